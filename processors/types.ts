@@ -1,0 +1,51 @@
+import type { Bar, OptionChainSnapshot, Trade } from '../schemas/index.ts';
+
+/** Where an input sits in the log. Carried through the graph for provenance. */
+export interface LogPosition {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+/**
+ * What the processing graph consumes: decoded inputs in one deterministic order (see
+ * docs/time-and-determinism.md), plus records that could not be decoded, which the graph
+ * dead-letters and counts instead of throwing.
+ */
+export type InputEvent =
+  | { kind: 'trade'; pos: LogPosition; value: Trade }
+  | { kind: 'chain'; pos: LogPosition; value: OptionChainSnapshot }
+  | { kind: 'candle'; pos: LogPosition; value: Bar }
+  | { kind: 'undecodable'; pos: LogPosition; key: string; tsInit: number; reason: string; payload: Uint8Array };
+
+/** Class order used everywhere (labels, probabilities, metrics). */
+export const CLASSES = ['UP', 'FLAT', 'DOWN'] as const;
+export type ClassName = (typeof CLASSES)[number];
+
+/**
+ * A trained model as the graph sees it: synchronous, one row at a time (live and replay use the
+ * same call, so their floating-point results are the same).
+ */
+export interface Predictor {
+  readonly modelId: string;
+  readonly featureSetHash: string;
+  readonly featureNames: readonly string[];
+  /** Probabilities in CLASSES order, summing to 1. */
+  predict(row: Float64Array): [number, number, number];
+}
+
+/**
+ * Streaming indicator contract (after trading-signals): results before warm-up are null;
+ * replace() swaps the latest input; snapshot()/restore() round-trip the whole state.
+ */
+export interface Indicator<I, O = number> {
+  /** Inputs needed before the first non-null result. */
+  readonly warmUp: number;
+  readonly isStable: boolean;
+  add(input: I): O | null;
+  replace(input: I): O | null;
+  getResult(): O | null;
+  reset(): void;
+  snapshot(): unknown;
+  restore(state: unknown): void;
+}

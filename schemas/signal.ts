@@ -1,0 +1,66 @@
+/** Signal v1: a model's call for one symbol at one bar close, with the inputs that produced it. */
+export interface InputRange {
+  topic: string;
+  partition: number;
+  fromOffset: number;
+  toOffset: number;
+}
+
+export type Action = 'BUY' | 'SELL' | 'HOLD';
+
+export interface Signal {
+  /** Deterministic id: hash of symbol, barEnd, modelId and featureSetHash. */
+  id: string;
+  tsEvent: number;
+  tsInit: number;
+  symbol: string;
+  interval: string;
+  barEnd: number;
+  pUp: number;
+  pFlat: number;
+  pDown: number;
+  action: Action;
+  confidence: number;
+  modelId: string;
+  featureSetHash: string;
+  /** Log positions (inclusive offset ranges) of the input events behind this signal. */
+  inputs: InputRange[];
+}
+
+export const SIGNAL_SCHEMA = {
+  type: 'record',
+  name: 'Signal',
+  namespace: 'tickflow.v1',
+  doc: 'Class probabilities, action and provenance at a bar close.',
+  fields: [
+    { name: 'id', type: 'string' },
+    { name: 'tsEvent', type: 'long' },
+    { name: 'tsInit', type: 'long' },
+    { name: 'symbol', type: 'string' },
+    { name: 'interval', type: 'string' },
+    { name: 'barEnd', type: 'long' },
+    { name: 'pUp', type: 'double' },
+    { name: 'pFlat', type: 'double' },
+    { name: 'pDown', type: 'double' },
+    { name: 'action', type: { type: 'enum', name: 'Action', symbols: ['BUY', 'SELL', 'HOLD'] } },
+    { name: 'confidence', type: 'double' },
+    { name: 'modelId', type: 'string' },
+    { name: 'featureSetHash', type: 'string' },
+    {
+      name: 'inputs',
+      type: {
+        type: 'array',
+        items: {
+          type: 'record',
+          name: 'InputRange',
+          fields: [
+            { name: 'topic', type: 'string' },
+            { name: 'partition', type: 'int' },
+            { name: 'fromOffset', type: 'long' },
+            { name: 'toOffset', type: 'long' },
+          ],
+        },
+      },
+    },
+  ],
+} as const;

@@ -1,0 +1,44 @@
+import { BAR_SCHEMA } from './bar.ts';
+import { DEAD_LETTER_SCHEMA } from './dead-letter.ts';
+import { FEATURE_VECTOR_SCHEMA } from './feature-vector.ts';
+import { LATE_EVENT_SCHEMA } from './late-event.ts';
+import { OPTION_CHAIN_SNAPSHOT_SCHEMA } from './option-chain-snapshot.ts';
+import { SIGNAL_SCHEMA } from './signal.ts';
+import { TRADE_SCHEMA } from './trade.ts';
+
+/** One topic of the catalogue: what it holds, how it is keyed, how long it is kept. */
+export interface TopicSpec {
+  name: string;
+  /** Avro schema of the record value (subject `${name}-value`, TopicNameStrategy). */
+  schema: object;
+  /** What the record key is; it also chooses the partition. */
+  key: 'symbol' | 'underlying' | 'source';
+  partitions: number;
+  /** -1 keeps everything: market data is the source of truth. */
+  retentionMs: number;
+  kind: 'market' | 'derived';
+}
+
+const DAY = 86_400_000;
+/** Same as the Kafka mock's auto-created topics, and enough for a handful of symbols. */
+export const DEFAULT_PARTITIONS = 4;
+
+export const TOPICS = {
+  trades: { name: 'trades', schema: TRADE_SCHEMA, key: 'symbol', partitions: DEFAULT_PARTITIONS, retentionMs: -1, kind: 'market' },
+  options: { name: 'options', schema: OPTION_CHAIN_SNAPSHOT_SCHEMA, key: 'underlying', partitions: DEFAULT_PARTITIONS, retentionMs: -1, kind: 'market' },
+  candles: { name: 'candles', schema: BAR_SCHEMA, key: 'symbol', partitions: DEFAULT_PARTITIONS, retentionMs: -1, kind: 'market' },
+  bars: { name: 'bars', schema: BAR_SCHEMA, key: 'symbol', partitions: DEFAULT_PARTITIONS, retentionMs: 90 * DAY, kind: 'derived' },
+  features: { name: 'features', schema: FEATURE_VECTOR_SCHEMA, key: 'symbol', partitions: DEFAULT_PARTITIONS, retentionMs: 90 * DAY, kind: 'derived' },
+  signals: { name: 'signals', schema: SIGNAL_SCHEMA, key: 'symbol', partitions: DEFAULT_PARTITIONS, retentionMs: 365 * DAY, kind: 'derived' },
+  lateEvents: { name: 'late-events', schema: LATE_EVENT_SCHEMA, key: 'symbol', partitions: DEFAULT_PARTITIONS, retentionMs: 30 * DAY, kind: 'derived' },
+  deadLetters: { name: 'dead-letters', schema: DEAD_LETTER_SCHEMA, key: 'source', partitions: 1, retentionMs: 30 * DAY, kind: 'derived' },
+} as const satisfies Record<string, TopicSpec>;
+
+export type TopicKey = keyof typeof TOPICS;
+export const TOPIC_LIST: readonly TopicSpec[] = Object.values(TOPICS);
+
+export function topicSpec(name: string): TopicSpec {
+  const t = TOPIC_LIST.find((s) => s.name === name);
+  if (!t) throw new Error(`unknown topic: ${name}`);
+  return t;
+}
