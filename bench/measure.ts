@@ -1,0 +1,51 @@
+// One measurement in its own process, so peak RSS is the measurement's alone.
+// usage: node --import tsx bench/measure.ts read|pipeline <logDir> [<modelDir>]
+import { loadPredictor } from '../model/predictor.ts';
+import type { GraphEvent } from '../processors/graph-events.ts';
+import { INPUT_TOPICS } from '../replay/merged-reader.ts';
+import { replayLog } from '../replay/run-replay.ts';
+import { openLog, topicSize } from '../cli/log-access.ts';
+
+const [mode, logDir, modelDir] = process.argv.slice(2);
+if (!logDir || (mode !== 'read' && mode !== 'pipeline')) throw new Error('usage: measure.ts read|pipeline <logDir> [<modelDir>]');
+const access = await openLog(logDir);
+const totalInputs = (await topicSize(access.log, 'trades')) + (await topicSize(access.log, 'options'));
+const rssSamples: { progress: number; rssMb: number }[] = [];
+let nextSample = 0.1;
+const sample = (done: number): void => {
+  while (done / totalInputs >= nextSample - 1e-9) {
+    rssSamples.push({ progress: Math.round(nextSample * 100) / 100, rssMb: process.memoryUsage().rss / 2 ** 20 });
+    nextSample += 0.1;
+  }
+};
+
+let trades = 0;
+let signals = 0;
+const t0 = performance.now();
+if (mode === 'read') {
+  let n = 0;
+  for (const topic of INPUT_TOPICS) {
+    const parts = await access.log.partitions(topic);
+    for (let p = 0; p < parts; p++) {
+      for await (const batch of access.log.read(topic, p, { batchSize: 8192 })) {
+        for (const rec of batch) access.decode(topic, rec.value);
+        n += batch.length;
+        if (topic === 'trades') trades += batch.length;
+        sample(n);
+      }
+    }
+  }
+} else {
+  if (!modelDir) throw new Error('pipeline needs a model dir');
+  const predictor = await loadPredictor(modelDir);
+  const sink = {
+    onEvent(e: GraphEvent): void {
+      if (e.kind === 'signal') signals++;
+    },
+  };
+  const stats = await replayLog({ log: access.log, decode: access.decode, sinks: [sink], predictor, onProgress: (n) => sample(n) });
+  trades = stats.trades + stats.late + stats.deadLetters;
+}
+const seconds = (performance.now() - t0) / 1000;
+await access.close();
+process.stdout.write(`${JSON.stringify({ mode, trades, signals, seconds, tradesPerSec: trades / seconds, peakRssMb: process.resourceUsage().maxRSS / 1024, rssSamples })}\n`);

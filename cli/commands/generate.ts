@@ -1,0 +1,40 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { DEFAULT_SYNTHETIC_CONFIG, syntheticConfig } from '../../streams/feeds/synthetic/synthetic-config.ts';
+import { writeSyntheticHistory } from '../../streams/feeds/synthetic/write-history.ts';
+import { ProgressBar } from '../../model/progress.ts';
+import { parse, requireString, toNumber } from '../args.ts';
+import { openLog } from '../log-access.ts';
+import { printJson, UsageError } from '../output.ts';
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    out: { type: 'string' },
+    symbols: { type: 'string' },
+    days: { type: 'string' },
+    seed: { type: 'string' },
+    'signal-strength': { type: 'string' },
+  });
+  const out = requireString(values.out, 'out');
+  if (existsSync(out) && readdirSync(out).length > 0) {
+    throw new UsageError(`${out} is not empty: generate writes a new log (appending a second history would duplicate it)`);
+  }
+  const symbols = values.symbols ? values.symbols.split(',').map((s) => s.trim()).filter(Boolean) : DEFAULT_SYNTHETIC_CONFIG.symbols.map((s) => s.symbol);
+  const config = syntheticConfig({
+    // Known symbols keep their defaults; others start at 100 with a 0.01 tick.
+    symbols: symbols.map((symbol) => (DEFAULT_SYNTHETIC_CONFIG.symbols.some((d) => d.symbol === symbol) ? { symbol } : { symbol, initialPrice: 100, tickSize: 0.01 })),
+    days: toNumber(values.days, 'days', 7),
+    seed: toNumber(values.seed, 'seed', DEFAULT_SYNTHETIC_CONFIG.seed),
+    signalStrength: toNumber(values['signal-strength'], 'signal-strength', DEFAULT_SYNTHETIC_CONFIG.signalStrength),
+  });
+  const access = await openLog(out);
+  try {
+    const total = config.start + config.days * 86_400_000;
+    const bar = new ProgressBar({ label: 'generate' });
+    const result = await writeSyntheticHistory(access.log, { encode: access.encode }, config, (p) => bar.update(p.ts - config.start, total - config.start, `${p.events} events`));
+    bar.finish();
+    printJson({ events: result.events, firstTs: result.firstTs, lastTs: result.lastTs, bayesAuc: result.bayesAuc });
+    return 0;
+  } finally {
+    await access.close();
+  }
+}

@@ -1,0 +1,69 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadPredictor } from '../../model/predictor.ts';
+import { ProgressBar } from '../../model/progress.ts';
+import { canonicalJson, reportSha256 } from '../../replay/backtest/index.ts';
+import { replayBacktest } from '../../replay/backtest-replay.ts';
+import { exportDataset } from '../../replay/dataset.ts';
+import { parse, requireString, toNumber } from '../args.ts';
+import { openLog, topicSize } from '../log-access.ts';
+import { info, printJson, UsageError } from '../output.ts';
+
+export async function run(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === 'dataset') return dataset(rest);
+  if (sub === 'backtest') return backtest(rest);
+  throw new UsageError('usage: tickflow replay dataset|backtest [options]');
+}
+
+async function progressFor(log: Awaited<ReturnType<typeof openLog>>['log'], label: string): Promise<{ bar: ProgressBar; total: number }> {
+  const total = (await topicSize(log, 'trades')) + (await topicSize(log, 'options'));
+  return { bar: new ProgressBar({ label: label }), total };
+}
+
+async function dataset(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { log: { type: 'string' }, out: { type: 'string' } });
+  const logDir = requireString(values.log, 'log');
+  const out = requireString(values.out, 'out');
+  if (!out.endsWith('.csv')) throw new UsageError('--out must be a .csv file (Parquet export is not built yet: see docs/cli.md)');
+  const access = await openLog(logDir);
+  try {
+    const { bar, total } = await progressFor(access.log, 'replay dataset');
+    const r = await exportDataset({ log: access.log, decode: access.decode, out, onProgress: (n) => bar.update(n, total) });
+    bar.finish();
+    info(`rows ${r.rows}, unlabeled ${r.unlabeled} (horizon beyond the log's end or a missing bar)`);
+    printJson({ rows: r.rows, sha256: r.sha256, file: r.file });
+    return 0;
+  } finally {
+    await access.close();
+  }
+}
+
+async function backtest(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    log: { type: 'string' },
+    model: { type: 'string' },
+    out: { type: 'string' },
+    'fee-bps': { type: 'string' },
+    'slippage-bps': { type: 'string' },
+  });
+  const logDir = requireString(values.log, 'log');
+  const modelDir = requireString(values.model, 'model');
+  const outDir = requireString(values.out, 'out');
+  const predictor = await loadPredictor(modelDir);
+  const access = await openLog(logDir);
+  try {
+    const { bar, total } = await progressFor(access.log, 'replay backtest');
+    const config = { feeBps: toNumber(values['fee-bps'], 'fee-bps', 5), slippageBps: toNumber(values['slippage-bps'], 'slippage-bps', 2) };
+    const { report } = await replayBacktest({ log: access.log, decode: access.decode, predictor, config, onProgress: (n) => bar.update(n, total) });
+    bar.finish();
+    const sha256 = reportSha256(report);
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, 'report.json'), `${canonicalJson({ modelId: predictor.modelId, config, ...report, sha256 })}\n`);
+    const m = report.metrics;
+    printJson({ trades: m.trades, totalReturn: m.totalReturn, sharpe: m.sharpe, maxDrawdown: m.maxDrawdown, winRate: m.winRate, profitFactor: m.profitFactor, sha256 });
+    return 0;
+  } finally {
+    await access.close();
+  }
+}

@@ -1,0 +1,219 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadPredictor } from '../../model/predictor.ts';
+import { ProgressBar } from '../../model/progress.ts';
+import { train } from '../../model/train.ts';
+import type { GraphEvent } from '../../processors/graph-events.ts';
+import type { Predictor } from '../../processors/types.ts';
+import { exportDataset } from '../../replay/dataset.ts';
+import { SyntheticMarket } from '../../streams/feeds/synthetic/synthetic-market.ts';
+import { DEFAULT_SYNTHETIC_CONFIG, syntheticConfig } from '../../streams/feeds/synthetic/synthetic-config.ts';
+import { runLive, type FeedEvent, type LiveStatus } from '../../streams/live/live-runner.ts';
+import { countRecords, DERIVED_TOPICS, LogSink } from '../../streams/sinks/log-sink.ts';
+import { SignalServer } from '../../streams/ws/signal-server.ts';
+import { parse, parseDuration, toNumber } from '../args.ts';
+import { openLog, topicSize, type LogAccess } from '../log-access.ts';
+import { info, printJson } from '../output.ts';
+
+const DAY = 86_400_000;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    log: { type: 'string', default: 'var/log' },
+    model: { type: 'string', default: 'var/model' },
+    speed: { type: 'string' },
+    'stop-after': { type: 'string' },
+    port: { type: 'string' },
+    seed: { type: 'string' },
+    'history-days': { type: 'string' },
+    'signal-strength': { type: 'string' },
+    backend: { type: 'string', default: 'wasm' },
+    'no-ws': { type: 'boolean', default: false },
+  });
+  const speed = toNumber(values.speed, 'speed', 100);
+  const stopAfterMs = values['stop-after'] ? parseDuration(values['stop-after'], 'stop-after') : undefined;
+  const historyDays = toNumber(values['history-days'], 'history-days', 14);
+  // The market is one seeded, effectively endless stream: history is its first days, live is
+  // its continuation. Restarting regenerates it and skips what the log already holds.
+  const config = syntheticConfig({
+    days: 3650,
+    seed: toNumber(values.seed, 'seed', DEFAULT_SYNTHETIC_CONFIG.seed),
+    signalStrength: toNumber(values['signal-strength'], 'signal-strength', DEFAULT_SYNTHETIC_CONFIG.signalStrength),
+  });
+  const access = await openLog(values.log);
+  const controller = new AbortController();
+  const onSignal = (): void => {
+    info('\nstopping: finishing the current chunk, flushing outputs...');
+    controller.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let server: SignalServer | null = null;
+  try {
+    const feed = new SyntheticMarket(config).events() as Iterator<FeedEvent>;
+    await skipLogged(access, feed, config.start + historyDays * DAY);
+    const predictor = await ensureModel(access, values.model, values.backend, config.seed);
+    if (!values['no-ws']) {
+      server = new SignalServer({ port: toNumber(values.port, 'port', 8080), host: '127.0.0.1' });
+      const { port } = await server.start();
+      info(`WebSocket: ws://localhost:${port}/ws  (send {"op":"subscribe","channel":"signals","symbols":["BTC"]})`);
+    }
+    const result = await goLive(access, feed, predictor, server, speed, stopAfterMs, controller.signal);
+    printJson(result);
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await server?.close();
+    await access.close();
+  }
+}
+
+/**
+ * Brings the feed level with the log: on a new log, appends the history (market time before
+ * `historyEnd`); on an existing log, skips the events each input topic already holds.
+ */
+async function skipLogged(access: LogAccess, feed: Iterator<FeedEvent>, historyEnd: number): Promise<void> {
+  const have = new Map([['trades', await topicSize(access.log, 'trades')], ['options', await topicSize(access.log, 'options')]]);
+  const haveAny = [...have.values()].some((n) => n > 0);
+  if (haveAny) {
+    info(`log holds ${have.get('trades')} trades and ${have.get('options')} chain snapshots: resuming after them`);
+    const skip = new Map(have);
+    // Each topic's log is a prefix of the feed's stream of that topic. A crash between two
+    // appends can leave one topic shorter: its missing events are appended now, before catch-up,
+    // so the log is whole again before anything is processed.
+    const missing = new Map<string, { key: string; timestamp: number; value: Uint8Array }[]>();
+    let r = feed.next();
+    while (!r.done && [...skip.values()].some((n) => n > 0)) {
+      const left = skip.get(r.value.topic) ?? 0;
+      if (left > 0) skip.set(r.value.topic, left - 1);
+      else {
+        let q = missing.get(r.value.topic);
+        if (q === undefined) missing.set(r.value.topic, (q = []));
+        q.push({ key: r.value.key, timestamp: r.value.value.tsEvent, value: access.encode(r.value.topic, r.value.value) });
+      }
+      r = feed.next();
+    }
+    for (const [topic, recs] of missing) {
+      info(`repairing ${topic}: appending ${recs.length} events a crash left out`);
+      await access.log.append(topic, recs);
+    }
+    pushBack(feed, r);
+    return;
+  }
+  const bar = new ProgressBar({ label: 'history' });
+  let r = feed.next();
+  const start = r.done ? 0 : r.value.value.tsInit;
+  let batch = new Map<string, { key: string; timestamp: number; value: Uint8Array }[]>();
+  let n = 0;
+  const flush = async (): Promise<void> => {
+    for (const [topic, recs] of batch) await access.log.append(topic, recs);
+    batch = new Map();
+  };
+  while (!r.done && r.value.value.tsInit < historyEnd) {
+    const ev = r.value;
+    let q = batch.get(ev.topic);
+    if (q === undefined) batch.set(ev.topic, (q = []));
+    q.push({ key: ev.key, timestamp: ev.value.tsEvent, value: access.encode(ev.topic, ev.value) });
+    if (++n % 20_000 === 0) {
+      await flush();
+      bar.update(ev.value.tsInit - start, historyEnd - start, `${n} events`);
+    }
+    r = feed.next();
+  }
+  await flush();
+  bar.finish();
+  info(`history: ${n} events appended to the log`);
+  pushBack(feed, r);
+}
+
+/** Puts one already-taken result back in front of an iterator. */
+function pushBack(feed: Iterator<FeedEvent>, first: IteratorResult<FeedEvent>): void {
+  const next = feed.next.bind(feed);
+  let pending: IteratorResult<FeedEvent> | null = first;
+  feed.next = () => {
+    if (pending !== null) {
+      const p = pending;
+      pending = null;
+      return p;
+    }
+    return next();
+  };
+}
+
+/** Loads the model, or trains one from the log's history first (dataset → train → save). */
+async function ensureModel(access: LogAccess, modelDir: string, backend: string, seed: number): Promise<Predictor> {
+  if (!existsSync(join(modelDir, 'manifest.json'))) {
+    info(`no model in ${modelDir}: building a training set from the log and training one`);
+    const datasetPath = join(modelDir, '..', 'training-set.csv');
+    const total = (await topicSize(access.log, 'trades')) + (await topicSize(access.log, 'options'));
+    const bar = new ProgressBar({ label: 'dataset' });
+    const ds = await exportDataset({ log: access.log, decode: access.decode, out: datasetPath, onProgress: (n) => bar.update(n, total) });
+    bar.finish();
+    info(`training set: ${ds.rows} rows (sha256 ${ds.sha256.slice(0, 12)}…)`);
+    const tbar = new ProgressBar({ label: 'train' });
+    const r = await train({
+      datasetPath,
+      outDir: modelDir,
+      seed,
+      backend: backend as 'wasm' | 'cpu' | 'tensorflow',
+      onProgress: (p) => tbar.update(p.epoch * p.batches + p.batch, p.epochs * p.batches, `epoch ${p.epoch + 1}/${p.epochs}`),
+    });
+    tbar.finish();
+    const m = r.metrics;
+    const b = r.baseline;
+    info(`model ${r.modelId}: test accuracy ${m.accuracy.toFixed(3)} (majority baseline ${b.accuracy.toFixed(3)}), macro AUC ${m.macroAuc?.toFixed(3)} (baseline ${b.macroAuc?.toFixed(3)})`);
+  }
+  return loadPredictor(modelDir);
+}
+
+async function goLive(access: LogAccess, feed: Iterator<FeedEvent>, predictor: Predictor, server: SignalServer | null, speed: number, stopAfterMs: number | undefined, signal: AbortSignal): Promise<object> {
+  const status: LiveStatus = { live: false, chunkAppendedAtWall: 0 };
+  const logSink = new LogSink(access.log, { encode: access.encode }, await countRecords(access.log, DERIVED_TOPICS));
+  const lags: number[] = [];
+  let liveSignals = 0;
+  const publish = {
+    onEvent(e: GraphEvent): void {
+      if (!status.live) return;
+      if (e.kind === 'signal') {
+        const s = e.signal;
+        const lag = performance.now() - status.chunkAppendedAtWall;
+        lags.push(lag);
+        liveSignals++;
+        server?.publish('signals', s.symbol, s);
+        info(`${new Date(s.barEnd).toISOString()} ${s.symbol.padEnd(5)} ${s.action.padEnd(4)} conf ${s.confidence.toFixed(3)}  P(up/flat/down) ${s.pUp.toFixed(3)}/${s.pFlat.toFixed(3)}/${s.pDown.toFixed(3)}  ${lag.toFixed(1)} ms after its input was logged`);
+      } else if (e.kind === 'bar') {
+        server?.publish('bars', e.bar.symbol, e.bar);
+      }
+    },
+  };
+  info(`live at speed ${speed} (market seconds per wall second)${stopAfterMs ? `, stopping after ${stopAfterMs / 3_600_000} market hours` : '; Ctrl-C stops'}`);
+  const r = await runLive({
+    log: access.log,
+    encode: access.encode,
+    decode: access.decode,
+    feed,
+    predictor,
+    sinks: [logSink, publish],
+    afterChunk: () => logSink.flush(),
+    speed,
+    ...(stopAfterMs !== undefined ? { stopAfterMs } : {}),
+    signal,
+    status,
+    onCatchUp: (n) => info(`caught up on ${n} logged inputs`),
+  });
+  await logSink.flush();
+  lags.sort((a, b) => a - b);
+  const q = (p: number): number | null => (lags.length ? (lags[Math.min(lags.length - 1, Math.floor(p * lags.length))] as number) : null);
+  return {
+    marketStart: r.liveStart,
+    marketEnd: r.liveEnd,
+    inputs: r.stats.inputs,
+    appendedInputs: r.appendedInputs,
+    signals: r.stats.signals,
+    liveSignals,
+    late: r.stats.late,
+    deadLetters: r.stats.deadLetters,
+    signalLatencyMs: { p50: q(0.5), p99: q(0.99), max: q(1) },
+  };
+}

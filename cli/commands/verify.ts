@@ -1,0 +1,19 @@
+import { loadPredictor } from '../../model/predictor.ts';
+import { verifyLog } from '../../replay/verify.ts';
+import { parse, requireString } from '../args.ts';
+import { openLog } from '../log-access.ts';
+import { info, printJson } from '../output.ts';
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { log: { type: 'string' }, model: { type: 'string' } });
+  const predictor = await loadPredictor(requireString(values.model, 'model'));
+  const access = await openLog(requireString(values.log, 'log'));
+  try {
+    info('verify: replaying twice and comparing with the recorded signals...');
+    const r = await verifyLog({ log: access.log, decode: access.decode, encode: access.encode, predictor });
+    printJson(r.identical ? { identical: true, signals: r.signals } : r);
+    return r.identical ? 0 : 1;
+  } finally {
+    await access.close();
+  }
+}

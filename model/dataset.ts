@@ -1,0 +1,161 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { CLASSES } from '../processors/types.ts';
+import { ModelError } from './errors.ts';
+
+/**
+ * A training dataset in memory. Features are float64 (the live graph computes float64 features, so
+ * evaluating on float64 rows scores exactly what live would score); memory is rows x dim x 8 bytes.
+ */
+export interface Dataset {
+  featureNames: string[];
+  /** From the optional `# featureSetHash=...` first line, else null. */
+  featureSetHash: string | null;
+  /** Every `key=value` token of the optional first comment line. */
+  meta: Record<string, string>;
+  /** sha256 (hex) of the file's bytes. */
+  sha256: string;
+  rows: number;
+  dim: number;
+  /** Distinct symbols; `symbolIndex[i]` points into it. */
+  symbols: string[];
+  symbolIndex: Uint32Array;
+  /** Epoch ms, non-decreasing. */
+  barEnd: Float64Array;
+  /** Row-major, rows x dim. */
+  features: Float64Array;
+  fwdReturn: Float64Array;
+  /** Class indices in CLASSES order. */
+  labels: Uint8Array;
+  /** Rows left out, by reason (they are data, not errors). */
+  skipped: { emptyFeature: number; nonFiniteFeature: number; missingLabel: number };
+}
+
+/** `# featureSetHash=abc horizonBars=6` -> { featureSetHash: 'abc', horizonBars: '6' }. */
+export function parseMetaLine(line: string): Record<string, string> {
+  const meta: Record<string, string> = {};
+  for (const token of line.replace(/^#\s*/, '').split(/[\s,;]+/)) {
+    const eq = token.indexOf('=');
+    if (eq > 0) meta[token.slice(0, eq)] = token.slice(eq + 1);
+  }
+  return meta;
+}
+
+/** Growable float64 column. */
+class F64 {
+  buf = new Float64Array(1024);
+  len = 0;
+  push(v: number): void {
+    if (this.len === this.buf.length) {
+      const next = new Float64Array(this.buf.length * 2);
+      next.set(this.buf);
+      this.buf = next;
+    }
+    this.buf[this.len++] = v;
+  }
+  done(): Float64Array {
+    return this.buf.slice(0, this.len);
+  }
+}
+
+/**
+ * Streams `symbol,barEnd,<features...>,fwdReturn,label` (see model/README.md) line by line.
+ * A malformed header, a wrong cell count, an unknown label or time going backwards throws;
+ * a row with an empty or non-numeric feature, or an empty label, is skipped and counted.
+ */
+export async function readDataset(path: string): Promise<Dataset> {
+  const hash = createHash('sha256');
+  const stream = createReadStream(path);
+  stream.on('data', (chunk) => hash.update(chunk));
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+
+  let meta: Record<string, string> = {};
+  let header: string[] | null = null;
+  let dim = 0;
+  let lineNo = 0;
+  const symbols: string[] = [];
+  const symbolIds = new Map<string, number>();
+  const symbolIndex: number[] = [];
+  const barEnd = new F64();
+  const features = new F64();
+  const fwdReturn = new F64();
+  const labels: number[] = [];
+  const skipped = { emptyFeature: 0, nonFiniteFeature: 0, missingLabel: 0 };
+  const row = new Float64Array(4096);
+  let lastBarEnd = -Infinity;
+  const fail = (msg: string): never => {
+    throw new ModelError('DATASET_INVALID', `${path}:${lineNo}: ${msg}`);
+  };
+
+  for await (const line of lines) {
+    lineNo++;
+    if (line === '') continue;
+    if (header === null) {
+      if (lineNo === 1 && line.startsWith('#')) {
+        meta = parseMetaLine(line);
+        continue;
+      }
+      header = line.split(',');
+      dim = header.length - 4;
+      if (header[0] !== 'symbol' || header[1] !== 'barEnd' || header.at(-2) !== 'fwdReturn' || header.at(-1) !== 'label') {
+        fail(`header must be symbol,barEnd,<features...>,fwdReturn,label; got ${line.slice(0, 120)}`);
+      }
+      if (dim < 1 || dim > row.length) fail(`need 1..${row.length} feature columns, got ${dim}`);
+      if (new Set(header).size !== header.length) fail('duplicate column names in header');
+      continue;
+    }
+    const cells = line.split(',');
+    if (cells.length !== dim + 4) fail(`expected ${dim + 4} cells, got ${cells.length}`);
+    const t = Number(cells[1]);
+    if (cells[1] === '' || !Number.isFinite(t)) fail(`barEnd is not a number: ${cells[1]}`);
+    if (t < lastBarEnd) fail(`rows must be sorted by barEnd (${t} after ${lastBarEnd})`);
+    lastBarEnd = t;
+    const labelText = cells[dim + 3] as string;
+    if (labelText === '') {
+      skipped.missingLabel++;
+      continue;
+    }
+    const label = (CLASSES as readonly string[]).indexOf(labelText);
+    if (label < 0) fail(`unknown label ${JSON.stringify(labelText)} (expected one of ${CLASSES.join('/')})`);
+    let bad: 'empty' | 'nonFinite' | null = null;
+    for (let j = 0; j < dim; j++) {
+      const cell = cells[j + 2] as string;
+      const v = Number(cell);
+      if (cell === '') bad ??= 'empty';
+      else if (!Number.isFinite(v)) bad ??= 'nonFinite';
+      row[j] = v;
+    }
+    if (bad === 'empty') skipped.emptyFeature++;
+    if (bad === 'nonFinite') skipped.nonFiniteFeature++;
+    if (bad !== null) continue;
+    const symbol = cells[0] as string;
+    let id = symbolIds.get(symbol);
+    if (id === undefined) {
+      id = symbols.push(symbol) - 1;
+      symbolIds.set(symbol, id);
+    }
+    symbolIndex.push(id);
+    barEnd.push(t);
+    for (let j = 0; j < dim; j++) features.push(row[j] as number);
+    const fr = cells[dim + 2] as string;
+    fwdReturn.push(fr === '' ? Number.NaN : Number(fr));
+    labels.push(label);
+  }
+  if (header === null) fail('no header line');
+  return {
+    featureNames: (header as string[]).slice(2, -2),
+    featureSetHash: meta['featureSetHash'] ?? null,
+    meta,
+    sha256: hash.digest('hex'),
+    rows: labels.length,
+    dim,
+    symbols,
+    symbolIndex: Uint32Array.from(symbolIndex),
+    barEnd: barEnd.done(),
+    features: features.done(),
+    fwdReturn: fwdReturn.done(),
+    labels: Uint8Array.from(labels),
+    skipped,
+  };
+}

@@ -1,0 +1,10 @@
+export { useBackend, BACKENDS, type BackendName } from './backend.ts';
+export { readDataset, type Dataset } from './dataset.ts';
+export { ModelError, type ModelErrorCode } from './errors.ts';
+export type { TrainProgress } from './fit.ts';
+export { readManifest, type ModelManifest } from './manifest.ts';
+export { computeMetrics, baselineMetrics, type Metrics } from './metrics.ts';
+export { loadPredictor, checkFeatureSet, MlpPredictor } from './predictor.ts';
+export { ProgressBar, formatDuration, type ProgressBarOptions, type ProgressStream } from './progress.ts';
+export { chronologicalSplit, DEFAULT_SPLIT, type SplitOptions, type SplitResult } from './split.ts';
+export { train, type TrainOptions, type TrainResult } from './train.ts';

@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { BACKENDS } from './backend.ts';
+import { DENSE_ACTIVATIONS } from './dense-stack.ts';
+import { ModelError } from './errors.ts';
+
+export const MANIFEST_JSON = 'manifest.json';
+
+const nullableNumbers = z.array(z.number().nullable());
+export const metricsSchema = z.strictObject({
+  n: z.number(),
+  accuracy: z.number(),
+  precision: nullableNumbers,
+  recall: nullableNumbers,
+  auc: nullableNumbers,
+  macroAuc: z.number().nullable(),
+  logLoss: z.number(),
+  confusion: z.array(z.array(z.number())),
+  classCounts: z.array(z.number()),
+});
+
+const range = z.strictObject({ rows: z.number(), firstBarEnd: z.number(), lastBarEnd: z.number() });
+
+/**
+ * manifest.json: everything needed to use and to audit a model. No timestamps and no paths, so
+ * the same dataset bytes + seed + backend (+ code) give the same manifest and the same modelId.
+ */
+export const manifestSchema = z.strictObject({
+  formatVersion: z.literal(1),
+  modelId: z.string().regex(/^[0-9a-f]{16}$/),
+  featureSetHash: z.string().min(1),
+  /** 'dataset' when read from the dataset's `# featureSetHash=` line, else derived from the names. */
+  featureSetHashSource: z.enum(['dataset', 'feature-names']),
+  featureNames: z.array(z.string()),
+  standardization: z.strictObject({ mean: z.array(z.number()), std: z.array(z.number()) }),
+  architecture: z.strictObject({
+    layers: z.array(z.strictObject({ units: z.number().int(), activation: z.enum(DENSE_ACTIVATIONS) })),
+    l2: z.number(),
+  }),
+  datasetSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  seed: z.number().int(),
+  backend: z.enum(BACKENDS),
+  labelConfig: z.strictObject({ horizonBars: z.number(), flatBand: z.number().nullable(), barIntervalMs: z.number() }),
+  split: z.strictObject({
+    fractions: z.strictObject({ train: z.number(), validation: z.number(), test: z.number() }),
+    horizonMs: z.number(),
+    embargoMs: z.number(),
+    validationStart: z.number(),
+    testStart: z.number(),
+    purged: z.number(),
+    embargoed: z.number(),
+    train: range,
+    validation: range,
+    test: range,
+  }),
+  training: z.strictObject({
+    epochs: z.number(),
+    epochsRun: z.number(),
+    bestEpoch: z.number(),
+    bestValLoss: z.number(),
+    batchSize: z.number(),
+    learningRate: z.number(),
+    patience: z.number(),
+    tfjsVersion: z.string(),
+  }),
+  /** Test split. */
+  metrics: metricsSchema,
+  baseline: metricsSchema,
+  validation: z.strictObject({ metrics: metricsSchema, baseline: metricsSchema }),
+  createdFrom: z.strictObject({
+    rows: z.number(),
+    skipped: z.strictObject({ emptyFeature: z.number(), nonFiniteFeature: z.number(), missingLabel: z.number() }),
+    datasetMeta: z.record(z.string(), z.string()),
+  }),
+});
+
+export type ModelManifest = z.infer<typeof manifestSchema>;
+
+/** JSON with object keys sorted at every level: one byte string per value. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/**
+ * modelId = first 16 hex digits of sha256(canonical JSON of the manifest without modelId, a NUL
+ * byte, the weights.bin bytes). Metrics are included: they are a deterministic function of the
+ * rest, so they change only when something upstream did.
+ */
+export function computeModelId(manifest: Omit<ModelManifest, 'modelId'> | ModelManifest, weights: Uint8Array): string {
+  const rest: Record<string, unknown> = { ...manifest };
+  delete rest['modelId'];
+  return createHash('sha256').update(canonicalJson(rest)).update(new Uint8Array([0])).update(weights).digest('hex').slice(0, 16);
+}
+
+/** Reads and validates manifest.json; throws ModelError('MANIFEST_INVALID') with the reasons. */
+export async function readManifest(dir: string): Promise<ModelManifest> {
+  const path = join(dir, MANIFEST_JSON);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw new ModelError('MANIFEST_INVALID', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  const parsed = manifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ModelError('MANIFEST_INVALID', `${path} is not a valid model manifest: ${z.prettifyError(parsed.error)}`);
+  }
+  return parsed.data;
+}

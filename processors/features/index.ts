@@ -1,0 +1,13 @@
+export { AS_OF_BUFFER_DEFAULTS, AsOfBuffer, type AsOfBufferOptions } from './as-of-buffer.ts';
+export { Atr } from './atr.ts';
+export { Bollinger, type BollingerResult } from './bollinger.ts';
+export * from './chain/index.ts';
+export { FEATURE_DEFS, FEATURE_NAMES, FEATURE_SET_HASH, FEATURE_SET_ID, featureSetHash, SymbolFeatures } from './feature-set.ts';
+export type { FeatureDef, FeatureName } from './feature-set.ts';
+export { LogReturn } from './log-return.ts';
+export { OrderFlowImbalance } from './order-flow-imbalance.ts';
+export { RealizedVol } from './realized-vol.ts';
+export { RollingMean } from './rolling-mean.ts';
+export { Rsi } from './rsi.ts';
+export { VolumeRatio } from './volume-ratio.ts';
+export { VwapZ } from './vwap-z.ts';

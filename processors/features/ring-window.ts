@@ -1,0 +1,70 @@
+/**
+ * Fixed-capacity FIFO window over the latest `capacity` values (a ring buffer: O(1) push, no
+ * shifting). Index 0 is the oldest value still held. Used by every windowed indicator.
+ */
+export class RingWindow<T> {
+  readonly capacity: number;
+  private readonly buf: T[] = [];
+  private start = 0;
+  private len = 0;
+
+  constructor(capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`bad window capacity: ${capacity}`);
+    this.capacity = capacity;
+  }
+
+  get length(): number {
+    return this.len;
+  }
+
+  get isFull(): boolean {
+    return this.len === this.capacity;
+  }
+
+  /** Appends a value, dropping the oldest one when full. */
+  push(value: T): void {
+    if (this.len < this.capacity) {
+      this.buf[(this.start + this.len) % this.capacity] = value;
+      this.len++;
+    } else {
+      this.buf[this.start] = value;
+      this.start = (this.start + 1) % this.capacity;
+    }
+  }
+
+  /** Overwrites the newest value. Throws when empty (programmer error). */
+  replaceLast(value: T): void {
+    if (this.len === 0) throw new RangeError('replaceLast on an empty window');
+    this.buf[(this.start + this.len - 1) % this.capacity] = value;
+  }
+
+  /** The i-th value, 0 = oldest. Throws outside [0, length). */
+  at(i: number): T {
+    if (!Number.isInteger(i) || i < 0 || i >= this.len) throw new RangeError(`window index ${i} out of [0, ${this.len})`);
+    return this.buf[(this.start + i) % this.capacity] as T;
+  }
+
+  last(): T {
+    return this.at(this.len - 1);
+  }
+
+  /** Values oldest first (a copy). */
+  toArray(): T[] {
+    const out: T[] = [];
+    for (let i = 0; i < this.len; i++) out.push(this.buf[(this.start + i) % this.capacity] as T);
+    return out;
+  }
+
+  clear(): void {
+    this.buf.length = 0;
+    this.start = 0;
+    this.len = 0;
+  }
+
+  /** Replaces the content with `values` (oldest first); throws if they do not fit. */
+  load(values: readonly T[]): void {
+    if (values.length > this.capacity) throw new RangeError(`${values.length} values exceed capacity ${this.capacity}`);
+    this.clear();
+    for (const v of values) this.push(v);
+  }
+}

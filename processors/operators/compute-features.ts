@@ -1,0 +1,67 @@
+import type { OperatorFunction } from 'rxjs';
+import type { InputRange, OptionChainSnapshot } from '../../schemas/index.ts';
+import { AsOfBuffer } from '../features/as-of-buffer.ts';
+import { FEATURE_SET_HASH, FEATURE_SET_ID, SymbolFeatures } from '../features/feature-set.ts';
+import type { Flow, GraphStats } from '../graph-events.ts';
+import type { LogPosition } from '../types.ts';
+import { syncFlatMap } from './sync-flat-map.ts';
+
+interface ChainAt {
+  snapshot: OptionChainSnapshot;
+  pos: LogPosition;
+}
+
+/**
+ * Bars of the signal interval → FeatureVectors, joined as of the bar end with the latest option
+ * chain of the same underlying whose tsInit (when tickflow had it) is at or before the bar end.
+ * Chains that arrived later, even if already processed, are never used: no look-ahead.
+ */
+export function computeFeatures(signalInterval: string, stats: GraphStats): OperatorFunction<Flow, Flow> {
+  const perSymbol = new Map<string, SymbolFeatures>();
+  const chains = new Map<string, AsOfBuffer<ChainAt>>();
+  const lastChainAt = new Map<string, number>();
+  return syncFlatMap<Flow, Flow>((e, emit) => {
+    if (e.kind === 'chain') {
+      let buf = chains.get(e.value.underlying);
+      if (buf === undefined) chains.set(e.value.underlying, (buf = new AsOfBuffer<ChainAt>()));
+      const last = lastChainAt.get(e.value.underlying) ?? Number.NEGATIVE_INFINITY;
+      if (e.value.tsInit < last) {
+        // Only possible when a partition is not in tsInit order; an as-of join cannot take it.
+        stats.late++;
+        emit({ kind: 'late', late: { tsEvent: e.value.tsEvent, tsInit: e.value.tsInit, symbol: e.value.underlying, topic: e.pos.topic, partition: e.pos.partition, offset: e.pos.offset, watermark: last, reason: `chain tsInit ${e.value.tsInit} before the previous chain's ${last}` } });
+        return;
+      }
+      lastChainAt.set(e.value.underlying, e.value.tsInit);
+      buf.push(e.value.tsInit, { snapshot: e.value, pos: e.pos });
+      return;
+    }
+    // Imported candles are not wired into the graph yet: they are dropped here, not passed on.
+    if (e.kind === 'candle') return;
+    emit(e);
+    if (e.kind !== 'bar' || e.bar.interval !== signalInterval) return;
+    const { bar } = e;
+    let f = perSymbol.get(bar.symbol);
+    if (f === undefined) perSymbol.set(bar.symbol, (f = new SymbolFeatures()));
+    f.onBar(bar);
+    const buf = chains.get(bar.symbol);
+    const chain = buf?.asOf(bar.end) ?? null;
+    buf?.evictBefore(bar.end);
+    const inputs: InputRange[] = [e.inputs];
+    if (chain !== null) inputs.push({ topic: chain.pos.topic, partition: chain.pos.partition, fromOffset: chain.pos.offset, toOffset: chain.pos.offset });
+    stats.features++;
+    emit({
+      kind: 'features',
+      vector: {
+        tsEvent: bar.end,
+        tsInit: bar.tsInit,
+        symbol: bar.symbol,
+        interval: bar.interval,
+        barEnd: bar.end,
+        featureSetId: FEATURE_SET_ID,
+        featureSetHash: FEATURE_SET_HASH,
+        features: f.vector(chain?.snapshot ?? null),
+      },
+      inputs,
+    });
+  });
+}

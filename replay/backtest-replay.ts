@@ -1,0 +1,34 @@
+import type { Bar, Signal } from '../schemas/index.ts';
+import type { GraphEvent } from '../processors/graph-events.ts';
+import type { Predictor } from '../processors/types.ts';
+import type { EventLog } from '../streams/log/event-log.ts';
+import { runBacktest, type BacktestConfig, type BacktestReport } from './backtest/index.ts';
+import type { TopicDecoder } from './merged-reader.ts';
+import { replayLog } from './run-replay.ts';
+
+/**
+ * Replays the log with a model and backtests the signals it produces against the signal-interval
+ * bars of the same replay. Bars and signals are small (one per symbol per 5 minutes), so they are
+ * collected; the trades behind them stream.
+ */
+export async function replayBacktest(opts: {
+  log: EventLog;
+  decode: TopicDecoder;
+  predictor: Predictor;
+  config?: Partial<BacktestConfig>;
+  signalInterval?: string;
+  onProgress?: (inputs: number) => void;
+}): Promise<{ report: BacktestReport; bars: number; signals: Signal[] }> {
+  const interval = opts.signalInterval ?? '5m';
+  const bars: Bar[] = [];
+  const signals: Signal[] = [];
+  const sink = {
+    onEvent(e: GraphEvent): void {
+      if (e.kind === 'bar' && e.bar.interval === interval) bars.push(e.bar);
+      else if (e.kind === 'signal') signals.push(e.signal);
+    },
+  };
+  await replayLog({ log: opts.log, decode: opts.decode, sinks: [sink], predictor: opts.predictor, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  const report = runBacktest({ bars, signals, ...(opts.config ? { config: opts.config } : {}) });
+  return { report, bars: bars.length, signals };
+}

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+/**
+ * Backtest knobs. Costs are in basis points of traded notional, charged on entry AND on exit.
+ *
+ * Sharpe is annualized as mean(r) / std(r) * sqrt(barsPerYear), where r is the per-bar portfolio
+ * return between consecutive equity-curve points and std is the population standard deviation
+ * (divide by n); it is 0 when std is 0 (including fewer than two points).
+ */
+export interface BacktestConfig {
+  /** Commission per side, bps of the notional traded on that side. */
+  feeBps: number;
+  /** Slippage per side, bps of price, always against the trader (buy higher, sell lower). */
+  slippageBps: number;
+  /** A position is held for this many bars of its symbol, the entry bar counting as the first. */
+  horizonBars: number;
+  /**
+   * Starting capital of each symbol's sleeve. Every reported number is a fraction of capital
+   * (returns, equity normalized to start at 1), so this only sets the unit; kept so callers can
+   * state it explicitly.
+   */
+  capitalPerSymbol: number;
+  /** Bars per year for annualizing Sharpe: 365 * 288 = 5-minute bars of a 24/7 market. */
+  barsPerYear: number;
+}
+
+export const DEFAULT_BACKTEST_CONFIG: Readonly<BacktestConfig> = Object.freeze({
+  feeBps: 5,
+  slippageBps: 2,
+  horizonBars: 6,
+  capitalPerSymbol: 1,
+  barsPerYear: 365 * 288,
+});
+
+const configSchema = z.strictObject({
+  feeBps: z.number().min(0).max(10_000),
+  slippageBps: z.number().min(0).lt(10_000),
+  horizonBars: z.number().int().positive(),
+  capitalPerSymbol: z.number().positive(),
+  barsPerYear: z.number().positive(),
+});
+
+/** Defaults overlaid with `partial`, validated once; throws a readable error on bad values. */
+export function resolveBacktestConfig(partial: Partial<BacktestConfig> = {}): BacktestConfig {
+  const parsed = configSchema.safeParse({ ...DEFAULT_BACKTEST_CONFIG, ...partial });
+  if (!parsed.success) {
+    throw new Error(`invalid backtest config: ${z.prettifyError(parsed.error)}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,83 @@
+import { intervalMs } from '../schemas/index.ts';
+import { FEATURE_DEFS, FEATURE_SET_HASH, FEATURE_SET_ID } from '../processors/features/feature-set.ts';
+import type { GraphEvent } from '../processors/graph-events.ts';
+import { classify, DEFAULT_LABEL_CONFIG, type LabelConfig } from '../processors/labels.ts';
+import { CLASSES } from '../processors/types.ts';
+import type { EventLog } from '../streams/log/event-log.ts';
+import { csvNumber, HashingFileWriter } from './csv-writer.ts';
+import type { TopicDecoder } from './merged-reader.ts';
+import { replayLog } from './run-replay.ts';
+
+interface Pending {
+  barEnd: number;
+  close: number;
+  cells: string;
+}
+
+export interface DatasetResult {
+  rows: number;
+  sha256: string;
+  file: string;
+  /** Feature rows whose horizon bar never came (end of log or a gap): not labelled, not written. */
+  unlabeled: number;
+  firstBarEnd: number | null;
+  lastBarEnd: number | null;
+}
+
+/**
+ * Replays the log into a training set: one row per signal-interval FeatureVector, labelled with
+ * the direction of the forward log return from that bar's close to the close of the bar exactly
+ * `horizonBars` intervals later. The label is only known in replay; nothing here runs live.
+ * Rows come out in (barEnd, symbol) order; memory holds only `horizonBars` rows per symbol.
+ */
+export async function exportDataset(opts: {
+  log: EventLog;
+  decode: TopicDecoder;
+  out: string;
+  label?: LabelConfig;
+  signalInterval?: string;
+  onProgress?: (inputs: number) => void;
+}): Promise<DatasetResult> {
+  const label = opts.label ?? DEFAULT_LABEL_CONFIG;
+  const interval = opts.signalInterval ?? '5m';
+  const horizonMs = label.horizonBars * intervalMs(interval);
+  const names = FEATURE_DEFS.map((d) => d.name);
+  const w = new HashingFileWriter(opts.out);
+  w.write(`# featureSetId=${FEATURE_SET_ID} featureSetHash=${FEATURE_SET_HASH} interval=${interval} horizonBars=${label.horizonBars} flatBand=${label.flatBand}\n`);
+  w.write(`symbol,barEnd,${names.join(',')},fwdReturn,label\n`);
+  const pending = new Map<string, Pending[]>();
+  let rows = 0;
+  let unlabeled = 0;
+  let firstBarEnd: number | null = null;
+  let lastBarEnd: number | null = null;
+  const sink = {
+    onEvent(e: GraphEvent): void {
+      if (e.kind === 'bar' && e.bar.interval === interval) {
+        const q = pending.get(e.bar.symbol);
+        while (q !== undefined && q.length > 0 && (q[0] as Pending).barEnd + horizonMs <= e.bar.end) {
+          const p = q.shift() as Pending;
+          if (p.barEnd + horizonMs < e.bar.end) {
+            unlabeled++; // the horizon bar is missing (no trades in that window)
+            continue;
+          }
+          const r = Math.log(e.bar.close / p.close);
+          w.write(`${p.cells},${csvNumber(r)},${CLASSES[classify(r, label.flatBand)]}\n`);
+          rows++;
+          firstBarEnd ??= p.barEnd;
+          lastBarEnd = p.barEnd;
+        }
+      } else if (e.kind === 'features' && e.vector.interval === interval) {
+        const v = e.vector;
+        let q = pending.get(v.symbol);
+        if (q === undefined) pending.set(v.symbol, (q = []));
+        const cells = names.map((n) => csvNumber(v.features[n])).join(',');
+        q.push({ barEnd: v.barEnd, close: lastClose.get(v.symbol) as number, cells: `${v.symbol},${v.barEnd},${cells}` });
+      }
+      if (e.kind === 'bar' && e.bar.interval === interval) lastClose.set(e.bar.symbol, e.bar.close);
+    },
+  };
+  const lastClose = new Map<string, number>();
+  await replayLog({ log: opts.log, decode: opts.decode, sinks: [sink], ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  for (const q of pending.values()) unlabeled += q.length;
+  return { rows, sha256: w.close(), file: opts.out, unlabeled, firstBarEnd, lastBarEnd };
+}

@@ -1,0 +1,105 @@
+/**
+ * Derived record -> table row. Row ids come from the record's content, so the same event read
+ * twice (a rebuild, a restart after a crash) yields the same id and collapses in ClickHouse:
+ * bar symbol|interval|end, feature vector symbol|interval|barEnd|featureSetHash, signal its own
+ * id, late event and dead letter topic|partition|offset of the input they describe.
+ */
+import type { z } from 'zod';
+import type { Row } from './row-binary.ts';
+import { barSchema, deadLetterSchema, describeIssue, featureVectorSchema, lateEventSchema, signalSchema } from './derived-schemas.ts';
+import type { ProjectedTopic } from './tables.ts';
+
+export interface LogPosition {
+  partition: number;
+  offset: number;
+}
+
+export type Projected = { ok: true; row: Row } | { ok: false; reason: string };
+
+interface Projection<S extends z.ZodType> {
+  schema: S;
+  toRow(value: z.output<S>): Row;
+}
+
+const projection = <S extends z.ZodType>(schema: S, toRow: (value: z.output<S>) => Row): Projection<S> => ({ schema, toRow });
+
+const PROJECTIONS: Record<ProjectedTopic, Projection<z.ZodType>> = {
+  bars: projection(barSchema, (b) => ({
+    id: `${b.symbol}|${b.interval}|${b.end}`,
+    symbol: b.symbol,
+    bar_interval: b.interval,
+    bar_start: b.start,
+    bar_end: b.end,
+    ts_event: b.tsEvent,
+    ts_init: b.tsInit,
+    open: b.open,
+    high: b.high,
+    low: b.low,
+    close: b.close,
+    volume: b.volume,
+    buy_volume: b.buyVolume,
+    vwap: b.vwap,
+    trades: b.trades,
+  })),
+  features: projection(featureVectorSchema, (f) => ({
+    id: `${f.symbol}|${f.interval}|${f.barEnd}|${f.featureSetHash}`,
+    symbol: f.symbol,
+    bar_interval: f.interval,
+    bar_end: f.barEnd,
+    ts_event: f.tsEvent,
+    ts_init: f.tsInit,
+    feature_set_id: f.featureSetId,
+    feature_set_hash: f.featureSetHash,
+    // Parallel arrays in the feature set's order; value i belongs to name i.
+    feature_names: Object.keys(f.features),
+    feature_values: Object.values(f.features),
+  })),
+  signals: projection(signalSchema, (s) => ({
+    id: s.id,
+    symbol: s.symbol,
+    bar_interval: s.interval,
+    bar_end: s.barEnd,
+    ts_event: s.tsEvent,
+    ts_init: s.tsInit,
+    p_up: s.pUp,
+    p_flat: s.pFlat,
+    p_down: s.pDown,
+    action: s.action,
+    confidence: s.confidence,
+    model_id: s.modelId,
+    feature_set_hash: s.featureSetHash,
+    input_topics: s.inputs.map((r) => r.topic),
+    input_partitions: s.inputs.map((r) => r.partition),
+    input_from_offsets: s.inputs.map((r) => r.fromOffset),
+    input_to_offsets: s.inputs.map((r) => r.toOffset),
+  })),
+  'late-events': projection(lateEventSchema, (e) => ({
+    id: `${e.topic}|${e.partition}|${e.offset}`,
+    symbol: e.symbol,
+    ts_event: e.tsEvent,
+    ts_init: e.tsInit,
+    source_topic: e.topic,
+    source_partition: e.partition,
+    source_offset: e.offset,
+    watermark: e.watermark,
+    reason: e.reason,
+  })),
+  'dead-letters': projection(deadLetterSchema, (d) => ({
+    id: `${d.topic}|${d.partition}|${d.offset}`,
+    ts_init: d.tsInit,
+    source_topic: d.topic,
+    source_partition: d.partition,
+    source_offset: d.offset,
+    key: d.key,
+    reason: d.reason,
+    payload: d.payload,
+  })),
+};
+
+/** Validates a decoded record of `topic` and converts it; a bad record gives a reason, not a row. */
+export function projectRecord(topic: ProjectedTopic, value: unknown, position: LogPosition): Projected {
+  const p = PROJECTIONS[topic];
+  const parsed = p.schema.safeParse(value);
+  if (!parsed.success) return { ok: false, reason: describeIssue(parsed.error) };
+  return { ok: true, row: { ...p.toRow(parsed.data), log_partition: position.partition, log_offset: position.offset } };
+}

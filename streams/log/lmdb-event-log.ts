@@ -1,0 +1,189 @@
+import { resolve } from 'node:path';
+import type { Database, RootDatabase } from 'lmdb';
+import { z } from 'zod';
+import { DEFAULT_PARTITIONS, TOPIC_LIST } from '../../schemas/topics.ts';
+import { AppendNotifier, appendNotifier } from './append-notifier.ts';
+import type { AppendRecord, EventLog, LogRecord, ReadOptions, RecordPosition } from './event-log.ts';
+import { openLmdbEnv } from './lmdb-env.ts';
+import { LogError } from './log-error.ts';
+import { TopicHandle, validateAppend, validateTopicName } from './topic-handle.ts';
+import { TimeIndex } from './time-index.ts';
+
+const OptionsSchema = z.object({
+  /** Partitions of a new topic that is not in the catalogue. */
+  defaultPartitions: z.number().int().min(1).max(256).default(DEFAULT_PARTITIONS),
+  /** How often an idle follow() looks for appends made by other processes, ms. */
+  pollIntervalMs: z.number().int().min(1).max(60_000).default(100),
+});
+export type LmdbEventLogOptions = z.input<typeof OptionsSchema>;
+
+const LOG_FORMAT = 1;
+const TOPIC_PREFIX = 'topic:';
+
+/**
+ * The embedded event log: one lmdb environment per directory, one sub-database per
+ * topic-partition keyed by offset (uint32, so at most 2^32 records per partition), a `meta`
+ * sub-database (format, topics and their partition counts, fixed at creation) and the time index.
+ * Several processes may open the same directory; lmdb serialises their writers and each append
+ * reads the partition's end inside its own write transaction.
+ */
+export class LmdbEventLog implements EventLog {
+  private readonly handles = new Map<string, TopicHandle>();
+  private closed = false;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly env: RootDatabase,
+    private readonly meta: Database,
+    private readonly timeIndex: TimeIndex,
+    private readonly options: z.output<typeof OptionsSchema>,
+  ) {}
+
+  static async open(dir: string, options: LmdbEventLogOptions = {}): Promise<LmdbEventLog> {
+    const opts = OptionsSchema.parse(options);
+    const env = openLmdbEnv(dir);
+    const meta = env.openDB({ name: 'meta' });
+    const format = await env.transaction(() => {
+      const current = meta.get('format') as number | undefined;
+      if (current === undefined) meta.put('format', LOG_FORMAT);
+      return current ?? LOG_FORMAT;
+    });
+    if (format !== LOG_FORMAT) {
+      await env.close();
+      throw new LogError(`${dir}: log format ${String(format)} is not supported (expected ${LOG_FORMAT})`);
+    }
+    const timeIndex = new TimeIndex(env.openDB({ name: 'time-index' }));
+    return new LmdbEventLog(resolve(dir), env, meta, timeIndex, opts);
+  }
+
+  async partitions(topic: string): Promise<number> {
+    return (await this.handle(topic)).partitions;
+  }
+
+  async append(topic: string, records: readonly AppendRecord[]): Promise<RecordPosition[]> {
+    this.assertOpen();
+    validateAppend(records);
+    const handle = await this.handle(topic);
+    if (records.length === 0) return [];
+    // A child transaction rolls back on a throw, so one call's records land all or not at all.
+    const positions = await this.env.childTransaction(() => handle.write(records, this.timeIndex));
+    await this.env.flushed; // durable, not just visible (overlappingSync)
+    const touched = new Set<number>();
+    for (const p of positions) touched.add(p.partition);
+    for (const p of touched) appendNotifier.notify(AppendNotifier.key(this.dir, topic, p));
+    return positions;
+  }
+
+  async endOffset(topic: string, partition: number): Promise<number> {
+    const handle = this.existing(topic, partition);
+    return handle ? handle.endOffset(partition) : 0;
+  }
+
+  async offsetForTime(topic: string, partition: number, ts: number): Promise<number> {
+    if (!Number.isFinite(ts)) throw new LogError(`offsetForTime: timestamp must be a finite number, got ${ts}`);
+    const handle = this.existing(topic, partition);
+    if (!handle) return 0;
+    const chunk = this.timeIndex.chunkFor(topic, partition, ts);
+    if (chunk === undefined) return handle.endOffset(partition);
+    return handle.firstAtOrAfter(partition, chunk, ts);
+  }
+
+  async *read(topic: string, partition: number, options: ReadOptions = {}): AsyncIterable<LogRecord[]> {
+    const from = options.fromOffset ?? 0;
+    const batchSize = options.batchSize ?? 4096;
+    if (!Number.isSafeInteger(from) || from < 0) throw new LogError(`read: fromOffset must be an integer >= 0, got ${from}`);
+    if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new LogError(`read: batchSize must be an integer >= 1, got ${batchSize}`);
+    const handle = this.existing(topic, partition);
+    if (!handle) return;
+    const to = options.toOffset ?? handle.endOffset(partition);
+    let next = from;
+    while (next < to && !this.closed) {
+      // Each batch is its own short read: nothing pins an lmdb snapshot while the consumer awaits.
+      const batch = handle.readRange(partition, next, Math.min(next + batchSize, to));
+      if (batch.length === 0) return;
+      yield batch;
+      next = batch[batch.length - 1]!.offset + 1;
+    }
+  }
+
+  async *follow(topic: string, partition: number, fromOffset: number, signal: AbortSignal): AsyncIterable<LogRecord[]> {
+    const key = AppendNotifier.key(this.dir, topic, partition);
+    let next = fromOffset;
+    while (!signal.aborted && !this.closed) {
+      const seen = appendNotifier.generation(key);
+      const end = await this.endOffset(topic, partition);
+      if (next < end) {
+        for await (const batch of this.read(topic, partition, { fromOffset: next, toOffset: end })) {
+          if (signal.aborted) return;
+          yield batch;
+          next = batch[batch.length - 1]!.offset + 1;
+        }
+        continue;
+      }
+      // Nothing new: sleep until an in-process append, the poll interval (other processes), or abort.
+      await appendNotifier.wait(key, seen, this.options.pollIntervalMs, signal);
+    }
+  }
+
+  async topics(): Promise<string[]> {
+    this.assertOpen();
+    const names: string[] = [];
+    for (const key of this.meta.getKeys({ start: TOPIC_PREFIX, end: TOPIC_PREFIX.slice(0, -1) + ';' })) {
+      names.push(String(key).slice(TOPIC_PREFIX.length));
+    }
+    return names.sort();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    appendNotifier.notifyAll(`${this.dir}\u0000`);
+    await this.env.close();
+  }
+
+  /** The topic's handle, creating the topic (catalogue partition count, else the default) if new. */
+  private async handle(topic: string): Promise<TopicHandle> {
+    this.assertOpen();
+    const cached = this.handles.get(topic);
+    if (cached) return cached;
+    validateTopicName(topic);
+    const wanted = TOPIC_LIST.find((t) => t.name === topic)?.partitions ?? this.options.defaultPartitions;
+    const metaKey = TOPIC_PREFIX + topic;
+    // Read-or-create inside a write transaction: another process may be creating it right now.
+    const partitions = await this.env.transaction(() => {
+      const stored = this.meta.get(metaKey) as { partitions: number } | undefined;
+      if (stored) return stored.partitions;
+      this.meta.put(metaKey, { partitions: wanted });
+      return wanted;
+    });
+    await this.env.flushed;
+    return this.cache(new TopicHandle(this.env, topic, partitions));
+  }
+
+  /** The handle of an existing topic without creating it; validates the partition either way. */
+  private existing(topic: string, partition: number): TopicHandle | undefined {
+    this.assertOpen();
+    let handle = this.handles.get(topic);
+    if (!handle) {
+      validateTopicName(topic);
+      const stored = this.meta.get(TOPIC_PREFIX + topic) as { partitions: number } | undefined;
+      if (stored) handle = this.cache(new TopicHandle(this.env, topic, stored.partitions));
+    }
+    const count = handle?.partitions ?? TOPIC_LIST.find((t) => t.name === topic)?.partitions ?? this.options.defaultPartitions;
+    if (!Number.isInteger(partition) || partition < 0 || partition >= count) {
+      throw new LogError(`${topic} has ${count} partitions, no partition ${partition}`);
+    }
+    return handle;
+  }
+
+  private cache(handle: TopicHandle): TopicHandle {
+    const existing = this.handles.get(handle.topic);
+    if (existing) return existing;
+    this.handles.set(handle.topic, handle);
+    return handle;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new LogError(`${this.dir}: the log is closed`);
+  }
+}

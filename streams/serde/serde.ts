@@ -1,0 +1,153 @@
+import avro from 'avsc';
+import type { Client, SchemaInfo } from '@confluentinc/schemaregistry';
+import { TOPIC_LIST } from '../../schemas/topics.ts';
+import { DecodeError, EncodeError } from './serde-error.ts';
+
+/** Confluent wire format: magic byte 0, 4-byte big-endian schema id, then the Avro body. */
+const MAGIC = 0;
+const HEADER = 5;
+
+type Resolver = ReturnType<avro.Type['createResolver']>;
+
+/** TopicNameStrategy: the value schema of topic `t` is registered under subject `t-value`. */
+export const valueSubject = (topic: string): string => `${topic}-value`;
+
+/**
+ * Confluent wire-format Avro encoding and decoding against a schema registry, synchronous on the
+ * hot path: schemas are registered and loaded up front (registerCatalogue, registerTopic,
+ * loadAll, loadSchema), and each schema id gets one cached avsc Type. Values are only ever
+ * encoded with explicit registered schemas, never with one inferred from the value (which maps
+ * numbers to Avro float and corrupts epoch-ms timestamps).
+ */
+export class Serde {
+  private readonly types = new Map<number, avro.Type>();
+  private readonly writers = new Map<string, { id: number; type: avro.Type }>();
+  private readonly resolvers = new Map<string, Resolver>();
+  private scratch = Buffer.allocUnsafe(64 * 1024);
+
+  constructor(private readonly registry: Client) {}
+
+  /** Registers every catalogue topic's schema under `<topic>-value`, then loads all known schemas. */
+  async registerCatalogue(): Promise<void> {
+    for (const spec of TOPIC_LIST) await this.registerTopic(spec.name, spec.schema);
+    await this.loadAll();
+  }
+
+  /** Registers `schema` (same schema: same id) and makes it the schema `encode(topic, ...)` writes with. */
+  async registerTopic(topic: string, schema: object): Promise<number> {
+    const id = await this.registry.register(valueSubject(topic), { schemaType: 'AVRO', schema: JSON.stringify(schema) }, false);
+    await this.loadSchema(id);
+    this.writers.set(topic, { id, type: this.types.get(id)! });
+    return id;
+  }
+
+  /** Loads every version of every subject, so records written under older schemas still decode. */
+  async loadAll(): Promise<void> {
+    for (const subject of await this.registry.getAllSubjects()) {
+      for (const version of await this.registry.getAllVersions(subject)) {
+        const meta = await this.registry.getSchemaMetadata(subject, version, false);
+        if (meta.id !== undefined && !this.types.has(meta.id)) this.types.set(meta.id, await this.parse(meta));
+      }
+    }
+  }
+
+  /** Makes one schema id decodable (after a DecodeError `unknown-schema-id:<id>`, which is retriable). */
+  async loadSchema(id: number): Promise<void> {
+    if (!this.types.has(id)) this.types.set(id, await this.parse(await this.registry.getBySubjectAndId('', id)));
+  }
+
+  /** Schema id that `encode(topic, ...)` writes. */
+  schemaIdFor(topic: string): number {
+    const writer = this.writers.get(topic);
+    if (!writer) throw new EncodeError(`unknown-topic:${topic}`, `no schema registered for topic ${topic}`);
+    return writer.id;
+  }
+
+  encode(topic: string, value: object): Uint8Array {
+    const writer = this.writers.get(topic);
+    if (!writer) throw new EncodeError(`unknown-topic:${topic}`, `no schema registered for topic ${topic}`);
+    let s = this.scratch;
+    let end: number;
+    try {
+      // avsc's encode validates each field as it writes and returns -(missing bytes) when full.
+      while ((end = writer.type.encode(value, s, HEADER)) < 0) s = this.scratch = Buffer.allocUnsafe(2 * s.length - end);
+    } catch (e) {
+      throw new EncodeError(`avro: ${(e as Error).message}`, `cannot encode a ${topic} value: ${(e as Error).message}`, { cause: e });
+    }
+    s[0] = MAGIC;
+    s.writeUInt32BE(writer.id, 1);
+    const out = Buffer.allocUnsafe(end);
+    s.copy(out, 0, 0, end);
+    return out;
+  }
+
+  /** Decodes with the writer's own schema (the id in the bytes). */
+  decode(bytes: Uint8Array): { schemaId: number; value: unknown } {
+    const buf = framed(bytes);
+    const schemaId = buf.readUInt32BE(1);
+    const type = this.types.get(schemaId);
+    if (!type) throw unknownId(schemaId);
+    return { schemaId, value: body(type, buf, undefined) };
+  }
+
+  /**
+   * Decodes into the topic's current schema, resolving older writer schemas by Avro's rules
+   * (added fields get their defaults), so callers always see one shape per topic.
+   */
+  decodeAs<T>(topic: string, bytes: Uint8Array): T {
+    const reader = this.writers.get(topic);
+    if (!reader) throw new DecodeError(`unknown-topic:${topic}`, `no schema registered for topic ${topic}`);
+    const buf = framed(bytes);
+    const schemaId = buf.readUInt32BE(1);
+    if (schemaId === reader.id) return body(reader.type, buf, undefined) as T;
+    const writer = this.types.get(schemaId);
+    if (!writer) throw unknownId(schemaId);
+    const key = `${schemaId}>${reader.id}`;
+    let resolver = this.resolvers.get(key);
+    if (!resolver) {
+      try {
+        resolver = reader.type.createResolver(writer);
+      } catch (e) {
+        throw new DecodeError(`incompatible-schema:${schemaId}->${reader.id}`, `schema ${schemaId} cannot be read as ${topic}'s schema ${reader.id}`, { cause: e });
+      }
+      this.resolvers.set(key, resolver);
+    }
+    return body(reader.type, buf, resolver) as T;
+  }
+
+  private async parse(info: SchemaInfo): Promise<avro.Type> {
+    const registry: Record<string, avro.Type> = {};
+    for (const ref of info.references ?? []) {
+      const meta = await this.registry.getSchemaMetadata(ref.subject, ref.version, true);
+      avro.Type.forSchema(JSON.parse(meta.schema) as avro.Schema, { registry });
+    }
+    return avro.Type.forSchema(JSON.parse(info.schema) as avro.Schema, { registry });
+  }
+}
+
+/** Checks the Confluent header and returns the bytes as a Buffer (a view, no copy), as avsc needs. */
+function framed(bytes: Uint8Array): Buffer {
+  if (!(bytes instanceof Uint8Array)) throw new DecodeError('not-bytes', 'value is not a Uint8Array');
+  if (bytes.length > 0 && bytes[0] !== MAGIC) throw new DecodeError('bad-magic-byte', `magic byte ${bytes[0]}, expected ${MAGIC}`);
+  if (bytes.length < HEADER) throw new DecodeError('truncated', `${bytes.length} bytes, shorter than the ${HEADER}-byte header`);
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function body(type: avro.Type, buf: Buffer, resolver: Resolver | undefined): unknown {
+  let decoded: { value: unknown; offset: number };
+  try {
+    decoded = type.decode(buf, HEADER, resolver);
+  } catch (e) {
+    throw new DecodeError(`avro: ${(e as Error).message}`, `cannot decode: ${(e as Error).message}`, { cause: e });
+  }
+  // avsc reports running out of bytes as offset -1; anything left over is not part of the value.
+  if (decoded.offset < 0) throw new DecodeError('truncated', `Avro body ends early (${buf.length} bytes)`);
+  if (decoded.offset !== buf.length) {
+    throw new DecodeError(`trailing-bytes:${buf.length - decoded.offset}`, `${buf.length - decoded.offset} bytes after the Avro value`);
+  }
+  return decoded.value;
+}
+
+function unknownId(id: number): DecodeError {
+  return new DecodeError(`unknown-schema-id:${id}`, `schema id ${id} is not loaded (await serde.loadSchema(${id}))`, { retriable: true });
+}

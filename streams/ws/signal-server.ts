@@ -1,0 +1,190 @@
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { parseClientMessage, MAX_MESSAGE_BYTES, type Channel } from './client-message.ts';
+import { Subscriptions } from './subscriptions.ts';
+
+export interface SignalServerOptions {
+  /** 0 picks a free port (start() returns it). */
+  port: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default '/ws'; other paths are refused at the handshake. */
+  path?: string;
+  /** A client whose unsent bytes exceed this is disconnected with 1013. Default 1 MiB. */
+  maxBufferedBytes?: number;
+  /** ws-level ping period; a peer that has not answered the previous ping is terminated. Default 30 s. */
+  heartbeatMs?: number;
+  /** After sending a close frame, destroy the socket if the peer has not closed within this. Default 5 s. */
+  closeTimeoutMs?: number;
+}
+
+export interface SignalServerStats {
+  clients: number;
+  /** Frames handed to sockets: pushes and replies. */
+  messagesSent: number;
+  /** Malformed client messages answered with an error. */
+  errors: number;
+  /** Socket-level errors reported by ws (resets, protocol violations). */
+  socketErrors: number;
+  /** Slow consumers disconnected with 1013. */
+  dropped: number;
+  /** Dead peers terminated by the heartbeat. */
+  terminated: number;
+}
+
+/** Frames above this are refused by ws itself (close 1009); between 64 KiB and this we reply with an error. */
+const MAX_PAYLOAD = 16 * MAX_MESSAGE_BYTES;
+const EVENT_TYPE: Record<Channel, string> = { signals: 'signal', bars: 'bar' };
+
+interface ClientState {
+  subs: Subscriptions;
+  alive: boolean;
+  closing: boolean;
+}
+
+/** ws hands text frames over as one Buffer (binaryType 'nodebuffer'); the other shapes are for completeness. */
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+}
+
+/**
+ * Pushes signals and bars to WebSocket clients by channel and symbol (JSON text frames).
+ * Client ops: subscribe / unsubscribe {channel, symbols?} and ping. Events are serialized once per
+ * publish with plain JSON.stringify, so numbers reach every client exactly as JS wrote them.
+ */
+export class SignalServer {
+  private readonly opts: Required<SignalServerOptions>;
+  private wss: WebSocketServer | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private closing: Promise<void> | null = null;
+  private readonly clients = new Map<WebSocket, ClientState>();
+  private readonly counters = { messagesSent: 0, errors: 0, socketErrors: 0, dropped: 0, terminated: 0 };
+
+  constructor(options: SignalServerOptions) {
+    this.opts = {
+      host: '127.0.0.1',
+      path: '/ws',
+      maxBufferedBytes: 1024 * 1024,
+      heartbeatMs: 30_000,
+      closeTimeoutMs: 5_000,
+      ...options,
+    };
+  }
+
+  start(): Promise<{ port: number }> {
+    if (this.wss) return Promise.reject(new Error('SignalServer already started'));
+    const { host, port, path } = this.opts;
+    const wss = new WebSocketServer({ host, port, path, maxPayload: MAX_PAYLOAD, perMessageDeflate: false });
+    this.wss = wss;
+    wss.on('connection', (ws) => this.onConnection(ws));
+    return new Promise((resolve, reject) => {
+      wss.once('error', reject);
+      wss.once('listening', () => {
+        wss.off('error', reject);
+        wss.on('error', () => this.counters.socketErrors++);
+        this.heartbeat = setInterval(() => this.beat(), this.opts.heartbeatMs);
+        this.heartbeat.unref();
+        const addr = wss.address();
+        resolve({ port: typeof addr === 'object' && addr ? addr.port : port });
+      });
+    });
+  }
+
+  /** Sends `{type: "signal"|"bar", data: payload}` to every client subscribed to (channel, symbol). */
+  publish(channel: Channel, symbol: string, payload: object): void {
+    let frame: string | null = null;
+    for (const [ws, state] of this.clients) {
+      if (state.closing || !state.subs.matches(channel, symbol)) continue;
+      frame ??= JSON.stringify({ type: EVENT_TYPE[channel], data: payload });
+      this.send(ws, state, frame);
+    }
+  }
+
+  stats(): SignalServerStats {
+    return { clients: this.clients.size, ...this.counters };
+  }
+
+  /** Closes every client with 1001 and resolves once the listening socket and all connections are closed. */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    const wss = this.wss;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    if (!wss) return (this.closing = Promise.resolve());
+    const clientsClosed = [...this.clients].map(([ws, state]) => {
+      const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+      this.closeClient(ws, state, 1001, 'server shutting down');
+      return closed;
+    });
+    // ws's own 'close' events can come after the listening socket's: wait for both.
+    const serverClosed = new Promise<void>((resolve) => wss.close(() => resolve()));
+    this.closing = Promise.all([serverClosed, ...clientsClosed]).then(() => undefined);
+    return this.closing;
+  }
+
+  private onConnection(ws: WebSocket): void {
+    if (this.closing) {
+      ws.terminate();
+      return;
+    }
+    const state: ClientState = { subs: new Subscriptions(), alive: true, closing: false };
+    this.clients.set(ws, state);
+    ws.on('pong', () => (state.alive = true));
+    ws.on('error', () => this.counters.socketErrors++); // without a listener ws would throw
+    ws.on('close', () => this.clients.delete(ws));
+    ws.on('message', (data, isBinary) => this.onMessage(ws, state, data, isBinary));
+  }
+
+  private onMessage(ws: WebSocket, state: ClientState, data: RawData, isBinary: boolean): void {
+    if (state.closing) return;
+    if (isBinary) return this.replyError(ws, state, 'binary frames are not supported: send JSON text');
+    const parsed = parseClientMessage(toBytes(data));
+    if (!parsed.ok) return this.replyError(ws, state, parsed.error);
+    const msg = parsed.message;
+    if (msg.op === 'ping') return this.send(ws, state, '{"type":"pong"}');
+    const result =
+      msg.op === 'subscribe' ? state.subs.subscribe(msg.channel, msg.symbols) : state.subs.unsubscribe(msg.channel, msg.symbols);
+    if ('error' in result) return this.replyError(ws, state, result.error);
+    const type = msg.op === 'subscribe' ? 'subscribed' : 'unsubscribed';
+    this.send(ws, state, JSON.stringify({ type, channel: msg.channel, symbols: result.symbols }));
+  }
+
+  private replyError(ws: WebSocket, state: ClientState, error: string): void {
+    this.counters.errors++;
+    this.send(ws, state, JSON.stringify({ type: 'error', error }));
+  }
+
+  /** Checks the client's backlog first, so memory per client stays below maxBufferedBytes + one frame. */
+  private send(ws: WebSocket, state: ClientState, frame: string): void {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (ws.bufferedAmount > this.opts.maxBufferedBytes) {
+      this.counters.dropped++;
+      this.closeClient(ws, state, 1013, 'slow consumer: send buffer full');
+      return;
+    }
+    ws.send(frame);
+    this.counters.messagesSent++;
+  }
+
+  private closeClient(ws: WebSocket, state: ClientState, code: number, reason: string): void {
+    if (state.closing) return;
+    state.closing = true;
+    ws.close(code, reason);
+    // The close frame waits behind the unsent backlog; a peer that never reads it is cut off.
+    const timer = setTimeout(() => ws.terminate(), this.opts.closeTimeoutMs);
+    timer.unref();
+    ws.once('close', () => clearTimeout(timer));
+  }
+
+  private beat(): void {
+    for (const [ws, state] of this.clients) {
+      if (state.closing) continue;
+      if (!state.alive) {
+        this.counters.terminated++;
+        ws.terminate();
+        continue;
+      }
+      state.alive = false;
+      ws.ping();
+    }
+  }
+}

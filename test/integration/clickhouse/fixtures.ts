@@ -1,0 +1,158 @@
+/**
+ * Shared set-up of the ClickHouse integration tests: one server per test file (started by the
+ * helper), a fresh database per test, an embedded log per test, and deterministic derived records.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Bar } from '../../../schemas/bar.ts';
+import type { FeatureVector } from '../../../schemas/feature-vector.ts';
+import type { LateEvent } from '../../../schemas/late-event.ts';
+import type { Signal } from '../../../schemas/signal.ts';
+import { migrate } from '../../../streams/clickhouse/migrations.ts';
+import { openClickHouse } from '../../../streams/clickhouse/open-clickhouse.ts';
+import { qualified } from '../../../streams/clickhouse/sql.ts';
+import { openEmbeddedLog, type EmbeddedLog } from '../../../streams/log/open-log.ts';
+import { type StartResult, startClickHouse } from '../../helpers/clickhouse-server.ts';
+
+export { startClickHouse, type StartResult };
+
+export const skipReason = (s: StartResult): string | false => ('skip' in s ? s.skip : false);
+
+/** A name no other test (or earlier run against TICKFLOW_CLICKHOUSE_URL) has used. */
+export const uniqueName = (prefix: string): string => `${prefix}_${randomBytes(6).toString('hex')}`;
+
+/** A new database with every migration applied, and a client. */
+export async function freshDatabase(url: string): Promise<{ client: ClickHouseClient; database: string }> {
+  const client = openClickHouse(url);
+  const database = uniqueName('t');
+  await migrate(client, database);
+  return { client, database };
+}
+
+/** An embedded log in a temporary directory, removed by close(). */
+export async function tempLog(): Promise<EmbeddedLog & { dir: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'tickflow-ch-log-'));
+  const embedded = await openEmbeddedLog(dir, { pollIntervalMs: 20 });
+  return {
+    ...embedded,
+    dir,
+    close: async () => {
+      await embedded.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function appendValues(log: EmbeddedLog, topic: string, values: readonly object[], key: (v: object) => string, time: (v: object) => number): Promise<void> {
+  await log.log.append(
+    topic,
+    values.map((v) => ({ key: key(v), timestamp: time(v), value: log.serde.encode(topic, v) })),
+  );
+}
+
+const T0 = 1_700_000_100_000; // 2023-11-14, a multiple of 5 minutes
+const STEP = 300_000;
+const SYMBOLS = ['BTCUSD', 'ETHUSD', 'SOLUSD'];
+
+/** i-th signal: symbols round-robin, probabilities with full-precision fractions. */
+export function makeSignal(i: number, symbol = SYMBOLS[i % SYMBOLS.length] as string): Signal {
+  const barEnd = T0 + Math.floor(i / SYMBOLS.length) * STEP;
+  const pUp = ((i * 7919) % 1000) / 3001 + 1 / 7; // non-terminating binary fractions
+  const pDown = ((i * 104729) % 1000) / 5003;
+  const pFlat = 1 - pUp - pDown;
+  return {
+    id: `sig-${symbol}-${barEnd}-m1`,
+    tsEvent: barEnd,
+    tsInit: barEnd + 3,
+    symbol,
+    interval: '5m',
+    barEnd,
+    pUp,
+    pFlat,
+    pDown,
+    action: (['BUY', 'SELL', 'HOLD'] as const)[i % 3] as Signal['action'],
+    confidence: Math.max(pUp, pFlat, pDown),
+    modelId: 'm1',
+    featureSetHash: 'fs-abc',
+    inputs: [
+      { topic: 'trades', partition: i % 4, fromOffset: i * 10, toOffset: i * 10 + 9 },
+      { topic: 'options', partition: 0, fromOffset: i, toOffset: i },
+    ],
+  };
+}
+
+export function makeBar(i: number, symbol = SYMBOLS[i % SYMBOLS.length] as string): Bar {
+  const end = T0 + Math.floor(i / SYMBOLS.length) * STEP;
+  const open = 100 + i / 3;
+  const close = open + Math.sin(i) / 7;
+  return {
+    tsEvent: end,
+    tsInit: end + 1,
+    symbol,
+    interval: '5m',
+    start: end - STEP,
+    end,
+    open,
+    high: Math.max(open, close) + 0.1,
+    low: Math.min(open, close) - 0.1,
+    close,
+    volume: 10 + i / 9,
+    buyVolume: i % 2 === 0 ? null : 5 + i / 11,
+    vwap: (open + close) / 2,
+    trades: 20 + i,
+  };
+}
+
+export function makeFeatures(i: number): FeatureVector {
+  const symbol = SYMBOLS[i % SYMBOLS.length] as string;
+  const barEnd = T0 + Math.floor(i / SYMBOLS.length) * STEP;
+  return {
+    tsEvent: barEnd,
+    tsInit: barEnd + 2,
+    symbol,
+    interval: '5m',
+    barEnd,
+    featureSetId: 'core',
+    featureSetHash: 'fs-abc',
+    features: { ret_1: i / 1234, rsi_14: i < 3 ? null : 50 + i / 17, vol_20: 0.1 + i / 999 },
+  };
+}
+
+export function makeLateEvent(i: number): LateEvent {
+  return {
+    tsEvent: T0 + i,
+    tsInit: T0 + i + 60_000,
+    symbol: SYMBOLS[i % SYMBOLS.length] as string,
+    topic: 'trades',
+    partition: i % 4,
+    offset: 1000 + i,
+    watermark: T0 + i + 30_000,
+    reason: 'window closed',
+  };
+}
+
+export const bySymbol = (v: object): string => (v as { symbol: string }).symbol;
+export const byEventTime = (v: object): number => (v as { tsEvent: number }).tsEvent;
+
+/** count() without and with FINAL: physical rows and rows after deduplication. */
+export async function counts(client: ClickHouseClient, database: string, table: string): Promise<{ raw: number; final: number }> {
+  const one = async (sql: string): Promise<number> =>
+    Number((await (await client.query({ query: sql, format: 'JSONEachRow' })).json<{ n: string }>())[0]?.n);
+  return {
+    raw: await one(`SELECT count() AS n FROM ${qualified(database, table)}`),
+    final: await one(`SELECT count() AS n FROM ${qualified(database, table)} FINAL`),
+  };
+}
+
+/** Polls `check` every 50 ms until it returns true, failing after `timeoutMs`. */
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { LATEST_VERSION, MIGRATIONS, migrate } from '../../../streams/clickhouse/migrations.ts';
+import { openClickHouse } from '../../../streams/clickhouse/open-clickhouse.ts';
+import { quoteString } from '../../../streams/clickhouse/sql.ts';
+import { TABLE_COLUMNS } from '../../../streams/clickhouse/tables.ts';
+import { skipReason, startClickHouse, uniqueName } from './fixtures.ts';
+
+const server = await startClickHouse();
+
+describe('ClickHouse migrations', { skip: skipReason(server) }, () => {
+  if ('skip' in server) return;
+  const client = openClickHouse(server.url);
+  after(async () => {
+    await client.close();
+    await server.stop();
+  });
+
+  test('the first run applies every migration in order, the second applies none', async () => {
+    const database = uniqueName('mig_twice');
+    const first = await migrate(client, database);
+    assert.deepEqual(first.applied, MIGRATIONS.map((m) => `${m.version}-${m.name}`));
+    assert.equal(first.version, LATEST_VERSION);
+    const second = await migrate(client, database);
+    assert.deepEqual(second, { applied: [], version: LATEST_VERSION });
+    const rs = await client.query({ query: `SELECT version, count() AS n FROM ${database}.tickflow_migrations GROUP BY version ORDER BY version`, format: 'JSONEachRow' });
+    const rows = (await rs.json<{ version: number; n: string }>()).map((r) => [Number(r.version), Number(r.n)]);
+    assert.deepEqual(rows, MIGRATIONS.map((m) => [m.version, 1]), 'each version recorded exactly once');
+  });
+
+  test('the migrated tables have exactly the columns and types the writers encode', async () => {
+    const database = uniqueName('mig_columns');
+    await migrate(client, database);
+    const rs = await client.query({
+      query: `SELECT table, name, type FROM system.columns WHERE database = ${quoteString(database)} AND table != 'tickflow_migrations'`,
+      format: 'JSONEachRow',
+    });
+    const actual: Record<string, Record<string, string>> = {};
+    for (const c of await rs.json<{ table: string; name: string; type: string }>()) (actual[c.table] ??= {})[c.name] = c.type;
+    const expected: Record<string, Record<string, string>> = {};
+    for (const [table, cols] of Object.entries(TABLE_COLUMNS)) expected[table] = Object.fromEntries(cols.map((c) => [c.name, c.type]));
+    assert.deepEqual(actual, expected);
+  });
+
+  test('a database missing a migration gets only that one', async () => {
+    const database = uniqueName('mig_partial');
+    await client.command({ query: `CREATE DATABASE ${database}` });
+    await client.command({ query: `CREATE TABLE ${database}.tickflow_migrations (version UInt32, name String, applied_at DateTime DEFAULT now()) ENGINE = ReplacingMergeTree() ORDER BY version` });
+    const v1 = MIGRATIONS[0]!;
+    for (const s of v1.statements) await client.command({ query: s.replaceAll('{db}', database) });
+    await client.command({ query: `INSERT INTO ${database}.tickflow_migrations (version, name) VALUES (${v1.version}, ${quoteString(v1.name)})` });
+    const result = await migrate(client, database);
+    assert.deepEqual(result.applied, MIGRATIONS.slice(1).map((m) => `${m.version}-${m.name}`));
+  });
+});

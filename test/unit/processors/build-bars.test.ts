@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { TestScheduler } from 'rxjs/testing';
+import { newGraphStats, type Flow } from '../../../processors/graph-events.ts';
+import { buildBars } from '../../../processors/operators/build-bars.ts';
+import type { Trade } from '../../../schemas/index.ts';
+
+const cfg = { intervals: ['1m', '5m'], maxOutOfOrdernessMs: 2_000 };
+let offset = 0;
+function trade(symbol: string, tsEvent: number, price: number, size = 1, side: 'BUY' | 'SELL' = 'BUY'): Flow {
+  const value: Trade = { tsEvent, tsInit: tsEvent + 5, symbol, price, size, side, tradeId: offset };
+  return { kind: 'trade', pos: { topic: 'trades', partition: symbol === 'BTC' ? 2 : 1, offset: offset++ }, value };
+}
+const newScheduler = (): TestScheduler => new TestScheduler((a, e) => assert.deepStrictEqual(a, e));
+
+/** Marble frames are arrival order; event times live in the values. */
+describe('buildBars (marble)', () => {
+  test('a window closes when the watermark passes its end, stamped at its end', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      offset = 0;
+      const a = trade('BTC', 10_000, 100, 1, 'BUY');
+      const b = trade('BTC', 50_000, 102, 3, 'SELL');
+      const c = trade('BTC', 61_000, 101); // watermark 59 000 < 60 000: still open
+      const d = trade('BTC', 62_000, 103); // watermark 60 000: [0, 60 000) closes now
+      const stats = newGraphStats();
+      const out = cold('a-b-c-d|', { a, b, c, d }).pipe(buildBars(cfg, stats));
+      expectObservable(out).toBe('------x|', {
+        x: {
+          kind: 'bar',
+          bar: {
+            tsEvent: 60_000, tsInit: 62_005, symbol: 'BTC', interval: '1m', start: 0, end: 60_000,
+            open: 100, high: 102, low: 100, close: 102, volume: 4, buyVolume: 1, vwap: (100 + 306) / 4, trades: 2,
+          },
+          inputs: { topic: 'trades', partition: 2, fromOffset: 0, toOffset: 1 },
+        },
+      });
+    });
+  });
+
+  test('an out-of-order trade within the bound joins its window; open/close follow event time', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      offset = 0;
+      const a = trade('BTC', 30_000, 100);
+      const b = trade('BTC', 61_000, 110); // next window; watermark 59 000
+      const c = trade('BTC', 59_500, 105); // arrives after b but still on time: the latest in event time
+      const d = trade('BTC', 20_000, 90); // earlier than a: becomes the open
+      const e = trade('BTC', 63_000, 111); // watermark 61 000 closes [0, 60 000)
+      const stats = newGraphStats();
+      const out = cold('abcde|', { a, b, c, d, e }).pipe(buildBars(cfg, stats));
+      expectObservable(out).toBe('----x|', {
+        x: {
+          kind: 'bar',
+          bar: {
+            tsEvent: 60_000, tsInit: 63_005, symbol: 'BTC', interval: '1m', start: 0, end: 60_000,
+            open: 90, high: 105, low: 90, close: 105, volume: 3, buyVolume: 3, vwap: (100 + 105 + 90) / 3, trades: 3,
+          },
+          inputs: { topic: 'trades', partition: 2, fromOffset: 0, toOffset: 3 },
+        },
+      });
+    });
+  });
+
+  test('a trade whose window already closed is routed to late events, not dropped', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      offset = 0;
+      const a = trade('BTC', 10_000, 100);
+      const b = trade('BTC', 62_000, 101); // closes [0, 60 000)
+      const c = trade('BTC', 30_000, 99); // late for the closed window
+      const stats = newGraphStats();
+      const out = cold('a-b-c|', { a, b, c }).pipe(buildBars(cfg, stats));
+      expectObservable(out).toBe('--x-y|', {
+        x: {
+          kind: 'bar',
+          bar: { tsEvent: 60_000, tsInit: 62_005, symbol: 'BTC', interval: '1m', start: 0, end: 60_000, open: 100, high: 100, low: 100, close: 100, volume: 1, buyVolume: 1, vwap: 100, trades: 1 },
+          inputs: { topic: 'trades', partition: 2, fromOffset: 0, toOffset: 0 },
+        },
+        y: {
+          kind: 'late',
+          late: { tsEvent: 30_000, tsInit: 30_005, symbol: 'BTC', topic: 'trades', partition: 2, offset: 2, watermark: 60_000, reason: 'window 1m ending 60000 closed at watermark 60000' },
+        },
+      });
+    });
+  });
+
+  test('an idle symbol does not hold others back: the shared watermark closes its windows', () => {
+    offset = 0;
+    const stats = newGraphStats();
+    const seen: Flow[] = [];
+    new TestScheduler(() => undefined).run(({ cold }) => {
+      const values = { e: trade('ETH', 10_000, 10), a: trade('BTC', 20_000, 100), b: trade('BTC', 302_500, 101) };
+      cold('eab|', values).pipe(buildBars(cfg, stats)).subscribe((x) => seen.push(x));
+    });
+    const bars = seen.filter((x) => x.kind === 'bar').map((x) => (x.kind === 'bar' ? `${x.bar.symbol}:${x.bar.interval}:${x.bar.end}` : ''));
+    // Ordered by (end, interval, symbol): both 1m bars, then both 5m bars.
+    assert.deepEqual(bars, ['BTC:1m:60000', 'ETH:1m:60000', 'BTC:5m:300000', 'ETH:5m:300000']);
+  });
+});
