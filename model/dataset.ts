@@ -60,7 +60,7 @@ class F64 {
 }
 
 /**
- * Streams `symbol,barEnd,<features...>,fwdReturn,label` (see model/README.md) line by line.
+ * Streams `symbol,barEnd,<features...>,fwdReturn,label` (format in model/README.md) line by line.
  * A malformed header, a wrong cell count, an unknown label or time going backwards throws;
  * a row with an empty or non-numeric feature, or an empty label, is skipped and counted.
  */

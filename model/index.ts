@@ -1,6 +1,7 @@
 export { useBackend, BACKENDS, type BackendName } from './backend.ts';
 export { readDataset, type Dataset } from './dataset.ts';
 export { ModelError, type ModelErrorCode } from './errors.ts';
+export { fileIoHandler } from './file-io-handler.ts';
 export type { TrainProgress } from './fit.ts';
 export { readManifest, type ModelManifest } from './manifest.ts';
 export { computeMetrics, baselineMetrics, type Metrics } from './metrics.ts';

@@ -35,14 +35,11 @@ export function computeMetrics(probs: Float64Array, labels: ArrayLike<number>): 
   if (n === 0 || probs.length !== n * K) throw new RangeError(`need n > 0 rows of ${K} probabilities, got ${probs.length} for ${n} labels`);
   const confusion = Array.from({ length: K }, () => new Array<number>(K).fill(0));
   let correct = 0;
-  let logLoss = 0;
   for (let i = 0; i < n; i++) {
     const y = labels[i] as number;
     const pred = argmax(probs, i * K);
     (confusion[y] as number[])[pred] = ((confusion[y] as number[])[pred] as number) + 1;
     if (pred === y) correct++;
-    const p = Math.min(1 - EPS, Math.max(EPS, probs[i * K + y] as number));
-    logLoss -= Math.log(p);
   }
   const classCounts = confusion.map((row) => row.reduce((s, v) => s + v, 0));
   const predicted = Array.from({ length: K }, (_, c) => confusion.reduce((s, row) => s + (row[c] as number), 0));
@@ -55,7 +52,7 @@ export function computeMetrics(probs: Float64Array, labels: ArrayLike<number>): 
     recall: classCounts.map((t, c) => (t === 0 ? null : diag(c) / t)),
     auc: perClassAuc(rows, labels, K),
     macroAuc: macroAuc(rows, labels, K),
-    logLoss: logLoss / n,
+    logLoss: meanLogLoss(probs, labels),
     confusion,
     classCounts,
   };

@@ -30,7 +30,7 @@ export interface TrainOptions {
   patience?: number;
   /** Defaults: 70/15/15, horizon = horizonBars x barIntervalMs, embargo 30 minutes. */
   split?: SplitOptions;
-  /** Bar interval (default 5 minutes, or `barIntervalMs=` from the dataset's comment line). */
+  /** Bar interval (default: `barIntervalMs=` from the dataset's comment line, else 5 minutes). */
   barIntervalMs?: number;
   mlp?: Partial<MlpConfig>;
 }
@@ -81,7 +81,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const backend = await useBackend(opts.backend);
   const ds = await readDataset(opts.datasetPath);
   const horizonBars = positiveNumber(ds.meta, 'horizonBars') ?? DEFAULT_LABEL_CONFIG.horizonBars;
-  const barIntervalMs = positiveNumber(ds.meta, 'barIntervalMs') ?? opts.barIntervalMs ?? 5 * 60_000;
+  const barIntervalMs = opts.barIntervalMs ?? positiveNumber(ds.meta, 'barIntervalMs') ?? 5 * 60_000;
   const flatBand = ds.meta['flatBand'] === undefined ? null : Number(ds.meta['flatBand']);
   const split = chronologicalSplit(ds.barEnd, {
     fractions: options.split?.fractions ?? DEFAULT_SPLIT.fractions,

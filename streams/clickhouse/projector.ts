@@ -4,75 +4,38 @@
  * with idempotent rows (content ids + ReplacingMergeTree), and its offsets live in ClickHouse,
  * committed after the rows they cover. See docs/clickhouse.md.
  */
-import type { ClickHouseClient } from '@clickhouse/client';
-import { z } from 'zod';
-import type { EventLog, LogRecord } from '../log/event-log.ts';
+import { setMaxListeners } from 'node:events';
+import type { z } from 'zod';
+import type { LogRecord } from '../log/event-log.ts';
 import { assertSchema } from './assert-schema.ts';
 import { errorSummary } from './clickhouse-sink-error.ts';
 import { DeadLetterSink } from './dead-letter-sink.ts';
-import { projectRecord } from './derived-rows.ts';
-import { rowEncoder, type RowEncoder } from './insert-rows.ts';
 import { OffsetStore, offsetKey } from './offset-store.ts';
-import { decodeFailure, type ProjectorSerde, unknownSchemaId } from './projector-serde.ts';
-import { PROJECTED_TOPICS, type ProjectedTopic, TOPIC_TABLES } from './tables.ts';
-import { type Entry, TableWriter, type WriterCounts } from './table-writer.ts';
-import { DEFAULT_RETRY } from './with-retry.ts';
+import { type ProjectionReport, type ProjectorOptions, ProjectorOptionsSchema, type TopicStats } from './projector-options.ts';
+import { RecordToEntry } from './record-to-entry.ts';
+import { type ProjectedTopic, TOPIC_TABLES } from './tables.ts';
+import { TableWriter } from './table-writer.ts';
+import { withRetry } from './with-retry.ts';
 
-const OptionsSchema = z.object({
-  database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('default'),
-  /** Name under which offsets are committed; two projectors with one name share a position. */
-  consumer: z.string().min(1).default('clickhouse-projector'),
-  topics: z.array(z.enum(PROJECTED_TOPICS as [ProjectedTopic, ...ProjectedTopic[]])).min(1).default(PROJECTED_TOPICS),
-  /** A batch is flushed when it has this many rows... */
-  batchRows: z.int().min(1).default(5_000),
-  /** ...or when its oldest row has waited this long (ms). */
-  batchMs: z.int().min(1).default(500),
-  /** Per topic; readers stop reading the log while the buffer is full. */
-  maxBufferedRows: z.int().min(1).default(20_000),
-  /** Records per log read. */
-  readBatchSize: z.int().min(1).default(1_000),
-  retry: z.object({ initialMs: z.number().positive(), maxMs: z.number().positive(), factor: z.number().min(1) }).default(DEFAULT_RETRY),
-});
-
-export type ProjectorOptions = z.input<typeof OptionsSchema> & {
-  log: EventLog;
-  serde: ProjectorSerde;
-  client: ClickHouseClient;
-  /** Progress and warnings (retries, dropped records). Default: silent. */
-  onLog?: (message: string) => void;
-};
-
-export interface TopicStats extends WriterCounts {
-  read: number;
-  /** Next offset committed per partition, by this run. */
-  committed: Record<number, number>;
-}
-
-export interface ProjectionReport {
-  /** False when the signal aborted the run before it finished. */
-  completed: boolean;
-  topics: Record<string, TopicStats>;
-  /** Transient failures retried. */
-  retries: number;
-}
+export type { ProjectionReport, ProjectorOptions, TopicStats } from './projector-options.ts';
 
 export const DEAD_LETTER_REASON_PREFIX = 'clickhouse-projector: ';
 
 export class ClickHouseProjector {
-  private readonly o: z.output<typeof OptionsSchema>;
+  private readonly o: z.output<typeof ProjectorOptionsSchema>;
   private readonly offsets: OffsetStore;
   private readonly deadLetters: DeadLetterSink;
-  private readonly encoders = new Map<ProjectedTopic, RowEncoder>();
+  private readonly toEntry: RecordToEntry;
   private writers = new Map<ProjectedTopic, TableWriter>();
   private read = new Map<string, number>();
   private retries = 0;
+  private running = false;
 
   constructor(private readonly deps: ProjectorOptions) {
-    const { log: _log, serde: _serde, client: _client, onLog: _onLog, ...rest } = deps;
-    this.o = OptionsSchema.parse(rest);
+    this.o = ProjectorOptionsSchema.parse(deps); // a zod object keeps only its own keys
     this.offsets = new OffsetStore(deps.client, this.o.database, this.o.consumer);
     this.deadLetters = new DeadLetterSink(deps.log, deps.serde, DEAD_LETTER_REASON_PREFIX);
-    for (const t of this.o.topics) this.encoders.set(t, rowEncoder(TOPIC_TABLES[t]));
+    this.toEntry = new RecordToEntry(deps.serde);
   }
 
   /**
@@ -126,7 +89,10 @@ export class ClickHouseProjector {
     outer: AbortSignal | undefined,
     body: (signal: AbortSignal, start: Map<string, number>) => Promise<void>,
   ): Promise<ProjectionReport> {
+    if (this.running) throw new Error('ClickHouseProjector: one run at a time (catchUp or follow is already running)');
+    this.running = true;
     const ac = new AbortController();
+    setMaxListeners(1_000, ac.signal); // every reader waiting for buffer space listens to it
     const onOuter = (): void => ac.abort(outer?.reason);
     if (outer?.aborted) onOuter();
     outer?.addEventListener('abort', onOuter, { once: true });
@@ -159,25 +125,29 @@ export class ClickHouseProjector {
     }
     // A writer's fatal failure aborts the readers; the first error is the one reported.
     // Whatever is thrown once the run is aborted (an aborted request, a woken wait) is the abort.
-    let failure: unknown = null;
+    const outcome: { failure: Error | null } = { failure: null };
     const fail = (err: unknown): void => {
-      if (!ac.signal.aborted) failure = err;
+      if (!ac.signal.aborted) outcome.failure = err instanceof Error ? err : new Error(String(err));
       ac.abort(err);
     };
     const loops = [...this.writers.values()].map((w) => w.run(ac.signal).catch(fail));
     try {
-      await assertSchema(this.deps.client, this.o.database, [...this.o.topics.map((t) => TOPIC_TABLES[t]), 'tickflow_offsets']);
-      await body(ac.signal, await this.offsets.load());
+      // Started while ClickHouse is down: wait for it like any other transient failure.
+      const tables = [...this.o.topics.map((t) => TOPIC_TABLES[t]), 'tickflow_offsets' as const];
+      await withRetry(() => assertSchema(this.deps.client, this.o.database, tables), ac.signal, this.o.retry, onRetry);
+      const start = await withRetry(() => this.offsets.load(), ac.signal, this.o.retry, onRetry);
+      await body(ac.signal, start);
       return this.report(true);
     } catch (err) {
       fail(err);
       await Promise.all(loops);
-      if (failure !== null) throw failure;
+      if (outcome.failure !== null) throw outcome.failure;
       return this.report(false);
     } finally {
       ac.abort();
       outer?.removeEventListener('abort', onOuter);
       await Promise.all(loops);
+      this.running = false;
     }
   }
 
@@ -192,38 +162,11 @@ export class ClickHouseProjector {
   }
 
   private async pushAll(topic: ProjectedTopic, batch: readonly LogRecord[], signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
     const writer = this.writer(topic);
     for (const record of batch) {
-      await writer.push(await this.toEntry(topic, record), signal);
+      await writer.push(await this.toEntry.convert(topic, record), signal);
       this.read.set(topic, (this.read.get(topic) ?? 0) + 1);
-    }
-  }
-
-  private async toEntry(topic: ProjectedTopic, record: LogRecord): Promise<Entry> {
-    let value: unknown;
-    try {
-      value = await this.decode(topic, record.value);
-    } catch (err) {
-      return { record, row: null, invalid: `cannot decode: ${decodeFailure(err)}` };
-    }
-    const projected = projectRecord(topic, value, record);
-    if (!projected.ok) return { record, row: null, invalid: projected.reason };
-    try {
-      return { record, row: (this.encoders.get(topic) as RowEncoder)(projected.row) };
-    } catch (err) {
-      return { record, row: null, invalid: `cannot encode: ${errorSummary(err)}` };
-    }
-  }
-
-  private async decode(topic: ProjectedTopic, bytes: Uint8Array): Promise<unknown> {
-    const { serde } = this.deps;
-    try {
-      return serde.decodeAs<unknown>(topic, bytes);
-    } catch (err) {
-      const id = unknownSchemaId(err);
-      if (id === null || !serde.loadSchema) throw err;
-      await serde.loadSchema(id);
-      return serde.decodeAs<unknown>(topic, bytes);
     }
   }
 

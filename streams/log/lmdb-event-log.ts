@@ -160,9 +160,14 @@ export class LmdbEventLog implements EventLog {
     return this.cache(new TopicHandle(this.env, topic, partitions));
   }
 
-  /** The handle of an existing topic without creating it; validates the partition either way. */
+  /**
+   * The handle of an existing topic without creating it; validates the partition either way.
+   * Starts each public read from the latest snapshot: lmdb-js renews its read transaction only on
+   * a later macrotask, which could hide a commit made just now by another handle or process.
+   */
   private existing(topic: string, partition: number): TopicHandle | undefined {
     this.assertOpen();
+    this.env.resetReadTxn();
     let handle = this.handles.get(topic);
     if (!handle) {
       validateTopicName(topic);

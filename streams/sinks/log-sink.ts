@@ -18,8 +18,12 @@ function route(e: GraphEvent): { topic: string; key: string; timestamp: number; 
       return { topic: TOPICS.signals.name, key: e.signal.symbol, timestamp: e.signal.tsEvent, value: e.signal };
     case 'late':
       return { topic: TOPICS.lateEvents.name, key: e.late.symbol, timestamp: e.late.tsEvent, value: e.late };
-    case 'deadLetter':
-      return { topic: TOPICS.deadLetters.name, key: e.deadLetter.key || e.deadLetter.topic, timestamp: e.deadLetter.tsInit, value: e.deadLetter };
+    case 'deadLetter': {
+      // avsc encodes Avro bytes from a Buffer only; processors hand over plain Uint8Arrays.
+      const p = e.deadLetter.payload;
+      const payload = Buffer.isBuffer(p) ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength);
+      return { topic: TOPICS.deadLetters.name, key: e.deadLetter.key || e.deadLetter.topic, timestamp: e.deadLetter.tsInit, value: { ...e.deadLetter, payload } };
+    }
   }
 }
 

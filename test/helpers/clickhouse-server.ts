@@ -5,7 +5,7 @@
  * graphite or SSL sections). Set TICKFLOW_CLICKHOUSE_URL to use a server that already runs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
@@ -41,10 +41,9 @@ export async function startClickHouse(): Promise<StartResult> {
   await writeConfig(dir, http, tcp, interserver);
   const url = `http://127.0.0.1:${http}`;
   let child: ChildProcess | null = null;
-  const killOnExit = (): void => {
-    child?.kill('SIGKILL');
-  };
-  process.once('exit', killOnExit);
+  const cleanup = { kill: () => child?.kill('SIGKILL'), dir };
+  LIVE.add(cleanup);
+  guardProcess();
 
   const launch = async (): Promise<void> => {
     const proc = spawn(command.file, [...command.args, `--config-file=${join(dir, 'config.xml')}`], {
@@ -74,7 +73,7 @@ export async function startClickHouse(): Promise<StartResult> {
   try {
     await launch();
   } catch (e) {
-    process.off('exit', killOnExit);
+    LIVE.delete(cleanup);
     await rm(dir, { recursive: true, force: true });
     throw e;
   }
@@ -85,10 +84,38 @@ export async function startClickHouse(): Promise<StartResult> {
     resume: launch,
     async stop() {
       await halt();
-      process.off('exit', killOnExit);
+      LIVE.delete(cleanup);
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Servers still running when the test process ends (a crash, a timeout, Ctrl-C) are killed and
+ * their directories removed, so no clickhouse-server outlives its test run.
+ */
+const LIVE = new Set<{ kill: () => void; dir: string }>();
+let guarded = false;
+function guardProcess(): void {
+  if (guarded) return;
+  guarded = true;
+  const reap = (): void => {
+    for (const s of LIVE) {
+      s.kill();
+      rmSync(s.dir, { recursive: true, force: true });
+    }
+    LIVE.clear();
+  };
+  process.once('exit', reap);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = (): void => {
+      reap();
+      process.off(sig, onSignal);
+      // Nobody else handles it: die by the signal as we would have without this handler.
+      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+    };
+    process.on(sig, onSignal);
+  }
 }
 
 function externalServer(url: string): ClickHouseServer {

@@ -44,11 +44,11 @@ export interface BayesDataset {
  * At s = 0 every bar of a symbol gets the same probabilities, so the AUC is exactly 0.5 when the
  * symbols share volatility and jumps (the defaults); with different volatilities pooled bars
  * are NOT exchangeable and FLAT becomes predictable from the symbol alone.
+ * NaN when no class has both positives and negatives (e.g. a sample shorter than the horizon).
  */
 export function bayesAuc(truth: SyntheticTruth, options: BayesAucOptions = {}): number {
   const d = bayesDataset(truth, options);
-  if (d.labels.length === 0) throw new RangeError('bayesAuc: no labelled bars (sample shorter than the horizon?)');
-  return macroAuc(d.probs, d.labels) ?? 0.5;
+  return macroAuc(d.probs, d.labels) ?? Number.NaN;
 }
 
 export function bayesDataset(truth: SyntheticTruth, options: BayesAucOptions = {}): BayesDataset {

@@ -116,8 +116,8 @@ export class SymbolSimulator {
     const tsEvent = Math.floor(te);
     let price = Math.round(Math.exp(this.price.x) * this.invTick) / this.invTick;
     const side = flow.next() < this.buyProb ? 'BUY' : 'SELL';
-    this.sizeZ = c.regimes.sizePersistence * this.sizeZ + (this.sizeStep[regime] as number) * flow.normal();
-    let size = Math.max(this.lot, Math.round(Math.exp((this.sizeLevel[regime] as number) + this.sizeZ) * this.invLot) / this.invLot);
+    this.sizeZ = c.regimes.sizePersistence * this.sizeZ + this.sizeStep[regime] * flow.normal();
+    let size = Math.max(this.lot, Math.round(Math.exp(this.sizeLevel[regime] + this.sizeZ) * this.invLot) / this.invLot);
     const u = flow.next();
     const bad = u < c.badTradeRate;
     const late = !bad && u < c.badTradeRate + c.lateTradeRate;

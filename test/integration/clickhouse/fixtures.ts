@@ -32,15 +32,21 @@ export async function freshDatabase(url: string): Promise<{ client: ClickHouseCl
   return { client, database };
 }
 
-/** An embedded log in a temporary directory, removed by close(). */
-export async function tempLog(): Promise<EmbeddedLog & { dir: string }> {
+/** An embedded log in a temporary directory; closeHandles() keeps the files, close() removes them. */
+export async function tempLog(): Promise<EmbeddedLog & { dir: string; closeHandles(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'tickflow-ch-log-'));
   const embedded = await openEmbeddedLog(dir, { pollIntervalMs: 20 });
+  let open = true;
+  const closeHandles = async (): Promise<void> => {
+    if (open) await embedded.close();
+    open = false;
+  };
   return {
     ...embedded,
     dir,
+    closeHandles,
     close: async () => {
-      await embedded.close();
+      await closeHandles();
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -69,11 +69,14 @@ describe('LmdbEventLog', () => {
     const following = (async () => {
       for await (const batch of b.follow('shared', p, 0, ac.signal)) for (const r of batch) seen.push(r.value[0]!);
     })();
-    const [second] = await Promise.all([a.append('shared', [rec('k', 2, 2)]), waitFor(() => seen.length === 1)]);
-    assert.deepEqual(second, [{ partition: p, offset: 1 }]);
-    await waitFor(() => seen.length === 2);
-    ac.abort();
-    await following;
+    try {
+      await waitFor(() => seen.length === 1);
+      assert.deepEqual(await a.append('shared', [rec('k', 2, 2)]), [{ partition: p, offset: 1 }]);
+      await waitFor(() => seen.length === 2, 2_000);
+    } finally {
+      ac.abort();
+      await following;
+    }
     assert.deepEqual(seen, [1, 2]);
     await a.close();
     assert.equal(await b.endOffset('shared', p), 2, 'closing one handle leaves the other working');

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parseMetaLine, readDataset } from '../../../model/dataset.ts';
 import { ModelError } from '../../../model/errors.ts';
+import { tempDir } from './synthetic-dataset.ts';
 
 function write(content: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'tickflow-ds-')), 'd.csv');
+  const path = join(tempDir(), 'd.csv');
   writeFileSync(path, content);
   return path;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../../../processors/math/rng.ts';
@@ -17,6 +17,14 @@ export interface SyntheticOptions {
 }
 
 export const T0 = Date.UTC(2024, 0, 2, 14, 30);
+
+const created: string[] = [];
+process.on('exit', () => created.forEach((d) => rmSync(d, { recursive: true, force: true })));
+function makeTemp(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
 
 /**
  * Writes a dataset CSV in the `replay dataset` layout: symbol,barEnd,f0..f{d-1},fwdReturn,label,
@@ -42,12 +50,12 @@ export function writeSyntheticDataset(opts: SyntheticOptions): string {
       lines.push([symbol, T0 + b * step, ...x.map((v) => v.toFixed(6)), (s / 100).toFixed(6), CLASSES[label]].join(','));
     }
   }
-  const dir = mkdtempSync(join(tmpdir(), 'tickflow-model-'));
+  const dir = makeTemp('tickflow-model-');
   const path = join(dir, 'dataset.csv');
   writeFileSync(path, `${lines.join('\n')}\n`);
   return path;
 }
 
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'tickflow-model-out-'));
+  return makeTemp('tickflow-model-out-');
 }

@@ -5,7 +5,7 @@ import { macroAuc } from '../../../processors/math/auc.ts';
 
 function truthFor(signalStrength: number, seed = 5): SyntheticTruth {
   const m = new SyntheticMarket(syntheticConfig({ days: 10, seed, signalStrength, options: { intervalMs: 86_400_000 } }));
-  for (const _ of m.events()) { /* drain: the truth is collected during the iteration */ }
+  for (const it = m.events(); !it.next().done;) { /* drain: the truth is collected during the iteration */ }
   return m.truth();
 }
 
@@ -67,6 +67,13 @@ describe('bayesAuc', () => {
 
   test('is exactly 0.5 at strength 0', () => {
     assert.equal(bayesAuc(truthFor(0)), 0.5);
+  });
+
+  test('is NaN when the sample is shorter than the label horizon', () => {
+    const m = new SyntheticMarket(syntheticConfig({ days: 0.02, options: { intervalMs: 86_400_000 } }));
+    for (const it = m.events(); !it.next().done;) { /* drain: the truth is collected during the iteration */ }
+    assert.ok(m.truth().symbols.every((s) => s.bars === 5));
+    assert.ok(Number.isNaN(m.bayesAuc()));
   });
 
   test('depends on the label config and is deterministic', () => {

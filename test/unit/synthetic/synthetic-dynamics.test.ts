@@ -14,7 +14,6 @@ const config = syntheticConfig({
 });
 const market = new SyntheticMarket(config);
 const MIN = 60_000;
-const BAR = 300_000;
 const nMin = DAYS * 1440;
 const perSymbol = new Map(config.symbols.map((s) => [s.symbol, {
   minuteClose: new Float64Array(nMin).fill(Number.NaN),

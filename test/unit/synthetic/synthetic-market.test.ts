@@ -20,7 +20,7 @@ function hash(events: Iterable<MarketEvent>): string {
 describe('SyntheticMarket: determinism and delivery order', () => {
   const small: SyntheticConfigInput = { days: 0.1, seed: 7 };
   const { market, events } = run(small);
-  const trades = events.filter((e) => e.topic === 'trades').map((e) => e.value as Trade);
+  const trades = events.filter((e) => e.topic === 'trades').map((e) => e.value);
 
   test('same seed gives the identical event sequence, also on a second iteration', () => {
     const again = run(small).events;
@@ -42,7 +42,7 @@ describe('SyntheticMarket: determinism and delivery order', () => {
     }
     for (const e of events) {
       assert.ok(e.value.tsEvent >= c.start && e.value.tsEvent < end, `tsEvent ${e.value.tsEvent}`);
-      assert.equal(e.key, e.topic === 'trades' ? (e.value as Trade).symbol : e.key);
+      assert.equal(e.key, e.topic === 'trades' ? (e.value).symbol : e.key);
     }
     // One chain per underlying per minute.
     assert.equal(events.filter((e) => e.topic === 'options').length, 2 * Math.ceil((0.1 * 86_400_000) / 60_000));
@@ -110,7 +110,7 @@ describe('SyntheticMarket: determinism and delivery order', () => {
 describe('SyntheticMarket: bad and late trades', () => {
   test('occur at roughly the configured rates, are malformed / delayed as documented, and stay out of the truth', () => {
     const { market, events } = run({ days: 0.5, seed: 3, badTradeRate: 0.01, lateTradeRate: 0.02, options: { intervalMs: 86_400_000 } });
-    const trades = events.filter((e) => e.topic === 'trades').map((e) => e.value as Trade);
+    const trades = events.filter((e) => e.topic === 'trades').map((e) => e.value);
     const n = trades.length;
     const bad = trades.filter((t) => !(t.price > 0) || !(t.size > 0)).length;
     const late = trades.filter((t) => t.price > 0 && t.size > 0 && t.tsInit - t.tsEvent >= 60_000);

@@ -1,0 +1,59 @@
+import { existsSync } from 'node:fs';
+import { migrate } from '../../streams/clickhouse/migrations.ts';
+import { DEFAULT_CLICKHOUSE_URL, openClickHouse } from '../../streams/clickhouse/open-clickhouse.ts';
+import { ClickHouseProjector } from '../../streams/clickhouse/projector.ts';
+import { qualified } from '../../streams/clickhouse/sql.ts';
+import { TOPIC_TABLES } from '../../streams/clickhouse/tables.ts';
+import { openEmbeddedLog } from '../../streams/log/open-log.ts';
+import { parse, requireString } from '../args.ts';
+import { info, printJson, UsageError } from '../output.ts';
+
+const USAGE = `usage: tickflow db migrate [--clickhouse <url>] [--database <name>]
+       tickflow db rebuild --log <dir> [--clickhouse <url>] [--database <name>]`;
+
+const OPTIONS = { clickhouse: { type: 'string' }, database: { type: 'string' }, log: { type: 'string' } } as const;
+
+export async function run(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub !== 'migrate' && sub !== 'rebuild') throw new UsageError(USAGE);
+  const { values, positionals } = parse(rest, OPTIONS);
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}\n${USAGE}`);
+  const database = values.database ?? 'default';
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) throw new UsageError(`--database must be a plain identifier, got ${JSON.stringify(database)}`);
+  const client = openClickHouse(values.clickhouse ?? DEFAULT_CLICKHOUSE_URL);
+  try {
+    if (sub === 'migrate') {
+      printJson(await migrate(client, database));
+      return 0;
+    }
+    const logDir = requireString(values.log, 'log');
+    if (!existsSync(logDir)) throw new UsageError(`--log ${logDir} does not exist`);
+    const migrated = await migrate(client, database);
+    if (migrated.applied.length > 0) info(`applied migrations ${migrated.applied.join(', ')}`);
+    const embedded = await openEmbeddedLog(logDir);
+    const ac = new AbortController();
+    const onInt = (): void => ac.abort(new Error('interrupted'));
+    process.once('SIGINT', onInt);
+    try {
+      const projector = new ClickHouseProjector({ log: embedded.log, serde: embedded.serde, client, database, onLog: info });
+      // Re-projects the whole log; rows collapse by id, so this is safe next to a live projector.
+      const report = await projector.catchUp({ from: 'earliest', signal: ac.signal });
+      if (!report.completed) {
+        info('rebuild interrupted; committed offsets are kept, run it again to finish');
+        return 130;
+      }
+      const rows: Record<string, number> = {};
+      for (const table of Object.values(TOPIC_TABLES)) {
+        const rs = await client.query({ query: `SELECT count() AS n FROM ${qualified(database, table)} FINAL`, format: 'JSONEachRow' });
+        rows[table] = Number((await rs.json<{ n: string }>())[0]?.n ?? 0);
+      }
+      printJson({ rows, topics: report.topics });
+      return 0;
+    } finally {
+      process.off('SIGINT', onInt);
+      await embedded.close();
+    }
+  } finally {
+    await client.close();
+  }
+}

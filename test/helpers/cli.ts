@@ -1,0 +1,45 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  json: Record<string, unknown>;
+}
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+/** Starts `tickflow <args>` as a child process (the real CLI, through tsx). */
+export function spawnCli(args: string[]): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'cli', 'main.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Runs `tickflow <args>` to completion; parses the last stdout line as the JSON result. */
+export function runCli(args: string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawnCli(args);
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const last = stdout.trim().split('\n').pop() ?? '';
+      let json: Record<string, unknown> = {};
+      try {
+        json = JSON.parse(last) as Record<string, unknown>;
+      } catch {
+        // left empty: the test's assertions on json will say what was missing
+      }
+      resolve({ code, stdout, stderr, json });
+    });
+  });
+}
+
+export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
