@@ -3,14 +3,14 @@
 // log alone and for the whole pipeline to signals, their ratio, and peak RSS (each measured in a
 // child process). The log and a model are built once and cached under var/bench/.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, trades: { type: 'string', default: '5000000' }, seed: { type: 'string', default: '11' } } });
 const wantTrades = Number(values.trades);
 // ~182,000 trades per market day for the default two symbols (measured); round up.
-const days = Math.ceil(wantTrades / 175_000);
+const days = Math.ceil(wantTrades / 165_000);
 const dir = join('var', 'bench', `d${days}-s${values.seed}`);
 const logDir = join(dir, 'log');
 const modelDir = join(dir, 'model');
@@ -30,7 +30,7 @@ if (!existsSync(join(modelDir, 'manifest.json'))) {
   tickflow(['replay', 'dataset', '--log', logDir, '--out', join(dir, 'train.csv')]);
   tickflow(['train', '--dataset', join(dir, 'train.csv'), '--out', modelDir, '--seed', '1', '--epochs', '5']);
 }
-const measure = (mode: string): Record<string, unknown> & { tradesPerSec: number; peakRssMb: number; trades: number; rssSamples: { progress: number; rssMb: number }[] } =>
+const measure = (mode: string): Record<string, unknown> & { tradesPerSec: number; peakRssMb: number; trades: number; rssSamples: { progress: number; rssMb: number; heapMb: number }[] } =>
   JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', 'bench/measure.ts', mode, logDir, modelDir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
 say('bench: read + decode');
 const read = measure('read');
@@ -48,6 +48,9 @@ const result = {
   signals: pipe.signals,
   rssAt10PctMb: Math.round(first),
   rssAt100PctMb: Math.round(last),
+  heapAt10PctMb: Math.round(samples[0]?.heapMb ?? 0),
+  heapAt100PctMb: Math.round(samples[samples.length - 1]?.heapMb ?? 0),
+  logMb: Math.round(dirSize(logDir) / 2 ** 20),
 };
 if (values.json) {
   process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -60,7 +63,13 @@ if (values.json) {
       `pipeline / read ratio   ${result.ratio}`,
       `peak RSS                ${result.peakRssMb} MB (read ${Math.round(read.peakRssMb)}, pipeline ${Math.round(pipe.peakRssMb)})`,
       `pipeline RSS by progress ${samples.map((s) => `${Math.round(s.progress * 100)}%:${Math.round(s.rssMb)}`).join(' ')} MB`,
+      `pipeline JS heap+external ${samples.map((s) => `${Math.round(s.progress * 100)}%:${Math.round(s.heapMb)}`).join(' ')} MB`,
+      `log size on disk        ${result.logMb} MB (memory-mapped: RSS counts the log pages read, which the OS can drop)`,
       '',
     ].join('\n'),
   );
+}
+
+function dirSize(d: string): number {
+  return readdirSync(d).reduce((n, f) => n + statSync(join(d, f)).size, 0);
 }

@@ -1,11 +1,14 @@
 import type { TopicDecoder } from '../replay/merged-reader.ts';
 import type { EventLog } from '../streams/log/event-log.ts';
 import { openEmbeddedLog } from '../streams/log/open-log.ts';
+import type { ProjectorSerde } from '../streams/clickhouse/index.ts';
 
 export interface LogAccess {
   log: EventLog;
   encode: (topic: string, value: object) => Uint8Array;
   decode: TopicDecoder;
+  /** The serde itself, for consumers that need more than encode/decode (ClickHouse projector). */
+  serde: ProjectorSerde;
   close: () => Promise<void>;
 }
 
@@ -16,6 +19,7 @@ export async function openLog(dir: string): Promise<LogAccess> {
     log,
     encode: (topic, value) => serde.encode(topic, value),
     decode: (topic, bytes) => serde.decodeAs(topic, bytes),
+    serde,
     close: () => log.close(),
   };
 }

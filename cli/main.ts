@@ -9,6 +9,7 @@ const COMMANDS: Record<string, () => Promise<{ run: (argv: string[]) => Promise<
   verify: () => import('./commands/verify.ts'),
   db: () => import('./commands/db.ts'),
   query: () => import('./commands/query.ts'),
+  ingest: () => import('./commands/ingest.ts'),
 };
 
 const USAGE = `usage: tickflow <command> [options]

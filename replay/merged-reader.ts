@@ -1,4 +1,4 @@
-import type { OptionChainSnapshot, Trade } from '../schemas/index.ts';
+import type { Bar, OptionChainSnapshot, Trade } from '../schemas/index.ts';
 import type { EventLog, LogRecord } from '../streams/log/event-log.ts';
 import type { InputEvent } from '../processors/types.ts';
 
@@ -6,7 +6,7 @@ import type { InputEvent } from '../processors/types.ts';
 export type TopicDecoder = (topic: string, bytes: Uint8Array) => unknown;
 
 /** Input topics in merge-key order (the order is part of the determinism contract). */
-export const INPUT_TOPICS = ['trades', 'options'] as const;
+export const INPUT_TOPICS = ['trades', 'options', 'candles'] as const;
 
 interface Cursor {
   topic: string;
@@ -107,6 +107,7 @@ export class MergedReader {
       const value = this.decode(rec.topic, rec.value);
       if (rec.topic === 'trades') return { kind: 'trade', pos, value: value as Trade };
       if (rec.topic === 'options') return { kind: 'chain', pos, value: value as OptionChainSnapshot };
+      if (rec.topic === 'candles') return { kind: 'candle', pos, value: value as Bar };
       throw Object.assign(new Error(`not an input topic: ${rec.topic}`), { reason: `not-an-input-topic:${rec.topic}` });
     } catch (err) {
       const reason = (err as { reason?: string }).reason ?? (err as Error).message;

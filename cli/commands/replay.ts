@@ -5,6 +5,7 @@ import { ProgressBar } from '../../model/progress.ts';
 import { canonicalJson, reportSha256 } from '../../replay/backtest/index.ts';
 import { replayBacktest } from '../../replay/backtest-replay.ts';
 import { exportDataset } from '../../replay/dataset.ts';
+import { migrate, openClickHouse, storeBacktestRun } from '../../streams/clickhouse/index.ts';
 import { parse, requireString, toNumber } from '../args.ts';
 import { openLog, topicSize } from '../log-access.ts';
 import { info, printJson, UsageError } from '../output.ts';
@@ -46,6 +47,8 @@ async function backtest(argv: string[]): Promise<number> {
     out: { type: 'string' },
     'fee-bps': { type: 'string' },
     'slippage-bps': { type: 'string' },
+    clickhouse: { type: 'string' },
+    database: { type: 'string', default: 'default' },
   });
   const logDir = requireString(values.log, 'log');
   const modelDir = requireString(values.model, 'model');
@@ -60,8 +63,19 @@ async function backtest(argv: string[]): Promise<number> {
     const sha256 = reportSha256(report);
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, 'report.json'), `${canonicalJson({ modelId: predictor.modelId, config, ...report, sha256 })}\n`);
+    let runId: string | undefined;
+    if (values.clickhouse) {
+      const client = openClickHouse(values.clickhouse);
+      try {
+        await migrate(client, values.database);
+        runId = (await storeBacktestRun(client, { params: { log: logDir, ...config }, modelId: predictor.modelId, report }, { database: values.database })).id;
+        info(`backtest run ${runId} stored in ClickHouse`);
+      } finally {
+        await client.close();
+      }
+    }
     const m = report.metrics;
-    printJson({ trades: m.trades, totalReturn: m.totalReturn, sharpe: m.sharpe, maxDrawdown: m.maxDrawdown, winRate: m.winRate, profitFactor: m.profitFactor, sha256 });
+    printJson({ ...(runId ? { runId } : {}), trades: m.trades, totalReturn: m.totalReturn, sharpe: m.sharpe, maxDrawdown: m.maxDrawdown, winRate: m.winRate, profitFactor: m.profitFactor, sha256 });
     return 0;
   } finally {
     await access.close();

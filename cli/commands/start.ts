@@ -11,6 +11,7 @@ import { DEFAULT_SYNTHETIC_CONFIG, syntheticConfig } from '../../streams/feeds/s
 import { runLive, type FeedEvent, type LiveStatus } from '../../streams/live/live-runner.ts';
 import { countRecords, DERIVED_TOPICS, LogSink } from '../../streams/sinks/log-sink.ts';
 import { SignalServer } from '../../streams/ws/signal-server.ts';
+import { ClickHouseProjector, migrate, openClickHouse } from '../../streams/clickhouse/index.ts';
 import { parse, parseDuration, toNumber } from '../args.ts';
 import { openLog, topicSize, type LogAccess } from '../log-access.ts';
 import { info, printJson } from '../output.ts';
@@ -29,6 +30,8 @@ export async function run(argv: string[]): Promise<number> {
     'signal-strength': { type: 'string' },
     backend: { type: 'string', default: 'wasm' },
     'no-ws': { type: 'boolean', default: false },
+    clickhouse: { type: 'string' },
+    database: { type: 'string', default: 'default' },
   });
   const speed = toNumber(values.speed, 'speed', 100);
   const stopAfterMs = values['stop-after'] ? parseDuration(values['stop-after'], 'stop-after') : undefined;
@@ -58,7 +61,18 @@ export async function run(argv: string[]): Promise<number> {
       const { port } = await server.start();
       info(`WebSocket: ws://localhost:${port}/ws  (send {"op":"subscribe","channel":"signals","symbols":["BTC"]})`);
     }
+    // ClickHouse is a projection of the log, fed by its own consumer of the derived topics: if it
+    // is slow or down, the live loop does not wait; the projector catches up from the log.
+    const projection = values.clickhouse ? await startProjection(access, values.clickhouse, values.database) : null;
     const result = await goLive(access, feed, predictor, server, speed, stopAfterMs, controller.signal);
+    if (projection) {
+      info('clickhouse: catching up with the last outputs...');
+      projection.abort.abort();
+      await projection.done;
+      const r = await projection.projector.catchUp();
+      Object.assign(result, { clickhouse: r.topics });
+      await projection.client.close();
+    }
     printJson(result);
     return 0;
   } finally {
@@ -67,6 +81,17 @@ export async function run(argv: string[]): Promise<number> {
     await server?.close();
     await access.close();
   }
+}
+
+async function startProjection(access: LogAccess, url: string, database: string): Promise<{ projector: ClickHouseProjector; client: ReturnType<typeof openClickHouse>; abort: AbortController; done: Promise<unknown> }> {
+  const client = openClickHouse(url);
+  const m = await migrate(client, database);
+  if (m.applied.length) info(`clickhouse: applied migrations ${m.applied.join(', ')}`);
+  const projector = new ClickHouseProjector({ log: access.log, serde: access.serde, client, database, onLog: info });
+  const abort = new AbortController();
+  const done = projector.follow(abort.signal);
+  info(`clickhouse: projecting derived topics into ${url} (${database})`);
+  return { projector, client, abort, done };
 }
 
 /**
@@ -167,7 +192,7 @@ async function ensureModel(access: LogAccess, modelDir: string, backend: string,
   return loadPredictor(modelDir);
 }
 
-async function goLive(access: LogAccess, feed: Iterator<FeedEvent>, predictor: Predictor, server: SignalServer | null, speed: number, stopAfterMs: number | undefined, signal: AbortSignal): Promise<object> {
+async function goLive(access: LogAccess, feed: Iterator<FeedEvent>, predictor: Predictor, server: SignalServer | null, speed: number, stopAfterMs: number | undefined, signal: AbortSignal): Promise<Record<string, unknown>> {
   const status: LiveStatus = { live: false, chunkAppendedAtWall: 0 };
   const logSink = new LogSink(access.log, { encode: access.encode }, await countRecords(access.log, DERIVED_TOPICS));
   const lags: number[] = [];

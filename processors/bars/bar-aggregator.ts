@@ -34,12 +34,20 @@ interface OpenWindow {
   closeOffset: number;
   volume: number;
   buyVolume: number;
+  /** False once any input lacked taker-buy volume: the bar's buyVolume is then null. */
+  buyKnown: boolean;
   notional: number;
   trades: number;
   topic: string;
   partition: number;
   fromOffset: number;
   toOffset: number;
+}
+
+interface RecentWindow {
+  start: number;
+  key: string;
+  w: OpenWindow;
 }
 
 export interface TradeResult {
@@ -60,11 +68,14 @@ export interface TradeResult {
 export class BarAggregator {
   private readonly sizes: number[];
   private readonly open = new Map<string, OpenWindow>();
+  /** Per interval rank: the last window each symbol wrote to; validated against `open` before use. */
+  private readonly recent: Map<string, RecentWindow>[];
   private maxEventTime = Number.NEGATIVE_INFINITY;
   private nextCloseAt = Number.POSITIVE_INFINITY;
 
   constructor(private readonly config: BarAggregatorConfig = DEFAULT_BAR_CONFIG) {
     this.sizes = config.intervals.map(intervalMs);
+    this.recent = this.sizes.map(() => new Map<string, RecentWindow>());
     const base = this.sizes[0];
     if (base === undefined || this.sizes.some((s) => s % base !== 0)) {
       throw new Error(`intervals must be multiples of the first: ${config.intervals.join(',')}`);
@@ -99,6 +110,43 @@ export class BarAggregator {
     return { closed: this.watermark >= this.nextCloseAt ? this.closeUpTo(this.watermark, trade.tsInit) : [], late: null };
   }
 
+  /**
+   * An imported candle (already closed, stamped at its end). It is emitted as the bar of its own
+   * interval when that interval is configured, and aggregated into every configured interval that
+   * is a whole multiple of it (1m candles → 5m, 15m, ...). A closed candle is complete, so it
+   * moves the watermark to its end (not end - maxOutOfOrderness as a trade would): imported
+   * history is in order, and 5-minute bars close as soon as their last minute arrives.
+   */
+  onCandle(candle: Bar, pos: LogPosition): TradeResult {
+    const size = candle.end - candle.start;
+    if (candle.end <= this.watermark) {
+      return {
+        closed: [],
+        late: {
+          tsEvent: candle.tsEvent, tsInit: candle.tsInit, symbol: candle.symbol, topic: pos.topic, partition: pos.partition, offset: pos.offset,
+          watermark: this.watermark, reason: `candle ${candle.interval} ending ${candle.end} arrived after watermark ${this.watermark}`,
+        },
+      };
+    }
+    const direct: ClosedBar[] = [];
+    for (let rank = 0; rank < this.sizes.length; rank++) {
+      const target = this.sizes[rank] as number;
+      if (target === size) {
+        direct.push({ bar: { ...candle, interval: this.config.intervals[rank] as string }, inputs: { topic: pos.topic, partition: pos.partition, fromOffset: pos.offset, toOffset: pos.offset } });
+      } else if (target > size && target % size === 0) {
+        this.addCandleTo(rank, candle, pos);
+      }
+    }
+    const reach = candle.end + this.config.maxOutOfOrdernessMs;
+    if (reach > this.maxEventTime) this.maxEventTime = reach;
+    const closed = this.watermark >= this.nextCloseAt ? this.closeUpTo(this.watermark, candle.tsInit) : [];
+    if (direct.length === 0) return { closed, late: null };
+    const all = [...direct, ...closed];
+    const rankOf = (c: ClosedBar): number => this.config.intervals.indexOf(c.bar.interval);
+    all.sort((a, b) => a.bar.end - b.bar.end || rankOf(a) - rankOf(b) || (a.bar.symbol < b.bar.symbol ? -1 : a.bar.symbol > b.bar.symbol ? 1 : 0));
+    return { closed: all, late: null };
+  }
+
   /** Windows still open (for tests and snapshots). */
   openWindows(): number {
     return this.open.size;
@@ -108,17 +156,28 @@ export class BarAggregator {
     const size = this.sizes[rank] as number;
     const start = Math.floor(trade.tsEvent / size) * size;
     const interval = this.config.intervals[rank] as string;
-    const k = `${trade.symbol}\u0000${interval}\u0000${start}`;
-    const w = this.open.get(k);
+    // Hot path: most trades land in the same window as the symbol's previous trade, so look
+    // there before building the map key.
+    const recent = this.recent[rank] as Map<string, RecentWindow>;
+    const cached = recent.get(trade.symbol);
+    let w = cached !== undefined && cached.start === start && this.open.get(cached.key) === cached.w ? cached.w : undefined;
+    let k = '';
+    if (w === undefined) {
+      k = `${trade.symbol}\u0000${interval}\u0000${start}`;
+      w = this.open.get(k);
+      if (w !== undefined) recent.set(trade.symbol, { start, key: k, w });
+    }
     const { price, size: qty, tsEvent } = trade;
     if (w === undefined) {
-      this.open.set(k, {
+      const created: OpenWindow = {
         symbol: trade.symbol, interval, rank, start, end: start + size,
         open: price, high: price, low: price, close: price,
         openTs: tsEvent, closeTs: tsEvent, openOffset: pos.offset, closeOffset: pos.offset,
-        volume: qty, buyVolume: trade.side === 'BUY' ? qty : 0, notional: price * qty, trades: 1,
+        volume: qty, buyVolume: trade.side === 'BUY' ? qty : 0, buyKnown: true, notional: price * qty, trades: 1,
         topic: pos.topic, partition: pos.partition, fromOffset: pos.offset, toOffset: pos.offset,
-      });
+      };
+      this.open.set(k, created);
+      recent.set(trade.symbol, { start, key: k, w: created });
       if (start + size < this.nextCloseAt) this.nextCloseAt = start + size;
       return;
     }
@@ -142,6 +201,43 @@ export class BarAggregator {
     if (pos.offset > w.toOffset) w.toOffset = pos.offset;
   }
 
+  private addCandleTo(rank: number, c: Bar, pos: LogPosition): void {
+    const size = this.sizes[rank] as number;
+    const start = Math.floor(c.start / size) * size;
+    const interval = this.config.intervals[rank] as string;
+    const k = `${c.symbol}\u0000${interval}\u0000${start}`;
+    const w = this.open.get(k);
+    const buy = c.buyVolume;
+    if (w === undefined) {
+      this.open.set(k, {
+        symbol: c.symbol, interval, rank, start, end: start + size,
+        open: c.open, high: c.high, low: c.low, close: c.close,
+        openTs: c.start, closeTs: c.start, openOffset: pos.offset, closeOffset: pos.offset,
+        volume: c.volume, buyVolume: buy ?? 0, buyKnown: buy !== null, notional: c.vwap * c.volume, trades: c.trades,
+        topic: pos.topic, partition: pos.partition, fromOffset: pos.offset, toOffset: pos.offset,
+      });
+      if (start + size < this.nextCloseAt) this.nextCloseAt = start + size;
+      return;
+    }
+    if (c.high > w.high) w.high = c.high;
+    if (c.low < w.low) w.low = c.low;
+    if (c.start < w.openTs) {
+      w.open = c.open;
+      w.openTs = c.start;
+    }
+    if (c.start >= w.closeTs) {
+      w.close = c.close;
+      w.closeTs = c.start;
+    }
+    w.volume += c.volume;
+    if (buy === null) w.buyKnown = false;
+    else w.buyVolume += buy;
+    w.notional += c.vwap * c.volume;
+    w.trades += c.trades;
+    if (pos.offset < w.fromOffset) w.fromOffset = pos.offset;
+    if (pos.offset > w.toOffset) w.toOffset = pos.offset;
+  }
+
   /** Closes every window with end <= watermark, ordered by (end, interval rank, symbol). */
   private closeUpTo(watermark: number, tsInit: number): ClosedBar[] {
     const due: OpenWindow[] = [];
@@ -160,7 +256,7 @@ export class BarAggregator {
       bar: {
         tsEvent: w.end, tsInit, symbol: w.symbol, interval: w.interval, start: w.start, end: w.end,
         open: w.open, high: w.high, low: w.low, close: w.close, volume: w.volume,
-        buyVolume: w.buyVolume, vwap: w.notional / w.volume, trades: w.trades,
+        buyVolume: w.buyKnown ? w.buyVolume : null, vwap: w.volume > 0 ? w.notional / w.volume : w.close, trades: w.trades,
       },
       inputs: { topic: w.topic, partition: w.partition, fromOffset: w.fromOffset, toOffset: w.toOffset },
     }));

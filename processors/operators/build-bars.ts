@@ -3,15 +3,15 @@ import { BarAggregator, type BarAggregatorConfig } from '../bars/bar-aggregator.
 import type { Flow, GraphStats } from '../graph-events.ts';
 import { syncFlatMap } from './sync-flat-map.ts';
 
-/** Trades → closed bars (all configured intervals) and late events; other events pass. */
+/** Trades and imported candles → closed bars (all configured intervals) and late events; other events pass. */
 export function buildBars(config: BarAggregatorConfig, stats: GraphStats): OperatorFunction<Flow, Flow> {
   const agg = new BarAggregator(config);
   return syncFlatMap<Flow, Flow>((e, emit) => {
-    if (e.kind !== 'trade') {
+    if (e.kind !== 'trade' && e.kind !== 'candle') {
       emit(e);
       return;
     }
-    const { closed, late } = agg.onTrade(e.value, e.pos);
+    const { closed, late } = e.kind === 'trade' ? agg.onTrade(e.value, e.pos) : agg.onCandle(e.value, e.pos);
     if (late !== null) {
       stats.late++;
       emit({ kind: 'late', late });

@@ -35,8 +35,6 @@ export function computeFeatures(signalInterval: string, stats: GraphStats): Oper
       buf.push(e.value.tsInit, { snapshot: e.value, pos: e.pos });
       return;
     }
-    // Imported candles are not wired into the graph yet: they are dropped here, not passed on.
-    if (e.kind === 'candle') return;
     emit(e);
     if (e.kind !== 'bar' || e.bar.interval !== signalInterval) return;
     const { bar } = e;

@@ -2,7 +2,7 @@ import type { OperatorFunction } from 'rxjs';
 import type { DeadLetter } from '../../schemas/index.ts';
 import type { Flow, GraphStats } from '../graph-events.ts';
 import type { InputEvent } from '../types.ts';
-import { chainProblem, tradeProblem } from '../validate/input-validator.ts';
+import { candleProblem, chainProblem, tradeProblem } from '../validate/input-validator.ts';
 import { syncFlatMap } from './sync-flat-map.ts';
 
 const EMPTY = new Uint8Array(0);
@@ -38,9 +38,11 @@ export function validateInputs(stats: GraphStats): OperatorFunction<InputEvent, 
         if (p === null) stats.chains++;
         return;
       }
-      case 'candle':
-        emit(e);
+      case 'candle': {
+        const p = candleProblem(e.value);
+        emit(p === null ? e : reject(e, p, e.value.symbol, e.value.tsInit, EMPTY));
         return;
+      }
     }
   });
 }

@@ -1,4 +1,4 @@
-import type { OptionChainSnapshot, Trade } from '../../schemas/index.ts';
+import type { Bar, OptionChainSnapshot, Trade } from '../../schemas/index.ts';
 
 /**
  * Why an input is unusable, or null when it is fine. Bad input is data: it is dead-lettered with
@@ -21,5 +21,16 @@ export function chainProblem(c: OptionChainSnapshot): string | null {
     if (!Number.isFinite(k.openInterest) || k.openInterest < 0) return `chain: bad open interest ${k.openInterest}`;
     if (!Number.isFinite(k.volume) || k.volume < 0) return `chain: bad volume ${k.volume}`;
   }
+  return null;
+}
+
+export function candleProblem(b: Bar): string | null {
+  if (!b.symbol) return 'candle: empty symbol';
+  for (const [k, v] of [['open', b.open], ['high', b.high], ['low', b.low], ['close', b.close]] as const) {
+    if (!Number.isFinite(v) || v <= 0) return `candle: non-positive or non-finite ${k} ${v}`;
+  }
+  if (b.high < b.low) return `candle: high ${b.high} below low ${b.low}`;
+  if (!Number.isFinite(b.volume) || b.volume < 0) return `candle: bad volume ${b.volume}`;
+  if (!(b.end > b.start)) return `candle: end ${b.end} not after start ${b.start}`;
   return null;
 }

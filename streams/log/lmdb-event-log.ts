@@ -1,10 +1,9 @@
-import { resolve } from 'node:path';
 import type { Database, RootDatabase } from 'lmdb';
 import { z } from 'zod';
 import { DEFAULT_PARTITIONS, TOPIC_LIST } from '../../schemas/topics.ts';
 import { AppendNotifier, appendNotifier } from './append-notifier.ts';
 import type { AppendRecord, EventLog, LogRecord, ReadOptions, RecordPosition } from './event-log.ts';
-import { openLmdbEnv } from './lmdb-env.ts';
+import { acquireLmdbEnv, type SharedEnv } from './lmdb-env.ts';
 import { LogError } from './log-error.ts';
 import { TopicHandle, validateAppend, validateTopicName } from './topic-handle.ts';
 import { TimeIndex } from './time-index.ts';
@@ -31,17 +30,23 @@ export class LmdbEventLog implements EventLog {
   private readonly handles = new Map<string, TopicHandle>();
   private closed = false;
 
+  private readonly env: RootDatabase;
+  private readonly dir: string;
+
   private constructor(
-    private readonly dir: string,
-    private readonly env: RootDatabase,
+    private readonly shared: SharedEnv,
     private readonly meta: Database,
     private readonly timeIndex: TimeIndex,
     private readonly options: z.output<typeof OptionsSchema>,
-  ) {}
+  ) {
+    this.env = shared.env;
+    this.dir = shared.path;
+  }
 
   static async open(dir: string, options: LmdbEventLogOptions = {}): Promise<LmdbEventLog> {
     const opts = OptionsSchema.parse(options);
-    const env = openLmdbEnv(dir);
+    const shared = acquireLmdbEnv(dir);
+    const env = shared.env;
     const meta = env.openDB({ name: 'meta' });
     const format = await env.transaction(() => {
       const current = meta.get('format') as number | undefined;
@@ -49,11 +54,11 @@ export class LmdbEventLog implements EventLog {
       return current ?? LOG_FORMAT;
     });
     if (format !== LOG_FORMAT) {
-      await env.close();
+      await shared.release();
       throw new LogError(`${dir}: log format ${String(format)} is not supported (expected ${LOG_FORMAT})`);
     }
     const timeIndex = new TimeIndex(env.openDB({ name: 'time-index' }));
-    return new LmdbEventLog(resolve(dir), env, meta, timeIndex, opts);
+    return new LmdbEventLog(shared, meta, timeIndex, opts);
   }
 
   async partitions(topic: string): Promise<number> {
@@ -138,7 +143,7 @@ export class LmdbEventLog implements EventLog {
     if (this.closed) return;
     this.closed = true;
     appendNotifier.notifyAll(`${this.dir}\u0000`);
-    await this.env.close();
+    await this.shared.release();
   }
 
   /** The topic's handle, creating the topic (catalogue partition count, else the default) if new. */

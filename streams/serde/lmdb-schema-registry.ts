@@ -12,7 +12,7 @@ import type {
   ServerConfig,
 } from '@confluentinc/schemaregistry';
 import { RestError } from '@confluentinc/schemaregistry/dist/rest-error.js';
-import { openLmdbEnv } from '../log/lmdb-env.ts';
+import { acquireLmdbEnv, type SharedEnv } from '../log/lmdb-env.ts';
 import { isCompatible } from './avro-compatibility.ts';
 import {
   canonicalSchema,
@@ -42,21 +42,21 @@ const STATE_KEY = 'state';
 export class LmdbSchemaRegistry implements Client {
   private state: RegistryState;
 
-  private constructor(
-    private readonly dir: string,
-    private readonly env: RootDatabase,
-    private readonly db: Database<RegistryState, string>,
-  ) {
+  private readonly env: RootDatabase;
+  private readonly db: Database<RegistryState, string>;
+
+  private constructor(private readonly shared: SharedEnv) {
+    this.env = shared.env;
+    this.db = this.env.openDB<RegistryState, string>({ name: 'schema-registry' });
     this.state = this.load();
   }
 
   static async open(dir: string): Promise<LmdbSchemaRegistry> {
-    const env = openLmdbEnv(dir);
-    return new LmdbSchemaRegistry(dir, env, env.openDB<RegistryState, string>({ name: 'schema-registry' }));
+    return new LmdbSchemaRegistry(acquireLmdbEnv(dir));
   }
 
   config(): ClientConfig {
-    return { baseURLs: [`embedded:${this.dir}`] };
+    return { baseURLs: [`embedded:${this.shared.path}`] };
   }
 
   async register(subject: string, schema: SchemaInfo, normalize = false): Promise<number> {
@@ -235,7 +235,7 @@ export class LmdbSchemaRegistry implements Client {
   }
 
   /** No associations offline: the serializers' ASSOCIATED strategy then falls back to TopicNameStrategy. */
-  async getAssociationsByResourceName(): Promise<Association[]> {
+  async getAssociationsByResourceName(..._query: Parameters<Client['getAssociationsByResourceName']>): Promise<Association[]> {
     return [];
   }
 
@@ -256,7 +256,7 @@ export class LmdbSchemaRegistry implements Client {
   }
 
   async close(): Promise<void> {
-    await this.env.close();
+    await this.shared.release();
   }
 
   private levelOf(s: RegistryState, subject: string): Compatibility {

@@ -95,3 +95,46 @@ describe('buildBars (marble)', () => {
     assert.deepEqual(bars, ['BTC:1m:60000', 'ETH:1m:60000', 'BTC:5m:300000', 'ETH:5m:300000']);
   });
 });
+
+describe('buildBars with imported candles', () => {
+  const candle = (symbol: string, start: number, o: number, h: number, l: number, c: number, v: number, buy: number | null): Flow => {
+    const end = start + 60_000;
+    return {
+      kind: 'candle',
+      pos: { topic: 'candles', partition: 0, offset: offset++ },
+      value: { tsEvent: end, tsInit: end, symbol, interval: '1m', start, end, open: o, high: h, low: l, close: c, volume: v, buyVolume: buy, vwap: (h + l + c) / 3, trades: 10 },
+    };
+  };
+
+  test('1m candles pass through as 1m bars and build the 5m bar the moment its last minute arrives', () => {
+    offset = 0;
+    const seen: Flow[] = [];
+    const stats = newGraphStats();
+    const input = [0, 1, 2, 3, 4].map((m) => candle('AVAX', m * 60_000, 10 + m, 11 + m, 9 + m, 10.5 + m, 100, 40));
+    new TestScheduler(() => undefined).run(({ cold }) => {
+      cold('abcde|', { a: input[0], b: input[1], c: input[2], d: input[3], e: input[4] }).pipe(buildBars(cfg, stats)).subscribe((x) => seen.push(x));
+    });
+    const bars = seen.flatMap((x) => (x.kind === 'bar' ? [x.bar] : []));
+    assert.deepEqual(bars.map((b) => `${b.interval}:${b.end}`), ['1m:60000', '1m:120000', '1m:180000', '1m:240000', '1m:300000', '5m:300000']);
+    const five = bars[5];
+    assert.ok(five);
+    // Aggregation by hand: open of the first minute, close of the last, extremes, sums.
+    assert.deepEqual([five.open, five.high, five.low, five.close, five.volume, five.buyVolume, five.trades], [10, 15, 9, 14.5, 500, 200, 50]);
+    assert.equal(five.tsInit, 300_000);
+  });
+
+  test('a candle for a minute already closed is late; a candle without taker volume makes buyVolume null', () => {
+    offset = 0;
+    const seen: Flow[] = [];
+    const stats = newGraphStats();
+    const input = [candle('X', 0, 1, 2, 0.5, 1.5, 10, null), candle('X', 60_000, 1.5, 2, 1, 1.2, 10, 5), candle('X', 0, 1, 2, 0.5, 1.5, 10, null)];
+    new TestScheduler(() => undefined).run(({ cold }) => {
+      cold('abc|', { a: input[0], b: input[1], c: input[2] }).pipe(buildBars({ intervals: ['1m', '2m'], maxOutOfOrdernessMs: 2_000 }, stats)).subscribe((x) => seen.push(x));
+    });
+    const two = seen.find((x) => x.kind === 'bar' && x.bar.interval === '2m');
+    assert.ok(two?.kind === 'bar');
+    assert.equal(two.bar.buyVolume, null);
+    assert.equal(stats.late, 1);
+    assert.equal(seen[seen.length - 1]?.kind, 'late');
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * Wall-clock arithmetic in an IANA zone with the platform's Intl data (no date library). Pure:
+ * functions of their arguments only.
+ */
+export interface LocalParts {
+  year: number;
+  /** 1-12. */
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  /** 0 = Sunday ... 6 = Saturday. */
+  weekday: number;
+}
+
+const WEEKDAYS: Record<string, number> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone);
+  if (f === undefined) {
+    // Throws RangeError for an unknown zone: callers validate user input with isValidZone first.
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone, hourCycle: 'h23', weekday: 'short',
+      year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+    });
+    formatters.set(zone, f);
+  }
+  return f;
+}
+
+export function isValidZone(zone: string): boolean {
+  try {
+    formatter(zone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The wall-clock date and time at instant `ts` (epoch ms) in `zone`. */
+export function localParts(ts: number, zone: string): LocalParts {
+  const out: LocalParts = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0, weekday: 0 };
+  for (const p of formatter(zone).formatToParts(ts)) {
+    switch (p.type) {
+      case 'year': out.year = Number(p.value); break;
+      case 'month': out.month = Number(p.value); break;
+      case 'day': out.day = Number(p.value); break;
+      case 'hour': out.hour = Number(p.value); break;
+      case 'minute': out.minute = Number(p.value); break;
+      case 'second': out.second = Number(p.value); break;
+      case 'weekday': out.weekday = WEEKDAYS[p.value] ?? 0; break;
+      default: break;
+    }
+  }
+  return out;
+}
+
+/** Zone offset (local minus UTC, ms) in force at instant `ts`. */
+export function zoneOffset(ts: number, zone: string): number {
+  const whole = Math.floor(ts / 1000) * 1000;
+  const p = localParts(whole, zone);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - whole;
+}
+
+/**
+ * The instant at which the wall clock in `zone` shows the given date and time (ms included). In a
+ * DST gap the result is shifted forward by the gap; in an overlap the earlier instant is chosen.
+ */
+export function zonedToUtc(year: number, month: number, day: number, hour: number, minute: number, second: number, ms: number, zone: string): number {
+  const asUtc = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  const first = asUtc - zoneOffset(asUtc, zone);
+  const second2 = asUtc - zoneOffset(first, zone);
+  return Math.min(first, second2);
+}

@@ -1,0 +1,47 @@
+import type { OptionChainSnapshot } from '../../../../schemas/option-chain-snapshot.ts';
+
+/** Σ open interest of one right over contracts with the given expiries. */
+function sumOi(snap: OptionChainSnapshot, right: 'C' | 'P', expiries: ReadonlySet<number>): number {
+  let s = 0;
+  for (const c of snap.contracts) if (c.right === right && expiries.has(c.expiry)) s += c.openInterest;
+  return s;
+}
+
+function liveExpiries(snap: OptionChainSnapshot): Set<number> {
+  const out = new Set<number>();
+  for (const c of snap.contracts) if (c.expiry > snap.tsEvent) out.add(c.expiry);
+  return out;
+}
+
+/** An earlier snapshot is usable only if it is strictly older than the current one. */
+function earlier(now: OptionChainSnapshot, then: OptionChainSnapshot | null): then is OptionChainSnapshot {
+  return then !== null && then.tsEvent < now.tsEvent;
+}
+
+/**
+ * OI velocity of one right: (Σ OI now - Σ OI then) / Σ OI then over the expiries live now, a
+ * fraction (0.01 = +1 %) over the time between the two snapshots (the caller passes the snapshot
+ * as of barEnd - 5 or 15 minutes). Null without a strictly older snapshot or when Σ OI then is 0.
+ */
+export function oiVelocity(now: OptionChainSnapshot, then: OptionChainSnapshot | null, right: 'C' | 'P'): number | null {
+  if (!earlier(now, then)) return null;
+  const exp = liveExpiries(now);
+  const before = sumOi(then, right, exp);
+  if (!(before > 0)) return null;
+  const v = (sumOi(now, right, exp) - before) / before;
+  return Number.isFinite(v) ? v : null;
+}
+
+/**
+ * pcr_oi_change: Δ put OI / Δ call OI of the expiry `expiry` between the earlier snapshot and now
+ * (dimensionless; negative when they moved in opposite directions). Null without a strictly older
+ * snapshot or when the call OI did not change.
+ */
+export function pcrOiChange(now: OptionChainSnapshot, then: OptionChainSnapshot | null, expiry: number): number | null {
+  if (!earlier(now, then)) return null;
+  const e = new Set([expiry]);
+  const dc = sumOi(now, 'C', e) - sumOi(then, 'C', e);
+  if (dc === 0) return null;
+  const r = (sumOi(now, 'P', e) - sumOi(then, 'P', e)) / dc;
+  return Number.isFinite(r) ? r : null;
+}

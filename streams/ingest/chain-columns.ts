@@ -1,0 +1,34 @@
+import { IngestInputError } from './ingest-error.ts';
+
+/** Column names accepted for each field of a chain file (lower-case; first present wins). */
+export const CHAIN_COLUMNS = {
+  time: ['timestamp', 'datetime', 'snapshot_time', 'date', 'time', 'ts'],
+  underlying: ['symbol', 'underlying', 'underlying_symbol', 'name', 'ticker'],
+  spot: ['spot', 'underlying_price', 'underlying_value', 'spot_price', 'underlyingvalue'],
+  expiry: ['expiry', 'expiry_date', 'expiration', 'expirydate'],
+  strike: ['strike', 'strike_price', 'strikeprice'],
+  right: ['option_type', 'right', 'type', 'cp', 'call_put', 'optiontype'],
+  last: ['ltp', 'last', 'last_price', 'lastprice', 'price', 'close'],
+  bid: ['bid', 'bid_price', 'bidprice'],
+  ask: ['ask', 'ask_price', 'askprice'],
+  volume: ['volume', 'vol', 'total_traded_volume'],
+  oi: ['oi', 'open_interest', 'openinterest'],
+  iv: ['iv', 'implied_volatility', 'impliedvolatility'],
+  delta: ['delta'],
+  gamma: ['gamma'],
+} as const;
+
+export type ChainField = keyof typeof CHAIN_COLUMNS;
+
+/** The first accepted name of `field` among `keys` (prefixed by `prefix`), or undefined. */
+export function pickColumn(keys: ReadonlySet<string>, field: ChainField, prefix = ''): string | undefined {
+  return CHAIN_COLUMNS[field].map((n) => prefix + n).find((n) => keys.has(n));
+}
+
+export function requirePick(keys: ReadonlySet<string>, field: ChainField, format: string, prefix = ''): string {
+  const c = pickColumn(keys, field, prefix);
+  if (c === undefined) {
+    throw new IngestInputError(`${format}: no ${prefix}${field} column; expected one of ${CHAIN_COLUMNS[field].map((n) => prefix + n).join(', ')} (case-insensitive); found ${[...keys].join(', ')}`);
+  }
+  return c;
+}

@@ -1,0 +1,9 @@
+/**
+ * A problem with the file or the options as a whole (not one bad row): a required column is
+ * absent, naive times without a zone, an unknown format. The CLI reports it as a usage error;
+ * it is never retriable.
+ */
+export class IngestInputError extends Error {
+  override readonly name = 'IngestInputError';
+  readonly retriable = false;
+}

@@ -1,0 +1,107 @@
+import { basename } from 'node:path';
+import { CALENDARS, isValidZone, type CalendarName, type SessionCalendar } from '../../processors/calendar/index.ts';
+import { binanceFileInfo, binanceKlines } from './binance-klines.ts';
+import { csvLines, fileSize, type CsvLine } from './csv-lines.ts';
+import { ingestCandles, type IngestTarget } from './ingest-candles.ts';
+import { ingestChains } from './ingest-chains.ts';
+import { IngestInputError } from './ingest-error.ts';
+import type { IngestSummary } from './ingest-stats.ts';
+import { ohlcvCsv } from './ohlcv-csv.ts';
+import { optionChainLong } from './option-chain-long.ts';
+import { optionChainWide } from './option-chain-wide.ts';
+import { openRecordSource } from './record-source.ts';
+
+export const INGEST_FORMATS = ['binance-klines', 'ohlcv-csv', 'option-chain-long', 'option-chain-wide'] as const;
+export type IngestFormat = (typeof INGEST_FORMATS)[number];
+
+export interface IngestOptions {
+  file: string;
+  format: IngestFormat;
+  symbol?: string;
+  /** IANA zone of naive local times in the file. */
+  tz?: string;
+  /** ohlcv-csv: the file's time is the candle's open (default) or close. */
+  stamp?: 'open' | 'close';
+  /** ohlcv-csv: interval label (default: inferred from the spacing). */
+  interval?: string;
+  /** Session calendar for gaps and staleness (default: see defaultCalendar). */
+  calendar?: CalendarName;
+  /** Rate and dividend yield used to solve missing IVs (defaults 0 and 0). */
+  rate?: number;
+  dividendYield?: number;
+}
+
+/** --calendar, else the calendar whose zone is --tz, else crypto for candles and NSE for chains. */
+export function defaultCalendar(o: Pick<IngestOptions, 'calendar' | 'tz' | 'format'>): SessionCalendar {
+  if (o.calendar !== undefined) return CALENDARS[o.calendar];
+  if (o.format === 'binance-klines') return CALENDARS.crypto;
+  const byZone = Object.values(CALENDARS).find((c) => c.zone === o.tz);
+  if (byZone !== undefined) return byZone;
+  return o.format === 'ohlcv-csv' ? CALENDARS.crypto : CALENDARS.nse;
+}
+
+const PROGRESS_EVERY = 5_000;
+
+/** Reads `options.file` in `options.format` and appends its events to the log; see docs/ingest.md. */
+export async function ingestFile(target: IngestTarget, options: IngestOptions, onProgress?: (done: number, total: number) => void): Promise<IngestSummary> {
+  if (options.tz !== undefined && !isValidZone(options.tz)) throw new IngestInputError(`--tz ${JSON.stringify(options.tz)} is not an IANA time zone (e.g. Asia/Kolkata)`);
+  const calendar = defaultCalendar(options);
+  let rowsSeen = 0;
+  const tick = (progress: () => { done: number; total: number }) => (): void => {
+    if (++rowsSeen % PROGRESS_EVERY === 0 && onProgress) {
+      const p = progress();
+      onProgress(p.done, p.total);
+    }
+  };
+  const finish = (p: { done: number; total: number }): void => onProgress?.(p.total, p.total);
+
+  if (options.format === 'binance-klines' || options.format === 'ohlcv-csv') {
+    const total = fileSize(options.file);
+    let done = 0;
+    async function* tap(): AsyncGenerator<CsvLine> {
+      for await (const l of csvLines(options.file)) {
+        done = l.bytesRead;
+        yield l;
+      }
+    }
+    const progress = (): { done: number; total: number } => ({ done, total });
+    let rows;
+    if (options.format === 'binance-klines') {
+      if (options.stamp === 'close') throw new IngestInputError('binance-klines: open_time is the open by definition; --stamp does not apply');
+      const symbol = options.symbol ?? binanceFileInfo(basename(options.file))?.symbol;
+      if (symbol === undefined) throw new IngestInputError('binance-klines: cannot tell the symbol from the file name; pass --symbol');
+      rows = binanceKlines(tap(), symbol);
+    } else {
+      rows = ohlcvCsv(tap(), {
+        stamp: options.stamp ?? 'open',
+        ...(options.symbol !== undefined ? { symbol: options.symbol } : {}),
+        ...(options.tz !== undefined ? { tz: options.tz } : {}),
+        ...(options.interval !== undefined ? { interval: options.interval } : {}),
+      });
+    }
+    const stats = await ingestCandles(rows, target, calendar, tick(progress));
+    finish(progress());
+    return stats.summary(options.format, 'candle', { calendar: calendar.name });
+  }
+
+  const source = await openRecordSource(options.file);
+  const ctx = {
+    calendar,
+    ...(options.tz !== undefined ? { tz: options.tz } : {}),
+    ...(options.symbol !== undefined ? { symbol: options.symbol } : {}),
+  };
+  const rows = options.format === 'option-chain-long' ? optionChainLong(source.records, ctx) : optionChainWide(source.records, ctx);
+  const pricing = { rate: options.rate ?? 0, dividendYield: options.dividendYield ?? 0 };
+  const r = await ingestChains(rows, target, calendar, pricing, tick(source.progress));
+  finish(source.progress());
+  const scale = r.builder.ivScale;
+  return r.snapshots.summary(options.format, 'snapshot', {
+    calendar: calendar.name,
+    contracts: r.rows.accepted,
+    rowsRejected: r.rows.rejected,
+    rowReasons: Object.fromEntries([...r.rows.reasons].sort(([a], [b]) => (a < b ? -1 : 1))),
+    ivUnit: scale === null ? null : scale === 1 ? 'fraction' : 'percent',
+    ivComputed: r.builder.ivComputed,
+    greeksComputed: r.builder.greeksComputed,
+  });
+}

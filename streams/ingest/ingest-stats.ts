@@ -1,0 +1,57 @@
+/** The summary the ingest command prints; field names are part of the CLI contract. */
+export interface IngestSummary {
+  format: string;
+  /** What accepted/rejected/stale count: candles, or whole option-chain snapshots. */
+  unit: 'candle' | 'snapshot';
+  accepted: number;
+  rejected: number;
+  reasons: Record<string, number>;
+  symbols: string[];
+  /** Smallest / largest tsEvent among accepted events; null when none. */
+  firstTs: number | null;
+  lastTs: number | null;
+  /** Candles: missing in-session intervals between consecutive candles of a symbol (never filled). */
+  gaps: number;
+  /** Candles: holes (runs of missing intervals). */
+  gapRuns: number;
+  /** Snapshots repeating the previous one unchanged outside the session: counted, not appended. */
+  stale: number;
+  [extra: string]: unknown;
+}
+
+export class IngestStats {
+  accepted = 0;
+  rejected = 0;
+  gaps = 0;
+  gapRuns = 0;
+  stale = 0;
+  readonly reasons = new Map<string, number>();
+  private readonly symbols = new Set<string>();
+  private first = Number.POSITIVE_INFINITY;
+  private last = Number.NEGATIVE_INFINITY;
+
+  reject(reason: string, n = 1): void {
+    this.rejected += n;
+    this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + n);
+  }
+
+  accept(symbol: string, ts: number): void {
+    this.accepted++;
+    this.symbols.add(symbol);
+    if (ts < this.first) this.first = ts;
+    if (ts > this.last) this.last = ts;
+  }
+
+  summary(format: string, unit: 'candle' | 'snapshot', extra: Record<string, unknown> = {}): IngestSummary {
+    const reasons: Record<string, number> = {};
+    for (const k of [...this.reasons.keys()].sort()) reasons[k] = this.reasons.get(k) ?? 0;
+    return {
+      format, unit, accepted: this.accepted, rejected: this.rejected, reasons,
+      symbols: [...this.symbols].sort(),
+      firstTs: this.accepted > 0 ? this.first : null,
+      lastTs: this.accepted > 0 ? this.last : null,
+      gaps: this.gaps, gapRuns: this.gapRuns, stale: this.stale,
+      ...extra,
+    };
+  }
+}

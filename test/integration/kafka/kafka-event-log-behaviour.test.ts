@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { after, describe, test } from 'node:test';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { partitionFor, type LogRecord } from '../../../streams/log/event-log.ts';
+import { KafkaEventLog } from '../../../streams/kafka/kafka-event-log.ts';
+import { KafkaLogError } from '../../../streams/kafka/kafka-log-error.ts';
+import { startKafkaMock } from '../../helpers/kafka-mock.ts';
+
+const mock = await startKafkaMock();
+const skip = 'skip' in mock ? mock.skip : false;
+const brokers = 'skip' in mock ? [] : mock.brokers;
+after(() => ('skip' in mock ? undefined : mock.stop()));
+
+let n = 0;
+const freshTopic = (): string => `behaviour-${process.pid}-${Date.now().toString(36)}-${n++}`;
+
+async function collect(it: AsyncIterable<LogRecord[]>): Promise<LogRecord[]> {
+  const out: LogRecord[] = [];
+  for await (const b of it) out.push(...b);
+  return out;
+}
+
+describe('KafkaEventLog on the librdkafka mock cluster', { skip, timeout: 30_000 }, () => {
+  test("kafkajs's own DefaultPartitioner puts keys where partitionFor says (records written by other Kafka clients line up)", async () => {
+    const topic = freshTopic();
+    const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING });
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    const keys = Array.from({ length: 200 }, (_, i) => `SYM${i}-é`);
+    await producer.send({ topic, acks: -1, messages: keys.map((k, i) => ({ key: k, value: Buffer.from([i & 0xff]), timestamp: String(1_000 + i) })) });
+    await producer.disconnect();
+    const log = await KafkaEventLog.connect({ brokers });
+    try {
+      const parts = await log.partitions(topic);
+      let seen = 0;
+      for (let p = 0; p < parts; p++) {
+        for (const r of await collect(log.read(topic, p))) {
+          assert.equal(partitionFor(r.key, parts), p, r.key);
+          seen++;
+        }
+      }
+      assert.equal(seen, keys.length);
+    } finally {
+      await log.close();
+    }
+  });
+
+  test('one client follows what another appends', async () => {
+    const topic = freshTopic();
+    const writer = await KafkaEventLog.connect({ brokers });
+    const reader = await KafkaEventLog.connect({ brokers });
+    const ac = new AbortController();
+    try {
+      const p = partitionFor('k', await writer.partitions(topic));
+      const seen: LogRecord[] = [];
+      const following = (async () => {
+        for await (const b of reader.follow(topic, p, 0, ac.signal)) seen.push(...b);
+      })();
+      await writer.append(topic, [{ key: 'k', timestamp: 5, value: Uint8Array.of(1) }, { key: 'k', timestamp: 6, value: Uint8Array.of(2) }]);
+      const deadline = Date.now() + 10_000;
+      while (seen.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      ac.abort();
+      await following;
+      assert.deepEqual(seen.map((r) => [r.offset, r.timestamp, r.value[0]]), [[0, 5, 1], [1, 6, 2]]);
+    } finally {
+      await Promise.all([writer.close(), reader.close()]);
+    }
+  });
+
+  test("the mock answers ListOffsets(timestamp) with 'none', which is why timeLookup 'auto' scans there", async () => {
+    // If this starts failing, the mock learnt timestamp lookups and the scan fallback can go.
+    const topic = freshTopic();
+    const log = await KafkaEventLog.connect({ brokers, timeLookup: 'broker' });
+    try {
+      const [pos] = await log.append(topic, [{ key: 'x', timestamp: 2_000, value: Uint8Array.of(0) }, { key: 'x', timestamp: 3_000, value: Uint8Array.of(1) }]);
+      assert.equal(await log.offsetForTime(topic, pos!.partition, 2_500), 2, 'a real broker answers 1');
+    } finally {
+      await log.close();
+    }
+  });
+});
+
+describe('KafkaEventLog when no broker answers', () => {
+  test('connect retries with backoff, logs each attempt, then gives up with a retriable KafkaLogError', async () => {
+    const port = await closedPort();
+    const lines: string[] = [];
+    const started = Date.now();
+    await assert.rejects(
+      KafkaEventLog.connect({ brokers: [`127.0.0.1:${port}`], connectionTimeoutMs: 200, backoff: { initialMs: 20, maxMs: 40, maxElapsedMs: 1_500 }, log: (m) => lines.push(m) }),
+      (e: unknown) => e instanceof KafkaLogError && e.retriable && /gave up after \d+ attempts/.test(e.message) && e.message.includes(`127.0.0.1:${port}`),
+    );
+    assert.ok(Date.now() - started < 10_000);
+    assert.ok(lines.length >= 2, lines.join('\n'));
+    assert.match(lines[0]!, /connect to Kafka at 127\.0\.0\.1:\d+: attempt 1 failed \(.*\); retrying in \d+ ms/);
+  });
+});
+
+/** A port nothing listens on (bound, then released). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}
