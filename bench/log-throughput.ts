@@ -64,7 +64,10 @@ async function main(): Promise<void> {
       let bytes = 0;
       const t0 = performance.now();
       for (let p = 0; p < partitions; p++) {
-        for await (const b of log.read(topic, p)) for (const x of b) (count++, (bytes += x.value.length + x.key.length));
+        for await (const b of log.read(topic, p)) for (const x of b) {
+          count++;
+          bytes += x.value.length + x.key.length;
+        }
       }
       readRates.push(rate(count, performance.now() - t0));
       if (count !== N || bytes <= 0) throw new Error(`read ${count} of ${N}`);

@@ -45,7 +45,7 @@ const result = {
   pipelinePerSec: Math.round(pipe.tradesPerSec),
   ratio: Math.round((pipe.tradesPerSec / read.tradesPerSec) * 1000) / 1000,
   peakRssMb: Math.round(Math.max(read.peakRssMb, pipe.peakRssMb)),
-  signals: pipe.signals,
+  signals: Number(pipe.signals),
   rssAt10PctMb: Math.round(first),
   rssAt100PctMb: Math.round(last),
   heapAt10PctMb: Math.round(samples[0]?.heapMb ?? 0),

@@ -1,6 +1,8 @@
 import type { TopicDecoder } from '../replay/merged-reader.ts';
 import type { EventLog } from '../streams/log/event-log.ts';
 import { openEmbeddedLog } from '../streams/log/open-log.ts';
+import { openKafkaLog } from '../streams/kafka/open-kafka-log.ts';
+import { UsageError } from './output.ts';
 import type { ProjectorSerde } from '../streams/clickhouse/index.ts';
 
 export interface LogAccess {
@@ -21,6 +23,29 @@ export async function openLog(dir: string): Promise<LogAccess> {
     decode: (topic, bytes) => serde.decodeAs(topic, bytes),
     serde,
     close: () => log.close(),
+  };
+}
+
+/**
+ * Opens the log a command was pointed at: the embedded log at `log`, or Kafka at `broker`
+ * (comma-separated host:port list) with Confluent Schema Registry at `registry`, or without one
+ * the embedded schema registry (see streams/kafka/kafka-schemas.ts).
+ */
+export async function openLogFrom(opts: { log?: string; broker?: string; registry?: string }): Promise<LogAccess> {
+  if (opts.broker !== undefined && opts.log !== undefined) throw new UsageError('give either --log or --broker, not both');
+  if (opts.broker === undefined) {
+    if (opts.log === undefined) throw new UsageError('missing required option --log (or --broker)');
+    if (opts.registry !== undefined) throw new UsageError('--registry is for Kafka (--broker); the embedded log keeps its own registry');
+    return openLog(opts.log);
+  }
+  const brokers = opts.broker.split(',').map((b) => b.trim()).filter(Boolean);
+  if (brokers.length === 0) throw new UsageError('--broker needs host:port[,host:port...]');
+  const { log, serde, close } = await openKafkaLog({ brokers, ...(opts.registry !== undefined ? { registryUrl: opts.registry } : {}) });
+  return {
+    log,
+    encode: (topic, value) => serde.encode(topic, value),
+    decode: (topic, bytes) => serde.decodeAs(topic, bytes),
+    close,
   };
 }
 

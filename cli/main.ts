@@ -9,6 +9,8 @@ const COMMANDS: Record<string, () => Promise<{ run: (argv: string[]) => Promise<
   verify: () => import('./commands/verify.ts'),
   db: () => import('./commands/db.ts'),
   query: () => import('./commands/query.ts'),
+  mirror: () => import('./commands/mirror.ts'),
+  topics: () => import('./commands/topics.ts'),
   ingest: () => import('./commands/ingest.ts'),
 };
 

@@ -50,7 +50,7 @@ export class LmdbEventLog implements EventLog {
     const meta = env.openDB({ name: 'meta' });
     const format = await env.transaction(() => {
       const current = meta.get('format') as number | undefined;
-      if (current === undefined) meta.put('format', LOG_FORMAT);
+      if (current === undefined) meta.putSync('format', LOG_FORMAT);
       return current ?? LOG_FORMAT;
     });
     if (format !== LOG_FORMAT) {
@@ -158,7 +158,7 @@ export class LmdbEventLog implements EventLog {
     const partitions = await this.env.transaction(() => {
       const stored = this.meta.get(metaKey) as { partitions: number } | undefined;
       if (stored) return stored.partitions;
-      this.meta.put(metaKey, { partitions: wanted });
+      this.meta.putSync(metaKey, { partitions: wanted });
       return wanted;
     });
     await this.env.flushed;

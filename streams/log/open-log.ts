@@ -7,7 +7,7 @@ export interface EmbeddedLog {
   serde: Serde;
   registry: LmdbSchemaRegistry;
   /** Closes the log and the registry. */
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 /**

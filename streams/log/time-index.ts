@@ -73,8 +73,9 @@ export class TimeIndex {
 
   private store(state: ChunkState): void {
     const key: IndexKey = [state.topic, state.partition, state.maxTs, state.first];
-    if (state.stored && state.stored[2] !== state.maxTs) this.db.remove(state.stored);
-    this.db.put(key, state.count);
+    // Inside the append's write transaction the *Sync variants write at once.
+    if (state.stored && state.stored[2] !== state.maxTs) this.db.removeSync(state.stored);
+    this.db.putSync(key, state.count);
     state.stored = key;
   }
 }

@@ -44,7 +44,7 @@ export class TopicHandle {
   endOffset(partition: number): number {
     // An explicit inclusive end: lmdb-js 3.5's default reverse end for uint32 keys skips key 0.
     for (const key of this.db(partition).getKeys({ reverse: true, limit: 1, end: 0, inclusiveEnd: true })) {
-      return (key as number) + 1;
+      return key + 1;
     }
     return 0;
   }

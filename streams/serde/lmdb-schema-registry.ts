@@ -255,6 +255,8 @@ export class LmdbSchemaRegistry implements Client {
     this.state = this.load();
   }
 
+  // Client declares close(): void; the library's own SchemaRegistryClient returns a promise too.
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises
   async close(): Promise<void> {
     await this.shared.release();
   }
@@ -283,7 +285,7 @@ export class LmdbSchemaRegistry implements Client {
     const { result, state } = await this.env.transaction(() => {
       const s = this.load();
       const r = change(s);
-      this.db.put(STATE_KEY, s);
+      this.db.putSync(STATE_KEY, s);
       return { result: r, state: s };
     });
     await this.env.flushed;

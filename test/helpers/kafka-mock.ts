@@ -32,7 +32,7 @@ export async function startKafkaMock(brokers = 3): Promise<KafkaMockResult> {
   if (!kcatInstalled()) return { skip: KCAT_MISSING };
 
   // stdin stays open (the pipe is ours): kcat produces nothing and keeps the mock alive.
-  const proc = spawn('kcat', ['-P', '-b', 'unused:9092', '-t', 'tickflow-mock-warmup', '-X', `test.mock.num.brokers=${brokers}`, '-d', 'mock'], {
+  const proc = spawn('kcat', ['-P', '-b', 'unused:9092', '-t', '__tickflow-mock-warmup', '-X', `test.mock.num.brokers=${brokers}`, '-d', 'mock'], {
     stdio: ['pipe', 'ignore', 'pipe'],
   });
   LIVE.add(proc);

@@ -1,0 +1,55 @@
+import type { MirrorEnd } from '../../streams/kafka/mirror-log.ts';
+import { mirrorLog } from '../../streams/kafka/mirror-log.ts';
+import { openKafkaLog } from '../../streams/kafka/open-kafka-log.ts';
+import { openEmbeddedLog } from '../../streams/log/open-log.ts';
+import { parse, requireString } from '../args.ts';
+import { info, printJson, UsageError } from '../output.ts';
+
+const USAGE = 'usage: tickflow mirror --from <logDir|kafka> --to <kafka|logDir> [--broker host:port[,...]] [--registry url] [--schema-dir dir] [--topics a,b]';
+
+/**
+ * Copies every topic and partition between the embedded log and Kafka (either direction, or
+ * log to log), preserving partitions, keys, timestamps and order per partition. `kafka` names
+ * the cluster given by --broker (write ./kafka for a directory called kafka).
+ */
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    broker: { type: 'string' },
+    registry: { type: 'string' },
+    'schema-dir': { type: 'string' },
+    topics: { type: 'string' },
+  });
+  const from = requireString(values.from, 'from');
+  const to = requireString(values.to, 'to');
+  if (from === to) throw new UsageError(`--from and --to are the same (${from})\n${USAGE}`);
+  if ((from === 'kafka' || to === 'kafka') && !values.broker) throw new UsageError(`mirroring ${from === 'kafka' ? 'from' : 'to'} kafka needs --broker\n${USAGE}`);
+  const open = async (where: string): Promise<MirrorEnd & { close(): Promise<void> }> => {
+    if (where !== 'kafka') return openEmbeddedLog(where);
+    return openKafkaLog({
+      brokers: values.broker!.split(',').map((b) => b.trim()).filter(Boolean),
+      ...(values.registry ? { registryUrl: values.registry } : {}),
+      ...(values['schema-dir'] ? { schemaDir: values['schema-dir'] } : {}),
+    });
+  };
+  const source = await open(from);
+  try {
+    const target = await open(to);
+    try {
+      let last = 0;
+      const result = await mirrorLog(source, target, {
+        ...(values.topics ? { topics: values.topics.split(',').map((t) => t.trim()).filter(Boolean) } : {}),
+        onProgress: (topic, partition, copied) => {
+          if (copied - last >= 100_000 || copied < last) info(`mirror: ${topic}/${partition} ${(last = copied)} records`);
+        },
+      });
+      printJson(result);
+      return 0;
+    } finally {
+      await target.close();
+    }
+  } finally {
+    await source.close();
+  }
+}
