@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Entry point for `npx tickflow`: runs the TypeScript CLI through tsx's loader (no build step).
-import { register } from 'node:module';
-import { pathToFileURL } from 'node:url';
-register('tsx/esm', pathToFileURL('./'));
+// Entry point for `npx tickflow`: registers tsx's loader, then runs the TypeScript CLI (no build step).
+import { register } from 'tsx/esm/api';
+
+register();
 await import('../cli/main.ts');

@@ -45,6 +45,7 @@ export async function openLogFrom(opts: { log?: string; broker?: string; registr
     log,
     encode: (topic, value) => serde.encode(topic, value),
     decode: (topic, bytes) => serde.decodeAs(topic, bytes),
+    serde,
     close,
   };
 }

@@ -1,6 +1,7 @@
 import { type Observable } from 'rxjs';
 import type { BarAggregatorConfig } from './bars/bar-aggregator.ts';
 import { DEFAULT_BAR_CONFIG } from './bars/bar-aggregator.ts';
+import { CORE_FEATURE_SET, FULL_FEATURE_SET, type FeatureSetDef } from './features/full/index.ts';
 import type { GraphEvent, GraphStats } from './graph-events.ts';
 import { buildBars } from './operators/build-bars.ts';
 import { computeFeatures } from './operators/compute-features.ts';
@@ -10,13 +11,35 @@ import { DEFAULT_SIGNAL_RULE, type SignalRuleConfig } from './signal/signal-rule
 import type { InputEvent, Predictor } from './types.ts';
 
 export interface GraphConfig {
+  /** Bar intervals: at least the feature set's (see graphConfigFor). */
   bars: BarAggregatorConfig;
+  featureSet: FeatureSetDef;
   /** Bars of this interval get features and signals. */
   signalInterval: string;
   rule: SignalRuleConfig;
 }
 
-export const DEFAULT_GRAPH_CONFIG: GraphConfig = { bars: DEFAULT_BAR_CONFIG, signalInterval: '5m', rule: DEFAULT_SIGNAL_RULE };
+export const DEFAULT_GRAPH_CONFIG: GraphConfig = graphConfigFor(CORE_FEATURE_SET);
+
+/** The graph configuration for a feature set: its bar intervals, 5-minute signals. */
+export function graphConfigFor(featureSet: FeatureSetDef, rule: SignalRuleConfig = DEFAULT_SIGNAL_RULE): GraphConfig {
+  return { bars: { ...DEFAULT_BAR_CONFIG, intervals: featureSet.intervals }, featureSet, signalInterval: '5m', rule };
+}
+
+/** Feature sets a model can be trained on, by hash (a model names the one it was trained on). */
+export const FEATURE_SETS: readonly FeatureSetDef[] = [CORE_FEATURE_SET, FULL_FEATURE_SET];
+
+export function featureSetByHash(hash: string): FeatureSetDef {
+  const f = FEATURE_SETS.find((s) => s.hash === hash);
+  if (!f) throw new Error(`no feature set with hash ${hash} (known: ${FEATURE_SETS.map((s) => `${s.id}=${s.hash.slice(0, 12)}`).join(', ')})`);
+  return f;
+}
+
+export function featureSetById(id: string): FeatureSetDef {
+  const f = FEATURE_SETS.find((s) => s.id === id || s.id.startsWith(`${id}-`));
+  if (!f) throw new Error(`unknown feature set ${JSON.stringify(id)} (known: ${FEATURE_SETS.map((s) => s.id).join(', ')})`);
+  return f;
+}
 
 /** A wall or virtual clock. The graph never reads it for logic: hosts use it to measure lag. */
 export interface Clock {
@@ -34,7 +57,7 @@ export function buildGraph(
   deps: { stats: GraphStats; predictor?: Predictor | null; config?: GraphConfig },
 ): Observable<GraphEvent> {
   const cfg = deps.config ?? DEFAULT_GRAPH_CONFIG;
-  const withFeatures = input$.pipe(validateInputs(deps.stats), buildBars(cfg.bars, deps.stats), computeFeatures(cfg.signalInterval, deps.stats));
+  const withFeatures = input$.pipe(validateInputs(deps.stats), buildBars(cfg.bars, deps.stats), computeFeatures(cfg.featureSet, cfg.signalInterval, deps.stats));
   const out = deps.predictor ? withFeatures.pipe(infer(deps.predictor, cfg.rule, deps.stats)) : withFeatures;
   // Inputs are consumed by the operators above; only outputs remain.
   return out as Observable<GraphEvent>;

@@ -5,6 +5,7 @@ import type { EventLog } from '../streams/log/event-log.ts';
 import { runBacktest, type BacktestConfig, type BacktestReport } from './backtest/index.ts';
 import type { TopicDecoder } from './merged-reader.ts';
 import { replayLog } from './run-replay.ts';
+import { featureSetByHash, graphConfigFor } from '../processors/graph.ts';
 
 /**
  * Replays the log with a model and backtests the signals it produces against the signal-interval
@@ -28,7 +29,7 @@ export async function replayBacktest(opts: {
       else if (e.kind === 'signal') signals.push(e.signal);
     },
   };
-  await replayLog({ log: opts.log, decode: opts.decode, sinks: [sink], predictor: opts.predictor, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  await replayLog({ log: opts.log, decode: opts.decode, sinks: [sink], predictor: opts.predictor, config: graphConfigFor(featureSetByHash(opts.predictor.featureSetHash)), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
   const report = runBacktest({ bars, signals, ...(opts.config ? { config: opts.config } : {}) });
   return { report, bars: bars.length, signals };
 }

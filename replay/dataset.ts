@@ -1,5 +1,6 @@
 import { intervalMs } from '../schemas/index.ts';
-import { FEATURE_DEFS, FEATURE_SET_HASH, FEATURE_SET_ID } from '../processors/features/feature-set.ts';
+import type { FeatureSetDef } from '../processors/features/full/index.ts';
+import { DEFAULT_GRAPH_CONFIG, graphConfigFor } from '../processors/graph.ts';
 import type { GraphEvent } from '../processors/graph-events.ts';
 import { classify, DEFAULT_LABEL_CONFIG, type LabelConfig } from '../processors/labels.ts';
 import { CLASSES } from '../processors/types.ts';
@@ -36,14 +37,18 @@ export async function exportDataset(opts: {
   out: string;
   label?: LabelConfig;
   signalInterval?: string;
+  /** Default: the core feature set. */
+  featureSet?: FeatureSetDef;
   onProgress?: (inputs: number) => void;
 }): Promise<DatasetResult> {
+  const config = opts.featureSet ? graphConfigFor(opts.featureSet) : DEFAULT_GRAPH_CONFIG;
+  const fs = config.featureSet;
   const label = opts.label ?? DEFAULT_LABEL_CONFIG;
   const interval = opts.signalInterval ?? '5m';
   const horizonMs = label.horizonBars * intervalMs(interval);
-  const names = FEATURE_DEFS.map((d) => d.name);
+  const names = fs.names;
   const w = new HashingFileWriter(opts.out);
-  w.write(`# featureSetId=${FEATURE_SET_ID} featureSetHash=${FEATURE_SET_HASH} interval=${interval} horizonBars=${label.horizonBars} flatBand=${label.flatBand}\n`);
+  w.write(`# featureSetId=${fs.id} featureSetHash=${fs.hash} interval=${interval} horizonBars=${label.horizonBars} flatBand=${label.flatBand}\n`);
   w.write(`symbol,barEnd,${names.join(',')},fwdReturn,label\n`);
   const pending = new Map<string, Pending[]>();
   let rows = 0;
@@ -77,7 +82,7 @@ export async function exportDataset(opts: {
     },
   };
   const lastClose = new Map<string, number>();
-  await replayLog({ log: opts.log, decode: opts.decode, sinks: [sink], ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  await replayLog({ log: opts.log, decode: opts.decode, sinks: [sink], config, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
   for (const q of pending.values()) unlabeled += q.length;
   return { rows, sha256: w.close(), file: opts.out, unlabeled, firstBarEnd, lastBarEnd };
 }

@@ -5,6 +5,7 @@ import { TOPICS, type Signal } from '../schemas/index.ts';
 import { partitionFor, type EventLog } from '../streams/log/event-log.ts';
 import type { TopicDecoder } from './merged-reader.ts';
 import { replayLog } from './run-replay.ts';
+import { featureSetByHash, graphConfigFor } from '../processors/graph.ts';
 
 export interface VerifyResult {
   identical: boolean;
@@ -25,7 +26,7 @@ async function replaySignals(log: EventLog, decode: TopicDecoder, encode: (t: st
       values[p]?.push(e.signal);
     },
   };
-  await replayLog({ log, decode, sinks: [sink], predictor });
+  await replayLog({ log, decode, sinks: [sink], predictor, config: graphConfigFor(featureSetByHash(predictor.featureSetHash)) });
   return { bytes, values };
 }
 

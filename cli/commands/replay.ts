@@ -5,6 +5,7 @@ import { ProgressBar } from '../../model/progress.ts';
 import { canonicalJson, reportSha256 } from '../../replay/backtest/index.ts';
 import { replayBacktest } from '../../replay/backtest-replay.ts';
 import { exportDataset } from '../../replay/dataset.ts';
+import { featureSetById } from '../../processors/graph.ts';
 import { migrate, openClickHouse, storeBacktestRun } from '../../streams/clickhouse/index.ts';
 import { parse, requireString, toNumber } from '../args.ts';
 import { openLog, topicSize } from '../log-access.ts';
@@ -23,14 +24,15 @@ async function progressFor(log: Awaited<ReturnType<typeof openLog>>['log'], labe
 }
 
 async function dataset(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { log: { type: 'string' }, out: { type: 'string' } });
+  const { values } = parse(argv, { log: { type: 'string' }, out: { type: 'string' }, 'feature-set': { type: 'string', default: 'core' } });
+  const featureSet = featureSetById(values['feature-set']);
   const logDir = requireString(values.log, 'log');
   const out = requireString(values.out, 'out');
   if (!out.endsWith('.csv')) throw new UsageError('--out must be a .csv file (Parquet export is not built yet: see docs/cli.md)');
   const access = await openLog(logDir);
   try {
     const { bar, total } = await progressFor(access.log, 'replay dataset');
-    const r = await exportDataset({ log: access.log, decode: access.decode, out, onProgress: (n) => bar.update(n, total) });
+    const r = await exportDataset({ log: access.log, decode: access.decode, out, featureSet, onProgress: (n) => bar.update(n, total) });
     bar.finish();
     info(`rows ${r.rows}, unlabeled ${r.unlabeled} (horizon beyond the log's end or a missing bar)`);
     printJson({ rows: r.rows, sha256: r.sha256, file: r.file });

@@ -4,7 +4,9 @@ import { loadPredictor } from '../../model/predictor.ts';
 import { ProgressBar } from '../../model/progress.ts';
 import { train } from '../../model/train.ts';
 import type { GraphEvent } from '../../processors/graph-events.ts';
+import { featureSetByHash, featureSetById, graphConfigFor } from '../../processors/graph.ts';
 import type { Predictor } from '../../processors/types.ts';
+import type { FeatureSetDef } from '../../processors/features/full/index.ts';
 import { exportDataset } from '../../replay/dataset.ts';
 import { SyntheticMarket } from '../../streams/feeds/synthetic/synthetic-market.ts';
 import { DEFAULT_SYNTHETIC_CONFIG, syntheticConfig } from '../../streams/feeds/synthetic/synthetic-config.ts';
@@ -32,7 +34,9 @@ export async function run(argv: string[]): Promise<number> {
     'no-ws': { type: 'boolean', default: false },
     clickhouse: { type: 'string' },
     database: { type: 'string', default: 'default' },
+    'feature-set': { type: 'string', default: 'core' },
   });
+  const featureSet = featureSetById(values['feature-set']);
   const speed = toNumber(values.speed, 'speed', 100);
   const stopAfterMs = values['stop-after'] ? parseDuration(values['stop-after'], 'stop-after') : undefined;
   const historyDays = toNumber(values['history-days'], 'history-days', 14);
@@ -55,7 +59,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const feed = new SyntheticMarket(config).events() as Iterator<FeedEvent>;
     await skipLogged(access, feed, config.start + historyDays * DAY);
-    const predictor = await ensureModel(access, values.model, values.backend, config.seed);
+    const predictor = await ensureModel(access, values.model, values.backend, config.seed, featureSet);
     if (!values['no-ws']) {
       server = new SignalServer({ port: toNumber(values.port, 'port', 8080), host: '127.0.0.1' });
       const { port } = await server.start();
@@ -167,13 +171,13 @@ function pushBack(feed: Iterator<FeedEvent>, first: IteratorResult<FeedEvent>): 
 }
 
 /** Loads the model, or trains one from the log's history first (dataset → train → save). */
-async function ensureModel(access: LogAccess, modelDir: string, backend: string, seed: number): Promise<Predictor> {
+async function ensureModel(access: LogAccess, modelDir: string, backend: string, seed: number, featureSet: FeatureSetDef): Promise<Predictor> {
   if (!existsSync(join(modelDir, 'manifest.json'))) {
     info(`no model in ${modelDir}: building a training set from the log and training one`);
     const datasetPath = join(modelDir, '..', 'training-set.csv');
     const total = (await topicSize(access.log, 'trades')) + (await topicSize(access.log, 'options'));
     const bar = new ProgressBar({ label: 'dataset' });
-    const ds = await exportDataset({ log: access.log, decode: access.decode, out: datasetPath, onProgress: (n) => bar.update(n, total) });
+    const ds = await exportDataset({ log: access.log, decode: access.decode, out: datasetPath, featureSet, onProgress: (n) => bar.update(n, total) });
     bar.finish();
     info(`training set: ${ds.rows} rows (sha256 ${ds.sha256.slice(0, 12)}…)`);
     const tbar = new ProgressBar({ label: 'train' });
@@ -225,6 +229,7 @@ async function goLive(access: LogAccess, feed: Iterator<FeedEvent>, predictor: P
     ...(stopAfterMs !== undefined ? { stopAfterMs } : {}),
     signal,
     status,
+    config: graphConfigFor(featureSetByHash(predictor.featureSetHash)),
     onCatchUp: (n) => info(`caught up on ${n} logged inputs`),
   });
   await logSink.flush();

@@ -51,9 +51,11 @@ interface RecentWindow {
 }
 
 export interface TradeResult {
-  closed: ClosedBar[];
-  late: LateEvent | null;
+  readonly closed: readonly ClosedBar[];
+  readonly late: LateEvent | null;
 }
+
+const NOTHING: TradeResult = Object.freeze({ closed: Object.freeze([]) as readonly ClosedBar[], late: null });
 
 /**
  * Tumbling event-time windows [start, end) per symbol and interval, stamped at their end.
@@ -107,7 +109,8 @@ export class BarAggregator {
     }
     for (let i = 0; i < this.sizes.length; i++) this.addTo(i, trade, pos);
     if (t > this.maxEventTime) this.maxEventTime = t;
-    return { closed: this.watermark >= this.nextCloseAt ? this.closeUpTo(this.watermark, trade.tsInit) : [], late: null };
+    // The common case allocates nothing: a shared, frozen "no output" result.
+    return this.watermark >= this.nextCloseAt ? { closed: this.closeUpTo(this.watermark, trade.tsInit), late: null } : NOTHING;
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { OperatorFunction } from 'rxjs';
 import type { InputRange, OptionChainSnapshot } from '../../schemas/index.ts';
 import { AsOfBuffer } from '../features/as-of-buffer.ts';
-import { FEATURE_SET_HASH, FEATURE_SET_ID, SymbolFeatures } from '../features/feature-set.ts';
+import type { FeatureSetDef, FeatureState } from '../features/full/feature-set-def.ts';
 import type { Flow, GraphStats } from '../graph-events.ts';
 import type { LogPosition } from '../types.ts';
 import { syncFlatMap } from './sync-flat-map.ts';
@@ -11,13 +11,17 @@ interface ChainAt {
   pos: LogPosition;
 }
 
+/** Chains kept behind the bar end: enough for the 15-minute OI velocity of the full set. */
+const CHAIN_HISTORY_MS = 20 * 60_000;
+
 /**
- * Bars of the signal interval → FeatureVectors, joined as of the bar end with the latest option
- * chain of the same underlying whose tsInit (when tickflow had it) is at or before the bar end.
+ * Bars → the feature set's state; at each signal-interval bar a FeatureVector, joined as of the
+ * bar end with the latest option chain of the same underlying whose tsInit (when tickflow had it)
+ * is at or before the bar end (or before an earlier instant, for features that look back).
  * Chains that arrived later, even if already processed, are never used: no look-ahead.
  */
-export function computeFeatures(signalInterval: string, stats: GraphStats): OperatorFunction<Flow, Flow> {
-  const perSymbol = new Map<string, SymbolFeatures>();
+export function computeFeatures(featureSet: FeatureSetDef, signalInterval: string, stats: GraphStats): OperatorFunction<Flow, Flow> {
+  const perSymbol = new Map<string, FeatureState>();
   const chains = new Map<string, AsOfBuffer<ChainAt>>();
   const lastChainAt = new Map<string, number>();
   return syncFlatMap<Flow, Flow>((e, emit) => {
@@ -36,14 +40,17 @@ export function computeFeatures(signalInterval: string, stats: GraphStats): Oper
       return;
     }
     emit(e);
-    if (e.kind !== 'bar' || e.bar.interval !== signalInterval) return;
+    if (e.kind !== 'bar') return;
     const { bar } = e;
-    let f = perSymbol.get(bar.symbol);
-    if (f === undefined) perSymbol.set(bar.symbol, (f = new SymbolFeatures()));
-    f.onBar(bar);
+    let state = perSymbol.get(bar.symbol);
+    if (state === undefined) perSymbol.set(bar.symbol, (state = featureSet.create(bar.symbol)));
+    state.onBar(bar);
+    if (bar.interval !== signalInterval) return;
     const buf = chains.get(bar.symbol);
+    const chainAsOf = (t: number): OptionChainSnapshot | null => (t > bar.end ? null : (buf?.asOf(t)?.snapshot ?? null));
+    const features = state.vector(chainAsOf, bar.end);
     const chain = buf?.asOf(bar.end) ?? null;
-    buf?.evictBefore(bar.end);
+    buf?.evictBefore(bar.end - CHAIN_HISTORY_MS);
     const inputs: InputRange[] = [e.inputs];
     if (chain !== null) inputs.push({ topic: chain.pos.topic, partition: chain.pos.partition, fromOffset: chain.pos.offset, toOffset: chain.pos.offset });
     stats.features++;
@@ -55,9 +62,9 @@ export function computeFeatures(signalInterval: string, stats: GraphStats): Oper
         symbol: bar.symbol,
         interval: bar.interval,
         barEnd: bar.end,
-        featureSetId: FEATURE_SET_ID,
-        featureSetHash: FEATURE_SET_HASH,
-        features: f.vector(chain?.snapshot ?? null),
+        featureSetId: featureSet.id,
+        featureSetHash: featureSet.hash,
+        features,
       },
       inputs,
     });

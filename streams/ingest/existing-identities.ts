@@ -1,4 +1,4 @@
-import type { EventLog, LogRecord } from '../log/event-log.ts';
+import type { EventLog } from '../log/event-log.ts';
 
 export interface ExistingIdentities {
   ids: Set<string>;
@@ -23,7 +23,7 @@ export async function existingIdentities<T>(
   if (!topics.includes(topic)) return { ids, lastTs };
   const parts = await log.partitions(topic);
   for (let p = 0; p < parts; p++) {
-    for await (const batch of log.read(topic, p) as AsyncIterable<LogRecord[]>) {
+    for await (const batch of log.read(topic, p)) {
       for (const r of batch) {
         const { id, key, ts } = identity(decode(topic, r.value) as T);
         ids.add(id);

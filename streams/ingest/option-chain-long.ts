@@ -48,7 +48,8 @@ export function contractRow(
   ctx: ChainContext,
 ): Parsed<OptionRow> {
   const at = (k: string | undefined): unknown => (k === undefined ? undefined : rec[k]);
-  const underlying = ctx.symbol ?? String(at(c.underlying) ?? '').trim();
+  const u = at(c.underlying);
+  const underlying = ctx.symbol ?? (typeof u === 'string' ? u.trim() : typeof u === 'number' ? String(u) : '');
   if (underlying === '') return reject('missing-column');
   const expiry = parseExpiry(rec[c.expiry], ctx.calendar);
   if (expiry === null) return reject('unparseable-expiry');

@@ -58,11 +58,26 @@ export async function mirrorLog(from: MirrorEnd, to: MirrorEnd, options: MirrorO
         copied += records.length;
         options.onProgress?.(topic, p, copied);
       }
+      await assertStartKept(to.log, topic, p);
     }
     result.topics[topic] = copied;
     result.records += copied;
   }
   return result;
+}
+
+/**
+ * Fails when the target no longer has offset 0 of a partition it was given: its retention dropped
+ * the oldest records (librdkafka's mock keeps only about 5 MB per partition), so the copy is not whole.
+ */
+async function assertStartKept(log: EventLog, topic: string, partition: number): Promise<void> {
+  if ((await log.endOffset(topic, partition)) === 0) return;
+  try {
+    for await (const b of log.read(topic, partition, { fromOffset: 0, toOffset: 1 })) if (b[0]?.offset === 0) return;
+  } catch (e) {
+    throw new KafkaLogError(`${topic}/${partition}: the target dropped the oldest records (retention; librdkafka's mock keeps about 5 MB per partition)`, { cause: e });
+  }
+  throw new KafkaLogError(`${topic}/${partition}: the target has no record at offset 0`);
 }
 
 /** Where to continue a partition: the target's end, after checking its last record equals the source's. */

@@ -101,6 +101,7 @@ export class LmdbEventLog implements EventLog {
     const handle = this.existing(topic, partition);
     if (!handle) return;
     const to = options.toOffset ?? handle.endOffset(partition);
+    if (!Number.isSafeInteger(to) || to < 0) throw new LogError(`read: toOffset must be an integer >= 0, got ${to}`);
     let next = from;
     while (next < to && !this.closed) {
       // Each batch is its own short read: nothing pins an lmdb snapshot while the consumer awaits.
@@ -162,7 +163,7 @@ export class LmdbEventLog implements EventLog {
       return wanted;
     });
     await this.env.flushed;
-    return this.cache(new TopicHandle(this.env, topic, partitions));
+    return this.cache(this.openHandle(topic, partitions));
   }
 
   /**
@@ -177,13 +178,22 @@ export class LmdbEventLog implements EventLog {
     if (!handle) {
       validateTopicName(topic);
       const stored = this.meta.get(TOPIC_PREFIX + topic) as { partitions: number } | undefined;
-      if (stored) handle = this.cache(new TopicHandle(this.env, topic, stored.partitions));
+      if (stored) handle = this.cache(this.openHandle(topic, stored.partitions));
     }
     const count = handle?.partitions ?? TOPIC_LIST.find((t) => t.name === topic)?.partitions ?? this.options.defaultPartitions;
     if (!Number.isInteger(partition) || partition < 0 || partition >= count) {
       throw new LogError(`${topic} has ${count} partitions, no partition ${partition}`);
     }
     return handle;
+  }
+
+  private openHandle(topic: string, partitions: number): TopicHandle {
+    try {
+      return new TopicHandle(this.env, topic, partitions);
+    } catch (e) {
+      // Typically MDB_DBS_FULL: one sub-database per partition, MAX_DBS in all (lmdb-env.ts).
+      throw new LogError(`${this.dir}: cannot open the ${partitions} partitions of ${topic}: ${(e as Error).message}`, { cause: e });
+    }
   }
 
   private cache(handle: TopicHandle): TopicHandle {

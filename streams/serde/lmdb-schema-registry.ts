@@ -17,6 +17,7 @@ import { isCompatible } from './avro-compatibility.ts';
 import {
   canonicalSchema,
   emptyState,
+  findVersion,
   liveVersions,
   notFound,
   schemaById,
@@ -69,7 +70,7 @@ export class LmdbSchemaRegistry implements Client {
       const text = canonicalSchema(s, info, normalize);
       const identity = schemaIdentity(text, info);
       const live = liveVersions(s, subject);
-      const same = live.find((v) => schemaIdentity(schemaById(s, v.id).schema, toInfo(schemaById(s, v.id))) === identity);
+      const same = findVersion(s, subject, identity);
       if (same) return toMetadata(subject, same, schemaById(s, same.id));
       const level = s.configs[subject]?.compatibility ?? s.configs['']?.compatibility ?? DEFAULT_COMPATIBILITY;
       if (!isCompatible(level, text, live.map((v) => schemaById(s, v.id).schema))) {
@@ -111,7 +112,7 @@ export class LmdbSchemaRegistry implements Client {
   async getIdFullResponse(subject: string, schema: SchemaInfo, normalize = false): Promise<SchemaMetadata> {
     return this.read((s) => {
       const identity = schemaIdentity(canonicalSchema(s, schema, normalize), schema);
-      const v = liveVersions(s, subject).find((x) => schemaIdentity(schemaById(s, x.id).schema, toInfo(schemaById(s, x.id))) === identity);
+      const v = findVersion(s, subject, identity);
       if (!v) throw notFound.schema(`under subject '${subject}'`);
       return toMetadata(subject, v, schemaById(s, v.id));
     });
@@ -149,7 +150,7 @@ export class LmdbSchemaRegistry implements Client {
   async getVersion(subject: string, schema: SchemaInfo, normalize = false, deleted = false): Promise<number> {
     return this.read((s) => {
       const identity = schemaIdentity(canonicalSchema(s, schema, normalize), schema);
-      const v = liveVersions(s, subject, deleted).find((x) => schemaIdentity(schemaById(s, x.id).schema, toInfo(schemaById(s, x.id))) === identity);
+      const v = findVersion(s, subject, identity, deleted);
       if (!v) throw notFound.schema(`under subject '${subject}'`);
       return v.version;
     });

@@ -72,6 +72,14 @@ export function schemaIdentity(schema: string, info: SchemaInfo): string {
   return JSON.stringify([schema, info.references ?? [], info.metadata ?? null, info.ruleSet ?? null]);
 }
 
+/** The (live, or any with `deleted`) version of a subject whose schema has this identity. */
+export function findVersion(state: RegistryState, subject: string, identity: string, deleted = false): StoredVersion | undefined {
+  return liveVersions(state, subject, deleted).find((v) => {
+    const s = schemaById(state, v.id);
+    return schemaIdentity(s.schema, toInfo(s)) === identity;
+  });
+}
+
 export function liveVersions(state: RegistryState, subject: string, deleted = false): StoredVersion[] {
   return (state.subjects[subject] ?? []).filter((v) => deleted || !v.deleted);
 }

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../canonical-json.ts';
+import { GAMMA_FLIP_GRID } from './chain/gamma-exposure.ts';
+import { SKEW_MONEYNESS } from './chain/iv-skew.ts';
 
 /**
  * One column of full-v1. `warmUp` counts bars of `interval` for bar features (the first bar with
@@ -104,12 +106,12 @@ export function fullFeatureDefs(o: FullFeatureOptions = FULL_FEATURE_DEFAULTS): 
     chain('gex_total', 'currency per 1 % move', 'sum sign*gamma*OI*multiplier*spot^2*0.01, every live expiry', gex),
     chain('gex_near', 'currency per 1 % move', 'GEX of the nearest live expiry', gex),
     chain('gex_sign', 'sign -1/0/1', 'sign of gex_total', gex),
-    chain('gamma_flip', 'price', 'spot level where total GEX (BS gamma) changes sign, grid spot*(1 +- 0.1) step 0.5 %', { ...gex, range: 0.1, steps: 40 }),
-    chain('gamma_flip_dist', 'fraction of spot', '(gamma_flip - spot) / spot', { ...gex, range: 0.1, steps: 40 }),
+    chain('gamma_flip', 'price', 'spot level where total GEX (BS gamma) changes sign, grid spot*(1 +- 0.1) step 0.5 %', { ...gex, range: GAMMA_FLIP_GRID.range, steps: GAMMA_FLIP_GRID.steps }),
+    chain('gamma_flip_dist', 'fraction of spot', '(gamma_flip - spot) / spot', { ...gex, range: GAMMA_FLIP_GRID.range, steps: GAMMA_FLIP_GRID.steps }),
     chain('net_gamma', 'underlying units per price unit', 'sum sign*gamma*OI*multiplier, every live expiry', gex),
     chain('otm_put_gamma', 'underlying units per price unit', 'sum gamma*OI*multiplier over puts with strike < spot', gex),
     chain('otm_call_gamma', 'underlying units per price unit', 'sum gamma*OI*multiplier over calls with strike > spot', gex),
-    chain('iv_skew_5', 'IV fraction', 'put IV at 0.95 spot - call IV at 1.05 spot (strike-interpolated)', { ...NEAR, ...bs, moneyness: 0.05 }),
+    chain('iv_skew_5', 'IV fraction', 'put IV at 0.95 spot - call IV at 1.05 spot (strike-interpolated)', { ...NEAR, ...bs, moneyness: SKEW_MONEYNESS }),
     chain('iv_term_ratio', 'ratio', 'ATM IV nearest / ATM IV next expiry', bs),
     chain('atm_iv', 'IV fraction', 'mean call/put IV at the strike nearest spot (IV solved from price where missing)', { ...NEAR, ...bs }),
     chain('atm_iv_rank', 'fraction 0..1', '(IV - min) / (max - min) over the last ivLookback 5m closes', { ...bs, lookback: o.ivLookback }, o.ivMinPeriods),

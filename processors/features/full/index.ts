@@ -10,7 +10,7 @@ export { LagDiff } from './lag-diff.ts';
 export { Macd, type MacdResult } from './macd.ts';
 export { MeanDeviation } from './mean-deviation.ts';
 export { ParkinsonVol } from './parkinson-vol.ts';
-export { gammaExposure, gammaFlip, GAMMA_FLIP_GRID, type GammaExposure } from './chain/gamma-exposure.ts';
+export { gammaExposure, gammaFlip, GAMMA_FLIP_GRID, type GammaExposure, type GammaFlipGrid } from './chain/gamma-exposure.ts';
 export { ivAtStrike, ivSkew, SKEW_MONEYNESS } from './chain/iv-skew.ts';
 export { oiVelocity, pcrOiChange } from './chain/oi-flow.ts';
 export { pcrPremium } from './chain/premium-pcr.ts';

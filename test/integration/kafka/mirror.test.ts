@@ -14,6 +14,9 @@ const skip = 'skip' in mock ? mock.skip : false;
 const brokers = 'skip' in mock ? [] : mock.brokers;
 after(() => ('skip' in mock ? undefined : mock.stop()));
 
+/** A schema no catalogue topic uses (ids are global: the catalogue's Trade would keep its id 1 everywhere). */
+const TRADE_COPY = { ...TRADE_SCHEMA, name: 'TradeCopy' };
+
 const SYMBOLS = ['AAPL', 'MSFT', 'NVDA', 'SPY', 'QQQ', 'TSLA'];
 
 function trades(count: number, salt: number): Trade[] {
@@ -89,14 +92,14 @@ describe('mirror between the embedded log and Kafka (librdkafka mock)', { skip, 
       const src = await openEmbeddedLog(a.dir);
       // Registering an extra schema first shifts this log's ids away from a fresh registry's.
       await src.serde.registerTopic('zzz-first', { type: 'record', name: 'Zzz', fields: [{ name: 'a', type: 'int' }] });
-      const sourceId = await src.serde.registerTopic(topic, TRADE_SCHEMA);
+      const sourceId = await src.serde.registerTopic(topic, TRADE_COPY);
       const batch = trades(50, 2);
       await src.log.append(topic, batch.map((t) => ({ key: t.symbol, timestamp: t.tsInit, value: src.serde.encode(topic, t) })));
       const kafka = await openKafkaLog({ brokers, schemaDir: schemas.dir });
       try {
         const result = await mirrorLog(src, kafka, { topics: [topic] });
         assert.equal(result.records, 50);
-        const targetId = await kafka.registry.getId(`${topic}-value`, { schemaType: 'AVRO', schema: JSON.stringify(TRADE_SCHEMA) }, false);
+        const targetId = await kafka.registry.getId(`${topic}-value`, { schemaType: 'AVRO', schema: JSON.stringify(TRADE_COPY) }, false);
         assert.notEqual(targetId, sourceId);
         await kafka.serde.loadSchema(targetId);
         const before = (await dump(src.log, topic)).flat();
@@ -108,6 +111,27 @@ describe('mirror between the embedded log and Kafka (librdkafka mock)', { skip, 
           assert.deepEqual(Buffer.from(r.value).subarray(5), Buffer.from(o.value).subarray(5), `record ${i}`);
           assert.deepEqual({ ...(kafka.serde.decode(r.value).value as object) }, { ...(src.serde.decode(o.value).value as object) });
         });
+      } finally {
+        await kafka.close();
+        await src.close();
+      }
+    } finally {
+      a.cleanup();
+      schemas.cleanup();
+    }
+  });
+
+  test('a target that dropped the oldest records (the mock keeps about 5 MB per partition) fails the mirror', async () => {
+    const a = tempDir('tickflow-mirror-big-');
+    const schemas = tempDir('tickflow-mirror-big-schemas-');
+    const topic = `big-${Date.now().toString(36)}`;
+    try {
+      const src = await openEmbeddedLog(a.dir);
+      // 7,000 records of 1 kB under one key: about 7 MB in one partition (measured: the mock drops the oldest beyond ~5 MB).
+      await src.log.append(topic, Array.from({ length: 7_000 }, (_, i) => ({ key: 'one', timestamp: i, value: new Uint8Array(1_000).fill(i & 0xff) })));
+      const kafka = await openKafkaLog({ brokers, schemaDir: schemas.dir });
+      try {
+        await assert.rejects(mirrorLog(src, kafka, { topics: [topic] }), /dropped the oldest records/);
       } finally {
         await kafka.close();
         await src.close();

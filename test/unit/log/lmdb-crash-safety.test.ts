@@ -10,11 +10,12 @@ import { LmdbEventLog } from '../../../streams/log/lmdb-event-log.ts';
 import { BASE_TS, BATCH, KEYS, crashValue } from './fixtures/crash-records.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/append-until-killed.ts', import.meta.url));
+const REPO = fileURLToPath(new URL('../../../', import.meta.url)); // where `--import tsx` resolves
 
 test('SIGKILL mid-append loses no acknowledged record and leaves the log consistent', { timeout: 60_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'tickflow-crash-'));
   try {
-    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, dir], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
     let acked = 0;
     let pending = '';
     child.stdout.on('data', (chunk: Buffer) => {

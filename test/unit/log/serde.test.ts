@@ -116,3 +116,21 @@ test('a reopened directory keeps schema ids, so old bytes decode', async () => {
     await rm(other, { recursive: true, force: true });
   }
 });
+
+test('one directory opened twice in one process: shared ids, each handle reads the other', async () => {
+  const other = await mkdtemp(join(tmpdir(), 'tickflow-serde-'));
+  try {
+    const a = await openEmbeddedLog(other);
+    const b = await openEmbeddedLog(other);
+    assert.equal(a.serde.schemaIdFor('trades'), b.serde.schemaIdFor('trades'));
+    const [pos] = await a.log.append('trades', [{ key: trade.symbol, timestamp: trade.tsEvent, value: a.serde.encode('trades', trade) }]);
+    const records = [];
+    for await (const batch of b.log.read('trades', pos!.partition)) records.push(...batch);
+    assert.deepEqual(plain(b.serde.decodeAs<Trade>('trades', records[0]!.value)), trade);
+    await a.close();
+    assert.equal(await b.log.endOffset('trades', pos!.partition), 1, 'closing one leaves the other open');
+    await b.close();
+  } finally {
+    await rm(other, { recursive: true, force: true });
+  }
+});

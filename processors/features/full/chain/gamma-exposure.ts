@@ -37,8 +37,15 @@ export function gammaExposure(rs: readonly ResolvedContract[], spot: number, nea
   return { total: net * scale, nearest: near * scale, netGamma: net, otmPutGamma: otmPut, otmCallGamma: otmCall };
 }
 
+export interface GammaFlipGrid {
+  /** Half-width of the spot grid as a fraction of spot. */
+  readonly range: number;
+  /** Number of intervals of the grid (steps + 1 levels). */
+  readonly steps: number;
+}
+
 /** Default spot grid of the gamma-flip search: ±10 % in 0.5 % steps. */
-export const GAMMA_FLIP_GRID = { range: 0.1, steps: 40 } as const;
+export const GAMMA_FLIP_GRID: GammaFlipGrid = Object.freeze({ range: 0.1, steps: 40 });
 
 /**
  * Gamma flip: the spot level where total GEX, re-evaluated with Black-Scholes gamma (each contract
@@ -47,7 +54,7 @@ export const GAMMA_FLIP_GRID = { range: 0.1, steps: 40 } as const;
  * changes, the one nearest to spot. Contracts without an IV are left out (they have no model
  * gamma away from spot). Null when GEX keeps one sign over the whole grid.
  */
-export function gammaFlip(rs: readonly ResolvedContract[], spot: number, p: PricingAssumptions, grid = GAMMA_FLIP_GRID): number | null {
+export function gammaFlip(rs: readonly ResolvedContract[], spot: number, p: PricingAssumptions, grid: GammaFlipGrid = GAMMA_FLIP_GRID): number | null {
   if (!(spot > 0)) return null;
   // γ(S) = e^{-qT} φ(d1) / (S σ √T), d1 = (ln S - a) / b with a = ln K - (r - q + σ²/2) T, b = σ√T.
   const a: number[] = [], b: number[] = [], w: number[] = [];
