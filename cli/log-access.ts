@@ -40,13 +40,14 @@ export async function openLogFrom(opts: { log?: string; broker?: string; registr
   }
   const brokers = opts.broker.split(',').map((b) => b.trim()).filter(Boolean);
   if (brokers.length === 0) throw new UsageError('--broker needs host:port[,host:port...]');
-  const { log, serde, close } = await openKafkaLog({ brokers, ...(opts.registry !== undefined ? { registryUrl: opts.registry } : {}) });
+  const kafka = await openKafkaLog({ brokers, ...(opts.registry !== undefined ? { registryUrl: opts.registry } : {}) });
+  const { log, serde } = kafka;
   return {
     log,
     encode: (topic, value) => serde.encode(topic, value),
     decode: (topic, bytes) => serde.decodeAs(topic, bytes),
     serde,
-    close,
+    close: () => kafka.close(),
   };
 }
 

@@ -64,7 +64,9 @@ class F64 {
  * A malformed header, a wrong cell count, an unknown label or time going backwards throws;
  * a row with an empty or non-numeric feature, or an empty label, is skipped and counted.
  */
-export async function readDataset(path: string): Promise<Dataset> {
+export async function readDataset(path: string, options: { exclude?: ReadonlySet<string> } = {}): Promise<Dataset> {
+  const exclude = options.exclude ?? new Set<string>();
+  let keep: number[] = [];
   const hash = createHash('sha256');
   const stream = createReadStream(path);
   stream.on('data', (chunk) => hash.update(chunk));
@@ -103,6 +105,9 @@ export async function readDataset(path: string): Promise<Dataset> {
       }
       if (dim < 1 || dim > row.length) fail(`need 1..${row.length} feature columns, got ${dim}`);
       if (new Set(header).size !== header.length) fail('duplicate column names in header');
+      keep = [];
+      for (let j = 0; j < dim; j++) if (!exclude.has(header[j + 2] as string)) keep.push(j);
+      if (keep.length === 0) fail('every feature column is excluded');
       continue;
     }
     const cells = line.split(',');
@@ -119,7 +124,7 @@ export async function readDataset(path: string): Promise<Dataset> {
     const label = (CLASSES as readonly string[]).indexOf(labelText);
     if (label < 0) fail(`unknown label ${JSON.stringify(labelText)} (expected one of ${CLASSES.join('/')})`);
     let bad: 'empty' | 'nonFinite' | null = null;
-    for (let j = 0; j < dim; j++) {
+    for (const j of keep) {
       const cell = cells[j + 2] as string;
       const v = Number(cell);
       if (cell === '') bad ??= 'empty';
@@ -137,19 +142,19 @@ export async function readDataset(path: string): Promise<Dataset> {
     }
     symbolIndex.push(id);
     barEnd.push(t);
-    for (let j = 0; j < dim; j++) features.push(row[j] as number);
+    for (const j of keep) features.push(row[j] as number);
     const fr = cells[dim + 2] as string;
     fwdReturn.push(fr === '' ? Number.NaN : Number(fr));
     labels.push(label);
   }
   if (header === null) fail('no header line');
   return {
-    featureNames: (header as string[]).slice(2, -2),
+    featureNames: keep.map((j) => (header as string[])[j + 2] as string),
     featureSetHash: meta['featureSetHash'] ?? null,
     meta,
     sha256: hash.digest('hex'),
     rows: labels.length,
-    dim,
+    dim: keep.length,
     symbols,
     symbolIndex: Uint32Array.from(symbolIndex),
     barEnd: barEnd.done(),
@@ -158,4 +163,33 @@ export async function readDataset(path: string): Promise<Dataset> {
     labels: Uint8Array.from(labels),
     skipped,
   };
+}
+
+/**
+ * Feature columns empty in more than half of the labelled rows: features the data cannot give
+ * (option-chain features of a symbol without chains, order flow without taker volume). Training
+ * leaves them out rather than dropping nearly every row; the model's featureNames record what it
+ * uses, and the live graph then needs only those to be present.
+ */
+export async function mostlyEmptyColumns(path: string): Promise<Set<string>> {
+  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+  let header: string[] | null = null;
+  let empty: number[] = [];
+  let rows = 0;
+  for await (const line of lines) {
+    if (line === '' || (header === null && line.startsWith('#'))) continue;
+    const cells = line.split(',');
+    if (header === null) {
+      header = cells;
+      empty = new Array<number>(Math.max(0, cells.length - 4)).fill(0);
+      continue;
+    }
+    if (cells[cells.length - 1] === '') continue;
+    rows++;
+    for (let j = 0; j < empty.length; j++) if (cells[j + 2] === '') empty[j] = (empty[j] as number) + 1;
+  }
+  const out = new Set<string>();
+  if (header === null) return out;
+  for (let j = 0; j < empty.length; j++) if ((empty[j] as number) * 2 > rows) out.add(header[j + 2] as string);
+  return out;
 }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { DEFAULT_LABEL_CONFIG } from '../processors/labels.ts';
 import { Rng } from '../processors/math/rng.ts';
 import { BACKENDS, useBackend, type BackendName } from './backend.ts';
-import { readDataset, type Dataset } from './dataset.ts';
+import { mostlyEmptyColumns, readDataset, type Dataset } from './dataset.ts';
 import { DenseStack } from './dense-stack.ts';
 import { ModelError } from './errors.ts';
 import { fitWithEarlyStopping, type TrainProgress, type XY } from './fit.ts';
@@ -44,6 +44,8 @@ export interface TrainResult {
   backend: BackendName;
   rows: number;
   skipped: Dataset['skipped'];
+  /** Feature columns left out because most rows lack them (see mostlyEmptyColumns). */
+  droppedColumns: string[];
   trainRows: number;
   validationRows: number;
   testRows: number;
@@ -79,7 +81,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const opts = optionsSchema.parse(options);
   const mlp: MlpConfig = { ...DEFAULT_MLP, ...options.mlp };
   const backend = await useBackend(opts.backend);
-  const ds = await readDataset(opts.datasetPath);
+  const dropped = await mostlyEmptyColumns(opts.datasetPath);
+  const ds = await readDataset(opts.datasetPath, { exclude: dropped });
   const horizonBars = positiveNumber(ds.meta, 'horizonBars') ?? DEFAULT_LABEL_CONFIG.horizonBars;
   const barIntervalMs = opts.barIntervalMs ?? positiveNumber(ds.meta, 'barIntervalMs') ?? 5 * 60_000;
   const flatBand = ds.meta['flatBand'] === undefined ? null : Number(ds.meta['flatBand']);
@@ -153,6 +156,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       backend,
       rows: ds.rows,
       skipped: ds.skipped,
+      droppedColumns: [...dropped],
       trainRows: split.train.length,
       validationRows: split.validation.length,
       testRows: split.test.length,

@@ -24,8 +24,9 @@ export async function run(argv: string[]): Promise<number> {
     onProgress: (p) => bar.update(p.epoch * p.batches + p.batch, p.epochs * p.batches, `epoch ${p.epoch + 1}/${p.epochs} loss ${p.loss.toFixed(4)}`),
   });
   bar.finish();
-  info(`model ${r.modelId} saved`);
-  printJson({ modelId: r.modelId, metrics: publicMetrics(r.metrics), baseline: publicMetrics(r.baseline) });
+  info(`model ${r.modelId} saved: ${r.rows} rows (train ${r.trainRows}, validation ${r.validationRows}, test ${r.testRows}; purged ${r.purgedRows}, embargoed ${r.embargoedRows})`);
+  if (r.droppedColumns.length) info(`left out ${r.droppedColumns.length} feature columns empty in most rows: ${r.droppedColumns.join(', ')}`);
+  printJson({ modelId: r.modelId, metrics: publicMetrics(r.metrics), baseline: publicMetrics(r.baseline), features: r.manifest.featureNames.length, droppedColumns: r.droppedColumns });
   return 0;
 }
 

@@ -88,7 +88,16 @@ export class BarAggregator {
     return this.maxEventTime - this.config.maxOutOfOrdernessMs;
   }
 
-  onTrade(trade: Trade, pos: LogPosition): TradeResult {
+  /**
+   * A price observation without a trade (an option chain's spot, for an underlying that has no
+   * trades or candles): it moves OHLC and the watermark like a trade of size 0, and the bar's
+   * buyVolume is unknown (null).
+   */
+  onPrice(symbol: string, tsEvent: number, tsInit: number, price: number, pos: LogPosition): TradeResult {
+    return this.onTrade({ tsEvent, tsInit, symbol, price, size: 0, side: 'BUY', tradeId: -1 }, pos, true);
+  }
+
+  onTrade(trade: Trade, pos: LogPosition, priceOnly = false): TradeResult {
     const t = trade.tsEvent;
     const base = this.sizes[0] as number;
     const smallestEnd = Math.floor(t / base) * base + base;
@@ -107,7 +116,7 @@ export class BarAggregator {
         },
       };
     }
-    for (let i = 0; i < this.sizes.length; i++) this.addTo(i, trade, pos);
+    for (let i = 0; i < this.sizes.length; i++) this.addTo(i, trade, pos, priceOnly);
     if (t > this.maxEventTime) this.maxEventTime = t;
     // The common case allocates nothing: a shared, frozen "no output" result.
     return this.watermark >= this.nextCloseAt ? { closed: this.closeUpTo(this.watermark, trade.tsInit), late: null } : NOTHING;
@@ -155,7 +164,7 @@ export class BarAggregator {
     return this.open.size;
   }
 
-  private addTo(rank: number, trade: Trade, pos: LogPosition): void {
+  private addTo(rank: number, trade: Trade, pos: LogPosition, priceOnly: boolean): void {
     const size = this.sizes[rank] as number;
     const start = Math.floor(trade.tsEvent / size) * size;
     const interval = this.config.intervals[rank] as string;
@@ -176,7 +185,7 @@ export class BarAggregator {
         symbol: trade.symbol, interval, rank, start, end: start + size,
         open: price, high: price, low: price, close: price,
         openTs: tsEvent, closeTs: tsEvent, openOffset: pos.offset, closeOffset: pos.offset,
-        volume: qty, buyVolume: trade.side === 'BUY' ? qty : 0, buyKnown: true, notional: price * qty, trades: 1,
+        volume: qty, buyVolume: trade.side === 'BUY' ? qty : 0, buyKnown: !priceOnly, notional: price * qty, trades: 1,
         topic: pos.topic, partition: pos.partition, fromOffset: pos.offset, toOffset: pos.offset,
       };
       this.open.set(k, created);
@@ -198,6 +207,7 @@ export class BarAggregator {
     }
     w.volume += qty;
     if (trade.side === 'BUY') w.buyVolume += qty;
+    if (priceOnly) w.buyKnown = false;
     w.notional += price * qty;
     w.trades++;
     if (pos.offset < w.fromOffset) w.fromOffset = pos.offset;

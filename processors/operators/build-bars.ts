@@ -1,17 +1,41 @@
 import type { OperatorFunction } from 'rxjs';
-import { BarAggregator, type BarAggregatorConfig } from '../bars/bar-aggregator.ts';
+import { BarAggregator, type BarAggregatorConfig, type TradeResult } from '../bars/bar-aggregator.ts';
 import type { Flow, GraphStats } from '../graph-events.ts';
 import { syncFlatMap } from './sync-flat-map.ts';
 
 /** Trades and imported candles → closed bars (all configured intervals) and late events; other events pass. */
 export function buildBars(config: BarAggregatorConfig, stats: GraphStats): OperatorFunction<Flow, Flow> {
   const agg = new BarAggregator(config);
+  // Symbols with trades or candles, and underlyings priced by their chains' spot instead: a
+  // symbol whose first input is a chain has no price stream of its own, so (until trades or
+  // candles arrive for it) each snapshot's spot is its price.
+  const traded = new Set<string>();
+  const spotPriced = new Set<string>();
   return syncFlatMap<Flow, Flow>((e, emit) => {
+    if (e.kind === 'chain') {
+      const u = e.value.underlying;
+      if (!traded.has(u)) {
+        spotPriced.add(u);
+        const { closed, late } = agg.onPrice(u, e.value.tsEvent, e.value.tsInit, e.value.spot, e.pos);
+        emitResults(closed, late, emit);
+      }
+      emit(e);
+      return;
+    }
     if (e.kind !== 'trade' && e.kind !== 'candle') {
       emit(e);
       return;
     }
+    const sym = e.value.symbol;
+    if (!traded.has(sym)) {
+      traded.add(sym);
+      spotPriced.delete(sym);
+    }
     const { closed, late } = e.kind === 'trade' ? agg.onTrade(e.value, e.pos) : agg.onCandle(e.value, e.pos);
+    emitResults(closed, late, emit);
+  });
+
+  function emitResults(closed: TradeResult['closed'], late: TradeResult['late'], emit: (f: Flow) => void): void {
     if (late !== null) {
       stats.late++;
       emit({ kind: 'late', late });
@@ -20,5 +44,5 @@ export function buildBars(config: BarAggregatorConfig, stats: GraphStats): Opera
       stats.bars++;
       emit({ kind: 'bar', bar: c.bar, inputs: c.inputs });
     }
-  });
+  }
 }

@@ -121,7 +121,14 @@ class SchemaIdMap {
   }
 
   private async resolve(subject: string, sourceId: number): Promise<number> {
-    const info = await this.source.getBySubjectAndId(subject, sourceId);
+    let info;
+    try {
+      info = await this.source.getBySubjectAndId(subject, sourceId);
+    } catch (e) {
+      // Bytes that only look framed (a 0 first byte) with an id the source never issued: not Avro, copied as they are.
+      if (e instanceof RestError && e.status === 404) return sourceId;
+      throw e;
+    }
     const schema = { schemaType: info.schemaType ?? 'AVRO', schema: info.schema, ...(info.references ? { references: info.references } : {}) };
     try {
       return await this.target.getId(subject, schema, false);

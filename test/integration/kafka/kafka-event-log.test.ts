@@ -1,4 +1,4 @@
-import { after, before, describe } from 'node:test';
+import { after, describe } from 'node:test';
 import { KafkaEventLog } from '../../../streams/kafka/kafka-event-log.ts';
 import { eventLogContract } from '../../contract/event-log.contract.ts';
 import { startKafkaMock, type KafkaMock } from '../../helpers/kafka-mock.ts';
@@ -9,7 +9,6 @@ if ('skip' in started) {
   describe('EventLog contract: Kafka (librdkafka mock cluster)', { skip: started.skip }, () => {});
 } else {
   const mock: KafkaMock = started;
-  before(() => undefined);
   after(() => mock.stop());
   // One mock cluster for the file; every contract test uses its own fresh topic.
   eventLogContract('Kafka (librdkafka mock cluster)', async () => {
