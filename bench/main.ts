@@ -36,6 +36,8 @@ say('bench: read + decode');
 const read = measure('read');
 say('bench: whole pipeline to signals');
 const pipe = measure('pipeline');
+say('bench: full feature set (67 features on 1m/5m/15m/1h bars) to feature vectors');
+const full = measure('features-full');
 const samples = pipe.rssSamples;
 const first = samples[0]?.rssMb ?? 0;
 const last = samples[samples.length - 1]?.rssMb ?? 0;
@@ -44,8 +46,9 @@ const result = {
   readDecodePerSec: Math.round(read.tradesPerSec),
   pipelinePerSec: Math.round(pipe.tradesPerSec),
   ratio: Math.round((pipe.tradesPerSec / read.tradesPerSec) * 1000) / 1000,
-  peakRssMb: Math.round(Math.max(read.peakRssMb, pipe.peakRssMb)),
+  peakRssMb: Math.round(Math.max(read.peakRssMb, pipe.peakRssMb, full.peakRssMb)),
   signals: Number(pipe.signals),
+  fullFeaturesPerSec: Math.round(full.tradesPerSec),
   rssAt10PctMb: Math.round(first),
   rssAt100PctMb: Math.round(last),
   heapAt10PctMb: Math.round(samples[0]?.heapMb ?? 0),
@@ -61,6 +64,7 @@ if (values.json) {
       `read + decode           ${result.readDecodePerSec.toLocaleString('en-US')} trades/s`,
       `whole pipeline          ${result.pipelinePerSec.toLocaleString('en-US')} trades/s (${result.signals} signals)`,
       `pipeline / read ratio   ${result.ratio}`,
+      `full feature set        ${result.fullFeaturesPerSec.toLocaleString('en-US')} trades/s to feature vectors (core set + model above)`,
       `peak RSS                ${result.peakRssMb} MB (read ${Math.round(read.peakRssMb)}, pipeline ${Math.round(pipe.peakRssMb)})`,
       `pipeline RSS by progress ${samples.map((s) => `${Math.round(s.progress * 100)}%:${Math.round(s.rssMb)}`).join(' ')} MB`,
       `pipeline JS heap+external ${samples.map((s) => `${Math.round(s.progress * 100)}%:${Math.round(s.heapMb)}`).join(' ')} MB`,

@@ -5,7 +5,11 @@ import { validateAppend, validateTopicName } from '../log/log-validation.ts';
 import { createInternalCluster, type InternalCluster } from './kafka-cluster.ts';
 import { KafkaLogError } from './kafka-log-error.ts';
 import { PartitionReader } from './partition-reader.ts';
-import { DEFAULT_BACKOFF, sleep, withBackoff } from './with-backoff.ts';
+import { asBuffer, byteChunks } from './produce-chunks.ts';
+import { DEFAULT_BACKOFF, sleep, untilAborted, withBackoff } from './with-backoff.ts';
+
+/** How long a reachable broker may take to auto-create a topic or elect its leaders. */
+const TOPIC_READY_TIMEOUT_MS = 10_000;
 
 const OptionsSchema = z.object({
   brokers: z.array(z.string().min(1)).min(1),
@@ -81,12 +85,16 @@ export class KafkaEventLog implements EventLog {
     if (cached !== undefined) return cached;
     this.assertOpen();
     validateTopicName(topic);
+    let notReadySince: number | undefined;
     const count = await this.retry(`metadata of ${topic}`, async () => {
       await this.cluster.addTargetTopic(topic); // auto-creates it where the broker allows
       const meta = this.cluster.findTopicPartitionMetadata(topic);
       if (meta.length === 0 || meta.some((p) => p.partitionErrorCode !== 0 || p.leader === undefined || p.leader < 0)) {
         await this.cluster.refreshMetadata();
-        throw new KafkaLogError(`topic ${topic} is not ready on the broker (not created yet, or no leader); run \`tickflow topics create\` if auto-creation is off`, { retriable: true });
+        // A reachable broker that still lacks the topic after a while will not auto-create it: stop waiting.
+        notReadySince ??= Date.now();
+        const retriable = Date.now() - notReadySince < TOPIC_READY_TIMEOUT_MS;
+        throw new KafkaLogError(`topic ${topic} is not ready on the broker (missing, or no leader yet); run \`tickflow topics create\` if auto-creation is off`, { retriable });
       }
       return meta.length;
     });
@@ -204,43 +212,4 @@ export class KafkaEventLog implements EventLog {
   private assertOpen(): void {
     if (this.closed) throw new KafkaLogError(`Kafka log (${this.options.brokers.join(',')}) is closed`);
   }
-}
-
-/** Splits records into runs of at most `maxBytes` of keys and values (a bigger record goes alone). */
-function* byteChunks(records: readonly AppendRecord[], maxBytes: number): Generator<readonly AppendRecord[]> {
-  let start = 0;
-  let bytes = 0;
-  for (let i = 0; i < records.length; i++) {
-    const size = records[i]!.value.length + records[i]!.key.length * 3 + 64;
-    if (i > start && bytes + size > maxBytes) {
-      yield records.slice(start, i);
-      start = i;
-      bytes = 0;
-    }
-    bytes += size;
-  }
-  if (start < records.length) yield records.slice(start);
-}
-
-function asBuffer(v: Uint8Array): Buffer {
-  return Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-}
-
-/** The promise's value, or undefined as soon as the signal aborts (a late rejection is then ignored). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
-  if (signal.aborted) {
-    promise.catch(() => undefined);
-    return Promise.resolve(undefined);
-  }
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      promise.catch(() => undefined);
-      resolve(undefined);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
-      (e: unknown) => (signal.removeEventListener('abort', onAbort), signal.aborted ? resolve(undefined) : reject(e as Error)),
-    );
-  });
 }

@@ -5,7 +5,8 @@ import { AppendNotifier, appendNotifier } from './append-notifier.ts';
 import type { AppendRecord, EventLog, LogRecord, ReadOptions, RecordPosition } from './event-log.ts';
 import { acquireLmdbEnv, type SharedEnv } from './lmdb-env.ts';
 import { LogError } from './log-error.ts';
-import { TopicHandle, validateAppend, validateTopicName } from './topic-handle.ts';
+import { validateAppend, validateTopicName } from './log-validation.ts';
+import { TopicHandle } from './topic-handle.ts';
 import { TimeIndex } from './time-index.ts';
 
 const OptionsSchema = z.object({

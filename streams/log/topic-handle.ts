@@ -4,8 +4,6 @@ import { LogError } from './log-error.ts';
 import { StoredRecordWriter, storedRecordEncoding } from './stored-record.ts';
 import type { ChunkState, TimeIndex } from './time-index.ts';
 
-export { validateAppend, validateTopicName } from './log-validation.ts';
-
 /** uint32 lmdb keys: the last offset a partition can hold. */
 const MAX_OFFSET = 0xffff_ffff;
 /** MDB_APPEND: offsets only grow, and lmdb refuses (instead of overwriting) a key that is not last. */
@@ -14,7 +12,7 @@ const PARTITION_CACHE_LIMIT = 100_000;
 
 /** One topic's partition databases, and the record-level work of the embedded log. */
 export class TopicHandle {
-  readonly partitionDbs: Database<LogRecord, number>[] = [];
+  private readonly partitionDbs: Database<LogRecord, number>[] = [];
   private readonly writer = new StoredRecordWriter();
   /** partitionFor(key) hashes the UTF-8 key; the few distinct keys (symbols) are cached. */
   private readonly keyPartitions = new Map<string, number>();
