@@ -58,3 +58,12 @@ export async function topicSize(log: EventLog, topic: string): Promise<number> {
   for (let p = 0; p < parts; p++) n += await log.endOffset(topic, p);
   return n;
 }
+
+/** The --log / --broker / --registry options of a command, as openLogFrom takes them. */
+export function logSource(values: { log?: string | undefined; broker?: string | undefined; registry?: string | undefined }): { log?: string; broker?: string; registry?: string } {
+  return {
+    ...(values.log !== undefined ? { log: values.log } : {}),
+    ...(values.broker !== undefined ? { broker: values.broker } : {}),
+    ...(values.registry !== undefined ? { registry: values.registry } : {}),
+  };
+}

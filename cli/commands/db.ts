@@ -4,14 +4,14 @@ import { DEFAULT_CLICKHOUSE_URL, openClickHouse } from '../../streams/clickhouse
 import { ClickHouseProjector } from '../../streams/clickhouse/projector.ts';
 import { qualified } from '../../streams/clickhouse/sql.ts';
 import { TOPIC_TABLES } from '../../streams/clickhouse/tables.ts';
-import { openEmbeddedLog } from '../../streams/log/open-log.ts';
+import { logSource, openLogFrom } from '../log-access.ts';
 import { parse, requireString } from '../args.ts';
 import { info, printJson, UsageError } from '../output.ts';
 
 const USAGE = `usage: tickflow db migrate [--clickhouse <url>] [--database <name>]
-       tickflow db rebuild --log <dir> [--clickhouse <url>] [--database <name>]`;
+       tickflow db rebuild --log <dir>|--broker <b> [--clickhouse <url>] [--database <name>]`;
 
-const OPTIONS = { clickhouse: { type: 'string' }, database: { type: 'string' }, log: { type: 'string' } } as const;
+const OPTIONS = { clickhouse: { type: 'string' }, database: { type: 'string' }, log: { type: 'string' }, broker: { type: 'string' }, registry: { type: 'string' } } as const;
 
 export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -26,11 +26,13 @@ export async function run(argv: string[]): Promise<number> {
       printJson(await migrate(client, database));
       return 0;
     }
-    const logDir = requireString(values.log, 'log');
-    if (!existsSync(logDir)) throw new UsageError(`--log ${logDir} does not exist`);
+    if (values.broker === undefined) {
+      const logDir = requireString(values.log, 'log');
+      if (!existsSync(logDir)) throw new UsageError(`--log ${logDir} does not exist`);
+    }
     const migrated = await migrate(client, database);
     if (migrated.applied.length > 0) info(`applied migrations ${migrated.applied.join(', ')}`);
-    const embedded = await openEmbeddedLog(logDir);
+    const embedded = await openLogFrom(logSource(values));
     const ac = new AbortController();
     const onInt = (): void => ac.abort(new Error('interrupted'));
     process.once('SIGINT', onInt);

@@ -2,18 +2,18 @@ import { ProgressBar } from '../../model/progress.ts';
 import { isCalendarName } from '../../processors/calendar/index.ts';
 import { INGEST_FORMATS, IngestInputError, ingestFile, type IngestFormat, type IngestOptions } from '../../streams/ingest/index.ts';
 import { parse, requireString, toNumber } from '../args.ts';
-import { openLog } from '../log-access.ts';
+import { logSource, openLogFrom } from '../log-access.ts';
 import { printJson, UsageError } from '../output.ts';
 
 /** `tickflow ingest --log <dir> --file <path> --format <format> [...]`: see docs/ingest.md. */
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
-    log: { type: 'string' }, file: { type: 'string' }, format: { type: 'string' },
+    log: { type: 'string' }, broker: { type: 'string' }, registry: { type: 'string' }, file: { type: 'string' }, format: { type: 'string' },
     symbol: { type: 'string' }, tz: { type: 'string' }, stamp: { type: 'string' },
     interval: { type: 'string' }, calendar: { type: 'string' },
     rate: { type: 'string' }, 'dividend-yield': { type: 'string' },
   });
-  const logDir = requireString(values.log, 'log');
+  if (values.broker === undefined) requireString(values.log, 'log');
   const format = requireString(values.format, 'format');
   if (!(INGEST_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${INGEST_FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
   if (values.stamp !== undefined && values.stamp !== 'open' && values.stamp !== 'close') throw new UsageError('--stamp must be open or close');
@@ -30,7 +30,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(values.interval !== undefined ? { interval: values.interval } : {}),
     ...(values.calendar !== undefined && isCalendarName(values.calendar) ? { calendar: values.calendar } : {}),
   };
-  const access = await openLog(logDir);
+  const access = await openLogFrom(logSource(values));
   try {
     const bar = new ProgressBar({ label: `ingest ${format}` });
     const summary = await ingestFile(access, options, (done, total) => bar.update(done, total));

@@ -8,7 +8,7 @@ import { exportDataset } from '../../replay/dataset.ts';
 import { featureSetById } from '../../processors/graph.ts';
 import { migrate, openClickHouse, storeBacktestRun } from '../../streams/clickhouse/index.ts';
 import { parse, requireString, toNumber } from '../args.ts';
-import { openLog, topicSize } from '../log-access.ts';
+import { logSource, openLogFrom, topicSize, type LogAccess } from '../log-access.ts';
 import { info, printJson, UsageError } from '../output.ts';
 
 export async function run(argv: string[]): Promise<number> {
@@ -18,18 +18,17 @@ export async function run(argv: string[]): Promise<number> {
   throw new UsageError('usage: tickflow replay dataset|backtest [options]');
 }
 
-async function progressFor(log: Awaited<ReturnType<typeof openLog>>['log'], label: string): Promise<{ bar: ProgressBar; total: number }> {
+async function progressFor(log: LogAccess['log'], label: string): Promise<{ bar: ProgressBar; total: number }> {
   const total = (await topicSize(log, 'trades')) + (await topicSize(log, 'options'));
   return { bar: new ProgressBar({ label: label }), total };
 }
 
 async function dataset(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { log: { type: 'string' }, out: { type: 'string' }, 'feature-set': { type: 'string', default: 'core' } });
+  const { values } = parse(argv, { log: { type: 'string' }, broker: { type: 'string' }, registry: { type: 'string' }, out: { type: 'string' }, 'feature-set': { type: 'string', default: 'core' } });
   const featureSet = featureSetById(values['feature-set']);
-  const logDir = requireString(values.log, 'log');
   const out = requireString(values.out, 'out');
   if (!out.endsWith('.csv')) throw new UsageError('--out must be a .csv file (Parquet export is not built yet: see docs/cli.md)');
-  const access = await openLog(logDir);
+  const access = await openLogFrom(logSource(values));
   try {
     const { bar, total } = await progressFor(access.log, 'replay dataset');
     const r = await exportDataset({ log: access.log, decode: access.decode, out, featureSet, onProgress: (n) => bar.update(n, total) });
@@ -45,6 +44,8 @@ async function dataset(argv: string[]): Promise<number> {
 async function backtest(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     log: { type: 'string' },
+    broker: { type: 'string' },
+    registry: { type: 'string' },
     model: { type: 'string' },
     out: { type: 'string' },
     'fee-bps': { type: 'string' },
@@ -52,11 +53,11 @@ async function backtest(argv: string[]): Promise<number> {
     clickhouse: { type: 'string' },
     database: { type: 'string', default: 'default' },
   });
-  const logDir = requireString(values.log, 'log');
+  const logDir = values.log ?? `kafka:${values.broker ?? ''}`;
   const modelDir = requireString(values.model, 'model');
   const outDir = requireString(values.out, 'out');
   const predictor = await loadPredictor(modelDir);
-  const access = await openLog(logDir);
+  const access = await openLogFrom(logSource(values));
   try {
     const { bar, total } = await progressFor(access.log, 'replay backtest');
     const config = { feeBps: toNumber(values['fee-bps'], 'fee-bps', 5), slippageBps: toNumber(values['slippage-bps'], 'slippage-bps', 2) };

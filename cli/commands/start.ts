@@ -15,14 +15,16 @@ import { countRecords, DERIVED_TOPICS, LogSink } from '../../streams/sinks/log-s
 import { SignalServer } from '../../streams/ws/signal-server.ts';
 import { ClickHouseProjector, migrate, openClickHouse } from '../../streams/clickhouse/index.ts';
 import { parse, parseDuration, toNumber } from '../args.ts';
-import { openLog, topicSize, type LogAccess } from '../log-access.ts';
+import { logSource, openLogFrom, topicSize, type LogAccess } from '../log-access.ts';
 import { info, printJson } from '../output.ts';
 
 const DAY = 86_400_000;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
-    log: { type: 'string', default: 'var/log' },
+    log: { type: 'string' },
+    broker: { type: 'string' },
+    registry: { type: 'string' },
     model: { type: 'string', default: 'var/model' },
     speed: { type: 'string' },
     'stop-after': { type: 'string' },
@@ -47,7 +49,8 @@ export async function run(argv: string[]): Promise<number> {
     seed: toNumber(values.seed, 'seed', DEFAULT_SYNTHETIC_CONFIG.seed),
     signalStrength: toNumber(values['signal-strength'], 'signal-strength', DEFAULT_SYNTHETIC_CONFIG.signalStrength),
   });
-  const access = await openLog(values.log);
+  // Embedded log by default; --broker runs the same loop on Kafka (the feed appends there).
+  const access = await openLogFrom(values.broker ? logSource(values) : { log: values.log ?? 'var/log' });
   const controller = new AbortController();
   const onSignal = (): void => {
     info('\nstopping: finishing the current chunk, flushing outputs...');

@@ -1,13 +1,13 @@
 import { loadPredictor } from '../../model/predictor.ts';
 import { verifyLog } from '../../replay/verify.ts';
 import { parse, requireString } from '../args.ts';
-import { openLog } from '../log-access.ts';
+import { logSource, openLogFrom } from '../log-access.ts';
 import { info, printJson } from '../output.ts';
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { log: { type: 'string' }, model: { type: 'string' } });
+  const { values } = parse(argv, { log: { type: 'string' }, broker: { type: 'string' }, registry: { type: 'string' }, model: { type: 'string' } });
   const predictor = await loadPredictor(requireString(values.model, 'model'));
-  const access = await openLog(requireString(values.log, 'log'));
+  const access = await openLogFrom(logSource(values));
   try {
     info('verify: replaying twice and comparing with the recorded signals...');
     const r = await verifyLog({ log: access.log, decode: access.decode, encode: access.encode, predictor });
