@@ -55,7 +55,7 @@ export interface TradeResult {
   readonly late: LateEvent | null;
 }
 
-const NOTHING: TradeResult = Object.freeze({ closed: Object.freeze([]) as readonly ClosedBar[], late: null });
+const NOTHING: TradeResult = Object.freeze({ closed: Object.freeze([]), late: null });
 
 /**
  * Tumbling event-time windows [start, end) per symbol and interval, stamped at their end.

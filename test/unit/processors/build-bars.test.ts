@@ -11,6 +11,10 @@ function trade(symbol: string, tsEvent: number, price: number, size = 1, side: '
   const value: Trade = { tsEvent, tsInit: tsEvent + 5, symbol, price, size, side, tradeId: offset };
   return { kind: 'trade', pos: { topic: 'trades', partition: symbol === 'BTC' ? 2 : 1, offset: offset++ }, value };
 }
+/** { a: flows[0], b: flows[1], ... } for a marble diagram. */
+function marbleValues(flows: Flow[], letters: string): Record<string, Flow> {
+  return Object.fromEntries([...letters].map((l, i) => [l, flows[i] as Flow]));
+}
 const newScheduler = (): TestScheduler => new TestScheduler((a, e) => assert.deepStrictEqual(a, e));
 
 /** Marble frames are arrival order; event times live in the values. */
@@ -112,7 +116,7 @@ describe('buildBars with imported candles', () => {
     const stats = newGraphStats();
     const input = [0, 1, 2, 3, 4].map((m) => candle('AVAX', m * 60_000, 10 + m, 11 + m, 9 + m, 10.5 + m, 100, 40));
     new TestScheduler(() => undefined).run(({ cold }) => {
-      cold('abcde|', { a: input[0], b: input[1], c: input[2], d: input[3], e: input[4] }).pipe(buildBars(cfg, stats)).subscribe((x) => seen.push(x));
+      cold('abcde|', marbleValues(input, 'abcde')).pipe(buildBars(cfg, stats)).subscribe((x) => seen.push(x));
     });
     const bars = seen.flatMap((x) => (x.kind === 'bar' ? [x.bar] : []));
     assert.deepEqual(bars.map((b) => `${b.interval}:${b.end}`), ['1m:60000', '1m:120000', '1m:180000', '1m:240000', '1m:300000', '5m:300000']);
@@ -129,7 +133,7 @@ describe('buildBars with imported candles', () => {
     const stats = newGraphStats();
     const input = [candle('X', 0, 1, 2, 0.5, 1.5, 10, null), candle('X', 60_000, 1.5, 2, 1, 1.2, 10, 5), candle('X', 0, 1, 2, 0.5, 1.5, 10, null)];
     new TestScheduler(() => undefined).run(({ cold }) => {
-      cold('abc|', { a: input[0], b: input[1], c: input[2] }).pipe(buildBars({ intervals: ['1m', '2m'], maxOutOfOrdernessMs: 2_000 }, stats)).subscribe((x) => seen.push(x));
+      cold('abc|', marbleValues(input, 'abc')).pipe(buildBars({ intervals: ['1m', '2m'], maxOutOfOrdernessMs: 2_000 }, stats)).subscribe((x) => seen.push(x));
     });
     const two = seen.find((x) => x.kind === 'bar' && x.bar.interval === '2m');
     assert.ok(two?.kind === 'bar');
