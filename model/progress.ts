@@ -77,6 +77,7 @@ export class ProgressBar {
   finish(label?: string): void {
     if (this.finished) return;
     this.finished = true;
+    this.done = this.total; // finished means all of it, even if the last update was a few steps short
     if (label !== undefined) this.label = label;
     const elapsed = formatDuration(this.now() - this.start);
     const count = this.total > 0 ? ` ${this.done}/${this.total}` : '';

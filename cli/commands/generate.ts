@@ -30,7 +30,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const total = config.start + config.days * 86_400_000;
     const bar = new ProgressBar({ label: 'generate' });
-    const result = await writeSyntheticHistory(access.log, { encode: access.encode }, config, (p) => bar.update(p.ts - config.start, total - config.start, `${p.events} events`));
+    const result = await writeSyntheticHistory(access.log, { encode: access.encode }, config, (p) => bar.update(Math.floor((p.ts - config.start) / 3_600_000), Math.ceil((total - config.start) / 3_600_000), `${p.events} events, market hours`));
     bar.finish();
     printJson({ events: result.events, firstTs: result.firstTs, lastTs: result.lastTs, bayesAuc: result.bayesAuc });
     return 0;

@@ -149,7 +149,7 @@ async function skipLogged(access: LogAccess, feed: Iterator<FeedEvent>, historyE
     q.push({ key: ev.key, timestamp: ev.value.tsEvent, value: access.encode(ev.topic, ev.value) });
     if (++n % 20_000 === 0) {
       await flush();
-      bar.update(ev.value.tsInit - start, historyEnd - start, `${n} events`);
+      bar.update(Math.floor((ev.value.tsInit - start) / 3_600_000), Math.ceil((historyEnd - start) / 3_600_000), `${n} events, market hours`);
     }
     r = feed.next();
   }
