@@ -44,6 +44,11 @@ interface OpenWindow {
   toOffset: number;
 }
 
+interface SymbolClock {
+  maxEventTime: number;
+  nextCloseAt: number;
+}
+
 interface RecentWindow {
   start: number;
   key: string;
@@ -60,9 +65,12 @@ const NOTHING: TradeResult = Object.freeze({ closed: Object.freeze([]), late: nu
 /**
  * Tumbling event-time windows [start, end) per symbol and interval, stamped at their end.
  *
- * Watermark = max event time seen over ALL symbols - maxOutOfOrderness, so an idle symbol's
- * windows still close when the market moves on and never hold other symbols back. A window closes
- * when the watermark reaches its end. A trade whose smallest window has already closed is late:
+ * Each symbol has its own watermark = the max event time seen for that symbol -
+ * maxOutOfOrderness, and a window closes when its symbol's watermark reaches its end. Per-symbol
+ * (per-key) watermarks make every symbol's bars a function of that symbol's inputs alone: an idle
+ * symbol holds no other symbol back, and processing is exact under any split of the symbols
+ * across partitions or processes (docs/decisions.md D3). Its cost: an idle symbol's last window
+ * closes only when that symbol trades again. A trade whose smallest window has already closed is late:
  * it goes into no bar (bars of all intervals stay consistent with each other) and is reported.
  * Open and close are the first and last trades in event time (ties by log offset), not in arrival
  * order. Everything here is a function of the input sequence: no clock.
@@ -72,8 +80,8 @@ export class BarAggregator {
   private readonly open = new Map<string, OpenWindow>();
   /** Per interval rank: the last window each symbol wrote to; validated against `open` before use. */
   private readonly recent: Map<string, RecentWindow>[];
-  private maxEventTime = Number.NEGATIVE_INFINITY;
-  private nextCloseAt = Number.POSITIVE_INFINITY;
+  /** Per symbol: its event-time progress and the earliest end among its open windows. */
+  private readonly clocks = new Map<string, SymbolClock>();
 
   constructor(private readonly config: BarAggregatorConfig = DEFAULT_BAR_CONFIG) {
     this.sizes = config.intervals.map(intervalMs);
@@ -84,8 +92,15 @@ export class BarAggregator {
     }
   }
 
-  get watermark(): number {
-    return this.maxEventTime - this.config.maxOutOfOrdernessMs;
+  /** The symbol's watermark: its max event time seen - maxOutOfOrderness. */
+  watermarkOf(symbol: string): number {
+    return this.clockOf(symbol).maxEventTime - this.config.maxOutOfOrdernessMs;
+  }
+
+  private clockOf(symbol: string): SymbolClock {
+    let c = this.clocks.get(symbol);
+    if (c === undefined) this.clocks.set(symbol, (c = { maxEventTime: Number.NEGATIVE_INFINITY, nextCloseAt: Number.POSITIVE_INFINITY }));
+    return c;
   }
 
   /**
@@ -101,7 +116,9 @@ export class BarAggregator {
     const t = trade.tsEvent;
     const base = this.sizes[0] as number;
     const smallestEnd = Math.floor(t / base) * base + base;
-    if (smallestEnd <= this.watermark) {
+    const clock = this.clockOf(trade.symbol);
+    const wm = clock.maxEventTime - this.config.maxOutOfOrdernessMs;
+    if (smallestEnd <= wm) {
       return {
         closed: [],
         late: {
@@ -111,15 +128,16 @@ export class BarAggregator {
           topic: pos.topic,
           partition: pos.partition,
           offset: pos.offset,
-          watermark: this.watermark,
-          reason: `window ${this.config.intervals[0]} ending ${smallestEnd} closed at watermark ${this.watermark}`,
+          watermark: wm,
+          reason: `window ${this.config.intervals[0]} ending ${smallestEnd} closed at watermark ${wm}`,
         },
       };
     }
-    for (let i = 0; i < this.sizes.length; i++) this.addTo(i, trade, pos, priceOnly);
-    if (t > this.maxEventTime) this.maxEventTime = t;
+    for (let i = 0; i < this.sizes.length; i++) this.addTo(i, trade, pos, priceOnly, clock);
+    if (t > clock.maxEventTime) clock.maxEventTime = t;
+    const now = clock.maxEventTime - this.config.maxOutOfOrdernessMs;
     // The common case allocates nothing: a shared, frozen "no output" result.
-    return this.watermark >= this.nextCloseAt ? { closed: this.closeUpTo(this.watermark, trade.tsInit), late: null } : NOTHING;
+    return now >= clock.nextCloseAt ? { closed: this.closeUpTo(trade.symbol, clock, now, trade.tsInit), late: null } : NOTHING;
   }
 
   /**
@@ -131,12 +149,14 @@ export class BarAggregator {
    */
   onCandle(candle: Bar, pos: LogPosition): TradeResult {
     const size = candle.end - candle.start;
-    if (candle.end <= this.watermark) {
+    const clock = this.clockOf(candle.symbol);
+    const wm = clock.maxEventTime - this.config.maxOutOfOrdernessMs;
+    if (candle.end <= wm) {
       return {
         closed: [],
         late: {
           tsEvent: candle.tsEvent, tsInit: candle.tsInit, symbol: candle.symbol, topic: pos.topic, partition: pos.partition, offset: pos.offset,
-          watermark: this.watermark, reason: `candle ${candle.interval} ending ${candle.end} arrived after watermark ${this.watermark}`,
+          watermark: wm, reason: `candle ${candle.interval} ending ${candle.end} arrived after watermark ${wm}`,
         },
       };
     }
@@ -146,12 +166,13 @@ export class BarAggregator {
       if (target === size) {
         direct.push({ bar: { ...candle, interval: this.config.intervals[rank] as string }, inputs: { topic: pos.topic, partition: pos.partition, fromOffset: pos.offset, toOffset: pos.offset } });
       } else if (target > size && target % size === 0) {
-        this.addCandleTo(rank, candle, pos);
+        this.addCandleTo(rank, candle, pos, clock);
       }
     }
     const reach = candle.end + this.config.maxOutOfOrdernessMs;
-    if (reach > this.maxEventTime) this.maxEventTime = reach;
-    const closed = this.watermark >= this.nextCloseAt ? this.closeUpTo(this.watermark, candle.tsInit) : [];
+    if (reach > clock.maxEventTime) clock.maxEventTime = reach;
+    const now = clock.maxEventTime - this.config.maxOutOfOrdernessMs;
+    const closed = now >= clock.nextCloseAt ? this.closeUpTo(candle.symbol, clock, now, candle.tsInit) : [];
     if (direct.length === 0) return { closed, late: null };
     const all = [...direct, ...closed];
     const rankOf = (c: ClosedBar): number => this.config.intervals.indexOf(c.bar.interval);
@@ -164,7 +185,7 @@ export class BarAggregator {
     return this.open.size;
   }
 
-  private addTo(rank: number, trade: Trade, pos: LogPosition, priceOnly: boolean): void {
+  private addTo(rank: number, trade: Trade, pos: LogPosition, priceOnly: boolean, clock: SymbolClock): void {
     const size = this.sizes[rank] as number;
     const start = Math.floor(trade.tsEvent / size) * size;
     const interval = this.config.intervals[rank] as string;
@@ -190,7 +211,7 @@ export class BarAggregator {
       };
       this.open.set(k, created);
       recent.set(trade.symbol, { start, key: k, w: created });
-      if (start + size < this.nextCloseAt) this.nextCloseAt = start + size;
+      if (start + size < clock.nextCloseAt) clock.nextCloseAt = start + size;
       return;
     }
     if (price > w.high) w.high = price;
@@ -214,7 +235,7 @@ export class BarAggregator {
     if (pos.offset > w.toOffset) w.toOffset = pos.offset;
   }
 
-  private addCandleTo(rank: number, c: Bar, pos: LogPosition): void {
+  private addCandleTo(rank: number, c: Bar, pos: LogPosition, clock: SymbolClock): void {
     const size = this.sizes[rank] as number;
     const start = Math.floor(c.start / size) * size;
     const interval = this.config.intervals[rank] as string;
@@ -229,7 +250,7 @@ export class BarAggregator {
         volume: c.volume, buyVolume: buy ?? 0, buyKnown: buy !== null, notional: c.vwap * c.volume, trades: c.trades,
         topic: pos.topic, partition: pos.partition, fromOffset: pos.offset, toOffset: pos.offset,
       });
-      if (start + size < this.nextCloseAt) this.nextCloseAt = start + size;
+      if (start + size < clock.nextCloseAt) clock.nextCloseAt = start + size;
       return;
     }
     if (c.high > w.high) w.high = c.high;
@@ -251,11 +272,12 @@ export class BarAggregator {
     if (pos.offset > w.toOffset) w.toOffset = pos.offset;
   }
 
-  /** Closes every window with end <= watermark, ordered by (end, interval rank, symbol). */
-  private closeUpTo(watermark: number, tsInit: number): ClosedBar[] {
+  /** Closes every window of the symbol with end <= its watermark, ordered by (end, interval rank). */
+  private closeUpTo(symbol: string, clock: SymbolClock, watermark: number, tsInit: number): ClosedBar[] {
     const due: OpenWindow[] = [];
     let next = Number.POSITIVE_INFINITY;
     for (const [k, w] of this.open) {
+      if (w.symbol !== symbol) continue;
       if (w.end <= watermark) {
         due.push(w);
         this.open.delete(k);
@@ -263,7 +285,7 @@ export class BarAggregator {
         next = w.end;
       }
     }
-    this.nextCloseAt = next;
+    clock.nextCloseAt = next;
     due.sort((a, b) => a.end - b.end || a.rank - b.rank || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
     return due.map((w) => ({
       bar: {

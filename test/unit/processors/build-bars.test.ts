@@ -86,17 +86,19 @@ describe('buildBars (marble)', () => {
     });
   });
 
-  test('an idle symbol does not hold others back: the shared watermark closes its windows', () => {
+  test('watermarks are per symbol: an idle symbol holds no other back, and closes on its own next trade', () => {
     offset = 0;
     const stats = newGraphStats();
     const seen: Flow[] = [];
     new TestScheduler(() => undefined).run(({ cold }) => {
-      const values = { e: trade('ETH', 10_000, 10), a: trade('BTC', 20_000, 100), b: trade('BTC', 302_500, 101) };
-      cold('eab|', values).pipe(buildBars(cfg, stats)).subscribe((x) => seen.push(x));
+      const values = { e: trade('ETH', 10_000, 10), a: trade('BTC', 20_000, 100), b: trade('BTC', 302_500, 101), f: trade('ETH', 303_000, 11) };
+      cold('eabf|', values).pipe(buildBars(cfg, stats)).subscribe((x) => seen.push(x));
     });
-    const bars = seen.filter((x) => x.kind === 'bar').map((x) => (x.kind === 'bar' ? `${x.bar.symbol}:${x.bar.interval}:${x.bar.end}` : ''));
-    // Ordered by (end, interval, symbol): both 1m bars, then both 5m bars.
-    assert.deepEqual(bars, ['BTC:1m:60000', 'ETH:1m:60000', 'BTC:5m:300000', 'ETH:5m:300000']);
+    const bars = seen.filter((x) => x.kind === 'bar').map((x) => (x.kind === 'bar' ? `${x.bar.symbol}:${x.bar.interval}:${x.bar.end}:${x.bar.tsInit}` : ''));
+    // BTC's own trade at 302.5 s closes BTC's windows, while ETH is idle; ETH's close on ETH's next
+    // trade, each bar stamped with the tsInit of its own symbol's trade that closed it.
+    assert.deepEqual(bars, ['BTC:1m:60000:302505', 'BTC:5m:300000:302505', 'ETH:1m:60000:303005', 'ETH:5m:300000:303005']);
+    assert.equal(stats.late, 0);
   });
 });
 
