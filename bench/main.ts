@@ -1,4 +1,4 @@
-// npm run bench [-- --json] [-- --trades 5000000]
+// npm run bench [-- --json] [-- --trades 5000000]   |   npm run bench -- kafka [--json]
 // Replays a generated log of >= 5 million trades and reports trades/s for reading + decoding the
 // log alone and for the whole pipeline to signals, their ratio, and peak RSS (each measured in a
 // child process). The log and a model are built once and cached under var/bench/.
@@ -7,6 +7,11 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
+// `npm run bench -- kafka [...]` is the Kafka produce/consume benchmark (bench/kafka.ts).
+if (process.argv[2] === 'kafka') {
+  execFileSync(process.execPath, ['--import', 'tsx', 'bench/kafka.ts', ...process.argv.slice(3)], { stdio: 'inherit' });
+  process.exit(0);
+}
 const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, trades: { type: 'string', default: '5000000' }, seed: { type: 'string', default: '11' } } });
 const wantTrades = Number(values.trades);
 // ~182,000 trades per market day for the default two symbols (measured); round up.

@@ -57,6 +57,10 @@ export function buildGraph(
   deps: { stats: GraphStats; predictor?: Predictor | null; config?: GraphConfig },
 ): Observable<GraphEvent> {
   const cfg = deps.config ?? DEFAULT_GRAPH_CONFIG;
+  if (deps.predictor && deps.predictor.featureSetHash !== cfg.featureSet.hash) {
+    // Refused up front: a model never scores features it was not trained on.
+    throw new Error(`model ${deps.predictor.modelId} was trained on feature set ${deps.predictor.featureSetHash}, the graph computes ${cfg.featureSet.id} (${cfg.featureSet.hash})`);
+  }
   const withFeatures = input$.pipe(validateInputs(deps.stats), buildBars(cfg.bars, deps.stats), computeFeatures(cfg.featureSet, cfg.signalInterval, deps.stats));
   const out = deps.predictor ? withFeatures.pipe(infer(deps.predictor, cfg.rule, deps.stats)) : withFeatures;
   // Inputs are consumed by the operators above; only outputs remain.
