@@ -32,7 +32,7 @@ function run(inputs: InputEvent[], predictor: Predictor | null = null): { out: G
   buildGraph(src, { stats, predictor }).subscribe({ next: (e) => out.push(e), error: (e: unknown) => (failure = e) });
   for (const e of [...inputs].sort((a, b) => tsInit(a) - tsInit(b))) src.next(e);
   src.complete();
-  if (failure !== null) throw failure;
+  if (failure !== null) throw failure instanceof Error ? failure : new Error(String(failure));
   return { out, stats };
 }
 const tsInit = (e: InputEvent): number => (e.kind === 'undecodable' ? e.tsInit : e.value.tsInit);
