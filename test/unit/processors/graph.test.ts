@@ -28,11 +28,11 @@ function run(inputs: InputEvent[], predictor: Predictor | null = null): { out: G
   const stats = newGraphStats();
   const src = new Subject<InputEvent>();
   const out: GraphEvent[] = [];
-  let failure: unknown = null;
-  buildGraph(src, { stats, predictor }).subscribe({ next: (e) => out.push(e), error: (e: unknown) => (failure = e) });
+  const box: { failure: Error | null } = { failure: null };
+  buildGraph(src, { stats, predictor }).subscribe({ next: (e) => out.push(e), error: (e: unknown) => (box.failure = e instanceof Error ? e : new Error(JSON.stringify(e))) });
   for (const e of [...inputs].sort((a, b) => tsInit(a) - tsInit(b))) src.next(e);
   src.complete();
-  if (failure !== null) throw failure instanceof Error ? failure : new Error(String(failure));
+  if (box.failure !== null) throw box.failure;
   return { out, stats };
 }
 const tsInit = (e: InputEvent): number => (e.kind === 'undecodable' ? e.tsInit : e.value.tsInit);
