@@ -35,15 +35,17 @@ if (!existsSync(join(modelDir, 'manifest.json'))) {
   tickflow(['replay', 'dataset', '--log', logDir, '--out', join(dir, 'train.csv')]);
   tickflow(['train', '--dataset', join(dir, 'train.csv'), '--out', modelDir, '--seed', '1', '--epochs', '5']);
 }
-const measure = (mode: string): Record<string, unknown> & { tradesPerSec: number; peakRssMb: number; trades: number; rssSamples: { progress: number; rssMb: number; heapMb: number }[] } =>
-  JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', 'bench/measure.ts', mode, logDir, modelDir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+const measure = (mode: string, gc = false): Record<string, unknown> & { tradesPerSec: number; peakRssMb: number; trades: number; rssSamples: { progress: number; rssMb: number; heapMb: number }[] } =>
+  JSON.parse(execFileSync(process.execPath, [...(gc ? ['--expose-gc'] : []), '--import', 'tsx', 'bench/measure.ts', mode, logDir, modelDir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
 say('bench: read + decode');
 const read = measure('read');
 say('bench: whole pipeline to signals');
 const pipe = measure('pipeline');
 say('bench: full feature set (67 features on 1m/5m/15m/1h bars) to feature vectors');
 const full = measure('features-full');
-const samples = pipe.rssSamples;
+say('bench: memory run (pipeline again, live heap measured after a forced GC at every 10 %; not timed)');
+const mem = measure('pipeline', true);
+const samples = mem.rssSamples;
 const first = samples[0]?.rssMb ?? 0;
 const last = samples[samples.length - 1]?.rssMb ?? 0;
 const result = {
@@ -72,7 +74,7 @@ if (values.json) {
       `full feature set        ${result.fullFeaturesPerSec.toLocaleString('en-US')} trades/s to feature vectors (core set + model above)`,
       `peak RSS                ${result.peakRssMb} MB (read ${Math.round(read.peakRssMb)}, pipeline ${Math.round(pipe.peakRssMb)})`,
       `pipeline RSS by progress ${samples.map((s) => `${Math.round(s.progress * 100)}%:${Math.round(s.rssMb)}`).join(' ')} MB`,
-      `pipeline JS heap+external ${samples.map((s) => `${Math.round(s.progress * 100)}%:${Math.round(s.heapMb)}`).join(' ')} MB`,
+      `live JS heap+external    ${samples.map((s) => `${Math.round(s.progress * 100)}%:${Math.round(s.heapMb)}`).join(' ')} MB`,
       `log size on disk        ${result.logMb} MB (memory-mapped: RSS counts the log pages read, which the OS can drop)`,
       '',
     ].join('\n'),
