@@ -19,7 +19,7 @@ export class LiveClock implements Clock {
   }
 
   now(): number {
-    return this.marketStart + (this.wallNow() - this.wallStart) * this.speed;
+    return Math.floor(this.marketStart + (this.wallNow() - this.wallStart) * this.speed);
   }
 
   /** Wall milliseconds from now until the market clock reaches `marketTs` (<= 0 if passed). */
