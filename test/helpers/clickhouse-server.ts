@@ -5,7 +5,7 @@
  * graphite or SSL sections). Set TICKFLOW_CLICKHOUSE_URL to use a server that already runs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
@@ -30,9 +30,18 @@ export const NOT_INSTALLED = 'clickhouse-server not installed (apt-get install c
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 
+/**
+ * A ClickHouse for a test file: TICKFLOW_CLICKHOUSE_URL if set; else, where a Docker engine
+ * answers, the current image of docker-compose.yml through testcontainers; else Debian's
+ * clickhouse-server (18.16) started here; else { skip } naming what is missing.
+ */
 export async function startClickHouse(): Promise<StartResult> {
   const external = process.env['TICKFLOW_CLICKHOUSE_URL'];
   if (external) return externalServer(external);
+  if (process.env['TICKFLOW_CLICKHOUSE'] !== 'local' && dockerSocketPresent()) {
+    const container = await startContainer();
+    if (container) return container;
+  }
   const command = findBinary();
   if (!command) return { skip: NOT_INSTALLED };
 
@@ -227,4 +236,32 @@ async function writeConfig(dir: string, http: number, tcp: number, interserver: 
 `;
   await writeFile(join(dir, 'config.xml'), config);
   await writeFile(join(dir, 'users.xml'), users);
+}
+
+function dockerSocketPresent(): boolean {
+  return process.env['DOCKER_HOST'] !== undefined || existsSync('/var/run/docker.sock');
+}
+
+/** The docker-compose.yml ClickHouse image via testcontainers; null when no engine answers. */
+async function startContainer(): Promise<ClickHouseServer | null> {
+  const tc = await import('testcontainers');
+  try {
+    await tc.getContainerRuntimeClient();
+  } catch {
+    return null;
+  }
+  const compose = readFileSync(join(import.meta.dirname, '..', '..', 'docker-compose.yml'), 'utf8');
+  const image = /\n {2}clickhouse:\n(?: {4}.*\n)*? {4}image:\s*(\S+)/.exec(compose)?.[1] ?? 'clickhouse/clickhouse-server:24.8';
+  const started = await new tc.GenericContainer(image)
+    .withExposedPorts(8123)
+    .withEnvironment({ CLICKHOUSE_SKIP_USER_SETUP: '1' })
+    .withWaitStrategy(tc.Wait.forHttp('/ping', 8123))
+    .withStartupTimeout(120_000)
+    .start();
+  const url = `http://${started.getHost()}:${started.getMappedPort(8123)}`;
+  const notOurs = async (): Promise<void> => {
+    throw new Error('a testcontainers ClickHouse is not paused by these tests');
+  };
+  // controllable: false → the outage test (which stops and restarts a local process) skips.
+  return { url, controllable: false, pause: notOurs, resume: notOurs, stop: async () => void (await started.stop()) };
 }
