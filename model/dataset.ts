@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { CLASSES } from '../processors/types.ts';
 import { ModelError } from './errors.ts';
@@ -68,9 +68,7 @@ export async function readDataset(path: string, options: { exclude?: ReadonlySet
   const exclude = options.exclude ?? new Set<string>();
   let keep: number[] = [];
   const hash = createHash('sha256');
-  const stream = createReadStream(path);
-  stream.on('data', (chunk) => hash.update(chunk));
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  const lines = datasetLines(path, hash);
 
   let meta: Record<string, string> = {};
   let header: string[] | null = null;
@@ -172,7 +170,7 @@ export async function readDataset(path: string, options: { exclude?: ReadonlySet
  * uses, and the live graph then needs only those to be present.
  */
 export async function mostlyEmptyColumns(path: string): Promise<Set<string>> {
-  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+  const lines = datasetLines(path, createHash('sha256'));
   let header: string[] | null = null;
   let empty: number[] = [];
   let rows = 0;
@@ -192,4 +190,39 @@ export async function mostlyEmptyColumns(path: string): Promise<Set<string>> {
   if (header === null) return out;
   for (let j = 0; j < empty.length; j++) if ((empty[j] as number) * 2 > rows) out.add(header[j + 2] as string);
   return out;
+}
+
+/**
+ * The dataset as CSV lines, whatever the file: a CSV streams line by line; a Parquet file
+ * (replay dataset --out x.parquet) is read with hyparquet and rendered as the same lines (its
+ * key-value metadata as the `# k=v` line; numbers in shortest round-trip form, so no value
+ * changes). Feeds `hash` with the file's bytes.
+ */
+async function* datasetLines(path: string, hash: Hash): AsyncGenerator<string> {
+  if (!path.endsWith('.parquet')) {
+    const stream = createReadStream(path);
+    stream.on('data', (chunk) => hash.update(chunk));
+    yield* createInterface({ input: stream, crlfDelay: Infinity });
+    return;
+  }
+  const { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } = await import('hyparquet');
+  hash.update(readFileSync(path));
+  const file = await asyncBufferFromFile(path);
+  const metadata = await parquetMetadataAsync(file);
+  const kv = metadata.key_value_metadata ?? [];
+  if (kv.length) yield `# ${kv.map((e) => `${e.key}=${e.value ?? ''}`).join(' ')}`;
+  const columns = metadata.schema.slice(1).map((c) => c.name);
+  yield columns.join(',');
+  const cell = (v: unknown): string => {
+    if (v === null || v === undefined) return '';
+    if (typeof v === 'bigint' || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return String(v);
+    throw new ModelError('DATASET_INVALID', `${path}: unexpected Parquet value ${JSON.stringify(v)}`);
+  };
+  let start = 0;
+  for (const rg of metadata.row_groups) {
+    const end = start + Number(rg.num_rows);
+    const rows = (await parquetReadObjects({ file, metadata, rowStart: start, rowEnd: end })) as Record<string, unknown>[];
+    for (const r of rows) yield columns.map((c) => cell(r[c])).join(',');
+    start = end;
+  }
 }

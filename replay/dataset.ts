@@ -5,14 +5,15 @@ import type { GraphEvent } from '../processors/graph-events.ts';
 import { classify, DEFAULT_LABEL_CONFIG, type LabelConfig } from '../processors/labels.ts';
 import { CLASSES } from '../processors/types.ts';
 import type { EventLog } from '../streams/log/event-log.ts';
-import { csvNumber, HashingFileWriter } from './csv-writer.ts';
+import { openDatasetWriter } from './dataset-writer.ts';
 import type { TopicDecoder } from './merged-reader.ts';
 import { replayLog } from './run-replay.ts';
 
 interface Pending {
   barEnd: number;
   close: number;
-  cells: string;
+  symbol: string;
+  features: (number | null)[];
 }
 
 export interface DatasetResult {
@@ -47,9 +48,13 @@ export async function exportDataset(opts: {
   const interval = opts.signalInterval ?? '5m';
   const horizonMs = label.horizonBars * intervalMs(interval);
   const names = fs.names;
-  const w = new HashingFileWriter(opts.out);
-  w.write(`# featureSetId=${fs.id} featureSetHash=${fs.hash} interval=${interval} horizonBars=${label.horizonBars} flatBand=${label.flatBand}\n`);
-  w.write(`symbol,barEnd,${names.join(',')},fwdReturn,label\n`);
+  const w = openDatasetWriter(opts.out, names, {
+    featureSetId: fs.id,
+    featureSetHash: fs.hash,
+    interval,
+    horizonBars: String(label.horizonBars),
+    flatBand: String(label.flatBand),
+  });
   const pending = new Map<string, Pending[]>();
   let rows = 0;
   let unlabeled = 0;
@@ -66,7 +71,7 @@ export async function exportDataset(opts: {
             continue;
           }
           const r = Math.log(e.bar.close / p.close);
-          w.write(`${p.cells},${csvNumber(r)},${CLASSES[classify(r, label.flatBand)]}\n`);
+          w.write({ symbol: p.symbol, barEnd: p.barEnd, features: p.features, fwdReturn: r, label: CLASSES[classify(r, label.flatBand)] });
           rows++;
           firstBarEnd ??= p.barEnd;
           lastBarEnd = p.barEnd;
@@ -75,8 +80,7 @@ export async function exportDataset(opts: {
         const v = e.vector;
         let q = pending.get(v.symbol);
         if (q === undefined) pending.set(v.symbol, (q = []));
-        const cells = names.map((n) => csvNumber(v.features[n])).join(',');
-        q.push({ barEnd: v.barEnd, close: lastClose.get(v.symbol) as number, cells: `${v.symbol},${v.barEnd},${cells}` });
+        q.push({ barEnd: v.barEnd, close: lastClose.get(v.symbol) as number, symbol: v.symbol, features: names.map((n) => v.features[n] ?? null) });
       }
       if (e.kind === 'bar' && e.bar.interval === interval) lastClose.set(e.bar.symbol, e.bar.close);
     },

@@ -27,7 +27,7 @@ async function dataset(argv: string[]): Promise<number> {
   const { values } = parse(argv, { log: { type: 'string' }, broker: { type: 'string' }, registry: { type: 'string' }, out: { type: 'string' }, 'feature-set': { type: 'string', default: 'core' } });
   const featureSet = featureSetById(values['feature-set']);
   const out = requireString(values.out, 'out');
-  if (!out.endsWith('.csv')) throw new UsageError('--out must be a .csv file (Parquet export is not built yet: see docs/cli.md)');
+  if (!out.endsWith('.csv') && !out.endsWith('.parquet')) throw new UsageError('--out must end in .csv or .parquet');
   const access = await openLogFrom(logSource(values));
   try {
     const { bar, total } = await progressFor(access.log, 'replay dataset');

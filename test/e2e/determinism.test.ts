@@ -46,6 +46,19 @@ describe('exact replay through the CLI', () => {
     assert.deepEqual(readFileSync(join(tmp.dir, 'bt1', 'report.json')), readFileSync(join(tmp.dir, 'bt2', 'report.json')));
   });
 
+  test('Parquet datasets: same sha256 twice, and training on Parquet equals training on CSV', async () => {
+    const a = await runCli(['replay', 'dataset', '--log', log, '--out', join(tmp.dir, 'a.parquet')]);
+    const b = await runCli(['replay', 'dataset', '--log', log, '--out', join(tmp.dir, 'b.parquet')]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(a.json.sha256, b.json.sha256);
+    const csv = await runCli(['replay', 'dataset', '--log', log, '--out', join(tmp.dir, 'c.csv')]);
+    assert.equal(a.json.rows, csv.json.rows);
+    const tp = await runCli(['train', '--dataset', join(tmp.dir, 'a.parquet'), '--out', join(tmp.dir, 'mp'), '--seed', '3', '--epochs', '2']);
+    const tc = await runCli(['train', '--dataset', join(tmp.dir, 'c.csv'), '--out', join(tmp.dir, 'mc'), '--seed', '3', '--epochs', '2']);
+    assert.equal(tp.code, 0, tp.stderr);
+    assert.deepEqual(tp.json.metrics, tc.json.metrics);
+  });
+
   test('start --stop-after, then verify: live signals equal replayed ones', async () => {
     const live = join(tmp.dir, 'live');
     const s = await runCli(['start', '--log', live, '--model', model, '--history-days', '1', '--stop-after', '3h', '--speed', '7200', '--port', '0']);
