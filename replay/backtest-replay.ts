@@ -18,6 +18,9 @@ export async function replayBacktest(opts: {
   predictor: Predictor;
   config?: Partial<BacktestConfig>;
   signalInterval?: string;
+  /** Only signals with from <= barEnd < to are traded (bars of the whole log still price them). */
+  from?: number;
+  to?: number;
   onProgress?: (inputs: number) => void;
 }): Promise<{ report: BacktestReport; bars: number; signals: Signal[] }> {
   const interval = opts.signalInterval ?? '5m';
@@ -26,7 +29,7 @@ export async function replayBacktest(opts: {
   const sink = {
     onEvent(e: GraphEvent): void {
       if (e.kind === 'bar' && e.bar.interval === interval) bars.push(e.bar);
-      else if (e.kind === 'signal') signals.push(e.signal);
+      else if (e.kind === 'signal' && e.signal.barEnd >= (opts.from ?? -Infinity) && e.signal.barEnd < (opts.to ?? Infinity)) signals.push(e.signal);
     },
   };
   await replayLog({ log: opts.log, decode: opts.decode, sinks: [sink], predictor: opts.predictor, config: graphConfigFor(featureSetByHash(opts.predictor.featureSetHash)), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });

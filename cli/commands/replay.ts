@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPredictor } from '../../model/predictor.ts';
+import { readManifest } from '../../model/manifest.ts';
 import { ProgressBar } from '../../model/progress.ts';
 import { canonicalJson, reportSha256 } from '../../replay/backtest/index.ts';
 import { replayBacktest } from '../../replay/backtest-replay.ts';
@@ -49,6 +50,9 @@ async function backtest(argv: string[]): Promise<number> {
     model: { type: 'string' },
     out: { type: 'string' },
     'fee-bps': { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    'out-of-sample': { type: 'boolean', default: false },
     'slippage-bps': { type: 'string' },
     clickhouse: { type: 'string' },
     database: { type: 'string', default: 'default' },
@@ -61,7 +65,14 @@ async function backtest(argv: string[]): Promise<number> {
   try {
     const { bar, total } = await progressFor(access.log, 'replay backtest');
     const config = { feeBps: toNumber(values['fee-bps'], 'fee-bps', 5), slippageBps: toNumber(values['slippage-bps'], 'slippage-bps', 2) };
-    const { report } = await replayBacktest({ log: access.log, decode: access.decode, predictor, config, onProgress: (n) => bar.update(n, total) });
+    // The model's own training and early-stopping period is in-sample: trading it flatters the
+    // model. --out-of-sample starts after it (plus the label horizon); otherwise it is counted.
+    const manifest = await readManifest(modelDir);
+    const fitEnd = manifest.split.validation.lastBarEnd + manifest.split.horizonMs;
+    const fitStart = manifest.split.train.firstBarEnd;
+    const from = values['out-of-sample'] ? Math.max(fitEnd, values.from ? parseTime(values.from, 'from') : -Infinity) : values.from ? parseTime(values.from, 'from') : undefined;
+    const to = values.to ? parseTime(values.to, 'to') : undefined;
+    const { report, signals } = await replayBacktest({ log: access.log, decode: access.decode, predictor, config, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), onProgress: (n) => bar.update(n, total) });
     bar.finish();
     const sha256 = reportSha256(report);
     mkdirSync(outDir, { recursive: true });
@@ -77,10 +88,19 @@ async function backtest(argv: string[]): Promise<number> {
         await client.close();
       }
     }
+    const inSampleSignals = signals.filter((x) => x.barEnd >= fitStart && x.barEnd < fitEnd && x.action !== 'HOLD').length;
+    if (inSampleSignals > 0) info(`warning: ${inSampleSignals} traded signals fall in the model's training/validation period (${new Date(fitStart).toISOString()} .. ${new Date(fitEnd).toISOString()}): those results are in-sample; --out-of-sample trades only after it`);
     const m = report.metrics;
-    printJson({ ...(runId ? { runId } : {}), trades: m.trades, totalReturn: m.totalReturn, sharpe: m.sharpe, maxDrawdown: m.maxDrawdown, winRate: m.winRate, profitFactor: m.profitFactor, sha256 });
+    printJson({ ...(runId ? { runId } : {}), inSampleSignals, trades: m.trades, totalReturn: m.totalReturn, sharpe: m.sharpe, maxDrawdown: m.maxDrawdown, winRate: m.winRate, profitFactor: m.profitFactor, sha256 });
     return 0;
   } finally {
     await access.close();
   }
+}
+
+/** An ISO 8601 time or epoch milliseconds. */
+function parseTime(value: string, flag: string): number {
+  const t = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(t)) throw new UsageError(`--${flag} must be an ISO time or epoch ms, got ${JSON.stringify(value)}`);
+  return t;
 }

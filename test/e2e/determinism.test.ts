@@ -44,6 +44,13 @@ describe('exact replay through the CLI', () => {
     assert.ok((r1.json.trades as number) > 0);
     assert.equal(r1.json.sha256, r2.json.sha256);
     assert.deepEqual(readFileSync(join(tmp.dir, 'bt1', 'report.json')), readFileSync(join(tmp.dir, 'bt2', 'report.json')));
+    // The model was trained on this log: most signals are in-sample, and the CLI says how many.
+    assert.ok((r1.json.inSampleSignals as number) > 0);
+    assert.match(r1.stderr, /in-sample/);
+    const oos = await runCli(['replay', 'backtest', '--log', log, '--model', model, '--out', join(tmp.dir, 'bt3'), '--out-of-sample']);
+    assert.equal(oos.code, 0, oos.stderr);
+    assert.equal(oos.json.inSampleSignals, 0);
+    assert.ok((oos.json.trades as number) < (r1.json.trades as number));
   });
 
   test('Parquet datasets: same sha256 twice, and training on Parquet equals training on CSV', async () => {
