@@ -16,7 +16,8 @@ import { SignalServer } from '../../streams/ws/signal-server.ts';
 import { ClickHouseProjector, migrate, openClickHouse } from '../../streams/clickhouse/index.ts';
 import { parse, parseDuration, toNumber } from '../args.ts';
 import { logSource, openLogFrom, topicSize, type LogAccess } from '../log-access.ts';
-import { info, printJson } from '../output.ts';
+import { info, printJson, UsageError } from '../output.ts';
+import { acquireWriterLock } from '../writer-lock.ts';
 
 const DAY = 86_400_000;
 
@@ -50,6 +51,7 @@ export async function run(argv: string[]): Promise<number> {
     signalStrength: toNumber(values['signal-strength'], 'signal-strength', DEFAULT_SYNTHETIC_CONFIG.signalStrength),
   });
   // Embedded log by default; --broker runs the same loop on Kafka (the feed appends there).
+  const release = values.broker ? (): void => undefined : acquireWriterLock(values.log ?? 'var/log');
   const access = await openLogFrom(values.broker ? logSource(values) : { log: values.log ?? 'var/log' });
   const controller = new AbortController();
   const onSignal = (): void => {
@@ -65,7 +67,10 @@ export async function run(argv: string[]): Promise<number> {
     const predictor = await ensureModel(access, values.model, values.backend, config.seed, featureSet);
     if (!values['no-ws']) {
       server = new SignalServer({ port: toNumber(values.port, 'port', 8080), host: '127.0.0.1' });
-      const { port } = await server.start();
+      const { port } = await server.start().catch((e: unknown) => {
+        if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${values.port ?? 8080} is in use: pass --port <p> (0 picks a free one) or --no-ws`);
+        throw e;
+      });
       info(`WebSocket: ws://localhost:${port}/ws  (send {"op":"subscribe","channel":"signals","symbols":["BTC"]})`);
     }
     // ClickHouse is a projection of the log, fed by its own consumer of the derived topics: if it
@@ -87,6 +92,7 @@ export async function run(argv: string[]): Promise<number> {
     process.off('SIGTERM', onSignal);
     await server?.close();
     await access.close();
+    release();
   }
 }
 

@@ -88,8 +88,13 @@ describe('exact replay through the CLI', () => {
       });
       child.on('exit', () => reject(new Error('start exited before it was killed')));
     });
+    // A second writer on the same log is refused while the first runs (it would duplicate the market).
+    const second = await runCli(['start', '--log', live, '--model', model, '--stop-after', '1h', '--port', '0']);
+    assert.equal(second.code, 2, second.stderr);
+    assert.match(second.stderr, /being written by process \d+/);
     child.kill('SIGKILL');
     await new Promise((r) => child.once('close', r));
+    // The lock of the killed process is stale: the restart below takes it over.
     const s = await runCli(['start', '--log', live, '--model', model, '--history-days', '1', '--stop-after', '1h', '--speed', '7200', '--port', '0']);
     assert.equal(s.code, 0, s.stderr);
     assert.match(s.stderr, /resuming after them/);
