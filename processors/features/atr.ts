@@ -1,5 +1,5 @@
+import { StepIndicator } from './step-indicator.ts';
 import type { Bar } from '../../schemas/bar.ts';
-import type { Indicator } from '../types.ts';
 import { asRecord, assertPeriod, count, finiteNumber, finiteOrNull, nullableFinite } from './state-guards.ts';
 
 interface AtrState {
@@ -20,13 +20,12 @@ const EMPTY: AtrState = { n: 0, prevClose: null, sumTr: 0, atr: null };
  *   first ATR = simple mean of TR_1..TR_n (warm-up: n bars);
  *   then ATR_t = (ATR_{t-1}·(n-1) + TR_t) / n.
  */
-export class Atr implements Indicator<Bar> {
+export class Atr extends StepIndicator<Bar, AtrState> {
   readonly warmUp: number;
-  private state: AtrState = { ...EMPTY };
-  private before: AtrState = { ...EMPTY };
 
   constructor(readonly period = 14) {
     assertPeriod(period);
+    super(EMPTY, 'Atr');
     this.warmUp = period;
   }
 
@@ -34,39 +33,15 @@ export class Atr implements Indicator<Bar> {
     return this.state.atr !== null;
   }
 
-  add(bar: Bar): number | null {
-    this.before = { ...this.state };
-    this.step(bar);
-    return this.getResult();
-  }
-
-  replace(bar: Bar): number | null {
-    if (this.state.n === 0) return this.add(bar);
-    this.state = { ...this.before };
-    this.step(bar);
-    return this.getResult();
-  }
-
   getResult(): number | null {
     return this.state.atr === null ? null : finiteOrNull(this.state.atr);
   }
 
-  reset(): void {
-    this.state = { ...EMPTY };
-    this.before = { ...EMPTY };
+  protected parseState(x: unknown, what: string): AtrState {
+    return parseState(x, what);
   }
 
-  snapshot(): { state: AtrState; before: AtrState } {
-    return { state: { ...this.state }, before: { ...this.before } };
-  }
-
-  restore(state: unknown): void {
-    const s = asRecord(state, 'Atr');
-    this.state = parseState(s.state, 'Atr.state');
-    this.before = parseState(s.before, 'Atr.before');
-  }
-
-  private step(bar: Bar): void {
+  protected step(bar: Bar): void {
     const s = this.state;
     const { high, low, close } = bar;
     const tr =

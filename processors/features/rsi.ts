@@ -1,4 +1,4 @@
-import type { Indicator } from '../types.ts';
+import { StepIndicator } from './step-indicator.ts';
 import { asRecord, assertPeriod, count, finiteNumber, finiteOrNull, nullableFinite } from './state-guards.ts';
 
 interface RsiState {
@@ -24,31 +24,17 @@ const EMPTY: RsiState = { n: 0, last: null, sumGain: 0, sumLoss: 0, avgGain: nul
  * (all losses) → 0; both 0 (flat) → 50, a neutral reading rather than a division by zero.
  * replace() re-applies the latest close to the state kept from before it.
  */
-export class Rsi implements Indicator<number> {
+export class Rsi extends StepIndicator<number, RsiState> {
   readonly warmUp: number;
-  private state: RsiState = { ...EMPTY };
-  private before: RsiState = { ...EMPTY };
 
   constructor(readonly period = 14) {
     assertPeriod(period);
+    super(EMPTY, 'Rsi');
     this.warmUp = period + 1;
   }
 
   get isStable(): boolean {
     return this.state.avgGain !== null;
-  }
-
-  add(close: number): number | null {
-    this.before = { ...this.state };
-    this.step(close);
-    return this.getResult();
-  }
-
-  replace(close: number): number | null {
-    if (this.state.n === 0) return this.add(close);
-    this.state = { ...this.before };
-    this.step(close);
-    return this.getResult();
   }
 
   getResult(): number | null {
@@ -58,22 +44,11 @@ export class Rsi implements Indicator<number> {
     return finiteOrNull(100 - 100 / (1 + avgGain / avgLoss));
   }
 
-  reset(): void {
-    this.state = { ...EMPTY };
-    this.before = { ...EMPTY };
+  protected parseState(x: unknown, what: string): RsiState {
+    return parseState(x, what);
   }
 
-  snapshot(): { state: RsiState; before: RsiState } {
-    return { state: { ...this.state }, before: { ...this.before } };
-  }
-
-  restore(state: unknown): void {
-    const s = asRecord(state, 'Rsi');
-    this.state = parseState(s.state, 'Rsi.state');
-    this.before = parseState(s.before, 'Rsi.before');
-  }
-
-  private step(close: number): void {
+  protected step(close: number): void {
     const s = this.state;
     if (s.last !== null) {
       const change = close - s.last;

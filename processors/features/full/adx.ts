@@ -1,5 +1,5 @@
+import { StepIndicator } from '../step-indicator.ts';
 import type { Bar } from '../../../schemas/bar.ts';
-import type { Indicator } from '../../types.ts';
 import { asRecord, assertPeriod, count, finiteNumber, nullableFinite } from '../state-guards.ts';
 
 interface AdxState {
@@ -28,13 +28,12 @@ const EMPTY: AdxState = { n: 0, prevHigh: null, prevLow: null, prevClose: null, 
  * ADX = mean of the first n DX, then ADX_t = (ADX_{t-1}·(n-1) + DX_t)/n.
  * First DX at bar n+1, first ADX at bar 2n (= warm-up, 28 for n = 14).
  */
-export class Adx implements Indicator<Bar> {
+export class Adx extends StepIndicator<Bar, AdxState> {
   readonly warmUp: number;
-  private state: AdxState = { ...EMPTY };
-  private before: AdxState = { ...EMPTY };
 
   constructor(readonly period = 14) {
     assertPeriod(period);
+    super(EMPTY, 'Adx');
     this.warmUp = 2 * period;
   }
 
@@ -42,42 +41,16 @@ export class Adx implements Indicator<Bar> {
     return this.state.adx !== null;
   }
 
-  add(bar: Bar): number | null {
-    this.before = { ...this.state };
-    this.step(bar);
-    return this.getResult();
-  }
-
-  replace(bar: Bar): number | null {
-    if (this.state.n === 0) return this.add(bar);
-    this.state = { ...this.before };
-    this.step(bar);
-    return this.getResult();
-  }
-
   getResult(): number | null {
     const a = this.state.adx;
     return a !== null && Number.isFinite(a) ? a : null;
   }
 
-  reset(): void {
-    this.state = { ...EMPTY };
-    this.before = { ...EMPTY };
+  protected parseState(x: unknown, what: string): AdxState {
+    return parseState(x, what);
   }
 
-  snapshot(): { state: AdxState; before: AdxState } {
-    return { state: { ...this.state }, before: { ...this.before } };
-  }
-
-  restore(state: unknown): void {
-    const s = asRecord(state, 'Adx');
-    const st = parseState(s.state, 'Adx.state');
-    const before = parseState(s.before, 'Adx.before');
-    this.state = st;
-    this.before = before;
-  }
-
-  private step(bar: Bar): void {
+  protected step(bar: Bar): void {
     const s = this.state;
     const p = this.period;
     const { high, low, close } = bar;

@@ -1,4 +1,4 @@
-import type { Indicator } from '../../types.ts';
+import { StepIndicator } from '../step-indicator.ts';
 import { asRecord, assertPeriod, count, finiteNumber, nullableFinite } from '../state-guards.ts';
 
 interface EmaState {
@@ -16,14 +16,13 @@ const EMPTY: EmaState = { n: 0, sum: 0, ema: null };
  * input instead): EMA_n = mean(x_1..x_n), then EMA_t = EMA_{t-1} + α·(x_t - EMA_{t-1}), α = 2/(n+1).
  * Warm-up: n inputs. replace() re-applies the latest input to the state kept from before it.
  */
-export class Ema implements Indicator<number> {
+export class Ema extends StepIndicator<number, EmaState> {
   readonly warmUp: number;
   private readonly alpha: number;
-  private state: EmaState = { ...EMPTY };
-  private before: EmaState = { ...EMPTY };
 
   constructor(readonly period: number) {
     assertPeriod(period);
+    super(EMPTY, 'Ema');
     this.warmUp = period;
     this.alpha = 2 / (period + 1);
   }
@@ -32,42 +31,16 @@ export class Ema implements Indicator<number> {
     return this.state.ema !== null;
   }
 
-  add(x: number): number | null {
-    this.before = { ...this.state };
-    this.step(x);
-    return this.getResult();
-  }
-
-  replace(x: number): number | null {
-    if (this.state.n === 0) return this.add(x);
-    this.state = { ...this.before };
-    this.step(x);
-    return this.getResult();
-  }
-
   getResult(): number | null {
     const e = this.state.ema;
     return e !== null && Number.isFinite(e) ? e : null;
   }
 
-  reset(): void {
-    this.state = { ...EMPTY };
-    this.before = { ...EMPTY };
+  protected parseState(x: unknown, what: string): EmaState {
+    return parseState(x, what);
   }
 
-  snapshot(): { state: EmaState; before: EmaState } {
-    return { state: { ...this.state }, before: { ...this.before } };
-  }
-
-  restore(state: unknown): void {
-    const s = asRecord(state, 'Ema');
-    const st = parseState(s.state, 'Ema.state');
-    const before = parseState(s.before, 'Ema.before');
-    this.state = st;
-    this.before = before;
-  }
-
-  private step(x: number): void {
+  protected step(x: number): void {
     const s = this.state;
     s.n++;
     if (s.n < this.period) s.sum += x;
