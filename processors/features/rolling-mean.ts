@@ -14,12 +14,8 @@ export class RollingMean extends WindowIndicator<number | null> {
   }
 
   protected compute(): number | null {
-    let sum = 0;
-    for (let i = 0; i < this.period; i++) {
-      const v = this.window.at(i);
-      if (v === null) return null;
-      sum += v;
-    }
+    const sum = this.windowSum();
+    if (sum === null) return null;
     return finiteOrNull(sum / this.period);
   }
 }

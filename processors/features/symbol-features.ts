@@ -69,17 +69,7 @@ export class SymbolFeatures {
       }
     }
     this.id = { symbol: bar.symbol, interval: bar.interval, lastTsEvent: bar.tsEvent, lastClose: bar.close };
-    const i = this.ind;
-    i.ret_1.add(bar.close);
-    i.ret_3.add(bar.close);
-    i.ret_9.add(bar.close);
-    i.rv_12.add(bar.close);
-    i.rsi_14.add(bar.close);
-    i.atr_14.add(bar);
-    i.bb_20.add(bar.close);
-    i.vwap_z_20.add(bar);
-    i.vol_ratio_20.add(bar.volume);
-    i.ofi_6.add(i.ofi.add(bar));
+    this.feed(bar, 'add');
   }
 
   /** Replaces the latest bar with a revised version of it (same tsEvent), e.g. a corrected candle. */
@@ -90,17 +80,22 @@ export class SymbolFeatures {
       throw new RangeError(`SymbolFeatures(${bar.symbol}): revision at ${bar.tsEvent} is not the latest bar ${this.id.lastTsEvent}`);
     }
     this.id.lastClose = bar.close;
+    this.feed(bar, 'replace');
+  }
+
+  /** Feeds one bar to every indicator, as a new input (add) or as a revision of the latest (replace). */
+  private feed(bar: Bar, op: 'add' | 'replace'): void {
     const i = this.ind;
-    i.ret_1.replace(bar.close);
-    i.ret_3.replace(bar.close);
-    i.ret_9.replace(bar.close);
-    i.rv_12.replace(bar.close);
-    i.rsi_14.replace(bar.close);
-    i.atr_14.replace(bar);
-    i.bb_20.replace(bar.close);
-    i.vwap_z_20.replace(bar);
-    i.vol_ratio_20.replace(bar.volume);
-    i.ofi_6.replace(i.ofi.replace(bar));
+    i.ret_1[op](bar.close);
+    i.ret_3[op](bar.close);
+    i.ret_9[op](bar.close);
+    i.rv_12[op](bar.close);
+    i.rsi_14[op](bar.close);
+    i.atr_14[op](bar);
+    i.bb_20[op](bar.close);
+    i.vwap_z_20[op](bar);
+    i.vol_ratio_20[op](bar.volume);
+    i.ofi_6[op](i.ofi[op](bar));
   }
 
   /**

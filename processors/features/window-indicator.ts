@@ -61,6 +61,17 @@ export abstract class WindowIndicator<I extends number | null> implements Indica
     this.update();
   }
 
+  /** Σ of the window, or null when any input in it is null (a missing value). */
+  protected windowSum(): number | null {
+    let sum = 0;
+    for (let i = 0; i < this.window.length; i++) {
+      const v = this.window.at(i);
+      if (v === null) return null;
+      sum += v;
+    }
+    return sum;
+  }
+
   private update(): number | null {
     this.result = this.window.isFull ? this.compute() : null;
     return this.result;

@@ -13,12 +13,8 @@ export class MeanDeviation extends WindowIndicator<number | null> {
   }
 
   protected compute(): number | null {
-    let sum = 0;
-    for (let i = 0; i < this.period; i++) {
-      const v = this.window.at(i);
-      if (v === null) return null;
-      sum += v;
-    }
+    const sum = this.windowSum();
+    if (sum === null) return null;
     const last = this.window.last() as number;
     return finiteOrNull(last - sum / this.period);
   }
