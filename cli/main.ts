@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<{ run: (argv: string[]) => Promise<
   mirror: () => import('./commands/mirror.ts'),
   topics: () => import('./commands/topics.ts'),
   ingest: () => import('./commands/ingest.ts'),
+  run: () => import('./commands/run.ts'),
 };
 
 const USAGE = `usage: tickflow <command> [options]

@@ -33,10 +33,17 @@ export class MergedReader {
   private cursors: Cursor[] = [];
   private ready = false;
 
+  /**
+   * `partitions`: read only these partition numbers of every topic. Input topics are keyed by
+   * symbol with equal partition counts, so partition p of each holds the same symbols, and the
+   * merge of partition p alone is the full merge restricted to those symbols (a processor that
+   * owns partition p of a consumer group reads exactly that).
+   */
   constructor(
     private readonly log: EventLog,
     private readonly decode: TopicDecoder,
     private readonly topics: readonly string[] = INPUT_TOPICS,
+    private readonly partitions?: readonly number[],
   ) {}
 
   private async init(): Promise<void> {
@@ -44,7 +51,7 @@ export class MergedReader {
     for (let r = 0; r < this.topics.length; r++) {
       const topic = this.topics[r] as string;
       const n = await this.log.partitions(topic);
-      for (let p = 0; p < n; p++) this.cursors.push({ topic, topicRank: r, partition: p, fetchOffset: 0, buf: [], keys: [], i: 0 });
+      for (let p = 0; p < n; p++) if (this.partitions === undefined || this.partitions.includes(p)) this.cursors.push({ topic, topicRank: r, partition: p, fetchOffset: 0, buf: [], keys: [], i: 0 });
     }
     this.ready = true;
   }
@@ -59,9 +66,25 @@ export class MergedReader {
    * emitted before. Returns how many were emitted.
    */
   async drain(bound: number, emit: (e: InputEvent) => void): Promise<number> {
+    return this.merge(bound, emit);
+  }
+
+  /**
+   * Emits, in merged order, the records before `cut` (next offset per `topic/partition`; absent =
+   * 0): a cut that an earlier drain sequence ended at (positions()) is a prefix of the merged
+   * order, so this replays exactly that prefix. Used to rebuild a partition's state.
+   */
+  async drainBefore(cut: ReadonlyMap<string, number>, emit: (e: InputEvent) => void): Promise<number> {
+    // A fresh reader buffers nothing past the cut (fill reads up to it); a used one might.
+    if (this.cursors.some((c) => c.fetchOffset > 0)) throw new Error('drainBefore needs a reader that has not read yet');
+    return this.merge(Number.POSITIVE_INFINITY, emit, cut);
+  }
+
+  private async merge(bound: number, emit: (e: InputEvent) => void, cut?: ReadonlyMap<string, number>): Promise<number> {
     await this.init();
+    const limit = (c: Cursor): number => (cut === undefined ? Number.POSITIVE_INFINITY : (cut.get(`${c.topic}/${c.partition}`) ?? 0));
     const active: Cursor[] = [];
-    for (const c of this.cursors) if (await this.fill(c)) active.push(c);
+    for (const c of this.cursors) if (await this.fill(c, limit(c))) active.push(c);
     let emitted = 0;
     while (active.length > 0) {
       // Linear scan: a handful of partitions; cheaper than a heap at this size.
@@ -81,18 +104,20 @@ export class MergedReader {
       emit(bc.buf[bc.i] as InputEvent);
       emitted++;
       bc.i++;
-      if (bc.i >= bc.buf.length && !(await this.fill(bc))) active.splice(best, 1);
+      if (bc.i >= bc.buf.length && !(await this.fill(bc, limit(bc)))) active.splice(best, 1);
     }
     return emitted;
   }
 
   /** Ensures the cursor has a buffered record; false when the partition has nothing more now. */
-  private async fill(c: Cursor): Promise<boolean> {
-    if (c.i < c.buf.length) return true;
+  private async fill(c: Cursor, limit: number): Promise<boolean> {
+    if (c.i < c.buf.length) return c.fetchOffset - (c.buf.length - c.i) < limit;
     c.buf = [];
     c.keys = [];
     c.i = 0;
-    for await (const batch of this.log.read(c.topic, c.partition, { fromOffset: c.fetchOffset, toOffset: c.fetchOffset + BATCH, batchSize: BATCH })) {
+    const to = Math.min(c.fetchOffset + BATCH, limit);
+    if (to <= c.fetchOffset) return false;
+    for await (const batch of this.log.read(c.topic, c.partition, { fromOffset: c.fetchOffset, toOffset: to, batchSize: BATCH })) {
       for (const rec of batch) {
         const e = this.toInput(rec);
         c.buf.push(e);

@@ -6,3 +6,4 @@ export * from './option-chain-snapshot.ts';
 export * from './signal.ts';
 export * from './topics.ts';
 export * from './trade.ts';
+export * from './progress.ts';

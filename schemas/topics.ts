@@ -3,6 +3,7 @@ import { DEAD_LETTER_SCHEMA } from './dead-letter.ts';
 import { FEATURE_VECTOR_SCHEMA } from './feature-vector.ts';
 import { LATE_EVENT_SCHEMA } from './late-event.ts';
 import { OPTION_CHAIN_SNAPSHOT_SCHEMA } from './option-chain-snapshot.ts';
+import { FEED_PROGRESS_SCHEMA } from './progress.ts';
 import { SIGNAL_SCHEMA } from './signal.ts';
 import { TRADE_SCHEMA } from './trade.ts';
 
@@ -16,7 +17,10 @@ export interface TopicSpec {
   partitions: number;
   /** -1 keeps everything: market data is the source of truth. */
   retentionMs: number;
-  kind: 'market' | 'derived';
+  /** Kafka cleanup.policy: `compact` keeps the latest record per key (on top of retention). */
+  cleanup: 'delete' | 'compact';
+  /** market: inputs; derived: graph outputs; control: progress markers, never processed. */
+  kind: 'market' | 'derived' | 'control';
 }
 
 const DAY = 86_400_000;
@@ -24,14 +28,18 @@ const DAY = 86_400_000;
 export const DEFAULT_PARTITIONS = 4;
 
 export const TOPICS = {
-  trades: { name: 'trades', schema: TRADE_SCHEMA, key: 'symbol', partitions: DEFAULT_PARTITIONS, retentionMs: -1, kind: 'market' },
-  options: { name: 'options', schema: OPTION_CHAIN_SNAPSHOT_SCHEMA, key: 'underlying', partitions: DEFAULT_PARTITIONS, retentionMs: -1, kind: 'market' },
-  candles: { name: 'candles', schema: BAR_SCHEMA, key: 'symbol', partitions: DEFAULT_PARTITIONS, retentionMs: -1, kind: 'market' },
-  bars: { name: 'bars', schema: BAR_SCHEMA, key: 'symbol', partitions: DEFAULT_PARTITIONS, retentionMs: 90 * DAY, kind: 'derived' },
-  features: { name: 'features', schema: FEATURE_VECTOR_SCHEMA, key: 'symbol', partitions: DEFAULT_PARTITIONS, retentionMs: 90 * DAY, kind: 'derived' },
-  signals: { name: 'signals', schema: SIGNAL_SCHEMA, key: 'symbol', partitions: DEFAULT_PARTITIONS, retentionMs: 365 * DAY, kind: 'derived' },
-  lateEvents: { name: 'late-events', schema: LATE_EVENT_SCHEMA, key: 'symbol', partitions: DEFAULT_PARTITIONS, retentionMs: 30 * DAY, kind: 'derived' },
-  deadLetters: { name: 'dead-letters', schema: DEAD_LETTER_SCHEMA, key: 'source', partitions: 1, retentionMs: 30 * DAY, kind: 'derived' },
+  trades: { name: 'trades', schema: TRADE_SCHEMA, key: 'symbol', partitions: DEFAULT_PARTITIONS, retentionMs: -1, cleanup: 'delete', kind: 'market' },
+  options: { name: 'options', schema: OPTION_CHAIN_SNAPSHOT_SCHEMA, key: 'underlying', partitions: DEFAULT_PARTITIONS, retentionMs: -1, cleanup: 'delete', kind: 'market' },
+  candles: { name: 'candles', schema: BAR_SCHEMA, key: 'symbol', partitions: DEFAULT_PARTITIONS, retentionMs: -1, cleanup: 'delete', kind: 'market' },
+  bars: { name: 'bars', schema: BAR_SCHEMA, key: 'symbol', partitions: DEFAULT_PARTITIONS, retentionMs: 90 * DAY, cleanup: 'delete', kind: 'derived' },
+  features: { name: 'features', schema: FEATURE_VECTOR_SCHEMA, key: 'symbol', partitions: DEFAULT_PARTITIONS, retentionMs: 90 * DAY, cleanup: 'delete', kind: 'derived' },
+  signals: { name: 'signals', schema: SIGNAL_SCHEMA, key: 'symbol', partitions: DEFAULT_PARTITIONS, retentionMs: 365 * DAY, cleanup: 'delete', kind: 'derived' },
+  lateEvents: { name: 'late-events', schema: LATE_EVENT_SCHEMA, key: 'symbol', partitions: DEFAULT_PARTITIONS, retentionMs: 30 * DAY, cleanup: 'delete', kind: 'derived' },
+  deadLetters: { name: 'dead-letters', schema: DEAD_LETTER_SCHEMA, key: 'source', partitions: 1, retentionMs: 30 * DAY, cleanup: 'delete', kind: 'derived' },
+  // Last in the catalogue: schema ids are assigned in this order, and existing ids must not move.
+  // Compacted, never expired: a processor reads the whole topic to learn every source's latest
+  // watermark, and a crashed source's last marker must keep holding processors back.
+  progress: { name: 'progress', schema: FEED_PROGRESS_SCHEMA, key: 'source', partitions: 1, retentionMs: -1, cleanup: 'compact', kind: 'control' },
 } as const satisfies Record<string, TopicSpec>;
 
 export type TopicKey = keyof typeof TOPICS;

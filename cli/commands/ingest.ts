@@ -1,4 +1,7 @@
+import { basename } from 'node:path';
 import { ProgressBar } from '../../model/progress.ts';
+import { CLOSED_WATERMARK } from '../../schemas/index.ts';
+import { markProgress } from '../../streams/group/feed-progress.ts';
 import { isCalendarName } from '../../processors/calendar/index.ts';
 import { INGEST_FORMATS, IngestInputError, ingestFile, type IngestFormat, type IngestOptions } from '../../streams/ingest/index.ts';
 import { parse, requireString, toNumber } from '../args.ts';
@@ -31,6 +34,11 @@ export async function run(argv: string[]): Promise<number> {
     ...(values.calendar !== undefined && isCalendarName(values.calendar) ? { calendar: values.calendar } : {}),
   };
   const access = await openLogFrom(logSource(values));
+  // On Kafka, processors may be running: hold them back while this import appends (a killed
+  // import keeps holding them until it is run again), release them when it is done.
+  const source = `ingest:${basename(options.file)}`;
+  const mark = values.broker !== undefined ? (w: number): Promise<void> => markProgress(access.log, access.encode, source, w) : null;
+  await mark?.(-1);
   try {
     const bar = new ProgressBar({ label: `ingest ${format}` });
     const summary = await ingestFile(access, options, (done, total) => bar.update(done, total));
@@ -41,6 +49,7 @@ export async function run(argv: string[]): Promise<number> {
     if (e instanceof IngestInputError) throw new UsageError(e.message);
     throw e;
   } finally {
+    await mark?.(CLOSED_WATERMARK);
     await access.close();
   }
 }

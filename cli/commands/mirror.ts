@@ -2,9 +2,12 @@ import type { MirrorEnd } from '../../streams/kafka/mirror-log.ts';
 import { mirrorLog } from '../../streams/kafka/mirror-log.ts';
 import { openKafkaLog } from '../../streams/kafka/open-kafka-log.ts';
 import { openEmbeddedLog } from '../../streams/log/open-log.ts';
+import { markProgress } from '../../streams/group/feed-progress.ts';
+import { CLOSED_WATERMARK } from '../../schemas/index.ts';
 import { parse, requireString } from '../args.ts';
 import { info, printJson, UsageError } from '../output.ts';
 
+const MIRROR_SOURCE = 'mirror';
 const USAGE = 'usage: tickflow mirror --from <logDir|kafka> --to <kafka|logDir> [--broker host:port[,...]] [--registry url] [--schema-dir dir] [--topics a,b]';
 
 /**
@@ -25,7 +28,7 @@ export async function run(argv: string[]): Promise<number> {
   const to = requireString(values.to, 'to');
   if (from === to) throw new UsageError(`--from and --to are the same (${from})\n${USAGE}`);
   if ((from === 'kafka' || to === 'kafka') && !values.broker) throw new UsageError(`mirroring ${from === 'kafka' ? 'from' : 'to'} kafka needs --broker\n${USAGE}`);
-  const open = async (where: string): Promise<MirrorEnd & { close(): Promise<void> }> => {
+  const open = async (where: string): Promise<MirrorEnd & { serde: { encode(topic: string, value: object): Uint8Array }; close(): Promise<void> }> => {
     if (where !== 'kafka') return openEmbeddedLog(where);
     return openKafkaLog({
       brokers: values.broker!.split(',').map((b) => b.trim()).filter(Boolean),
@@ -38,12 +41,17 @@ export async function run(argv: string[]): Promise<number> {
     const target = await open(to);
     try {
       let last = 0;
+      // Processors on Kafka must not read a half-copied history: hold them back while copying
+      // (watermark -1), release them when done (closed). See streams/group/feed-progress.ts.
+      const mark = to === 'kafka' ? (w: number): Promise<void> => markProgress(target.log, (t, v) => target.serde.encode(t, v), MIRROR_SOURCE, w) : null;
+      await mark?.(-1);
       const result = await mirrorLog(source, target, {
         ...(values.topics ? { topics: values.topics.split(',').map((t) => t.trim()).filter(Boolean) } : {}),
         onProgress: (topic, partition, copied) => {
           if (copied - last >= 100_000 || copied < last) info(`mirror: ${topic}/${partition} ${(last = copied)} records`);
         },
       });
+      await mark?.(CLOSED_WATERMARK);
       printJson(result);
       return 0;
     } finally {

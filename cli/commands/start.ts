@@ -12,6 +12,8 @@ import { SyntheticMarket } from '../../streams/feeds/synthetic/synthetic-market.
 import { DEFAULT_SYNTHETIC_CONFIG, syntheticConfig } from '../../streams/feeds/synthetic/synthetic-config.ts';
 import { runLive, type FeedEvent, type LiveStatus } from '../../streams/live/live-runner.ts';
 import { countRecords, DERIVED_TOPICS, LogSink } from '../../streams/sinks/log-sink.ts';
+import { markProgress } from '../../streams/group/feed-progress.ts';
+import { CLOSED_WATERMARK } from '../../schemas/index.ts';
 import { SignalServer } from '../../streams/ws/signal-server.ts';
 import { ClickHouseProjector, migrate, openClickHouse } from '../../streams/clickhouse/index.ts';
 import { parse, parseDuration, toNumber } from '../args.ts';
@@ -20,6 +22,8 @@ import { info, printJson, UsageError } from '../output.ts';
 import { acquireWriterLock } from '../writer-lock.ts';
 
 const DAY = 86_400_000;
+/** This feed's name on the `progress` topic. */
+const FEED_SOURCE = 'synthetic';
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
@@ -38,7 +42,11 @@ export async function run(argv: string[]): Promise<number> {
     clickhouse: { type: 'string' },
     database: { type: 'string', default: 'default' },
     'feature-set': { type: 'string', default: 'core' },
+    'feed-only': { type: 'boolean', default: false },
   });
+  const feedOnly = values['feed-only'];
+  if (feedOnly && !values.broker) throw new UsageError('--feed-only needs --broker: processing then runs in `tickflow run processors --broker ...`');
+  if (feedOnly && values.clickhouse) throw new UsageError('--feed-only writes inputs only, there are no outputs to project; project the derived topics with `tickflow db rebuild --broker ...`');
   const featureSet = featureSetById(values['feature-set']);
   const speed = toNumber(values.speed, 'speed', 100);
   const stopAfterMs = values['stop-after'] ? parseDuration(values['stop-after'], 'stop-after') : undefined;
@@ -63,9 +71,13 @@ export async function run(argv: string[]): Promise<number> {
   let server: SignalServer | null = null;
   try {
     const feed = new SyntheticMarket(config).events() as Iterator<FeedEvent>;
+    // On Kafka, processors may run apart from this feed: tell them how far the inputs are complete.
+    const progress = values.broker ? (t: number): Promise<void> => markProgress(access.log, access.encode, FEED_SOURCE, t) : null;
+    await progress?.(-1);
     await skipLogged(access, feed, config.start + historyDays * DAY);
-    const predictor = await ensureModel(access, values.model, values.backend, config.seed, featureSet);
-    if (!values['no-ws']) {
+    await progress?.(nextTsInit(feed) - 1);
+    const predictor = feedOnly ? null : await ensureModel(access, values.model, values.backend, config.seed, featureSet);
+    if (!values['no-ws'] && !feedOnly) {
       server = new SignalServer({ port: toNumber(values.port, 'port', 8080), host: '127.0.0.1' });
       const { port } = await server.start().catch((e: unknown) => {
         if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${values.port ?? 8080} is in use: pass --port <p> (0 picks a free one) or --no-ws`);
@@ -76,7 +88,9 @@ export async function run(argv: string[]): Promise<number> {
     // ClickHouse is a projection of the log, fed by its own consumer of the derived topics: if it
     // is slow or down, the live loop does not wait; the projector catches up from the log.
     const projection = values.clickhouse ? await startProjection(access, values.clickhouse, values.database) : null;
-    const result = await goLive(access, feed, predictor, server, speed, stopAfterMs, controller.signal);
+    const result = await goLive(access, feed, predictor, server, speed, stopAfterMs, controller.signal, progress);
+    // A clean stop: this source appends nothing more for now, so it no longer holds processors back.
+    await progress?.(CLOSED_WATERMARK);
     if (projection) {
       info('clickhouse: catching up with the last outputs...');
       projection.abort.abort();
@@ -165,6 +179,13 @@ async function skipLogged(access: LogAccess, feed: Iterator<FeedEvent>, historyE
   pushBack(feed, r);
 }
 
+/** The tsInit of the feed's next event (Infinity at its end), without taking it. */
+function nextTsInit(feed: Iterator<FeedEvent>): number {
+  const r = feed.next();
+  pushBack(feed, r);
+  return r.done ? Number.POSITIVE_INFINITY : r.value.value.tsInit;
+}
+
 /** Puts one already-taken result back in front of an iterator. */
 function pushBack(feed: Iterator<FeedEvent>, first: IteratorResult<FeedEvent>): void {
   const next = feed.next.bind(feed);
@@ -205,7 +226,16 @@ async function ensureModel(access: LogAccess, modelDir: string, backend: string,
   return loadPredictor(modelDir);
 }
 
-async function goLive(access: LogAccess, feed: Iterator<FeedEvent>, predictor: Predictor, server: SignalServer | null, speed: number, stopAfterMs: number | undefined, signal: AbortSignal): Promise<Record<string, unknown>> {
+async function goLive(
+  access: LogAccess,
+  feed: Iterator<FeedEvent>,
+  predictor: Predictor | null,
+  server: SignalServer | null,
+  speed: number,
+  stopAfterMs: number | undefined,
+  signal: AbortSignal,
+  progress: ((t: number) => Promise<void>) | null,
+): Promise<Record<string, unknown>> {
   const status: LiveStatus = { live: false, chunkAppendedAtWall: 0 };
   const logSink = new LogSink(access.log, { encode: access.encode }, await countRecords(access.log, DERIVED_TOPICS));
   const lags: number[] = [];
@@ -238,8 +268,9 @@ async function goLive(access: LogAccess, feed: Iterator<FeedEvent>, predictor: P
     ...(stopAfterMs !== undefined ? { stopAfterMs } : {}),
     signal,
     status,
-    config: graphConfigFor(featureSetByHash(predictor.featureSetHash)),
-    onCatchUp: (n) => info(`caught up on ${n} logged inputs`),
+    ...(predictor ? { config: graphConfigFor(featureSetByHash(predictor.featureSetHash)) } : { process: false }),
+    ...(progress ? { onAppended: progress } : {}),
+    onCatchUp: (n) => info(predictor ? `caught up on ${n} logged inputs` : 'feed only: inputs and progress go to the log; `tickflow run processors` processes them'),
   });
   await logSink.flush();
   lags.sort((a, b) => a - b);

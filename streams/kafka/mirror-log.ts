@@ -2,6 +2,7 @@ import type { Client } from '@confluentinc/schemaregistry';
 import { RestError } from '@confluentinc/schemaregistry/dist/rest-error.js';
 import { partitionFor, type AppendRecord, type EventLog, type LogRecord } from '../log/event-log.ts';
 import { valueSubject } from '../serde/serde.ts';
+import { TOPICS } from '../../schemas/topics.ts';
 import { KafkaLogError } from './kafka-log-error.ts';
 
 /** One side of a mirror: an event log and the schema registry its values' ids refer to. */
@@ -17,7 +18,7 @@ export interface MirrorResult {
 }
 
 export interface MirrorOptions {
-  /** Only these topics (default: every topic of the source). */
+  /** Only these topics (default: every topic of the source but `progress`). */
   topics?: readonly string[];
   batchSize?: number;
   onProgress?: (topic: string, partition: number, copied: number) => void;
@@ -35,7 +36,8 @@ export async function mirrorLog(from: MirrorEnd, to: MirrorEnd, options: MirrorO
   const batchSize = options.batchSize ?? 4096;
   const ids = new SchemaIdMap(from.registry, to.registry);
   const result: MirrorResult = { topics: {}, records: 0 };
-  for (const topic of options.topics ?? (await from.log.topics())) {
+  // `progress` is a cluster's own control topic (its writers' watermarks), not part of a history.
+  for (const topic of options.topics ?? (await from.log.topics()).filter((t) => t !== TOPICS.progress.name)) {
     const partitions = await from.log.partitions(topic);
     const targetPartitions = await to.log.partitions(topic);
     if (partitions !== targetPartitions) {

@@ -33,6 +33,10 @@ export interface LiveOptions {
   onCatchUp?: (inputs: number) => void;
   /** Updated before each drain so sinks can tell catch-up from live and measure lag. */
   status?: LiveStatus;
+  /** After each chunk is durably appended, with the chunk's bound T (e.g. to write a progress marker). */
+  onAppended?: (t: number) => Promise<void>;
+  /** false: only feed the log (processors run elsewhere, e.g. `run processors` on Kafka). */
+  process?: boolean;
 }
 
 export interface LiveStatus {
@@ -68,7 +72,9 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
   const push = (e: InputEvent): void => source.next(e);
   const wall = opts.wallNow ?? ((): number => performance.now());
 
-  const catchUpInputs = await reader.drain(Number.POSITIVE_INFINITY, push);
+  const processing = opts.process !== false;
+  const drain = (bound: number): Promise<number> => (processing ? reader.drain(bound, push) : Promise.resolve(0));
+  const catchUpInputs = await drain(Number.POSITIVE_INFINITY);
   opts.onCatchUp?.(catchUpInputs);
   await opts.afterChunk({ live: false, appendedAtWall: wall() });
 
@@ -89,18 +95,19 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
       await opts.log.append(topic, records);
       appendedInputs += records.length;
     }
+    if (byTopic.size > 0) await opts.onAppended?.(t);
     const appendedAtWall = wall();
     if (opts.status) {
       opts.status.live = true;
       opts.status.chunkAppendedAtWall = appendedAtWall;
     }
-    if (byTopic.size > 0 && (await reader.drain(t, push)) > 0) await opts.afterChunk({ live: true, appendedAtWall });
+    if (byTopic.size > 0 && (await drain(t)) > 0) await opts.afterChunk({ live: true, appendedAtWall });
     if (t >= stopAt) break;
     const wait = next.done ? 0 : Math.min(TICK_MS, Math.max(1, clock.wallDelayUntil(next.value.value.tsInit)));
     await sleep(wait, opts.signal);
   }
   // Drain what was appended before the stop so the log's outputs cover all of its inputs.
-  if ((await reader.drain(t, push)) > 0) await opts.afterChunk({ live: true, appendedAtWall: wall() });
+  if ((await drain(t)) > 0) await opts.afterChunk({ live: true, appendedAtWall: wall() });
   source.complete();
   await done;
   return { stats, liveStart, liveEnd: t, catchUpInputs, appendedInputs };

@@ -55,12 +55,18 @@ export class LogSink implements PipelineSink {
 
   /** Appends everything queued; resolves when durable. */
   async flush(): Promise<void> {
-    for (const [topic, records] of this.queued) {
-      if (records.length === 0) continue;
-      this.queued.set(topic, []);
+    for (const [topic, records] of this.take()) {
       await this.log.append(topic, records);
       this.appended += records.length;
     }
+  }
+
+  /** Hands over what is queued, by topic, without appending it (a transactional writer sends it). */
+  take(): Map<string, AppendRecord[]> {
+    const out = new Map<string, AppendRecord[]>();
+    for (const [topic, records] of this.queued) if (records.length > 0) out.set(topic, records);
+    this.queued.clear();
+    return out;
   }
 }
 

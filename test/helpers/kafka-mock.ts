@@ -10,6 +10,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 
 export interface KafkaMock {
   brokers: string[];
+  /** The kcat process running the mock (none for an external cluster): tests freeze it with SIGSTOP. */
+  pid?: number;
   /** Closes kcat's stdin (it then exits), SIGKILL after a timeout. Idempotent. */
   stop(): Promise<void>;
 }
@@ -71,7 +73,7 @@ export async function startKafkaMock(brokers = 3): Promise<KafkaMockResult> {
     await stop();
     throw e;
   }
-  return { brokers: found!.split(','), stop };
+  return { brokers: found!.split(','), stop, ...(proc.pid !== undefined ? { pid: proc.pid } : {}) };
 }
 
 async function terminate(proc: ChildProcess): Promise<void> {
