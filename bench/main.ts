@@ -7,9 +7,10 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-// `npm run bench -- kafka [...]` is the Kafka produce/consume benchmark (bench/kafka.ts).
-if (process.argv[2] === 'kafka') {
-  execFileSync(process.execPath, ['--import', 'tsx', 'bench/kafka.ts', ...process.argv.slice(3)], { stdio: 'inherit' });
+// `npm run bench -- kafka [...]` is the Kafka produce/consume benchmark (bench/kafka.ts);
+// `npm run bench -- kafka-group` the consumer-group catch-up rate (bench/kafka-group.ts).
+if (process.argv[2] === 'kafka' || process.argv[2] === 'kafka-group') {
+  execFileSync(process.execPath, ['--import', 'tsx', `bench/${process.argv[2]}.ts`, ...process.argv.slice(3)], { stdio: 'inherit' });
   process.exit(0);
 }
 const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, trades: { type: 'string', default: '5000000' }, seed: { type: 'string', default: '11' } } });

@@ -102,6 +102,8 @@ export class GroupProcessor {
       sessionTimeout: this.opts.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: this.opts.heartbeatIntervalMs ?? 1_000,
       rebalanceTimeout: 30_000,
+      // Its (paused) fetch loop is where kafkajs heartbeats and learns of rebalances: keep it short.
+      maxWaitTimeInMs: 250,
       allowAutoTopicCreation: false,
     });
     this.consumer = consumer;
