@@ -42,6 +42,8 @@ export interface GroupResult {
   commits: number;
   commitFailures: number;
   assignments: number;
+  /** Times the member joined the group again after kafkajs's consumer gave up. */
+  rejoins: number;
   progress: Record<string, number>;
 }
 
@@ -80,7 +82,10 @@ export class GroupProcessor {
   private joins = 0;
   private applied = 0;
   private rebalancing = false;
-  private readonly stats: GroupResult = { partitions: [], inputs: 0, outputs: 0, signals: 0, rebuilds: [], commits: 0, commitFailures: 0, assignments: 0, progress: {} };
+  /** Set when kafkajs's consumer crashed and will not restart itself: the member must stop. */
+  private fatal: Error | null = null;
+  private failedJoins = 0;
+  private readonly stats: GroupResult = { partitions: [], inputs: 0, outputs: 0, signals: 0, rebuilds: [], commits: 0, commitFailures: 0, assignments: 0, rejoins: 0, progress: {} };
 
   constructor(private readonly opts: GroupProcessorOptions) {
     const say = opts.say;
@@ -96,39 +101,26 @@ export class GroupProcessor {
     const progress = new ProgressTracker(this.opts.log, this.opts.decode);
     // The input topics must exist before subscribing (on the mock, asking creates them).
     for (const t of INPUT_TOPICS) await this.opts.log.partitions(t);
-    const consumer = this.kafka.consumer({
-      groupId: this.opts.groupId,
-      partitionAssigners: [coPartitionAssigner],
-      sessionTimeout: this.opts.sessionTimeoutMs ?? 10_000,
-      heartbeatInterval: this.opts.heartbeatIntervalMs ?? 1_000,
-      rebalanceTimeout: 30_000,
-      // Its (paused) fetch loop is where kafkajs heartbeats and learns of rebalances: keep it short.
-      maxWaitTimeInMs: 250,
-      allowAutoTopicCreation: false,
-    });
-    this.consumer = consumer;
     this.admin = this.kafka.admin();
-    consumer.on(consumer.events.GROUP_JOIN, (e) => {
-      const numbers = new Set<number>();
-      for (const parts of Object.values(e.payload.memberAssignment)) for (const p of parts) numbers.add(p);
-      this.joined = [...numbers].sort((a, b) => a - b);
-      this.joins++;
-      this.rebalancing = false;
-    });
-    consumer.on(consumer.events.REBALANCING, () => {
-      this.rebalancing = true;
-    });
-    await withBackoff(`join consumer group ${this.opts.groupId} at ${this.opts.brokers.join(',')}`, async () => {
-      await consumer.connect();
-      await this.admin!.connect();
-    }, DEFAULT_BACKOFF, say, signal);
-    await consumer.subscribe({ topics: [...INPUT_TOPICS], fromBeginning: true });
-    // Membership and commits only: nothing is fetched through the consumer.
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => undefined });
-    consumer.pause(INPUT_TOPICS.map((topic) => ({ topic })));
+    await withBackoff(`connect to ${this.opts.brokers.join(',')}`, () => this.admin!.connect(), DEFAULT_BACKOFF, say, signal);
+    await this.join();
     let waitingSaid = false;
     try {
       while (!signal.aborted) {
+        if (this.fatal) {
+          // kafkajs gave up on this consumer (seen after a broker freeze: a SyncGroup answer it
+          // does not retry). Join again as a new member; the states we hold are checked against
+          // the committed offsets on the next assignment, as always.
+          say(`group consumer stopped (${this.fatal.message}); joining the group again`);
+          this.fatal = null;
+          this.rebalancing = true;
+          this.stats.rejoins++;
+          await this.consumer?.disconnect().catch(() => undefined);
+          // Backs off while joins keep failing (reset by the next assignment).
+          await sleep(Math.min(5_000, 250 * 2 ** Math.min(5, this.failedJoins++)), signal);
+          await this.join();
+          continue;
+        }
         if (this.applied !== this.joins && !this.rebalancing) await this.applyAssignment();
         if (this.rebalancing || this.owned.size === 0) {
           await sleep(50, signal);
@@ -151,10 +143,56 @@ export class GroupProcessor {
       this.stats.progress = progress.sources();
       for (const p of [...this.owned.keys()]) await this.release(p);
       // Leaving the group hands our partitions over at once (no session timeout to wait for).
-      await consumer.disconnect().catch(() => undefined);
+      await this.consumer?.disconnect().catch(() => undefined);
       await this.admin.disconnect().catch(() => undefined);
     }
     return this.stats;
+  }
+
+  /**
+   * Joins the group with a new kafkajs consumer, used for membership and commits only: it is
+   * subscribed to the input topics with our assigner, and its fetching is paused.
+   */
+  private async join(): Promise<void> {
+    const consumer = this.kafka.consumer({
+      groupId: this.opts.groupId,
+      partitionAssigners: [coPartitionAssigner],
+      sessionTimeout: this.opts.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: this.opts.heartbeatIntervalMs ?? 1_000,
+      rebalanceTimeout: 30_000,
+      // Its (paused) fetch loop is where kafkajs heartbeats and learns of rebalances: keep it short.
+      maxWaitTimeInMs: 250,
+      allowAutoTopicCreation: false,
+    });
+    this.consumer = consumer;
+    // Events of a consumer we have since replaced are ignored.
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      if (this.consumer !== consumer) return;
+      const numbers = new Set<number>();
+      for (const parts of Object.values(e.payload.memberAssignment)) for (const p of parts) numbers.add(p);
+      this.joined = [...numbers].sort((a, b) => a - b);
+      this.joins++;
+      this.failedJoins = 0;
+      this.rebalancing = false;
+    });
+    consumer.on(consumer.events.REBALANCING, () => {
+      if (this.consumer === consumer) this.rebalancing = true;
+    });
+    consumer.on(consumer.events.CRASH, (e) => {
+      if (this.consumer !== consumer) return;
+      // kafkajs restarts its consumer after retriable errors (and rejoins: a GROUP_JOIN follows).
+      if (e.payload.restart) this.opts.say(`group consumer restarting after: ${e.payload.error.message}`);
+      else this.fatal = e.payload.error;
+    });
+    await withBackoff(`connect to the group coordinator at ${this.opts.brokers.join(',')}`, () => consumer.connect(), DEFAULT_BACKOFF, this.opts.say, this.opts.signal);
+    try {
+      await consumer.subscribe({ topics: [...INPUT_TOPICS], fromBeginning: true });
+      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => undefined });
+      // Throws if the consumer crashed meanwhile (its group state is gone): the run loop joins again.
+      consumer.pause(INPUT_TOPICS.map((topic) => ({ topic })));
+    } catch (e) {
+      this.fatal = e instanceof Error ? e : new Error(String(e));
+    }
   }
 
   /** Processes partition p up to `bound` and commits it; returns the inputs processed. */

@@ -6,6 +6,7 @@ export interface TopicMismatch {
   /** What the catalogue wants and what the broker has, for each setting that differs. */
   partitions?: { want: number; have: number };
   retentionMs?: { want: number; have: number };
+  cleanup?: { want: string; have: string };
 }
 
 export interface CreateTopicsResult {
@@ -33,7 +34,10 @@ export async function createCatalogueTopics(admin: Admin, specs: readonly TopicS
         topic: s.name,
         numPartitions: s.partitions,
         replicationFactor, // -1: the broker's default.replication.factor (KIP-464)
-        configEntries: [{ name: 'retention.ms', value: String(s.retentionMs) }],
+        configEntries: [
+          { name: 'retention.ms', value: String(s.retentionMs) },
+          { name: 'cleanup.policy', value: s.cleanup },
+        ],
       })),
     });
     created.push(...missing.map((s) => s.name));
@@ -50,16 +54,26 @@ async function checkTopics(admin: Admin, specs: readonly TopicSpec[]): Promise<T
   const meta = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.name) });
   const configs = await admin.describeConfigs({
     includeSynonyms: false,
-    resources: specs.map((s) => ({ type: ConfigResourceTypes.TOPIC, name: s.name, configNames: ['retention.ms'] })),
+    resources: specs.map((s) => ({ type: ConfigResourceTypes.TOPIC, name: s.name, configNames: ['retention.ms', 'cleanup.policy'] })),
   });
   const out: TopicMismatch[] = [];
   for (const spec of specs) {
     const m: TopicMismatch = { topic: spec.name };
     const have = meta.topics.find((t) => t.name === spec.name)?.partitions.length ?? 0;
     if (have !== spec.partitions) m.partitions = { want: spec.partitions, have };
-    const retention = configs.resources.find((r) => r.resourceName === spec.name)?.configEntries.find((e) => e.configName === 'retention.ms')?.configValue;
+    const entries = configs.resources.find((r) => r.resourceName === spec.name)?.configEntries ?? [];
+    const config = (name: string) => entries.find((e) => e.configName === name)?.configValue;
+    const retention = config('retention.ms');
     if (retention !== undefined && Number(retention) !== spec.retentionMs) m.retentionMs = { want: spec.retentionMs, have: Number(retention) };
-    if (m.partitions || m.retentionMs) out.push(m);
+    const cleanup = config('cleanup.policy');
+    if (cleanup !== undefined && !samePolicy(cleanup, spec.cleanup)) m.cleanup = { want: spec.cleanup, have: cleanup };
+    if (m.partitions || m.retentionMs || m.cleanup) out.push(m);
   }
   return out;
+}
+
+/** cleanup.policy is a list: `delete,compact` is the same policy as `compact,delete`. */
+function samePolicy(a: string, b: string): boolean {
+  const norm = (p: string) => p.split(',').map((x) => x.trim()).filter(Boolean).sort().join(',');
+  return norm(a) === norm(b);
 }

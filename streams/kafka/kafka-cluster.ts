@@ -17,9 +17,17 @@ export interface FetchedMessage {
   isControlRecord?: boolean;
 }
 
+/** A transaction the producer aborted: its records from firstOffset up to its abort marker are to be dropped. */
+export interface AbortedTransaction {
+  producerId: string;
+  firstOffset: string;
+}
+
 interface FetchPartitionResponse {
   partition: number;
   highWatermark: string;
+  /** READ_COMMITTED: aborted transactions overlapping the fetched range (the broker still sends their records). */
+  abortedTransactions?: AbortedTransaction[];
   messages: FetchedMessage[];
 }
 
@@ -90,6 +98,16 @@ export function createInternalCluster(options: ClusterOptions): InternalCluster 
     isolationLevel: READ_COMMITTED,
   });
 }
+
+/**
+ * kafkajs's consumer-side filter for READ_COMMITTED fetches: drops the records of `abortedTransactions`
+ * (their producer's transactional records from firstOffset to its abort marker). Messages carry the
+ * `batchContext` (producerId, inTransaction) it reads; kafkajs's fetch decoder sets it.
+ */
+export const filterAbortedMessages = require('kafkajs/src/consumer/filterAbortedMessages.js') as (o: {
+  messages: FetchedMessage[];
+  abortedTransactions: AbortedTransaction[];
+}) => FetchedMessage[];
 
 /** Kafka's isolation levels: read only committed transactional records (kafkajs's default). */
 export const READ_COMMITTED = 1;

@@ -6,10 +6,8 @@
  * equal an embedded replay of the same inputs with the same model, partition by partition.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
-import { Kafka, logLevel } from 'kafkajs';
 import { loadPredictor } from '../../../model/predictor.ts';
 import type { GraphEvent } from '../../../processors/graph-events.ts';
 import { featureSetByHash, graphConfigFor } from '../../../processors/graph.ts';
@@ -20,6 +18,7 @@ import { openKafkaLog } from '../../../streams/kafka/open-kafka-log.ts';
 import { partitionFor } from '../../../streams/log/event-log.ts';
 import { openEmbeddedLog } from '../../../streams/log/open-log.ts';
 import { runCli, spawnCli, tempDir } from '../../helpers/cli.ts';
+import { caughtUp, sleep, until, watch, type Watched } from './group-helpers.ts';
 import { KCAT_MISSING, kcatInstalled, startKafkaMock, type KafkaMock } from '../../helpers/kafka-mock.ts';
 
 const skip = process.env['TICKFLOW_KAFKA_BROKERS'] ? 'needs a mock cluster of its own (unset TICKFLOW_KAFKA_BROKERS)' : kcatInstalled() ? false : KCAT_MISSING;
@@ -47,7 +46,17 @@ describe('processors as a Kafka consumer group', { skip, timeout: 600_000 }, () 
       members[0]!.proc.kill('SIGKILL');
     });
     // The survivor took over partitions the killed member had committed progress on.
-    assert.match(r.survivorLog, /partition \d: assigned; state rebuilt from [1-9]\d* inputs/);
+    assert.match(r.survivorLog, /partition \d: assigned; state rebuilt from [1-9]\d* inputs/, r.logs);
+  });
+
+  test('a member freezes past its session timeout (a zombie): its partitions move; its late writes are duplicates, dropped by id', async (t) => {
+    const r = await scenario(t, 'zombie', async ({ members }) => {
+      members[0]!.proc.kill('SIGSTOP');
+      await sleep(10_000); // session timeout 6 s: the group moves on meanwhile
+      members[0]!.proc.kill('SIGCONT');
+    });
+    // Partitions moved with state: to the survivor, or back to the zombie once it rejoined.
+    assert.match(r.logs, /partition \d: assigned; state rebuilt from [1-9]\d* inputs/);
   });
 
   test('the broker freezes mid-stream (SIGSTOP for 8 s): feed and members wait it out, nothing lost or wrong', async (t) => {
@@ -58,32 +67,28 @@ describe('processors as a Kafka consumer group', { skip, timeout: 600_000 }, () 
     });
   });
 
-  interface Member {
-    proc: ChildProcess;
-    stderr: string;
-    stdout: string;
-    exited: Promise<number | null>;
-  }
-
-  async function scenario(t: TestContext, name: string, disrupt: (ctx: { members: Member[]; mock: KafkaMock }) => Promise<void>): Promise<{ survivorLog: string }> {
+  async function scenario(t: TestContext, name: string, disrupt: (ctx: { members: Watched[]; mock: KafkaMock }) => Promise<void>): Promise<{ survivorLog: string; logs: string }> {
     const started = await startKafkaMock();
     if ('skip' in started) return assert.fail(started.skip);
     const mock = started;
     const broker = mock.brokers.join(',');
-    const members: Member[] = [];
+    const members: Watched[] = [];
     try {
-      const member = (): Member => watch(spawnCli(['run', 'processors', '--broker', broker, '--model', model, '--group', `g-${name}`, '--session-timeout', '6s', '--quiet']));
+      const member = (): Watched => watch(spawnCli(['run', 'processors', '--broker', broker, '--model', model, '--group', `g-${name}`, '--session-timeout', '6s', '--quiet']));
       members.push(member(), member());
-      const feed = watch(spawnCli(['start', '--broker', broker, '--feed-only', '--history-days', '0.25', '--speed', '900', '--stop-after', '3h', '--no-ws', '--seed', SEED]));
-      await Promise.all(members.map((m) => until(() => /assigned/.test(m.stderr), 60_000, `member assigned\n${m.stderr}`)));
-      await until(() => /live at speed/.test(feed.stderr), 120_000, `feed live\n${feed.stderr}`);
+      await settled(members);
+      const feed = watch(spawnCli(['start', '--broker', broker, '--feed-only', '--history-days', '0.25', '--speed', '900', '--stop-after', '5h', '--no-ws', '--seed', SEED]));
+      await until(() => /live at speed/.test(feed.stderr), 120_000, () => `feed live\n${feed.stderr}`);
       await sleep(3_000);
       await disrupt({ members, mock });
       assert.equal(await feed.exited, 0, feed.stderr);
       await caughtUp(mock.brokers, `g-${name}`);
       const survivor = members[1]!;
       survivor.proc.kill('SIGTERM');
-      if (name !== 'kill') members[0]!.proc.kill('SIGTERM');
+      if (name !== 'kill') {
+        members[0]!.proc.kill('SIGTERM');
+        assert.equal(await members[0]!.exited, 0, members[0]!.stderr);
+      }
       assert.equal(await survivor.exited, 0, survivor.stderr);
       const result = JSON.parse(survivor.stdout.trim().split('\n').pop() ?? '{}') as { inputs: number; commits: number };
       assert.ok(result.inputs > 0 && result.commits > 0, survivor.stdout);
@@ -100,7 +105,7 @@ describe('processors as a Kafka consumer group', { skip, timeout: 600_000 }, () 
         assert.deepEqual(plain(out.bars.get(p) ?? []), plain(wantBars), `bars partition ${p}`);
       }
       t.diagnostic(`${name}: ${expected.signals.length} signals and ${expected.bars.length} bars equal the replay; ${out.duplicates} duplicate records dropped by id`);
-      return { survivorLog: survivor.stderr };
+      return { survivorLog: survivor.stderr, logs: members.map((m, i) => `--- member ${i}\n${m.stderr}`).join('\n') };
     } finally {
       for (const m of members) m.proc.kill('SIGKILL');
       await mock.stop();
@@ -108,34 +113,22 @@ describe('processors as a Kafka consumer group', { skip, timeout: 600_000 }, () 
   }
 });
 
-function watch(proc: ChildProcess): { proc: ChildProcess; stderr: string; stdout: string; exited: Promise<number | null> } {
-  const m = { proc, stderr: '', stdout: '', exited: new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code))) };
-  proc.stderr?.on('data', (d: Buffer) => (m.stderr += d.toString()));
-  proc.stdout?.on('data', (d: Buffer) => (m.stdout += d.toString()));
-  return m;
-}
-
-/** Waits until the group's committed offsets reach the end of every input partition. */
-async function caughtUp(brokers: string[], groupId: string): Promise<void> {
-  const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    let lag = -1;
-    await until(async () => {
-      lag = 0;
-      const committed = await admin.fetchOffsets({ groupId, topics: [...INPUT_TOPICS] });
-      for (const topic of INPUT_TOPICS) {
-        const ends = await admin.fetchTopicOffsets(topic);
-        for (const e of ends) {
-          const c = Number(committed.find((x) => x.topic === topic)?.partitions.find((x) => x.partition === e.partition)?.offset ?? -1);
-          lag += Number(e.high) - Math.max(c, 0);
-        }
-      }
-      return lag === 0;
-    }, 120_000, () => `group ${groupId} caught up (lag ${lag})`);
-  } finally {
-    await admin.disconnect();
-  }
+/**
+ * Waits until both members hold partitions and no assignment has changed for longer than the
+ * session timeout. Members joining the mock together churn for a while: its SyncGroup answers a
+ * member whose request arrives after the leader's with INVALID_REQUEST (the group is already Up;
+ * rdkafka_mock_cgrp.c), kafkajs gives that consumer up, the member joins again as a new one and
+ * the old id lingers until the session timeout (docs/kafka.md).
+ */
+async function settled(members: Watched[]): Promise<void> {
+  const changes = /assigned|handed over|re-joining|joining the group again/g;
+  let last = -1;
+  let since = Date.now();
+  await until(() => {
+    const n = members.reduce((k, m) => k + (m.stderr.match(changes)?.length ?? 0), 0);
+    if (n !== last) [last, since] = [n, Date.now()];
+    return members.every((m) => /assigned/.test(m.stderr)) && Date.now() - since > 8_000;
+  }, 120_000, () => `members settled\n${members.map((m) => m.stderr).join('\n')}`);
 }
 
 /** Signals and bars on Kafka per partition, the first record of each id kept (duplicates dropped). */
@@ -188,16 +181,4 @@ async function replayOf(brokers: string[], dir: string): Promise<{ signals: Sign
   } finally {
     await el.close();
   }
-}
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string | (() => string)): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
-    await sleep(200);
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
