@@ -3,6 +3,7 @@ import type { GraphEvent } from '../../processors/graph-events.ts';
 import type { Clock, GraphConfig, PipelineSink } from '../../processors/graph.ts';
 import type { Predictor } from '../../processors/types.ts';
 import { INPUT_TOPICS, type TopicDecoder } from '../../replay/merged-reader.ts';
+import { TOPICS } from '../../schemas/topics.ts';
 import { DEFAULT_BACKOFF, sleep, withBackoff } from '../kafka/with-backoff.ts';
 import { asBuffer, byteChunks } from '../kafka/produce-chunks.ts';
 import { partitionFor, type AppendRecord, type EventLog } from '../log/event-log.ts';
@@ -45,7 +46,16 @@ export interface GroupResult {
   /** Times the member joined the group again after kafkajs's consumer gave up. */
   rejoins: number;
   progress: Record<string, number>;
+  /**
+   * Wall ms from reading the progress bound to the acknowledgement of the signals it released,
+   * over live rounds (at most 1,000 inputs) that wrote signals. The feed → marker → poll hop
+   * comes on top: at most idleMs plus one read of the progress topic.
+   */
+  signalLatencyMs: { rounds: number; p50: number | null; p99: number | null; max: number | null };
 }
+
+const LATENCY_WINDOW = 10_000;
+const LIVE_ROUND_INPUTS = 1_000;
 
 /** The clock sinks see here; the graph never reads it for logic. */
 const WALL: Clock = { kind: 'live', now: () => Date.now() };
@@ -85,7 +95,10 @@ export class GroupProcessor {
   /** Set when kafkajs's consumer crashed and will not restart itself: the member must stop. */
   private fatal: Error | null = null;
   private failedJoins = 0;
-  private readonly stats: GroupResult = { partitions: [], inputs: 0, outputs: 0, signals: 0, rebuilds: [], commits: 0, commitFailures: 0, assignments: 0, rejoins: 0, progress: {} };
+  private readonly stats: GroupResult = { partitions: [], inputs: 0, outputs: 0, signals: 0, rebuilds: [], commits: 0, commitFailures: 0, assignments: 0, rejoins: 0, progress: {}, signalLatencyMs: { rounds: 0, p50: null, p99: null, max: null } };
+  private readonly latencies: number[] = [];
+  private latencyRounds = 0;
+  private boundAt = 0;
 
   constructor(private readonly opts: GroupProcessorOptions) {
     const say = opts.say;
@@ -127,6 +140,7 @@ export class GroupProcessor {
           continue;
         }
         const bound = await progress.poll();
+        this.boundAt = performance.now();
         if (bound === Number.NEGATIVE_INFINITY && !waitingSaid) {
           say('waiting for feed progress: no source has written to the `progress` topic yet (start --broker, mirror --to kafka and ingest --broker do)');
           waitingSaid = true;
@@ -141,6 +155,9 @@ export class GroupProcessor {
     } finally {
       this.stats.partitions = [...this.owned.keys()].sort((a, b) => a - b);
       this.stats.progress = progress.sources();
+      const l = this.latencies.sort((a, b) => a - b);
+      const q = (f: number): number | null => (l.length ? +(l[Math.min(l.length - 1, Math.floor(f * l.length))] as number).toFixed(2) : null);
+      this.stats.signalLatencyMs = { rounds: this.latencyRounds, p50: q(0.5), p99: q(0.99), max: q(1) };
       for (const p of [...this.owned.keys()]) await this.release(p);
       // Leaving the group hands our partitions over at once (no session timeout to wait for).
       await this.consumer?.disconnect().catch(() => undefined);
@@ -219,6 +236,9 @@ export class GroupProcessor {
       return n;
     }
     for (const records of outputs.values()) this.stats.outputs += records.length;
+    // Live-sized rounds only (catch-up rounds of history would swamp it), and the last
+    // LATENCY_WINDOW of them: a member runs for weeks, its memory stays flat.
+    if (n <= LIVE_ROUND_INPUTS && outputs.has(TOPICS.signals.name)) this.latencies[this.latencyRounds++ % LATENCY_WINDOW] = performance.now() - this.boundAt;
     if (!o.producer) {
       try {
         await this.consumer!.commitOffsets(offsets);
