@@ -83,8 +83,10 @@ export class MergedReader {
   private async merge(bound: number, emit: (e: InputEvent) => void, cut?: ReadonlyMap<string, number>): Promise<number> {
     await this.init();
     const limit = (c: Cursor): number => (cut === undefined ? Number.POSITIVE_INFINITY : (cut.get(`${c.topic}/${c.partition}`) ?? 0));
-    const active: Cursor[] = [];
-    for (const c of this.cursors) if (await this.fill(c, limit(c))) active.push(c);
+    // Cursors fill concurrently: on Kafka each fill is a round trip or two, and live drains are
+    // small, so these dominate a live round's latency. Which cursors are active is the same.
+    const filled = await Promise.all(this.cursors.map((c) => this.fill(c, limit(c))));
+    const active = this.cursors.filter((_, i) => filled[i]);
     let emitted = 0;
     while (active.length > 0) {
       // Linear scan: a handful of partitions; cheaper than a heap at this size.
