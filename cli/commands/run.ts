@@ -1,21 +1,34 @@
 import { loadPredictor } from '../../model/predictor.ts';
 import { featureSetByHash, graphConfigFor } from '../../processors/graph.ts';
+import { ClickHouseProjector, DEFAULT_CLICKHOUSE_URL, migrate, openClickHouse } from '../../streams/clickhouse/index.ts';
 import { GroupProcessor } from '../../streams/group/group-processor.ts';
-import { parse, parseDuration, requireString } from '../args.ts';
+import { SignalServer } from '../../streams/ws/signal-server.ts';
+import { TopicGateway } from '../../streams/ws/topic-gateway.ts';
+import { parse, parseDuration, requireString, toNumber } from '../args.ts';
 import { logSource, openLogFrom } from '../log-access.ts';
 import { info, printJson, UsageError } from '../output.ts';
 
-const USAGE = 'usage: tickflow run processors --broker host:port[,...] [--registry url] [--model var/model] [--group tickflow-processors] [--exactly-once] [--session-timeout 10s] [--quiet]';
+const USAGE = `usage: tickflow run processors --broker host:port[,...] [--registry url] [--model var/model] [--group tickflow-processors] [--exactly-once] [--session-timeout 10s] [--quiet]
+       tickflow run gateway --broker host:port[,...] [--registry url] [--port 8080] [--host 127.0.0.1] [--from end|earliest]
+       tickflow run projector --broker host:port[,...] [--registry url] [--clickhouse ${DEFAULT_CLICKHOUSE_URL}] [--database default]`;
+
+/** The scale-out roles on Kafka: processing (a consumer group), and the two readers of its outputs. */
+const ROLES = new Map<string, (argv: string[]) => Promise<number>>([['processors', processors], ['gateway', gateway], ['projector', projector]]);
+
+export async function run(argv: string[]): Promise<number> {
+  const [what, ...rest] = argv;
+  const role = what === undefined ? undefined : ROLES.get(what);
+  if (role === undefined) throw new UsageError(`unknown: run ${what ?? ''}\n${USAGE}`);
+  return role(rest);
+}
 
 /**
  * `tickflow run processors`: one member of the processors' consumer group on Kafka. Start it on
  * as many machines as there are input partitions to share the work; SIGINT/SIGTERM leaves the
  * group cleanly (the others take over at once), a crash hands over after the session timeout.
  */
-export async function run(argv: string[]): Promise<number> {
-  const [what, ...rest] = argv;
-  if (what !== 'processors') throw new UsageError(`unknown: run ${what ?? ''}\n${USAGE}`);
-  const { values } = parse(rest, {
+async function processors(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
     broker: { type: 'string' },
     registry: { type: 'string' },
     model: { type: 'string', default: 'var/model' },
@@ -64,5 +77,109 @@ export async function run(argv: string[]): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await access.close();
+  }
+}
+
+/**
+ * `tickflow run gateway`: WebSocket clients get the signals and bars the processors write to
+ * Kafka, each id once (streams/ws/topic-gateway.ts), with the same protocol as `start`.
+ */
+async function gateway(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    broker: { type: 'string' },
+    registry: { type: 'string' },
+    port: { type: 'string', default: '8080' },
+    host: { type: 'string', default: '127.0.0.1' },
+    from: { type: 'string', default: 'end' },
+  });
+  const broker = requireString(values.broker, 'broker');
+  const from = values.from;
+  if (from !== 'end' && from !== 'earliest') throw new UsageError(`--from must be end or earliest, got ${JSON.stringify(from)}`);
+  const server = new SignalServer({ port: toNumber(values.port, 'port', 8080), host: values.host });
+  const { port } = await server.start().catch((e: unknown) => {
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${values.port} is in use: pass --port <p> (0 picks a free one)`);
+    throw e;
+  });
+  const controller = new AbortController();
+  const onSignal = (): void => {
+    info('stopping: closing the WebSocket clients...');
+    controller.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const shown = ['127.0.0.1', '0.0.0.0', '::'].includes(values.host) ? 'localhost' : values.host;
+    info(`WebSocket: ws://${shown}:${port}/ws  (send {"op":"subscribe","channel":"signals","symbols":["BTC"]})`);
+    const access = await openLogFrom(logSource({ broker, registry: values.registry }));
+    try {
+      const topicGateway = new TopicGateway({
+        log: access.log,
+        decode: access.decode,
+        publish: (channel, symbol, payload) => server.publish(channel, symbol, payload),
+        from,
+        say: info,
+        onFollowing: (starts) => info(`gateway: following signals (${starts.signals.length} partitions) and bars (${starts.bars.length}) on ${broker} from ${from === 'end' ? 'their ends' : 'offset 0'}; Ctrl-C stops`),
+      });
+      const report = await topicGateway.run(controller.signal);
+      printJson({ ...report, ws: server.stats() });
+      return 0;
+    } finally {
+      await access.close();
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await server.close();
+  }
+}
+
+/**
+ * `tickflow run projector`: keeps ClickHouse level with the derived topics on Kafka, as
+ * `start --clickhouse` does in one process. Rows collapse by id, so the copies at-least-once
+ * processing leaves on the topics cost only writes.
+ */
+async function projector(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    broker: { type: 'string' },
+    registry: { type: 'string' },
+    clickhouse: { type: 'string', default: DEFAULT_CLICKHOUSE_URL },
+    database: { type: 'string', default: 'default' },
+  });
+  const broker = requireString(values.broker, 'broker');
+  const { clickhouse, database } = values;
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) throw new UsageError(`--database must be a plain identifier, got ${JSON.stringify(database)}`);
+  const following = new AbortController();
+  const finishing = new AbortController();
+  const onSignal = (): void => {
+    if (following.signal.aborted) {
+      info('stopping now: the final catch-up is abandoned (committed offsets are kept)');
+      finishing.abort();
+      return;
+    }
+    info('stopping: projecting what is left (signal again to stop at once)...');
+    following.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const client = openClickHouse(clickhouse);
+  try {
+    const migrated = await migrate(client, database);
+    if (migrated.applied.length > 0) info(`clickhouse: applied migrations ${migrated.applied.join(', ')}`);
+    const access = await openLogFrom(logSource({ broker, registry: values.registry }));
+    try {
+      const p = new ClickHouseProjector({ log: access.log, serde: access.serde, client, database, onLog: info });
+      info(`projector: following the derived topics on ${broker} into ${clickhouse} (${database}); Ctrl-C stops`);
+      const follow = await p.follow(following.signal);
+      // Following stops with rows still buffered: they are read again from the committed offsets.
+      const catchUp = await p.catchUp({ signal: finishing.signal });
+      printJson({ follow, catchUp });
+      return catchUp.completed ? 0 : 130;
+    } finally {
+      await access.close();
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await client.close();
   }
 }

@@ -46,7 +46,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   const feedOnly = values['feed-only'];
   if (feedOnly && !values.broker) throw new UsageError('--feed-only needs --broker: processing then runs in `tickflow run processors --broker ...`');
-  if (feedOnly && values.clickhouse) throw new UsageError('--feed-only writes inputs only, there are no outputs to project; project the derived topics with `tickflow db rebuild --broker ...`');
+  if (feedOnly && values.clickhouse) throw new UsageError('--feed-only writes inputs only, there are no outputs to project; project the derived topics with `tickflow run projector --broker ...`');
   const featureSet = featureSetById(values['feature-set']);
   const speed = toNumber(values.speed, 'speed', 100);
   const stopAfterMs = values['stop-after'] ? parseDuration(values['stop-after'], 'stop-after') : undefined;

@@ -6,6 +6,7 @@ import { createInternalCluster, type InternalCluster } from './kafka-cluster.ts'
 import { KafkaLogError } from './kafka-log-error.ts';
 import { PartitionReader } from './partition-reader.ts';
 import { asBuffer, byteChunks } from './produce-chunks.ts';
+import { shareConcurrentConnects } from './share-connects.ts';
 import { DEFAULT_BACKOFF, sleep, untilAborted, withBackoff } from './with-backoff.ts';
 
 /** How long a reachable broker may take to auto-create a topic or elect its leaders. */
@@ -70,7 +71,8 @@ export class KafkaEventLog implements EventLog {
     const kafka = new Kafka({ ...common, logLevel: logLevel.NOTHING });
     const producer = kafka.producer({ allowAutoTopicCreation: true, idempotent: false, createPartitioner: Partitioners.DefaultPartitioner });
     const admin = kafka.admin();
-    const cluster = createInternalCluster({ ...common, logLevel: logLevel.NOTHING });
+    // Else concurrent follows leak sockets that keep the process alive after close().
+    const cluster = shareConcurrentConnects(createInternalCluster({ ...common, logLevel: logLevel.NOTHING }));
     const where = opts.brokers.join(',');
     const clusterId = await withBackoff(`connect to Kafka at ${where}`, async () => {
       await Promise.all([producer.connect(), admin.connect(), cluster.connect()]);

@@ -8,3 +8,5 @@ export {
   type ParseResult,
 } from './client-message.ts';
 export { Subscriptions } from './subscriptions.ts';
+export { RecentIds } from './recent-ids.ts';
+export { DEFAULT_RECENT_IDS, TopicGateway, type GatewayReport, type GatewayTopicStats, type TopicGatewayOptions } from './topic-gateway.ts';
