@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { isIdentifier } from '../streams/clickhouse/sql.ts';
 import { UsageError } from './output.ts';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
@@ -14,6 +15,12 @@ export function parse<O extends Options>(argv: string[], options: O): ReturnType
 
 export function requireString(value: string | undefined, flag: string): string {
   if (value === undefined || value === '') throw new UsageError(`missing required option --${flag}`);
+  return value;
+}
+
+/** A --database value: a plain SQL identifier (ClickHouse 18.16 takes no query parameters). */
+export function databaseName(value: string, flag = 'database'): string {
+  if (!isIdentifier(value)) throw new UsageError(`--${flag} must be a plain identifier, got ${JSON.stringify(value)}`);
   return value;
 }
 

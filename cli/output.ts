@@ -1,3 +1,5 @@
+import type { Signal } from '../schemas/index.ts';
+
 /**
  * The CLI contract: human progress on stderr, exactly one JSON object on stdout. Numbers are
  * printed with JSON.stringify so they round-trip.
@@ -8,6 +10,11 @@ export function printJson(value: unknown): void {
 
 export function info(message: string): void {
   process.stderr.write(`${message}\n`);
+}
+
+/** One signal as a line for people watching a live run. */
+export function formatSignal(s: Signal): string {
+  return `${new Date(s.barEnd).toISOString()} ${s.symbol.padEnd(5)} ${s.action.padEnd(4)} conf ${s.confidence.toFixed(3)}  P(up/flat/down) ${s.pUp.toFixed(3)}/${s.pFlat.toFixed(3)}/${s.pDown.toFixed(3)}`;
 }
 
 /** A user error: printed without a stack trace, exit code 2. */

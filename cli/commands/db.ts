@@ -5,7 +5,7 @@ import { ClickHouseProjector } from '../../streams/clickhouse/projector.ts';
 import { qualified } from '../../streams/clickhouse/sql.ts';
 import { TOPIC_TABLES } from '../../streams/clickhouse/tables.ts';
 import { logSource, openLogFrom } from '../log-access.ts';
-import { parse, requireString } from '../args.ts';
+import { databaseName, parse, requireString } from '../args.ts';
 import { info, printJson, UsageError } from '../output.ts';
 
 const USAGE = `usage: tickflow db migrate [--clickhouse <url>] [--database <name>]
@@ -18,8 +18,7 @@ export async function run(argv: string[]): Promise<number> {
   if (sub !== 'migrate' && sub !== 'rebuild') throw new UsageError(USAGE);
   const { values, positionals } = parse(rest, OPTIONS);
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}\n${USAGE}`);
-  const database = values.database ?? 'default';
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) throw new UsageError(`--database must be a plain identifier, got ${JSON.stringify(database)}`);
+  const database = databaseName(values.database ?? 'default');
   const client = openClickHouse(values.clickhouse ?? DEFAULT_CLICKHOUSE_URL);
   try {
     if (sub === 'migrate') {

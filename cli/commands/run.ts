@@ -4,9 +4,9 @@ import { ClickHouseProjector, DEFAULT_CLICKHOUSE_URL, migrate, openClickHouse } 
 import { GroupProcessor } from '../../streams/group/group-processor.ts';
 import { SignalServer } from '../../streams/ws/signal-server.ts';
 import { TopicGateway } from '../../streams/ws/topic-gateway.ts';
-import { parse, parseDuration, requireString, toNumber } from '../args.ts';
+import { databaseName, parse, parseDuration, requireString, toNumber } from '../args.ts';
 import { logSource, openLogFrom } from '../log-access.ts';
-import { info, printJson, UsageError } from '../output.ts';
+import { formatSignal, info, printJson, UsageError } from '../output.ts';
 
 const USAGE = `usage: tickflow run processors --broker host:port[,...] [--registry url] [--model var/model] [--group tickflow-processors] [--exactly-once] [--session-timeout 10s] [--quiet]
        tickflow run gateway --broker host:port[,...] [--registry url] [--port 8080] [--host 127.0.0.1] [--from end|earliest]
@@ -67,8 +67,7 @@ async function processors(argv: string[]): Promise<number> {
       say: info,
       onOutput: (e) => {
         if (e.kind !== 'signal' || values.quiet) return;
-        const s = e.signal;
-        info(`${new Date(s.barEnd).toISOString()} ${s.symbol.padEnd(5)} ${s.action.padEnd(4)} conf ${s.confidence.toFixed(3)}  P(up/flat/down) ${s.pUp.toFixed(3)}/${s.pFlat.toFixed(3)}/${s.pDown.toFixed(3)}`);
+        info(formatSignal(e.signal));
       },
     });
     printJson(await processor.run());
@@ -146,8 +145,8 @@ async function projector(argv: string[]): Promise<number> {
     database: { type: 'string', default: 'default' },
   });
   const broker = requireString(values.broker, 'broker');
-  const { clickhouse, database } = values;
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) throw new UsageError(`--database must be a plain identifier, got ${JSON.stringify(database)}`);
+  const { clickhouse } = values;
+  const database = databaseName(values.database);
   const following = new AbortController();
   const finishing = new AbortController();
   const onSignal = (): void => {

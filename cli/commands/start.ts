@@ -11,6 +11,7 @@ import { exportDataset } from '../../replay/dataset.ts';
 import { SyntheticMarket } from '../../streams/feeds/synthetic/synthetic-market.ts';
 import { DEFAULT_SYNTHETIC_CONFIG, syntheticConfig } from '../../streams/feeds/synthetic/synthetic-config.ts';
 import { runLive, type FeedEvent, type LiveStatus } from '../../streams/live/live-runner.ts';
+import { summarizeLatencies } from '../../streams/live/latency-summary.ts';
 import { countRecords, DERIVED_TOPICS, LogSink } from '../../streams/sinks/log-sink.ts';
 import { markProgress } from '../../streams/group/feed-progress.ts';
 import { CLOSED_WATERMARK } from '../../schemas/index.ts';
@@ -18,7 +19,7 @@ import { SignalServer } from '../../streams/ws/signal-server.ts';
 import { ClickHouseProjector, migrate, openClickHouse } from '../../streams/clickhouse/index.ts';
 import { parse, parseDuration, toNumber } from '../args.ts';
 import { logSource, openLogFrom, topicSize, type LogAccess } from '../log-access.ts';
-import { info, printJson, UsageError } from '../output.ts';
+import { formatSignal, info, printJson, UsageError } from '../output.ts';
 import { acquireWriterLock } from '../writer-lock.ts';
 
 const DAY = 86_400_000;
@@ -249,7 +250,7 @@ async function goLive(
         lags.push(lag);
         liveSignals++;
         server?.publish('signals', s.symbol, s);
-        info(`${new Date(s.barEnd).toISOString()} ${s.symbol.padEnd(5)} ${s.action.padEnd(4)} conf ${s.confidence.toFixed(3)}  P(up/flat/down) ${s.pUp.toFixed(3)}/${s.pFlat.toFixed(3)}/${s.pDown.toFixed(3)}  ${lag.toFixed(1)} ms after its input was logged`);
+        info(`${formatSignal(s)}  ${lag.toFixed(1)} ms after its input was logged`);
       } else if (e.kind === 'bar') {
         server?.publish('bars', e.bar.symbol, e.bar);
       }
@@ -273,8 +274,6 @@ async function goLive(
     onCatchUp: (n) => info(predictor ? `caught up on ${n} logged inputs` : 'feed only: inputs and progress go to the log; `tickflow run processors` processes them'),
   });
   await logSink.flush();
-  lags.sort((a, b) => a - b);
-  const q = (p: number): number | null => (lags.length ? (lags[Math.min(lags.length - 1, Math.floor(p * lags.length))] as number) : null);
   return {
     marketStart: r.liveStart,
     marketEnd: r.liveEnd,
@@ -284,6 +283,6 @@ async function goLive(
     liveSignals,
     late: r.stats.late,
     deadLetters: r.stats.deadLetters,
-    signalLatencyMs: { p50: q(0.5), p99: q(0.99), max: q(1) },
+    signalLatencyMs: summarizeLatencies(lags),
   };
 }

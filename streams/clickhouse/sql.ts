@@ -4,9 +4,13 @@
  */
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+export function isIdentifier(name: string): boolean {
+  return IDENTIFIER.test(name);
+}
+
 /** A database or table name; anything but [A-Za-z_][A-Za-z0-9_]* is refused (not escaped). */
 export function identifier(name: string): string {
-  if (!IDENTIFIER.test(name)) throw new Error(`not a plain SQL identifier: ${JSON.stringify(name)}`);
+  if (!isIdentifier(name)) throw new Error(`not a plain SQL identifier: ${JSON.stringify(name)}`);
   return name;
 }
 

@@ -7,6 +7,7 @@ import { TOPICS } from '../../schemas/topics.ts';
 import { DEFAULT_BACKOFF, sleep, withBackoff } from '../kafka/with-backoff.ts';
 import { asBuffer, byteChunks } from '../kafka/produce-chunks.ts';
 import { partitionFor, type AppendRecord, type EventLog } from '../log/event-log.ts';
+import { summarizeLatencies } from '../live/latency-summary.ts';
 import { LogSink } from '../sinks/log-sink.ts';
 import { coPartitionAssigner } from './co-partition-assigner.ts';
 import { ProgressTracker } from './feed-progress.ts';
@@ -155,9 +156,9 @@ export class GroupProcessor {
     } finally {
       this.stats.partitions = [...this.owned.keys()].sort((a, b) => a - b);
       this.stats.progress = progress.sources();
-      const l = this.latencies.sort((a, b) => a - b);
-      const q = (f: number): number | null => (l.length ? +(l[Math.min(l.length - 1, Math.floor(f * l.length))] as number).toFixed(2) : null);
-      this.stats.signalLatencyMs = { rounds: this.latencyRounds, p50: q(0.5), p99: q(0.99), max: q(1) };
+      const round2 = (v: number | null): number | null => (v === null ? null : +v.toFixed(2));
+      const { p50, p99, max } = summarizeLatencies(this.latencies);
+      this.stats.signalLatencyMs = { rounds: this.latencyRounds, p50: round2(p50), p99: round2(p99), max: round2(max) };
       for (const p of [...this.owned.keys()]) await this.release(p);
       // Leaving the group hands our partitions over at once (no session timeout to wait for).
       await this.consumer?.disconnect().catch(() => undefined);
