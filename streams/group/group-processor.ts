@@ -5,8 +5,8 @@ import type { Predictor } from '../../processors/types.ts';
 import { INPUT_TOPICS, type TopicDecoder } from '../../replay/merged-reader.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { DEFAULT_BACKOFF, sleep, withBackoff } from '../kafka/with-backoff.ts';
-import { asBuffer, byteChunks } from '../kafka/produce-chunks.ts';
-import { partitionFor, type AppendRecord, type EventLog } from '../log/event-log.ts';
+import { byteChunks, kafkaMessages, PRODUCE_MAX_BYTES } from '../kafka/produce-chunks.ts';
+import type { AppendRecord, EventLog } from '../log/event-log.ts';
 import { summarizeLatencies } from '../live/latency-summary.ts';
 import { LogSink } from '../sinks/log-sink.ts';
 import { coPartitionAssigner } from './co-partition-assigner.ts';
@@ -221,10 +221,7 @@ export class GroupProcessor {
     if (n === 0) return 0;
     this.stats.inputs += n;
     const outputs = o.sink.take();
-    const offsets = [...o.unit.cut()].map(([k, offset]) => {
-      const i = k.lastIndexOf('/');
-      return { topic: k.slice(0, i), partition: Number(k.slice(i + 1)), offset: String(offset) };
-    });
+    const offsets = o.unit.positions().map(({ topic, partition, offset }) => ({ topic, partition, offset: String(offset) }));
     try {
       if (o.producer) await this.commitTransaction(o.producer, outputs, offsets);
       else for (const [topic, records] of outputs) await this.opts.log.append(topic, records);
@@ -258,9 +255,7 @@ export class GroupProcessor {
     try {
       for (const [topic, records] of outputs) {
         const parts = await this.opts.log.partitions(topic);
-        for (const chunk of byteChunks(records, 512 * 1024)) {
-          await tx.send({ topic, acks: -1, messages: chunk.map((r) => ({ key: r.key, value: asBuffer(r.value), timestamp: String(r.timestamp), partition: partitionFor(r.key, parts) })) });
-        }
+        for (const chunk of byteChunks(records, PRODUCE_MAX_BYTES)) await tx.send({ topic, acks: -1, messages: kafkaMessages(chunk, parts) });
       }
       const topics = [...new Set(offsets.map((o) => o.topic))].map((topic) => ({ topic, partitions: offsets.filter((o) => o.topic === topic).map(({ partition, offset }) => ({ partition, offset })) }));
       await tx.sendOffsets({ consumerGroupId: this.opts.groupId, topics });

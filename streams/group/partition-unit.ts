@@ -62,9 +62,14 @@ export class PartitionUnit {
     return n;
   }
 
-  /** Where the unit is: the next offset per input topic-partition. */
+  /** Where the unit is: the next offset per input topic-partition (what a member commits). */
+  positions(): { topic: string; partition: number; offset: number }[] {
+    return this.reader.positions();
+  }
+
+  /** The same, as a cut. */
   cut(): Cut {
-    return new Map(this.reader.positions().map((p) => [`${p.topic}/${p.partition}`, p.offset]));
+    return new Map(this.positions().map((p) => [`${p.topic}/${p.partition}`, p.offset]));
   }
 
   /** Ends the unit; outputs it might still make are dropped (its partition went elsewhere). */

@@ -1,11 +1,11 @@
 import { Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
 import { z } from 'zod';
-import { partitionFor, type AppendRecord, type EventLog, type LogRecord, type ReadOptions, type RecordPosition } from '../log/event-log.ts';
+import type { AppendRecord, EventLog, LogRecord, ReadOptions, RecordPosition } from '../log/event-log.ts';
 import { validateAppend, validateTopicName } from '../log/log-validation.ts';
 import { createInternalCluster, type InternalCluster } from './kafka-cluster.ts';
 import { KafkaLogError } from './kafka-log-error.ts';
 import { PartitionReader } from './partition-reader.ts';
-import { asBuffer, byteChunks } from './produce-chunks.ts';
+import { byteChunks, kafkaMessages, PRODUCE_MAX_BYTES } from './produce-chunks.ts';
 import { shareConcurrentConnects } from './share-connects.ts';
 import { DEFAULT_BACKOFF, sleep, untilAborted, withBackoff } from './with-backoff.ts';
 
@@ -23,8 +23,8 @@ const OptionsSchema = z.object({
   followMaxWaitMs: z.number().int().min(0).default(500),
   /** Pause after an empty follow() fetch, for brokers that answer at once instead of holding it, ms. */
   followIdleMs: z.number().int().min(0).default(20),
-  /** Most bytes of keys and values sent in one produce request (brokers reject batches over message.max.bytes, 1 MiB by default). */
-  produceMaxBytes: z.number().int().positive().default(512 * 1024),
+  /** Most bytes of keys and values sent in one produce request. */
+  produceMaxBytes: z.number().int().positive().default(PRODUCE_MAX_BYTES),
   /**
    * offsetForTime through the broker's ListOffsets(timestamp), or by scanning the partition.
    * `auto` scans only on librdkafka's mock cluster, which answers every timestamp lookup with
@@ -110,7 +110,7 @@ export class KafkaEventLog implements EventLog {
     const n = await this.partitions(topic);
     const positions: RecordPosition[] = [];
     for (const chunk of byteChunks(records, this.options.produceMaxBytes)) {
-      const messages = chunk.map((r) => ({ key: r.key, value: asBuffer(r.value), timestamp: String(r.timestamp), partition: partitionFor(r.key, n) }));
+      const messages = kafkaMessages(chunk, n);
       // A retry after a lost acknowledgement can write a chunk twice (at-least-once; see docs/kafka.md).
       const acks = await this.retry(`append to ${topic}`, () => this.producer.send({ topic, acks: -1, messages }));
       // kafkajs sends each partition's messages in input order as one record batch: offsets count up from baseOffset.
