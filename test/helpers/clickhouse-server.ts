@@ -11,6 +11,7 @@ import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { onProcessEnd } from './on-process-end.ts';
 
 export interface ClickHouseServer {
   url: string;
@@ -108,23 +109,13 @@ let guarded = false;
 function guardProcess(): void {
   if (guarded) return;
   guarded = true;
-  const reap = (): void => {
+  onProcessEnd(() => {
     for (const s of LIVE) {
       s.kill();
       rmSync(s.dir, { recursive: true, force: true });
     }
     LIVE.clear();
-  };
-  process.once('exit', reap);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    const onSignal = (): void => {
-      reap();
-      process.off(sig, onSignal);
-      // Nobody else handles it: die by the signal as we would have without this handler.
-      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
-    };
-    process.on(sig, onSignal);
-  }
+  });
 }
 
 function externalServer(url: string): ClickHouseServer {

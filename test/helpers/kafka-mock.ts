@@ -7,6 +7,7 @@
  * or transactions. Set TICKFLOW_KAFKA_BROKERS to use a cluster that already runs instead.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { onProcessEnd } from './on-process-end.ts';
 
 export interface KafkaMock {
   brokers: string[];
@@ -91,17 +92,8 @@ let guarded = false;
 function guardProcess(): void {
   if (guarded) return;
   guarded = true;
-  const reap = (): void => {
+  onProcessEnd(() => {
     for (const p of LIVE) p.kill('SIGKILL');
     LIVE.clear();
-  };
-  process.once('exit', reap);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    const onSignal = (): void => {
-      reap();
-      process.off(sig, onSignal);
-      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
-    };
-    process.on(sig, onSignal);
-  }
+  });
 }

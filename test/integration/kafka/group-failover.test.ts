@@ -8,17 +8,10 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
-import { loadPredictor } from '../../../model/predictor.ts';
-import type { GraphEvent } from '../../../processors/graph-events.ts';
-import { featureSetByHash, graphConfigFor } from '../../../processors/graph.ts';
 import { INPUT_TOPICS } from '../../../replay/merged-reader.ts';
-import { replayLog } from '../../../replay/run-replay.ts';
-import type { Bar, Signal } from '../../../schemas/index.ts';
-import { openKafkaLog } from '../../../streams/kafka/open-kafka-log.ts';
 import { partitionFor } from '../../../streams/log/event-log.ts';
-import { openEmbeddedLog } from '../../../streams/log/open-log.ts';
 import { runCli, spawnCli, tempDir } from '../../helpers/cli.ts';
-import { caughtUp, sleep, until, watch, type Watched } from './group-helpers.ts';
+import { barId, caughtUp, readTopic, replayOutputs, signalId, sleep, until, watch, type Watched } from './group-helpers.ts';
 import { KCAT_MISSING, kcatInstalled, startKafkaMock, type KafkaMock } from '../../helpers/kafka-mock.ts';
 
 const skip = process.env['TICKFLOW_KAFKA_BROKERS'] ? 'needs a mock cluster of its own (unset TICKFLOW_KAFKA_BROKERS)' : kcatInstalled() ? false : KCAT_MISSING;
@@ -94,18 +87,22 @@ describe('processors as a Kafka consumer group', { skip, timeout: 600_000 }, () 
       const result = JSON.parse(survivor.stdout.trim().split('\n').pop() ?? '{}') as { inputs: number; commits: number };
       assert.ok(result.inputs > 0 && result.commits > 0, survivor.stdout);
 
-      const out = await readOutputs(mock.brokers);
-      const expected = await replayOf(mock.brokers, join(tmp.dir, `replay-${name}`));
+      const signals = await readTopic(mock.brokers, 'signals', signalId);
+      const bars = await readTopic(mock.brokers, 'bars', barId);
+      // The same inputs copied from Kafka into an embedded log and replayed there with the same model.
+      const dir = join(tmp.dir, `replay-${name}`);
+      const m = await runCli(['mirror', '--from', 'kafka', '--to', dir, '--broker', broker, '--topics', INPUT_TOPICS.join(',')]);
+      assert.equal(m.code, 0, m.stderr);
+      const expected = await replayOutputs(dir, model);
       assert.ok(expected.signals.length > 20, `replay signals ${expected.signals.length}`);
       for (let p = 0; p < PARTITIONS; p++) {
         const want = expected.signals.filter((s) => partitionFor(s.symbol, PARTITIONS) === p);
-        // Plain data on both sides (each serde decodes into its own avsc record classes).
-        const plain = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
-        assert.deepEqual(plain(out.signals.get(p) ?? []), plain(want), `signals partition ${p}`);
+        assert.deepEqual(firstOfEachId(signals.byPartition[p] ?? [], signalId), want, `signals partition ${p}`);
         const wantBars = expected.bars.filter((b) => partitionFor(b.symbol, PARTITIONS) === p);
-        assert.deepEqual(plain(out.bars.get(p) ?? []), plain(wantBars), `bars partition ${p}`);
+        assert.deepEqual(firstOfEachId(bars.byPartition[p] ?? [], barId), wantBars, `bars partition ${p}`);
       }
-      t.diagnostic(`${name}: ${expected.signals.length} signals and ${expected.bars.length} bars equal the replay; ${out.duplicates} duplicate records dropped by id`);
+      const duplicates = signals.duplicateIds.length + bars.duplicateIds.length;
+      t.diagnostic(`${name}: ${expected.signals.length} signals and ${expected.bars.length} bars equal the replay; ${duplicates} duplicate records dropped by id`);
       return { survivorLog: survivor.stderr, logs: members.map((m, i) => `--- member ${i}\n${m.stderr}`).join('\n') };
     } finally {
       for (const m of members) m.proc.kill('SIGKILL');
@@ -132,54 +129,8 @@ async function settled(members: Watched[]): Promise<void> {
   }, 120_000, () => `members settled\n${members.map((m) => m.stderr).join('\n')}`);
 }
 
-/** Signals and bars on Kafka per partition, the first record of each id kept (duplicates dropped). */
-async function readOutputs(brokers: string[]): Promise<{ signals: Map<number, Signal[]>; bars: Map<number, Bar[]>; duplicates: number }> {
-  const k = await openKafkaLog({ brokers });
-  try {
-    let duplicates = 0;
-    const read = async <T>(topic: string, id: (v: T) => string): Promise<Map<number, T[]>> => {
-      const out = new Map<number, T[]>();
-      for (let p = 0; p < (await k.log.partitions(topic)); p++) {
-        const seen = new Set<string>();
-        const list: T[] = [];
-        for await (const batch of k.log.read(topic, p)) {
-          for (const r of batch) {
-            const v = k.serde.decodeAs<T>(topic, r.value);
-            if (seen.has(id(v))) duplicates++;
-            else {
-              seen.add(id(v));
-              list.push(v);
-            }
-          }
-        }
-        out.set(p, list);
-      }
-      return out;
-    };
-    const signals = await read<Signal>('signals', (s) => s.id);
-    const bars = await read<Bar>('bars', (b) => `${b.symbol}|${b.interval}|${b.end}`);
-    return { signals, bars, duplicates };
-  } finally {
-    await k.close();
-  }
-}
-
-/** The same inputs copied from Kafka into an embedded log and replayed there with the same model. */
-async function replayOf(brokers: string[], dir: string): Promise<{ signals: Signal[]; bars: Bar[] }> {
-  const m = await runCli(['mirror', '--from', 'kafka', '--to', dir, '--broker', brokers.join(','), '--topics', INPUT_TOPICS.join(',')]);
-  assert.equal(m.code, 0, m.stderr);
-  const el = await openEmbeddedLog(dir);
-  try {
-    const predictor = await loadPredictor(join(dir, '..', 'model'));
-    const events: GraphEvent[] = [];
-    await replayLog({ log: el.log, decode: (t, b) => el.serde.decodeAs(t, b), predictor, config: graphConfigFor(featureSetByHash(predictor.featureSetHash)), sinks: [{ onEvent: (e) => void events.push(e) }] });
-    // Through the serde, as the members' outputs went: the same shape as what readOutputs decodes.
-    const wire = <T>(topic: string, v: object): T => el.serde.decodeAs<T>(topic, el.serde.encode(topic, v));
-    return {
-      signals: events.flatMap((e) => (e.kind === 'signal' ? [wire<Signal>('signals', e.signal)] : [])),
-      bars: events.flatMap((e) => (e.kind === 'bar' ? [wire<Bar>('bars', e.bar)] : [])),
-    };
-  } finally {
-    await el.close();
-  }
+/** The first record of each id, in order: the outputs with at-least-once's duplicates dropped. */
+function firstOfEachId<T>(list: T[], id: (v: T) => string): T[] {
+  const seen = new Set<string>();
+  return list.filter((v) => !seen.has(id(v)) && seen.add(id(v)));
 }

@@ -1,7 +1,7 @@
 /**
  * Helpers for tests of `tickflow run processors` (a consumer group on Kafka): watching the member
  * processes, waiting for the group to catch up, and the two sides of the parity check (the
- * signals on Kafka, and an embedded replay of the same log with the same model).
+ * outputs on Kafka, and an embedded replay of the same log with the same model).
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -11,7 +11,7 @@ import type { GraphEvent } from '../../../processors/graph-events.ts';
 import { featureSetByHash, graphConfigFor } from '../../../processors/graph.ts';
 import { INPUT_TOPICS } from '../../../replay/merged-reader.ts';
 import { replayLog } from '../../../replay/run-replay.ts';
-import type { Signal } from '../../../schemas/index.ts';
+import type { Bar, Signal } from '../../../schemas/index.ts';
 import { openKafkaLog } from '../../../streams/kafka/open-kafka-log.ts';
 import { openEmbeddedLog } from '../../../streams/log/open-log.ts';
 
@@ -82,25 +82,25 @@ export async function endOffsets(brokers: string[], topic: string): Promise<numb
 }
 
 /**
- * The signals on Kafka per partition, in offset order, read as KafkaEventLog reads (read_committed:
- * records of aborted transactions are not seen), from `from[p]` on; and the ids seen more than once.
- * Plain objects, as replaySignals returns: two serdes decode to different record classes, which
- * deepStrictEqual tells apart.
+ * The records of `topic` on Kafka per partition, in offset order, read as KafkaEventLog reads
+ * (read_committed: records of aborted transactions are not seen), from `from[p]` on; and the ids
+ * seen more than once. Plain objects, as replayOutputs returns: two serdes decode to different
+ * record classes, which deepStrictEqual tells apart.
  */
-export async function readSignals(brokers: string[], from: number[] = []): Promise<{ byPartition: Signal[][]; duplicateIds: string[] }> {
+export async function readTopic<T>(brokers: string[], topic: string, id: (v: T) => string, from: number[] = []): Promise<{ byPartition: T[][]; duplicateIds: string[] }> {
   const k = await openKafkaLog({ brokers });
   try {
-    const byPartition: Signal[][] = [];
+    const byPartition: T[][] = [];
     const seen = new Set<string>();
     const duplicateIds: string[] = [];
-    for (let p = 0; p < (await k.log.partitions('signals')); p++) {
-      const list: Signal[] = [];
-      for await (const batch of k.log.read('signals', p, { fromOffset: from[p] ?? 0 })) {
+    for (let p = 0; p < (await k.log.partitions(topic)); p++) {
+      const list: T[] = [];
+      for await (const batch of k.log.read(topic, p, { fromOffset: from[p] ?? 0 })) {
         for (const r of batch) {
-          const s = k.serde.decodeAs<Signal>('signals', r.value);
-          if (seen.has(s.id)) duplicateIds.push(s.id);
-          seen.add(s.id);
-          list.push(structuredClone(s));
+          const v = k.serde.decodeAs<T>(topic, r.value);
+          if (seen.has(id(v))) duplicateIds.push(id(v));
+          seen.add(id(v));
+          list.push(structuredClone(v));
         }
       }
       byPartition.push(list);
@@ -111,16 +111,26 @@ export async function readSignals(brokers: string[], from: number[] = []): Promi
   }
 }
 
-/** The signals of an embedded replay of the log in `logDir` with the model in `modelDir`, in replay order, in the shape the serde decodes. */
-export async function replaySignals(logDir: string, modelDir: string): Promise<Signal[]> {
+export const signalId = (s: Signal): string => s.id;
+/** A bar's deterministic id (streams/clickhouse/derived-rows.ts). */
+export const barId = (b: Bar): string => `${b.symbol}|${b.interval}|${b.end}`;
+
+/**
+ * The signals and bars of an embedded replay of the log in `logDir` with the model in `modelDir`,
+ * in replay order, in the shape the serde decodes (as readTopic returns them).
+ */
+export async function replayOutputs(logDir: string, modelDir: string): Promise<{ signals: Signal[]; bars: Bar[] }> {
   const el = await openEmbeddedLog(logDir);
   try {
     const predictor = await loadPredictor(modelDir);
-    const signals: Signal[] = [];
-    const sink = { onEvent: (e: GraphEvent) => void (e.kind === 'signal' && signals.push(e.signal)) };
-    await replayLog({ log: el.log, decode: (t, b) => el.serde.decodeAs(t, b), predictor, config: graphConfigFor(featureSetByHash(predictor.featureSetHash)), sinks: [sink] });
-    // Through the serde, as the members' outputs went: the values readSignals decodes.
-    return signals.map((s) => structuredClone(el.serde.decodeAs<Signal>('signals', el.serde.encode('signals', s))));
+    const events: GraphEvent[] = [];
+    await replayLog({ log: el.log, decode: (t, b) => el.serde.decodeAs(t, b), predictor, config: graphConfigFor(featureSetByHash(predictor.featureSetHash)), sinks: [{ onEvent: (e) => void events.push(e) }] });
+    // Through the serde, as the members' outputs went.
+    const wire = <T>(topic: string, v: object): T => structuredClone(el.serde.decodeAs<T>(topic, el.serde.encode(topic, v)));
+    return {
+      signals: events.flatMap((e) => (e.kind === 'signal' ? [wire<Signal>('signals', e.signal)] : [])),
+      bars: events.flatMap((e) => (e.kind === 'bar' ? [wire<Bar>('bars', e.bar)] : [])),
+    };
   } finally {
     await el.close();
   }

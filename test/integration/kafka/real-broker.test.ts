@@ -20,7 +20,7 @@ import { partitionFor } from '../../../streams/log/event-log.ts';
 import { valueSubject } from '../../../streams/serde/serde.ts';
 import { eventLogContract } from '../../contract/event-log.contract.ts';
 import { runCli, spawnCli, tempDir } from '../../helpers/cli.ts';
-import { caughtUp, endOffsets, groupLag, readSignals, replaySignals, until, watch, type Watched } from './group-helpers.ts';
+import { caughtUp, endOffsets, groupLag, readTopic, replayOutputs, signalId, until, watch, type Watched } from './group-helpers.ts';
 import { startKafkaContainers } from './kafka-containers.ts';
 
 const { ConfigResourceTypes } = kafkajs; // CommonJS: not a detected named export
@@ -113,7 +113,7 @@ describe('run processors --exactly-once on a real broker', { skip: skip && `${sk
       if (args[0] === 'generate') middle = Math.floor(((r.json['firstTs'] as number) + (r.json['lastTs'] as number)) / 2);
     }
     feed = await openKafkaLog({ brokers });
-    expected = await replaySignals(log, model);
+    expected = (await replayOutputs(log, model)).signals;
     assert.ok(expected.length > 20, `replay signals ${expected.length}`);
   });
 
@@ -131,7 +131,7 @@ describe('run processors --exactly-once on a real broker', { skip: skip && `${sk
   /** A progress source of the test's own: processors go no further than its watermark. */
   const hold = (watermark: number): Promise<void> => markProgress(feed!.log, (t, v) => feed!.serde.encode(t, v), 'test-hold', watermark);
   const assertSignalsEqualReplay = async (from: number[]): Promise<void> => {
-    const { byPartition, duplicateIds } = await readSignals(brokers, from);
+    const { byPartition, duplicateIds } = await readTopic(brokers, 'signals', signalId, from);
     assert.deepEqual(duplicateIds, [], 'a signal id appears twice');
     byPartition.forEach((got, p) => assert.deepEqual(got, expected.filter((s) => partitionFor(s.symbol, byPartition.length) === p), `signals partition ${p}`));
   };
