@@ -4,7 +4,8 @@ import type { Clock, GraphConfig, PipelineSink } from '../../processors/graph.ts
 import type { Predictor } from '../../processors/types.ts';
 import { INPUT_TOPICS, type TopicDecoder } from '../../replay/merged-reader.ts';
 import { TOPICS } from '../../schemas/topics.ts';
-import { DEFAULT_BACKOFF, sleep, withBackoff } from '../kafka/with-backoff.ts';
+import { DEFAULT_BACKOFF, withBackoff } from '../kafka/with-backoff.ts';
+import { sleep } from '../sleep.ts';
 import { byteChunks, kafkaMessages, PRODUCE_MAX_BYTES } from '../kafka/produce-chunks.ts';
 import type { AppendRecord, EventLog } from '../log/event-log.ts';
 import { summarizeLatencies } from '../live/latency-summary.ts';

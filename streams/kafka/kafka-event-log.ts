@@ -7,7 +7,8 @@ import { KafkaLogError } from './kafka-log-error.ts';
 import { PartitionReader } from './partition-reader.ts';
 import { byteChunks, kafkaMessages, PRODUCE_MAX_BYTES } from './produce-chunks.ts';
 import { shareConcurrentConnects } from './share-connects.ts';
-import { DEFAULT_BACKOFF, sleep, untilAborted, withBackoff } from './with-backoff.ts';
+import { sleep } from '../sleep.ts';
+import { DEFAULT_BACKOFF, untilAborted, withBackoff } from './with-backoff.ts';
 
 /** How long a reachable broker may take to auto-create a topic or elect its leaders. */
 const TOPIC_READY_TIMEOUT_MS = 10_000;

@@ -1,3 +1,4 @@
+import { sleep } from '../sleep.ts';
 import { describeError, isTransient, KafkaLogError } from './kafka-log-error.ts';
 
 export interface BackoffOptions {
@@ -43,20 +44,6 @@ export async function withBackoff<T>(
       delay = Math.min(options.maxMs, delay * 2);
     }
   }
-}
-
-/** Resolves after `ms`, or at once when the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** The promise's value, or undefined as soon as the signal aborts (a late rejection is then ignored). */

@@ -4,6 +4,7 @@ import { newGraphStats, type GraphStats } from '../../processors/graph-events.ts
 import type { InputEvent, Predictor } from '../../processors/types.ts';
 import { MergedReader, type TopicDecoder } from '../../replay/merged-reader.ts';
 import type { AppendRecord, EventLog } from '../log/event-log.ts';
+import { sleep } from '../sleep.ts';
 import { LiveClock } from './live-clock.ts';
 
 /** A market event as a feed produces it, before it is in the log. */
@@ -111,17 +112,4 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
   source.complete();
   await done;
   return { stats, liveStart, liveEnd: t, catchUpInputs, appendedInputs };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
