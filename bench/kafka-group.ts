@@ -8,7 +8,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { INPUT_TOPICS } from '../replay/merged-reader.ts';
+import { INPUT_TOPICS } from '../hosts/merged-reader.ts';
 import { startKafkaMock } from '../test/helpers/kafka-mock.ts';
 import { tempDir } from '../test/helpers/cli.ts';
 

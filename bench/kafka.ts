@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Trade } from '../schemas/trade.ts';
-import { KafkaEventLog } from '../streams/kafka/kafka-event-log.ts';
-import { openKafkaSchemas } from '../streams/kafka/kafka-schemas.ts';
+import { KafkaEventLog } from '../storage/kafka/kafka-event-log.ts';
+import { openKafkaSchemas } from '../storage/kafka/kafka-schemas.ts';
 import { startKafkaMock } from '../test/helpers/kafka-mock.ts';
 
 const { values } = parseArgs({ options: { records: { type: 'string', default: '200000' }, json: { type: 'boolean', default: false }, brokers: { type: 'string' } } });

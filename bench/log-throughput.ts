@@ -8,8 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Trade } from '../schemas/trade.ts';
-import type { AppendRecord, LogRecord } from '../streams/log/event-log.ts';
-import { openEmbeddedLog } from '../streams/log/open-log.ts';
+import type { AppendRecord, LogRecord } from '../storage/log/event-log.ts';
+import { openEmbeddedLog } from '../storage/log/open-log.ts';
 
 const N = Number(process.argv[2] ?? 500_000);
 const SYMBOLS = ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'GOOG', 'META', 'TSLA', 'SPY'];

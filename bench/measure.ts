@@ -4,8 +4,8 @@ import { loadPredictor } from '../model/predictor.ts';
 import { FULL_FEATURE_SET } from '../processors/features/full/index.ts';
 import { graphConfigFor } from '../processors/graph.ts';
 import type { GraphEvent } from '../processors/graph-events.ts';
-import { INPUT_TOPICS } from '../replay/merged-reader.ts';
-import { replayLog } from '../replay/run-replay.ts';
+import { INPUT_TOPICS } from '../hosts/merged-reader.ts';
+import { replayLog } from '../hosts/replay/run-replay.ts';
 import { openLog, topicSize } from '../cli/log-access.ts';
 
 const [mode, logDir, modelDir] = process.argv.slice(2);

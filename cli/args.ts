@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { isIdentifier } from '../streams/clickhouse/sql.ts';
+import { isIdentifier } from '../sinks/clickhouse/sql.ts';
 import { UsageError } from './output.ts';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;

@@ -1,9 +1,9 @@
-import type { TopicDecoder } from '../replay/merged-reader.ts';
-import type { EventLog } from '../streams/log/event-log.ts';
-import { openEmbeddedLog } from '../streams/log/open-log.ts';
-import { openKafkaLog } from '../streams/kafka/open-kafka-log.ts';
+import type { TopicDecoder } from '../hosts/merged-reader.ts';
+import type { EventLog } from '../storage/log/event-log.ts';
+import { openEmbeddedLog } from '../storage/log/open-log.ts';
+import { openKafkaLog } from '../storage/kafka/open-kafka-log.ts';
 import { UsageError } from './output.ts';
-import type { ProjectorSerde } from '../streams/clickhouse/index.ts';
+import type { ProjectorSerde } from '../sinks/clickhouse/index.ts';
 
 export interface LogAccess {
   log: EventLog;
@@ -29,7 +29,7 @@ export async function openLog(dir: string): Promise<LogAccess> {
 /**
  * Opens the log a command was pointed at: the embedded log at `log`, or Kafka at `broker`
  * (comma-separated host:port list) with Confluent Schema Registry at `registry`, or without one
- * the embedded schema registry (see streams/kafka/kafka-schemas.ts).
+ * the embedded schema registry (see storage/kafka/kafka-schemas.ts).
  */
 export async function openLogFrom(opts: { log?: string; broker?: string; registry?: string }): Promise<LogAccess> {
   if (opts.broker !== undefined && opts.log !== undefined) throw new UsageError('give either --log or --broker, not both');

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { migrate } from '../../streams/clickhouse/migrations.ts';
-import { DEFAULT_CLICKHOUSE_URL, openClickHouse } from '../../streams/clickhouse/open-clickhouse.ts';
-import { ClickHouseProjector } from '../../streams/clickhouse/projector.ts';
-import { qualified } from '../../streams/clickhouse/sql.ts';
-import { TOPIC_TABLES } from '../../streams/clickhouse/tables.ts';
+import { migrate } from '../../sinks/clickhouse/migrations.ts';
+import { DEFAULT_CLICKHOUSE_URL, openClickHouse } from '../../sinks/clickhouse/open-clickhouse.ts';
+import { ClickHouseProjector } from '../../sinks/clickhouse/projector.ts';
+import { qualified } from '../../sinks/clickhouse/sql.ts';
+import { TOPIC_TABLES } from '../../sinks/clickhouse/tables.ts';
 import { logSource, openLogFrom } from '../log-access.ts';
 import { databaseName, parse, requireString } from '../args.ts';
 import { info, printJson, UsageError } from '../output.ts';

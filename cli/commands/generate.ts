@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { DEFAULT_SYNTHETIC_CONFIG, syntheticConfig } from '../../streams/feeds/synthetic/synthetic-config.ts';
-import { writeSyntheticHistory } from '../../streams/feeds/synthetic/write-history.ts';
+import { DEFAULT_SYNTHETIC_CONFIG, syntheticConfig } from '../../sources/synthetic/synthetic-config.ts';
+import { writeSyntheticHistory } from '../../sources/synthetic/write-history.ts';
 import { ProgressBar } from '../../model/progress.ts';
 import { parse, requireString, toNumber } from '../args.ts';
 import { openLog } from '../log-access.ts';

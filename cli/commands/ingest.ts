@@ -1,9 +1,9 @@
 import { basename } from 'node:path';
 import { ProgressBar } from '../../model/progress.ts';
 import { CLOSED_WATERMARK } from '../../schemas/index.ts';
-import { markProgress } from '../../streams/group/feed-progress.ts';
+import { markProgress } from '../../hosts/group/feed-progress.ts';
 import { isCalendarName } from '../../processors/calendar/index.ts';
-import { INGEST_FORMATS, IngestInputError, ingestFile, type IngestFormat, type IngestOptions } from '../../streams/ingest/index.ts';
+import { INGEST_FORMATS, IngestInputError, ingestFile, type IngestFormat, type IngestOptions } from '../../sources/ingest/index.ts';
 import { parse, requireString, toNumber } from '../args.ts';
 import { logSource, openLogFrom } from '../log-access.ts';
 import { printJson, UsageError } from '../output.ts';

@@ -1,8 +1,8 @@
-import type { MirrorEnd } from '../../streams/kafka/mirror-log.ts';
-import { mirrorLog } from '../../streams/kafka/mirror-log.ts';
-import { openKafkaLog } from '../../streams/kafka/open-kafka-log.ts';
-import { openEmbeddedLog } from '../../streams/log/open-log.ts';
-import { markProgress } from '../../streams/group/feed-progress.ts';
+import type { MirrorEnd } from '../../storage/kafka/mirror-log.ts';
+import { mirrorLog } from '../../storage/kafka/mirror-log.ts';
+import { openKafkaLog } from '../../storage/kafka/open-kafka-log.ts';
+import { openEmbeddedLog } from '../../storage/log/open-log.ts';
+import { markProgress } from '../../hosts/group/feed-progress.ts';
 import { CLOSED_WATERMARK } from '../../schemas/index.ts';
 import { parse, requireString } from '../args.ts';
 import { info, printJson, UsageError } from '../output.ts';
@@ -42,7 +42,7 @@ export async function run(argv: string[]): Promise<number> {
     try {
       let last = 0;
       // Processors on Kafka must not read a half-copied history: hold them back while copying
-      // (watermark -1), release them when done (closed). See streams/group/feed-progress.ts.
+      // (watermark -1), release them when done (closed). See hosts/group/feed-progress.ts.
       const mark = to === 'kafka' ? (w: number): Promise<void> => markProgress(target.log, (t, v) => target.serde.encode(t, v), MIRROR_SOURCE, w) : null;
       await mark?.(-1);
       const result = await mirrorLog(source, target, {

@@ -1,5 +1,5 @@
-import { DEFAULT_CLICKHOUSE_URL, openClickHouse } from '../../streams/clickhouse/open-clickhouse.ts';
-import { queryBars, queryRuns, querySignals, type RangeQuery } from '../../streams/clickhouse/queries.ts';
+import { DEFAULT_CLICKHOUSE_URL, openClickHouse } from '../../sinks/clickhouse/open-clickhouse.ts';
+import { queryBars, queryRuns, querySignals, type RangeQuery } from '../../sinks/clickhouse/queries.ts';
 import { parse, toNumber } from '../args.ts';
 import { UsageError } from '../output.ts';
 

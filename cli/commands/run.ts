@@ -1,9 +1,9 @@
 import { loadPredictor } from '../../model/predictor.ts';
 import { featureSetByHash, graphConfigFor } from '../../processors/graph.ts';
-import { ClickHouseProjector, DEFAULT_CLICKHOUSE_URL, migrate, openClickHouse } from '../../streams/clickhouse/index.ts';
-import { GroupProcessor } from '../../streams/group/group-processor.ts';
-import { SignalServer } from '../../streams/ws/signal-server.ts';
-import { TopicGateway } from '../../streams/ws/topic-gateway.ts';
+import { ClickHouseProjector, DEFAULT_CLICKHOUSE_URL, migrate, openClickHouse } from '../../sinks/clickhouse/index.ts';
+import { GroupProcessor } from '../../hosts/group/group-processor.ts';
+import { SignalServer } from '../../sinks/ws/signal-server.ts';
+import { TopicGateway } from '../../sinks/ws/topic-gateway.ts';
 import { databaseName, parse, parseDuration, requireString, toNumber } from '../args.ts';
 import { logSource, openLogFrom } from '../log-access.ts';
 import { formatSignal, info, printJson, UsageError } from '../output.ts';
@@ -81,7 +81,7 @@ async function processors(argv: string[]): Promise<number> {
 
 /**
  * `tickflow run gateway`: WebSocket clients get the signals and bars the processors write to
- * Kafka, each id once (streams/ws/topic-gateway.ts), with the same protocol as `start`.
+ * Kafka, each id once (sinks/ws/topic-gateway.ts), with the same protocol as `start`.
  */
 async function gateway(argv: string[]): Promise<number> {
   const { values } = parse(argv, {

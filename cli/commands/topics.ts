@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { createCatalogueTopics } from '../../streams/kafka/create-topics.ts';
-import { DEFAULT_BACKOFF, withBackoff } from '../../streams/kafka/with-backoff.ts';
+import { createCatalogueTopics } from '../../storage/kafka/create-topics.ts';
+import { DEFAULT_BACKOFF, withBackoff } from '../../storage/kafka/with-backoff.ts';
 import { parse, toNumber } from '../args.ts';
 import { info, printJson, UsageError } from '../output.ts';
 

@@ -1,5 +1,5 @@
 import { loadPredictor } from '../../model/predictor.ts';
-import { verifyLog } from '../../replay/verify.ts';
+import { verifyLog } from '../../research/verify.ts';
 import { parse, requireString } from '../args.ts';
 import { logSource, openLogFrom } from '../log-access.ts';
 import { info, printJson } from '../output.ts';

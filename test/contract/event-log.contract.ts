@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { partitionFor, type AppendRecord, type EventLog, type LogRecord } from '../../streams/log/event-log.ts';
+import { partitionFor, type AppendRecord, type EventLog, type LogRecord } from '../../storage/log/event-log.ts';
 
 /**
  * The behaviour every EventLog implementation (embedded lmdb, Kafka) must show. Each test uses a

@@ -11,10 +11,10 @@ import type { Bar } from '../../../schemas/bar.ts';
 import type { FeatureVector } from '../../../schemas/feature-vector.ts';
 import type { LateEvent } from '../../../schemas/late-event.ts';
 import type { Signal } from '../../../schemas/signal.ts';
-import { migrate } from '../../../streams/clickhouse/migrations.ts';
-import { openClickHouse } from '../../../streams/clickhouse/open-clickhouse.ts';
-import { qualified } from '../../../streams/clickhouse/sql.ts';
-import { openEmbeddedLog, type EmbeddedLog } from '../../../streams/log/open-log.ts';
+import { migrate } from '../../../sinks/clickhouse/migrations.ts';
+import { openClickHouse } from '../../../sinks/clickhouse/open-clickhouse.ts';
+import { qualified } from '../../../sinks/clickhouse/sql.ts';
+import { openEmbeddedLog, type EmbeddedLog } from '../../../storage/log/open-log.ts';
 import { type StartResult, startClickHouse } from '../../helpers/clickhouse-server.ts';
 
 export { startClickHouse, type StartResult };

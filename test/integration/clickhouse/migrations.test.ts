@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { LATEST_VERSION, MIGRATIONS, migrate } from '../../../streams/clickhouse/migrations.ts';
-import { openClickHouse } from '../../../streams/clickhouse/open-clickhouse.ts';
-import { quoteString } from '../../../streams/clickhouse/sql.ts';
-import { TABLE_COLUMNS } from '../../../streams/clickhouse/tables.ts';
+import { LATEST_VERSION, MIGRATIONS, migrate } from '../../../sinks/clickhouse/migrations.ts';
+import { openClickHouse } from '../../../sinks/clickhouse/open-clickhouse.ts';
+import { quoteString } from '../../../sinks/clickhouse/sql.ts';
+import { TABLE_COLUMNS } from '../../../sinks/clickhouse/tables.ts';
 import { skipReason, startClickHouse, uniqueName } from './fixtures.ts';
 
 const server = await startClickHouse();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { ClickHouseProjector } from '../../../streams/clickhouse/projector.ts';
-import { querySignals } from '../../../streams/clickhouse/queries.ts';
+import { ClickHouseProjector } from '../../../sinks/clickhouse/projector.ts';
+import { querySignals } from '../../../sinks/clickhouse/queries.ts';
 import { appendValues, byEventTime, bySymbol, counts, freshDatabase, makeSignal, skipReason, startClickHouse, tempLog, waitFor } from './fixtures.ts';
 
 const server = await startClickHouse();

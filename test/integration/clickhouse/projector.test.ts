@@ -3,10 +3,10 @@ import { after, describe, test } from 'node:test';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { DeadLetter } from '../../../schemas/dead-letter.ts';
 import type { Signal } from '../../../schemas/signal.ts';
-import { OffsetStore } from '../../../streams/clickhouse/offset-store.ts';
-import { ClickHouseProjector, DEAD_LETTER_REASON_PREFIX } from '../../../streams/clickhouse/projector.ts';
-import { querySignals } from '../../../streams/clickhouse/queries.ts';
-import type { EmbeddedLog } from '../../../streams/log/open-log.ts';
+import { OffsetStore } from '../../../sinks/clickhouse/offset-store.ts';
+import { ClickHouseProjector, DEAD_LETTER_REASON_PREFIX } from '../../../sinks/clickhouse/projector.ts';
+import { querySignals } from '../../../sinks/clickhouse/queries.ts';
+import type { EmbeddedLog } from '../../../storage/log/open-log.ts';
 import {
   appendValues,
   byEventTime,

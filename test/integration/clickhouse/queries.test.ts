@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, describe, test } from 'node:test';
-import { ClickHouseProjector } from '../../../streams/clickhouse/projector.ts';
-import { backtestRunId, queryBars, queryRuns, storeBacktestRun } from '../../../streams/clickhouse/queries.ts';
+import { ClickHouseProjector } from '../../../sinks/clickhouse/projector.ts';
+import { backtestRunId, queryBars, queryRuns, storeBacktestRun } from '../../../sinks/clickhouse/queries.ts';
 import { appendValues, byEventTime, bySymbol, counts, freshDatabase, makeBar, skipReason, startClickHouse, tempLog } from './fixtures.ts';
 
 const server = await startClickHouse();

@@ -2,11 +2,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { TOPIC_LIST } from '../../../schemas/topics.ts';
-import { ClickHouseSinkError, classifyFailure, serverErrorCode } from '../../../streams/clickhouse/clickhouse-sink-error.ts';
-import { projectRecord } from '../../../streams/clickhouse/derived-rows.ts';
-import { ByteWriter, compileType } from '../../../streams/clickhouse/row-binary.ts';
-import { PROJECTED_TOPICS } from '../../../streams/clickhouse/tables.ts';
-import { LogError } from '../../../streams/log/log-error.ts';
+import { ClickHouseSinkError, classifyFailure, serverErrorCode } from '../../../sinks/clickhouse/clickhouse-sink-error.ts';
+import { projectRecord } from '../../../sinks/clickhouse/derived-rows.ts';
+import { ByteWriter, compileType } from '../../../sinks/clickhouse/row-binary.ts';
+import { PROJECTED_TOPICS } from '../../../sinks/clickhouse/tables.ts';
+import { LogError } from '../../../storage/log/log-error.ts';
 import { makeBar, makeFeatures, makeSignal } from './fixtures.ts';
 
 const at = { partition: 2, offset: 41 };

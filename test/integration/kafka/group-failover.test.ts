@@ -8,8 +8,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
-import { INPUT_TOPICS } from '../../../replay/merged-reader.ts';
-import { partitionFor } from '../../../streams/log/event-log.ts';
+import { INPUT_TOPICS } from '../../../hosts/merged-reader.ts';
+import { partitionFor } from '../../../storage/log/event-log.ts';
 import { runCli, spawnCli, tempDir } from '../../helpers/cli.ts';
 import { barId, caughtUp, readTopic, replayOutputs, signalId, sleep, until, watch, type Watched } from './group-helpers.ts';
 import { KCAT_MISSING, kcatInstalled, startKafkaMock, type KafkaMock } from '../../helpers/kafka-mock.ts';

@@ -9,11 +9,11 @@ import { Kafka, logLevel } from 'kafkajs';
 import { loadPredictor } from '../../../model/predictor.ts';
 import type { GraphEvent } from '../../../processors/graph-events.ts';
 import { featureSetByHash, graphConfigFor } from '../../../processors/graph.ts';
-import { INPUT_TOPICS } from '../../../replay/merged-reader.ts';
-import { replayLog } from '../../../replay/run-replay.ts';
+import { INPUT_TOPICS } from '../../../hosts/merged-reader.ts';
+import { replayLog } from '../../../hosts/replay/run-replay.ts';
 import type { Bar, Signal } from '../../../schemas/index.ts';
-import { openKafkaLog } from '../../../streams/kafka/open-kafka-log.ts';
-import { openEmbeddedLog } from '../../../streams/log/open-log.ts';
+import { openKafkaLog } from '../../../storage/kafka/open-kafka-log.ts';
+import { openEmbeddedLog } from '../../../storage/log/open-log.ts';
 
 export interface Watched {
   proc: ChildProcess;
@@ -112,7 +112,7 @@ export async function readTopic<T>(brokers: string[], topic: string, id: (v: T) 
 }
 
 export const signalId = (s: Signal): string => s.id;
-/** A bar's deterministic id (streams/clickhouse/derived-rows.ts). */
+/** A bar's deterministic id (sinks/clickhouse/derived-rows.ts). */
 export const barId = (b: Bar): string => `${b.symbol}|${b.interval}|${b.end}`;
 
 /**

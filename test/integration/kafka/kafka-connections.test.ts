@@ -1,11 +1,11 @@
 /**
  * KafkaEventLog.close() closes every socket it opened, even after many partitions were followed at
  * once: kafkajs 2.2.4 opens one socket per concurrent first request on a connection and keeps only
- * the last (streams/kafka/share-connects.ts), and the others kept `run projector` from exiting.
+ * the last (storage/kafka/share-connects.ts), and the others kept `run projector` from exiting.
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { KafkaEventLog } from '../../../streams/kafka/kafka-event-log.ts';
+import { KafkaEventLog } from '../../../storage/kafka/kafka-event-log.ts';
 import { startKafkaMock } from '../../helpers/kafka-mock.ts';
 
 const mock = await startKafkaMock();

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { partitionFor, type LogRecord } from '../../../streams/log/event-log.ts';
-import { KafkaEventLog } from '../../../streams/kafka/kafka-event-log.ts';
-import { KafkaLogError } from '../../../streams/kafka/kafka-log-error.ts';
+import { partitionFor, type LogRecord } from '../../../storage/log/event-log.ts';
+import { KafkaEventLog } from '../../../storage/kafka/kafka-event-log.ts';
+import { KafkaLogError } from '../../../storage/kafka/kafka-log-error.ts';
 import { startKafkaMock } from '../../helpers/kafka-mock.ts';
 
 const mock = await startKafkaMock();

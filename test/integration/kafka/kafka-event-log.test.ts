@@ -1,5 +1,5 @@
 import { after, describe } from 'node:test';
-import { KafkaEventLog } from '../../../streams/kafka/kafka-event-log.ts';
+import { KafkaEventLog } from '../../../storage/kafka/kafka-event-log.ts';
 import { eventLogContract } from '../../contract/event-log.contract.ts';
 import { startKafkaMock, type KafkaMock } from '../../helpers/kafka-mock.ts';
 

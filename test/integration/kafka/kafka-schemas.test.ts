@@ -6,11 +6,11 @@ import { describe, test } from 'node:test';
 import { Compatibility, MockClient } from '@confluentinc/schemaregistry';
 import { TRADE_SCHEMA, type Trade } from '../../../schemas/trade.ts';
 import { TOPIC_LIST } from '../../../schemas/topics.ts';
-import { openKafkaSchemas, registerCatalogue } from '../../../streams/kafka/kafka-schemas.ts';
-import { openEmbeddedLog } from '../../../streams/log/open-log.ts';
-import { isCompatible } from '../../../streams/serde/avro-compatibility.ts';
-import { DecodeError } from '../../../streams/serde/serde-error.ts';
-import { Serde, valueSubject } from '../../../streams/serde/serde.ts';
+import { openKafkaSchemas, registerCatalogue } from '../../../storage/kafka/kafka-schemas.ts';
+import { openEmbeddedLog } from '../../../storage/log/open-log.ts';
+import { isCompatible } from '../../../storage/serde/avro-compatibility.ts';
+import { DecodeError } from '../../../storage/serde/serde-error.ts';
+import { Serde, valueSubject } from '../../../storage/serde/serde.ts';
 
 const trade: Trade = { tsEvent: 1_700_000_000_123, tsInit: 1_700_000_000_456, symbol: 'AAPL', price: 189.25, size: 100, side: 'BUY', tradeId: 42 };
 

@@ -3,7 +3,7 @@ import { after, describe, test } from 'node:test';
 import type { Trade } from '../../../schemas/trade.ts';
 import { openLogFrom } from '../../../cli/log-access.ts';
 import { UsageError } from '../../../cli/output.ts';
-import { partitionFor } from '../../../streams/log/event-log.ts';
+import { partitionFor } from '../../../storage/log/event-log.ts';
 import { tempDir } from '../../helpers/cli.ts';
 import { startKafkaMock } from '../../helpers/kafka-mock.ts';
 

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { Trade } from '../../../schemas/trade.ts';
 import { TRADE_SCHEMA } from '../../../schemas/trade.ts';
-import type { EventLog, LogRecord } from '../../../streams/log/event-log.ts';
-import { openEmbeddedLog } from '../../../streams/log/open-log.ts';
-import { mirrorLog } from '../../../streams/kafka/mirror-log.ts';
-import { openKafkaLog } from '../../../streams/kafka/open-kafka-log.ts';
+import type { EventLog, LogRecord } from '../../../storage/log/event-log.ts';
+import { openEmbeddedLog } from '../../../storage/log/open-log.ts';
+import { mirrorLog } from '../../../storage/kafka/mirror-log.ts';
+import { openKafkaLog } from '../../../storage/kafka/open-kafka-log.ts';
 import { runCli, tempDir } from '../../helpers/cli.ts';
 import { startKafkaMock } from '../../helpers/kafka-mock.ts';
 

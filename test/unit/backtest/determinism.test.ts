@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Bar, Signal } from '../../../schemas/index.ts';
 import { Rng } from '../../../processors/math/rng.ts';
-import { canonicalJson, reportSha256, runBacktest } from '../../../replay/backtest/index.ts';
+import { canonicalJson, reportSha256, runBacktest } from '../../../research/backtest/index.ts';
 import { bar, endOf, signal } from './fixtures.ts';
 
 /** Three random-walk symbols, 300 bars each, a signal on most bars (seeded, so fixed). */

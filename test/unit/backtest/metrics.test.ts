@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { maxDrawdown, runBacktest, sharpeRatio } from '../../../replay/backtest/index.ts';
+import { maxDrawdown, runBacktest, sharpeRatio } from '../../../research/backtest/index.ts';
 import { NO_COSTS, series, signal, T0 } from './fixtures.ts';
 
 const close = (a: number, b: number, eps = 1e-12): void =>

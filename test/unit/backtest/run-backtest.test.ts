@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runBacktest } from '../../../replay/backtest/index.ts';
+import { runBacktest } from '../../../research/backtest/index.ts';
 import { bar, endOf, NO_COSTS, series, signal, STEP, T0 } from './fixtures.ts';
 
 const close = (a: number, b: number, eps = 1e-12): void =>

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runBacktest } from '../../../replay/backtest/index.ts';
+import { runBacktest } from '../../../research/backtest/index.ts';
 import { endOf, series, signal } from './fixtures.ts';
 
 const close = (a: number, b: number, eps = 1e-12): void =>
@@ -14,7 +14,7 @@ function oneTrade(side: 'BUY' | 'SELL', open: number, exit: number, config: { fe
   return { trade: r.trades[0]!, final: r.equityCurve.at(-1)!.equity };
 }
 
-// Formula (replay/backtest/trade-costs.ts): x = exitFill / entryFill, net = dir*(x-1) - f*(1+x).
+// Formula (research/backtest/trade-costs.ts): x = exitFill / entryFill, net = dir*(x-1) - f*(1+x).
 describe('fees and slippage', () => {
   test('fee only, 10 bp per side on a long 100 -> 110: 0.1 - 0.001 * (1 + 1.1) = 0.0979', () => {
     const { trade, final } = oneTrade('BUY', 100, 110, { feeBps: 10, slippageBps: 0 });

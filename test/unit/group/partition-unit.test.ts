@@ -6,12 +6,12 @@ import { after, before, describe, test } from 'node:test';
 import type { GraphEvent } from '../../../processors/graph-events.ts';
 import { DEFAULT_GRAPH_CONFIG } from '../../../processors/graph.ts';
 import type { Predictor } from '../../../processors/types.ts';
-import { replayLog } from '../../../replay/run-replay.ts';
-import { syntheticConfig } from '../../../streams/feeds/synthetic/synthetic-config.ts';
-import { writeSyntheticHistory } from '../../../streams/feeds/synthetic/write-history.ts';
-import { PartitionUnit, cutCovers } from '../../../streams/group/partition-unit.ts';
-import { partitionFor } from '../../../streams/log/event-log.ts';
-import { openEmbeddedLog, type EmbeddedLog } from '../../../streams/log/open-log.ts';
+import { replayLog } from '../../../hosts/replay/run-replay.ts';
+import { syntheticConfig } from '../../../sources/synthetic/synthetic-config.ts';
+import { writeSyntheticHistory } from '../../../sources/synthetic/write-history.ts';
+import { PartitionUnit, cutCovers } from '../../../hosts/group/partition-unit.ts';
+import { partitionFor } from '../../../storage/log/event-log.ts';
+import { openEmbeddedLog, type EmbeddedLog } from '../../../storage/log/open-log.ts';
 
 /** A deterministic stand-in model: probabilities from the first two features (a pure function). */
 const predictor: Predictor = {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { Bar } from '../../../schemas/index.ts';
-import { IngestInputError, ingestFile } from '../../../streams/ingest/index.ts';
+import { IngestInputError, ingestFile } from '../../../sources/ingest/index.ts';
 import { FIXTURES, readTopic, withLog } from './ingest-helpers.ts';
 
 // Fixture rows 1-2 of binance-header-ms.csv are the first two rows of the real AVAXUSDT file.

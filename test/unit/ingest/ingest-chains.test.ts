@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { bsPrice } from '../../../processors/math/black-scholes.ts';
 import type { OptionChainSnapshot } from '../../../schemas/index.ts';
-import { ingestFile } from '../../../streams/ingest/index.ts';
+import { ingestFile } from '../../../sources/ingest/index.ts';
 import { FIXTURES, readTopic, withLog } from './ingest-helpers.ts';
 
 // 2026-08-18 10:43 IST = 1787029980 s and 15:30 IST = 1787047200 s (GNU date).

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseKline, binanceFileInfo } from '../../../streams/ingest/binance-klines.ts';
-import { epochToMs, parseTime } from '../../../streams/ingest/parse-time.ts';
-import { parseExpiry, parseRight } from '../../../streams/ingest/option-row.ts';
+import { parseKline, binanceFileInfo } from '../../../sources/ingest/binance-klines.ts';
+import { epochToMs, parseTime } from '../../../sources/ingest/parse-time.ts';
+import { parseExpiry, parseRight } from '../../../sources/ingest/option-row.ts';
 import { CALENDARS } from '../../../processors/calendar/index.ts';
 
 // 2026-07-01T13:30:00Z = 1782912600 s (GNU date -d '2026-07-01T13:30:00Z' +%s).

@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { AbortedTransaction, FetchedMessage, InternalCluster } from '../../../streams/kafka/kafka-cluster.ts';
-import { PartitionReader } from '../../../streams/kafka/partition-reader.ts';
+import type { AbortedTransaction, FetchedMessage, InternalCluster } from '../../../storage/kafka/kafka-cluster.ts';
+import { PartitionReader } from '../../../storage/kafka/partition-reader.ts';
 
 const ABORT = Buffer.from([0, 0, 0, 0]);
 const COMMIT = Buffer.from([0, 0, 0, 1]);

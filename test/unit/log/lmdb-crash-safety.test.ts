@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { partitionFor, type LogRecord } from '../../../streams/log/event-log.ts';
-import { LmdbEventLog } from '../../../streams/log/lmdb-event-log.ts';
+import { partitionFor, type LogRecord } from '../../../storage/log/event-log.ts';
+import { LmdbEventLog } from '../../../storage/log/lmdb-event-log.ts';
 import { BASE_TS, BATCH, KEYS, crashValue } from './fixtures/crash-records.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/append-until-killed.ts', import.meta.url));

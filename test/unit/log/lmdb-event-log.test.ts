@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { topicSpec } from '../../../schemas/topics.ts';
-import { LmdbEventLog } from '../../../streams/log/lmdb-event-log.ts';
-import { LogError } from '../../../streams/log/log-error.ts';
+import { LmdbEventLog } from '../../../storage/log/lmdb-event-log.ts';
+import { LogError } from '../../../storage/log/log-error.ts';
 import { eventLogContract } from '../../contract/event-log.contract.ts';
 
 const dirs: string[] = [];

@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import { RestError } from '@confluentinc/schemaregistry/dist/rest-error.js';
 import type { Compatibility } from '@confluentinc/schemaregistry';
 import { TRADE_SCHEMA } from '../../../schemas/trade.ts';
-import { LmdbSchemaRegistry } from '../../../streams/serde/lmdb-schema-registry.ts';
+import { LmdbSchemaRegistry } from '../../../storage/serde/lmdb-schema-registry.ts';
 
 const dirs: string[] = [];
 const tempDir = async () => {

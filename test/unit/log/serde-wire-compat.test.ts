@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { AvroDeserializer, AvroSerializer, MockClient, SerdeType, type Client } from '@confluentinc/schemaregistry';
 import { TRADE_SCHEMA, type Trade } from '../../../schemas/trade.ts';
-import { LmdbSchemaRegistry } from '../../../streams/serde/lmdb-schema-registry.ts';
-import { Serde } from '../../../streams/serde/serde.ts';
+import { LmdbSchemaRegistry } from '../../../storage/serde/lmdb-schema-registry.ts';
+import { Serde } from '../../../storage/serde/serde.ts';
 
 // The epoch-ms timestamp that the library's schema inference corrupts (ENVIRONMENT.md).
 const trade: Trade = { tsEvent: 1_700_000_000_123, tsInit: 1_700_000_000_456, symbol: 'MSFT', price: 412.5, size: 3, side: 'BUY', tradeId: 77 };

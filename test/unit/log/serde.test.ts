@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import avro from 'avsc';
 import type { Bar, DeadLetter, Signal, Trade } from '../../../schemas/index.ts';
-import { partitionFor } from '../../../streams/log/event-log.ts';
-import { openEmbeddedLog, type EmbeddedLog } from '../../../streams/log/open-log.ts';
-import { DecodeError, EncodeError } from '../../../streams/serde/serde-error.ts';
+import { partitionFor } from '../../../storage/log/event-log.ts';
+import { openEmbeddedLog, type EmbeddedLog } from '../../../storage/log/open-log.ts';
+import { DecodeError, EncodeError } from '../../../storage/serde/serde-error.ts';
 
 let dir: string;
 let embedded: EmbeddedLog;

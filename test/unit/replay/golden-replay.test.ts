@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { exportDataset } from '../../../replay/dataset.ts';
-import { syntheticConfig } from '../../../streams/feeds/synthetic/synthetic-config.ts';
-import { writeSyntheticHistory } from '../../../streams/feeds/synthetic/write-history.ts';
-import { openEmbeddedLog } from '../../../streams/log/open-log.ts';
+import { exportDataset } from '../../../research/dataset.ts';
+import { syntheticConfig } from '../../../sources/synthetic/synthetic-config.ts';
+import { writeSyntheticHistory } from '../../../sources/synthetic/write-history.ts';
+import { openEmbeddedLog } from '../../../storage/log/open-log.ts';
 
 /**
  * Golden replay: a small seeded market, replayed into a dataset, must hash to the committed value.

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { InputEvent } from '../../../processors/types.ts';
-import { MergedReader } from '../../../replay/merged-reader.ts';
+import { MergedReader } from '../../../hosts/merged-reader.ts';
 import type { OptionChainSnapshot, Trade } from '../../../schemas/index.ts';
-import { openEmbeddedLog, type EmbeddedLog } from '../../../streams/log/open-log.ts';
+import { openEmbeddedLog, type EmbeddedLog } from '../../../storage/log/open-log.ts';
 
 const trade = (symbol: string, tsInit: number, id: number): Trade => ({ tsEvent: tsInit - 5, tsInit, symbol, price: 100, size: 1, side: 'BUY', tradeId: id });
 const chain = (underlying: string, tsInit: number): OptionChainSnapshot => ({

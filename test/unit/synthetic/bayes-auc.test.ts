@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SyntheticMarket, bayesAuc, bayesDataset, syntheticConfig, type SyntheticTruth } from '../../../streams/feeds/synthetic/index.ts';
+import { SyntheticMarket, bayesAuc, bayesDataset, syntheticConfig, type SyntheticTruth } from '../../../sources/synthetic/index.ts';
 import { macroAuc } from '../../../processors/math/auc.ts';
 
 function truthFor(signalStrength: number, seed = 5): SyntheticTruth {

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SyntheticMarket, syntheticConfig } from '../../../streams/feeds/synthetic/index.ts';
-import { weeklyExpiries } from '../../../streams/feeds/synthetic/weekly-expiries.ts';
+import { SyntheticMarket, syntheticConfig } from '../../../sources/synthetic/index.ts';
+import { weeklyExpiries } from '../../../sources/synthetic/weekly-expiries.ts';
 import { bsGreeks, bsPrice, impliedVol } from '../../../processors/math/black-scholes.ts';
 import type { OptionChainSnapshot, OptionContract, Trade } from '../../../schemas/index.ts';
 

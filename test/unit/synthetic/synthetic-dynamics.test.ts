@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SyntheticMarket, syntheticConfig } from '../../../streams/feeds/synthetic/index.ts';
+import { SyntheticMarket, syntheticConfig } from '../../../sources/synthetic/index.ts';
 import { DEFAULT_LABEL_CONFIG, classify } from '../../../processors/labels.ts';
 import { binaryAuc, macroAuc } from '../../../processors/math/auc.ts';
 

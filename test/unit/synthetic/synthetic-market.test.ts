@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SyntheticMarket, syntheticConfig, type MarketEvent, type SyntheticConfigInput } from '../../../streams/feeds/synthetic/index.ts';
+import { SyntheticMarket, syntheticConfig, type MarketEvent, type SyntheticConfigInput } from '../../../sources/synthetic/index.ts';
 import type { Trade } from '../../../schemas/index.ts';
 
 const BAR = 300_000;

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HISTORY_BATCH, SyntheticMarket, syntheticConfig, writeSyntheticHistory } from '../../../streams/feeds/synthetic/index.ts';
-import { partitionFor, type AppendRecord, type EventLog, type LogRecord, type RecordPosition } from '../../../streams/log/event-log.ts';
+import { HISTORY_BATCH, SyntheticMarket, syntheticConfig, writeSyntheticHistory } from '../../../sources/synthetic/index.ts';
+import { partitionFor, type AppendRecord, type EventLog, type LogRecord, type RecordPosition } from '../../../storage/log/event-log.ts';
 import { topicSpec, type Trade } from '../../../schemas/index.ts';
 
 /** Just enough of an EventLog for this test: in memory, partitioned like the real ones. */

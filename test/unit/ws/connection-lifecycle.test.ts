@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SignalServer } from '../../../streams/ws/index.ts';
+import { SignalServer } from '../../../sinks/ws/index.ts';
 import { TestClient, waitUntil, type Msg } from './ws-test-client.ts';
 
 const seqOf = (m: Msg): number => (m['data'] as { seq: number }).seq;

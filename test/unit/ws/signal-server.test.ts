@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SignalServer } from '../../../streams/ws/index.ts';
+import { SignalServer } from '../../../sinks/ws/index.ts';
 import { TestClient, type Msg } from './ws-test-client.ts';
 
 const isData = (type: string, symbol: string) => (m: Msg) =>

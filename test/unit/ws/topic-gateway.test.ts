@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { Bar, Signal } from '../../../schemas/index.ts';
-import { partitionFor } from '../../../streams/log/event-log.ts';
-import { openEmbeddedLog, type EmbeddedLog } from '../../../streams/log/open-log.ts';
-import { RecentIds, TopicGateway, type Channel, type GatewayReport, type TopicGatewayOptions } from '../../../streams/ws/index.ts';
+import { partitionFor } from '../../../storage/log/event-log.ts';
+import { openEmbeddedLog, type EmbeddedLog } from '../../../storage/log/open-log.ts';
+import { RecentIds, TopicGateway, type Channel, type GatewayReport, type TopicGatewayOptions } from '../../../sinks/ws/index.ts';
 import { waitUntil } from './ws-test-client.ts';
 
 const T0 = 1_700_000_100_000;

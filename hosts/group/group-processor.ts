@@ -1,0 +1,339 @@
+import { Kafka, logLevel, type Admin, type Consumer, type LogEntry, type Producer } from 'kafkajs';
+import type { GraphEvent } from '../../processors/graph-events.ts';
+import type { Clock, GraphConfig, PipelineSink } from '../../processors/graph.ts';
+import type { Predictor } from '../../processors/types.ts';
+import { INPUT_TOPICS, type TopicDecoder } from '../merged-reader.ts';
+import { TOPICS } from '../../schemas/topics.ts';
+import { DEFAULT_BACKOFF, withBackoff } from '../../storage/kafka/with-backoff.ts';
+import { sleep } from '../../lib/sleep.ts';
+import { byteChunks, kafkaMessages, PRODUCE_MAX_BYTES } from '../../storage/kafka/produce-chunks.ts';
+import type { AppendRecord, EventLog } from '../../storage/log/event-log.ts';
+import { summarizeLatencies } from '../live/latency-summary.ts';
+import { LogSink } from '../log-sink.ts';
+import { coPartitionAssigner } from './co-partition-assigner.ts';
+import { ProgressTracker } from './feed-progress.ts';
+import { cutCovers, PartitionUnit, type Cut } from './partition-unit.ts';
+
+export interface GroupProcessorOptions {
+  brokers: string[];
+  groupId: string;
+  /** The Kafka event log (reads of input partitions, appends of outputs). */
+  log: EventLog;
+  encode: (topic: string, value: object) => Uint8Array;
+  decode: TopicDecoder;
+  predictor: Predictor | null;
+  config?: GraphConfig;
+  /** Outputs and offsets in one Kafka transaction per round and partition (needs a real broker). */
+  exactlyOnce?: boolean;
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** Pause between rounds that found nothing to do, ms. */
+  idleMs?: number;
+  signal: AbortSignal;
+  say: (message: string) => void;
+  /** Sees every output that is written (not those of a rebuild), e.g. to print signals. */
+  onOutput?: (e: GraphEvent) => void;
+}
+
+export interface GroupResult {
+  /** Partition numbers owned when it stopped. */
+  partitions: number[];
+  inputs: number;
+  outputs: number;
+  signals: number;
+  rebuilds: { partition: number; inputs: number }[];
+  commits: number;
+  commitFailures: number;
+  assignments: number;
+  /** Times the member joined the group again after kafkajs's consumer gave up. */
+  rejoins: number;
+  progress: Record<string, number>;
+  /**
+   * Wall ms from reading the progress bound to the acknowledgement of the signals it released,
+   * over live rounds (at most 1,000 inputs) that wrote signals. The feed → marker → poll hop
+   * comes on top: at most idleMs plus one read of the progress topic.
+   */
+  signalLatencyMs: { rounds: number; p50: number | null; p99: number | null; max: number | null };
+}
+
+const LATENCY_WINDOW = 10_000;
+const LIVE_ROUND_INPUTS = 1_000;
+
+/** The clock sinks see here; the graph never reads it for logic. */
+const WALL: Clock = { kind: 'live', now: () => Date.now() };
+
+interface Owned {
+  unit: PartitionUnit;
+  sink: LogSink;
+  producer: Producer | null;
+}
+
+/**
+ * Runs the processing graph as a member of a Kafka consumer group (`tickflow run processors`).
+ *
+ * - Work is divided by partition NUMBER (coPartitionAssigner): the member that owns p processes
+ *   trades/p, options/p and candles/p through its own graph instance (PartitionUnit).
+ * - A newly owned partition's state is rebuilt before anything is emitted for it: the inputs
+ *   before the group's committed offsets are replayed with outputs suppressed. Its state is kept
+ *   only when it already stands at or past the committed offsets (it was ours all along).
+ * - Inputs are processed only up to the feeds' progress watermark (ProgressTracker), so every
+ *   member processes the replay order and the outputs equal a replay's.
+ * - Per round and partition: outputs appended (acks=all), then the input offsets committed
+ *   (at-least-once: after a crash the next owner repeats the uncommitted outputs, which carry the
+ *   same deterministic ids), or with exactlyOnce both in one transaction.
+ *
+ * kafkajs's consumer is used for membership and commits only: its fetching is paused, reads go
+ * through the EventLog in the merged order.
+ */
+export class GroupProcessor {
+  private readonly owned = new Map<number, Owned>();
+  private readonly kafka: Kafka;
+  private consumer: Consumer | null = null;
+  private admin: Admin | null = null;
+  private joined: number[] | null = null;
+  private joins = 0;
+  private applied = 0;
+  private rebalancing = false;
+  /** Set when kafkajs's consumer crashed and will not restart itself: the member must stop. */
+  private fatal: Error | null = null;
+  private failedJoins = 0;
+  private readonly stats: GroupResult = { partitions: [], inputs: 0, outputs: 0, signals: 0, rebuilds: [], commits: 0, commitFailures: 0, assignments: 0, rejoins: 0, progress: {}, signalLatencyMs: { rounds: 0, p50: null, p99: null, max: null } };
+  private readonly latencies: number[] = [];
+  private latencyRounds = 0;
+  private boundAt = 0;
+
+  constructor(private readonly opts: GroupProcessorOptions) {
+    const say = opts.say;
+    // kafkajs's own warnings and errors (rebalances, coordinator moves) are worth seeing; not its chatter.
+    const logCreator = () => (entry: LogEntry) => {
+      if (entry.level <= logLevel.WARN) say(`kafkajs ${entry.namespace}: ${entry.log.message}`);
+    };
+    this.kafka = new Kafka({ brokers: opts.brokers, clientId: `tickflow-processors`, logLevel: logLevel.WARN, logCreator, retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5_000 } });
+  }
+
+  async run(): Promise<GroupResult> {
+    const { signal, say } = this.opts;
+    const progress = new ProgressTracker(this.opts.log, this.opts.decode);
+    // The input topics must exist before subscribing (on the mock, asking creates them).
+    for (const t of INPUT_TOPICS) await this.opts.log.partitions(t);
+    this.admin = this.kafka.admin();
+    await withBackoff(`connect to ${this.opts.brokers.join(',')}`, () => this.admin!.connect(), DEFAULT_BACKOFF, say, signal);
+    await this.join();
+    let waitingSaid = false;
+    try {
+      while (!signal.aborted) {
+        if (this.fatal) {
+          // kafkajs gave up on this consumer (seen after a broker freeze: a SyncGroup answer it
+          // does not retry). Join again as a new member; the states we hold are checked against
+          // the committed offsets on the next assignment, as always.
+          say(`group consumer stopped (${this.fatal.message}); joining the group again`);
+          this.fatal = null;
+          this.rebalancing = true;
+          this.stats.rejoins++;
+          await this.consumer?.disconnect().catch(() => undefined);
+          // Backs off while joins keep failing (reset by the next assignment).
+          await sleep(Math.min(5_000, 250 * 2 ** Math.min(5, this.failedJoins++)), signal);
+          await this.join();
+          continue;
+        }
+        if (this.applied !== this.joins && !this.rebalancing) await this.applyAssignment();
+        if (this.rebalancing || this.owned.size === 0) {
+          await sleep(50, signal);
+          continue;
+        }
+        const bound = await progress.poll();
+        this.boundAt = performance.now();
+        if (bound === Number.NEGATIVE_INFINITY && !waitingSaid) {
+          say('waiting for feed progress: no source has written to the `progress` topic yet (start --broker, mirror --to kafka and ingest --broker do)');
+          waitingSaid = true;
+        }
+        let worked = 0;
+        for (const p of [...this.owned.keys()].sort((a, b) => a - b)) {
+          if (this.rebalancing || this.applied !== this.joins) break;
+          worked += await this.round(p, bound);
+        }
+        if (worked === 0) await sleep(this.opts.idleMs ?? 20, signal);
+      }
+    } finally {
+      this.stats.partitions = [...this.owned.keys()].sort((a, b) => a - b);
+      this.stats.progress = progress.sources();
+      const round2 = (v: number | null): number | null => (v === null ? null : +v.toFixed(2));
+      const { p50, p99, max } = summarizeLatencies(this.latencies);
+      this.stats.signalLatencyMs = { rounds: this.latencyRounds, p50: round2(p50), p99: round2(p99), max: round2(max) };
+      for (const p of [...this.owned.keys()]) await this.release(p);
+      // Leaving the group hands our partitions over at once (no session timeout to wait for).
+      await this.consumer?.disconnect().catch(() => undefined);
+      await this.admin.disconnect().catch(() => undefined);
+    }
+    return this.stats;
+  }
+
+  /**
+   * Joins the group with a new kafkajs consumer, used for membership and commits only: it is
+   * subscribed to the input topics with our assigner, and its fetching is paused.
+   */
+  private async join(): Promise<void> {
+    const consumer = this.kafka.consumer({
+      groupId: this.opts.groupId,
+      partitionAssigners: [coPartitionAssigner],
+      sessionTimeout: this.opts.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: this.opts.heartbeatIntervalMs ?? 1_000,
+      rebalanceTimeout: 30_000,
+      // Its (paused) fetch loop is where kafkajs heartbeats and learns of rebalances: keep it short.
+      maxWaitTimeInMs: 250,
+      allowAutoTopicCreation: false,
+    });
+    this.consumer = consumer;
+    // Events of a consumer we have since replaced are ignored.
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      if (this.consumer !== consumer) return;
+      const numbers = new Set<number>();
+      for (const parts of Object.values(e.payload.memberAssignment)) for (const p of parts) numbers.add(p);
+      this.joined = [...numbers].sort((a, b) => a - b);
+      this.joins++;
+      this.failedJoins = 0;
+      this.rebalancing = false;
+    });
+    consumer.on(consumer.events.REBALANCING, () => {
+      if (this.consumer === consumer) this.rebalancing = true;
+    });
+    consumer.on(consumer.events.CRASH, (e) => {
+      if (this.consumer !== consumer) return;
+      // kafkajs restarts its consumer after retriable errors (and rejoins: a GROUP_JOIN follows).
+      if (e.payload.restart) this.opts.say(`group consumer restarting after: ${e.payload.error.message}`);
+      else this.fatal = e.payload.error;
+    });
+    await withBackoff(`connect to the group coordinator at ${this.opts.brokers.join(',')}`, () => consumer.connect(), DEFAULT_BACKOFF, this.opts.say, this.opts.signal);
+    try {
+      await consumer.subscribe({ topics: [...INPUT_TOPICS], fromBeginning: true });
+      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => undefined });
+      // Throws if the consumer crashed meanwhile (its group state is gone): the run loop joins again.
+      consumer.pause(INPUT_TOPICS.map((topic) => ({ topic })));
+    } catch (e) {
+      this.fatal = e instanceof Error ? e : new Error(String(e));
+    }
+  }
+
+  /** Processes partition p up to `bound` and commits it; returns the inputs processed. */
+  private async round(p: number, bound: number): Promise<number> {
+    const o = this.owned.get(p);
+    if (o === undefined) return 0;
+    const n = await o.unit.drain(bound);
+    if (n === 0) return 0;
+    this.stats.inputs += n;
+    const outputs = o.sink.take();
+    const offsets = o.unit.positions().map(({ topic, partition, offset }) => ({ topic, partition, offset: String(offset) }));
+    try {
+      if (o.producer) await this.commitTransaction(o.producer, outputs, offsets);
+      else for (const [topic, records] of outputs) await this.opts.log.append(topic, records);
+    } catch (e) {
+      // Outputs may be partly written: forget this state; it is rebuilt from the last commit and
+      // the outputs after it are made again (same ids).
+      this.opts.say(`partition ${p}: writing outputs failed (${(e as Error).message}); rebuilding from the last commit`);
+      await this.release(p);
+      this.applied = -1;
+      return n;
+    }
+    for (const records of outputs.values()) this.stats.outputs += records.length;
+    // Live-sized rounds only (catch-up rounds of history would swamp it), and the last
+    // LATENCY_WINDOW of them: a member runs for weeks, its memory stays flat.
+    if (n <= LIVE_ROUND_INPUTS && outputs.has(TOPICS.signals.name)) this.latencies[this.latencyRounds++ % LATENCY_WINDOW] = performance.now() - this.boundAt;
+    if (!o.producer) {
+      try {
+        await this.consumer!.commitOffsets(offsets);
+        this.stats.commits++;
+      } catch (e) {
+        // The outputs are durable; only the commit is lost. Whoever owns p next repeats them.
+        this.stats.commitFailures++;
+        this.opts.say(`partition ${p}: commit failed (${(e as Error).message}); a new owner would repeat these outputs with the same ids`);
+      }
+    } else this.stats.commits++;
+    return n;
+  }
+
+  private async commitTransaction(producer: Producer, outputs: Map<string, AppendRecord[]>, offsets: { topic: string; partition: number; offset: string }[]): Promise<void> {
+    const tx = await producer.transaction();
+    try {
+      for (const [topic, records] of outputs) {
+        const parts = await this.opts.log.partitions(topic);
+        for (const chunk of byteChunks(records, PRODUCE_MAX_BYTES)) await tx.send({ topic, acks: -1, messages: kafkaMessages(chunk, parts) });
+      }
+      const topics = [...new Set(offsets.map((o) => o.topic))].map((topic) => ({ topic, partitions: offsets.filter((o) => o.topic === topic).map(({ partition, offset }) => ({ partition, offset })) }));
+      await tx.sendOffsets({ consumerGroupId: this.opts.groupId, topics });
+      await tx.commit();
+    } catch (e) {
+      await tx.abort().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** Makes the owned partitions match the latest assignment, rebuilding state where needed. */
+  private async applyAssignment(): Promise<void> {
+    const target = this.joins;
+    const wanted = this.joined ?? [];
+    this.stats.assignments++;
+    for (const p of [...this.owned.keys()]) if (!wanted.includes(p)) {
+      await this.release(p);
+      this.opts.say(`partition ${p}: handed over`);
+    }
+    const committed = await this.committedCuts();
+    for (const p of wanted) {
+      const cut = committed.get(p) ?? new Map<string, number>();
+      const have = this.owned.get(p);
+      if (have !== undefined && cutCovers(have.unit.cut(), cut)) continue;
+      if (have !== undefined) await this.release(p);
+      const sink = new LogSink(this.opts.log, { encode: this.opts.encode });
+      const onOutput = this.opts.onOutput;
+      const stats = this.stats;
+      const out: PipelineSink = {
+        onEvent(e) {
+          sink.onEvent(e);
+          if (e.kind === 'signal') stats.signals++;
+          onOutput?.(e);
+        },
+      };
+      const unit = new PartitionUnit(p, { log: this.opts.log, decode: this.opts.decode, predictor: this.opts.predictor, ...(this.opts.config ? { config: this.opts.config } : {}), sink: out, clock: WALL });
+      const producer = this.opts.exactlyOnce ? await this.transactionalProducer(p) : null;
+      const replayed = await unit.rebuild(cut);
+      this.owned.set(p, { unit, sink, producer });
+      this.stats.rebuilds.push({ partition: p, inputs: replayed });
+      this.opts.say(`partition ${p}: assigned; state rebuilt from ${replayed} inputs before the committed offsets`);
+    }
+    // A newer join that arrived meanwhile is applied on the next pass.
+    this.applied = target;
+  }
+
+  /** The group's committed offsets of the input topics, as a cut per partition number. */
+  private async committedCuts(): Promise<Map<number, Cut>> {
+    const out = new Map<number, Cut>();
+    const res = await withBackoff('fetch committed offsets', () => this.admin!.fetchOffsets({ groupId: this.opts.groupId, topics: [...INPUT_TOPICS] }), DEFAULT_BACKOFF, this.opts.say, this.opts.signal);
+    for (const t of res) {
+      for (const { partition, offset } of t.partitions) {
+        const n = Number(offset);
+        if (n < 0) continue; // -1: nothing committed yet
+        let cut = out.get(partition);
+        if (cut === undefined) out.set(partition, (cut = new Map()));
+        cut.set(`${t.topic}/${partition}`, n);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * One transactional id per partition number: a new owner's initTransactions fences the old
+   * owner's producer, so a paused zombie cannot commit outputs for p any more.
+   */
+  private async transactionalProducer(p: number): Promise<Producer> {
+    const producer = this.kafka.producer({ transactionalId: `${this.opts.groupId}-p${p}`, idempotent: true, maxInFlightRequests: 1 });
+    await withBackoff(`connect transactional producer for partition ${p}`, () => producer.connect(), DEFAULT_BACKOFF, this.opts.say, this.opts.signal);
+    return producer;
+  }
+
+  private async release(p: number): Promise<void> {
+    const o = this.owned.get(p);
+    if (o === undefined) return;
+    this.owned.delete(p);
+    await o.unit.close();
+    await o.producer?.disconnect().catch(() => undefined);
+  }
+}

@@ -1,0 +1,89 @@
+import { Subject } from 'rxjs';
+import { runPipeline, type Clock, type GraphConfig, type PipelineSink } from '../../processors/graph.ts';
+import { newGraphStats, type GraphStats } from '../../processors/graph-events.ts';
+import type { InputEvent, Predictor } from '../../processors/types.ts';
+import { INPUT_TOPICS, MergedReader, type TopicDecoder } from '../merged-reader.ts';
+import type { EventLog } from '../../storage/log/event-log.ts';
+
+/** Next offset per input topic-partition, keyed `topic/partition` (Kafka's committed-offset meaning). */
+export type Cut = Map<string, number>;
+
+export interface UnitOptions {
+  log: EventLog;
+  decode: TopicDecoder;
+  predictor: Predictor | null;
+  config?: GraphConfig;
+  /** Receives the unit's outputs, except those of a rebuild. */
+  sink: PipelineSink;
+  clock: Clock;
+}
+
+/**
+ * The processing of one partition number p of the input topics: its own graph instance fed by a
+ * MergedReader over partition p of trades, options and candles. Per-symbol state (bars,
+ * watermarks, features) lives only here, so the outputs equal a whole-log replay's outputs for
+ * those symbols, in the same order (test/unit/group/partition-unit.test.ts).
+ */
+export class PartitionUnit {
+  readonly stats: GraphStats = newGraphStats();
+  private readonly source = new Subject<InputEvent>();
+  private readonly reader: MergedReader;
+  private readonly done: Promise<GraphStats>;
+  private rebuilding = false;
+  private failed: Error | null = null;
+
+  constructor(
+    readonly partition: number,
+    opts: UnitOptions,
+  ) {
+    this.reader = new MergedReader(opts.log, opts.decode, INPUT_TOPICS, [partition]);
+    const gate: PipelineSink = { onEvent: (e, c) => void (this.rebuilding ? undefined : opts.sink.onEvent(e, c)) };
+    this.done = runPipeline({ clock: opts.clock, source: this.source, sinks: [gate], stats: this.stats, predictor: opts.predictor, ...(opts.config ? { config: opts.config } : {}) });
+    this.done.catch((e: unknown) => void (this.failed = e instanceof Error ? e : new Error(String(e))));
+  }
+
+  /**
+   * Rebuilds state by replaying the inputs before `cut` with outputs suppressed: they were
+   * produced (and acknowledged) by whoever committed the cut. Returns the inputs replayed.
+   */
+  async rebuild(cut: Cut): Promise<number> {
+    this.rebuilding = true;
+    try {
+      return await this.reader.drainBefore(cut, this.push);
+    } finally {
+      this.rebuilding = false;
+    }
+  }
+
+  /** Processes every input now in the log with tsInit <= bound. Returns how many. */
+  async drain(bound: number): Promise<number> {
+    const n = await this.reader.drain(bound, this.push);
+    if (this.failed !== null) throw this.failed;
+    return n;
+  }
+
+  /** Where the unit is: the next offset per input topic-partition (what a member commits). */
+  positions(): { topic: string; partition: number; offset: number }[] {
+    return this.reader.positions();
+  }
+
+  /** The same, as a cut. */
+  cut(): Cut {
+    return new Map(this.positions().map((p) => [`${p.topic}/${p.partition}`, p.offset]));
+  }
+
+  /** Ends the unit; outputs it might still make are dropped (its partition went elsewhere). */
+  async close(): Promise<void> {
+    this.rebuilding = true;
+    this.source.complete();
+    await this.done.catch(() => undefined);
+  }
+
+  private readonly push = (e: InputEvent): void => this.source.next(e);
+}
+
+/** True when `a` is at or past `b` on every topic-partition. */
+export function cutCovers(a: Cut, b: Cut): boolean {
+  for (const [k, v] of b) if ((a.get(k) ?? 0) < v) return false;
+  return true;
+}

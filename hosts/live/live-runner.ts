@@ -1,0 +1,115 @@
+import { Subject } from 'rxjs';
+import { runPipeline, type GraphConfig, type PipelineSink } from '../../processors/graph.ts';
+import { newGraphStats, type GraphStats } from '../../processors/graph-events.ts';
+import type { InputEvent, Predictor } from '../../processors/types.ts';
+import { MergedReader, type TopicDecoder } from '../merged-reader.ts';
+import type { AppendRecord, EventLog } from '../../storage/log/event-log.ts';
+import { sleep } from '../../lib/sleep.ts';
+import { LiveClock } from './live-clock.ts';
+
+/** A market event as a feed produces it, before it is in the log. */
+export interface FeedEvent {
+  topic: string;
+  key: string;
+  value: { tsEvent: number; tsInit: number };
+}
+
+export interface LiveOptions {
+  log: EventLog;
+  encode: (topic: string, value: object) => Uint8Array;
+  decode: TopicDecoder;
+  /** Feed events in non-decreasing tsInit order, starting after what the log already holds. */
+  feed: Iterator<FeedEvent>;
+  predictor: Predictor | null;
+  sinks: readonly PipelineSink[];
+  /** Called after each processed chunk, once its outputs may be flushed (e.g. LogSink.flush). */
+  afterChunk: (info: { live: boolean; appendedAtWall: number }) => Promise<void>;
+  speed: number;
+  /** Stop once market time reaches the live start plus this (ms); undefined = run until aborted. */
+  stopAfterMs?: number;
+  signal: AbortSignal;
+  config?: GraphConfig;
+  /** Wall clock for pacing (tests may pass a fake). */
+  wallNow?: () => number;
+  onCatchUp?: (inputs: number) => void;
+  /** Updated before each drain so sinks can tell catch-up from live and measure lag. */
+  status?: LiveStatus;
+  /** After each chunk is durably appended, with the chunk's bound T (e.g. to write a progress marker). */
+  onAppended?: (t: number) => Promise<void>;
+  /** false: only feed the log (processors run elsewhere, e.g. `run processors` on Kafka). */
+  process?: boolean;
+}
+
+export interface LiveStatus {
+  live: boolean;
+  /** Wall time (performance.now) when the chunk being processed was durably appended. */
+  chunkAppendedAtWall: number;
+}
+
+export interface LiveResult {
+  stats: GraphStats;
+  liveStart: number;
+  liveEnd: number;
+  catchUpInputs: number;
+  appendedInputs: number;
+}
+
+const TICK_MS = 25;
+
+/**
+ * The live host: paces the feed by a LiveClock, appends its events to the log, and processes the
+ * log (not the feed) through the same graph as replay, in the same merged order. Loop invariant:
+ * before drain(T), every feed event with tsInit <= T is durably in the log, so each chunk is
+ * exactly the next slice of the replay order. First it catches up on what the log already holds.
+ */
+export async function runLive(opts: LiveOptions): Promise<LiveResult> {
+  const stats = newGraphStats();
+  const source = new Subject<InputEvent>();
+  let next = opts.feed.next();
+  const liveStart = next.done ? Number.POSITIVE_INFINITY : next.value.value.tsInit;
+  const clock = new LiveClock(Number.isFinite(liveStart) ? liveStart : 0, opts.speed, opts.wallNow);
+  const done = runPipeline({ clock, source, sinks: opts.sinks, stats, predictor: opts.predictor, ...(opts.config ? { config: opts.config } : {}) });
+  const reader = new MergedReader(opts.log, opts.decode);
+  const push = (e: InputEvent): void => source.next(e);
+  const wall = opts.wallNow ?? ((): number => performance.now());
+
+  const processing = opts.process !== false;
+  const drain = (bound: number): Promise<number> => (processing ? reader.drain(bound, push) : Promise.resolve(0));
+  const catchUpInputs = await drain(Number.POSITIVE_INFINITY);
+  opts.onCatchUp?.(catchUpInputs);
+  await opts.afterChunk({ live: false, appendedAtWall: wall() });
+
+  const stopAt = opts.stopAfterMs === undefined ? Number.POSITIVE_INFINITY : liveStart + opts.stopAfterMs;
+  let appendedInputs = 0;
+  let t = liveStart;
+  while (!opts.signal.aborted && !next.done) {
+    t = Math.min(clock.now(), stopAt);
+    const byTopic = new Map<string, AppendRecord[]>();
+    while (!next.done && next.value.value.tsInit <= t) {
+      const ev = next.value;
+      let q = byTopic.get(ev.topic);
+      if (q === undefined) byTopic.set(ev.topic, (q = []));
+      q.push({ key: ev.key, timestamp: ev.value.tsEvent, value: opts.encode(ev.topic, ev.value) });
+      next = opts.feed.next();
+    }
+    for (const [topic, records] of byTopic) {
+      await opts.log.append(topic, records);
+      appendedInputs += records.length;
+    }
+    if (byTopic.size > 0) await opts.onAppended?.(t);
+    const appendedAtWall = wall();
+    if (opts.status) {
+      opts.status.live = true;
+      opts.status.chunkAppendedAtWall = appendedAtWall;
+    }
+    if (byTopic.size > 0 && (await drain(t)) > 0) await opts.afterChunk({ live: true, appendedAtWall });
+    if (t >= stopAt) break;
+    const wait = next.done ? 0 : Math.min(TICK_MS, Math.max(1, clock.wallDelayUntil(next.value.value.tsInit)));
+    await sleep(wait, opts.signal);
+  }
+  // Drain what was appended before the stop so the log's outputs cover all of its inputs.
+  if ((await drain(t)) > 0) await opts.afterChunk({ live: true, appendedAtWall: wall() });
+  source.complete();
+  await done;
+  return { stats, liveStart, liveEnd: t, catchUpInputs, appendedInputs };
+}

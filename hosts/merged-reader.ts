@@ -1,0 +1,151 @@
+import type { Bar, OptionChainSnapshot, Trade } from '../schemas/index.ts';
+import type { EventLog, LogRecord } from '../storage/log/event-log.ts';
+import type { InputEvent } from '../processors/types.ts';
+
+/** Decodes a record value of a topic; throws an error with a `reason` when it cannot. */
+export type TopicDecoder = (topic: string, bytes: Uint8Array) => unknown;
+
+/** Input topics in merge-key order (the order is part of the determinism contract). */
+export const INPUT_TOPICS = ['trades', 'options', 'candles'] as const;
+
+interface Cursor {
+  topic: string;
+  topicRank: number;
+  partition: number;
+  /** Next offset to fetch from the log. */
+  fetchOffset: number;
+  buf: InputEvent[];
+  keys: number[];
+  i: number;
+}
+
+// Small batches: records are consumed soon after they are read, so they die young in the GC
+// (8192-record batches survived scavenges and halved throughput; measured, see docs/benchmarks.md).
+const BATCH = 256;
+
+/**
+ * Reads the input topics of a log and merges all their partitions into ONE deterministic order:
+ * by (tsInit, topic rank, partition, offset). Replay calls drain(Infinity); the live host calls
+ * drain(T) after the feed has durably appended everything with tsInit <= T, so live and replay
+ * process exactly the same sequence (see docs/time-and-determinism.md).
+ */
+export class MergedReader {
+  private cursors: Cursor[] = [];
+  private ready = false;
+
+  /**
+   * `partitions`: read only these partition numbers of every topic. Input topics are keyed by
+   * symbol with equal partition counts, so partition p of each holds the same symbols, and the
+   * merge of partition p alone is the full merge restricted to those symbols (a processor that
+   * owns partition p of a consumer group reads exactly that).
+   */
+  constructor(
+    private readonly log: EventLog,
+    private readonly decode: TopicDecoder,
+    private readonly topics: readonly string[] = INPUT_TOPICS,
+    private readonly partitions?: readonly number[],
+  ) {}
+
+  private async init(): Promise<void> {
+    if (this.ready) return;
+    for (let r = 0; r < this.topics.length; r++) {
+      const topic = this.topics[r] as string;
+      const n = await this.log.partitions(topic);
+      for (let p = 0; p < n; p++) if (this.partitions === undefined || this.partitions.includes(p)) this.cursors.push({ topic, topicRank: r, partition: p, fetchOffset: 0, buf: [], keys: [], i: 0 });
+    }
+    this.ready = true;
+  }
+
+  /** Offsets consumed so far (the next offset per topic-partition). */
+  positions(): { topic: string; partition: number; offset: number }[] {
+    return this.cursors.map((c) => ({ topic: c.topic, partition: c.partition, offset: c.fetchOffset - (c.buf.length - c.i) }));
+  }
+
+  /**
+   * Emits, in merged order, every record now in the log whose tsInit <= bound and that was not
+   * emitted before. Returns how many were emitted.
+   */
+  async drain(bound: number, emit: (e: InputEvent) => void): Promise<number> {
+    return this.merge(bound, emit);
+  }
+
+  /**
+   * Emits, in merged order, the records before `cut` (next offset per `topic/partition`; absent =
+   * 0): a cut that an earlier drain sequence ended at (positions()) is a prefix of the merged
+   * order, so this replays exactly that prefix. Used to rebuild a partition's state.
+   */
+  async drainBefore(cut: ReadonlyMap<string, number>, emit: (e: InputEvent) => void): Promise<number> {
+    // A fresh reader buffers nothing past the cut (fill reads up to it); a used one might.
+    if (this.cursors.some((c) => c.fetchOffset > 0)) throw new Error('drainBefore needs a reader that has not read yet');
+    return this.merge(Number.POSITIVE_INFINITY, emit, cut);
+  }
+
+  private async merge(bound: number, emit: (e: InputEvent) => void, cut?: ReadonlyMap<string, number>): Promise<number> {
+    await this.init();
+    const limit = (c: Cursor): number => (cut === undefined ? Number.POSITIVE_INFINITY : (cut.get(`${c.topic}/${c.partition}`) ?? 0));
+    // Cursors fill concurrently: on Kafka each fill is a round trip or two, and live drains are
+    // small, so these dominate a live round's latency. Which cursors are active is the same.
+    const filled = await Promise.all(this.cursors.map((c) => this.fill(c, limit(c))));
+    const active = this.cursors.filter((_, i) => filled[i]);
+    let emitted = 0;
+    while (active.length > 0) {
+      // Linear scan: a handful of partitions; cheaper than a heap at this size.
+      let best = 0;
+      let bc = active[0] as Cursor;
+      let bk = bc.keys[bc.i] as number;
+      for (let j = 1; j < active.length; j++) {
+        const c = active[j] as Cursor;
+        const k = c.keys[c.i] as number;
+        if (k < bk || (k === bk && (c.topicRank < bc.topicRank || (c.topicRank === bc.topicRank && c.partition < bc.partition)))) {
+          best = j;
+          bc = c;
+          bk = k;
+        }
+      }
+      if (bk > bound) break;
+      emit(bc.buf[bc.i] as InputEvent);
+      emitted++;
+      bc.i++;
+      if (bc.i >= bc.buf.length && !(await this.fill(bc, limit(bc)))) active.splice(best, 1);
+    }
+    return emitted;
+  }
+
+  /** Ensures the cursor has a buffered record; false when the partition has nothing more now. */
+  private async fill(c: Cursor, limit: number): Promise<boolean> {
+    if (c.i < c.buf.length) return c.fetchOffset - (c.buf.length - c.i) < limit;
+    c.buf = [];
+    c.keys = [];
+    c.i = 0;
+    const to = Math.min(c.fetchOffset + BATCH, limit);
+    if (to <= c.fetchOffset) return false;
+    for await (const batch of this.log.read(c.topic, c.partition, { fromOffset: c.fetchOffset, toOffset: to, batchSize: BATCH })) {
+      for (const rec of batch) {
+        const e = this.toInput(rec);
+        c.buf.push(e);
+        c.keys.push(inputTsInit(e));
+      }
+      c.fetchOffset += batch.length;
+    }
+    return c.buf.length > 0;
+  }
+
+  private toInput(rec: LogRecord): InputEvent {
+    const pos = { topic: rec.topic, partition: rec.partition, offset: rec.offset };
+    try {
+      const value = this.decode(rec.topic, rec.value);
+      if (rec.topic === 'trades') return { kind: 'trade', pos, value: value as Trade };
+      if (rec.topic === 'options') return { kind: 'chain', pos, value: value as OptionChainSnapshot };
+      if (rec.topic === 'candles') return { kind: 'candle', pos, value: value as Bar };
+      throw Object.assign(new Error(`not an input topic: ${rec.topic}`), { reason: `not-an-input-topic:${rec.topic}` });
+    } catch (err) {
+      const reason = (err as { reason?: string }).reason ?? (err as Error).message;
+      // An undecodable record has no tsInit; its record timestamp orders it, deterministically.
+      return { kind: 'undecodable', pos, key: rec.key, tsInit: rec.timestamp, reason, payload: rec.value };
+    }
+  }
+}
+
+function inputTsInit(e: InputEvent): number {
+  return e.kind === 'undecodable' ? e.tsInit : e.value.tsInit;
+}

@@ -1,0 +1,90 @@
+import type { SessionCalendar } from '../../processors/calendar/index.ts';
+import { TOPICS, intervalMs, type Bar } from '../../schemas/index.ts';
+import type { EventLog } from '../../storage/log/event-log.ts';
+import { candleToBar, type CandleInput } from './candle-input.ts';
+import { existingIdentities } from './existing-identities.ts';
+import { missingIntervals } from './gap-counter.ts';
+import { IngestStats } from './ingest-stats.ts';
+import type { Parsed } from './parsed.ts';
+import { TopicAppender } from './topic-appender.ts';
+
+export interface IngestTarget {
+  log: EventLog;
+  encode: (topic: string, value: object) => Uint8Array;
+  decode: (topic: string, bytes: Uint8Array) => unknown;
+}
+
+/** Identity of a candle in the log: symbol|interval|start. */
+export function candleId(b: Pick<Bar, 'symbol' | 'interval' | 'start'>): string {
+  return `${b.symbol}|${b.interval}|${b.start}`;
+}
+
+interface SeriesState {
+  start: number;
+  interval: string;
+}
+
+/**
+ * Validates parsed candles, counts gaps per series on the calendar, skips candles the log
+ * already holds (`duplicate`) or that would land before the series' last stored candle
+ * (`older-than-log`: the log stays in time order per key), and appends the rest to `candles`
+ * keyed by symbol with record timestamp = tsEvent (the close).
+ */
+export async function ingestCandles(
+  rows: AsyncIterable<Parsed<CandleInput>>,
+  target: IngestTarget,
+  calendar: SessionCalendar,
+  onRow?: () => void,
+): Promise<IngestStats> {
+  const topic = TOPICS.candles.name;
+  const existing = await existingIdentities<Bar>(target.log, topic, target.decode, (b) => ({ id: candleId(b), key: `${b.symbol}|${b.interval}`, ts: b.tsEvent }));
+  const stats = new IngestStats();
+  const appender = new TopicAppender(target.log, topic);
+  const series = new Map<string, SeriesState>();
+  for await (const row of rows) {
+    onRow?.();
+    if (!row.ok) {
+      stats.reject(row.reason);
+      continue;
+    }
+    const parsed = candleToBar(row.value);
+    if (!parsed.ok) {
+      stats.reject(parsed.reason);
+      continue;
+    }
+    const bar = parsed.value;
+    const prev = series.get(bar.symbol);
+    if (prev !== undefined) {
+      if (bar.interval !== prev.interval) {
+        stats.reject('interval-changed');
+        continue;
+      }
+      if (bar.start === prev.start) {
+        stats.reject('duplicate');
+        continue;
+      }
+      if (bar.start < prev.start) {
+        stats.reject('out-of-order');
+        continue;
+      }
+      const missing = missingIntervals(calendar, prev.start, bar.start, intervalMs(bar.interval));
+      if (missing > 0) {
+        stats.gaps += missing;
+        stats.gapRuns++;
+      }
+    }
+    series.set(bar.symbol, { start: bar.start, interval: bar.interval });
+    if (existing.ids.has(candleId(bar))) {
+      stats.reject('duplicate');
+      continue;
+    }
+    if (bar.tsEvent < (existing.lastTs.get(`${bar.symbol}|${bar.interval}`) ?? Number.NEGATIVE_INFINITY)) {
+      stats.reject('older-than-log');
+      continue;
+    }
+    stats.accept(bar.symbol, bar.tsEvent);
+    await appender.push({ key: bar.symbol, timestamp: bar.tsEvent, value: target.encode(topic, bar) });
+  }
+  await appender.flush();
+  return stats;
+}

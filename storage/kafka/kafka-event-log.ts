@@ -1,0 +1,218 @@
+import { Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
+import { z } from 'zod';
+import type { AppendRecord, EventLog, LogRecord, ReadOptions, RecordPosition } from '../log/event-log.ts';
+import { validateAppend, validateTopicName } from '../log/log-validation.ts';
+import { createInternalCluster, type InternalCluster } from './kafka-cluster.ts';
+import { KafkaLogError } from './kafka-log-error.ts';
+import { PartitionReader } from './partition-reader.ts';
+import { byteChunks, kafkaMessages, PRODUCE_MAX_BYTES } from './produce-chunks.ts';
+import { shareConcurrentConnects } from './share-connects.ts';
+import { sleep } from '../../lib/sleep.ts';
+import { DEFAULT_BACKOFF, untilAborted, withBackoff } from './with-backoff.ts';
+
+/** How long a reachable broker may take to auto-create a topic or elect its leaders. */
+const TOPIC_READY_TIMEOUT_MS = 10_000;
+
+const OptionsSchema = z.object({
+  brokers: z.array(z.string().min(1)).min(1),
+  clientId: z.string().default('tickflow'),
+  connectionTimeoutMs: z.number().int().positive().default(3_000),
+  requestTimeoutMs: z.number().int().positive().default(30_000),
+  /** Most bytes one fetch returns per partition (a larger single record batch still comes whole). */
+  fetchMaxBytes: z.number().int().positive().default(8 * 2 ** 20),
+  /** How long follow() lets the broker hold a fetch when there is nothing new, ms. */
+  followMaxWaitMs: z.number().int().min(0).default(500),
+  /** Pause after an empty follow() fetch, for brokers that answer at once instead of holding it, ms. */
+  followIdleMs: z.number().int().min(0).default(20),
+  /** Most bytes of keys and values sent in one produce request. */
+  produceMaxBytes: z.number().int().positive().default(PRODUCE_MAX_BYTES),
+  /**
+   * offsetForTime through the broker's ListOffsets(timestamp), or by scanning the partition.
+   * `auto` scans only on librdkafka's mock cluster, which answers every timestamp lookup with
+   * "none" (rdkafka_mock_handlers.c: ListOffsets handles only -1/-2).
+   */
+  timeLookup: z.enum(['auto', 'broker', 'scan']).default('auto'),
+  backoff: z.object({ initialMs: z.number().positive(), maxMs: z.number().positive(), maxElapsedMs: z.number().positive() }).default({ ...DEFAULT_BACKOFF }),
+});
+export type KafkaEventLogOptions = z.input<typeof OptionsSchema> & {
+  /** Where retries and outages are reported; default: one line on stderr each. */
+  log?: (message: string) => void;
+};
+
+/**
+ * The EventLog on Kafka (kafkajs). Appends go through a producer with acks=all to the partition
+ * computed here with partitionFor (kafkajs's DefaultPartitioner is the same murmur2, but passing
+ * the partition makes both backends agree by construction). Reads fetch straight from the
+ * partition leader through kafkajs's cluster layer (see kafka-cluster.ts), without a consumer
+ * group. Broker outages are retried with backoff and logged.
+ */
+export class KafkaEventLog implements EventLog {
+  private readonly partitionCounts = new Map<string, number>();
+  private readonly reader: PartitionReader;
+  private closed = false;
+
+  private constructor(
+    private readonly options: z.output<typeof OptionsSchema>,
+    private readonly producer: Producer,
+    private readonly admin: Admin,
+    private readonly cluster: InternalCluster,
+    private readonly scanForTime: boolean,
+    private readonly say: (message: string) => void,
+  ) {
+    this.reader = new PartitionReader(cluster, options.fetchMaxBytes);
+  }
+
+  static async connect(options: KafkaEventLogOptions): Promise<KafkaEventLog> {
+    const { log, ...rest } = options;
+    const opts = OptionsSchema.parse(rest);
+    const say = log ?? ((m: string) => void process.stderr.write(`tickflow kafka: ${m}\n`));
+    // kafkajs's own short retries cover leader moves; longer outages go through withBackoff, which logs.
+    const retry = { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 };
+    const common = { brokers: opts.brokers, clientId: opts.clientId, connectionTimeout: opts.connectionTimeoutMs, requestTimeout: opts.requestTimeoutMs, retry };
+    const kafka = new Kafka({ ...common, logLevel: logLevel.NOTHING });
+    const producer = kafka.producer({ allowAutoTopicCreation: true, idempotent: false, createPartitioner: Partitioners.DefaultPartitioner });
+    const admin = kafka.admin();
+    // Else concurrent follows leak sockets that keep the process alive after close().
+    const cluster = shareConcurrentConnects(createInternalCluster({ ...common, logLevel: logLevel.NOTHING }));
+    const where = opts.brokers.join(',');
+    const clusterId = await withBackoff(`connect to Kafka at ${where}`, async () => {
+      await Promise.all([producer.connect(), admin.connect(), cluster.connect()]);
+      return (await admin.describeCluster()).clusterId;
+    }, opts.backoff, say);
+    const scan = opts.timeLookup === 'scan' || (opts.timeLookup === 'auto' && clusterId.startsWith('mockCluster'));
+    return new KafkaEventLog(opts, producer, admin, cluster, scan, say);
+  }
+
+  async partitions(topic: string): Promise<number> {
+    const cached = this.partitionCounts.get(topic);
+    if (cached !== undefined) return cached;
+    this.assertOpen();
+    validateTopicName(topic);
+    let notReadySince: number | undefined;
+    const count = await this.retry(`metadata of ${topic}`, async () => {
+      await this.cluster.addTargetTopic(topic); // auto-creates it where the broker allows
+      const meta = this.cluster.findTopicPartitionMetadata(topic);
+      if (meta.length === 0 || meta.some((p) => p.partitionErrorCode !== 0 || p.leader === undefined || p.leader < 0)) {
+        await this.cluster.refreshMetadata();
+        // A reachable broker that still lacks the topic after a while will not auto-create it: stop waiting.
+        notReadySince ??= Date.now();
+        const retriable = Date.now() - notReadySince < TOPIC_READY_TIMEOUT_MS;
+        throw new KafkaLogError(`topic ${topic} is not ready on the broker (missing, or no leader yet); run \`tickflow topics create\` if auto-creation is off`, { retriable });
+      }
+      return meta.length;
+    });
+    this.partitionCounts.set(topic, count);
+    return count;
+  }
+
+  async append(topic: string, records: readonly AppendRecord[]): Promise<RecordPosition[]> {
+    this.assertOpen();
+    validateAppend(records);
+    const n = await this.partitions(topic);
+    const positions: RecordPosition[] = [];
+    for (const chunk of byteChunks(records, this.options.produceMaxBytes)) {
+      const messages = kafkaMessages(chunk, n);
+      // A retry after a lost acknowledgement can write a chunk twice (at-least-once; see docs/kafka.md).
+      const acks = await this.retry(`append to ${topic}`, () => this.producer.send({ topic, acks: -1, messages }));
+      // kafkajs sends each partition's messages in input order as one record batch: offsets count up from baseOffset.
+      const next = new Map<number, number>();
+      for (const a of acks) next.set(a.partition, Number(a.baseOffset));
+      for (const m of messages) {
+        const offset = next.get(m.partition);
+        if (offset === undefined) throw new KafkaLogError(`append to ${topic}: no acknowledgement for partition ${m.partition}`);
+        positions.push({ partition: m.partition, offset });
+        next.set(m.partition, offset + 1);
+      }
+    }
+    return positions;
+  }
+
+  async endOffset(topic: string, partition: number): Promise<number> {
+    await this.checkPartition(topic, partition);
+    return this.retry(`end offset of ${topic}/${partition}`, () => this.reader.listOffset(topic, partition, 'latest'));
+  }
+
+  async offsetForTime(topic: string, partition: number, ts: number): Promise<number> {
+    if (!Number.isFinite(ts)) throw new KafkaLogError(`offsetForTime: timestamp must be a finite number, got ${ts}`);
+    await this.checkPartition(topic, partition);
+    if (this.scanForTime) return this.scanTime(topic, partition, ts);
+    const found = await this.retry(`offset for time ${ts} in ${topic}/${partition}`, () => this.reader.listOffset(topic, partition, Math.max(0, Math.ceil(ts))));
+    return found >= 0 ? found : this.endOffset(topic, partition);
+  }
+
+  async *read(topic: string, partition: number, options: ReadOptions = {}): AsyncIterable<LogRecord[]> {
+    const from = options.fromOffset ?? 0;
+    const batchSize = options.batchSize ?? 4096;
+    if (!Number.isSafeInteger(from) || from < 0) throw new KafkaLogError(`read: fromOffset must be an integer >= 0, got ${from}`);
+    if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new KafkaLogError(`read: batchSize must be an integer >= 1, got ${batchSize}`);
+    const end = await this.endOffset(topic, partition);
+    const to = Math.min(options.toOffset ?? end, end);
+    let next = from;
+    // Fetches return whatever record batches the broker has; re-cut them so every batch but the last is full.
+    let pending: LogRecord[] = [];
+    while (next < to && !this.closed) {
+      const fetched = await this.retry(`read ${topic}/${partition}`, () => this.reader.fetch(topic, partition, next, 0));
+      if (fetched.nextOffset === next) throw new KafkaLogError(`read ${topic}/${partition}: the broker returned nothing at offset ${next} although the end is ${to}`, { retriable: true });
+      const usable = fetched.nextOffset > to ? fetched.records.filter((r) => r.offset < to) : fetched.records;
+      pending = pending.length === 0 ? usable : pending.concat(usable);
+      let i = 0;
+      for (; i + batchSize <= pending.length; i += batchSize) yield pending.slice(i, i + batchSize);
+      pending = pending.slice(i);
+      next = fetched.nextOffset;
+    }
+    if (pending.length > 0 && !this.closed) yield pending;
+  }
+
+  async *follow(topic: string, partition: number, fromOffset: number, signal: AbortSignal): AsyncIterable<LogRecord[]> {
+    await this.checkPartition(topic, partition);
+    let next = fromOffset;
+    while (!signal.aborted && !this.closed) {
+      const pending = this.retry(`follow ${topic}/${partition}`, () => this.reader.fetch(topic, partition, next, this.options.followMaxWaitMs), signal);
+      const fetched = await untilAborted(pending, signal);
+      if (fetched === undefined) return;
+      next = fetched.nextOffset;
+      if (fetched.records.length > 0) {
+        yield fetched.records;
+      } else {
+        await sleep(this.options.followIdleMs, signal);
+      }
+    }
+  }
+
+  async topics(): Promise<string[]> {
+    this.assertOpen();
+    const names = await this.retry('list topics', () => this.admin.listTopics());
+    return names.filter((t) => !t.startsWith('__')).sort();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect(), this.cluster.disconnect()]);
+  }
+
+  /** Kafka's ListOffsets(timestamp) semantics by a scan: first offset whose timestamp >= ts, else the end. */
+  private async scanTime(topic: string, partition: number, ts: number): Promise<number> {
+    const end = await this.endOffset(topic, partition);
+    for await (const batch of this.read(topic, partition, { toOffset: end, batchSize: 65_536 })) {
+      for (const r of batch) if (r.timestamp >= ts) return r.offset;
+    }
+    return end;
+  }
+
+  private async checkPartition(topic: string, partition: number): Promise<void> {
+    const count = await this.partitions(topic);
+    if (!Number.isInteger(partition) || partition < 0 || partition >= count) {
+      throw new KafkaLogError(`${topic} has ${count} partitions, no partition ${partition}`);
+    }
+  }
+
+  private retry<T>(what: string, attempt: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    this.assertOpen();
+    return withBackoff(what, attempt, this.options.backoff, this.say, signal);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new KafkaLogError(`Kafka log (${this.options.brokers.join(',')}) is closed`);
+  }
+}
