@@ -1,3 +1,4 @@
+import { TickflowError } from '../lib/errors.ts';
 import type { Signal } from '../schemas/index.ts';
 
 /**
@@ -18,6 +19,4 @@ export function formatSignal(s: Signal): string {
 }
 
 /** A user error: printed without a stack trace, exit code 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export class UsageError extends TickflowError {}

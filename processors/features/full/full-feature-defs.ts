@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../canonical-json.ts';
+import { canonicalJson } from '../../../lib/canonical-json.ts';
 import { GAMMA_FLIP_GRID } from './chain/gamma-exposure.ts';
 import { SKEW_MONEYNESS } from './chain/iv-skew.ts';
 
