@@ -62,7 +62,15 @@ const barsQuery = rangeChecked(
 );
 
 const signalsQuery = rangeChecked(
-  z.strictObject({ symbol, from: epochMs('from').optional(), to: epochMs('to').optional(), limit: limit(MAX_LIMIT, DEFAULT_LIMIT), ...TOKEN }),
+  z.strictObject({
+    symbol,
+    from: epochMs('from').optional(),
+    to: epochMs('to').optional(),
+    limit: limit(MAX_LIMIT, DEFAULT_LIMIT),
+    /** false: leave out each signal's `inputs` (log positions), about half the bytes. */
+    provenance: z.enum(['true', 'false'], { error: 'provenance must be true or false' }).default('true'),
+    ...TOKEN,
+  }),
 );
 
 const featuresQuery = rangeChecked(
@@ -118,7 +126,8 @@ export function dashboardHandler(o: DashboardApiOptions): (req: IncomingMessage,
       async (p) => {
         const q = parseWith(signalsQuery, p);
         const r = await o.history.signals(defined(q));
-        return { status: 200, body: { symbol: q.symbol, from: q.from ?? null, to: q.to ?? null, limit: q.limit, count: r.rows.length, truncated: r.truncated, signals: r.rows } };
+        const signals = q.provenance === 'true' ? r.rows : r.rows.map(({ inputs: _inputs, ...rest }) => rest);
+        return { status: 200, body: { symbol: q.symbol, from: q.from ?? null, to: q.to ?? null, limit: q.limit, count: signals.length, truncated: r.truncated, signals } };
       },
     ],
     [

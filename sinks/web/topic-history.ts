@@ -34,13 +34,30 @@ export interface SymbolInfo {
 
 /** Records read per step back; doubled at every step, so a deep range costs O(log) steps. */
 const FIRST_WINDOW = 2048;
+/**
+ * Decoded records kept per topic-partition, the most recent ones (two weeks of one symbol's 1m
+ * and 5m bars is about 24,000). Page loads then cost a filter over memory instead of a read and
+ * decode of the partition (measured in docs/benchmarks.md). Reads further back bypass it.
+ */
+export const DEFAULT_CACHED_RECORDS = 40_000;
+
+/** Decoded values of offsets [lo, lo + values.length) of one partition; null = did not decode. */
+interface Segment {
+  lo: number;
+  values: (object | null)[];
+  /** Serializes extensions: concurrent requests wait for one read. */
+  busy: Promise<void>;
+}
 /** Records read from the end of each bars partition to list the symbols. */
 const SYMBOL_SCAN = 4096;
 
 export class TopicHistory {
+  private readonly cache = new Map<string, Segment>();
+
   constructor(
     private readonly log: EventLog,
     private readonly decode: TopicDecoder,
+    private readonly cachedRecords = DEFAULT_CACHED_RECORDS,
   ) {}
 
   async bars(q: RangeQuery & { interval: string }): Promise<RangeResult<Bar>> {
@@ -62,13 +79,11 @@ export class TopicHistory {
     const n = await this.log.partitions('bars');
     for (let p = 0; p < n; p++) {
       const end = await this.log.endOffset('bars', p);
-      for await (const batch of this.log.read('bars', p, { fromOffset: Math.max(0, end - SYMBOL_SCAN), toOffset: end })) {
-        for (const r of batch) {
-          const b = this.tryDecode<Bar>('bars', r);
-          if (b === null) continue;
-          const seen = bySymbol.get(b.symbol);
-          if (seen === undefined || b.end >= seen.lastBarEnd) bySymbol.set(b.symbol, { symbol: b.symbol, lastBarEnd: b.end, lastClose: b.close });
-        }
+      for (const v of await this.values('bars', p, Math.max(0, end - SYMBOL_SCAN), end)) {
+        const b = v as Bar | null;
+        if (b === null) continue;
+        const seen = bySymbol.get(b.symbol);
+        if (seen === undefined || b.end >= seen.lastBarEnd) bySymbol.set(b.symbol, { symbol: b.symbol, lastBarEnd: b.end, lastClose: b.close });
       }
     }
     return [...bySymbol.values()].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
@@ -92,14 +107,11 @@ export class TopicHistory {
     while (top > lo && !truncated) {
       const bottom = Math.max(lo, top - size);
       const found: T[] = [];
-      for await (const batch of this.log.read(topic, partition, { fromOffset: bottom, toOffset: top })) {
-        for (const r of batch) {
-          const v = this.tryDecode<T>(topic, r);
-          if (v === null || !match(v)) continue;
-          const t = timeOf(v);
-          if (t < from || t >= to) continue;
-          found.push(v);
-        }
+      for (const v of (await this.values(topic, partition, bottom, top)) as (T | null)[]) {
+        if (v === null || !match(v)) continue;
+        const t = timeOf(v);
+        if (t < from || t >= to) continue;
+        found.push(v);
       }
       // Newest first within the window, dropping copies of rows already kept (newer windows first).
       const kept: T[] = [];
@@ -127,6 +139,41 @@ export class TopicHistory {
     // Near-ordered timestamps: sort so the page always gets a strictly time-ordered series.
     rows.sort((a, b) => timeOf(a) - timeOf(b));
     return { rows, truncated };
+  }
+
+  /** Decoded values of offsets [from, to): from the cache when they are among its most recent records. */
+  private async values(topic: string, partition: number, from: number, to: number): Promise<(object | null)[]> {
+    const end = await this.log.endOffset(topic, partition);
+    if (from < end - this.cachedRecords) return this.readDecoded(topic, partition, from, to);
+    const key = `${topic}/${partition}`;
+    let seg = this.cache.get(key);
+    if (seg === undefined) this.cache.set(key, (seg = { lo: end, values: [], busy: Promise.resolve() }));
+    const s = seg;
+    const extend = s.busy.then(async () => {
+      const hi = s.lo + s.values.length;
+      if (end > hi) for (const v of await this.readDecoded(topic, partition, hi, end)) s.values.push(v);
+      if (from < s.lo) {
+        const older = await this.readDecoded(topic, partition, from, s.lo);
+        s.values = older.concat(s.values);
+        s.lo = from;
+      }
+      const over = s.values.length - this.cachedRecords;
+      if (over > 0) {
+        s.values = s.values.slice(over);
+        s.lo += over;
+      }
+    });
+    s.busy = extend.catch(() => undefined);
+    await extend;
+    if (from < s.lo) return this.readDecoded(topic, partition, from, to); // trimmed meanwhile
+    return s.values.slice(from - s.lo, to - s.lo);
+  }
+
+  private async readDecoded(topic: string, partition: number, from: number, to: number): Promise<(object | null)[]> {
+    const out: (object | null)[] = [];
+    if (to <= from) return out;
+    for await (const batch of this.log.read(topic, partition, { fromOffset: from, toOffset: to })) for (const r of batch) out.push(this.tryDecode<object>(topic, r));
+    return out;
   }
 
   private tryDecode<T>(topic: string, r: LogRecord): T | null {

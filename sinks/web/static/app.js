@@ -26,6 +26,8 @@
     connected: false,
     loadedSymbol: null,
     lastSignal: null,
+    /** ms after navigation start when the first history was drawn (for the page benchmark). */
+    firstRenderMs: null,
   };
   window.tickflow = { state };
 
@@ -174,7 +176,7 @@
         ['up / flat / down', `${pct(s.pUp)} / ${pct(s.pFlat)} / ${pct(s.pDown)}`],
         ['bar close', time(s.barEnd)],
         ['model', `<code>${esc(s.modelId)}</code>`],
-        ['inputs', `${s.inputs.reduce((n, r) => n + r.toOffset - r.fromOffset + 1, 0)} events`],
+        ['inputs', s.inputs ? `${s.inputs.reduce((n, r) => n + r.toOffset - r.fromOffset + 1, 0)} events` : '—'],
       ])}</table>`;
   }
 
@@ -333,7 +335,7 @@
     subscribe(symbol);
     try {
       const q = `symbol=${encodeURIComponent(symbol)}`;
-      const [bars, signals] = await Promise.all([api(`/api/bars?${q}&interval=5m&limit=${HISTORY_BARS}`), api(`/api/signals?${q}&limit=${HISTORY_BARS}`)]);
+      const [bars, signals] = await Promise.all([api(`/api/bars?${q}&interval=5m&limit=${HISTORY_BARS}`), api(`/api/signals?${q}&limit=${HISTORY_BARS}&provenance=false`)]);
       if (symbol !== state.symbol) return;
       barData = bars.bars.map(candleOf);
       candles.setData(barData);
@@ -357,6 +359,7 @@
       pending = null;
       for (const m of held) if (m.data.symbol === symbol) applyLive(m);
       state.loadedSymbol = symbol;
+      if (state.firstRenderMs === null) requestAnimationFrame(() => requestAnimationFrame(() => (state.firstRenderMs = performance.now())));
       showError('');
       void refreshOptions(symbol);
     } catch (e) {

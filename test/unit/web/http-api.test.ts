@@ -183,6 +183,9 @@ describe('dashboard HTTP API', () => {
     assert.equal(new Set(sigs.map((x) => x.id)).size, N5);
     const last = await get(s.port, '/api/signals?symbol=BTC&limit=1');
     assert.deepEqual((last.json['signals'] as Signal[]).map((x) => x.barEnd), [T0 + N5 * M5]);
+    assert.deepEqual((last.json['signals'] as Signal[])[0]?.inputs, []);
+    const bare = await get(s.port, '/api/signals?symbol=BTC&limit=1&provenance=false');
+    assert.equal('inputs' in ((bare.json['signals'] as Signal[])[0] ?? {}), false);
   });
 
   test('/api/features keeps the names asked for that the feature set has', async () => {
@@ -233,6 +236,7 @@ describe('dashboard HTTP API', () => {
     ['/api/bars?symbol=BTC&symbol=ETH', /given more than once/],
     ['/api/signals?from=1', /symbol is required/],
     ['/api/signals?symbol=BTC&limit=x', /limit must be a number/],
+    ['/api/signals?symbol=BTC&provenance=no', /provenance must be true or false/],
     ['/api/features?symbol=BTC&limit=2001', /limit must be <= 2000/],
     ['/api/symbols?x=1', /unknown parameter/],
     ['/api/model?x=1', /unknown parameter/],
