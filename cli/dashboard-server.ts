@@ -49,10 +49,12 @@ export async function startDashboardServer(o: DashboardServerOptions): Promise<S
     };
   };
   const modelDir = o.modelDir;
+  // The process runs the model it loaded at start: its card is read once.
+  let card: Promise<object | null> | null = null;
   const handler = dashboardHandler({
     history: new TopicHistory(o.access.log, o.access.decode),
     assets: loadPageAssets(),
-    model: () => (modelDir === null ? Promise.resolve(null) : readModelCard(modelDir)),
+    model: () => (card ??= modelDir === null ? Promise.resolve(null) : readModelCard(modelDir)),
     health,
     token: o.token,
   });
