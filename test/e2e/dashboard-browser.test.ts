@@ -78,6 +78,17 @@ test('the dashboard renders history, follows live signals and switches symbols i
     // Live: a signal arrives over the WebSocket and becomes a marker.
     await until(`s.liveSignals > 0 && s.markers > ${loaded.markers}`);
 
+    // The live host's counters reach /metrics and /api/health.
+    const metricsText = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const metric = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metricsText)?.[1] ?? Number.NaN);
+    assert.ok(metric('tickflow_inputs_total') > 100_000, `inputs ${metric('tickflow_inputs_total')}`);
+    assert.ok(metric('tickflow_signals_total') > 0);
+    assert.ok(metric('tickflow_signal_latency_seconds_count') > 0, 'live signal latencies observed');
+    assert.ok(metric('tickflow_ws_clients') >= 1);
+    const health = (await (await fetch(`http://127.0.0.1:${port}/api/health`)).json()) as { latencyMs: { count: number; p50: number | null }; lagMs: number | null; inputs: number };
+    assert.ok(health.latencyMs.count > 0 && health.latencyMs.p50 !== null && health.lagMs !== null);
+    assert.ok(health.inputs >= metric('tickflow_inputs_total'), 'health reads the same counters, later');
+
     // The option panel shows the chain features of the core feature set.
     await page.waitForSelector('#options-card:not([hidden]) td', { timeout: 15_000 });
     const optionText = await page.textContent('#options');

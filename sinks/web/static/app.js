@@ -79,6 +79,20 @@
   const conf = line(ACCENT, 'confidence', 2);
   chart.panes()[1].setHeight(150);
 
+  // The option panel's small chart: ATM IV (right scale, %) and put/call ratio by OI (left scale).
+  const optionChart = LC.createChart($('options-chart'), {
+    autoSize: true,
+    layout: { background: { type: 'solid', color: color('--panel') }, textColor: color('--muted'), fontSize: 10, attributionLogo: false },
+    grid: { vertLines: { visible: false }, horzLines: { color: '#1f262f' } },
+    rightPriceScale: { borderVisible: false },
+    leftPriceScale: { visible: true, borderVisible: false },
+    timeScale: { borderVisible: false, timeVisible: true, secondsVisible: false },
+    handleScroll: false,
+    handleScale: false,
+  });
+  const ivLine = optionChart.addSeries(LC.LineSeries, { color: '#e3b341', lineWidth: 1.5, priceLineVisible: false, priceFormat: { type: 'custom', minMove: 0.01, formatter: (v) => `${v.toFixed(1)}%` } });
+  const pcrLine = optionChart.addSeries(LC.LineSeries, { color: '#a371f7', lineWidth: 1.5, priceLineVisible: false, priceScaleId: 'left' });
+
   let barData = [];
   let markerList = [];
   let forming = null; // the 5-minute candle being built from live 1-minute bars
@@ -256,6 +270,10 @@
       if (has('gex_total')) pairs.push(['dealer GEX per 1%', fmt(v.gex_total, 0), v.gex_total < 0 ? 'bad' : 'good']);
       if (has('gamma_flip')) pairs.push(['gamma flip', fmt(v.gamma_flip)]);
       $('options').innerHTML = rows(pairs);
+      const series = (name, scale) => rowsWithValues.filter((f) => f.features[name] !== null && f.features[name] !== undefined).map((f) => ({ time: f.barEnd / 1000, value: f.features[name] * scale }));
+      ivLine.setData(series('atm_iv', 100));
+      pcrLine.setData(series('pcr_oi', 1));
+      optionChart.timeScale().fitContent();
       $('options-time').textContent = `${time(last.barEnd).slice(11)} · (change over ${Math.round((last.barEnd - first.barEnd) / 3_600_000)} h)`;
       card.hidden = false;
       state.options = v;
