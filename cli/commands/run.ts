@@ -2,14 +2,14 @@ import { loadPredictor } from '../../model/predictor.ts';
 import { featureSetByHash, graphConfigFor } from '../../processors/graph.ts';
 import { ClickHouseProjector, DEFAULT_CLICKHOUSE_URL, migrate, openClickHouse } from '../../sinks/clickhouse/index.ts';
 import { GroupProcessor } from '../../hosts/group/group-processor.ts';
-import { SignalServer } from '../../sinks/ws/signal-server.ts';
 import { TopicGateway } from '../../sinks/ws/topic-gateway.ts';
 import { databaseName, parse, parseDuration, requireString, toNumber } from '../args.ts';
 import { logSource, openLogFrom } from '../log-access.ts';
 import { formatSignal, info, printJson, UsageError } from '../output.ts';
+import { checkExposure, startDashboardServer } from '../dashboard-server.ts';
 
 const USAGE = `usage: tickflow run processors --broker host:port[,...] [--registry url] [--model var/model] [--group tickflow-processors] [--exactly-once] [--session-timeout 10s] [--quiet]
-       tickflow run gateway --broker host:port[,...] [--registry url] [--port 8080] [--host 127.0.0.1] [--from end|earliest]
+       tickflow run gateway --broker host:port[,...] [--registry url] [--port 8080] [--host 127.0.0.1] [--token secret] [--from end|earliest]
        tickflow run projector --broker host:port[,...] [--registry url] [--clickhouse ${DEFAULT_CLICKHOUSE_URL}] [--database default]`;
 
 /** The scale-out roles on Kafka: processing (a consumer group), and the two readers of its outputs. */
@@ -89,14 +89,16 @@ async function gateway(argv: string[]): Promise<number> {
     registry: { type: 'string' },
     port: { type: 'string', default: '8080' },
     host: { type: 'string', default: '127.0.0.1' },
+    token: { type: 'string' },
     from: { type: 'string', default: 'end' },
   });
   const broker = requireString(values.broker, 'broker');
   const from = values.from;
   if (from !== 'end' && from !== 'earliest') throw new UsageError(`--from must be end or earliest, got ${JSON.stringify(from)}`);
-  const server = new SignalServer({ port: toNumber(values.port, 'port', 8080), host: values.host });
-  const { port } = await server.start().catch((e: unknown) => {
-    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${values.port} is in use: pass --port <p> (0 picks a free one)`);
+  const token = checkExposure(values.host, values.token);
+  const access = await openLogFrom(logSource({ broker, registry: values.registry }));
+  const server = await startDashboardServer({ access, port: toNumber(values.port, 'port', 8080), host: values.host, token, modelDir: null, role: 'gateway' }).catch(async (e: unknown) => {
+    await access.close();
     throw e;
   });
   const controller = new AbortController();
@@ -107,9 +109,6 @@ async function gateway(argv: string[]): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const shown = ['127.0.0.1', '0.0.0.0', '::'].includes(values.host) ? 'localhost' : values.host;
-    info(`WebSocket: ws://${shown}:${port}/ws  (send {"op":"subscribe","channel":"signals","symbols":["BTC"]})`);
-    const access = await openLogFrom(logSource({ broker, registry: values.registry }));
     try {
       const topicGateway = new TopicGateway({
         log: access.log,
@@ -123,12 +122,12 @@ async function gateway(argv: string[]): Promise<number> {
       printJson({ ...report, ws: server.stats() });
       return 0;
     } finally {
-      await access.close();
+      await server.close();
     }
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await server.close();
+    await access.close();
   }
 }
 

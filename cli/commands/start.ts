@@ -15,7 +15,10 @@ import { summarizeLatencies } from '../../hosts/live/latency-summary.ts';
 import { countRecords, DERIVED_TOPICS, LogSink } from '../../hosts/log-sink.ts';
 import { markProgress } from '../../hosts/group/feed-progress.ts';
 import { CLOSED_WATERMARK } from '../../schemas/index.ts';
-import { SignalServer } from '../../sinks/ws/signal-server.ts';
+import type { SignalServer } from '../../sinks/ws/signal-server.ts';
+import { newGraphStats } from '../../processors/graph-events.ts';
+import { observeGraphStats, observeSignalLatency } from '../../lib/metrics.ts';
+import { checkExposure, startDashboardServer } from '../dashboard-server.ts';
 import { ClickHouseProjector, migrate, openClickHouse } from '../../sinks/clickhouse/index.ts';
 import { parse, parseDuration, toNumber } from '../args.ts';
 import { logSource, openLogFrom, topicSize, type LogAccess } from '../log-access.ts';
@@ -35,6 +38,8 @@ export async function run(argv: string[]): Promise<number> {
     speed: { type: 'string' },
     'stop-after': { type: 'string' },
     port: { type: 'string' },
+    host: { type: 'string', default: '127.0.0.1' },
+    token: { type: 'string' },
     seed: { type: 'string' },
     'history-days': { type: 'string' },
     'signal-strength': { type: 'string' },
@@ -49,6 +54,7 @@ export async function run(argv: string[]): Promise<number> {
   if (feedOnly && !values.broker) throw new UsageError('--feed-only needs --broker: processing then runs in `tickflow run processors --broker ...`');
   if (feedOnly && values.clickhouse) throw new UsageError('--feed-only writes inputs only, there are no outputs to project; project the derived topics with `tickflow run projector --broker ...`');
   const featureSet = featureSetById(values['feature-set']);
+  const token = checkExposure(values.host, values.token);
   const speed = toNumber(values.speed, 'speed', 100);
   const stopAfterMs = values['stop-after'] ? parseDuration(values['stop-after'], 'stop-after') : undefined;
   const historyDays = toNumber(values['history-days'], 'history-days', 14);
@@ -79,12 +85,7 @@ export async function run(argv: string[]): Promise<number> {
     await progress?.(nextTsInit(feed) - 1);
     const predictor = feedOnly ? null : await ensureModel(access, values.model, values.backend, config.seed, featureSet);
     if (!values['no-ws'] && !feedOnly) {
-      server = new SignalServer({ port: toNumber(values.port, 'port', 8080), host: '127.0.0.1' });
-      const { port } = await server.start().catch((e: unknown) => {
-        if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${values.port ?? 8080} is in use: pass --port <p> (0 picks a free one) or --no-ws`);
-        throw e;
-      });
-      info(`WebSocket: ws://localhost:${port}/ws  (send {"op":"subscribe","channel":"signals","symbols":["BTC"]})`);
+      server = await startDashboardServer({ access, port: toNumber(values.port, 'port', 8080), host: values.host, token, modelDir: values.model, role: 'start' });
     }
     // ClickHouse is a projection of the log, fed by its own consumer of the derived topics: if it
     // is slow or down, the live loop does not wait; the projector catches up from the log.
@@ -240,6 +241,8 @@ async function goLive(
   const status: LiveStatus = { live: false, chunkAppendedAtWall: 0 };
   const logSink = new LogSink(access.log, { encode: access.encode }, await countRecords(access.log, DERIVED_TOPICS));
   const lags: number[] = [];
+  const stats = newGraphStats();
+  observeGraphStats(stats);
   let liveSignals = 0;
   const publish = {
     onEvent(e: GraphEvent): void {
@@ -248,6 +251,7 @@ async function goLive(
         const s = e.signal;
         const lag = performance.now() - status.chunkAppendedAtWall;
         lags.push(lag);
+        observeSignalLatency(lag);
         liveSignals++;
         server?.publish('signals', s.symbol, s);
         info(`${formatSignal(s)}  ${lag.toFixed(1)} ms after its input was logged`);
@@ -269,6 +273,7 @@ async function goLive(
     ...(stopAfterMs !== undefined ? { stopAfterMs } : {}),
     signal,
     status,
+    stats,
     ...(predictor ? { config: graphConfigFor(featureSetByHash(predictor.featureSetHash)) } : { process: false }),
     ...(progress ? { onAppended: progress } : {}),
     onCatchUp: (n) => info(predictor ? `caught up on ${n} logged inputs` : 'feed only: inputs and progress go to the log; `tickflow run processors` processes them'),
