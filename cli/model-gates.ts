@@ -1,6 +1,7 @@
 import { ModelError } from '../model/errors.ts';
 import { checkGates } from '../model/evaluation/gate-check.ts';
 import { readManifest } from '../model/manifest.ts';
+import { DEFAULT_MODELS_DIR, ModelRegistry } from '../model/registry/model-registry.ts';
 import { info, UsageError } from './output.ts';
 
 /**
@@ -17,4 +18,16 @@ export async function requireGatedModel(dir: string, allowUngated: boolean): Pro
     if (e instanceof ModelError && e.code === 'MODEL_UNGATED') throw new UsageError(e.message);
     throw e;
   }
+}
+
+/**
+ * The model a command uses: --model when given, else the registry's champion (var/models), else
+ * `fallback` (var/model, where `start` trains its first model).
+ */
+export async function resolveModelDir(model: string | undefined, fallback = 'var/model', modelsDir = DEFAULT_MODELS_DIR): Promise<string> {
+  if (model !== undefined) return model;
+  const champion = await new ModelRegistry(modelsDir).championDir();
+  if (champion === null) return fallback;
+  info(`model: the champion of ${modelsDir}, ${champion}`);
+  return champion;
 }

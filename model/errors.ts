@@ -9,7 +9,8 @@ export type ModelErrorCode =
   | 'INPUT_SHAPE'
   | 'SAVED_MODEL_DIFFERS'
   | 'GATES_INVALID'
-  | 'MODEL_UNGATED';
+  | 'MODEL_UNGATED'
+  | 'MODEL_NOT_FOUND';
 
 /** The model layer's error family (after kafkajs: a code, `retriable` and an optional `cause`). */
 export class ModelError extends Error {

@@ -20,7 +20,7 @@ import { ClickHouseProjector, migrate, openClickHouse } from '../../sinks/clickh
 import { parse, parseDuration, toNumber } from '../args.ts';
 import { logSource, openLogFrom, topicSize, type LogAccess } from '../log-access.ts';
 import { formatSignal, info, printJson, UsageError } from '../output.ts';
-import { requireGatedModel } from '../model-gates.ts';
+import { requireGatedModel, resolveModelDir } from '../model-gates.ts';
 import { describeFailures } from '../../model/evaluation/gates.ts';
 import { DEFAULT_SIGNAL_RULE } from '../../processors/signal/signal-rule.ts';
 import { acquireWriterLock } from '../writer-lock.ts';
@@ -34,7 +34,7 @@ export async function run(argv: string[]): Promise<number> {
     log: { type: 'string' },
     broker: { type: 'string' },
     registry: { type: 'string' },
-    model: { type: 'string', default: 'var/model' },
+    model: { type: 'string' },
     speed: { type: 'string' },
     'stop-after': { type: 'string' },
     port: { type: 'string' },
@@ -82,7 +82,7 @@ export async function run(argv: string[]): Promise<number> {
     await progress?.(-1);
     await skipLogged(access, feed, config.start + historyDays * DAY);
     await progress?.(nextTsInit(feed) - 1);
-    const model = feedOnly ? null : await ensureModel(access, values.model, values.backend, config.seed, featureSet, { allowUngated: values['allow-ungated'], holdOnly: values['hold-only'] });
+    const model = feedOnly ? null : await ensureModel(access, await resolveModelDir(values.model), values.backend, config.seed, featureSet, { allowUngated: values['allow-ungated'], holdOnly: values['hold-only'] });
     const predictor = model?.predictor ?? null;
     if (!values['no-ws'] && !feedOnly) {
       server = new SignalServer({ port: toNumber(values.port, 'port', 8080), host: '127.0.0.1' });
