@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<{ run: (argv: string[]) => Promise<
   ingest: () => import('./commands/ingest.ts'),
   run: () => import('./commands/run.ts'),
   models: () => import('./commands/models.ts'),
+  tune: () => import('./commands/tune.ts'),
 };
 
 const USAGE = `usage: tickflow <command> [options]
