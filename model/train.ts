@@ -226,6 +226,7 @@ async function evaluateTrained(
   };
   return evaluateModel({
     data: { features: ds.features, dim: ds.dim, labels: ds.labels, barEnd: ds.barEnd },
+    featureNames: ds.featureNames,
     trainRows: split.train,
     holdoutRows: split.test,
     holdoutProbs: testProbs,

@@ -4,6 +4,7 @@ import { blockLengthForHorizon, DEFAULT_BOOTSTRAP, type BootstrapOptions } from 
 import { crossValidate, type FitFn, type TrainingData } from './cross-validate.ts';
 import { DEFAULT_GATES, evaluateGates, gateVerdictSchema, type GateConfig } from './gates.ts';
 import { compareWithBaseline, constantProbs, edgeFraction, STANDARD_METRICS, type NamedMetric } from './metric-intervals.ts';
+import { driftReference, driftReferenceSchema } from './drift.ts';
 import { CV_SCHEMES, DEFAULT_FOLDS, planFolds, type CvScheme } from './purged-folds.ts';
 
 const K = 3;
@@ -38,6 +39,8 @@ export const evaluationSchema = z.strictObject({
   bayesAuc: z.number().nullable(),
   edgeFraction: z.number().nullable(),
   gates: gateVerdictSchema,
+  /** Each feature's training distribution (decile bins and frequencies), the reference for drift (PSI). */
+  drift: driftReferenceSchema,
 });
 
 export type Evaluation = z.infer<typeof evaluationSchema>;
@@ -45,6 +48,7 @@ export type CvReport = z.infer<typeof cvReportSchema>;
 
 export interface EvaluateOptions {
   data: TrainingData;
+  featureNames: readonly string[];
   /** Rows the final model was fitted on (train, or train + validation): baseline frequencies and class counts. */
   trainRows: Uint32Array;
   /** The holdout (test split) rows and the final model's probabilities for them (row-major n x 3). */
@@ -120,6 +124,7 @@ export async function evaluateModel(o: EvaluateOptions): Promise<Evaluation> {
     bayesAuc: o.bayesAuc,
     edgeFraction: edgeFraction(auc?.value ?? null, o.bayesAuc),
     gates,
+    drift: driftReference(o.featureNames, o.data.features, o.trainRows),
   };
 }
 
