@@ -1,15 +1,20 @@
+import { readDataset } from '../../model/dataset.ts';
+import { DriftMonitor } from '../../model/evaluation/drift.ts';
 import { ModelError } from '../../model/errors.ts';
+import { readManifest } from '../../model/manifest.ts';
 import { DEFAULT_MODELS_DIR, diffModels, ModelRegistry } from '../../model/registry/model-registry.ts';
-import { parse } from '../args.ts';
+import { parse, requireString, toNumber } from '../args.ts';
 import { info, printJson, UsageError } from '../output.ts';
 
-const USAGE = `usage: tickflow models list|show <id>|promote <id> [--allow-ungated]|diff <id> <id> [--dir ${DEFAULT_MODELS_DIR}]`;
+const USAGE = `usage: tickflow models list|show <id>|promote <id> [--allow-ungated]|diff <id> <id>|drift <id> --dataset <file> [--window 500] [--dir ${DEFAULT_MODELS_DIR}]`;
 
 /** `tickflow models`: the model registry (one model per subdirectory of --dir, and a champion). */
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     dir: { type: 'string', default: DEFAULT_MODELS_DIR },
     'allow-ungated': { type: 'boolean', default: false },
+    dataset: { type: 'string' },
+    window: { type: 'string' },
   });
   const [sub, ...refs] = positionals;
   const registry = new ModelRegistry(values.dir);
@@ -45,6 +50,9 @@ export async function run(argv: string[]): Promise<number> {
         printJson(diffModels(await registry.find(a as string), await registry.find(b as string)));
         return 0;
       }
+      case 'drift':
+        printJson(await drift(await registry.find(want(1)[0] as string).then((m) => m.dir), values.dataset, toNumber(values.window, 'window', 500)));
+        return 0;
       default:
         throw new UsageError(sub === undefined ? USAGE : `unknown models subcommand ${JSON.stringify(sub)}\n${USAGE}`);
     }
@@ -52,4 +60,34 @@ export async function run(argv: string[]): Promise<number> {
     if (e instanceof ModelError && (e.code === 'MODEL_NOT_FOUND' || e.code === 'MODEL_UNGATED')) throw new UsageError(e.message);
     throw e;
   }
+}
+
+/**
+ * Feeds a dataset's feature rows, in order, through a drift monitor against the model's training
+ * distributions: the first retrain recommendation (with the row's bar end) and each feature's
+ * largest PSI over the windows.
+ */
+async function drift(dir: string, datasetPath: string | undefined, window: number): Promise<Record<string, unknown>> {
+  if (!Number.isInteger(window) || window < 10) throw new UsageError(`--window must be an integer >= 10, got ${window}`);
+  const manifest = await readManifest(dir);
+  const reference = manifest.evaluation?.drift;
+  if (reference === undefined) throw new UsageError(`model ${manifest.modelId} has no training distributions (trained before drift references): retrain it`);
+  const ds = await readDataset(requireString(datasetPath, 'dataset'));
+  const index = manifest.featureNames.map((n) => ds.featureNames.indexOf(n));
+  const missing = manifest.featureNames.filter((_, j) => index[j] === -1);
+  if (missing.length) throw new UsageError(`the dataset lacks ${missing.length} of the model's features: ${missing.slice(0, 5).join(', ')}`);
+  const monitor = new DriftMonitor(reference, window);
+  const row = new Float64Array(index.length);
+  const maxPsi: Record<string, number> = {};
+  let first: Record<string, unknown> | null = null;
+  for (let i = 0; i < ds.rows; i++) {
+    for (let j = 0; j < index.length; j++) row[j] = ds.features[i * ds.dim + (index[j] as number)] as number;
+    monitor.add(row);
+    if (i % 10 !== 9 && i !== ds.rows - 1) continue; // a report every 10 rows bounds the cost
+    const r = monitor.report();
+    if (r === null) continue;
+    for (const [k, v] of Object.entries(r.psi)) maxPsi[k] = Math.max(maxPsi[k] ?? 0, v);
+    if (first === null && r.recommendation !== null) first = { row: i, barEnd: ds.barEnd[i], ...r.recommendation };
+  }
+  return { model: manifest.modelId, rows: ds.rows, window, recommendation: first, maxPsi };
 }

@@ -40,7 +40,7 @@ export const evaluationSchema = z.strictObject({
   edgeFraction: z.number().nullable(),
   gates: gateVerdictSchema,
   /** Each feature's training distribution (decile bins and frequencies), the reference for drift (PSI). */
-  drift: driftReferenceSchema,
+  drift: driftReferenceSchema.optional(),
 });
 
 export type Evaluation = z.infer<typeof evaluationSchema>;
