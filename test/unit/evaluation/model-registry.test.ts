@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { resolveModelDir } from '../../../cli/model-gates.ts';
@@ -12,7 +15,8 @@ describe('model registry', async () => {
   const root = tempDir();
   const quick = { seed: 1, epochs: 4, bootstrapReplicates: 200 };
   const noise = await train({ datasetPath: writeSyntheticDataset({ bars: 1000, kind: 'random' }), outDir: join(root, 'noise'), ...quick });
-  const signal = await train({ datasetPath: writeSyntheticDataset({ bars: 1000, kind: 'linear' }), outDir: join(root, 'signal'), ...quick });
+  const signalData = writeSyntheticDataset({ bars: 1000, kind: 'linear' });
+  const signal = await train({ datasetPath: signalData, outDir: join(root, 'signal'), ...quick });
   // A model trained before gates existed: no evaluation in its manifest.
   const oldDir = join(root, 'old');
   await train({ datasetPath: writeSyntheticDataset({ bars: 1000, kind: 'linear', seed: 9 }), outDir: oldDir, ...quick });
@@ -70,5 +74,28 @@ describe('model registry', async () => {
     const auc = (d['metrics'] as unknown as Record<string, { a: { value: number }; b: { value: number } }>)['auc']!;
     assert.equal(auc.a.value, noise.metrics.macroAuc);
     assert.equal(auc.b.value, signal.metrics.macroAuc);
+  });
+
+  test('models drift: quiet on the training data, names the shifted feature after a shift', async () => {
+    const MAIN = fileURLToPath(new URL('../../../cli/main.ts', import.meta.url));
+    const drift = async (dataset: string): Promise<{ recommendation: { row: number; features: string[] } | null; maxPsi: Record<string, number> }> => {
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', MAIN, 'models', 'drift', 'signal', '--dir', root, '--dataset', dataset, '--window', '300'], { timeout: 60_000 });
+      return JSON.parse(stdout) as never;
+    };
+    const stable = await drift(signalData);
+    assert.equal(stable.recommendation, null, JSON.stringify(stable.maxPsi));
+    // f0 (the 3rd column) moves up by one standard deviation from row 1000 on
+    const lines = readFileSync(signalData, 'utf8').trimEnd().split('\n');
+    const shifted = lines.map((l, i) => {
+      if (i < 1001) return l;
+      const cells = l.split(',');
+      cells[2] = String(Number(cells[2]) + 1);
+      return cells.join(',');
+    });
+    const path = join(tempDir(), 'shifted.csv');
+    writeFileSync(path, `${shifted.join('\n')}\n`);
+    const r = await drift(path);
+    assert.deepEqual(r.recommendation?.features, ['f0']);
+    assert.ok(r.recommendation.row >= 1000 && r.recommendation.row < 1000 + 300, `recommended at row ${r.recommendation.row}`);
   });
 });
