@@ -13,6 +13,8 @@ const COMMANDS: Record<string, () => Promise<{ run: (argv: string[]) => Promise<
   topics: () => import('./commands/topics.ts'),
   ingest: () => import('./commands/ingest.ts'),
   run: () => import('./commands/run.ts'),
+  models: () => import('./commands/models.ts'),
+  tune: () => import('./commands/tune.ts'),
 };
 
 const USAGE = `usage: tickflow <command> [options]

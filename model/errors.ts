@@ -9,7 +9,10 @@ export type ModelErrorCode =
   | 'UNSUPPORTED_LAYER'
   | 'FEATURE_SET_MISMATCH'
   | 'INPUT_SHAPE'
-  | 'SAVED_MODEL_DIFFERS';
+  | 'SAVED_MODEL_DIFFERS'
+  | 'GATES_INVALID'
+  | 'MODEL_UNGATED'
+  | 'MODEL_NOT_FOUND';
 
 /** The model layer's error family (after kafkajs: a code, `retriable` and an optional `cause`). */
 export class ModelError extends TickflowError {

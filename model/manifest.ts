@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { BACKENDS } from './backend.ts';
 import { DENSE_ACTIVATIONS } from './dense-stack.ts';
 import { ModelError } from './errors.ts';
+import { evaluationSchema } from './evaluation/evaluate-model.ts';
 
 export const MANIFEST_JSON = 'manifest.json';
 
@@ -75,6 +76,8 @@ export const manifestSchema = z.strictObject({
     skipped: z.strictObject({ emptyFeature: z.number(), nonFiniteFeature: z.number(), missingLabel: z.number() }),
     datasetMeta: z.record(z.string(), z.string()),
   }),
+  /** Holdout intervals, cross-validation and the gate verdict (absent in models trained before). */
+  evaluation: evaluationSchema.optional(),
 });
 
 export type ModelManifest = z.infer<typeof manifestSchema>;

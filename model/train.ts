@@ -16,6 +16,10 @@ import { RowScorer } from './row-scorer.ts';
 import { saveModel } from './save.ts';
 import { chronologicalSplit, DEFAULT_SPLIT, type SplitOptions } from './split.ts';
 import { fitStandardization, standardizeRows } from './standardization.ts';
+import { evaluateModel, type Evaluation } from './evaluation/evaluate-model.ts';
+import type { GateConfig } from './evaluation/gates.ts';
+import { mlpFit } from './evaluation/mlp-fit.ts';
+import type { CvScheme } from './evaluation/purged-folds.ts';
 
 export interface TrainOptions {
   datasetPath: string;
@@ -33,6 +37,16 @@ export interface TrainOptions {
   /** Bar interval (default: `barIntervalMs=` from the dataset's comment line, else 5 minutes). */
   barIntervalMs?: number;
   mlp?: Partial<MlpConfig>;
+  /** Purged cross-validation of the family before the holdout (folds, purged k-fold by default); 0 (the default) skips it. `tickflow train` asks for 5. */
+  cvFolds?: number;
+  cvScheme?: CvScheme;
+  onCvFold?: (fold: number, of: number) => void;
+  /** Validation gate thresholds (default DEFAULT_GATES). */
+  gates?: GateConfig;
+  /** Best achievable AUC (synthetic markets), else the dataset's `bayesAuc=` metadata, else none. */
+  bayesAuc?: number;
+  /** Bootstrap replicates for every interval (default 1000). */
+  bootstrapReplicates?: number;
 }
 
 export interface TrainResult {
@@ -54,6 +68,8 @@ export interface TrainResult {
   epochsRun: number;
   bestEpoch: number;
   manifest: ModelManifest;
+  /** Intervals, cross-validation and the gate verdict (also in the manifest). */
+  evaluation: Evaluation;
 }
 
 const optionsSchema = z.object({
@@ -120,6 +136,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       metrics: computeMetrics(scorer.scoreRows(ds.features, split.validation), valXY.y),
       baseline: baselineMetrics(trainXY.y, valXY.y),
     };
+    const evaluation = await evaluateTrained(ds, split, testProbs, opts.seed, options, { epochs: opts.epochs, batchSize: opts.batchSize, patience: opts.patience, mlp });
     const manifest = await saveModel(model, opts.outDir, {
       formatVersion: 1,
       featureSetHash: ds.featureSetHash ?? createHash('sha256').update(JSON.stringify(ds.featureNames)).digest('hex').slice(0, 16),
@@ -146,6 +163,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       baseline,
       validation,
       createdFrom: { rows: ds.rows, skipped: ds.skipped, datasetMeta: ds.meta },
+      evaluation,
     });
     await verifySaved(opts.outDir, ds, split.test, testProbs);
     return {
@@ -165,6 +183,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       epochsRun: fit.epochsRun,
       bestEpoch: fit.bestEpoch,
       manifest,
+      evaluation,
     };
   } finally {
     model.dispose();
@@ -184,4 +203,49 @@ async function verifySaved(dir: string, ds: Dataset, rows: Uint32Array, expected
       }
     }
   }
+}
+
+/**
+ * Evaluation (model/evaluation/): holdout = the test split, with intervals beside the baseline;
+ * purged CV of the same family on the rows before it; the gate verdict. Kept apart from the
+ * training code above so a family only has to supply its FitFn.
+ */
+async function evaluateTrained(
+  ds: Dataset,
+  split: ReturnType<typeof chronologicalSplit>,
+  testProbs: Float64Array,
+  seed: number,
+  options: TrainOptions,
+  fitConfig: { epochs: number; batchSize: number; patience: number; mlp: MlpConfig },
+): Promise<Evaluation> {
+  const metaBayes = Number(ds.meta['bayesAuc']);
+  const cvFolds = options.cvFolds ?? 0;
+  const eceValue = (metrics: object): number | null => {
+    const v = (metrics as Record<string, unknown>)['ece'];
+    return typeof v === 'number' ? v : null;
+  };
+  return evaluateModel({
+    data: { features: ds.features, dim: ds.dim, labels: ds.labels, barEnd: ds.barEnd },
+    featureNames: ds.featureNames,
+    trainRows: split.train,
+    holdoutRows: split.test,
+    holdoutProbs: testProbs,
+    horizonMs: split.summary.horizonMs,
+    embargoMs: split.summary.embargoMs,
+    holdoutFraction: split.summary.fractions.test,
+    seed,
+    cv:
+      cvFolds === 0
+        ? null
+        : {
+            fit: mlpFit({ ...fitConfig, horizonMs: split.summary.horizonMs }),
+            folds: cvFolds,
+            ...(options.cvScheme ? { scheme: options.cvScheme } : {}),
+            ...(options.onCvFold ? { onFold: options.onCvFold } : {}),
+          },
+    holdoutEce: eceValue(computeMetrics(testProbs, Uint8Array.from(split.test, (r) => ds.labels[r] as number))),
+    bayesAuc: options.bayesAuc ?? (metaBayes > 0 ? metaBayes : null),
+    ...(options.gates ? { gates: options.gates } : {}),
+    ...(options.bootstrapReplicates ? { replicates: options.bootstrapReplicates } : {}),
+  });
 }

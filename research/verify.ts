@@ -6,6 +6,7 @@ import { partitionFor, type EventLog } from '../storage/log/event-log.ts';
 import type { TopicDecoder } from '../hosts/merged-reader.ts';
 import { replayLog } from '../hosts/replay/run-replay.ts';
 import { featureSetByHash, graphConfigFor } from '../processors/graph.ts';
+import { DEFAULT_SIGNAL_RULE } from '../processors/signal/signal-rule.ts';
 
 export interface VerifyResult {
   identical: boolean;
@@ -15,7 +16,7 @@ export interface VerifyResult {
 }
 
 /** Replays the log and returns the signals' encoded bytes per partition of the signals topic. */
-async function replaySignals(log: EventLog, decode: TopicDecoder, encode: (t: string, v: object) => Uint8Array, predictor: Predictor, partitions: number): Promise<{ bytes: Uint8Array[][]; values: Signal[][] }> {
+async function replaySignals(log: EventLog, decode: TopicDecoder, encode: (t: string, v: object) => Uint8Array, predictor: Predictor, partitions: number, holdOnly: boolean): Promise<{ bytes: Uint8Array[][]; values: Signal[][] }> {
   const bytes: Uint8Array[][] = Array.from({ length: partitions }, () => []);
   const values: Signal[][] = Array.from({ length: partitions }, () => []);
   const sink = {
@@ -26,7 +27,7 @@ async function replaySignals(log: EventLog, decode: TopicDecoder, encode: (t: st
       values[p]?.push(e.signal);
     },
   };
-  await replayLog({ log, decode, sinks: [sink], predictor, config: graphConfigFor(featureSetByHash(predictor.featureSetHash)) });
+  await replayLog({ log, decode, sinks: [sink], predictor, config: graphConfigFor(featureSetByHash(predictor.featureSetHash), { ...DEFAULT_SIGNAL_RULE, holdOnly }) });
   return { bytes, values };
 }
 
@@ -34,11 +35,11 @@ async function replaySignals(log: EventLog, decode: TopicDecoder, encode: (t: st
  * Replays the log twice and compares, byte for byte and per partition in order, the signals of
  * both replays with each other and with the signals the live run recorded in the log.
  */
-export async function verifyLog(opts: { log: EventLog; decode: TopicDecoder; encode: (t: string, v: object) => Uint8Array; predictor: Predictor }): Promise<VerifyResult> {
+export async function verifyLog(opts: { log: EventLog; decode: TopicDecoder; encode: (t: string, v: object) => Uint8Array; predictor: Predictor; holdOnly?: boolean }): Promise<VerifyResult> {
   const topic = TOPICS.signals.name;
   const n = await opts.log.partitions(topic);
-  const a = await replaySignals(opts.log, opts.decode, opts.encode, opts.predictor, n);
-  const b = await replaySignals(opts.log, opts.decode, opts.encode, opts.predictor, n);
+  const a = await replaySignals(opts.log, opts.decode, opts.encode, opts.predictor, n, opts.holdOnly ?? false);
+  const b = await replaySignals(opts.log, opts.decode, opts.encode, opts.predictor, n, opts.holdOnly ?? false);
   const total = a.bytes.reduce((s, x) => s + x.length, 0);
   let recordedTotal = 0;
   let first: VerifyResult['firstDifference'];

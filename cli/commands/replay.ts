@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPredictor } from '../../model/predictor.ts';
 import { readManifest } from '../../model/manifest.ts';
+import { requireGatedModel } from '../model-gates.ts';
 import { ProgressBar } from '../../model/progress.ts';
 import { canonicalJson, reportSha256 } from '../../research/backtest/index.ts';
 import { replayBacktest } from '../../research/backtest-replay.ts';
@@ -53,6 +54,7 @@ async function backtest(argv: string[]): Promise<number> {
     from: { type: 'string' },
     to: { type: 'string' },
     'out-of-sample': { type: 'boolean', default: false },
+    'allow-ungated': { type: 'boolean', default: false },
     'slippage-bps': { type: 'string' },
     clickhouse: { type: 'string' },
     database: { type: 'string', default: 'default' },
@@ -61,6 +63,7 @@ async function backtest(argv: string[]): Promise<number> {
   const modelDir = requireString(values.model, 'model');
   const outDir = requireString(values.out, 'out');
   const predictor = await loadPredictor(modelDir);
+  await requireGatedModel(modelDir, values['allow-ungated']);
   const access = await openLogFrom(logSource(values));
   try {
     const { bar, total } = await progressFor(access.log, 'replay backtest');

@@ -1,4 +1,5 @@
 import { loadPredictor } from '../../model/predictor.ts';
+import { requireGatedModel, resolveModelDir } from '../model-gates.ts';
 import { featureSetByHash, graphConfigFor } from '../../processors/graph.ts';
 import { ClickHouseProjector, DEFAULT_CLICKHOUSE_URL, migrate, openClickHouse } from '../../sinks/clickhouse/index.ts';
 import { GroupProcessor } from '../../hosts/group/group-processor.ts';
@@ -8,7 +9,7 @@ import { logSource, openLogFrom } from '../log-access.ts';
 import { formatSignal, info, printJson, UsageError } from '../output.ts';
 import { checkExposure, startDashboardServer } from '../dashboard-server.ts';
 
-const USAGE = `usage: tickflow run processors --broker host:port[,...] [--registry url] [--model var/model] [--group tickflow-processors] [--exactly-once] [--session-timeout 10s] [--quiet]
+const USAGE = `usage: tickflow run processors --broker host:port[,...] [--registry url] [--model <dir> (default: the champion of var/models, else var/model)] [--group tickflow-processors] [--exactly-once] [--session-timeout 10s] [--quiet] [--allow-ungated]
        tickflow run gateway --broker host:port[,...] [--registry url] [--port 8080] [--host 127.0.0.1] [--token secret] [--from end|earliest]
        tickflow run projector --broker host:port[,...] [--registry url] [--clickhouse ${DEFAULT_CLICKHOUSE_URL}] [--database default]`;
 
@@ -31,17 +32,20 @@ async function processors(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     broker: { type: 'string' },
     registry: { type: 'string' },
-    model: { type: 'string', default: 'var/model' },
+    model: { type: 'string' },
     group: { type: 'string', default: 'tickflow-processors' },
     'exactly-once': { type: 'boolean', default: false },
     'session-timeout': { type: 'string', default: '10s' },
     quiet: { type: 'boolean', default: false },
+    'allow-ungated': { type: 'boolean', default: false },
   });
   const broker = requireString(values.broker, 'broker');
   const sessionTimeoutMs = parseDuration(values['session-timeout'], 'session-timeout');
-  const predictor = await loadPredictor(values.model).catch((e: unknown) => {
-    throw new UsageError(`cannot load the model in ${values.model} (${(e as Error).message}): train one (tickflow train) or pass --model`);
+  const modelDir = await resolveModelDir(values.model);
+  const predictor = await loadPredictor(modelDir).catch((e: unknown) => {
+    throw new UsageError(`cannot load the model in ${modelDir} (${(e as Error).message}): train one (tickflow train) or pass --model`);
   });
+  await requireGatedModel(modelDir, values['allow-ungated']);
   const access = await openLogFrom(logSource({ broker, registry: values.registry }));
   const controller = new AbortController();
   const onSignal = (): void => {

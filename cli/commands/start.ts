@@ -23,6 +23,9 @@ import { ClickHouseProjector, migrate, openClickHouse } from '../../sinks/clickh
 import { parse, parseDuration, toNumber } from '../args.ts';
 import { logSource, openLogFrom, topicSize, type LogAccess } from '../log-access.ts';
 import { formatSignal, info, printJson, UsageError } from '../output.ts';
+import { requireGatedModel, resolveModelDir } from '../model-gates.ts';
+import { describeFailures } from '../../model/evaluation/gates.ts';
+import { DEFAULT_SIGNAL_RULE } from '../../processors/signal/signal-rule.ts';
 import { acquireWriterLock } from '../writer-lock.ts';
 
 const DAY = 86_400_000;
@@ -34,7 +37,7 @@ export async function run(argv: string[]): Promise<number> {
     log: { type: 'string' },
     broker: { type: 'string' },
     registry: { type: 'string' },
-    model: { type: 'string', default: 'var/model' },
+    model: { type: 'string' },
     speed: { type: 'string' },
     'stop-after': { type: 'string' },
     port: { type: 'string' },
@@ -49,6 +52,8 @@ export async function run(argv: string[]): Promise<number> {
     database: { type: 'string', default: 'default' },
     'feature-set': { type: 'string', default: 'core' },
     'feed-only': { type: 'boolean', default: false },
+    'allow-ungated': { type: 'boolean', default: false },
+    'hold-only': { type: 'boolean', default: false },
   });
   const feedOnly = values['feed-only'];
   if (feedOnly && !values.broker) throw new UsageError('--feed-only needs --broker: processing then runs in `tickflow run processors --broker ...`');
@@ -83,14 +88,16 @@ export async function run(argv: string[]): Promise<number> {
     await progress?.(-1);
     await skipLogged(access, feed, config.start + historyDays * DAY);
     await progress?.(nextTsInit(feed) - 1);
-    const predictor = feedOnly ? null : await ensureModel(access, values.model, values.backend, config.seed, featureSet);
+    const modelDir = await resolveModelDir(values.model);
+    const model = feedOnly ? null : await ensureModel(access, modelDir, values.backend, config.seed, featureSet, { allowUngated: values['allow-ungated'], holdOnly: values['hold-only'] });
+    const predictor = model?.predictor ?? null;
     if (!values['no-ws'] && !feedOnly) {
-      server = await startDashboardServer({ access, port: toNumber(values.port, 'port', 8080), host: values.host, token, modelDir: values.model, role: 'start' });
+      server = await startDashboardServer({ access, port: toNumber(values.port, 'port', 8080), host: values.host, token, modelDir, role: 'start' });
     }
     // ClickHouse is a projection of the log, fed by its own consumer of the derived topics: if it
     // is slow or down, the live loop does not wait; the projector catches up from the log.
     const projection = values.clickhouse ? await startProjection(access, values.clickhouse, values.database) : null;
-    const result = await goLive(access, feed, predictor, server, speed, stopAfterMs, controller.signal, progress);
+    const result = await goLive(access, feed, predictor, model?.holdOnly ?? false, server, speed, stopAfterMs, controller.signal, progress);
     // A clean stop: this source appends nothing more for now, so it no longer holds processors back.
     await progress?.(CLOSED_WATERMARK);
     if (projection) {
@@ -202,9 +209,23 @@ function pushBack(feed: Iterator<FeedEvent>, first: IteratorResult<FeedEvent>): 
   };
 }
 
-/** Loads the model, or trains one from the log's history first (dataset → train → save). */
-async function ensureModel(access: LogAccess, modelDir: string, backend: string, seed: number, featureSet: FeatureSetDef): Promise<Predictor> {
-  if (!existsSync(join(modelDir, 'manifest.json'))) {
+/**
+ * Loads the model, or trains one from the log's history first (dataset → train → save). A model
+ * that failed its validation gates is refused (unless --allow-ungated, or --hold-only which goes
+ * live with HOLD signals only); a freshly trained one that fails goes live with HOLD signals only.
+ */
+async function ensureModel(
+  access: LogAccess,
+  modelDir: string,
+  backend: string,
+  seed: number,
+  featureSet: FeatureSetDef,
+  gating: { allowUngated: boolean; holdOnly: boolean },
+): Promise<{ predictor: Predictor; holdOnly: boolean }> {
+  let holdOnly = gating.holdOnly;
+  if (existsSync(join(modelDir, 'manifest.json'))) {
+    await requireGatedModel(modelDir, gating.allowUngated || gating.holdOnly);
+  } else {
     info(`no model in ${modelDir}: building a training set from the log and training one`);
     const datasetPath = join(modelDir, '..', 'training-set.csv');
     const total = (await topicSize(access.log, 'trades')) + (await topicSize(access.log, 'options'));
@@ -224,14 +245,22 @@ async function ensureModel(access: LogAccess, modelDir: string, backend: string,
     const m = r.metrics;
     const b = r.baseline;
     info(`model ${r.modelId}: test accuracy ${m.accuracy.toFixed(3)} (majority baseline ${b.accuracy.toFixed(3)}), macro AUC ${m.macroAuc?.toFixed(3)} (baseline ${b.macroAuc?.toFixed(3)})`);
+    const gates = r.evaluation.gates;
+    if (!gates.passed && !gating.allowUngated) {
+      holdOnly = true;
+      info(`the model just trained FAILED its validation gates: ${describeFailures(gates)}.`);
+      info('It has no demonstrated edge, so tickflow goes live with HOLD signals only (no BUY/SELL). Next runs: --hold-only keeps that, --allow-ungated trades it anyway; or delete the model and retrain on more history.');
+    }
   }
-  return loadPredictor(modelDir);
+  if (holdOnly) info('signals: HOLD only');
+  return { predictor: await loadPredictor(modelDir), holdOnly };
 }
 
 async function goLive(
   access: LogAccess,
   feed: Iterator<FeedEvent>,
   predictor: Predictor | null,
+  holdOnly: boolean,
   server: SignalServer | null,
   speed: number,
   stopAfterMs: number | undefined,
@@ -274,7 +303,7 @@ async function goLive(
     signal,
     status,
     stats,
-    ...(predictor ? { config: graphConfigFor(featureSetByHash(predictor.featureSetHash)) } : { process: false }),
+    ...(predictor ? { config: graphConfigFor(featureSetByHash(predictor.featureSetHash), { ...DEFAULT_SIGNAL_RULE, holdOnly }) } : { process: false }),
     ...(progress ? { onAppended: progress } : {}),
     onCatchUp: (n) => info(predictor ? `caught up on ${n} logged inputs` : 'feed only: inputs and progress go to the log; `tickflow run processors` processes them'),
   });

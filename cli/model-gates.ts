@@ -1,0 +1,33 @@
+import { ModelError } from '../model/errors.ts';
+import { checkGates } from '../model/evaluation/gate-check.ts';
+import { readManifest } from '../model/manifest.ts';
+import { DEFAULT_MODELS_DIR, ModelRegistry } from '../model/registry/model-registry.ts';
+import { info, UsageError } from './output.ts';
+
+/**
+ * Applies the validation gates before a command puts the model in `dir` to use: a failed model is a
+ * usage error (exit 2, naming the failed gates) unless allowUngated; a model without a verdict is
+ * used with a warning.
+ */
+export async function requireGatedModel(dir: string, allowUngated: boolean): Promise<void> {
+  const manifest = await readManifest(dir);
+  try {
+    const warning = checkGates(manifest, dir, allowUngated);
+    if (warning !== null) info(warning);
+  } catch (e) {
+    if (e instanceof ModelError && e.code === 'MODEL_UNGATED') throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/**
+ * The model a command uses: --model when given, else the registry's champion (var/models), else
+ * `fallback` (var/model, where `start` trains its first model).
+ */
+export async function resolveModelDir(model: string | undefined, fallback = 'var/model', modelsDir = DEFAULT_MODELS_DIR): Promise<string> {
+  if (model !== undefined) return model;
+  const champion = await new ModelRegistry(modelsDir).championDir();
+  if (champion === null) return fallback;
+  info(`model: the champion of ${modelsDir}, ${champion}`);
+  return champion;
+}
