@@ -61,6 +61,8 @@ export function simulateSymbol(
       exitReason: reason,
       grossReturn: p.dir * (exitPrice / entryBar.open - 1),
       netReturn,
+      capital: p.capital,
+      bars: idx - p.entryIdx + (atOpen ? 0 : 1),
     });
   };
 
