@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { loadPredictor } from '../../model/predictor.ts';
 import { readManifest } from '../../model/manifest.ts';
 import { ProgressBar } from '../../model/progress.ts';
-import { canonicalJson, DEFAULT_GATES, evaluateGates, parseGates, parseTrialsLedger, reportSha256, type BacktestGates, type BacktestReport, type GateVerdict, type TrialStats } from '../../research/backtest/index.ts';
+import { canonicalJson, DEFAULT_GATES, resolveBacktestConfig, evaluateGates, parseGates, parseTrialsLedger, reportSha256, type BacktestGates, type BacktestReport, type GateVerdict, type TrialStats } from '../../research/backtest/index.ts';
 import { replayBacktest } from '../../research/backtest-replay.ts';
 import { exportDataset } from '../../research/dataset.ts';
 import { featureSetById } from '../../processors/graph.ts';
@@ -55,6 +55,11 @@ async function backtest(argv: string[]): Promise<number> {
     to: { type: 'string' },
     'out-of-sample': { type: 'boolean', default: false },
     'slippage-bps': { type: 'string' },
+    'slippage-range': { type: 'string' },
+    'stop-pct': { type: 'string' },
+    'target-pct': { type: 'string' },
+    'stop-atr': { type: 'string' },
+    'target-atr': { type: 'string' },
     seed: { type: 'string' },
     draws: { type: 'string' },
     calendar: { type: 'string', default: 'auto' },
@@ -78,10 +83,20 @@ async function backtest(argv: string[]): Promise<number> {
     const config = {
       feeBps: toNumber(values['fee-bps'], 'fee-bps', 5),
       slippageBps: toNumber(values['slippage-bps'], 'slippage-bps', 2),
+      slippageRange: toNumber(values['slippage-range'], 'slippage-range', 0),
+      stopPct: optionalNumber(values['stop-pct'], 'stop-pct'),
+      targetPct: optionalNumber(values['target-pct'], 'target-pct'),
+      stopAtr: optionalNumber(values['stop-atr'], 'stop-atr'),
+      targetAtr: optionalNumber(values['target-atr'], 'target-atr'),
       seed: toNumber(values.seed, 'seed', 1),
       randomDraws: toNumber(values.draws, 'draws', 1000),
       calendar,
     };
+    try {
+      resolveBacktestConfig(config); // reject bad values before a long replay
+    } catch (e) {
+      throw new UsageError((e as Error).message.replace(/\n/g, ' '));
+    }
     // The model's own training and early-stopping period is in-sample: trading it flatters the
     // model. --out-of-sample starts after it (plus the label horizon); otherwise it is counted.
     const manifest = await readManifest(modelDir);
@@ -155,6 +170,13 @@ function gateLine(v: GateVerdict, enforced: boolean): string {
   const figures = Object.entries(v.figures).map(([k, f]) => `${k} ${f.value === null ? 'n/a' : Number(f.value.toPrecision(4))} (${f.threshold})`).join(', ');
   const how = enforced ? '' : ' (not enforced: --gates <file> makes a failure exit 1)';
   return v.passed ? `backtest gates passed: ${figures}` : `backtest gates failed: ${v.failed.join(', ')}; ${figures}${how}`;
+}
+
+function optionalNumber(value: string | undefined, flag: string): number | null {
+  if (value === undefined) return null;
+  const n = toNumber(value, flag, 0);
+  if (!(n > 0)) throw new UsageError(`--${flag} must be a positive number, got ${JSON.stringify(value)}`);
+  return n;
 }
 
 function readTrials(file: string): TrialStats {

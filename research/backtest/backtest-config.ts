@@ -14,6 +14,14 @@ export interface BacktestConfig {
   feeBps: number;
   /** Slippage per side, bps of price, always against the trader (buy higher, sell lower). */
   slippageBps: number;
+  /** Extra slippage per side as a fraction of the fill bar's range ((high - low) / open); 0 = fixed bps only. */
+  slippageRange: number;
+  /** Stop-loss / take-profit as a fraction of the entry price or a multiple of ATR(atrBars); null = none (exit-levels.ts). */
+  stopPct: number | null;
+  targetPct: number | null;
+  stopAtr: number | null;
+  targetAtr: number | null;
+  atrBars: number;
   /** A position is held for this many bars of its symbol, the entry bar counting as the first. */
   horizonBars: number;
   /**
@@ -37,6 +45,12 @@ export interface BacktestConfig {
 export const DEFAULT_BACKTEST_CONFIG: Readonly<BacktestConfig> = Object.freeze({
   feeBps: 5,
   slippageBps: 2,
+  slippageRange: 0,
+  stopPct: null,
+  targetPct: null,
+  stopAtr: null,
+  targetAtr: null,
+  atrBars: 14,
   horizonBars: 6,
   capitalPerSymbol: 1,
   barsPerYear: null,
@@ -48,6 +62,12 @@ export const DEFAULT_BACKTEST_CONFIG: Readonly<BacktestConfig> = Object.freeze({
 const configSchema = z.strictObject({
   feeBps: z.number().min(0).max(10_000),
   slippageBps: z.number().min(0).lt(10_000),
+  slippageRange: z.number().min(0).max(1),
+  stopPct: z.number().positive().lt(1).nullable(),
+  targetPct: z.number().positive().nullable(),
+  stopAtr: z.number().positive().nullable(),
+  targetAtr: z.number().positive().nullable(),
+  atrBars: z.number().int().positive(),
   horizonBars: z.number().int().positive(),
   capitalPerSymbol: z.number().positive(),
   barsPerYear: z.number().positive().nullable(),

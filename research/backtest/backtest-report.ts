@@ -2,8 +2,12 @@
 
 export type Side = 'LONG' | 'SHORT';
 
-/** horizon: close of the last held bar; signal: next open after an opposite signal; end: data ran out. */
-export type ExitReason = 'horizon' | 'signal' | 'end';
+/**
+ * horizon: close of the last held bar; signal: next open after an opposite signal; end: data ran
+ * out; stop / target: the stop or target price was touched inside a bar (exit at that price, or at
+ * the open when the bar gapped through it).
+ */
+export type ExitReason = 'horizon' | 'signal' | 'end' | 'stop' | 'target';
 
 export interface TradeRecord {
   symbol: string;
@@ -12,9 +16,9 @@ export interface TradeRecord {
   entryTime: number;
   /** Raw market price at entry (the entry bar's open), before slippage. */
   entryPrice: number;
-  /** Open time of the exit bar for 'signal' exits, its end (close time) otherwise. */
+  /** Open time of the exit bar for 'signal' exits, its end (close time) otherwise (stops too: the time inside the bar is unknown). */
   exitTime: number;
-  /** Raw market price at exit (an open or a close), before slippage. */
+  /** Raw market price at exit (an open, a close, or a stop/target level), before slippage. */
   exitPrice: number;
   exitReason: ExitReason;
   /** Market move in the trade's direction: side * (exitPrice / entryPrice - 1), no costs. */

@@ -1,7 +1,7 @@
 import type { Bar } from '../../schemas/index.ts';
 import { Rng } from '../../processors/math/rng.ts';
 import type { RandomEntryBaseline, Side } from './backtest-report.ts';
-import { direction, netTradeReturn } from './trade-costs.ts';
+import { direction, fillSlippage, netTradeReturn } from './trade-costs.ts';
 
 export interface SymbolTrades {
   bars: readonly Bar[];
@@ -23,7 +23,7 @@ export interface SymbolTrades {
 export function randomEntryBaseline(
   symbols: readonly SymbolTrades[],
   strategyReturn: number,
-  opts: { draws: number; seed: number; fee: number; slippage: number },
+  opts: { draws: number; seed: number; fee: number; slippage: number; slippageRange?: number },
 ): RandomEntryBaseline {
   const tradeCount = symbols.reduce((n, s) => n + s.trades.length, 0);
   if (opts.draws === 0 || tradeCount === 0 || symbols.length === 0) {
@@ -33,7 +33,7 @@ export function randomEntryBaseline(
   const returns: number[] = [];
   for (let d = 0; d < opts.draws; d++) {
     let sum = 0;
-    for (const s of symbols) sum += drawSleeve(s, rng, opts.fee, opts.slippage);
+    for (const s of symbols) sum += drawSleeve(s, rng, opts.fee, opts.slippage, opts.slippageRange ?? 0);
     returns.push(sum / symbols.length - 1);
   }
   let total = 0;
@@ -50,7 +50,7 @@ export function randomEntryBaseline(
 }
 
 /** One draw of one sleeve: its final equity (starting at 1). */
-function drawSleeve(s: SymbolTrades, rng: Rng, fee: number, slippage: number): number {
+function drawSleeve(s: SymbolTrades, rng: Rng, fee: number, slippage: number, slippageRange: number): number {
   const k = s.trades.length;
   if (k === 0) return 1;
   const order = s.trades.map((t) => t);
@@ -75,9 +75,11 @@ function drawSleeve(s: SymbolTrades, rng: Rng, fee: number, slippage: number): n
       // Slot c is trade `placed`; free bars before it: c - placed.
       const t = order[placed] as (typeof order)[number];
       const entryIdx = s.a + (c - placed) + i;
-      const entry = (s.bars[entryIdx] as Bar).open;
-      const exit = (s.bars[entryIdx + t.bars - 1] as Bar).close;
-      equity *= 1 + netTradeReturn(direction(t.side), entry, exit, fee, slippage);
+      const entryBar = s.bars[entryIdx] as Bar;
+      const exitBar = s.bars[entryIdx + t.bars - 1] as Bar;
+      const slipIn = fillSlippage(entryBar, slippage, slippageRange);
+      const slipOut = fillSlippage(exitBar, slippage, slippageRange);
+      equity *= 1 + netTradeReturn(direction(t.side), entryBar.open, exitBar.close, fee, slipIn, slipOut);
       i += t.bars;
       placed++;
       need--;

@@ -112,7 +112,8 @@ export function runBacktest(input: BacktestInput): BacktestReport {
   const config = resolveBacktestConfig(input.config);
   const fee = config.feeBps / 10_000;
   const slippage = config.slippageBps / 10_000;
-  const costs = { fee, slippage, horizonBars: config.horizonBars };
+  const exits = { stopPct: config.stopPct, targetPct: config.targetPct, stopAtr: config.stopAtr, targetAtr: config.targetAtr, atrBars: config.atrBars };
+  const costs = { fee, slippage, slippageRange: config.slippageRange, horizonBars: config.horizonBars, exits };
   const bySymbol = groupBars(input.bars);
   const from = input.window?.from ?? -Infinity;
   const to = input.window?.to ?? Infinity;
@@ -168,7 +169,7 @@ export function runBacktest(input: BacktestInput): BacktestReport {
   const exposure = windowBars === 0 ? 0 : exposed / windowBars;
   const metrics = computeMetrics(trades, equityCurve, { exposure, barsPerYear: bpy, symbols: Math.max(1, symbols.length), trials: input.trials ?? null });
 
-  const holdCurve = portfolioCurve(sleeves.map((s) => s.bars), sleeves.map((s) => buyAndHoldValues(s.bars, s.a, s.b, fee, slippage)), ws, we);
+  const holdCurve = portfolioCurve(sleeves.map((s) => s.bars), sleeves.map((s) => buyAndHoldValues(s.bars, s.a, s.b, fee, slippage, config.slippageRange)), ws, we);
   const holdLast = holdCurve[holdCurve.length - 1];
   const buyAndHold = {
     totalReturn: holdLast ? holdLast.equity - 1 : 0,
@@ -179,7 +180,7 @@ export function runBacktest(input: BacktestInput): BacktestReport {
   const randomEntry = randomEntryBaseline(
     sleeves.map((s) => ({ bars: s.bars, a: s.a, b: s.b, trades: trades.filter((t) => t.symbol === s.symbol).map((t) => ({ side: t.side, bars: t.bars })) })),
     metrics.totalReturn,
-    { draws: config.randomDraws, seed: config.seed, fee, slippage },
+    { draws: config.randomDraws, seed: config.seed, fee, slippage, slippageRange: config.slippageRange },
   );
   return { trades, equityCurve, metrics, window: { from: ws, to: we }, calendars, buyAndHold, randomEntry };
 }
