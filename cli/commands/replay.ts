@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { loadPredictor } from '../../model/predictor.ts';
 import { readManifest } from '../../model/manifest.ts';
 import { ProgressBar } from '../../model/progress.ts';
-import { canonicalJson, DEFAULT_GATES, resolveBacktestConfig, evaluateGates, parseGates, parseTrialsLedger, reportSha256, type BacktestGates, type BacktestReport, type GateVerdict, type TrialStats } from '../../research/backtest/index.ts';
+import { canonicalJson, DEFAULT_GATES, renderTearSheet, resolveBacktestConfig, evaluateGates, parseGates, parseTrialsLedger, reportSha256, type BacktestGates, type BacktestReport, type GateVerdict, type TrialStats } from '../../research/backtest/index.ts';
 import { replayBacktest } from '../../research/backtest-replay.ts';
 import { exportDataset } from '../../research/dataset.ts';
 import { featureSetById } from '../../processors/graph.ts';
 import { isCalendarName, type CalendarName } from '../../processors/calendar/index.ts';
+import { CLASSES } from '../../processors/types.ts';
 import { migrate, openClickHouse, storeBacktestRun } from '../../sinks/clickhouse/index.ts';
 import { parse, requireString, toNumber } from '../args.ts';
 import { logSource, openLogFrom, topicSize, type LogAccess } from '../log-access.ts';
@@ -110,6 +111,8 @@ async function backtest(argv: string[]): Promise<number> {
     const verdict = evaluateGates(report.metrics, gates);
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, 'report.json'), `${canonicalJson({ modelId: predictor.modelId, config, ...report, gates: { ...verdict, thresholds: gates, enforced: values.gates !== undefined }, sha256 })}\n`);
+    const model = { modelId: predictor.modelId, confusion: manifest.metrics.confusion, classes: CLASSES };
+    writeFileSync(join(outDir, 'report.html'), renderTearSheet(report, { model, gates: verdict, sha256 }));
     let runId: string | undefined;
     if (values.clickhouse) {
       const client = openClickHouse(values.clickhouse);

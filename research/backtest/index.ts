@@ -17,3 +17,4 @@ export { barsPerYear, detectCalendar } from './annualisation.ts';
 export { parseTrialsLedger, probabilisticSharpe, deflatedSharpe, type TrialStats } from './sharpe-significance.ts';
 export { evaluateGates, parseGates, DEFAULT_GATES, type BacktestGates, type GateVerdict } from './backtest-gates.ts';
 export { netTradeReturn } from './trade-costs.ts';
+export { renderTearSheet, type TearSheetModel } from './tear-sheet.ts';
