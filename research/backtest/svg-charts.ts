@@ -105,7 +105,7 @@ export function histogram(id: string, title: string, values: readonly number[], 
   body += `<text x="${PAD.l}" y="${H - 8}">${escapeHtml(fmt(lo))}</text><text x="${W - PAD.r}" y="${H - 8}" text-anchor="end">${escapeHtml(fmt(hi))}</text>`;
   if (opts.marker) {
     const mx = x(opts.marker.value);
-    body += `<line x1="${f(mx)}" x2="${f(mx)}" y1="${PAD.t}" y2="${H - PAD.b}" stroke="#111" stroke-width="2" stroke-dasharray="4 2"/><text x="${f(Math.min(mx + 4, W - 160))}" y="${PAD.t + 12}" font-weight="bold">${escapeHtml(opts.marker.label)}</text>`;
+    body += `<line x1="${f(mx)}" x2="${f(mx)}" y1="${PAD.t}" y2="${H - PAD.b}" stroke="#111" stroke-width="2" stroke-dasharray="4 2"/><text x="${f(mx > W / 2 ? mx - 6 : mx + 6)}" y="${PAD.t + 12}" text-anchor="${mx > W / 2 ? 'end' : 'start'}" font-weight="bold">${escapeHtml(opts.marker.label)}</text>`;
   }
   return frame(id, body, title);
 }
