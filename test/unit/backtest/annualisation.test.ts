@@ -9,11 +9,15 @@ const FIVE_MIN = 300_000;
 
 /** 5-minute bars of the US regular session (09:30-16:00 New York) on the given November 2023 days. */
 function usSession(symbol: string, days: readonly number[]): Bar[] {
+  return session(symbol, days, 'America/New_York', 9, 30, 78);
+}
+
+function session(symbol: string, days: readonly number[], zone: string, hour: number, minute: number, count: number): Bar[] {
   const out: Bar[] = [];
   let price = 100;
   for (const d of days) {
-    const open = zonedToUtc(2023, 11, d, 9, 30, 0, 0, 'America/New_York');
-    for (let k = 0; k < 78; k++) {
+    const open = zonedToUtc(2023, 11, d, hour, minute, 0, 0, zone);
+    for (let k = 0; k < count; k++) {
       const start = open + k * FIVE_MIN;
       const b = bar(symbol, 0, price, price * (k % 2 === 0 ? 1.001 : 0.9995));
       out.push({ ...b, start, end: start + FIVE_MIN, tsEvent: start + FIVE_MIN, tsInit: start + FIVE_MIN });
@@ -37,6 +41,8 @@ describe('annualisation from the session calendar', () => {
     const allDay = Array.from({ length: 600 }, (_, i) => bar('BTC', i, 100, 100));
     assert.equal(detectCalendar(allDay), 'crypto');
     assert.equal(detectCalendar(usSession('SPY', [13])), 'crypto');
+    // NSE: 09:15-15:30 Asia/Kolkata, 75 five-minute bars.
+    assert.equal(detectCalendar(session('NIFTY', [13, 14, 15], 'Asia/Kolkata', 9, 15, 75)), 'nse');
   });
 
   test("a US-equity backtest's Sharpe uses 252 x 78, not 365 x 288", () => {
