@@ -2,7 +2,7 @@ import type { Bar, Signal } from '../schemas/index.ts';
 import type { GraphEvent } from '../processors/graph-events.ts';
 import type { Predictor } from '../processors/types.ts';
 import type { EventLog } from '../storage/log/event-log.ts';
-import { runBacktest, type BacktestConfig, type BacktestReport } from './backtest/index.ts';
+import { runBacktest, type BacktestConfig, type BacktestReport, type TrialStats } from './backtest/index.ts';
 import type { TopicDecoder } from '../hosts/merged-reader.ts';
 import { replayLog } from '../hosts/replay/run-replay.ts';
 import { featureSetByHash, graphConfigFor } from '../processors/graph.ts';
@@ -21,6 +21,8 @@ export async function replayBacktest(opts: {
   /** Only signals with from <= barEnd < to are traded (bars of the whole log still price them). */
   from?: number;
   to?: number;
+  /** Trials behind the model, for the deflated Sharpe. */
+  trials?: TrialStats | null;
   onProgress?: (inputs: number) => void;
 }): Promise<{ report: BacktestReport; bars: number; signals: Signal[] }> {
   const interval = opts.signalInterval ?? '5m';
@@ -29,10 +31,11 @@ export async function replayBacktest(opts: {
   const sink = {
     onEvent(e: GraphEvent): void {
       if (e.kind === 'bar' && e.bar.interval === interval) bars.push(e.bar);
-      else if (e.kind === 'signal' && e.signal.barEnd >= (opts.from ?? -Infinity) && e.signal.barEnd < (opts.to ?? Infinity)) signals.push(e.signal);
+      else if (e.kind === 'signal') signals.push(e.signal);
     },
   };
   await replayLog({ log: opts.log, decode: opts.decode, sinks: [sink], predictor: opts.predictor, config: graphConfigFor(featureSetByHash(opts.predictor.featureSetHash)), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
-  const report = runBacktest({ bars, signals, ...(opts.config ? { config: opts.config } : {}) });
+  const window = { ...(opts.from !== undefined ? { from: opts.from } : {}), ...(opts.to !== undefined ? { to: opts.to } : {}) };
+  const report = runBacktest({ bars, signals, window, trials: opts.trials ?? null, ...(opts.config ? { config: opts.config } : {}) });
   return { report, bars: bars.length, signals };
 }

@@ -1,13 +1,15 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPredictor } from '../../model/predictor.ts';
 import { readManifest } from '../../model/manifest.ts';
 import { requireGatedModel } from '../model-gates.ts';
 import { ProgressBar } from '../../model/progress.ts';
-import { canonicalJson, reportSha256 } from '../../research/backtest/index.ts';
+import { canonicalJson, DEFAULT_GATES, renderTearSheet, resolveBacktestConfig, evaluateGates, parseGates, parseTrialsLedger, reportSha256, type BacktestGates, type BacktestReport, type GateVerdict, type TrialStats } from '../../research/backtest/index.ts';
 import { replayBacktest } from '../../research/backtest-replay.ts';
 import { exportDataset } from '../../research/dataset.ts';
 import { featureSetById } from '../../processors/graph.ts';
+import { isCalendarName, type CalendarName } from '../../processors/calendar/index.ts';
+import { CLASSES } from '../../processors/types.ts';
 import { migrate, openClickHouse, storeBacktestRun } from '../../sinks/clickhouse/index.ts';
 import { parse, requireString, toNumber } from '../args.ts';
 import { logSource, openLogFrom, topicSize, type LogAccess } from '../log-access.ts';
@@ -56,18 +58,49 @@ async function backtest(argv: string[]): Promise<number> {
     'out-of-sample': { type: 'boolean', default: false },
     'allow-ungated': { type: 'boolean', default: false },
     'slippage-bps': { type: 'string' },
+    'slippage-range': { type: 'string' },
+    'stop-pct': { type: 'string' },
+    'target-pct': { type: 'string' },
+    'stop-atr': { type: 'string' },
+    'target-atr': { type: 'string' },
+    seed: { type: 'string' },
+    draws: { type: 'string' },
+    calendar: { type: 'string', default: 'auto' },
+    trials: { type: 'string' },
+    gates: { type: 'string' },
     clickhouse: { type: 'string' },
     database: { type: 'string', default: 'default' },
   });
   const logDir = values.log ?? `kafka:${values.broker ?? ''}`;
   const modelDir = requireString(values.model, 'model');
   const outDir = requireString(values.out, 'out');
+  const cal = values.calendar;
+  if (cal !== 'auto' && !isCalendarName(cal)) throw new UsageError('--calendar must be auto, crypto, nse or us-equity');
+  const calendar: 'auto' | CalendarName = cal === 'auto' || !isCalendarName(cal) ? 'auto' : cal;
+  const trials = values.trials !== undefined ? readTrials(values.trials) : null;
+  const gates = values.gates !== undefined ? readGates(values.gates) : { ...DEFAULT_GATES };
   const predictor = await loadPredictor(modelDir);
   await requireGatedModel(modelDir, values['allow-ungated']);
   const access = await openLogFrom(logSource(values));
   try {
     const { bar, total } = await progressFor(access.log, 'replay backtest');
-    const config = { feeBps: toNumber(values['fee-bps'], 'fee-bps', 5), slippageBps: toNumber(values['slippage-bps'], 'slippage-bps', 2) };
+    const config = {
+      feeBps: toNumber(values['fee-bps'], 'fee-bps', 5),
+      slippageBps: toNumber(values['slippage-bps'], 'slippage-bps', 2),
+      slippageRange: toNumber(values['slippage-range'], 'slippage-range', 0),
+      stopPct: optionalNumber(values['stop-pct'], 'stop-pct'),
+      targetPct: optionalNumber(values['target-pct'], 'target-pct'),
+      stopAtr: optionalNumber(values['stop-atr'], 'stop-atr'),
+      targetAtr: optionalNumber(values['target-atr'], 'target-atr'),
+      seed: toNumber(values.seed, 'seed', 1),
+      randomDraws: toNumber(values.draws, 'draws', 1000),
+      calendar,
+    };
+    try {
+      resolveBacktestConfig(config); // reject bad values before a long replay
+    } catch (e) {
+      throw new UsageError((e as Error).message.replace(/\n/g, ' '));
+    }
     // The model's own training and early-stopping period is in-sample: trading it flatters the
     // model. --out-of-sample starts after it (plus the label horizon); otherwise it is counted.
     const manifest = await readManifest(modelDir);
@@ -75,11 +108,14 @@ async function backtest(argv: string[]): Promise<number> {
     const fitStart = manifest.split.train.firstBarEnd;
     const from = values['out-of-sample'] ? Math.max(fitEnd, values.from ? parseTime(values.from, 'from') : -Infinity) : values.from ? parseTime(values.from, 'from') : undefined;
     const to = values.to ? parseTime(values.to, 'to') : undefined;
-    const { report, signals } = await replayBacktest({ log: access.log, decode: access.decode, predictor, config, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), onProgress: (n) => bar.update(n, total) });
+    const { report, signals } = await replayBacktest({ log: access.log, decode: access.decode, predictor, config, trials, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), onProgress: (n) => bar.update(n, total) });
     bar.finish();
     const sha256 = reportSha256(report);
+    const verdict = evaluateGates(report.metrics, gates);
     mkdirSync(outDir, { recursive: true });
-    writeFileSync(join(outDir, 'report.json'), `${canonicalJson({ modelId: predictor.modelId, config, ...report, sha256 })}\n`);
+    writeFileSync(join(outDir, 'report.json'), `${canonicalJson({ modelId: predictor.modelId, config, ...report, gates: { ...verdict, thresholds: gates, enforced: values.gates !== undefined }, sha256 })}\n`);
+    const model = { modelId: predictor.modelId, confusion: manifest.metrics.confusion, classes: CLASSES };
+    writeFileSync(join(outDir, 'report.html'), renderTearSheet(report, { model, gates: verdict, sha256 }));
     let runId: string | undefined;
     if (values.clickhouse) {
       const client = openClickHouse(values.clickhouse);
@@ -91,13 +127,77 @@ async function backtest(argv: string[]): Promise<number> {
         await client.close();
       }
     }
-    const inSampleSignals = signals.filter((x) => x.barEnd >= fitStart && x.barEnd < fitEnd && x.action !== 'HOLD').length;
+    const traded = signals.filter((x) => x.barEnd >= (from ?? -Infinity) && x.barEnd < (to ?? Infinity));
+    const inSampleSignals = traded.filter((x) => x.barEnd >= fitStart && x.barEnd < fitEnd && x.action !== 'HOLD').length;
     if (inSampleSignals > 0) info(`warning: ${inSampleSignals} traded signals fall in the model's training/validation period (${new Date(fitStart).toISOString()} .. ${new Date(fitEnd).toISOString()}): those results are in-sample; --out-of-sample trades only after it`);
-    const m = report.metrics;
-    printJson({ ...(runId ? { runId } : {}), inSampleSignals, trades: m.trades, totalReturn: m.totalReturn, sharpe: m.sharpe, maxDrawdown: m.maxDrawdown, winRate: m.winRate, profitFactor: m.profitFactor, sha256 });
-    return 0;
+    info(gateLine(verdict, values.gates !== undefined));
+    printJson({ ...(runId ? { runId } : {}), inSampleSignals, ...backtestSummary(report, verdict), sha256 });
+    return values.gates !== undefined && !verdict.passed ? 1 : 0;
   } finally {
     await access.close();
+  }
+}
+
+/** The JSON line of `replay backtest`: today's fields, the new metrics and the baselines beside them. */
+function backtestSummary(report: BacktestReport, verdict: GateVerdict): Record<string, unknown> {
+  const m = report.metrics;
+  const r = report.randomEntry;
+  return {
+    trades: m.trades,
+    totalReturn: m.totalReturn,
+    cagr: m.cagr,
+    volatility: m.volatility,
+    sharpe: m.sharpe,
+    sortino: m.sortino,
+    calmar: m.calmar,
+    maxDrawdown: m.maxDrawdown,
+    maxDrawdownDurationMs: m.maxDrawdownDurationMs,
+    winRate: m.winRate,
+    profitFactor: m.profitFactor,
+    expectancy: m.expectancy,
+    avgWin: m.avgWin,
+    avgLoss: m.avgLoss,
+    exposure: m.exposure,
+    turnover: m.turnover,
+    longRatio: m.longRatio,
+    probabilisticSharpe: m.probabilisticSharpe,
+    deflatedSharpe: m.deflatedSharpe,
+    deflatedSharpeReason: m.deflatedSharpeReason,
+    barsPerYear: m.barsPerYear,
+    calendars: report.calendars,
+    window: report.window,
+    buyAndHold: { totalReturn: report.buyAndHold.totalReturn, sharpe: report.buyAndHold.sharpe, maxDrawdown: report.buyAndHold.maxDrawdown },
+    randomEntry: { draws: r.draws, seed: r.seed, mean: r.mean, sd: r.sd, pValue: r.pValue },
+    gates: { passed: verdict.passed, failed: verdict.failed },
+  };
+}
+
+function gateLine(v: GateVerdict, enforced: boolean): string {
+  const figures = Object.entries(v.figures).map(([k, f]) => `${k} ${f.value === null ? 'n/a' : Number(f.value.toPrecision(4))} (${f.threshold})`).join(', ');
+  const how = enforced ? '' : ' (not enforced: --gates <file> makes a failure exit 1)';
+  return v.passed ? `backtest gates passed: ${figures}` : `backtest gates failed: ${v.failed.join(', ')}; ${figures}${how}`;
+}
+
+function optionalNumber(value: string | undefined, flag: string): number | null {
+  if (value === undefined) return null;
+  const n = toNumber(value, flag, 0);
+  if (!(n > 0)) throw new UsageError(`--${flag} must be a positive number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function readTrials(file: string): TrialStats {
+  try {
+    return parseTrialsLedger(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`--trials ${file}: ${(e as Error).message}`);
+  }
+}
+
+function readGates(file: string): BacktestGates {
+  try {
+    return parseGates(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`--gates ${file}: ${(e as Error).message}`);
   }
 }
 

@@ -1,7 +1,12 @@
 import type { Bar, Signal } from '../../schemas/index.ts';
+import type { CalendarName } from '../../processors/calendar/index.ts';
+import { detectCalendar, portfolioBarsPerYear } from './annualisation.ts';
 import { resolveBacktestConfig, type BacktestConfig } from './backtest-config.ts';
 import type { BacktestReport, EquityPoint, Side, TradeRecord } from './backtest-report.ts';
-import { computeMetrics } from './metrics.ts';
+import { buyAndHoldValues } from './buy-and-hold.ts';
+import { computeMetrics, maxDrawdown, periodReturns, sharpeRatio } from './metrics.ts';
+import { randomEntryBaseline } from './random-entry.ts';
+import type { TrialStats } from './sharpe-significance.ts';
 import { simulateSymbol } from './simulate-symbol.ts';
 
 export interface BacktestInput {
@@ -10,6 +15,13 @@ export interface BacktestInput {
   /** Signals in any order; HOLD is ignored. */
   signals: readonly Signal[];
   config?: Partial<BacktestConfig>;
+  /**
+   * Only signals with from <= barEnd < to are traded; the metrics cover the traded window, from
+   * `from` (or the first bar) to `to` or the last exit, whichever is later (or the last bar).
+   */
+  window?: { from?: number; to?: number };
+  /** Trials behind this strategy (for the deflated Sharpe); null or absent = unknown. */
+  trials?: TrialStats | null;
 }
 
 /** Code-unit order: unlike localeCompare it cannot change with the machine's locale. */
@@ -24,6 +36,18 @@ function firstStartAtOrAfter(bars: readonly Bar[], t: number): number {
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if ((bars[mid] as Bar).start < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index whose bar ends after t, bars.length if none. */
+function firstEndAfter(bars: readonly Bar[], t: number): number {
+  let lo = 0;
+  let hi = bars.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((bars[mid] as Bar).end <= t) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -81,67 +105,111 @@ function buildOrders(bySymbol: ReadonlyMap<string, Bar[]>, signals: readonly Sig
  * Event-driven backtest over bars and signals; pure and deterministic (the same input in any order
  * gives the same report, bit for bit). Each symbol is a sleeve with equal starting capital that
  * compounds trade by trade; portfolio equity is the mean of the sleeves, so it starts at 1.
+ * Beside the strategy: buy-and-hold of the same symbols over the same window, and a random-entry
+ * baseline with the same trades placed at random (random-entry.ts).
  */
 export function runBacktest(input: BacktestInput): BacktestReport {
   const config = resolveBacktestConfig(input.config);
-  const costs = {
-    fee: config.feeBps / 10_000,
-    slippage: config.slippageBps / 10_000,
-    horizonBars: config.horizonBars,
-  };
+  const fee = config.feeBps / 10_000;
+  const slippage = config.slippageBps / 10_000;
+  const exits = { stopPct: config.stopPct, targetPct: config.targetPct, stopAtr: config.stopAtr, targetAtr: config.targetAtr, atrBars: config.atrBars };
+  const costs = { fee, slippage, slippageRange: config.slippageRange, horizonBars: config.horizonBars, exits };
   const bySymbol = groupBars(input.bars);
-  const orders = buildOrders(bySymbol, input.signals);
+  const from = input.window?.from ?? -Infinity;
+  const to = input.window?.to ?? Infinity;
+  const traded = input.signals.filter((s) => s.barEnd >= from && s.barEnd < to);
+  const orders = buildOrders(bySymbol, traded);
   const symbols = [...bySymbol.keys()].sort(cmpStr);
 
   const trades: TradeRecord[] = [];
   const values: Float64Array[] = [];
   let exposed = 0;
-  let totalBars = 0;
   for (const symbol of symbols) {
     const bars = bySymbol.get(symbol) as Bar[];
     const r = simulateSymbol(bars, orders.get(symbol) ?? [], costs);
     trades.push(...r.trades);
     values.push(r.closeValues);
     exposed += r.exposedBars;
-    totalBars += bars.length;
   }
   trades.sort((a, b) => a.entryTime - b.entryTime || cmpStr(a.symbol, b.symbol));
 
-  const equityCurve = portfolioCurve(symbols, bySymbol, values);
-  const exposure = totalBars === 0 ? 0 : exposed / totalBars;
-  return { trades, equityCurve, metrics: computeMetrics(trades, equityCurve, exposure, config.barsPerYear) };
+  // The traded window: [ws, we].
+  let firstStart = Infinity;
+  let lastEnd = -Infinity;
+  for (const s of symbols) {
+    const bars = bySymbol.get(s) as Bar[];
+    firstStart = Math.min(firstStart, (bars[0] as Bar).start);
+    lastEnd = Math.max(lastEnd, (bars[bars.length - 1] as Bar).end);
+  }
+  let lastExit = -Infinity;
+  for (const t of trades) lastExit = Math.max(lastExit, t.exitTime);
+  const ws = symbols.length === 0 ? 0 : Math.min(Math.max(from, firstStart), lastEnd);
+  const we = symbols.length === 0 ? 0 : Math.max(Math.min(to, lastEnd), lastExit, ws);
+
+  const calendars: Record<string, string> = {};
+  const calendarList: CalendarName[] = [];
+  let intervalMs = 300_000;
+  let windowBars = 0;
+  const sleeves = symbols.map((symbol) => {
+    const bars = bySymbol.get(symbol) as Bar[];
+    const calendar = config.calendar === 'auto' ? detectCalendar(bars) : config.calendar;
+    calendars[symbol] = calendar;
+    calendarList.push(calendar);
+    const first = bars[0] as Bar;
+    intervalMs = first.end - first.start;
+    // Window bars: start at or after ws and end by we.
+    const a = firstStartAtOrAfter(bars, ws);
+    const b = Math.max(a, firstEndAfter(bars, we));
+    windowBars += b - a;
+    return { symbol, bars, a, b };
+  });
+  const bpy = config.barsPerYear ?? portfolioBarsPerYear(calendarList, intervalMs);
+
+  const equityCurve = portfolioCurve(sleeves.map((s) => s.bars), values, ws, we);
+  const exposure = windowBars === 0 ? 0 : exposed / windowBars;
+  const metrics = computeMetrics(trades, equityCurve, { exposure, barsPerYear: bpy, symbols: Math.max(1, symbols.length), trials: input.trials ?? null });
+
+  const holdCurve = portfolioCurve(sleeves.map((s) => s.bars), sleeves.map((s) => buyAndHoldValues(s.bars, s.a, s.b, fee, slippage, config.slippageRange)), ws, we);
+  const holdLast = holdCurve[holdCurve.length - 1];
+  const buyAndHold = {
+    totalReturn: holdLast ? holdLast.equity - 1 : 0,
+    sharpe: sharpeRatio(periodReturns(holdCurve), bpy),
+    maxDrawdown: maxDrawdown(holdCurve.map((p) => p.equity)),
+    equityCurve: holdCurve,
+  };
+  const randomEntry = randomEntryBaseline(
+    sleeves.map((s) => ({ bars: s.bars, a: s.a, b: s.b, trades: trades.filter((t) => t.symbol === s.symbol).map((t) => ({ side: t.side, bars: t.bars })) })),
+    metrics.totalReturn,
+    { draws: config.randomDraws, seed: config.seed, fee, slippage, slippageRange: config.slippageRange },
+  );
+  return { trades, equityCurve, metrics, window: { from: ws, to: we }, calendars, buyAndHold, randomEntry };
 }
 
-/** {earliest start, 1}, then the mean sleeve value at each distinct bar close (last known value per sleeve). */
-function portfolioCurve(
-  symbols: readonly string[],
-  bySymbol: ReadonlyMap<string, Bar[]>,
-  values: readonly Float64Array[],
-): EquityPoint[] {
-  const barsOf = symbols.map((s) => bySymbol.get(s) as Bar[]);
+/**
+ * {ws, 1}, then the mean sleeve value at each distinct bar close in (ws, we] (last known value per
+ * sleeve). Sleeves are flat at 1 before the window: no signal before it is traded.
+ */
+function portfolioCurve(barsOf: readonly Bar[][], values: readonly Float64Array[], ws: number, we: number): EquityPoint[] {
   if (barsOf.length === 0) return [];
   const ends = new Set<number>();
-  let first = Infinity;
-  for (const bars of barsOf) {
-    for (const b of bars) ends.add(b.end);
-    first = Math.min(first, (bars[0] as Bar).start);
-  }
+  for (const bars of barsOf) for (const b of bars) if (b.end > ws && b.end <= we) ends.add(b.end);
   const times = [...ends].sort((a, b) => a - b);
-  const cursor = new Array<number>(symbols.length).fill(0);
-  const current = new Array<number>(symbols.length).fill(1);
-  const curve: EquityPoint[] = [{ t: first, equity: 1 }];
+  const cursor = new Array<number>(barsOf.length).fill(0);
+  const current = new Array<number>(barsOf.length).fill(1);
+  const curve: EquityPoint[] = [{ t: ws, equity: 1 }];
   for (const t of times) {
     let sum = 0;
-    for (let k = 0; k < symbols.length; k++) {
+    for (let k = 0; k < barsOf.length; k++) {
       const bars = barsOf[k] as Bar[];
-      const i = cursor[k] as number;
-      if (i < bars.length && (bars[i] as Bar).end === t) {
+      let i = cursor[k] as number;
+      while (i < bars.length && (bars[i] as Bar).end <= t) {
         current[k] = (values[k] as Float64Array)[i] as number;
-        cursor[k] = i + 1;
+        i++;
       }
+      cursor[k] = i;
       sum += current[k] as number;
     }
-    curve.push({ t, equity: sum / symbols.length });
+    curve.push({ t, equity: sum / barsOf.length });
   }
   return curve;
 }

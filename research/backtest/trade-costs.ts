@@ -19,15 +19,19 @@ export function exitFill(dir: 1 | -1, price: number, slippage: number): number {
   return price * (1 - dir * slippage);
 }
 
-/** Realized return of a closed trade; `fee` and `slippage` are fractions (bps / 10_000). */
+/**
+ * Realized return of a closed trade; `fee` and `slippage` are fractions (bps / 10_000);
+ * `exitSlippage` (default: the same) when the exit fill slips by another amount.
+ */
 export function netTradeReturn(
   dir: 1 | -1,
   entryPrice: number,
   exitPrice: number,
   fee: number,
   slippage: number,
+  exitSlippage = slippage,
 ): number {
-  const x = exitFill(dir, exitPrice, slippage) / entryFill(dir, entryPrice, slippage);
+  const x = exitFill(dir, exitPrice, exitSlippage) / entryFill(dir, entryPrice, slippage);
   return dir * (x - 1) - fee * (1 + x);
 }
 
@@ -43,4 +47,14 @@ export function markedTradeValue(
   slippage: number,
 ): number {
   return 1 + dir * (mark / entryFill(dir, entryPrice, slippage) - 1) - fee;
+}
+
+/**
+ * Slippage fraction of a fill on `bar`: the fixed part plus `rangeFraction` of the bar's range
+ * relative to its open ((high - low) / open), so wide bars cost more to trade.
+ */
+export function fillSlippage(bar: { open: number; high: number; low: number }, fixed: number, rangeFraction: number): number {
+  if (rangeFraction === 0) return fixed;
+  const range = bar.high - bar.low;
+  return fixed + (Number.isFinite(range) && range > 0 ? (rangeFraction * range) / bar.open : 0);
 }

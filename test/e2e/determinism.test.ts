@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { runCli, spawnCli, tempDir } from '../helpers/cli.ts';
 
 /**
@@ -44,6 +44,11 @@ describe('exact replay through the CLI', () => {
     assert.ok((r1.json.trades as number) > 0);
     assert.equal(r1.json.sha256, r2.json.sha256);
     assert.deepEqual(readFileSync(join(tmp.dir, 'bt1', 'report.json')), readFileSync(join(tmp.dir, 'bt2', 'report.json')));
+    assert.deepEqual(readFileSync(join(tmp.dir, 'bt1', 'report.html')), readFileSync(join(tmp.dir, 'bt2', 'report.html')));
+    // The contract's new fields beside the old ones; gates are reported but not enforced without --gates.
+    for (const k of ['sortino', 'calmar', 'cagr', 'exposure', 'turnover', 'probabilisticSharpe', 'deflatedSharpe', 'buyAndHold', 'randomEntry', 'gates']) assert.ok(k in r1.json, k);
+    assert.equal((r1.json.randomEntry as { draws: number }).draws, 1000);
+    assert.equal(typeof (r1.json.gates as { passed: boolean }).passed, 'boolean');
     // The model was trained on this log: most signals are in-sample, and the CLI says how many.
     assert.ok((r1.json.inSampleSignals as number) > 0);
     assert.match(r1.stderr, /in-sample/);
@@ -51,6 +56,13 @@ describe('exact replay through the CLI', () => {
     assert.equal(oos.code, 0, oos.stderr);
     assert.equal(oos.json.inSampleSignals, 0);
     assert.ok((oos.json.trades as number) < (r1.json.trades as number));
+    // Enforced gates: a failing one exits 1 and still prints the figures.
+    writeFileSync(join(tmp.dir, 'gates.json'), '{"minTrades": 1000000}');
+    const gated = await runCli(['replay', 'backtest', '--log', log, '--model', model, '--out', join(tmp.dir, 'bt4'), '--out-of-sample', '--gates', join(tmp.dir, 'gates.json')]);
+    assert.equal(gated.code, 1, gated.stderr);
+    assert.deepEqual((gated.json.gates as { failed: string[] }).failed.includes('minTrades'), true);
+    assert.equal(gated.json.sha256, oos.json.sha256);
+    assert.match(gated.stderr, /backtest gates failed: minTrades/);
   });
 
   test('Parquet datasets: same sha256 twice, and training on Parquet equals training on CSV', async () => {
