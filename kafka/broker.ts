@@ -25,7 +25,7 @@ export interface KafkaClusterOptions {
   heap?: string;
   /** Node processes outlive this one (for `kafka:up`); otherwise they are children. */
   detached?: boolean;
-  /** How long a node may take to log "Kafka Server started" (default 60 s). */
+  /** How long a node may take to log "Kafka Server started" (default 120 s: the machines are shared and can be slow). */
   readyTimeoutMs?: number;
   /** Progress lines (fetching jars, formatting). Default: none. */
   say?: (line: string) => void;
@@ -102,7 +102,7 @@ export async function fetchKafkaJars(say: (line: string) => void = () => {}): Pr
 }
 
 export async function startKafkaCluster(options: KafkaClusterOptions): Promise<KafkaCluster> {
-  const { dir, nodes: count = 1, heap = '512m', detached = false, readyTimeoutMs = 60_000, say = () => {} } = options;
+  const { dir, nodes: count = 1, heap = '512m', detached = false, readyTimeoutMs = 120_000, say = () => {} } = options;
   const unavailable = kafkaUnavailable();
   if (unavailable) throw new Error(`kafka: ${unavailable}`);
   const libs = await fetchKafkaJars(say);
