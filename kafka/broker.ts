@@ -101,6 +101,11 @@ export async function fetchKafkaJars(say: (line: string) => void = () => {}): Pr
   return libs;
 }
 
+/** The broker's classpath (`<libs>/*`), fetching the jars first if needed: for Kafka's own tools. */
+export async function kafkaClasspath(say?: (line: string) => void): Promise<string> {
+  return join(await fetchKafkaJars(say), '*');
+}
+
 export async function startKafkaCluster(options: KafkaClusterOptions): Promise<KafkaCluster> {
   const { dir, nodes: count = 1, heap = '512m', detached = false, readyTimeoutMs = 120_000, say = () => {} } = options;
   const unavailable = kafkaUnavailable();
