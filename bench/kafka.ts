@@ -1,45 +1,51 @@
-// node --import tsx bench/kafka.ts [--records 200000] [--json] [--brokers host:port,...]
-// Produces N trades through tickflow's serde and KafkaEventLog into librdkafka's mock cluster
-// (started through kcat; or --brokers), consumes them back through the full decode path
-// (KafkaEventLog.read + serde.decodeAs), and times kcat's own raw consume of the same topic in the
-// same run. Absolute numbers are noisy on a shared 2-core machine; the ratio to kcat is the figure.
-import { spawn } from 'node:child_process';
+// node --import tsx bench/kafka.ts [--records 500000] [--json] [--brokers host:port,...]
+// On a real Kafka broker (one of its own from kafka/broker.ts, or --brokers): produces N trades
+// through tickflow's serde and KafkaEventLog, consumes them back through the full decode path
+// (KafkaEventLog.read + serde.decodeAs), and in the same run times the broker's own perf tools
+// from the same jars: org.apache.kafka.tools.ProducerPerformance (kafka-producer-perf-test) with
+// records of the same size, and ConsumerPerformance (kafka-consumer-perf-test) on tickflow's topic.
+// Absolute numbers are noisy on a shared 2-core machine; the ratios are the figures.
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Trade } from '../schemas/trade.ts';
+import { kafkaClasspath, kafkaUnavailable, KAFKA_VERSION, startKafkaCluster } from '../kafka/broker.ts';
+import { TRADE_SCHEMA, type Trade } from '../schemas/trade.ts';
 import { KafkaEventLog } from '../storage/kafka/kafka-event-log.ts';
 import { openKafkaSchemas } from '../storage/kafka/kafka-schemas.ts';
-import { startKafkaMock } from '../test/helpers/kafka-mock.ts';
 
-const { values } = parseArgs({ options: { records: { type: 'string', default: '200000' }, json: { type: 'boolean', default: false }, brokers: { type: 'string' } } });
+const { values } = parseArgs({ options: { records: { type: 'string', default: '500000' }, json: { type: 'boolean', default: false }, brokers: { type: 'string' } } });
 const total = Number(values.records);
 if (!Number.isSafeInteger(total) || total < 1) throw new Error('--records must be a positive integer');
 const say = (m: string): void => void process.stderr.write(`bench kafka: ${m}\n`);
 
-const mock = values.brokers ? { brokers: values.brokers.split(','), stop: () => Promise.resolve() } : await startKafkaMock();
-if ('skip' in mock) {
-  say(mock.skip);
+const unavailable = kafkaUnavailable();
+if (unavailable) {
+  say(unavailable);
   process.exit(2);
 }
-const schemaDir = mkdtempSync(join(tmpdir(), 'tickflow-bench-kafka-'));
-const schemas = await openKafkaSchemas({ schemaDir });
-const log = await KafkaEventLog.connect({ brokers: mock.brokers });
+const work = mkdtempSync(join(tmpdir(), 'tickflow-bench-kafka-'));
+const cluster = values.brokers ? undefined : await startKafkaCluster({ dir: join(work, 'broker'), say });
+const brokers = values.brokers ? values.brokers.split(',') : cluster!.brokers;
+const classpath = await kafkaClasspath(say);
+const schemas = await openKafkaSchemas({ schemaDir: join(work, 'schemas') });
+const log = await KafkaEventLog.connect({ brokers });
 const topic = `bench-trades-${Date.now().toString(36)}`;
 try {
-  await schemas.serde.registerTopic(topic, (await import('../schemas/trade.ts')).TRADE_SCHEMA);
-  // Many keys spread evenly over the partitions: the mock keeps only about 5 MB per partition
-  // (measured: older records are dropped beyond that), about 70,000 of these trades.
+  await schemas.serde.registerTopic(topic, TRADE_SCHEMA);
   const symbols = Array.from({ length: 64 }, (_, i) => `SYM${i}`);
-  say(`producing ${total} trades to ${topic}`);
+  say(`producing ${total} trades to ${topic} on Kafka ${KAFKA_VERSION} at ${brokers.join(',')}`);
+  let bytes = 0;
   const t0 = performance.now();
   const BATCH = 10_000;
   for (let start = 0; start < total; start += BATCH) {
     const records = [];
     for (let i = start; i < Math.min(total, start + BATCH); i++) {
       const t: Trade = { tsEvent: 1_700_000_000_000 + i, tsInit: 1_700_000_000_000 + i, symbol: symbols[i % symbols.length]!, price: 100 + (i % 500) / 100, size: 1 + (i % 10), side: i % 2 ? 'BUY' : 'SELL', tradeId: i };
-      records.push({ key: t.symbol, timestamp: t.tsInit, value: schemas.serde.encode(topic, t) });
+      const value = schemas.serde.encode(topic, t);
+      bytes += value.length;
+      records.push({ key: t.symbol, timestamp: t.tsInit, value });
     }
     await log.append(topic, records);
   }
@@ -59,26 +65,40 @@ try {
   const consumeSec = (performance.now() - t1) / 1000;
   if (consumed !== total) throw new Error(`consumed ${consumed} of ${total} records`);
 
-  say('consuming with kcat (raw, no decode)');
-  const kcatSec = await timeKcat(mock.brokers.join(','), topic);
+  const recordSize = Math.round(bytes / total);
+  say(`kafka-producer-perf-test: ${total} records of ${recordSize} bytes, acks=all`);
+  const producerOut = await java(['org.apache.kafka.tools.ProducerPerformance', '--topic', `${topic}-perf`, '--num-records', String(total), '--record-size', String(recordSize), '--throughput', '-1', '--producer-props', `bootstrap.servers=${brokers.join(',')}`, 'acks=all']);
+  // Last summary line: "N records sent, X records/sec (Y MB/sec), ..."
+  const producerPerSec = Number(/records sent, ([\d.]+) records\/sec/.exec(producerOut.split('\n').filter((l) => l.includes('records sent')).pop() ?? '')?.[1]);
+  say(`kafka-consumer-perf-test: ${total} records of ${topic}`);
+  const consumerOut = await java(['org.apache.kafka.tools.ConsumerPerformance', '--bootstrap-server', brokers.join(','), '--topic', topic, '--messages', String(total), '--group', `${topic}-perf`, '--timeout', '60000']);
+  const consumer = consumerCsv(consumerOut);
 
   const result = {
+    kafka: KAFKA_VERSION,
     records: total,
+    valueBytes: recordSize,
     producePerSec: Math.round(total / produceSec),
+    brokerProducerPerfPerSec: Math.round(producerPerSec),
+    produceRatio: round3(total / produceSec / producerPerSec),
     consumeDecodePerSec: Math.round(total / consumeSec),
-    kcatConsumePerSec: Math.round(total / kcatSec),
-    consumeToKcatRatio: Math.round((kcatSec / consumeSec) * 1000) / 1000,
+    brokerConsumerPerfPerSec: Math.round(consumer.nMsgSec),
+    brokerConsumerPerfFetchPerSec: Math.round(consumer.fetchNMsgSec),
+    consumeRatio: round3(total / consumeSec / consumer.nMsgSec),
+    consumeToFetchRatio: round3(total / consumeSec / consumer.fetchNMsgSec),
     checksum,
   };
   if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else {
+    const n = (x: number): string => x.toLocaleString('en-US');
     process.stdout.write(
       [
-        `records                        ${result.records}`,
-        `produce (serde + append)       ${result.producePerSec.toLocaleString('en-US')} records/s`,
-        `consume (read + decodeAs)      ${result.consumeDecodePerSec.toLocaleString('en-US')} records/s`,
-        `kcat raw consume               ${result.kcatConsumePerSec.toLocaleString('en-US')} records/s`,
-        `consume / kcat ratio           ${result.consumeToKcatRatio}`,
+        `Kafka ${result.kafka}, ${result.records} trades of ${result.valueBytes} bytes`,
+        `produce (serde + append)                 ${n(result.producePerSec)} records/s`,
+        `kafka-producer-perf-test (acks=all)      ${n(result.brokerProducerPerfPerSec)} records/s   ratio ${result.produceRatio}`,
+        `consume (read + decodeAs)                ${n(result.consumeDecodePerSec)} records/s`,
+        `kafka-consumer-perf-test (whole run)     ${n(result.brokerConsumerPerfPerSec)} records/s   ratio ${result.consumeRatio}`,
+        `kafka-consumer-perf-test (fetch only)    ${n(result.brokerConsumerPerfFetchPerSec)} records/s   ratio ${result.consumeToFetchRatio}`,
         '',
       ].join('\n'),
     );
@@ -86,16 +106,32 @@ try {
 } finally {
   await log.close();
   await schemas.close();
-  rmSync(schemaDir, { recursive: true, force: true });
-  await mock.stop();
+  await cluster?.stop();
+  rmSync(work, { recursive: true, force: true });
 }
 
-/** Wall time of `kcat -C -b <bootstrap> -t <topic> -e -o beginning -q > /dev/null`, seconds. */
-function timeKcat(bootstrap: string, t: string): Promise<number> {
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+/** One of Kafka's tools on the broker's classpath; resolves to its stdout. */
+function java(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const start = performance.now();
-    const proc = spawn('kcat', ['-C', '-b', bootstrap, '-t', t, '-e', '-o', 'beginning', '-q'], { stdio: ['ignore', 'ignore', 'inherit'] });
-    proc.once('error', reject);
-    proc.once('exit', (code) => (code === 0 ? resolve((performance.now() - start) / 1000) : reject(new Error(`kcat exited with ${code}`))));
+    execFile('java', ['-Xmx512m', '-XX:+UseSerialGC', '-Dlog4j2.level=WARN', '-cp', classpath, ...args], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${args[0]} failed: ${err.message}\n${stderr.slice(-2_000)}`));
+      else resolve(stdout);
+    });
   });
+}
+
+/** ConsumerPerformance prints a CSV header and one line: nMsg.sec is over the whole run, fetch.nMsg.sec after the group's first assignment. */
+function consumerCsv(out: string): { nMsgSec: number; fetchNMsgSec: number } {
+  const lines = out.split('\n').map((l) => l.trim()).filter(Boolean);
+  const header = lines.find((l) => l.startsWith('start.time'));
+  const names = header?.split(',').map((x) => x.trim()) ?? [];
+  const row = lines.filter((l) => l !== header && l.split(',').length === names.length).pop()?.split(',').map((x) => x.trim()) ?? [];
+  const get = (name: string): number => Number(row[names.indexOf(name)]);
+  const result = { nMsgSec: get('nMsg.sec'), fetchNMsgSec: get('fetch.nMsg.sec') };
+  if (!(result.nMsgSec > 0 && result.fetchNMsgSec > 0)) throw new Error(`unexpected ConsumerPerformance output:\n${out}`);
+  return result;
 }

@@ -16,6 +16,9 @@ export interface CreateTopicsResult {
   mismatched: TopicMismatch[];
 }
 
+/** Long.MAX_VALUE: no upper bound on record timestamps (decisions.md D12). */
+export const TIMESTAMP_AFTER_MAX_MS = '9223372036854775807';
+
 /**
  * Creates the catalogue's topics (schemas/topics.ts) that the cluster lacks, with their partition
  * count and retention (`retention.ms=-1` for market data: the log is the source of truth), and
@@ -37,6 +40,9 @@ export async function createCatalogueTopics(admin: Admin, specs: readonly TopicS
         configEntries: [
           { name: 'retention.ms', value: String(s.retentionMs) },
           { name: 'cleanup.policy', value: s.cleanup },
+          // Record timestamps are event times, and a closed progress marker's is CLOSED_WATERMARK
+          // (year 275760): Kafka 4 refuses timestamps over 1 h ahead of its clock by default.
+          { name: 'message.timestamp.after.max.ms', value: TIMESTAMP_AFTER_MAX_MS },
         ],
       })),
     });

@@ -25,6 +25,10 @@ export function isTransient(err: unknown): boolean {
   if (err instanceof KafkaLogError) return err.retriable;
   const e = err as Error & { retriable?: boolean; cause?: unknown };
   if (e.name === 'KafkaJSNumberOfRetriesExceeded') return e.cause === undefined || isTransient(e.cause) || TRANSIENT_NAMES.has((e.cause as Error).name);
+  // kafkajs nests retriers: an inner one that runs out of retries on a refused connection rejects
+  // with NumberOfRetriesExceeded, which the outer one wraps as NonRetriableError with the same
+  // cause (kafkajs src/retry/index.js). Seen when a real broker was down for a while.
+  if (e.name === 'KafkaJSNonRetriableError' && e.cause instanceof Error && e.cause !== err) return isTransient(e.cause);
   if (TRANSIENT_NAMES.has(e.name)) return true;
   if (e.name.startsWith('KafkaJS')) return e.retriable === true;
   const code = (e as { code?: string }).code;

@@ -44,6 +44,18 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs: 
 
 /** The group's committed offsets over the input topics (sum) and how far they are behind the ends. */
 export async function groupLag(brokers: string[], groupId: string): Promise<{ committed: number; lag: number }> {
+  // A real broker answers "coordinator loading" (retriable) while it loads the offsets partition.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await groupLagOnce(brokers, groupId);
+    } catch (e) {
+      if ((e as { retriable?: boolean }).retriable !== true || attempt >= 50) throw e;
+      await sleep(200);
+    }
+  }
+}
+
+async function groupLagOnce(brokers: string[], groupId: string): Promise<{ committed: number; lag: number }> {
   const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {

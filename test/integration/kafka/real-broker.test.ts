@@ -1,8 +1,10 @@
 /**
- * Tests that need a real broker and Schema Registry (testcontainers, images from
- * docker-compose.yml): topic configs, the REST registry, broker timestamp lookups, transactions
- * (`run processors --exactly-once`). They skip with a message where no Docker engine answers, as
- * on the build machines; the librdkafka mock covers the rest (see the other files here).
+ * Tests that need a real Kafka broker (kafka/broker.ts: Apache Kafka from Maven Central, KRaft, on
+ * loopback): topic configs, broker timestamp lookups, transactions (`run processors
+ * --exactly-once`, a fenced zombie, aborted records never read), and the EventLog contract. The
+ * catalogue tests get a broker of their own (they need the catalogue's topics empty); the rest
+ * run on the shared one (TICKFLOW_REAL_KAFKA, started by `.ci/run`) with fresh names. The REST
+ * Schema Registry still needs Docker (testcontainers): no registry server runs here.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -16,19 +18,23 @@ import { markProgress } from '../../../hosts/group/feed-progress.ts';
 import { KafkaEventLog } from '../../../storage/kafka/kafka-event-log.ts';
 import { openKafkaLog, type KafkaLog } from '../../../storage/kafka/open-kafka-log.ts';
 import { openKafkaSchemas } from '../../../storage/kafka/kafka-schemas.ts';
-import { partitionFor } from '../../../storage/log/event-log.ts';
+import { partitionFor, type LogRecord } from '../../../storage/log/event-log.ts';
 import { valueSubject } from '../../../storage/serde/serde.ts';
 import { eventLogContract } from '../../contract/event-log.contract.ts';
 import { runCli, spawnCli, tempDir } from '../../helpers/cli.ts';
+import { REAL_KAFKA_ENV, realKafka, type RealKafkaResult } from '../../helpers/kafka-broker.ts';
 import { caughtUp, endOffsets, groupLag, readTopic, replayOutputs, signalId, until, watch, type Watched } from './group-helpers.ts';
 import { startKafkaContainers } from './kafka-containers.ts';
 
 const { ConfigResourceTypes } = kafkajs; // CommonJS: not a detected named export
-const started = await startKafkaContainers({ registry: true });
-const skip = 'skip' in started ? started.skip : false;
-const brokers = 'skip' in started ? [] : started.brokers;
-const registryUrl = 'skip' in started ? '' : (started.registryUrl ?? '');
-after(() => ('skip' in started ? undefined : started.stop()));
+const own = await realKafka({ own: true });
+const skip = 'skip' in own ? own.skip : false;
+const brokers = 'skip' in own ? [] : own.brokers;
+after(() => ('skip' in own ? undefined : own.stop()));
+// Without a shared broker, the file's own serves the fresh-name tests too.
+const shared: RealKafkaResult = process.env[REAL_KAFKA_ENV] ? await realKafka() : own;
+const sharedSkip = 'skip' in shared ? shared.skip : false;
+const sharedBrokers = 'skip' in shared ? [] : shared.brokers;
 
 describe('tickflow topics create on a real broker', { skip, timeout: 120_000 }, () => {
   test('creates the catalogue with partitions and retention, and a second run changes nothing', async () => {
@@ -42,7 +48,7 @@ describe('tickflow topics create on a real broker', { skip, timeout: 120_000 }, 
     await admin.connect();
     try {
       const meta = await admin.fetchTopicMetadata({ topics: TOPIC_LIST.map((t) => t.name) });
-      const configs = await admin.describeConfigs({ includeSynonyms: false, resources: TOPIC_LIST.map((t) => ({ type: ConfigResourceTypes.TOPIC, name: t.name, configNames: ['retention.ms', 'cleanup.policy'] })) });
+      const configs = await admin.describeConfigs({ includeSynonyms: false, resources: TOPIC_LIST.map((t) => ({ type: ConfigResourceTypes.TOPIC, name: t.name, configNames: ['retention.ms', 'cleanup.policy', 'message.timestamp.after.max.ms'] })) });
       for (const spec of TOPIC_LIST) {
         assert.equal(meta.topics.find((t) => t.name === spec.name)?.partitions.length, spec.partitions, spec.name);
         const entries = configs.resources.find((r) => r.resourceName === spec.name)?.configEntries ?? [];
@@ -50,6 +56,8 @@ describe('tickflow topics create on a real broker', { skip, timeout: 120_000 }, 
         assert.equal(Number(config('retention.ms')), spec.retentionMs, spec.name);
         if (spec.kind === 'market') assert.equal(config('retention.ms'), '-1', `${spec.name} keeps everything`);
         assert.equal(config('cleanup.policy'), spec.cleanup, `${spec.name} cleanup.policy`);
+        // Kafka 4's default is 1 h (KIP-937): a closed progress marker's timestamp would be refused.
+        assert.equal(config('message.timestamp.after.max.ms'), '9223372036854775807', `${spec.name} accepts event-time timestamps`);
       }
     } finally {
       await admin.disconnect();
@@ -57,8 +65,21 @@ describe('tickflow topics create on a real broker', { skip, timeout: 120_000 }, 
   });
 });
 
-describe('Confluent Schema Registry (REST)', { skip, timeout: 120_000 }, () => {
-  test('catalogue registered under TopicNameStrategy with BACKWARD; an incompatible change is refused', async () => {
+describe('Confluent Schema Registry (REST)', { timeout: 300_000 }, () => {
+  let registryUrl = '';
+  let registrySkip: string | false = false;
+  let stopRegistry: (() => Promise<void>) | undefined;
+  before(async () => {
+    const started = await startKafkaContainers({ registry: true });
+    if ('skip' in started) registrySkip = started.skip;
+    else {
+      registryUrl = started.registryUrl ?? '';
+      stopRegistry = () => started.stop();
+    }
+  });
+  after(() => stopRegistry?.());
+  test('catalogue registered under TopicNameStrategy with BACKWARD; an incompatible change is refused', async (t) => {
+    if (registrySkip) return t.skip(`no Schema Registry server: ${registrySkip}`);
     const schemas = await openKafkaSchemas({ registryUrl });
     try {
       for (const spec of TOPIC_LIST) {
@@ -80,7 +101,7 @@ describe('Confluent Schema Registry (REST)', { skip, timeout: 120_000 }, () => {
  * killed at any point leaves each signal exactly once for read_committed readers, equal to an
  * embedded replay of the same log with the same model. The mock has no transactions.
  */
-describe('run processors --exactly-once on a real broker', { skip: skip && `${skip}; --exactly-once needs Kafka transactions, which the librdkafka mock lacks`, timeout: 600_000 }, () => {
+describe('run processors --exactly-once on a real broker', { skip, timeout: 600_000 }, () => {
   const broker = brokers.join(',');
   let tmp: ReturnType<typeof tempDir> | undefined;
   let log: string;
@@ -167,12 +188,64 @@ describe('run processors --exactly-once on a real broker', { skip: skip && `${sk
   });
 });
 
+/**
+ * Kafka's transactions as tickflow's reads see them: a producer fenced by a newer one with its
+ * transactional id cannot commit, and the records of aborted transactions (the zombie's, and one
+ * aborted on purpose) are never returned by `KafkaEventLog.read`, which fetches READ_COMMITTED and
+ * drops aborted records itself (the broker still sends them).
+ */
+describe('transactions on a real broker', { skip: sharedSkip, timeout: 120_000 }, () => {
+  test('a zombie fenced by its transactional id cannot commit; aborted records are never read', async () => {
+    const topic = `tx-${process.pid}-${Date.now()}`;
+    const kafka = new Kafka({ brokers: sharedBrokers, logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+    const producer = () => kafka.producer({ transactionalId: `${topic}-p`, idempotent: true, maxInFlightRequests: 1 });
+    const send = (tx: kafkajs.Transaction, values: string[]) => tx.send({ topic, messages: values.map((v) => ({ key: 'k', value: v, partition: 0 })) });
+
+    const zombie = producer();
+    await zombie.connect();
+    const committed = await zombie.transaction();
+    await send(committed, ['a1', 'a2']);
+    await committed.commit();
+    const aborted = await zombie.transaction();
+    await send(aborted, ['b1', 'b2']);
+    await aborted.abort();
+    const open = await zombie.transaction();
+    await send(open, ['z1']);
+
+    // Same transactional id: the successor's InitProducerId (kafkajs sends it on its first
+    // transaction) bumps the epoch and aborts the zombie's open transaction.
+    const successor = producer();
+    await successor.connect();
+    const next = await successor.transaction();
+    await assert.rejects(open.commit(), (e: Error) => /fenced|epoch/i.test(`${e.name} ${e.message}`), 'the zombie must not commit');
+    await send(next, ['c1']);
+    await next.commit();
+    await successor.disconnect();
+    await zombie.disconnect().catch(() => undefined);
+
+    const log = await KafkaEventLog.connect({ brokers: sharedBrokers });
+    try {
+      const read: LogRecord[] = [];
+      for await (const batch of log.read(topic, 0)) read.push(...batch);
+      assert.deepEqual(read.map((r) => Buffer.from(r.value).toString()), ['a1', 'a2', 'c1']);
+      // Aborted records and transaction markers hold offsets: the partition holds more than was read.
+      assert.ok((await log.endOffset(topic, 0)) > read.length + 3, `end offset ${await log.endOffset(topic, 0)}`);
+    } finally {
+      await log.close();
+    }
+  });
+});
+
 // The real broker answers ListOffsets(timestamp) itself (timeLookup 'broker'), unlike the mock.
-if (skip) {
-  describe('EventLog contract: Kafka (real broker)', { skip }, () => {});
+if (sharedSkip) {
+  describe('EventLog contract: Kafka (real broker)', { skip: sharedSkip }, () => {});
 } else {
   eventLogContract('Kafka (real broker)', async () => {
-    const log = await KafkaEventLog.connect({ brokers, timeLookup: 'broker' });
+    const log = await KafkaEventLog.connect({ brokers: sharedBrokers, timeLookup: 'broker' });
     return { log, cleanup: () => log.close() };
   });
 }
