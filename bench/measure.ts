@@ -10,7 +10,7 @@
 //   features-full  the replay host to feature vectors with the 67-feature full set (no model)
 // Each prefix stage composes the same operators buildGraph does (processors/graph.ts), in its order.
 import type { Observable } from 'rxjs';
-import { Subject } from 'rxjs';
+import { PushSource } from '../processors/push-source.ts';
 import { loadPredictor } from '../model/predictor.ts';
 import { FULL_FEATURE_SET } from '../processors/features/full/index.ts';
 import { DEFAULT_GRAPH_CONFIG, graphConfigFor } from '../processors/graph.ts';
@@ -78,7 +78,7 @@ if (mode === 'read-raw' || mode === 'read') {
   }
 } else if (mode === 'merge' || mode === 'bars' || mode === 'features') {
   const stats = newGraphStats();
-  const source = new Subject<InputEvent>();
+  const source = new PushSource<InputEvent>();
   const cfg = DEFAULT_GRAPH_CONFIG;
   let out: Observable<Flow> | null = null;
   if (mode === 'bars') out = source.pipe(validateInputs(stats), buildBars(cfg.bars, stats));
