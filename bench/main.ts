@@ -1,4 +1,4 @@
-// npm run bench [-- --json] [-- --trades 5000000]   |   npm run bench -- kafka [--json]
+// npm run bench [-- --json] [-- --trades 5000000] [-- --repeat 3]   |   npm run bench -- kafka [--json]
 // Replays a generated log of >= 5 million trades and reports trades/s for reading + decoding the
 // log alone and for the whole pipeline to signals, their ratio, and peak RSS (each measured in a
 // child process). The log and a model are built once and cached under var/bench/.
@@ -14,7 +14,8 @@ if (process.argv[2] === 'kafka' || process.argv[2] === 'kafka-group' || process.
   execFileSync(process.execPath, ['--import', 'tsx', `bench/${process.argv[2]}.ts`, ...process.argv.slice(3)], { stdio: 'inherit' });
   process.exit(0);
 }
-const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, trades: { type: 'string', default: '5000000' }, seed: { type: 'string', default: '11' } } });
+const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, trades: { type: 'string', default: '5000000' }, seed: { type: 'string', default: '11' }, repeat: { type: 'string', default: '3' } } });
+const repeat = Math.max(1, Number(values.repeat));
 const wantTrades = Number(values.trades);
 // ~182,000 trades per market day for the default two symbols (measured); round up.
 const days = Math.ceil(wantTrades / 165_000);
@@ -37,44 +38,95 @@ if (!existsSync(join(modelDir, 'manifest.json'))) {
   tickflow(['replay', 'dataset', '--log', logDir, '--out', join(dir, 'train.csv')]);
   tickflow(['train', '--dataset', join(dir, 'train.csv'), '--out', modelDir, '--seed', '1', '--epochs', '5']);
 }
-const measure = (mode: string, gc = false): Record<string, unknown> & { tradesPerSec: number; peakRssMb: number; trades: number; rssSamples: { progress: number; rssMb: number; heapMb: number }[] } =>
+type Measured = Record<string, unknown> & { tradesPerSec: number; tradesPerCpuSec: number; seconds: number; cpuSeconds: number; modelSeconds: number; peakRssMb: number; trades: number; signals: number; rssSamples: { progress: number; rssMb: number; heapMb: number }[] };
+const measure = (mode: string, gc = false): Measured =>
   JSON.parse(execFileSync(process.execPath, [...(gc ? ['--expose-gc'] : []), '--import', 'tsx', 'bench/measure.ts', mode, logDir, modelDir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
-say('bench: read + decode');
-const read = measure('read');
-say('bench: whole pipeline to signals');
-const pipe = measure('pipeline');
-say('bench: full feature set (67 features on 1m/5m/15m/1h bars) to feature vectors');
-const full = measure('features-full');
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+const round = (x: number, digits = 0): number => Math.round(x * 10 ** digits) / 10 ** digits;
+// Per-stage breakdown: each stage is a longer prefix of the replay path, measured in its own
+// child process; a stage's cost is its time minus the previous prefix's, in ns per trade.
+// "model" is the time inside predict() during the pipeline run, "decision" the rest of the
+// pipeline beyond features (infer's row building, the signal rule, signal ids).
+const STAGES = ['read-raw', 'read', 'merge', 'bars', 'features', 'pipeline'] as const;
+interface Run {
+  read: Measured;
+  pipe: Measured;
+  full: Measured;
+  stages: Record<string, number>;
+}
+const runs: Run[] = [];
+for (let r = 0; r < repeat; r++) {
+  say(`bench: run ${r + 1}/${repeat}: ${STAGES.join(', ')}, features-full`);
+  const m: Record<string, Measured> = {};
+  for (const s of STAGES) m[s] = measure(s);
+  const full = measure('features-full');
+  // CPU time (user + system of the child): on a shared, loaded machine wall time mostly measures
+  // the wait for a core.
+  const ns = (x: Measured): number => (x.cpuSeconds * 1e9) / x.trades;
+  const p = m.pipeline as Measured;
+  const stages = {
+    read: ns(m['read-raw'] as Measured),
+    decode: ns(m.read as Measured) - ns(m['read-raw'] as Measured),
+    merge: ns(m.merge as Measured) - ns(m.read as Measured),
+    bars: ns(m.bars as Measured) - ns(m.merge as Measured),
+    features: ns(m.features as Measured) - ns(m.bars as Measured),
+    // predict() is timed by the wall clock inside the child (once per scored bar).
+    model: (p.modelSeconds * 1e9) / p.trades,
+    decision: ns(p) - ns(m.features as Measured) - (p.modelSeconds * 1e9) / p.trades,
+  };
+  runs.push({ read: m.read as Measured, pipe: p, full, stages });
+  say(`bench: run ${r + 1}: read+decode ${round(m.read!.tradesPerSec)}/s (${round(m.read!.tradesPerCpuSec)}/CPU-s), pipeline ${round(p.tradesPerSec)}/s (${round(p.tradesPerCpuSec)}/CPU-s), ratio ${round(p.tradesPerSec / m.read!.tradesPerSec, 3)} (CPU ${round(p.tradesPerCpuSec / m.read!.tradesPerCpuSec, 3)}), full ${round(full.tradesPerSec)}/s`);
+}
 say('bench: memory run (pipeline again, live heap measured after a forced GC at every 10 %; not timed)');
 const mem = measure('pipeline', true);
 const samples = mem.rssSamples;
 const first = samples[0]?.rssMb ?? 0;
 const last = samples[samples.length - 1]?.rssMb ?? 0;
+const pipe = runs[0]!.pipe;
 const result = {
   trades: pipe.trades,
-  readDecodePerSec: Math.round(read.tradesPerSec),
-  pipelinePerSec: Math.round(pipe.tradesPerSec),
-  ratio: Math.round((pipe.tradesPerSec / read.tradesPerSec) * 1000) / 1000,
-  peakRssMb: Math.round(Math.max(read.peakRssMb, pipe.peakRssMb, full.peakRssMb)),
+  runs: repeat,
+  // Medians over the runs; each ratio is taken within one run (same machine load), then the median.
+  readDecodePerSec: round(median(runs.map((r) => r.read.tradesPerSec))),
+  pipelinePerSec: round(median(runs.map((r) => r.pipe.tradesPerSec))),
+  ratio: round(median(runs.map((r) => r.pipe.tradesPerSec / r.read.tradesPerSec)), 3),
+  peakRssMb: round(Math.max(...runs.flatMap((r) => [r.read.peakRssMb, r.pipe.peakRssMb, r.full.peakRssMb]))),
   signals: Number(pipe.signals),
-  fullFeaturesPerSec: Math.round(full.tradesPerSec),
-  rssAt10PctMb: Math.round(first),
-  rssAt100PctMb: Math.round(last),
-  heapAt10PctMb: Math.round(samples[0]?.heapMb ?? 0),
-  heapAt100PctMb: Math.round(samples[samples.length - 1]?.heapMb ?? 0),
-  logMb: Math.round(dirSize(logDir) / 2 ** 20),
+  fullFeaturesPerSec: round(median(runs.map((r) => r.full.tradesPerSec))),
+  fullRatio: round(median(runs.map((r) => r.full.tradesPerSec / r.read.tradesPerSec)), 3),
+  // The same from CPU time (trades per CPU-second of each child): steadier on a busy machine.
+  readDecodePerCpuSec: round(median(runs.map((r) => r.read.tradesPerCpuSec))),
+  pipelinePerCpuSec: round(median(runs.map((r) => r.pipe.tradesPerCpuSec))),
+  ratioCpu: round(median(runs.map((r) => r.pipe.tradesPerCpuSec / r.read.tradesPerCpuSec)), 3),
+  fullFeaturesPerCpuSec: round(median(runs.map((r) => r.full.tradesPerCpuSec))),
+  fullRatioCpu: round(median(runs.map((r) => r.full.tradesPerCpuSec / r.read.tradesPerCpuSec)), 3),
+  // ns per trade spent in each stage (median over the runs).
+  stagesNsPerTrade: Object.fromEntries(Object.keys(runs[0]!.stages).map((k) => [k, round(median(runs.map((r) => r.stages[k] as number)))])),
+  perRun: runs.map((r) => ({ readDecodePerSec: round(r.read.tradesPerSec), pipelinePerSec: round(r.pipe.tradesPerSec), ratio: round(r.pipe.tradesPerSec / r.read.tradesPerSec, 3), ratioCpu: round(r.pipe.tradesPerCpuSec / r.read.tradesPerCpuSec, 3), fullFeaturesPerSec: round(r.full.tradesPerSec), fullRatio: round(r.full.tradesPerSec / r.read.tradesPerSec, 3), fullRatioCpu: round(r.full.tradesPerCpuSec / r.read.tradesPerCpuSec, 3) })),
+  rssAt10PctMb: round(first),
+  rssAt100PctMb: round(last),
+  heapAt10PctMb: round(samples[0]?.heapMb ?? 0),
+  heapAt100PctMb: round(samples[samples.length - 1]?.heapMb ?? 0),
+  heapByTenthMb: samples.map((s) => round(s.heapMb)),
+  logMb: round(dirSize(logDir) / 2 ** 20),
 };
 if (values.json) {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } else {
   process.stdout.write(
     [
-      `trades replayed         ${result.trades}`,
+      `trades replayed         ${result.trades} (medians of ${repeat} runs)`,
       `read + decode           ${result.readDecodePerSec.toLocaleString('en-US')} trades/s`,
       `whole pipeline          ${result.pipelinePerSec.toLocaleString('en-US')} trades/s (${result.signals} signals)`,
-      `pipeline / read ratio   ${result.ratio}`,
-      `full feature set        ${result.fullFeaturesPerSec.toLocaleString('en-US')} trades/s to feature vectors (core set + model above)`,
-      `peak RSS                ${result.peakRssMb} MB (read ${Math.round(read.peakRssMb)}, pipeline ${Math.round(pipe.peakRssMb)})`,
+      `pipeline / read ratio   ${result.ratio} (per run: ${result.perRun.map((r) => r.ratio).join(', ')})`,
+      `by CPU time             read + decode ${result.readDecodePerCpuSec.toLocaleString('en-US')}, pipeline ${result.pipelinePerCpuSec.toLocaleString('en-US')} trades per CPU-s, ratio ${result.ratioCpu} (per run: ${result.perRun.map((r) => r.ratioCpu).join(', ')})`,
+      `full feature set        ${result.fullFeaturesPerSec.toLocaleString('en-US')} trades/s to feature vectors, ratio ${result.fullRatio}; by CPU time ${result.fullFeaturesPerCpuSec.toLocaleString('en-US')}, ratio ${result.fullRatioCpu}`,
+      `CPU ns per trade        ${Object.entries(result.stagesNsPerTrade).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+      `peak RSS                ${result.peakRssMb} MB`,
       `pipeline RSS by progress ${samples.map((s) => `${Math.round(s.progress * 100)}%:${Math.round(s.rssMb)}`).join(' ')} MB`,
       `live JS heap+external    ${samples.map((s) => `${Math.round(s.progress * 100)}%:${Math.round(s.heapMb)}`).join(' ')} MB`,
       `log size on disk        ${result.logMb} MB (memory-mapped: RSS counts the log pages read, which the OS can drop)`,

@@ -1,15 +1,33 @@
 // One measurement in its own process, so peak RSS is the measurement's alone.
-// usage: node --import tsx bench/measure.ts read|pipeline|features-full <logDir> [<modelDir>]
+// usage: node --import tsx bench/measure.ts <mode> <logDir> [<modelDir>]
+//   read-raw       lmdb reads only (256-record batches), no decode
+//   read           lmdb reads + decode of every trades and options record (the reference rate)
+//   merge          the merged reader (reads, decode, merge order), inputs dropped
+//   bars           merged reader -> validation -> 1m/5m bars
+//   features       ... -> core features with the as-of chain join (no model)
+//   pipeline       the replay host through the whole graph to signals (model + decision rule);
+//                  also reports the time spent inside the model's predict() (modelSeconds)
+//   features-full  the replay host to feature vectors with the 67-feature full set (no model)
+// Each prefix stage composes the same operators buildGraph does (processors/graph.ts), in its order.
+import type { Observable } from 'rxjs';
+import { PushSource } from '../processors/push-source.ts';
 import { loadPredictor } from '../model/predictor.ts';
 import { FULL_FEATURE_SET } from '../processors/features/full/index.ts';
-import { graphConfigFor } from '../processors/graph.ts';
-import type { GraphEvent } from '../processors/graph-events.ts';
-import { INPUT_TOPICS } from '../hosts/merged-reader.ts';
+import { DEFAULT_GRAPH_CONFIG, graphConfigFor } from '../processors/graph.ts';
+import { newGraphStats, type Flow, type GraphEvent } from '../processors/graph-events.ts';
+import { buildBars } from '../processors/operators/build-bars.ts';
+import { computeFeatures } from '../processors/operators/compute-features.ts';
+import { validateInputs } from '../processors/operators/validate-inputs.ts';
+import type { InputEvent, Predictor } from '../processors/types.ts';
+import { INPUT_TOPICS, MergedReader } from '../hosts/merged-reader.ts';
 import { replayLog } from '../hosts/replay/run-replay.ts';
 import { openLog, topicSize } from '../cli/log-access.ts';
 
-const [mode, logDir, modelDir] = process.argv.slice(2);
-if (!logDir || (mode !== 'read' && mode !== 'pipeline' && mode !== 'features-full')) throw new Error('usage: measure.ts read|pipeline|features-full <logDir> [<modelDir>]');
+const MODES = ['read-raw', 'read', 'merge', 'bars', 'features', 'pipeline', 'features-full'] as const;
+type Mode = (typeof MODES)[number];
+const [modeArg, logDir, modelDir] = process.argv.slice(2);
+if (!logDir || !MODES.includes(modeArg as Mode)) throw new Error(`usage: measure.ts ${MODES.join('|')} <logDir> [<modelDir>]`);
+const mode = modeArg as Mode;
 const access = await openLog(logDir);
 const totalInputs = (await topicSize(access.log, 'trades')) + (await topicSize(access.log, 'options'));
 const rssSamples: { progress: number; rssMb: number; heapMb: number }[] = [];
@@ -24,29 +42,59 @@ const sample = (done: number): void => {
   }
 };
 
-let trades = 0;
 let signals = 0;
+let outputs = 0;
+let modelSeconds = 0;
 // Loading the model (and tfjs) is start-up, not replay: done before the clock starts.
-const predictor = mode === 'pipeline' && modelDir ? await loadPredictor(modelDir) : null;
+const loaded = mode === 'pipeline' && modelDir ? await loadPredictor(modelDir) : null;
+// The model's own time: predict() is called once per scored 5-minute bar (tens of thousands of
+// calls), so timing each call costs little next to it.
+const predictor: Predictor | null = loaded && {
+  modelId: loaded.modelId,
+  featureSetHash: loaded.featureSetHash,
+  featureNames: loaded.featureNames,
+  predict(row) {
+    const t = performance.now();
+    const p = loaded.predict(row);
+    modelSeconds += (performance.now() - t) / 1000;
+    return p;
+  },
+};
+const trades = await topicSize(access.log, 'trades');
 const t0 = performance.now();
-if (mode === 'read') {
+const cpu0 = process.cpuUsage();
+if (mode === 'read-raw' || mode === 'read') {
+  const decode = mode === 'read';
   let n = 0;
   for (const topic of INPUT_TOPICS) {
     const parts = await access.log.partitions(topic);
     for (let p = 0; p < parts; p++) {
       for await (const batch of access.log.read(topic, p, { batchSize: 256 })) {
-        for (const rec of batch) access.decode(topic, rec.value);
+        if (decode) for (const rec of batch) access.decode(topic, rec.value);
         n += batch.length;
-        if (topic === 'trades') trades += batch.length;
         sample(n);
       }
     }
   }
+} else if (mode === 'merge' || mode === 'bars' || mode === 'features') {
+  const stats = newGraphStats();
+  const source = new PushSource<InputEvent>();
+  const cfg = DEFAULT_GRAPH_CONFIG;
+  let out: Observable<Flow> | null = null;
+  if (mode === 'bars') out = source.pipe(validateInputs(stats), buildBars(cfg.bars, stats));
+  if (mode === 'features') out = source.pipe(validateInputs(stats), buildBars(cfg.bars, stats), computeFeatures(cfg.featureSet, cfg.signalInterval, stats));
+  out?.subscribe(() => outputs++);
+  const reader = new MergedReader(access.log, access.decode);
+  let n = 0;
+  await reader.drain(Number.POSITIVE_INFINITY, (e) => {
+    if (out !== null) source.next(e);
+    if (++n % 100_000 === 0) sample(n);
+  });
+  source.complete();
 } else if (mode === 'features-full') {
   // The full feature set (issue 5) to feature vectors: bars 1m/5m/15m/1h, 67 features, no model.
   const stats = await replayLog({ log: access.log, decode: access.decode, sinks: [], config: graphConfigFor(FULL_FEATURE_SET), onProgress: (n) => sample(n) });
   signals = stats.features;
-  trades = await topicSize(access.log, 'trades');
 } else {
   if (!predictor) throw new Error('pipeline needs a model dir');
   const sink = {
@@ -54,10 +102,12 @@ if (mode === 'read') {
       if (e.kind === 'signal') signals++;
     },
   };
-  const stats = await replayLog({ log: access.log, decode: access.decode, sinks: [sink], predictor, onProgress: (n) => sample(n) });
-  void stats;
-  trades = await topicSize(access.log, 'trades');
+  await replayLog({ log: access.log, decode: access.decode, sinks: [sink], predictor, onProgress: (n) => sample(n) });
 }
 const seconds = (performance.now() - t0) / 1000;
+// CPU time (user + system, all threads of this process: GC helpers included). On a shared, busy
+// machine wall time mostly measures the queue for a core; CPU time measures the work.
+const cpu = process.cpuUsage(cpu0);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 await access.close();
-process.stdout.write(`${JSON.stringify({ mode, trades, signals, seconds, tradesPerSec: trades / seconds, peakRssMb: process.resourceUsage().maxRSS / 1024, rssSamples })}\n`);
+process.stdout.write(`${JSON.stringify({ mode, trades, inputs: totalInputs, signals, outputs, seconds, cpuSeconds, modelSeconds, tradesPerSec: trades / seconds, tradesPerCpuSec: trades / cpuSeconds, peakRssMb: process.resourceUsage().maxRSS / 1024, rssSamples })}\n`);

@@ -14,14 +14,27 @@ interface Cursor {
   partition: number;
   /** Next offset to fetch from the log. */
   fetchOffset: number;
-  buf: InputEvent[];
-  keys: number[];
+  /** Records per read: BATCH, fewer for large records (BATCH_BYTES). */
+  batch: number;
+  /** Records read but not yet emitted: raw[i] is the head, raw[i + 1..] are still undecoded. */
+  raw: LogRecord[];
   i: number;
+  /** raw[i] decoded, and its merge key (tsInit); only the head of each cursor is ever decoded. */
+  head: InputEvent | null;
+  headKey: number;
 }
 
 // Small batches: records are consumed soon after they are read, so they die young in the GC
 // (8192-record batches survived scavenges and halved throughput; measured, see docs/benchmarks.md).
+// Records are decoded one at a time as they reach the head of their cursor, not a batch at a
+// time: a batch of 256 decoded option chains (56 contract objects each) outlived young-generation
+// collections while the trades cursor caught up with it, and tripled the merge's CPU time.
+// The same for large records (an option chain is ~4 KB): a cursor's reads are also bounded to
+// about BATCH_BYTES of record values, so a batch of chains does not outlive many collections
+// while the trades cursor catches up (256 → 8 chains: with head-only decode, the merge costs about what read + decode does; measured).
 const BATCH = 256;
+const BATCH_BYTES = 32 * 1024;
+const MIN_BATCH = 8;
 
 /**
  * Reads the input topics of a log and merges all their partitions into ONE deterministic order:
@@ -51,14 +64,14 @@ export class MergedReader {
     for (let r = 0; r < this.topics.length; r++) {
       const topic = this.topics[r] as string;
       const n = await this.log.partitions(topic);
-      for (let p = 0; p < n; p++) if (this.partitions === undefined || this.partitions.includes(p)) this.cursors.push({ topic, topicRank: r, partition: p, fetchOffset: 0, buf: [], keys: [], i: 0 });
+      for (let p = 0; p < n; p++) if (this.partitions === undefined || this.partitions.includes(p)) this.cursors.push({ topic, topicRank: r, partition: p, fetchOffset: 0, batch: BATCH, raw: [], i: 0, head: null, headKey: 0 });
     }
     this.ready = true;
   }
 
   /** Offsets consumed so far (the next offset per topic-partition). */
   positions(): { topic: string; partition: number; offset: number }[] {
-    return this.cursors.map((c) => ({ topic: c.topic, partition: c.partition, offset: c.fetchOffset - (c.buf.length - c.i) }));
+    return this.cursors.map((c) => ({ topic: c.topic, partition: c.partition, offset: c.fetchOffset - (c.raw.length - c.i) }));
   }
 
   /**
@@ -92,10 +105,10 @@ export class MergedReader {
       // Linear scan: a handful of partitions; cheaper than a heap at this size.
       let best = 0;
       let bc = active[0] as Cursor;
-      let bk = bc.keys[bc.i] as number;
+      let bk = bc.headKey;
       for (let j = 1; j < active.length; j++) {
         const c = active[j] as Cursor;
-        const k = c.keys[c.i] as number;
+        const k = c.headKey;
         if (k < bk || (k === bk && (c.topicRank < bc.topicRank || (c.topicRank === bc.topicRank && c.partition < bc.partition)))) {
           best = j;
           bc = c;
@@ -103,31 +116,40 @@ export class MergedReader {
         }
       }
       if (bk > bound) break;
-      emit(bc.buf[bc.i] as InputEvent);
+      const e = bc.head as InputEvent;
+      bc.head = null;
+      emit(e);
       emitted++;
       bc.i++;
-      if (bc.i >= bc.buf.length && !(await this.fill(bc, limit(bc)))) active.splice(best, 1);
+      if (bc.i < bc.raw.length) this.decodeHead(bc);
+      else if (!(await this.fill(bc, limit(bc)))) active.splice(best, 1);
     }
     return emitted;
   }
 
   /** Ensures the cursor has a buffered record; false when the partition has nothing more now. */
   private async fill(c: Cursor, limit: number): Promise<boolean> {
-    if (c.i < c.buf.length) return c.fetchOffset - (c.buf.length - c.i) < limit;
-    c.buf = [];
-    c.keys = [];
+    if (c.i < c.raw.length) return c.fetchOffset - (c.raw.length - c.i) < limit;
+    c.raw = [];
     c.i = 0;
-    const to = Math.min(c.fetchOffset + BATCH, limit);
+    const to = Math.min(c.fetchOffset + c.batch, limit);
     if (to <= c.fetchOffset) return false;
-    for await (const batch of this.log.read(c.topic, c.partition, { fromOffset: c.fetchOffset, toOffset: to, batchSize: BATCH })) {
-      for (const rec of batch) {
-        const e = this.toInput(rec);
-        c.buf.push(e);
-        c.keys.push(inputTsInit(e));
-      }
+    for await (const batch of this.log.read(c.topic, c.partition, { fromOffset: c.fetchOffset, toOffset: to, batchSize: c.batch })) {
+      c.raw = c.raw.length === 0 ? batch : c.raw.concat(batch);
       c.fetchOffset += batch.length;
     }
-    return c.buf.length > 0;
+    if (c.raw.length === 0) return false;
+    let bytes = 0;
+    for (const r of c.raw) bytes += r.value.length;
+    c.batch = Math.max(MIN_BATCH, Math.min(BATCH, Math.floor((BATCH_BYTES * c.raw.length) / Math.max(1, bytes))));
+    this.decodeHead(c);
+    return true;
+  }
+
+  private decodeHead(c: Cursor): void {
+    const e = this.toInput(c.raw[c.i] as LogRecord);
+    c.head = e;
+    c.headKey = inputTsInit(e);
   }
 
   private toInput(rec: LogRecord): InputEvent {

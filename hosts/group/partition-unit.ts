@@ -1,4 +1,4 @@
-import { Subject } from 'rxjs';
+import { PushSource } from '../../processors/push-source.ts';
 import { runPipeline, type Clock, type GraphConfig, type PipelineSink } from '../../processors/graph.ts';
 import { newGraphStats, type GraphStats } from '../../processors/graph-events.ts';
 import type { InputEvent, Predictor } from '../../processors/types.ts';
@@ -26,7 +26,7 @@ export interface UnitOptions {
  */
 export class PartitionUnit {
   readonly stats: GraphStats = newGraphStats();
-  private readonly source = new Subject<InputEvent>();
+  private readonly source = new PushSource<InputEvent>();
   private readonly reader: MergedReader;
   private readonly done: Promise<GraphStats>;
   private rebuilding = false;

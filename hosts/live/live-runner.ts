@@ -1,4 +1,4 @@
-import { Subject } from 'rxjs';
+import { PushSource } from '../../processors/push-source.ts';
 import { runPipeline, type GraphConfig, type PipelineSink } from '../../processors/graph.ts';
 import { newGraphStats, type GraphStats } from '../../processors/graph-events.ts';
 import type { InputEvent, Predictor } from '../../processors/types.ts';
@@ -66,7 +66,7 @@ const TICK_MS = 25;
  */
 export async function runLive(opts: LiveOptions): Promise<LiveResult> {
   const stats = opts.stats ?? newGraphStats();
-  const source = new Subject<InputEvent>();
+  const source = new PushSource<InputEvent>();
   let next = opts.feed.next();
   const liveStart = next.done ? Number.POSITIVE_INFINITY : next.value.value.tsInit;
   const clock = new LiveClock(Number.isFinite(liveStart) ? liveStart : 0, opts.speed, opts.wallNow);

@@ -1,4 +1,4 @@
-import { Subject } from 'rxjs';
+import { PushSource } from '../../processors/push-source.ts';
 import { runPipeline, type Clock, type GraphConfig, type PipelineSink } from '../../processors/graph.ts';
 import { newGraphStats, type GraphStats } from '../../processors/graph-events.ts';
 import type { InputEvent, Predictor } from '../../processors/types.ts';
@@ -31,7 +31,7 @@ export interface ReplayOptions {
 export async function replayLog(opts: ReplayOptions): Promise<GraphStats> {
   const stats = newGraphStats();
   const clock = new VirtualClock();
-  const source = new Subject<InputEvent>();
+  const source = new PushSource<InputEvent>();
   const done = runPipeline({
     clock,
     source,

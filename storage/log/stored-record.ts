@@ -41,10 +41,11 @@ export class StoredRecordWriter {
 /**
  * The lmdb-js `encoder` of a partition database. lmdb-js hands `decode` its shared read buffer
  * (valid only during the call), so the record is built straight from it: one copy of the value
- * bytes and one key string per record, no intermediate Buffer. `offset` is filled by the reader
+ * bytes per record, no intermediate Buffer; keys (symbols: a few per partition) are interned. `offset` is filled by the reader
  * from the lmdb key.
  */
 export function storedRecordEncoding(topic: string, partition: number) {
+  const keys = new KeyInterner();
   return {
     encode(value: Uint8Array): Uint8Array {
       return value;
@@ -58,11 +59,46 @@ export function storedRecordEncoding(topic: string, partition: number) {
         topic,
         partition,
         offset: -1,
-        key: (bytes as FastBuffer).utf8Slice(HEADER, keyEnd),
+        key: keys.intern(bytes, HEADER, keyEnd),
         timestamp: bytes.readDoubleLE(1),
         // Uint8Array's slice copies (Buffer's would be a view of lmdb's shared buffer).
         value: Uint8Array.prototype.slice.call(bytes, keyEnd, size),
       };
     },
   };
+}
+
+/**
+ * Record keys are symbols, a handful per partition: each distinct key is decoded from UTF-8 once
+ * and its string reused whenever the same bytes come again (compared byte for byte, so the
+ * string is always exactly what decoding would give). A few recent keys are kept.
+ */
+export class KeyInterner {
+  private readonly bytes: Uint8Array[] = [];
+  private readonly strings: string[] = [];
+  private next = 0;
+
+  constructor(private readonly size = 16) {}
+
+  intern(buf: Buffer, start: number, end: number): string {
+    const len = end - start;
+    for (let j = 0; j < this.bytes.length; j++) {
+      const b = this.bytes[j] as Uint8Array;
+      if (b.length !== len) continue;
+      let k = 0;
+      while (k < len && b[k] === buf[start + k]) k++;
+      if (k === len) return this.strings[j] as string;
+    }
+    const s = (buf as FastBuffer).utf8Slice(start, end);
+    const copy = Uint8Array.prototype.slice.call(buf, start, end);
+    if (this.bytes.length < this.size) {
+      this.bytes.push(copy);
+      this.strings.push(s);
+    } else {
+      this.bytes[this.next] = copy;
+      this.strings[this.next] = s;
+      this.next = (this.next + 1) % this.size;
+    }
+    return s;
+  }
 }

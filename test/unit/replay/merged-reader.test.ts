@@ -54,4 +54,50 @@ describe('MergedReader: one deterministic order over topics and partitions', () 
     assert.deepEqual([...first, ...second], all);
     assert.deepEqual(first, all.slice(0, 4));
   });
+
+  test('many records across read batches, large chains in smaller reads: the same order as a sort of every record, in any drain steps', async () => {
+    // A separate log: 700 trades (beyond one 256-record read) and 40 chains of 300 contracts
+    // (~15 KB each, so the reader takes them a few at a time).
+    const d = mkdtempSync(join(tmpdir(), 'tickflow-merge-big-'));
+    const big = await openEmbeddedLog(d);
+    try {
+      const bigChain = (u: string, tsInit: number): OptionChainSnapshot => ({ ...chain(u, tsInit), contracts: Array.from({ length: 300 }, (_, k) => ({ ...chain(u, tsInit).contracts[0]!, strike: 50 + k })) });
+      const trades = Array.from({ length: 700 }, (_, i) => trade(i % 3 === 0 ? 'ETH' : 'BTC', 10_000 + 7 * i - (i % 5), i));
+      const chains = Array.from({ length: 40 }, (_, i) => bigChain(i % 2 === 0 ? 'BTC' : 'ETH', 10_000 + 120 * i));
+      await big.log.append('trades', trades.map((t) => ({ key: t.symbol, timestamp: t.tsEvent, value: big.serde.encode('trades', t) })));
+      await big.log.append('options', chains.map((c) => ({ key: c.underlying, timestamp: c.tsEvent, value: big.serde.encode('options', c) })));
+      // Independent expectation: every record read back whole, sorted by (tsInit, topic rank, partition, offset).
+      const rows: { k: [number, number, number, number]; s: string }[] = [];
+      for (const [rank, topic] of ['trades', 'options'].entries()) {
+        for (let p = 0; p < (await big.log.partitions(topic)); p++) {
+          for await (const batch of big.log.read(topic, p)) {
+            for (const r of batch) {
+              const v = big.serde.decodeAs<Trade | OptionChainSnapshot>(topic, r.value);
+              rows.push({ k: [v.tsInit, rank, p, r.offset], s: topic === 'trades' ? `trade:${(v as Trade).symbol}@${v.tsInit}` : `chain:${(v as OptionChainSnapshot).underlying}@${v.tsInit}` });
+            }
+          }
+        }
+      }
+      rows.sort((a, b) => a.k[0] - b.k[0] || a.k[1] - b.k[1] || a.k[2] - b.k[2] || a.k[3] - b.k[3]);
+      const expected = rows.map((r) => r.s);
+      assert.equal(expected.length, 740);
+      const decode = (t: string, b: Uint8Array): unknown => big.serde.decodeAs(t, b);
+      const whole: string[] = [];
+      await new MergedReader(big.log, decode).drain(Number.POSITIVE_INFINITY, (e) => whole.push(describeInput(e)));
+      assert.deepEqual(whole, expected);
+      // In bounded steps, with positions() after each: the consumed offsets always add up to the
+      // inputs emitted so far (nothing buffered counts as consumed).
+      const reader = new MergedReader(big.log, decode);
+      const stepped: string[] = [];
+      for (let bound = 10_000; bound < 16_000; bound += 333) {
+        await reader.drain(bound, (e) => stepped.push(describeInput(e)));
+        assert.equal(reader.positions().reduce((n, p) => n + p.offset, 0), stepped.length);
+      }
+      await reader.drain(Number.POSITIVE_INFINITY, (e) => stepped.push(describeInput(e)));
+      assert.deepEqual(stepped, expected);
+    } finally {
+      await big.close();
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
 });
