@@ -7,7 +7,8 @@ export type ModelErrorCode =
   | 'UNSUPPORTED_LAYER'
   | 'FEATURE_SET_MISMATCH'
   | 'INPUT_SHAPE'
-  | 'SAVED_MODEL_DIFFERS';
+  | 'SAVED_MODEL_DIFFERS'
+  | 'TRAINING_FAILED';
 
 /** The model layer's error family (after kafkajs: a code, `retriable` and an optional `cause`). */
 export class ModelError extends Error {
