@@ -29,30 +29,46 @@ export interface GbdtParams {
 export class GbdtModel implements RowModel {
   readonly inputDim: number;
   private readonly raw: Float64Array;
-  private readonly trees: { feature: Int32Array; threshold: Float64Array; left: Int32Array; right: Int32Array; value: Float64Array }[][];
+  /** All trees' nodes in one set of arrays (children as absolute indices); roots in round-major, class-minor order. */
+  private readonly feature: Int32Array;
+  private readonly threshold: Float64Array;
+  private readonly left: Int32Array;
+  private readonly right: Int32Array;
+  private readonly value: Float64Array;
+  private readonly roots: Int32Array;
+  private readonly base: Float64Array;
 
   constructor(readonly params: GbdtParams) {
     this.inputDim = params.inputDim;
     const k = params.baseScore.length;
     this.raw = new Float64Array(k);
-    this.trees = params.rounds.map((round, i) => {
+    this.base = Float64Array.from(params.baseScore);
+    const total = params.rounds.reduce((s, round) => s + round.reduce((t, tree) => t + tree.feature.length, 0), 0);
+    this.feature = new Int32Array(total);
+    this.threshold = new Float64Array(total);
+    this.left = new Int32Array(total);
+    this.right = new Int32Array(total);
+    this.value = new Float64Array(total);
+    this.roots = new Int32Array(params.rounds.length * k);
+    let at = 0;
+    params.rounds.forEach((round, i) => {
       if (round.length !== k) throw new ModelError('MANIFEST_INVALID', `GBDT round ${i} has ${round.length} trees for ${k} classes`);
-      return round.map((t) => {
+      round.forEach((t, c) => {
         const n = t.feature.length;
-        if ([t.threshold, t.left, t.right, t.value].some((a) => a.length !== n)) throw new ModelError('MANIFEST_INVALID', `GBDT round ${i}: tree arrays differ in length`);
+        if (n === 0 || [t.threshold, t.left, t.right, t.value].some((a) => a.length !== n)) throw new ModelError('MANIFEST_INVALID', `GBDT round ${i}: tree arrays differ in length`);
         for (let j = 0; j < n; j++) {
           const f = t.feature[j] as number;
-          if (f >= params.inputDim || (f >= 0 && !((t.left[j] as number) > j && (t.right[j] as number) > j && (t.left[j] as number) < n && (t.right[j] as number) < n))) {
-            throw new ModelError('MANIFEST_INVALID', `GBDT round ${i}: node ${j} is malformed`);
-          }
+          const l = t.left[j] as number;
+          const r = t.right[j] as number;
+          if (f >= params.inputDim || (f >= 0 && !(l > j && r > j && l < n && r < n))) throw new ModelError('MANIFEST_INVALID', `GBDT round ${i}: node ${j} is malformed`);
+          this.feature[at + j] = f;
+          this.threshold[at + j] = t.threshold[j] as number;
+          this.left[at + j] = at + l;
+          this.right[at + j] = at + r;
+          this.value[at + j] = t.value[j] as number;
         }
-        return {
-          feature: Int32Array.from(t.feature),
-          threshold: Float64Array.from(t.threshold),
-          left: Int32Array.from(t.left),
-          right: Int32Array.from(t.right),
-          value: Float64Array.from(t.value),
-        };
+        this.roots[i * k + c] = at;
+        at += n;
       });
     });
   }
@@ -61,24 +77,25 @@ export class GbdtModel implements RowModel {
   margins(row: ArrayLike<number>): Float64Array {
     if (row.length !== this.inputDim) throw new ModelError('INPUT_SHAPE', `expected ${this.inputDim} features, got ${row.length}`);
     const raw = this.raw;
-    for (let k = 0; k < raw.length; k++) raw[k] = this.params.baseScore[k] as number;
+    const k = raw.length;
+    raw.set(this.base);
     for (let j = 0; j < row.length; j++) {
       if (Number.isNaN(row[j])) {
         raw.fill(Number.NaN);
         return raw;
       }
     }
-    for (const round of this.trees) {
-      for (let k = 0; k < round.length; k++) {
-        const t = round[k] as (typeof round)[number];
-        let node = 0;
-        let f = t.feature[0] as number;
-        while (f >= 0) {
-          node = (row[f] as number) <= (t.threshold[node] as number) ? (t.left[node] as number) : (t.right[node] as number);
-          f = t.feature[node] as number;
-        }
-        raw[k] = (raw[k] as number) + (t.value[node] as number);
+    const { feature, threshold, left, right, value, roots } = this;
+    // Leaf values are added per class in round order, as training added them.
+    for (let t = 0; t < roots.length; t++) {
+      let node = roots[t] as number;
+      let f = feature[node] as number;
+      while (f >= 0) {
+        node = (row[f] as number) <= (threshold[node] as number) ? (left[node] as number) : (right[node] as number);
+        f = feature[node] as number;
       }
+      const c = t % k;
+      raw[c] = (raw[c] as number) + (value[node] as number);
     }
     return raw;
   }
