@@ -6,7 +6,7 @@
 // logistic baseline, ECE after calibration and training time. Then a 100k x 67 GBDT training time
 // and per-row inference in µs for each family. Markets are cached under var/bench/train/.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -43,9 +43,14 @@ if (!values['skip-markets']) {
       const genFile = join(dir, 'generate.json');
       if (!existsSync(genFile)) {
         say(`bench train: generating ${values.days} days, strength ${strength}, seed ${seed}`);
+        rmSync(join(dir, 'log'), { recursive: true, force: true });
         const g = tickflow(['generate', '--out', join(dir, 'log'), '--symbols', 'BTC,ETH', '--days', values.days, '--seed', String(seed), '--signal-strength', String(strength)]);
-        tickflow(['replay', 'dataset', '--log', join(dir, 'log'), '--out', join(dir, 'dataset.csv')]);
         writeFileSync(genFile, JSON.stringify(g));
+        rmSync(join(dir, 'dataset.done'), { force: true });
+      }
+      if (!existsSync(join(dir, 'dataset.done'))) {
+        tickflow(['replay', 'dataset', '--log', join(dir, 'log'), '--out', join(dir, 'dataset.csv')]);
+        writeFileSync(join(dir, 'dataset.done'), '');
       }
       const bayesAuc = Number((JSON.parse(readFileSync(genFile, 'utf8')) as { bayesAuc: number }).bayesAuc);
       const byFamily = new Map<Family, { r: TrainResult; seconds: number }>();

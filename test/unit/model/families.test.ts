@@ -8,7 +8,7 @@ import type { FitInput } from '../../../model/family.ts';
 import { scoreRows } from '../../../model/family.ts';
 import { fitGbdt } from '../../../model/gbdt.ts';
 import { GbdtModel } from '../../../model/gbdt-model.ts';
-import { fitLogisticRegression } from '../../../model/logistic.ts';
+import { fitLogisticRegression, logisticModel } from '../../../model/logistic.ts';
 import { meanLogLoss } from '../../../model/metrics.ts';
 import { loadPredictor } from '../../../model/predictor.ts';
 
@@ -23,9 +23,6 @@ function readCsv(name: string): { header: string[]; rows: string[][] } {
   const [head, ...lines] = readFileSync(join(FIXTURES, name), 'utf8').trim().split('\n');
   return { header: (head as string).split(','), rows: lines.map((l) => l.split(',')) };
 }
-
-const probsOf = (model: { score(r: ArrayLike<number>): Float64Array }, x: Float64Array, d: number, rows: number[]): number[][] =>
-  rows.map((i) => Array.from(model.score(x.subarray(i * d, (i + 1) * d))));
 
 describe('multinomial logistic regression', () => {
   test('matches scikit-learn LogisticRegression(multinomial, lbfgs) on the committed data', () => {
@@ -49,7 +46,6 @@ describe('multinomial logistic regression', () => {
     for (const [i, j] of [[0, 1], [1, 2]] as const) {
       assert.ok(Math.abs((b[i] as number) - (b[j] as number) - ((ref[i] as number) - (ref[j] as number))) < 1e-7);
     }
-    const ident = { mean: [0, 0, 0, 0], std: [1, 1, 1, 1] };
     const z = new Float64Array(3);
     reference.logistic.probaFirst20.forEach((p, i) => {
       for (let k = 0; k < 3; k++) z[k] = (b[k] as number) + [0, 1, 2, 3].reduce((s, j) => s + (x[i * d + j] as number) * (fit.params.kernel[j * 3 + k] as number), 0);
@@ -58,7 +54,6 @@ describe('multinomial logistic regression', () => {
       const sum = e.reduce((s, v) => s + v, 0);
       e.forEach((v, k) => assert.ok(Math.abs(v / sum - (p[k] as number)) < 1e-8, `row ${i} class ${k}`));
     });
-    void ident;
   });
 });
 
@@ -159,6 +154,37 @@ describe('histogram GBDT', () => {
   });
 });
 
+describe('bits pinned across machines and versions', () => {
+  test('GBDT: 5 seeded rounds on the committed data predict the committed bits', () => {
+    // Regression pins, not an independent reference: written by this code (Node 20.20) when the
+    // GBDT was added. A change here means training or scoring changed (or Math.exp/log did: a
+    // Node upgrade), and saved models would no longer replay to the same signals.
+    const { rows } = readCsv('gbdt.csv');
+    const d = 6;
+    const features = Float64Array.from(rows.flatMap((r) => r.slice(1, 1 + d).map(Number)));
+    const labels = Uint8Array.from(rows, (r) => Number(r[1 + d]));
+    const part = (name: string): Uint32Array => Uint32Array.from(rows.flatMap((r, i) => (r[0] === name ? [i] : [])));
+    const standardization = { mean: new Array<number>(d).fill(0), std: new Array<number>(d).fill(1) };
+    const fit = fitGbdt({ features, dim: d, labels, train: part('train'), validation: part('validation'), standardization, seed: 1 }, { maxRounds: 5 });
+    const model = new GbdtModel(fit.params);
+    const t = part('test');
+    const got = [0, 1, 2].map((i) => Array.from(model.score(features.subarray((t[i] as number) * d, (t[i] as number) * d + d))));
+    assert.deepEqual(got, [
+      [0.44113653909056755, 0.26524562274130903, 0.29361783816812337],
+      [0.46447119579225676, 0.2321017908457188, 0.3034270133620243],
+      [0.36520436570005316, 0.20358297915494167, 0.4312126551450051],
+    ]);
+  });
+
+  test('NaN in gives NaN out, for trees and the linear model alike', () => {
+    const gbdt = new GbdtModel({ inputDim: 2, baseScore: [0, 0, 0], rounds: [[0, 1, 2].map(() => ({ feature: [0, -1, -1], threshold: [0, 0, 0], left: [1, -1, -1], right: [2, -1, -1], value: [0, 1, -1] }))] });
+    assert.ok(Array.from(gbdt.score([Number.NaN, 1])).every(Number.isNaN));
+    assert.deepEqual(Array.from(gbdt.score([-1, 0])), [1 / 3, 1 / 3, 1 / 3]);
+    const lin = logisticModel({ kernel: [1, 0, -1, 0, 1, 0], bias: [0, 0, 0] }, { mean: [0, 0], std: [1, 1] });
+    assert.ok(Array.from(lin.score([Number.NaN, 1])).every(Number.isNaN));
+  });
+});
+
 describe('models saved before families existed', () => {
   test('a manifest without `family` loads as an MLP and predicts exactly what it did', async () => {
     const predictor = await loadPredictor(join(FIXTURES, 'mlp-v1'));
@@ -168,4 +194,3 @@ describe('models saved before families existed', () => {
   });
 });
 
-void probsOf;
