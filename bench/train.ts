@@ -1,4 +1,4 @@
-// npm run bench -- train [--strengths 1,2] [--seeds 1,2] [--days 30] [--skip-markets] [--skip-scale]
+// npm run bench -- train [--strengths 1,2] [--seeds 1,2] [--days 30] [--feature-set core|full] [--skip-markets] [--skip-scale]
 // Model families on generated markets whose best possible AUC (bayesAuc) is known: for each
 // strength and seed, `tickflow generate` (BTC,ETH) -> `replay dataset` -> fit logistic, GBDT and MLP
 // on the same chronological split (model/train.ts, exactly what `tickflow train --family X`
@@ -26,6 +26,7 @@ const { values } = parseArgs({
     'skip-markets': { type: 'boolean', default: false },
     'skip-scale': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
+    'feature-set': { type: 'string', default: 'core' },
   },
 });
 const say = (m: string): void => void process.stderr.write(`${m}\n`);
@@ -48,16 +49,19 @@ if (!values['skip-markets']) {
         writeFileSync(genFile, JSON.stringify(g));
         rmSync(join(dir, 'dataset.done'), { force: true });
       }
-      if (!existsSync(join(dir, 'dataset.done'))) {
-        tickflow(['replay', 'dataset', '--log', join(dir, 'log'), '--out', join(dir, 'dataset.csv')]);
-        writeFileSync(join(dir, 'dataset.done'), '');
+      const fs = values['feature-set'];
+      const suffix = fs === 'core' ? '' : `-${fs}`;
+      const dataset = join(dir, `dataset${suffix}.csv`);
+      if (!existsSync(join(dir, `dataset${suffix}.done`))) {
+        tickflow(['replay', 'dataset', '--log', join(dir, 'log'), '--out', dataset, '--feature-set', fs]);
+        writeFileSync(join(dir, `dataset${suffix}.done`), '');
       }
       const bayesAuc = Number((JSON.parse(readFileSync(genFile, 'utf8')) as { bayesAuc: number }).bayesAuc);
       const byFamily = new Map<Family, { r: TrainResult; seconds: number }>();
       for (const family of FAMILIES) {
         say(`bench train: strength ${strength} seed ${seed}: ${family}`);
         const t0 = performance.now();
-        const r = await train({ datasetPath: join(dir, 'dataset.csv'), outDir: join(dir, `model-${family}`), seed, family });
+        const r = await train({ datasetPath: dataset, outDir: join(dir, `model${suffix}-${family}`), seed, family });
         byFamily.set(family, { r, seconds: (performance.now() - t0) / 1000 });
       }
       // auto = the family with the lowest validation log loss, ties (within AUTO_TIE_TOLERANCE) to the simpler.
@@ -70,6 +74,8 @@ if (!values['skip-markets']) {
         rows.push({
           strength,
           seed,
+          featureSet: fs,
+          features: r.manifest.featureNames.length,
           bayesAuc: r3(bayesAuc),
           family: f === 'auto' ? `auto (${auto})` : f,
           testAuc: r3(auc),
@@ -86,7 +92,7 @@ if (!values['skip-markets']) {
       }
       // Per-row inference through the loaded predictor (calibrator included), on the test rows' features.
       for (const f of FAMILIES) {
-        const p = await loadPredictor(join(dir, `model-${f}`));
+        const p = await loadPredictor(join(dir, `model${suffix}-${f}`));
         const row = new Float64Array(p.featureNames.length).fill(0.1);
         const n = 200_000;
         let sink = 0;
