@@ -10,7 +10,8 @@ import { parseArgs } from 'node:util';
 // `npm run bench -- kafka [...]` is the Kafka produce/consume benchmark (bench/kafka.ts);
 // `npm run bench -- kafka-group` the consumer-group catch-up rate (bench/kafka-group.ts).
 // `npm run bench -- page` the dashboard's first render and server memory per page (bench/page.ts).
-if (process.argv[2] === 'kafka' || process.argv[2] === 'kafka-group' || process.argv[2] === 'page') {
+// `npm run bench -- train` the model families on generated markets (bench/train.ts).
+if (process.argv[2] === 'kafka' || process.argv[2] === 'kafka-group' || process.argv[2] === 'page' || process.argv[2] === 'train') {
   execFileSync(process.execPath, ['--import', 'tsx', `bench/${process.argv[2]}.ts`, ...process.argv.slice(3)], { stdio: 'inherit' });
   process.exit(0);
 }
@@ -36,7 +37,7 @@ if (!existsSync(join(logDir, 'data.mdb')) && !existsSync(join(dir, 'generated'))
 if (!existsSync(join(modelDir, 'manifest.json'))) {
   say('bench: training a model on the first replay of the log');
   tickflow(['replay', 'dataset', '--log', logDir, '--out', join(dir, 'train.csv')]);
-  tickflow(['train', '--dataset', join(dir, 'train.csv'), '--out', modelDir, '--seed', '1', '--epochs', '5']);
+  tickflow(['train', '--dataset', join(dir, 'train.csv'), '--out', modelDir, '--seed', '1', '--epochs', '5', '--family', 'mlp']);
 }
 type Measured = Record<string, unknown> & { tradesPerSec: number; tradesPerCpuSec: number; seconds: number; cpuSeconds: number; modelSeconds: number; peakRssMb: number; trades: number; signals: number; rssSamples: { progress: number; rssMb: number; heapMb: number }[] };
 const measure = (mode: string, gc = false): Measured =>

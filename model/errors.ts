@@ -12,7 +12,8 @@ export type ModelErrorCode =
   | 'SAVED_MODEL_DIFFERS'
   | 'GATES_INVALID'
   | 'MODEL_UNGATED'
-  | 'MODEL_NOT_FOUND';
+  | 'MODEL_NOT_FOUND'
+  | 'TRAINING_FAILED';
 
 /** The model layer's error family (after kafkajs: a code, `retriable` and an optional `cause`). */
 export class ModelError extends TickflowError {

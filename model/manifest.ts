@@ -7,6 +7,7 @@ import { BACKENDS } from './backend.ts';
 import { DENSE_ACTIVATIONS } from './dense-stack.ts';
 import { ModelError } from './errors.ts';
 import { evaluationSchema } from './evaluation/evaluate-model.ts';
+import { FAMILIES } from './family.ts';
 
 export const MANIFEST_JSON = 'manifest.json';
 
@@ -21,6 +22,27 @@ export const metricsSchema = z.strictObject({
   logLoss: z.number(),
   confusion: z.array(z.array(z.number())),
   classCounts: z.array(z.number()),
+  /** Absent in manifests written before calibration was measured. */
+  ece: z.number().optional(),
+  brier: z.number().optional(),
+});
+
+const reliabilityPoints = z.array(z.strictObject({ bin: z.number().int(), count: z.number(), confidence: z.number(), accuracy: z.number() }));
+
+/** The calibrator applied after the family's probabilities, fitted on the validation split. */
+export const calibrationSchema = z.strictObject({
+  method: z.enum(['none', 'temperature', 'isotonic']),
+  temperature: z.number().positive().optional(),
+  isotonic: z.array(z.strictObject({ x: z.array(z.number()), y: z.array(z.number()) })).length(3).optional(),
+  eceBefore: z.number(),
+  eceAfter: z.number(),
+  brierBefore: z.number(),
+  brierAfter: z.number(),
+  logLossBefore: z.number(),
+  logLossAfter: z.number(),
+  selectionLogLoss: z.strictObject({ temperature: z.number(), isotonic: z.number() }),
+  reliabilityBefore: reliabilityPoints,
+  reliabilityAfter: reliabilityPoints,
 });
 
 const range = z.strictObject({ rows: z.number(), firstBarEnd: z.number(), lastBarEnd: z.number() });
@@ -37,13 +59,24 @@ export const manifestSchema = z.strictObject({
   featureSetHashSource: z.enum(['dataset', 'feature-names']),
   featureNames: z.array(z.string()),
   standardization: z.strictObject({ mean: z.array(z.number()), std: z.array(z.number()) }),
-  architecture: z.strictObject({
-    layers: z.array(z.strictObject({ units: z.number().int(), activation: z.enum(DENSE_ACTIVATIONS) })),
-    l2: z.number(),
-  }),
+  /** Absent: an MLP (manifests written before families existed). */
+  family: z.enum(FAMILIES).optional(),
+  /** MLP only. */
+  architecture: z
+    .strictObject({
+      layers: z.array(z.strictObject({ units: z.number().int(), activation: z.enum(DENSE_ACTIVATIONS) })),
+      l2: z.number(),
+    })
+    .optional(),
+  /** Family settings of the logistic and GBDT families (the MLP's are in architecture/training). */
+  hyperparameters: z.record(z.string(), z.number()).optional(),
+  /** What fitting did (rounds run, chosen penalty, convergence) for the logistic and GBDT families. */
+  fitSummary: z.record(z.string(), z.union([z.number(), z.boolean()])).optional(),
+  calibration: calibrationSchema.optional(),
   datasetSha256: z.string().regex(/^[0-9a-f]{64}$/),
   seed: z.number().int(),
-  backend: z.enum(BACKENDS),
+  /** The tfjs backend an MLP was trained on (absent for families that do not use tfjs). */
+  backend: z.enum(BACKENDS).optional(),
   labelConfig: z.strictObject({ horizonBars: z.number(), flatBand: z.number().nullable(), barIntervalMs: z.number() }),
   split: z.strictObject({
     fractions: z.strictObject({ train: z.number(), validation: z.number(), test: z.number() }),
@@ -57,16 +90,19 @@ export const manifestSchema = z.strictObject({
     validation: range,
     test: range,
   }),
-  training: z.strictObject({
-    epochs: z.number(),
-    epochsRun: z.number(),
-    bestEpoch: z.number(),
-    bestValLoss: z.number(),
-    batchSize: z.number(),
-    learningRate: z.number(),
-    patience: z.number(),
-    tfjsVersion: z.string(),
-  }),
+  /** MLP only. */
+  training: z
+    .strictObject({
+      epochs: z.number(),
+      epochsRun: z.number(),
+      bestEpoch: z.number(),
+      bestValLoss: z.number(),
+      batchSize: z.number(),
+      learningRate: z.number(),
+      patience: z.number(),
+      tfjsVersion: z.string(),
+    })
+    .optional(),
   /** Test split. */
   metrics: metricsSchema,
   baseline: metricsSchema,
@@ -105,6 +141,10 @@ export async function readManifest(dir: string): Promise<ModelManifest> {
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ModelError('MANIFEST_INVALID', `${path} is not a valid model manifest: ${z.prettifyError(parsed.error)}`);
+  }
+  const family = parsed.data.family ?? 'mlp';
+  if (family === 'mlp' && (parsed.data.architecture === undefined || parsed.data.training === undefined || parsed.data.backend === undefined)) {
+    throw new ModelError('MANIFEST_INVALID', `${path}: an MLP manifest needs architecture, training and backend`);
   }
   return parsed.data;
 }

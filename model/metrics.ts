@@ -4,6 +4,7 @@ import { CLASSES } from '../processors/types.ts';
 const K = CLASSES.length;
 /** Probabilities are clipped to [EPS, 1 - EPS] in the log loss (as scikit-learn's log_loss did). */
 const EPS = 1e-15;
+const ECE_BINS = 10;
 
 /**
  * Classification metrics, JSON-safe (null where undefined, e.g. precision of a class never
@@ -20,6 +21,10 @@ export interface Metrics {
   /** confusion[true][predicted]. */
   confusion: number[][];
   classCounts: number[];
+  /** Expected calibration error: 10 equal-width bins of top-class confidence. */
+  ece: number;
+  /** Multiclass Brier score: mean of sum_k (p_k - [y = k])^2. */
+  brier: number;
 }
 
 /** Predicted class: argmax, ties to the lowest index (CLASSES order). */
@@ -55,6 +60,8 @@ export function computeMetrics(probs: Float64Array, labels: ArrayLike<number>): 
     logLoss: meanLogLoss(probs, labels),
     confusion,
     classCounts,
+    ece: reliability(probs, labels).ece,
+    brier: brierScore(probs, labels),
   };
 }
 
@@ -84,3 +91,51 @@ export function meanLogLoss(probs: ArrayLike<number>, labels: ArrayLike<number>)
   }
   return s / labels.length;
 }
+
+/** One reliability-diagram point: rows whose top-class confidence falls in [lo, lo + 0.1). */
+export interface ReliabilityPoint {
+  bin: number;
+  count: number;
+  confidence: number;
+  accuracy: number;
+}
+
+/** Expected calibration error: 10 equal-width bins of top-class confidence, weighted |accuracy - confidence|. */
+export function reliability(probs: ArrayLike<number>, labels: ArrayLike<number>): { ece: number; points: ReliabilityPoint[] } {
+  const n = labels.length;
+  const count = new Float64Array(ECE_BINS);
+  const conf = new Float64Array(ECE_BINS);
+  const hits = new Float64Array(ECE_BINS);
+  for (let i = 0; i < n; i++) {
+    const top = argmax(probs, i * K);
+    const c = probs[i * K + top] as number;
+    const b = Math.min(ECE_BINS - 1, Math.floor(c * ECE_BINS));
+    count[b] = (count[b] as number) + 1;
+    conf[b] = (conf[b] as number) + c;
+    if (top === (labels[i] as number)) hits[b] = (hits[b] as number) + 1;
+  }
+  let ece = 0;
+  const points: ReliabilityPoint[] = [];
+  for (let b = 0; b < ECE_BINS; b++) {
+    const m = count[b] as number;
+    if (m === 0) continue;
+    const confidence = (conf[b] as number) / m;
+    const accuracy = (hits[b] as number) / m;
+    ece += (m / n) * Math.abs(accuracy - confidence);
+    points.push({ bin: b, count: m, confidence, accuracy });
+  }
+  return { ece, points };
+}
+
+/** Multiclass Brier score: mean over rows of sum_k (p_k - [y = k])^2. */
+export function brierScore(probs: ArrayLike<number>, labels: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < labels.length; i++) {
+    for (let k = 0; k < K; k++) {
+      const d = (probs[i * K + k] as number) - (k === (labels[i] as number) ? 1 : 0);
+      s += d * d;
+    }
+  }
+  return s / labels.length;
+}
+

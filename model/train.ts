@@ -1,43 +1,52 @@
 import { createHash } from 'node:crypto';
-import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { DEFAULT_LABEL_CONFIG } from '../processors/labels.ts';
-import { Rng } from '../processors/math/rng.ts';
-import { BACKENDS, useBackend, type BackendName } from './backend.ts';
+import { BACKENDS, type BackendName } from './backend.ts';
+import { fitCalibration, type CalibrationReport } from './calibration.ts';
+import { fitFamily, type Candidate } from './candidates.ts';
 import { mostlyEmptyColumns, readDataset, type Dataset } from './dataset.ts';
-import { DenseStack } from './dense-stack.ts';
 import { ModelError } from './errors.ts';
-import { fitWithEarlyStopping, type TrainProgress, type XY } from './fit.ts';
+import { FAMILIES, FAMILY_CHOICES, SIMPLICITY_ORDER, scoreRows, type Family, type FamilyChoice, type FitInput } from './family.ts';
+import type { TrainProgress } from './fit.ts';
+import type { GbdtConfig } from './gbdt.ts';
+import type { LogisticConfig } from './logistic.ts';
 import type { ModelManifest } from './manifest.ts';
 import { baselineMetrics, computeMetrics, type Metrics } from './metrics.ts';
-import { buildMlp, DEFAULT_MLP, type MlpConfig } from './mlp.ts';
-import { loadPredictor } from './predictor.ts';
-import { RowScorer } from './row-scorer.ts';
+import type { MlpConfig } from './mlp.ts';
+import { loadPredictor, ModelPredictor } from './predictor.ts';
 import { saveModel } from './save.ts';
 import { chronologicalSplit, DEFAULT_SPLIT, type SplitOptions } from './split.ts';
-import { fitStandardization, standardizeRows } from './standardization.ts';
+import { fitStandardization } from './standardization.ts';
 import { evaluateModel, type Evaluation } from './evaluation/evaluate-model.ts';
+import { familyFit } from './evaluation/family-fit.ts';
 import type { GateConfig } from './evaluation/gates.ts';
-import { mlpFit } from './evaluation/mlp-fit.ts';
 import type { CvScheme } from './evaluation/purged-folds.ts';
 
 export interface TrainOptions {
   datasetPath: string;
   outDir: string;
   seed: number;
-  /** Maximum epochs (default 50); early stopping usually ends sooner. */
+  /** Default 'mlp' here (the library's historical default); the CLI defaults to 'auto'. */
+  family?: FamilyChoice;
+  /** MLP: maximum epochs (default 50); early stopping usually ends sooner. */
   epochs?: number;
   backend?: BackendName;
   onProgress?: (p: TrainProgress) => void;
   batchSize?: number;
-  /** Early-stopping patience in epochs (default 5). */
+  /** MLP: early-stopping patience in epochs (default 5). */
   patience?: number;
   /** Defaults: 70/15/15, horizon = horizonBars x barIntervalMs, embargo 30 minutes. */
   split?: SplitOptions;
   /** Bar interval (default: `barIntervalMs=` from the dataset's comment line, else 5 minutes). */
   barIntervalMs?: number;
   mlp?: Partial<MlpConfig>;
-  /** Purged cross-validation of the family before the holdout (folds, purged k-fold by default); 0 (the default) skips it. `tickflow train` asks for 5. */
+  logistic?: Partial<LogisticConfig>;
+  gbdt?: Partial<GbdtConfig>;
+  /** Fit a calibrator on the validation split (default true). */
+  calibrate?: boolean;
+  /** Called when a family starts fitting (auto fits several). */
+  onFamily?: (family: Family) => void;
+  /** Purged cross-validation of the chosen family before the holdout (folds, purged k-fold by default); 0 (the default) skips it. `tickflow train` asks for 5. */
   cvFolds?: number;
   cvScheme?: CvScheme;
   onCvFold?: (fold: number, of: number) => void;
@@ -49,12 +58,29 @@ export interface TrainOptions {
   bootstrapReplicates?: number;
 }
 
+/** Epoch ms of the first and last row of each part of the chronological split. */
+export interface SplitBounds {
+  trainStart: number;
+  trainEnd: number;
+  validationStart: number;
+  validationEnd: number;
+  testStart: number;
+  testEnd: number;
+}
+
 export interface TrainResult {
   modelId: string;
-  /** Test split. */
+  family: Family;
+  /** Test split, after calibration. */
   metrics: Metrics;
+  /** Test split, the family's probabilities before calibration. */
+  uncalibratedMetrics: Metrics;
   baseline: Metrics;
   validation: { metrics: Metrics; baseline: Metrics };
+  calibration: CalibrationReport | null;
+  /** Validation log loss (uncalibrated) of every family fitted; one entry unless `auto`. */
+  candidates: { family: Family; validationLogLoss: number }[];
+  split: SplitBounds;
   backend: BackendName;
   rows: number;
   skipped: Dataset['skipped'];
@@ -65,6 +91,7 @@ export interface TrainResult {
   testRows: number;
   purgedRows: number;
   embargoedRows: number;
+  /** MLP: epochs; logistic: L-BFGS iterations; GBDT: boosting rounds. */
   epochsRun: number;
   bestEpoch: number;
   manifest: ModelManifest;
@@ -76,12 +103,17 @@ const optionsSchema = z.object({
   datasetPath: z.string().min(1),
   outDir: z.string().min(1),
   seed: z.number().int(),
+  family: z.enum(FAMILY_CHOICES).default('mlp'),
   epochs: z.number().int().positive().default(50),
   backend: z.enum(BACKENDS).default('wasm'),
   batchSize: z.number().int().positive().default(256),
   patience: z.number().int().positive().default(5),
   barIntervalMs: z.number().positive().optional(),
+  calibrate: z.boolean().default(true),
 });
+
+/** `auto` keeps a more complex family only if it lowers validation log loss by more than this. */
+export const AUTO_TIE_TOLERANCE = 1e-4;
 
 const positiveNumber = (meta: Record<string, string>, key: string): number | undefined => {
   const v = meta[key] === undefined ? Number.NaN : Number(meta[key]);
@@ -89,14 +121,17 @@ const positiveNumber = (meta: Record<string, string>, key: string): number | und
 };
 
 /**
- * Dataset CSV -> trained MLP in outDir (model.json, weights.bin, manifest.json). Metrics are
- * computed with the float64 RowScorer, i.e. exactly as the live predictor scores, and checked
- * against a fresh loadPredictor of the saved files.
+ * Dataset CSV -> trained model in outDir (the family's parameter files and manifest.json).
+ * Families fit on the train rows and select on the validation rows; `auto` fits every family and
+ * keeps the lowest validation log loss (ties to the simpler, SIMPLICITY_ORDER); a calibrator is
+ * fitted on the validation rows. Metrics are computed through the same float64 path the live
+ * predictor uses, and checked against a fresh loadPredictor of the saved files.
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const opts = optionsSchema.parse(options);
-  const mlp: MlpConfig = { ...DEFAULT_MLP, ...options.mlp };
-  const backend = await useBackend(opts.backend);
+  if (opts.family === 'sequence' || opts.family === 'stack') {
+    throw new ModelError('TRAINING_FAILED', `family ${opts.family} is not available in this build; use one of auto, ${FAMILIES.join(', ')}`);
+  }
   const dropped = await mostlyEmptyColumns(opts.datasetPath);
   const ds = await readDataset(opts.datasetPath, { exclude: dropped });
   const horizonBars = positiveNumber(ds.meta, 'horizonBars') ?? DEFAULT_LABEL_CONFIG.horizonBars;
@@ -108,57 +143,103 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     embargoMs: options.split?.embargoMs ?? DEFAULT_SPLIT.embargoMs,
   });
   const standardization = fitStandardization(ds.features, ds.dim, split.train);
-  const xy = (rows: Uint32Array): XY => ({
-    x: standardizeRows(ds.features, ds.dim, rows, standardization),
-    y: Uint8Array.from(rows, (r) => ds.labels[r] as number),
+  const input: FitInput = {
+    features: ds.features,
     dim: ds.dim,
-  });
-  const trainXY = xy(split.train);
-  const valXY = xy(split.validation);
-  const testLabels = Uint8Array.from(split.test, (r) => ds.labels[r] as number);
+    labels: ds.labels,
+    train: split.train,
+    validation: split.validation,
+    standardization,
+    seed: opts.seed,
+  };
+  const yTrain = Uint8Array.from(split.train, (r) => ds.labels[r] as number);
+  const yVal = Uint8Array.from(split.validation, (r) => ds.labels[r] as number);
+  const yTest = Uint8Array.from(split.test, (r) => ds.labels[r] as number);
 
-  const rng = new Rng(opts.seed);
-  const model = buildMlp(ds.dim, rng.nextUint32(), mlp);
+  const families: readonly Family[] = opts.family === 'auto' ? SIMPLICITY_ORDER : [opts.family];
+  const fitted: Candidate[] = [];
   try {
-    const fit = await fitWithEarlyStopping(model, trainXY, valXY, {
-      epochs: opts.epochs,
-      batchSize: opts.batchSize,
-      patience: opts.patience,
-      minDelta: 1e-4,
-      rng: rng.fork(),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    });
-    const scorer = new RowScorer(DenseStack.fromLayersModel(model), standardization);
-    const testProbs = scorer.scoreRows(ds.features, split.test);
-    const metrics = computeMetrics(testProbs, testLabels);
-    const baseline = baselineMetrics(trainXY.y, testLabels);
-    const validation = {
-      metrics: computeMetrics(scorer.scoreRows(ds.features, split.validation), valXY.y),
-      baseline: baselineMetrics(trainXY.y, valXY.y),
+    for (const family of families) {
+      options.onFamily?.(family);
+      fitted.push(
+        await fitFamily(family, input, {
+          backend: opts.backend,
+          epochs: opts.epochs,
+          batchSize: opts.batchSize,
+          patience: opts.patience,
+          ...(options.mlp ? { mlp: options.mlp } : {}),
+          ...(options.logistic ? { logistic: options.logistic } : {}),
+          ...(options.gbdt ? { gbdt: options.gbdt } : {}),
+          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        }),
+      );
+    }
+    let chosen = fitted[0] as Candidate;
+    for (const c of fitted) if (c.validationLogLoss < chosen.validationLogLoss - AUTO_TIE_TOLERANCE) chosen = c;
+
+    const cal = opts.calibrate ? fitCalibration(chosen.validationProbs, yVal) : null;
+    const calibration = cal === null ? undefined : { ...cal.params, ...withoutMethod(cal.report) };
+    const scoring = new ModelPredictor(placeholderManifest(calibration), chosen.model);
+    const score = (rows: Uint32Array): Float64Array => {
+      const out = new Float64Array(rows.length * 3);
+      for (let r = 0; r < rows.length; r++) {
+        const base = (rows[r] as number) * ds.dim;
+        out.set(scoring.predict(ds.features.subarray(base, base + ds.dim)), r * 3);
+      }
+      return out;
     };
-    const evaluation = await evaluateTrained(ds, split, testProbs, opts.seed, options, { epochs: opts.epochs, batchSize: opts.batchSize, patience: opts.patience, mlp });
-    const manifest = await saveModel(model, opts.outDir, {
+    const testProbs = score(split.test);
+    const metrics = computeMetrics(testProbs, yTest);
+    const uncalibratedMetrics = computeMetrics(scoreRows(chosen.model, ds.features, split.test), yTest);
+    const baseline = baselineMetrics(yTrain, yTest);
+    const validation = { metrics: computeMetrics(score(split.validation), yVal), baseline: baselineMetrics(yTrain, yVal) };
+    const evaluation = await evaluateModel({
+      data: { features: ds.features, dim: ds.dim, labels: ds.labels, barEnd: ds.barEnd },
+      featureNames: ds.featureNames,
+      trainRows: split.train,
+      holdoutRows: split.test,
+      holdoutProbs: testProbs,
+      horizonMs: split.summary.horizonMs,
+      embargoMs: split.summary.embargoMs,
+      holdoutFraction: split.summary.fractions.test,
+      seed: opts.seed,
+      cv:
+        (options.cvFolds ?? 0) === 0
+          ? null
+          : {
+              // The chosen family, refitted per fold (options as for the final fit).
+              fit: familyFit(chosen.family, {
+                horizonMs: split.summary.horizonMs,
+                backend: opts.backend,
+                epochs: opts.epochs,
+                batchSize: opts.batchSize,
+                patience: opts.patience,
+                ...(options.mlp ? { mlp: options.mlp } : {}),
+                ...(options.logistic ? { logistic: options.logistic } : {}),
+                ...(options.gbdt ? { gbdt: options.gbdt } : {}),
+              }),
+              folds: options.cvFolds ?? 0,
+              ...(options.cvScheme ? { scheme: options.cvScheme } : {}),
+              ...(options.onCvFold ? { onFold: options.onCvFold } : {}),
+            },
+      holdoutEce: metrics.ece,
+      bayesAuc: options.bayesAuc ?? positiveNumber(ds.meta, 'bayesAuc') ?? null,
+      ...(options.gates ? { gates: options.gates } : {}),
+      ...(options.bootstrapReplicates ? { replicates: options.bootstrapReplicates } : {}),
+    });
+    const manifest = await saveModel((dir) => chosen.write(dir), opts.outDir, {
       formatVersion: 1,
       featureSetHash: ds.featureSetHash ?? createHash('sha256').update(JSON.stringify(ds.featureNames)).digest('hex').slice(0, 16),
       featureSetHashSource: ds.featureSetHash === null ? 'feature-names' : 'dataset',
       featureNames: ds.featureNames,
       standardization,
-      architecture: { layers: scorer.stack.architecture(), l2: mlp.l2 },
+      family: chosen.family,
+      ...chosen.fields,
+      ...(calibration === undefined ? {} : { calibration }),
       datasetSha256: ds.sha256,
       seed: opts.seed,
-      backend,
       labelConfig: { horizonBars, flatBand: Number.isFinite(flatBand) ? flatBand : null, barIntervalMs },
       split: split.summary,
-      training: {
-        epochs: opts.epochs,
-        epochsRun: fit.epochsRun,
-        bestEpoch: fit.bestEpoch,
-        bestValLoss: fit.bestValLoss,
-        batchSize: opts.batchSize,
-        learningRate: mlp.learningRate,
-        patience: opts.patience,
-        tfjsVersion: tf.version.tfjs,
-      },
       metrics,
       baseline,
       validation,
@@ -166,28 +247,52 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       evaluation,
     });
     await verifySaved(opts.outDir, ds, split.test, testProbs);
+    const s = split.summary;
     return {
       modelId: manifest.modelId,
+      family: chosen.family,
       metrics,
+      uncalibratedMetrics,
       baseline,
       validation,
-      backend,
+      calibration: cal === null ? null : cal.report,
+      candidates: fitted.map((c) => ({ family: c.family, validationLogLoss: c.validationLogLoss })),
+      split: {
+        trainStart: s.train.firstBarEnd,
+        trainEnd: s.train.lastBarEnd,
+        validationStart: s.validation.firstBarEnd,
+        validationEnd: s.validation.lastBarEnd,
+        testStart: s.test.firstBarEnd,
+        testEnd: s.test.lastBarEnd,
+      },
+      backend: chosen.fields.backend ?? opts.backend,
       rows: ds.rows,
       skipped: ds.skipped,
       droppedColumns: [...dropped],
       trainRows: split.train.length,
       validationRows: split.validation.length,
       testRows: split.test.length,
-      purgedRows: split.summary.purged,
-      embargoedRows: split.summary.embargoed,
-      epochsRun: fit.epochsRun,
-      bestEpoch: fit.bestEpoch,
+      purgedRows: s.purged,
+      embargoedRows: s.embargoed,
+      epochsRun: chosen.iterationsRun,
+      bestEpoch: chosen.bestIteration,
       manifest,
       evaluation,
     };
   } finally {
-    model.dispose();
+    for (const c of fitted) c.dispose();
   }
+}
+
+function withoutMethod(r: CalibrationReport): Omit<CalibrationReport, 'method'> {
+  const rest: Partial<CalibrationReport> = { ...r };
+  delete rest.method;
+  return rest as Omit<CalibrationReport, 'method'>;
+}
+
+/** Just enough manifest for ModelPredictor to apply the calibrator while training scores rows. */
+function placeholderManifest(calibration: ModelManifest['calibration']): ModelManifest {
+  return { modelId: '', featureSetHash: '', featureNames: [], ...(calibration === undefined ? {} : { calibration }) } as unknown as ModelManifest;
 }
 
 /** The saved files, loaded as live would load them, must score the test rows bit for bit alike. */
@@ -203,49 +308,4 @@ async function verifySaved(dir: string, ds: Dataset, rows: Uint32Array, expected
       }
     }
   }
-}
-
-/**
- * Evaluation (model/evaluation/): holdout = the test split, with intervals beside the baseline;
- * purged CV of the same family on the rows before it; the gate verdict. Kept apart from the
- * training code above so a family only has to supply its FitFn.
- */
-async function evaluateTrained(
-  ds: Dataset,
-  split: ReturnType<typeof chronologicalSplit>,
-  testProbs: Float64Array,
-  seed: number,
-  options: TrainOptions,
-  fitConfig: { epochs: number; batchSize: number; patience: number; mlp: MlpConfig },
-): Promise<Evaluation> {
-  const metaBayes = Number(ds.meta['bayesAuc']);
-  const cvFolds = options.cvFolds ?? 0;
-  const eceValue = (metrics: object): number | null => {
-    const v = (metrics as Record<string, unknown>)['ece'];
-    return typeof v === 'number' ? v : null;
-  };
-  return evaluateModel({
-    data: { features: ds.features, dim: ds.dim, labels: ds.labels, barEnd: ds.barEnd },
-    featureNames: ds.featureNames,
-    trainRows: split.train,
-    holdoutRows: split.test,
-    holdoutProbs: testProbs,
-    horizonMs: split.summary.horizonMs,
-    embargoMs: split.summary.embargoMs,
-    holdoutFraction: split.summary.fractions.test,
-    seed,
-    cv:
-      cvFolds === 0
-        ? null
-        : {
-            fit: mlpFit({ ...fitConfig, horizonMs: split.summary.horizonMs }),
-            folds: cvFolds,
-            ...(options.cvScheme ? { scheme: options.cvScheme } : {}),
-            ...(options.onCvFold ? { onFold: options.onCvFold } : {}),
-          },
-    holdoutEce: eceValue(computeMetrics(testProbs, Uint8Array.from(split.test, (r) => ds.labels[r] as number))),
-    bayesAuc: options.bayesAuc ?? (metaBayes > 0 ? metaBayes : null),
-    ...(options.gates ? { gates: options.gates } : {}),
-    ...(options.bootstrapReplicates ? { replicates: options.bootstrapReplicates } : {}),
-  });
 }

@@ -238,13 +238,15 @@ async function ensureModel(
       datasetPath,
       outDir: modelDir,
       seed,
+      family: 'auto',
+      onFamily: (f) => info(`fitting ${f}`),
       backend: backend as 'wasm' | 'cpu' | 'tensorflow',
       onProgress: (p) => tbar.update(p.epoch * p.batches + p.batch, p.epochs * p.batches, `epoch ${p.epoch + 1}/${p.epochs}`),
     });
     tbar.finish();
     const m = r.metrics;
     const b = r.baseline;
-    info(`model ${r.modelId}: test accuracy ${m.accuracy.toFixed(3)} (majority baseline ${b.accuracy.toFixed(3)}), macro AUC ${m.macroAuc?.toFixed(3)} (baseline ${b.macroAuc?.toFixed(3)})`);
+    info(`model ${r.modelId} (${r.family}): test accuracy ${m.accuracy.toFixed(3)} (majority baseline ${b.accuracy.toFixed(3)}), macro AUC ${m.macroAuc?.toFixed(3)} (baseline ${b.macroAuc?.toFixed(3)})`);
     const gates = r.evaluation.gates;
     if (!gates.passed && !gating.allowUngated) {
       holdOnly = true;

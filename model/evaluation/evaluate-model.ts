@@ -5,6 +5,7 @@ import { crossValidate, type FitFn, type TrainingData } from './cross-validate.t
 import { DEFAULT_GATES, evaluateGates, gateVerdictSchema, type GateConfig } from './gates.ts';
 import { compareWithBaseline, constantProbs, edgeFraction, STANDARD_METRICS, type NamedMetric } from './metric-intervals.ts';
 import { driftReference, driftReferenceSchema } from './drift.ts';
+import { eceNoiseQuantile } from './ece-noise.ts';
 import { CV_SCHEMES, DEFAULT_FOLDS, planFolds, type CvScheme } from './purged-folds.ts';
 
 const K = 3;
@@ -112,6 +113,7 @@ export async function evaluateModel(o: EvaluateOptions): Promise<Evaluation> {
       holdoutLogLoss: logLoss?.value ?? Number.NaN,
       baselineLogLoss: logLoss?.baseline.value ?? Number.NaN,
       holdoutEce: o.holdoutEce,
+      holdoutEceNoise95: o.holdoutEce === null ? null : eceNoiseQuantile(o.holdoutProbs, o.seed),
       trainRowsPerClass: counts(trainLabels),
       holdoutRowsPerClass: counts(holdoutLabels),
     },

@@ -37,6 +37,8 @@ export interface GateFigures {
   baselineLogLoss: number;
   /** Null when the model family reports no ECE. */
   holdoutEce: number | null;
+  /** The ECE a perfectly calibrated model would reach by chance on this holdout (95th percentile; ece-noise.ts); null when unknown. */
+  holdoutEceNoise95?: number | null;
   trainRowsPerClass: number[];
   holdoutRowsPerClass: number[];
 }
@@ -51,6 +53,7 @@ export const gateVerdictSchema = z.strictObject({
     holdoutLogLoss: z.number(),
     baselineLogLoss: z.number(),
     holdoutEce: z.number().nullable(),
+    holdoutEceNoise95: z.number().nullable().default(null),
     minTrainRowsPerClass: z.number(),
     minHoldoutRowsPerClass: z.number(),
   }),
@@ -66,7 +69,8 @@ export function evaluateGates(f: GateFigures, config: GateConfig = DEFAULT_GATES
   if (aucLower === null || !(aucLower > config.minAucCiLower)) failed.push('holdout-auc-ci-lower');
   if (config.logLossBelowBaseline && !(f.holdoutLogLoss < f.baselineLogLoss)) failed.push('holdout-log-loss-vs-baseline');
   if (f.holdoutEce === null) skipped.push('holdout-ece');
-  else if (!(f.holdoutEce <= config.maxEce)) failed.push('holdout-ece');
+  // Miscalibration must be both above the bound and beyond what chance gives a calibrated model.
+  else if (!(f.holdoutEce <= Math.max(config.maxEce, f.holdoutEceNoise95 ?? 0))) failed.push('holdout-ece');
   const minTrain = Math.min(...f.trainRowsPerClass);
   const minHoldout = Math.min(...f.holdoutRowsPerClass);
   if (!(minTrain >= config.minRowsPerClass && minHoldout >= config.minRowsPerClass)) failed.push('rows-per-class');
@@ -79,6 +83,7 @@ export function evaluateGates(f: GateFigures, config: GateConfig = DEFAULT_GATES
       holdoutLogLoss: f.holdoutLogLoss,
       baselineLogLoss: f.baselineLogLoss,
       holdoutEce: f.holdoutEce,
+      holdoutEceNoise95: f.holdoutEceNoise95 ?? null,
       minTrainRowsPerClass: minTrain,
       minHoldoutRowsPerClass: minHoldout,
     },
@@ -108,7 +113,7 @@ export function describeFailures(v: GateVerdict): string {
   const why: Record<GateName, string> = {
     'holdout-auc-ci-lower': `holdout AUC 95 % CI lower bound ${f.holdoutAucCiLower?.toFixed(4) ?? 'undefined'} not above ${t.minAucCiLower}`,
     'holdout-log-loss-vs-baseline': `holdout log loss ${f.holdoutLogLoss.toFixed(4)} not below the baseline's ${f.baselineLogLoss.toFixed(4)}`,
-    'holdout-ece': `holdout ECE ${f.holdoutEce?.toFixed(4) ?? 'unknown'} above ${t.maxEce}`,
+    'holdout-ece': `holdout ECE ${f.holdoutEce?.toFixed(4) ?? 'unknown'} above ${t.maxEce} and above the ${f.holdoutEceNoise95?.toFixed(4) ?? '?'} a calibrated model reaches by chance on this holdout`,
     'rows-per-class': `fewest rows of a class ${Math.min(f.minTrainRowsPerClass, f.minHoldoutRowsPerClass)} below ${t.minRowsPerClass}`,
   };
   return v.failed.map((g) => `${g} (${why[g]})`).join('; ');

@@ -26,7 +26,7 @@ describe('evaluateGates', () => {
   test('figures that clear every default gate pass', () => {
     const v = evaluateGates(GOOD);
     assert.deepEqual({ passed: v.passed, failed: v.failed, skipped: v.skipped }, { passed: true, failed: [], skipped: [] });
-    assert.deepEqual(v.figures, { holdoutAucCiLower: 0.53, holdoutLogLoss: 1.05, baselineLogLoss: 1.09, holdoutEce: 0.02, minTrainRowsPerClass: 400, minHoldoutRowsPerClass: 90 });
+    assert.deepEqual(v.figures, { holdoutAucCiLower: 0.53, holdoutLogLoss: 1.05, baselineLogLoss: 1.09, holdoutEce: 0.02, holdoutEceNoise95: null, minTrainRowsPerClass: 400, minHoldoutRowsPerClass: 90 });
     assert.deepEqual(v.thresholds, DEFAULT_GATES);
   });
 
@@ -37,6 +37,9 @@ describe('evaluateGates', () => {
     assert.deepEqual(fails({ holdoutLogLoss: 1.09 }), ['holdout-log-loss-vs-baseline']); // strictly below
     assert.deepEqual(fails({ holdoutEce: 0.0301 }), ['holdout-ece']);
     assert.deepEqual(fails({ holdoutEce: 0.03 }), []);
+    // Above the bound but within what chance gives a calibrated model on this holdout: passes.
+    assert.deepEqual(fails({ holdoutEce: 0.045, holdoutEceNoise95: 0.05 }), []);
+    assert.deepEqual(fails({ holdoutEce: 0.0501, holdoutEceNoise95: 0.05 }), ['holdout-ece']);
     assert.deepEqual(fails({ holdoutRowsPerClass: [200, 29, 190] }), ['rows-per-class']);
     assert.deepEqual(fails({ holdoutLogLoss: Number.NaN }), ['holdout-log-loss-vs-baseline']);
   });

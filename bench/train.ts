@@ -1,0 +1,149 @@
+// npm run bench -- train [--strengths 1,2] [--seeds 1,2] [--days 30] [--feature-set core|full] [--skip-markets] [--skip-scale]
+// Model families on generated markets whose best possible AUC (bayesAuc) is known: for each
+// strength and seed, `tickflow generate` (BTC,ETH) -> `replay dataset` -> fit logistic, GBDT and MLP
+// on the same chronological split (model/train.ts, exactly what `tickflow train --family X`
+// does), and report test AUC, edge = (AUC - 0.5) / (bayesAuc - 0.5), the `auto` choice against the
+// logistic baseline, ECE after calibration and training time. Then a 100k x 67 GBDT training time
+// and per-row inference in µs for each family. Markets are cached under var/bench/train/.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { Rng } from '../processors/math/rng.ts';
+import type { Family, FitInput } from '../model/family.ts';
+import { fitGbdt } from '../model/gbdt.ts';
+import { GbdtModel } from '../model/gbdt-model.ts';
+import { loadPredictor } from '../model/predictor.ts';
+import { AUTO_TIE_TOLERANCE, train, type TrainResult } from '../model/train.ts';
+
+const { values } = parseArgs({
+  args: process.argv.slice(2).filter((a) => a !== 'train'),
+  options: {
+    strengths: { type: 'string', default: '1,2' },
+    seeds: { type: 'string', default: '1' },
+    days: { type: 'string', default: '30' },
+    'skip-markets': { type: 'boolean', default: false },
+    'skip-scale': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    'feature-set': { type: 'string', default: 'core' },
+  },
+});
+const say = (m: string): void => void process.stderr.write(`${m}\n`);
+const tickflow = (args: string[]): Record<string, unknown> =>
+  JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })) as Record<string, unknown>;
+const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+const FAMILIES: Family[] = ['logistic', 'gbdt', 'mlp'];
+const rows: Record<string, unknown>[] = [];
+if (!values['skip-markets']) {
+  for (const strength of values.strengths.split(',').map(Number)) {
+    for (const seed of values.seeds.split(',').map(Number)) {
+      const dir = join('var', 'bench', 'train', `d${values.days}-k${strength}-s${seed}`);
+      mkdirSync(dir, { recursive: true });
+      const genFile = join(dir, 'generate.json');
+      if (!existsSync(genFile)) {
+        say(`bench train: generating ${values.days} days, strength ${strength}, seed ${seed}`);
+        rmSync(join(dir, 'log'), { recursive: true, force: true });
+        const g = tickflow(['generate', '--out', join(dir, 'log'), '--symbols', 'BTC,ETH', '--days', values.days, '--seed', String(seed), '--signal-strength', String(strength)]);
+        writeFileSync(genFile, JSON.stringify(g));
+        rmSync(join(dir, 'dataset.done'), { force: true });
+      }
+      const fs = values['feature-set'];
+      const suffix = fs === 'core' ? '' : `-${fs}`;
+      const dataset = join(dir, `dataset${suffix}.csv`);
+      if (!existsSync(join(dir, `dataset${suffix}.done`))) {
+        tickflow(['replay', 'dataset', '--log', join(dir, 'log'), '--out', dataset, '--feature-set', fs]);
+        writeFileSync(join(dir, `dataset${suffix}.done`), '');
+      }
+      const bayesAuc = Number((JSON.parse(readFileSync(genFile, 'utf8')) as { bayesAuc: number }).bayesAuc);
+      const byFamily = new Map<Family, { r: TrainResult; seconds: number }>();
+      for (const family of FAMILIES) {
+        say(`bench train: strength ${strength} seed ${seed}: ${family}`);
+        const t0 = performance.now();
+        const r = await train({ datasetPath: dataset, outDir: join(dir, `model${suffix}-${family}`), seed, family });
+        byFamily.set(family, { r, seconds: (performance.now() - t0) / 1000 });
+      }
+      // auto = the family with the lowest validation log loss, ties (within AUTO_TIE_TOLERANCE) to the simpler.
+      let auto: Family = 'logistic';
+      for (const f of FAMILIES) if ((byFamily.get(f) as { r: TrainResult }).r.candidates[0]!.validationLogLoss < (byFamily.get(auto) as { r: TrainResult }).r.candidates[0]!.validationLogLoss - AUTO_TIE_TOLERANCE) auto = f;
+      const logisticAuc = (byFamily.get('logistic') as { r: TrainResult }).r.metrics.macroAuc as number;
+      for (const f of [...FAMILIES, 'auto' as const]) {
+        const { r, seconds } = byFamily.get(f === 'auto' ? auto : f) as { r: TrainResult; seconds: number };
+        const auc = r.metrics.macroAuc as number;
+        rows.push({
+          strength,
+          seed,
+          featureSet: fs,
+          features: r.manifest.featureNames.length,
+          bayesAuc: r3(bayesAuc),
+          family: f === 'auto' ? `auto (${auto})` : f,
+          testAuc: r3(auc),
+          edge: r3((auc - 0.5) / (bayesAuc - 0.5)),
+          vsLogistic: r3(auc - logisticAuc),
+          eceBefore: r3(r.uncalibratedMetrics.ece),
+          eceAfter: r3(r.metrics.ece),
+          calibration: r.calibration?.method ?? 'none',
+          logLoss: r3(r.metrics.logLoss),
+          baselineLogLoss: r3(r.baseline.logLoss),
+          trainSeconds: f === 'auto' ? r3([...byFamily.values()].reduce((s, v) => s + v.seconds, 0)) : r3(seconds),
+          testRows: r.testRows,
+        });
+      }
+      // Per-row inference through the loaded predictor (calibrator included), on the test rows' features.
+      for (const f of FAMILIES) {
+        const p = await loadPredictor(join(dir, `model${suffix}-${f}`));
+        const row = new Float64Array(p.featureNames.length).fill(0.1);
+        const n = 200_000;
+        let sink = 0;
+        const t0 = performance.now();
+        for (let i = 0; i < n; i++) {
+          row[i % row.length] = (i % 7) * 0.01;
+          sink += p.predict(row)[0];
+        }
+        const us = ((performance.now() - t0) * 1000) / n;
+        rows.push({ strength, seed, family: f, inferenceUsPerRow: r3(us), features: row.length, sink: sink > 0 });
+      }
+    }
+  }
+}
+
+const scale: Record<string, unknown> = {};
+if (!values['skip-scale']) {
+  // 100,000 rows x 67 features: a label from a few non-linear effects plus noise, like the full set.
+  const n = 100_000;
+  const d = 67;
+  const rng = new Rng(67);
+  const features = new Float64Array(n * d);
+  const labels = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < d; j++) features[i * d + j] = rng.normal();
+    const x = features.subarray(i * d, i * d + d);
+    const s = 0.4 * Math.sin(2 * (x[0] as number)) + 0.3 * (x[1] as number) * (x[2] as number) + 0.2 * (x[3] as number) + rng.normal();
+    labels[i] = s > 0.4 ? 0 : s < -0.4 ? 2 : 1;
+  }
+  const idx = (a: number, b: number): Uint32Array => Uint32Array.from({ length: b - a }, (_, i) => a + i);
+  const input: FitInput = { features, dim: d, labels, train: idx(0, 70_000), validation: idx(70_000, 85_000), standardization: { mean: new Array<number>(d).fill(0), std: new Array<number>(d).fill(1) }, seed: 1 };
+  say('bench train: GBDT on 100,000 x 67 (70k train, 15k validation, early stopping)');
+  const t0 = performance.now();
+  const fit = fitGbdt(input);
+  scale.gbdtSeconds = r3((performance.now() - t0) / 1000);
+  scale.gbdtRounds = fit.roundsRun;
+  scale.gbdtBestRound = fit.bestRound;
+  // Without early stopping: the full 300 rounds (the worst case of the default settings).
+  const t1 = performance.now();
+  const full = fitGbdt(input, { patience: 1_000_000 });
+  scale.gbdtSeconds300Rounds = r3((performance.now() - t1) / 1000);
+  const model = new GbdtModel(full.params);
+  const t2 = performance.now();
+  let sink = 0;
+  for (let i = 85_000; i < n; i++) sink += model.score(features.subarray(i * d, i * d + d))[0] as number;
+  scale.gbdt300RoundsInferenceUsPerRow = r3(((performance.now() - t2) * 1000) / 15_000);
+  scale.sink = sink > 0;
+}
+
+if (values.json) process.stdout.write(`${JSON.stringify({ rows, scale })}\n`);
+else {
+  for (const r of rows) console.log(JSON.stringify(r));
+  console.log(JSON.stringify(scale));
+}

@@ -1,0 +1,161 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../processors/math/rng.ts';
+import { useBackend, type BackendName } from './backend.ts';
+import { DenseStack } from './dense-stack.ts';
+import { PARAMS_JSON, scoreRows, type Family, type FitInput, type RowModel } from './family.ts';
+import { fileIoHandler, WEIGHTS_BIN, writeFileAtomic } from './file-io-handler.ts';
+import { fitWithEarlyStopping, type TrainProgress, type XY } from './fit.ts';
+import { DEFAULT_GBDT, fitGbdt, type GbdtConfig } from './gbdt.ts';
+import { GbdtModel, type GbdtParams } from './gbdt-model.ts';
+import { DEFAULT_LOGISTIC, fitLogistic, logisticModel, type LogisticConfig, type LogisticParams } from './logistic.ts';
+import { canonicalJson } from '../lib/canonical-json.ts';
+import type { ModelManifest } from './manifest.ts';
+import { meanLogLoss } from './metrics.ts';
+import { buildMlp, DEFAULT_MLP, type MlpConfig } from './mlp.ts';
+import { RowScorer } from './row-scorer.ts';
+import { standardizeRows } from './standardization.ts';
+
+/** Manifest fields that depend on the family. */
+export type FamilyFields = Pick<ModelManifest, 'architecture' | 'training' | 'hyperparameters' | 'fitSummary' | 'backend'>;
+
+/** A fitted family, in memory, before anything is written. */
+export interface Candidate {
+  family: Family;
+  model: RowModel;
+  /** Log loss of the uncalibrated probabilities on the validation rows. */
+  validationLogLoss: number;
+  /** Validation probabilities, rows in validation order. */
+  validationProbs: Float64Array;
+  fields: FamilyFields;
+  /** Epochs (MLP), L-BFGS iterations (logistic) or boosting rounds (GBDT) run, and the one kept. */
+  iterationsRun: number;
+  bestIteration: number;
+  /** Writes the family's parameter files into dir; returns the bytes the modelId hashes. */
+  write: (dir: string) => Promise<Uint8Array>;
+  dispose: () => void;
+}
+
+export interface FamilyOptions {
+  mlp?: Partial<MlpConfig>;
+  logistic?: Partial<LogisticConfig>;
+  gbdt?: Partial<GbdtConfig>;
+  /** MLP only. */
+  backend: BackendName;
+  epochs: number;
+  batchSize: number;
+  patience: number;
+  onProgress?: (p: TrainProgress) => void;
+}
+
+function validationOf(input: FitInput, model: RowModel): { probs: Float64Array; logLoss: number } {
+  const probs = scoreRows(model, input.features, input.validation);
+  return { probs, logLoss: meanLogLoss(probs, Uint8Array.from(input.validation, (r) => input.labels[r] as number)) };
+}
+
+/** Parameters as they will be read back: through canonical JSON (so -0 and friends match exactly). */
+function paramsWriter(params: unknown): { json: unknown; write: (dir: string) => Promise<Uint8Array> } {
+  const text = canonicalJson(params);
+  return {
+    json: JSON.parse(text),
+    write: async (dir) => {
+      const bytes = new TextEncoder().encode(text);
+      await writeFileAtomic(join(dir, PARAMS_JSON), bytes);
+      return bytes;
+    },
+  };
+}
+
+export async function fitFamily(family: Family, input: FitInput, options: FamilyOptions): Promise<Candidate> {
+  if (family === 'logistic') {
+    const config = { ...DEFAULT_LOGISTIC, ...options.logistic };
+    const fit = fitLogistic(input, config);
+    const { json, write } = paramsWriter(fit.params);
+    const model = logisticModel(json as LogisticParams, input.standardization);
+    const v = validationOf(input, model);
+    return {
+      family,
+      model,
+      validationLogLoss: v.logLoss,
+      validationProbs: v.probs,
+      fields: { hyperparameters: { l2: fit.l2, maxIterations: config.maxIterations }, fitSummary: { iterations: fit.iterations, converged: fit.converged, candidates: config.l2Grid.length } },
+      iterationsRun: fit.iterations,
+      bestIteration: fit.iterations,
+      write,
+      dispose: () => undefined,
+    };
+  }
+  if (family === 'gbdt') {
+    const config: GbdtConfig = { ...DEFAULT_GBDT, ...options.gbdt };
+    const fit = fitGbdt(input, config);
+    const { json, write } = paramsWriter(fit.params);
+    const model = new GbdtModel(json as GbdtParams);
+    const v = validationOf(input, model);
+    return {
+      family,
+      model,
+      validationLogLoss: v.logLoss,
+      validationProbs: v.probs,
+      fields: { hyperparameters: { ...config }, fitSummary: { roundsRun: fit.roundsRun, bestRound: fit.bestRound } },
+      iterationsRun: fit.roundsRun,
+      bestIteration: fit.bestRound,
+      write,
+      dispose: () => undefined,
+    };
+  }
+  return fitMlpFamily(input, options);
+}
+
+/** The MLP as it was trained before families existed: same seed use, same files. */
+async function fitMlpFamily(input: FitInput, options: FamilyOptions): Promise<Candidate> {
+  const mlp: MlpConfig = { ...DEFAULT_MLP, ...options.mlp };
+  const backend = await useBackend(options.backend);
+  const { features, dim, labels, standardization } = input;
+  const xy = (rows: Uint32Array): XY => ({ x: standardizeRows(features, dim, rows, standardization), y: Uint8Array.from(rows, (r) => labels[r] as number), dim });
+  const rng = new Rng(input.seed);
+  const model = buildMlp(dim, rng.nextUint32(), mlp);
+  try {
+    const fit = await fitWithEarlyStopping(model, xy(input.train), xy(input.validation), {
+      epochs: options.epochs,
+      batchSize: options.batchSize,
+      patience: options.patience,
+      minDelta: 1e-4,
+      rng: rng.fork(),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+    const scorer = new RowScorer(DenseStack.fromLayersModel(model), standardization);
+    const rowModel: RowModel = { inputDim: dim, score: (row) => scorer.score(row) };
+    const v = validationOf(input, rowModel);
+    return {
+      family: 'mlp',
+      model: rowModel,
+      validationLogLoss: v.logLoss,
+      validationProbs: v.probs,
+      fields: {
+        architecture: { layers: scorer.stack.architecture(), l2: mlp.l2 },
+        backend,
+        training: {
+          epochs: options.epochs,
+          epochsRun: fit.epochsRun,
+          bestEpoch: fit.bestEpoch,
+          bestValLoss: fit.bestValLoss,
+          batchSize: options.batchSize,
+          learningRate: mlp.learningRate,
+          patience: options.patience,
+          tfjsVersion: tf.version.tfjs,
+        },
+      },
+      iterationsRun: fit.epochsRun,
+      bestIteration: fit.bestEpoch,
+      write: async (dir) => {
+        await model.save(fileIoHandler(dir));
+        return new Uint8Array(await readFile(join(dir, WEIGHTS_BIN)));
+      },
+      dispose: () => model.dispose(),
+    };
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+}

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { runCli, tempDir } from '../helpers/cli.ts';
+
+/**
+ * The logistic and GBDT families through the CLI: the same seed gives the same bytes of saved
+ * model, `train` prints the contract fields, and a live run with a GBDT model verifies against
+ * its replay (live == replay), as the MLP does in determinism.test.ts. Kept small (half a day).
+ */
+describe('model families through the CLI', () => {
+  const tmp = tempDir('tickflow-families-');
+  const log = join(tmp.dir, 'hist');
+  const data = join(tmp.dir, 'd.csv');
+  after(() => tmp.cleanup());
+
+  before(async () => {
+    const g = await runCli(['generate', '--out', log, '--symbols', 'BTC,ETH', '--days', '0.5', '--seed', '5', '--signal-strength', '2']);
+    assert.equal(g.code, 0, g.stderr);
+    const d = await runCli(['replay', 'dataset', '--log', log, '--out', data]);
+    assert.equal(d.code, 0, d.stderr);
+  });
+
+  test('train --family gbdt twice with one seed: same model bytes; the report has family, ece, brier, calibration, split', async () => {
+    const a = await runCli(['train', '--dataset', data, '--out', join(tmp.dir, 'g1'), '--seed', '3', '--family', 'gbdt']);
+    const b = await runCli(['train', '--dataset', data, '--out', join(tmp.dir, 'g2'), '--seed', '3', '--family', 'gbdt']);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(a.json.family, 'gbdt');
+    assert.equal(a.json.modelId, b.json.modelId);
+    for (const f of ['params.json', 'manifest.json']) assert.deepEqual(readFileSync(join(tmp.dir, 'g1', f)), readFileSync(join(tmp.dir, 'g2', f)), f);
+    const m = a.json.metrics as Record<string, number>;
+    assert.ok((m.ece as number) >= 0 && (m.ece as number) < 1 && (m.brier as number) > 0 && (m.brier as number) < 2);
+    const cal = a.json.calibration as { method: string; eceBefore: number; eceAfter: number };
+    assert.ok(['temperature', 'isotonic'].includes(cal.method));
+    assert.ok(cal.eceAfter <= cal.eceBefore + 1e-12, `validation ECE ${cal.eceBefore} -> ${cal.eceAfter}`);
+    const s = a.json.split as Record<string, number>;
+    const order = ['trainStart', 'trainEnd', 'validationStart', 'validationEnd', 'testStart', 'testEnd'].map((k) => s[k] as number);
+    for (let i = 1; i < order.length; i++) assert.ok((order[i] as number) > (order[i - 1] as number), JSON.stringify(s));
+  });
+
+  test('start --stop-after with a GBDT model, then verify: live signals equal replayed ones', async () => {
+    const model = join(tmp.dir, 'g1');
+    const live = join(tmp.dir, 'live');
+    const s = await runCli(['start', '--log', live, '--model', model, '--history-days', '0.5', '--stop-after', '2h', '--speed', '7200', '--port', '0']);
+    assert.equal(s.code, 0, s.stderr);
+    assert.ok((s.json.liveSignals as number) >= 20, `liveSignals ${String(s.json.liveSignals)}`);
+    const v = await runCli(['verify', '--log', live, '--model', model]);
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    assert.equal(v.json.identical, true);
+    assert.equal(v.json.signals, s.json.signals);
+  });
+});

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { parseFamily, trainReport } from '../../../cli/commands/train.ts';
+import { UsageError } from '../../../cli/output.ts';
+import { loadPredictor } from '../../../model/predictor.ts';
+import { train } from '../../../model/train.ts';
+import { tempDir, writeSyntheticDataset } from './synthetic-dataset.ts';
+
+const linear = writeSyntheticDataset({ bars: 1500, kind: 'linear', seed: 11 });
+
+describe('train with families', () => {
+  test('logistic: same seed, same bytes of saved model; the planted linear signal is found', async () => {
+    const [a, b] = [tempDir(), tempDir()];
+    const ra = await train({ datasetPath: linear, outDir: a, seed: 1, family: 'logistic' });
+    const rb = await train({ datasetPath: linear, outDir: b, seed: 1, family: 'logistic' });
+    assert.equal(ra.family, 'logistic');
+    assert.equal(ra.modelId, rb.modelId);
+    for (const f of ['params.json', 'manifest.json']) assert.deepEqual(readFileSync(join(a, f)), readFileSync(join(b, f)), f);
+    assert.ok((ra.metrics.macroAuc as number) > 0.9, `test AUC ${ra.metrics.macroAuc}`);
+    assert.ok(ra.metrics.logLoss < ra.baseline.logLoss);
+    const p = await loadPredictor(a);
+    assert.equal(p.manifest.family, 'logistic');
+  });
+
+  test('gbdt: same seed, same bytes; another seed (row/column subsampling) another model', async () => {
+    const [a, b, c] = [tempDir(), tempDir(), tempDir()];
+    const ra = await train({ datasetPath: linear, outDir: a, seed: 1, family: 'gbdt' });
+    const rb = await train({ datasetPath: linear, outDir: b, seed: 1, family: 'gbdt' });
+    const rc = await train({ datasetPath: linear, outDir: c, seed: 2, family: 'gbdt' });
+    assert.equal(ra.modelId, rb.modelId);
+    assert.deepEqual(readFileSync(join(a, 'params.json')), readFileSync(join(b, 'params.json')));
+    assert.notEqual(ra.modelId, rc.modelId);
+    assert.ok((ra.metrics.macroAuc as number) > 0.85, `test AUC ${ra.metrics.macroAuc}`);
+  });
+
+  test('auto fits every family and keeps the lowest validation log loss, ties to the simpler; the report has the contract fields', async () => {
+    const r = await train({ datasetPath: linear, outDir: tempDir(), seed: 1, family: 'auto', epochs: 10 });
+    assert.deepEqual(r.candidates.map((c) => c.family), ['logistic', 'gbdt', 'mlp']);
+    const best = Math.min(...r.candidates.map((c) => c.validationLogLoss));
+    const chosen = r.candidates.find((c) => c.family === r.family) as { validationLogLoss: number };
+    assert.ok(chosen.validationLogLoss <= best + 1e-4);
+    // A simpler family within the tolerance of the best is preferred.
+    for (const c of r.candidates.slice(0, r.candidates.findIndex((x) => x.family === r.family))) assert.ok(c.validationLogLoss > best + 1e-4);
+    const report = trainReport(r);
+    assert.equal(report.family, r.family);
+    assert.ok(typeof (report.metrics as Record<string, unknown>).ece === 'number');
+    assert.ok(typeof (report.metrics as Record<string, unknown>).brier === 'number');
+    const cal = report.calibration as Record<string, unknown>;
+    assert.deepEqual(Object.keys(cal), ['method', 'eceBefore', 'eceAfter']);
+    const split = report.split as Record<string, number>;
+    assert.equal(split.trainStart, r.manifest.split.train.firstBarEnd);
+    assert.equal(split.testEnd, r.manifest.split.test.lastBarEnd);
+    assert.deepEqual(Object.keys(split), ['trainStart', 'trainEnd', 'validationStart', 'validationEnd', 'testStart', 'testEnd']);
+    assert.ok(r.manifest.calibration !== undefined && r.manifest.calibration.reliabilityAfter.length > 0);
+  });
+
+  test('--family: the stable names, auto by default; unknown or not yet available names are usage errors', () => {
+    assert.equal(parseFamily(undefined), 'auto');
+    for (const f of ['auto', 'logistic', 'gbdt', 'mlp'] as const) assert.equal(parseFamily(f), f);
+    for (const f of ['sequence', 'stack', 'forest']) assert.throws(() => parseFamily(f), (e: unknown) => e instanceof UsageError && /--family/.test((e as Error).message));
+  });
+});
