@@ -11,9 +11,9 @@ import { exportDataset } from '../../research/dataset.ts';
 import { SyntheticMarket } from '../../sources/synthetic/synthetic-market.ts';
 import { DEFAULT_SYNTHETIC_CONFIG, syntheticConfig } from '../../sources/synthetic/synthetic-config.ts';
 import { runLive, type LiveStatus } from '../../hosts/live/live-runner.ts';
-import { levelFeedWithLog, type PeekableFeed } from '../../hosts/live/feed-writer.ts';
+import { levelFeedWithLog, type FeedAppender, type PeekableFeed } from '../../hosts/live/feed-writer.ts';
 import { summarizeLatencies } from '../../hosts/live/latency-summary.ts';
-import { countRecords, DERIVED_TOPICS, LogSink } from '../../hosts/log-sink.ts';
+import { DERIVED_TOPICS, LogSink, RecordedOutputs } from '../../hosts/log-sink.ts';
 import { markProgress } from '../../hosts/group/feed-progress.ts';
 import { CLOSED_WATERMARK, TOPICS } from '../../schemas/index.ts';
 import { SignalServer } from '../../sinks/ws/signal-server.ts';
@@ -77,10 +77,12 @@ export async function run(argv: string[]): Promise<number> {
     await progress?.(-1);
     const historyEnd = config.start + historyDays * DAY;
     const bar = new ProgressBar({ label: 'history' });
-    const { feed, mode } = await levelFeedWithLog({
+    const { feed, appender, mode } = await levelFeedWithLog({
       log: access.log,
       encode: access.encode,
+      decode: access.decode,
       feed: new SyntheticMarket(config).events(),
+      source: FEED_SOURCE,
       topics: [TOPICS.trades.name, TOPICS.options.name],
       historyEnd,
       onInfo: info,
@@ -100,7 +102,7 @@ export async function run(argv: string[]): Promise<number> {
     // ClickHouse is a projection of the log, fed by its own consumer of the derived topics: if it
     // is slow or down, the live loop does not wait; the projector catches up from the log.
     const projection = values.clickhouse ? await startProjection(access, values.clickhouse, values.database) : null;
-    const result = await goLive(access, feed, predictor, server, speed, stopAfterMs, controller.signal, progress);
+    const result = await goLive(access, feed, appender, predictor, server, speed, stopAfterMs, controller.signal, progress);
     // A clean stop: this source appends nothing more for now, so it no longer holds processors back.
     await progress?.(CLOSED_WATERMARK);
     if (projection) {
@@ -162,6 +164,7 @@ async function ensureModel(access: LogAccess, modelDir: string, backend: string,
 async function goLive(
   access: LogAccess,
   feed: PeekableFeed,
+  appender: FeedAppender,
   predictor: Predictor | null,
   server: SignalServer | null,
   speed: number,
@@ -170,7 +173,7 @@ async function goLive(
   progress: ((t: number) => Promise<void>) | null,
 ): Promise<Record<string, unknown>> {
   const status: LiveStatus = { live: false, chunkAppendedAtWall: 0 };
-  const logSink = new LogSink(access.log, { encode: access.encode }, await countRecords(access.log, DERIVED_TOPICS));
+  const logSink = new LogSink(access.log, { encode: access.encode }, await RecordedOutputs.read(access.log, DERIVED_TOPICS));
   const lags: number[] = [];
   let liveSignals = 0;
   const publish = {
@@ -194,6 +197,7 @@ async function goLive(
     encode: access.encode,
     decode: access.decode,
     feed,
+    appender,
     predictor,
     sinks: [logSink, publish],
     afterChunk: () => logSink.flush(),

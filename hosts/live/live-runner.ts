@@ -16,6 +16,8 @@ export interface LiveOptions {
   decode: TopicDecoder;
   /** Feed events in non-decreasing tsInit order, starting after what the log already holds. */
   feed: Iterator<FeedEvent>;
+  /** Appends the feed's events (levelFeedWithLog's, which records the feed's positions); default a plain one. */
+  appender?: FeedAppender;
   predictor: Predictor | null;
   sinks: readonly PipelineSink[];
   /** Called after each processed chunk, once its outputs may be flushed (e.g. LogSink.flush). */
@@ -76,7 +78,7 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
   await opts.afterChunk({ live: false, appendedAtWall: wall() });
 
   const stopAt = opts.stopAfterMs === undefined ? Number.POSITIVE_INFINITY : liveStart + opts.stopAfterMs;
-  const appender = new FeedAppender(opts.log, opts.encode);
+  const appender = opts.appender ?? new FeedAppender(opts.log, opts.encode);
   let appendedInputs = 0;
   let t = liveStart;
   while (!opts.signal.aborted && !next.done) {

@@ -6,6 +6,7 @@ import type { LogRecord } from '../../../storage/log/event-log.ts';
 import { MemoryLog } from '../../helpers/memory-log.ts';
 
 const json = (_topic: string, value: object): Uint8Array => Buffer.from(JSON.stringify(value));
+const decode = (_topic: string, bytes: Uint8Array): unknown => JSON.parse(Buffer.from(bytes).toString());
 const TOPICS = ['trades', 'options'];
 const HOUR = 3_600_000;
 
@@ -68,7 +69,7 @@ describe('levelFeedWithLog', () => {
   test('on a new log: appends the history in bounded rounds and leaves the feed at the first later event', async () => {
     const log = new MemoryLog();
     const progress: number[] = [];
-    const r = await levelFeedWithLog({ log, encode: json, feed: market(), topics: TOPICS, historyEnd, historyBatch: 1000, onHistoryProgress: (p) => progress.push(p.events) });
+    const r = await levelFeedWithLog({ log, encode: json, feed: market(), decode, source: 'synthetic', topics: TOPICS, historyEnd, historyBatch: 1000, onHistoryProgress: (p) => progress.push(p.events) });
     assert.equal(r.mode, 'history');
     assert.equal(r.historyEvents, inHistory.length);
     assert.ok(inHistory.length > 1000 && inHistory.length < all.length, 'the history is a proper, multi-round prefix');
@@ -79,11 +80,11 @@ describe('levelFeedWithLog', () => {
 
   test('on a log it wrote: appends nothing and continues right after what the log holds', async () => {
     const log = new MemoryLog();
-    await levelFeedWithLog({ log, encode: json, feed: market(), topics: TOPICS, historyEnd });
+    await levelFeedWithLog({ log, encode: json, feed: market(), decode, source: 'synthetic', topics: TOPICS, historyEnd });
     const calls = log.appendTopics.length;
     const messages: string[] = [];
     // A later history end changes nothing on an existing log: the log decides where to resume.
-    const r = await levelFeedWithLog({ log, encode: json, feed: market(), topics: TOPICS, historyEnd: historyEnd + HOUR, onInfo: (m) => messages.push(m) });
+    const r = await levelFeedWithLog({ log, encode: json, feed: market(), decode, source: 'synthetic', topics: TOPICS, historyEnd: historyEnd + HOUR, onInfo: (m) => messages.push(m) });
     assert.equal(r.mode, 'resumed');
     assert.equal(log.appendTopics.length, calls);
     assert.equal(r.repaired.size, 0);
@@ -92,7 +93,7 @@ describe('levelFeedWithLog', () => {
     assert.deepEqual(r.feed.next().value, all[inHistory.length]);
   });
 
-  test('repairs a topic a crash left shorter, then continues after the longer one', async () => {
+  test('without a recorded position: repairs a topic a crash left shorter, then continues after the longer one', async () => {
     // The crash: trades of the first 3 hours were appended, options only of the first hour.
     const trades = all.filter((e) => e.topic === 'trades' && e.value.tsInit < config.start + 3 * HOUR);
     const options = all.filter((e) => e.topic === 'options' && e.value.tsInit < config.start + HOUR);
@@ -100,8 +101,9 @@ describe('levelFeedWithLog', () => {
     const a = new FeedAppender(log, json);
     for (const e of [...trades, ...options]) a.add(e);
     await a.flush();
-    const r = await levelFeedWithLog({ log, encode: json, feed: market(), topics: TOPICS, historyEnd });
-    assert.equal(r.mode, 'resumed');
+    const r = await levelFeedWithLog({ log, encode: json, feed: market(), decode, source: 'synthetic', topics: TOPICS, historyEnd });
+    // No recorded position (a log from before positions were recorded): resumes by count.
+    assert.equal(r.mode, 'counted');
     // The feed stops skipping at the last trade the log holds: every option before it was missing.
     const lastTrade = all.indexOf(trades.at(-1)!);
     const upTo = all.slice(0, lastTrade + 1);
@@ -110,5 +112,44 @@ describe('levelFeedWithLog', () => {
     assert.deepEqual(r.repaired, new Map([['options', missingOptions]]));
     for (const t of TOPICS) assert.deepEqual(held(log, t), await expectedHeld(upTo, t));
     assert.deepEqual(r.feed.next().value, all[lastTrade + 1]);
+  });
+
+  test('a crash in the middle of a round, then another writer: the round is completed by content, nothing duplicated', async () => {
+    /** A log whose append to topic `fail` fails once (a crash between two appends of a round). */
+    class FailingLog extends MemoryLog {
+      fail: string | null = null;
+      override async append(topic: string, records: Parameters<MemoryLog['append']>[1]): ReturnType<MemoryLog['append']> {
+        if (topic === this.fail) {
+          this.fail = null;
+          throw new Error('crash');
+        }
+        return super.append(topic, records);
+      }
+    }
+    const log = new FailingLog();
+    const first = await levelFeedWithLog({ log, encode: json, feed: market(), decode, source: 'synthetic', topics: TOPICS, historyEnd });
+    // One round of the next hour, cut between its two topics' appends.
+    const round = all.filter((e) => e.value.tsInit >= historyEnd && e.value.tsInit < historyEnd + HOUR);
+    for (let i = 0; i < round.length; i++) first.appender.add(first.feed.next().value as FeedEvent);
+    const second = round[0]!.topic === 'trades' ? 'options' : 'trades';
+    log.fail = second;
+    await assert.rejects(first.appender.flush(), /crash/);
+    // Another writer appends to both topics before the restart.
+    const foreign = (topic: string): Promise<unknown> => log.append(topic, [{ key: 'BTC', timestamp: 0, value: json(topic, { foreign: true, tsEvent: 0, tsInit: 0 }) }]);
+    await foreign('trades');
+    await foreign('options');
+    const r = await levelFeedWithLog({ log, encode: json, feed: market(), decode, source: 'synthetic', topics: TOPICS, historyEnd });
+    assert.equal(r.mode, 'resumed');
+    const lost = round.filter((e) => e.topic === second).length;
+    assert.ok(lost > 0 && lost < round.length);
+    assert.deepEqual(r.repaired, new Map([[second, lost]]));
+    const through = inHistory.length + round.length;
+    for (const t of TOPICS) assert.deepEqual(held(log, t).filter((x) => !x.includes('"foreign"')), await expectedHeld(all.slice(0, through), t));
+    assert.deepEqual(r.feed.next().value, all[through]);
+    assert.equal(r.appender.appendedThrough, through);
+    // A second restart finds the round complete and appends nothing.
+    const again = await levelFeedWithLog({ log, encode: json, feed: market(), decode, source: 'synthetic', topics: TOPICS, historyEnd });
+    assert.deepEqual(again.repaired, new Map());
+    assert.deepEqual(again.feed.next().value, all[through]);
   });
 });
