@@ -9,6 +9,8 @@
  */
 export interface FeedPosition {
   source: string;
+  /** The feed's parameters (JSON), enough to regenerate its sequence (`verify`); '' if it cannot be. */
+  feed: string;
   from: number;
   to: number;
   ends: FeedPartitionEnd[];
@@ -27,6 +29,7 @@ export const FEED_POSITION_SCHEMA = {
   doc: "A feed's round of appends: its own events [from, to), written after the given partition offsets.",
   fields: [
     { name: 'source', type: 'string' },
+    { name: 'feed', type: 'string' },
     { name: 'from', type: 'long' },
     { name: 'to', type: 'long' },
     {

@@ -83,6 +83,7 @@ export async function run(argv: string[]): Promise<number> {
       decode: access.decode,
       feed: new SyntheticMarket(config).events(),
       source: FEED_SOURCE,
+      feedParams: JSON.stringify(config),
       topics: [TOPICS.trades.name, TOPICS.options.name],
       historyEnd,
       onInfo: info,

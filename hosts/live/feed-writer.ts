@@ -15,6 +15,8 @@ export type EncodeFn = (topic: string, value: object) => Uint8Array;
 /** Where a positioned appender is in its feed: the next round starts at event `from`, after `ends`. */
 export interface AppenderPosition {
   source: string;
+  /** The feed's parameters (JSON) recorded with each round, so `verify` can regenerate it; '' if it cannot be. */
+  feed: string;
   /** Events of the feed's own sequence already appended. */
   from: number;
   /** Per topic partition (`topic/partition`), the offset after the feed's own last record. */
@@ -73,7 +75,7 @@ export class FeedAppender {
     this.count = 0;
     const pos = this.position;
     if (pos !== null && n > 0) {
-      const intent: FeedPosition = { source: pos.source, from: pos.from, to: pos.from + n, ends: [...pos.ends.values()] };
+      const intent: FeedPosition = { source: pos.source, feed: pos.feed, from: pos.from, to: pos.from + n, ends: [...pos.ends.values()] };
       const topic = TOPICS.feedPositions.name;
       await this.log.append(topic, [{ key: pos.source, timestamp: this.lastTsInit, value: this.encode(topic, intent) }]);
     }
@@ -122,6 +124,8 @@ export interface LevelFeedOptions {
   feed: Iterator<FeedEvent>;
   /** The feed's name on the `feed-positions` topic. */
   source: string;
+  /** The feed's parameters (JSON), recorded so that `verify` can regenerate its sequence. Default ''. */
+  feedParams?: string;
   /** The input topics this feed writes. */
   topics: readonly string[];
   /** On a new log: append the feed's events with tsInit before this (market time, ms). */
@@ -168,7 +172,7 @@ export async function levelFeedWithLog(opts: LevelFeedOptions): Promise<LevelFee
     opts.onInfo?.(`${opts.source}: the log holds its events up to ${last.to} (recorded position): resuming after them`);
     const repaired = await appendMissing(opts.log, opts.encode, round, last.ends);
     for (const [topic, n] of repaired) opts.onInfo?.(`repaired ${topic}: appended ${n} events a crash left out`);
-    const appender = new FeedAppender(opts.log, opts.encode, { source: opts.source, from: feed.taken, ends: await currentEnds(opts.log, opts.topics) });
+    const appender = new FeedAppender(opts.log, opts.encode, { source: opts.source, feed: opts.feedParams ?? '', from: feed.taken, ends: await currentEnds(opts.log, opts.topics) });
     return { feed, appender, mode: 'resumed', historyEvents: 0, repaired };
   }
   const have = await countRecords(opts.log, opts.topics);
@@ -185,10 +189,10 @@ export async function levelFeedWithLog(opts: LevelFeedOptions): Promise<LevelFee
     const repaired = plain.pendingByTopic();
     for (const [topic, n] of repaired) opts.onInfo?.(`repairing ${topic}: appending ${n} events a crash left out`);
     await plain.flush();
-    const appender = new FeedAppender(opts.log, opts.encode, { source: opts.source, from: feed.taken, ends: await currentEnds(opts.log, opts.topics) });
+    const appender = new FeedAppender(opts.log, opts.encode, { source: opts.source, feed: opts.feedParams ?? '', from: feed.taken, ends: await currentEnds(opts.log, opts.topics) });
     return { feed, appender, mode: 'counted', historyEvents: 0, repaired };
   }
-  const appender = new FeedAppender(opts.log, opts.encode, { source: opts.source, from: 0, ends: await currentEnds(opts.log, opts.topics) });
+  const appender = new FeedAppender(opts.log, opts.encode, { source: opts.source, feed: opts.feedParams ?? '', from: 0, ends: await currentEnds(opts.log, opts.topics) });
   const batch = opts.historyBatch ?? 20_000;
   const firstTsInit = feed.nextTsInit();
   let events = 0;

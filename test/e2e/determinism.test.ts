@@ -101,6 +101,9 @@ describe('exact replay through the CLI', () => {
     const v = await runCli(['verify', '--log', live, '--model', model]);
     assert.equal(v.code, 0, v.stdout + v.stderr);
     assert.equal(v.json.identical, true);
+    // The feed's sequence of inputs is in the log exactly once.
+    assert.equal(v.json.inputsComplete, true);
+    assert.deepEqual((v.json.inputs as { source: string; checked: boolean; holes: number; duplicates: number }[]).map((s) => [s.source, s.checked, s.holes, s.duplicates]), [['synthetic', true, 0, 0]]);
   });
 
   test('verify fails, naming the first difference, when replayed with a different model than live used', async () => {
