@@ -61,7 +61,7 @@ export async function run(argv: string[]): Promise<number> {
     signalStrength: toNumber(values['signal-strength'], 'signal-strength', DEFAULT_SYNTHETIC_CONFIG.signalStrength),
   });
   // Embedded log by default; --broker runs the same loop on Kafka (the feed appends there).
-  const release = values.broker ? (): void => undefined : acquireWriterLock(values.log ?? 'var/log');
+  const release = values.broker ? (): void => undefined : acquireWriterLock(values.log ?? 'var/log', 'start');
   const access = await openLogFrom(values.broker ? logSource(values) : { log: values.log ?? 'var/log' });
   const controller = new AbortController();
   const onSignal = (): void => {
