@@ -1,4 +1,5 @@
 import { TickflowError } from '../lib/errors.ts';
+import { redactCredentials } from '../lib/redact.ts';
 import type { Signal } from '../schemas/index.ts';
 
 /**
@@ -9,8 +10,9 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
 }
 
+/** A line for people on stderr; credentials in URLs are redacted (lib/redact.ts). */
 export function info(message: string): void {
-  process.stderr.write(`${message}\n`);
+  process.stderr.write(`${redactCredentials(message)}\n`);
 }
 
 /** One signal as a line for people watching a live run. */

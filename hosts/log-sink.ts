@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { GraphEvent } from '../processors/graph-events.ts';
 import type { PipelineSink } from '../processors/graph.ts';
 import { TOPICS } from '../schemas/index.ts';
@@ -28,29 +29,34 @@ function route(e: GraphEvent): { topic: string; key: string; timestamp: number; 
 }
 
 /**
- * Appends the graph's outputs to their derived topics. Because the graph is deterministic, the
- * k-th output of a topic is the same on every run over the same inputs; on restart the sink skips
- * the outputs the log already holds (`existing`), so a crash neither loses nor duplicates them.
+ * Appends the graph's outputs to their derived topics. Because the graph is deterministic, an
+ * output is the same record, byte for byte, on every run over the same inputs: its bytes are its
+ * id. On restart the sink skips each output the log already holds (`recorded`, matched by content,
+ * as a multiset), so a crash neither loses nor duplicates them, and records that other inputs
+ * added or moved in the replay order do not shift which outputs are skipped.
  */
 export class LogSink implements PipelineSink {
   private readonly queued = new Map<string, AppendRecord[]>();
-  private readonly seen = new Map<string, number>();
   appended = 0;
+  /** Outputs not appended because the log already held them. */
+  skipped = 0;
 
   constructor(
     private readonly log: EventLog,
     private readonly serde: Encoder,
-    private readonly existing: ReadonlyMap<string, number> = new Map(),
+    private readonly recorded: RecordedOutputs | null = null,
   ) {}
 
   onEvent(e: GraphEvent): void {
     const r = route(e);
-    const n = this.seen.get(r.topic) ?? 0;
-    this.seen.set(r.topic, n + 1);
-    if (n < (this.existing.get(r.topic) ?? 0)) return;
+    const value = this.serde.encode(r.topic, r.value);
+    if (this.recorded?.take(r.topic, value)) {
+      this.skipped++;
+      return;
+    }
     let q = this.queued.get(r.topic);
     if (q === undefined) this.queued.set(r.topic, (q = []));
-    q.push({ key: r.key, timestamp: r.timestamp, value: this.serde.encode(r.topic, r.value) });
+    q.push({ key: r.key, timestamp: r.timestamp, value });
   }
 
   /** Appends everything queued; resolves when durable. */
@@ -70,7 +76,47 @@ export class LogSink implements PipelineSink {
   }
 }
 
-/** Records per topic already in the log: what a restarted LogSink must skip. */
+/** The derived records a log already holds, by content: what a restarted LogSink must not append again. */
+export class RecordedOutputs {
+  private readonly byTopic = new Map<string, Map<string, number>>();
+
+  /** Reads every record of the topics (a restart's one pass over the derived topics). */
+  static async read(log: EventLog, topics: readonly string[]): Promise<RecordedOutputs> {
+    const out = new RecordedOutputs();
+    const have = new Set(await log.topics());
+    for (const t of topics) {
+      if (!have.has(t)) continue;
+      const parts = await log.partitions(t);
+      for (let p = 0; p < parts; p++) for await (const b of log.read(t, p)) for (const r of b) out.add(t, r.value);
+    }
+    return out;
+  }
+
+  add(topic: string, value: Uint8Array): void {
+    let m = this.byTopic.get(topic);
+    if (m === undefined) this.byTopic.set(topic, (m = new Map()));
+    const d = digest(value);
+    m.set(d, (m.get(d) ?? 0) + 1);
+  }
+
+  /** Takes one recorded copy of this record: true if the log held one not taken yet. */
+  take(topic: string, value: Uint8Array): boolean {
+    const m = this.byTopic.get(topic);
+    if (m === undefined) return false;
+    const d = digest(value);
+    const n = m.get(d) ?? 0;
+    if (n === 0) return false;
+    if (n === 1) m.delete(d);
+    else m.set(d, n - 1);
+    return true;
+  }
+}
+
+function digest(value: Uint8Array): string {
+  return createHash('sha256').update(value).digest('base64');
+}
+
+/** Records per topic in the log. */
 export async function countRecords(log: EventLog, topics: readonly string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const t of topics) {

@@ -7,3 +7,4 @@ export * from './signal.ts';
 export * from './topics.ts';
 export * from './trade.ts';
 export * from './progress.ts';
+export * from './feed-position.ts';

@@ -3,6 +3,7 @@ import { DEAD_LETTER_SCHEMA } from './dead-letter.ts';
 import { FEATURE_VECTOR_SCHEMA } from './feature-vector.ts';
 import { LATE_EVENT_SCHEMA } from './late-event.ts';
 import { OPTION_CHAIN_SNAPSHOT_SCHEMA } from './option-chain-snapshot.ts';
+import { FEED_POSITION_SCHEMA } from './feed-position.ts';
 import { FEED_PROGRESS_SCHEMA } from './progress.ts';
 import { SIGNAL_SCHEMA } from './signal.ts';
 import { TRADE_SCHEMA } from './trade.ts';
@@ -40,6 +41,9 @@ export const TOPICS = {
   // Compacted, never expired: a processor reads the whole topic to learn every source's latest
   // watermark, and a crashed source's last marker must keep holding processors back.
   progress: { name: 'progress', schema: FEED_PROGRESS_SCHEMA, key: 'source', partitions: 1, retentionMs: -1, cleanup: 'compact', kind: 'control' },
+  // A feed's own position, recorded with its appends so a restart resumes by content. Compacted:
+  // only each source's latest position matters.
+  feedPositions: { name: 'feed-positions', schema: FEED_POSITION_SCHEMA, key: 'source', partitions: 1, retentionMs: -1, cleanup: 'compact', kind: 'control' },
 } as const satisfies Record<string, TopicSpec>;
 
 export type TopicKey = keyof typeof TOPICS;

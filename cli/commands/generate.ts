@@ -4,6 +4,7 @@ import { writeSyntheticHistory } from '../../sources/synthetic/write-history.ts'
 import { ProgressBar } from '../../model/progress.ts';
 import { parse, requireString, toNumber } from '../args.ts';
 import { openLog } from '../log-access.ts';
+import { acquireWriterLock } from '../writer-lock.ts';
 import { printJson, UsageError } from '../output.ts';
 
 export async function run(argv: string[]): Promise<number> {
@@ -26,7 +27,11 @@ export async function run(argv: string[]): Promise<number> {
     seed: toNumber(values.seed, 'seed', DEFAULT_SYNTHETIC_CONFIG.seed),
     signalStrength: toNumber(values['signal-strength'], 'signal-strength', DEFAULT_SYNTHETIC_CONFIG.signalStrength),
   });
-  const access = await openLog(out);
+  const release = acquireWriterLock(out, 'generate');
+  const access = await openLog(out).catch((e: unknown) => {
+    release();
+    throw e;
+  });
   try {
     const total = config.start + config.days * 86_400_000;
     const bar = new ProgressBar({ label: 'generate' });
@@ -36,5 +41,6 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } finally {
     await access.close();
+    release();
   }
 }

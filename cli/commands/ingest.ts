@@ -7,6 +7,7 @@ import { INGEST_FORMATS, IngestInputError, ingestFile, type IngestFormat, type I
 import { parse, requireString, toNumber } from '../args.ts';
 import { logSource, openLogFrom } from '../log-access.ts';
 import { printJson, UsageError } from '../output.ts';
+import { acquireWriterLock } from '../writer-lock.ts';
 
 /** `tickflow ingest --log <dir> --file <path> --format <format> [...]`: see docs/ingest.md. */
 export async function run(argv: string[]): Promise<number> {
@@ -33,7 +34,12 @@ export async function run(argv: string[]): Promise<number> {
     ...(values.interval !== undefined ? { interval: values.interval } : {}),
     ...(values.calendar !== undefined && isCalendarName(values.calendar) ? { calendar: values.calendar } : {}),
   };
-  const access = await openLogFrom(logSource(values));
+  // One writer per embedded log: a second import of the same file would duplicate it.
+  const release = values.log !== undefined && values.broker === undefined ? acquireWriterLock(values.log, 'ingest') : (): void => undefined;
+  const access = await openLogFrom(logSource(values)).catch((e: unknown) => {
+    release();
+    throw e;
+  });
   // On Kafka, processors may be running: hold them back while this import appends (a killed
   // import keeps holding them until it is run again), release them when it is done.
   const source = `ingest:${basename(options.file)}`;
@@ -51,5 +57,6 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await mark?.(CLOSED_WATERMARK);
     await access.close();
+    release();
   }
 }

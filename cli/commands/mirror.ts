@@ -6,6 +6,7 @@ import { markProgress } from '../../hosts/group/feed-progress.ts';
 import { CLOSED_WATERMARK } from '../../schemas/index.ts';
 import { parse, requireString } from '../args.ts';
 import { info, printJson, UsageError } from '../output.ts';
+import { acquireWriterLock } from '../writer-lock.ts';
 
 const MIRROR_SOURCE = 'mirror';
 const USAGE = 'usage: tickflow mirror --from <logDir|kafka> --to <kafka|logDir> [--broker host:port[,...]] [--registry url] [--schema-dir dir] [--topics a,b]';
@@ -36,7 +37,12 @@ export async function run(argv: string[]): Promise<number> {
       ...(values['schema-dir'] ? { schemaDir: values['schema-dir'] } : {}),
     });
   };
-  const source = await open(from);
+  // One writer per embedded log: the target directory is locked while the mirror appends to it.
+  const release = to !== 'kafka' ? acquireWriterLock(to, 'mirror') : (): void => undefined;
+  const source = await open(from).catch((e: unknown) => {
+    release();
+    throw e;
+  });
   try {
     const target = await open(to);
     try {
@@ -59,5 +65,6 @@ export async function run(argv: string[]): Promise<number> {
     }
   } finally {
     await source.close();
+    release();
   }
 }

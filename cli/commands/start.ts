@@ -10,11 +10,12 @@ import type { FeatureSetDef } from '../../processors/features/full/index.ts';
 import { exportDataset } from '../../research/dataset.ts';
 import { SyntheticMarket } from '../../sources/synthetic/synthetic-market.ts';
 import { DEFAULT_SYNTHETIC_CONFIG, syntheticConfig } from '../../sources/synthetic/synthetic-config.ts';
-import { runLive, type FeedEvent, type LiveStatus } from '../../hosts/live/live-runner.ts';
+import { runLive, type LiveStatus } from '../../hosts/live/live-runner.ts';
+import { levelFeedWithLog, type FeedAppender, type PeekableFeed } from '../../hosts/live/feed-writer.ts';
 import { summarizeLatencies } from '../../hosts/live/latency-summary.ts';
-import { countRecords, DERIVED_TOPICS, LogSink } from '../../hosts/log-sink.ts';
+import { DERIVED_TOPICS, LogSink, RecordedOutputs } from '../../hosts/log-sink.ts';
 import { markProgress } from '../../hosts/group/feed-progress.ts';
-import { CLOSED_WATERMARK } from '../../schemas/index.ts';
+import { CLOSED_WATERMARK, TOPICS } from '../../schemas/index.ts';
 import type { SignalServer } from '../../sinks/ws/signal-server.ts';
 import { newGraphStats } from '../../processors/graph-events.ts';
 import { observeGraphStats, observeSignalLatency } from '../../lib/metrics.ts';
@@ -71,7 +72,7 @@ export async function run(argv: string[]): Promise<number> {
     signalStrength: toNumber(values['signal-strength'], 'signal-strength', DEFAULT_SYNTHETIC_CONFIG.signalStrength),
   });
   // Embedded log by default; --broker runs the same loop on Kafka (the feed appends there).
-  const release = values.broker ? (): void => undefined : acquireWriterLock(values.log ?? 'var/log');
+  const release = values.broker ? (): void => undefined : acquireWriterLock(values.log ?? 'var/log', 'start');
   const access = await openLogFrom(values.broker ? logSource(values) : { log: values.log ?? 'var/log' });
   const controller = new AbortController();
   const onSignal = (): void => {
@@ -82,12 +83,25 @@ export async function run(argv: string[]): Promise<number> {
   process.once('SIGTERM', onSignal);
   let server: SignalServer | null = null;
   try {
-    const feed = new SyntheticMarket(config).events() as Iterator<FeedEvent>;
     // On Kafka, processors may run apart from this feed: tell them how far the inputs are complete.
     const progress = values.broker ? (t: number): Promise<void> => markProgress(access.log, access.encode, FEED_SOURCE, t) : null;
     await progress?.(-1);
-    await skipLogged(access, feed, config.start + historyDays * DAY);
-    await progress?.(nextTsInit(feed) - 1);
+    const historyEnd = config.start + historyDays * DAY;
+    const bar = new ProgressBar({ label: 'history' });
+    const { feed, appender, mode } = await levelFeedWithLog({
+      log: access.log,
+      encode: access.encode,
+      decode: access.decode,
+      feed: new SyntheticMarket(config).events(),
+      source: FEED_SOURCE,
+      feedParams: JSON.stringify(config),
+      topics: [TOPICS.trades.name, TOPICS.options.name],
+      historyEnd,
+      onInfo: info,
+      onHistoryProgress: (p) => bar.update(Math.floor((p.tsInit - p.firstTsInit) / 3_600_000), Math.ceil((historyEnd - p.firstTsInit) / 3_600_000), `${p.events} events, market hours`),
+    });
+    if (mode === 'history') bar.finish();
+    await progress?.(feed.nextTsInit() - 1);
     const modelDir = await resolveModelDir(values.model);
     const model = feedOnly ? null : await ensureModel(access, modelDir, values.backend, config.seed, featureSet, { allowUngated: values['allow-ungated'], holdOnly: values['hold-only'] });
     const predictor = model?.predictor ?? null;
@@ -97,7 +111,7 @@ export async function run(argv: string[]): Promise<number> {
     // ClickHouse is a projection of the log, fed by its own consumer of the derived topics: if it
     // is slow or down, the live loop does not wait; the projector catches up from the log.
     const projection = values.clickhouse ? await startProjection(access, values.clickhouse, values.database) : null;
-    const result = await goLive(access, feed, predictor, model?.holdOnly ?? false, server, speed, stopAfterMs, controller.signal, progress);
+    const result = await goLive(access, feed, appender, predictor, model?.holdOnly ?? false, server, speed, stopAfterMs, controller.signal, progress);
     // A clean stop: this source appends nothing more for now, so it no longer holds processors back.
     await progress?.(CLOSED_WATERMARK);
     if (projection) {
@@ -128,85 +142,6 @@ async function startProjection(access: LogAccess, url: string, database: string)
   const done = projector.follow(abort.signal);
   info(`clickhouse: projecting derived topics into ${url} (${database})`);
   return { projector, client, abort, done };
-}
-
-/**
- * Brings the feed level with the log: on a new log, appends the history (market time before
- * `historyEnd`); on an existing log, skips the events each input topic already holds.
- */
-async function skipLogged(access: LogAccess, feed: Iterator<FeedEvent>, historyEnd: number): Promise<void> {
-  const have = new Map([['trades', await topicSize(access.log, 'trades')], ['options', await topicSize(access.log, 'options')]]);
-  const haveAny = [...have.values()].some((n) => n > 0);
-  if (haveAny) {
-    info(`log holds ${have.get('trades')} trades and ${have.get('options')} chain snapshots: resuming after them`);
-    const skip = new Map(have);
-    // Each topic's log is a prefix of the feed's stream of that topic. A crash between two
-    // appends can leave one topic shorter: its missing events are appended now, before catch-up,
-    // so the log is whole again before anything is processed.
-    const missing = new Map<string, { key: string; timestamp: number; value: Uint8Array }[]>();
-    let r = feed.next();
-    while (!r.done && [...skip.values()].some((n) => n > 0)) {
-      const left = skip.get(r.value.topic) ?? 0;
-      if (left > 0) skip.set(r.value.topic, left - 1);
-      else {
-        let q = missing.get(r.value.topic);
-        if (q === undefined) missing.set(r.value.topic, (q = []));
-        q.push({ key: r.value.key, timestamp: r.value.value.tsEvent, value: access.encode(r.value.topic, r.value.value) });
-      }
-      r = feed.next();
-    }
-    for (const [topic, recs] of missing) {
-      info(`repairing ${topic}: appending ${recs.length} events a crash left out`);
-      await access.log.append(topic, recs);
-    }
-    pushBack(feed, r);
-    return;
-  }
-  const bar = new ProgressBar({ label: 'history' });
-  let r = feed.next();
-  const start = r.done ? 0 : r.value.value.tsInit;
-  let batch = new Map<string, { key: string; timestamp: number; value: Uint8Array }[]>();
-  let n = 0;
-  const flush = async (): Promise<void> => {
-    for (const [topic, recs] of batch) await access.log.append(topic, recs);
-    batch = new Map();
-  };
-  while (!r.done && r.value.value.tsInit < historyEnd) {
-    const ev = r.value;
-    let q = batch.get(ev.topic);
-    if (q === undefined) batch.set(ev.topic, (q = []));
-    q.push({ key: ev.key, timestamp: ev.value.tsEvent, value: access.encode(ev.topic, ev.value) });
-    if (++n % 20_000 === 0) {
-      await flush();
-      bar.update(Math.floor((ev.value.tsInit - start) / 3_600_000), Math.ceil((historyEnd - start) / 3_600_000), `${n} events, market hours`);
-    }
-    r = feed.next();
-  }
-  await flush();
-  bar.finish();
-  info(`history: ${n} events appended to the log`);
-  pushBack(feed, r);
-}
-
-/** The tsInit of the feed's next event (Infinity at its end), without taking it. */
-function nextTsInit(feed: Iterator<FeedEvent>): number {
-  const r = feed.next();
-  pushBack(feed, r);
-  return r.done ? Number.POSITIVE_INFINITY : r.value.value.tsInit;
-}
-
-/** Puts one already-taken result back in front of an iterator. */
-function pushBack(feed: Iterator<FeedEvent>, first: IteratorResult<FeedEvent>): void {
-  const next = feed.next.bind(feed);
-  let pending: IteratorResult<FeedEvent> | null = first;
-  feed.next = () => {
-    if (pending !== null) {
-      const p = pending;
-      pending = null;
-      return p;
-    }
-    return next();
-  };
 }
 
 /**
@@ -260,7 +195,8 @@ async function ensureModel(
 
 async function goLive(
   access: LogAccess,
-  feed: Iterator<FeedEvent>,
+  feed: PeekableFeed,
+  appender: FeedAppender,
   predictor: Predictor | null,
   holdOnly: boolean,
   server: SignalServer | null,
@@ -270,7 +206,7 @@ async function goLive(
   progress: ((t: number) => Promise<void>) | null,
 ): Promise<Record<string, unknown>> {
   const status: LiveStatus = { live: false, chunkAppendedAtWall: 0 };
-  const logSink = new LogSink(access.log, { encode: access.encode }, await countRecords(access.log, DERIVED_TOPICS));
+  const logSink = new LogSink(access.log, { encode: access.encode }, await RecordedOutputs.read(access.log, DERIVED_TOPICS));
   const lags: number[] = [];
   const stats = newGraphStats();
   observeGraphStats(stats);
@@ -297,6 +233,7 @@ async function goLive(
     encode: access.encode,
     decode: access.decode,
     feed,
+    appender,
     predictor,
     sinks: [logSink, publish],
     afterChunk: () => logSink.flush(),

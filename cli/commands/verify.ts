@@ -1,5 +1,6 @@
 import { loadPredictor } from '../../model/predictor.ts';
 import { verifyLog } from '../../research/verify.ts';
+import { verifyInputs } from '../../research/verify-inputs.ts';
 import { parse, requireString } from '../args.ts';
 import { logSource, openLogFrom } from '../log-access.ts';
 import { info, printJson } from '../output.ts';
@@ -11,8 +12,16 @@ export async function run(argv: string[]): Promise<number> {
   try {
     info('verify: replaying twice and comparing with the recorded signals...');
     const r = await verifyLog({ log: access.log, decode: access.decode, encode: access.encode, predictor, holdOnly: values['hold-only'] });
-    printJson(r.identical ? { identical: true, signals: r.signals } : r);
-    return r.identical ? 0 : 1;
+    info('verify: checking that every source\'s sequence of inputs is complete...');
+    const inputs = await verifyInputs({ log: access.log, decode: access.decode, encode: access.encode });
+    const inputsComplete = inputs.every((s) => s.complete || !s.checked);
+    for (const s of inputs) {
+      if (!s.checked) info(`verify: source ${s.source} records no parameters to regenerate it: its ${s.events} inputs are not checked`);
+      else if (s.firstHole) info(`verify: source ${s.source}: ${s.holes} of its ${s.events} events missing, the first is #${s.firstHole.seq} (${s.firstHole.topic} ${s.firstHole.key} tsInit ${s.firstHole.tsInit})`);
+      if (s.firstDuplicate) info(`verify: source ${s.source}: ${s.duplicates} events held more than once, the first is #${s.firstDuplicate.seq} (${s.firstDuplicate.topic} ${s.firstDuplicate.key} tsInit ${s.firstDuplicate.tsInit}, ${s.firstDuplicate.times} times)`);
+    }
+    printJson(r.identical ? { identical: true, signals: r.signals, inputsComplete, inputs } : { ...r, inputsComplete, inputs });
+    return r.identical && inputsComplete ? 0 : 1;
   } finally {
     await access.close();
   }

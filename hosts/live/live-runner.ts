@@ -3,16 +3,12 @@ import { runPipeline, type GraphConfig, type PipelineSink } from '../../processo
 import { newGraphStats, type GraphStats } from '../../processors/graph-events.ts';
 import type { InputEvent, Predictor } from '../../processors/types.ts';
 import { MergedReader, type TopicDecoder } from '../merged-reader.ts';
-import type { AppendRecord, EventLog } from '../../storage/log/event-log.ts';
+import type { EventLog } from '../../storage/log/event-log.ts';
 import { sleep } from '../../lib/sleep.ts';
 import { LiveClock } from './live-clock.ts';
+import { FeedAppender, type FeedEvent } from './feed-writer.ts';
 
-/** A market event as a feed produces it, before it is in the log. */
-export interface FeedEvent {
-  topic: string;
-  key: string;
-  value: { tsEvent: number; tsInit: number };
-}
+export type { FeedEvent } from './feed-writer.ts';
 
 export interface LiveOptions {
   log: EventLog;
@@ -20,6 +16,8 @@ export interface LiveOptions {
   decode: TopicDecoder;
   /** Feed events in non-decreasing tsInit order, starting after what the log already holds. */
   feed: Iterator<FeedEvent>;
+  /** Appends the feed's events (levelFeedWithLog's, which records the feed's positions); default a plain one. */
+  appender?: FeedAppender;
   predictor: Predictor | null;
   sinks: readonly PipelineSink[];
   /** Called after each processed chunk, once its outputs may be flushed (e.g. LogSink.flush). */
@@ -82,29 +80,24 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
   await opts.afterChunk({ live: false, appendedAtWall: wall() });
 
   const stopAt = opts.stopAfterMs === undefined ? Number.POSITIVE_INFINITY : liveStart + opts.stopAfterMs;
+  const appender = opts.appender ?? new FeedAppender(opts.log, opts.encode);
   let appendedInputs = 0;
   let t = liveStart;
   while (!opts.signal.aborted && !next.done) {
     t = Math.min(clock.now(), stopAt);
-    const byTopic = new Map<string, AppendRecord[]>();
     while (!next.done && next.value.value.tsInit <= t) {
-      const ev = next.value;
-      let q = byTopic.get(ev.topic);
-      if (q === undefined) byTopic.set(ev.topic, (q = []));
-      q.push({ key: ev.key, timestamp: ev.value.tsEvent, value: opts.encode(ev.topic, ev.value) });
+      appender.add(next.value);
       next = opts.feed.next();
     }
-    for (const [topic, records] of byTopic) {
-      await opts.log.append(topic, records);
-      appendedInputs += records.length;
-    }
-    if (byTopic.size > 0) await opts.onAppended?.(t);
+    const appended = await appender.flush();
+    appendedInputs += appended;
+    if (appended > 0) await opts.onAppended?.(t);
     const appendedAtWall = wall();
     if (opts.status) {
       opts.status.live = true;
       opts.status.chunkAppendedAtWall = appendedAtWall;
     }
-    if (byTopic.size > 0 && (await drain(t)) > 0) await opts.afterChunk({ live: true, appendedAtWall });
+    if (appended > 0 && (await drain(t)) > 0) await opts.afterChunk({ live: true, appendedAtWall });
     if (t >= stopAt) break;
     const wait = next.done ? 0 : Math.min(TICK_MS, Math.max(1, clock.wallDelayUntil(next.value.value.tsInit)));
     await sleep(wait, opts.signal);

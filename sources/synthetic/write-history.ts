@@ -1,4 +1,5 @@
-import type { AppendRecord, EventLog } from '../../storage/log/event-log.ts';
+import type { EventLog } from '../../storage/log/event-log.ts';
+import { FeedAppender } from '../../hosts/live/feed-writer.ts';
 import type { SyntheticConfig } from './synthetic-config.ts';
 import { SyntheticMarket } from './synthetic-market.ts';
 
@@ -31,33 +32,24 @@ export async function writeSyntheticHistory(
   onProgress?: (p: { events: number; ts: number }) => void,
 ): Promise<WriteHistoryResult> {
   const market = new SyntheticMarket(config);
-  const pending = new Map<string, AppendRecord[]>();
-  let inBatch = 0;
+  const appender = new FeedAppender(log, (topic, value) => serde.encode(topic, value));
   let events = 0;
   let firstTs = Number.POSITIVE_INFINITY;
   let lastTs = Number.NEGATIVE_INFINITY;
   let lastInit = Number.NaN;
   const flush = async (): Promise<void> => {
-    for (const [topic, records] of pending) if (records.length > 0) await log.append(topic, records);
-    pending.clear();
-    events += inBatch;
-    inBatch = 0;
+    events += await appender.flush();
     onProgress?.({ events, ts: lastInit });
   };
   for (const ev of market.events()) {
     const ts = ev.value.tsEvent;
-    let records = pending.get(ev.topic);
-    if (records === undefined) {
-      records = [];
-      pending.set(ev.topic, records);
-    }
-    records.push({ key: ev.key, timestamp: ts, value: serde.encode(ev.topic, ev.value) });
+    appender.add(ev);
     if (ts < firstTs) firstTs = ts;
     if (ts > lastTs) lastTs = ts;
     lastInit = ev.value.tsInit;
-    if (++inBatch >= HISTORY_BATCH) await flush();
+    if (appender.pending >= HISTORY_BATCH) await flush();
   }
-  if (inBatch > 0) await flush();
+  if (appender.pending > 0) await flush();
   return {
     events,
     firstTs: events > 0 ? firstTs : Number.NaN,

@@ -89,6 +89,25 @@ describe('exact replay through the CLI', () => {
     assert.equal(v.json.signals, s.json.signals);
   });
 
+  test('an option chain file ingested into the live log, then start again: no feed event skipped, inputs complete', async () => {
+    // Before resume by content, the restart skipped as many synthetic snapshots as the file added.
+    const live = join(tmp.dir, 'live');
+    const i = await runCli(['ingest', '--log', live, '--file', join(import.meta.dirname, '..', 'fixtures', 'ingest', 'chain-long.csv'), '--format', 'option-chain-long', '--tz', 'Asia/Kolkata']);
+    assert.equal(i.code, 0, i.stderr);
+    assert.ok((i.json.accepted as number) > 0);
+    const s = await runCli(['start', '--log', live, '--model', model, '--history-days', '1', '--stop-after', '1h', '--speed', '7200', '--port', '0']);
+    assert.equal(s.code, 0, s.stderr);
+    assert.match(s.stderr, /recorded position/);
+    assert.doesNotMatch(s.stderr, /repair/);
+    const v = await runCli(['verify', '--log', live, '--model', model]);
+    assert.equal(v.json.inputsComplete, true, v.stdout + v.stderr);
+    assert.deepEqual((v.json.inputs as { source: string; checked: boolean; holes: number; duplicates: number }[]).map((x) => [x.source, x.checked, x.holes, x.duplicates]), [['synthetic', true, 0, 0]]);
+    // Not asserted: live signals equal to replayed ones. The file's snapshots are dated August 2026,
+    // after the synthetic market's January: in a partition they share with the feed they hold back
+    // the feed's later records in live (bounded drains) but not in a replay, so verify reports a
+    // difference. Plausibility bounds on ingested times are the open fix (docs/reliability.md).
+  });
+
   test('kill -9 during a live run, restart: nothing lost, nothing duplicated', async () => {
     const live = join(tmp.dir, 'crash');
     const child = spawnCli(['start', '--log', live, '--model', model, '--history-days', '1', '--stop-after', '12h', '--speed', '900', '--port', '0']);
@@ -113,6 +132,9 @@ describe('exact replay through the CLI', () => {
     const v = await runCli(['verify', '--log', live, '--model', model]);
     assert.equal(v.code, 0, v.stdout + v.stderr);
     assert.equal(v.json.identical, true);
+    // The feed's sequence of inputs is in the log exactly once.
+    assert.equal(v.json.inputsComplete, true);
+    assert.deepEqual((v.json.inputs as { source: string; checked: boolean; holes: number; duplicates: number }[]).map((s) => [s.source, s.checked, s.holes, s.duplicates]), [['synthetic', true, 0, 0]]);
   });
 
   test('verify fails, naming the first difference, when replayed with a different model than live used', async () => {

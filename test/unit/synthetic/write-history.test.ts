@@ -1,54 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HISTORY_BATCH, SyntheticMarket, syntheticConfig, writeSyntheticHistory } from '../../../sources/synthetic/index.ts';
-import { partitionFor, type AppendRecord, type EventLog, type LogRecord, type RecordPosition } from '../../../storage/log/event-log.ts';
-import { topicSpec, type Trade } from '../../../schemas/index.ts';
-
-/** Just enough of an EventLog for this test: in memory, partitioned like the real ones. */
-class MemoryLog implements EventLog {
-  readonly parts = new Map<string, LogRecord[][]>();
-  readonly appendSizes: number[] = [];
-
-  private topic(name: string): LogRecord[][] {
-    let p = this.parts.get(name);
-    if (!p) {
-      p = Array.from({ length: topicSpec(name).partitions }, () => []);
-      this.parts.set(name, p);
-    }
-    return p;
-  }
-  async partitions(topic: string): Promise<number> {
-    return this.topic(topic).length;
-  }
-  async append(topic: string, records: readonly AppendRecord[]): Promise<RecordPosition[]> {
-    this.appendSizes.push(records.length);
-    const parts = this.topic(topic);
-    return records.map((r) => {
-      const partition = partitionFor(r.key, parts.length);
-      const p = parts[partition]!;
-      p.push({ topic, partition, offset: p.length, ...r });
-      return { partition, offset: p.length - 1 };
-    });
-  }
-  async endOffset(topic: string, partition: number): Promise<number> {
-    return this.topic(topic)[partition]!.length;
-  }
-  async offsetForTime(topic: string, partition: number, ts: number): Promise<number> {
-    const p = this.topic(topic)[partition]!;
-    const i = p.findIndex((r) => r.timestamp >= ts);
-    return i < 0 ? p.length : i;
-  }
-  async *read(topic: string, partition: number): AsyncIterable<LogRecord[]> {
-    yield [...this.topic(topic)[partition]!];
-  }
-  follow(): AsyncIterable<LogRecord[]> {
-    throw new Error('not needed');
-  }
-  async topics(): Promise<string[]> {
-    return [...this.parts.keys()];
-  }
-  async close(): Promise<void> {}
-}
+import type { LogRecord } from '../../../storage/log/event-log.ts';
+import type { Trade } from '../../../schemas/index.ts';
+import { MemoryLog } from '../../helpers/memory-log.ts';
 
 const json = { encode: (_topic: string, value: object): Uint8Array => Buffer.from(JSON.stringify(value)) };
 const decode = (r: LogRecord): { tsEvent: number; tsInit: number } => JSON.parse(Buffer.from(r.value).toString('utf8'));

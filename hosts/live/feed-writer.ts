@@ -1,0 +1,278 @@
+import { TOPICS, type FeedPartitionEnd, type FeedPosition } from '../../schemas/index.ts';
+import { partitionFor, type AppendRecord, type EventLog, type LogRecord } from '../../storage/log/event-log.ts';
+import { countRecords } from '../log-sink.ts';
+import type { TopicDecoder } from '../merged-reader.ts';
+
+/** A market event as a feed produces it, before it is in the log. */
+export interface FeedEvent {
+  topic: string;
+  key: string;
+  value: { tsEvent: number; tsInit: number };
+}
+
+export type EncodeFn = (topic: string, value: object) => Uint8Array;
+
+/** Where a positioned appender is in its feed: the next round starts at event `from`, after `ends`. */
+export interface AppenderPosition {
+  source: string;
+  /** The feed's parameters (JSON) recorded with each round, so `verify` can regenerate it; '' if it cannot be. */
+  feed: string;
+  /** Events of the feed's own sequence already appended. */
+  from: number;
+  /** Per topic partition (`topic/partition`), the offset after the feed's own last record. */
+  ends: Map<string, FeedPartitionEnd>;
+}
+
+/**
+ * The one append loop of every feed writer (start's history and repair, the live host, generate):
+ * events are grouped by topic (order within a topic kept), encoded, and each topic's records are
+ * appended in one call, topics in the order they first appear in the batch. Each record is keyed
+ * by the event's key, with timestamp = tsEvent.
+ *
+ * With a position, each round is announced first on the `feed-positions` topic (the feed's events
+ * [from, to) and the partition offsets they follow), so that a restart can tell by content which
+ * of them reached the log, whatever else was appended to the same topics (levelFeedWithLog).
+ */
+export class FeedAppender {
+  private batch = new Map<string, AppendRecord[]>();
+  private count = 0;
+  private lastTsInit = 0;
+
+  constructor(
+    private readonly log: EventLog,
+    private readonly encode: EncodeFn,
+    private readonly position: AppenderPosition | null = null,
+  ) {}
+
+  add(ev: FeedEvent): void {
+    let q = this.batch.get(ev.topic);
+    if (q === undefined) this.batch.set(ev.topic, (q = []));
+    q.push({ key: ev.key, timestamp: ev.value.tsEvent, value: this.encode(ev.topic, ev.value) });
+    this.count++;
+    this.lastTsInit = ev.value.tsInit;
+  }
+
+  /** Events added since the last flush. */
+  get pending(): number {
+    return this.count;
+  }
+
+  /** Events of the feed appended so far (positioned appenders only; else NaN). */
+  get appendedThrough(): number {
+    return this.position?.from ?? Number.NaN;
+  }
+
+  /** Events added since the last flush, per topic (in the order appends will happen). */
+  pendingByTopic(): Map<string, number> {
+    return new Map([...this.batch].map(([t, q]) => [t, q.length]));
+  }
+
+  /** Appends everything added since the last flush; resolves once durable, with the event count. */
+  async flush(): Promise<number> {
+    const batch = this.batch;
+    const n = this.count;
+    this.batch = new Map();
+    this.count = 0;
+    const pos = this.position;
+    if (pos !== null && n > 0) {
+      const intent: FeedPosition = { source: pos.source, feed: pos.feed, from: pos.from, to: pos.from + n, ends: [...pos.ends.values()] };
+      const topic = TOPICS.feedPositions.name;
+      await this.log.append(topic, [{ key: pos.source, timestamp: this.lastTsInit, value: this.encode(topic, intent) }]);
+    }
+    for (const [topic, records] of batch) {
+      const at = await this.log.append(topic, records);
+      if (pos !== null) for (const p of at) pos.ends.set(`${topic}/${p.partition}`, { topic, partition: p.partition, offset: p.offset + 1 });
+    }
+    if (pos !== null) pos.from += n;
+    return n;
+  }
+}
+
+/** An iterator of feed events that can show its next event without taking it. */
+export class PeekableFeed implements Iterator<FeedEvent> {
+  private head: IteratorResult<FeedEvent> | null = null;
+  /** Events taken so far: the feed's own sequence number of the next event. */
+  taken = 0;
+
+  constructor(private readonly source: Iterator<FeedEvent>) {}
+
+  peek(): IteratorResult<FeedEvent> {
+    if (this.head === null) this.head = this.source.next();
+    return this.head;
+  }
+
+  next(): IteratorResult<FeedEvent> {
+    const r = this.peek();
+    this.head = null;
+    if (!r.done) this.taken++;
+    return r;
+  }
+
+  /** The tsInit of the next event (Infinity at the end), without taking it. */
+  nextTsInit(): number {
+    const r = this.peek();
+    return r.done ? Number.POSITIVE_INFINITY : r.value.value.tsInit;
+  }
+}
+
+export interface LevelFeedOptions {
+  log: EventLog;
+  encode: EncodeFn;
+  /** Decodes the feed's recorded positions (the `feed-positions` topic). */
+  decode: TopicDecoder;
+  /** The feed from its very first event (a seeded market regenerated from its start). */
+  feed: Iterator<FeedEvent>;
+  /** The feed's name on the `feed-positions` topic. */
+  source: string;
+  /** The feed's parameters (JSON), recorded so that `verify` can regenerate its sequence. Default ''. */
+  feedParams?: string;
+  /** The input topics this feed writes. */
+  topics: readonly string[];
+  /** On a new log: append the feed's events with tsInit before this (market time, ms). */
+  historyEnd: number;
+  /** Events per append round while writing history. Default 20,000. */
+  historyBatch?: number;
+  onInfo?: (message: string) => void;
+  /** After each history round: events so far, and the tsInit of the last one written. */
+  onHistoryProgress?: (p: { events: number; tsInit: number; firstTsInit: number }) => void;
+}
+
+export interface LevelFeedResult {
+  /** The feed, positioned at the first of its events the log does not hold yet. */
+  feed: PeekableFeed;
+  /** The appender that continues the feed (recording its positions): give it to the live host. */
+  appender: FeedAppender;
+  /**
+   * 'history': the log held none of the feed's inputs and the history was written; 'resumed': the
+   * feed continues after its recorded position; 'counted': the log holds inputs but no position
+   * of this feed (written by an older tickflow), so it resumes after as many events per topic.
+   */
+  mode: 'history' | 'resumed' | 'counted';
+  /** History events appended (mode 'history'). */
+  historyEvents: number;
+  /** Events appended per topic that a crash had left out of the log. */
+  repaired: Map<string, number>;
+}
+
+/**
+ * Brings a feed level with the log before the live host starts. On a log that holds the feed's
+ * recorded position, it regenerates the feed's last announced round, appends the events of it
+ * that a crash left out (recognised by content after the recorded offsets: records of any other
+ * writer are ignored) and continues after it. On a new log it appends the history (events with
+ * tsInit before `historyEnd`). On a log with inputs but no position it falls back to counting:
+ * each input topic is taken as a prefix of the feed's stream of that topic.
+ */
+export async function levelFeedWithLog(opts: LevelFeedOptions): Promise<LevelFeedResult> {
+  const feed = new PeekableFeed(opts.feed);
+  const last = await lastPosition(opts.log, opts.decode, opts.source);
+  if (last !== null) {
+    while (feed.taken < last.from && !feed.next().done);
+    const round: FeedEvent[] = [];
+    while (feed.taken < last.to && !feed.peek().done) round.push(feed.next().value as FeedEvent);
+    opts.onInfo?.(`${opts.source}: the log holds its events up to ${last.to} (recorded position): resuming after them`);
+    const repaired = await appendMissing(opts.log, opts.encode, round, last.ends);
+    for (const [topic, n] of repaired) opts.onInfo?.(`repaired ${topic}: appended ${n} events a crash left out`);
+    const appender = new FeedAppender(opts.log, opts.encode, { source: opts.source, feed: opts.feedParams ?? '', from: feed.taken, ends: await currentEnds(opts.log, opts.topics) });
+    return { feed, appender, mode: 'resumed', historyEvents: 0, repaired };
+  }
+  const have = await countRecords(opts.log, opts.topics);
+  if ([...have.values()].some((n) => n > 0)) {
+    opts.onInfo?.(`log holds ${[...have].map(([t, n]) => `${n} ${t}`).join(', ')} but no recorded position of ${opts.source}: resuming after them by count`);
+    const plain = new FeedAppender(opts.log, opts.encode);
+    const skip = new Map(have);
+    while (!feed.peek().done && [...skip.values()].some((n) => n > 0)) {
+      const ev = feed.next().value as FeedEvent;
+      const left = skip.get(ev.topic) ?? 0;
+      if (left > 0) skip.set(ev.topic, left - 1);
+      else plain.add(ev);
+    }
+    const repaired = plain.pendingByTopic();
+    for (const [topic, n] of repaired) opts.onInfo?.(`repairing ${topic}: appending ${n} events a crash left out`);
+    await plain.flush();
+    const appender = new FeedAppender(opts.log, opts.encode, { source: opts.source, feed: opts.feedParams ?? '', from: feed.taken, ends: await currentEnds(opts.log, opts.topics) });
+    return { feed, appender, mode: 'counted', historyEvents: 0, repaired };
+  }
+  const appender = new FeedAppender(opts.log, opts.encode, { source: opts.source, feed: opts.feedParams ?? '', from: 0, ends: await currentEnds(opts.log, opts.topics) });
+  const batch = opts.historyBatch ?? 20_000;
+  const firstTsInit = feed.nextTsInit();
+  let events = 0;
+  while (feed.nextTsInit() < opts.historyEnd) {
+    const ev = feed.next().value as FeedEvent;
+    appender.add(ev);
+    if (appender.pending >= batch) {
+      events += await appender.flush();
+      opts.onHistoryProgress?.({ events, tsInit: ev.value.tsInit, firstTsInit });
+    }
+  }
+  events += await appender.flush();
+  opts.onInfo?.(`history: ${events} events appended to the log`);
+  return { feed, appender, mode: 'history', historyEvents: events, repaired: new Map() };
+}
+
+/** The end offset of every partition of the topics, keyed `topic/partition`. */
+async function currentEnds(log: EventLog, topics: readonly string[]): Promise<Map<string, FeedPartitionEnd>> {
+  const out = new Map<string, FeedPartitionEnd>();
+  for (const topic of topics) {
+    const parts = await log.partitions(topic);
+    for (let partition = 0; partition < parts; partition++) out.set(`${topic}/${partition}`, { topic, partition, offset: await log.endOffset(topic, partition) });
+  }
+  return out;
+}
+
+/** Records read back per step when looking for a source's latest position. */
+const POSITION_WINDOW = 256;
+
+/** The latest recorded position of `source`, or null if it never recorded one. */
+export async function lastPosition(log: EventLog, decode: TopicDecoder, source: string): Promise<FeedPosition | null> {
+  const topic = TOPICS.feedPositions.name;
+  if (!(await log.topics()).includes(topic)) return null;
+  const parts = await log.partitions(topic);
+  for (let p = 0; p < parts; p++) {
+    // Newest first: read windows backwards from the end until one holds a record of this source.
+    for (let to = await log.endOffset(topic, p); to > 0; to -= POSITION_WINDOW) {
+      let found: LogRecord | null = null;
+      for await (const b of log.read(topic, p, { fromOffset: Math.max(0, to - POSITION_WINDOW), toOffset: to })) for (const r of b) if (r.key === source) found = r;
+      if (found !== null) return decode(topic, found.value) as FeedPosition;
+    }
+  }
+  return null;
+}
+
+/**
+ * Appends the events of `round` that are not in the log. The round's records of a partition are
+ * at or after its recorded end offset, in the round's order, possibly with other writers' records
+ * in between: each partition is scanned once, matching the round's records in order, byte for
+ * byte. Returns the count appended per topic.
+ */
+async function appendMissing(log: EventLog, encode: EncodeFn, round: readonly FeedEvent[], ends: readonly FeedPartitionEnd[]): Promise<Map<string, number>> {
+  const from = new Map(ends.map((e) => [`${e.topic}/${e.partition}`, e.offset]));
+  const byPartition = new Map<string, { ev: FeedEvent; bytes: Uint8Array; logged: boolean }[]>();
+  const partitionsOf = new Map<string, number>();
+  for (const ev of round) {
+    let n = partitionsOf.get(ev.topic);
+    if (n === undefined) partitionsOf.set(ev.topic, (n = await log.partitions(ev.topic)));
+    const k = `${ev.topic}/${partitionFor(ev.key, n)}`;
+    let q = byPartition.get(k);
+    if (q === undefined) byPartition.set(k, (q = []));
+    q.push({ ev, bytes: encode(ev.topic, ev.value), logged: false });
+  }
+  for (const [k, expected] of byPartition) {
+    const slash = k.lastIndexOf('/');
+    const topic = k.slice(0, slash);
+    const partition = Number(k.slice(slash + 1));
+    let i = 0;
+    for await (const b of log.read(topic, partition, { fromOffset: from.get(k) ?? 0 })) {
+      for (const r of b) {
+        if (i < expected.length && Buffer.from(r.value).equals(expected[i]!.bytes)) expected[i++]!.logged = true;
+      }
+      if (i === expected.length) break;
+    }
+  }
+  const missing = new FeedAppender(log, encode);
+  const logged = new Set<FeedEvent>();
+  for (const q of byPartition.values()) for (const e of q) if (e.logged) logged.add(e.ev);
+  for (const ev of round) if (!logged.has(ev)) missing.add(ev);
+  const counts = missing.pendingByTopic();
+  await missing.flush();
+  return counts;
+}
