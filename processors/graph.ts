@@ -88,8 +88,10 @@ export function runPipeline(args: {
   stats: GraphStats;
   predictor?: Predictor | null;
   config?: GraphConfig;
+  /** Registry for the graph's state (checkpoints); see processors/checkpoint. */
+  state?: GraphStateRegistry;
 }): Promise<GraphStats> {
-  const graph = buildGraph(args.source, { stats: args.stats, predictor: args.predictor ?? null, ...(args.config ? { config: args.config } : {}) });
+  const graph = buildGraph(args.source, { stats: args.stats, predictor: args.predictor ?? null, ...(args.config ? { config: args.config } : {}), ...(args.state ? { state: args.state } : {}) });
   return new Promise((resolve, reject) => {
     graph.subscribe({
       next: (e) => {

@@ -84,13 +84,18 @@ export function readGraphSnapshotHeader(text: string): GraphSnapshotHeader {
  */
 export function restoreGraph(registry: GraphStateRegistry, stats: GraphStats, text: string, identity: GraphIdentity): GraphSnapshotHeader {
   const doc = parseDoc(text);
-  for (const k of ['codeVersion', 'featureSetHash', 'modelId', 'configHash'] as const) {
-    if (doc.header[k] !== identity[k]) throw new GraphSnapshotMismatch(k, identity[k], doc.header[k]);
-  }
+  checkIdentity(doc.header, identity);
   if (stats.inputs !== 0) throw new Error('restoreGraph: the graph has already consumed inputs');
   registry.restoreParts(doc.parts);
   Object.assign(stats, doc.stats, { deadLetterReasons: { ...doc.stats.deadLetterReasons } });
   return doc.header;
+}
+
+/** Throws GraphSnapshotMismatch naming the first field in which the header differs from `identity`. */
+export function checkIdentity(header: GraphSnapshotHeader, identity: GraphIdentity): void {
+  for (const k of ['codeVersion', 'featureSetHash', 'modelId', 'configHash'] as const) {
+    if (header[k] !== identity[k]) throw new GraphSnapshotMismatch(k, identity[k], header[k]);
+  }
 }
 
 function parseDoc(text: string): GraphSnapshotDoc {
