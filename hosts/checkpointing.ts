@@ -11,7 +11,7 @@ import { MergedReader, type TopicDecoder } from './merged-reader.ts';
 import { VirtualClock } from './replay/run-replay.ts';
 
 /** Defaults of checkpointed replays, visible in one place. */
-export const CHECKPOINTING_DEFAULTS = { everyInputs: 200_000 } as const;
+export const CHECKPOINTING_DEFAULTS = { everyInputs: 200_000, everyMarketMs: 15 * 60_000 } as const;
 
 export interface CheckpointedReplayOptions {
   log: EventLog;
@@ -102,4 +102,90 @@ export function latestMatching(store: CheckpointStore, identity: GraphIdentity, 
     (file, reason) => say(`ignoring unreadable checkpoint ${file}: ${reason}`),
   );
   return hit?.checkpoint ?? null;
+}
+
+/** What the live host's output sink must offer so a restart from a checkpoint loses and repeats nothing. */
+export interface CheckpointedSink {
+  outputCounts(): Record<string, number>;
+  /** null when it can continue from these counts; else the reason (e.g. the log holds fewer). */
+  resumeCounts(counts: Readonly<Record<string, number>>): string | null;
+}
+
+export interface LiveCheckpointingOptions {
+  store: CheckpointStore;
+  codeVersion: string;
+  config: GraphConfig;
+  predictor: Predictor | null;
+  /** The LogSink: its output numbering is saved with each checkpoint and restored from it. */
+  sink: CheckpointedSink;
+  /** Save when this many inputs (default 200,000) or this much market time (default 15 min) passed. */
+  everyInputs?: number;
+  everyMarketMs?: number;
+  onLog?: (line: string) => void;
+}
+
+/**
+ * Checkpoints for the live host (runLive's `checkpoints`): before catch-up, restores the graph,
+ * the reader and the sink's numbering from the newest usable checkpoint; between chunks, once the
+ * chunk's outputs are durable, saves one when due. Saved only after the outputs it counts are in
+ * the log, so a kill -9 at any moment leaves checkpoints that neither skip nor repeat outputs;
+ * one that counts more outputs than the log holds is refused anyway.
+ */
+export class GraphCheckpointer {
+  readonly registry = new GraphStateRegistry();
+  private readonly identity: GraphIdentity;
+  private lastInputs = 0;
+  private lastMarket = Number.NEGATIVE_INFINITY;
+  resumedFrom = 0;
+  written = 0;
+
+  constructor(private readonly opts: LiveCheckpointingOptions) {
+    this.identity = graphIdentity(opts.config, opts.predictor, opts.codeVersion);
+  }
+
+  async resume(reader: MergedReader, stats: GraphStats): Promise<number> {
+    const say = this.opts.onLog ?? ((): void => {});
+    const hit = this.opts.store.latest(
+      (cp) => {
+        try {
+          checkIdentity(readGraphSnapshotHeader(cp.state), this.identity);
+        } catch (err) {
+          say(`ignoring the checkpoint at input ${cp.inputs}: ${(err as Error).message}`);
+          return null;
+        }
+        const why = cp.outputs === undefined ? 'it has no output counts' : this.opts.sink.resumeCounts(cp.outputs);
+        if (why !== null) {
+          say(`ignoring the checkpoint at input ${cp.inputs}: ${why}`);
+          return null;
+        }
+        return cp;
+      },
+      (file, reason) => say(`ignoring unreadable checkpoint ${file}: ${reason}`),
+    );
+    if (hit === null) {
+      say('no usable checkpoint: replaying the log from offset 0');
+      return 0;
+    }
+    const cp = hit.checkpoint;
+    restoreGraph(this.registry, stats, cp.state, this.identity);
+    await reader.startAt(new Map(Object.entries(cp.positions)));
+    say(`resuming from the checkpoint at input ${cp.inputs}`);
+    this.resumedFrom = this.lastInputs = cp.inputs;
+    return cp.inputs;
+  }
+
+  /** Call between chunks, after their outputs are durable; `marketTime` = the chunk's bound. */
+  maybeSave(reader: MergedReader, stats: GraphStats, marketTime: number): boolean {
+    if (stats.inputs === this.lastInputs) return false;
+    const every = this.opts.everyInputs ?? CHECKPOINTING_DEFAULTS.everyInputs;
+    const everyMs = this.opts.everyMarketMs ?? CHECKPOINTING_DEFAULTS.everyMarketMs;
+    if (Number.isFinite(this.lastMarket) && stats.inputs - this.lastInputs < every && marketTime - this.lastMarket < everyMs) return false;
+    const positions: Record<string, number> = {};
+    for (const p of reader.positions()) positions[`${p.topic}/${p.partition}`] = p.offset;
+    this.opts.store.save({ inputs: stats.inputs, positions, state: snapshotGraph(this.registry, stats, this.identity), outputs: this.opts.sink.outputCounts() });
+    this.lastInputs = stats.inputs;
+    this.lastMarket = Number.isFinite(marketTime) ? marketTime : this.lastMarket;
+    this.written++;
+    return true;
+  }
 }

@@ -53,6 +53,26 @@ export class LogSink implements PipelineSink {
     q.push({ key: r.key, timestamp: r.timestamp, value: this.serde.encode(r.topic, r.value) });
   }
 
+  /** Outputs seen so far per derived topic (stored with a checkpoint). */
+  outputCounts(): Record<string, number> {
+    return Object.fromEntries(this.seen);
+  }
+
+  /**
+   * Continues the output numbering of a run restored from a checkpoint: the graph will emit only
+   * outputs after `counts`. Refused (returns the reason) when the log holds fewer outputs than the
+   * checkpoint counted, which would leave a gap; the caller then uses an older checkpoint.
+   */
+  resumeCounts(counts: Readonly<Record<string, number>>): string | null {
+    if (this.seen.size > 0) throw new Error('resumeCounts on a sink that has seen outputs');
+    for (const [topic, n] of Object.entries(counts)) {
+      const have = this.existing.get(topic) ?? 0;
+      if (n > have) return `the log holds ${have} ${topic} records, the checkpoint counted ${n}`;
+    }
+    for (const [topic, n] of Object.entries(counts)) this.seen.set(topic, n);
+    return null;
+  }
+
   /** Appends everything queued; resolves when durable. */
   async flush(): Promise<void> {
     for (const [topic, records] of this.take()) {

@@ -12,7 +12,10 @@ import { SyntheticMarket } from '../../sources/synthetic/synthetic-market.ts';
 import { DEFAULT_SYNTHETIC_CONFIG, syntheticConfig } from '../../sources/synthetic/synthetic-config.ts';
 import { runLive, type FeedEvent, type LiveStatus } from '../../hosts/live/live-runner.ts';
 import { summarizeLatencies } from '../../hosts/live/latency-summary.ts';
+import { GraphCheckpointer } from '../../hosts/checkpointing.ts';
+import { graphCodeVersion } from '../../hosts/code-version.ts';
 import { countRecords, DERIVED_TOPICS, LogSink } from '../../hosts/log-sink.ts';
+import { CheckpointStore } from '../../storage/checkpoints/checkpoint-store.ts';
 import { markProgress } from '../../hosts/group/feed-progress.ts';
 import { CLOSED_WATERMARK } from '../../schemas/index.ts';
 import type { SignalServer } from '../../sinks/ws/signal-server.ts';
@@ -90,7 +93,9 @@ export async function run(argv: string[]): Promise<number> {
     // ClickHouse is a projection of the log, fed by its own consumer of the derived topics: if it
     // is slow or down, the live loop does not wait; the projector catches up from the log.
     const projection = values.clickhouse ? await startProjection(access, values.clickhouse, values.database) : null;
-    const result = await goLive(access, feed, predictor, server, speed, stopAfterMs, controller.signal, progress);
+    // Checkpoints beside the embedded log (on Kafka not yet: a restart there replays in full).
+    const checkpointDir = values.broker ? null : (values.log ?? 'var/log');
+    const result = await goLive(access, feed, predictor, server, speed, stopAfterMs, controller.signal, progress, checkpointDir);
     // A clean stop: this source appends nothing more for now, so it no longer holds processors back.
     await progress?.(CLOSED_WATERMARK);
     if (projection) {
@@ -237,9 +242,13 @@ async function goLive(
   stopAfterMs: number | undefined,
   signal: AbortSignal,
   progress: ((t: number) => Promise<void>) | null,
+  checkpointDir: string | null,
 ): Promise<Record<string, unknown>> {
   const status: LiveStatus = { live: false, chunkAppendedAtWall: 0 };
   const logSink = new LogSink(access.log, { encode: access.encode }, await countRecords(access.log, DERIVED_TOPICS));
+  const checkpoints = predictor && checkpointDir !== null
+    ? new GraphCheckpointer({ store: new CheckpointStore(checkpointDir), codeVersion: graphCodeVersion(), config: graphConfigFor(featureSetByHash(predictor.featureSetHash)), predictor, sink: logSink, onLog: (l) => info(`checkpoints: ${l}`) })
+    : null;
   const lags: number[] = [];
   const stats = newGraphStats();
   observeGraphStats(stats);
@@ -276,6 +285,7 @@ async function goLive(
     stats,
     ...(predictor ? { config: graphConfigFor(featureSetByHash(predictor.featureSetHash)) } : { process: false }),
     ...(progress ? { onAppended: progress } : {}),
+    ...(checkpoints ? { checkpoints } : {}),
     onCatchUp: (n) => info(predictor ? `caught up on ${n} logged inputs` : 'feed only: inputs and progress go to the log; `tickflow run processors` processes them'),
   });
   await logSink.flush();

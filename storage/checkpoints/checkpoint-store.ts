@@ -12,6 +12,8 @@ export interface Checkpoint {
   positions: Record<string, number>;
   /** snapshotGraph() text (its header carries code version, feature set, model, config hash). */
   state: string;
+  /** Outputs per derived topic the graph had emitted (a live host's LogSink numbering). */
+  outputs?: Record<string, number>;
 }
 
 const NAME = /^ckpt-(\d{15})\.json$/;
