@@ -7,7 +7,7 @@ import { newGraphStats, type GraphStats } from '../processors/graph-events.ts';
 import type { InputEvent, Predictor } from '../processors/types.ts';
 import type { Checkpoint, CheckpointStore } from '../storage/checkpoints/checkpoint-store.ts';
 import type { EventLog } from '../storage/log/event-log.ts';
-import { MergedReader, type TopicDecoder } from './merged-reader.ts';
+import { INPUT_TOPICS, MergedReader, type TopicDecoder } from './merged-reader.ts';
 import { VirtualClock } from './replay/run-replay.ts';
 
 /** Defaults of checkpointed replays, visible in one place. */
@@ -143,8 +143,16 @@ export class GraphCheckpointer {
     this.identity = graphIdentity(opts.config, opts.predictor, opts.codeVersion);
   }
 
-  async resume(reader: MergedReader, stats: GraphStats): Promise<number> {
+  /** Before the first input: restores from the newest usable checkpoint; returns its input count (0: none). */
+  async resume(reader: MergedReader, stats: GraphStats, log: EventLog): Promise<number> {
     const say = this.opts.onLog ?? ((): void => {});
+    // A checkpoint past the end of an input partition belongs to another log (or a truncated one).
+    const ends = new Map<string, number>();
+    for (const t of INPUT_TOPICS) for (let p = 0; p < (await log.partitions(t)); p++) ends.set(`${t}/${p}`, await log.endOffset(t, p));
+    const beyond = (cp: Checkpoint): string | null => {
+      for (const [k, off] of Object.entries(cp.positions)) if (off > (ends.get(k) ?? 0)) return `it starts ${k} at ${off}, the log ends at ${ends.get(k) ?? 0}`;
+      return null;
+    };
     const hit = this.opts.store.latest(
       (cp) => {
         try {
@@ -153,7 +161,7 @@ export class GraphCheckpointer {
           say(`ignoring the checkpoint at input ${cp.inputs}: ${(err as Error).message}`);
           return null;
         }
-        const why = cp.outputs === undefined ? 'it has no output counts' : this.opts.sink.resumeCounts(cp.outputs);
+        const why = beyond(cp) ?? (cp.outputs === undefined ? 'it has no output counts' : this.opts.sink.resumeCounts(cp.outputs));
         if (why !== null) {
           say(`ignoring the checkpoint at input ${cp.inputs}: ${why}`);
           return null;

@@ -76,7 +76,7 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
   const cps = opts.process !== false ? opts.checkpoints : undefined;
   const done = runPipeline({ clock, source, sinks: opts.sinks, stats, predictor: opts.predictor, ...(opts.config ? { config: opts.config } : {}), ...(cps ? { state: cps.registry } : {}) });
   const reader = new MergedReader(opts.log, opts.decode);
-  if (cps) await cps.resume(reader, stats);
+  if (cps) await cps.resume(reader, stats, opts.log);
   const push = (e: InputEvent): void => source.next(e);
   const wall = opts.wallNow ?? ((): number => performance.now());
 

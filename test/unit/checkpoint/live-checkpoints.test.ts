@@ -83,7 +83,7 @@ test('live restart from a checkpoint: the derived topics equal those of a replay
     const store = new CheckpointStore(join(dir, 'live'));
     const fewer = new LogSink(a.log, { encode: (t, v) => a.serde.encode(t, v) }, new Map());
     const cps = new GraphCheckpointer({ store, codeVersion: 'test', config: DEFAULT_GRAPH_CONFIG, predictor: null, sink: fewer, onLog: (l) => lines.push(l) });
-    assert.equal(await cps.resume(new MergedReader(a.log, (t, b) => a.serde.decodeAs(t, b)), newGraphStats()), 0);
+    assert.equal(await cps.resume(new MergedReader(a.log, (t, b) => a.serde.decodeAs(t, b)), newGraphStats(), a.log), 0);
     assert.match(lines.join('\n'), /ignoring the checkpoint at input \d+: the log holds 0 \w+ records, the checkpoint counted \d+/);
     await a.close();
   } finally {
