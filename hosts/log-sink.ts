@@ -37,6 +37,8 @@ function route(e: GraphEvent): { topic: string; key: string; timestamp: number; 
  */
 export class LogSink implements PipelineSink {
   private readonly queued = new Map<string, AppendRecord[]>();
+  /** Outputs emitted so far per derived topic, appended or skipped (stored with a checkpoint). */
+  private readonly seen = new Map<string, number>();
   appended = 0;
   /** Outputs not appended because the log already held them. */
   skipped = 0;
@@ -49,6 +51,7 @@ export class LogSink implements PipelineSink {
 
   onEvent(e: GraphEvent): void {
     const r = route(e);
+    this.seen.set(r.topic, (this.seen.get(r.topic) ?? 0) + 1);
     const value = this.serde.encode(r.topic, r.value);
     if (this.recorded?.take(r.topic, value)) {
       this.skipped++;
@@ -57,6 +60,27 @@ export class LogSink implements PipelineSink {
     let q = this.queued.get(r.topic);
     if (q === undefined) this.queued.set(r.topic, (q = []));
     q.push({ key: r.key, timestamp: r.timestamp, value });
+  }
+
+  /** Outputs seen so far per derived topic (stored with a checkpoint). */
+  outputCounts(): Record<string, number> {
+    return Object.fromEntries(this.seen);
+  }
+
+  /**
+   * Continues the output count of a run restored from a checkpoint: the graph will emit only
+   * outputs after `counts` (those it re-emits after the checkpoint are still matched by content).
+   * Refused (returns the reason) when the log holds fewer outputs than the checkpoint counted: the
+   * outputs before it would be missing, a gap; the caller then uses an older checkpoint.
+   */
+  resumeCounts(counts: Readonly<Record<string, number>>): string | null {
+    if (this.seen.size > 0) throw new Error('resumeCounts on a sink that has seen outputs');
+    for (const [topic, n] of Object.entries(counts)) {
+      const have = this.recorded?.total(topic) ?? 0;
+      if (n > have) return `the log holds ${have} ${topic} records, the checkpoint counted ${n}`;
+    }
+    for (const [topic, n] of Object.entries(counts)) this.seen.set(topic, n);
+    return null;
   }
 
   /** Appends everything queued; resolves when durable. */
@@ -79,6 +103,12 @@ export class LogSink implements PipelineSink {
 /** The derived records a log already holds, by content: what a restarted LogSink must not append again. */
 export class RecordedOutputs {
   private readonly byTopic = new Map<string, Map<string, number>>();
+  private readonly totals = new Map<string, number>();
+
+  /** Records the log held on the topic when read (taking does not change it). */
+  total(topic: string): number {
+    return this.totals.get(topic) ?? 0;
+  }
 
   /** Reads every record of the topics (a restart's one pass over the derived topics). */
   static async read(log: EventLog, topics: readonly string[]): Promise<RecordedOutputs> {
@@ -97,6 +127,7 @@ export class RecordedOutputs {
     if (m === undefined) this.byTopic.set(topic, (m = new Map()));
     const d = digest(value);
     m.set(d, (m.get(d) ?? 0) + 1);
+    this.totals.set(topic, this.total(topic) + 1);
   }
 
   /** Takes one recorded copy of this record: true if the log held one not taken yet. */

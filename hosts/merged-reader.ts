@@ -69,6 +69,17 @@ export class MergedReader {
     this.ready = true;
   }
 
+  /**
+   * Starts a fresh reader at `positions` (next offset per `topic/partition`, as positions() gave
+   * them; absent = 0) instead of at offset 0. The merge's only state is its cursors, so the records
+   * emitted from here are exactly the rest of the merged order after that cut (checkpoints).
+   */
+  async startAt(positions: ReadonlyMap<string, number>): Promise<void> {
+    await this.init();
+    if (this.cursors.some((c) => c.fetchOffset > 0 || c.buf.length > 0)) throw new Error('startAt needs a reader that has not read yet');
+    for (const c of this.cursors) c.fetchOffset = positions.get(`${c.topic}/${c.partition}`) ?? 0;
+  }
+
   /** Offsets consumed so far (the next offset per topic-partition). */
   positions(): { topic: string; partition: number; offset: number }[] {
     return this.cursors.map((c) => ({ topic: c.topic, partition: c.partition, offset: c.fetchOffset - (c.raw.length - c.i) }));

@@ -1,5 +1,6 @@
 import { type Observable } from 'rxjs';
 import type { BarAggregatorConfig } from './bars/bar-aggregator.ts';
+import type { GraphStateRegistry } from './checkpoint/state-registry.ts';
 import { DEFAULT_BAR_CONFIG } from './bars/bar-aggregator.ts';
 import { CORE_FEATURE_SET, FULL_FEATURE_SET, type FeatureSetDef } from './features/full/index.ts';
 import type { GraphEvent, GraphStats } from './graph-events.ts';
@@ -54,14 +55,17 @@ export interface Clock {
  */
 export function buildGraph(
   input$: Observable<InputEvent>,
-  deps: { stats: GraphStats; predictor?: Predictor | null; config?: GraphConfig },
+  deps: { stats: GraphStats; predictor?: Predictor | null; config?: GraphConfig; state?: GraphStateRegistry },
 ): Observable<GraphEvent> {
   const cfg = deps.config ?? DEFAULT_GRAPH_CONFIG;
   if (deps.predictor && deps.predictor.featureSetHash !== cfg.featureSet.hash) {
     // Refused up front: a model never scores features it was not trained on.
     throw new Error(`model ${deps.predictor.modelId} was trained on feature set ${deps.predictor.featureSetHash}, the graph computes ${cfg.featureSet.id} (${cfg.featureSet.hash})`);
   }
-  const withFeatures = input$.pipe(validateInputs(deps.stats), buildBars(cfg.bars, deps.stats), computeFeatures(cfg.featureSet, cfg.signalInterval, deps.stats));
+  // `state` (checkpoints): the stateful operators register their state there. validateInputs and
+  // infer hold none beyond the stats counters, which the checkpoint code snapshots itself.
+  const st = deps.state;
+  const withFeatures = input$.pipe(validateInputs(deps.stats), buildBars(cfg.bars, deps.stats, st), computeFeatures(cfg.featureSet, cfg.signalInterval, deps.stats, st));
   const out = deps.predictor ? withFeatures.pipe(infer(deps.predictor, cfg.rule, deps.stats)) : withFeatures;
   // Inputs are consumed by the operators above; only outputs remain.
   return out as Observable<GraphEvent>;
@@ -84,8 +88,10 @@ export function runPipeline(args: {
   stats: GraphStats;
   predictor?: Predictor | null;
   config?: GraphConfig;
+  /** Registry for the graph's state (checkpoints); see processors/checkpoint. */
+  state?: GraphStateRegistry;
 }): Promise<GraphStats> {
-  const graph = buildGraph(args.source, { stats: args.stats, predictor: args.predictor ?? null, ...(args.config ? { config: args.config } : {}) });
+  const graph = buildGraph(args.source, { stats: args.stats, predictor: args.predictor ?? null, ...(args.config ? { config: args.config } : {}), ...(args.state ? { state: args.state } : {}) });
   return new Promise((resolve, reject) => {
     graph.subscribe({
       next: (e) => {

@@ -13,7 +13,10 @@ import { DEFAULT_SYNTHETIC_CONFIG, syntheticConfig } from '../../sources/synthet
 import { runLive, type LiveStatus } from '../../hosts/live/live-runner.ts';
 import { levelFeedWithLog, type FeedAppender, type PeekableFeed } from '../../hosts/live/feed-writer.ts';
 import { summarizeLatencies } from '../../hosts/live/latency-summary.ts';
+import { GraphCheckpointer } from '../../hosts/checkpointing.ts';
+import { graphCodeVersion } from '../../hosts/code-version.ts';
 import { DERIVED_TOPICS, LogSink, RecordedOutputs } from '../../hosts/log-sink.ts';
+import { CheckpointStore } from '../../storage/checkpoints/checkpoint-store.ts';
 import { markProgress } from '../../hosts/group/feed-progress.ts';
 import { CLOSED_WATERMARK, TOPICS } from '../../schemas/index.ts';
 import type { SignalServer } from '../../sinks/ws/signal-server.ts';
@@ -111,7 +114,9 @@ export async function run(argv: string[]): Promise<number> {
     // ClickHouse is a projection of the log, fed by its own consumer of the derived topics: if it
     // is slow or down, the live loop does not wait; the projector catches up from the log.
     const projection = values.clickhouse ? await startProjection(access, values.clickhouse, values.database) : null;
-    const result = await goLive(access, feed, appender, predictor, model?.holdOnly ?? false, server, speed, stopAfterMs, controller.signal, progress);
+    // Checkpoints beside the embedded log (on Kafka not yet: a restart there replays in full).
+    const checkpointDir = values.broker ? null : (values.log ?? 'var/log');
+    const result = await goLive(access, feed, appender, predictor, model?.holdOnly ?? false, server, speed, stopAfterMs, controller.signal, progress, checkpointDir);
     // A clean stop: this source appends nothing more for now, so it no longer holds processors back.
     await progress?.(CLOSED_WATERMARK);
     if (projection) {
@@ -204,9 +209,15 @@ async function goLive(
   stopAfterMs: number | undefined,
   signal: AbortSignal,
   progress: ((t: number) => Promise<void>) | null,
+  checkpointDir: string | null,
 ): Promise<Record<string, unknown>> {
   const status: LiveStatus = { live: false, chunkAppendedAtWall: 0 };
   const logSink = new LogSink(access.log, { encode: access.encode }, await RecordedOutputs.read(access.log, DERIVED_TOPICS));
+  // One graph config for the graph and its checkpoints (a HOLD-only rule is part of the identity).
+  const graphConfig = predictor ? graphConfigFor(featureSetByHash(predictor.featureSetHash), { ...DEFAULT_SIGNAL_RULE, holdOnly }) : null;
+  const checkpoints = predictor && graphConfig && checkpointDir !== null
+    ? new GraphCheckpointer({ store: new CheckpointStore(checkpointDir), codeVersion: graphCodeVersion(), config: graphConfig, predictor, sink: logSink, onLog: (l) => info(`checkpoints: ${l}`) })
+    : null;
   const lags: number[] = [];
   const stats = newGraphStats();
   observeGraphStats(stats);
@@ -242,8 +253,9 @@ async function goLive(
     signal,
     status,
     stats,
-    ...(predictor ? { config: graphConfigFor(featureSetByHash(predictor.featureSetHash), { ...DEFAULT_SIGNAL_RULE, holdOnly }) } : { process: false }),
+    ...(graphConfig ? { config: graphConfig } : { process: false }),
     ...(progress ? { onAppended: progress } : {}),
+    ...(checkpoints ? { checkpoints } : {}),
     onCatchUp: (n) => info(predictor ? `caught up on ${n} logged inputs` : 'feed only: inputs and progress go to the log; `tickflow run processors` processes them'),
   });
   await logSink.flush();

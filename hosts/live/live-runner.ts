@@ -5,6 +5,7 @@ import type { InputEvent, Predictor } from '../../processors/types.ts';
 import { MergedReader, type TopicDecoder } from '../merged-reader.ts';
 import type { EventLog } from '../../storage/log/event-log.ts';
 import { sleep } from '../../lib/sleep.ts';
+import type { GraphCheckpointer } from '../checkpointing.ts';
 import { LiveClock } from './live-clock.ts';
 import { FeedAppender, type FeedEvent } from './feed-writer.ts';
 
@@ -38,6 +39,8 @@ export interface LiveOptions {
   process?: boolean;
   /** The counters to update (so a host can export them while running). Default: new ones. */
   stats?: GraphStats;
+  /** Checkpoints: catch up from the newest usable one, save between chunks (hosts/checkpointing.ts). */
+  checkpoints?: GraphCheckpointer;
 }
 
 export interface LiveStatus {
@@ -68,8 +71,10 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
   let next = opts.feed.next();
   const liveStart = next.done ? Number.POSITIVE_INFINITY : next.value.value.tsInit;
   const clock = new LiveClock(Number.isFinite(liveStart) ? liveStart : 0, opts.speed, opts.wallNow);
-  const done = runPipeline({ clock, source, sinks: opts.sinks, stats, predictor: opts.predictor, ...(opts.config ? { config: opts.config } : {}) });
+  const cps = opts.process !== false ? opts.checkpoints : undefined;
+  const done = runPipeline({ clock, source, sinks: opts.sinks, stats, predictor: opts.predictor, ...(opts.config ? { config: opts.config } : {}), ...(cps ? { state: cps.registry } : {}) });
   const reader = new MergedReader(opts.log, opts.decode);
+  if (cps) await cps.resume(reader, stats, opts.log);
   const push = (e: InputEvent): void => source.next(e);
   const wall = opts.wallNow ?? ((): number => performance.now());
 
@@ -78,6 +83,7 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
   const catchUpInputs = await drain(Number.POSITIVE_INFINITY);
   opts.onCatchUp?.(catchUpInputs);
   await opts.afterChunk({ live: false, appendedAtWall: wall() });
+  cps?.maybeSave(reader, stats, Number.NEGATIVE_INFINITY);
 
   const stopAt = opts.stopAfterMs === undefined ? Number.POSITIVE_INFINITY : liveStart + opts.stopAfterMs;
   const appender = opts.appender ?? new FeedAppender(opts.log, opts.encode);
@@ -97,7 +103,10 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
       opts.status.live = true;
       opts.status.chunkAppendedAtWall = appendedAtWall;
     }
-    if (appended > 0 && (await drain(t)) > 0) await opts.afterChunk({ live: true, appendedAtWall });
+    if (appended > 0 && (await drain(t)) > 0) {
+      await opts.afterChunk({ live: true, appendedAtWall });
+      cps?.maybeSave(reader, stats, t);
+    }
     if (t >= stopAt) break;
     const wait = next.done ? 0 : Math.min(TICK_MS, Math.max(1, clock.wallDelayUntil(next.value.value.tsInit)));
     await sleep(wait, opts.signal);

@@ -16,7 +16,7 @@ export interface ClosedBar {
   inputs: InputRange;
 }
 
-interface OpenWindow {
+export interface OpenWindow {
   symbol: string;
   interval: string;
   rank: number;
@@ -42,6 +42,16 @@ interface OpenWindow {
   partition: number;
   fromOffset: number;
   toOffset: number;
+}
+
+/** BarAggregator.snapshot(): plain data. */
+export interface BarAggregatorState {
+  v: 1;
+  intervals: string[];
+  maxOutOfOrdernessMs: number;
+  open: OpenWindow[];
+  /** [symbol, maxEventTime, nextCloseAt] (-Infinity / +Infinity when none). */
+  clocks: [string, number, number][];
 }
 
 interface SymbolClock {
@@ -183,6 +193,34 @@ export class BarAggregator {
   /** Windows still open (for tests and snapshots). */
   openWindows(): number {
     return this.open.size;
+  }
+
+  /**
+   * The whole state as JSON-safe data (non-finite numbers aside: the checkpoint codec keeps them):
+   * open windows in insertion order and each symbol's clock. The `recent` cache is not state.
+   */
+  snapshot(): BarAggregatorState {
+    return {
+      v: 1,
+      intervals: [...this.config.intervals],
+      maxOutOfOrdernessMs: this.config.maxOutOfOrdernessMs,
+      open: [...this.open.values()].map((w) => ({ ...w })),
+      clocks: [...this.clocks].map(([symbol, c]) => [symbol, c.maxEventTime, c.nextCloseAt]),
+    };
+  }
+
+  /** Replaces the state with one from snapshot() of an aggregator with the same configuration. */
+  restore(state: unknown): void {
+    const s = state as Partial<BarAggregatorState> | null;
+    if (s === null || typeof s !== 'object' || s.v !== 1 || !Array.isArray(s.open) || !Array.isArray(s.clocks)) throw new TypeError('BarAggregator.restore: not a version-1 state');
+    if (JSON.stringify(s.intervals) !== JSON.stringify(this.config.intervals) || s.maxOutOfOrdernessMs !== this.config.maxOutOfOrdernessMs) {
+      throw new TypeError(`BarAggregator.restore: state of intervals ${JSON.stringify(s.intervals)} / ${String(s.maxOutOfOrdernessMs)} ms, this aggregator has ${JSON.stringify(this.config.intervals)} / ${this.config.maxOutOfOrdernessMs} ms`);
+    }
+    this.open.clear();
+    this.clocks.clear();
+    for (const r of this.recent) r.clear();
+    for (const w of s.open) this.open.set(`${w.symbol}\u0000${w.interval}\u0000${w.start}`, { ...w });
+    for (const [symbol, maxEventTime, nextCloseAt] of s.clocks) this.clocks.set(symbol, { maxEventTime, nextCloseAt });
   }
 
   private addTo(rank: number, trade: Trade, pos: LogPosition, priceOnly: boolean, clock: SymbolClock): void {

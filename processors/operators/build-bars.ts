@@ -1,16 +1,30 @@
 import type { OperatorFunction } from 'rxjs';
 import { BarAggregator, type BarAggregatorConfig, type TradeResult } from '../bars/bar-aggregator.ts';
+import type { GraphStateRegistry } from '../checkpoint/state-registry.ts';
 import type { Flow, GraphStats } from '../graph-events.ts';
 import { syncFlatMap } from './sync-flat-map.ts';
 
 /** Trades and imported candles → closed bars (all configured intervals) and late events; other events pass. */
-export function buildBars(config: BarAggregatorConfig, stats: GraphStats): OperatorFunction<Flow, Flow> {
+export function buildBars(config: BarAggregatorConfig, stats: GraphStats, state?: GraphStateRegistry): OperatorFunction<Flow, Flow> {
   const agg = new BarAggregator(config);
   // Symbols with trades or candles, and underlyings priced by their chains' spot instead: a
   // symbol whose first input is a chain has no price stream of its own, so (until trades or
   // candles arrive for it) each snapshot's spot is its price.
   const traded = new Set<string>();
   const spotPriced = new Set<string>();
+  // Checkpoints (processors/checkpoint): the aggregator and both symbol sets are the whole state.
+  state?.register('bars', {
+    snapshot: () => ({ agg: agg.snapshot(), traded: [...traded], spotPriced: [...spotPriced] }),
+    restore: (raw) => {
+      const s = raw as { agg?: unknown; traded?: unknown; spotPriced?: unknown } | null;
+      if (s === null || typeof s !== 'object' || !isStrings(s.traded) || !isStrings(s.spotPriced)) throw new TypeError('buildBars: bad state');
+      agg.restore(s.agg);
+      traded.clear();
+      for (const x of s.traded) traded.add(x);
+      spotPriced.clear();
+      for (const x of s.spotPriced) spotPriced.add(x);
+    },
+  });
   return syncFlatMap<Flow, Flow>((e, emit) => {
     if (e.kind === 'chain') {
       const u = e.value.underlying;
@@ -45,4 +59,8 @@ export function buildBars(config: BarAggregatorConfig, stats: GraphStats): Opera
       emit({ kind: 'bar', bar: c.bar, inputs: c.inputs });
     }
   }
+}
+
+function isStrings(x: unknown): x is string[] {
+  return Array.isArray(x) && x.every((v) => typeof v === 'string');
 }

@@ -1,5 +1,6 @@
 import type { OperatorFunction } from 'rxjs';
 import type { InputRange, OptionChainSnapshot } from '../../schemas/index.ts';
+import type { GraphStateRegistry } from '../checkpoint/state-registry.ts';
 import { AsOfBuffer } from '../features/as-of-buffer.ts';
 import type { FeatureSetDef, FeatureState } from '../features/full/feature-set-def.ts';
 import type { Flow, GraphStats } from '../graph-events.ts';
@@ -20,10 +21,39 @@ const CHAIN_HISTORY_MS = 20 * 60_000;
  * is at or before the bar end (or before an earlier instant, for features that look back).
  * Chains that arrived later, even if already processed, are never used: no look-ahead.
  */
-export function computeFeatures(featureSet: FeatureSetDef, signalInterval: string, stats: GraphStats): OperatorFunction<Flow, Flow> {
+export function computeFeatures(featureSet: FeatureSetDef, signalInterval: string, stats: GraphStats, state?: GraphStateRegistry): OperatorFunction<Flow, Flow> {
   const perSymbol = new Map<string, FeatureState>();
   const chains = new Map<string, AsOfBuffer<ChainAt>>();
   const lastChainAt = new Map<string, number>();
+  // Checkpoints (processors/checkpoint): per-symbol feature states, the chain buffers (the chains
+  // themselves, as logged) and each underlying's last chain time.
+  state?.register('features', {
+    snapshot: () => ({
+      featureSetHash: featureSet.hash,
+      perSymbol: [...perSymbol].map(([sym, st]) => [sym, st.snapshot()]),
+      chains: [...chains].map(([u, b]) => [u, b.snapshot()]),
+      lastChainAt: [...lastChainAt],
+    }),
+    restore: (raw) => {
+      const s = raw as { featureSetHash?: unknown; perSymbol?: unknown; chains?: unknown; lastChainAt?: unknown } | null;
+      if (s === null || typeof s !== 'object' || !Array.isArray(s.perSymbol) || !Array.isArray(s.chains) || !Array.isArray(s.lastChainAt)) throw new TypeError('computeFeatures: bad state');
+      if (s.featureSetHash !== featureSet.hash) throw new TypeError(`computeFeatures: state of feature set ${String(s.featureSetHash)}, the graph computes ${featureSet.hash}`);
+      perSymbol.clear();
+      for (const [sym, st] of s.perSymbol as [string, unknown][]) {
+        const f = featureSet.create(sym);
+        f.restore(st);
+        perSymbol.set(sym, f);
+      }
+      chains.clear();
+      for (const [u, b] of s.chains as [string, { capacity: number }][]) {
+        const buf = new AsOfBuffer<ChainAt>({ capacity: b.capacity });
+        buf.restore(b);
+        chains.set(u, buf);
+      }
+      lastChainAt.clear();
+      for (const [u, t] of s.lastChainAt as [string, number][]) lastChainAt.set(u, t);
+    },
+  });
   return syncFlatMap<Flow, Flow>((e, emit) => {
     if (e.kind === 'chain') {
       let buf = chains.get(e.value.underlying);

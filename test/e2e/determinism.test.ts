@@ -129,6 +129,8 @@ describe('exact replay through the CLI', () => {
     const s = await runCli(['start', '--log', live, '--model', model, '--history-days', '1', '--stop-after', '1h', '--speed', '7200', '--port', '0']);
     assert.equal(s.code, 0, s.stderr);
     assert.match(s.stderr, /resuming after them/);
+    // State comes from a checkpoint the killed run wrote, not from a replay of the whole log.
+    assert.match(s.stderr, /checkpoints: resuming from the checkpoint at input \d+/);
     const v = await runCli(['verify', '--log', live, '--model', model]);
     assert.equal(v.code, 0, v.stdout + v.stderr);
     assert.equal(v.json.identical, true);
