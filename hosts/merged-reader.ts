@@ -76,7 +76,7 @@ export class MergedReader {
    */
   async startAt(positions: ReadonlyMap<string, number>): Promise<void> {
     await this.init();
-    if (this.cursors.some((c) => c.fetchOffset > 0 || c.buf.length > 0)) throw new Error('startAt needs a reader that has not read yet');
+    if (this.cursors.some((c) => c.fetchOffset > 0 || c.raw.length > 0 || c.head !== null)) throw new Error('startAt needs a reader that has not read yet');
     for (const c of this.cursors) c.fetchOffset = positions.get(`${c.topic}/${c.partition}`) ?? 0;
   }
 

@@ -11,7 +11,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, r
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { onProcessEnd } from '../test/helpers/on-process-end.ts';
+import { killOnProcessEnd } from '../test/helpers/on-process-end.ts';
 
 export const POM = join(import.meta.dirname, 'pom.xml');
 export const KAFKA_VERSION = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(readFileSync(POM, 'utf8'))?.[1] ?? 'unknown';
@@ -137,12 +137,11 @@ export async function startKafkaCluster(options: KafkaClusterOptions): Promise<K
     const proc = spawn('java', [...jvm(heap, home), '-cp', classpath, 'kafka.Kafka', join(home, 'server.properties')], { detached, stdio: ['ignore', out, out] });
     closeSync(out);
     if (detached) proc.unref();
-    else LIVE.add(proc);
-    guardProcess();
+    const release = detached ? (): boolean => false : killOnProcessEnd(proc);
     procs.set(node.id, proc);
     node.pid = proc.pid;
     proc.once('exit', () => {
-      LIVE.delete(proc);
+      release();
       if (procs.get(node.id) === proc) {
         procs.delete(node.id);
         node.pid = undefined;
@@ -289,14 +288,3 @@ function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: nu
   });
 }
 
-/** Nodes that are children of this process die with it (crash, timeout, Ctrl-C). */
-const LIVE = new Set<ChildProcess>();
-let guarded = false;
-function guardProcess(): void {
-  if (guarded) return;
-  guarded = true;
-  onProcessEnd(() => {
-    for (const p of LIVE) p.kill('SIGKILL');
-    LIVE.clear();
-  });
-}

@@ -157,21 +157,22 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const yTest = Uint8Array.from(split.test, (r) => ds.labels[r] as number);
 
   const families: readonly Family[] = opts.family === 'auto' ? SIMPLICITY_ORDER : [opts.family];
+  // The same options for every family fitted here and for the refits of cross-validation.
+  const familyOptions = {
+    backend: opts.backend,
+    epochs: opts.epochs,
+    batchSize: opts.batchSize,
+    patience: opts.patience,
+    ...(options.mlp ? { mlp: options.mlp } : {}),
+    ...(options.logistic ? { logistic: options.logistic } : {}),
+    ...(options.gbdt ? { gbdt: options.gbdt } : {}),
+  };
   const fitted: Candidate[] = [];
   try {
     for (const family of families) {
       options.onFamily?.(family);
       fitted.push(
-        await fitFamily(family, input, {
-          backend: opts.backend,
-          epochs: opts.epochs,
-          batchSize: opts.batchSize,
-          patience: opts.patience,
-          ...(options.mlp ? { mlp: options.mlp } : {}),
-          ...(options.logistic ? { logistic: options.logistic } : {}),
-          ...(options.gbdt ? { gbdt: options.gbdt } : {}),
-          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        }),
+        await fitFamily(family, input, { ...familyOptions, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }),
       );
     }
     let chosen = fitted[0] as Candidate;
@@ -208,16 +209,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           ? null
           : {
               // The chosen family, refitted per fold (options as for the final fit).
-              fit: familyFit(chosen.family, {
-                horizonMs: split.summary.horizonMs,
-                backend: opts.backend,
-                epochs: opts.epochs,
-                batchSize: opts.batchSize,
-                patience: opts.patience,
-                ...(options.mlp ? { mlp: options.mlp } : {}),
-                ...(options.logistic ? { logistic: options.logistic } : {}),
-                ...(options.gbdt ? { gbdt: options.gbdt } : {}),
-              }),
+              fit: familyFit(chosen.family, { ...familyOptions, horizonMs: split.summary.horizonMs }),
               folds: options.cvFolds ?? 0,
               ...(options.cvScheme ? { scheme: options.cvScheme } : {}),
               ...(options.onCvFold ? { onFold: options.onCvFold } : {}),

@@ -7,7 +7,7 @@
  * or transactions. Set TICKFLOW_KAFKA_BROKERS to use a cluster that already runs instead.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { onProcessEnd } from './on-process-end.ts';
+import { killOnProcessEnd } from './on-process-end.ts';
 
 export interface KafkaMock {
   brokers: string[];
@@ -38,8 +38,7 @@ export async function startKafkaMock(brokers = 3): Promise<KafkaMockResult> {
   const proc = spawn('kcat', ['-P', '-b', 'unused:9092', '-t', '__tickflow-mock-warmup', '-X', `test.mock.num.brokers=${brokers}`, '-d', 'mock'], {
     stdio: ['pipe', 'ignore', 'pipe'],
   });
-  LIVE.add(proc);
-  guardProcess();
+  const release = killOnProcessEnd(proc);
   let tail = '';
   let found: string | undefined;
   let onFound: (() => void) | undefined;
@@ -54,7 +53,7 @@ export async function startKafkaMock(brokers = 3): Promise<KafkaMockResult> {
     }
   });
   const stop = async (): Promise<void> => {
-    LIVE.delete(proc);
+    release();
     await terminate(proc);
   };
   try {
@@ -86,14 +85,3 @@ async function terminate(proc: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Mocks still running when the test process ends (crash, timeout, Ctrl-C) are killed. */
-const LIVE = new Set<ChildProcess>();
-let guarded = false;
-function guardProcess(): void {
-  if (guarded) return;
-  guarded = true;
-  onProcessEnd(() => {
-    for (const p of LIVE) p.kill('SIGKILL');
-    LIVE.clear();
-  });
-}

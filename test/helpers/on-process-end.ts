@@ -14,3 +14,22 @@ export function onProcessEnd(cleanup: () => void): void {
     process.on(sig, onSignal);
   }
 }
+
+const CHILDREN = new Set<{ kill(signal: NodeJS.Signals): boolean }>();
+let guarded = false;
+
+/**
+ * Kills `child` with SIGKILL when this process ends (crash, timeout, Ctrl-C), unless it was
+ * released first; returns the release. One guard for every server a test or tool starts.
+ */
+export function killOnProcessEnd(child: { kill(signal: NodeJS.Signals): boolean }): () => void {
+  if (!guarded) {
+    guarded = true;
+    onProcessEnd(() => {
+      for (const c of CHILDREN) c.kill('SIGKILL');
+      CHILDREN.clear();
+    });
+  }
+  CHILDREN.add(child);
+  return () => CHILDREN.delete(child);
+}
