@@ -1,6 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadPredictor } from '../../model/predictor.ts';
 import { readManifest } from '../../model/manifest.ts';
 import { ProgressBar } from '../../model/progress.ts';
 import { canonicalJson, reportSha256 } from '../../research/backtest/index.ts';
@@ -8,15 +7,15 @@ import { replayBacktest } from '../../research/backtest-replay.ts';
 import { exportDataset } from '../../research/dataset.ts';
 import { featureSetById } from '../../processors/graph.ts';
 import { migrate, openClickHouse, storeBacktestRun } from '../../sinks/clickhouse/index.ts';
-import { parse, requireString, toNumber } from '../args.ts';
+import type { ValuesOf } from '../command-spec.ts';
+import { loadModel } from '../load-model.ts';
 import { logSource, openLogFrom, topicSize, type LogAccess } from '../log-access.ts';
 import { info, printJson, UsageError } from '../output.ts';
+import type { REPLAY_BACKTEST, REPLAY_DATASET } from '../specs/replay.ts';
 
-export async function run(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === 'dataset') return dataset(rest);
-  if (sub === 'backtest') return backtest(rest);
-  throw new UsageError('usage: tickflow replay dataset|backtest [options]');
+/** `tickflow replay dataset|backtest`. */
+export function run(values: ValuesOf<typeof REPLAY_DATASET> | ValuesOf<typeof REPLAY_BACKTEST>, sub: string): Promise<number> {
+  return sub === 'dataset' ? dataset(values as ValuesOf<typeof REPLAY_DATASET>) : backtest(values as ValuesOf<typeof REPLAY_BACKTEST>);
 }
 
 async function progressFor(log: LogAccess['log'], label: string): Promise<{ bar: ProgressBar; total: number }> {
@@ -24,16 +23,20 @@ async function progressFor(log: LogAccess['log'], label: string): Promise<{ bar:
   return { bar: new ProgressBar({ label: label }), total };
 }
 
-async function dataset(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { log: { type: 'string' }, broker: { type: 'string' }, registry: { type: 'string' }, out: { type: 'string' }, 'feature-set': { type: 'string', default: 'core' } });
+async function dataset(values: ValuesOf<typeof REPLAY_DATASET>): Promise<number> {
   const featureSet = featureSetById(values['feature-set']);
-  const out = requireString(values.out, 'out');
-  if (!out.endsWith('.csv') && !out.endsWith('.parquet')) throw new UsageError('--out must end in .csv or .parquet');
+  const { out } = values;
   const access = await openLogFrom(logSource(values));
   try {
     const { bar, total } = await progressFor(access.log, 'replay dataset');
     const r = await exportDataset({ log: access.log, decode: access.decode, out, featureSet, onProgress: (n) => bar.update(n, total) });
     bar.finish();
+    if (r.rows === 0) {
+      // An empty training set is never what was asked for: say why instead of writing a header.
+      rmSync(out, { force: true });
+      const why = total === 0 ? 'the log holds no trades or option chains' : `${total} inputs gave ${r.unlabeled} feature rows, none labelled (a row needs warmed-up features and a bar one horizon later)`;
+      throw new UsageError(`replay dataset: 0 rows from ${values.log ?? values.broker ?? ''}: ${why}; nothing written`);
+    }
     info(`rows ${r.rows}, unlabeled ${r.unlabeled} (horizon beyond the log's end or a missing bar)`);
     printJson({ rows: r.rows, sha256: r.sha256, file: r.file });
     return 0;
@@ -42,38 +45,27 @@ async function dataset(argv: string[]): Promise<number> {
   }
 }
 
-async function backtest(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    log: { type: 'string' },
-    broker: { type: 'string' },
-    registry: { type: 'string' },
-    model: { type: 'string' },
-    out: { type: 'string' },
-    'fee-bps': { type: 'string' },
-    from: { type: 'string' },
-    to: { type: 'string' },
-    'out-of-sample': { type: 'boolean', default: false },
-    'slippage-bps': { type: 'string' },
-    clickhouse: { type: 'string' },
-    database: { type: 'string', default: 'default' },
-  });
+async function backtest(values: ValuesOf<typeof REPLAY_BACKTEST>): Promise<number> {
   const logDir = values.log ?? `kafka:${values.broker ?? ''}`;
-  const modelDir = requireString(values.model, 'model');
-  const outDir = requireString(values.out, 'out');
-  const predictor = await loadPredictor(modelDir);
+  const outDir = values.out;
+  const predictor = await loadModel(values.model);
   const access = await openLogFrom(logSource(values));
   try {
     const { bar, total } = await progressFor(access.log, 'replay backtest');
-    const config = { feeBps: toNumber(values['fee-bps'], 'fee-bps', 5), slippageBps: toNumber(values['slippage-bps'], 'slippage-bps', 2) };
+    const config = { feeBps: values['fee-bps'], slippageBps: values['slippage-bps'] };
     // The model's own training and early-stopping period is in-sample: trading it flatters the
     // model. --out-of-sample starts after it (plus the label horizon); otherwise it is counted.
-    const manifest = await readManifest(modelDir);
+    const manifest = await readManifest(values.model);
     const fitEnd = manifest.split.validation.lastBarEnd + manifest.split.horizonMs;
     const fitStart = manifest.split.train.firstBarEnd;
-    const from = values['out-of-sample'] ? Math.max(fitEnd, values.from ? parseTime(values.from, 'from') : -Infinity) : values.from ? parseTime(values.from, 'from') : undefined;
-    const to = values.to ? parseTime(values.to, 'to') : undefined;
+    const from = values['out-of-sample'] ? Math.max(fitEnd, values.from ?? -Infinity) : values.from;
+    const to = values.to;
     const { report, signals } = await replayBacktest({ log: access.log, decode: access.decode, predictor, config, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), onProgress: (n) => bar.update(n, total) });
     bar.finish();
+    if (signals.length === 0) {
+      const range = from !== undefined || to !== undefined ? ` in [${from !== undefined ? new Date(from).toISOString() : 'start'}, ${to !== undefined ? new Date(to).toISOString() : 'end'})` : '';
+      throw new UsageError(`replay backtest: the model gave no signals${range} (${total === 0 ? 'the log holds no inputs' : `${total} inputs replayed`}); nothing to backtest`);
+    }
     const sha256 = reportSha256(report);
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, 'report.json'), `${canonicalJson({ modelId: predictor.modelId, config, ...report, sha256 })}\n`);
@@ -96,11 +88,4 @@ async function backtest(argv: string[]): Promise<number> {
   } finally {
     await access.close();
   }
-}
-
-/** An ISO 8601 time or epoch milliseconds. */
-function parseTime(value: string, flag: string): number {
-  const t = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(t)) throw new UsageError(`--${flag} must be an ISO time or epoch ms, got ${JSON.stringify(value)}`);
-  return t;
 }

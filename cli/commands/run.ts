@@ -1,25 +1,21 @@
-import { loadPredictor } from '../../model/predictor.ts';
 import { featureSetByHash, graphConfigFor } from '../../processors/graph.ts';
-import { ClickHouseProjector, DEFAULT_CLICKHOUSE_URL, migrate, openClickHouse } from '../../sinks/clickhouse/index.ts';
+import { ClickHouseProjector, migrate, openClickHouse } from '../../sinks/clickhouse/index.ts';
 import { GroupProcessor } from '../../hosts/group/group-processor.ts';
 import { SignalServer } from '../../sinks/ws/signal-server.ts';
 import { TopicGateway } from '../../sinks/ws/topic-gateway.ts';
-import { databaseName, parse, parseDuration, requireString, toNumber } from '../args.ts';
+import type { ValuesOf } from '../command-spec.ts';
+import { loadModel } from '../load-model.ts';
 import { logSource, openLogFrom } from '../log-access.ts';
 import { formatSignal, info, printJson, UsageError } from '../output.ts';
+import type { RUN_GATEWAY, RUN_PROCESSORS, RUN_PROJECTOR } from '../specs/run.ts';
 
-const USAGE = `usage: tickflow run processors --broker host:port[,...] [--registry url] [--model var/model] [--group tickflow-processors] [--exactly-once] [--session-timeout 10s] [--quiet]
-       tickflow run gateway --broker host:port[,...] [--registry url] [--port 8080] [--host 127.0.0.1] [--from end|earliest]
-       tickflow run projector --broker host:port[,...] [--registry url] [--clickhouse ${DEFAULT_CLICKHOUSE_URL}] [--database default]`;
+type Options = ValuesOf<typeof RUN_PROCESSORS> | ValuesOf<typeof RUN_GATEWAY> | ValuesOf<typeof RUN_PROJECTOR>;
 
 /** The scale-out roles on Kafka: processing (a consumer group), and the two readers of its outputs. */
-const ROLES = new Map<string, (argv: string[]) => Promise<number>>([['processors', processors], ['gateway', gateway], ['projector', projector]]);
-
-export async function run(argv: string[]): Promise<number> {
-  const [what, ...rest] = argv;
-  const role = what === undefined ? undefined : ROLES.get(what);
-  if (role === undefined) throw new UsageError(`unknown: run ${what ?? ''}\n${USAGE}`);
-  return role(rest);
+export async function run(values: Options, role: string): Promise<number> {
+  if (role === 'processors') return processors(values as ValuesOf<typeof RUN_PROCESSORS>);
+  if (role === 'gateway') return gateway(values as ValuesOf<typeof RUN_GATEWAY>);
+  return projector(values as ValuesOf<typeof RUN_PROJECTOR>);
 }
 
 /**
@@ -27,21 +23,10 @@ export async function run(argv: string[]): Promise<number> {
  * as many machines as there are input partitions to share the work; SIGINT/SIGTERM leaves the
  * group cleanly (the others take over at once), a crash hands over after the session timeout.
  */
-async function processors(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    broker: { type: 'string' },
-    registry: { type: 'string' },
-    model: { type: 'string', default: 'var/model' },
-    group: { type: 'string', default: 'tickflow-processors' },
-    'exactly-once': { type: 'boolean', default: false },
-    'session-timeout': { type: 'string', default: '10s' },
-    quiet: { type: 'boolean', default: false },
-  });
-  const broker = requireString(values.broker, 'broker');
-  const sessionTimeoutMs = parseDuration(values['session-timeout'], 'session-timeout');
-  const predictor = await loadPredictor(values.model).catch((e: unknown) => {
-    throw new UsageError(`cannot load the model in ${values.model} (${(e as Error).message}): train one (tickflow train) or pass --model`);
-  });
+async function processors(values: ValuesOf<typeof RUN_PROCESSORS>): Promise<number> {
+  const { broker } = values;
+  const sessionTimeoutMs = values['session-timeout'];
+  const predictor = await loadModel(values.model);
   const access = await openLogFrom(logSource({ broker, registry: values.registry }));
   const controller = new AbortController();
   const onSignal = (): void => {
@@ -83,18 +68,9 @@ async function processors(argv: string[]): Promise<number> {
  * `tickflow run gateway`: WebSocket clients get the signals and bars the processors write to
  * Kafka, each id once (sinks/ws/topic-gateway.ts), with the same protocol as `start`.
  */
-async function gateway(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    broker: { type: 'string' },
-    registry: { type: 'string' },
-    port: { type: 'string', default: '8080' },
-    host: { type: 'string', default: '127.0.0.1' },
-    from: { type: 'string', default: 'end' },
-  });
-  const broker = requireString(values.broker, 'broker');
-  const from = values.from;
-  if (from !== 'end' && from !== 'earliest') throw new UsageError(`--from must be end or earliest, got ${JSON.stringify(from)}`);
-  const server = new SignalServer({ port: toNumber(values.port, 'port', 8080), host: values.host });
+async function gateway(values: ValuesOf<typeof RUN_GATEWAY>): Promise<number> {
+  const { broker, from } = values;
+  const server = new SignalServer({ port: values.port, host: values.host });
   const { port } = await server.start().catch((e: unknown) => {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${values.port} is in use: pass --port <p> (0 picks a free one)`);
     throw e;
@@ -137,16 +113,8 @@ async function gateway(argv: string[]): Promise<number> {
  * `start --clickhouse` does in one process. Rows collapse by id, so the copies at-least-once
  * processing leaves on the topics cost only writes.
  */
-async function projector(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    broker: { type: 'string' },
-    registry: { type: 'string' },
-    clickhouse: { type: 'string', default: DEFAULT_CLICKHOUSE_URL },
-    database: { type: 'string', default: 'default' },
-  });
-  const broker = requireString(values.broker, 'broker');
-  const { clickhouse } = values;
-  const database = databaseName(values.database);
+async function projector(values: ValuesOf<typeof RUN_PROJECTOR>): Promise<number> {
+  const { broker, clickhouse, database } = values;
   const following = new AbortController();
   const finishing = new AbortController();
   const onSignal = (): void => {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadPredictor } from '../../model/predictor.ts';
+import { loadModel } from '../load-model.ts';
 import { ProgressBar } from '../../model/progress.ts';
 import { train } from '../../model/train.ts';
 import type { GraphEvent } from '../../processors/graph-events.ts';
@@ -9,7 +9,7 @@ import type { Predictor } from '../../processors/types.ts';
 import type { FeatureSetDef } from '../../processors/features/full/index.ts';
 import { exportDataset } from '../../research/dataset.ts';
 import { SyntheticMarket } from '../../sources/synthetic/synthetic-market.ts';
-import { DEFAULT_SYNTHETIC_CONFIG, syntheticConfig } from '../../sources/synthetic/synthetic-config.ts';
+import { syntheticConfig } from '../../sources/synthetic/synthetic-config.ts';
 import { runLive, type FeedEvent, type LiveStatus } from '../../hosts/live/live-runner.ts';
 import { summarizeLatencies } from '../../hosts/live/latency-summary.ts';
 import { countRecords, DERIVED_TOPICS, LogSink } from '../../hosts/log-sink.ts';
@@ -17,47 +17,29 @@ import { markProgress } from '../../hosts/group/feed-progress.ts';
 import { CLOSED_WATERMARK } from '../../schemas/index.ts';
 import { SignalServer } from '../../sinks/ws/signal-server.ts';
 import { ClickHouseProjector, migrate, openClickHouse } from '../../sinks/clickhouse/index.ts';
-import { parse, parseDuration, toNumber } from '../args.ts';
+import type { ValuesOf } from '../command-spec.ts';
 import { logSource, openLogFrom, topicSize, type LogAccess } from '../log-access.ts';
 import { formatSignal, info, printJson, UsageError } from '../output.ts';
+import type { START } from '../specs/start.ts';
 import { acquireWriterLock } from '../writer-lock.ts';
 
 const DAY = 86_400_000;
 /** This feed's name on the `progress` topic. */
 const FEED_SOURCE = 'synthetic';
 
-export async function run(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    log: { type: 'string' },
-    broker: { type: 'string' },
-    registry: { type: 'string' },
-    model: { type: 'string', default: 'var/model' },
-    speed: { type: 'string' },
-    'stop-after': { type: 'string' },
-    port: { type: 'string' },
-    seed: { type: 'string' },
-    'history-days': { type: 'string' },
-    'signal-strength': { type: 'string' },
-    backend: { type: 'string', default: 'wasm' },
-    'no-ws': { type: 'boolean', default: false },
-    clickhouse: { type: 'string' },
-    database: { type: 'string', default: 'default' },
-    'feature-set': { type: 'string', default: 'core' },
-    'feed-only': { type: 'boolean', default: false },
-  });
+/** `tickflow start`: its arguments are checked against START (cli/specs/start.ts) before this runs. */
+export async function run(values: ValuesOf<typeof START>): Promise<number> {
   const feedOnly = values['feed-only'];
-  if (feedOnly && !values.broker) throw new UsageError('--feed-only needs --broker: processing then runs in `tickflow run processors --broker ...`');
-  if (feedOnly && values.clickhouse) throw new UsageError('--feed-only writes inputs only, there are no outputs to project; project the derived topics with `tickflow run projector --broker ...`');
   const featureSet = featureSetById(values['feature-set']);
-  const speed = toNumber(values.speed, 'speed', 100);
-  const stopAfterMs = values['stop-after'] ? parseDuration(values['stop-after'], 'stop-after') : undefined;
-  const historyDays = toNumber(values['history-days'], 'history-days', 14);
+  const speed = values.speed;
+  const stopAfterMs = values['stop-after'];
+  const historyDays = values['history-days'];
   // The market is one seeded, effectively endless stream: history is its first days, live is
   // its continuation. Restarting regenerates it and skips what the log already holds.
   const config = syntheticConfig({
     days: 3650,
-    seed: toNumber(values.seed, 'seed', DEFAULT_SYNTHETIC_CONFIG.seed),
-    signalStrength: toNumber(values['signal-strength'], 'signal-strength', DEFAULT_SYNTHETIC_CONFIG.signalStrength),
+    seed: values.seed,
+    signalStrength: values['signal-strength'],
   });
   // Embedded log by default; --broker runs the same loop on Kafka (the feed appends there).
   const release = values.broker ? (): void => undefined : acquireWriterLock(values.log ?? 'var/log');
@@ -79,9 +61,9 @@ export async function run(argv: string[]): Promise<number> {
     await progress?.(nextTsInit(feed) - 1);
     const predictor = feedOnly ? null : await ensureModel(access, values.model, values.backend, config.seed, featureSet);
     if (!values['no-ws'] && !feedOnly) {
-      server = new SignalServer({ port: toNumber(values.port, 'port', 8080), host: '127.0.0.1' });
+      server = new SignalServer({ port: values.port, host: '127.0.0.1' });
       const { port } = await server.start().catch((e: unknown) => {
-        if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${values.port ?? 8080} is in use: pass --port <p> (0 picks a free one) or --no-ws`);
+        if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${values.port} is in use: pass --port <p> (0 picks a free one) or --no-ws`);
         throw e;
       });
       info(`WebSocket: ws://localhost:${port}/ws  (send {"op":"subscribe","channel":"signals","symbols":["BTC"]})`);
@@ -224,7 +206,7 @@ async function ensureModel(access: LogAccess, modelDir: string, backend: string,
     const b = r.baseline;
     info(`model ${r.modelId}: test accuracy ${m.accuracy.toFixed(3)} (majority baseline ${b.accuracy.toFixed(3)}), macro AUC ${m.macroAuc?.toFixed(3)} (baseline ${b.macroAuc?.toFixed(3)})`);
   }
-  return loadPredictor(modelDir);
+  return loadModel(modelDir);
 }
 
 async function goLive(

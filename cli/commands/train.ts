@@ -1,25 +1,18 @@
 import { ProgressBar } from '../../model/progress.ts';
 import { train } from '../../model/train.ts';
 import type { Metrics } from '../../model/metrics.ts';
-import { parse, requireString, toNumber } from '../args.ts';
-import { info, printJson, UsageError } from '../output.ts';
+import type { ValuesOf } from '../command-spec.ts';
+import { info, printJson } from '../output.ts';
+import type { TRAIN } from '../specs/train.ts';
 
-export async function run(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    dataset: { type: 'string' },
-    out: { type: 'string' },
-    seed: { type: 'string' },
-    epochs: { type: 'string' },
-    backend: { type: 'string' },
-  });
-  const backend = values.backend ?? 'wasm';
-  if (backend !== 'wasm' && backend !== 'cpu' && backend !== 'tensorflow') throw new UsageError('--backend must be wasm, cpu or tensorflow');
+export async function run(values: ValuesOf<typeof TRAIN>): Promise<number> {
+  const { backend } = values;
   const bar = new ProgressBar({ label: 'train' });
   const r = await train({
-    datasetPath: requireString(values.dataset, 'dataset'),
-    outDir: requireString(values.out, 'out'),
-    seed: toNumber(values.seed, 'seed', 42),
-    ...(values.epochs ? { epochs: toNumber(values.epochs, 'epochs', 30) } : {}),
+    datasetPath: values.dataset,
+    outDir: values.out,
+    seed: values.seed,
+    ...(values.epochs !== undefined ? { epochs: values.epochs } : {}),
     backend,
     onProgress: (p) => bar.update(p.epoch * p.batches + p.batch, p.epochs * p.batches, `epoch ${p.epoch + 1}/${p.epochs} loss ${p.loss.toFixed(4)}`),
   });

@@ -1,0 +1,11 @@
+import { defineCommand } from '../command-spec.ts';
+import { modelDir } from '../flags.ts';
+import { checkLogSource, readLogFlags } from './log-source.ts';
+
+export const VERIFY = defineCommand({
+  name: 'verify',
+  summary: 'Replays the log twice through the model and compares the signals byte for byte with each other and with the signals the live run recorded.',
+  output: '{"identical":true,"signals":N} (exit 0), or the first difference (exit 1)',
+  flags: { ...readLogFlags(), model: modelDir({ help: 'the model the live run used', required: true }) },
+  check: checkLogSource,
+});
