@@ -1,6 +1,7 @@
 import { openClickHouse } from '../../sinks/clickhouse/open-clickhouse.ts';
 import { queryBars, queryRuns, querySignals, type RangeQuery } from '../../sinks/clickhouse/queries.ts';
 import type { ValuesOf } from '../command-spec.ts';
+import { formatQuantity } from '../output.ts';
 import type { QUERY } from '../specs/clickhouse.ts';
 
 /** What the three query specs parse to (signals and runs take --model, bars --interval). */
@@ -32,7 +33,7 @@ export async function run(options: ValuesOf<(typeof QUERY)[keyof typeof QUERY]>,
       result = bars;
       table = {
         header: ['end', 'symbol', 'interval', 'open', 'high', 'low', 'close', 'volume', 'trades'],
-        rows: bars.map((b) => [iso(b.end), b.symbol, b.interval, String(b.open), String(b.high), String(b.low), String(b.close), String(b.volume), String(b.trades)]),
+        rows: bars.map((b) => [iso(b.end), b.symbol, b.interval, formatQuantity(b.open), formatQuantity(b.high), formatQuantity(b.low), formatQuantity(b.close), formatQuantity(b.volume), String(b.trades)]),
       };
     } else {
       const runs = await queryRuns(client, { ...q, ...(values.model === undefined ? {} : { modelId: values.model }) });

@@ -6,7 +6,7 @@ import { TopicGateway } from '../../sinks/ws/topic-gateway.ts';
 import type { ValuesOf } from '../command-spec.ts';
 import { loadModel } from '../load-model.ts';
 import { logSource, openLogFrom } from '../log-access.ts';
-import { formatSignal, info, printJson, UsageError } from '../output.ts';
+import { horizonOf, info, printJson, SignalLines, UsageError } from '../output.ts';
 import type { RUN_GATEWAY, RUN_PROCESSORS, RUN_PROJECTOR } from '../specs/run.ts';
 
 type Options = ValuesOf<typeof RUN_PROCESSORS> | ValuesOf<typeof RUN_GATEWAY> | ValuesOf<typeof RUN_PROJECTOR>;
@@ -27,6 +27,7 @@ async function processors(values: ValuesOf<typeof RUN_PROCESSORS>): Promise<numb
   const { broker } = values;
   const sessionTimeoutMs = values['session-timeout'];
   const predictor = await loadModel(values.model);
+  const lines = new SignalLines(horizonOf(predictor));
   const access = await openLogFrom(logSource({ broker, registry: values.registry }));
   const controller = new AbortController();
   const onSignal = (): void => {
@@ -51,8 +52,9 @@ async function processors(values: ValuesOf<typeof RUN_PROCESSORS>): Promise<numb
       signal: controller.signal,
       say: info,
       onOutput: (e) => {
-        if (e.kind !== 'signal' || values.quiet) return;
-        info(formatSignal(e.signal));
+        if (values.quiet) return;
+        if (e.kind === 'bar') lines.bar(e.bar);
+        else if (e.kind === 'signal') info(lines.format(e.signal, Date.now()));
       },
     });
     printJson(await processor.run());

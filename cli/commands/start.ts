@@ -19,7 +19,7 @@ import { SignalServer } from '../../sinks/ws/signal-server.ts';
 import { ClickHouseProjector, migrate, openClickHouse } from '../../sinks/clickhouse/index.ts';
 import type { ValuesOf } from '../command-spec.ts';
 import { logSource, openLogFrom, topicSize, type LogAccess } from '../log-access.ts';
-import { formatSignal, info, printJson, UsageError } from '../output.ts';
+import { horizonOf, info, printJson, SignalLines, UsageError } from '../output.ts';
 import type { START } from '../specs/start.ts';
 import { acquireWriterLock } from '../writer-lock.ts';
 
@@ -223,6 +223,7 @@ async function goLive(
   const logSink = new LogSink(access.log, { encode: access.encode }, await countRecords(access.log, DERIVED_TOPICS));
   const lags: number[] = [];
   let liveSignals = 0;
+  const lines = new SignalLines(horizonOf(predictor));
   const publish = {
     onEvent(e: GraphEvent): void {
       if (!status.live) return;
@@ -232,8 +233,9 @@ async function goLive(
         lags.push(lag);
         liveSignals++;
         server?.publish('signals', s.symbol, s);
-        info(`${formatSignal(s)}  ${lag.toFixed(1)} ms after its input was logged`);
+        info(`${lines.format(s, Date.now())}  ${lag.toFixed(1)} ms after its input was logged`);
       } else if (e.kind === 'bar') {
+        lines.bar(e.bar);
         server?.publish('bars', e.bar.symbol, e.bar);
       }
     },
