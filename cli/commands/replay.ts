@@ -1,5 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { datasetMetaPath } from '../../model/dataset.ts';
 import { readManifest } from '../../model/manifest.ts';
 import { ProgressBar } from '../../model/progress.ts';
 import { canonicalJson, reportSha256 } from '../../research/backtest/index.ts';
@@ -34,6 +35,7 @@ async function dataset(values: ValuesOf<typeof REPLAY_DATASET>): Promise<number>
     if (r.rows === 0) {
       // An empty training set is never what was asked for: say why instead of writing a header.
       rmSync(out, { force: true });
+      rmSync(datasetMetaPath(out), { force: true });
       const why = total === 0 ? 'the log holds no trades or option chains' : `${total} inputs gave ${r.unlabeled} feature rows, none labelled (a row needs warmed-up features and a bar one horizon later)`;
       throw new UsageError(`replay dataset: 0 rows from ${values.log ?? values.broker ?? ''}: ${why}; nothing written`);
     }

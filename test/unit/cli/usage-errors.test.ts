@@ -98,6 +98,7 @@ describe('read commands and a log that is not there', { concurrency: 4 }, () => 
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr.trimEnd().split('\n').pop() ?? '', /^tickflow: replay dataset: 0 rows from .*: the log holds no trades or option chains; nothing written$/);
     assert.equal(existsSync(out), false);
+    assert.equal(existsSync(`${out}.meta.json`), false);
   });
 
   test('a failed ingest into a new log leaves no directory behind', async () => {
