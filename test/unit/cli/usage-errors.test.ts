@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { openEmbeddedLog } from '../../../storage/log/open-log.ts';
@@ -107,6 +107,25 @@ describe('read commands and a log that is not there', { concurrency: 4 }, () => 
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr.trimEnd().split('\n').pop() ?? '', /^tickflow: no time column/);
     assert.equal(existsSync(dir), false);
+  });
+
+  test('a refused connection is the user\'s problem: one line, exit 2, no stack', async () => {
+    const r = await runCli(['query', 'signals', '--clickhouse', 'http://127.0.0.1:1']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr, 'tickflow: 127.0.0.1:1: connection refused (is the server running, and is the address right?)\n');
+  });
+
+  test('a model directory with a broken manifest: one line naming it, exit 2', async () => {
+    const log = join(tmp.dir, 'log-for-model');
+    await (await openEmbeddedLog(log)).close();
+    const model = join(tmp.dir, 'broken-model');
+    mkdirSync(model);
+    writeFileSync(join(model, 'manifest.json'), '{"modelId":1}');
+    const r = await runCli(['verify', '--log', log, '--model', model]);
+    assert.equal(r.code, 2, r.stderr);
+    const lines = r.stderr.trimEnd().split('\n');
+    assert.match(lines.at(-1) ?? '', /^tickflow: --model .*broken-model: cannot load the model \(.*manifest\.json is not a valid model manifest/);
+    assert.ok(!/\n\s+at /.test(r.stderr), 'no stack trace');
   });
 
   test('--debug adds the stack trace to a usage error', async () => {
