@@ -71,6 +71,7 @@ export default tseslint.config(
             ...IO_MODULES.map((name) => ({ name, message: 'processors/ is pure: no I/O, clock or environment (see docs/time-and-determinism.md)' })),
             ...['crypto', 'node:crypto'].map((name) => ({ name, importNames: RANDOM_CRYPTO, message: 'no unseeded randomness in processors/: use processors/math/rng.ts' })),
           ],
+          patterns: [{ group: ['**/lib/sleep.ts', '**/lib/retry.ts'], message: 'processors/ is pure: no timers or retries (they belong to the hosts)' }],
         },
       ],
       'no-restricted-globals': [

@@ -9,7 +9,8 @@ import { parseArgs } from 'node:util';
 
 // `npm run bench -- kafka [...]` is the Kafka produce/consume benchmark (bench/kafka.ts);
 // `npm run bench -- kafka-group` the consumer-group catch-up rate (bench/kafka-group.ts).
-if (process.argv[2] === 'kafka' || process.argv[2] === 'kafka-group') {
+// `npm run bench -- page` the dashboard's first render and server memory per page (bench/page.ts).
+if (process.argv[2] === 'kafka' || process.argv[2] === 'kafka-group' || process.argv[2] === 'page') {
   execFileSync(process.execPath, ['--import', 'tsx', `bench/${process.argv[2]}.ts`, ...process.argv.slice(3)], { stdio: 'inherit' });
   process.exit(0);
 }

@@ -1,3 +1,4 @@
+import { TickflowError } from '../lib/errors.ts';
 import type { Bar, Signal } from '../schemas/index.ts';
 
 /**
@@ -91,6 +92,4 @@ export function horizonOf(predictor: object | null): number | undefined {
 }
 
 /** A user error: printed without a stack trace, exit code 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export class UsageError extends TickflowError {}

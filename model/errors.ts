@@ -1,3 +1,5 @@
+import { TickflowError } from '../lib/errors.ts';
+
 /** Why a model-layer operation failed. None of these is retriable: they are bad files or misuse. */
 export type ModelErrorCode =
   | 'DATASET_INVALID'
@@ -10,14 +12,12 @@ export type ModelErrorCode =
   | 'SAVED_MODEL_DIFFERS';
 
 /** The model layer's error family (after kafkajs: a code, `retriable` and an optional `cause`). */
-export class ModelError extends Error {
-  readonly retriable = false;
+export class ModelError extends TickflowError {
   constructor(
     readonly code: ModelErrorCode,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
-    this.name = 'ModelError';
+    super(message, { retriable: false, ...(options?.cause === undefined ? {} : { cause: options.cause }) });
   }
 }

@@ -1,12 +1,12 @@
 import { featureSetByHash, graphConfigFor } from '../../processors/graph.ts';
 import { ClickHouseProjector, migrate, openClickHouse } from '../../sinks/clickhouse/index.ts';
 import { GroupProcessor } from '../../hosts/group/group-processor.ts';
-import { SignalServer } from '../../sinks/ws/signal-server.ts';
 import { TopicGateway } from '../../sinks/ws/topic-gateway.ts';
 import type { ValuesOf } from '../command-spec.ts';
 import { loadModel } from '../load-model.ts';
 import { logSource, openLogFrom } from '../log-access.ts';
-import { horizonOf, info, printJson, SignalLines, UsageError } from '../output.ts';
+import { horizonOf, info, printJson, SignalLines } from '../output.ts';
+import { checkExposure, startDashboardServer } from '../dashboard-server.ts';
 import type { RUN_GATEWAY, RUN_PROCESSORS, RUN_PROJECTOR } from '../specs/run.ts';
 
 type Options = ValuesOf<typeof RUN_PROCESSORS> | ValuesOf<typeof RUN_GATEWAY> | ValuesOf<typeof RUN_PROJECTOR>;
@@ -72,9 +72,10 @@ async function processors(values: ValuesOf<typeof RUN_PROCESSORS>): Promise<numb
  */
 async function gateway(values: ValuesOf<typeof RUN_GATEWAY>): Promise<number> {
   const { broker, from } = values;
-  const server = new SignalServer({ port: values.port, host: values.host });
-  const { port } = await server.start().catch((e: unknown) => {
-    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${values.port} is in use: pass --port <p> (0 picks a free one)`);
+  const token = checkExposure(values.host, values.token);
+  const access = await openLogFrom(logSource({ broker, registry: values.registry }));
+  const server = await startDashboardServer({ access, port: values.port, host: values.host, token, modelDir: null, role: 'gateway' }).catch(async (e: unknown) => {
+    await access.close();
     throw e;
   });
   const controller = new AbortController();
@@ -85,9 +86,6 @@ async function gateway(values: ValuesOf<typeof RUN_GATEWAY>): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const shown = ['127.0.0.1', '0.0.0.0', '::'].includes(values.host) ? 'localhost' : values.host;
-    info(`WebSocket: ws://${shown}:${port}/ws  (send {"op":"subscribe","channel":"signals","symbols":["BTC"]})`);
-    const access = await openLogFrom(logSource({ broker, registry: values.registry }));
     try {
       const topicGateway = new TopicGateway({
         log: access.log,
@@ -101,12 +99,12 @@ async function gateway(values: ValuesOf<typeof RUN_GATEWAY>): Promise<number> {
       printJson({ ...report, ws: server.stats() });
       return 0;
     } finally {
-      await access.close();
+      await server.close();
     }
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await server.close();
+    await access.close();
   }
 }
 

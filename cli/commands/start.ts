@@ -15,11 +15,14 @@ import { summarizeLatencies } from '../../hosts/live/latency-summary.ts';
 import { countRecords, DERIVED_TOPICS, LogSink } from '../../hosts/log-sink.ts';
 import { markProgress } from '../../hosts/group/feed-progress.ts';
 import { CLOSED_WATERMARK } from '../../schemas/index.ts';
-import { SignalServer } from '../../sinks/ws/signal-server.ts';
+import type { SignalServer } from '../../sinks/ws/signal-server.ts';
+import { newGraphStats } from '../../processors/graph-events.ts';
+import { observeGraphStats, observeSignalLatency } from '../../lib/metrics.ts';
+import { checkExposure, startDashboardServer } from '../dashboard-server.ts';
 import { ClickHouseProjector, migrate, openClickHouse } from '../../sinks/clickhouse/index.ts';
 import type { ValuesOf } from '../command-spec.ts';
 import { logSource, openLogFrom, topicSize, type LogAccess } from '../log-access.ts';
-import { horizonOf, info, printJson, SignalLines, UsageError } from '../output.ts';
+import { horizonOf, info, printJson, SignalLines } from '../output.ts';
 import type { START } from '../specs/start.ts';
 import { acquireWriterLock } from '../writer-lock.ts';
 
@@ -31,6 +34,7 @@ const FEED_SOURCE = 'synthetic';
 export async function run(values: ValuesOf<typeof START>): Promise<number> {
   const feedOnly = values['feed-only'];
   const featureSet = featureSetById(values['feature-set']);
+  const token = checkExposure(values.host, values.token);
   const speed = values.speed;
   const stopAfterMs = values['stop-after'];
   const historyDays = values['history-days'];
@@ -61,12 +65,7 @@ export async function run(values: ValuesOf<typeof START>): Promise<number> {
     await progress?.(nextTsInit(feed) - 1);
     const predictor = feedOnly ? null : await ensureModel(access, values.model, values.backend, config.seed, featureSet);
     if (!values['no-ws'] && !feedOnly) {
-      server = new SignalServer({ port: values.port, host: '127.0.0.1' });
-      const { port } = await server.start().catch((e: unknown) => {
-        if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${values.port} is in use: pass --port <p> (0 picks a free one) or --no-ws`);
-        throw e;
-      });
-      info(`WebSocket: ws://localhost:${port}/ws  (send {"op":"subscribe","channel":"signals","symbols":["BTC"]})`);
+      server = await startDashboardServer({ access, port: values.port, host: values.host, token, modelDir: values.model, role: 'start' });
     }
     // ClickHouse is a projection of the log, fed by its own consumer of the derived topics: if it
     // is slow or down, the live loop does not wait; the projector catches up from the log.
@@ -222,6 +221,8 @@ async function goLive(
   const status: LiveStatus = { live: false, chunkAppendedAtWall: 0 };
   const logSink = new LogSink(access.log, { encode: access.encode }, await countRecords(access.log, DERIVED_TOPICS));
   const lags: number[] = [];
+  const stats = newGraphStats();
+  observeGraphStats(stats);
   let liveSignals = 0;
   const lines = new SignalLines(horizonOf(predictor));
   const publish = {
@@ -231,6 +232,7 @@ async function goLive(
         const s = e.signal;
         const lag = performance.now() - status.chunkAppendedAtWall;
         lags.push(lag);
+        observeSignalLatency(lag);
         liveSignals++;
         server?.publish('signals', s.symbol, s);
         info(`${lines.format(s, Date.now())}  ${lag.toFixed(1)} ms after its input was logged`);
@@ -253,6 +255,7 @@ async function goLive(
     ...(stopAfterMs !== undefined ? { stopAfterMs } : {}),
     signal,
     status,
+    stats,
     ...(predictor ? { config: graphConfigFor(featureSetByHash(predictor.featureSetHash)) } : { process: false }),
     ...(progress ? { onAppended: progress } : {}),
     onCatchUp: (n) => info(predictor ? `caught up on ${n} logged inputs` : 'feed only: inputs and progress go to the log; `tickflow run processors` processes them'),

@@ -22,13 +22,14 @@ export const RUN_PROCESSORS = defineCommand({
 
 export const RUN_GATEWAY = defineCommand({
   name: 'run gateway',
-  summary: 'Serves the signals and bars topics on Kafka to WebSocket clients, each id once, with the same protocol as `start`.',
+  summary: 'Serves the signals and bars topics on Kafka to WebSocket clients, each id once, with the same protocol as `start`, and the dashboard page and API on the same port.',
   output: 'on stop {"signals":{…},"bars":{…},"ws":{…}}',
   flags: {
     broker,
     registry,
     port: num({ help: 'WebSocket port (0 picks a free one)', int: true, min: 0, max: 65535, default: '8080' }),
-    host: text({ help: 'interface to listen on', arg: 'host', default: '127.0.0.1' }),
+    host: text({ help: 'interface to listen on (a non-loopback host needs --token)', arg: 'host', default: '127.0.0.1' }),
+    token: text({ help: 'secret the page, API and WebSocket require (16 to 256 printable characters)', arg: 'secret' }),
     from: oneOf(['end', 'earliest'], { help: 'follow each partition from its end or from offset 0', default: 'end' }),
   },
 });

@@ -38,6 +38,8 @@ export interface LiveOptions {
   onAppended?: (t: number) => Promise<void>;
   /** false: only feed the log (processors run elsewhere, e.g. `run processors` on Kafka). */
   process?: boolean;
+  /** The counters to update (so a host can export them while running). Default: new ones. */
+  stats?: GraphStats;
 }
 
 export interface LiveStatus {
@@ -63,7 +65,7 @@ const TICK_MS = 25;
  * exactly the next slice of the replay order. First it catches up on what the log already holds.
  */
 export async function runLive(opts: LiveOptions): Promise<LiveResult> {
-  const stats = newGraphStats();
+  const stats = opts.stats ?? newGraphStats();
   const source = new Subject<InputEvent>();
   let next = opts.feed.next();
   const liveStart = next.done ? Number.POSITIVE_INFINITY : next.value.value.tsInit;

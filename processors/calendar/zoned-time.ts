@@ -1,5 +1,9 @@
+import { bundledOffset, civilFromDays, weekdayOfDays } from './zone-rules.ts';
+
 /**
- * Wall-clock arithmetic in an IANA zone with the platform's Intl data (no date library). Pure:
+ * Wall-clock arithmetic in an IANA zone (no date library). The calendars' zones come from the
+ * bundled, versioned rules in zone-rules.ts, so features do not depend on the Node build's
+ * time-zone data; any other zone (e.g. `ingest --tz`) uses the platform's Intl data. Pure:
  * functions of their arguments only.
  */
 export interface LocalParts {
@@ -41,6 +45,8 @@ export function isValidZone(zone: string): boolean {
 
 /** The wall-clock date and time at instant `ts` (epoch ms) in `zone`. */
 export function localParts(ts: number, zone: string): LocalParts {
+  const offset = bundledOffset(ts, zone);
+  if (offset !== null) return partsOf(ts + offset);
   const out: LocalParts = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0, weekday: 0 };
   for (const p of formatter(zone).formatToParts(ts)) {
     switch (p.type) {
@@ -59,6 +65,8 @@ export function localParts(ts: number, zone: string): LocalParts {
 
 /** Zone offset (local minus UTC, ms) in force at instant `ts`. */
 export function zoneOffset(ts: number, zone: string): number {
+  const bundled = bundledOffset(ts, zone);
+  if (bundled !== null) return bundled;
   const whole = Math.floor(ts / 1000) * 1000;
   const p = localParts(whole, zone);
   return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - whole;
@@ -73,4 +81,13 @@ export function zonedToUtc(year: number, month: number, day: number, hour: numbe
   const first = asUtc - zoneOffset(asUtc, zone);
   const second2 = asUtc - zoneOffset(first, zone);
   return Math.min(first, second2);
+}
+
+/** Date and time of a local instant written as epoch ms (whole seconds, as Intl gives them). */
+function partsOf(local: number): LocalParts {
+  const days = Math.floor(local / 86_400_000);
+  const msOfDay = local - days * 86_400_000;
+  const { year, month, day } = civilFromDays(days);
+  const seconds = Math.floor(msOfDay / 1000);
+  return { year, month, day, hour: Math.floor(seconds / 3600), minute: Math.floor(seconds / 60) % 60, second: seconds % 60, weekday: weekdayOfDays(days) };
 }

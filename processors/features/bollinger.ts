@@ -1,6 +1,5 @@
-import type { Indicator } from '../types.ts';
-import { RingWindow } from './ring-window.ts';
-import { asRecord, assertPeriod, finiteArray, finiteOrNull } from './state-guards.ts';
+import { finiteOrNull, assertPeriod } from './state-guards.ts';
+import { WindowIndicator } from './window-indicator.ts';
 import { populationMeanStd } from './window-stats.ts';
 
 export interface BollingerResult {
@@ -18,68 +17,28 @@ export interface BollingerResult {
  * Bollinger Bands(n, k) on closes: middle = SMA_n, upper/lower = middle ± k·σ, σ the population
  * standard deviation (divide by n, as Bollinger does) of the same n closes. Warm-up: n closes.
  */
-export class Bollinger implements Indicator<number, BollingerResult> {
-  readonly warmUp: number;
-  private readonly closes: RingWindow<number>;
-  private result: BollingerResult | null = null;
-
+export class Bollinger extends WindowIndicator<number, BollingerResult> {
   constructor(
     readonly period = 20,
     readonly k = 2,
   ) {
     assertPeriod(period);
     if (!(Number.isFinite(k) && k > 0)) throw new RangeError(`Bollinger k must be > 0, got ${k}`);
-    this.warmUp = period;
-    this.closes = new RingWindow(period);
+    super(period, 'Bollinger', false);
   }
 
-  get isStable(): boolean {
-    return this.closes.isFull;
-  }
-
-  add(close: number): BollingerResult | null {
-    this.closes.push(close);
-    return this.compute();
-  }
-
-  replace(close: number): BollingerResult | null {
-    if (this.closes.length === 0) return this.add(close);
-    this.closes.replaceLast(close);
-    return this.compute();
-  }
-
-  getResult(): BollingerResult | null {
-    return this.result;
-  }
-
-  reset(): void {
-    this.closes.clear();
-    this.result = null;
-  }
-
-  snapshot(): { closes: number[] } {
-    return { closes: this.closes.toArray() };
-  }
-
-  restore(state: unknown): void {
-    this.closes.load(finiteArray(asRecord(state, 'Bollinger').closes, 'Bollinger.closes'));
-    this.compute();
-  }
-
-  private compute(): BollingerResult | null {
-    if (!this.closes.isFull) return (this.result = null);
-    const { mean, std } = populationMeanStd(this.closes);
+  protected compute(): BollingerResult | null {
+    const { mean, std } = populationMeanStd(this.window);
     const upper = mean + this.k * std;
     const lower = mean - this.k * std;
-    if (!(Number.isFinite(mean) && Number.isFinite(upper) && Number.isFinite(lower))) return (this.result = null);
-    const close = this.closes.last();
-    this.result = {
+    if (!(Number.isFinite(mean) && Number.isFinite(upper) && Number.isFinite(lower))) return null;
+    const close = this.window.last();
+    return {
       middle: mean,
       upper,
       lower,
       pctB: upper === lower ? null : finiteOrNull((close - lower) / (upper - lower)),
       width: mean === 0 ? null : finiteOrNull((upper - lower) / mean),
     };
-    return this.result;
   }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from './canonical-json.ts';
+import { canonicalJson } from '../../lib/canonical-json.ts';
 import { FEATURE_DEFS, type FeatureDef } from './feature-defs.ts';
 
 export { FEATURE_DEFS, FEATURE_NAMES, type FeatureDef, type FeatureName } from './feature-defs.ts';

@@ -7,11 +7,14 @@ import { asRecord, finiteArray, nullableFiniteArray } from './state-guards.ts';
  * window, add/replace, reset, snapshot/restore. A subclass only says how to compute its result
  * from a full window (`compute`, never called before warm-up), so the result depends on the
  * window alone: no running-sum drift, and a restored instance continues bit for bit.
+ *
+ * `W` is what the window keeps (a number, or null for a missing value), `R` the result, `In` the
+ * input; a subclass whose input is not the kept number (a bar, say) maps it with `toWindow`.
  */
-export abstract class WindowIndicator<I extends number | null> implements Indicator<I> {
+export abstract class WindowIndicator<W extends number | null, R = number, In = W> implements Indicator<In, R> {
   readonly warmUp: number;
-  protected readonly window: RingWindow<I>;
-  private result: number | null = null;
+  protected readonly window: RingWindow<W>;
+  private result: R | null = null;
 
   /** `nullable`: whether inputs may be null (a missing value) — restore() validates accordingly. */
   protected constructor(
@@ -24,24 +27,29 @@ export abstract class WindowIndicator<I extends number | null> implements Indica
   }
 
   /** The result for a full window; null where it is undefined. */
-  protected abstract compute(): number | null;
+  protected abstract compute(): R | null;
+
+  /** The value the window keeps for one input (the input itself unless a subclass says otherwise). */
+  protected toWindow(input: In): W {
+    return input as unknown as W;
+  }
 
   get isStable(): boolean {
     return this.window.isFull;
   }
 
-  add(input: I): number | null {
-    this.window.push(input);
+  add(input: In): R | null {
+    this.window.push(this.toWindow(input));
     return this.update();
   }
 
-  replace(input: I): number | null {
+  replace(input: In): R | null {
     if (this.window.length === 0) return this.add(input);
-    this.window.replaceLast(input);
+    this.window.replaceLast(this.toWindow(input));
     return this.update();
   }
 
-  getResult(): number | null {
+  getResult(): R | null {
     return this.result;
   }
 
@@ -50,14 +58,14 @@ export abstract class WindowIndicator<I extends number | null> implements Indica
     this.result = null;
   }
 
-  snapshot(): { window: I[] } {
+  snapshot(): { window: W[] } {
     return { window: this.window.toArray() };
   }
 
   restore(state: unknown): void {
     const raw = asRecord(state, this.label).window;
     const values = this.nullable ? nullableFiniteArray(raw, `${this.label}.window`) : finiteArray(raw, `${this.label}.window`);
-    this.window.load(values as I[]);
+    this.window.load(values as W[]);
     this.update();
   }
 
@@ -72,7 +80,7 @@ export abstract class WindowIndicator<I extends number | null> implements Indica
     return sum;
   }
 
-  private update(): number | null {
+  private update(): R | null {
     this.result = this.window.isFull ? this.compute() : null;
     return this.result;
   }

@@ -8,7 +8,7 @@ export type {
   Side,
   TradeRecord,
 } from './backtest-report.ts';
-export { canonicalJson } from '../../processors/canonical-json.ts';
+export { canonicalJson } from '../../lib/canonical-json.ts';
 export { reportSha256 } from './report-sha256.ts';
 export { maxDrawdown, sharpeRatio } from './metrics.ts';
 export { netTradeReturn } from './trade-costs.ts';

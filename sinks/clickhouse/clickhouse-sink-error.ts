@@ -1,3 +1,4 @@
+import { TickflowError } from '../../lib/errors.ts';
 /**
  * The ClickHouse layer's error family (kafkajs style: `retriable` and `cause`) and the
  * classification of what the client throws.
@@ -11,12 +12,9 @@
  */
 export type FailureKind = 'transient' | 'fatal' | 'rejected';
 
-export class ClickHouseSinkError extends Error {
-  override readonly name = 'ClickHouseSinkError';
-  readonly retriable: boolean;
+export class ClickHouseSinkError extends TickflowError {
   constructor(message: string, options: { retriable: boolean; cause?: unknown }) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.retriable = options.retriable;
+    super(message, options);
   }
 }
 

@@ -1,12 +1,7 @@
-/** Wake-ups between the projector's readers and writers, and a sleep; all end early on abort. */
+/** Wake-ups between the projector's readers and writers; they end early on abort. */
 
 export function abortError(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new DOMException('aborted', 'AbortError');
-}
-
-/** Resolves after `ms`, or rejects with the abort reason as soon as the signal aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Notifier().wait(signal, ms);
 }
 
 /** Many waiters, one `notify()` wakes them all. */

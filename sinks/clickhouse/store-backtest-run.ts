@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { canonicalJson } from '../../processors/canonical-json.ts';
+import { canonicalJson } from '../../lib/canonical-json.ts';
 import { insertRows } from './insert-rows.ts';
 
 export interface BacktestRunInput {

@@ -1,4 +1,7 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { metrics } from '../../lib/metrics.ts';
+import { checkOrigin, checkToken } from './access.ts';
 import { parseClientMessage, MAX_MESSAGE_BYTES, type Channel } from './client-message.ts';
 import { Subscriptions } from './subscriptions.ts';
 
@@ -15,6 +18,16 @@ export interface SignalServerOptions {
   heartbeatMs?: number;
   /** After sending a close frame, destroy the socket if the peer has not closed within this. Default 5 s. */
   closeTimeoutMs?: number;
+  /** Plain HTTP requests on the same port (the page, the API, /metrics). Default: 404 for all. */
+  http?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** When set, the handshake needs `?token=` or `Authorization: Bearer` equal to it (401 otherwise). */
+  token?: string;
+  /** Extra allowed Origins besides loopback ones and the server's own host (browsers send Origin). */
+  origins?: string[];
+  /** Handshakes beyond this many open clients are refused with 503. Default 200. */
+  maxClients?: number;
+  /** A client sending more messages than this in one second is closed with 1008. Default 50. */
+  maxMessagesPerSecond?: number;
 }
 
 export interface SignalServerStats {
@@ -29,6 +42,10 @@ export interface SignalServerStats {
   dropped: number;
   /** Dead peers terminated by the heartbeat. */
   terminated: number;
+  /** Clients closed with 1008 for sending too many messages per second. */
+  rateLimited: number;
+  /** Handshakes refused (origin, token, connection limit). */
+  refused: number;
 }
 
 /** Frames above this are refused by ws itself (close 1009); between 64 KiB and this we reply with an error. */
@@ -39,6 +56,9 @@ interface ClientState {
   subs: Subscriptions;
   alive: boolean;
   closing: boolean;
+  /** Messages received in the current one-second window, and when it began (performance.now). */
+  windowStart: number;
+  windowCount: number;
 }
 
 /** ws hands text frames over as one Buffer (binaryType 'nodebuffer'); the other shapes are for completeness. */
@@ -55,10 +75,11 @@ function toBytes(data: RawData): Uint8Array {
 export class SignalServer {
   private readonly opts: Required<SignalServerOptions>;
   private wss: WebSocketServer | null = null;
+  private httpServer: Server | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private closing: Promise<void> | null = null;
   private readonly clients = new Map<WebSocket, ClientState>();
-  private readonly counters = { messagesSent: 0, errors: 0, socketErrors: 0, dropped: 0, terminated: 0 };
+  private readonly counters = { messagesSent: 0, errors: 0, socketErrors: 0, dropped: 0, terminated: 0, rateLimited: 0, refused: 0 };
 
   constructor(options: SignalServerOptions) {
     this.opts = {
@@ -67,6 +88,14 @@ export class SignalServer {
       maxBufferedBytes: 1024 * 1024,
       heartbeatMs: 30_000,
       closeTimeoutMs: 5_000,
+      http: (_req, res) => {
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        res.end('not found\n');
+      },
+      token: '',
+      origins: [],
+      maxClients: 200,
+      maxMessagesPerSecond: 50,
       ...options,
     };
   }
@@ -74,20 +103,45 @@ export class SignalServer {
   start(): Promise<{ port: number }> {
     if (this.wss) return Promise.reject(new Error('SignalServer already started'));
     const { host, port, path } = this.opts;
-    const wss = new WebSocketServer({ host, port, path, maxPayload: MAX_PAYLOAD, perMessageDeflate: false });
+    const server = createServer(this.opts.http);
+    this.httpServer = server;
+    const wss = new WebSocketServer({
+      server,
+      path,
+      maxPayload: MAX_PAYLOAD,
+      perMessageDeflate: false,
+      verifyClient: (info: { origin: string; req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
+        const refusal = this.refusal(info.req);
+        if (refusal === null) return done(true);
+        this.counters.refused++;
+        metrics.wsRefused.inc({ reason: refusal.reason });
+        done(false, refusal.code, refusal.message);
+      },
+    });
     this.wss = wss;
     wss.on('connection', (ws) => this.onConnection(ws));
+    wss.on('error', () => this.counters.socketErrors++);
     return new Promise((resolve, reject) => {
-      wss.once('error', reject);
-      wss.once('listening', () => {
-        wss.off('error', reject);
-        wss.on('error', () => this.counters.socketErrors++);
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        server.on('error', () => this.counters.socketErrors++);
         this.heartbeat = setInterval(() => this.beat(), this.opts.heartbeatMs);
         this.heartbeat.unref();
-        const addr = wss.address();
+        const addr = server.address();
         resolve({ port: typeof addr === 'object' && addr ? addr.port : port });
       });
     });
+  }
+
+  /** Why a handshake is refused, or null: Origin, token, then the connection limit. */
+  private refusal(req: IncomingMessage): { code: number; message: string; reason: string } | null {
+    const origin = checkOrigin(req, this.opts.origins);
+    if (origin !== null) return { code: 403, message: origin, reason: 'origin' };
+    const token = checkToken(req, this.opts.token);
+    if (token !== null) return { code: 401, message: token, reason: 'token' };
+    if (this.clients.size >= this.opts.maxClients) return { code: 503, message: `connection limit reached (${this.opts.maxClients} clients)`, reason: 'limit' };
+    return null;
   }
 
   /** Sends `{type: "signal"|"bar", data: payload}` to every client subscribed to (channel, symbol). */
@@ -98,6 +152,11 @@ export class SignalServer {
       frame ??= JSON.stringify({ type: EVENT_TYPE[channel], data: payload });
       this.send(ws, state, frame);
     }
+  }
+
+  /** The listening HTTP server (null before start). */
+  get server(): Server | null {
+    return this.httpServer;
   }
 
   stats(): SignalServerStats {
@@ -116,7 +175,15 @@ export class SignalServer {
       return closed;
     });
     // ws's own 'close' events can come after the listening socket's: wait for both.
-    const serverClosed = new Promise<void>((resolve) => wss.close(() => resolve()));
+    const http = this.httpServer;
+    const serverClosed = new Promise<void>((resolve) => wss.close(() => resolve())).then(
+      () =>
+        new Promise<void>((resolve) => {
+          if (!http) return resolve();
+          http.close(() => resolve());
+          http.closeAllConnections(); // idle keep-alive page/API connections
+        }),
+    );
     this.closing = Promise.all([serverClosed, ...clientsClosed]).then(() => undefined);
     return this.closing;
   }
@@ -126,16 +193,31 @@ export class SignalServer {
       ws.terminate();
       return;
     }
-    const state: ClientState = { subs: new Subscriptions(), alive: true, closing: false };
+    const state: ClientState = { subs: new Subscriptions(), alive: true, closing: false, windowStart: performance.now(), windowCount: 0 };
     this.clients.set(ws, state);
+    metrics.wsClients.set(this.clients.size);
     ws.on('pong', () => (state.alive = true));
     ws.on('error', () => this.counters.socketErrors++); // without a listener ws would throw
-    ws.on('close', () => this.clients.delete(ws));
+    ws.on('close', () => {
+      this.clients.delete(ws);
+      metrics.wsClients.set(this.clients.size);
+    });
     ws.on('message', (data, isBinary) => this.onMessage(ws, state, data, isBinary));
   }
 
   private onMessage(ws: WebSocket, state: ClientState, data: RawData, isBinary: boolean): void {
     if (state.closing) return;
+    const now = performance.now();
+    if (now - state.windowStart >= 1000) {
+      state.windowStart = now;
+      state.windowCount = 0;
+    }
+    if (++state.windowCount > this.opts.maxMessagesPerSecond) {
+      this.counters.rateLimited++;
+      metrics.wsDropped.inc({ reason: 'rate_limit' });
+      this.closeClient(ws, state, 1008, `message rate limit: more than ${this.opts.maxMessagesPerSecond} per second`);
+      return;
+    }
     if (isBinary) return this.replyError(ws, state, 'binary frames are not supported: send JSON text');
     const parsed = parseClientMessage(toBytes(data));
     if (!parsed.ok) return this.replyError(ws, state, parsed.error);
@@ -158,11 +240,13 @@ export class SignalServer {
     if (ws.readyState !== WebSocket.OPEN) return;
     if (ws.bufferedAmount > this.opts.maxBufferedBytes) {
       this.counters.dropped++;
+      metrics.wsDropped.inc({ reason: 'slow_consumer' });
       this.closeClient(ws, state, 1013, 'slow consumer: send buffer full');
       return;
     }
     ws.send(frame);
     this.counters.messagesSent++;
+    metrics.wsMessagesSent.inc();
   }
 
   private closeClient(ws: WebSocket, state: ClientState, code: number, reason: string): void {

@@ -1,17 +1,11 @@
+import { TickflowError } from '../../lib/errors.ts';
+
 /**
  * Errors of the Kafka event log. `retriable` is true where the same call may succeed later (a
  * broker that is down, a leader moving, a topic being auto-created); bad arguments and missing
  * topics on a broker without auto-creation are not.
  */
-export class KafkaLogError extends Error {
-  override readonly name = 'KafkaLogError';
-  readonly retriable: boolean;
-
-  constructor(message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.retriable = options.retriable ?? false;
-  }
-}
+export class KafkaLogError extends TickflowError {}
 
 /** kafkajs errors that mean "the cluster is not reachable or not ready yet", worth waiting for. */
 const TRANSIENT_NAMES = new Set([
@@ -37,10 +31,3 @@ export function isTransient(err: unknown): boolean {
   return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || code === 'EPIPE';
 }
 
-/** One line naming the failure, for logs: "KafkaJSConnectionError: Connection error: connect ECONNREFUSED ...". */
-export function describeError(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const cause = (err as { cause?: unknown }).cause;
-  const own = `${err.name}: ${err.message}`;
-  return cause instanceof Error && !err.message.includes(cause.message) ? `${own} (caused by ${describeError(cause)})` : own;
-}

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { partitionFor, type AppendRecord, type EventLog, type LogRecord } from '../../storage/log/event-log.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 /**
  * The behaviour every EventLog implementation (embedded lmdb, Kafka) must show. Each test uses a
@@ -141,9 +142,9 @@ export function eventLogContract(name: string, factory: () => Promise<{ log: Eve
       const following = (async () => {
         for await (const batch of log.follow(topic, p, 1, ac.signal)) seen.push(...batch);
       })();
-      await waitFor(() => seen.length >= 2, 'existing records');
+      await waitFor('existing records', () => seen.length >= 2);
       await log.append(topic, [rec('f', 4, [3]), rec('f', 5, [4])]);
-      await waitFor(() => seen.length >= 4, 'appended records');
+      await waitFor('appended records', () => seen.length >= 4);
       ac.abort();
       await withTimeout(following, 5_000, 'follow did not end after abort');
       assert.deepEqual(seen.map((r) => r.offset), [1, 2, 3, 4]);
@@ -184,14 +185,6 @@ async function readAll(log: EventLog, topic: string, partitions: number): Promis
   const out = new Map<number, LogRecord[]>();
   for (let p = 0; p < partitions; p++) out.set(p, (await collect(log.read(topic, p))).flat());
   return out;
-}
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

@@ -1,5 +1,6 @@
+import { ZONE_RULES_VERSION } from '../../calendar/index.ts';
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../canonical-json.ts';
+import { canonicalJson } from '../../../lib/canonical-json.ts';
 import { GAMMA_FLIP_GRID } from './chain/gamma-exposure.ts';
 import { SKEW_MONEYNESS } from './chain/iv-skew.ts';
 
@@ -120,9 +121,9 @@ export function fullFeatureDefs(o: FullFeatureOptions = FULL_FEATURE_DEFAULTS): 
     chain('oi_vel_put_5m', 'fraction', 'relative change of total put OI vs the chain as of barEnd - 5 min', { minutes: 5 }),
     chain('oi_vel_call_15m', 'fraction', 'relative change of total call OI vs the chain as of barEnd - 15 min', { minutes: 15 }),
     chain('oi_vel_put_15m', 'fraction', 'relative change of total put OI vs the chain as of barEnd - 15 min', { minutes: 15 }),
-    { name: 'minutes_since_open', version: 1, warmUp: 0, interval: null, unit: 'minutes', doc: 'minutes since the session opened, at barEnd', source: 'time', params: { calendar: o.calendar } },
+    { name: 'minutes_since_open', version: 1, warmUp: 0, interval: null, unit: 'minutes', doc: 'minutes since the session opened, at barEnd', source: 'time', params: { calendar: o.calendar, zoneRules: ZONE_RULES_VERSION } },
     { name: 'hours_to_expiry', version: 1, warmUp: 0, interval: null, unit: 'hours', doc: 'hours from barEnd to the nearest expiry after it in the as-of chain', source: 'time', params: {} },
-    { name: 'day_of_week', version: 1, warmUp: 0, interval: null, unit: '0 = Sunday .. 6', doc: "weekday of barEnd in the calendar's zone (UTC for crypto)", source: 'time', params: { calendar: o.calendar } },
+    { name: 'day_of_week', version: 1, warmUp: 0, interval: null, unit: '0 = Sunday .. 6', doc: "weekday of barEnd in the calendar's zone (UTC for crypto)", source: 'time', params: { calendar: o.calendar, zoneRules: ZONE_RULES_VERSION } },
     ...MTF_INTERVALS.flatMap(mtfDefs),
   ];
 }

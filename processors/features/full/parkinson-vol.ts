@@ -1,7 +1,6 @@
 import type { Bar } from '../../../schemas/bar.ts';
-import type { Indicator } from '../../types.ts';
-import { RingWindow } from '../ring-window.ts';
-import { asRecord, assertPeriod, finiteArray, finiteOrNull } from '../state-guards.ts';
+import { assertPeriod, finiteOrNull } from '../state-guards.ts';
+import { WindowIndicator } from '../window-indicator.ts';
 
 /**
  * Parkinson (1980) high-low volatility over the last n bars:
@@ -10,61 +9,25 @@ import { asRecord, assertPeriod, finiteArray, finiteOrNull } from '../state-guar
  * not divided by n; divide by sqrt(n) for a per-bar figure). Input: bars. Warm-up: n bars.
  * Null when a high or low is not positive.
  */
-export class ParkinsonVol implements Indicator<Bar> {
-  readonly warmUp: number;
-  private readonly sq: RingWindow<number>;
-  private result: number | null = null;
-
+export class ParkinsonVol extends WindowIndicator<number, number, Bar> {
   constructor(readonly period = 20) {
     assertPeriod(period);
-    this.warmUp = period;
-    this.sq = new RingWindow(period);
+    super(period, 'ParkinsonVol', false);
   }
 
-  get isStable(): boolean {
-    return this.sq.isFull;
+  /** ln(H/L)², or -1 for a bar whose range has no log (a non-positive high or low). */
+  protected override toWindow(bar: Bar): number {
+    return logRangeSq(bar);
   }
 
-  add(bar: Bar): number | null {
-    this.sq.push(logRangeSq(bar));
-    return this.compute();
-  }
-
-  replace(bar: Bar): number | null {
-    if (this.sq.length === 0) return this.add(bar);
-    this.sq.replaceLast(logRangeSq(bar));
-    return this.compute();
-  }
-
-  getResult(): number | null {
-    return this.result;
-  }
-
-  reset(): void {
-    this.sq.clear();
-    this.result = null;
-  }
-
-  /** -1 marks a bar whose range has no log (a non-positive high or low). */
-  snapshot(): { sq: number[] } {
-    return { sq: this.sq.toArray() };
-  }
-
-  restore(state: unknown): void {
-    this.sq.load(finiteArray(asRecord(state, 'ParkinsonVol').sq, 'ParkinsonVol.sq'));
-    this.compute();
-  }
-
-  private compute(): number | null {
-    if (!this.sq.isFull) return (this.result = null);
+  protected compute(): number | null {
     let sum = 0;
-    for (let i = 0; i < this.sq.length; i++) {
-      const v = this.sq.at(i);
-      if (v < 0) return (this.result = null);
+    for (let i = 0; i < this.window.length; i++) {
+      const v = this.window.at(i);
+      if (v < 0) return null;
       sum += v;
     }
-    this.result = finiteOrNull(Math.sqrt(sum / (4 * Math.LN2)));
-    return this.result;
+    return finiteOrNull(Math.sqrt(sum / (4 * Math.LN2)));
   }
 }
 

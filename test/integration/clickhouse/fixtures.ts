@@ -16,6 +16,7 @@ import { openClickHouse } from '../../../sinks/clickhouse/open-clickhouse.ts';
 import { qualified } from '../../../sinks/clickhouse/sql.ts';
 import { openEmbeddedLog, type EmbeddedLog } from '../../../storage/log/open-log.ts';
 import { type StartResult, startClickHouse } from '../../helpers/clickhouse-server.ts';
+import { waitFor as waitForCondition } from '../../helpers/wait-for.ts';
 
 export { startClickHouse, type StartResult };
 
@@ -154,11 +155,6 @@ export async function counts(client: ClickHouseClient, database: string, table: 
 }
 
 /** Polls `check` every 50 ms until it returns true, failing after `timeoutMs`. */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+export function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  return waitForCondition(what, check, { timeoutMs, intervalMs: 50 });
 }

@@ -50,6 +50,7 @@ test('wall time, randomness, environment and I/O in processors/ fail lint', asyn
     "import { hostname } from 'node:os';\nexport const h = hostname();",
     "import { readFileSync } from 'node:fs';\nexport const f = readFileSync;",
     'setTimeout(() => undefined, 1);',
+    "import { sleep } from '../lib/sleep.ts';\nexport const s = sleep;",
   ];
   for (const code of cases) {
     const ids = await ruleIds('processors/lint-probe.ts', code + '\n');

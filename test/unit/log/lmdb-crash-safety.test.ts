@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { partitionFor, type LogRecord } from '../../../storage/log/event-log.ts';
 import { LmdbEventLog } from '../../../storage/log/lmdb-event-log.ts';
 import { BASE_TS, BATCH, KEYS, crashValue } from './fixtures/crash-records.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/append-until-killed.ts', import.meta.url));
 const REPO = fileURLToPath(new URL('../../../', import.meta.url)); // where `--import tsx` resolves
@@ -34,7 +35,7 @@ test('SIGKILL mid-append loses no acknowledged record and leaves the log consist
     });
 
     const target = 40 * BATCH;
-    await waitFor(() => acked >= target && followed.some((f) => f.length > 0), 30_000, () => `acked ${acked}`);
+    await waitFor(() => `acks and a follower's records (acked ${acked})`, () => acked >= target && followed.some((f) => f.length > 0), { timeoutMs: 30_000 });
     child.kill('SIGKILL');
     assert.equal(await exited, 'SIGKILL');
     const lastAcked = acked;
@@ -85,12 +86,4 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const x of it) out.push(x);
   return out;
-}
-
-async function waitFor(condition: () => boolean, timeoutMs: number, state: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out (${state()})`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }

@@ -7,6 +7,7 @@ import { topicSpec } from '../../../schemas/topics.ts';
 import { LmdbEventLog } from '../../../storage/log/lmdb-event-log.ts';
 import { LogError } from '../../../storage/log/log-error.ts';
 import { eventLogContract } from '../../contract/event-log.contract.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -70,9 +71,9 @@ describe('LmdbEventLog', () => {
       for await (const batch of b.follow('shared', p, 0, ac.signal)) for (const r of batch) seen.push(r.value[0]!);
     })();
     try {
-      await waitFor(() => seen.length === 1);
+      await waitFor('the first record', () => seen.length === 1, { timeoutMs: 5_000 });
       assert.deepEqual(await a.append('shared', [rec('k', 2, 2)]), [{ partition: p, offset: 1 }]);
-      await waitFor(() => seen.length === 2, 2_000);
+      await waitFor('the appended record', () => seen.length === 2, { timeoutMs: 2_000 });
     } finally {
       ac.abort();
       await following;
@@ -100,11 +101,3 @@ describe('LmdbEventLog', () => {
     await b.close();
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

@@ -1,4 +1,5 @@
 import { WebSocket, type ClientOptions } from 'ws';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 export type Msg = { type: string; [k: string]: unknown };
 
@@ -74,10 +75,6 @@ export class TestClient {
 }
 
 /** Polls a server-side condition on the event loop (for state with no client-visible event). */
-export async function waitUntil(cond: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!cond()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+export function waitUntil(cond: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  return waitFor(what, cond, { timeoutMs });
 }

@@ -1,13 +1,17 @@
 /**
- * JSON with object keys sorted (code-unit order) at every level, so equal values always give equal
- * text. Numbers use JSON's own formatting (shortest round-trip); non-finite numbers throw rather
- * than silently becoming null. Undefined object members are skipped, as JSON.stringify does.
+ * The one canonical JSON of tickflow: object keys sorted (UTF-16 code-unit order) at every level,
+ * no whitespace, so equal values always give equal text and equal hashes (feature-set hashes,
+ * model ids, backtest sha256, ClickHouse run ids). Numbers use JSON's own shortest round-trip
+ * formatting. Object members that are `undefined` are skipped, as `JSON.stringify` does (optional
+ * fields under `exactOptionalPropertyTypes` are then absent, not an error); `undefined` in an
+ * array is `null`, as in JSON. Typed arrays are written as arrays. Non-finite numbers, functions,
+ * symbols and bigints throw: a hash of them would silently collide.
  */
 export function canonicalJson(value: unknown): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'number':
-      if (!Number.isFinite(value)) throw new Error(`canonicalJson: non-finite number ${value}`);
+      if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: non-finite number ${value}`);
       return JSON.stringify(value);
     case 'string':
     case 'boolean':
@@ -15,7 +19,7 @@ export function canonicalJson(value: unknown): string {
     case 'object':
       break;
     default:
-      throw new Error(`canonicalJson: unsupported ${typeof value}`);
+      throw new TypeError(`canonicalJson: unsupported ${typeof value}`);
   }
   if (Array.isArray(value)) {
     return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;

@@ -1,0 +1,14 @@
+// The dashboard server alone over an existing embedded log (no live feed), for bench/page.ts:
+// prints {"port":N} on stdout once it listens; stops on SIGTERM.
+import { openLog } from '../cli/log-access.ts';
+import { startDashboardServer } from '../cli/dashboard-server.ts';
+
+const [logDir, modelDir] = process.argv.slice(2);
+if (!logDir || !modelDir) throw new Error('usage: page-server.ts <log dir> <model dir>');
+const access = await openLog(logDir);
+const server = await startDashboardServer({ access, port: 0, host: '127.0.0.1', token: '', modelDir, role: 'start' });
+const addr = server.server?.address();
+process.stdout.write(`${JSON.stringify({ port: typeof addr === 'object' && addr ? addr.port : 0 })}\n`);
+process.once('SIGTERM', () => {
+  void server.close().then(() => access.close()).then(() => process.exit(0));
+});

@@ -1,0 +1,71 @@
+/**
+ * The dashboard port shared by `start` and `run gateway`: the page, the HTTP API and /metrics
+ * over HTTP, signals and bars over the WebSocket at /ws, all on one port.
+ */
+import { currentValue, metrics, recentLatency } from '../lib/metrics.ts';
+import { dashboardHandler, loadPageAssets, readModelCard, TopicHistory } from '../sinks/web/index.ts';
+import { isLoopbackHost } from '../sinks/ws/access.ts';
+import { SignalServer } from '../sinks/ws/signal-server.ts';
+import type { LogAccess } from './log-access.ts';
+import { info, UsageError } from './output.ts';
+
+export interface DashboardServerOptions {
+  access: LogAccess;
+  port: number;
+  host: string;
+  /** '' = none; required when the host is not loopback. */
+  token: string;
+  /** Where the model card is read from; null when the process runs no model (gateway). */
+  modelDir: string | null;
+  role: 'start' | 'gateway';
+}
+
+/** Checks the --host/--token pair: a server reachable from other machines needs a token. */
+export function checkExposure(host: string, token: string | undefined): string {
+  if (token !== undefined && !/^[\x21-\x7e]{16,256}$/.test(token)) throw new UsageError('--token must be 16 to 256 printable characters without spaces');
+  if (!isLoopbackHost(host) && token === undefined) throw new UsageError(`--host ${host} makes the page, API and WebSocket reachable from other machines: pass --token <secret> (at least 16 characters) as well`);
+  return token ?? '';
+}
+
+export async function startDashboardServer(o: DashboardServerOptions): Promise<SignalServer> {
+  const startedAt = Date.now();
+  let server: SignalServer | null = null;
+  const health = async (): Promise<object> => {
+    const latency = await recentLatency();
+    const stats = server?.stats();
+    const lag = (await metrics.lag.get()).values[0]?.value;
+    return {
+      status: 'ok',
+      role: o.role,
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      lagMs: latency.count > 0 && lag !== undefined ? lag * 1000 : null,
+      latencyMs: latency,
+      inputs: await currentValue(metrics.inputs),
+      signals: await currentValue(metrics.signals),
+      late: await currentValue(metrics.late),
+      deadLetters: await currentValue(metrics.deadLetters),
+      wsClients: stats?.clients ?? 0,
+      wsDropped: (stats?.dropped ?? 0) + (stats?.rateLimited ?? 0),
+    };
+  };
+  const modelDir = o.modelDir;
+  // The process runs the model it loaded at start: its card is read once.
+  let card: Promise<object | null> | null = null;
+  const handler = dashboardHandler({
+    history: new TopicHistory(o.access.log, o.access.decode),
+    assets: loadPageAssets(),
+    model: () => (card ??= modelDir === null ? Promise.resolve(null) : readModelCard(modelDir)),
+    health,
+    token: o.token,
+  });
+  server = new SignalServer({ port: o.port, host: o.host, token: o.token, http: handler });
+  const { port } = await server.start().catch((e: unknown) => {
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${o.port} is in use: pass --port <p> (0 picks a free one)${o.role === 'start' ? ' or --no-ws' : ''}`);
+    throw e;
+  });
+  const shown = ['127.0.0.1', '0.0.0.0', '::'].includes(o.host) ? 'localhost' : o.host;
+  const query = o.token ? '?token=…' : '';
+  info(`dashboard: http://${shown}:${port}/${query}  (API /api/*, metrics /metrics)`);
+  info(`WebSocket: ws://${shown}:${port}/ws  (send {"op":"subscribe","channel":"signals","symbols":["BTC"]})`);
+  return server;
+}

@@ -1,0 +1,241 @@
+/**
+ * The HTTP side of the dashboard port: the page, its assets, the JSON API and /metrics. GET and
+ * HEAD only; parameters are validated with zod (400 with the reason); every list is bounded by a
+ * `limit` (default and maximum below) and says whether it was cut.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { metrics, registry } from '../../lib/metrics.ts';
+import { checkToken } from '../ws/access.ts';
+import type { PageAssets } from './page-assets.ts';
+import type { TopicHistory } from './topic-history.ts';
+
+export const DEFAULT_LIMIT = 2_000;
+/** Two weeks of 5-minute bars is 4,032: the page's whole history fits in one request. */
+export const MAX_LIMIT = 10_000;
+/** Feature vectors are wide (up to a few hundred values): a smaller cap. */
+export const MAX_FEATURE_LIMIT = 2_000;
+const MAX_SYMBOL_LENGTH = 64;
+/** Query strings longer than this are refused before parsing. */
+const MAX_URL_LENGTH = 2_048;
+
+export interface DashboardApiOptions {
+  history: TopicHistory;
+  assets: PageAssets;
+  /** The model card (/api/model): null when the process runs without a model. */
+  model: () => Promise<object | null>;
+  /** /api/health body. */
+  health: () => Promise<object>;
+  /** '' = none. Required on every route but /api/health when set. */
+  token: string;
+}
+
+const epochMs = (name: string) =>
+  z.coerce
+    .number({ error: `${name} must be epoch milliseconds` })
+    .int(`${name} must be an integer (epoch milliseconds)`)
+    .min(0, `${name} must be >= 0`)
+    .max(8.64e15, `${name} is past the year 275760`);
+
+const symbol = z
+  .string({ error: 'symbol is required' })
+  .min(1, 'symbol is required')
+  .max(MAX_SYMBOL_LENGTH, `symbol is longer than ${MAX_SYMBOL_LENGTH} characters`);
+
+const limit = (max: number, dflt: number) =>
+  z.coerce.number({ error: 'limit must be a number' }).int('limit must be an integer').min(1, 'limit must be >= 1').max(max, `limit must be <= ${max}`).default(dflt);
+
+const rangeChecked = <T extends { from?: number | undefined; to?: number | undefined }>(s: z.ZodType<T>) =>
+  s.refine((q) => q.from === undefined || q.to === undefined || q.from < q.to, { message: 'from must be before to' });
+
+const TOKEN = { token: z.string().optional() };
+
+const barsQuery = rangeChecked(
+  z.strictObject({
+    symbol,
+    interval: z.enum(['1m', '5m', '15m', '1h'], { error: 'interval must be one of 1m, 5m, 15m, 1h' }).default('5m'),
+    from: epochMs('from').optional(),
+    to: epochMs('to').optional(),
+    limit: limit(MAX_LIMIT, DEFAULT_LIMIT),
+    ...TOKEN,
+  }),
+);
+
+const signalsQuery = rangeChecked(
+  z.strictObject({
+    symbol,
+    from: epochMs('from').optional(),
+    to: epochMs('to').optional(),
+    limit: limit(MAX_LIMIT, DEFAULT_LIMIT),
+    /** false: leave out each signal's `inputs` (log positions), about half the bytes. */
+    provenance: z.enum(['true', 'false'], { error: 'provenance must be true or false' }).default('true'),
+    ...TOKEN,
+  }),
+);
+
+const featuresQuery = rangeChecked(
+  z.strictObject({
+    symbol,
+    from: epochMs('from').optional(),
+    to: epochMs('to').optional(),
+    limit: limit(MAX_FEATURE_LIMIT, 500),
+    /** Comma-separated feature names; absent = all. */
+    names: z
+      .string()
+      .max(1_000, 'names is longer than 1000 characters')
+      .transform((s) => s.split(',').filter(Boolean))
+      .optional(),
+    ...TOKEN,
+  }),
+);
+
+const noParams = z.strictObject({ ...TOKEN });
+
+type Handler = (params: Record<string, string>) => Promise<{ status: number; body: unknown }>;
+
+class BadRequest extends Error {}
+
+function parseWith<T>(schema: z.ZodType<T>, params: Record<string, string>): T {
+  const r = schema.safeParse(params);
+  if (r.success) return r.data;
+  const reason = r.error.issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown parameter(s): ${i.keys.join(', ')}` : i.message)).join('; ');
+  throw new BadRequest(reason);
+}
+
+/** Returns the request handler for SignalServer's `http` option. */
+export function dashboardHandler(o: DashboardApiOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const routes = new Map<string, Handler>([
+    [
+      '/api/symbols',
+      async (p) => {
+        parseWith(noParams, p);
+        const symbols = await o.history.symbols();
+        return { status: 200, body: { symbols } };
+      },
+    ],
+    [
+      '/api/bars',
+      async (p) => {
+        const q = parseWith(barsQuery, p);
+        const r = await o.history.bars(defined(q));
+        return { status: 200, body: { symbol: q.symbol, interval: q.interval, from: q.from ?? null, to: q.to ?? null, limit: q.limit, count: r.rows.length, truncated: r.truncated, bars: r.rows } };
+      },
+    ],
+    [
+      '/api/signals',
+      async (p) => {
+        const q = parseWith(signalsQuery, p);
+        const r = await o.history.signals(defined(q));
+        const signals = q.provenance === 'true' ? r.rows : r.rows.map(({ inputs: _inputs, ...rest }) => rest);
+        return { status: 200, body: { symbol: q.symbol, from: q.from ?? null, to: q.to ?? null, limit: q.limit, count: signals.length, truncated: r.truncated, signals } };
+      },
+    ],
+    [
+      '/api/features',
+      async (p) => {
+        const q = parseWith(featuresQuery, p);
+        const r = await o.history.features(defined(q));
+        const names = q.names;
+        const rows = r.rows.map((f) => ({
+          barEnd: f.barEnd,
+          featureSetId: f.featureSetId,
+          // Names the feature set does not have are left out (null means "not warmed up").
+          features: names ? Object.fromEntries(names.filter((n) => n in f.features).map((n) => [n, f.features[n] ?? null])) : f.features,
+        }));
+        return { status: 200, body: { symbol: q.symbol, from: q.from ?? null, to: q.to ?? null, limit: q.limit, count: rows.length, truncated: r.truncated, features: rows } };
+      },
+    ],
+    [
+      '/api/model',
+      async (p) => {
+        parseWith(noParams, p);
+        const model = await o.model();
+        return model === null ? { status: 404, body: { error: 'no model loaded in this process' } } : { status: 200, body: model };
+      },
+    ],
+    [
+      '/api/health',
+      async (p) => {
+        parseWith(noParams, p);
+        return { status: 200, body: await o.health() };
+      },
+    ],
+  ]);
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<string> => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      send(res, 405, { error: `method ${req.method ?? ''} not allowed: GET only` }, { allow: 'GET, HEAD' });
+      return 'other';
+    }
+    if ((req.url ?? '').length > MAX_URL_LENGTH) {
+      send(res, 414, { error: `URL longer than ${MAX_URL_LENGTH} characters` });
+      return 'other';
+    }
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    const asset = o.assets.get(path);
+    const route = routes.get(path);
+    const known = asset !== undefined || route !== undefined || path === '/metrics';
+    if (!known) {
+      send(res, 404, { error: `not found: ${path}` });
+      return 'other';
+    }
+    // The health check stays open so a load balancer can probe without the token.
+    if (path !== '/api/health') {
+      const denied = checkToken(req, o.token);
+      if (denied !== null) {
+        send(res, 401, { error: denied });
+        return path;
+      }
+    }
+    if (asset !== undefined) {
+      res.writeHead(200, { 'content-type': asset.type, 'content-length': asset.body.byteLength, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
+      res.end(req.method === 'HEAD' ? undefined : asset.body);
+      return 'page';
+    }
+    if (path === '/metrics') {
+      const text = await registry.metrics();
+      res.writeHead(200, { 'content-type': registry.contentType });
+      res.end(req.method === 'HEAD' ? undefined : text);
+      return path;
+    }
+    const params: Record<string, string> = {};
+    for (const [k, v] of url.searchParams) {
+      if (k in params) {
+        send(res, 400, { error: `parameter ${k} given more than once` });
+        return path;
+      }
+      params[k] = v;
+    }
+    try {
+      const r = await (route as Handler)(params);
+      send(res, r.status, r.body);
+    } catch (e) {
+      if (e instanceof BadRequest) send(res, 400, { error: e.message });
+      else send(res, 500, { error: `internal error: ${(e as Error).message}` });
+    }
+    return path;
+  };
+
+  return (req, res) => {
+    handle(req, res).then(
+      (route) => metrics.httpRequests.inc({ route, status: String(res.statusCode) }),
+      (e: unknown) => {
+        if (!res.headersSent) send(res, 500, { error: `internal error: ${(e as Error).message}` });
+        else res.destroy();
+      },
+    );
+  };
+}
+
+/** Drops undefined from/to (exactOptionalPropertyTypes). */
+function defined<T extends { from?: number | undefined; to?: number | undefined }>(q: T): Omit<T, 'from' | 'to'> & { from?: number; to?: number } {
+  const { from, to, ...rest } = q;
+  return { ...rest, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...headers });
+  res.end(text);
+}

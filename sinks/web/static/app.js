@@ -1,0 +1,418 @@
+// tickflow dashboard: history from the HTTP API, then live bars and signals over the WebSocket.
+// Plain browser JavaScript, no build step; lightweight-charts' standalone build defines
+// window.LightweightCharts. window.tickflow exposes the page's state for tests.
+'use strict';
+(() => {
+  const LC = window.LightweightCharts;
+  const FIVE_MIN = 300_000;
+  const HISTORY_BARS = 4032; // two weeks of 5-minute bars
+  const OPTION_FEATURES = ['pcr_oi', 'pcr_volume', 'pcr_premium', 'max_pain_dist', 'atm_iv', 'iv_skew_5', 'gex_total', 'gamma_flip'];
+  const params = new URLSearchParams(location.search);
+  const token = params.get('token');
+  const $ = (id) => document.getElementById(id);
+  const css = getComputedStyle(document.documentElement);
+  const color = (name) => css.getPropertyValue(name).trim();
+  const UP = color('--up'), DOWN = color('--down'), FLAT = color('--flat'), ACCENT = color('--accent');
+
+  const state = {
+    symbol: null,
+    symbols: [],
+    bars: 0,
+    signals: 0,
+    markers: 0,
+    liveBars: 0,
+    liveSignals: 0,
+    loading: false,
+    connected: false,
+    loadedSymbol: null,
+    lastSignal: null,
+    /** ms after navigation start when the first history was drawn (for the page benchmark). */
+    firstRenderMs: null,
+  };
+  window.tickflow = { state };
+
+  function withToken(path) {
+    if (!token) return path;
+    return path + (path.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(token);
+  }
+
+  async function api(path) {
+    const res = await fetch(withToken(path));
+    const body = await res.json();
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${body.error || ''}`);
+    return body;
+  }
+
+  function showError(message) {
+    const el = $('error');
+    el.textContent = message;
+    el.hidden = !message;
+  }
+
+  // ---- chart -------------------------------------------------------------------------------
+  const chart = LC.createChart($('chart'), {
+    autoSize: true,
+    layout: {
+      background: { type: 'solid', color: color('--bg') },
+      textColor: color('--muted'),
+      fontSize: 11,
+      panes: { separatorColor: color('--line'), enableResize: true },
+    },
+    grid: { vertLines: { color: '#1a2029' }, horzLines: { color: '#1a2029' } },
+    rightPriceScale: { borderColor: color('--line') },
+    timeScale: { borderColor: color('--line'), timeVisible: true, secondsVisible: false, rightOffset: 6 },
+    crosshair: { mode: LC.CrosshairMode.Normal },
+  });
+  const candles = chart.addSeries(LC.CandlestickSeries, {
+    upColor: UP, downColor: DOWN, borderVisible: false, wickUpColor: UP, wickDownColor: DOWN,
+  });
+  const volume = chart.addSeries(LC.HistogramSeries, { priceFormat: { type: 'volume' }, priceScaleId: 'vol', lastValueVisible: false, priceLineVisible: false });
+  volume.priceScale().applyOptions({ scaleMargins: { top: 0.82, bottom: 0 } });
+  const markers = LC.createSeriesMarkers(candles, []);
+  const line = (c, title, style) => chart.addSeries(LC.LineSeries, {
+    color: c, lineWidth: 1.5, title, lineStyle: style || 0, priceLineVisible: false, lastValueVisible: true,
+    priceFormat: { type: 'custom', minMove: 0.1, formatter: (v) => `${v.toFixed(0)}%` },
+  }, 1);
+  // Values are given as percentages (probability * 100).
+  const pUp = line(UP, 'P(up)');
+  const pDown = line(DOWN, 'P(down)');
+  const conf = line(ACCENT, 'confidence', 2);
+  chart.panes()[1].setHeight(150);
+
+  // The option panel's small chart: ATM IV (right scale, %) and put/call ratio by OI (left scale).
+  const optionChart = LC.createChart($('options-chart'), {
+    autoSize: true,
+    layout: { background: { type: 'solid', color: color('--panel') }, textColor: color('--muted'), fontSize: 10, attributionLogo: false },
+    grid: { vertLines: { visible: false }, horzLines: { color: '#1f262f' } },
+    rightPriceScale: { borderVisible: false },
+    leftPriceScale: { visible: true, borderVisible: false },
+    timeScale: { borderVisible: false, timeVisible: true, secondsVisible: false },
+    handleScroll: false,
+    handleScale: false,
+  });
+  const ivLine = optionChart.addSeries(LC.LineSeries, { color: '#e3b341', lineWidth: 1.5, priceLineVisible: false, priceFormat: { type: 'custom', minMove: 0.01, formatter: (v) => `${v.toFixed(1)}%` } });
+  const pcrLine = optionChart.addSeries(LC.LineSeries, { color: '#a371f7', lineWidth: 1.5, priceLineVisible: false, priceScaleId: 'left' });
+
+  let barData = [];
+  let markerList = [];
+  let forming = null; // the 5-minute candle being built from live 1-minute bars
+
+  const candleOf = (b) => ({ time: b.start / 1000, open: b.open, high: b.high, low: b.low, close: b.close });
+  const volumeOf = (b) => ({ time: b.start / 1000, value: b.volume, color: b.close >= b.open ? 'rgba(38,166,154,0.35)' : 'rgba(239,83,80,0.35)' });
+  const signalTime = (s) => (s.barEnd - FIVE_MIN) / 1000;
+
+  function markerOf(s) {
+    const t = signalTime(s);
+    if (s.action === 'BUY') return { time: t, position: 'belowBar', shape: 'arrowUp', color: UP };
+    if (s.action === 'SELL') return { time: t, position: 'aboveBar', shape: 'arrowDown', color: DOWN };
+    return { time: t, position: 'belowBar', shape: 'circle', color: 'rgba(138,147,160,0.45)', size: 0.3 };
+  }
+
+  function lastTime() {
+    return barData.length ? barData[barData.length - 1].time : -Infinity;
+  }
+
+  function applyBar(b) {
+    if (b.interval === '5m') {
+      const c = candleOf(b);
+      if (c.time < lastTime()) return; // older than the chart: already in the history
+      if (c.time === lastTime()) barData[barData.length - 1] = c;
+      else barData.push(c);
+      candles.update(c);
+      volume.update(volumeOf(b));
+      forming = null;
+      state.bars = barData.length;
+      updateQuote(b.close);
+    } else if (b.interval === '1m') {
+      const start = Math.floor(b.start / FIVE_MIN) * FIVE_MIN;
+      const t = start / 1000;
+      if (t < lastTime()) return;
+      if (!forming || forming.time !== t) {
+        forming = { time: t, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume };
+      } else {
+        forming.high = Math.max(forming.high, b.high);
+        forming.low = Math.min(forming.low, b.low);
+        forming.close = b.close;
+        forming.volume += b.volume;
+      }
+      const c = { time: t, open: forming.open, high: forming.high, low: forming.low, close: forming.close };
+      if (t === lastTime()) barData[barData.length - 1] = c;
+      else barData.push(c);
+      candles.update(c);
+      volume.update(volumeOf({ start, open: c.open, close: c.close, volume: forming.volume }));
+      updateQuote(b.close);
+    }
+  }
+
+  function applySignal(s, live) {
+    const t = signalTime(s);
+    const m = markerOf(s);
+    if (markerList.length && markerList[markerList.length - 1].time >= t) return;
+    markerList.push(m);
+    markers.setMarkers(markerList);
+    pUp.update({ time: t, value: s.pUp * 100 });
+    pDown.update({ time: t, value: s.pDown * 100 });
+    conf.update({ time: t, value: s.confidence * 100 });
+    state.signals++;
+    state.markers = markerList.length;
+    if (live) state.liveSignals++;
+    showSignal(s);
+  }
+
+  // ---- side panels -------------------------------------------------------------------------
+  const fmt = (x, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }));
+  const pct = (x, d = 1) => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(d)}%`);
+  const time = (ms) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+  const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+  const rows = (pairs) => pairs.map(([k, v, cls]) => `<tr><td>${esc(k)}</td><td class="${cls || ''}">${v}</td></tr>`).join('');
+
+  let firstClose = null;
+  function updateQuote(close) {
+    const first = barData.length ? barData[0].open : close;
+    firstClose = first;
+    const chg = (close - first) / first;
+    $('quote').innerHTML = `${esc(state.symbol)} ${fmt(close)} <span class="chg ${chg >= 0 ? 'up' : 'down'}">${chg >= 0 ? '+' : ''}${(chg * 100).toFixed(2)}%</span>`;
+    $('legend').innerHTML = `<b>${esc(state.symbol)}</b> · 5m · ${barData.length} bars`;
+  }
+
+  function showSignal(s) {
+    state.lastSignal = s;
+    const el = $('signal');
+    el.className = '';
+    el.innerHTML = `
+      <div class="action ${s.action}">${s.action} <span style="font-size:13px;color:var(--muted)">${pct(s.confidence, 0)} confidence</span></div>
+      <div class="probs" title="P(down) / P(flat) / P(up)">
+        <span style="width:${s.pDown * 100}%;background:${DOWN}"></span>
+        <span style="width:${s.pFlat * 100}%;background:${FLAT}"></span>
+        <span style="width:${s.pUp * 100}%;background:${UP}"></span>
+      </div>
+      <table>${rows([
+        ['up / flat / down', `${pct(s.pUp)} / ${pct(s.pFlat)} / ${pct(s.pDown)}`],
+        ['bar close', time(s.barEnd)],
+        ['model', `<code>${esc(s.modelId)}</code>`],
+        ['inputs', s.inputs ? `${s.inputs.reduce((n, r) => n + r.toOffset - r.fromOffset + 1, 0)} events` : '—'],
+      ])}</table>`;
+  }
+
+  async function refreshHealth() {
+    try {
+      const h = await api('/api/health');
+      const lat = h.latencyMs || {};
+      $('health').innerHTML = rows([
+        ['status', h.status === 'ok' ? '<span class="good">ok</span>' : `<span class="bad">${esc(h.status)}</span>`],
+        ['lag behind feed', h.lagMs === null ? '—' : `${fmt(h.lagMs, 1)} ms`],
+        ['signal latency p50 / p99', lat.count ? `${fmt(lat.p50, 1)} / ${fmt(lat.p99, 1)} ms` : '—'],
+        ['inputs', fmt(h.inputs, 0)],
+        ['late events', fmt(h.late, 0), h.late > 0 ? 'bad' : ''],
+        ['dead letters', fmt(h.deadLetters, 0), h.deadLetters > 0 ? 'bad' : ''],
+        ['live clients', fmt(h.wsClients, 0)],
+        ['dropped clients', fmt(h.wsDropped, 0)],
+      ]);
+    } catch (e) {
+      $('health').innerHTML = rows([['status', `<span class="bad">${esc(e.message)}</span>`]]);
+    }
+  }
+
+  async function loadModel() {
+    try {
+      const m = await api('/api/model');
+      const layers = m.architecture ? m.architecture.layers.map((l) => l.units).join('-') : null;
+      const vs = (a, b) => `${fmt(a, 3)} <span style="color:var(--muted)">vs ${fmt(b, 3)}</span>`;
+      const pairs = [
+        ['id', `<code>${esc(m.modelId)}</code>`],
+        ['family', esc(m.family || (layers ? `dense network ${layers}` : '—'))],
+        ['features', `${(m.featureNames || []).length} · <code>${esc(String(m.featureSetHash || '').slice(0, 12))}</code>`],
+      ];
+      if (m.metrics && m.baseline) {
+        pairs.push(['test accuracy (vs baseline)', vs(m.metrics.accuracy, m.baseline.accuracy)]);
+        pairs.push(['macro AUC (vs baseline)', vs(m.metrics.macroAuc, m.baseline.macroAuc)]);
+        pairs.push(['log loss (vs baseline)', vs(m.metrics.logLoss, m.baseline.logLoss)]);
+        pairs.push(['test rows', fmt(m.metrics.n, 0)]);
+      }
+      if (m.split) pairs.push(['test period', `${time(m.split.test.firstBarEnd).slice(0, 10)} → ${time(m.split.test.lastBarEnd).slice(0, 10)}`]);
+      $('model').innerHTML = rows(pairs);
+    } catch (e) {
+      $('model').innerHTML = rows([['model', esc(e.message)]]);
+    }
+  }
+
+  async function refreshOptions(symbol) {
+    try {
+      const r = await api(`/api/features?symbol=${encodeURIComponent(symbol)}&limit=288&names=${OPTION_FEATURES.join(',')}`);
+      if (symbol !== state.symbol) return;
+      const rowsWithValues = r.features.filter((f) => Object.values(f.features).some((v) => v !== null));
+      const card = $('options-card');
+      if (!rowsWithValues.length) {
+        card.hidden = true;
+        return;
+      }
+      const last = rowsWithValues[rowsWithValues.length - 1];
+      const first = rowsWithValues[0];
+      const v = last.features;
+      const spot = barData.length ? barData[barData.length - 1].close : null;
+      const change = (name, digits) => {
+        const a = first.features[name], b = v[name];
+        if (a === null || b === null || a === undefined || b === undefined) return '';
+        const d = b - a;
+        return ` <span style="color:var(--muted)">(${d >= 0 ? '+' : ''}${fmt(d, digits)})</span>`;
+      };
+      const has = (name) => v[name] !== undefined && v[name] !== null;
+      const pairs = [];
+      if (has('pcr_oi')) pairs.push(['put/call ratio (OI)', fmt(v.pcr_oi, 2) + change('pcr_oi', 2)]);
+      if (has('pcr_volume')) pairs.push(['put/call ratio (volume)', fmt(v.pcr_volume, 2)]);
+      if (has('pcr_premium')) pairs.push(['put/call ratio (premium)', fmt(v.pcr_premium, 2)]);
+      if (has('max_pain_dist') && spot !== null) {
+        pairs.push(['max pain / spot', `${fmt(spot * (1 + v.max_pain_dist))} / ${fmt(spot)}`]);
+        pairs.push(['max pain distance', pct(v.max_pain_dist, 2)]);
+      }
+      if (has('atm_iv')) pairs.push(['ATM IV', pct(v.atm_iv) + change('atm_iv', 3)]);
+      if (has('iv_skew_5')) pairs.push(['skew (95% put − 105% call)', pct(v.iv_skew_5, 2)]);
+      if (has('gex_total')) pairs.push(['dealer GEX per 1%', fmt(v.gex_total, 0), v.gex_total < 0 ? 'bad' : 'good']);
+      if (has('gamma_flip')) pairs.push(['gamma flip', fmt(v.gamma_flip)]);
+      $('options').innerHTML = rows(pairs);
+      const series = (name, scale) => rowsWithValues.filter((f) => f.features[name] !== null && f.features[name] !== undefined).map((f) => ({ time: f.barEnd / 1000, value: f.features[name] * scale }));
+      ivLine.setData(series('atm_iv', 100));
+      pcrLine.setData(series('pcr_oi', 1));
+      optionChart.timeScale().fitContent();
+      $('options-time').textContent = `${time(last.barEnd).slice(11)} · (change over ${Math.round((last.barEnd - first.barEnd) / 3_600_000)} h)`;
+      card.hidden = false;
+      state.options = v;
+    } catch (e) {
+      showError(e.message);
+    }
+  }
+
+  // ---- live --------------------------------------------------------------------------------
+  let ws = null;
+  let pending = null; // live messages held while the history loads
+  let retry = 500;
+
+  function send(msg) {
+    if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
+  }
+
+  function connect() {
+    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    ws = new WebSocket(withToken(`${proto}//${location.host}/ws`));
+    ws.onopen = () => {
+      retry = 500;
+      state.connected = true;
+      $('conn').className = 'conn on';
+      $('conn').textContent = 'live';
+      if (state.symbol) subscribe(state.symbol);
+    };
+    ws.onclose = () => {
+      state.connected = false;
+      $('conn').className = 'conn off';
+      $('conn').textContent = 'offline';
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 10_000);
+    };
+    ws.onerror = () => undefined; // onclose follows and reconnects
+    ws.onmessage = (ev) => {
+      const msg = JSON.parse(ev.data);
+      if (msg.type !== 'bar' && msg.type !== 'signal') return;
+      if (msg.data.symbol !== state.symbol) return;
+      if (pending) pending.push(msg);
+      else applyLive(msg);
+    };
+  }
+
+  let lastOptionsRefresh = 0;
+  function applyLive(msg) {
+    if (msg.type === 'bar') {
+      applyBar(msg.data);
+      state.liveBars++;
+      if (msg.data.interval === '5m' && msg.data.end - lastOptionsRefresh >= FIVE_MIN) {
+        lastOptionsRefresh = msg.data.end;
+        void refreshOptions(state.symbol);
+      }
+    } else {
+      applySignal(msg.data, true);
+    }
+  }
+
+  function subscribe(symbol) {
+    send({ op: 'subscribe', channel: 'bars', symbols: [symbol] });
+    send({ op: 'subscribe', channel: 'signals', symbols: [symbol] });
+  }
+
+  // ---- symbols -----------------------------------------------------------------------------
+  async function selectSymbol(symbol) {
+    if (symbol === state.symbol && state.loadedSymbol === symbol) return;
+    const previous = state.symbol;
+    state.symbol = symbol;
+    state.loading = true;
+    state.loadedSymbol = null;
+    for (const b of $('symbols').children) b.classList.toggle('active', b.dataset.symbol === symbol);
+    if (previous && previous !== symbol) {
+      send({ op: 'unsubscribe', channel: 'bars', symbols: [previous] });
+      send({ op: 'unsubscribe', channel: 'signals', symbols: [previous] });
+    }
+    pending = [];
+    subscribe(symbol);
+    try {
+      const q = `symbol=${encodeURIComponent(symbol)}`;
+      const [bars, signals] = await Promise.all([api(`/api/bars?${q}&interval=5m&limit=${HISTORY_BARS}`), api(`/api/signals?${q}&limit=${HISTORY_BARS}&provenance=false`)]);
+      if (symbol !== state.symbol) return;
+      barData = bars.bars.map(candleOf);
+      candles.setData(barData);
+      volume.setData(bars.bars.map(volumeOf));
+      forming = null;
+      markerList = signals.signals.map(markerOf);
+      markers.setMarkers(markerList);
+      const points = (f) => signals.signals.map((s) => ({ time: signalTime(s), value: f(s) * 100 }));
+      pUp.setData(points((s) => s.pUp));
+      pDown.setData(points((s) => s.pDown));
+      conf.setData(points((s) => s.confidence));
+      state.bars = barData.length;
+      state.signals = signals.signals.length;
+      state.markers = markerList.length;
+      const last = signals.signals[signals.signals.length - 1];
+      if (last) showSignal(last);
+      else $('signal').innerHTML = 'no signal yet';
+      if (bars.bars.length) updateQuote(bars.bars[bars.bars.length - 1].close);
+      chart.timeScale().setVisibleLogicalRange({ from: Math.max(0, barData.length - 150), to: barData.length + 6 });
+      const held = pending;
+      pending = null;
+      for (const m of held) if (m.data.symbol === symbol) applyLive(m);
+      state.loadedSymbol = symbol;
+      if (state.firstRenderMs === null) requestAnimationFrame(() => requestAnimationFrame(() => (state.firstRenderMs = performance.now())));
+      showError('');
+      void refreshOptions(symbol);
+    } catch (e) {
+      pending = null;
+      showError(e.message);
+    } finally {
+      state.loading = false;
+    }
+  }
+
+  async function init() {
+    connect();
+    void loadModel();
+    void refreshHealth();
+    setInterval(refreshHealth, 3000);
+    try {
+      const { symbols } = await api('/api/symbols');
+      state.symbols = symbols.map((s) => s.symbol);
+      $('symbols').innerHTML = '';
+      for (const s of symbols) {
+        const b = document.createElement('button');
+        b.textContent = s.symbol;
+        b.dataset.symbol = s.symbol;
+        b.onclick = () => void selectSymbol(s.symbol);
+        $('symbols').appendChild(b);
+      }
+      const wanted = params.get('symbol');
+      const first = state.symbols.includes(wanted) ? wanted : state.symbols[0];
+      if (first) await selectSymbol(first);
+      else showError('no bars in the log yet');
+    } catch (e) {
+      showError(e.message);
+    }
+  }
+
+  window.tickflow.selectSymbol = selectSymbol;
+  void init();
+})();

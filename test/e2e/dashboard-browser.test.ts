@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { chromium, type Browser } from 'playwright-core';
+import { spawnCli, tempDir } from '../helpers/cli.ts';
+
+/**
+ * The page in a real browser (Debian's chromium driven by playwright-core) against a real
+ * `tickflow start`: history loads from the API, live bars and signals arrive over the WebSocket.
+ */
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+/** Kept after the run (var/ is git-ignored). */
+const ARTIFACTS = join(import.meta.dirname, '..', '..', 'var', 'test-artifacts');
+
+interface PageState {
+  symbol: string | null;
+  loadedSymbol: string | null;
+  bars: number;
+  markers: number;
+  liveSignals: number;
+  liveBars: number;
+  connected: boolean;
+}
+
+const skip = existsSync(CHROMIUM) ? false : `no chromium at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH`;
+
+test('the dashboard renders history, follows live signals and switches symbols in chromium', { skip, timeout: 240_000 }, async () => {
+  const tmp = tempDir('tickflow-page-');
+  after(() => tmp.cleanup());
+  // One day of history keeps the first-run training short; speed 600 closes a 5m bar every 0.5 s.
+  const child = spawnCli(['start', '--log', join(tmp.dir, 'log'), '--model', join(tmp.dir, 'model'), '--history-days', '1', '--speed', '600', '--port', '0']);
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const m = /dashboard: http:\/\/localhost:(\d+)\//.exec(stderr);
+      if (m && /caught up on/.test(stderr)) resolve(Number(m[1]));
+    });
+    void exited.then(() => reject(new Error(`start exited before the dashboard was up:\n${stderr}`)));
+  });
+
+  let browser: Browser | null = null;
+  try {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 820 } });
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+    await page.goto(`http://127.0.0.1:${port}/`);
+    // Browser-side code is given as strings: the project compiles without the DOM library.
+    const state = (): Promise<PageState> => page.evaluate<PageState>('window.tickflow.state');
+    const until = (condition: string, timeout = 30_000): Promise<unknown> => page.waitForFunction(`(() => { const s = window.tickflow && window.tickflow.state; return !!s && (${condition}); })()`, null, { timeout });
+
+    // History: the first symbol's candles are on the chart.
+    await until("s.loadedSymbol === 'BTC' && s.bars > 0 && s.connected");
+    const loaded = await state();
+    assert.ok(loaded.bars >= 200, `one day of history is about 288 bars, the chart has ${loaded.bars}`);
+    // The candle canvas is drawn: many distinct colours, not an empty background.
+    const colours = await page.evaluate<number>(`(() => {
+      const main = [...document.querySelectorAll('#chart canvas')].sort((a, b) => b.width * b.height - a.width * a.height)[0];
+      if (!main) return 0;
+      const data = main.getContext('2d').getImageData(0, 0, main.width, main.height).data;
+      const seen = new Set();
+      for (let i = 0; i < data.length; i += 16) seen.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+      return seen.size;
+    })()`);
+    assert.ok(colours > 20, `the chart canvas has ${colours} colours`);
+
+    // Live: a signal arrives over the WebSocket and becomes a marker.
+    await until(`s.liveSignals > 0 && s.markers > ${loaded.markers}`);
+
+    // The live host's counters reach /metrics and /api/health.
+    const metricsText = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const metric = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metricsText)?.[1] ?? Number.NaN);
+    assert.ok(metric('tickflow_inputs_total') > 100_000, `inputs ${metric('tickflow_inputs_total')}`);
+    assert.ok(metric('tickflow_signals_total') > 0);
+    assert.ok(metric('tickflow_signal_latency_seconds_count') > 0, 'live signal latencies observed');
+    assert.ok(metric('tickflow_ws_clients') >= 1);
+    const health = (await (await fetch(`http://127.0.0.1:${port}/api/health`)).json()) as { latencyMs: { count: number; p50: number | null }; lagMs: number | null; inputs: number };
+    assert.ok(health.latencyMs.count > 0 && health.latencyMs.p50 !== null && health.lagMs !== null);
+    assert.ok(health.inputs >= metric('tickflow_inputs_total'), 'health reads the same counters, later');
+
+    // The option panel shows the chain features of the core feature set.
+    await page.waitForSelector('#options-card:not([hidden]) td', { timeout: 15_000 });
+    const optionText = await page.textContent('#options');
+    assert.match(optionText ?? '', /put\/call ratio \(OI\)\s*\d/);
+    assert.match(optionText ?? '', /ATM IV\s*\d/);
+
+    // The side panels filled from the API.
+    assert.match((await page.textContent('#model')) ?? '', /[0-9a-f]{16}/);
+    await until("/dead letters/.test(document.getElementById('health').textContent)");
+
+    // Switching symbols reloads history and follows the other symbol.
+    await page.click('nav button[data-symbol="ETH"]');
+    await until("s.loadedSymbol === 'ETH' && s.bars > 0");
+    assert.match((await page.textContent('#quote')) ?? '', /^ETH /);
+    const liveBefore = (await state()).liveBars;
+    await until(`s.liveBars > ${liveBefore}`);
+    await page.click('nav button[data-symbol="BTC"]');
+    await until("s.loadedSymbol === 'BTC'");
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const shot = join(ARTIFACTS, 'dashboard.png');
+    await page.screenshot({ path: shot });
+    assert.ok(existsSync(shot));
+    assert.deepEqual(problems, [], 'no console errors or failed requests');
+  } finally {
+    await browser?.close();
+    child.kill('SIGINT');
+    assert.equal(await exited, 0, stderr);
+  }
+});
