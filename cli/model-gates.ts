@@ -31,3 +31,19 @@ export async function resolveModelDir(model: string | undefined, fallback = 'var
   info(`model: the champion of ${modelsDir}, ${champion}`);
   return champion;
 }
+
+/**
+ * Whether a replay of a live run with this model must use the HOLD-only rule: `start` runs a model
+ * that failed its gates only HOLD-only (a fresh one that fails, or --hold-only), unless
+ * --allow-ungated traded it. So verify replays a failed model HOLD-only unless told it was traded.
+ */
+export async function replayHoldOnly(dir: string, flags: { holdOnly: boolean; allowUngated: boolean }): Promise<boolean> {
+  if (flags.holdOnly) return true;
+  if (flags.allowUngated) return false;
+  const gates = (await readManifest(dir)).evaluation?.gates;
+  if (gates !== undefined && !gates.passed) {
+    info(`verify: model in ${dir} failed its validation gates, so start ran it HOLD-only: replaying the same way (pass --allow-ungated if the live run traded it)`);
+    return true;
+  }
+  return false;
+}

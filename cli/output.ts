@@ -1,6 +1,6 @@
 import { TickflowError } from '../lib/errors.ts';
 import { redactCredentials } from '../lib/redact.ts';
-import type { Signal } from '../schemas/index.ts';
+import type { Bar, Signal } from '../schemas/index.ts';
 
 /**
  * The CLI contract: human progress on stderr, exactly one JSON object on stdout. Numbers are
@@ -15,9 +15,82 @@ export function info(message: string): void {
   process.stderr.write(`${redactCredentials(message)}\n`);
 }
 
-/** One signal as a line for people watching a live run. */
-export function formatSignal(s: Signal): string {
-  return `${new Date(s.barEnd).toISOString()} ${s.symbol.padEnd(5)} ${s.action.padEnd(4)} conf ${s.confidence.toFixed(3)}  P(up/flat/down) ${s.pUp.toFixed(3)}/${s.pFlat.toFixed(3)}/${s.pDown.toFixed(3)}`;
+/**
+ * A price or volume for people: at most 12 significant digits, so the noise of binary floating
+ * point goes (51.63499999999999 -> 51.635, 0.1 + 0.2 -> 0.3) while every real digit stays.
+ */
+export function formatQuantity(x: number): string {
+  return Number.isFinite(x) ? String(Number(x.toPrecision(12))) : String(x);
+}
+
+/** A duration for people: 30m, 6h, 1d, 90s. */
+export function formatDuration(ms: number): string {
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1_000]] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
+/** Market time to the second, without the date's noise: 2026-01-05 10:35:00Z. */
+const stamp = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace(/\.000Z$/, 'Z');
+
+export interface SignalContext {
+  /** The close of the bar the signal was computed at (the price it refers to). */
+  price?: number | undefined;
+  /** How far ahead the model predicts (the label horizon of its manifest). */
+  horizonMs?: number | undefined;
+  /** Wall-clock time the line is printed at; shown when it differs from market time by a second or more. */
+  wallTime?: number | undefined;
+}
+
+const CLASSES = ['up', 'flat', 'down'] as const;
+
+/**
+ * One signal as a line for people watching a live run: market time (and wall time when they
+ * differ), symbol, price, action, the probability of the chosen direction and the horizon. A
+ * HOLD names the most likely class with its probability and why there is no trade (the signal
+ * rule found no edge between up and down), never P(flat) as if it were a confidence.
+ */
+export function formatSignal(s: Signal, ctx: SignalContext = {}): string {
+  const when = ctx.wallTime !== undefined && Math.abs(ctx.wallTime - s.barEnd) >= 1_000 ? `${stamp(s.barEnd)} (wall ${new Date(ctx.wallTime).toISOString().slice(11, 19)}Z)` : stamp(s.barEnd);
+  const price = ctx.price !== undefined ? ` @ ${formatQuantity(ctx.price)}` : '';
+  const over = ctx.horizonMs !== undefined ? ` over the next ${formatDuration(ctx.horizonMs)}` : '';
+  const probs = `P(up/flat/down) ${s.pUp.toFixed(3)}/${s.pFlat.toFixed(3)}/${s.pDown.toFixed(3)}`;
+  let call: string;
+  if (s.action === 'BUY') call = `BUY   P(up) ${s.pUp.toFixed(3)}${over}`;
+  else if (s.action === 'SELL') call = `SELL  P(down) ${s.pDown.toFixed(3)}${over}`;
+  else {
+    const p = [s.pUp, s.pFlat, s.pDown];
+    // argmax, lowest index on ties (up, flat, down)
+    const top = p.reduce((best, x, i) => (x > (p[best] as number) ? i : best), 0);
+    call = `HOLD  most likely ${CLASSES[top]} ${(p[top] as number).toFixed(3)}${over}; no trade: neither up nor down clears the signal rule`;
+  }
+  return `${when} ${s.symbol.padEnd(5)}${price} ${call}  (${probs})`;
+}
+
+/**
+ * Keeps the close of each symbol's bar at the signals' interval, so a signal line can show the
+ * price it was computed at (bars come out of the graph before the signal of the same close).
+ */
+export class SignalLines {
+  private readonly closes = new Map<string, { end: number; close: number }>();
+
+  constructor(private readonly horizonMs: number | undefined) {}
+
+  bar(b: Bar): void {
+    this.closes.set(`${b.symbol}|${b.interval}`, { end: b.end, close: b.close });
+  }
+
+  format(s: Signal, wallTime?: number): string {
+    const c = this.closes.get(`${s.symbol}|${s.interval}`);
+    return formatSignal(s, { price: c !== undefined && c.end === s.barEnd ? c.close : undefined, horizonMs: this.horizonMs, wallTime });
+  }
+}
+
+/** The label horizon of a loaded model (its manifest), when the predictor has one. */
+export function horizonOf(predictor: object | null): number | undefined {
+  const m = (predictor as { manifest?: { split?: { horizonMs?: unknown } } } | null)?.manifest;
+  return typeof m?.split?.horizonMs === 'number' ? m.split.horizonMs : undefined;
 }
 
 /** A user error: printed without a stack trace, exit code 2. */

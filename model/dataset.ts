@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { CLASSES } from '../processors/types.ts';
 import { ModelError } from './errors.ts';
@@ -10,9 +10,9 @@ import { ModelError } from './errors.ts';
  */
 export interface Dataset {
   featureNames: string[];
-  /** From the optional `# featureSetHash=...` first line, else null. */
+  /** From the metadata (sidecar or `# featureSetHash=...` first line), else null. */
   featureSetHash: string | null;
-  /** Every `key=value` token of the optional first comment line. */
+  /** The metadata: `<file>.meta.json` beside a CSV, else every `key=value` token of an optional first comment line (older CSVs, Parquet key-value metadata). */
   meta: Record<string, string>;
   /** sha256 (hex) of the file's bytes. */
   sha256: string;
@@ -70,7 +70,7 @@ export async function readDataset(path: string, options: { exclude?: ReadonlySet
   const hash = createHash('sha256');
   const lines = datasetLines(path, hash);
 
-  let meta: Record<string, string> = {};
+  let meta: Record<string, string> = readDatasetMeta(path);
   let header: string[] | null = null;
   let dim = 0;
   let lineNo = 0;
@@ -190,6 +190,25 @@ export async function mostlyEmptyColumns(path: string): Promise<Set<string>> {
   if (header === null) return out;
   for (let j = 0; j < empty.length; j++) if ((empty[j] as number) * 2 > rows) out.add(header[j + 2] as string);
   return out;
+}
+
+/** Where a CSV dataset keeps its metadata: a sidecar JSON, so that the CSV itself is plain for pandas and polars. */
+export function datasetMetaPath(path: string): string {
+  return `${path}.meta.json`;
+}
+
+/** The sidecar metadata of a dataset file ({} when there is none); values as strings, as in the `#` line. */
+export function readDatasetMeta(path: string): Record<string, string> {
+  const side = datasetMetaPath(path);
+  if (!existsSync(side)) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(side, 'utf8'));
+  } catch (e) {
+    throw new ModelError('DATASET_INVALID', `${side}: not JSON (${(e as Error).message})`, { cause: e });
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ModelError('DATASET_INVALID', `${side}: expected a JSON object`);
+  return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
 }
 
 /**

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileWriter, ParquetWriter, schemaFromColumnData } from 'hyparquet-writer';
+import { datasetMetaPath } from '../model/dataset.ts';
 import { csvNumber, HashingFileWriter } from './csv-writer.ts';
 
 /** One labelled dataset row. Feature values are in the header's order; null = not warmed up. */
@@ -19,8 +20,8 @@ export interface DatasetWriter {
 }
 
 /**
- * A dataset file by extension: `.csv` (a `# key=value …` line, a header, rows; numbers in
- * shortest round-trip form) or `.parquet` (the same columns: symbol STRING, barEnd INT64 epoch ms,
+ * A dataset file by extension: `.csv` (a header and rows, numbers in shortest round-trip form, so
+ * that `pandas.read_csv` and polars read it as it is; the metadata in `<file>.meta.json` beside it) or `.parquet` (the same columns: symbol STRING, barEnd INT64 epoch ms,
  * features and fwdReturn DOUBLE with nulls, label STRING; the `# …` metadata as key-value
  * metadata). Both are byte-for-byte deterministic for the same rows.
  */
@@ -31,8 +32,8 @@ export function openDatasetWriter(path: string, names: readonly string[], meta: 
 class CsvDatasetWriter implements DatasetWriter {
   private readonly w: HashingFileWriter;
   constructor(path: string, names: readonly string[], meta: Record<string, string>) {
+    writeFileSync(datasetMetaPath(path), `${JSON.stringify(meta, null, 2)}\n`);
     this.w = new HashingFileWriter(path);
-    this.w.write(`# ${Object.entries(meta).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
     this.w.write(`symbol,barEnd,${names.join(',')},fwdReturn,label\n`);
   }
   write(r: DatasetRow): void {

@@ -1,33 +1,22 @@
-import { existsSync } from 'node:fs';
 import { migrate } from '../../sinks/clickhouse/migrations.ts';
-import { DEFAULT_CLICKHOUSE_URL, openClickHouse } from '../../sinks/clickhouse/open-clickhouse.ts';
+import { openClickHouse } from '../../sinks/clickhouse/open-clickhouse.ts';
 import { ClickHouseProjector } from '../../sinks/clickhouse/projector.ts';
 import { qualified } from '../../sinks/clickhouse/sql.ts';
 import { TOPIC_TABLES } from '../../sinks/clickhouse/tables.ts';
 import { logSource, openLogFrom } from '../log-access.ts';
-import { databaseName, parse, requireString } from '../args.ts';
-import { info, printJson, UsageError } from '../output.ts';
+import type { ValuesOf } from '../command-spec.ts';
+import { info, printJson } from '../output.ts';
+import type { DB_MIGRATE, DB_REBUILD } from '../specs/clickhouse.ts';
 
-const USAGE = `usage: tickflow db migrate [--clickhouse <url>] [--database <name>]
-       tickflow db rebuild --log <dir>|--broker <b> [--clickhouse <url>] [--database <name>]`;
-
-const OPTIONS = { clickhouse: { type: 'string' }, database: { type: 'string' }, log: { type: 'string' }, broker: { type: 'string' }, registry: { type: 'string' } } as const;
-
-export async function run(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub !== 'migrate' && sub !== 'rebuild') throw new UsageError(USAGE);
-  const { values, positionals } = parse(rest, OPTIONS);
-  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}\n${USAGE}`);
-  const database = databaseName(values.database ?? 'default');
-  const client = openClickHouse(values.clickhouse ?? DEFAULT_CLICKHOUSE_URL);
+/** `tickflow db migrate|rebuild`. */
+export async function run(options: ValuesOf<typeof DB_MIGRATE> | ValuesOf<typeof DB_REBUILD>, sub: string): Promise<number> {
+  const values = options as Partial<ValuesOf<typeof DB_REBUILD>> & ValuesOf<typeof DB_MIGRATE>;
+  const { database } = values;
+  const client = openClickHouse(values.clickhouse);
   try {
     if (sub === 'migrate') {
       printJson(await migrate(client, database));
       return 0;
-    }
-    if (values.broker === undefined) {
-      const logDir = requireString(values.log, 'log');
-      if (!existsSync(logDir)) throw new UsageError(`--log ${logDir} does not exist`);
     }
     const migrated = await migrate(client, database);
     if (migrated.applied.length > 0) info(`applied migrations ${migrated.applied.join(', ')}`);

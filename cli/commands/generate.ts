@@ -2,30 +2,23 @@ import { existsSync, readdirSync } from 'node:fs';
 import { DEFAULT_SYNTHETIC_CONFIG, syntheticConfig } from '../../sources/synthetic/synthetic-config.ts';
 import { writeSyntheticHistory } from '../../sources/synthetic/write-history.ts';
 import { ProgressBar } from '../../model/progress.ts';
-import { parse, requireString, toNumber } from '../args.ts';
+import type { ValuesOf } from '../command-spec.ts';
 import { openLog } from '../log-access.ts';
 import { acquireWriterLock } from '../writer-lock.ts';
 import { printJson, UsageError } from '../output.ts';
+import type { GENERATE } from '../specs/generate.ts';
 
-export async function run(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    out: { type: 'string' },
-    symbols: { type: 'string' },
-    days: { type: 'string' },
-    seed: { type: 'string' },
-    'signal-strength': { type: 'string' },
-  });
-  const out = requireString(values.out, 'out');
+export async function run(values: ValuesOf<typeof GENERATE>): Promise<number> {
+  const { out, symbols } = values;
   if (existsSync(out) && readdirSync(out).length > 0) {
     throw new UsageError(`${out} is not empty: generate writes a new log (appending a second history would duplicate it)`);
   }
-  const symbols = values.symbols ? values.symbols.split(',').map((s) => s.trim()).filter(Boolean) : DEFAULT_SYNTHETIC_CONFIG.symbols.map((s) => s.symbol);
   const config = syntheticConfig({
     // Known symbols keep their defaults; others start at 100 with a 0.01 tick.
     symbols: symbols.map((symbol) => (DEFAULT_SYNTHETIC_CONFIG.symbols.some((d) => d.symbol === symbol) ? { symbol } : { symbol, initialPrice: 100, tickSize: 0.01 })),
-    days: toNumber(values.days, 'days', 7),
-    seed: toNumber(values.seed, 'seed', DEFAULT_SYNTHETIC_CONFIG.seed),
-    signalStrength: toNumber(values['signal-strength'], 'signal-strength', DEFAULT_SYNTHETIC_CONFIG.signalStrength),
+    days: values.days,
+    seed: values.seed,
+    signalStrength: values['signal-strength'],
   });
   const release = acquireWriterLock(out, 'generate');
   const access = await openLog(out).catch((e: unknown) => {

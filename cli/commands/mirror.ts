@@ -4,31 +4,20 @@ import { openKafkaLog } from '../../storage/kafka/open-kafka-log.ts';
 import { openEmbeddedLog } from '../../storage/log/open-log.ts';
 import { markProgress } from '../../hosts/group/feed-progress.ts';
 import { CLOSED_WATERMARK } from '../../schemas/index.ts';
-import { parse, requireString } from '../args.ts';
-import { info, printJson, UsageError } from '../output.ts';
+import type { ValuesOf } from '../command-spec.ts';
+import { info, printJson } from '../output.ts';
+import type { MIRROR } from '../specs/mirror.ts';
 import { acquireWriterLock } from '../writer-lock.ts';
 
 const MIRROR_SOURCE = 'mirror';
-const USAGE = 'usage: tickflow mirror --from <logDir|kafka> --to <kafka|logDir> [--broker host:port[,...]] [--registry url] [--schema-dir dir] [--topics a,b]';
 
 /**
  * Copies every topic and partition between the embedded log and Kafka (either direction, or
  * log to log), preserving partitions, keys, timestamps and order per partition. `kafka` names
  * the cluster given by --broker (write ./kafka for a directory called kafka).
  */
-export async function run(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    from: { type: 'string' },
-    to: { type: 'string' },
-    broker: { type: 'string' },
-    registry: { type: 'string' },
-    'schema-dir': { type: 'string' },
-    topics: { type: 'string' },
-  });
-  const from = requireString(values.from, 'from');
-  const to = requireString(values.to, 'to');
-  if (from === to) throw new UsageError(`--from and --to are the same (${from})\n${USAGE}`);
-  if ((from === 'kafka' || to === 'kafka') && !values.broker) throw new UsageError(`mirroring ${from === 'kafka' ? 'from' : 'to'} kafka needs --broker\n${USAGE}`);
+export async function run(values: ValuesOf<typeof MIRROR>): Promise<number> {
+  const { from, to } = values;
   const open = async (where: string): Promise<MirrorEnd & { serde: { encode(topic: string, value: object): Uint8Array }; close(): Promise<void> }> => {
     if (where !== 'kafka') return openEmbeddedLog(where);
     return openKafkaLog({
@@ -52,7 +41,7 @@ export async function run(argv: string[]): Promise<number> {
       const mark = to === 'kafka' ? (w: number): Promise<void> => markProgress(target.log, (t, v) => target.serde.encode(t, v), MIRROR_SOURCE, w) : null;
       await mark?.(-1);
       const result = await mirrorLog(source, target, {
-        ...(values.topics ? { topics: values.topics.split(',').map((t) => t.trim()).filter(Boolean) } : {}),
+        ...(values.topics ? { topics: values.topics } : {}),
         onProgress: (topic, partition, copied) => {
           if (copied - last >= 100_000 || copied < last) info(`mirror: ${topic}/${partition} ${(last = copied)} records`);
         },

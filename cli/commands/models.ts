@@ -2,30 +2,19 @@ import { readDataset } from '../../model/dataset.ts';
 import { DriftMonitor } from '../../model/evaluation/drift.ts';
 import { ModelError } from '../../model/errors.ts';
 import { readManifest } from '../../model/manifest.ts';
-import { DEFAULT_MODELS_DIR, diffModels, ModelRegistry } from '../../model/registry/model-registry.ts';
-import { parse, requireString, toNumber } from '../args.ts';
+import { diffModels, ModelRegistry } from '../../model/registry/model-registry.ts';
+import type { ValuesOf } from '../command-spec.ts';
 import { info, printJson, UsageError } from '../output.ts';
+import type { MODELS_DIFF, MODELS_DRIFT, MODELS_LIST, MODELS_PROMOTE, MODELS_SHOW } from '../specs/models.ts';
 
-const USAGE = `usage: tickflow models list|show <id>|promote <id> [--allow-ungated]|diff <id> <id>|drift <id> --dataset <file> [--window 500] [--dir ${DEFAULT_MODELS_DIR}]`;
+type Options = ValuesOf<typeof MODELS_LIST> | ValuesOf<typeof MODELS_SHOW> | ValuesOf<typeof MODELS_PROMOTE> | ValuesOf<typeof MODELS_DIFF> | ValuesOf<typeof MODELS_DRIFT>;
 
 /** `tickflow models`: the model registry (one model per subdirectory of --dir, and a champion). */
-export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, {
-    dir: { type: 'string', default: DEFAULT_MODELS_DIR },
-    'allow-ungated': { type: 'boolean', default: false },
-    dataset: { type: 'string' },
-    window: { type: 'string' },
-  });
-  const [sub, ...refs] = positionals;
+export async function run(values: Options, sub: string): Promise<number> {
   const registry = new ModelRegistry(values.dir);
-  const want = (n: number): string[] => {
-    if (refs.length !== n) throw new UsageError(`models ${sub ?? ''} takes ${n} model id${n === 1 ? '' : 's'}\n${USAGE}`);
-    return refs;
-  };
   try {
     switch (sub) {
       case 'list': {
-        want(0);
         const { models, invalid } = await registry.list();
         for (const m of models) {
           const auc = m.metrics['auc'];
@@ -37,27 +26,30 @@ export async function run(argv: string[]): Promise<number> {
         return 0;
       }
       case 'show':
-        printJson(await registry.find(want(1)[0] as string));
+        printJson(await registry.find((values as ValuesOf<typeof MODELS_SHOW>).id));
         return 0;
       case 'promote': {
-        const m = await registry.promote(want(1)[0] as string, values['allow-ungated']);
-        info(`model ${m.id} (${m.name}) is the champion in ${values.dir}`);
+        const v = values as ValuesOf<typeof MODELS_PROMOTE>;
+        const m = await registry.promote(v.id, v['allow-ungated']);
+        info(`model ${m.id} (${m.name}) is the champion in ${v.dir}`);
         printJson({ champion: m.id, name: m.name, dir: m.dir });
         return 0;
       }
       case 'diff': {
-        const [a, b] = want(2);
-        printJson(diffModels(await registry.find(a as string), await registry.find(b as string)));
+        const v = values as ValuesOf<typeof MODELS_DIFF>;
+        printJson(diffModels(await registry.find(v.a), await registry.find(v.b)));
         return 0;
       }
-      case 'drift':
-        printJson(await drift(await registry.find(want(1)[0] as string).then((m) => m.dir), values.dataset, toNumber(values.window, 'window', 500)));
+      case 'drift': {
+        const v = values as ValuesOf<typeof MODELS_DRIFT>;
+        printJson(await drift((await registry.find(v.id)).dir, v.dataset, v.window));
         return 0;
+      }
       default:
-        throw new UsageError(sub === undefined ? USAGE : `unknown models subcommand ${JSON.stringify(sub)}\n${USAGE}`);
+        throw new UsageError(`unknown models subcommand ${JSON.stringify(sub)}`);
     }
   } catch (e) {
-    if (e instanceof ModelError && (e.code === 'MODEL_NOT_FOUND' || e.code === 'MODEL_UNGATED')) throw new UsageError(e.message);
+    if (e instanceof ModelError && (e.code === 'MODEL_NOT_FOUND' || e.code === 'MODEL_UNGATED')) throw new UsageError(e.message, { cause: e });
     throw e;
   }
 }
@@ -67,12 +59,11 @@ export async function run(argv: string[]): Promise<number> {
  * distributions: the first retrain recommendation (with the row's bar end) and each feature's
  * largest PSI over the windows.
  */
-async function drift(dir: string, datasetPath: string | undefined, window: number): Promise<Record<string, unknown>> {
-  if (!Number.isInteger(window) || window < 10) throw new UsageError(`--window must be an integer >= 10, got ${window}`);
+async function drift(dir: string, datasetPath: string, window: number): Promise<Record<string, unknown>> {
   const manifest = await readManifest(dir);
   const reference = manifest.evaluation?.drift;
   if (reference === undefined) throw new UsageError(`model ${manifest.modelId} has no training distributions (trained before drift references): retrain it`);
-  const ds = await readDataset(requireString(datasetPath, 'dataset'));
+  const ds = await readDataset(datasetPath);
   const index = manifest.featureNames.map((n) => ds.featureNames.indexOf(n));
   const missing = manifest.featureNames.filter((_, j) => index[j] === -1);
   if (missing.length) throw new UsageError(`the dataset lacks ${missing.length} of the model's features: ${missing.slice(0, 5).join(', ')}`);

@@ -1,37 +1,23 @@
-import { DEFAULT_CLICKHOUSE_URL, openClickHouse } from '../../sinks/clickhouse/open-clickhouse.ts';
+import { openClickHouse } from '../../sinks/clickhouse/open-clickhouse.ts';
 import { queryBars, queryRuns, querySignals, type RangeQuery } from '../../sinks/clickhouse/queries.ts';
-import { parse, toNumber } from '../args.ts';
-import { UsageError } from '../output.ts';
+import type { ValuesOf } from '../command-spec.ts';
+import { formatQuantity } from '../output.ts';
+import type { QUERY } from '../specs/clickhouse.ts';
 
-const USAGE = `usage: tickflow query signals|bars|runs [--symbol S] [--from <ISO or epoch ms>] [--to <ISO or epoch ms>]
-       [--model <id>] [--interval <5m>] [--limit N] [--clickhouse <url>] [--database <name>] [--json]`;
-
-const OPTIONS = {
-  symbol: { type: 'string' },
-  from: { type: 'string' },
-  to: { type: 'string' },
-  model: { type: 'string' },
-  interval: { type: 'string' },
-  limit: { type: 'string' },
-  clickhouse: { type: 'string' },
-  database: { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
+/** What the three query specs parse to (signals and runs take --model, bars --interval). */
+type Values = { symbol?: string | undefined; from?: number | undefined; to?: number | undefined; model?: string | undefined; interval?: string | undefined; limit?: number | undefined; clickhouse: string; database: string; json: boolean };
 
 type Table = { header: string[]; rows: string[][] };
 
 /** Prints a text table on stdout, or one JSON array with --json. Time ranges are [from, to). */
-export async function run(argv: string[]): Promise<number> {
-  const [kind, ...rest] = argv;
-  if (kind !== 'signals' && kind !== 'bars' && kind !== 'runs') throw new UsageError(USAGE);
-  const { values, positionals } = parse(rest, OPTIONS);
-  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}\n${USAGE}`);
-  const q: RangeQuery = { database: values.database ?? 'default' };
+export async function run(options: ValuesOf<(typeof QUERY)[keyof typeof QUERY]>, kind: string): Promise<number> {
+  const values = options as Values;
+  const q: RangeQuery = { database: values.database };
   if (values.symbol !== undefined) q.symbol = values.symbol;
-  if (values.from !== undefined) q.from = parseTime(values.from, 'from');
-  if (values.to !== undefined) q.to = parseTime(values.to, 'to');
-  if (values.limit !== undefined) q.limit = toNumber(values.limit, 'limit', 0);
-  const client = openClickHouse(values.clickhouse ?? DEFAULT_CLICKHOUSE_URL);
+  if (values.from !== undefined) q.from = values.from;
+  if (values.to !== undefined) q.to = values.to;
+  if (values.limit !== undefined) q.limit = values.limit;
+  const client = openClickHouse(values.clickhouse);
   try {
     let result: object[];
     let table: Table;
@@ -47,7 +33,7 @@ export async function run(argv: string[]): Promise<number> {
       result = bars;
       table = {
         header: ['end', 'symbol', 'interval', 'open', 'high', 'low', 'close', 'volume', 'trades'],
-        rows: bars.map((b) => [iso(b.end), b.symbol, b.interval, String(b.open), String(b.high), String(b.low), String(b.close), String(b.volume), String(b.trades)]),
+        rows: bars.map((b) => [iso(b.end), b.symbol, b.interval, formatQuantity(b.open), formatQuantity(b.high), formatQuantity(b.low), formatQuantity(b.close), formatQuantity(b.volume), String(b.trades)]),
       };
     } else {
       const runs = await queryRuns(client, { ...q, ...(values.model === undefined ? {} : { modelId: values.model }) });
@@ -62,14 +48,6 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await client.close();
   }
-}
-
-/** Epoch milliseconds ("1700000000000") or an ISO-8601 date/time ("2023-11-14T22:13:20Z"). */
-export function parseTime(value: string, flag: string): number {
-  if (/^-?\d+$/.test(value)) return Number(value);
-  const ms = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : Number.NaN;
-  if (!Number.isSafeInteger(ms)) throw new UsageError(`--${flag} must be an ISO date/time or epoch milliseconds, got ${JSON.stringify(value)}`);
-  return ms;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();

@@ -1,25 +1,24 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadPredictor } from '../../model/predictor.ts';
+import { datasetMetaPath } from '../../model/dataset.ts';
 import { readManifest } from '../../model/manifest.ts';
-import { requireGatedModel } from '../model-gates.ts';
 import { ProgressBar } from '../../model/progress.ts';
 import { canonicalJson, DEFAULT_GATES, renderTearSheet, resolveBacktestConfig, evaluateGates, parseGates, parseTrialsLedger, reportSha256, type BacktestGates, type BacktestReport, type GateVerdict, type TrialStats } from '../../research/backtest/index.ts';
 import { replayBacktest } from '../../research/backtest-replay.ts';
 import { exportDataset } from '../../research/dataset.ts';
 import { featureSetById } from '../../processors/graph.ts';
-import { isCalendarName, type CalendarName } from '../../processors/calendar/index.ts';
 import { CLASSES } from '../../processors/types.ts';
 import { migrate, openClickHouse, storeBacktestRun } from '../../sinks/clickhouse/index.ts';
-import { parse, requireString, toNumber } from '../args.ts';
+import type { ValuesOf } from '../command-spec.ts';
+import { loadModel } from '../load-model.ts';
+import { requireGatedModel } from '../model-gates.ts';
 import { logSource, openLogFrom, topicSize, type LogAccess } from '../log-access.ts';
 import { info, printJson, UsageError } from '../output.ts';
+import type { REPLAY_BACKTEST, REPLAY_DATASET } from '../specs/replay.ts';
 
-export async function run(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === 'dataset') return dataset(rest);
-  if (sub === 'backtest') return backtest(rest);
-  throw new UsageError('usage: tickflow replay dataset|backtest [options]');
+/** `tickflow replay dataset|backtest`. */
+export function run(values: ValuesOf<typeof REPLAY_DATASET> | ValuesOf<typeof REPLAY_BACKTEST>, sub: string): Promise<number> {
+  return sub === 'dataset' ? dataset(values as ValuesOf<typeof REPLAY_DATASET>) : backtest(values as ValuesOf<typeof REPLAY_BACKTEST>);
 }
 
 async function progressFor(log: LogAccess['log'], label: string): Promise<{ bar: ProgressBar; total: number }> {
@@ -27,16 +26,21 @@ async function progressFor(log: LogAccess['log'], label: string): Promise<{ bar:
   return { bar: new ProgressBar({ label: label }), total };
 }
 
-async function dataset(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { log: { type: 'string' }, broker: { type: 'string' }, registry: { type: 'string' }, out: { type: 'string' }, 'feature-set': { type: 'string', default: 'core' } });
+async function dataset(values: ValuesOf<typeof REPLAY_DATASET>): Promise<number> {
   const featureSet = featureSetById(values['feature-set']);
-  const out = requireString(values.out, 'out');
-  if (!out.endsWith('.csv') && !out.endsWith('.parquet')) throw new UsageError('--out must end in .csv or .parquet');
+  const { out } = values;
   const access = await openLogFrom(logSource(values));
   try {
     const { bar, total } = await progressFor(access.log, 'replay dataset');
     const r = await exportDataset({ log: access.log, decode: access.decode, out, featureSet, onProgress: (n) => bar.update(n, total) });
     bar.finish();
+    if (r.rows === 0) {
+      // An empty training set is never what was asked for: say why instead of writing a header.
+      rmSync(out, { force: true });
+      rmSync(datasetMetaPath(out), { force: true });
+      const why = total === 0 ? 'the log holds no trades or option chains' : `${total} inputs gave ${r.unlabeled} feature rows, none labelled (a row needs warmed-up features and a bar one horizon later)`;
+      throw new UsageError(`replay dataset: 0 rows from ${values.log ?? values.broker ?? ''}: ${why}; nothing written`);
+    }
     info(`rows ${r.rows}, unlabeled ${r.unlabeled} (horizon beyond the log's end or a missing bar)`);
     printJson({ rows: r.rows, sha256: r.sha256, file: r.file });
     return 0;
@@ -45,71 +49,46 @@ async function dataset(argv: string[]): Promise<number> {
   }
 }
 
-async function backtest(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    log: { type: 'string' },
-    broker: { type: 'string' },
-    registry: { type: 'string' },
-    model: { type: 'string' },
-    out: { type: 'string' },
-    'fee-bps': { type: 'string' },
-    from: { type: 'string' },
-    to: { type: 'string' },
-    'out-of-sample': { type: 'boolean', default: false },
-    'allow-ungated': { type: 'boolean', default: false },
-    'slippage-bps': { type: 'string' },
-    'slippage-range': { type: 'string' },
-    'stop-pct': { type: 'string' },
-    'target-pct': { type: 'string' },
-    'stop-atr': { type: 'string' },
-    'target-atr': { type: 'string' },
-    seed: { type: 'string' },
-    draws: { type: 'string' },
-    calendar: { type: 'string', default: 'auto' },
-    trials: { type: 'string' },
-    gates: { type: 'string' },
-    clickhouse: { type: 'string' },
-    database: { type: 'string', default: 'default' },
-  });
+async function backtest(values: ValuesOf<typeof REPLAY_BACKTEST>): Promise<number> {
   const logDir = values.log ?? `kafka:${values.broker ?? ''}`;
-  const modelDir = requireString(values.model, 'model');
-  const outDir = requireString(values.out, 'out');
-  const cal = values.calendar;
-  if (cal !== 'auto' && !isCalendarName(cal)) throw new UsageError('--calendar must be auto, crypto, nse or us-equity');
-  const calendar: 'auto' | CalendarName = cal === 'auto' || !isCalendarName(cal) ? 'auto' : cal;
+  const outDir = values.out;
   const trials = values.trials !== undefined ? readTrials(values.trials) : null;
   const gates = values.gates !== undefined ? readGates(values.gates) : { ...DEFAULT_GATES };
-  const predictor = await loadPredictor(modelDir);
-  await requireGatedModel(modelDir, values['allow-ungated']);
+  const config = {
+    feeBps: values['fee-bps'],
+    slippageBps: values['slippage-bps'],
+    slippageRange: values['slippage-range'],
+    stopPct: values['stop-pct'] ?? null,
+    targetPct: values['target-pct'] ?? null,
+    stopAtr: values['stop-atr'] ?? null,
+    targetAtr: values['target-atr'] ?? null,
+    seed: values.seed,
+    randomDraws: values.draws,
+    calendar: values.calendar,
+  };
+  try {
+    resolveBacktestConfig(config); // reject bad values before a long replay
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/\s*\n\s*/g, ' '), { cause: e });
+  }
+  await requireGatedModel(values.model, values['allow-ungated']);
+  const predictor = await loadModel(values.model);
   const access = await openLogFrom(logSource(values));
   try {
     const { bar, total } = await progressFor(access.log, 'replay backtest');
-    const config = {
-      feeBps: toNumber(values['fee-bps'], 'fee-bps', 5),
-      slippageBps: toNumber(values['slippage-bps'], 'slippage-bps', 2),
-      slippageRange: toNumber(values['slippage-range'], 'slippage-range', 0),
-      stopPct: optionalNumber(values['stop-pct'], 'stop-pct'),
-      targetPct: optionalNumber(values['target-pct'], 'target-pct'),
-      stopAtr: optionalNumber(values['stop-atr'], 'stop-atr'),
-      targetAtr: optionalNumber(values['target-atr'], 'target-atr'),
-      seed: toNumber(values.seed, 'seed', 1),
-      randomDraws: toNumber(values.draws, 'draws', 1000),
-      calendar,
-    };
-    try {
-      resolveBacktestConfig(config); // reject bad values before a long replay
-    } catch (e) {
-      throw new UsageError((e as Error).message.replace(/\n/g, ' '));
-    }
     // The model's own training and early-stopping period is in-sample: trading it flatters the
     // model. --out-of-sample starts after it (plus the label horizon); otherwise it is counted.
-    const manifest = await readManifest(modelDir);
+    const manifest = await readManifest(values.model);
     const fitEnd = manifest.split.validation.lastBarEnd + manifest.split.horizonMs;
     const fitStart = manifest.split.train.firstBarEnd;
-    const from = values['out-of-sample'] ? Math.max(fitEnd, values.from ? parseTime(values.from, 'from') : -Infinity) : values.from ? parseTime(values.from, 'from') : undefined;
-    const to = values.to ? parseTime(values.to, 'to') : undefined;
+    const from = values['out-of-sample'] ? Math.max(fitEnd, values.from ?? -Infinity) : values.from;
+    const to = values.to;
     const { report, signals } = await replayBacktest({ log: access.log, decode: access.decode, predictor, config, trials, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), onProgress: (n) => bar.update(n, total) });
     bar.finish();
+    if (signals.length === 0) {
+      const range = from !== undefined || to !== undefined ? ` in [${from !== undefined ? new Date(from).toISOString() : 'start'}, ${to !== undefined ? new Date(to).toISOString() : 'end'})` : '';
+      throw new UsageError(`replay backtest: the model gave no signals${range} (${total === 0 ? 'the log holds no inputs' : `${total} inputs replayed`}); nothing to backtest`);
+    }
     const sha256 = reportSha256(report);
     const verdict = evaluateGates(report.metrics, gates);
     mkdirSync(outDir, { recursive: true });
@@ -137,6 +116,7 @@ async function backtest(argv: string[]): Promise<number> {
     await access.close();
   }
 }
+
 
 /** The JSON line of `replay backtest`: today's fields, the new metrics and the baselines beside them. */
 function backtestSummary(report: BacktestReport, verdict: GateVerdict): Record<string, unknown> {
@@ -178,13 +158,6 @@ function gateLine(v: GateVerdict, enforced: boolean): string {
   return v.passed ? `backtest gates passed: ${figures}` : `backtest gates failed: ${v.failed.join(', ')}; ${figures}${how}`;
 }
 
-function optionalNumber(value: string | undefined, flag: string): number | null {
-  if (value === undefined) return null;
-  const n = toNumber(value, flag, 0);
-  if (!(n > 0)) throw new UsageError(`--${flag} must be a positive number, got ${JSON.stringify(value)}`);
-  return n;
-}
-
 function readTrials(file: string): TrialStats {
   try {
     return parseTrialsLedger(readFileSync(file, 'utf8'));
@@ -199,11 +172,4 @@ function readGates(file: string): BacktestGates {
   } catch (e) {
     throw new UsageError(`--gates ${file}: ${(e as Error).message}`);
   }
-}
-
-/** An ISO 8601 time or epoch milliseconds. */
-function parseTime(value: string, flag: string): number {
-  const t = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(t)) throw new UsageError(`--${flag} must be an ISO time or epoch ms, got ${JSON.stringify(value)}`);
-  return t;
 }

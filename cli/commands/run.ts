@@ -1,26 +1,22 @@
-import { loadPredictor } from '../../model/predictor.ts';
-import { requireGatedModel, resolveModelDir } from '../model-gates.ts';
 import { featureSetByHash, graphConfigFor } from '../../processors/graph.ts';
-import { ClickHouseProjector, DEFAULT_CLICKHOUSE_URL, migrate, openClickHouse } from '../../sinks/clickhouse/index.ts';
+import { ClickHouseProjector, migrate, openClickHouse } from '../../sinks/clickhouse/index.ts';
 import { GroupProcessor } from '../../hosts/group/group-processor.ts';
 import { TopicGateway } from '../../sinks/ws/topic-gateway.ts';
-import { databaseName, parse, parseDuration, requireString, toNumber } from '../args.ts';
+import type { ValuesOf } from '../command-spec.ts';
+import { loadModel } from '../load-model.ts';
+import { requireGatedModel, resolveModelDir } from '../model-gates.ts';
 import { logSource, openLogFrom } from '../log-access.ts';
-import { formatSignal, info, printJson, UsageError } from '../output.ts';
+import { horizonOf, info, printJson, SignalLines } from '../output.ts';
 import { checkExposure, startDashboardServer } from '../dashboard-server.ts';
+import type { RUN_GATEWAY, RUN_PROCESSORS, RUN_PROJECTOR } from '../specs/run.ts';
 
-const USAGE = `usage: tickflow run processors --broker host:port[,...] [--registry url] [--model <dir> (default: the champion of var/models, else var/model)] [--group tickflow-processors] [--exactly-once] [--session-timeout 10s] [--quiet] [--allow-ungated]
-       tickflow run gateway --broker host:port[,...] [--registry url] [--port 8080] [--host 127.0.0.1] [--token secret] [--from end|earliest]
-       tickflow run projector --broker host:port[,...] [--registry url] [--clickhouse ${DEFAULT_CLICKHOUSE_URL}] [--database default]`;
+type Options = ValuesOf<typeof RUN_PROCESSORS> | ValuesOf<typeof RUN_GATEWAY> | ValuesOf<typeof RUN_PROJECTOR>;
 
 /** The scale-out roles on Kafka: processing (a consumer group), and the two readers of its outputs. */
-const ROLES = new Map<string, (argv: string[]) => Promise<number>>([['processors', processors], ['gateway', gateway], ['projector', projector]]);
-
-export async function run(argv: string[]): Promise<number> {
-  const [what, ...rest] = argv;
-  const role = what === undefined ? undefined : ROLES.get(what);
-  if (role === undefined) throw new UsageError(`unknown: run ${what ?? ''}\n${USAGE}`);
-  return role(rest);
+export async function run(values: Options, role: string): Promise<number> {
+  if (role === 'processors') return processors(values as ValuesOf<typeof RUN_PROCESSORS>);
+  if (role === 'gateway') return gateway(values as ValuesOf<typeof RUN_GATEWAY>);
+  return projector(values as ValuesOf<typeof RUN_PROJECTOR>);
 }
 
 /**
@@ -28,24 +24,13 @@ export async function run(argv: string[]): Promise<number> {
  * as many machines as there are input partitions to share the work; SIGINT/SIGTERM leaves the
  * group cleanly (the others take over at once), a crash hands over after the session timeout.
  */
-async function processors(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    broker: { type: 'string' },
-    registry: { type: 'string' },
-    model: { type: 'string' },
-    group: { type: 'string', default: 'tickflow-processors' },
-    'exactly-once': { type: 'boolean', default: false },
-    'session-timeout': { type: 'string', default: '10s' },
-    quiet: { type: 'boolean', default: false },
-    'allow-ungated': { type: 'boolean', default: false },
-  });
-  const broker = requireString(values.broker, 'broker');
-  const sessionTimeoutMs = parseDuration(values['session-timeout'], 'session-timeout');
+async function processors(values: ValuesOf<typeof RUN_PROCESSORS>): Promise<number> {
+  const { broker } = values;
+  const sessionTimeoutMs = values['session-timeout'];
   const modelDir = await resolveModelDir(values.model);
-  const predictor = await loadPredictor(modelDir).catch((e: unknown) => {
-    throw new UsageError(`cannot load the model in ${modelDir} (${(e as Error).message}): train one (tickflow train) or pass --model`);
-  });
+  const predictor = await loadModel(modelDir);
   await requireGatedModel(modelDir, values['allow-ungated']);
+  const lines = new SignalLines(horizonOf(predictor));
   const access = await openLogFrom(logSource({ broker, registry: values.registry }));
   const controller = new AbortController();
   const onSignal = (): void => {
@@ -70,8 +55,9 @@ async function processors(argv: string[]): Promise<number> {
       signal: controller.signal,
       say: info,
       onOutput: (e) => {
-        if (e.kind !== 'signal' || values.quiet) return;
-        info(formatSignal(e.signal));
+        if (values.quiet) return;
+        if (e.kind === 'bar') lines.bar(e.bar);
+        else if (e.kind === 'signal') info(lines.format(e.signal, Date.now()));
       },
     });
     printJson(await processor.run());
@@ -87,21 +73,11 @@ async function processors(argv: string[]): Promise<number> {
  * `tickflow run gateway`: WebSocket clients get the signals and bars the processors write to
  * Kafka, each id once (sinks/ws/topic-gateway.ts), with the same protocol as `start`.
  */
-async function gateway(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    broker: { type: 'string' },
-    registry: { type: 'string' },
-    port: { type: 'string', default: '8080' },
-    host: { type: 'string', default: '127.0.0.1' },
-    token: { type: 'string' },
-    from: { type: 'string', default: 'end' },
-  });
-  const broker = requireString(values.broker, 'broker');
-  const from = values.from;
-  if (from !== 'end' && from !== 'earliest') throw new UsageError(`--from must be end or earliest, got ${JSON.stringify(from)}`);
+async function gateway(values: ValuesOf<typeof RUN_GATEWAY>): Promise<number> {
+  const { broker, from } = values;
   const token = checkExposure(values.host, values.token);
   const access = await openLogFrom(logSource({ broker, registry: values.registry }));
-  const server = await startDashboardServer({ access, port: toNumber(values.port, 'port', 8080), host: values.host, token, modelDir: null, role: 'gateway' }).catch(async (e: unknown) => {
+  const server = await startDashboardServer({ access, port: values.port, host: values.host, token, modelDir: null, role: 'gateway' }).catch(async (e: unknown) => {
     await access.close();
     throw e;
   });
@@ -140,16 +116,8 @@ async function gateway(argv: string[]): Promise<number> {
  * `start --clickhouse` does in one process. Rows collapse by id, so the copies at-least-once
  * processing leaves on the topics cost only writes.
  */
-async function projector(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    broker: { type: 'string' },
-    registry: { type: 'string' },
-    clickhouse: { type: 'string', default: DEFAULT_CLICKHOUSE_URL },
-    database: { type: 'string', default: 'default' },
-  });
-  const broker = requireString(values.broker, 'broker');
-  const { clickhouse } = values;
-  const database = databaseName(values.database);
+async function projector(values: ValuesOf<typeof RUN_PROJECTOR>): Promise<number> {
+  const { broker, clickhouse, database } = values;
   const following = new AbortController();
   const finishing = new AbortController();
   const onSignal = (): void => {

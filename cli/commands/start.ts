@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadPredictor } from '../../model/predictor.ts';
+import { loadModel } from '../load-model.ts';
 import { ProgressBar } from '../../model/progress.ts';
 import { train } from '../../model/train.ts';
 import type { GraphEvent } from '../../processors/graph-events.ts';
@@ -9,7 +9,7 @@ import type { Predictor } from '../../processors/types.ts';
 import type { FeatureSetDef } from '../../processors/features/full/index.ts';
 import { exportDataset } from '../../research/dataset.ts';
 import { SyntheticMarket } from '../../sources/synthetic/synthetic-market.ts';
-import { DEFAULT_SYNTHETIC_CONFIG, syntheticConfig } from '../../sources/synthetic/synthetic-config.ts';
+import { syntheticConfig } from '../../sources/synthetic/synthetic-config.ts';
 import { runLive, type LiveStatus } from '../../hosts/live/live-runner.ts';
 import { levelFeedWithLog, type FeedAppender, type PeekableFeed } from '../../hosts/live/feed-writer.ts';
 import { summarizeLatencies } from '../../hosts/live/latency-summary.ts';
@@ -24,9 +24,10 @@ import { newGraphStats } from '../../processors/graph-events.ts';
 import { observeGraphStats, observeSignalLatency } from '../../lib/metrics.ts';
 import { checkExposure, startDashboardServer } from '../dashboard-server.ts';
 import { ClickHouseProjector, migrate, openClickHouse } from '../../sinks/clickhouse/index.ts';
-import { parse, parseDuration, toNumber } from '../args.ts';
+import type { ValuesOf } from '../command-spec.ts';
 import { logSource, openLogFrom, topicSize, type LogAccess } from '../log-access.ts';
-import { formatSignal, info, printJson, UsageError } from '../output.ts';
+import { horizonOf, info, printJson, SignalLines } from '../output.ts';
+import type { START } from '../specs/start.ts';
 import { requireGatedModel, resolveModelDir } from '../model-gates.ts';
 import { describeFailures } from '../../model/evaluation/gates.ts';
 import { DEFAULT_SIGNAL_RULE } from '../../processors/signal/signal-rule.ts';
@@ -36,43 +37,20 @@ const DAY = 86_400_000;
 /** This feed's name on the `progress` topic. */
 const FEED_SOURCE = 'synthetic';
 
-export async function run(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    log: { type: 'string' },
-    broker: { type: 'string' },
-    registry: { type: 'string' },
-    model: { type: 'string' },
-    speed: { type: 'string' },
-    'stop-after': { type: 'string' },
-    port: { type: 'string' },
-    host: { type: 'string', default: '127.0.0.1' },
-    token: { type: 'string' },
-    seed: { type: 'string' },
-    'history-days': { type: 'string' },
-    'signal-strength': { type: 'string' },
-    backend: { type: 'string', default: 'wasm' },
-    'no-ws': { type: 'boolean', default: false },
-    clickhouse: { type: 'string' },
-    database: { type: 'string', default: 'default' },
-    'feature-set': { type: 'string', default: 'core' },
-    'feed-only': { type: 'boolean', default: false },
-    'allow-ungated': { type: 'boolean', default: false },
-    'hold-only': { type: 'boolean', default: false },
-  });
+/** `tickflow start`: its arguments are checked against START (cli/specs/start.ts) before this runs. */
+export async function run(values: ValuesOf<typeof START>): Promise<number> {
   const feedOnly = values['feed-only'];
-  if (feedOnly && !values.broker) throw new UsageError('--feed-only needs --broker: processing then runs in `tickflow run processors --broker ...`');
-  if (feedOnly && values.clickhouse) throw new UsageError('--feed-only writes inputs only, there are no outputs to project; project the derived topics with `tickflow run projector --broker ...`');
   const featureSet = featureSetById(values['feature-set']);
   const token = checkExposure(values.host, values.token);
-  const speed = toNumber(values.speed, 'speed', 100);
-  const stopAfterMs = values['stop-after'] ? parseDuration(values['stop-after'], 'stop-after') : undefined;
-  const historyDays = toNumber(values['history-days'], 'history-days', 14);
+  const speed = values.speed;
+  const stopAfterMs = values['stop-after'];
+  const historyDays = values['history-days'];
   // The market is one seeded, effectively endless stream: history is its first days, live is
   // its continuation. Restarting regenerates it and skips what the log already holds.
   const config = syntheticConfig({
     days: 3650,
-    seed: toNumber(values.seed, 'seed', DEFAULT_SYNTHETIC_CONFIG.seed),
-    signalStrength: toNumber(values['signal-strength'], 'signal-strength', DEFAULT_SYNTHETIC_CONFIG.signalStrength),
+    seed: values.seed,
+    signalStrength: values['signal-strength'],
   });
   // Embedded log by default; --broker runs the same loop on Kafka (the feed appends there).
   const release = values.broker ? (): void => undefined : acquireWriterLock(values.log ?? 'var/log', 'start');
@@ -109,7 +87,7 @@ export async function run(argv: string[]): Promise<number> {
     const model = feedOnly ? null : await ensureModel(access, modelDir, values.backend, config.seed, featureSet, { allowUngated: values['allow-ungated'], holdOnly: values['hold-only'] });
     const predictor = model?.predictor ?? null;
     if (!values['no-ws'] && !feedOnly) {
-      server = await startDashboardServer({ access, port: toNumber(values.port, 'port', 8080), host: values.host, token, modelDir, role: 'start' });
+      server = await startDashboardServer({ access, port: values.port, host: values.host, token, modelDir, role: 'start' });
     }
     // ClickHouse is a projection of the log, fed by its own consumer of the derived topics: if it
     // is slow or down, the live loop does not wait; the projector catches up from the log.
@@ -195,7 +173,7 @@ async function ensureModel(
     }
   }
   if (holdOnly) info('signals: HOLD only');
-  return { predictor: await loadPredictor(modelDir), holdOnly };
+  return { predictor: await loadModel(modelDir), holdOnly };
 }
 
 async function goLive(
@@ -222,6 +200,7 @@ async function goLive(
   const stats = newGraphStats();
   observeGraphStats(stats);
   let liveSignals = 0;
+  const lines = new SignalLines(horizonOf(predictor));
   const publish = {
     onEvent(e: GraphEvent): void {
       if (!status.live) return;
@@ -232,8 +211,9 @@ async function goLive(
         observeSignalLatency(lag);
         liveSignals++;
         server?.publish('signals', s.symbol, s);
-        info(`${formatSignal(s)}  ${lag.toFixed(1)} ms after its input was logged`);
+        info(`${lines.format(s, Date.now())}  ${lag.toFixed(1)} ms after its input was logged`);
       } else if (e.kind === 'bar') {
+        lines.bar(e.bar);
         server?.publish('bars', e.bar.symbol, e.bar);
       }
     },

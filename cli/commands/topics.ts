@@ -1,17 +1,14 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { createCatalogueTopics } from '../../storage/kafka/create-topics.ts';
 import { DEFAULT_BACKOFF, withBackoff } from '../../storage/kafka/with-backoff.ts';
-import { parse, toNumber } from '../args.ts';
-import { info, printJson, UsageError } from '../output.ts';
-
-const USAGE = 'usage: tickflow topics create [--broker host:port[,...]] [--replication-factor n]';
+import type { ValuesOf } from '../command-spec.ts';
+import { info, printJson } from '../output.ts';
+import type { TOPICS_CREATE } from '../specs/topics.ts';
 
 /** `tickflow topics create`: the catalogue's topics on a Kafka cluster (default localhost:9092), idempotently. */
-export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { broker: { type: 'string', default: 'localhost:9092' }, 'replication-factor': { type: 'string' } });
-  if (positionals[0] !== 'create' || positionals.length !== 1) throw new UsageError(USAGE);
+export async function run(values: ValuesOf<typeof TOPICS_CREATE>): Promise<number> {
   const brokers = values.broker.split(',').map((b) => b.trim()).filter(Boolean);
-  const replication = toNumber(values['replication-factor'], 'replication-factor', -1);
+  const replication = values['replication-factor'];
   // kafkajs's own retries stay short: outages are retried (and reported) by withBackoff.
   const retry = { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 };
   const admin = new Kafka({ brokers, clientId: 'tickflow-topics', logLevel: logLevel.NOTHING, connectionTimeout: 3_000, retry }).admin();

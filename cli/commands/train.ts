@@ -2,11 +2,11 @@ import { FAMILIES, FAMILY_CHOICES, type FamilyChoice } from '../../model/family.
 import { ProgressBar } from '../../model/progress.ts';
 import { train, type TrainResult } from '../../model/train.ts';
 import { publicEvaluation } from '../../model/evaluation/evaluate-model.ts';
-import { CV_SCHEMES, type CvScheme } from '../../model/evaluation/purged-folds.ts';
 import { describeFailures, readGateConfig } from '../../model/evaluation/gates.ts';
 import type { Metrics } from '../../model/metrics.ts';
-import { parse, requireString, toNumber } from '../args.ts';
+import type { ValuesOf } from '../command-spec.ts';
 import { info, printJson, UsageError } from '../output.ts';
+import type { TRAIN } from '../specs/train.ts';
 
 /** `--family` values: a family, or auto (every family, lowest validation log loss, ties to the simpler). */
 export function parseFamily(value: string | undefined): FamilyChoice {
@@ -16,42 +16,26 @@ export function parseFamily(value: string | undefined): FamilyChoice {
   return family as FamilyChoice;
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    dataset: { type: 'string' },
-    out: { type: 'string' },
-    seed: { type: 'string' },
-    family: { type: 'string' },
-    epochs: { type: 'string' },
-    backend: { type: 'string' },
-    'cv-folds': { type: 'string' },
-    'cv-scheme': { type: 'string' },
-    gates: { type: 'string' },
-    'bayes-auc': { type: 'string' },
-  });
-  const cvFolds = toNumber(values['cv-folds'], 'cv-folds', 5);
-  if (!Number.isInteger(cvFolds) || cvFolds === 1 || cvFolds < 0) throw new UsageError('--cv-folds must be 0 (no cross-validation) or an integer >= 2');
-  const cvScheme = values['cv-scheme'] ?? 'purged-kfold';
-  if (!CV_SCHEMES.includes(cvScheme as CvScheme)) throw new UsageError(`--cv-scheme must be ${CV_SCHEMES.join(' or ')}`);
-  const gates = values.gates === undefined ? undefined : await readGateConfig(values.gates).catch((e: unknown) => {
-    throw new UsageError((e as Error).message);
-  });
-  const backend = values.backend ?? 'wasm';
-  if (backend !== 'wasm' && backend !== 'cpu' && backend !== 'tensorflow') throw new UsageError('--backend must be wasm, cpu or tensorflow');
+/** `tickflow train`: its arguments are checked against TRAIN (cli/specs/train.ts) before this runs. */
+export async function run(values: ValuesOf<typeof TRAIN>): Promise<number> {
+  const { backend } = values;
   const family = parseFamily(values.family);
+  const gates = values.gates === undefined ? undefined : await readGateConfig(values.gates).catch((e: unknown) => {
+    throw new UsageError(`--gates ${values.gates}: ${(e as Error).message.replace(/\s*\n\s*/g, ' ')}`, { cause: e });
+  });
   const bar = new ProgressBar({ label: 'train' });
   const r = await train({
-    datasetPath: requireString(values.dataset, 'dataset'),
-    outDir: requireString(values.out, 'out'),
-    seed: toNumber(values.seed, 'seed', 42),
+    datasetPath: values.dataset,
+    outDir: values.out,
+    seed: values.seed,
     family,
-    ...(values.epochs ? { epochs: toNumber(values.epochs, 'epochs', 30) } : {}),
+    ...(values.epochs !== undefined ? { epochs: values.epochs } : {}),
     backend,
-    cvFolds,
-    cvScheme: cvScheme as CvScheme,
+    cvFolds: values['cv-folds'],
+    cvScheme: values['cv-scheme'],
     onCvFold: (f, of) => info(`cross-validation: fold ${f + 1}/${of}`),
     ...(gates ? { gates } : {}),
-    ...(values['bayes-auc'] ? { bayesAuc: toNumber(values['bayes-auc'], 'bayes-auc', 0.5) } : {}),
+    ...(values['bayes-auc'] !== undefined ? { bayesAuc: values['bayes-auc'] } : {}),
     onFamily: (f) => info(`fitting ${f}`),
     onProgress: (p) => bar.update(p.epoch * p.batches + p.batch, p.epochs * p.batches, `epoch ${p.epoch + 1}/${p.epochs} loss ${p.loss.toFixed(4)}`),
   });

@@ -1,17 +1,19 @@
-import { loadPredictor } from '../../model/predictor.ts';
 import { verifyLog } from '../../research/verify.ts';
 import { verifyInputs } from '../../research/verify-inputs.ts';
-import { parse, requireString } from '../args.ts';
+import type { ValuesOf } from '../command-spec.ts';
+import { loadModel } from '../load-model.ts';
+import { replayHoldOnly } from '../model-gates.ts';
 import { logSource, openLogFrom } from '../log-access.ts';
 import { info, printJson } from '../output.ts';
+import type { VERIFY } from '../specs/verify.ts';
 
-export async function run(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { log: { type: 'string' }, broker: { type: 'string' }, registry: { type: 'string' }, model: { type: 'string' }, 'hold-only': { type: 'boolean', default: false } });
-  const predictor = await loadPredictor(requireString(values.model, 'model'));
+export async function run(values: ValuesOf<typeof VERIFY>): Promise<number> {
+  const predictor = await loadModel(values.model);
   const access = await openLogFrom(logSource(values));
   try {
     info('verify: replaying twice and comparing with the recorded signals...');
-    const r = await verifyLog({ log: access.log, decode: access.decode, encode: access.encode, predictor, holdOnly: values['hold-only'] });
+    const holdOnly = await replayHoldOnly(values.model, { holdOnly: values['hold-only'], allowUngated: values['allow-ungated'] });
+    const r = await verifyLog({ log: access.log, decode: access.decode, encode: access.encode, predictor, holdOnly });
     info('verify: checking that every source\'s sequence of inputs is complete...');
     const inputs = await verifyInputs({ log: access.log, decode: access.decode, encode: access.encode });
     const inputsComplete = inputs.every((s) => s.complete || !s.checked);

@@ -61,7 +61,7 @@ describe('tickflow db and query commands', { skip: skipReason(server) }, () => {
 
       const bad = await tickflow('query', 'signals', '--from', 'yesterday', '--clickhouse', url);
       assert.equal(bad.code, 2, 'a malformed time is a usage error');
-      assert.match(bad.stderr, /--from must be an ISO date\/time or epoch milliseconds/);
+      assert.match(bad.stderr, /--from "yesterday": must be an ISO date\/time or epoch milliseconds/);
     } finally {
       await log.close();
     }

@@ -18,6 +18,7 @@ describe('tickflow topics', { skip: 'skip' in mock ? mock.skip : false, timeout:
   test('usage errors exit 2', async () => {
     const r = await runCli(['topics', 'delete']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /usage: tickflow topics create/);
+    assert.match(r.stderr, /^tickflow: unknown subcommand "delete" of tickflow topics: one of create/);
+    assert.equal(r.stderr.trim().split('\n').length, 1, 'one line');
   });
 });

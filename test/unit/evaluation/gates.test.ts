@@ -11,6 +11,7 @@ import { DEFAULT_GATES, evaluateGates, readGateConfig, type GateFigures } from '
 import { readManifest } from '../../../model/manifest.ts';
 import { train } from '../../../model/train.ts';
 import { decide, DEFAULT_SIGNAL_RULE } from '../../../processors/signal/signal-rule.ts';
+import { openEmbeddedLog } from '../../../storage/log/open-log.ts';
 import { tempDir, writeSyntheticDataset } from '../model/synthetic-dataset.ts';
 
 const GOOD: GateFigures = {
@@ -110,7 +111,10 @@ describe('gates in training and use', () => {
     assert.equal(r.evaluation.gates.passed, false);
     assert.ok(r.evaluation.gates.failed.includes('holdout-log-loss-vs-baseline'), r.evaluation.gates.failed.join());
     assert.deepEqual((await readManifest(dir)).evaluation?.gates, r.evaluation.gates);
-    const backtest = await cli(['replay', 'backtest', '--log', join(tempDir(), 'none'), '--model', dir, '--out', tempDir()]);
+    // An empty log that exists (read commands refuse a missing one before looking at the model).
+    const empty = join(tempDir(), 'empty');
+    await (await openEmbeddedLog(empty)).close();
+    const backtest = await cli(['replay', 'backtest', '--log', empty, '--model', dir, '--out', tempDir()]);
     assert.equal(backtest.code, 2);
     assert.match(backtest.stderr, /failed its validation gates: .*holdout-log-loss-vs-baseline/);
     const start = await cli(['start', '--log', join(tempDir(), 'log'), '--model', dir, '--history-days', '0', '--no-ws', '--stop-after', '5m']);

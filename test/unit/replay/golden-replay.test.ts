@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -12,9 +12,12 @@ import { openEmbeddedLog } from '../../../storage/log/open-log.ts';
  * Golden replay: a small seeded market, replayed into a dataset, must hash to the committed value.
  * The hash covers the generator, the Avro encoding, the merge order, bars, watermarks and every
  * core feature. A change that alters it must say why in its commit, and update GOLDEN.
- * History: per-symbol watermarks (2026-11-21) set the current value.
+ * History: per-symbol watermarks (2026-11-21) set d73d601a…; the metadata line moved out of the CSV
+ * into `d.csv.meta.json` (2026-11-29) set the current value, which is the sha256 of the previous
+ * golden file without its first `# featureSetId=…` line (checked by hashing both). The metadata
+ * is pinned below instead.
  */
-const GOLDEN = 'd73d601aae9cdb38c704859f8caaf0d6d97a23c77a40af7c42876c61018a80a8';
+const GOLDEN = 'b4a3d1eea28acd28707f5e3fd9fd767c0fb158832c2c322bb76ebf016a9c5d98';
 
 test('a seeded 6-hour market replays into the golden dataset hash', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tickflow-golden-'));
@@ -26,6 +29,13 @@ test('a seeded 6-hour market replays into the golden dataset hash', async () => 
       const ds = await exportDataset({ log: el.log, decode: (t, b) => el.serde.decodeAs(t, b), out: join(dir, 'd.csv') });
       assert.ok(ds.rows > 100);
       assert.equal(ds.sha256, GOLDEN);
+      assert.deepEqual(JSON.parse(readFileSync(join(dir, 'd.csv.meta.json'), 'utf8')), {
+        featureSetId: 'core-v1',
+        featureSetHash: '77475dcb21692abe2a8e6601f5eef8fc87bc3cdfe80015154f494707d37299e4',
+        interval: '5m',
+        horizonBars: '6',
+        flatBand: '0.0015',
+      });
     } finally {
       await el.close();
     }

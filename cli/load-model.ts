@@ -1,0 +1,25 @@
+import { loadPredictor, type MlpPredictor } from '../model/predictor.ts';
+import { featureSetByHash } from '../processors/graph.ts';
+import { UsageError } from './output.ts';
+
+/**
+ * Loads the model a command was pointed at (`--model`). A model whose files are incomplete or
+ * inconsistent, or built for a feature set this version does not have, is the user's problem:
+ * a UsageError naming the directory, not a stack trace.
+ */
+export async function loadModel(dir: string, flag = 'model'): Promise<MlpPredictor> {
+  let predictor: MlpPredictor;
+  try {
+    predictor = await loadPredictor(dir);
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    if (err.name === 'ModelError' || err.code === 'ENOENT') throw new UsageError(`--${flag} ${dir}: cannot load the model (${err.message.split('\n')[0] ?? ''})`, { cause: e });
+    throw e;
+  }
+  try {
+    featureSetByHash(predictor.featureSetHash);
+  } catch (e) {
+    throw new UsageError(`--${flag} ${dir}: the model was built for another feature set (${(e as Error).message})`, { cause: e });
+  }
+  return predictor;
+}

@@ -1,0 +1,33 @@
+import { defineCommand } from '../command-spec.ts';
+import { existingFile, num, oneOf, text } from '../flags.ts';
+import { kafkaFlags } from './log-source.ts';
+
+/** Literal copies so that parsing loads no ingest code; test/unit/cli pins them to the sources. */
+export const INGEST_FORMAT_NAMES = ['binance-klines', 'ohlcv-csv', 'option-chain-long', 'option-chain-wide'] as const;
+export const CALENDAR_NAMES = ['crypto', 'nse', 'us-equity'] as const;
+
+export const INGEST = defineCommand({
+  name: 'ingest',
+  summary: 'Imports a CSV of klines, OHLCV bars or option chains into a log (see docs/ingest.md); a failed import leaves no new log behind.',
+  output: 'the import summary: rows read, appended, rejected with reasons',
+  flags: {
+    log: text({ help: 'the embedded log to append to (created if missing)', arg: 'logDir' }),
+    ...kafkaFlags('append to Kafka instead'),
+    file: existingFile({ help: 'the CSV file to import', required: true }),
+    format: oneOf(INGEST_FORMAT_NAMES, { help: 'the file format', required: true }),
+    symbol: text({ help: 'the symbol (when the file does not name it)', arg: 'symbol' }),
+    tz: text({ help: 'time zone of naive timestamps (IANA name)', arg: 'zone' }),
+    stamp: oneOf(['open', 'close'], { help: 'whether a bar time is its open or its close' }),
+    interval: text({ help: 'bar interval like 1m, 5m, 1h or 1d', arg: 'interval' }),
+    calendar: oneOf(CALENDAR_NAMES, { help: 'the market calendar' }),
+    rate: num({ help: 'risk-free rate for option chains', default: '0' }),
+    'dividend-yield': num({ help: 'dividend yield for option chains', default: '0' }),
+  },
+  check: (v) => {
+    if (v.broker !== undefined && v.log !== undefined) return 'give either --log or --broker, not both';
+    if (v.broker === undefined && v.log === undefined) return 'missing required option --log (or --broker)';
+    if (v.broker === undefined && v.registry !== undefined) return '--registry is for Kafka (--broker); the embedded log keeps its own registry';
+    if (v.interval !== undefined && !/^\d+[smhd]$/.test(v.interval)) return `--interval ${JSON.stringify(v.interval)}: must be like 1m, 5m, 1h or 1d`;
+    return undefined;
+  },
+});

@@ -1,0 +1,46 @@
+import { defineCommand } from '../command-spec.ts';
+import { existingFile, featureSetFlag, identifier, modelDir, num, oneOf, text, time, toggle } from '../flags.ts';
+import { CALENDAR_NAMES } from './ingest.ts';
+import { checkLogSource, readLogFlags } from './log-source.ts';
+
+export const REPLAY_DATASET = defineCommand({
+  name: 'replay dataset',
+  summary: 'Replays the log and writes one labelled row per 5-minute feature vector (CSV or Parquet); same log, same bytes.',
+  output: '{"rows":N,"sha256":"…","file":"…"}',
+  flags: {
+    ...readLogFlags(),
+    out: text({ help: 'the dataset file to write (.csv or .parquet)', arg: 'file.csv|file.parquet', required: true }),
+    'feature-set': featureSetFlag({ help: 'the feature set to compute', default: 'core' }),
+  },
+  check: (v) => checkLogSource(v) ?? (/\.(csv|parquet)$/.test(v.out) ? undefined : `--out ${JSON.stringify(v.out)}: must end in .csv or .parquet`),
+});
+
+export const REPLAY_BACKTEST = defineCommand({
+  name: 'replay backtest',
+  summary: "Replays the log through the model and backtests its signals (enter at the next bar's open, exit after the horizon, on an opposite signal or at a stop/target; fees and slippage per side); writes report.json and the tear sheet report.html.",
+  output: '{"inSampleSignals":N,"trades":N,"totalReturn":x,"sharpe":x,…,"buyAndHold":{…},"randomEntry":{…},"gates":{"passed":bool,"failed":[…]},"sha256":"…"} (+ runId with --clickhouse); exit 1 when --gates is given and a gate fails',
+  flags: {
+    ...readLogFlags(),
+    model: modelDir({ help: 'the model to replay', required: true }),
+    out: text({ help: 'directory for report.json', arg: 'dir', required: true }),
+    'fee-bps': num({ help: 'fee per side in basis points', min: 0, default: '5' }),
+    'slippage-bps': num({ help: 'slippage per side in basis points', min: 0, default: '2' }),
+    from: time({ help: 'trade only signals with barEnd >= this' }),
+    to: time({ help: 'trade only signals with barEnd < this' }),
+    'out-of-sample': toggle("trade only after the model's training and validation period (plus the label horizon)"),
+    'slippage-range': num({ help: "extra slippage per fill as a fraction of the fill bar's (high - low) / open", min: 0, max: 1, default: '0' }),
+    'stop-pct': num({ help: 'stop-loss as a fraction of the entry price', gt: 0, max: 1 }),
+    'target-pct': num({ help: 'take-profit as a fraction of the entry price', gt: 0 }),
+    'stop-atr': num({ help: 'stop-loss in multiples of the mean true range of the 14 bars before the entry', gt: 0 }),
+    'target-atr': num({ help: 'take-profit in multiples of the mean true range of the 14 bars before the entry', gt: 0 }),
+    calendar: oneOf(['auto', ...CALENDAR_NAMES], { help: 'session calendar for annualisation (auto: detected from the bar times)', default: 'auto' }),
+    seed: num({ help: 'seed of the random-entry baseline', int: true, min: 0, max: 0xffffffff, default: '1' }),
+    draws: num({ help: 'random-entry baseline draws (0 = none)', int: true, min: 0, max: 1_000_000, default: '1000' }),
+    trials: existingFile({ help: 'JSON-lines ledger of the trials behind this model (for the deflated Sharpe)', arg: 'trials.jsonl' }),
+    gates: existingFile({ help: 'backtest gates (JSON); given, a failed gate exits 1 (`{}` enforces the defaults)', arg: 'gates.json' }),
+    'allow-ungated': toggle('use a model that failed its validation gates'),
+    clickhouse: text({ help: 'also store the run in ClickHouse at this URL', arg: 'url' }),
+    database: identifier({ help: 'ClickHouse database', default: 'default' }),
+  },
+  check: (v) => checkLogSource(v) ?? (v.from !== undefined && v.to !== undefined && v.from >= v.to ? '--from must be before --to' : undefined),
+});

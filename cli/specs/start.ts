@@ -1,0 +1,37 @@
+import { defineCommand } from '../command-spec.ts';
+import { duration, featureSetFlag, identifier, num, oneOf, text, toggle } from '../flags.ts';
+import { kafkaFlags } from './log-source.ts';
+
+export const START = defineCommand({
+  name: 'start',
+  summary: 'Runs the live system on the seeded synthetic market: without a model it writes history, exports a training set and trains one, then goes live; on an existing log it resumes.',
+  output: 'on stop {"marketStart":ms,"marketEnd":ms,"inputs":N,"appendedInputs":N,"signals":N,"liveSignals":N,"late":N,"deadLetters":N,"signalLatencyMs":{…}}',
+  flags: {
+    log: text({ help: 'the embedded log to write (default var/log)', arg: 'logDir' }),
+    ...kafkaFlags('append to Kafka instead'),
+    model: text({ help: 'the model directory (trained from the history when missing; default: the champion of var/models, else var/model)', arg: 'modelDir' }),
+    speed: num({ help: 'market seconds per wall second', gt: 0, default: '100' }),
+    'stop-after': duration({ help: 'stop after this much market time (default: Ctrl-C stops)' }),
+    port: num({ help: 'port of the WebSocket, the dashboard page and its API (0 picks a free one)', int: true, min: 0, max: 65535, default: '8080' }),
+    host: text({ help: 'interface to listen on (a non-loopback host needs --token)', arg: 'host', default: '127.0.0.1' }),
+    token: text({ help: 'secret the page, API and WebSocket require (16 to 256 printable characters)', arg: 'secret' }),
+    seed: num({ help: 'market seed', int: true, min: 0, default: '1' }),
+    'history-days': num({ help: 'days of history written before going live (0: none, with an existing model)', min: 0, default: '14' }),
+    'signal-strength': num({ help: 'how predictable the market is (0 = not at all)', min: 0, default: '1' }),
+    backend: oneOf(['wasm', 'cpu', 'tensorflow'], { help: 'tfjs backend for training a missing model', default: 'wasm' }),
+    'no-ws': toggle('no WebSocket server'),
+    clickhouse: text({ help: 'also project the outputs into ClickHouse at this URL', arg: 'url' }),
+    database: identifier({ help: 'ClickHouse database', default: 'default' }),
+    'feature-set': featureSetFlag({ help: 'the feature set of a model trained here', default: 'core' }),
+    'feed-only': toggle('with --broker: write inputs and progress markers only (processing runs in `tickflow run processors`)'),
+    'allow-ungated': toggle('trade with a model that failed its validation gates'),
+    'hold-only': toggle('go live with HOLD signals only (no BUY/SELL); also accepts a model that failed its gates'),
+  },
+  check: (v) => {
+    if (v.broker !== undefined && v.log !== undefined) return 'give either --log or --broker, not both';
+    if (v.broker === undefined && v.registry !== undefined) return '--registry is for Kafka (--broker); the embedded log keeps its own registry';
+    if (v['feed-only'] && v.broker === undefined) return '--feed-only needs --broker: processing then runs in `tickflow run processors --broker ...`';
+    if (v['feed-only'] && v.clickhouse !== undefined) return '--feed-only writes inputs only, there are no outputs to project; project the derived topics with `tickflow run projector --broker ...`';
+    return undefined;
+  },
+});

@@ -1,0 +1,25 @@
+import { defineCommand } from '../command-spec.ts';
+import { existingFile, num, oneOf, text } from '../flags.ts';
+
+/** Literal copies so that parsing loads no model code; test/unit/cli pins them to model/. */
+export const FAMILY_NAMES = ['auto', 'logistic', 'gbdt', 'mlp', 'sequence', 'stack'] as const;
+export const CV_SCHEME_NAMES = ['purged-kfold', 'walk-forward'] as const;
+
+export const TRAIN = defineCommand({
+  name: 'train',
+  summary: 'Trains a model on a dataset (chronological 70/15/15 split with purge and embargo) and saves it with its manifest.',
+  output: '{"modelId":"…","family":"…","metrics":{…},"baseline":{…},"features":N,"droppedColumns":[…],"calibration":{…},"split":{…},"candidates":[…],"cv":{…},"gates":{…},…}',
+  flags: {
+    dataset: existingFile({ help: 'the dataset written by `tickflow replay dataset` (.csv or .parquet)', required: true }),
+    out: text({ help: 'the model directory to write', arg: 'modelDir', required: true }),
+    seed: num({ help: 'training seed', int: true, min: 0, default: '42' }),
+    family: oneOf(FAMILY_NAMES, { help: 'model family; auto fits logistic, gbdt and mlp and keeps the lowest validation log loss', default: 'auto' }),
+    epochs: num({ help: 'most epochs (early stopping may end sooner; default: the trainer\'s)', int: true, gt: 0 }),
+    backend: oneOf(['wasm', 'cpu', 'tensorflow'], { help: 'tfjs backend (tensorflow falls back to wasm when it cannot load)', default: 'wasm' }),
+    'cv-folds': num({ help: 'cross-validation folds on the training part (0 = no cross-validation)', int: true, min: 0, default: '5' }),
+    'cv-scheme': oneOf(CV_SCHEME_NAMES, { help: 'cross-validation scheme', default: 'purged-kfold' }),
+    gates: existingFile({ help: 'validation gate thresholds (JSON; defaults in docs/evaluation.md)', arg: 'gates.json' }),
+    'bayes-auc': num({ help: "best achievable AUC, for the edge fraction (default: the dataset's bayesAuc metadata)", gt: 0, max: 1 }),
+  },
+  check: (v) => (v['cv-folds'] === 1 ? '--cv-folds must be 0 (no cross-validation) or an integer >= 2' : undefined),
+});

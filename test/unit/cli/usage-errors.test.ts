@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { openEmbeddedLog } from '../../../storage/log/open-log.ts';
+import { runCli, tempDir } from '../../helpers/cli.ts';
+
+// The CLI edge (cli/specs/*, cli/command-spec.ts): every user mistake is ONE line on stderr that
+// names the flag or file, exit 2, nothing on stdout, and no work done (no directory created).
+const tmp = tempDir('tickflow-usage-');
+after(() => tmp.cleanup());
+const missing = join(tmp.dir, 'lgo');
+const notALog = tmp.dir; // exists, but holds no data.mdb
+const badCsv = join(tmp.dir, 'bad.csv');
+writeFileSync(badCsv, 'foo,bar\n1,2\n');
+
+/** [arguments, what the one line must say]. */
+const CASES: [string[], RegExp][] = [
+  [['start', '--speed', '0'], /^tickflow: --speed "0": must be a number > 0$/],
+  [['start', '--speed', 'fast'], /^tickflow: --speed "fast": must be a number > 0$/],
+  [['start', '--backend', 'gpu'], /^tickflow: --backend "gpu": must be one of wasm, cpu, tensorflow$/],
+  [['start', '--database', 'x; DROP TABLE signals'], /^tickflow: --database "x; DROP TABLE signals": must be a plain identifier/],
+  [['start', '--stop-after', '6'], /^tickflow: --stop-after "6": must be a duration like 90m, 6h or 2d$/],
+  [['start', '--port', '70000'], /^tickflow: --port "70000": must be a whole number >= 0 <= 65535$/],
+  [['start', '--feature-set', 'huge'], /^tickflow: --feature-set "huge": must be one of core, core-v1, full, full-v1$/],
+  [['start', '--feed-only'], /^tickflow: --feed-only needs --broker/],
+  [['start', '--log', 'a', '--broker', 'b:1'], /^tickflow: give either --log or --broker, not both$/],
+  [['start', '--sped', '10'], /^tickflow: unknown option --sped \(see tickflow start --help\)$/],
+  [['start', '--speed'], /^tickflow: --speed needs a value/],
+  [['start', '--no-ws=yes'], /^tickflow: --no-ws takes no value/],
+  [['start', 'now'], /^tickflow: unexpected argument "now"/],
+  [['generate', '--days', '0', '--out', join(tmp.dir, 'g')], /^tickflow: --days "0": must be a number > 0$/],
+  [['generate'], /^tickflow: missing required option --out/],
+  [['train', '--dataset', join(tmp.dir, 'nope.csv'), '--out', join(tmp.dir, 'm')], /^tickflow: --dataset ".*nope\.csv": no such file$/],
+  [['train', '--dataset', badCsv, '--out', join(tmp.dir, 'm'), '--epochs', '2.5'], /^tickflow: --epochs "2\.5": must be a whole number > 0$/],
+  [['replay', 'dataset', '--log', notALog, '--out', 'x.txt'], /^tickflow: --log ".*": is not an event log \(no data\.mdb in it\)$/],
+  [['replay', 'backtest', '--log', missing, '--model', tmp.dir, '--out', tmp.dir], /^tickflow: --log ".*lgo": no such directory/],
+  [['replay', 'backtest', '--fee-bps', '-1'], /^tickflow: --fee-bps: a value starting with - is written --fee-bps=-value/],
+  [['replay', 'backtest', '--fee-bps=-1'], /^tickflow: --fee-bps "-1": must be a number >= 0$/],
+  [['replay', 'backtest', '--from', 'yesterday'], /^tickflow: --from "yesterday": must be an ISO date\/time or epoch milliseconds$/],
+  [['replay'], /^tickflow: tickflow replay needs a subcommand: dataset\|backtest/],
+  [['replay', 'datset'], /^tickflow: unknown subcommand "datset" of tickflow replay/],
+  [['verify'], /^tickflow: missing required option --model/],
+  [['verify', '--model', tmp.dir, '--log', missing], /^tickflow: --log ".*lgo": no such directory/],
+  [['verify', '--model', tmp.dir], /^tickflow: --model ".*": holds no model \(no manifest.json\)/],
+  [['verify', '--log', tmp.dir, '--model', tmp.dir], /^tickflow: --log ".*": is not an event log/],
+  [['ingest', '--log', join(tmp.dir, 'in'), '--file', badCsv, '--format', 'csv'], /^tickflow: --format "csv": must be one of binance-klines, ohlcv-csv, option-chain-long, option-chain-wide$/],
+  [['ingest', '--log', join(tmp.dir, 'in'), '--file', badCsv, '--format', 'ohlcv-csv', '--interval', '5 min'], /^tickflow: --interval "5 min": must be like 1m/],
+  [['run', 'processors'], /^tickflow: missing required option --broker/],
+  [['run', 'gateway', '--broker', 'b:1', '--from', 'start'], /^tickflow: --from "start": must be one of end, earliest$/],
+  [['run', 'projector', '--broker', 'b:1', '--database', 'a.b'], /^tickflow: --database "a\.b": must be a plain identifier/],
+  [['run', 'processors', '--broker', 'b:1', '--session-timeout', '0s'], /^tickflow: --session-timeout "0s": must be a duration > 0$/],
+  [['topics', 'create', '--replication-factor', 'two'], /^tickflow: --replication-factor "two": must be a whole number >= -1$/],
+  [['mirror', '--from', 'a', '--to', 'a'], /^tickflow: --from and --to are the same \(a\)$/],
+  [['db', 'rebuild', '--log', missing], /^tickflow: --log ".*lgo": no such directory/],
+  [['query', 'signals', '--limit', '0'], /^tickflow: --limit "0": must be a whole number > 0$/],
+  [['query', 'trades'], /^tickflow: unknown subcommand "trades" of tickflow query/],
+  [['train', '--dataset', badCsv, '--out', join(tmp.dir, 'm'), '--family', 'forest'], /^tickflow: --family "forest": must be one of auto, logistic, gbdt, mlp, sequence, stack$/],
+  [['train', '--dataset', badCsv, '--out', join(tmp.dir, 'm'), '--cv-folds', '1'], /^tickflow: --cv-folds must be 0 \(no cross-validation\) or an integer >= 2$/],
+  [['train', '--dataset', badCsv, '--out', join(tmp.dir, 'm'), '--gates', join(tmp.dir, 'nogates.json')], /^tickflow: --gates ".*nogates\.json": no such file$/],
+  [['replay', 'backtest', '--calendar', 'lse'], /^tickflow: --calendar "lse": must be one of auto, crypto, nse, us-equity$/],
+  [['replay', 'backtest', '--stop-pct', '0'], /^tickflow: --stop-pct "0": must be a number > 0 <= 1$/],
+  [['replay', 'backtest', '--draws', '1.5'], /^tickflow: --draws "1\.5": must be a whole number >= 0 <= 1000000$/],
+  [['start', '--hold-only=1'], /^tickflow: --hold-only takes no value/],
+  [['models'], /^tickflow: tickflow models needs a subcommand: list\|show\|promote\|diff\|drift/],
+  [['models', 'show'], /^tickflow: missing required argument <id> \(see tickflow models show --help\)$/],
+  [['models', 'diff', 'a'], /^tickflow: missing required argument <b>/],
+  [['models', 'drift', 'a', '--dataset', badCsv, '--window', '5'], /^tickflow: --window "5": must be a whole number >= 10$/],
+  [['models', 'show', 'nope', '--dir', tmp.dir], /^tickflow: .*nope/],
+  [['tune', '--dataset', badCsv, '--out', join(tmp.dir, 't'), '--families', 'gbdt'], /^tickflow: --families: gbdt cannot be tuned \(tunable: mlp\)$/],
+  [['tune', '--dataset', badCsv, '--out', join(tmp.dir, 't'), '--eta', '1'], /^tickflow: --eta "1": must be a whole number >= 2$/],
+  [['nope'], /^tickflow: unknown command "nope"/],
+  [[], /^tickflow: missing command/],
+];
+
+describe('usage errors: one line naming the flag or file, exit 2, before any work', { concurrency: 4 }, () => {
+  for (const [args, message] of CASES) {
+    test(`tickflow ${args.join(' ')}`, async () => {
+      const r = await runCli(args);
+      assert.equal(r.code, 2, r.stderr);
+      const lines = r.stderr.trimEnd().split('\n');
+      assert.equal(lines.length, 1, `one line:\n${r.stderr}`);
+      assert.match(lines[0] ?? '', message);
+      assert.equal(r.stdout, '');
+    });
+  }
+});
+
+describe('read commands and a log that is not there', { concurrency: 4 }, () => {
+  const reads: [string, string[]][] = [
+    ['verify', ['verify', '--model', tmp.dir]],
+    ['replay dataset', ['replay', 'dataset', '--out', join(tmp.dir, 'd.csv')]],
+    ['replay backtest', ['replay', 'backtest', '--model', tmp.dir, '--out', join(tmp.dir, 'bt')]],
+    ['db rebuild', ['db', 'rebuild']],
+  ];
+  for (const [name, args] of reads) {
+    test(`${name} --log <typo> exits 2 naming the path and creates no directory`, async () => {
+      const typo = join(tmp.dir, `typo-${name.replace(' ', '-')}`);
+      const r = await runCli([...args, '--log', typo]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.ok(r.stderr.includes(typo), r.stderr);
+      assert.equal(r.stdout, '', 'no result printed (never {"identical":true})');
+      assert.equal(existsSync(typo), false);
+    });
+  }
+
+  test('replay dataset on an empty log is an error with the reason, and writes no file', async () => {
+    const dir = join(tmp.dir, 'empty-log');
+    await (await openEmbeddedLog(dir)).close();
+    const out = join(tmp.dir, 'empty.csv');
+    const r = await runCli(['replay', 'dataset', '--log', dir, '--out', out]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr.trimEnd().split('\n').pop() ?? '', /^tickflow: replay dataset: 0 rows from .*: the log holds no trades or option chains; nothing written$/);
+    assert.equal(existsSync(out), false);
+    assert.equal(existsSync(`${out}.meta.json`), false);
+  });
+
+  test('a failed ingest into a new log leaves no directory behind', async () => {
+    const dir = join(tmp.dir, 'new-log');
+    const r = await runCli(['ingest', '--log', dir, '--file', badCsv, '--format', 'ohlcv-csv', '--symbol', 'X']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr.trimEnd().split('\n').pop() ?? '', /^tickflow: no time column/);
+    assert.equal(existsSync(dir), false);
+  });
+
+  test('a refused connection is the user\'s problem: one line, exit 2, no stack', async () => {
+    const r = await runCli(['query', 'signals', '--clickhouse', 'http://127.0.0.1:1']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr, 'tickflow: 127.0.0.1:1: connection refused (is the server running, and is the address right?)\n');
+  });
+
+  test('a model directory with a broken manifest: one line naming it, exit 2', async () => {
+    const log = join(tmp.dir, 'log-for-model');
+    await (await openEmbeddedLog(log)).close();
+    const model = join(tmp.dir, 'broken-model');
+    mkdirSync(model);
+    writeFileSync(join(model, 'manifest.json'), '{"modelId":1}');
+    const r = await runCli(['verify', '--log', log, '--model', model]);
+    assert.equal(r.code, 2, r.stderr);
+    const lines = r.stderr.trimEnd().split('\n');
+    assert.match(lines.at(-1) ?? '', /^tickflow: --model .*broken-model: cannot load the model \(.*manifest\.json is not a valid model manifest/);
+    assert.ok(!/\n\s+at /.test(r.stderr), 'no stack trace');
+  });
+
+  test('--debug adds the stack trace to a usage error', async () => {
+    const r = await runCli(['start', '--speed', '0', '--debug']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^tickflow: --speed "0": must be a number > 0\nUsageError: /);
+    assert.match(r.stderr, /\n {4}at /);
+  });
+});
