@@ -102,11 +102,6 @@ export class BarAggregator {
     }
   }
 
-  /** The symbol's watermark: its max event time seen - maxOutOfOrderness. */
-  watermarkOf(symbol: string): number {
-    return this.clockOf(symbol).maxEventTime - this.config.maxOutOfOrdernessMs;
-  }
-
   private clockOf(symbol: string): SymbolClock {
     let c = this.clocks.get(symbol);
     if (c === undefined) this.clocks.set(symbol, (c = { maxEventTime: Number.NEGATIVE_INFINITY, nextCloseAt: Number.POSITIVE_INFINITY }));
@@ -188,11 +183,6 @@ export class BarAggregator {
     const rankOf = (c: ClosedBar): number => this.config.intervals.indexOf(c.bar.interval);
     all.sort((a, b) => a.bar.end - b.bar.end || rankOf(a) - rankOf(b) || (a.bar.symbol < b.bar.symbol ? -1 : a.bar.symbol > b.bar.symbol ? 1 : 0));
     return { closed: all, late: null };
-  }
-
-  /** Windows still open (for tests and snapshots). */
-  openWindows(): number {
-    return this.open.size;
   }
 
   /**

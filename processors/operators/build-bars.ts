@@ -7,29 +7,25 @@ import { syncFlatMap } from './sync-flat-map.ts';
 /** Trades and imported candles → closed bars (all configured intervals) and late events; other events pass. */
 export function buildBars(config: BarAggregatorConfig, stats: GraphStats, state?: GraphStateRegistry): OperatorFunction<Flow, Flow> {
   const agg = new BarAggregator(config);
-  // Symbols with trades or candles, and underlyings priced by their chains' spot instead: a
+  // Symbols with trades or candles. An underlying without them is priced by its chains' spot: a
   // symbol whose first input is a chain has no price stream of its own, so (until trades or
   // candles arrive for it) each snapshot's spot is its price.
   const traded = new Set<string>();
-  const spotPriced = new Set<string>();
-  // Checkpoints (processors/checkpoint): the aggregator and both symbol sets are the whole state.
+  // Checkpoints (processors/checkpoint): the aggregator and the traded set are the whole state.
   state?.register('bars', {
-    snapshot: () => ({ agg: agg.snapshot(), traded: [...traded], spotPriced: [...spotPriced] }),
+    snapshot: () => ({ agg: agg.snapshot(), traded: [...traded] }),
     restore: (raw) => {
-      const s = raw as { agg?: unknown; traded?: unknown; spotPriced?: unknown } | null;
-      if (s === null || typeof s !== 'object' || !isStrings(s.traded) || !isStrings(s.spotPriced)) throw new TypeError('buildBars: bad state');
+      const s = raw as { agg?: unknown; traded?: unknown } | null;
+      if (s === null || typeof s !== 'object' || !isStrings(s.traded)) throw new TypeError('buildBars: bad state');
       agg.restore(s.agg);
       traded.clear();
       for (const x of s.traded) traded.add(x);
-      spotPriced.clear();
-      for (const x of s.spotPriced) spotPriced.add(x);
     },
   });
   return syncFlatMap<Flow, Flow>((e, emit) => {
     if (e.kind === 'chain') {
       const u = e.value.underlying;
       if (!traded.has(u)) {
-        spotPriced.add(u);
         const { closed, late } = agg.onPrice(u, e.value.tsEvent, e.value.tsInit, e.value.spot, e.pos);
         emitResults(closed, late, emit);
       }
@@ -41,10 +37,7 @@ export function buildBars(config: BarAggregatorConfig, stats: GraphStats, state?
       return;
     }
     const sym = e.value.symbol;
-    if (!traded.has(sym)) {
-      traded.add(sym);
-      spotPriced.delete(sym);
-    }
+    traded.add(sym);
     const { closed, late } = e.kind === 'trade' ? agg.onTrade(e.value, e.pos) : agg.onCandle(e.value, e.pos);
     emitResults(closed, late, emit);
   });
