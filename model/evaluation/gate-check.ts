@@ -21,5 +21,5 @@ export function checkGates(manifest: Pick<ModelManifest, 'evaluation' | 'modelId
   if (status === 'passed') return null;
   const failures = describeFailures((manifest.evaluation as NonNullable<ModelManifest['evaluation']>).gates);
   if (allowUngated) return `warning: model ${manifest.modelId} in ${dir} failed its validation gates (${failures}); used anyway because of --allow-ungated`;
-  throw new ModelError('MODEL_UNGATED', `model ${manifest.modelId} in ${dir} failed its validation gates: ${failures}; retrain, or pass --allow-ungated to use it anyway`);
+  throw new ModelError('MODEL_UNGATED', `model ${manifest.modelId} in ${dir} failed its validation gates: ${failures}; retrain, or pass --allow-ungated to use it anyway (start and verify also take --hold-only: HOLD signals only)`);
 }

@@ -96,7 +96,7 @@ describe('processors as a Kafka consumer group', { skip, timeout: 900_000 }, () 
     try {
       const c = await runCli(['topics', 'create', '--broker', broker, '--replication-factor', String(nodes)]);
       assert.equal(c.code, 0, c.stderr);
-      const member = (): Watched => watch(spawnCli(['run', 'processors', '--broker', broker, '--model', model, '--group', `g-${name}`, '--session-timeout', '6s', '--quiet']));
+      const member = (): Watched => watch(spawnCli(['run', 'processors', '--broker', broker, '--model', model, '--group', `g-${name}`, '--session-timeout', '6s', '--quiet', '--allow-ungated']));
       members.push(member(), member());
       await settled(members);
       const feed = watch(spawnCli(['start', '--broker', broker, '--feed-only', '--history-days', '0.25', '--speed', '900', '--stop-after', '5h', '--no-ws', '--seed', SEED]));

@@ -139,7 +139,7 @@ describe('run processors --exactly-once on a real broker', { skip, timeout: 600_
   });
 
   const member = (group: string): Watched => {
-    const m = watch(spawnCli(['run', 'processors', '--exactly-once', '--broker', broker, '--model', model, '--group', group, '--session-timeout', '6s', '--quiet']));
+    const m = watch(spawnCli(['run', 'processors', '--exactly-once', '--broker', broker, '--model', model, '--group', group, '--session-timeout', '6s', '--quiet', '--allow-ungated']));
     members.push(m);
     return m;
   };

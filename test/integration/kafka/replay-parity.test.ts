@@ -37,8 +37,8 @@ describe('replay from Kafka equals replay from the embedded log', { skip }, () =
     const model = join(tmp.dir, 'model');
     const t = await runCli(['train', '--dataset', join(tmp.dir, 'log.csv'), '--out', model, '--seed', '2', '--epochs', '3']);
     assert.equal(t.code, 0, t.stderr);
-    const b1 = await runCli(['replay', 'backtest', '--log', log, '--model', model, '--out', join(tmp.dir, 'bt-log')]);
-    const b2 = await runCli(['replay', 'backtest', '--broker', broker, '--model', model, '--out', join(tmp.dir, 'bt-kafka')]);
+    const b1 = await runCli(['replay', 'backtest', '--log', log, '--model', model, '--out', join(tmp.dir, 'bt-log'), '--allow-ungated']);
+    const b2 = await runCli(['replay', 'backtest', '--broker', broker, '--model', model, '--out', join(tmp.dir, 'bt-kafka'), '--allow-ungated']);
     assert.equal(b2.code, 0, b2.stderr);
     assert.equal(b2.json.sha256, b1.json.sha256);
   });
