@@ -24,19 +24,24 @@ export interface TopicSpec {
   kind: 'market' | 'derived' | 'control';
 }
 
-const DAY = 86_400_000;
 /** Same as the Kafka mock's auto-created topics, and enough for a handful of symbols. */
 export const DEFAULT_PARTITIONS = 4;
 
+// Derived topics are kept forever too. Kafka's retention.ms counts from each record's timestamp,
+// and tickflow stamps records with their event time: any history older than the retention (a
+// backfill, an import, the synthetic market's January) would be deleted by the broker's first
+// retention check, seconds after it was written (seen on a real Kafka 4.1 broker: the consumer
+// group's bars vanished within a minute). Derived topics can be rebuilt from the market topics;
+// trimming them is an operator's choice (docs/kafka.md), not a default that loses fresh outputs.
 export const TOPICS = {
   trades: { name: 'trades', schema: TRADE_SCHEMA, key: 'symbol', partitions: DEFAULT_PARTITIONS, retentionMs: -1, cleanup: 'delete', kind: 'market' },
   options: { name: 'options', schema: OPTION_CHAIN_SNAPSHOT_SCHEMA, key: 'underlying', partitions: DEFAULT_PARTITIONS, retentionMs: -1, cleanup: 'delete', kind: 'market' },
   candles: { name: 'candles', schema: BAR_SCHEMA, key: 'symbol', partitions: DEFAULT_PARTITIONS, retentionMs: -1, cleanup: 'delete', kind: 'market' },
-  bars: { name: 'bars', schema: BAR_SCHEMA, key: 'symbol', partitions: DEFAULT_PARTITIONS, retentionMs: 90 * DAY, cleanup: 'delete', kind: 'derived' },
-  features: { name: 'features', schema: FEATURE_VECTOR_SCHEMA, key: 'symbol', partitions: DEFAULT_PARTITIONS, retentionMs: 90 * DAY, cleanup: 'delete', kind: 'derived' },
-  signals: { name: 'signals', schema: SIGNAL_SCHEMA, key: 'symbol', partitions: DEFAULT_PARTITIONS, retentionMs: 365 * DAY, cleanup: 'delete', kind: 'derived' },
-  lateEvents: { name: 'late-events', schema: LATE_EVENT_SCHEMA, key: 'symbol', partitions: DEFAULT_PARTITIONS, retentionMs: 30 * DAY, cleanup: 'delete', kind: 'derived' },
-  deadLetters: { name: 'dead-letters', schema: DEAD_LETTER_SCHEMA, key: 'source', partitions: 1, retentionMs: 30 * DAY, cleanup: 'delete', kind: 'derived' },
+  bars: { name: 'bars', schema: BAR_SCHEMA, key: 'symbol', partitions: DEFAULT_PARTITIONS, retentionMs: -1, cleanup: 'delete', kind: 'derived' },
+  features: { name: 'features', schema: FEATURE_VECTOR_SCHEMA, key: 'symbol', partitions: DEFAULT_PARTITIONS, retentionMs: -1, cleanup: 'delete', kind: 'derived' },
+  signals: { name: 'signals', schema: SIGNAL_SCHEMA, key: 'symbol', partitions: DEFAULT_PARTITIONS, retentionMs: -1, cleanup: 'delete', kind: 'derived' },
+  lateEvents: { name: 'late-events', schema: LATE_EVENT_SCHEMA, key: 'symbol', partitions: DEFAULT_PARTITIONS, retentionMs: -1, cleanup: 'delete', kind: 'derived' },
+  deadLetters: { name: 'dead-letters', schema: DEAD_LETTER_SCHEMA, key: 'source', partitions: 1, retentionMs: -1, cleanup: 'delete', kind: 'derived' },
   // Last in the catalogue: schema ids are assigned in this order, and existing ids must not move.
   // Compacted, never expired: a processor reads the whole topic to learn every source's latest
   // watermark, and a crashed source's last marker must keep holding processors back.
