@@ -1,3 +1,4 @@
+import { softmaxInPlace } from './gbdt-model.ts';
 import type * as tf from '@tensorflow/tfjs';
 import { ModelError } from './errors.ts';
 
@@ -128,17 +129,8 @@ function activate(y: Float64Array, activation: DenseActivation): void {
     case 'sigmoid':
       for (let j = 0; j < y.length; j++) y[j] = 1 / (1 + Math.exp(-(y[j] as number)));
       return;
-    case 'softmax': {
-      let max = -Infinity;
-      for (let j = 0; j < y.length; j++) max = Math.max(max, y[j] as number);
-      let sum = 0;
-      for (let j = 0; j < y.length; j++) {
-        const e = Math.exp((y[j] as number) - max);
-        y[j] = e;
-        sum += e;
-      }
-      for (let j = 0; j < y.length; j++) y[j] = (y[j] as number) / sum;
+    case 'softmax':
+      softmaxInPlace(y);
       return;
-    }
   }
 }
