@@ -51,6 +51,18 @@ export interface KafkaCluster {
   startNode(id: number): Promise<void>;
 }
 
+/**
+ * A random cluster id as Kafka's `Uuid.randomUuid()` makes them: 16 bytes in URL-safe base64, never
+ * starting with '-', which the storage tool's argument parser would take for an option (it did: one
+ * CI run in 64 failed with "argument --cluster-id/-t: expected one argument").
+ */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 /** Why no broker can be started here (Java or Maven missing), or undefined when one can. */
 export function kafkaUnavailable(): string | undefined {
   if (!works('java', ['-version'])) return 'Java is not installed (Kafka needs java 17+ on PATH)';
@@ -115,7 +127,7 @@ export async function startKafkaCluster(options: KafkaClusterOptions): Promise<K
   const ports = await freePorts(count * 2);
   const ids = Array.from({ length: count }, (_, i) => i + 1);
   const voters = ids.map((id) => `${id}@127.0.0.1:${ports[count + id - 1]}`).join(',');
-  const clusterId = randomBytes(16).toString('base64url');
+  const clusterId = newClusterId();
   const replication = Math.min(count, 3);
 
   const nodes: KafkaNode[] = ids.map((id) => ({ id, port: ports[id - 1]!, pid: undefined, log: join(dir, `node-${id}`, 'broker.log') }));
@@ -126,7 +138,7 @@ export async function startKafkaCluster(options: KafkaClusterOptions): Promise<K
     writeFileSync(join(home, 'server.properties'), serverProperties(node.id, node.port, ports[count + node.id - 1]!, voters, join(home, 'data'), replication));
     writeFileSync(join(home, 'log4j2.properties'), LOG4J);
     say(`kafka: formatting node ${node.id} (${home})`);
-    const format = spawnSync('java', [...jvm(heap, home, '128m'), '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(home, 'server.properties')], { encoding: 'utf8' });
+    const format = spawnSync('java', [...jvm(heap, home, '128m'), '-cp', classpath, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', join(home, 'server.properties')], { encoding: 'utf8' });
     if (format.status !== 0) throw new Error(`kafka: storage format of node ${node.id} failed (exit ${format.status})\n${format.stdout}${format.stderr}`.slice(-4_000));
   }
 
