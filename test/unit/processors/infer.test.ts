@@ -58,7 +58,7 @@ function signal(barEnd: number, c: number, action: Action, confidence: number, s
 describe('infer (marble)', () => {
   test('each feature vector is followed by its signal in the same frame; other events pass untouched', () => {
     newScheduler().run(({ cold, expectObservable, flush }) => {
-      const b: Flow = { kind: 'bar', bar: { tsEvent: 300_000, tsInit: 300_007, symbol: 'BTC', interval: '5m', start: 0, end: 300_000, open: 1, high: 1, low: 1, close: 1, volume: 1, buyVolume: 1, vwap: 1, trades: 1 }, inputs: inputs[0] as InputRange };
+      const b: Flow = { kind: 'bar', bar: { tsEvent: 300_000, tsInit: 300_007, symbol: 'BTC', interval: '5m', start: 0, end: 300_000, open: 1, high: 1, low: 1, close: 1, volume: 1, buyVolume: 1, vwap: 1, trades: 1 }, inputs: [inputs[0] as InputRange] };
       const v = vector(300_000, 0);
       const w = vector(600_000, 5);
       const predictor = new TablePredictor();
