@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { TestScheduler } from 'rxjs/testing';
+import { FeatureSetMismatch } from '../../../processors/check-feature-set.ts';
 import { newGraphStats, type Flow } from '../../../processors/graph-events.ts';
 import { infer, signalId } from '../../../processors/operators/infer.ts';
 import type { SignalRuleConfig } from '../../../processors/signal/signal-rule.ts';
@@ -116,7 +117,7 @@ describe('infer (marble)', () => {
       expectObservable(out).toBe(
         '-(v#)',
         { v },
-        new Error(`model fake-table-1 was trained on feature set ${HASH}, got some-other-hash`),
+        new FeatureSetMismatch('fake-table-1', HASH, { hash: 'some-other-hash', id: 'fake' }),
       );
       flush();
       assert.deepEqual([predictor.rows.length, stats.signals, stats.deadLetters], [0, 0, 0]);
