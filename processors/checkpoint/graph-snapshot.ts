@@ -8,7 +8,8 @@ import type { GraphStateRegistry } from './state-registry.ts';
 export const GRAPH_STATE_FORMAT = 'tickflow-graph-state';
 /**
  * Bump when any part's state shape or meaning changes: older snapshots are then refused.
- * 2: open bar windows keep one input range per (topic, partition) instead of one in all.
+ * 2: open bar windows keep one input range per (topic, partition) instead of one in all, and
+ * stats.deadLetterReasons counts by problem code (`trade:non-positive-price`), not by record kind.
  */
 export const GRAPH_STATE_VERSION = 2;
 
