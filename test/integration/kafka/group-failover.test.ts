@@ -164,6 +164,7 @@ async function settled(members: Watched[]): Promise<void> {
   await until(() => {
     const n = members.reduce((k, m) => k + (m.stderr.match(changes)?.length ?? 0), 0);
     if (n !== last) [last, since] = [n, Date.now()];
+    // A quiet period on purpose: "no assignment change for 8 s" is the condition itself.
     return members.every((m) => /assigned/.test(m.stderr)) && Date.now() - since > 8_000;
   }, 120_000, () => `members settled\n${members.map((m) => m.stderr).join('\n')}`);
 }
