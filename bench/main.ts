@@ -12,7 +12,8 @@ import { parseArgs } from 'node:util';
 // `npm run bench -- page` the dashboard's first render and server memory per page (bench/page.ts).
 // `npm run bench -- train` the model families on generated markets (bench/train.ts).
 // `npm run bench -- restart` the state rebuild on restart, with and without checkpoints (bench/restart.ts).
-if (process.argv[2] === 'kafka' || process.argv[2] === 'kafka-group' || process.argv[2] === 'page' || process.argv[2] === 'train' || process.argv[2] === 'restart') {
+// `npm run bench -- kafka-clients` kafkajs against @platformatic/kafka on a real broker (bench/kafka-clients.ts).
+if (process.argv[2] === 'kafka' || process.argv[2] === 'kafka-group' || process.argv[2] === 'page' || process.argv[2] === 'train' || process.argv[2] === 'restart' || process.argv[2] === 'kafka-clients') {
   execFileSync(process.execPath, ['--import', 'tsx', `bench/${process.argv[2]}.ts`, ...process.argv.slice(3)], { stdio: 'inherit' });
   process.exit(0);
 }

@@ -5,7 +5,7 @@ import { validateAppend, validateTopicName } from '../log/log-validation.ts';
 import { createInternalCluster, type InternalCluster } from './kafka-cluster.ts';
 import { KafkaLogError } from './kafka-log-error.ts';
 import { PartitionReader } from './partition-reader.ts';
-import { byteChunks, kafkaMessages, PRODUCE_MAX_BYTES } from './produce-chunks.ts';
+import { byteChunks, kafkaMessages, PRODUCE_MAX_BYTES, sendUntilAcknowledged, type KafkaMessage } from './produce-chunks.ts';
 import { shareConcurrentConnects } from './share-connects.ts';
 import { sleep } from '../../lib/sleep.ts';
 import { DEFAULT_BACKOFF, untilAborted, withBackoff } from './with-backoff.ts';
@@ -111,18 +111,9 @@ export class KafkaEventLog implements EventLog {
     const n = await this.partitions(topic);
     const positions: RecordPosition[] = [];
     for (const chunk of byteChunks(records, this.options.produceMaxBytes)) {
-      const messages = kafkaMessages(chunk, n);
+      const send = (messages: KafkaMessage[]) => this.retry(`append to ${topic}`, () => this.producer.send({ topic, acks: -1, messages }));
       // A retry after a lost acknowledgement can write a chunk twice (at-least-once; see docs/kafka.md).
-      const acks = await this.retry(`append to ${topic}`, () => this.producer.send({ topic, acks: -1, messages }));
-      // kafkajs sends each partition's messages in input order as one record batch: offsets count up from baseOffset.
-      const next = new Map<number, number>();
-      for (const a of acks) next.set(a.partition, Number(a.baseOffset));
-      for (const m of messages) {
-        const offset = next.get(m.partition);
-        if (offset === undefined) throw new KafkaLogError(`append to ${topic}: no acknowledgement for partition ${m.partition}`);
-        positions.push({ partition: m.partition, offset });
-        next.set(m.partition, offset + 1);
-      }
+      for (const p of await sendUntilAcknowledged(topic, kafkaMessages(chunk, n), send, this.say)) positions.push(p);
     }
     return positions;
   }

@@ -27,13 +27,6 @@ const PARTITIONS = 4;
  * check deleted their records; they are now kept forever (decisions D24).
  */
 
-/**
- * Open bug, seen in CI once (it passed in a run by hand): when a broker of three dies, a produce can
- * come back without an acknowledgement for a partition whose leader is moving; KafkaEventLog.append
- * then throws a non-retriable "no acknowledgement for partition" and the feed stops. The fix is to
- * resend only the unacknowledged partitions' messages (docs/kafka.md).
- */
-const LEADER_MOVE = 'feed append not retried for a partition left unacknowledged by a leader move (open bug, docs/kafka.md)';
 const SEED = '5';
 
 describe('processors as a Kafka consumer group', { skip, timeout: 900_000 }, () => {
@@ -93,7 +86,7 @@ describe('processors as a Kafka consumer group', { skip, timeout: 900_000 }, () 
     });
   });
 
-  test('one broker of three is killed mid-stream (replication 3, min.insync.replicas 2): nothing lost or wrong', { skip: LEADER_MOVE }, async (t) => {
+  test('one broker of three is killed mid-stream (replication 3, min.insync.replicas 2): nothing lost or wrong', async (t) => {
     await scenario(t, 'one-of-three', async ({ cluster }) => {
       await cluster.stopNode(2, 'SIGKILL');
     }, 3);
