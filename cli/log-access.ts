@@ -51,13 +51,8 @@ export async function openLogFrom(opts: { log?: string; broker?: string; registr
   };
 }
 
-/** Total records in a topic across its partitions. */
-export async function topicSize(log: EventLog, topic: string): Promise<number> {
-  let n = 0;
-  const parts = await log.partitions(topic);
-  for (let p = 0; p < parts; p++) n += await log.endOffset(topic, p);
-  return n;
-}
+/** Total records in a topic across its partitions (storage/log/topic-size.ts). */
+export { topicSize } from '../storage/log/topic-size.ts';
 
 /** The --log / --broker / --registry options of a command, as openLogFrom takes them. */
 export function logSource(values: { log?: string | undefined; broker?: string | undefined; registry?: string | undefined }): { log?: string; broker?: string; registry?: string } {

@@ -3,6 +3,7 @@ import type { GraphEvent } from '../processors/graph-events.ts';
 import type { PipelineSink } from '../processors/graph.ts';
 import { TOPICS } from '../schemas/index.ts';
 import type { AppendRecord, EventLog } from '../storage/log/event-log.ts';
+import { topicSize } from '../storage/log/topic-size.ts';
 
 export interface Encoder {
   encode(topic: string, value: object): Uint8Array;
@@ -147,15 +148,10 @@ function digest(value: Uint8Array): string {
   return createHash('sha256').update(value).digest('base64');
 }
 
-/** Records per topic in the log. */
+/** Records per topic in the log (topicSize of each). */
 export async function countRecords(log: EventLog, topics: readonly string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  for (const t of topics) {
-    let n = 0;
-    const parts = await log.partitions(t);
-    for (let p = 0; p < parts; p++) n += await log.endOffset(t, p);
-    out.set(t, n);
-  }
+  for (const t of topics) out.set(t, await topicSize(log, t));
   return out;
 }
 

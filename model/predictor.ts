@@ -114,12 +114,5 @@ async function loadMlp(modelDir: string, manifest: ModelManifest): Promise<RowMo
   return { inputDim: stack.inputDim, score: (row) => scorer.score(row) };
 }
 
-/** A model refuses features it was not trained on. */
-export function checkFeatureSet(predictor: Predictor, featureSetHash: string): void {
-  if (predictor.featureSetHash !== featureSetHash) {
-    throw new ModelError(
-      'FEATURE_SET_MISMATCH',
-      `model ${predictor.modelId} was trained on feature set ${predictor.featureSetHash} but the features offered are ${featureSetHash}; retrain on this feature set or compute the features the model expects`,
-    );
-  }
-}
+/** A model refuses features it was not trained on: the kernel's one check (processors/check-feature-set.ts). */
+export { checkFeatureSet, FeatureSetMismatch } from '../processors/check-feature-set.ts';

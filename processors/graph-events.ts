@@ -3,7 +3,8 @@ import type { InputEvent } from './types.ts';
 
 /** What the processing graph emits, in one deterministic sequence. */
 export type GraphEvent =
-  | { kind: 'bar'; bar: Bar; inputs: InputRange }
+  /** inputs: the bar's lineage, one offset range per input topic and partition (ClosedBar). */
+  | { kind: 'bar'; bar: Bar; inputs: InputRange[] }
   | { kind: 'late'; late: LateEvent }
   | { kind: 'deadLetter'; deadLetter: DeadLetter }
   | { kind: 'features'; vector: FeatureVector; inputs: InputRange[] }

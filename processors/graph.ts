@@ -1,5 +1,6 @@
 import { type Observable } from 'rxjs';
 import type { BarAggregatorConfig } from './bars/bar-aggregator.ts';
+import { checkFeatureSet } from './check-feature-set.ts';
 import type { GraphStateRegistry } from './checkpoint/state-registry.ts';
 import { DEFAULT_BAR_CONFIG } from './bars/bar-aggregator.ts';
 import { CORE_FEATURE_SET, FULL_FEATURE_SET, type FeatureSetDef } from './features/full/index.ts';
@@ -58,10 +59,8 @@ export function buildGraph(
   deps: { stats: GraphStats; predictor?: Predictor | null; config?: GraphConfig; state?: GraphStateRegistry },
 ): Observable<GraphEvent> {
   const cfg = deps.config ?? DEFAULT_GRAPH_CONFIG;
-  if (deps.predictor && deps.predictor.featureSetHash !== cfg.featureSet.hash) {
-    // Refused up front: a model never scores features it was not trained on.
-    throw new Error(`model ${deps.predictor.modelId} was trained on feature set ${deps.predictor.featureSetHash}, the graph computes ${cfg.featureSet.id} (${cfg.featureSet.hash})`);
-  }
+  // Refused up front: a model never scores features it was not trained on.
+  if (deps.predictor) checkFeatureSet(deps.predictor, cfg.featureSet);
   // `state` (checkpoints): the stateful operators register their state there. validateInputs and
   // infer hold none beyond the stats counters, which the checkpoint code snapshots itself.
   const st = deps.state;

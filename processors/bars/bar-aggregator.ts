@@ -10,10 +10,13 @@ export interface BarAggregatorConfig {
 
 export const DEFAULT_BAR_CONFIG: BarAggregatorConfig = { intervals: ['1m', '5m'], maxOutOfOrdernessMs: 2_000 };
 
-/** A closed bar and the log range of the trades in it. */
+/**
+ * A closed bar and its lineage: per input topic and partition, the inclusive offset range of the
+ * events it was built from (trades, candles, chain spots), sorted by topic then partition.
+ */
 export interface ClosedBar {
   bar: Bar;
-  inputs: InputRange;
+  inputs: InputRange[];
 }
 
 export interface OpenWindow {
@@ -38,15 +41,13 @@ export interface OpenWindow {
   buyKnown: boolean;
   notional: number;
   trades: number;
-  topic: string;
-  partition: number;
-  fromOffset: number;
-  toOffset: number;
+  /** Lineage, one range per (topic, partition) that fed this window, sorted by topic then partition. */
+  inputs: InputRange[];
 }
 
 /** BarAggregator.snapshot(): plain data. */
 export interface BarAggregatorState {
-  v: 1;
+  v: 2;
   intervals: string[];
   maxOutOfOrdernessMs: number;
   open: OpenWindow[];
@@ -169,7 +170,7 @@ export class BarAggregator {
     for (let rank = 0; rank < this.sizes.length; rank++) {
       const target = this.sizes[rank] as number;
       if (target === size) {
-        direct.push({ bar: { ...candle, interval: this.config.intervals[rank] as string }, inputs: { topic: pos.topic, partition: pos.partition, fromOffset: pos.offset, toOffset: pos.offset } });
+        direct.push({ bar: { ...candle, interval: this.config.intervals[rank] as string }, inputs: [rangeAt(pos)] });
       } else if (target > size && target % size === 0) {
         this.addCandleTo(rank, candle, pos, clock);
       }
@@ -191,25 +192,29 @@ export class BarAggregator {
    */
   snapshot(): BarAggregatorState {
     return {
-      v: 1,
+      v: 2,
       intervals: [...this.config.intervals],
       maxOutOfOrdernessMs: this.config.maxOutOfOrdernessMs,
-      open: [...this.open.values()].map((w) => ({ ...w })),
+      open: [...this.open.values()].map(copyWindow),
       clocks: [...this.clocks].map(([symbol, c]) => [symbol, c.maxEventTime, c.nextCloseAt]),
     };
   }
 
-  /** Replaces the state with one from snapshot() of an aggregator with the same configuration. */
+  /**
+   * Replaces the state with one from snapshot() of an aggregator with the same configuration.
+   * Version 1 states (one input range per window, whatever topics fed it) are refused: their
+   * lineage cannot be split by topic after the fact, so the host falls back to a full replay.
+   */
   restore(state: unknown): void {
     const s = state as Partial<BarAggregatorState> | null;
-    if (s === null || typeof s !== 'object' || s.v !== 1 || !Array.isArray(s.open) || !Array.isArray(s.clocks)) throw new TypeError('BarAggregator.restore: not a version-1 state');
+    if (s === null || typeof s !== 'object' || s.v !== 2 || !Array.isArray(s.open) || !Array.isArray(s.clocks)) throw new TypeError('BarAggregator.restore: not a version-2 state');
     if (JSON.stringify(s.intervals) !== JSON.stringify(this.config.intervals) || s.maxOutOfOrdernessMs !== this.config.maxOutOfOrdernessMs) {
       throw new TypeError(`BarAggregator.restore: state of intervals ${JSON.stringify(s.intervals)} / ${String(s.maxOutOfOrdernessMs)} ms, this aggregator has ${JSON.stringify(this.config.intervals)} / ${this.config.maxOutOfOrdernessMs} ms`);
     }
     this.open.clear();
     this.clocks.clear();
     for (const r of this.recent) r.clear();
-    for (const w of s.open) this.open.set(`${w.symbol}\u0000${w.interval}\u0000${w.start}`, { ...w });
+    for (const w of s.open) this.open.set(`${w.symbol}\u0000${w.interval}\u0000${w.start}`, copyWindow(w));
     for (const [symbol, maxEventTime, nextCloseAt] of s.clocks) this.clocks.set(symbol, { maxEventTime, nextCloseAt });
   }
 
@@ -235,7 +240,7 @@ export class BarAggregator {
         open: price, high: price, low: price, close: price,
         openTs: tsEvent, closeTs: tsEvent, openOffset: pos.offset, closeOffset: pos.offset,
         volume: qty, buyVolume: trade.side === 'BUY' ? qty : 0, buyKnown: !priceOnly, notional: price * qty, trades: 1,
-        topic: pos.topic, partition: pos.partition, fromOffset: pos.offset, toOffset: pos.offset,
+        inputs: [rangeAt(pos)],
       };
       this.open.set(k, created);
       recent.set(trade.symbol, { start, key: k, w: created });
@@ -259,8 +264,7 @@ export class BarAggregator {
     if (priceOnly) w.buyKnown = false;
     w.notional += price * qty;
     w.trades++;
-    if (pos.offset < w.fromOffset) w.fromOffset = pos.offset;
-    if (pos.offset > w.toOffset) w.toOffset = pos.offset;
+    addToRanges(w.inputs, pos);
   }
 
   private addCandleTo(rank: number, c: Bar, pos: LogPosition, clock: SymbolClock): void {
@@ -276,7 +280,7 @@ export class BarAggregator {
         open: c.open, high: c.high, low: c.low, close: c.close,
         openTs: c.start, closeTs: c.start, openOffset: pos.offset, closeOffset: pos.offset,
         volume: c.volume, buyVolume: buy ?? 0, buyKnown: buy !== null, notional: c.vwap * c.volume, trades: c.trades,
-        topic: pos.topic, partition: pos.partition, fromOffset: pos.offset, toOffset: pos.offset,
+        inputs: [rangeAt(pos)],
       });
       if (start + size < clock.nextCloseAt) clock.nextCloseAt = start + size;
       return;
@@ -296,8 +300,7 @@ export class BarAggregator {
     else w.buyVolume += buy;
     w.notional += c.vwap * c.volume;
     w.trades += c.trades;
-    if (pos.offset < w.fromOffset) w.fromOffset = pos.offset;
-    if (pos.offset > w.toOffset) w.toOffset = pos.offset;
+    addToRanges(w.inputs, pos);
   }
 
   /** Closes every window of the symbol with end <= its watermark, ordered by (end, interval rank). */
@@ -321,7 +324,35 @@ export class BarAggregator {
         open: w.open, high: w.high, low: w.low, close: w.close, volume: w.volume,
         buyVolume: w.buyKnown ? w.buyVolume : null, vwap: w.volume > 0 ? w.notional / w.volume : w.close, trades: w.trades,
       },
-      inputs: { topic: w.topic, partition: w.partition, fromOffset: w.fromOffset, toOffset: w.toOffset },
+      inputs: w.inputs,
     }));
   }
+}
+
+function rangeAt(pos: LogPosition): InputRange {
+  return { topic: pos.topic, partition: pos.partition, fromOffset: pos.offset, toOffset: pos.offset };
+}
+
+/**
+ * Widens the range of pos's (topic, partition) to cover pos.offset, or inserts a new range where
+ * the (topic, partition) order puts it. Offsets are only comparable within one partition of one
+ * topic, so each gets its own range. A window has one or two ranges: a linear scan is cheapest.
+ */
+function addToRanges(ranges: InputRange[], pos: LogPosition): void {
+  let i = 0;
+  for (; i < ranges.length; i++) {
+    const r = ranges[i] as InputRange;
+    if (r.topic === pos.topic && r.partition === pos.partition) {
+      if (pos.offset < r.fromOffset) r.fromOffset = pos.offset;
+      if (pos.offset > r.toOffset) r.toOffset = pos.offset;
+      return;
+    }
+    if (r.topic > pos.topic || (r.topic === pos.topic && r.partition > pos.partition)) break;
+  }
+  ranges.splice(i, 0, rangeAt(pos));
+}
+
+/** A window with its own copy of the lineage (snapshots and restores share nothing with live state). */
+function copyWindow(w: OpenWindow): OpenWindow {
+  return { ...w, inputs: w.inputs.map((r) => ({ ...r })) };
 }

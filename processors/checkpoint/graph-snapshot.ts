@@ -6,8 +6,12 @@ import { decodeState, encodeState } from './state-codec.ts';
 import type { GraphStateRegistry } from './state-registry.ts';
 
 export const GRAPH_STATE_FORMAT = 'tickflow-graph-state';
-/** Bump when any part's state shape or meaning changes: older snapshots are then refused. */
-export const GRAPH_STATE_VERSION = 1;
+/**
+ * Bump when any part's state shape or meaning changes: older snapshots are then refused.
+ * 2: open bar windows keep one input range per (topic, partition) instead of one in all, and
+ * stats.deadLetterReasons counts by problem code (`trade:non-positive-price`), not by record kind.
+ */
+export const GRAPH_STATE_VERSION = 2;
 
 /** What a snapshot is only valid for: the same code, feature set, model and graph configuration. */
 export interface GraphIdentity {

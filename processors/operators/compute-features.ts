@@ -81,7 +81,7 @@ export function computeFeatures(featureSet: FeatureSetDef, signalInterval: strin
     const features = state.vector(chainAsOf, bar.end);
     const chain = buf?.asOf(bar.end) ?? null;
     buf?.evictBefore(bar.end - CHAIN_HISTORY_MS);
-    const inputs: InputRange[] = [e.inputs];
+    const inputs: InputRange[] = [...e.inputs];
     if (chain !== null) inputs.push({ topic: chain.pos.topic, partition: chain.pos.partition, fromOffset: chain.pos.offset, toOffset: chain.pos.offset });
     stats.features++;
     emit({

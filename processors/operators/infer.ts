@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { OperatorFunction } from 'rxjs';
 import type { Signal } from '../../schemas/index.ts';
+import { checkFeatureSet } from '../check-feature-set.ts';
 import type { Flow, GraphStats } from '../graph-events.ts';
 import { decide, type SignalRuleConfig } from '../signal/signal-rule.ts';
 import type { Predictor } from '../types.ts';
@@ -22,9 +23,7 @@ export function infer(predictor: Predictor, rule: SignalRuleConfig, stats: Graph
     emit(e);
     if (e.kind !== 'features') return;
     const v = e.vector;
-    if (v.featureSetHash !== predictor.featureSetHash) {
-      throw new Error(`model ${predictor.modelId} was trained on feature set ${predictor.featureSetHash}, got ${v.featureSetHash}`);
-    }
+    checkFeatureSet(predictor, { hash: v.featureSetHash, id: v.featureSetId });
     for (let i = 0; i < names.length; i++) {
       const x = v.features[names[i] as string];
       if (x === null || x === undefined) return;

@@ -2,28 +2,28 @@ import type { OperatorFunction } from 'rxjs';
 import type { DeadLetter } from '../../schemas/index.ts';
 import type { Flow, GraphStats } from '../graph-events.ts';
 import type { InputEvent } from '../types.ts';
-import { candleProblem, chainProblem, tradeProblem } from '../validate/input-validator.ts';
+import { candleProblem, chainProblem, tradeProblem, type InputProblem } from '../validate/input-validator.ts';
 import { syncFlatMap } from './sync-flat-map.ts';
 
 const EMPTY = new Uint8Array(0);
 
 /**
- * Routes undecodable records and invalid trades/chains to dead letters with a reason (counted per
- * reason class); valid inputs pass on unchanged.
+ * Routes undecodable records and invalid trades/chains/candles to dead letters with a reason,
+ * counted in stats.deadLetterReasons under the problem's code (`trade:non-positive-price`, ...;
+ * `decode:undecodable` for records that did not decode); valid inputs pass on unchanged.
  */
 export function validateInputs(stats: GraphStats): OperatorFunction<InputEvent, Flow> {
-  const reject = (e: InputEvent, reason: string, key: string, tsInit: number, payload: Uint8Array): Flow => {
+  const reject = (e: InputEvent, p: InputProblem, key: string, tsInit: number, payload: Uint8Array): Flow => {
     stats.deadLetters++;
-    const reasonClass = reason.split(/[ :]/, 2).join(':');
-    stats.deadLetterReasons[reasonClass] = (stats.deadLetterReasons[reasonClass] ?? 0) + 1;
-    const deadLetter: DeadLetter = { tsInit, topic: e.pos.topic, partition: e.pos.partition, offset: e.pos.offset, key, reason, payload };
+    stats.deadLetterReasons[p.code] = (stats.deadLetterReasons[p.code] ?? 0) + 1;
+    const deadLetter: DeadLetter = { tsInit, topic: e.pos.topic, partition: e.pos.partition, offset: e.pos.offset, key, reason: p.reason, payload };
     return { kind: 'deadLetter', deadLetter };
   };
   return syncFlatMap<InputEvent, Flow>((e, emit) => {
     stats.inputs++;
     switch (e.kind) {
       case 'undecodable':
-        emit(reject(e, `decode: ${e.reason}`, e.key, e.tsInit, e.payload));
+        emit(reject(e, { code: 'decode:undecodable', reason: `decode: ${e.reason}` }, e.key, e.tsInit, e.payload));
         return;
       case 'trade': {
         const p = tradeProblem(e.value);

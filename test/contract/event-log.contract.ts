@@ -156,6 +156,8 @@ export function eventLogContract(name: string, factory: () => Promise<{ log: Eve
       const n = await log.partitions(topic);
       const ac = new AbortController();
       const following = collect(log.follow(topic, n - 1, 0, ac.signal));
+      // A fixed delay on purpose: what is tested is an abort while the follow is idle-waiting,
+      // and nothing observable says it has started to wait (an idle follow yields nothing).
       setTimeout(() => ac.abort(), 50);
       assert.deepEqual(await withTimeout(following, 5_000, 'idle follow did not end'), []);
     });

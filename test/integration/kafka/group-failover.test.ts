@@ -13,7 +13,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { INPUT_TOPICS } from '../../../hosts/merged-reader.ts';
 import { partitionFor } from '../../../storage/log/event-log.ts';
 import { runCli, spawnCli, tempDir } from '../../helpers/cli.ts';
-import { barId, caughtUp, readTopic, replayOutputs, signalId, sleep, until, watch, type Watched } from './group-helpers.ts';
+import { barId, caughtUp, groupLag, readTopic, replayOutputs, signalId, until, watch, type Watched } from './group-helpers.ts';
 import { kafkaUnavailable, type KafkaCluster } from '../../../kafka/broker.ts';
 import { realKafka } from '../../helpers/kafka-broker.ts';
 
@@ -65,9 +65,14 @@ describe('processors as a Kafka consumer group', { skip, timeout: 900_000 }, () 
 
   test('a member freezes past its session timeout (a zombie): its partitions move; its late writes are duplicates, dropped by id', async (t) => {
     const r = await scenario(t, 'zombie', async ({ members }) => {
-      members[0]!.proc.kill('SIGSTOP');
-      await sleep(10_000); // session timeout 6 s: the group moves on meanwhile
-      members[0]!.proc.kill('SIGCONT');
+      const [zombie, other] = members as [Watched, Watched];
+      const held = heldPartitions(zombie.stderr);
+      assert.ok(held.size > 0, `the member to freeze holds no partition\n${zombie.stderr}`);
+      zombie.proc.kill('SIGSTOP');
+      // Session timeout 6 s: the group moves on without the frozen member, and the other member
+      // is assigned every partition the frozen one held. Only then does the zombie wake up.
+      await until(() => [...held].every((p) => heldPartitions(other.stderr).has(p)), 60_000, () => `partitions ${[...held].join(', ')} moved to the other member\n${other.stderr}`);
+      zombie.proc.kill('SIGCONT');
     });
     // Which member ends up rebuilding what depends on when the zombie's session expires and when
     // it rejoins; the outputs above are asserted either way. Show what happened.
@@ -101,7 +106,8 @@ describe('processors as a Kafka consumer group', { skip, timeout: 900_000 }, () 
       await settled(members);
       const feed = watch(spawnCli(['start', '--broker', broker, '--feed-only', '--history-days', '0.25', '--speed', '900', '--stop-after', '5h', '--no-ws', '--seed', SEED]));
       await until(() => /live at speed/.test(feed.stderr), 120_000, () => `feed live\n${feed.stderr}`);
-      await sleep(3_000);
+      // Mid-stream: the members have processed and committed inputs before anything is disrupted.
+      await until(async () => (await groupLag(kafka.brokers, `g-${name}`)).committed > 0, 120_000, 'a first commit of the group');
       await disrupt({ members, brokers: kafka.brokers, cluster: kafka.cluster! });
       assert.equal(await feed.exited, 0, feed.stderr);
       await caughtUp(kafka.brokers, `g-${name}`).catch((e: Error) => assert.fail(`${e.message}\n${members.map((m, i) => `--- member ${i}\n${m.stderr.slice(-3_000)}`).join('\n')}`));
@@ -151,6 +157,7 @@ async function settled(members: Watched[]): Promise<void> {
   await until(() => {
     const n = members.reduce((k, m) => k + (m.stderr.match(changes)?.length ?? 0), 0);
     if (n !== last) [last, since] = [n, Date.now()];
+    // A quiet period on purpose: "no assignment change for 8 s" is the condition itself.
     return members.every((m) => /assigned/.test(m.stderr)) && Date.now() - since > 8_000;
   }, 120_000, () => `members settled\n${members.map((m) => m.stderr).join('\n')}`);
 }

@@ -3,9 +3,9 @@
  * processes, waiting for the group to catch up, and the two sides of the parity check (the
  * outputs on Kafka, and an embedded replay of the same log with the same model).
  */
-import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
+import { sleep } from '../../../lib/sleep.ts';
 import { loadPredictor } from '../../../model/predictor.ts';
 import type { GraphEvent } from '../../../processors/graph-events.ts';
 import { featureSetByHash, graphConfigFor } from '../../../processors/graph.ts';
@@ -14,6 +14,7 @@ import { replayLog } from '../../../hosts/replay/run-replay.ts';
 import type { Bar, Signal } from '../../../schemas/index.ts';
 import { openKafkaLog } from '../../../storage/kafka/open-kafka-log.ts';
 import { openEmbeddedLog } from '../../../storage/log/open-log.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 export interface Watched {
   proc: ChildProcess;
@@ -30,16 +31,9 @@ export function watch(proc: ChildProcess): Watched {
   return m;
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string | (() => string)): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
-    await sleep(200);
-  }
+/** waitFor (test/helpers/wait-for.ts) polling every 200 ms: these checks start processes or ask a broker. */
+export function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string | (() => string)): Promise<void> {
+  return waitFor(what, check, { timeoutMs, intervalMs: 200 });
 }
 
 /** The group's committed offsets over the input topics (sum) and how far they are behind the ends. */
@@ -50,7 +44,7 @@ export async function groupLag(brokers: string[], groupId: string): Promise<{ co
       return await groupLagOnce(brokers, groupId);
     } catch (e) {
       if ((e as { retriable?: boolean }).retriable !== true || attempt >= 50) throw e;
-      await sleep(200);
+      await sleep(200); // a retry's pause, not a wait for a condition
     }
   }
 }

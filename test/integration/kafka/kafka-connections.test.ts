@@ -5,8 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { partitionFor } from '../../../storage/log/event-log.ts';
 import { KafkaEventLog } from '../../../storage/kafka/kafka-event-log.ts';
 import { startKafkaMock } from '../../helpers/kafka-mock.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const mock = await startKafkaMock();
 after(() => ('skip' in mock ? undefined : mock.stop()));
@@ -23,19 +25,32 @@ describe('KafkaEventLog connections', { skip: 'skip' in mock ? mock.skip : false
     const topics = ['a', 'b', 'c', 'd'].map((t) => `conn-${process.pid}-${Date.now().toString(36)}-${t}`);
     const counts = [];
     for (const topic of topics) counts.push(await log.partitions(topic)); // 4 each on the mock
+    // One record in every partition, so that each follow shows it has fetched by yielding it.
+    for (const [i, topic] of topics.entries()) {
+      const n = counts[i]!;
+      const keys = new Map<number, string>();
+      for (let k = 0; keys.size < n; k++) if (!keys.has(partitionFor(`k${k}`, n))) keys.set(partitionFor(`k${k}`, n), `k${k}`);
+      await log.append(topic, [...keys.values()].map((key) => ({ key, timestamp: 1, value: Uint8Array.of(1) })));
+    }
+    let fetched = 0;
     for (const [i, topic] of topics.entries()) {
       for (let p = 0; p < counts[i]!; p++) {
         loops.push((async () => {
-          for await (const batch of log.follow(topic, p, 0, ac.signal)) void batch;
+          let first = true;
+          for await (const batch of log.follow(topic, p, 0, ac.signal)) {
+            void batch;
+            if (first) fetched++;
+            first = false;
+          }
         })());
       }
     }
-    await new Promise((r) => setTimeout(r, 1_500)); // every follow has fetched at least once
+    const follows = loops.length;
+    await waitFor(() => `every follow to fetch (${fetched} of ${follows})`, () => fetched === follows, { timeoutMs: 20_000 });
     ac.abort();
     await Promise.all(loops);
     await log.close();
-    const deadline = Date.now() + 5_000;
-    while (tcpSockets() > before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => `sockets to close (${tcpSockets() - before} left open)`, () => tcpSockets() <= before, { timeoutMs: 5_000 });
     assert.equal(tcpSockets(), before, `TCP sockets left open: ${tcpSockets() - before}`);
   });
 });

@@ -6,7 +6,7 @@ import { before, describe, test } from 'node:test';
 import { Subject } from 'rxjs';
 import { MergedReader } from '../../../hosts/merged-reader.ts';
 import {
-  GraphSnapshotMismatch, GraphStateRegistry, graphIdentity, readGraphSnapshotHeader, restoreGraph, snapshotGraph, type GraphIdentity,
+  GRAPH_STATE_VERSION, GraphSnapshotMismatch, GraphStateRegistry, graphIdentity, readGraphSnapshotHeader, restoreGraph, snapshotGraph, type GraphIdentity,
 } from '../../../processors/checkpoint/index.ts';
 import { decodeState, encodeState } from '../../../processors/checkpoint/state-codec.ts';
 import { CORE_FEATURE_SET, FULL_FEATURE_SET, type FeatureSetDef } from '../../../processors/features/full/index.ts';
@@ -175,7 +175,9 @@ for (const fs of [CORE_FEATURE_SET, FULL_FEATURE_SET]) {
       for (const [field, wrong] of other) {
         assert.throws(() => runSlice(inputs, 2_000, 2_001, config, predictor, text, wrong), (err: unknown) => err instanceof GraphSnapshotMismatch && err.field === field, field);
       }
-      assert.throws(() => restoreGraph(new GraphStateRegistry(), newGraphStats(), text.replace('"stateVersion":1', '"stateVersion":0'), id), GraphSnapshotMismatch);
+      const older = text.replace(`"stateVersion":${GRAPH_STATE_VERSION}`, `"stateVersion":${GRAPH_STATE_VERSION - 1}`);
+      assert.notEqual(older, text);
+      assert.throws(() => restoreGraph(new GraphStateRegistry(), newGraphStats(), older, id), (err: unknown) => err instanceof GraphSnapshotMismatch && err.field === 'stateVersion');
     });
   });
 }

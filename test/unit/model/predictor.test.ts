@@ -8,7 +8,7 @@ import { DenseStack } from '../../../model/dense-stack.ts';
 import { ModelError } from '../../../model/errors.ts';
 import { fileIoHandler } from '../../../model/file-io-handler.ts';
 import { readManifest } from '../../../model/manifest.ts';
-import { checkFeatureSet, loadPredictor } from '../../../model/predictor.ts';
+import { checkFeatureSet, FeatureSetMismatch, loadPredictor } from '../../../model/predictor.ts';
 import { standardizeRows } from '../../../model/standardization.ts';
 import { train, type TrainResult } from '../../../model/train.ts';
 import { tempDir, writeSyntheticDataset } from './synthetic-dataset.ts';
@@ -52,12 +52,12 @@ describe('loadPredictor', () => {
     assert.throws(() => predictor.predict(new Float64Array(4)), isCode('INPUT_SHAPE'));
   });
 
-  test('checkFeatureSet refuses features the model was not trained on', async () => {
+  test('checkFeatureSet (the kernel\'s one check, re-exported) refuses features the model was not trained on', async () => {
     const predictor = await loadPredictor(modelDir);
     checkFeatureSet(predictor, 'fs-v1');
     assert.throws(
       () => checkFeatureSet(predictor, 'fs-v2'),
-      (e: unknown) => isCode('FEATURE_SET_MISMATCH')(e) && /fs-v1/.test((e as Error).message) && /fs-v2/.test((e as Error).message),
+      (e: unknown) => e instanceof FeatureSetMismatch && e.code === 'FEATURE_SET_MISMATCH' && /fs-v1/.test((e as Error).message) && /fs-v2/.test((e as Error).message),
     );
   });
 });

@@ -3,7 +3,8 @@ import { describe, test } from 'node:test';
 import { TestScheduler } from 'rxjs/testing';
 import { newGraphStats, type Flow } from '../../../processors/graph-events.ts';
 import { buildBars } from '../../../processors/operators/build-bars.ts';
-import type { Trade } from '../../../schemas/index.ts';
+import { BarAggregator } from '../../../processors/bars/bar-aggregator.ts';
+import type { OptionChainSnapshot, Trade } from '../../../schemas/index.ts';
 
 const cfg = { intervals: ['1m', '5m'], maxOutOfOrdernessMs: 2_000 };
 let offset = 0;
@@ -35,7 +36,7 @@ describe('buildBars (marble)', () => {
             tsEvent: 60_000, tsInit: 62_005, symbol: 'BTC', interval: '1m', start: 0, end: 60_000,
             open: 100, high: 102, low: 100, close: 102, volume: 4, buyVolume: 1, vwap: (100 + 306) / 4, trades: 2,
           },
-          inputs: { topic: 'trades', partition: 2, fromOffset: 0, toOffset: 1 },
+          inputs: [{ topic: 'trades', partition: 2, fromOffset: 0, toOffset: 1 }],
         },
       });
     });
@@ -58,7 +59,7 @@ describe('buildBars (marble)', () => {
             tsEvent: 60_000, tsInit: 63_005, symbol: 'BTC', interval: '1m', start: 0, end: 60_000,
             open: 90, high: 105, low: 90, close: 105, volume: 3, buyVolume: 3, vwap: (100 + 105 + 90) / 3, trades: 3,
           },
-          inputs: { topic: 'trades', partition: 2, fromOffset: 0, toOffset: 3 },
+          inputs: [{ topic: 'trades', partition: 2, fromOffset: 0, toOffset: 3 }],
         },
       });
     });
@@ -76,7 +77,7 @@ describe('buildBars (marble)', () => {
         x: {
           kind: 'bar',
           bar: { tsEvent: 60_000, tsInit: 62_005, symbol: 'BTC', interval: '1m', start: 0, end: 60_000, open: 100, high: 100, low: 100, close: 100, volume: 1, buyVolume: 1, vwap: 100, trades: 1 },
-          inputs: { topic: 'trades', partition: 2, fromOffset: 0, toOffset: 0 },
+          inputs: [{ topic: 'trades', partition: 2, fromOffset: 0, toOffset: 0 }],
         },
         y: {
           kind: 'late',
@@ -142,5 +143,76 @@ describe('buildBars with imported candles', () => {
     assert.equal(two.bar.buyVolume, null);
     assert.equal(stats.late, 1);
     assert.equal(seen[seen.length - 1]?.kind, 'late');
+  });
+});
+
+describe('bar lineage', () => {
+  /** A chain snapshot of `underlying` with spot `spot` and no contracts, at log position chains/0/offset. */
+  const chain = (underlying: string, tsEvent: number, spot: number, chainOffset: number): Flow => {
+    const value: OptionChainSnapshot = { tsEvent, tsInit: tsEvent + 5, underlying, spot, contracts: [] };
+    return { kind: 'chain', pos: { topic: 'chains', partition: 0, offset: chainOffset }, value };
+  };
+  const barsOf = (input: Flow[]): Extract<Flow, { kind: 'bar' }>[] => {
+    const seen: Flow[] = [];
+    new TestScheduler(() => undefined).run(({ cold }) => {
+      const letters = 'abcdefghij'.slice(0, input.length);
+      cold(`${letters}|`, marbleValues(input, letters)).pipe(buildBars(cfg, newGraphStats())).subscribe((x) => seen.push(x));
+    });
+    return seen.flatMap((x) => (x.kind === 'bar' ? [x] : []));
+  };
+
+  test('a chain-priced window that then gets trades names one offset range per input topic', () => {
+    // SPY has no trades at first: its chains' spot prices the window (chains offsets 40, 41); then
+    // trades arrive (trades partition 1, offsets 7 and 8) and the trade at 62 s closes [0, 60 s).
+    // The offsets of the two topics are unrelated: one range {chains, 7..41} would be meaningless.
+    offset = 7;
+    const bars = barsOf([chain('SPY', 5_000, 400, 40), chain('SPY', 20_000, 401, 41), trade('SPY', 30_000, 402), trade('SPY', 62_000, 403)]);
+    const first = bars[0];
+    assert.ok(first !== undefined);
+    assert.deepEqual([first.bar.interval, first.bar.end, first.bar.open, first.bar.close], ['1m', 60_000, 400, 402]);
+    assert.deepEqual(first.inputs, [
+      { topic: 'chains', partition: 0, fromOffset: 40, toOffset: 41 },
+      { topic: 'trades', partition: 1, fromOffset: 7, toOffset: 7 },
+    ]);
+  });
+
+  test('ranges are sorted by topic then partition, whatever the arrival order', () => {
+    const agg = new BarAggregator(cfg);
+    const t = (tsEvent: number, price: number): Trade => ({ tsEvent, tsInit: tsEvent, symbol: 'X', price, size: 1, side: 'BUY', tradeId: 0 });
+    agg.onTrade(t(1_000, 1), { topic: 'trades', partition: 3, offset: 9 });
+    agg.onTrade(t(2_000, 1), { topic: 'trades', partition: 1, offset: 50 });
+    agg.onPrice('X', 3_000, 3_000, 1, { topic: 'chains', partition: 2, offset: 4 });
+    agg.onTrade(t(4_000, 1), { topic: 'trades', partition: 3, offset: 5 });
+    const { closed } = agg.onTrade(t(70_000, 1), { topic: 'trades', partition: 1, offset: 60 });
+    assert.deepEqual(closed[0]?.inputs, [
+      { topic: 'chains', partition: 2, fromOffset: 4, toOffset: 4 },
+      { topic: 'trades', partition: 1, fromOffset: 50, toOffset: 50 },
+      { topic: 'trades', partition: 3, fromOffset: 5, toOffset: 9 },
+    ]);
+  });
+
+  test('a snapshot taken mid-window restores the per-topic lineage exactly, and shares nothing with the live state', () => {
+    const inputs: [string, number, number][] = [['chains', 40, 5_000], ['chains', 41, 20_000], ['trades', 7, 30_000], ['trades', 8, 62_000], ['trades', 9, 125_000]];
+    const feed = (agg: BarAggregator, from: number, to: number): unknown[] =>
+      inputs.slice(from, to).flatMap(([topic, off, ts]) => {
+        const pos = { topic, partition: 0, offset: off };
+        const r = topic === 'chains' ? agg.onPrice('SPY', ts, ts, 400, pos) : agg.onTrade({ tsEvent: ts, tsInit: ts, symbol: 'SPY', price: 401, size: 1, side: 'SELL', tradeId: off }, pos);
+        return r.closed;
+      });
+    const whole = feed(new BarAggregator(cfg), 0, inputs.length);
+    const first = new BarAggregator(cfg);
+    const head = feed(first, 0, 3);
+    const state = first.snapshot();
+    const copy = JSON.parse(JSON.stringify(state)) as unknown;
+    feed(first, 3, inputs.length); // the live aggregator moves on; the snapshot must not change with it
+    assert.deepEqual(state, copy);
+    const second = new BarAggregator(cfg);
+    second.restore(state);
+    assert.deepEqual([...head, ...feed(second, 3, inputs.length)], whole);
+    assert.deepEqual((whole[0] as { inputs: unknown }).inputs, [
+      { topic: 'chains', partition: 0, fromOffset: 40, toOffset: 41 },
+      { topic: 'trades', partition: 0, fromOffset: 7, toOffset: 7 },
+    ]);
+    assert.throws(() => new BarAggregator(cfg).restore({ ...state, v: 1 }), /version-2/);
   });
 });

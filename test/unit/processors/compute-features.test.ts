@@ -16,7 +16,7 @@ function bar(symbol: string, interval: '1m' | '5m', end: number, close: number, 
   const start = end - (interval === '1m' ? 60_000 : M5);
   const b: Bar = { tsEvent: end, tsInit: end + 5, symbol, interval, start, end, open: close, high: close, low: close, close, volume, buyVolume, vwap: close, trades: 1 };
   const o = barOffset++;
-  return { kind: 'bar', bar: b, inputs: { topic: 'trades', partition: 2, fromOffset: o, toOffset: o } };
+  return { kind: 'bar', bar: b, inputs: [{ topic: 'trades', partition: 2, fromOffset: o, toOffset: o }] };
 }
 /**
  * A chain available at tsInit with one call (open interest 4) and one put (open interest putOi) of a

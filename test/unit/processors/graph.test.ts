@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Subject } from 'rxjs';
+import { FeatureSetMismatch } from '../../../processors/check-feature-set.ts';
 import { CORE_FEATURE_SET } from '../../../processors/features/full/index.ts';
 import { buildGraph } from '../../../processors/graph.ts';
 import { newGraphStats, type GraphEvent } from '../../../processors/graph-events.ts';
@@ -121,6 +122,6 @@ describe('the processing graph', () => {
 
   test('a model trained on another feature set is refused', () => {
     const predictor: Predictor = { modelId: 'm2', featureSetHash: 'other', featureNames: ['ret_1'], predict: () => [1 / 3, 1 / 3, 1 / 3] };
-    assert.throws(() => run(market().inputs, predictor), /trained on feature set other/);
+    assert.throws(() => run(market().inputs, predictor), (e: unknown) => e instanceof FeatureSetMismatch && e.trainedOn === 'other' && e.offered.hash === CORE_FEATURE_SET.hash && e.offered.id === CORE_FEATURE_SET.id);
   });
 });

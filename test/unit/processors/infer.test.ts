@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { TestScheduler } from 'rxjs/testing';
+import { FeatureSetMismatch } from '../../../processors/check-feature-set.ts';
 import { newGraphStats, type Flow } from '../../../processors/graph-events.ts';
 import { infer, signalId } from '../../../processors/operators/infer.ts';
 import type { SignalRuleConfig } from '../../../processors/signal/signal-rule.ts';
@@ -58,7 +59,7 @@ function signal(barEnd: number, c: number, action: Action, confidence: number, s
 describe('infer (marble)', () => {
   test('each feature vector is followed by its signal in the same frame; other events pass untouched', () => {
     newScheduler().run(({ cold, expectObservable, flush }) => {
-      const b: Flow = { kind: 'bar', bar: { tsEvent: 300_000, tsInit: 300_007, symbol: 'BTC', interval: '5m', start: 0, end: 300_000, open: 1, high: 1, low: 1, close: 1, volume: 1, buyVolume: 1, vwap: 1, trades: 1 }, inputs: inputs[0] as InputRange };
+      const b: Flow = { kind: 'bar', bar: { tsEvent: 300_000, tsInit: 300_007, symbol: 'BTC', interval: '5m', start: 0, end: 300_000, open: 1, high: 1, low: 1, close: 1, volume: 1, buyVolume: 1, vwap: 1, trades: 1 }, inputs: [inputs[0] as InputRange] };
       const v = vector(300_000, 0);
       const w = vector(600_000, 5);
       const predictor = new TablePredictor();
@@ -116,7 +117,7 @@ describe('infer (marble)', () => {
       expectObservable(out).toBe(
         '-(v#)',
         { v },
-        new Error(`model fake-table-1 was trained on feature set ${HASH}, got some-other-hash`),
+        new FeatureSetMismatch('fake-table-1', HASH, { hash: 'some-other-hash', id: 'fake' }),
       );
       flush();
       assert.deepEqual([predictor.rows.length, stats.signals, stats.deadLetters], [0, 0, 0]);

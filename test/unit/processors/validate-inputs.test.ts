@@ -70,9 +70,10 @@ describe('validateInputs (marble)', () => {
       assert.equal(stats.trades, 1); // only valid trades count as trades
       assert.equal(stats.chains, 1);
       assert.equal(stats.deadLetters, 5);
-      // The reason class is the text before the first ' ' or ':' plus the empty piece after ':',
-      // so in practice the record kind: 'trade:', 'chain:', 'candle:'.
-      assert.deepEqual(stats.deadLetterReasons, { 'trade:': 2, 'chain:': 2, 'candle:': 1 });
+      // Each problem is counted under its own code, not under its record kind.
+      assert.deepEqual(stats.deadLetterReasons, {
+        'trade:non-positive-price': 1, 'chain:non-positive-spot': 1, 'candle:high-below-low': 1, 'chain:bad-open-interest': 1, 'trade:non-positive-size': 1,
+      });
     });
   });
 
@@ -88,7 +89,15 @@ describe('validateInputs (marble)', () => {
         a,
       });
       flush();
-      assert.deepEqual(stats, { ...newGraphStats(), inputs: 2, trades: 1, deadLetters: 1, deadLetterReasons: { 'decode:': 1 } });
+      assert.deepEqual(stats, { ...newGraphStats(), inputs: 2, trades: 1, deadLetters: 1, deadLetterReasons: { 'decode:undecodable': 1 } });
     });
+  });
+
+  test('the same problem with different values counts under one code (counters stay bounded)', () => {
+    const stats = newGraphStats();
+    new TestScheduler(() => undefined).run(({ cold }) => {
+      cold('abcd|', { a: trade(0, -1), b: trade(1, 0), c: trade(2, Number.NaN), d: trade(3, 5, -2) }).pipe(validateInputs(stats)).subscribe();
+    });
+    assert.deepEqual(stats.deadLetterReasons, { 'trade:non-positive-price': 3, 'trade:non-positive-size': 1 });
   });
 });
