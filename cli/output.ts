@@ -1,5 +1,5 @@
 import { TickflowError } from '../lib/errors.ts';
-import { redactCredentials } from '../lib/redact.ts';
+import { createLogger, type Logger } from '../lib/log.ts';
 import type { Bar, Signal } from '../schemas/index.ts';
 
 /**
@@ -10,9 +10,23 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
 }
 
-/** A line for people on stderr; credentials in URLs are redacted (lib/redact.ts). */
+let logger: Logger | null = null;
+
+/**
+ * The CLI's one logger (lib/log.ts), created at the edge by cli/main.ts with the global
+ * --log-format; commands pass it (or a child) down to hosts, sources and sinks as `logger`.
+ */
+export function cliLogger(): Logger {
+  return (logger ??= createLogger());
+}
+
+export function setCliLogger(l: Logger): void {
+  logger = l;
+}
+
+/** A progress line for people, through the CLI's logger to stderr (credentials redacted there). */
 export function info(message: string): void {
-  process.stderr.write(`${redactCredentials(message)}\n`);
+  cliLogger().info(message);
 }
 
 /**
