@@ -1,4 +1,5 @@
 import { Instrumentation } from '../lib/instrumentation.ts';
+import type { DeadLetter } from '../schemas/index.ts';
 
 /**
  * The instrumentation events of the hosts (lib/instrumentation.ts), one catalogue for all of them:
@@ -31,4 +32,9 @@ export type HostEventEmitter = Instrumentation<HostEvents>;
 
 export function hostEvents(): HostEventEmitter {
   return new Instrumentation<HostEvents>();
+}
+
+/** `dead-letter` with where the input was and why (not its bytes), when anyone listens. */
+export function emitDeadLetter(events: HostEventEmitter, d: DeadLetter): void {
+  if (events.listenerCount('dead-letter') > 0) events.emit('dead-letter', { topic: d.topic, partition: d.partition, offset: d.offset, key: d.key, reason: d.reason });
 }

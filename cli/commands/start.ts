@@ -26,7 +26,7 @@ import { checkExposure, startDashboardServer } from '../dashboard-server.ts';
 import { ClickHouseProjector, migrate, openClickHouse } from '../../sinks/clickhouse/index.ts';
 import type { ValuesOf } from '../command-spec.ts';
 import { logSource, openLogFrom, topicSize, type LogAccess } from '../log-access.ts';
-import { horizonOf, info, printJson, SignalLines } from '../output.ts';
+import { cliLogger, horizonOf, info, printJson, SignalLines } from '../output.ts';
 import type { START } from '../specs/start.ts';
 import { requireGatedModel, resolveModelDir } from '../model-gates.ts';
 import { describeFailures } from '../../model/evaluation/gates.ts';
@@ -120,7 +120,7 @@ async function startProjection(access: LogAccess, url: string, database: string)
   const client = openClickHouse(url);
   const m = await migrate(client, database);
   if (m.applied.length) info(`clickhouse: applied migrations ${m.applied.join(', ')}`);
-  const projector = new ClickHouseProjector({ log: access.log, serde: access.serde, client, database, onLog: info });
+  const projector = new ClickHouseProjector({ log: access.log, serde: access.serde, client, database, logger: cliLogger() });
   const abort = new AbortController();
   const done = projector.follow(abort.signal);
   info(`clickhouse: projecting derived topics into ${url} (${database})`);
