@@ -194,7 +194,7 @@ async function goLive(
   // One graph config for the graph and its checkpoints (a HOLD-only rule is part of the identity).
   const graphConfig = predictor ? graphConfigFor(featureSetByHash(predictor.featureSetHash), { ...DEFAULT_SIGNAL_RULE, holdOnly }) : null;
   const checkpoints = predictor && graphConfig && checkpointDir !== null
-    ? new GraphCheckpointer({ store: new CheckpointStore(checkpointDir), codeVersion: graphCodeVersion(), config: graphConfig, predictor, sink: logSink, onLog: (l) => info(`checkpoints: ${l}`) })
+    ? new GraphCheckpointer({ store: new CheckpointStore(checkpointDir), codeVersion: graphCodeVersion(), config: graphConfig, predictor, sink: logSink, logger: cliLogger().child({ component: 'checkpoints' }) })
     : null;
   const lags: number[] = [];
   const stats = newGraphStats();

@@ -15,6 +15,8 @@ import { syntheticConfig } from '../../../sources/synthetic/synthetic-config.ts'
 import { CheckpointStore } from '../../../storage/checkpoints/checkpoint-store.ts';
 import type { EventLog } from '../../../storage/log/event-log.ts';
 import { openEmbeddedLog } from '../../../storage/log/open-log.ts';
+import type { HostEvents } from '../../../hosts/host-events.ts';
+import { recordingLogger } from '../../helpers/log-records.ts';
 
 const HOUR = 3_600_000;
 
@@ -47,12 +49,12 @@ test('live restart from a checkpoint: the derived topics equal those of a replay
   const dir = mkdtempSync(join(tmpdir(), 'tickflow-live-ckpt-'));
   try {
     const a = await openEmbeddedLog(join(dir, 'live'));
-    const lines: string[] = [];
+    const { logger, messages } = recordingLogger();
     const slice = slicer(0.5);
     let wall = 0;
     const runPart = async (until: number): Promise<{ resumedFrom: number; catchUp: number; written: number }> => {
       const sink = new LogSink(a.log, { encode: (t, v) => a.serde.encode(t, v) }, await RecordedOutputs.read(a.log, DERIVED_TOPICS));
-      const cps = new GraphCheckpointer({ store: new CheckpointStore(join(dir, 'live')), codeVersion: 'test', config: DEFAULT_GRAPH_CONFIG, predictor: null, sink, everyMarketMs: 20 * 60_000, onLog: (l) => lines.push(l) });
+      const cps = new GraphCheckpointer({ store: new CheckpointStore(join(dir, 'live')), codeVersion: 'test', config: DEFAULT_GRAPH_CONFIG, predictor: null, sink, everyMarketMs: 20 * 60_000, logger });
       const r = await runLive({
         log: a.log, encode: (t, v) => a.serde.encode(t, v), decode: (t, b) => a.serde.decodeAs(t, b), feed: slice(until), predictor: null,
         sinks: [sink], afterChunk: () => sink.flush(), speed: 1, signal: new AbortController().signal, checkpoints: cps,
@@ -66,7 +68,7 @@ test('live restart from a checkpoint: the derived topics equal those of a replay
     assert.equal(first.resumedFrom, 0);
     assert.ok(first.written >= 5, `checkpoints written ${first.written}`);
     const second = await runPart(7 * HOUR);
-    assert.ok(second.resumedFrom > 0, lines.join('\n'));
+    assert.ok(second.resumedFrom > 0, messages().join('\n'));
     assert.ok(second.catchUp < second.resumedFrom, `caught up on ${second.catchUp} inputs, resumed from ${second.resumedFrom}`);
     const liveOut = await derived(a.log);
     assert.ok(liveOut.length > 100);
@@ -82,9 +84,12 @@ test('live restart from a checkpoint: the derived topics equal those of a replay
     // A checkpoint that counts more outputs than the log holds (as if outputs were lost) is refused.
     const store = new CheckpointStore(join(dir, 'live'));
     const fewer = new LogSink(a.log, { encode: (t, v) => a.serde.encode(t, v) }, new RecordedOutputs());
-    const cps = new GraphCheckpointer({ store, codeVersion: 'test', config: DEFAULT_GRAPH_CONFIG, predictor: null, sink: fewer, onLog: (l) => lines.push(l) });
+    const cps = new GraphCheckpointer({ store, codeVersion: 'test', config: DEFAULT_GRAPH_CONFIG, predictor: null, sink: fewer });
+    const refused: HostEvents['checkpoint-ignored'][0][] = [];
+    cps.events.on('checkpoint-ignored', (e) => refused.push(e));
     assert.equal(await cps.resume(new MergedReader(a.log, (t, b) => a.serde.decodeAs(t, b)), newGraphStats(), a.log), 0);
-    assert.match(lines.join('\n'), /ignoring the checkpoint at input \d+: the log holds 0 \w+ records, the checkpoint counted \d+/);
+    assert.ok(refused.length > 0 && refused.every((e) => typeof e.inputs === 'number'), JSON.stringify(refused));
+    assert.match(refused[0]!.reason, /^the log holds 0 \w+ records, the checkpoint counted \d+/);
     await a.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
