@@ -57,7 +57,7 @@ async function processors(values: ValuesOf<typeof RUN_PROCESSORS>): Promise<numb
       onOutput: (e) => {
         if (values.quiet) return;
         if (e.kind === 'bar') lines.bar(e.bar);
-        else if (e.kind === 'signal') info(lines.format(e.signal, Date.now()));
+        else if (e.kind === 'signal') cliLogger().info({ event: 'signal', symbol: e.signal.symbol, action: e.signal.action, barEnd: e.signal.barEnd }, lines.format(e.signal, Date.now()));
       },
     });
     printJson(await processor.run());

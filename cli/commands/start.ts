@@ -78,7 +78,7 @@ export async function run(values: ValuesOf<typeof START>): Promise<number> {
       feedParams: JSON.stringify(config),
       topics: [TOPICS.trades.name, TOPICS.options.name],
       historyEnd,
-      onInfo: info,
+      logger: cliLogger(),
       onHistoryProgress: (p) => bar.update(Math.floor((p.tsInit - p.firstTsInit) / 3_600_000), Math.ceil((historyEnd - p.firstTsInit) / 3_600_000), `${p.events} events, market hours`),
     });
     if (mode === 'history') bar.finish();
@@ -211,7 +211,7 @@ async function goLive(
         observeSignalLatency(lag);
         liveSignals++;
         server?.publish('signals', s.symbol, s);
-        info(`${lines.format(s, Date.now())}  ${lag.toFixed(1)} ms after its input was logged`);
+        cliLogger().info({ event: 'signal', symbol: s.symbol, action: s.action, barEnd: s.barEnd, lagMs: +lag.toFixed(1) }, `${lines.format(s, Date.now())}  ${lag.toFixed(1)} ms after its input was logged`);
       } else if (e.kind === 'bar') {
         lines.bar(e.bar);
         server?.publish('bars', e.bar.symbol, e.bar);
@@ -236,7 +236,7 @@ async function goLive(
     ...(graphConfig ? { config: graphConfig } : { process: false }),
     ...(progress ? { onAppended: progress } : {}),
     ...(checkpoints ? { checkpoints } : {}),
-    onCatchUp: (n) => info(predictor ? `caught up on ${n} logged inputs` : 'feed only: inputs and progress go to the log; `tickflow run processors` processes them'),
+    onCatchUp: (n) => cliLogger().info({ event: 'caught-up', inputs: n }, predictor ? `caught up on ${n} logged inputs` : 'feed only: inputs and progress go to the log; `tickflow run processors` processes them'),
   });
   await logSink.flush();
   return {
