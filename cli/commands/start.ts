@@ -159,6 +159,7 @@ async function ensureModel(
       family: 'auto',
       onFamily: (f) => info(`fitting ${f}`),
       backend: backend as 'wasm' | 'cpu' | 'tensorflow',
+      logger: cliLogger(),
       onProgress: (p) => tbar.update(p.epoch * p.batches + p.batch, p.epochs * p.batches, `epoch ${p.epoch + 1}/${p.epochs}`),
     });
     tbar.finish();

@@ -5,7 +5,7 @@ import { publicEvaluation } from '../../model/evaluation/evaluate-model.ts';
 import { describeFailures, readGateConfig } from '../../model/evaluation/gates.ts';
 import type { Metrics } from '../../model/metrics.ts';
 import type { ValuesOf } from '../command-spec.ts';
-import { info, printJson, UsageError } from '../output.ts';
+import { cliLogger, info, printJson, UsageError } from '../output.ts';
 import type { TRAIN } from '../specs/train.ts';
 
 /** `--family` values: a family, or auto (every family, lowest validation log loss, ties to the simpler). */
@@ -31,6 +31,7 @@ export async function run(values: ValuesOf<typeof TRAIN>): Promise<number> {
     family,
     ...(values.epochs !== undefined ? { epochs: values.epochs } : {}),
     backend,
+    logger: cliLogger(),
     cvFolds: values['cv-folds'],
     cvScheme: values['cv-scheme'],
     onCvFold: (f, of) => info(`cross-validation: fold ${f + 1}/${of}`),
