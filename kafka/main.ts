@@ -4,6 +4,7 @@
 // line of stdout (again if one already runs). `down` stops it and deletes its data.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createLogger } from '../lib/log.ts';
 import { KAFKA_VERSION, kafkaUnavailable, startKafkaCluster } from './broker.ts';
 
 const DIR = join(import.meta.dirname, '..', 'var', 'kafka');
@@ -16,9 +17,9 @@ interface State {
   log: string;
 }
 
-const say = (line: string): void => {
-  process.stderr.write(`${line}\n`);
-};
+// Progress on stderr through the same logger as the CLI's (lib/log.ts); stdout keeps the address.
+const logger = createLogger();
+const say = (line: string): void => logger.info(line);
 
 function running(): State | undefined {
   if (!existsSync(STATE)) return undefined;
@@ -48,7 +49,7 @@ async function up(): Promise<void> {
     process.exit(2);
   }
   rmSync(DIR, { recursive: true, force: true });
-  const cluster = await startKafkaCluster({ dir: DIR, detached: true, say });
+  const cluster = await startKafkaCluster({ dir: DIR, detached: true, logger });
   const node = cluster.nodes[0]!;
   const state: State = { pid: node.pid!, brokers: cluster.brokers, log: node.log };
   writeFileSync(STATE, `${JSON.stringify(state)}\n`);
