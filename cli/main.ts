@@ -2,7 +2,7 @@ import { isSpec, parseCommand, subcommandsHelp, wantsHelp, type CommandSpec, typ
 import { COMMANDS } from './registry.ts';
 import { describeFailure } from './failure.ts';
 import { setCliLogger, UsageError } from './output.ts';
-import { createLogger, LOG_FORMATS, type LogFormat } from '../lib/log.ts';
+import { createLogger, defaultLogFormat, LOG_FORMATS, type LogFormat } from '../lib/log.ts';
 import { redactCredentials } from '../lib/redact.ts';
 
 function usage(): string {
@@ -19,7 +19,8 @@ function usage(): string {
 
 async function main(argv: string[], logFormat: string | undefined): Promise<number> {
   if (logFormat !== undefined && !(LOG_FORMATS as readonly string[]).includes(logFormat)) throw new UsageError(`--log-format ${JSON.stringify(logFormat)}: must be one of ${LOG_FORMATS.join(', ')}`);
-  setCliLogger(createLogger(logFormat === undefined ? {} : { format: logFormat as LogFormat }));
+  const format = (logFormat as LogFormat | undefined) ?? defaultLogFormat();
+  setCliLogger(createLogger({ format }), format);
   const [name, ...rest] = argv;
   if (name === '--help' || name === '-h') {
     process.stdout.write(usage());

@@ -26,7 +26,7 @@ import { checkExposure, startDashboardServer } from '../dashboard-server.ts';
 import { ClickHouseProjector, migrate, openClickHouse } from '../../sinks/clickhouse/index.ts';
 import type { ValuesOf } from '../command-spec.ts';
 import { logSource, openLogFrom, topicSize, type LogAccess } from '../log-access.ts';
-import { cliLogger, horizonOf, info, printJson, SignalLines } from '../output.ts';
+import { cliLogger, horizonOf, info, printJson, progressStream, SignalLines } from '../output.ts';
 import type { START } from '../specs/start.ts';
 import { requireGatedModel, resolveModelDir } from '../model-gates.ts';
 import { describeFailures } from '../../model/evaluation/gates.ts';
@@ -68,7 +68,7 @@ export async function run(values: ValuesOf<typeof START>): Promise<number> {
     const progress = values.broker ? (t: number): Promise<void> => markProgress(access.log, access.encode, FEED_SOURCE, t) : null;
     await progress?.(-1);
     const historyEnd = config.start + historyDays * DAY;
-    const bar = new ProgressBar({ label: 'history' });
+    const bar = new ProgressBar({ label: 'history', stream: progressStream() });
     const { feed, appender, mode } = await levelFeedWithLog({
       log: access.log,
       encode: access.encode,
@@ -147,11 +147,11 @@ async function ensureModel(
     info(`no model in ${modelDir}: building a training set from the log and training one`);
     const datasetPath = join(modelDir, '..', 'training-set.csv');
     const total = (await topicSize(access.log, 'trades')) + (await topicSize(access.log, 'options'));
-    const bar = new ProgressBar({ label: 'dataset' });
+    const bar = new ProgressBar({ label: 'dataset', stream: progressStream() });
     const ds = await exportDataset({ log: access.log, decode: access.decode, out: datasetPath, featureSet, onProgress: (n) => bar.update(n, total) });
     bar.finish();
     info(`training set: ${ds.rows} rows (sha256 ${ds.sha256.slice(0, 12)}…)`);
-    const tbar = new ProgressBar({ label: 'train' });
+    const tbar = new ProgressBar({ label: 'train', stream: progressStream() });
     const r = await train({
       datasetPath,
       outDir: modelDir,
