@@ -71,7 +71,10 @@ export default tseslint.config(
             ...IO_MODULES.map((name) => ({ name, message: 'processors/ is pure: no I/O, clock or environment (see docs/time-and-determinism.md)' })),
             ...['crypto', 'node:crypto'].map((name) => ({ name, importNames: RANDOM_CRYPTO, message: 'no unseeded randomness in processors/: use processors/math/rng.ts' })),
           ],
-          patterns: [{ group: ['**/lib/sleep.ts', '**/lib/retry.ts'], message: 'processors/ is pure: no timers or retries (they belong to the hosts)' }],
+          patterns: [
+            { group: ['**/lib/sleep.ts', '**/lib/retry.ts'], message: 'processors/ is pure: no timers or retries (they belong to the hosts)' },
+            { group: ['**/lib/log.ts', '**/lib/instrumentation.ts', '**/lib/metrics.ts'], message: 'processors/ is pure: no logs, events or metrics (the hosts report what the kernel counts)' },
+          ],
         },
       ],
       'no-restricted-globals': [

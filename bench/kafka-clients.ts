@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { Admin as PlatAdmin, Consumer as PlatConsumer, Producer as PlatProducer } from '@platformatic/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { kafkaUnavailable, KAFKA_VERSION, startKafkaCluster } from '../kafka/broker.ts';
+import { createLogger } from '../lib/log.ts';
 import { partitionFor } from '../storage/log/event-log.ts';
 
 const { values } = parseArgs({ options: { records: { type: 'string', default: '200000' }, runs: { type: 'string', default: '2' }, json: { type: 'boolean', default: false }, brokers: { type: 'string' } } });
@@ -39,7 +40,7 @@ if (unavailable) {
   process.exit(2);
 }
 const work = mkdtempSync(join(tmpdir(), 'tickflow-bench-clients-'));
-const cluster = values.brokers ? undefined : await startKafkaCluster({ dir: join(work, 'broker'), say });
+const cluster = values.brokers ? undefined : await startKafkaCluster({ dir: join(work, 'broker'), logger: createLogger().child({ component: 'bench kafka-clients' }) });
 const brokers = values.brokers ? values.brokers.split(',') : cluster!.brokers;
 
 interface Figures {

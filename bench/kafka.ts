@@ -13,12 +13,14 @@ import { parseArgs } from 'node:util';
 import { kafkaClasspath, kafkaUnavailable, KAFKA_VERSION, startKafkaCluster } from '../kafka/broker.ts';
 import { TRADE_SCHEMA, type Trade } from '../schemas/trade.ts';
 import { KafkaEventLog } from '../storage/kafka/kafka-event-log.ts';
+import { createLogger } from '../lib/log.ts';
 import { openKafkaSchemas } from '../storage/kafka/kafka-schemas.ts';
 
 const { values } = parseArgs({ options: { records: { type: 'string', default: '500000' }, json: { type: 'boolean', default: false }, brokers: { type: 'string' } } });
 const total = Number(values.records);
 if (!Number.isSafeInteger(total) || total < 1) throw new Error('--records must be a positive integer');
 const say = (m: string): void => void process.stderr.write(`bench kafka: ${m}\n`);
+const logger = createLogger().child({ component: 'bench kafka' });
 
 const unavailable = kafkaUnavailable();
 if (unavailable) {
@@ -26,11 +28,11 @@ if (unavailable) {
   process.exit(2);
 }
 const work = mkdtempSync(join(tmpdir(), 'tickflow-bench-kafka-'));
-const cluster = values.brokers ? undefined : await startKafkaCluster({ dir: join(work, 'broker'), say });
+const cluster = values.brokers ? undefined : await startKafkaCluster({ dir: join(work, 'broker'), logger });
 const brokers = values.brokers ? values.brokers.split(',') : cluster!.brokers;
-const classpath = await kafkaClasspath(say);
+const classpath = await kafkaClasspath(logger);
 const schemas = await openKafkaSchemas({ schemaDir: join(work, 'schemas') });
-const log = await KafkaEventLog.connect({ brokers });
+const log = await KafkaEventLog.connect({ brokers, logger });
 const topic = `bench-trades-${Date.now().toString(36)}`;
 try {
   await schemas.serde.registerTopic(topic, TRADE_SCHEMA);

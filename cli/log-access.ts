@@ -2,7 +2,7 @@ import type { TopicDecoder } from '../hosts/merged-reader.ts';
 import type { EventLog } from '../storage/log/event-log.ts';
 import { openEmbeddedLog } from '../storage/log/open-log.ts';
 import { openKafkaLog } from '../storage/kafka/open-kafka-log.ts';
-import { UsageError } from './output.ts';
+import { cliLogger, UsageError } from './output.ts';
 import type { ProjectorSerde } from '../sinks/clickhouse/index.ts';
 
 export interface LogAccess {
@@ -40,7 +40,7 @@ export async function openLogFrom(opts: { log?: string; broker?: string; registr
   }
   const brokers = opts.broker.split(',').map((b) => b.trim()).filter(Boolean);
   if (brokers.length === 0) throw new UsageError('--broker needs host:port[,host:port...]');
-  const kafka = await openKafkaLog({ brokers, ...(opts.registry !== undefined ? { registryUrl: opts.registry } : {}) });
+  const kafka = await openKafkaLog({ brokers, logger: cliLogger().child({ component: 'kafka' }), ...(opts.registry !== undefined ? { registryUrl: opts.registry } : {}) });
   const { log, serde } = kafka;
   return {
     log,

@@ -1,7 +1,9 @@
 import { isSpec, parseCommand, subcommandsHelp, wantsHelp, type CommandSpec, type Flags } from './command-spec.ts';
 import { COMMANDS } from './registry.ts';
 import { describeFailure } from './failure.ts';
-import { info, UsageError } from './output.ts';
+import { setCliLogger, UsageError } from './output.ts';
+import { createLogger, defaultLogFormat, LOG_FORMATS, type LogFormat } from '../lib/log.ts';
+import { redactCredentials } from '../lib/redact.ts';
 
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
@@ -10,12 +12,15 @@ function usage(): string {
     '',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
-    'global: --debug prints stack traces of errors. Exit codes: 0 success, 1 failure, 2 usage error. See docs/cli.md.',
+    `global: --debug prints stack traces of errors; --log-format ${LOG_FORMATS.join('|')} (default: pretty on a terminal, json otherwise). Exit codes: 0 success, 1 failure, 2 usage error. See docs/cli.md.`,
     '',
   ].join('\n');
 }
 
-async function main(argv: string[]): Promise<number> {
+async function main(argv: string[], logFormat: string | undefined): Promise<number> {
+  if (logFormat !== undefined && !(LOG_FORMATS as readonly string[]).includes(logFormat)) throw new UsageError(`--log-format ${JSON.stringify(logFormat)}: must be one of ${LOG_FORMATS.join(', ')}`);
+  const format = (logFormat as LogFormat | undefined) ?? defaultLogFormat();
+  setCliLogger(createLogger({ format }), format);
   const [name, ...rest] = argv;
   if (name === '--help' || name === '-h') {
     process.stdout.write(usage());
@@ -47,22 +52,35 @@ async function main(argv: string[]): Promise<number> {
   return (await entry.load()).run(values as never, sub);
 }
 
-/** `--debug` (anywhere before `--`) is global: stack traces for every error. */
-function splitDebug(argv: string[]): { debug: boolean; argv: string[] } {
+/**
+ * Global flags (anywhere before `--`): `--debug`, stack traces for every error; `--log-format
+ * json|pretty` (or `--log-format=json`), how progress lines on stderr look (lib/log.ts).
+ */
+function splitGlobals(argv: string[]): { debug: boolean; logFormat: string | undefined; argv: string[] } {
   const end = argv.indexOf('--');
   const head = end < 0 ? argv : argv.slice(0, end);
   const tail = end < 0 ? [] : argv.slice(end);
-  return { debug: head.includes('--debug'), argv: [...head.filter((a) => a !== '--debug'), ...tail] };
+  let logFormat: string | undefined;
+  const rest: string[] = [];
+  for (let i = 0; i < head.length; i++) {
+    const a = head[i] as string;
+    if (a === '--log-format') logFormat = head[++i] ?? '';
+    else if (a.startsWith('--log-format=')) logFormat = a.slice('--log-format='.length);
+    else if (a !== '--debug') rest.push(a);
+  }
+  return { debug: head.includes('--debug'), logFormat, argv: [...rest, ...tail] };
 }
 
-const args = splitDebug(process.argv.slice(2));
-main(args.argv).then(
+const args = splitGlobals(process.argv.slice(2));
+main(args.argv, args.logFormat).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
     const failure = describeFailure(err, args.debug);
-    info(failure.text);
+    // The error path's answer, like the JSON result on stdout: one plain line (with --debug, the
+    // stack after it) in either log format, not a log record (docs/cli.md).
+    process.stderr.write(`${redactCredentials(failure.text)}\n`);
     process.exitCode = failure.code;
   },
 );

@@ -1,5 +1,6 @@
 import { TickflowError } from '../lib/errors.ts';
-import { redactCredentials } from '../lib/redact.ts';
+import { createLogger, defaultLogFormat, type LogFormat, type Logger } from '../lib/log.ts';
+import type { ProgressStream } from '../model/progress.ts';
 import type { Bar, Signal } from '../schemas/index.ts';
 
 /**
@@ -10,9 +11,34 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
 }
 
-/** A line for people on stderr; credentials in URLs are redacted (lib/redact.ts). */
+let logger: Logger | null = null;
+let format: LogFormat = defaultLogFormat();
+
+/**
+ * The CLI's one logger (lib/log.ts), created at the edge by cli/main.ts with the global
+ * --log-format; commands pass it (or a child) down to hosts, sources and sinks as `logger`.
+ */
+export function cliLogger(): Logger {
+  return (logger ??= createLogger());
+}
+
+export function setCliLogger(l: Logger, f: LogFormat = 'json'): void {
+  logger = l;
+  format = f;
+}
+
+/**
+ * Where a ProgressBar draws: stderr itself when people read it (pretty logs on a terminal), else
+ * one log record per tenth done (`event: 'progress'`), so stderr stays JSON lines.
+ */
+export function progressStream(): ProgressStream {
+  if (format === 'pretty' && process.stderr.isTTY) return process.stderr;
+  return { isTTY: false, write: (chunk: string) => cliLogger().info({ event: 'progress' }, chunk.trimEnd()) };
+}
+
+/** A progress line for people, through the CLI's logger to stderr (credentials redacted there). */
 export function info(message: string): void {
-  process.stderr.write(`${redactCredentials(message)}\n`);
+  cliLogger().info(message);
 }
 
 /**

@@ -9,6 +9,8 @@ import type { Checkpoint, CheckpointStore } from '../storage/checkpoints/checkpo
 import type { EventLog } from '../storage/log/event-log.ts';
 import { INPUT_TOPICS, MergedReader, type TopicDecoder } from './merged-reader.ts';
 import { VirtualClock } from './replay/run-replay.ts';
+import { silentLogger, type Logger } from '../lib/log.ts';
+import { hostEvents, type HostEventEmitter } from './host-events.ts';
 
 /** Defaults of checkpointed replays, visible in one place. */
 export const CHECKPOINTING_DEFAULTS = { everyInputs: 200_000, everyMarketMs: 15 * 60_000 } as const;
@@ -26,8 +28,10 @@ export interface CheckpointedReplayOptions {
   everyInputs?: number;
   /** false: replay from offset 0 even if a checkpoint exists (still writes checkpoints). */
   resume?: boolean;
-  /** One line per checkpoint ignored, and the one resumed from. */
-  onLog?: (line: string) => void;
+  /** One record per checkpoint ignored (warn), and the one resumed from (info). Default: silent. */
+  logger?: Logger;
+  /** Where `resume`, `checkpoint` and `checkpoint-ignored` are emitted (hosts/host-events.ts). */
+  events?: HostEventEmitter;
 }
 
 export interface CheckpointedReplayResult {
@@ -50,7 +54,8 @@ export async function replayWithCheckpoints(opts: CheckpointedReplayOptions): Pr
   const predictor = opts.predictor ?? null;
   const identity = graphIdentity(config, predictor, opts.codeVersion);
   const every = opts.everyInputs ?? CHECKPOINTING_DEFAULTS.everyInputs;
-  const say = opts.onLog ?? ((): void => {});
+  const logger = opts.logger ?? silentLogger();
+  const events = opts.events ?? hostEvents();
   const stats = newGraphStats();
   const registry = new GraphStateRegistry();
   const clock = new VirtualClock();
@@ -58,11 +63,11 @@ export async function replayWithCheckpoints(opts: CheckpointedReplayOptions): Pr
   const done = runPipeline({ clock, source, sinks: opts.sinks, stats, predictor, config, state: registry });
   const reader = new MergedReader(opts.log, opts.decode);
 
-  const found = opts.resume === false ? null : latestMatching(opts.store, identity, say);
+  const found = opts.resume === false ? null : latestMatching(opts.store, identity, logger, events);
   if (found !== null) {
     restoreGraph(registry, stats, found.state, identity);
     await reader.startAt(new Map(Object.entries(found.positions)));
-    say(`resuming from the checkpoint at input ${found.inputs}`);
+    resumed(logger, events, found.inputs);
   }
   const resumedFrom = stats.inputs;
   let last = resumedFrom;
@@ -73,6 +78,7 @@ export async function replayWithCheckpoints(opts: CheckpointedReplayOptions): Pr
     opts.store.save({ inputs: stats.inputs, positions, state: snapshotGraph(registry, stats, identity) });
     last = stats.inputs;
     written++;
+    saved(logger, events, stats.inputs);
   };
   const replayed = await reader.drain(Number.POSITIVE_INFINITY, (e) => {
     // Here, before `e` goes in, the graph has processed exactly the inputs before `e`, and the
@@ -87,21 +93,36 @@ export async function replayWithCheckpoints(opts: CheckpointedReplayOptions): Pr
   return { stats, resumedFrom, replayed, checkpointsWritten: written };
 }
 
-/** The newest stored checkpoint whose header matches `identity`; others are named in a log line. */
-export function latestMatching(store: CheckpointStore, identity: GraphIdentity, say: (line: string) => void): Checkpoint | null {
+/** The newest stored checkpoint whose header matches `identity`; others are logged and emitted as ignored. */
+export function latestMatching(store: CheckpointStore, identity: GraphIdentity, logger: Logger, events: HostEventEmitter): Checkpoint | null {
   const hit = store.latest(
     (cp) => {
       try {
         checkIdentity(readGraphSnapshotHeader(cp.state), identity);
         return cp;
       } catch (err) {
-        say(`ignoring the checkpoint at input ${cp.inputs}: ${(err as Error).message}; falling back to an older one or a full replay`);
+        ignored(logger, events, cp.inputs, `${(err as Error).message}; falling back to an older one or a full replay`);
         return null;
       }
     },
-    (file, reason) => say(`ignoring unreadable checkpoint ${file}: ${reason}`),
+    (file, reason) => ignored(logger, events, null, `unreadable checkpoint ${file}: ${reason}`),
   );
   return hit?.checkpoint ?? null;
+}
+
+function ignored(logger: Logger, events: HostEventEmitter, inputs: number | null, reason: string): void {
+  logger.warn({ event: 'checkpoint-ignored', inputs }, inputs === null ? `ignoring ${reason}` : `ignoring the checkpoint at input ${inputs}: ${reason}`);
+  events.emit('checkpoint-ignored', { inputs, reason });
+}
+
+function resumed(logger: Logger, events: HostEventEmitter, inputs: number): void {
+  logger.info({ event: 'resume', inputs }, `resuming from the checkpoint at input ${inputs}`);
+  events.emit('resume', { inputs });
+}
+
+function saved(logger: Logger, events: HostEventEmitter, inputs: number): void {
+  logger.debug({ event: 'checkpoint', inputs }, `checkpoint written at input ${inputs}`);
+  events.emit('checkpoint', { inputs });
 }
 
 /** What the live host's output sink must offer so a restart from a checkpoint loses and repeats nothing. */
@@ -121,7 +142,10 @@ export interface LiveCheckpointingOptions {
   /** Save when this many inputs (default 200,000) or this much market time (default 15 min) passed. */
   everyInputs?: number;
   everyMarketMs?: number;
-  onLog?: (line: string) => void;
+  /** Checkpoints ignored (warn), resumed from (info), written (debug). Default: silent. */
+  logger?: Logger;
+  /** Default a new emitter, as `events`. */
+  events?: HostEventEmitter;
 }
 
 /**
@@ -138,14 +162,19 @@ export class GraphCheckpointer {
   private lastMarket = Number.NEGATIVE_INFINITY;
   resumedFrom = 0;
   written = 0;
+  /** Instrumentation events: `resume`, `checkpoint`, `checkpoint-ignored` (hosts/host-events.ts). */
+  readonly events: HostEventEmitter;
+  private readonly logger: Logger;
 
   constructor(private readonly opts: LiveCheckpointingOptions) {
     this.identity = graphIdentity(opts.config, opts.predictor, opts.codeVersion);
+    this.events = opts.events ?? hostEvents();
+    this.logger = opts.logger ?? silentLogger();
   }
 
   /** Before the first input: restores from the newest usable checkpoint; returns its input count (0: none). */
   async resume(reader: MergedReader, stats: GraphStats, log: EventLog): Promise<number> {
-    const say = this.opts.onLog ?? ((): void => {});
+    const { logger, events } = this;
     // A checkpoint past the end of an input partition belongs to another log (or a truncated one).
     const ends = new Map<string, number>();
     for (const t of INPUT_TOPICS) for (let p = 0; p < (await log.partitions(t)); p++) ends.set(`${t}/${p}`, await log.endOffset(t, p));
@@ -158,26 +187,26 @@ export class GraphCheckpointer {
         try {
           checkIdentity(readGraphSnapshotHeader(cp.state), this.identity);
         } catch (err) {
-          say(`ignoring the checkpoint at input ${cp.inputs}: ${(err as Error).message}`);
+          ignored(logger, events, cp.inputs, (err as Error).message);
           return null;
         }
         const why = beyond(cp) ?? (cp.outputs === undefined ? 'it has no output counts' : this.opts.sink.resumeCounts(cp.outputs));
         if (why !== null) {
-          say(`ignoring the checkpoint at input ${cp.inputs}: ${why}`);
+          ignored(logger, events, cp.inputs, why);
           return null;
         }
         return cp;
       },
-      (file, reason) => say(`ignoring unreadable checkpoint ${file}: ${reason}`),
+      (file, reason) => ignored(logger, events, null, `unreadable checkpoint ${file}: ${reason}`),
     );
     if (hit === null) {
-      say('no usable checkpoint: replaying the log from offset 0');
+      logger.info('no usable checkpoint: replaying the log from offset 0');
       return 0;
     }
     const cp = hit.checkpoint;
     restoreGraph(this.registry, stats, cp.state, this.identity);
     await reader.startAt(new Map(Object.entries(cp.positions)));
-    say(`resuming from the checkpoint at input ${cp.inputs}`);
+    resumed(logger, events, cp.inputs);
     this.resumedFrom = this.lastInputs = cp.inputs;
     return cp.inputs;
   }
@@ -194,6 +223,7 @@ export class GraphCheckpointer {
     this.lastInputs = stats.inputs;
     this.lastMarket = Number.isFinite(marketTime) ? marketTime : this.lastMarket;
     this.written++;
+    saved(this.logger, this.events, stats.inputs);
     return true;
   }
 }

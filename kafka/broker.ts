@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { killOnProcessEnd } from '../test/helpers/on-process-end.ts';
+import { silentLogger, type Logger } from '../lib/log.ts';
 
 export const POM = join(import.meta.dirname, 'pom.xml');
 export const KAFKA_VERSION = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(readFileSync(POM, 'utf8'))?.[1] ?? 'unknown';
@@ -27,8 +28,8 @@ export interface KafkaClusterOptions {
   detached?: boolean;
   /** How long a node may take to log "Kafka Server started" (default 120 s: the machines are shared and can be slow). */
   readyTimeoutMs?: number;
-  /** Progress lines (fetching jars, formatting). Default: none. */
-  say?: (line: string) => void;
+  /** Progress (fetching jars, formatting), lib/log.ts. Default: silent. */
+  logger?: Logger;
 }
 
 export interface KafkaNode {
@@ -89,10 +90,10 @@ function jarsCached(): boolean {
 }
 
 /** Copies the broker's jars into the cache once (Maven resolves them from Central); returns the dir. */
-export async function fetchKafkaJars(say: (line: string) => void = () => {}): Promise<string> {
+export async function fetchKafkaJars(logger: Logger = silentLogger()): Promise<string> {
   const libs = libsDir();
   if (jarsCached()) return libs;
-  say(`kafka: fetching Apache Kafka ${KAFKA_VERSION} jars with Maven into ${libs}`);
+  logger.info(`kafka: fetching Apache Kafka ${KAFKA_VERSION} jars with Maven into ${libs}`);
   const staging = `${libs}.tmp-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
@@ -114,15 +115,15 @@ export async function fetchKafkaJars(say: (line: string) => void = () => {}): Pr
 }
 
 /** The broker's classpath (`<libs>/*`), fetching the jars first if needed: for Kafka's own tools. */
-export async function kafkaClasspath(say?: (line: string) => void): Promise<string> {
-  return join(await fetchKafkaJars(say), '*');
+export async function kafkaClasspath(logger?: Logger): Promise<string> {
+  return join(await fetchKafkaJars(logger), '*');
 }
 
 export async function startKafkaCluster(options: KafkaClusterOptions): Promise<KafkaCluster> {
-  const { dir, nodes: count = 1, heap = '512m', detached = false, readyTimeoutMs = 120_000, say = () => {} } = options;
+  const { dir, nodes: count = 1, heap = '512m', detached = false, readyTimeoutMs = 120_000, logger = silentLogger() } = options;
   const unavailable = kafkaUnavailable();
   if (unavailable) throw new Error(`kafka: ${unavailable}`);
-  const libs = await fetchKafkaJars(say);
+  const libs = await fetchKafkaJars(logger);
   const classpath = join(libs, '*');
   const ports = await freePorts(count * 2);
   const ids = Array.from({ length: count }, (_, i) => i + 1);
@@ -137,7 +138,7 @@ export async function startKafkaCluster(options: KafkaClusterOptions): Promise<K
     mkdirSync(home, { recursive: true });
     writeFileSync(join(home, 'server.properties'), serverProperties(node.id, node.port, ports[count + node.id - 1]!, voters, join(home, 'data'), replication));
     writeFileSync(join(home, 'log4j2.properties'), LOG4J);
-    say(`kafka: formatting node ${node.id} (${home})`);
+    logger.info(`kafka: formatting node ${node.id} (${home})`);
     const format = spawnSync('java', [...jvm(heap, home, '128m'), '-cp', classpath, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', join(home, 'server.properties')], { encoding: 'utf8' });
     if (format.status !== 0) throw new Error(`kafka: storage format of node ${node.id} failed (exit ${format.status})\n${format.stdout}${format.stderr}`.slice(-4_000));
   }

@@ -4,6 +4,7 @@
 // line of stdout (again if one already runs). `down` stops it and deletes its data.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createLogger } from '../lib/log.ts';
 import { KAFKA_VERSION, kafkaUnavailable, startKafkaCluster } from './broker.ts';
 
 const DIR = join(import.meta.dirname, '..', 'var', 'kafka');
@@ -16,9 +17,8 @@ interface State {
   log: string;
 }
 
-const say = (line: string): void => {
-  process.stderr.write(`${line}\n`);
-};
+// Progress on stderr through the same logger as the CLI's (lib/log.ts); stdout keeps the address.
+const logger = createLogger();
 
 function running(): State | undefined {
   if (!existsSync(STATE)) return undefined;
@@ -38,28 +38,28 @@ function alive(pid: number): boolean {
 async function up(): Promise<void> {
   const current = running();
   if (current) {
-    say(`kafka: a broker already runs (pid ${current.pid}, log ${current.log})`);
+    logger.info(`kafka: a broker already runs (pid ${current.pid}, log ${current.log})`);
     process.stdout.write(`${current.brokers.join(',')}\n`);
     return;
   }
   const unavailable = kafkaUnavailable();
   if (unavailable) {
-    say(`kafka: ${unavailable}`);
+    logger.info(`kafka: ${unavailable}`);
     process.exit(2);
   }
   rmSync(DIR, { recursive: true, force: true });
-  const cluster = await startKafkaCluster({ dir: DIR, detached: true, say });
+  const cluster = await startKafkaCluster({ dir: DIR, detached: true, logger });
   const node = cluster.nodes[0]!;
   const state: State = { pid: node.pid!, brokers: cluster.brokers, log: node.log };
   writeFileSync(STATE, `${JSON.stringify(state)}\n`);
-  say(`kafka: Apache Kafka ${KAFKA_VERSION} broker started (pid ${state.pid}, log ${state.log}); stop it with npm run kafka:down`);
+  logger.info(`kafka: Apache Kafka ${KAFKA_VERSION} broker started (pid ${state.pid}, log ${state.log}); stop it with npm run kafka:down`);
   process.stdout.write(`${cluster.brokers.join(',')}\n`);
 }
 
 async function down(): Promise<void> {
   const current = running();
   if (!current) {
-    say('kafka: no broker started by kafka:up is running');
+    logger.info('kafka: no broker started by kafka:up is running');
     rmSync(DIR, { recursive: true, force: true });
     return;
   }
@@ -67,17 +67,17 @@ async function down(): Promise<void> {
   const deadline = Date.now() + STOP_TIMEOUT_MS;
   while (alive(current.pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
   if (alive(current.pid)) {
-    say(`kafka: broker (pid ${current.pid}) still running after ${STOP_TIMEOUT_MS} ms: SIGKILL`);
+    logger.info(`kafka: broker (pid ${current.pid}) still running after ${STOP_TIMEOUT_MS} ms: SIGKILL`);
     process.kill(current.pid, 'SIGKILL');
   }
   rmSync(DIR, { recursive: true, force: true });
-  say(`kafka: broker (pid ${current.pid}) stopped`);
+  logger.info(`kafka: broker (pid ${current.pid}) stopped`);
 }
 
 const command = process.argv[2];
 if (command === 'up') await up();
 else if (command === 'down') await down();
 else {
-  say('usage: node --import tsx kafka/main.ts up|down');
+  logger.info('usage: node --import tsx kafka/main.ts up|down');
   process.exit(2);
 }

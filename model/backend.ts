@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { silentLogger, type Logger } from '../lib/log.ts';
 
 export const BACKENDS = ['wasm', 'cpu', 'tensorflow'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -11,20 +12,17 @@ const NATIVE_MODULE = '@tensorflow/tfjs-node-gpu';
 
 let wasmPathsSet = false;
 
-function warn(message: string): void {
-  process.stderr.write(`tickflow model: ${message}\n`);
-}
-
 /**
  * Selects and initializes a tfjs backend and returns the one actually in use (it goes into the
  * manifest: weights trained on different backends differ in their last bits).
  * - wasm (default): the .wasm binaries sit in the package's dist/ folder; in Node the emscripten
  *   loader reads them from the filesystem once given that folder with setWasmPaths.
  * - cpu: plain JavaScript kernels.
- * - tensorflow: @tensorflow/tfjs-node-gpu when importable, else a stderr note and wasm.
+ * - tensorflow: @tensorflow/tfjs-node-gpu when importable, else a warning to `logger` and wasm.
  * Also enables tfjs prod mode (drops debug checks and the "install tfjs-node" hint on stderr).
  */
-export async function useBackend(requested: BackendName = 'wasm'): Promise<BackendName> {
+export async function useBackend(requested: BackendName = 'wasm', logger: Logger = silentLogger()): Promise<BackendName> {
+  const warn = (message: string): void => logger.warn({ component: 'model', event: 'backend-fallback' }, message);
   tf.enableProdMode();
   let name = requested;
   if (name === 'tensorflow') {

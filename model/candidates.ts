@@ -16,6 +16,7 @@ import { meanLogLoss } from './metrics.ts';
 import { buildMlp, DEFAULT_MLP, type MlpConfig } from './mlp.ts';
 import { RowScorer } from './row-scorer.ts';
 import { standardizeRows } from './standardization.ts';
+import type { Logger } from '../lib/log.ts';
 
 /** Manifest fields that depend on the family. */
 export type FamilyFields = Pick<ModelManifest, 'architecture' | 'training' | 'hyperparameters' | 'fitSummary' | 'backend'>;
@@ -47,6 +48,8 @@ export interface FamilyOptions {
   batchSize: number;
   patience: number;
   onProgress?: (p: TrainProgress) => void;
+  /** Where a backend fallback is reported (lib/log.ts). */
+  logger?: Logger;
 }
 
 function validationOf(input: FitInput, model: RowModel): { probs: Float64Array; logLoss: number } {
@@ -110,7 +113,7 @@ export async function fitFamily(family: Family, input: FitInput, options: Family
 /** The MLP as it was trained before families existed: same seed use, same files. */
 async function fitMlpFamily(input: FitInput, options: FamilyOptions): Promise<Candidate> {
   const mlp: MlpConfig = { ...DEFAULT_MLP, ...options.mlp };
-  const backend = await useBackend(options.backend);
+  const backend = await useBackend(options.backend, options.logger);
   const { features, dim, labels, standardization } = input;
   const xy = (rows: Uint32Array): XY => ({ x: standardizeRows(features, dim, rows, standardization), y: Uint8Array.from(rows, (r) => labels[r] as number), dim });
   const rng = new Rng(input.seed);

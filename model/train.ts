@@ -21,6 +21,7 @@ import { evaluateModel, type Evaluation } from './evaluation/evaluate-model.ts';
 import { familyFit } from './evaluation/family-fit.ts';
 import type { GateConfig } from './evaluation/gates.ts';
 import type { CvScheme } from './evaluation/purged-folds.ts';
+import type { Logger } from '../lib/log.ts';
 
 export interface TrainOptions {
   datasetPath: string;
@@ -31,6 +32,8 @@ export interface TrainOptions {
   /** MLP: maximum epochs (default 50); early stopping usually ends sooner. */
   epochs?: number;
   backend?: BackendName;
+  /** Where the model lab reports what it falls back to (lib/log.ts). Default: silent. */
+  logger?: Logger;
   onProgress?: (p: TrainProgress) => void;
   batchSize?: number;
   /** MLP: early-stopping patience in epochs (default 5). */
@@ -166,6 +169,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     ...(options.mlp ? { mlp: options.mlp } : {}),
     ...(options.logistic ? { logistic: options.logistic } : {}),
     ...(options.gbdt ? { gbdt: options.gbdt } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   };
   const fitted: Candidate[] = [];
   try {

@@ -5,7 +5,7 @@ import { qualified } from '../../sinks/clickhouse/sql.ts';
 import { TOPIC_TABLES } from '../../sinks/clickhouse/tables.ts';
 import { logSource, openLogFrom } from '../log-access.ts';
 import type { ValuesOf } from '../command-spec.ts';
-import { info, printJson } from '../output.ts';
+import { cliLogger, info, printJson } from '../output.ts';
 import type { DB_MIGRATE, DB_REBUILD } from '../specs/clickhouse.ts';
 
 /** `tickflow db migrate|rebuild`. */
@@ -25,7 +25,7 @@ export async function run(options: ValuesOf<typeof DB_MIGRATE> | ValuesOf<typeof
     const onInt = (): void => ac.abort(new Error('interrupted'));
     process.once('SIGINT', onInt);
     try {
-      const projector = new ClickHouseProjector({ log: embedded.log, serde: embedded.serde, client, database, onLog: info });
+      const projector = new ClickHouseProjector({ log: embedded.log, serde: embedded.serde, client, database, logger: cliLogger() });
       // Re-projects the whole log; rows collapse by id, so this is safe next to a live projector.
       const report = await projector.catchUp({ from: 'earliest', signal: ac.signal });
       if (!report.completed) {

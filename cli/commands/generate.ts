@@ -5,7 +5,7 @@ import { ProgressBar } from '../../model/progress.ts';
 import type { ValuesOf } from '../command-spec.ts';
 import { openLog } from '../log-access.ts';
 import { acquireWriterLock } from '../writer-lock.ts';
-import { printJson, UsageError } from '../output.ts';
+import { printJson, progressStream, UsageError } from '../output.ts';
 import type { GENERATE } from '../specs/generate.ts';
 
 export async function run(values: ValuesOf<typeof GENERATE>): Promise<number> {
@@ -27,7 +27,7 @@ export async function run(values: ValuesOf<typeof GENERATE>): Promise<number> {
   });
   try {
     const total = config.start + config.days * 86_400_000;
-    const bar = new ProgressBar({ label: 'generate' });
+    const bar = new ProgressBar({ label: 'generate', stream: progressStream() });
     const result = await writeSyntheticHistory(access.log, { encode: access.encode }, config, (p) => bar.update(Math.floor((p.ts - config.start) / 3_600_000), Math.ceil((total - config.start) / 3_600_000), `${p.events} events, market hours`));
     bar.finish();
     printJson({ events: result.events, firstTs: result.firstTs, lastTs: result.lastTs, bayesAuc: result.bayesAuc });

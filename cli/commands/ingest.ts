@@ -6,7 +6,7 @@ import { markProgress } from '../../hosts/group/feed-progress.ts';
 import { IngestInputError, ingestFile, type IngestOptions } from '../../sources/ingest/index.ts';
 import type { ValuesOf } from '../command-spec.ts';
 import { logSource, openLogFrom } from '../log-access.ts';
-import { printJson, UsageError } from '../output.ts';
+import { printJson, progressStream, UsageError } from '../output.ts';
 import type { INGEST } from '../specs/ingest.ts';
 import { acquireWriterLock } from '../writer-lock.ts';
 
@@ -41,7 +41,7 @@ export async function run(values: ValuesOf<typeof INGEST>): Promise<number> {
     const mark = values.broker !== undefined ? (w: number): Promise<void> => markProgress(access.log, access.encode, source, w) : null;
     await mark?.(-1);
     try {
-      const bar = new ProgressBar({ label: `ingest ${format}` });
+      const bar = new ProgressBar({ label: `ingest ${format}`, stream: progressStream() });
       const summary = await ingestFile(access, options, (done, total) => bar.update(done, total));
       bar.finish();
       printJson(summary);

@@ -5,7 +5,7 @@ import { openEmbeddedLog } from '../../storage/log/open-log.ts';
 import { markProgress } from '../../hosts/group/feed-progress.ts';
 import { CLOSED_WATERMARK } from '../../schemas/index.ts';
 import type { ValuesOf } from '../command-spec.ts';
-import { info, printJson } from '../output.ts';
+import { cliLogger, info, printJson } from '../output.ts';
 import type { MIRROR } from '../specs/mirror.ts';
 import { acquireWriterLock } from '../writer-lock.ts';
 
@@ -22,6 +22,7 @@ export async function run(values: ValuesOf<typeof MIRROR>): Promise<number> {
     if (where !== 'kafka') return openEmbeddedLog(where);
     return openKafkaLog({
       brokers: values.broker!.split(',').map((b) => b.trim()).filter(Boolean),
+      logger: cliLogger().child({ component: 'kafka' }),
       ...(values.registry ? { registryUrl: values.registry } : {}),
       ...(values['schema-dir'] ? { schemaDir: values['schema-dir'] } : {}),
     });

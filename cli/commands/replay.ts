@@ -13,7 +13,7 @@ import type { ValuesOf } from '../command-spec.ts';
 import { loadModel } from '../load-model.ts';
 import { requireGatedModel } from '../model-gates.ts';
 import { logSource, openLogFrom, topicSize, type LogAccess } from '../log-access.ts';
-import { info, printJson, UsageError } from '../output.ts';
+import { info, printJson, progressStream, UsageError } from '../output.ts';
 import type { REPLAY_BACKTEST, REPLAY_DATASET } from '../specs/replay.ts';
 
 /** `tickflow replay dataset|backtest`. */
@@ -23,7 +23,7 @@ export function run(values: ValuesOf<typeof REPLAY_DATASET> | ValuesOf<typeof RE
 
 async function progressFor(log: LogAccess['log'], label: string): Promise<{ bar: ProgressBar; total: number }> {
   const total = (await topicSize(log, 'trades')) + (await topicSize(log, 'options'));
-  return { bar: new ProgressBar({ label: label }), total };
+  return { bar: new ProgressBar({ label: label, stream: progressStream() }), total };
 }
 
 async function dataset(values: ValuesOf<typeof REPLAY_DATASET>): Promise<number> {

@@ -6,7 +6,7 @@ import type { ValuesOf } from '../command-spec.ts';
 import { loadModel } from '../load-model.ts';
 import { requireGatedModel, resolveModelDir } from '../model-gates.ts';
 import { logSource, openLogFrom } from '../log-access.ts';
-import { horizonOf, info, printJson, SignalLines } from '../output.ts';
+import { cliLogger, horizonOf, info, printJson, SignalLines } from '../output.ts';
 import { checkExposure, startDashboardServer } from '../dashboard-server.ts';
 import type { RUN_GATEWAY, RUN_PROCESSORS, RUN_PROJECTOR } from '../specs/run.ts';
 
@@ -53,11 +53,11 @@ async function processors(values: ValuesOf<typeof RUN_PROCESSORS>): Promise<numb
       sessionTimeoutMs,
       heartbeatIntervalMs: Math.max(100, Math.floor(sessionTimeoutMs / 10)),
       signal: controller.signal,
-      say: info,
+      logger: cliLogger(),
       onOutput: (e) => {
         if (values.quiet) return;
         if (e.kind === 'bar') lines.bar(e.bar);
-        else if (e.kind === 'signal') info(lines.format(e.signal, Date.now()));
+        else if (e.kind === 'signal') cliLogger().info({ event: 'signal', symbol: e.signal.symbol, action: e.signal.action, barEnd: e.signal.barEnd }, lines.format(e.signal, Date.now()));
       },
     });
     printJson(await processor.run());
@@ -95,7 +95,7 @@ async function gateway(values: ValuesOf<typeof RUN_GATEWAY>): Promise<number> {
         decode: access.decode,
         publish: (channel, symbol, payload) => server.publish(channel, symbol, payload),
         from,
-        say: info,
+        logger: cliLogger(),
         onFollowing: (starts) => info(`gateway: following signals (${starts.signals.length} partitions) and bars (${starts.bars.length}) on ${broker} from ${from === 'end' ? 'their ends' : 'offset 0'}; Ctrl-C stops`),
       });
       const report = await topicGateway.run(controller.signal);
@@ -137,7 +137,7 @@ async function projector(values: ValuesOf<typeof RUN_PROJECTOR>): Promise<number
     if (migrated.applied.length > 0) info(`clickhouse: applied migrations ${migrated.applied.join(', ')}`);
     const access = await openLogFrom(logSource({ broker, registry: values.registry }));
     try {
-      const p = new ClickHouseProjector({ log: access.log, serde: access.serde, client, database, onLog: info });
+      const p = new ClickHouseProjector({ log: access.log, serde: access.serde, client, database, logger: cliLogger() });
       info(`projector: following the derived topics on ${broker} into ${clickhouse} (${database}); Ctrl-C stops`);
       const follow = await p.follow(following.signal);
       // Following stops with rows still buffered: they are read again from the committed offsets.

@@ -26,7 +26,7 @@ import { checkExposure, startDashboardServer } from '../dashboard-server.ts';
 import { ClickHouseProjector, migrate, openClickHouse } from '../../sinks/clickhouse/index.ts';
 import type { ValuesOf } from '../command-spec.ts';
 import { logSource, openLogFrom, topicSize, type LogAccess } from '../log-access.ts';
-import { horizonOf, info, printJson, SignalLines } from '../output.ts';
+import { cliLogger, horizonOf, info, printJson, progressStream, SignalLines } from '../output.ts';
 import type { START } from '../specs/start.ts';
 import { requireGatedModel, resolveModelDir } from '../model-gates.ts';
 import { describeFailures } from '../../model/evaluation/gates.ts';
@@ -68,7 +68,7 @@ export async function run(values: ValuesOf<typeof START>): Promise<number> {
     const progress = values.broker ? (t: number): Promise<void> => markProgress(access.log, access.encode, FEED_SOURCE, t) : null;
     await progress?.(-1);
     const historyEnd = config.start + historyDays * DAY;
-    const bar = new ProgressBar({ label: 'history' });
+    const bar = new ProgressBar({ label: 'history', stream: progressStream() });
     const { feed, appender, mode } = await levelFeedWithLog({
       log: access.log,
       encode: access.encode,
@@ -78,7 +78,7 @@ export async function run(values: ValuesOf<typeof START>): Promise<number> {
       feedParams: JSON.stringify(config),
       topics: [TOPICS.trades.name, TOPICS.options.name],
       historyEnd,
-      onInfo: info,
+      logger: cliLogger(),
       onHistoryProgress: (p) => bar.update(Math.floor((p.tsInit - p.firstTsInit) / 3_600_000), Math.ceil((historyEnd - p.firstTsInit) / 3_600_000), `${p.events} events, market hours`),
     });
     if (mode === 'history') bar.finish();
@@ -120,7 +120,7 @@ async function startProjection(access: LogAccess, url: string, database: string)
   const client = openClickHouse(url);
   const m = await migrate(client, database);
   if (m.applied.length) info(`clickhouse: applied migrations ${m.applied.join(', ')}`);
-  const projector = new ClickHouseProjector({ log: access.log, serde: access.serde, client, database, onLog: info });
+  const projector = new ClickHouseProjector({ log: access.log, serde: access.serde, client, database, logger: cliLogger() });
   const abort = new AbortController();
   const done = projector.follow(abort.signal);
   info(`clickhouse: projecting derived topics into ${url} (${database})`);
@@ -147,11 +147,11 @@ async function ensureModel(
     info(`no model in ${modelDir}: building a training set from the log and training one`);
     const datasetPath = join(modelDir, '..', 'training-set.csv');
     const total = (await topicSize(access.log, 'trades')) + (await topicSize(access.log, 'options'));
-    const bar = new ProgressBar({ label: 'dataset' });
+    const bar = new ProgressBar({ label: 'dataset', stream: progressStream() });
     const ds = await exportDataset({ log: access.log, decode: access.decode, out: datasetPath, featureSet, onProgress: (n) => bar.update(n, total) });
     bar.finish();
     info(`training set: ${ds.rows} rows (sha256 ${ds.sha256.slice(0, 12)}…)`);
-    const tbar = new ProgressBar({ label: 'train' });
+    const tbar = new ProgressBar({ label: 'train', stream: progressStream() });
     const r = await train({
       datasetPath,
       outDir: modelDir,
@@ -159,6 +159,7 @@ async function ensureModel(
       family: 'auto',
       onFamily: (f) => info(`fitting ${f}`),
       backend: backend as 'wasm' | 'cpu' | 'tensorflow',
+      logger: cliLogger(),
       onProgress: (p) => tbar.update(p.epoch * p.batches + p.batch, p.epochs * p.batches, `epoch ${p.epoch + 1}/${p.epochs}`),
     });
     tbar.finish();
@@ -194,7 +195,7 @@ async function goLive(
   // One graph config for the graph and its checkpoints (a HOLD-only rule is part of the identity).
   const graphConfig = predictor ? graphConfigFor(featureSetByHash(predictor.featureSetHash), { ...DEFAULT_SIGNAL_RULE, holdOnly }) : null;
   const checkpoints = predictor && graphConfig && checkpointDir !== null
-    ? new GraphCheckpointer({ store: new CheckpointStore(checkpointDir), codeVersion: graphCodeVersion(), config: graphConfig, predictor, sink: logSink, onLog: (l) => info(`checkpoints: ${l}`) })
+    ? new GraphCheckpointer({ store: new CheckpointStore(checkpointDir), codeVersion: graphCodeVersion(), config: graphConfig, predictor, sink: logSink, logger: cliLogger().child({ component: 'checkpoints' }) })
     : null;
   const lags: number[] = [];
   const stats = newGraphStats();
@@ -211,7 +212,7 @@ async function goLive(
         observeSignalLatency(lag);
         liveSignals++;
         server?.publish('signals', s.symbol, s);
-        info(`${lines.format(s, Date.now())}  ${lag.toFixed(1)} ms after its input was logged`);
+        cliLogger().info({ event: 'signal', symbol: s.symbol, action: s.action, barEnd: s.barEnd, lagMs: +lag.toFixed(1) }, `${lines.format(s, Date.now())}  ${lag.toFixed(1)} ms after its input was logged`);
       } else if (e.kind === 'bar') {
         lines.bar(e.bar);
         server?.publish('bars', e.bar.symbol, e.bar);
@@ -236,7 +237,7 @@ async function goLive(
     ...(graphConfig ? { config: graphConfig } : { process: false }),
     ...(progress ? { onAppended: progress } : {}),
     ...(checkpoints ? { checkpoints } : {}),
-    onCatchUp: (n) => info(predictor ? `caught up on ${n} logged inputs` : 'feed only: inputs and progress go to the log; `tickflow run processors` processes them'),
+    onCatchUp: (n) => cliLogger().info({ event: 'caught-up', inputs: n }, predictor ? `caught up on ${n} logged inputs` : 'feed only: inputs and progress go to the log; `tickflow run processors` processes them'),
   });
   await logSink.flush();
   return {

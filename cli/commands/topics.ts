@@ -2,7 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { createCatalogueTopics } from '../../storage/kafka/create-topics.ts';
 import { DEFAULT_BACKOFF, withBackoff } from '../../storage/kafka/with-backoff.ts';
 import type { ValuesOf } from '../command-spec.ts';
-import { info, printJson } from '../output.ts';
+import { cliLogger, info, printJson } from '../output.ts';
 import type { TOPICS_CREATE } from '../specs/topics.ts';
 
 /** `tickflow topics create`: the catalogue's topics on a Kafka cluster (default localhost:9092), idempotently. */
@@ -19,7 +19,7 @@ export async function run(values: ValuesOf<typeof TOPICS_CREATE>): Promise<numbe
       return (await admin.describeCluster()).clusterId;
     },
     DEFAULT_BACKOFF,
-    (m) => info(`topics: ${m}`),
+    cliLogger().child({ component: 'topics' }),
   );
   try {
     if (clusterId.startsWith('mockCluster')) {

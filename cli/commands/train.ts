@@ -5,7 +5,7 @@ import { publicEvaluation } from '../../model/evaluation/evaluate-model.ts';
 import { describeFailures, readGateConfig } from '../../model/evaluation/gates.ts';
 import type { Metrics } from '../../model/metrics.ts';
 import type { ValuesOf } from '../command-spec.ts';
-import { info, printJson, UsageError } from '../output.ts';
+import { cliLogger, info, printJson, progressStream, UsageError } from '../output.ts';
 import type { TRAIN } from '../specs/train.ts';
 
 /** `--family` values: a family, or auto (every family, lowest validation log loss, ties to the simpler). */
@@ -23,7 +23,7 @@ export async function run(values: ValuesOf<typeof TRAIN>): Promise<number> {
   const gates = values.gates === undefined ? undefined : await readGateConfig(values.gates).catch((e: unknown) => {
     throw new UsageError(`--gates ${values.gates}: ${(e as Error).message.replace(/\s*\n\s*/g, ' ')}`, { cause: e });
   });
-  const bar = new ProgressBar({ label: 'train' });
+  const bar = new ProgressBar({ label: 'train', stream: progressStream() });
   const r = await train({
     datasetPath: values.dataset,
     outDir: values.out,
@@ -31,6 +31,7 @@ export async function run(values: ValuesOf<typeof TRAIN>): Promise<number> {
     family,
     ...(values.epochs !== undefined ? { epochs: values.epochs } : {}),
     backend,
+    logger: cliLogger(),
     cvFolds: values['cv-folds'],
     cvScheme: values['cv-scheme'],
     onCvFold: (f, of) => info(`cross-validation: fold ${f + 1}/${of}`),

@@ -2,12 +2,12 @@ import { tune, type TunableFamily } from '../../model/evaluation/tune.ts';
 import { ModelError } from '../../model/errors.ts';
 import { ProgressBar } from '../../model/progress.ts';
 import type { ValuesOf } from '../command-spec.ts';
-import { printJson, UsageError } from '../output.ts';
+import { printJson, progressStream, UsageError } from '../output.ts';
 import type { TUNE } from '../specs/tune.ts';
 
 /** `tickflow tune`: seeded hyper-parameter search scored by purged-CV log loss (model/evaluation/tune.ts). */
 export async function run(values: ValuesOf<typeof TUNE>): Promise<number> {
-  const bar = new ProgressBar({ label: 'tune' });
+  const bar = new ProgressBar({ label: 'tune', stream: progressStream() });
   try {
     const r = await tune({
       datasetPath: values.dataset,

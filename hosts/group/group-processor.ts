@@ -6,6 +6,8 @@ import { INPUT_TOPICS, type TopicDecoder } from '../merged-reader.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { DEFAULT_BACKOFF, withBackoff } from '../../storage/kafka/with-backoff.ts';
 import { sleep } from '../../lib/sleep.ts';
+import type { Logger } from '../../lib/log.ts';
+import { emitDeadLetter, hostEvents, type HostEventEmitter } from '../host-events.ts';
 import { byteChunks, kafkaMessages, PRODUCE_MAX_BYTES } from '../../storage/kafka/produce-chunks.ts';
 import type { AppendRecord, EventLog } from '../../storage/log/event-log.ts';
 import { summarizeLatencies } from '../live/latency-summary.ts';
@@ -30,7 +32,10 @@ export interface GroupProcessorOptions {
   /** Pause between rounds that found nothing to do, ms. */
   idleMs?: number;
   signal: AbortSignal;
-  say: (message: string) => void;
+  /** Progress and trouble (lib/log.ts). */
+  logger: Logger;
+  /** Where `assigned`, `handed-over` and `dead-letter` are emitted (hosts/host-events.ts); default a new one, as `events`. */
+  events?: HostEventEmitter;
   /** Sees every output that is written (not those of a rebuild), e.g. to print signals. */
   onOutput?: (e: GraphEvent) => void;
 }
@@ -102,22 +107,28 @@ export class GroupProcessor {
   private latencyRounds = 0;
   private boundAt = 0;
 
+  /** Instrumentation events: `assigned`, `handed-over`, `dead-letter` (hosts/host-events.ts). */
+  readonly events: HostEventEmitter;
+  private readonly log: Logger;
+
   constructor(private readonly opts: GroupProcessorOptions) {
-    const say = opts.say;
+    this.events = opts.events ?? hostEvents();
+    this.log = opts.logger;
+    const kafkaLog = opts.logger.child({ component: 'kafkajs' });
     // kafkajs's own warnings and errors (rebalances, coordinator moves) are worth seeing; not its chatter.
     const logCreator = () => (entry: LogEntry) => {
-      if (entry.level <= logLevel.WARN) say(`kafkajs ${entry.namespace}: ${entry.log.message}`);
+      if (entry.level <= logLevel.WARN) kafkaLog.warn({ namespace: entry.namespace }, `kafkajs ${entry.namespace}: ${entry.log.message}`);
     };
     this.kafka = new Kafka({ brokers: opts.brokers, clientId: `tickflow-processors`, logLevel: logLevel.WARN, logCreator, retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5_000 } });
   }
 
   async run(): Promise<GroupResult> {
-    const { signal, say } = this.opts;
+    const { signal } = this.opts;
     const progress = new ProgressTracker(this.opts.log, this.opts.decode);
     // The input topics must exist before subscribing (on the mock, asking creates them).
     for (const t of INPUT_TOPICS) await this.opts.log.partitions(t);
     this.admin = this.kafka.admin();
-    await withBackoff(`connect to ${this.opts.brokers.join(',')}`, () => this.admin!.connect(), DEFAULT_BACKOFF, say, signal);
+    await withBackoff(`connect to ${this.opts.brokers.join(',')}`, () => this.admin!.connect(), DEFAULT_BACKOFF, this.log, signal);
     await this.join();
     let waitingSaid = false;
     try {
@@ -126,7 +137,7 @@ export class GroupProcessor {
           // kafkajs gave up on this consumer (seen after a broker freeze: a SyncGroup answer it
           // does not retry). Join again as a new member; the states we hold are checked against
           // the committed offsets on the next assignment, as always.
-          say(`group consumer stopped (${this.fatal.message}); joining the group again`);
+          this.log.warn(`group consumer stopped (${this.fatal.message}); joining the group again`);
           this.fatal = null;
           this.rebalancing = true;
           this.stats.rejoins++;
@@ -144,7 +155,7 @@ export class GroupProcessor {
         const bound = await progress.poll();
         this.boundAt = performance.now();
         if (bound === Number.NEGATIVE_INFINITY && !waitingSaid) {
-          say('waiting for feed progress: no source has written to the `progress` topic yet (start --broker, mirror --to kafka and ingest --broker do)');
+          this.log.info('waiting for feed progress: no source has written to the `progress` topic yet (start --broker, mirror --to kafka and ingest --broker do)');
           waitingSaid = true;
         }
         let worked = 0;
@@ -200,10 +211,10 @@ export class GroupProcessor {
     consumer.on(consumer.events.CRASH, (e) => {
       if (this.consumer !== consumer) return;
       // kafkajs restarts its consumer after retriable errors (and rejoins: a GROUP_JOIN follows).
-      if (e.payload.restart) this.opts.say(`group consumer restarting after: ${e.payload.error.message}`);
+      if (e.payload.restart) this.log.warn(`group consumer restarting after: ${e.payload.error.message}`);
       else this.fatal = e.payload.error;
     });
-    await withBackoff(`connect to the group coordinator at ${this.opts.brokers.join(',')}`, () => consumer.connect(), DEFAULT_BACKOFF, this.opts.say, this.opts.signal);
+    await withBackoff(`connect to the group coordinator at ${this.opts.brokers.join(',')}`, () => consumer.connect(), DEFAULT_BACKOFF, this.log, this.opts.signal);
     try {
       await consumer.subscribe({ topics: [...INPUT_TOPICS], fromBeginning: true });
       await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => undefined });
@@ -229,7 +240,7 @@ export class GroupProcessor {
     } catch (e) {
       // Outputs may be partly written: forget this state; it is rebuilt from the last commit and
       // the outputs after it are made again (same ids).
-      this.opts.say(`partition ${p}: writing outputs failed (${(e as Error).message}); rebuilding from the last commit`);
+      this.log.warn({ partition: p }, `partition ${p}: writing outputs failed (${(e as Error).message}); rebuilding from the last commit`);
       await this.release(p);
       this.applied = -1;
       return n;
@@ -245,7 +256,7 @@ export class GroupProcessor {
       } catch (e) {
         // The outputs are durable; only the commit is lost. Whoever owns p next repeats them.
         this.stats.commitFailures++;
-        this.opts.say(`partition ${p}: commit failed (${(e as Error).message}); a new owner would repeat these outputs with the same ids`);
+        this.log.warn({ partition: p }, `partition ${p}: commit failed (${(e as Error).message}); a new owner would repeat these outputs with the same ids`);
       }
     } else this.stats.commits++;
     return n;
@@ -274,7 +285,8 @@ export class GroupProcessor {
     this.stats.assignments++;
     for (const p of [...this.owned.keys()]) if (!wanted.includes(p)) {
       await this.release(p);
-      this.opts.say(`partition ${p}: handed over`);
+      this.log.info({ event: 'handed-over', partition: p }, `partition ${p}: handed over`);
+      this.events.emit('handed-over', { partition: p });
     }
     const committed = await this.committedCuts();
     for (const p of wanted) {
@@ -285,10 +297,12 @@ export class GroupProcessor {
       const sink = new LogSink(this.opts.log, { encode: this.opts.encode });
       const onOutput = this.opts.onOutput;
       const stats = this.stats;
+      const events = this.events;
       const out: PipelineSink = {
         onEvent(e) {
           sink.onEvent(e);
           if (e.kind === 'signal') stats.signals++;
+          else if (e.kind === 'deadLetter') emitDeadLetter(events, e.deadLetter);
           onOutput?.(e);
         },
       };
@@ -297,7 +311,8 @@ export class GroupProcessor {
       const replayed = await unit.rebuild(cut);
       this.owned.set(p, { unit, sink, producer });
       this.stats.rebuilds.push({ partition: p, inputs: replayed });
-      this.opts.say(`partition ${p}: assigned; state rebuilt from ${replayed} inputs before the committed offsets`);
+      this.log.info({ event: 'assigned', partition: p, replayed }, `partition ${p}: assigned; state rebuilt from ${replayed} inputs before the committed offsets`);
+      this.events.emit('assigned', { partition: p, replayed });
     }
     // A newer join that arrived meanwhile is applied on the next pass.
     this.applied = target;
@@ -306,7 +321,7 @@ export class GroupProcessor {
   /** The group's committed offsets of the input topics, as a cut per partition number. */
   private async committedCuts(): Promise<Map<number, Cut>> {
     const out = new Map<number, Cut>();
-    const res = await withBackoff('fetch committed offsets', () => this.admin!.fetchOffsets({ groupId: this.opts.groupId, topics: [...INPUT_TOPICS] }), DEFAULT_BACKOFF, this.opts.say, this.opts.signal);
+    const res = await withBackoff('fetch committed offsets', () => this.admin!.fetchOffsets({ groupId: this.opts.groupId, topics: [...INPUT_TOPICS] }), DEFAULT_BACKOFF, this.log, this.opts.signal);
     for (const t of res) {
       for (const { partition, offset } of t.partitions) {
         const n = Number(offset);
@@ -325,7 +340,7 @@ export class GroupProcessor {
    */
   private async transactionalProducer(p: number): Promise<Producer> {
     const producer = this.kafka.producer({ transactionalId: `${this.opts.groupId}-p${p}`, idempotent: true, maxInFlightRequests: 1 });
-    await withBackoff(`connect transactional producer for partition ${p}`, () => producer.connect(), DEFAULT_BACKOFF, this.opts.say, this.opts.signal);
+    await withBackoff(`connect transactional producer for partition ${p}`, () => producer.connect(), DEFAULT_BACKOFF, this.log, this.opts.signal);
     return producer;
   }
 

@@ -2,6 +2,8 @@ import { TOPICS, type FeedPartitionEnd, type FeedPosition } from '../../schemas/
 import { partitionFor, type AppendRecord, type EventLog, type LogRecord } from '../../storage/log/event-log.ts';
 import { countRecords } from '../log-sink.ts';
 import type { TopicDecoder } from '../merged-reader.ts';
+import { silentLogger, type Logger } from '../../lib/log.ts';
+import type { HostEventEmitter } from '../host-events.ts';
 
 /** A market event as a feed produces it, before it is in the log. */
 export interface FeedEvent {
@@ -132,7 +134,10 @@ export interface LevelFeedOptions {
   historyEnd: number;
   /** Events per append round while writing history. Default 20,000. */
   historyBatch?: number;
-  onInfo?: (message: string) => void;
+  /** Where it says how it levelled the feed with the log (lib/log.ts). Default: silent. */
+  logger?: Logger;
+  /** Where `feed-resume` is emitted (hosts/host-events.ts). */
+  events?: HostEventEmitter;
   /** After each history round: events so far, and the tsInit of the last one written. */
   onHistoryProgress?: (p: { events: number; tsInit: number; firstTsInit: number }) => void;
 }
@@ -164,20 +169,23 @@ export interface LevelFeedResult {
  */
 export async function levelFeedWithLog(opts: LevelFeedOptions): Promise<LevelFeedResult> {
   const feed = new PeekableFeed(opts.feed);
+  const logger = opts.logger ?? silentLogger();
+  const resumed = (by: 'position' | 'count', repaired: Map<string, number>): void => void opts.events?.emit('feed-resume', { source: opts.source, by, repaired: Object.fromEntries(repaired) });
   const last = await lastPosition(opts.log, opts.decode, opts.source);
   if (last !== null) {
     while (feed.taken < last.from && !feed.next().done);
     const round: FeedEvent[] = [];
     while (feed.taken < last.to && !feed.peek().done) round.push(feed.next().value as FeedEvent);
-    opts.onInfo?.(`${opts.source}: the log holds its events up to ${last.to} (recorded position): resuming after them`);
+    logger.info({ event: 'feed-resume', source: opts.source, by: 'position', position: last.to }, `${opts.source}: the log holds its events up to ${last.to} (recorded position): resuming after them`);
     const repaired = await appendMissing(opts.log, opts.encode, round, last.ends);
-    for (const [topic, n] of repaired) opts.onInfo?.(`repaired ${topic}: appended ${n} events a crash left out`);
+    for (const [topic, n] of repaired) logger.warn({ event: 'repair', topic, events: n }, `repaired ${topic}: appended ${n} events a crash left out`);
+    resumed('position', repaired);
     const appender = new FeedAppender(opts.log, opts.encode, { source: opts.source, feed: opts.feedParams ?? '', from: feed.taken, ends: await currentEnds(opts.log, opts.topics) });
     return { feed, appender, mode: 'resumed', historyEvents: 0, repaired };
   }
   const have = await countRecords(opts.log, opts.topics);
   if ([...have.values()].some((n) => n > 0)) {
-    opts.onInfo?.(`log holds ${[...have].map(([t, n]) => `${n} ${t}`).join(', ')} but no recorded position of ${opts.source}: resuming after them by count`);
+    logger.info({ event: 'feed-resume', source: opts.source, by: 'count' }, `log holds ${[...have].map(([t, n]) => `${n} ${t}`).join(', ')} but no recorded position of ${opts.source}: resuming after them by count`);
     const plain = new FeedAppender(opts.log, opts.encode);
     const skip = new Map(have);
     while (!feed.peek().done && [...skip.values()].some((n) => n > 0)) {
@@ -187,8 +195,9 @@ export async function levelFeedWithLog(opts: LevelFeedOptions): Promise<LevelFee
       else plain.add(ev);
     }
     const repaired = plain.pendingByTopic();
-    for (const [topic, n] of repaired) opts.onInfo?.(`repairing ${topic}: appending ${n} events a crash left out`);
+    for (const [topic, n] of repaired) logger.warn({ event: 'repair', topic, events: n }, `repairing ${topic}: appending ${n} events a crash left out`);
     await plain.flush();
+    resumed('count', repaired);
     const appender = new FeedAppender(opts.log, opts.encode, { source: opts.source, feed: opts.feedParams ?? '', from: feed.taken, ends: await currentEnds(opts.log, opts.topics) });
     return { feed, appender, mode: 'counted', historyEvents: 0, repaired };
   }
@@ -205,7 +214,7 @@ export async function levelFeedWithLog(opts: LevelFeedOptions): Promise<LevelFee
     }
   }
   events += await appender.flush();
-  opts.onInfo?.(`history: ${events} events appended to the log`);
+  logger.info({ event: 'history', events }, `history: ${events} events appended to the log`);
   return { feed, appender, mode: 'history', historyEvents: events, repaired: new Map() };
 }
 

@@ -1,6 +1,6 @@
 import { PushSource } from '../../processors/push-source.ts';
 import { runPipeline, type GraphConfig, type PipelineSink } from '../../processors/graph.ts';
-import { newGraphStats, type GraphStats } from '../../processors/graph-events.ts';
+import { newGraphStats, type GraphEvent, type GraphStats } from '../../processors/graph-events.ts';
 import type { InputEvent, Predictor } from '../../processors/types.ts';
 import { MergedReader, type TopicDecoder } from '../merged-reader.ts';
 import type { EventLog } from '../../storage/log/event-log.ts';
@@ -8,6 +8,7 @@ import { sleep } from '../../lib/sleep.ts';
 import type { GraphCheckpointer } from '../checkpointing.ts';
 import { LiveClock } from './live-clock.ts';
 import { FeedAppender, type FeedEvent } from './feed-writer.ts';
+import { emitDeadLetter, type HostEventEmitter } from '../host-events.ts';
 
 export type { FeedEvent } from './feed-writer.ts';
 
@@ -41,6 +42,8 @@ export interface LiveOptions {
   stats?: GraphStats;
   /** Checkpoints: catch up from the newest usable one, save between chunks (hosts/checkpointing.ts). */
   checkpoints?: GraphCheckpointer;
+  /** Where `caught-up`, `live` and `dead-letter` are emitted (hosts/host-events.ts). */
+  events?: HostEventEmitter;
 }
 
 export interface LiveStatus {
@@ -72,7 +75,9 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
   const liveStart = next.done ? Number.POSITIVE_INFINITY : next.value.value.tsInit;
   const clock = new LiveClock(Number.isFinite(liveStart) ? liveStart : 0, opts.speed, opts.wallNow);
   const cps = opts.process !== false ? opts.checkpoints : undefined;
-  const done = runPipeline({ clock, source, sinks: opts.sinks, stats, predictor: opts.predictor, ...(opts.config ? { config: opts.config } : {}), ...(cps ? { state: cps.registry } : {}) });
+  const events = opts.events;
+  const sinks = events ? [...opts.sinks, { onEvent: (e: GraphEvent): void => void (e.kind === 'deadLetter' && emitDeadLetter(events, e.deadLetter)) }] : opts.sinks;
+  const done = runPipeline({ clock, source, sinks, stats, predictor: opts.predictor, ...(opts.config ? { config: opts.config } : {}), ...(cps ? { state: cps.registry } : {}) });
   const reader = new MergedReader(opts.log, opts.decode);
   if (cps) await cps.resume(reader, stats, opts.log);
   const push = (e: InputEvent): void => source.next(e);
@@ -82,6 +87,7 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
   const drain = (bound: number): Promise<number> => (processing ? reader.drain(bound, push) : Promise.resolve(0));
   const catchUpInputs = await drain(Number.POSITIVE_INFINITY);
   opts.onCatchUp?.(catchUpInputs);
+  events?.emit('caught-up', { inputs: catchUpInputs });
   await opts.afterChunk({ live: false, appendedAtWall: wall() });
   cps?.maybeSave(reader, stats, Number.NEGATIVE_INFINITY);
 
@@ -89,6 +95,7 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
   const appender = opts.appender ?? new FeedAppender(opts.log, opts.encode);
   let appendedInputs = 0;
   let t = liveStart;
+  events?.emit('live', { liveStart, speed: opts.speed });
   while (!opts.signal.aborted && !next.done) {
     t = Math.min(clock.now(), stopAt);
     while (!next.done && next.value.value.tsInit <= t) {

@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
+import type { Logger } from '../../lib/log.ts';
 import type { EventLog } from '../../storage/log/event-log.ts';
 import type { ProjectorSerde } from './projector-serde.ts';
 import { PROJECTED_TOPICS, type ProjectedTopic } from './tables.ts';
@@ -29,7 +30,7 @@ export type ProjectorOptions = z.input<typeof ProjectorOptionsSchema> & {
   serde: ProjectorSerde;
   client: ClickHouseClient;
   /** Progress and warnings (retries, dropped records). Default: silent. */
-  onLog?: (message: string) => void;
+  logger?: Logger;
 };
 
 export interface TopicStats extends WriterCounts {

@@ -101,7 +101,7 @@ export class ClickHouseProjector {
     this.retries = 0;
     const onRetry = (err: unknown): void => {
       this.retries++;
-      this.deps.onLog?.(`clickhouse projector: retrying after ${errorSummary(err)}`);
+      this.deps.logger?.warn({ event: 'retry' }, `clickhouse projector: retrying after ${errorSummary(err)}`);
     };
     for (const topic of this.o.topics) {
       this.writers.set(
@@ -119,7 +119,7 @@ export class ClickHouseProjector {
           maxBufferedRows: this.o.maxBufferedRows,
           retry: this.o.retry,
           onRetry,
-          warn: (m) => this.deps.onLog?.(`clickhouse projector: ${m}`),
+          warn: (m) => this.deps.logger?.warn(`clickhouse projector: ${m}`),
         }),
       );
     }

@@ -6,6 +6,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { TopicDecoder } from '../../hosts/merged-reader.ts';
+import type { Logger } from '../../lib/log.ts';
 import type { Bar, Signal } from '../../schemas/index.ts';
 import type { EventLog, LogRecord } from '../../storage/log/event-log.ts';
 import { CHANNELS, type Channel } from './client-message.ts';
@@ -31,7 +32,7 @@ export interface TopicGatewayOptions {
   /** Called once, when every partition's start offset is known and following begins. */
   onFollowing?: (starts: Record<Channel, number[]>) => void;
   /** Warnings (records that do not decode). Default: silent. */
-  say?: (message: string) => void;
+  logger?: Logger;
 }
 
 export interface GatewayTopicStats {
@@ -111,7 +112,7 @@ export class TopicGateway {
       }
     } catch (e) {
       if (signal.aborted) return;
-      this.o.say?.(`gateway: could not read ${c.topic}/${c.partition} before offset ${c.start} (${(e as Error).message}); copies of those records will be published`);
+      this.o.logger?.warn(`gateway: could not read ${c.topic}/${c.partition} before offset ${c.start} (${(e as Error).message}); copies of those records will be published`);
     }
   }
 
@@ -164,7 +165,7 @@ export class TopicGateway {
     try {
       return this.o.decode(topic, r.value) as object & { symbol: string };
     } catch (e) {
-      this.o.say?.(`gateway: ${topic}/${r.partition} offset ${r.offset} does not decode (${(e as Error).message}); skipped`);
+      this.o.logger?.warn({ topic, partition: r.partition, offset: r.offset }, `gateway: ${topic}/${r.partition} offset ${r.offset} does not decode (${(e as Error).message}); skipped`);
       return null;
     }
   }

@@ -8,6 +8,7 @@ import { PartitionReader } from './partition-reader.ts';
 import { byteChunks, kafkaMessages, PRODUCE_MAX_BYTES, sendUntilAcknowledged, type KafkaMessage } from './produce-chunks.ts';
 import { shareConcurrentConnects } from './share-connects.ts';
 import { sleep } from '../../lib/sleep.ts';
+import { silentLogger, type Logger } from '../../lib/log.ts';
 import { DEFAULT_BACKOFF, untilAborted, withBackoff } from './with-backoff.ts';
 
 /** How long a reachable broker may take to auto-create a topic or elect its leaders. */
@@ -35,8 +36,8 @@ const OptionsSchema = z.object({
   backoff: z.object({ initialMs: z.number().positive(), maxMs: z.number().positive(), maxElapsedMs: z.number().positive() }).default({ ...DEFAULT_BACKOFF }),
 });
 export type KafkaEventLogOptions = z.input<typeof OptionsSchema> & {
-  /** Where retries and outages are reported; default: one line on stderr each. */
-  log?: (message: string) => void;
+  /** Where retries and outages are reported (lib/log.ts); default: nowhere. */
+  logger?: Logger;
 };
 
 /**
@@ -57,15 +58,14 @@ export class KafkaEventLog implements EventLog {
     private readonly admin: Admin,
     private readonly cluster: InternalCluster,
     private readonly scanForTime: boolean,
-    private readonly say: (message: string) => void,
+    private readonly logger: Logger,
   ) {
     this.reader = new PartitionReader(cluster, options.fetchMaxBytes);
   }
 
   static async connect(options: KafkaEventLogOptions): Promise<KafkaEventLog> {
-    const { log, ...rest } = options;
+    const { logger = silentLogger(), ...rest } = options;
     const opts = OptionsSchema.parse(rest);
-    const say = log ?? ((m: string) => void process.stderr.write(`tickflow kafka: ${m}\n`));
     // kafkajs's own short retries cover leader moves; longer outages go through withBackoff, which logs.
     const retry = { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 };
     const common = { brokers: opts.brokers, clientId: opts.clientId, connectionTimeout: opts.connectionTimeoutMs, requestTimeout: opts.requestTimeoutMs, retry };
@@ -78,9 +78,9 @@ export class KafkaEventLog implements EventLog {
     const clusterId = await withBackoff(`connect to Kafka at ${where}`, async () => {
       await Promise.all([producer.connect(), admin.connect(), cluster.connect()]);
       return (await admin.describeCluster()).clusterId;
-    }, opts.backoff, say);
+    }, opts.backoff, logger);
     const scan = opts.timeLookup === 'scan' || (opts.timeLookup === 'auto' && clusterId.startsWith('mockCluster'));
-    return new KafkaEventLog(opts, producer, admin, cluster, scan, say);
+    return new KafkaEventLog(opts, producer, admin, cluster, scan, logger);
   }
 
   async partitions(topic: string): Promise<number> {
@@ -113,7 +113,7 @@ export class KafkaEventLog implements EventLog {
     for (const chunk of byteChunks(records, this.options.produceMaxBytes)) {
       const send = (messages: KafkaMessage[]) => this.retry(`append to ${topic}`, () => this.producer.send({ topic, acks: -1, messages }));
       // A retry after a lost acknowledgement can write a chunk twice (at-least-once; see docs/kafka.md).
-      for (const p of await sendUntilAcknowledged(topic, kafkaMessages(chunk, n), send, this.say)) positions.push(p);
+      for (const p of await sendUntilAcknowledged(topic, kafkaMessages(chunk, n), send, (m) => this.logger.warn({ event: 'resend-unacknowledged', topic }, m))) positions.push(p);
     }
     return positions;
   }
@@ -200,7 +200,7 @@ export class KafkaEventLog implements EventLog {
 
   private retry<T>(what: string, attempt: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     this.assertOpen();
-    return withBackoff(what, attempt, this.options.backoff, this.say, signal);
+    return withBackoff(what, attempt, this.options.backoff, this.logger, signal);
   }
 
   private assertOpen(): void {

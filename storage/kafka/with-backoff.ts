@@ -1,5 +1,6 @@
 import { retry } from '../../lib/retry.ts';
 import { describeError } from '../../lib/errors.ts';
+import type { Logger } from '../../lib/log.ts';
 import { isTransient, KafkaLogError } from './kafka-log-error.ts';
 
 export interface BackoffOptions {
@@ -15,22 +16,22 @@ export const DEFAULT_BACKOFF: Readonly<BackoffOptions> = Object.freeze({ initial
 
 /**
  * Runs `attempt` until it succeeds (lib/retry.ts). Transient failures (broker down, leader moving;
- * see isTransient) are retried with exponential backoff and ±20 % jitter, each one logged with what
+ * see isTransient) are retried with exponential backoff and ±20 % jitter, each one logged (a warn record, `event: 'retry'`) with what
  * was being done, so an outage is visible; anything else, an abort, or running out of time throws.
  */
 export function withBackoff<T>(
   what: string,
   attempt: () => Promise<T>,
   options: BackoffOptions,
-  log: (message: string) => void,
+  logger: Logger,
   signal?: AbortSignal,
 ): Promise<T> {
   return retry(attempt, {
     retriable: isTransient,
     backoff: options,
     ...(signal ? { signal } : {}),
-    onRetry: (err, n, wait) => log(`${what}: attempt ${n} failed (${describeError(err)}); retrying in ${wait} ms`),
-    onRecovered: (n, ms) => log(`${what}: succeeded after ${n} attempts (${ms} ms)`),
+    onRetry: (err, n, wait) => logger.warn({ event: 'retry', attempt: n, waitMs: wait }, `${what}: attempt ${n} failed (${describeError(err)}); retrying in ${wait} ms`),
+    onRecovered: (n, ms) => logger.info({ event: 'recovered', attempts: n, elapsedMs: ms }, `${what}: succeeded after ${n} attempts (${ms} ms)`),
     onGiveUp: (err, n, ms) => new KafkaLogError(`${what}: gave up after ${n} attempts in ${ms} ms: ${describeError(err)}`, { retriable: true, cause: err }),
   });
 }

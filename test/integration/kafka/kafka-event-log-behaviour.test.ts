@@ -6,6 +6,7 @@ import { partitionFor, type LogRecord } from '../../../storage/log/event-log.ts'
 import { KafkaEventLog } from '../../../storage/kafka/kafka-event-log.ts';
 import { KafkaLogError } from '../../../storage/kafka/kafka-log-error.ts';
 import { startKafkaMock } from '../../helpers/kafka-mock.ts';
+import { recordingLogger } from '../../helpers/log-records.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
 const mock = await startKafkaMock();
@@ -84,15 +85,17 @@ describe('KafkaEventLog on the librdkafka mock cluster', { skip, timeout: 30_000
 describe('KafkaEventLog when no broker answers', () => {
   test('connect retries with backoff, logs each attempt, then gives up with a retriable KafkaLogError', async () => {
     const port = await closedPort();
-    const lines: string[] = [];
+    const { logger, records } = recordingLogger();
     const started = Date.now();
     await assert.rejects(
-      KafkaEventLog.connect({ brokers: [`127.0.0.1:${port}`], connectionTimeoutMs: 200, backoff: { initialMs: 20, maxMs: 40, maxElapsedMs: 1_500 }, log: (m) => lines.push(m) }),
+      KafkaEventLog.connect({ brokers: [`127.0.0.1:${port}`], connectionTimeoutMs: 200, backoff: { initialMs: 20, maxMs: 40, maxElapsedMs: 1_500 }, logger }),
       (e: unknown) => e instanceof KafkaLogError && e.retriable && /gave up after \d+ attempts/.test(e.message) && e.message.includes(`127.0.0.1:${port}`),
     );
     assert.ok(Date.now() - started < 10_000);
-    assert.ok(lines.length >= 2, lines.join('\n'));
-    assert.match(lines[0]!, /connect to Kafka at 127\.0\.0\.1:\d+: attempt 1 failed \(.*\); retrying in \d+ ms/);
+    const retries = records.filter((r) => r.event === 'retry');
+    assert.ok(retries.length >= 2, JSON.stringify(records));
+    assert.deepEqual([retries[0]?.level, retries[0]?.attempt, retries[1]?.attempt], [40, 1, 2]);
+    assert.match(retries[0]!.msg, /connect to Kafka at 127\.0\.0\.1:\d+: attempt 1 failed \(.*\); retrying in \d+ ms/);
   });
 });
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { replayWithCheckpoints } from '../../../hosts/checkpointing.ts';
+import { hostEvents, type HostEvents } from '../../../hosts/host-events.ts';
 import { replayLog } from '../../../hosts/replay/run-replay.ts';
 import type { GraphEvent, GraphStats } from '../../../processors/graph-events.ts';
 import { syntheticConfig } from '../../../sources/synthetic/synthetic-config.ts';
@@ -35,12 +36,16 @@ after(async () => {
 
 const run = async (store: CheckpointStore, extra: { codeVersion?: string; resume?: boolean } = {}) => {
   const out: GraphEvent[] = [];
-  const lines: string[] = [];
+  // The host's instrumentation events, in order (not its log text).
+  const seen: [keyof HostEvents, unknown][] = [];
+  const events = hostEvents();
+  for (const name of ['resume', 'checkpoint', 'checkpoint-ignored'] as const) events.on(name, (p: unknown) => seen.push([name, p]));
   const r = await replayWithCheckpoints({
     log: el.log, decode: (t, b) => el.serde.decodeAs(t, b), sinks: [{ onEvent: (e) => out.push(e) }], store,
-    codeVersion: extra.codeVersion ?? 'v1', everyInputs: 1_500, onLog: (l) => lines.push(l), ...(extra.resume === undefined ? {} : { resume: extra.resume }),
+    codeVersion: extra.codeVersion ?? 'v1', everyInputs: 1_500, events, ...(extra.resume === undefined ? {} : { resume: extra.resume }),
   });
-  return { ...r, out, lines };
+  const ofKind = <K extends keyof HostEvents>(k: K): HostEvents[K][0][] => seen.filter(([n]) => n === k).map(([, p]) => p as HostEvents[K][0]);
+  return { ...r, out, ofKind };
 };
 
 test('resuming from a mid-log checkpoint replays only the tail and gives the full replay\'s outputs', async () => {
@@ -50,6 +55,8 @@ test('resuming from a mid-log checkpoint replays only the tail and gives the ful
   assert.deepStrictEqual(first.out, full);
   assert.deepStrictEqual(first.stats, fullStats);
   assert.ok(first.checkpointsWritten > 3, `written ${first.checkpointsWritten}`);
+  assert.equal(first.ofKind('checkpoint').length, first.checkpointsWritten);
+  assert.deepEqual(first.ofKind('resume'), []);
   const names = store.names();
   assert.equal(names.length, 3, 'only the newest 3 are kept');
 
@@ -61,7 +68,7 @@ test('resuming from a mid-log checkpoint replays only the tail and gives the ful
   assert.ok(again.out.length > 0 && again.out.length < full.length);
   assert.deepStrictEqual(again.out, full.slice(full.length - again.out.length));
   assert.deepStrictEqual(again.stats, fullStats);
-  assert.match(again.lines.join('\n'), /resuming from the checkpoint at input \d+/);
+  assert.deepEqual(again.ofKind('resume'), [{ inputs: again.resumedFrom }]);
 
   // The end-of-log checkpoint it wrote: a restart now replays nothing.
   const idle = await run(store);
@@ -69,17 +76,21 @@ test('resuming from a mid-log checkpoint replays only the tail and gives the ful
   assert.deepStrictEqual(idle.out, []);
 });
 
-test('a checkpoint of another code version or an unreadable one is ignored with a log line', async () => {
+test('a checkpoint of another code version or an unreadable one is ignored, with a checkpoint-ignored event', async () => {
   const store = new CheckpointStore(join(dir, 'log'), { keep: 2 });
   await run(store, { resume: false });
   const other = await run(store, { codeVersion: 'v2', resume: true });
   assert.equal(other.resumedFrom, 0, 'full replay');
   assert.deepStrictEqual(other.out, full);
-  assert.match(other.lines[0] ?? '', /ignoring the checkpoint at input \d+: graph snapshot codeVersion "v1" does not match "v2"/);
+  const [ignored] = other.ofKind('checkpoint-ignored');
+  assert.ok(typeof ignored?.inputs === 'number' && ignored.inputs > 0, JSON.stringify(ignored));
+  assert.match(ignored.reason, /^graph snapshot codeVersion "v1" does not match "v2"/);
 
   // A torn newest file (as a crash of a writer without the rename would leave) is skipped.
   writeFileSync(join(store.dir, `ckpt-${'9'.repeat(15)}.json`), '{"inputs": 1, "posi');
   const torn = await run(store, { codeVersion: 'v2' });
-  assert.match(torn.lines[0] ?? '', /ignoring unreadable checkpoint ckpt-9+\.json/);
+  const [tornIgnored] = torn.ofKind('checkpoint-ignored');
+  assert.equal(tornIgnored?.inputs, null);
+  assert.match(tornIgnored.reason, /^unreadable checkpoint ckpt-9+\.json/);
   assert.equal(torn.resumedFrom, fullStats.inputs);
 });

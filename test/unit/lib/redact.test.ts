@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { redactCredentials } from '../../../lib/redact.ts';
-import { info } from '../../../cli/output.ts';
+import { cliLogger, info, setCliLogger } from '../../../cli/output.ts';
+import { createLogger } from '../../../lib/log.ts';
 import { clickHouseCredentials } from '../../../sinks/clickhouse/open-clickhouse.ts';
 
 describe('secrets never printed', () => {
@@ -13,17 +14,20 @@ describe('secrets never printed', () => {
     for (const s of ['http://alice@h:8123', 'http://localhost:8123', '2026-01-05T10:00:00Z 12:30']) assert.equal(redactCredentials(s), s);
   });
 
-  test('every line the CLI prints for people goes through the redaction', () => {
-    const write = process.stderr.write.bind(process.stderr);
+  test('every line the CLI logs for people goes through the redaction (message and fields)', () => {
+    const saved = cliLogger();
     let out = '';
-    process.stderr.write = ((chunk: string | Uint8Array): boolean => ((out += String(chunk)), true));
+    setCliLogger(createLogger({ format: 'json', stream: { write: (chunk: string) => void (out += chunk) } }));
     try {
       info('clickhouse: projecting derived topics into http://alice:s3cretPW@127.0.0.1:8123 (default)');
+      cliLogger().info({ url: 'http://bob:hunter2@h:8123' }, 'connected');
     } finally {
-      process.stderr.write = write;
+      setCliLogger(saved);
     }
-    assert.ok(!out.includes('s3cretPW'), out);
-    assert.match(out, /alice:\*\*\*@127\.0\.0\.1:8123/);
+    assert.ok(!out.includes('s3cretPW') && !out.includes('hunter2'), out);
+    const [first, second] = out.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; url?: string });
+    assert.match(first?.msg ?? '', /alice:\*\*\*@127\.0\.0\.1:8123/);
+    assert.equal(second?.url, 'http://bob:***@h:8123');
   });
 
   test('the ClickHouse password can come from the environment or a file instead of the URL', () => {

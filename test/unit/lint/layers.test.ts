@@ -51,6 +51,9 @@ test('wall time, randomness, environment and I/O in processors/ fail lint', asyn
     "import { readFileSync } from 'node:fs';\nexport const f = readFileSync;",
     'setTimeout(() => undefined, 1);',
     "import { sleep } from '../lib/sleep.ts';\nexport const s = sleep;",
+    "import { createLogger } from '../lib/log.ts';\nexport const l = createLogger;",
+    "import { Instrumentation } from '../lib/instrumentation.ts';\nexport const i = Instrumentation;",
+    "import { pino } from 'pino';\nexport const p = pino;",
   ];
   for (const code of cases) {
     const ids = await ruleIds('processors/lint-probe.ts', code + '\n');

@@ -4,6 +4,7 @@ import { FeedAppender, levelFeedWithLog, PeekableFeed, type FeedEvent } from '..
 import { SyntheticMarket, syntheticConfig } from '../../../sources/synthetic/index.ts';
 import type { LogRecord } from '../../../storage/log/event-log.ts';
 import { MemoryLog } from '../../helpers/memory-log.ts';
+import { hostEvents, type HostEvents } from '../../../hosts/host-events.ts';
 
 const json = (_topic: string, value: object): Uint8Array => Buffer.from(JSON.stringify(value));
 const decode = (_topic: string, bytes: Uint8Array): unknown => JSON.parse(Buffer.from(bytes).toString());
@@ -82,13 +83,15 @@ describe('levelFeedWithLog', () => {
     const log = new MemoryLog();
     await levelFeedWithLog({ log, encode: json, feed: market(), decode, source: 'synthetic', topics: TOPICS, historyEnd });
     const calls = log.appendTopics.length;
-    const messages: string[] = [];
+    const events = hostEvents();
+    const resumes: HostEvents['feed-resume'][0][] = [];
+    events.on('feed-resume', (e) => resumes.push(e));
     // A later history end changes nothing on an existing log: the log decides where to resume.
-    const r = await levelFeedWithLog({ log, encode: json, feed: market(), decode, source: 'synthetic', topics: TOPICS, historyEnd: historyEnd + HOUR, onInfo: (m) => messages.push(m) });
+    const r = await levelFeedWithLog({ log, encode: json, feed: market(), decode, source: 'synthetic', topics: TOPICS, historyEnd: historyEnd + HOUR, events });
     assert.equal(r.mode, 'resumed');
     assert.equal(log.appendTopics.length, calls);
     assert.equal(r.repaired.size, 0);
-    assert.match(messages[0]!, /resuming after them/);
+    assert.deepEqual(resumes, [{ source: 'synthetic', by: 'position', repaired: {} }]);
     // The next event is the first the log does not hold (the last history event of either topic + 1).
     assert.deepEqual(r.feed.next().value, all[inHistory.length]);
   });

@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import type { TrainProgress } from '../../../model/fit.ts';
 import { train } from '../../../model/train.ts';
 import { tempDir, writeSyntheticDataset } from './synthetic-dataset.ts';
+import { recordingLogger } from '../../helpers/log-records.ts';
 
 // 1500 bars x 2 symbols = 3000 rows; after the 70/15/15 split about 440 test rows.
 const linear = writeSyntheticDataset({ bars: 1500, kind: 'linear', seed: 11 });
@@ -59,16 +60,13 @@ describe('train', () => {
   });
 
   test('the tensorflow backend falls back to wasm with a message when tfjs-node-gpu is missing', async () => {
-    const lines: string[] = [];
-    const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = (chunk: string | Uint8Array) => (lines.push(String(chunk)), true);
-    try {
-      const r = await train({ datasetPath: linear, outDir: tempDir(), seed: 1, epochs: 1, backend: 'tensorflow' });
-      assert.equal(r.backend, 'wasm');
-      assert.equal(r.manifest.backend, 'wasm');
-    } finally {
-      process.stderr.write = write;
-    }
-    assert.ok(lines.some((l) => /tfjs-node-gpu is not usable.*falling back to the wasm backend/.test(l)), lines.join(''));
+    const { logger, records } = recordingLogger();
+    const r = await train({ datasetPath: linear, outDir: tempDir(), seed: 1, epochs: 1, backend: 'tensorflow', logger });
+    assert.equal(r.backend, 'wasm');
+    assert.equal(r.manifest.backend, 'wasm');
+    const fallback = records.filter((x) => x.event === 'backend-fallback');
+    assert.equal(fallback.length, 1, JSON.stringify(records));
+    assert.equal(fallback[0]?.level, 40);
+    assert.match(fallback[0]?.msg ?? '', /tfjs-node-gpu is not usable.*falling back to the wasm backend/);
   });
 });

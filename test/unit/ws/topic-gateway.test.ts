@@ -8,6 +8,7 @@ import { partitionFor } from '../../../storage/log/event-log.ts';
 import { openEmbeddedLog, type EmbeddedLog } from '../../../storage/log/open-log.ts';
 import { RecentIds, TopicGateway, type Channel, type GatewayReport, type TopicGatewayOptions } from '../../../sinks/ws/index.ts';
 import { waitUntil } from './ws-test-client.ts';
+import { recordingLogger } from '../../helpers/log-records.ts';
 
 const T0 = 1_700_000_100_000;
 const signal = (symbol: string, i: number): Signal => ({
@@ -134,14 +135,15 @@ describe('TopicGateway', () => {
   });
 
   test('a record that does not decode is counted and skipped; the partition goes on', async () => {
-    const warnings: string[] = [];
-    const g = await start({ say: (m) => warnings.push(m) });
+    const { logger, records } = recordingLogger();
+    const g = await start({ logger });
     await el.log.append('signals', [{ key: 'BTC', timestamp: T0, value: new Uint8Array([9, 9, 9]) }]);
     await append('signals', [signal('BTC', 1)]);
     await waitUntil(() => g.published.length === 1, 'the good record');
     const report = await g.stop();
     assert.deepEqual(report.signals, { published: 1, duplicatesDropped: 0, undecodable: 1 });
-    assert.match(warnings.join('\n'), /signals\/\d offset 0 does not decode/);
+    assert.deepEqual(records.map((r) => [r.level, r.topic, r.offset]), [[40, 'signals', 0]]);
+    assert.match(records[0]?.msg ?? '', /signals\/\d offset 0 does not decode/);
   });
 });
 
