@@ -18,7 +18,7 @@ export const INGEST = defineCommand({
     symbol: text({ help: 'the symbol (when the file does not name it)', arg: 'symbol' }),
     tz: text({ help: 'time zone of naive timestamps (IANA name)', arg: 'zone' }),
     stamp: oneOf(['open', 'close'], { help: 'whether a bar time is its open or its close' }),
-    interval: text({ help: 'bar interval like 1m, 5m, 1h or 1d', arg: 'interval' }),
+    interval: text({ help: 'bar interval like 1m, 5m, 1h or 1d (option chains: the slot gaps are counted in, default 5m)', arg: 'interval' }),
     calendar: oneOf(CALENDAR_NAMES, { help: 'the market calendar' }),
     rate: num({ help: 'risk-free rate for option chains', default: '0' }),
     'dividend-yield': num({ help: 'dividend yield for option chains', default: '0' }),
