@@ -170,3 +170,11 @@ export const FEATURE_SET_NAMES = ['core', 'core-v1', 'full', 'full-v1'] as const
 export function featureSetFlag<D extends (typeof FEATURE_SET_NAMES)[number] | undefined = undefined>(o: Opts<D, undefined>): Flag<z.ZodType<Out<string, D, undefined>>> {
   return oneOf(FEATURE_SET_NAMES, { ...o, arg: o.arg ?? 'core|full' });
 }
+
+/** Signal intervals (`--interval`); test/unit/cli pins this to processors/signal-interval.ts. */
+export const SIGNAL_INTERVAL_NAMES = ['1m', '5m', '15m', '1h', '4h', '1d'] as const;
+
+/** The bar interval that gets features and signals (a literal list, as for feature sets). */
+export function intervalFlag(help: string): Flag<z.ZodType<(typeof SIGNAL_INTERVAL_NAMES)[number]>> {
+  return oneOf(SIGNAL_INTERVAL_NAMES, { help, default: '5m' });
+}

@@ -32,6 +32,18 @@ export interface Dataset {
   skipped: { emptyFeature: number; nonFiniteFeature: number; missingLabel: number };
 }
 
+/**
+ * The dataset's bar interval in ms: its `barIntervalMs` metadata, else its `interval` label
+ * (`replay dataset --interval 1d` writes `interval=1d`), else 5 minutes (older datasets).
+ */
+export function datasetBarIntervalMs(meta: Record<string, string>): number {
+  const explicit = Number(meta['barIntervalMs']);
+  if (explicit > 0) return explicit;
+  const m = /^(\d+)([mhd])$/.exec(meta['interval'] ?? '');
+  if (m !== null && Number(m[1]) > 0) return Number(m[1]) * (m[2] === 'm' ? 60_000 : m[2] === 'h' ? 3_600_000 : 86_400_000);
+  return 5 * 60_000;
+}
+
 /** `# featureSetHash=abc horizonBars=6` -> { featureSetHash: 'abc', horizonBars: '6' }. */
 export function parseMetaLine(line: string): Record<string, string> {
   const meta: Record<string, string> = {};

@@ -4,7 +4,7 @@ import { DEFAULT_LABEL_CONFIG } from '../processors/labels.ts';
 import { BACKENDS, type BackendName } from './backend.ts';
 import { fitCalibration, type CalibrationReport } from './calibration.ts';
 import { fitFamily, type Candidate } from './candidates.ts';
-import { mostlyEmptyColumns, readDataset, type Dataset } from './dataset.ts';
+import { datasetBarIntervalMs, mostlyEmptyColumns, readDataset, type Dataset } from './dataset.ts';
 import { ModelError } from './errors.ts';
 import { FAMILIES, FAMILY_CHOICES, SIMPLICITY_ORDER, scoreRows, type Family, type FamilyChoice, type FitInput } from './family.ts';
 import type { TrainProgress } from './fit.ts';
@@ -38,9 +38,9 @@ export interface TrainOptions {
   batchSize?: number;
   /** MLP: early-stopping patience in epochs (default 5). */
   patience?: number;
-  /** Defaults: 70/15/15, horizon = horizonBars x barIntervalMs, embargo 30 minutes. */
+  /** Defaults: 70/15/15, horizon = horizonBars x barIntervalMs, embargo = the horizon (30 minutes at 5m). */
   split?: SplitOptions;
-  /** Bar interval (default: `barIntervalMs=` from the dataset's comment line, else 5 minutes). */
+  /** Bar interval (default: the dataset's `barIntervalMs` or `interval` metadata, else 5 minutes). */
   barIntervalMs?: number;
   mlp?: Partial<MlpConfig>;
   logistic?: Partial<LogisticConfig>;
@@ -138,12 +138,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const dropped = await mostlyEmptyColumns(opts.datasetPath);
   const ds = await readDataset(opts.datasetPath, { exclude: dropped });
   const horizonBars = positiveNumber(ds.meta, 'horizonBars') ?? DEFAULT_LABEL_CONFIG.horizonBars;
-  const barIntervalMs = opts.barIntervalMs ?? positiveNumber(ds.meta, 'barIntervalMs') ?? 5 * 60_000;
+  const barIntervalMs = opts.barIntervalMs ?? datasetBarIntervalMs(ds.meta);
+  const horizonMs = options.split?.horizonMs ?? horizonBars * barIntervalMs;
   const flatBand = ds.meta['flatBand'] === undefined ? null : Number(ds.meta['flatBand']);
   const split = chronologicalSplit(ds.barEnd, {
     fractions: options.split?.fractions ?? DEFAULT_SPLIT.fractions,
-    horizonMs: options.split?.horizonMs ?? horizonBars * barIntervalMs,
-    embargoMs: options.split?.embargoMs ?? DEFAULT_SPLIT.embargoMs,
+    horizonMs,
+    embargoMs: options.split?.embargoMs ?? horizonMs,
   });
   const standardization = fitStandardization(ds.features, ds.dim, split.train);
   const input: FitInput = {

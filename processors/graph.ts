@@ -1,15 +1,17 @@
 import { type Observable } from 'rxjs';
+import { intervalMs } from '../schemas/index.ts';
 import type { BarAggregatorConfig } from './bars/bar-aggregator.ts';
 import { checkFeatureSet } from './check-feature-set.ts';
 import type { GraphStateRegistry } from './checkpoint/state-registry.ts';
 import { DEFAULT_BAR_CONFIG } from './bars/bar-aggregator.ts';
-import { CORE_FEATURE_SET, FULL_FEATURE_SET, type FeatureSetDef } from './features/full/index.ts';
+import { CORE_FEATURE_SET, coreFeatureSet, FULL_FEATURE_SET, fullFeatureSet, type FeatureSetDef } from './features/full/index.ts';
 import type { GraphEvent, GraphStats } from './graph-events.ts';
 import { buildBars } from './operators/build-bars.ts';
 import { computeFeatures } from './operators/compute-features.ts';
 import { infer } from './operators/infer.ts';
 import { validateInputs } from './operators/validate-inputs.ts';
 import { DEFAULT_SIGNAL_RULE, type SignalRuleConfig } from './signal/signal-rule.ts';
+import { SIGNAL_INTERVALS, type SignalInterval } from './signal-interval.ts';
 import type { InputEvent, Predictor } from './types.ts';
 
 export interface GraphConfig {
@@ -23,22 +25,33 @@ export interface GraphConfig {
 
 export const DEFAULT_GRAPH_CONFIG: GraphConfig = graphConfigFor(CORE_FEATURE_SET);
 
-/** The graph configuration for a feature set: its bar intervals, 5-minute signals. */
+/** The graph configuration for a feature set: its bar intervals, signals on its signal interval. */
 export function graphConfigFor(featureSet: FeatureSetDef, rule: SignalRuleConfig = DEFAULT_SIGNAL_RULE): GraphConfig {
-  return { bars: { ...DEFAULT_BAR_CONFIG, intervals: featureSet.intervals }, featureSet, signalInterval: '5m', rule };
+  return { bars: { ...DEFAULT_BAR_CONFIG, intervals: featureSet.intervals }, featureSet, signalInterval: featureSet.signalInterval, rule };
 }
 
-/** Feature sets a model can be trained on, by hash (a model names the one it was trained on). */
+/** Feature sets a model can be trained on, at the default 5-minute signal interval. */
 export const FEATURE_SETS: readonly FeatureSetDef[] = [CORE_FEATURE_SET, FULL_FEATURE_SET];
 
+const FACTORIES: readonly ((i: SignalInterval) => FeatureSetDef)[] = [coreFeatureSet, (i) => fullFeatureSet({ signalInterval: i })];
+let everyInterval: readonly FeatureSetDef[] | null = null;
+
+/** Every feature set at every signal interval (built once, on first use). */
+function allFeatureSets(): readonly FeatureSetDef[] {
+  everyInterval ??= SIGNAL_INTERVALS.flatMap((i) => FACTORIES.map((f) => f(i)));
+  return everyInterval;
+}
+
+/** The feature set with this hash, at whatever signal interval (a model names the one it was trained on). */
 export function featureSetByHash(hash: string): FeatureSetDef {
-  const f = FEATURE_SETS.find((s) => s.hash === hash);
-  if (!f) throw new Error(`no feature set with hash ${hash} (known: ${FEATURE_SETS.map((s) => `${s.id}=${s.hash.slice(0, 12)}`).join(', ')})`);
+  const f = FEATURE_SETS.find((s) => s.hash === hash) ?? allFeatureSets().find((s) => s.hash === hash);
+  if (!f) throw new Error(`no feature set with hash ${hash} (known: ${FEATURE_SETS.map((s) => `${s.id}=${s.hash.slice(0, 12)}`).join(', ')}, and the same at other intervals)`);
   return f;
 }
 
-export function featureSetById(id: string): FeatureSetDef {
-  const f = FEATURE_SETS.find((s) => s.id === id || s.id.startsWith(`${id}-`));
+/** A feature set by id (`core`, `full`, `core-v1`, ...) at a signal interval (default 5m). */
+export function featureSetById(id: string, signalInterval: SignalInterval = '5m'): FeatureSetDef {
+  const f = allFeatureSets().find((s) => s.signalInterval === signalInterval && (s.id === id || s.id.startsWith(`${id}-`)));
   if (!f) throw new Error(`unknown feature set ${JSON.stringify(id)} (known: ${FEATURE_SETS.map((s) => s.id).join(', ')})`);
   return f;
 }
@@ -64,7 +77,7 @@ export function buildGraph(
   // `state` (checkpoints): the stateful operators register their state there. validateInputs and
   // infer hold none beyond the stats counters, which the checkpoint code snapshots itself.
   const st = deps.state;
-  const withFeatures = input$.pipe(validateInputs(deps.stats), buildBars(cfg.bars, deps.stats, st), computeFeatures(cfg.featureSet, cfg.signalInterval, deps.stats, st));
+  const withFeatures = input$.pipe(validateInputs(deps.stats), buildBars(cfg.bars, deps.stats, st, intervalMs(cfg.signalInterval)), computeFeatures(cfg.featureSet, cfg.signalInterval, deps.stats, st));
   const out = deps.predictor ? withFeatures.pipe(infer(deps.predictor, cfg.rule, deps.stats)) : withFeatures;
   // Inputs are consumed by the operators above; only outputs remain.
   return out as Observable<GraphEvent>;

@@ -17,7 +17,6 @@ export async function replayBacktest(opts: {
   decode: TopicDecoder;
   predictor: Predictor;
   config?: Partial<BacktestConfig>;
-  signalInterval?: string;
   /** Only signals with from <= barEnd < to are traded (bars of the whole log still price them). */
   from?: number;
   to?: number;
@@ -25,7 +24,8 @@ export async function replayBacktest(opts: {
   trials?: TrialStats | null;
   onProgress?: (inputs: number) => void;
 }): Promise<{ report: BacktestReport; bars: number; signals: Signal[] }> {
-  const interval = opts.signalInterval ?? '5m';
+  const config = graphConfigFor(featureSetByHash(opts.predictor.featureSetHash));
+  const interval = config.signalInterval;
   const bars: Bar[] = [];
   const signals: Signal[] = [];
   const sink = {
@@ -34,7 +34,7 @@ export async function replayBacktest(opts: {
       else if (e.kind === 'signal') signals.push(e.signal);
     },
   };
-  await replayLog({ log: opts.log, decode: opts.decode, sinks: [sink], predictor: opts.predictor, config: graphConfigFor(featureSetByHash(opts.predictor.featureSetHash)), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  await replayLog({ log: opts.log, decode: opts.decode, sinks: [sink], predictor: opts.predictor, config, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
   const window = { ...(opts.from !== undefined ? { from: opts.from } : {}), ...(opts.to !== undefined ? { to: opts.to } : {}) };
   const report = runBacktest({ bars, signals, window, trials: opts.trials ?? null, ...(opts.config ? { config: opts.config } : {}) });
   return { report, bars: bars.length, signals };

@@ -23,6 +23,7 @@ export async function run(values: ValuesOf<typeof INGEST>): Promise<number> {
     ...(values.stamp !== undefined ? { stamp: values.stamp } : {}),
     ...(values.interval !== undefined ? { interval: values.interval } : {}),
     ...(values.calendar !== undefined ? { calendar: values.calendar } : {}),
+    ...(values['snapshot-window'] !== undefined ? { snapshotWindowMs: values['snapshot-window'] } : {}),
   };
   // A log this import creates is removed again if the import fails: no empty log left behind.
   const created = values.log !== undefined && !existsSync(values.log) ? values.log : null;

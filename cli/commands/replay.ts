@@ -7,11 +7,13 @@ import { canonicalJson, DEFAULT_GATES, renderTearSheet, resolveBacktestConfig, e
 import { replayBacktest } from '../../research/backtest-replay.ts';
 import { exportDataset } from '../../research/dataset.ts';
 import { featureSetById } from '../../processors/graph.ts';
+import { DEFAULT_LABEL_CONFIG } from '../../processors/labels.ts';
 import { CLASSES } from '../../processors/types.ts';
 import { migrate, openClickHouse, storeBacktestRun } from '../../sinks/clickhouse/index.ts';
 import type { ValuesOf } from '../command-spec.ts';
 import { loadModel } from '../load-model.ts';
 import { requireGatedModel } from '../model-gates.ts';
+import { requireModelInterval } from '../model-interval.ts';
 import { logSource, openLogFrom, topicSize, type LogAccess } from '../log-access.ts';
 import { info, printJson, progressStream, UsageError } from '../output.ts';
 import type { REPLAY_BACKTEST, REPLAY_DATASET } from '../specs/replay.ts';
@@ -22,23 +24,33 @@ export function run(values: ValuesOf<typeof REPLAY_DATASET> | ValuesOf<typeof RE
 }
 
 async function progressFor(log: LogAccess['log'], label: string): Promise<{ bar: ProgressBar; total: number }> {
-  const total = (await topicSize(log, 'trades')) + (await topicSize(log, 'options'));
+  const total = (await topicSize(log, 'trades')) + (await topicSize(log, 'options')) + (await topicSize(log, 'candles'));
   return { bar: new ProgressBar({ label: label, stream: progressStream() }), total };
 }
 
 async function dataset(values: ValuesOf<typeof REPLAY_DATASET>): Promise<number> {
-  const featureSet = featureSetById(values['feature-set']);
+  const featureSet = featureSetById(values['feature-set'], values.interval);
   const { out } = values;
   const access = await openLogFrom(logSource(values));
   try {
     const { bar, total } = await progressFor(access.log, 'replay dataset');
-    const r = await exportDataset({ log: access.log, decode: access.decode, out, featureSet, onProgress: (n) => bar.update(n, total) });
+    const removeOut = (): void => {
+      rmSync(out, { force: true });
+      rmSync(datasetMetaPath(out), { force: true });
+    };
+    const r = await exportDataset({ log: access.log, decode: access.decode, out, featureSet, onProgress: (n) => bar.update(n, total) }).catch((e: unknown) => {
+      removeOut(); // e.g. candles coarser than --interval: no half-written dataset is left behind
+      throw e;
+    });
     bar.finish();
     if (r.rows === 0) {
       // An empty training set is never what was asked for: say why instead of writing a header.
-      rmSync(out, { force: true });
-      rmSync(datasetMetaPath(out), { force: true });
-      const why = total === 0 ? 'the log holds no trades or option chains' : `${total} inputs gave ${r.unlabeled} feature rows, none labelled (a row needs warmed-up features and a bar one horizon later)`;
+      removeOut();
+      const why = total === 0
+        ? 'the log holds no trades, candles or option chains'
+        : r.unlabeled === 0
+          ? `${total} inputs gave no ${featureSet.signalInterval} feature rows (no ${featureSet.signalInterval} bar closed)`
+          : `${total} inputs gave ${r.unlabeled} ${featureSet.signalInterval} feature rows, none labelled (a row needs a bar ${DEFAULT_LABEL_CONFIG.horizonBars} x ${featureSet.signalInterval} later: the log is too short or has gaps)`;
       throw new UsageError(`replay dataset: 0 rows from ${values.log ?? values.broker ?? ''}: ${why}; nothing written`);
     }
     info(`rows ${r.rows}, unlabeled ${r.unlabeled} (horizon beyond the log's end or a missing bar)`);
@@ -73,6 +85,7 @@ async function backtest(values: ValuesOf<typeof REPLAY_BACKTEST>): Promise<numbe
   }
   await requireGatedModel(values.model, values['allow-ungated']);
   const predictor = await loadModel(values.model);
+  requireModelInterval(predictor, values.interval, values.model);
   const access = await openLogFrom(logSource(values));
   try {
     const { bar, total } = await progressFor(access.log, 'replay backtest');

@@ -29,6 +29,7 @@ import { logSource, openLogFrom, topicSize, type LogAccess } from '../log-access
 import { cliLogger, horizonOf, info, printJson, progressStream, SignalLines } from '../output.ts';
 import type { START } from '../specs/start.ts';
 import { requireGatedModel, resolveModelDir } from '../model-gates.ts';
+import { requireModelInterval } from '../model-interval.ts';
 import { describeFailures } from '../../model/evaluation/gates.ts';
 import { DEFAULT_SIGNAL_RULE } from '../../processors/signal/signal-rule.ts';
 import { acquireWriterLock } from '../writer-lock.ts';
@@ -40,7 +41,7 @@ const FEED_SOURCE = 'synthetic';
 /** `tickflow start`: its arguments are checked against START (cli/specs/start.ts) before this runs. */
 export async function run(values: ValuesOf<typeof START>): Promise<number> {
   const feedOnly = values['feed-only'];
-  const featureSet = featureSetById(values['feature-set']);
+  const featureSet = featureSetById(values['feature-set'], values.interval);
   const token = checkExposure(values.host, values.token);
   const speed = values.speed;
   const stopAfterMs = values['stop-after'];
@@ -86,6 +87,7 @@ export async function run(values: ValuesOf<typeof START>): Promise<number> {
     const modelDir = await resolveModelDir(values.model);
     const model = feedOnly ? null : await ensureModel(access, modelDir, values.backend, config.seed, featureSet, { allowUngated: values['allow-ungated'], holdOnly: values['hold-only'] });
     const predictor = model?.predictor ?? null;
+    if (predictor !== null) requireModelInterval(predictor, values.interval, modelDir);
     if (!values['no-ws'] && !feedOnly) {
       server = await startDashboardServer({ access, port: values.port, host: values.host, token, modelDir, role: 'start' });
     }

@@ -1,5 +1,5 @@
 import { defineCommand } from '../command-spec.ts';
-import { existingFile, num, oneOf, text } from '../flags.ts';
+import { duration, existingFile, num, oneOf, text } from '../flags.ts';
 import { kafkaFlags } from './log-source.ts';
 
 /** Literal copies so that parsing loads no ingest code; test/unit/cli pins them to the sources. */
@@ -18,15 +18,17 @@ export const INGEST = defineCommand({
     symbol: text({ help: 'the symbol (when the file does not name it)', arg: 'symbol' }),
     tz: text({ help: 'time zone of naive timestamps (IANA name)', arg: 'zone' }),
     stamp: oneOf(['open', 'close'], { help: 'whether a bar time is its open or its close' }),
-    interval: text({ help: 'bar interval like 1m, 5m, 1h or 1d', arg: 'interval' }),
+    interval: text({ help: 'bar interval like 1m, 5m, 1h or 1d (option chains: the slot gaps are counted in, default 5m)', arg: 'interval' }),
     calendar: oneOf(CALENDAR_NAMES, { help: 'the market calendar' }),
     rate: num({ help: 'risk-free rate for option chains', default: '0' }),
     'dividend-yield': num({ help: 'dividend yield for option chains', default: '0' }),
+    'snapshot-window': duration({ help: "option chains: an underlying's rows within this time of a snapshot's first row join that snapshot (default: the exact same time)" }),
   },
   check: (v) => {
     if (v.broker !== undefined && v.log !== undefined) return 'give either --log or --broker, not both';
     if (v.broker === undefined && v.log === undefined) return 'missing required option --log (or --broker)';
     if (v.broker === undefined && v.registry !== undefined) return '--registry is for Kafka (--broker); the embedded log keeps its own registry';
+    if (v['snapshot-window'] !== undefined && !v.format.startsWith('option-chain')) return `--snapshot-window is for option chains, not --format ${v.format}`;
     if (v.interval !== undefined && !/^\d+[smhd]$/.test(v.interval)) return `--interval ${JSON.stringify(v.interval)}: must be like 1m, 5m, 1h or 1d`;
     return undefined;
   },

@@ -1,16 +1,17 @@
 import { defineCommand } from '../command-spec.ts';
-import { existingFile, featureSetFlag, identifier, modelDir, num, oneOf, text, time, toggle } from '../flags.ts';
+import { existingFile, featureSetFlag, identifier, intervalFlag, modelDir, num, oneOf, text, time, toggle } from '../flags.ts';
 import { CALENDAR_NAMES } from './ingest.ts';
 import { checkLogSource, readLogFlags } from './log-source.ts';
 
 export const REPLAY_DATASET = defineCommand({
   name: 'replay dataset',
-  summary: 'Replays the log and writes one labelled row per 5-minute feature vector (CSV or Parquet); same log, same bytes.',
+  summary: 'Replays the log and writes one labelled row per feature vector of the signal interval (default 5m; CSV or Parquet); same log, same bytes.',
   output: '{"rows":N,"sha256":"…","file":"…"}',
   flags: {
     ...readLogFlags(),
     out: text({ help: 'the dataset file to write (.csv or .parquet)', arg: 'file.csv|file.parquet', required: true }),
     'feature-set': featureSetFlag({ help: 'the feature set to compute', default: 'core' }),
+    interval: intervalFlag('the bar interval that gets features and labels (the horizon counts its bars)'),
   },
   check: (v) => checkLogSource(v) ?? (/\.(csv|parquet)$/.test(v.out) ? undefined : `--out ${JSON.stringify(v.out)}: must end in .csv or .parquet`),
 });
@@ -22,6 +23,7 @@ export const REPLAY_BACKTEST = defineCommand({
   flags: {
     ...readLogFlags(),
     model: modelDir({ help: 'the model to replay', required: true }),
+    interval: intervalFlag("the bar interval of the signals; must be the model's"),
     out: text({ help: 'directory for report.json', arg: 'dir', required: true }),
     'fee-bps': num({ help: 'fee per side in basis points', min: 0, default: '5' }),
     'slippage-bps': num({ help: 'slippage per side in basis points', min: 0, default: '2' }),

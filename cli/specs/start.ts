@@ -1,5 +1,5 @@
 import { defineCommand } from '../command-spec.ts';
-import { duration, featureSetFlag, identifier, num, oneOf, text, toggle } from '../flags.ts';
+import { duration, featureSetFlag, identifier, intervalFlag, num, oneOf, text, toggle } from '../flags.ts';
 import { kafkaFlags } from './log-source.ts';
 
 export const START = defineCommand({
@@ -23,6 +23,7 @@ export const START = defineCommand({
     clickhouse: text({ help: 'also project the outputs into ClickHouse at this URL', arg: 'url' }),
     database: identifier({ help: 'ClickHouse database', default: 'default' }),
     'feature-set': featureSetFlag({ help: 'the feature set of a model trained here', default: 'core' }),
+    interval: intervalFlag("the bar interval that gets features and signals; must be the model's"),
     'feed-only': toggle('with --broker: write inputs and progress markers only (processing runs in `tickflow run processors`)'),
     'allow-ungated': toggle('trade with a model that failed its validation gates'),
     'hold-only': toggle('go live with HOLD signals only (no BUY/SELL); also accepts a model that failed its gates'),

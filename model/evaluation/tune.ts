@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { DEFAULT_LABEL_CONFIG } from '../../processors/labels.ts';
 import { Rng } from '../../processors/math/rng.ts';
 import { useBackend, type BackendName } from '../backend.ts';
-import { mostlyEmptyColumns, readDataset } from '../dataset.ts';
+import { datasetBarIntervalMs, mostlyEmptyColumns, readDataset } from '../dataset.ts';
 import { ModelError } from '../errors.ts';
 import { DEFAULT_SPLIT } from '../split.ts';
 import { blockLengthForHorizon } from './block-bootstrap.ts';
@@ -124,10 +124,9 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
   const dropped = await mostlyEmptyColumns(o.datasetPath);
   const ds = await readDataset(o.datasetPath, { exclude: dropped });
   const horizonBars = Number(ds.meta['horizonBars']) > 0 ? Number(ds.meta['horizonBars']) : DEFAULT_LABEL_CONFIG.horizonBars;
-  const barIntervalMs = Number(ds.meta['barIntervalMs']) > 0 ? Number(ds.meta['barIntervalMs']) : 5 * 60_000;
-  const horizonMs = horizonBars * barIntervalMs;
+  const horizonMs = horizonBars * datasetBarIntervalMs(ds.meta);
   const data: TrainingData = { features: ds.features, dim: ds.dim, labels: ds.labels, barEnd: ds.barEnd };
-  const plan: FoldPlan = planFolds(ds.barEnd, { folds: o.cvFolds ?? 5, horizonMs, embargoMs: DEFAULT_SPLIT.embargoMs, holdoutFraction: DEFAULT_SPLIT.fractions.test });
+  const plan: FoldPlan = planFolds(ds.barEnd, { folds: o.cvFolds ?? 5, horizonMs, embargoMs: horizonMs, holdoutFraction: DEFAULT_SPLIT.fractions.test });
 
   await mkdir(o.outDir, { recursive: true });
   const ledgerPath = join(o.outDir, 'trials.jsonl');

@@ -1,11 +1,16 @@
 import type { OperatorFunction } from 'rxjs';
 import { BarAggregator, type BarAggregatorConfig, type TradeResult } from '../bars/bar-aggregator.ts';
+import { CoarseCandleError } from '../bars/coarse-candle-error.ts';
 import type { GraphStateRegistry } from '../checkpoint/state-registry.ts';
 import type { Flow, GraphStats } from '../graph-events.ts';
+import { intervalMs } from '../../schemas/index.ts';
 import { syncFlatMap } from './sync-flat-map.ts';
 
-/** Trades and imported candles → closed bars (all configured intervals) and late events; other events pass. */
-export function buildBars(config: BarAggregatorConfig, stats: GraphStats, state?: GraphStateRegistry): OperatorFunction<Flow, Flow> {
+/**
+ * Trades and imported candles → closed bars (all configured intervals) and late events; other events pass.
+ * A candle longer than `signalIntervalMs` throws CoarseCandleError: no signal bar can come of it.
+ */
+export function buildBars(config: BarAggregatorConfig, stats: GraphStats, state?: GraphStateRegistry, signalIntervalMs = Number.POSITIVE_INFINITY): OperatorFunction<Flow, Flow> {
   const agg = new BarAggregator(config);
   // Symbols with trades or candles. An underlying without them is priced by its chains' spot: a
   // symbol whose first input is a chain has no price stream of its own, so (until trades or
@@ -37,6 +42,9 @@ export function buildBars(config: BarAggregatorConfig, stats: GraphStats, state?
       return;
     }
     const sym = e.value.symbol;
+    if (e.kind === 'candle' && e.value.end - e.value.start > signalIntervalMs) {
+      throw new CoarseCandleError(sym, e.value.interval, config.intervals.find((i) => intervalMs(i) === signalIntervalMs) ?? `${signalIntervalMs} ms`);
+    }
     traded.add(sym);
     const { closed, late } = e.kind === 'trade' ? agg.onTrade(e.value, e.pos) : agg.onCandle(e.value, e.pos);
     emitResults(closed, late, emit);

@@ -1,6 +1,7 @@
 import { isInSession, type SessionCalendar } from '../../processors/calendar/index.ts';
 import { TOPICS, type OptionChainSnapshot } from '../../schemas/index.ts';
 import { ChainSnapshotBuilder, type PricingAssumptions } from './chain-snapshot-builder.ts';
+import { ChainSlotGaps } from './chain-slot-gaps.ts';
 import { existingIdentities } from './existing-identities.ts';
 import type { IngestTarget } from './ingest-candles.ts';
 import { IngestStats } from './ingest-stats.ts';
@@ -12,6 +13,16 @@ export function snapshotId(s: Pick<OptionChainSnapshot, 'underlying' | 'tsEvent'
   return `${s.underlying}|${s.tsEvent}`;
 }
 
+export interface ChainIngestOptions {
+  /**
+   * Rows of one underlying whose times lie within this many ms of the first row of an open
+   * snapshot join that snapshot (`--snapshot-window`); 0 (default) = the exact same time.
+   */
+  snapshotWindowMs?: number;
+  /** Gap slot length: in-session slots of this length with no usable snapshot are `gaps` (default 5 minutes). */
+  gapSlotMs?: number;
+}
+
 export interface ChainIngestResult {
   /** Per snapshot. */
   snapshots: IngestStats;
@@ -20,13 +31,37 @@ export interface ChainIngestResult {
   builder: ChainSnapshotBuilder;
 }
 
+interface OpenSnapshot {
+  underlying: string;
+  firstTs: number;
+  lastTs: number;
+  rows: OptionRow[];
+}
+
 /**
- * Groups contract rows into one snapshot per (time, underlying), in file order: rows must come in
- * non-decreasing time (a row older than the current snapshot time is `out-of-order`). Each
- * snapshot is built, checked for staleness (identical to the underlying's previous snapshot and
- * outside the calendar's session: counted in `stale`, not appended), for identity already in the
- * log (`duplicate`) and for time order against the log (`older-than-log`), then appended to
- * `options` keyed by underlying, record timestamp = tsEvent = tsInit = snapshot time.
+ * The fingerprint staleness is judged on: spot and each contract's market fields (bid, ask, last,
+ * OI, volume) as read from the file. IVs and greeks are left out: solved ones change with time to
+ * expiry alone, and a vendor's may be recomputed the same way, so an unchanged after-hours chain
+ * would look new every minute.
+ */
+function rawFingerprint(rows: readonly OptionRow[]): string {
+  const spot = rows.find((r) => r.spot !== null && Number.isFinite(r.spot) && r.spot > 0)?.spot ?? null;
+  const parts = rows.map((r) => `${r.expiry}|${r.strike}|${r.right}|${r.bid}|${r.ask}|${r.last}|${r.openInterest}|${r.volume}`).sort();
+  return `${spot}\n${parts.join('\n')}`;
+}
+
+/**
+ * Groups contract rows into one snapshot per underlying and time window, in file order: rows must
+ * come in non-decreasing time (a row older than the latest row read is `out-of-order`). A snapshot
+ * opens at its first row and takes that underlying's rows up to `snapshotWindowMs` later; its time
+ * (tsEvent = tsInit) is its last row's, when it was complete. Inside a window a contract seen
+ * again replaces the earlier row (row reason `superseded`); at window 0 a repeat is a `duplicate`.
+ * Each snapshot is then checked, in this order: identical raw fields to the underlying's previous
+ * snapshot (`stale`, not appended); outside the calendar's session (`outside-session`: never
+ * appended, so no out-of-session snapshot feeds an in-session feature or prices a bar before the
+ * open); built (`spot-not-positive`); already in the log (`duplicate`); older than the log
+ * (`older-than-log`). The rest are appended to `options` keyed by underlying, record timestamp =
+ * tsEvent. Snapshots are appended in (time, underlying) order. Gaps: see ChainSlotGaps.
  */
 export async function ingestChains(
   rows: AsyncIterable<Parsed<OptionRow>>,
@@ -34,45 +69,62 @@ export async function ingestChains(
   calendar: SessionCalendar,
   pricing: PricingAssumptions,
   onRow?: () => void,
+  options: ChainIngestOptions = {},
 ): Promise<ChainIngestResult> {
+  const windowMs = options.snapshotWindowMs ?? 0;
   const topic = TOPICS.options.name;
   const existing = await existingIdentities<OptionChainSnapshot>(target.log, topic, target.decode, (s) => ({ id: snapshotId(s), key: s.underlying, ts: s.tsEvent }));
   const snapshots = new IngestStats();
   const rowStats = new IngestStats();
   const builder = new ChainSnapshotBuilder(pricing);
+  const gaps = new ChainSlotGaps(calendar, options.gapSlotMs ?? 5 * 60_000);
   const appender = new TopicAppender(target.log, topic, 200);
   const previous = new Map<string, string>();
-  let groups = new Map<string, OptionRow[]>();
-  let currentTs = Number.NEGATIVE_INFINITY;
+  const open = new Map<string, OpenSnapshot>();
+  let latestRowTs = Number.NEGATIVE_INFINITY;
 
-  const flush = async (): Promise<void> => {
-    for (const [underlying, group] of [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      const built = builder.build(currentTs, underlying, group, (reason) => rowStats.reject(reason));
-      if (!built.ok) {
-        snapshots.reject(built.reason);
-        continue;
-      }
-      const snap = built.value;
-      const fingerprint = JSON.stringify([snap.spot, snap.contracts]);
-      const repeat = previous.get(underlying) === fingerprint;
-      previous.set(underlying, fingerprint);
-      if (repeat && !isInSession(calendar, snap.tsEvent)) {
-        snapshots.stale++;
-        continue;
-      }
-      if (existing.ids.has(snapshotId(snap))) {
-        snapshots.reject('duplicate');
-        continue;
-      }
-      if (snap.tsEvent < (existing.lastTs.get(underlying) ?? Number.NEGATIVE_INFINITY)) {
-        snapshots.reject('older-than-log');
-        continue;
-      }
-      snapshots.accept(underlying, snap.tsEvent);
-      rowStats.accepted += snap.contracts.length;
-      await appender.push({ key: underlying, timestamp: snap.tsEvent, value: target.encode(topic, snap) });
+  const emit = async (s: OpenSnapshot): Promise<void> => {
+    const fingerprint = rawFingerprint(s.rows);
+    const repeat = previous.get(s.underlying) === fingerprint;
+    previous.set(s.underlying, fingerprint);
+    if (repeat) {
+      snapshots.stale++;
+      return;
     }
-    groups = new Map();
+    if (!isInSession(calendar, s.lastTs)) {
+      snapshots.reject('outside-session');
+      return;
+    }
+    const built = builder.build(s.lastTs, s.underlying, s.rows, (reason) => rowStats.reject(reason));
+    if (!built.ok) {
+      snapshots.reject(built.reason);
+      return;
+    }
+    const snap = built.value;
+    if (existing.ids.has(snapshotId(snap))) {
+      gaps.covered(snap.underlying, snap.tsEvent);
+      snapshots.reject('duplicate');
+      return;
+    }
+    if (snap.tsEvent < (existing.lastTs.get(s.underlying) ?? Number.NEGATIVE_INFINITY)) {
+      snapshots.reject('older-than-log');
+      return;
+    }
+    gaps.covered(snap.underlying, snap.tsEvent);
+    snapshots.accept(s.underlying, snap.tsEvent);
+    rowStats.accepted += snap.contracts.length;
+    await appender.push({ key: s.underlying, timestamp: snap.tsEvent, value: target.encode(topic, snap) });
+  };
+
+  /** Emits every open snapshot that no row at time `ts` (or later) can join, by (time, underlying). */
+  const closeBefore = async (ts: number): Promise<void> => {
+    const due = [...open.values()].filter((s) => s.firstTs + windowMs < ts);
+    if (due.length === 0) return;
+    due.sort((a, b) => a.lastTs - b.lastTs || (a.underlying < b.underlying ? -1 : a.underlying > b.underlying ? 1 : 0));
+    for (const s of due) {
+      open.delete(s.underlying);
+      await emit(s);
+    }
   };
 
   for await (const row of rows) {
@@ -82,19 +134,32 @@ export async function ingestChains(
       continue;
     }
     const r = row.value;
-    if (r.ts < currentTs) {
+    if (r.ts < latestRowTs) {
       rowStats.reject('out-of-order');
       continue;
     }
-    if (r.ts > currentTs) {
-      await flush();
-      currentTs = r.ts;
+    latestRowTs = r.ts;
+    await closeBefore(r.ts);
+    const s = open.get(r.underlying);
+    if (s === undefined) {
+      open.set(r.underlying, { underlying: r.underlying, firstTs: r.ts, lastTs: r.ts, rows: [r] });
+      continue;
     }
-    let g = groups.get(r.underlying);
-    if (g === undefined) groups.set(r.underlying, (g = []));
-    g.push(r);
+    s.lastTs = r.ts;
+    if (windowMs > 0) {
+      const i = s.rows.findIndex((x) => x.expiry === r.expiry && x.strike === r.strike && x.right === r.right);
+      if (i >= 0) {
+        rowStats.reject('superseded');
+        s.rows[i] = r;
+        continue;
+      }
+    }
+    s.rows.push(r);
   }
-  await flush();
+  await closeBefore(Number.POSITIVE_INFINITY);
   await appender.flush();
+  const g = gaps.count();
+  snapshots.gaps = g.gaps;
+  snapshots.gapRuns = g.runs;
   return { snapshots, rows: rowStats, builder };
 }

@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { intervalMs } from '../../schemas/index.ts';
 import { CALENDARS, isValidZone, type CalendarName, type SessionCalendar } from '../../processors/calendar/index.ts';
 import { binanceFileInfo, binanceKlines } from './binance-klines.ts';
 import { csvLines, fileSize, type CsvLine } from './csv-lines.ts';
@@ -29,6 +30,8 @@ export interface IngestOptions {
   /** Rate and dividend yield used to solve missing IVs (defaults 0 and 0). */
   rate?: number;
   dividendYield?: number;
+  /** Option chains: rows of one underlying within this many ms form one snapshot (default 0: the same time). */
+  snapshotWindowMs?: number;
 }
 
 /** --calendar, else the calendar whose zone is --tz, else crypto for candles and NSE for chains. */
@@ -92,7 +95,9 @@ export async function ingestFile(target: IngestTarget, options: IngestOptions, o
   };
   const rows = options.format === 'option-chain-long' ? optionChainLong(source.records, ctx) : optionChainWide(source.records, ctx);
   const pricing = { rate: options.rate ?? 0, dividendYield: options.dividendYield ?? 0 };
-  const r = await ingestChains(rows, target, calendar, pricing, tick(source.progress));
+  // Chain gaps are counted in slots of --interval (default 5 minutes, the default signal interval).
+  const gapSlotMs = options.interval !== undefined ? intervalMs(options.interval) : 5 * 60_000;
+  const r = await ingestChains(rows, target, calendar, pricing, tick(source.progress), { snapshotWindowMs: options.snapshotWindowMs ?? 0, gapSlotMs });
   finish(source.progress());
   const scale = r.builder.ivScale;
   return r.snapshots.summary(options.format, 'snapshot', {
@@ -100,6 +105,8 @@ export async function ingestFile(target: IngestTarget, options: IngestOptions, o
     contracts: r.rows.accepted,
     rowsRejected: r.rows.rejected,
     rowReasons: Object.fromEntries([...r.rows.reasons].sort(([a], [b]) => (a < b ? -1 : 1))),
+    snapshotWindowMs: options.snapshotWindowMs ?? 0,
+    gapSlotMs,
     ivUnit: scale === null ? null : scale === 1 ? 'fraction' : 'percent',
     ivComputed: r.builder.ivComputed,
     greeksComputed: r.builder.greeksComputed,

@@ -10,11 +10,11 @@ export interface IngestSummary {
   /** Smallest / largest tsEvent among accepted events; null when none. */
   firstTs: number | null;
   lastTs: number | null;
-  /** Candles: missing in-session intervals between consecutive candles of a symbol (never filled). */
+  /** Candles: missing in-session intervals between consecutive candles of a symbol (never filled); chains: in-session slots with no usable snapshot. */
   gaps: number;
-  /** Candles: holes (runs of missing intervals). */
+  /** Holes (runs of missing intervals or slots). */
   gapRuns: number;
-  /** Snapshots repeating the previous one unchanged outside the session: counted, not appended. */
+  /** Snapshots whose raw fields repeat the underlying's previous one: counted, not appended. */
   stale: number;
   [extra: string]: unknown;
 }

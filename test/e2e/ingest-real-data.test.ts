@@ -44,15 +44,16 @@ describe('ingest the real data files through the CLI', { skip }, () => {
     assert.deepEqual(r.json.symbols, ['NIFTY50']);
     assert.equal(r.json.ivUnit, 'percent');
     assert.equal(r.json.firstTs, 1787029980_000); // 10:43 IST (GNU date)
-    assert.equal(r.json.lastTs, 1787047200_000); // 15:30 IST
+    // The 15:30 snapshot is at the close, outside NSE's [09:15, 15:30) session: rejected, not appended.
+    assert.deepEqual(r.json.reasons, { 'outside-session': 1 });
+    assert.equal(r.json.lastTs, 1787047140_000); // 15:29 IST
     const access = await openLog(log);
     try {
       const parts = await access.log.partitions('options');
       const snaps: OptionChainSnapshot[] = [];
       for (let p = 0; p < parts; p++) for await (const batch of access.log.read('options', p)) for (const rec of batch) snaps.push(access.decode('options', rec.value) as OptionChainSnapshot);
       assert.equal(snaps.length, accepted);
-      const last = snaps[snaps.length - 1]!;
-      assert.ok(Math.abs(last.spot - 24154.9) < 0.01, `spot ${last.spot}`);
+      assert.equal(snaps[snaps.length - 1]!.tsEvent, 1787047140_000);
       assert.ok(Math.abs(snaps[0]!.spot - 24212.8) < 0.01, `spot ${snaps[0]!.spot}`);
       const ivs = snaps[0]!.contracts.map((c) => c.iv).filter((v): v is number => v !== null);
       assert.ok(ivs.length > 400, `ivs ${ivs.length}`);

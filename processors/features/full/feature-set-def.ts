@@ -13,6 +13,8 @@ export interface FeatureSetDef {
   readonly names: readonly string[];
   /** Bar intervals the state wants, e.g. ['1m', '5m', '15m', '1h']; others are ignored by onBar. */
   readonly intervals: readonly string[];
+  /** The interval whose bars get feature vectors (and signals), one of SIGNAL_INTERVALS. */
+  readonly signalInterval: string;
   create(symbol: string): FeatureState;
 }
 

@@ -1,4 +1,5 @@
 import { ZONE_RULES_VERSION } from '../../calendar/index.ts';
+import { DEFAULT_SIGNAL_INTERVAL, mtfIntervals, type SignalInterval } from '../../signal-interval.ts';
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../../lib/canonical-json.ts';
 import { GAMMA_FLIP_GRID } from './chain/gamma-exposure.ts';
@@ -33,6 +34,12 @@ export interface FullFeatureOptions {
   /** ATM IV rank/percentile window and minimum history, in 5-minute closes. */
   readonly ivLookback: number;
   readonly ivMinPeriods: number;
+  /**
+   * The interval that gets features (`--interval`): bar features and windows count its bars, and
+   * the multi-timeframe copies use the intervals around it (mtfIntervals). At 5m the definitions
+   * (and so the hash) are full-v1's original ones.
+   */
+  readonly signalInterval: SignalInterval;
 }
 
 export const FULL_FEATURE_DEFAULTS: FullFeatureOptions = Object.freeze({
@@ -42,14 +49,15 @@ export const FULL_FEATURE_DEFAULTS: FullFeatureOptions = Object.freeze({
   dividendYield: 0,
   ivLookback: 288,
   ivMinPeriods: 20,
+  signalInterval: DEFAULT_SIGNAL_INTERVAL,
 });
 
-export const SIGNAL_INTERVAL = '5m';
-/** Intervals of the multi-timeframe copies and the features copied. */
-export const MTF_INTERVALS = ['1m', '15m', '1h'] as const;
+/** The default signal interval and its multi-timeframe intervals (1m, 15m, 1h). */
+export const SIGNAL_INTERVAL = DEFAULT_SIGNAL_INTERVAL;
+export const MTF_INTERVALS: readonly string[] = Object.freeze(mtfIntervals(SIGNAL_INTERVAL));
 
 type Def = FullFeatureDef;
-const bar = (name: string, warmUp: number, unit: string, doc: string, params: Def['params'] = {}, interval = SIGNAL_INTERVAL): Def =>
+const barOf = (signal: string) => (name: string, warmUp: number, unit: string, doc: string, params: Def['params'] = {}, interval = signal): Def =>
   ({ name, version: 1, warmUp, interval, unit, doc, source: 'bar', params });
 const chain = (name: string, unit: string, doc: string, params: Def['params'] = {}, warmUp = 0): Def =>
   ({ name, version: 1, warmUp, interval: null, unit, doc, source: 'chain', params });
@@ -58,8 +66,9 @@ const LR = 'log return';
 const NEAR = { expiry: 'nearest-live' };
 
 /** The per-interval block also used for the multi-timeframe copies (see MultiTimeframeBlock). */
-function mtfDefs(interval: string): Def[] {
-  const s = interval === SIGNAL_INTERVAL ? '' : `_${interval}`;
+function mtfDefs(signal: string, interval: string): Def[] {
+  const bar = barOf(signal);
+  const s = interval === signal ? '' : `_${interval}`;
   return [
     bar(`ret_1${s}`, 2, LR, 'ln(close_t / close_{t-1})', { n: 1 }, interval),
     bar(`rsi_14${s}`, 15, 'index 0..100', "Wilder's RSI (SMA seed, then Wilder smoothing); flat = 50", { n: 14 }, interval),
@@ -71,8 +80,10 @@ function mtfDefs(interval: string): Def[] {
 export function fullFeatureDefs(o: FullFeatureOptions = FULL_FEATURE_DEFAULTS): readonly FullFeatureDef[] {
   const bs = { rate: o.rate, dividendYield: o.dividendYield, yearDays: 365 };
   const gex = { ...bs, multiplier: o.contractMultiplier, convention: 'dealers long calls, short puts' };
+  const signal = o.signalInterval;
+  const bar = barOf(signal);
   return [
-    ...mtfDefs(SIGNAL_INTERVAL),
+    ...mtfDefs(signal, signal),
     bar('ret_3', 4, LR, 'ln(close_t / close_{t-3})', { n: 3 }),
     bar('ret_9', 10, LR, 'ln(close_t / close_{t-9})', { n: 9 }),
     bar('ret_5', 6, LR, 'momentum over 5 bars: ln(close_t / close_{t-5})', { n: 5 }),
@@ -115,7 +126,7 @@ export function fullFeatureDefs(o: FullFeatureOptions = FULL_FEATURE_DEFAULTS): 
     chain('iv_skew_5', 'IV fraction', 'put IV at 0.95 spot - call IV at 1.05 spot (strike-interpolated)', { ...NEAR, ...bs, moneyness: SKEW_MONEYNESS }),
     chain('iv_term_ratio', 'ratio', 'ATM IV nearest / ATM IV next expiry', bs),
     chain('atm_iv', 'IV fraction', 'mean call/put IV at the strike nearest spot (IV solved from price where missing)', { ...NEAR, ...bs }),
-    chain('atm_iv_rank', 'fraction 0..1', '(IV - min) / (max - min) over the last ivLookback 5m closes', { ...bs, lookback: o.ivLookback }, o.ivMinPeriods),
+    chain('atm_iv_rank', 'fraction 0..1', '(IV - min) / (max - min) over the last ivLookback signal-interval closes', { ...bs, lookback: o.ivLookback }, o.ivMinPeriods),
     chain('atm_iv_pctl', 'fraction 0..1', 'share of the other IVs in the window strictly below the latest', { ...bs, lookback: o.ivLookback }, o.ivMinPeriods),
     chain('oi_vel_call_5m', 'fraction', 'relative change of total call OI vs the chain as of barEnd - 5 min', { minutes: 5 }),
     chain('oi_vel_put_5m', 'fraction', 'relative change of total put OI vs the chain as of barEnd - 5 min', { minutes: 5 }),
@@ -124,7 +135,7 @@ export function fullFeatureDefs(o: FullFeatureOptions = FULL_FEATURE_DEFAULTS): 
     { name: 'minutes_since_open', version: 1, warmUp: 0, interval: null, unit: 'minutes', doc: 'minutes since the session opened, at barEnd', source: 'time', params: { calendar: o.calendar, zoneRules: ZONE_RULES_VERSION } },
     { name: 'hours_to_expiry', version: 1, warmUp: 0, interval: null, unit: 'hours', doc: 'hours from barEnd to the nearest expiry after it in the as-of chain', source: 'time', params: {} },
     { name: 'day_of_week', version: 1, warmUp: 0, interval: null, unit: '0 = Sunday .. 6', doc: "weekday of barEnd in the calendar's zone (UTC for crypto)", source: 'time', params: { calendar: o.calendar, zoneRules: ZONE_RULES_VERSION } },
-    ...MTF_INTERVALS.flatMap(mtfDefs),
+    ...mtfIntervals(signal).flatMap((i) => mtfDefs(signal, i)),
   ];
 }
 

@@ -1,5 +1,6 @@
 import type { FeatureSetDef, FeatureState } from './feature-set-def.ts';
-import { FULL_FEATURE_DEFAULTS, fullFeatureDefs, fullFeatureSetHash, MTF_INTERVALS, SIGNAL_INTERVAL, type FullFeatureOptions } from './full-feature-defs.ts';
+import { finestFirst, isSignalInterval, mtfIntervals } from '../../signal-interval.ts';
+import { FULL_FEATURE_DEFAULTS, fullFeatureDefs, fullFeatureSetHash, type FullFeatureOptions } from './full-feature-defs.ts';
 import { FullFeatureState } from './full-feature-state.ts';
 import { assertCalendar } from './time-features.ts';
 
@@ -7,6 +8,7 @@ export const FULL_FEATURE_SET_ID = 'full-v1';
 
 function validate(o: FullFeatureOptions): void {
   assertCalendar(o.calendar);
+  if (!isSignalInterval(o.signalInterval)) throw new RangeError(`full-v1: signalInterval ${String(o.signalInterval)} is not one of 1m, 5m, 15m, 1h, 4h, 1d`);
   for (const [k, v] of [['rate', o.rate], ['dividendYield', o.dividendYield]] as const) {
     if (!Number.isFinite(v)) throw new RangeError(`full-v1: ${k} must be finite, got ${v}`);
   }
@@ -33,7 +35,8 @@ export function fullFeatureSet(options: Partial<FullFeatureOptions> = {}): Featu
     id: FULL_FEATURE_SET_ID,
     hash: fullFeatureSetHash(FULL_FEATURE_SET_ID, defs),
     names,
-    intervals: Object.freeze([MTF_INTERVALS[0], SIGNAL_INTERVAL, ...MTF_INTERVALS.slice(1)]),
+    intervals: Object.freeze(finestFirst([o.signalInterval, ...mtfIntervals(o.signalInterval)])),
+    signalInterval: o.signalInterval,
     create: (symbol: string): FeatureState => new FullFeatureState(symbol, names, opts, pricing),
   });
 }

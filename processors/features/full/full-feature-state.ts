@@ -7,7 +7,8 @@ import { oiVelocity, pcrOiChange } from './chain/oi-flow.ts';
 import type { PricingAssumptions } from './chain/resolved-chain.ts';
 import { snapshotFeatures, type SnapshotFeatures } from './chain/snapshot-features.ts';
 import type { FeatureState } from './feature-set-def.ts';
-import { MTF_INTERVALS, SIGNAL_INTERVAL, type FullFeatureOptions } from './full-feature-defs.ts';
+import { mtfIntervals, type SignalInterval } from '../../signal-interval.ts';
+import type { FullFeatureOptions } from './full-feature-defs.ts';
 import { IvRank } from './iv-rank.ts';
 import { MultiTimeframeBlock } from './multi-timeframe-block.ts';
 import { SignalBarFeatures } from './signal-bar-features.ts';
@@ -15,18 +16,19 @@ import { dayOfWeek, hoursToExpiry, minutesSinceOpen } from './time-features.ts';
 
 const STATE_VERSION = 1;
 const MIN = 60_000;
-const BLOCK_INTERVALS = [SIGNAL_INTERVAL, ...MTF_INTERVALS] as const;
 
 /**
- * full-v1 for one symbol. Bars of 1m/5m/15m/1h drive one MultiTimeframeBlock each; 5m bars also
- * drive SignalBarFeatures. vector() reads each block as it stands: bars are fed in close order with
- * smaller intervals first at equal ends, so at a 5m close the 1m bar ending then is in, while a
- * 15m or 1h bar ending at the same instant is not yet (the previous one is used): no look-ahead.
+ * full-v1 for one symbol. Bars of the signal interval and its multi-timeframe intervals (5m: 1m,
+ * 15m, 1h) drive one MultiTimeframeBlock each; signal-interval bars also drive SignalBarFeatures.
+ * vector() reads each block as it stands: bars are fed in close order with smaller intervals
+ * first at equal ends, so at a 5m close the 1m bar ending then is in, while a 15m or 1h bar
+ * ending at the same instant is not yet (the previous one is used): no look-ahead.
  * The IV rank is the only state vector() changes; a second vector() at the same barEnd replaces
  * rather than adds, so the call is repeatable.
  */
 export class FullFeatureState implements FeatureState {
-  private blocks = makeBlocks();
+  private readonly signalInterval: SignalInterval;
+  private blocks: Map<string, MultiTimeframeBlock>;
   private signal = new SignalBarFeatures();
   private ivRank: IvRank;
   private ivBarEnd: number | null = null;
@@ -41,6 +43,8 @@ export class FullFeatureState implements FeatureState {
     private readonly opts: FullFeatureOptions & { calendar: CalendarName },
     private readonly pricing: PricingAssumptions,
   ) {
+    this.signalInterval = opts.signalInterval;
+    this.blocks = makeBlocks(opts.signalInterval);
     this.ivRank = new IvRank(opts.ivLookback, opts.ivMinPeriods);
     this.cachedFeatures = snapshotFeatures(null, pricing);
   }
@@ -50,7 +54,7 @@ export class FullFeatureState implements FeatureState {
     const block = this.blocks.get(bar.interval);
     if (block === undefined) return; // an interval this set does not use
     block.add(bar);
-    if (bar.interval === SIGNAL_INTERVAL) {
+    if (bar.interval === this.signalInterval) {
       this.signal.add(bar);
       this.lastSignalEnd = bar.end;
     }
@@ -58,7 +62,7 @@ export class FullFeatureState implements FeatureState {
 
   vector(chainAsOf: (t: number) => OptionChainSnapshot | null, barEnd: number): Record<string, number | null> {
     if (barEnd !== this.lastSignalEnd) {
-      throw new RangeError(`FullFeatureState(${this.symbol}).vector(${barEnd}): the latest ${SIGNAL_INTERVAL} bar ends at ${String(this.lastSignalEnd)}`);
+      throw new RangeError(`FullFeatureState(${this.symbol}).vector(${barEnd}): the latest ${this.signalInterval} bar ends at ${String(this.lastSignalEnd)}`);
     }
     const chain = chainAsOf(barEnd);
     if (chain !== this.cachedChain) {
@@ -83,7 +87,7 @@ export class FullFeatureState implements FeatureState {
     values.hours_to_expiry = hoursToExpiry(chain, barEnd);
     values.day_of_week = dayOfWeek(this.opts.calendar, barEnd);
     for (const [interval, block] of this.blocks) {
-      const s = interval === SIGNAL_INTERVAL ? '' : `_${interval}`;
+      const s = interval === this.signalInterval ? '' : `_${interval}`;
       const v = block.valuesAt(barEnd);
       values[`ret_1${s}`] = v.ret_1;
       values[`rsi_14${s}`] = v.rsi_14;
@@ -121,7 +125,7 @@ export class FullFeatureState implements FeatureState {
     const ivBarEnd = nullableFinite(s.ivBarEnd, 'FullFeatureState.ivBarEnd');
     const rawBlocks = asRecord(s.blocks, 'FullFeatureState.blocks');
     // Restore into fresh parts and swap at the end, so a bad state leaves this one untouched.
-    const blocks = makeBlocks();
+    const blocks = makeBlocks(this.signalInterval);
     for (const [k, b] of blocks) {
       if (!(k in rawBlocks)) throw new TypeError(`FullFeatureState.blocks: missing ${k}`);
       b.restore(rawBlocks[k]);
@@ -140,6 +144,6 @@ export class FullFeatureState implements FeatureState {
   }
 }
 
-function makeBlocks(): Map<string, MultiTimeframeBlock> {
-  return new Map(BLOCK_INTERVALS.map((i) => [i, new MultiTimeframeBlock(intervalMs(i))]));
+function makeBlocks(signal: SignalInterval): Map<string, MultiTimeframeBlock> {
+  return new Map([signal, ...mtfIntervals(signal)].map((i) => [i, new MultiTimeframeBlock(intervalMs(i))]));
 }

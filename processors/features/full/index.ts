@@ -1,5 +1,5 @@
 export type { FeatureSetDef, FeatureState } from './feature-set-def.ts';
-export { CORE_FEATURE_SET } from './core-feature-set.ts';
+export { CORE_FEATURE_SET, coreFeatureSet } from './core-feature-set.ts';
 export { FULL_FEATURE_SET, FULL_FEATURE_SET_ID, fullFeatureSet } from './full-feature-set.ts';
 export { FULL_FEATURE_DEFAULTS, fullFeatureDefs, fullFeatureSetHash, MTF_INTERVALS, SIGNAL_INTERVAL } from './full-feature-defs.ts';
 export type { FullFeatureDef, FullFeatureOptions } from './full-feature-defs.ts';

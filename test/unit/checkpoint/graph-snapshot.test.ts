@@ -9,7 +9,7 @@ import {
   GRAPH_STATE_VERSION, GraphSnapshotMismatch, GraphStateRegistry, graphIdentity, readGraphSnapshotHeader, restoreGraph, snapshotGraph, type GraphIdentity,
 } from '../../../processors/checkpoint/index.ts';
 import { decodeState, encodeState } from '../../../processors/checkpoint/state-codec.ts';
-import { CORE_FEATURE_SET, FULL_FEATURE_SET, type FeatureSetDef } from '../../../processors/features/full/index.ts';
+import { CORE_FEATURE_SET, FULL_FEATURE_SET, fullFeatureSet, type FeatureSetDef } from '../../../processors/features/full/index.ts';
 import { buildGraph, graphConfigFor, type GraphConfig } from '../../../processors/graph.ts';
 import { newGraphStats, type GraphEvent, type GraphStats } from '../../../processors/graph-events.ts';
 import { Rng } from '../../../processors/math/rng.ts';
@@ -113,8 +113,9 @@ before(async () => {
   inputs = await syntheticInputs();
 });
 
-for (const fs of [CORE_FEATURE_SET, FULL_FEATURE_SET]) {
-  describe(`graph snapshot + tail = replay from offset 0 (${fs.id})`, () => {
+// 15m: another signal interval (its own bar intervals, multi-timeframe blocks and hash).
+for (const fs of [CORE_FEATURE_SET, FULL_FEATURE_SET, fullFeatureSet({ signalInterval: '15m' })]) {
+  describe(`graph snapshot + tail = replay from offset 0 (${fs.id}, ${fs.signalInterval})`, () => {
     const config = graphConfigFor(fs);
     let predictor!: Predictor;
     before(() => {
@@ -126,7 +127,8 @@ for (const fs of [CORE_FEATURE_SET, FULL_FEATURE_SET]) {
       const full = runSlice(inputs, 0, n, config, predictor);
       const kinds = new Set(full.out.map((e) => e.kind));
       for (const k of ['bar', 'features', 'signal', 'late', 'deadLetter']) assert.ok(kinds.has(k as GraphEvent['kind']), `the replay has ${k} events`);
-      assert.ok(full.stats.signals > 20, `signals ${full.stats.signals}`);
+      // A 15-minute signal bar comes a third as often as a 5-minute one.
+      assert.ok(full.stats.signals > (fs.signalInterval === '5m' ? 20 : 5), `signals ${full.stats.signals}`);
 
       const emitted = (i: number): GraphEvent[] => full.out.slice(i === 0 ? 0 : full.ends[i - 1], full.ends[i]);
       const closesBar = (i: number): boolean => emitted(i).some((e) => e.kind === 'bar');

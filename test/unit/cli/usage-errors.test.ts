@@ -110,7 +110,7 @@ describe('read commands and a log that is not there', { concurrency: 4 }, () => 
     const out = join(tmp.dir, 'empty.csv');
     const r = await runCli(['replay', 'dataset', '--log', dir, '--out', out]);
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr.trimEnd().split('\n').pop() ?? '', /^tickflow: replay dataset: 0 rows from .*: the log holds no trades or option chains; nothing written$/);
+    assert.match(r.stderr.trimEnd().split('\n').pop() ?? '', /^tickflow: replay dataset: 0 rows from .*: the log holds no trades, candles or option chains; nothing written$/);
     assert.equal(existsSync(out), false);
     assert.equal(existsSync(`${out}.meta.json`), false);
   });

@@ -15,9 +15,11 @@ import { openEmbeddedLog } from '../../../storage/log/open-log.ts';
  * History: per-symbol watermarks (2026-11-21) set d73d601a…; the metadata line moved out of the CSV
  * into `d.csv.meta.json` (2026-11-29) set the current value, which is the sha256 of the previous
  * golden file without its first `# featureSetId=…` line (checked by hashing both). The metadata
- * is pinned below instead.
+ * is pinned below instead. Rows at one barEnd ordered by symbol (2026-11-29; before, in the order
+ * the symbols' bars closed) set the current value: the same 130 rows (the sorted lines of both
+ * files are identical), only the order of rows sharing a barEnd changed.
  */
-const GOLDEN = 'b4a3d1eea28acd28707f5e3fd9fd767c0fb158832c2c322bb76ebf016a9c5d98';
+const GOLDEN = '88d2c975824336e7d04dbb3adcbfb89ccdfbc28a8e5cbdc6e2e050fc5474ffb8';
 
 test('a seeded 6-hour market replays into the golden dataset hash', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tickflow-golden-'));
