@@ -23,6 +23,9 @@ export async function run(values: ValuesOf<typeof INGEST>): Promise<number> {
     ...(values.stamp !== undefined ? { stamp: values.stamp } : {}),
     ...(values.interval !== undefined ? { interval: values.interval } : {}),
     ...(values.calendar !== undefined ? { calendar: values.calendar } : {}),
+    ...(values.map !== undefined ? { map: values.map } : {}),
+    ...(values['date-format'] !== undefined ? { dateFormat: values['date-format'] } : {}),
+    premiumIn: values['premium-in'],
   };
   // A log this import creates is removed again if the import fails: no empty log left behind.
   const created = values.log !== undefined && !existsSync(values.log) ? values.log : null;

@@ -1,6 +1,8 @@
 import { intervalMs } from '../../schemas/index.ts';
 import type { CandleInput } from './candle-input.ts';
-import { findColumn, headerIndex, requireColumn } from './column-map.ts';
+import { findColumn, headerIndex } from './column-map.ts';
+import type { DateFormat } from './date-format.ts';
+import { mappedColumn, NO_MAP, requireMappedColumn, type FieldMap } from './field-map.ts';
 import type { CsvLine } from './csv-lines.ts';
 import { IngestInputError } from './ingest-error.ts';
 import { cellNumber, reject, type Parsed } from './parsed.ts';
@@ -15,6 +17,12 @@ export interface OhlcvCsvOptions {
   stamp: 'open' | 'close';
   /** Interval label; inferred from the spacing of the first rows when absent. */
   interval?: string;
+  /** `--map` overrides of the column names (field-map.ts). */
+  map?: FieldMap;
+  /** `--date-format` of the time cells. */
+  dateFormat?: DateFormat;
+  /** For messages. */
+  file?: string;
 }
 
 export const TIME_COLUMNS = ['timestamp', 'datetime', 'date', 'time', 'open_time', 'ts'] as const;
@@ -32,15 +40,18 @@ export async function* ohlcvCsv(lines: AsyncIterable<CsvLine>, opts: OhlcvCsvOpt
   const head = await it.next();
   if (head.done) return;
   const idx = headerIndex(head.value.cells);
-  const hasDate = idx.has('date') && idx.has('time') && !idx.has('timestamp') && !idx.has('datetime');
-  const tCol = requireColumn(idx, TIME_COLUMNS, 'time');
+  const map = opts.map ?? NO_MAP;
+  const where = `${opts.file ?? 'ohlcv-csv'}:${head.value.lineNo} (ohlcv-csv header)`;
+  const hasDate = !map.has('time') && idx.has('date') && idx.has('time') && !idx.has('timestamp') && !idx.has('datetime');
+  const tCol = requireMappedColumn(idx, map, 'time', TIME_COLUMNS, where);
   const timeCol = hasDate ? idx.get('time')! : tCol;
   const dateCol = hasDate ? idx.get('date')! : undefined;
+  const req = (field: string, names: readonly string[]): number => requireMappedColumn(idx, map, field, names, where);
   const cols = {
-    open: requireColumn(idx, ['open', 'o'], 'open'), high: requireColumn(idx, ['high', 'h'], 'high'),
-    low: requireColumn(idx, ['low', 'l'], 'low'), close: requireColumn(idx, ['close', 'c'], 'close'),
-    volume: requireColumn(idx, ['volume', 'vol', 'v'], 'volume'),
-    symbol: findColumn(idx, ['symbol', 'ticker']),
+    open: req('open', ['open', 'o']), high: req('high', ['high', 'h']),
+    low: req('low', ['low', 'l']), close: req('close', ['close', 'c', 'adj_close']),
+    volume: req('volume', ['volume', 'vol', 'v']),
+    symbol: mappedColumn(idx, map, 'symbol', ['symbol', 'ticker'], where),
     trades: findColumn(idx, ['trades', 'count', 'number_of_trades']),
     buy: findColumn(idx, ['taker_buy_volume', 'taker_buy_base_asset_volume', 'buy_volume']),
     quote: findColumn(idx, ['quote_volume', 'quote_asset_volume']),
@@ -50,9 +61,9 @@ export async function* ohlcvCsv(lines: AsyncIterable<CsvLine>, opts: OhlcvCsvOpt
 
   const timeOf = (cells: readonly string[]): ReturnType<typeof parseTime> => {
     const raw = dateCol !== undefined ? `${cells[dateCol] ?? ''} ${cells[timeCol] ?? ''}`.trim() : cells[timeCol];
-    const r = parseTime(raw, opts.tz);
+    const r = parseTime(raw, opts.tz, opts.dateFormat);
     if (!r.ok && r.reason === 'naive-time-without-tz') {
-      throw new IngestInputError(`ohlcv-csv: time ${JSON.stringify(raw)} has no UTC offset (naive local time); pass --tz <IANA zone>, e.g. --tz America/New_York`);
+      throw new IngestInputError(`${opts.file ?? 'ohlcv-csv'}: time ${JSON.stringify(raw)} has no UTC offset (naive local time); pass --tz <IANA zone>, e.g. --tz America/New_York`);
     }
     return r;
   };

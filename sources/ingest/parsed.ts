@@ -15,3 +15,10 @@ export function cellNumber(cell: unknown): number | null {
   if (t === '' || t === '-' || /^(null|none|nan|na)$/i.test(t)) return t.toLowerCase() === 'nan' ? Number.NaN : null;
   return Number(t.replace(/,/g, ''));
 }
+
+/** A cell as text: strings as they are, numbers and booleans written out, anything else empty. */
+export function cellText(cell: unknown): string {
+  if (typeof cell === 'string') return cell;
+  if (typeof cell === 'number' || typeof cell === 'bigint' || typeof cell === 'boolean') return String(cell);
+  return '';
+}
