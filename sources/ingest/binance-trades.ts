@@ -20,28 +20,36 @@ export type BinanceTradeLayout = keyof typeof BINANCE_TRADE_LAYOUTS;
  * The first data row fixes the column count: a file in the other layout (or another file
  * altogether) is refused as a whole, naming the line, rather than rejected row by row.
  */
-export async function* binanceTrades(lines: AsyncIterable<TableLine>, layoutName: BinanceTradeLayout, symbol: string, file: string): AsyncGenerator<TradeRow> {
+export async function* binanceTrades(batches: AsyncIterable<TableLine[]>, layoutName: BinanceTradeLayout, symbol: string, file: string): AsyncGenerator<TradeRow[]> {
+  let checked = false;
+  for await (const batch of batches) {
+    const out: TradeRow[] = [];
+    for (const { lineNo, cells } of batch) {
+      if (!checked) {
+        checked = true;
+        if (checkFirstLine(cells, layoutName, file, lineNo) === 'header') continue;
+      }
+      out.push({ lineNo, parsed: parseBinanceTrade(cells, layoutName, symbol) });
+    }
+    yield out;
+  }
+}
+
+/** The first line is a header of the layout or a row with its column count; anything else is refused. */
+function checkFirstLine(cells: readonly unknown[], layoutName: BinanceTradeLayout, file: string, lineNo: number): 'header' | 'row' {
   const layout = BINANCE_TRADE_LAYOUTS[layoutName];
   const min = layout.columns.length - 1;
-  let checked = false;
-  for await (const { lineNo, cells } of lines) {
-    if (!checked) {
-      checked = true;
-      const header = !/^\d/.test(cellText(cells[0]).trim());
-      if (header) {
-        const names = cells.map((c) => cellText(c).trim().toLowerCase());
-        const want = layout.columns.slice(0, min);
-        if (want.some((n, i) => names[i] !== n)) {
-          throw new IngestInputError(`${file}:${lineNo}: ${layoutName} expects the header ${layout.columns.join(',')} (the last optional); found ${names.join(',')}`);
-        }
-        continue;
-      }
-      if (cells.length !== min && cells.length !== min + 1) {
-        throw new IngestInputError(`${file}:${lineNo}: ${layoutName} rows have ${min} or ${min + 1} columns (${layout.columns.join(',')}); this one has ${cells.length}${layoutName === 'binance-trades' && cells.length === 8 ? ' (an aggTrades file? use --format binance-aggtrades)' : ''}`);
-      }
+  if (!/^\d/.test(cellText(cells[0]).trim())) {
+    const names = cells.map((c) => cellText(c).trim().toLowerCase());
+    if (layout.columns.slice(0, min).some((n, i) => names[i] !== n)) {
+      throw new IngestInputError(`${file}:${lineNo}: ${layoutName} expects the header ${layout.columns.join(',')} (the last optional); found ${names.join(',')}`);
     }
-    yield { lineNo, parsed: parseBinanceTrade(cells, layoutName, symbol) };
+    return 'header';
   }
+  if (cells.length !== min && cells.length !== min + 1) {
+    throw new IngestInputError(`${file}:${lineNo}: ${layoutName} rows have ${min} or ${min + 1} columns (${layout.columns.join(',')}); this one has ${cells.length}${layoutName === 'binance-trades' && cells.length === 8 ? ' (an aggTrades file? use --format binance-aggtrades)' : ''}`);
+  }
+  return 'row';
 }
 
 export function parseBinanceTrade(cells: readonly unknown[], layoutName: BinanceTradeLayout, symbol: string): Parsed<TradeInput> {

@@ -91,7 +91,7 @@ async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions,
     const table = await openTable(options.file);
     let rows;
     if (options.format === 'trades') {
-      rows = tradesTable(table.lines, {
+      rows = tradesTable(table.batches, {
         file: options.file, map,
         ...(options.symbol !== undefined ? { symbol: options.symbol } : {}),
         ...(options.tz !== undefined ? { tz: options.tz } : {}),
@@ -100,7 +100,7 @@ async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions,
     } else {
       const symbol = options.symbol ?? binanceTradesFileInfo(basename(options.file))?.symbol;
       if (symbol === undefined) throw new IngestInputError(`${options.format}: cannot tell the symbol from the file name ${JSON.stringify(basename(options.file))}; pass --symbol`);
-      rows = binanceTrades(table.lines, options.format as BinanceTradeLayout, symbol, options.file);
+      rows = binanceTrades(table.batches, options.format as BinanceTradeLayout, symbol, options.file);
     }
     const r = await ingestTrades(rows, target, tick(table.progress));
     finish(table.progress());

@@ -4,11 +4,13 @@ import { IdRuns } from './id-runs.ts';
 import type { IngestTarget } from './ingest-candles.ts';
 import { IngestStats } from './ingest-stats.ts';
 import { TickRule } from './tick-rule.ts';
-import type { TradeRow } from './trade-input.ts';
+import type { TradeInput, TradeRow } from './trade-input.ts';
 import { TopicAppender } from './topic-appender.ts';
 
 /** Ids within one millisecond when the file has no id column: id = tsEvent x this + sequence. */
 export const SYNTHETIC_IDS_PER_MS = 1000;
+/** Trades per append (one durable commit each): trades are small, and a commit costs an fsync. */
+export const TRADE_APPEND_BATCH = 10_000;
 /** Recent ids per symbol remembered to catch a repeated row within the file (memory stays bounded). */
 export const RECENT_IDS = 1024;
 
@@ -62,52 +64,29 @@ export interface TradeIngestStats {
  * by symbol and id) or older than the symbol's last stored trade (`older-than-log`), and appends
  * the rest to `trades` keyed by symbol, record timestamp = tsEvent = tsInit.
  */
-export async function ingestTrades(rows: AsyncIterable<TradeRow>, target: IngestTarget, onRow?: () => void): Promise<TradeIngestStats> {
+export async function ingestTrades(batches: AsyncIterable<TradeRow[]>, target: IngestTarget, onRow?: () => void): Promise<TradeIngestStats> {
   const topic = TOPICS.trades.name;
   const existing = await existingTrades(target.log, target.decode);
   const stats = new IngestStats();
   const out: TradeIngestStats = { stats, sideFromFile: 0, sideFromTickRule: 0, tickRuleUnclassified: 0, idsSynthesized: 0 };
-  const appender = new TopicAppender(target.log, topic);
+  const appender = new TopicAppender(target.log, topic, TRADE_APPEND_BATCH);
   const symbols = new Map<string, SymbolState>();
-  for await (const { lineNo, parsed } of rows) {
-    onRow?.();
-    if (!parsed.ok) {
-      stats.reject(parsed.reason, 1, lineNo);
-      continue;
-    }
-    const t = parsed.value;
-    if (!Number.isFinite(t.price) || !Number.isFinite(t.size)) {
-      stats.reject('non-finite', 1, lineNo);
-      continue;
-    }
-    if (t.price <= 0) {
-      stats.reject('non-positive-price', 1, lineNo);
-      continue;
-    }
-    if (t.size <= 0) {
-      stats.reject('non-positive-size', 1, lineNo);
-      continue;
-    }
+  /** Appends the trade, or returns why not. */
+  const accept = (t: TradeInput): string | null => {
+    if (!Number.isFinite(t.price) || !Number.isFinite(t.size)) return 'non-finite';
+    if (t.price <= 0) return 'non-positive-price';
+    if (t.size <= 0) return 'non-positive-size';
     let s = symbols.get(t.symbol);
     if (s === undefined) symbols.set(t.symbol, (s = { lastTs: Number.NEGATIVE_INFINITY, inMs: 0, recent: new Set(), ring: new Float64Array(RECENT_IDS).fill(-1), ringPos: 0, tick: new TickRule() }));
-    if (t.ts < s.lastTs) {
-      stats.reject('out-of-order', 1, lineNo);
-      continue;
-    }
+    if (t.ts < s.lastTs) return 'out-of-order';
     let id = t.id;
     if (id === null) {
       const rank = t.ts === s.lastTs ? s.inMs : 0;
-      if (rank >= SYNTHETIC_IDS_PER_MS) {
-        stats.reject('too-many-in-one-ms', 1, lineNo);
-        continue;
-      }
+      if (rank >= SYNTHETIC_IDS_PER_MS) return 'too-many-in-one-ms';
       id = t.ts * SYNTHETIC_IDS_PER_MS + rank;
       out.idsSynthesized++;
     }
-    if (s.recent.has(id)) {
-      stats.reject('duplicate', 1, lineNo);
-      continue;
-    }
+    if (s.recent.has(id)) return 'duplicate';
     s.inMs = t.ts === s.lastTs ? s.inMs + 1 : 1;
     s.lastTs = t.ts;
     const forget = s.ring[s.ringPos]!;
@@ -122,17 +101,20 @@ export async function ingestTrades(rows: AsyncIterable<TradeRow>, target: Ingest
       side = ruled ?? 'BUY';
       out.sideFromTickRule++;
     } else out.sideFromFile++;
-    if (existing.ids.get(t.symbol)?.has(id) === true) {
-      stats.reject('duplicate', 1, lineNo);
-      continue;
-    }
-    if (t.ts < (existing.lastTs.get(t.symbol) ?? Number.NEGATIVE_INFINITY)) {
-      stats.reject('older-than-log', 1, lineNo);
-      continue;
-    }
+    if (existing.ids.get(t.symbol)?.has(id) === true) return 'duplicate';
+    if (t.ts < (existing.lastTs.get(t.symbol) ?? Number.NEGATIVE_INFINITY)) return 'older-than-log';
     stats.accept(t.symbol, t.ts);
     const trade: Trade = { tsEvent: t.ts, tsInit: t.ts, symbol: t.symbol, price: t.price, size: t.size, side, tradeId: id };
-    await appender.push({ key: t.symbol, timestamp: t.ts, value: target.encode(topic, trade) });
+    appender.add({ key: t.symbol, timestamp: t.ts, value: target.encode(topic, trade) });
+    return null;
+  };
+  for await (const rows of batches) {
+    for (const { lineNo, parsed } of rows) {
+      onRow?.();
+      const reason = parsed.ok ? accept(parsed.value) : parsed.reason;
+      if (reason !== null) stats.reject(reason, 1, lineNo);
+    }
+    if (appender.full) await appender.flush();
   }
   await appender.flush();
   return out;

@@ -1,5 +1,5 @@
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
-import { csvLines, fileSize } from './csv-lines.ts';
+import { csvLineBatches, fileSize } from './csv-lines.ts';
 import { PARQUET_CHUNK_ROWS, isParquet } from './record-source.ts';
 
 /** One row of a table file: its cells in column order, and its line number (the header is line 1). */
@@ -9,8 +9,8 @@ export interface TableLine {
 }
 
 export interface TableSource {
-  /** The first line is the header where the file has one (always for Parquet: its column names). */
-  lines: AsyncIterable<TableLine>;
+  /** Lines in batches; the first line is the header where the file has one (always for Parquet: its column names). */
+  batches: AsyncIterable<TableLine[]>;
   /** Progress in source units (bytes for CSV, rows for Parquet). */
   progress: () => { done: number; total: number };
 }
@@ -24,13 +24,13 @@ export async function openTable(path: string): Promise<TableSource> {
   if (isParquet(path)) return parquetTable(path);
   const total = fileSize(path);
   let done = 0;
-  async function* lines(): AsyncGenerator<TableLine> {
-    for await (const l of csvLines(path)) {
-      done = l.bytesRead;
-      yield l;
+  async function* batches(): AsyncGenerator<TableLine[]> {
+    for await (const b of csvLineBatches(path)) {
+      done = b[b.length - 1]?.bytesRead ?? done;
+      yield b;
     }
   }
-  return { lines: lines(), progress: () => ({ done, total }) };
+  return { batches: batches(), progress: () => ({ done, total }) };
 }
 
 async function parquetTable(path: string): Promise<TableSource> {
@@ -38,19 +38,22 @@ async function parquetTable(path: string): Promise<TableSource> {
   const metadata = await parquetMetadataAsync(file);
   const total = Number(metadata.num_rows);
   let done = 0;
-  async function* lines(): AsyncGenerator<TableLine> {
+  async function* batches(): AsyncGenerator<TableLine[]> {
     let header: string[] | null = null;
     for (let s = 0; s < total; s += PARQUET_CHUNK_ROWS) {
       const rows = await parquetReadObjects({ file, metadata, rowStart: s, rowEnd: Math.min(s + PARQUET_CHUNK_ROWS, total) });
+      const out: TableLine[] = [];
       for (const row of rows) {
         if (header === null) {
           header = Object.keys(row);
-          yield { lineNo: 1, cells: header };
+          out.push({ lineNo: 1, cells: header });
         }
         done++;
-        yield { lineNo: done + 1, cells: header.map((k) => row[k]) };
+        const keys = header;
+        out.push({ lineNo: done + 1, cells: keys.map((k) => row[k]) });
       }
+      yield out;
     }
   }
-  return { lines: lines(), progress: () => ({ done, total }) };
+  return { batches: batches(), progress: () => ({ done, total }) };
 }

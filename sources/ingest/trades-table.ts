@@ -30,14 +30,15 @@ export interface TradesTableOptions {
  * price, size (names in TRADE_COLUMNS or `--map`), and a symbol column or `--symbol`. Optional:
  * side (buy/sell, or an is_buyer_maker flag: true means SELL) and id (an integer trade id).
  */
-export async function* tradesTable(lines: AsyncIterable<TableLine>, o: TradesTableOptions): AsyncGenerator<TradeRow> {
+export async function* tradesTable(batches: AsyncIterable<TableLine[]>, o: TradesTableOptions): AsyncGenerator<TradeRow[]> {
   let cols: ReturnType<typeof resolve> | null = null;
-  for await (const { lineNo, cells } of lines) {
-    if (cols === null) {
-      cols = resolve(cells.map(cellText), o, lineNo);
-      continue;
+  for await (const batch of batches) {
+    const out: TradeRow[] = [];
+    for (const { lineNo, cells } of batch) {
+      if (cols === null) cols = resolve(cells.map(cellText), o, lineNo);
+      else out.push({ lineNo, parsed: parseRow(cells, cols, o, lineNo) });
     }
-    yield { lineNo, parsed: parseRow(cells, cols, o, lineNo) };
+    yield out;
   }
 }
 
