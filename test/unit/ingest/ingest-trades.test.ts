@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { Trade } from '../../../schemas/index.ts';
 import { IngestInputError, ingestFile } from '../../../sources/ingest/index.ts';
+import { csvLineBatches, csvLines } from '../../../sources/ingest/csv-lines.ts';
 import { IdRuns } from '../../../sources/ingest/id-runs.ts';
 import { TickRule } from '../../../sources/ingest/tick-rule.ts';
 import { FIXTURES, readTopic, withLog } from './ingest-helpers.ts';
@@ -130,6 +131,19 @@ describe('trade helpers', () => {
   test('tick rule: up-tick BUY, down-tick SELL, zero tick keeps the last change, first unknown', () => {
     const r = new TickRule();
     assert.deepEqual([10, 10, 11, 11, 10.5, 10.5, 12].map((p) => r.next(p)), [null, null, 'BUY', 'BUY', 'SELL', 'SELL', 'BUY']);
+  });
+
+  test('csvLineBatches reads the same lines as csvLines, whatever the chunk size (BOM, CRLF, garbage, UTF-8 split across chunks)', async () => {
+    for (const name of ['BTCUSDT-trades-2026-07-01.csv', 'binance-trades-header-crlf.csv', 'trades-dayfirst.csv', 'ohlcv-german.csv']) {
+      const file = join(FIXTURES, name);
+      const want: { lineNo: number; cells: string[] }[] = [];
+      for await (const l of csvLines(file)) want.push({ lineNo: l.lineNo, cells: l.cells });
+      for (const chunk of [5, 64, 1 << 18]) {
+        const got: { lineNo: number; cells: string[] }[] = [];
+        for await (const b of csvLineBatches(file, chunk)) for (const l of b) got.push({ lineNo: l.lineNo, cells: l.cells });
+        assert.deepEqual(got, want, `${name} in chunks of ${chunk}`);
+      }
+    }
   });
 
   test('IdRuns: consecutive ids collapse to runs; out-of-order adds merge on seal', () => {
