@@ -59,17 +59,17 @@ export async function* ohlcvCsv(lines: AsyncIterable<CsvLine>, opts: OhlcvCsvOpt
   };
   if (cols.symbol === undefined && !opts.symbol) throw new IngestInputError('ohlcv-csv: the file has no symbol column; pass --symbol');
 
-  const timeOf = (cells: readonly string[]): ReturnType<typeof parseTime> => {
+  const timeOf = (cells: readonly string[], lineNo: number): ReturnType<typeof parseTime> => {
     const raw = dateCol !== undefined ? `${cells[dateCol] ?? ''} ${cells[timeCol] ?? ''}`.trim() : cells[timeCol];
     const r = parseTime(raw, opts.tz, opts.dateFormat);
     if (!r.ok && r.reason === 'naive-time-without-tz') {
-      throw new IngestInputError(`${opts.file ?? 'ohlcv-csv'}: time ${JSON.stringify(raw)} has no UTC offset (naive local time); pass --tz <IANA zone>, e.g. --tz America/New_York`);
+      throw new IngestInputError(`${opts.file ?? 'ohlcv-csv'}:${lineNo}: time ${JSON.stringify(raw)} has no UTC offset (naive local time); pass --tz <IANA zone>, e.g. --tz America/New_York`);
     }
     return r;
   };
 
   // Interval: given, or inferred from the first rows (which are buffered, then replayed).
-  const buffered: string[][] = [];
+  const buffered: CsvLine[] = [];
   let interval = opts.interval !== undefined ? intervalMs(opts.interval) : 0;
   if (interval === 0) {
     const counts = new Map<number, number>();
@@ -77,8 +77,8 @@ export async function* ohlcvCsv(lines: AsyncIterable<CsvLine>, opts: OhlcvCsvOpt
     while (buffered.length < INFER_ROWS) {
       const n = await it.next();
       if (n.done) break;
-      buffered.push(n.value.cells);
-      const t = timeOf(n.value.cells);
+      buffered.push(n.value);
+      const t = timeOf(n.value.cells, n.value.lineNo);
       if (!t.ok) continue;
       const d = t.ts - prev;
       if (d > 0) counts.set(d, (counts.get(d) ?? 0) + 1);
@@ -93,9 +93,9 @@ export async function* ohlcvCsv(lines: AsyncIterable<CsvLine>, opts: OhlcvCsvOpt
     interval = best;
   }
 
-  const parse = (cells: readonly string[]): Parsed<CandleInput> => {
+  const parse = (cells: readonly string[], lineNo: number): Parsed<CandleInput> => {
     if (Math.max(cols.open, cols.high, cols.low, cols.close, cols.volume, timeCol) >= cells.length) return reject('missing-column');
-    const t = timeOf(cells);
+    const t = timeOf(cells, lineNo);
     if (!t.ok) return reject(t.reason);
     // A close stamp like 09:59:59.999 (last instant of the window) is rounded up to 10:00.
     const end = opts.stamp === 'close' ? (t.ts % 1000 === 999 ? t.ts + 1 : t.ts) : t.ts + interval;
@@ -116,10 +116,10 @@ export async function* ohlcvCsv(lines: AsyncIterable<CsvLine>, opts: OhlcvCsvOpt
       },
     };
   };
-  for (const cells of buffered) yield parse(cells);
+  for (const l of buffered) yield parse(l.cells, l.lineNo);
   for (;;) {
     const n = await it.next();
     if (n.done) break;
-    yield parse(n.value.cells);
+    yield parse(n.value.cells, n.value.lineNo);
   }
 }

@@ -42,6 +42,7 @@ describe('--map', () => {
       const file = join(FIXTURES, 'ohlcv-german.csv');
       await assert.rejects(ingestFile(access, { file, format: 'ohlcv-csv', symbol: 'DAX' }), (e: unknown) => e instanceof IngestInputError && e.message.startsWith(`${file}:1 (ohlcv-csv header): no time column`));
       const map = 'time=datum,open=erster,high=hoch,low=tief,close=schluss,volume=volumen';
+      await assert.rejects(ingestFile(access, { file, format: 'ohlcv-csv', symbol: 'DAX', map, dateFormat: 'DD.MM.YYYY' }), (e: unknown) => e instanceof IngestInputError && e.message.startsWith(`${file}:2: time "01.07.2026" has no UTC offset`) && /--tz/.test(e.message));
       const s = await ingestFile(access, { file, format: 'ohlcv-csv', symbol: 'DAX', map, dateFormat: 'DD.MM.YYYY', tz: 'Europe/Berlin' });
       assert.equal(s.accepted, 3);
       const bars = await readTopic<Bar>(access, 'candles');
