@@ -1,8 +1,9 @@
-// npm run bench -- ingest-trades [--trades 2000000] [--json] [--keep]
+// npm run bench -- ingest-trades [--trades 2000000] [--json] [--keep] [--stage parse|encode|full]
 // Writes a Binance trades CSV of --trades rows (seeded; cached under var/bench/ingest-trades/),
 // then imports it into a fresh embedded log with `ingestFile` (what `tickflow ingest --format
 // binance-trades` runs) and reports trades/s, peak RSS and the JS heap after GC at every 10 % of
-// the file (memory flat = the heap does not grow with the rows read).
+// the file (memory flat = the heap does not grow with the rows read). --stage parse replaces the
+// log's append and the Avro encoding by no-ops, --stage encode only the append (cost split).
 import { createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -10,7 +11,7 @@ import { openLog } from '../cli/log-access.ts';
 import { Rng } from '../processors/math/rng.ts';
 import { ingestFile } from '../sources/ingest/index.ts';
 
-const { values } = parseArgs({ options: { trades: { type: 'string', default: '2000000' }, json: { type: 'boolean', default: false }, keep: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { trades: { type: 'string', default: '2000000' }, json: { type: 'boolean', default: false }, keep: { type: 'boolean', default: false }, stage: { type: 'string', default: 'full' } } });
 const n = Number(values.trades);
 const dir = join('var', 'bench', 'ingest-trades');
 const file = join(dir, `BENCHUSDT-trades-${n}.csv`);
@@ -43,6 +44,8 @@ if (!existsSync(file)) {
 const logDir = join(dir, 'log');
 rmSync(logDir, { recursive: true, force: true });
 const access = await openLog(logDir);
+if (values.stage === 'parse' || values.stage === 'encode') access.log.append = () => Promise.resolve([]);
+if (values.stage === 'parse') access.encode = () => new Uint8Array(0);
 const samples: { progress: number; heapMb: number; rssMb: number }[] = [];
 let nextSample = 0.1;
 let peakRss = 0;
@@ -64,7 +67,7 @@ const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
 const cpu = process.cpuUsage(cpu0);
 await access.close();
 const result = {
-  trades: n, accepted: summary.accepted, rejected: summary.rejected, fileMb: mb(statSync(file).size),
+  stage: values.stage, trades: n, accepted: summary.accepted, rejected: summary.rejected, fileMb: mb(statSync(file).size),
   seconds: Math.round(seconds * 100) / 100, tradesPerSec: Math.round(summary.accepted / seconds),
   cpuSeconds: Math.round(((cpu.user + cpu.system) / 1e6) * 100) / 100,
   heapBeforeMb: mb(heap0), peakRssMb: mb(peakRss), samples,
