@@ -13,8 +13,9 @@ import { parseArgs } from 'node:util';
 // `npm run bench -- train` the model families on generated markets (bench/train.ts).
 // `npm run bench -- restart` the state rebuild on restart, with and without checkpoints (bench/restart.ts).
 // `npm run bench -- kafka-clients` kafkajs against @platformatic/kafka on a real broker (bench/kafka-clients.ts).
-if (process.argv[2] === 'kafka' || process.argv[2] === 'kafka-group' || process.argv[2] === 'page' || process.argv[2] === 'train' || process.argv[2] === 'restart' || process.argv[2] === 'kafka-clients') {
-  execFileSync(process.execPath, ['--import', 'tsx', `bench/${process.argv[2]}.ts`, ...process.argv.slice(3)], { stdio: 'inherit' });
+// `npm run bench -- ingest-trades` the trade importer's rate and memory (bench/ingest-trades.ts).
+if (['kafka', 'kafka-group', 'page', 'train', 'restart', 'kafka-clients', 'ingest-trades'].includes(process.argv[2] ?? '')) {
+  execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', `bench/${process.argv[2]}.ts`, ...process.argv.slice(3)], { stdio: 'inherit' });
   process.exit(0);
 }
 const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, trades: { type: 'string', default: '5000000' }, seed: { type: 'string', default: '11' }, repeat: { type: 'string', default: '3' } } });

@@ -26,7 +26,7 @@ export interface Entry {
 export const COMMANDS: Record<string, Entry> = {
   start: { summary: 'run the live system on the seeded synthetic market (history, model, live signals)', specs: START, load: () => import('./commands/start.ts') },
   generate: { summary: 'write a seeded synthetic market into a new log', specs: GENERATE, load: () => import('./commands/generate.ts') },
-  ingest: { summary: 'import a CSV of klines, bars or option chains into a log', specs: INGEST, load: () => import('./commands/ingest.ts') },
+  ingest: { summary: 'import a CSV or Parquet of trades, klines, bars or option chains into a log', specs: INGEST, load: () => import('./commands/ingest.ts') },
   replay: { summary: 'replay a log: dataset (training CSV/Parquet) or backtest', specs: { dataset: REPLAY_DATASET, backtest: REPLAY_BACKTEST }, load: () => import('./commands/replay.ts') },
   train: { summary: 'train a model on a dataset', specs: TRAIN, load: () => import('./commands/train.ts') },
   tune: { summary: 'seeded hyper-parameter search scored by purged cross-validation', specs: TUNE, load: () => import('./commands/tune.ts') },

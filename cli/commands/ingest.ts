@@ -24,6 +24,9 @@ export async function run(values: ValuesOf<typeof INGEST>): Promise<number> {
     ...(values.interval !== undefined ? { interval: values.interval } : {}),
     ...(values.calendar !== undefined ? { calendar: values.calendar } : {}),
     ...(values['snapshot-window'] !== undefined ? { snapshotWindowMs: values['snapshot-window'] } : {}),
+    ...(values.map !== undefined ? { map: values.map } : {}),
+    ...(values['date-format'] !== undefined ? { dateFormat: values['date-format'] } : {}),
+    premiumIn: values['premium-in'],
   };
   // A log this import creates is removed again if the import fails: no empty log left behind.
   const created = values.log !== undefined && !existsSync(values.log) ? values.log : null;

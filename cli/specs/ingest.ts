@@ -3,23 +3,26 @@ import { duration, existingFile, num, oneOf, text } from '../flags.ts';
 import { kafkaFlags } from './log-source.ts';
 
 /** Literal copies so that parsing loads no ingest code; test/unit/cli pins them to the sources. */
-export const INGEST_FORMAT_NAMES = ['binance-klines', 'ohlcv-csv', 'option-chain-long', 'option-chain-wide'] as const;
+export const INGEST_FORMAT_NAMES = ['binance-klines', 'ohlcv-csv', 'option-chain-long', 'option-chain-wide', 'trades', 'binance-trades', 'binance-aggtrades'] as const;
 export const CALENDAR_NAMES = ['crypto', 'nse', 'us-equity'] as const;
 
 export const INGEST = defineCommand({
   name: 'ingest',
-  summary: 'Imports a CSV of klines, OHLCV bars or option chains into a log (see docs/ingest.md); a failed import leaves no new log behind.',
+  summary: 'Imports a CSV (or Parquet) of trades, klines, OHLCV bars or option chains into a log (see docs/ingest.md); a failed import leaves no new log behind.',
   output: 'the import summary: rows read, appended, rejected with reasons',
   flags: {
     log: text({ help: 'the embedded log to append to (created if missing)', arg: 'logDir' }),
     ...kafkaFlags('append to Kafka instead'),
-    file: existingFile({ help: 'the CSV file to import', required: true }),
+    file: existingFile({ help: 'the CSV or Parquet file to import', required: true }),
     format: oneOf(INGEST_FORMAT_NAMES, { help: 'the file format', required: true }),
     symbol: text({ help: 'the symbol (when the file does not name it)', arg: 'symbol' }),
     tz: text({ help: 'time zone of naive timestamps (IANA name)', arg: 'zone' }),
     stamp: oneOf(['open', 'close'], { help: 'whether a bar time is its open or its close' }),
     interval: text({ help: 'bar interval like 1m, 5m, 1h or 1d (option chains: the slot gaps are counted in, default 5m)', arg: 'interval' }),
     calendar: oneOf(CALENDAR_NAMES, { help: 'the market calendar' }),
+    map: text({ help: "the file's column for each tickflow field, e.g. time=transact_time,size=qty (trades: time,price,size,side,id; candles: time,open,high,low,close,volume; chains: time,underlying,expiry,strike,right,bid,ask,last,iv,oi,volume,spot)", arg: 'field=column,…' }),
+    'date-format': text({ help: 'layout of date cells that are not ISO 8601 or epoch: DD, MM (or MMM) and YYYY joined by - / or ., e.g. DD-MM-YYYY, MM/DD/YYYY', arg: 'layout' }),
+    'premium-in': oneOf(['quote', 'underlying'], { help: 'option chains: premiums in the quote currency, or in the underlying (coin-margined venues; converted with the row\'s spot)', default: 'quote' }),
     rate: num({ help: 'risk-free rate for option chains', default: '0' }),
     'dividend-yield': num({ help: 'dividend yield for option chains', default: '0' }),
     'snapshot-window': duration({ help: "option chains: an underlying's rows within this time of a snapshot's first row join that snapshot (default: the exact same time)" }),
@@ -29,7 +32,14 @@ export const INGEST = defineCommand({
     if (v.broker === undefined && v.log === undefined) return 'missing required option --log (or --broker)';
     if (v.broker === undefined && v.registry !== undefined) return '--registry is for Kafka (--broker); the embedded log keeps its own registry';
     if (v['snapshot-window'] !== undefined && !v.format.startsWith('option-chain')) return `--snapshot-window is for option chains, not --format ${v.format}`;
+    if (v['date-format'] !== undefined && !validDateFormat(v['date-format'])) return `--date-format ${JSON.stringify(v['date-format'])}: expected DD, MM (or MMM) and YYYY once each, joined by - / or . (e.g. DD-MM-YYYY, MM/DD/YYYY, DD-MMM-YYYY)`;
     if (v.interval !== undefined && !/^\d+[smhd]$/.test(v.interval)) return `--interval ${JSON.stringify(v.interval)}: must be like 1m, 5m, 1h or 1d`;
     return undefined;
   },
 });
+
+/** A literal copy of sources/ingest/date-format.ts's rule (parsing loads no ingest code). */
+function validDateFormat(f: string): boolean {
+  const m = /^(DD|MMM|MM|YYYY)([-/.])(DD|MMM|MM|YYYY)\2(DD|MMM|MM|YYYY)$/.exec(f);
+  return m !== null && new Set([m[1], m[3], m[4]].map((t) => (t === 'MMM' ? 'MM' : t))).size === 3;
+}

@@ -2,6 +2,12 @@ import { basename } from 'node:path';
 import { intervalMs } from '../../schemas/index.ts';
 import { CALENDARS, isValidZone, type CalendarName, type SessionCalendar } from '../../processors/calendar/index.ts';
 import { binanceFileInfo, binanceKlines } from './binance-klines.ts';
+import { binanceTrades, binanceTradesFileInfo, type BinanceTradeLayout } from './binance-trades.ts';
+import { compileDateFormat } from './date-format.ts';
+import { MAP_FIELDS, parseFieldMap } from './field-map.ts';
+import { ingestTrades } from './ingest-trades.ts';
+import { openTable } from './table-lines.ts';
+import { tradesTable } from './trades-table.ts';
 import { csvLines, fileSize, type CsvLine } from './csv-lines.ts';
 import { ingestCandles, type IngestTarget } from './ingest-candles.ts';
 import { ingestChains } from './ingest-chains.ts';
@@ -12,7 +18,7 @@ import { optionChainLong } from './option-chain-long.ts';
 import { optionChainWide } from './option-chain-wide.ts';
 import { openRecordSource } from './record-source.ts';
 
-export const INGEST_FORMATS = ['binance-klines', 'ohlcv-csv', 'option-chain-long', 'option-chain-wide'] as const;
+export const INGEST_FORMATS = ['binance-klines', 'ohlcv-csv', 'option-chain-long', 'option-chain-wide', 'trades', 'binance-trades', 'binance-aggtrades'] as const;
 export type IngestFormat = (typeof INGEST_FORMATS)[number];
 
 export interface IngestOptions {
@@ -32,21 +38,42 @@ export interface IngestOptions {
   dividendYield?: number;
   /** Option chains: rows of one underlying within this many ms form one snapshot (default 0: the same time). */
   snapshotWindowMs?: number;
+  /** `--map field=column,...`: the file's column for a tickflow field (field-map.ts). */
+  map?: string;
+  /** `--date-format DD-MM-YYYY` etc. (date-format.ts). */
+  dateFormat?: string;
+  /** Chains: option premiums quoted in the underlying (coin-margined venues) or the quote currency (default). */
+  premiumIn?: 'quote' | 'underlying';
 }
 
 /** --calendar, else the calendar whose zone is --tz, else crypto for candles and NSE for chains. */
 export function defaultCalendar(o: Pick<IngestOptions, 'calendar' | 'tz' | 'format'>): SessionCalendar {
   if (o.calendar !== undefined) return CALENDARS[o.calendar];
-  if (o.format === 'binance-klines') return CALENDARS.crypto;
+  if (o.format === 'binance-klines' || o.format === 'binance-trades' || o.format === 'binance-aggtrades') return CALENDARS.crypto;
   const byZone = Object.values(CALENDARS).find((c) => c.zone === o.tz);
   if (byZone !== undefined) return byZone;
-  return o.format === 'ohlcv-csv' ? CALENDARS.crypto : CALENDARS.nse;
+  return o.format === 'ohlcv-csv' || o.format === 'trades' ? CALENDARS.crypto : CALENDARS.nse;
 }
 
 const PROGRESS_EVERY = 5_000;
 
-/** Reads `options.file` in `options.format` and appends its events to the log; see docs/ingest.md. */
+/**
+ * Reads `options.file` in `options.format` and appends its events to the log; see docs/ingest.md.
+ * A problem with the file as a whole is an IngestInputError whose message starts with the flag it
+ * is about (`--map ...`) or the file (`path[:line]: ...`).
+ */
 export async function ingestFile(target: IngestTarget, options: IngestOptions, onProgress?: (done: number, total: number) => void): Promise<IngestSummary> {
+  try {
+    return await ingestFileUnchecked(target, options, onProgress);
+  } catch (e) {
+    if (e instanceof IngestInputError && !e.message.startsWith('--') && !e.message.startsWith(options.file)) {
+      throw new IngestInputError(`${options.file}: ${e.message}`, { cause: e });
+    }
+    throw e;
+  }
+}
+
+async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions, onProgress?: (done: number, total: number) => void): Promise<IngestSummary> {
   if (options.tz !== undefined && !isValidZone(options.tz)) throw new IngestInputError(`--tz ${JSON.stringify(options.tz)} is not an IANA time zone (e.g. Asia/Kolkata)`);
   const calendar = defaultCalendar(options);
   let rowsSeen = 0;
@@ -57,6 +84,35 @@ export async function ingestFile(target: IngestTarget, options: IngestOptions, o
     }
   };
   const finish = (p: { done: number; total: number }): void => onProgress?.(p.total, p.total);
+  const dateFormat = options.dateFormat !== undefined ? compileDateFormat(options.dateFormat) : undefined;
+  const kind = options.format === 'trades' || options.format === 'binance-trades' || options.format === 'binance-aggtrades' ? 'trades' : options.format.startsWith('option-chain') ? 'chains' : 'candles';
+  if (options.map !== undefined && options.format.startsWith('binance-')) throw new IngestInputError(`--map: ${options.format} has a fixed layout; use --format ${kind === 'trades' ? 'trades' : 'ohlcv-csv'} with --map for other layouts`);
+  const map = parseFieldMap(options.map, MAP_FIELDS[kind], options.format);
+  if (options.premiumIn === 'underlying' && kind !== 'chains') throw new IngestInputError(`--premium-in applies to option chains, not --format ${options.format}`);
+
+  if (kind === 'trades') {
+    const table = await openTable(options.file);
+    let rows;
+    if (options.format === 'trades') {
+      rows = tradesTable(table.batches, {
+        file: options.file, map,
+        ...(options.symbol !== undefined ? { symbol: options.symbol } : {}),
+        ...(options.tz !== undefined ? { tz: options.tz } : {}),
+        ...(dateFormat !== undefined ? { dateFormat } : {}),
+      });
+    } else {
+      const symbol = options.symbol ?? binanceTradesFileInfo(basename(options.file))?.symbol;
+      if (symbol === undefined) throw new IngestInputError(`${options.format}: cannot tell the symbol from the file name ${JSON.stringify(basename(options.file))}; pass --symbol`);
+      rows = binanceTrades(table.batches, options.format as BinanceTradeLayout, symbol, options.file);
+    }
+    const r = await ingestTrades(rows, target, tick(table.progress));
+    finish(table.progress());
+    const sideFrom = r.sideFromTickRule === 0 ? 'file' : r.sideFromFile === 0 ? 'tick-rule' : 'mixed';
+    return r.stats.summary(options.format, 'trade', {
+      calendar: calendar.name, sideFrom, sideFromFile: r.sideFromFile, sideFromTickRule: r.sideFromTickRule,
+      tickRuleUnclassified: r.tickRuleUnclassified, idsSynthesized: r.idsSynthesized,
+    });
+  }
 
   if (options.format === 'binance-klines' || options.format === 'ohlcv-csv') {
     const total = fileSize(options.file);
@@ -76,7 +132,8 @@ export async function ingestFile(target: IngestTarget, options: IngestOptions, o
       rows = binanceKlines(tap(), symbol);
     } else {
       rows = ohlcvCsv(tap(), {
-        stamp: options.stamp ?? 'open',
+        stamp: options.stamp ?? 'open', map, file: options.file,
+        ...(dateFormat !== undefined ? { dateFormat } : {}),
         ...(options.symbol !== undefined ? { symbol: options.symbol } : {}),
         ...(options.tz !== undefined ? { tz: options.tz } : {}),
         ...(options.interval !== undefined ? { interval: options.interval } : {}),
@@ -89,7 +146,8 @@ export async function ingestFile(target: IngestTarget, options: IngestOptions, o
 
   const source = await openRecordSource(options.file);
   const ctx = {
-    calendar,
+    calendar, map, premiumIn: options.premiumIn ?? 'quote',
+    ...(dateFormat !== undefined ? { dateFormat } : {}),
     ...(options.tz !== undefined ? { tz: options.tz } : {}),
     ...(options.symbol !== undefined ? { symbol: options.symbol } : {}),
   };

@@ -2,7 +2,7 @@
 export interface IngestSummary {
   format: string;
   /** What accepted/rejected/stale count: candles, or whole option-chain snapshots. */
-  unit: 'candle' | 'snapshot';
+  unit: 'candle' | 'snapshot' | 'trade';
   accepted: number;
   rejected: number;
   reasons: Record<string, number>;
@@ -14,6 +14,8 @@ export interface IngestSummary {
   gaps: number;
   /** Holes (runs of missing intervals or slots). */
   gapRuns: number;
+  /** Per reason, the first line of the file rejected for it (trades). */
+  firstRejectedLine?: Record<string, number>;
   /** Snapshots whose raw fields repeat the underlying's previous one: counted, not appended. */
   stale: number;
   [extra: string]: unknown;
@@ -30,9 +32,13 @@ export class IngestStats {
   private first = Number.POSITIVE_INFINITY;
   private last = Number.NEGATIVE_INFINITY;
 
-  reject(reason: string, n = 1): void {
+  /** First line of the file rejected for each reason, where the importer knows lines. */
+  readonly firstLines = new Map<string, number>();
+
+  reject(reason: string, n = 1, lineNo?: number): void {
     this.rejected += n;
     this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + n);
+    if (lineNo !== undefined && !this.firstLines.has(reason)) this.firstLines.set(reason, lineNo);
   }
 
   accept(symbol: string, ts: number): void {
@@ -42,15 +48,18 @@ export class IngestStats {
     if (ts > this.last) this.last = ts;
   }
 
-  summary(format: string, unit: 'candle' | 'snapshot', extra: Record<string, unknown> = {}): IngestSummary {
+  summary(format: string, unit: 'candle' | 'snapshot' | 'trade', extra: Record<string, unknown> = {}): IngestSummary {
     const reasons: Record<string, number> = {};
     for (const k of [...this.reasons.keys()].sort()) reasons[k] = this.reasons.get(k) ?? 0;
+    const lines: Record<string, number> = {};
+    for (const k of [...this.firstLines.keys()].sort()) lines[k] = this.firstLines.get(k) ?? 0;
     return {
       format, unit, accepted: this.accepted, rejected: this.rejected, reasons,
       symbols: [...this.symbols].sort(),
       firstTs: this.accepted > 0 ? this.first : null,
       lastTs: this.accepted > 0 ? this.last : null,
       gaps: this.gaps, gapRuns: this.gapRuns, stale: this.stale,
+      ...(this.firstLines.size > 0 ? { firstRejectedLine: lines } : {}),
       ...extra,
     };
   }

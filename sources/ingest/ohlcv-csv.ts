@@ -1,6 +1,8 @@
 import { intervalMs } from '../../schemas/index.ts';
 import type { CandleInput } from './candle-input.ts';
-import { findColumn, headerIndex, requireColumn } from './column-map.ts';
+import { findColumn, headerIndex } from './column-map.ts';
+import type { DateFormat } from './date-format.ts';
+import { mappedColumn, NO_MAP, requireMappedColumn, type FieldMap } from './field-map.ts';
 import type { CsvLine } from './csv-lines.ts';
 import { IngestInputError } from './ingest-error.ts';
 import { cellNumber, reject, type Parsed } from './parsed.ts';
@@ -15,6 +17,12 @@ export interface OhlcvCsvOptions {
   stamp: 'open' | 'close';
   /** Interval label; inferred from the spacing of the first rows when absent. */
   interval?: string;
+  /** `--map` overrides of the column names (field-map.ts). */
+  map?: FieldMap;
+  /** `--date-format` of the time cells. */
+  dateFormat?: DateFormat;
+  /** For messages. */
+  file?: string;
 }
 
 export const TIME_COLUMNS = ['timestamp', 'datetime', 'date', 'time', 'open_time', 'ts'] as const;
@@ -32,15 +40,18 @@ export async function* ohlcvCsv(lines: AsyncIterable<CsvLine>, opts: OhlcvCsvOpt
   const head = await it.next();
   if (head.done) return;
   const idx = headerIndex(head.value.cells);
-  const hasDate = idx.has('date') && idx.has('time') && !idx.has('timestamp') && !idx.has('datetime');
-  const tCol = requireColumn(idx, TIME_COLUMNS, 'time');
+  const map = opts.map ?? NO_MAP;
+  const where = `${opts.file ?? 'ohlcv-csv'}:${head.value.lineNo} (ohlcv-csv header)`;
+  const hasDate = !map.has('time') && idx.has('date') && idx.has('time') && !idx.has('timestamp') && !idx.has('datetime');
+  const tCol = requireMappedColumn(idx, map, 'time', TIME_COLUMNS, where);
   const timeCol = hasDate ? idx.get('time')! : tCol;
   const dateCol = hasDate ? idx.get('date')! : undefined;
+  const req = (field: string, names: readonly string[]): number => requireMappedColumn(idx, map, field, names, where);
   const cols = {
-    open: requireColumn(idx, ['open', 'o'], 'open'), high: requireColumn(idx, ['high', 'h'], 'high'),
-    low: requireColumn(idx, ['low', 'l'], 'low'), close: requireColumn(idx, ['close', 'c'], 'close'),
-    volume: requireColumn(idx, ['volume', 'vol', 'v'], 'volume'),
-    symbol: findColumn(idx, ['symbol', 'ticker']),
+    open: req('open', ['open', 'o']), high: req('high', ['high', 'h']),
+    low: req('low', ['low', 'l']), close: req('close', ['close', 'c', 'adj_close']),
+    volume: req('volume', ['volume', 'vol', 'v']),
+    symbol: mappedColumn(idx, map, 'symbol', ['symbol', 'ticker'], where),
     trades: findColumn(idx, ['trades', 'count', 'number_of_trades']),
     buy: findColumn(idx, ['taker_buy_volume', 'taker_buy_base_asset_volume', 'buy_volume']),
     quote: findColumn(idx, ['quote_volume', 'quote_asset_volume']),
@@ -48,17 +59,17 @@ export async function* ohlcvCsv(lines: AsyncIterable<CsvLine>, opts: OhlcvCsvOpt
   };
   if (cols.symbol === undefined && !opts.symbol) throw new IngestInputError('ohlcv-csv: the file has no symbol column; pass --symbol');
 
-  const timeOf = (cells: readonly string[]): ReturnType<typeof parseTime> => {
+  const timeOf = (cells: readonly string[], lineNo: number): ReturnType<typeof parseTime> => {
     const raw = dateCol !== undefined ? `${cells[dateCol] ?? ''} ${cells[timeCol] ?? ''}`.trim() : cells[timeCol];
-    const r = parseTime(raw, opts.tz);
+    const r = parseTime(raw, opts.tz, opts.dateFormat);
     if (!r.ok && r.reason === 'naive-time-without-tz') {
-      throw new IngestInputError(`ohlcv-csv: time ${JSON.stringify(raw)} has no UTC offset (naive local time); pass --tz <IANA zone>, e.g. --tz America/New_York`);
+      throw new IngestInputError(`${opts.file ?? 'ohlcv-csv'}:${lineNo}: time ${JSON.stringify(raw)} has no UTC offset (naive local time); pass --tz <IANA zone>, e.g. --tz America/New_York`);
     }
     return r;
   };
 
   // Interval: given, or inferred from the first rows (which are buffered, then replayed).
-  const buffered: string[][] = [];
+  const buffered: CsvLine[] = [];
   let interval = opts.interval !== undefined ? intervalMs(opts.interval) : 0;
   if (interval === 0) {
     const counts = new Map<number, number>();
@@ -66,8 +77,8 @@ export async function* ohlcvCsv(lines: AsyncIterable<CsvLine>, opts: OhlcvCsvOpt
     while (buffered.length < INFER_ROWS) {
       const n = await it.next();
       if (n.done) break;
-      buffered.push(n.value.cells);
-      const t = timeOf(n.value.cells);
+      buffered.push(n.value);
+      const t = timeOf(n.value.cells, n.value.lineNo);
       if (!t.ok) continue;
       const d = t.ts - prev;
       if (d > 0) counts.set(d, (counts.get(d) ?? 0) + 1);
@@ -82,9 +93,9 @@ export async function* ohlcvCsv(lines: AsyncIterable<CsvLine>, opts: OhlcvCsvOpt
     interval = best;
   }
 
-  const parse = (cells: readonly string[]): Parsed<CandleInput> => {
+  const parse = (cells: readonly string[], lineNo: number): Parsed<CandleInput> => {
     if (Math.max(cols.open, cols.high, cols.low, cols.close, cols.volume, timeCol) >= cells.length) return reject('missing-column');
-    const t = timeOf(cells);
+    const t = timeOf(cells, lineNo);
     if (!t.ok) return reject(t.reason);
     // A close stamp like 09:59:59.999 (last instant of the window) is rounded up to 10:00.
     const end = opts.stamp === 'close' ? (t.ts % 1000 === 999 ? t.ts + 1 : t.ts) : t.ts + interval;
@@ -105,10 +116,10 @@ export async function* ohlcvCsv(lines: AsyncIterable<CsvLine>, opts: OhlcvCsvOpt
       },
     };
   };
-  for (const cells of buffered) yield parse(cells);
+  for (const l of buffered) yield parse(l.cells, l.lineNo);
   for (;;) {
     const n = await it.next();
     if (n.done) break;
-    yield parse(n.value.cells);
+    yield parse(n.value.cells, n.value.lineNo);
   }
 }

@@ -18,14 +18,15 @@ export async function* optionChainLong(records: AsyncIterable<Record<string, unk
 
 function resolve(keys: Set<string>, ctx: ChainContext) {
   const f = 'option-chain-long';
-  const underlying = pickColumn(keys, 'underlying');
+  const m = ctx.map;
+  const underlying = pickColumn(keys, 'underlying', '', m);
   if (underlying === undefined && !ctx.symbol) throw new IngestInputError(`${f}: no underlying/symbol column; pass --symbol`);
   return {
-    time: requirePick(keys, 'time', f), underlying, spot: requirePick(keys, 'spot', f),
-    expiry: requirePick(keys, 'expiry', f), strike: requirePick(keys, 'strike', f), right: requirePick(keys, 'right', f),
-    last: pickColumn(keys, 'last'), bid: pickColumn(keys, 'bid'), ask: pickColumn(keys, 'ask'),
-    volume: pickColumn(keys, 'volume'), oi: pickColumn(keys, 'oi'), iv: pickColumn(keys, 'iv'),
-    delta: pickColumn(keys, 'delta'), gamma: pickColumn(keys, 'gamma'),
+    time: requirePick(keys, 'time', f, '', m), underlying, spot: requirePick(keys, 'spot', f, '', m),
+    expiry: requirePick(keys, 'expiry', f, '', m), strike: requirePick(keys, 'strike', f, '', m), right: requirePick(keys, 'right', f, '', m),
+    last: pickColumn(keys, 'last', '', m), bid: pickColumn(keys, 'bid', '', m), ask: pickColumn(keys, 'ask', '', m),
+    volume: pickColumn(keys, 'volume', '', m), oi: pickColumn(keys, 'oi', '', m), iv: pickColumn(keys, 'iv', '', m),
+    delta: pickColumn(keys, 'delta', '', m), gamma: pickColumn(keys, 'gamma', '', m),
   };
 }
 
@@ -51,7 +52,7 @@ export function contractRow(
   const u = at(c.underlying);
   const underlying = ctx.symbol ?? (typeof u === 'string' ? u.trim() : typeof u === 'number' ? String(u) : '');
   if (underlying === '') return reject('missing-column');
-  const expiry = parseExpiry(rec[c.expiry], ctx.calendar);
+  const expiry = parseExpiry(rec[c.expiry], ctx.calendar, ctx.dateFormat);
   if (expiry === null) return reject('unparseable-expiry');
   const strike = cellNumber(rec[c.strike]);
   if (strike === null) return reject('missing-column');
@@ -67,11 +68,15 @@ export function contractRow(
   if (!volume.ok) return volume;
   const spot = cellNumber(rec[c.spot]);
   const iv = optionalCell(at(c.iv));
+  // Coin-margined venues quote premiums in the underlying: times the row's spot gives the quote currency.
+  const scale = ctx.premiumIn === 'underlying' ? spot : 1;
+  if (scale === null || !Number.isFinite(scale) || scale <= 0) return reject('premium-without-spot');
+  const price = (p: typeof last): number | null => (p.ok && p.value !== null ? p.value * scale : null);
   return {
     ok: true,
     value: {
       ts, underlying, spot, expiry, strike, right,
-      last: last.ok ? last.value : null, bid: bid.ok ? bid.value : null, ask: ask.ok ? ask.value : null,
+      last: price(last), bid: price(bid), ask: price(ask),
       ivRaw: iv !== null && iv > 0 ? iv : null,
       delta: optionalCell(at(c.delta)), gamma: optionalCell(at(c.gamma)),
       openInterest: oi.value, volume: volume.value,

@@ -33,7 +33,8 @@ function resolve(keys: Set<string>, ctx: ChainContext) {
   const f = 'option-chain-wide';
   const pair = SIDES.find(([c, p]) => [...keys].some((k) => k.startsWith(c)) && [...keys].some((k) => k.startsWith(p)));
   if (pair === undefined) throw new IngestInputError(`${f}: no CE_/PE_ or call_/put_ column pairs found in ${[...keys].join(', ')}`);
-  const underlying = pickColumn(keys, 'underlying');
+  const m = ctx.map;
+  const underlying = pickColumn(keys, 'underlying', '', m);
   if (underlying === undefined && !ctx.symbol) throw new IngestInputError(`${f}: no underlying/symbol column; pass --symbol`);
   const side = (prefix: string, right: 'C' | 'P') => ({
     prefix, right,
@@ -42,8 +43,8 @@ function resolve(keys: Set<string>, ctx: ChainContext) {
     delta: pickColumn(keys, 'delta', prefix), gamma: pickColumn(keys, 'gamma', prefix),
   });
   return {
-    time: requirePick(keys, 'time', f),
-    base: { underlying, spot: requirePick(keys, 'spot', f), expiry: requirePick(keys, 'expiry', f), strike: requirePick(keys, 'strike', f) },
+    time: requirePick(keys, 'time', f, '', m),
+    base: { underlying, spot: requirePick(keys, 'spot', f, '', m), expiry: requirePick(keys, 'expiry', f, '', m), strike: requirePick(keys, 'strike', f, '', m) },
     sides: [side(pair[0], 'C'), side(pair[1], 'P')],
   };
 }

@@ -1,6 +1,9 @@
 import { sessionCloseOn, zonedToUtc, type SessionCalendar } from '../../processors/calendar/index.ts';
+import type { DateFormat } from './date-format.ts';
+import type { FieldMap } from './field-map.ts';
 import { IngestInputError } from './ingest-error.ts';
 import { cellNumber, reject, type Parsed } from './parsed.ts';
+import { matchDateFormat } from './date-format.ts';
 import { epochToMs, parseNaive, parseTime } from './parse-time.ts';
 
 /** One contract at one snapshot, as read from a long or wide chain file. IV in the file's unit. */
@@ -26,6 +29,12 @@ export interface ChainContext {
   tz?: string;
   /** Underlying when the file has no symbol column (or to override it). */
   symbol?: string;
+  /** `--map` column overrides (field-map.ts). */
+  map?: FieldMap;
+  /** `--date-format` of time and expiry cells. */
+  dateFormat?: DateFormat;
+  /** `--premium-in underlying`: last/bid/ask are in units of the underlying; times spot gives the quote currency. */
+  premiumIn?: 'quote' | 'underlying';
 }
 
 const RIGHTS: Record<string, 'C' | 'P'> = { c: 'C', ce: 'C', call: 'C', p: 'P', pe: 'P', put: 'P' };
@@ -39,11 +48,11 @@ export function parseRight(cell: unknown): 'C' | 'P' | null {
  * that date in the calendar's zone (NSE: 15:30 Asia/Kolkata); a date-time without offset is read
  * in that zone; ISO with an offset and epoch numbers are absolute.
  */
-export function parseExpiry(cell: unknown, cal: SessionCalendar): number | null {
+export function parseExpiry(cell: unknown, cal: SessionCalendar, format?: DateFormat): number | null {
   // Chains repeat a handful of expiry strings on every row: memoize the zone math per text.
-  const key = typeof cell === 'string' ? `${cal.name}|${cell}` : null;
+  const key = typeof cell === 'string' ? `${cal.name}|${format?.pattern ?? ''}|${cell}` : null;
   if (key !== null && expiryCache.has(key)) return expiryCache.get(key) ?? null;
-  const v = parseExpiryUncached(cell, cal);
+  const v = parseExpiryUncached(cell, cal, format);
   if (key !== null) {
     if (expiryCache.size > 10_000) expiryCache.clear();
     expiryCache.set(key, v);
@@ -53,10 +62,16 @@ export function parseExpiry(cell: unknown, cal: SessionCalendar): number | null 
 
 const expiryCache = new Map<string, number | null>();
 
-function parseExpiryUncached(cell: unknown, cal: SessionCalendar): number | null {
+function parseExpiryUncached(cell: unknown, cal: SessionCalendar, format?: DateFormat): number | null {
   if (typeof cell === 'number' || typeof cell === 'bigint') return Number(cell) > 0 ? epochToMs(Number(cell)) : null;
   if (typeof cell !== 'string') return null;
   const text = cell.trim();
+  const f = format !== undefined ? matchDateFormat(text, format) : null;
+  if (f !== null && f.offsetMs === null && !/\d{1,2}:\d{2}/.test(text)) return sessionCloseOn(cal, f.parts.year, f.parts.month, f.parts.day);
+  if (f !== null) {
+    const r = parseTime(text, cal.zone, format);
+    return r.ok ? r.ts : null;
+  }
   const naive = parseNaive(text);
   if (naive) {
     const dateOnly = !/\d{1,2}:\d{2}/.test(text) && !(text.length > 8 && /^\d+$/.test(text));
@@ -66,13 +81,13 @@ function parseExpiryUncached(cell: unknown, cal: SessionCalendar): number | null
   return r.ok ? r.ts : null;
 }
 
-let lastTime: { cell: unknown; tz: string | undefined; ts: number } | null = null;
+let lastTime: { cell: unknown; tz: string | undefined; format: DateFormat | undefined; ts: number } | null = null;
 
 export function snapshotTime(cell: unknown, ctx: ChainContext): Parsed<number> {
   // Rows of one snapshot share its time cell: reuse the last conversion.
-  if (lastTime !== null && lastTime.cell === cell && lastTime.tz === ctx.tz) return { ok: true, value: lastTime.ts };
-  const r = parseTime(cell, ctx.tz);
-  if (r.ok) lastTime = { cell, tz: ctx.tz, ts: r.ts };
+  if (lastTime !== null && lastTime.cell === cell && lastTime.tz === ctx.tz && lastTime.format === ctx.dateFormat) return { ok: true, value: lastTime.ts };
+  const r = parseTime(cell, ctx.tz, ctx.dateFormat);
+  if (r.ok) lastTime = { cell, tz: ctx.tz, format: ctx.dateFormat, ts: r.ts };
   if (r.ok) return { ok: true, value: r.ts };
   if (r.reason === 'naive-time-without-tz') {
     throw new IngestInputError(`snapshot time ${JSON.stringify(cell)} has no UTC offset (naive local time); pass --tz <IANA zone>, e.g. --tz Asia/Kolkata`);

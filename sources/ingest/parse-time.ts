@@ -1,4 +1,5 @@
 import { zonedToUtc } from '../../processors/calendar/index.ts';
+import { matchDateFormat, type DateFormat, type NaiveParts } from './date-format.ts';
 
 /**
  * Turns a time cell into epoch ms, or a reason it cannot:
@@ -8,7 +9,9 @@ import { zonedToUtc } from '../../processors/calendar/index.ts';
  *   < 1e17 microseconds, else nanoseconds (1e11 s is the year 5138; 1e11 ms is 1973);
  * - ISO 8601 with `Z` or an offset is absolute;
  * - `YYYY-MM-DD[ T]HH:MM[:SS[.fff]]`, `YYYY-MM-DD`, `DD-Mon-YYYY[ HH:MM[:SS]]` without an offset
- *   are naive local times, which need a zone.
+ *   are naive local times, which need a zone;
+ * - with a `--date-format` (date-format.ts), a cell in that layout is read first by it (day-first
+ *   dates such as 18-08-2026 are ambiguous otherwise and are not guessed).
  */
 export type TimeResult = { ok: true; ts: number } | { ok: false; reason: 'unparseable-time' | 'naive-time-without-tz' };
 
@@ -27,9 +30,7 @@ export function epochToMs(n: number): number {
   return Math.floor(n / 1e6);
 }
 
-export interface NaiveParts {
-  year: number; month: number; day: number; hour: number; minute: number; second: number; ms: number;
-}
+export type { NaiveParts };
 
 function valid(p: NaiveParts): boolean {
   return p.year >= 1970 && p.year <= 2100 && p.month >= 1 && p.month <= 12 && p.day >= 1 && p.day <= 31 &&
@@ -59,12 +60,21 @@ export function parseNaive(text: string): NaiveParts | null {
   return null;
 }
 
-export function parseTime(cell: unknown, tz: string | undefined): TimeResult {
+export function parseTime(cell: unknown, tz: string | undefined, format?: DateFormat): TimeResult {
   if (typeof cell === 'number' || typeof cell === 'bigint') return fromEpoch(Number(cell));
   if (cell instanceof Date) return Number.isFinite(cell.getTime()) ? { ok: true, ts: cell.getTime() } : { ok: false, reason: 'unparseable-time' };
   if (typeof cell !== 'string') return { ok: false, reason: 'unparseable-time' };
   const text = cell.trim();
   if (text === '') return { ok: false, reason: 'unparseable-time' };
+  if (format !== undefined) {
+    const f = matchDateFormat(text, format);
+    if (f !== null) {
+      const p = f.parts;
+      if (f.offsetMs !== null) return { ok: true, ts: Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second, p.ms) - f.offsetMs };
+      if (tz === undefined) return { ok: false, reason: 'naive-time-without-tz' };
+      return { ok: true, ts: zonedToUtc(p.year, p.month, p.day, p.hour, p.minute, p.second, p.ms, tz) };
+    }
+  }
   const naive = parseNaive(text);
   if (naive) {
     if (tz === undefined) return { ok: false, reason: 'naive-time-without-tz' };

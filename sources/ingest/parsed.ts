@@ -11,7 +11,17 @@ export function cellNumber(cell: unknown): number | null {
   if (typeof cell === 'number') return cell;
   if (typeof cell === 'bigint') return Number(cell);
   if (typeof cell !== 'string') return Number.NaN;
+  // Fast path: a plain number (Number('') and Number(' ') are 0, so blanks take the slow path).
+  const fast = +cell;
+  if (fast === fast && cell.length > 0 && cell.charCodeAt(0) > 32) return fast;
   const t = cell.trim();
   if (t === '' || t === '-' || /^(null|none|nan|na)$/i.test(t)) return t.toLowerCase() === 'nan' ? Number.NaN : null;
   return Number(t.replace(/,/g, ''));
+}
+
+/** A cell as text: strings as they are, numbers and booleans written out, anything else empty. */
+export function cellText(cell: unknown): string {
+  if (typeof cell === 'string') return cell;
+  if (typeof cell === 'number' || typeof cell === 'bigint' || typeof cell === 'boolean') return String(cell);
+  return '';
 }

@@ -22,6 +22,15 @@ export class TopicAppender {
     if (this.pending.length >= this.batch) await this.flush();
   }
 
+  /** Buffers a record without awaiting; call flush() when `full` (for tight synchronous loops). */
+  add(record: AppendRecord): void {
+    this.pending.push(record);
+  }
+
+  get full(): boolean {
+    return this.pending.length >= this.batch;
+  }
+
   async flush(): Promise<void> {
     if (this.pending.length === 0) return;
     const records = this.pending;

@@ -44,7 +44,7 @@ const CASES: [string[], RegExp][] = [
   [['verify', '--model', tmp.dir, '--log', missing], /^tickflow: --log ".*lgo": no such directory/],
   [['verify', '--model', tmp.dir], /^tickflow: --model ".*": holds no model \(no manifest.json\)/],
   [['verify', '--log', tmp.dir, '--model', tmp.dir], /^tickflow: --log ".*": is not an event log/],
-  [['ingest', '--log', join(tmp.dir, 'in'), '--file', badCsv, '--format', 'csv'], /^tickflow: --format "csv": must be one of binance-klines, ohlcv-csv, option-chain-long, option-chain-wide$/],
+  [['ingest', '--log', join(tmp.dir, 'in'), '--file', badCsv, '--format', 'csv'], /^tickflow: --format "csv": must be one of binance-klines, ohlcv-csv, option-chain-long, option-chain-wide, trades, binance-trades, binance-aggtrades$/],
   [['ingest', '--log', join(tmp.dir, 'in'), '--file', badCsv, '--format', 'ohlcv-csv', '--interval', '5 min'], /^tickflow: --interval "5 min": must be like 1m/],
   [['run', 'processors'], /^tickflow: missing required option --broker/],
   [['run', 'gateway', '--broker', 'b:1', '--from', 'start'], /^tickflow: --from "start": must be one of end, earliest$/],
@@ -119,7 +119,8 @@ describe('read commands and a log that is not there', { concurrency: 4 }, () => 
     const dir = join(tmp.dir, 'new-log');
     const r = await runCli(['ingest', '--log', dir, '--file', badCsv, '--format', 'ohlcv-csv', '--symbol', 'X']);
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr.trimEnd().split('\n').pop() ?? '', /^tickflow: no time column/);
+    // The file and the line are named (the header is line 1).
+    assert.equal(r.stderr.trimEnd().split('\n').pop()?.startsWith(`tickflow: ${badCsv}:1 (ohlcv-csv header): no time column`), true, r.stderr);
     assert.equal(existsSync(dir), false);
   });
 
