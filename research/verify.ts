@@ -80,7 +80,7 @@ function sameBytes(x: Uint8Array | undefined, y: Uint8Array | undefined): boolea
  * same bytes after being read into the current schema (added fields take their defaults): a log
  * recorded before the Signal schema gained a field still verifies.
  */
-function sameRecorded(recorded: Uint8Array, replayed: Uint8Array | undefined, decode: TopicDecoder, encode: (t: string, v: object) => Uint8Array): boolean {
+export function sameRecorded(recorded: Uint8Array, replayed: Uint8Array | undefined, decode: TopicDecoder, encode: (t: string, v: object) => Uint8Array): boolean {
   if (sameBytes(recorded, replayed)) return true;
   if (replayed === undefined || recorded.length < 5 || replayed.length < 5 || Buffer.compare(recorded.subarray(1, 5), replayed.subarray(1, 5)) === 0) return false;
   try {

@@ -8,6 +8,7 @@ import { SIGNAL_SCHEMA, SIGNAL_SCHEMA_V1, type Signal } from '../../../schemas/i
 import { isCompatible } from '../../../storage/serde/avro-compatibility.ts';
 import { LmdbSchemaRegistry } from '../../../storage/serde/lmdb-schema-registry.ts';
 import { Serde } from '../../../storage/serde/serde.ts';
+import { sameRecorded } from '../../../research/verify.ts';
 
 /** avsc decodes records as instances of generated classes; compare their plain data. */
 function plain(v: unknown): unknown {
@@ -50,6 +51,12 @@ test('a log written with the old Signal schema replays with the new reader to id
     // The signal that replay computes for a model without heads (fields left out) encodes to the
     // bytes of the recorded one read into the new schema: the comparison verify makes.
     assert.deepEqual(now.encode('signals', old), now.encode('signals', read as Signal));
+    // verify's comparison: the recorded v1 bytes match the replay's v2 bytes of the same signal, not another one.
+    const decode = (t: string, b: Uint8Array) => now.decodeAs(t, b);
+    const encode = (t: string, v: object) => now.encode(t, v);
+    assert.ok(sameRecorded(recorded, now.encode('signals', old), decode, encode));
+    assert.ok(!sameRecorded(recorded, now.encode('signals', { ...old, pUp: 0.5200000000000001 }), decode, encode));
+    assert.ok(!sameRecorded(recorded, now.encode('signals', withHeads), decode, encode), 'a replay with heads is not the recorded signal');
     // The old fields decode bit for bit (doubles included).
     for (const k of ['pUp', 'pFlat', 'pDown', 'confidence', 'tsInit'] as const) assert.ok(Object.is((read as Signal)[k], old[k]));
   } finally {
