@@ -9,6 +9,7 @@ import { isCompatible } from '../../../storage/serde/avro-compatibility.ts';
 import { LmdbSchemaRegistry } from '../../../storage/serde/lmdb-schema-registry.ts';
 import { Serde } from '../../../storage/serde/serde.ts';
 import { sameRecorded } from '../../../research/verify.ts';
+import { RecordedOutputs, toCurrentSchema } from '../../../hosts/log-sink.ts';
 
 /** avsc decodes records as instances of generated classes; compare their plain data. */
 function plain(v: unknown): unknown {
@@ -57,6 +58,14 @@ test('a log written with the old Signal schema replays with the new reader to id
     assert.ok(sameRecorded(recorded, now.encode('signals', old), decode, encode));
     assert.ok(!sameRecorded(recorded, now.encode('signals', { ...old, pUp: 0.5200000000000001 }), decode, encode));
     assert.ok(!sameRecorded(recorded, now.encode('signals', withHeads), decode, encode), 'a replay with heads is not the recorded signal');
+    // A restart after the upgrade recognises the recorded v1 signal as the v2 output the graph
+    // produces again (resume by content), instead of appending it a second time.
+    const normalize = toCurrentSchema(encode, decode);
+    const recordedOutputs = new RecordedOutputs();
+    recordedOutputs.add('signals', normalize('signals', recorded));
+    assert.ok(recordedOutputs.take('signals', now.encode('signals', old)));
+    const current = now.encode('signals', withHeads);
+    assert.equal(normalize('signals', current), current, 'a record under the current id passes untouched');
     // The old fields decode bit for bit (doubles included).
     for (const k of ['pUp', 'pFlat', 'pDown', 'confidence', 'tsInit'] as const) assert.ok(Object.is((read as Signal)[k], old[k]));
   } finally {
