@@ -14,6 +14,7 @@ import { Rng } from '../processors/math/rng.ts';
 import type { Family, FitInput } from '../model/family.ts';
 import { fitGbdt } from '../model/gbdt.ts';
 import { GbdtModel } from '../model/gbdt-model.ts';
+import { fitHeads } from '../model/heads.ts';
 import { loadPredictor } from '../model/predictor.ts';
 import { AUTO_TIE_TOLERANCE, train, type TrainResult } from '../model/train.ts';
 
@@ -88,6 +89,14 @@ if (!values['skip-markets']) {
           baselineLogLoss: r3(r.baseline.logLoss),
           trainSeconds: f === 'auto' ? r3([...byFamily.values()].reduce((s, v) => s + v.seconds, 0)) : r3(seconds),
           testRows: r.testRows,
+          // Forward-return heads on the test split beside the train-split baselines (shared by every family).
+          headsMae: r.heads.expectedReturn.mae,
+          headsBaselineMae: r.heads.expectedReturn.baselineMae,
+          coverage10: r3(r.heads.quantiles.coverage10),
+          coverage90: r3(r.heads.quantiles.coverage90),
+          pinball: r.heads.quantiles.pinball,
+          baselinePinball: r.heads.quantiles.baselinePinball,
+          topFeatures: r.importance.slice(0, 3).map((x) => x.feature),
         });
       }
       // Per-row inference through the loaded predictor (calibrator included), on the test rows' features.
@@ -102,7 +111,14 @@ if (!values['skip-markets']) {
           sink += p.predict(row)[0];
         }
         const us = ((performance.now() - t0) * 1000) / n;
-        rows.push({ strength, seed, family: f, inferenceUsPerRow: r3(us), features: row.length, sink: sink > 0 });
+        // What the infer operator adds per signal: the heads and the contributions of one class.
+        const t1 = performance.now();
+        for (let i = 0; i < n; i++) {
+          row[i % row.length] = (i % 7) * 0.01;
+          sink += (p.heads(row)?.q50 ?? 0) + (p.contributions(row, i % 3)?.[0] ?? 0);
+        }
+        const extraUs = ((performance.now() - t1) * 1000) / n;
+        rows.push({ strength, seed, family: f, inferenceUsPerRow: r3(us), headsAndContributionsUsPerRow: r3(extraUs), features: row.length, sink: sink !== 0 });
       }
     }
   }
@@ -139,6 +155,11 @@ if (!values['skip-scale']) {
   let sink = 0;
   for (let i = 85_000; i < n; i++) sink += model.score(features.subarray(i * d, i * d + d))[0] as number;
   scale.gbdt300RoundsInferenceUsPerRow = r3(((performance.now() - t2) * 1000) / 15_000);
+  // The forward-return heads on the same 70k train rows (target: a return made from the same score).
+  const fwd = Float64Array.from({ length: n }, (_, i) => (0.002 * (features[i * d + 3] as number) + 0.004 * rng.normal()));
+  const t3 = performance.now();
+  fitHeads(features, d, fwd, input.train, input.standardization);
+  scale.headsSeconds = r3((performance.now() - t3) / 1000);
   scale.sink = sink > 0;
 }
 

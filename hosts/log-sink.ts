@@ -111,14 +111,18 @@ export class RecordedOutputs {
     return this.totals.get(topic) ?? 0;
   }
 
-  /** Reads every record of the topics (a restart's one pass over the derived topics). */
-  static async read(log: EventLog, topics: readonly string[]): Promise<RecordedOutputs> {
+  /**
+   * Reads every record of the topics (a restart's one pass over the derived topics). `normalize`
+   * (e.g. `toCurrentSchema`) maps each recorded value before it is counted, so that outputs
+   * recorded under an older schema version match the bytes the graph produces now.
+   */
+  static async read(log: EventLog, topics: readonly string[], normalize?: (topic: string, value: Uint8Array) => Uint8Array): Promise<RecordedOutputs> {
     const out = new RecordedOutputs();
     const have = new Set(await log.topics());
     for (const t of topics) {
       if (!have.has(t)) continue;
       const parts = await log.partitions(t);
-      for (let p = 0; p < parts; p++) for await (const b of log.read(t, p)) for (const r of b) out.add(t, r.value);
+      for (let p = 0; p < parts; p++) for await (const b of log.read(t, p)) for (const r of b) out.add(t, normalize ? normalize(t, r.value) : r.value);
     }
     return out;
   }
@@ -142,6 +146,29 @@ export class RecordedOutputs {
     else m.set(d, n - 1);
     return true;
   }
+}
+
+/**
+ * A normalizer for RecordedOutputs.read: a record whose Confluent frame names another schema id
+ * than the topic's current one (written before a schema evolution, e.g. Signal v1) is read into
+ * the current schema (added fields take their defaults) and re-encoded; records already under the
+ * current id pass untouched (one decode and encode per topic finds that id).
+ */
+export function toCurrentSchema(encode: (topic: string, value: object) => Uint8Array, decode: (topic: string, bytes: Uint8Array) => unknown): (topic: string, value: Uint8Array) => Uint8Array {
+  const current = new Map<string, number>();
+  const idOf = (b: Uint8Array): number => (b.length >= 5 ? ((b[1] as number) * 2 ** 24 + ((b[2] as number) << 16) + ((b[3] as number) << 8) + (b[4] as number)) : -1);
+  return (topic, value) => {
+    const known = current.get(topic);
+    if (known !== undefined && idOf(value) === known) return value;
+    let again: Uint8Array;
+    try {
+      again = encode(topic, decode(topic, value) as object);
+    } catch {
+      return value; // undecodable: counted as it is (it matches nothing the graph produces)
+    }
+    current.set(topic, idOf(again));
+    return again;
+  };
 }
 
 function digest(value: Uint8Array): string {

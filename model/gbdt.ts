@@ -272,6 +272,8 @@ function growTree(
     for (let i = 0; i < large.length; i++) large[i] = (large[i] as number) - (small[i] as number);
     const left: Leaf = { node: newNode(), rows: leftRows, g: s.gl, h: s.hl, depth: leaf.depth + 1, hist: leftSmaller ? small : large, split: null };
     const right: Leaf = { node: newNode(), rows: rightRows, g: leaf.g - s.gl, h: leaf.h - s.hl, depth: leaf.depth + 1, hist: leftSmaller ? large : small, split: null };
+    // An internal node keeps the Newton step its rows had before the split (for Saabas attribution; prediction reads leaves only).
+    tree.value[leaf.node] = (-leaf.g / (leaf.h + cfg.l2)) * cfg.learningRate;
     tree.feature[leaf.node] = s.feature;
     tree.threshold[leaf.node] = (thresholds[s.feature] as Float64Array)[s.bin] as number;
     tree.left[leaf.node] = left.node;

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { ATTRIBUTION_METHODS } from './attribution.ts';
 import { BACKENDS } from './backend.ts';
 import { DENSE_ACTIVATIONS } from './dense-stack.ts';
 import { ModelError } from './errors.ts';
@@ -43,6 +44,34 @@ export const calibrationSchema = z.strictObject({
   selectionLogLoss: z.strictObject({ temperature: z.number(), isotonic: z.number() }),
   reliabilityBefore: reliabilityPoints,
   reliabilityAfter: reliabilityPoints,
+});
+
+/** Forward-return heads (model/heads.ts): parameters on the manifest's standardization, and their test report. */
+export const headsSchema = z.strictObject({
+  method: z.literal('linear'),
+  target: z.literal('fwdReturn'),
+  quantiles: z.array(z.number()),
+  config: z.strictObject({ l2: z.number(), smoothing: z.array(z.number()), maxIterations: z.number() }),
+  params: z.strictObject({ kernel: z.array(z.number()), bias: z.array(z.number()) }),
+  fitSummary: z.strictObject({ trainRows: z.number(), iterations: z.array(z.number()), converged: z.array(z.boolean()) }),
+  test: z.strictObject({
+    n: z.number(),
+    expectedReturn: z.strictObject({ mae: z.number(), baselineMae: z.number() }),
+    quantiles: z.strictObject({ coverage10: z.number(), coverage50: z.number(), coverage90: z.number(), pinball: z.number(), baselinePinball: z.number() }),
+  }),
+});
+
+/** Permutation feature importance on the validation split (model/permutation-importance.ts). */
+export const importanceSchema = z.strictObject({
+  method: z.literal('permutation'),
+  split: z.literal('validation'),
+  metric: z.literal('logLoss'),
+  repeats: z.number().int(),
+  rows: z.number().int(),
+  seed: z.number().int(),
+  baselineLogLoss: z.number(),
+  /** Sorted by logLossIncrease, largest first (ties: feature name). */
+  features: z.array(z.strictObject({ feature: z.string(), logLossIncrease: z.number(), std: z.number() })),
 });
 
 const range = z.strictObject({ rows: z.number(), firstBarEnd: z.number(), lastBarEnd: z.number() });
@@ -112,6 +141,11 @@ export const manifestSchema = z.strictObject({
     skipped: z.strictObject({ emptyFeature: z.number(), nonFiniteFeature: z.number(), missingLabel: z.number() }),
     datasetMeta: z.record(z.string(), z.string()),
   }),
+  /** Forward-return heads (absent in models trained before them: signals then carry nulls). */
+  heads: headsSchema.optional(),
+  /** How signals explain themselves (absent in models trained before: no contributions). */
+  contributions: z.strictObject({ method: z.enum(ATTRIBUTION_METHODS), space: z.literal('centered-logit'), top: z.number().int() }).optional(),
+  importance: importanceSchema.optional(),
   /** Holdout intervals, cross-validation and the gate verdict (absent in models trained before). */
   evaluation: evaluationSchema.optional(),
 });

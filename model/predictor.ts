@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { CLASSES, type Predictor } from '../processors/types.ts';
 import { useBackend } from './backend.ts';
+import { gradientTimesInput, saabas, type Explainer } from './attribution.ts';
 import { applyCalibration } from './calibration.ts';
 import { DenseStack } from './dense-stack.ts';
 import { ModelError } from './errors.ts';
 import { PARAMS_JSON, type RowModel } from './family.ts';
 import { fileIoHandler, WEIGHTS_BIN } from './file-io-handler.ts';
 import { GbdtModel, type GbdtParams } from './gbdt-model.ts';
+import { HeadsModel, type ReturnHeads } from './heads.ts';
 import { logisticModel, type LogisticParams } from './logistic.ts';
 import { computeModelId, readManifest, type ModelManifest } from './manifest.ts';
 import { RowScorer } from './row-scorer.ts';
@@ -26,14 +28,33 @@ export class ModelPredictor implements Predictor {
   readonly featureSetHash: string;
   readonly featureNames: readonly string[];
   private readonly out = new Float64Array(CLASSES.length);
+  private readonly headsModel: HeadsModel | null;
+  private readonly explainer: Explainer | null;
 
+  /**
+   * Heads come from the manifest's `heads`; contributions are given only when the manifest says
+   * how (`contributions`), so a model trained before them gives the signals it gave then.
+   */
   constructor(
     readonly manifest: ModelManifest,
     readonly model: RowModel,
+    explainer: Explainer | null = null,
   ) {
     this.modelId = manifest.modelId;
     this.featureSetHash = manifest.featureSetHash;
     this.featureNames = Object.freeze([...manifest.featureNames]);
+    this.headsModel = manifest.heads === undefined ? null : new HeadsModel(manifest.heads.params, manifest.standardization);
+    this.explainer = manifest.contributions === undefined ? null : explainer;
+  }
+
+  /** Expected forward log return and quantiles 10/50/90, or null for a model without heads. */
+  heads(row: Float64Array): ReturnHeads | null {
+    return this.headsModel === null ? null : this.headsModel.predict(row);
+  }
+
+  /** Per-feature contributions to class `cls` (centered logit, before calibration); a scratch buffer. */
+  contributions(row: Float64Array, cls: number): Float64Array | null {
+    return this.explainer === null ? null : this.explainer(row, cls);
   }
 
   /** Raw (unstandardized) features in featureNames order; NaN in gives NaN out. */
@@ -74,7 +95,8 @@ export async function loadPredictor(modelDir: string): Promise<ModelPredictor> {
     );
   }
   let model: RowModel;
-  if (family === 'mlp') model = await loadMlp(modelDir, manifest);
+  let explainer: Explainer;
+  if (family === 'mlp') ({ model, explainer } = await loadMlp(modelDir, manifest));
   else {
     let params: unknown;
     try {
@@ -82,15 +104,22 @@ export async function loadPredictor(modelDir: string): Promise<ModelPredictor> {
     } catch (err) {
       throw new ModelError('MANIFEST_INVALID', `${modelDir}/${PARAMS_JSON} is not JSON: ${(err as Error).message}`, { cause: err });
     }
-    model = family === 'logistic' ? logisticModel(params as LogisticParams, manifest.standardization) : new GbdtModel(params as GbdtParams);
+    if (family === 'logistic') {
+      const m = logisticModel(params as LogisticParams, manifest.standardization);
+      model = m;
+      explainer = gradientTimesInput(m.scorer.stack, manifest.standardization);
+    } else {
+      model = new GbdtModel(params as GbdtParams);
+      explainer = saabas(params as GbdtParams);
+    }
   }
   if (model.inputDim !== manifest.featureNames.length) {
     throw new ModelError('MANIFEST_INVALID', `${modelDir}: model takes ${model.inputDim} features, manifest has ${manifest.featureNames.length}`);
   }
-  return new ModelPredictor(manifest, model);
+  return new ModelPredictor(manifest, model, explainer);
 }
 
-async function loadMlp(modelDir: string, manifest: ModelManifest): Promise<RowModel> {
+async function loadMlp(modelDir: string, manifest: ModelManifest): Promise<{ model: RowModel; explainer: Explainer }> {
   // Weights are float32 bytes, decoded identically by every backend; start one only if none is.
   if (!tf.engine().backendName) await useBackend('cpu');
   const model = await tf.loadLayersModel(fileIoHandler(modelDir));
@@ -111,7 +140,7 @@ async function loadMlp(modelDir: string, manifest: ModelManifest): Promise<RowMo
     );
   }
   const scorer = new RowScorer(stack, manifest.standardization);
-  return { inputDim: stack.inputDim, score: (row) => scorer.score(row) };
+  return { model: { inputDim: stack.inputDim, score: (row) => scorer.score(row) }, explainer: gradientTimesInput(stack, manifest.standardization) };
 }
 
 /** A model refuses features it was not trained on: the kernel's one check (processors/check-feature-set.ts). */

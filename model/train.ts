@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { DEFAULT_LABEL_CONFIG } from '../processors/labels.ts';
 import { BACKENDS, type BackendName } from './backend.ts';
+import { ATTRIBUTION_OF } from './attribution.ts';
 import { fitCalibration, type CalibrationReport } from './calibration.ts';
 import { fitFamily, type Candidate } from './candidates.ts';
 import { datasetBarIntervalMs, mostlyEmptyColumns, readDataset, type Dataset } from './dataset.ts';
@@ -9,11 +10,13 @@ import { ModelError } from './errors.ts';
 import { FAMILIES, FAMILY_CHOICES, SIMPLICITY_ORDER, scoreRows, type Family, type FamilyChoice, type FitInput } from './family.ts';
 import type { TrainProgress } from './fit.ts';
 import type { GbdtConfig } from './gbdt.ts';
+import { DEFAULT_HEADS, evaluateHeads, fitHeads, HeadsModel, QUANTILES, type HeadsConfig, type HeadsParams, type HeadsReport } from './heads.ts';
 import type { LogisticConfig } from './logistic.ts';
 import type { ModelManifest } from './manifest.ts';
 import { baselineMetrics, computeMetrics, type Metrics } from './metrics.ts';
 import type { MlpConfig } from './mlp.ts';
 import { loadPredictor, ModelPredictor } from './predictor.ts';
+import { permutationImportance, type PermutationOptions } from './permutation-importance.ts';
 import { saveModel } from './save.ts';
 import { chronologicalSplit, DEFAULT_SPLIT, type SplitOptions } from './split.ts';
 import { fitStandardization } from './standardization.ts';
@@ -59,7 +62,20 @@ export interface TrainOptions {
   bayesAuc?: number;
   /** Bootstrap replicates for every interval (default 1000). */
   bootstrapReplicates?: number;
+  /** Forward-return heads settings (default DEFAULT_HEADS). */
+  heads?: Partial<HeadsConfig>;
+  /** Permutation importance on the validation split (defaults: 3 repeats, at most 2000 rows). */
+  importance?: Partial<Pick<PermutationOptions, 'repeats' | 'maxRows'>>;
 }
+
+/** Permutation importance defaults for train (rows evenly strided over the validation split). */
+export const TRAIN_IMPORTANCE = { repeats: 3, maxRows: 2000 } as const;
+
+/** How many features train's result lists from the permutation importance (the manifest has all). */
+export const IMPORTANCE_TOP = 10;
+
+/** Signals carry this many contributions (the infer operator's TOP_CONTRIBUTIONS). */
+const CONTRIBUTIONS_TOP = 3;
 
 /** Epoch ms of the first and last row of each part of the chronological split. */
 export interface SplitBounds {
@@ -100,6 +116,10 @@ export interface TrainResult {
   manifest: ModelManifest;
   /** Intervals, cross-validation and the gate verdict (also in the manifest). */
   evaluation: Evaluation;
+  /** Forward-return heads on the test split beside train-split baselines (also in the manifest). */
+  heads: Omit<HeadsReport, 'n'> & { n: number };
+  /** The IMPORTANCE_TOP features of the permutation importance on validation (all are in the manifest). */
+  importance: { feature: string; logLossIncrease: number; std: number }[];
 }
 
 const optionsSchema = z.object({
@@ -194,6 +214,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
       return out;
     };
+    // Forward-return heads: one regressor on the same standardized features, for every family.
+    const headsConfig: HeadsConfig = { ...DEFAULT_HEADS, ...options.heads };
+    const headsFit = fitHeads(ds.features, ds.dim, ds.fwdReturn, split.train, standardization, headsConfig);
+    // As they will be read back from the manifest's JSON.
+    const headsParams = JSON.parse(JSON.stringify(headsFit.params)) as HeadsParams;
+    const headsModel = new HeadsModel(headsParams, standardization);
+    const headsReport = evaluateHeads(headsModel, ds.features, ds.dim, ds.fwdReturn, split.train, split.test);
+    const importance = permutationImportance((row) => scoring.predict(row), ds.features, ds.dim, ds.labels, split.validation, ds.featureNames, {
+      seed: opts.seed,
+      ...TRAIN_IMPORTANCE,
+      ...options.importance,
+    });
     const testProbs = score(split.test);
     const metrics = computeMetrics(testProbs, yTest);
     const uncalibratedMetrics = computeMetrics(scoreRows(chosen.model, ds.features, split.test), yTest);
@@ -241,9 +273,20 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       baseline,
       validation,
       createdFrom: { rows: ds.rows, skipped: ds.skipped, datasetMeta: ds.meta },
+      heads: {
+        method: 'linear',
+        target: 'fwdReturn',
+        quantiles: [...QUANTILES],
+        config: headsConfig,
+        params: headsParams,
+        fitSummary: { trainRows: split.train.length, iterations: headsFit.iterations, converged: headsFit.converged },
+        test: headsReport,
+      },
+      contributions: { method: ATTRIBUTION_OF[chosen.family], space: 'centered-logit', top: CONTRIBUTIONS_TOP },
+      importance: { method: 'permutation', split: 'validation', metric: 'logLoss', ...importance },
       evaluation,
     });
-    await verifySaved(opts.outDir, ds, split.test, testProbs);
+    await verifySaved(opts.outDir, ds, split.test, testProbs, headsModel);
     const s = split.summary;
     return {
       modelId: manifest.modelId,
@@ -275,6 +318,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       bestEpoch: chosen.bestIteration,
       manifest,
       evaluation,
+      heads: headsReport,
+      importance: importance.features.slice(0, IMPORTANCE_TOP),
     };
   } finally {
     for (const c of fitted) c.dispose();
@@ -293,12 +338,18 @@ function placeholderManifest(calibration: ModelManifest['calibration']): ModelMa
 }
 
 /** The saved files, loaded as live would load them, must score the test rows bit for bit alike. */
-async function verifySaved(dir: string, ds: Dataset, rows: Uint32Array, expected: Float64Array): Promise<void> {
+async function verifySaved(dir: string, ds: Dataset, rows: Uint32Array, expected: Float64Array, heads: HeadsModel): Promise<void> {
   const predictor = await loadPredictor(dir);
   const n = Math.min(rows.length, 2000);
   for (let i = 0; i < n; i++) {
     const r = rows[i] as number;
-    const p = predictor.predict(ds.features.subarray(r * ds.dim, (r + 1) * ds.dim));
+    const row = ds.features.subarray(r * ds.dim, (r + 1) * ds.dim);
+    const saved = predictor.heads(row);
+    const fresh = heads.predict(row);
+    if (saved === null || !(['expectedReturn', 'q10', 'q50', 'q90'] as const).every((k) => Object.is(saved[k], fresh[k]))) {
+      throw new ModelError('SAVED_MODEL_DIFFERS', `saved model ${predictor.modelId} in ${dir} does not reproduce the in-memory forward-return heads (row ${r})`);
+    }
+    const p = predictor.predict(row);
     for (let c = 0; c < 3; c++) {
       if (!Object.is(p[c], expected[i * 3 + c])) {
         throw new ModelError('SAVED_MODEL_DIFFERS', `saved model ${predictor.modelId} in ${dir} does not reproduce the in-memory predictions (row ${r})`);

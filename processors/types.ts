@@ -32,6 +32,16 @@ export interface Predictor {
   readonly featureNames: readonly string[];
   /** Probabilities in CLASSES order, summing to 1. */
   predict(row: Float64Array): [number, number, number];
+  /**
+   * Forward-return heads for the same row: expected forward log return and its quantiles 10/50/90
+   * (q10 <= q50 <= q90). Absent or null: the model has none (the signal's fields stay null).
+   */
+  heads?(row: Float64Array): { expectedReturn: number; q10: number; q50: number; q90: number } | null;
+  /**
+   * Per-feature contributions (featureNames order) to class `cls` (CLASSES index) for the same
+   * row; a scratch buffer. Absent or null: the model does not explain (the signal's list stays empty).
+   */
+  contributions?(row: Float64Array, cls: number): ArrayLike<number> | null;
 }
 
 /**

@@ -56,7 +56,7 @@ export async function verifyLog(opts: { log: EventLog; decode: TopicDecoder; enc
     let i = 0;
     for await (const batch of opts.log.read(topic, p)) {
       for (const rec of batch) {
-        if (first === undefined && !sameBytes(rec.value, ra[i])) {
+        if (first === undefined && !sameRecorded(rec.value, ra[i], opts.decode, opts.encode)) {
           first = { partition: p, index: i, recorded: safeDecode(opts.decode, topic, rec.value), replayed: a.values[p]?.[i] ?? null, why: ra[i] === undefined ? 'recorded signal missing from the replay' : 'recorded and replayed signal differ' };
         }
         i++;
@@ -72,6 +72,22 @@ export async function verifyLog(opts: { log: EventLog; decode: TopicDecoder; enc
 
 function sameBytes(x: Uint8Array | undefined, y: Uint8Array | undefined): boolean {
   return x !== undefined && y !== undefined && Buffer.compare(x, y) === 0;
+}
+
+/**
+ * A recorded signal matches a replayed one when the bytes are the same, or, if it was written
+ * under an earlier schema version (another schema id in the frame), when it re-encodes to the
+ * same bytes after being read into the current schema (added fields take their defaults): a log
+ * recorded before the Signal schema gained a field still verifies.
+ */
+export function sameRecorded(recorded: Uint8Array, replayed: Uint8Array | undefined, decode: TopicDecoder, encode: (t: string, v: object) => Uint8Array): boolean {
+  if (sameBytes(recorded, replayed)) return true;
+  if (replayed === undefined || recorded.length < 5 || replayed.length < 5 || Buffer.compare(recorded.subarray(1, 5), replayed.subarray(1, 5)) === 0) return false;
+  try {
+    return sameBytes(encode(TOPICS.signals.name, decode(TOPICS.signals.name, recorded) as object), replayed);
+  } catch {
+    return false;
+  }
 }
 
 function safeDecode(decode: TopicDecoder, topic: string, bytes: Uint8Array): unknown {

@@ -1,4 +1,8 @@
-/** Signal v1: a model's call for one symbol at one bar close, with the inputs that produced it. */
+/**
+ * Signal: a model's call for one symbol at one bar close, with the inputs that produced it.
+ * Version 2 added, at the end and with Avro defaults (BACKWARD and FORWARD compatible: a reader of
+ * either version reads the other's records), the forward-return heads and the contributions.
+ */
 export interface InputRange {
   topic: string;
   partition: number;
@@ -7,6 +11,12 @@ export interface InputRange {
 }
 
 export type Action = 'BUY' | 'SELL' | 'HOLD';
+
+/** One feature's contribution to the chosen class (the class behind the action). */
+export interface Contribution {
+  feature: string;
+  value: number;
+}
 
 export interface Signal {
   /** Deterministic id: hash of symbol, barEnd, modelId and featureSetHash. */
@@ -25,9 +35,25 @@ export interface Signal {
   featureSetHash: string;
   /** Log positions (inclusive offset ranges) of the input events behind this signal. */
   inputs: InputRange[];
+  /**
+   * Expected forward log return over the label horizon (the model's forward-return head); null
+   * when the model has no heads. Absent in a value built by hand means null.
+   */
+  expectedReturn?: number | null;
+  /** Quantiles 10 %, 50 %, 90 % of the forward log return, q10 <= q50 <= q90; null without heads. */
+  q10?: number | null;
+  q50?: number | null;
+  q90?: number | null;
+  /**
+   * The (at most) three features that contributed most to the chosen class (UP for BUY, DOWN for
+   * SELL, FLAT for HOLD), by absolute value, ties by feature name; value in centered-logit units
+   * of the family's uncalibrated probabilities. Empty when the model does not explain.
+   */
+  contributions?: Contribution[];
 }
 
-export const SIGNAL_SCHEMA = {
+/** The Signal schema before the heads and contributions (kept for compatibility tests). */
+export const SIGNAL_SCHEMA_V1 = {
   type: 'record',
   name: 'Signal',
   namespace: 'tickflow.v1',
@@ -64,3 +90,23 @@ export const SIGNAL_SCHEMA = {
     },
   ],
 } as const;
+
+const nullableDouble = (name: string, doc: string) => ({ name, type: ['null', 'double'], default: null, doc }) as const;
+
+export const SIGNAL_SCHEMA = {
+  ...SIGNAL_SCHEMA_V1,
+  fields: [
+    ...SIGNAL_SCHEMA_V1.fields,
+    nullableDouble('expectedReturn', 'Expected forward log return over the label horizon; null: no heads.'),
+    nullableDouble('q10', 'Forward log return quantile 10 %.'),
+    nullableDouble('q50', 'Forward log return quantile 50 %.'),
+    nullableDouble('q90', 'Forward log return quantile 90 %.'),
+    {
+      name: 'contributions',
+      type: { type: 'array', items: { type: 'record', name: 'Contribution', fields: [{ name: 'feature', type: 'string' }, { name: 'value', type: 'double' }] } },
+      default: [],
+      doc: 'Top features behind the chosen class, by absolute value, ties by name.',
+    },
+  ],
+} as const;
+

@@ -15,7 +15,7 @@ import { levelFeedWithLog, type FeedAppender, type PeekableFeed } from '../../ho
 import { summarizeLatencies } from '../../hosts/live/latency-summary.ts';
 import { GraphCheckpointer } from '../../hosts/checkpointing.ts';
 import { graphCodeVersion } from '../../hosts/code-version.ts';
-import { DERIVED_TOPICS, LogSink, RecordedOutputs } from '../../hosts/log-sink.ts';
+import { DERIVED_TOPICS, LogSink, RecordedOutputs, toCurrentSchema } from '../../hosts/log-sink.ts';
 import { CheckpointStore } from '../../storage/checkpoints/checkpoint-store.ts';
 import { markProgress } from '../../hosts/group/feed-progress.ts';
 import { CLOSED_WATERMARK, TOPICS } from '../../schemas/index.ts';
@@ -193,7 +193,7 @@ async function goLive(
   checkpointDir: string | null,
 ): Promise<Record<string, unknown>> {
   const status: LiveStatus = { live: false, chunkAppendedAtWall: 0 };
-  const logSink = new LogSink(access.log, { encode: access.encode }, await RecordedOutputs.read(access.log, DERIVED_TOPICS));
+  const logSink = new LogSink(access.log, { encode: access.encode }, await RecordedOutputs.read(access.log, DERIVED_TOPICS, toCurrentSchema(access.encode, access.decode)));
   // One graph config for the graph and its checkpoints (a HOLD-only rule is part of the identity).
   const graphConfig = predictor ? graphConfigFor(featureSetByHash(predictor.featureSetHash), { ...DEFAULT_SIGNAL_RULE, holdOnly }) : null;
   const checkpoints = predictor && graphConfig && checkpointDir !== null

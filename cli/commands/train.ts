@@ -63,6 +63,8 @@ export function trainReport(r: TrainResult): Record<string, unknown> {
     split: r.split,
     candidates: r.candidates,
     ...publicEvaluation(r.evaluation),
+    heads: r.heads,
+    importance: r.importance,
   };
 }
 

@@ -4,6 +4,7 @@ import type { Signal } from '../../schemas/index.ts';
 import { checkFeatureSet } from '../check-feature-set.ts';
 import type { Flow, GraphStats } from '../graph-events.ts';
 import { decide, type SignalRuleConfig } from '../signal/signal-rule.ts';
+import { topContributions } from '../signal/top-contributions.ts';
 import type { Predictor } from '../types.ts';
 import { syncFlatMap } from './sync-flat-map.ts';
 
@@ -12,9 +13,19 @@ export function signalId(symbol: string, barEnd: number, modelId: string, featur
   return createHash('sha256').update(`${symbol}|${barEnd}|${modelId}|${featureSetHash}`).digest('hex').slice(0, 32);
 }
 
+/** The class behind an action (the class whose probability is the signal's confidence). */
+const ACTION_CLASS = { BUY: 0, HOLD: 1, SELL: 2 } as const;
+
+/** How many contributions a signal carries. */
+export const TOP_CONTRIBUTIONS = 3;
+
 /**
  * FeatureVectors → model probabilities → Signal (after the vector). A vector with any feature
- * still warming up (null) gets no signal: absent, not guessed.
+ * still warming up (null) gets no signal: absent, not guessed. A model with forward-return heads
+ * fills expectedReturn and q10/q50/q90; a model that explains fills contributions with the three
+ * features that contributed most to the class behind the action (by absolute value, ties by
+ * feature name). A model with neither leaves the fields out, so the signal is the one a model
+ * of before the heads gave (encoded, the fields take their Avro defaults null and []).
  */
 export function infer(predictor: Predictor, rule: SignalRuleConfig, stats: GraphStats): OperatorFunction<Flow, Flow> {
   const names = predictor.featureNames;
@@ -47,6 +58,15 @@ export function infer(predictor: Predictor, rule: SignalRuleConfig, stats: Graph
       featureSetHash: v.featureSetHash,
       inputs: e.inputs,
     };
+    const heads = predictor.heads?.(row) ?? null;
+    const contributions = predictor.contributions?.(row, ACTION_CLASS[action]) ?? null;
+    if (heads !== null || contributions !== null) {
+      signal.expectedReturn = heads?.expectedReturn ?? null;
+      signal.q10 = heads?.q10 ?? null;
+      signal.q50 = heads?.q50 ?? null;
+      signal.q90 = heads?.q90 ?? null;
+      signal.contributions = contributions === null ? [] : topContributions(contributions, names, TOP_CONTRIBUTIONS);
+    }
     stats.signals++;
     emit({ kind: 'signal', signal });
   });

@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli, tempDir } from '../helpers/cli.ts';
+import type { Signal } from '../../schemas/index.ts';
+import { openEmbeddedLog } from '../../storage/log/open-log.ts';
 
 /**
  * The logistic and GBDT families through the CLI: the same seed gives the same bytes of saved
@@ -51,5 +53,28 @@ describe('model families through the CLI', () => {
     assert.equal(v.code, 0, v.stdout + v.stderr);
     assert.equal(v.json.identical, true);
     assert.equal(v.json.signals, s.json.signals);
+    // The recorded signals carry the forward-return heads and the contributions (Signal v2).
+    const embedded = await openEmbeddedLog(live);
+    try {
+      let seen = 0;
+      for (let p = 0; p < (await embedded.log.partitions('signals')); p++) {
+        for await (const batch of embedded.log.read('signals', p)) {
+          for (const rec of batch) {
+            const sig = embedded.serde.decodeAs<Signal>('signals', rec.value);
+            assert.ok(typeof sig.q10 === 'number' && typeof sig.q50 === 'number' && typeof sig.q90 === 'number' && typeof sig.expectedReturn === 'number');
+            assert.ok(sig.q10 <= sig.q50 && sig.q50 <= sig.q90, JSON.stringify(sig));
+            // At most three, largest |value| first; fewer when fewer features moved the class (a
+            // half-day GBDT stops after a few rounds, whose trees split on few features).
+            const c = sig.contributions ?? [];
+            assert.ok(c.length >= 1 && c.length <= 3, JSON.stringify(sig));
+            for (let i = 1; i < c.length; i++) assert.ok(Math.abs(c[i - 1]!.value) >= Math.abs(c[i]!.value));
+            seen++;
+          }
+        }
+      }
+      assert.equal(seen, s.json.signals);
+    } finally {
+      await embedded.close();
+    }
   });
 });

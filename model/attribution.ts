@@ -1,0 +1,120 @@
+import type { DenseStack } from './dense-stack.ts';
+import type { Family } from './family.ts';
+import type { GbdtParams } from './gbdt-model.ts';
+import type { Standardization } from './standardization.ts';
+
+/**
+ * Per-feature contributions to one class, in float64, deterministic (D31). What is explained is
+ * the class's centered logit, log p_c - mean_k log p_k, of the family's own probabilities (before
+ * calibration): softmax ignores a constant added to every class, so the centered logit is the one
+ * the model identifies. Returns a scratch buffer (one value per feature), valid until the next call.
+ */
+export type Explainer = (row: ArrayLike<number>, cls: number) => Float64Array;
+
+export const ATTRIBUTION_METHODS = ['linear-exact', 'saabas', 'gradient-x-input'] as const;
+export type AttributionMethod = (typeof ATTRIBUTION_METHODS)[number];
+
+/** The attribution each family's signals carry. */
+export const ATTRIBUTION_OF: Readonly<Record<Family, AttributionMethod>> = { logistic: 'linear-exact', gbdt: 'saabas', mlp: 'gradient-x-input' };
+
+/**
+ * Gradient x input of a Dense stack on standardized inputs: d(centered logit of c)/dz_j * z_j with
+ * z = (x - mean) / std; the logits are the last layer's values before its softmax. For a single
+ * softmax layer (the logistic family) the logit is linear in z, so this is exact:
+ * coef_jc' * (x_j - mean_j) / std_j with coef' the coefficients centered over classes, and the
+ * contributions sum to the centered logit at x minus the centered logit at the train mean.
+ */
+export function gradientTimesInput(stack: DenseStack, s: Standardization): Explainer {
+  const layers = stack.layers;
+  const d = stack.inputDim;
+  const mean = Float64Array.from(s.mean);
+  const std = Float64Array.from(s.std);
+  const z = new Float64Array(d);
+  const pre = layers.map((l) => new Float64Array(l.outDim));
+  const post = layers.map((l) => new Float64Array(l.outDim));
+  const grads = [...layers.map((l) => new Float64Array(l.outDim)), new Float64Array(d)];
+  const out = new Float64Array(d);
+  return (row, cls) => {
+    for (let j = 0; j < d; j++) z[j] = ((row[j] as number) - (mean[j] as number)) / (std[j] as number);
+    let input: Float64Array = z;
+    for (let li = 0; li < layers.length; li++) {
+      const { inDim, outDim, kernel, bias, activation } = layers[li]!;
+      const p = pre[li]!;
+      const y = post[li]!;
+      for (let o = 0; o < outDim; o++) {
+        let acc = bias[o] as number;
+        for (let i = 0, k = o; i < inDim; i++, k += outDim) acc += (input[i] as number) * (kernel[k] as number);
+        p[o] = acc;
+        y[o] = activation === 'relu' ? (acc < 0 ? 0 : acc) : activation === 'tanh' ? Math.tanh(acc) : activation === 'sigmoid' ? 1 / (1 + Math.exp(-acc)) : acc;
+      }
+      input = y;
+    }
+    // Gradient of the centered logit with respect to the last layer's pre-activations.
+    const top = layers.length - 1;
+    const gTop = grads[top]!;
+    for (let o = 0; o < gTop.length; o++) gTop[o] = (o === cls ? 1 : 0) - 1 / gTop.length;
+    for (let li = top; li >= 0; li--) {
+      const { inDim, outDim, kernel } = layers[li]!;
+      const g = grads[li]!;
+      const gIn = li === 0 ? grads[layers.length]! : grads[li - 1]!;
+      for (let i = 0; i < inDim; i++) {
+        let acc = 0;
+        for (let o = 0, k = i * outDim; o < outDim; o++, k++) acc += (kernel[k] as number) * (g[o] as number);
+        gIn[i] = acc;
+      }
+      if (li > 0) {
+        // Through the activation of the layer below.
+        const act = layers[li - 1]!.activation;
+        const p = pre[li - 1]!;
+        const y = post[li - 1]!;
+        for (let i = 0; i < inDim; i++) {
+          const dy = act === 'relu' ? ((p[i] as number) > 0 ? 1 : 0) : act === 'tanh' ? 1 - (y[i] as number) ** 2 : act === 'sigmoid' ? (y[i] as number) * (1 - (y[i] as number)) : 1;
+          gIn[i] = (gIn[i] as number) * dy;
+        }
+      }
+    }
+    const gx = grads[layers.length]!;
+    for (let j = 0; j < d; j++) out[j] = (gx[j] as number) * (z[j] as number);
+    return out;
+  };
+}
+
+/**
+ * Saabas path attribution for the GBDT (the "approximate contributions" of XGBoost and the
+ * treeinterpreter package): every node holds a value (a leaf its leaf value, an internal node the
+ * Newton step its rows had before the split); walking a row's path, each split credits its feature
+ * with the change of value from parent to child. Per tree the credits telescope to leaf - root, so
+ * summed over the class's centered margin they equal the prediction minus the bias
+ * (`saabasBias`: centered base scores plus root values).
+ */
+export function saabas(params: GbdtParams): Explainer {
+  const out = new Float64Array(params.inputDim);
+  const k = params.baseScore.length;
+  return (row, cls) => {
+    out.fill(0);
+    for (const round of params.rounds) {
+      for (let c = 0; c < k; c++) {
+        const w = (c === cls ? 1 : 0) - 1 / k;
+        const t = round[c]!;
+        let node = 0;
+        let f = t.feature[0] as number;
+        while (f >= 0) {
+          const child = (row[f] as number) <= (t.threshold[node] as number) ? (t.left[node] as number) : (t.right[node] as number);
+          out[f] = (out[f] as number) + w * ((t.value[child] as number) - (t.value[node] as number));
+          node = child;
+          f = t.feature[node] as number;
+        }
+      }
+    }
+    return out;
+  };
+}
+
+/** The part of a class's centered margin that no feature explains: centered base scores plus root values. */
+export function saabasBias(params: GbdtParams, cls: number): number {
+  const k = params.baseScore.length;
+  let bias = 0;
+  for (let c = 0; c < k; c++) bias += ((c === cls ? 1 : 0) - 1 / k) * (params.baseScore[c] as number);
+  for (const round of params.rounds) for (let c = 0; c < k; c++) bias += ((c === cls ? 1 : 0) - 1 / k) * (round[c]!.value[0] as number);
+  return bias;
+}
