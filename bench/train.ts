@@ -1,8 +1,10 @@
 // npm run bench -- train [--strengths 1,2] [--seeds 1,2] [--days 30] [--feature-set core|full] [--skip-markets] [--skip-scale]
 // Model families on generated markets whose best possible AUC (bayesAuc) is known: for each
-// strength and seed, `tickflow generate` (BTC,ETH) -> `replay dataset` -> fit logistic, GBDT and MLP
-// on the same chronological split (model/train.ts, exactly what `tickflow train --family X`
-// does), and report test AUC, edge = (AUC - 0.5) / (bayesAuc - 0.5), the `auto` choice against the
+// strength and seed, `tickflow generate` (BTC,ETH) -> `replay dataset` -> fit logistic, GBDT, MLP
+// and the stack on the same chronological split (model/train.ts, exactly what `tickflow train
+// --family X` does), and report test AUC, edge = (AUC - 0.5) / (bayesAuc - 0.5), the `auto` choice
+// (purged out-of-fold log loss on train + validation, from the stack's run, which computes it for
+// every family; and, for comparison, the earlier rule: lowest validation log loss) against the
 // logistic baseline, ECE after calibration and training time. Then a 100k x 67 GBDT training time
 // and per-row inference in µs for each family. Markets are cached under var/bench/train/.
 import { execFileSync } from 'node:child_process';
@@ -15,6 +17,7 @@ import type { Family, FitInput } from '../model/family.ts';
 import { fitGbdt } from '../model/gbdt.ts';
 import { GbdtModel } from '../model/gbdt-model.ts';
 import { loadPredictor } from '../model/predictor.ts';
+import { chooseFamily } from '../model/selection.ts';
 import { AUTO_TIE_TOLERANCE, train, type TrainResult } from '../model/train.ts';
 
 const { values } = parseArgs({
@@ -34,7 +37,8 @@ const tickflow = (args: string[]): Record<string, unknown> =>
   JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })) as Record<string, unknown>;
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
 
-const FAMILIES: Family[] = ['logistic', 'gbdt', 'mlp'];
+const FAMILIES: Family[] = ['logistic', 'gbdt', 'mlp', 'stack'];
+const BASES: Family[] = ['logistic', 'gbdt', 'mlp'];
 const rows: Record<string, unknown>[] = [];
 if (!values['skip-markets']) {
   for (const strength of values.strengths.split(',').map(Number)) {
@@ -64,12 +68,16 @@ if (!values['skip-markets']) {
         const r = await train({ datasetPath: dataset, outDir: join(dir, `model${suffix}-${family}`), seed, family });
         byFamily.set(family, { r, seconds: (performance.now() - t0) / 1000 });
       }
-      // auto = the family with the lowest validation log loss, ties (within AUTO_TIE_TOLERANCE) to the simpler.
-      let auto: Family = 'logistic';
-      for (const f of FAMILIES) if ((byFamily.get(f) as { r: TrainResult }).r.candidates[0]!.validationLogLoss < (byFamily.get(auto) as { r: TrainResult }).r.candidates[0]!.validationLogLoss - AUTO_TIE_TOLERANCE) auto = f;
+      // Earlier rule: the base family with the lowest validation log loss, ties (within AUTO_TIE_TOLERANCE) to the simpler.
+      let autoVal: Family = 'logistic';
+      for (const f of BASES) if ((byFamily.get(f) as { r: TrainResult }).r.candidates[0]!.validationLogLoss < (byFamily.get(autoVal) as { r: TrainResult }).r.candidates[0]!.validationLogLoss - AUTO_TIE_TOLERANCE) autoVal = f;
+      // auto: purged out-of-fold log loss of every family (the stack's run computed them, as `auto` does).
+      const stackRun = (byFamily.get('stack') as { r: TrainResult }).r;
+      const selection = chooseFamily(stackRun.candidates.map((c) => ({ family: c.family, cvLogLoss: c.cvLogLoss as number, perFold: c.cvLogLossPerFold as number[] })));
+      const auto = selection.family;
       const logisticAuc = (byFamily.get('logistic') as { r: TrainResult }).r.metrics.macroAuc as number;
-      for (const f of [...FAMILIES, 'auto' as const]) {
-        const { r, seconds } = byFamily.get(f === 'auto' ? auto : f) as { r: TrainResult; seconds: number };
+      for (const f of [...FAMILIES, 'auto-validation' as const, 'auto' as const]) {
+        const { r, seconds } = byFamily.get(f === 'auto' ? auto : f === 'auto-validation' ? autoVal : f) as { r: TrainResult; seconds: number };
         const auc = r.metrics.macroAuc as number;
         rows.push({
           strength,
@@ -77,7 +85,9 @@ if (!values['skip-markets']) {
           featureSet: fs,
           features: r.manifest.featureNames.length,
           bayesAuc: r3(bayesAuc),
-          family: f === 'auto' ? `auto (${auto})` : f,
+          family: f === 'auto' ? `auto (${auto})` : f === 'auto-validation' ? `auto by validation split (${autoVal})` : f,
+          ...(f === 'auto' ? { cvLogLoss: Object.fromEntries(stackRun.candidates.map((c) => [c.family, r3((c.cvLogLoss as number) * 1000) / 1000])), steps: selection.steps.map((x) => `${x.family} vs ${x.against}: gain ${x.gain.toFixed(5)} se ${x.standardError.toFixed(5)} ${x.kept ? 'kept' : 'not kept'}`) } : {}),
+          ...(f === 'stack' || f === 'auto' ? {} : { validationLogLoss: r3(r.candidates[0]!.validationLogLoss * 1000) / 1000 }),
           testAuc: r3(auc),
           edge: r3((auc - 0.5) / (bayesAuc - 0.5)),
           vsLogistic: r3(auc - logisticAuc),
@@ -86,7 +96,7 @@ if (!values['skip-markets']) {
           calibration: r.calibration?.method ?? 'none',
           logLoss: r3(r.metrics.logLoss),
           baselineLogLoss: r3(r.baseline.logLoss),
-          trainSeconds: f === 'auto' ? r3([...byFamily.values()].reduce((s, v) => s + v.seconds, 0)) : r3(seconds),
+          trainSeconds: f === 'auto' || f === 'auto-validation' ? null : r3(seconds),
           testRows: r.testRows,
         });
       }

@@ -12,6 +12,7 @@ import { GbdtModel, type GbdtParams } from './gbdt-model.ts';
 import { logisticModel, type LogisticParams } from './logistic.ts';
 import { computeModelId, readManifest, type ModelManifest } from './manifest.ts';
 import { RowScorer } from './row-scorer.ts';
+import { StackModel, type StackParams } from './stack.ts';
 
 /**
  * DECISION (taken by the lead, D4): predict(row) does not call tfjs. Every family scores a row in
@@ -82,7 +83,12 @@ export async function loadPredictor(modelDir: string): Promise<ModelPredictor> {
     } catch (err) {
       throw new ModelError('MANIFEST_INVALID', `${modelDir}/${PARAMS_JSON} is not JSON: ${(err as Error).message}`, { cause: err });
     }
-    model = family === 'logistic' ? logisticModel(params as LogisticParams, manifest.standardization) : new GbdtModel(params as GbdtParams);
+    model =
+      family === 'logistic'
+        ? logisticModel(params as LogisticParams, manifest.standardization)
+        : family === 'stack'
+          ? new StackModel(params as StackParams)
+          : new GbdtModel(params as GbdtParams);
   }
   if (model.inputDim !== manifest.featureNames.length) {
     throw new ModelError('MANIFEST_INVALID', `${modelDir}: model takes ${model.inputDim} features, manifest has ${manifest.featureNames.length}`);
