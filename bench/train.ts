@@ -36,6 +36,11 @@ const say = (m: string): void => void process.stderr.write(`${m}\n`);
 const tickflow = (args: string[]): Record<string, unknown> =>
   JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })) as Record<string, unknown>;
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+/** CPU seconds of this process (all its threads) since c0: on a shared machine, closer to one core's time than the wall clock. */
+const cpuSince = (c0: NodeJS.CpuUsage): number => {
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1e6;
+};
 
 const FAMILIES: Family[] = ['logistic', 'gbdt', 'mlp', 'stack'];
 const BASES: Family[] = ['logistic', 'gbdt', 'mlp'];
@@ -61,12 +66,13 @@ if (!values['skip-markets']) {
         writeFileSync(join(dir, `dataset${suffix}.done`), '');
       }
       const bayesAuc = Number((JSON.parse(readFileSync(genFile, 'utf8')) as { bayesAuc: number }).bayesAuc);
-      const byFamily = new Map<Family, { r: TrainResult; seconds: number }>();
+      const byFamily = new Map<Family, { r: TrainResult; seconds: number; cpuSeconds: number }>();
       for (const family of FAMILIES) {
         say(`bench train: strength ${strength} seed ${seed}: ${family}`);
         const t0 = performance.now();
+        const c0 = process.cpuUsage();
         const r = await train({ datasetPath: dataset, outDir: join(dir, `model${suffix}-${family}`), seed, family });
-        byFamily.set(family, { r, seconds: (performance.now() - t0) / 1000 });
+        byFamily.set(family, { r, seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuSince(c0) });
       }
       // Earlier rule: the base family with the lowest validation log loss, ties (within AUTO_TIE_TOLERANCE) to the simpler.
       let autoVal: Family = 'logistic';
@@ -77,7 +83,7 @@ if (!values['skip-markets']) {
       const auto = selection.family;
       const logisticAuc = (byFamily.get('logistic') as { r: TrainResult }).r.metrics.macroAuc as number;
       for (const f of [...FAMILIES, 'auto-validation' as const, 'auto' as const]) {
-        const { r, seconds } = byFamily.get(f === 'auto' ? auto : f === 'auto-validation' ? autoVal : f) as { r: TrainResult; seconds: number };
+        const { r, seconds, cpuSeconds } = byFamily.get(f === 'auto' ? auto : f === 'auto-validation' ? autoVal : f) as { r: TrainResult; seconds: number; cpuSeconds: number };
         const auc = r.metrics.macroAuc as number;
         rows.push({
           strength,
@@ -97,6 +103,7 @@ if (!values['skip-markets']) {
           logLoss: r3(r.metrics.logLoss),
           baselineLogLoss: r3(r.baseline.logLoss),
           trainSeconds: f === 'auto' || f === 'auto-validation' ? null : r3(seconds),
+          trainCpuSeconds: f === 'auto' || f === 'auto-validation' ? null : r3(cpuSeconds),
           testRows: r.testRows,
         });
       }
@@ -136,14 +143,18 @@ if (!values['skip-scale']) {
   const input: FitInput = { features, dim: d, labels, train: idx(0, 70_000), validation: idx(70_000, 85_000), standardization: { mean: new Array<number>(d).fill(0), std: new Array<number>(d).fill(1) }, seed: 1 };
   say('bench train: GBDT on 100,000 x 67 (70k train, 15k validation, early stopping)');
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const fit = fitGbdt(input);
   scale.gbdtSeconds = r3((performance.now() - t0) / 1000);
+  scale.gbdtCpuSeconds = r3(cpuSince(c0));
   scale.gbdtRounds = fit.roundsRun;
   scale.gbdtBestRound = fit.bestRound;
   // Without early stopping: the full 300 rounds (the worst case of the default settings).
   const t1 = performance.now();
+  const c1 = process.cpuUsage();
   const full = fitGbdt(input, { patience: 1_000_000 });
   scale.gbdtSeconds300Rounds = r3((performance.now() - t1) / 1000);
+  scale.gbdtCpuSeconds300Rounds = r3(cpuSince(c1));
   const model = new GbdtModel(full.params);
   const t2 = performance.now();
   let sink = 0;
