@@ -1,8 +1,10 @@
 // npm run bench -- train [--strengths 1,2] [--seeds 1,2] [--days 30] [--feature-set core|full] [--skip-markets] [--skip-scale]
 // Model families on generated markets whose best possible AUC (bayesAuc) is known: for each
-// strength and seed, `tickflow generate` (BTC,ETH) -> `replay dataset` -> fit logistic, GBDT and MLP
-// on the same chronological split (model/train.ts, exactly what `tickflow train --family X`
-// does), and report test AUC, edge = (AUC - 0.5) / (bayesAuc - 0.5), the `auto` choice against the
+// strength and seed, `tickflow generate` (BTC,ETH) -> `replay dataset` -> fit logistic, GBDT, MLP
+// and the stack on the same chronological split (model/train.ts, exactly what `tickflow train
+// --family X` does), and report test AUC, edge = (AUC - 0.5) / (bayesAuc - 0.5), the `auto` choice
+// (purged out-of-fold log loss on train + validation, from the stack's run, which computes it for
+// every family; and, for comparison, the earlier rule: lowest validation log loss) against the
 // logistic baseline, ECE after calibration and training time. Then a 100k x 67 GBDT training time
 // and per-row inference in µs for each family. Markets are cached under var/bench/train/.
 import { execFileSync } from 'node:child_process';
@@ -16,6 +18,7 @@ import { fitGbdt } from '../model/gbdt.ts';
 import { GbdtModel } from '../model/gbdt-model.ts';
 import { fitHeads } from '../model/heads.ts';
 import { loadPredictor } from '../model/predictor.ts';
+import { chooseFamily } from '../model/selection.ts';
 import { AUTO_TIE_TOLERANCE, train, type TrainResult } from '../model/train.ts';
 
 const { values } = parseArgs({
@@ -34,8 +37,14 @@ const say = (m: string): void => void process.stderr.write(`${m}\n`);
 const tickflow = (args: string[]): Record<string, unknown> =>
   JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })) as Record<string, unknown>;
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+/** CPU seconds of this process (all its threads) since c0: on a shared machine, closer to one core's time than the wall clock. */
+const cpuSince = (c0: NodeJS.CpuUsage): number => {
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1e6;
+};
 
-const FAMILIES: Family[] = ['logistic', 'gbdt', 'mlp'];
+const FAMILIES: Family[] = ['logistic', 'gbdt', 'mlp', 'stack'];
+const BASES: Family[] = ['logistic', 'gbdt', 'mlp'];
 const rows: Record<string, unknown>[] = [];
 if (!values['skip-markets']) {
   for (const strength of values.strengths.split(',').map(Number)) {
@@ -58,19 +67,24 @@ if (!values['skip-markets']) {
         writeFileSync(join(dir, `dataset${suffix}.done`), '');
       }
       const bayesAuc = Number((JSON.parse(readFileSync(genFile, 'utf8')) as { bayesAuc: number }).bayesAuc);
-      const byFamily = new Map<Family, { r: TrainResult; seconds: number }>();
+      const byFamily = new Map<Family, { r: TrainResult; seconds: number; cpuSeconds: number }>();
       for (const family of FAMILIES) {
         say(`bench train: strength ${strength} seed ${seed}: ${family}`);
         const t0 = performance.now();
+        const c0 = process.cpuUsage();
         const r = await train({ datasetPath: dataset, outDir: join(dir, `model${suffix}-${family}`), seed, family });
-        byFamily.set(family, { r, seconds: (performance.now() - t0) / 1000 });
+        byFamily.set(family, { r, seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuSince(c0) });
       }
-      // auto = the family with the lowest validation log loss, ties (within AUTO_TIE_TOLERANCE) to the simpler.
-      let auto: Family = 'logistic';
-      for (const f of FAMILIES) if ((byFamily.get(f) as { r: TrainResult }).r.candidates[0]!.validationLogLoss < (byFamily.get(auto) as { r: TrainResult }).r.candidates[0]!.validationLogLoss - AUTO_TIE_TOLERANCE) auto = f;
+      // Earlier rule: the base family with the lowest validation log loss, ties (within AUTO_TIE_TOLERANCE) to the simpler.
+      let autoVal: Family = 'logistic';
+      for (const f of BASES) if ((byFamily.get(f) as { r: TrainResult }).r.candidates[0]!.validationLogLoss < (byFamily.get(autoVal) as { r: TrainResult }).r.candidates[0]!.validationLogLoss - AUTO_TIE_TOLERANCE) autoVal = f;
+      // auto: purged out-of-fold log loss of every family (the stack's run computed them, as `auto` does).
+      const stackRun = (byFamily.get('stack') as { r: TrainResult }).r;
+      const selection = chooseFamily(stackRun.candidates.map((c) => ({ family: c.family, cvLogLoss: c.cvLogLoss as number, perFold: c.cvLogLossPerFold as number[] })));
+      const auto = selection.family;
       const logisticAuc = (byFamily.get('logistic') as { r: TrainResult }).r.metrics.macroAuc as number;
-      for (const f of [...FAMILIES, 'auto' as const]) {
-        const { r, seconds } = byFamily.get(f === 'auto' ? auto : f) as { r: TrainResult; seconds: number };
+      for (const f of [...FAMILIES, 'auto-validation' as const, 'auto' as const]) {
+        const { r, seconds, cpuSeconds } = byFamily.get(f === 'auto' ? auto : f === 'auto-validation' ? autoVal : f) as { r: TrainResult; seconds: number; cpuSeconds: number };
         const auc = r.metrics.macroAuc as number;
         rows.push({
           strength,
@@ -78,7 +92,9 @@ if (!values['skip-markets']) {
           featureSet: fs,
           features: r.manifest.featureNames.length,
           bayesAuc: r3(bayesAuc),
-          family: f === 'auto' ? `auto (${auto})` : f,
+          family: f === 'auto' ? `auto (${auto})` : f === 'auto-validation' ? `auto by validation split (${autoVal})` : f,
+          ...(f === 'auto' ? { cvLogLoss: Object.fromEntries(stackRun.candidates.map((c) => [c.family, r3((c.cvLogLoss as number) * 1000) / 1000])), steps: selection.steps.map((x) => `${x.family} vs ${x.against}: gain ${x.gain.toFixed(5)} se ${x.standardError.toFixed(5)} ${x.kept ? 'kept' : 'not kept'}`) } : {}),
+          ...(f === 'stack' || f === 'auto' ? {} : { validationLogLoss: r3(r.candidates[0]!.validationLogLoss * 1000) / 1000 }),
           testAuc: r3(auc),
           edge: r3((auc - 0.5) / (bayesAuc - 0.5)),
           vsLogistic: r3(auc - logisticAuc),
@@ -87,7 +103,8 @@ if (!values['skip-markets']) {
           calibration: r.calibration?.method ?? 'none',
           logLoss: r3(r.metrics.logLoss),
           baselineLogLoss: r3(r.baseline.logLoss),
-          trainSeconds: f === 'auto' ? r3([...byFamily.values()].reduce((s, v) => s + v.seconds, 0)) : r3(seconds),
+          trainSeconds: f === 'auto' || f === 'auto-validation' ? null : r3(seconds),
+          trainCpuSeconds: f === 'auto' || f === 'auto-validation' ? null : r3(cpuSeconds),
           testRows: r.testRows,
           // Forward-return heads on the test split beside the train-split baselines (shared by every family).
           headsMae: r.heads.expectedReturn.mae,
@@ -142,14 +159,18 @@ if (!values['skip-scale']) {
   const input: FitInput = { features, dim: d, labels, train: idx(0, 70_000), validation: idx(70_000, 85_000), standardization: { mean: new Array<number>(d).fill(0), std: new Array<number>(d).fill(1) }, seed: 1 };
   say('bench train: GBDT on 100,000 x 67 (70k train, 15k validation, early stopping)');
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const fit = fitGbdt(input);
   scale.gbdtSeconds = r3((performance.now() - t0) / 1000);
+  scale.gbdtCpuSeconds = r3(cpuSince(c0));
   scale.gbdtRounds = fit.roundsRun;
   scale.gbdtBestRound = fit.bestRound;
   // Without early stopping: the full 300 rounds (the worst case of the default settings).
   const t1 = performance.now();
+  const c1 = process.cpuUsage();
   const full = fitGbdt(input, { patience: 1_000_000 });
   scale.gbdtSeconds300Rounds = r3((performance.now() - t1) / 1000);
+  scale.gbdtCpuSeconds300Rounds = r3(cpuSince(c1));
   const model = new GbdtModel(full.params);
   const t2 = performance.now();
   let sink = 0;

@@ -14,8 +14,8 @@ export type Explainer = (row: ArrayLike<number>, cls: number) => Float64Array;
 export const ATTRIBUTION_METHODS = ['linear-exact', 'saabas', 'gradient-x-input'] as const;
 export type AttributionMethod = (typeof ATTRIBUTION_METHODS)[number];
 
-/** The attribution each family's signals carry. */
-export const ATTRIBUTION_OF: Readonly<Record<Family, AttributionMethod>> = { logistic: 'linear-exact', gbdt: 'saabas', mlp: 'gradient-x-input' };
+/** The attribution each family's signals carry (the stack has none yet: its signals carry no contributions). */
+export const ATTRIBUTION_OF: Readonly<Record<Family, AttributionMethod | undefined>> = { logistic: 'linear-exact', gbdt: 'saabas', mlp: 'gradient-x-input', stack: undefined };
 
 /**
  * Gradient x input of a Dense stack on standardized inputs: d(centered logit of c)/dz_j * z_j with

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../processors/math/rng.ts';
 import { useBackend, type BackendName } from './backend.ts';
 import { DenseStack } from './dense-stack.ts';
-import { PARAMS_JSON, scoreRows, type Family, type FitInput, type RowModel } from './family.ts';
+import { PARAMS_JSON, scoreRows, type BaseFamily, type Family, type FitInput, type RowModel } from './family.ts';
 import { fileIoHandler, WEIGHTS_BIN, writeFileAtomic } from './file-io-handler.ts';
 import { fitWithEarlyStopping, type TrainProgress, type XY } from './fit.ts';
 import { DEFAULT_GBDT, fitGbdt, type GbdtConfig } from './gbdt.ts';
@@ -33,6 +33,8 @@ export interface Candidate {
   /** Epochs (MLP), L-BFGS iterations (logistic) or boosting rounds (GBDT) run, and the one kept. */
   iterationsRun: number;
   bestIteration: number;
+  /** The parameters as saved (JSON-safe): what the stacking ensemble embeds for its bases. */
+  params: unknown;
   /** Writes the family's parameter files into dir; returns the bytes the modelId hashes. */
   write: (dir: string) => Promise<Uint8Array>;
   dispose: () => void;
@@ -58,7 +60,7 @@ function validationOf(input: FitInput, model: RowModel): { probs: Float64Array; 
 }
 
 /** Parameters as they will be read back: through canonical JSON (so -0 and friends match exactly). */
-function paramsWriter(params: unknown): { json: unknown; write: (dir: string) => Promise<Uint8Array> } {
+export function paramsWriter(params: unknown): { json: unknown; write: (dir: string) => Promise<Uint8Array> } {
   const text = canonicalJson(params);
   return {
     json: JSON.parse(text),
@@ -70,7 +72,7 @@ function paramsWriter(params: unknown): { json: unknown; write: (dir: string) =>
   };
 }
 
-export async function fitFamily(family: Family, input: FitInput, options: FamilyOptions): Promise<Candidate> {
+export async function fitFamily(family: BaseFamily, input: FitInput, options: FamilyOptions): Promise<Candidate> {
   if (family === 'logistic') {
     const config = { ...DEFAULT_LOGISTIC, ...options.logistic };
     const fit = fitLogistic(input, config);
@@ -85,6 +87,7 @@ export async function fitFamily(family: Family, input: FitInput, options: Family
       fields: { hyperparameters: { l2: fit.l2, maxIterations: config.maxIterations }, fitSummary: { iterations: fit.iterations, converged: fit.converged, candidates: config.l2Grid.length } },
       iterationsRun: fit.iterations,
       bestIteration: fit.iterations,
+      params: json,
       write,
       dispose: () => undefined,
     };
@@ -103,6 +106,7 @@ export async function fitFamily(family: Family, input: FitInput, options: Family
       fields: { hyperparameters: { ...config }, fitSummary: { roundsRun: fit.roundsRun, bestRound: fit.bestRound } },
       iterationsRun: fit.roundsRun,
       bestIteration: fit.bestRound,
+      params: json,
       write,
       dispose: () => undefined,
     };
@@ -151,6 +155,7 @@ async function fitMlpFamily(input: FitInput, options: FamilyOptions): Promise<Ca
       },
       iterationsRun: fit.epochsRun,
       bestIteration: fit.bestEpoch,
+      params: { layers: scorer.stack.layers.map((l) => ({ inDim: l.inDim, outDim: l.outDim, activation: l.activation, kernel: Array.from(l.kernel), bias: Array.from(l.bias) })) },
       write: async (dir) => {
         await model.save(fileIoHandler(dir));
         return new Uint8Array(await readFile(join(dir, WEIGHTS_BIN)));

@@ -7,15 +7,19 @@ import type { Standardization } from './standardization.ts';
  * model directory, where loadPredictor finds them through the manifest's `family`. A manifest
  * without `family` was written before families existed and is an MLP.
  */
-export const FAMILIES = ['logistic', 'gbdt', 'mlp'] as const;
+export const FAMILIES = ['logistic', 'gbdt', 'mlp', 'stack'] as const;
 export type Family = (typeof FAMILIES)[number];
+
+/** The families the stacking ensemble combines (each fits on its own; the stack fits on them). */
+export const BASE_FAMILIES = ['logistic', 'gbdt', 'mlp'] as const;
+export type BaseFamily = (typeof BASE_FAMILIES)[number];
 
 /** What `train --family` accepts: a family, `auto`, or a family this build does not have yet. */
 export const FAMILY_CHOICES = ['auto', 'logistic', 'gbdt', 'mlp', 'sequence', 'stack'] as const;
 export type FamilyChoice = (typeof FAMILY_CHOICES)[number];
 
-/** Simplest first: `auto` breaks validation log-loss ties towards the earlier family. */
-export const SIMPLICITY_ORDER: readonly Family[] = ['logistic', 'gbdt', 'mlp'];
+/** Simplest first: `auto` breaks cross-validated log-loss ties towards the earlier family. */
+export const SIMPLICITY_ORDER: readonly Family[] = ['logistic', 'gbdt', 'mlp', 'stack'];
 
 /** Parameters file of the logistic and GBDT families (canonical JSON, hashed into the modelId). */
 export const PARAMS_JSON = 'params.json';

@@ -14,6 +14,7 @@ import { HeadsModel, type ReturnHeads } from './heads.ts';
 import { logisticModel, type LogisticParams } from './logistic.ts';
 import { computeModelId, readManifest, type ModelManifest } from './manifest.ts';
 import { RowScorer } from './row-scorer.ts';
+import { StackModel, type StackParams } from './stack.ts';
 
 /**
  * DECISION (taken by the lead, D4): predict(row) does not call tfjs. Every family scores a row in
@@ -95,7 +96,7 @@ export async function loadPredictor(modelDir: string): Promise<ModelPredictor> {
     );
   }
   let model: RowModel;
-  let explainer: Explainer;
+  let explainer: Explainer | null;
   if (family === 'mlp') ({ model, explainer } = await loadMlp(modelDir, manifest));
   else {
     let params: unknown;
@@ -108,6 +109,10 @@ export async function loadPredictor(modelDir: string): Promise<ModelPredictor> {
       const m = logisticModel(params as LogisticParams, manifest.standardization);
       model = m;
       explainer = gradientTimesInput(m.scorer.stack, manifest.standardization);
+    } else if (family === 'stack') {
+      // No per-signal attribution for the stack yet: its signals carry no contributions.
+      model = new StackModel(params as StackParams);
+      explainer = null;
     } else {
       model = new GbdtModel(params as GbdtParams);
       explainer = saabas(params as GbdtParams);

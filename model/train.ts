@@ -3,21 +3,24 @@ import { z } from 'zod';
 import { DEFAULT_LABEL_CONFIG } from '../processors/labels.ts';
 import { BACKENDS, type BackendName } from './backend.ts';
 import { ATTRIBUTION_OF } from './attribution.ts';
-import { fitCalibration, type CalibrationReport } from './calibration.ts';
-import { fitFamily, type Candidate } from './candidates.ts';
+import { applyCalibration, fitCalibration, type CalibrationReport } from './calibration.ts';
+import { fitFamily, paramsWriter, type Candidate } from './candidates.ts';
 import { datasetBarIntervalMs, mostlyEmptyColumns, readDataset, type Dataset } from './dataset.ts';
 import { ModelError } from './errors.ts';
-import { FAMILIES, FAMILY_CHOICES, SIMPLICITY_ORDER, scoreRows, type Family, type FamilyChoice, type FitInput } from './family.ts';
+import { BASE_FAMILIES, FAMILIES, FAMILY_CHOICES, scoreRows, type Family, type FamilyChoice, type FitInput } from './family.ts';
 import type { TrainProgress } from './fit.ts';
 import type { GbdtConfig } from './gbdt.ts';
 import { DEFAULT_HEADS, evaluateHeads, fitHeads, HeadsModel, QUANTILES, type HeadsConfig, type HeadsParams, type HeadsReport } from './heads.ts';
 import type { LogisticConfig } from './logistic.ts';
 import type { ModelManifest } from './manifest.ts';
-import { baselineMetrics, computeMetrics, type Metrics } from './metrics.ts';
+import { baselineMetrics, computeMetrics, meanLogLoss, type Metrics } from './metrics.ts';
 import type { MlpConfig } from './mlp.ts';
 import { loadPredictor, ModelPredictor } from './predictor.ts';
 import { permutationImportance, type PermutationOptions } from './permutation-importance.ts';
 import { saveModel } from './save.ts';
+import { chooseFamily, foldLogLosses, type Selection, type SelectionCandidate } from './selection.ts';
+import { DEFAULT_STACK_FOLDS, META_L2, metaOutOfFold, outOfFold, StackModel } from './stack.ts';
+import { baseFits, fitStack, stackFit } from './stack-fit.ts';
 import { chronologicalSplit, DEFAULT_SPLIT, type SplitOptions } from './split.ts';
 import { fitStandardization } from './standardization.ts';
 import { evaluateModel, type Evaluation } from './evaluation/evaluate-model.ts';
@@ -66,6 +69,21 @@ export interface TrainOptions {
   heads?: Partial<HeadsConfig>;
   /** Permutation importance on the validation split (defaults: 3 repeats, at most 2000 rows). */
   importance?: Partial<Pick<PermutationOptions, 'repeats' | 'maxRows'>>;
+  /** `auto` and `stack`: purged folds of the out-of-fold predictions on train + validation (default 5). */
+  selectionFolds?: number;
+  onSelectionFold?: (fold: number, of: number) => void;
+}
+
+/**
+ * One family's figures. A single family: validationLogLoss of the family fitted on train.
+ * `auto` and `stack`: the out-of-fold log loss on train + validation (cvLogLoss, what `auto`
+ * chooses by), per fold, and validationLogLoss = the out-of-fold log loss of the validation rows.
+ */
+export interface CandidateReport {
+  family: Family;
+  validationLogLoss: number;
+  cvLogLoss?: number;
+  cvLogLossPerFold?: number[];
 }
 
 /** Permutation importance defaults for train (rows evenly strided over the validation split). */
@@ -97,8 +115,14 @@ export interface TrainResult {
   baseline: Metrics;
   validation: { metrics: Metrics; baseline: Metrics };
   calibration: CalibrationReport | null;
-  /** Validation log loss (uncalibrated) of every family fitted; one entry unless `auto`. */
-  candidates: { family: Family; validationLogLoss: number }[];
+  /**
+   * A single family: its validation log loss (uncalibrated). `auto` and `stack`: every family's
+   * out-of-fold log loss on train + validation (purged k-fold), the figure `auto` chooses by; the
+   * chosen family's validation log loss too.
+   */
+  candidates: CandidateReport[];
+  /** `auto`: how the family was chosen (null for a named family). */
+  selection: (Selection & { folds: number; criterion: 'purged-cv-log-loss' }) | null;
   split: SplitBounds;
   backend: BackendName;
   rows: number;
@@ -135,8 +159,7 @@ const optionsSchema = z.object({
   calibrate: z.boolean().default(true),
 });
 
-/** `auto` keeps a more complex family only if it lowers validation log loss by more than this. */
-export const AUTO_TIE_TOLERANCE = 1e-4;
+export { AUTO_TIE_TOLERANCE } from './selection.ts';
 
 const positiveNumber = (meta: Record<string, string>, key: string): number | undefined => {
   const v = meta[key] === undefined ? Number.NaN : Number(meta[key]);
@@ -152,7 +175,7 @@ const positiveNumber = (meta: Record<string, string>, key: string): number | und
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const opts = optionsSchema.parse(options);
-  if (opts.family === 'sequence' || opts.family === 'stack') {
+  if (opts.family === 'sequence') {
     throw new ModelError('TRAINING_FAILED', `family ${opts.family} is not available in this build; use one of auto, ${FAMILIES.join(', ')}`);
   }
   const dropped = await mostlyEmptyColumns(opts.datasetPath);
@@ -180,7 +203,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const yVal = Uint8Array.from(split.validation, (r) => ds.labels[r] as number);
   const yTest = Uint8Array.from(split.test, (r) => ds.labels[r] as number);
 
-  const families: readonly Family[] = opts.family === 'auto' ? SIMPLICITY_ORDER : [opts.family];
   // The same options for every family fitted here and for the refits of cross-validation.
   const familyOptions = {
     backend: opts.backend,
@@ -192,16 +214,68 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     ...(options.gbdt ? { gbdt: options.gbdt } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   };
+  const data = { features: ds.features, dim: ds.dim, labels: ds.labels, barEnd: ds.barEnd };
+  const stackOptions = { ...familyOptions, horizonMs: split.summary.horizonMs, embargoMs: split.summary.embargoMs, folds: options.selectionFolds ?? DEFAULT_STACK_FOLDS };
   const fitted: Candidate[] = [];
   try {
-    for (const family of families) {
-      options.onFamily?.(family);
-      fitted.push(
-        await fitFamily(family, input, { ...familyOptions, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }),
-      );
+    // auto and stack: out-of-fold predictions of every base family on train + validation.
+    let candidates: CandidateReport[] = [];
+    let selection: TrainResult['selection'] = null;
+    let family: Family = opts.family === 'auto' ? 'logistic' : opts.family;
+    let cv: { oof: Awaited<ReturnType<typeof outOfFold>>; stackProbs: Float64Array; trainVal: Uint32Array } | null = null;
+    if (opts.family === 'auto' || opts.family === 'stack') {
+      const trainVal = new Uint32Array(split.train.length + split.validation.length);
+      trainVal.set(split.train);
+      trainVal.set(split.validation, split.train.length);
+      const oof = await outOfFold(data, trainVal, baseFits(stackOptions), {
+        folds: stackOptions.folds,
+        horizonMs: stackOptions.horizonMs,
+        embargoMs: stackOptions.embargoMs,
+        seed: opts.seed,
+        ...(options.onSelectionFold ? { onFold: options.onSelectionFold } : {}),
+      });
+      const stackProbs = metaOutOfFold(oof);
+      cv = { oof, stackProbs, trainVal };
+      const sel: SelectionCandidate[] = [...BASE_FAMILIES.map((f, b) => ({ f, p: oof.probs[b] as Float64Array })), { f: 'stack' as const, p: stackProbs }].map(({ f, p }) => {
+        const l = foldLogLosses(p, oof.labels, oof.folds);
+        return { family: f, cvLogLoss: l.pooled, perFold: l.perFold };
+      });
+      const nt = split.train.length;
+      candidates = sel.map((c, i) => ({
+        family: c.family,
+        validationLogLoss: meanLogLoss((i < BASE_FAMILIES.length ? (oof.probs[i] as Float64Array) : stackProbs).subarray(nt * 3), yVal),
+        cvLogLoss: c.cvLogLoss,
+        cvLogLossPerFold: c.perFold,
+      }));
+      if (opts.family === 'auto') {
+        const chosenBy = chooseFamily(sel);
+        selection = { ...chosenBy, folds: oof.folds.length, criterion: 'purged-cv-log-loss' };
+        family = chosenBy.family;
+      }
     }
-    let chosen = fitted[0] as Candidate;
-    for (const c of fitted) if (c.validationLogLoss < chosen.validationLogLoss - AUTO_TIE_TOLERANCE) chosen = c;
+    options.onFamily?.(family);
+    if (family === 'stack') {
+      const c = cv as NonNullable<typeof cv>;
+      const { params, summary } = await fitStack(data, c.trainVal, c.oof, opts.seed, stackOptions);
+      const { json, write } = paramsWriter(params);
+      const validationProbs = c.stackProbs.slice(split.train.length * 3);
+      fitted.push({
+        family: 'stack',
+        model: new StackModel(json as typeof params),
+        validationLogLoss: meanLogLoss(validationProbs, yVal),
+        validationProbs,
+        fields: { hyperparameters: { folds: c.oof.folds.length, metaL2: META_L2 }, fitSummary: summary },
+        iterationsRun: 0,
+        bestIteration: 0,
+        params: json,
+        write,
+        dispose: () => undefined,
+      });
+    } else {
+      fitted.push(await fitFamily(family, input, { ...familyOptions, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }));
+    }
+    const chosen = fitted[0] as Candidate;
+    if (candidates.length === 0) candidates.push({ family: chosen.family, validationLogLoss: chosen.validationLogLoss });
 
     const cal = opts.calibrate ? fitCalibration(chosen.validationProbs, yVal) : null;
     const calibration = cal === null ? undefined : { ...cal.params, ...withoutMethod(cal.report) };
@@ -230,7 +304,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const metrics = computeMetrics(testProbs, yTest);
     const uncalibratedMetrics = computeMetrics(scoreRows(chosen.model, ds.features, split.test), yTest);
     const baseline = baselineMetrics(yTrain, yTest);
-    const validation = { metrics: computeMetrics(score(split.validation), yVal), baseline: baselineMetrics(yTrain, yVal) };
+    // The stack's bases are refitted on the validation rows: its validation figures are its out-of-fold ones.
+    const validationProbs =
+      chosen.family === 'stack' && calibration !== undefined
+        ? applyCalibrationRows(calibration, chosen.validationProbs)
+        : chosen.family === 'stack'
+          ? chosen.validationProbs
+          : score(split.validation);
+    const validation = { metrics: computeMetrics(validationProbs, yVal), baseline: baselineMetrics(yTrain, yVal) };
     const evaluation = await evaluateModel({
       data: { features: ds.features, dim: ds.dim, labels: ds.labels, barEnd: ds.barEnd },
       featureNames: ds.featureNames,
@@ -246,7 +327,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           ? null
           : {
               // The chosen family, refitted per fold (options as for the final fit).
-              fit: familyFit(chosen.family, { ...familyOptions, horizonMs: split.summary.horizonMs }),
+              fit: chosen.family === 'stack' ? stackFit({ ...stackOptions, folds: 3 }) : familyFit(chosen.family, { ...familyOptions, horizonMs: split.summary.horizonMs }),
               folds: options.cvFolds ?? 0,
               ...(options.cvScheme ? { scheme: options.cvScheme } : {}),
               ...(options.onCvFold ? { onFold: options.onCvFold } : {}),
@@ -282,7 +363,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         fitSummary: { trainRows: split.train.length, iterations: headsFit.iterations, converged: headsFit.converged },
         test: headsReport,
       },
-      contributions: { method: ATTRIBUTION_OF[chosen.family], space: 'centered-logit', top: CONTRIBUTIONS_TOP },
+      ...(ATTRIBUTION_OF[chosen.family] !== undefined ? { contributions: { method: ATTRIBUTION_OF[chosen.family]!, space: 'centered-logit' as const, top: CONTRIBUTIONS_TOP } } : {}),
       importance: { method: 'permutation', split: 'validation', metric: 'logLoss', ...importance },
       evaluation,
     });
@@ -296,7 +377,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       baseline,
       validation,
       calibration: cal === null ? null : cal.report,
-      candidates: fitted.map((c) => ({ family: c.family, validationLogLoss: c.validationLogLoss })),
+      candidates,
+      selection,
       split: {
         trainStart: s.train.firstBarEnd,
         trainEnd: s.train.lastBarEnd,
@@ -324,6 +406,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   } finally {
     for (const c of fitted) c.dispose();
   }
+}
+
+function applyCalibrationRows(c: NonNullable<ModelManifest['calibration']>, probs: Float64Array): Float64Array {
+  const out = Float64Array.from(probs);
+  for (let i = 0; i < out.length; i += 3) applyCalibration(c, out.subarray(i, i + 3));
+  return out;
 }
 
 function withoutMethod(r: CalibrationReport): Omit<CalibrationReport, 'method'> {

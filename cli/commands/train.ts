@@ -8,11 +8,11 @@ import type { ValuesOf } from '../command-spec.ts';
 import { cliLogger, info, printJson, progressStream, UsageError } from '../output.ts';
 import type { TRAIN } from '../specs/train.ts';
 
-/** `--family` values: a family, or auto (every family, lowest validation log loss, ties to the simpler). */
+/** `--family` values: a family, or auto (every family, lowest purged out-of-fold log loss, ties to the simpler). */
 export function parseFamily(value: string | undefined): FamilyChoice {
   const family = value ?? 'auto';
   if (!(FAMILY_CHOICES as readonly string[]).includes(family)) throw new UsageError(`--family must be one of ${FAMILY_CHOICES.join(', ')}, got ${JSON.stringify(family)}`);
-  if (family === 'sequence' || family === 'stack') throw new UsageError(`--family ${family} is not available in this build yet; use auto, ${FAMILIES.join(', ')}`);
+  if (family === 'sequence') throw new UsageError(`--family ${family} is not available in this build yet; use auto, ${FAMILIES.join(', ')}`);
   return family as FamilyChoice;
 }
 
@@ -25,6 +25,7 @@ export async function run(values: ValuesOf<typeof TRAIN>): Promise<number> {
   });
   const bar = new ProgressBar({ label: 'train', stream: progressStream() });
   const r = await train({
+    onSelectionFold: (f, of) => info(`out-of-fold predictions: fold ${f + 1}/${of}`),
     datasetPath: values.dataset,
     outDir: values.out,
     seed: values.seed,
@@ -42,7 +43,8 @@ export async function run(values: ValuesOf<typeof TRAIN>): Promise<number> {
   });
   bar.finish();
   info(`model ${r.modelId} (${r.family}) saved: ${r.rows} rows (train ${r.trainRows}, validation ${r.validationRows}, test ${r.testRows}; purged ${r.purgedRows}, embargoed ${r.embargoedRows})`);
-  if (r.candidates.length > 1) info(`validation log loss: ${r.candidates.map((c) => `${c.family} ${c.validationLogLoss.toFixed(5)}`).join(', ')}`);
+  if (r.candidates.length > 1) info(`out-of-fold log loss (train + validation): ${r.candidates.map((c) => `${c.family} ${(c.cvLogLoss ?? Number.NaN).toFixed(5)}`).join(', ')}`);
+  if (r.selection) info(`auto chose ${r.selection.family}: ${r.selection.steps.map((s) => `${s.family} ${s.kept ? 'beats' : 'does not beat'} ${s.against} (gain ${s.gain.toFixed(5)}, standard error ${s.standardError.toFixed(5)})`).join('; ')}`);
   const g = r.evaluation.gates;
   info(g.passed ? 'gates: passed' : `gates: FAILED ${describeFailures(g)}`);
   if (r.droppedColumns.length) info(`left out ${r.droppedColumns.length} feature columns empty in most rows: ${r.droppedColumns.join(', ')}`);
@@ -62,6 +64,7 @@ export function trainReport(r: TrainResult): Record<string, unknown> {
     calibration: r.calibration === null ? { method: 'none', eceBefore: null, eceAfter: null } : { method: r.calibration.method, eceBefore: r.calibration.eceBefore, eceAfter: r.calibration.eceAfter },
     split: r.split,
     candidates: r.candidates,
+    ...(r.selection ? { selection: r.selection } : {}),
     ...publicEvaluation(r.evaluation),
     heads: r.heads,
     importance: r.importance,

@@ -13,7 +13,7 @@ export const TRAIN = defineCommand({
     dataset: existingFile({ help: 'the dataset written by `tickflow replay dataset` (.csv or .parquet)', required: true }),
     out: text({ help: 'the model directory to write', arg: 'modelDir', required: true }),
     seed: num({ help: 'training seed', int: true, min: 0, default: '42' }),
-    family: oneOf(FAMILY_NAMES, { help: 'model family; auto fits logistic, gbdt and mlp and keeps the lowest validation log loss', default: 'auto' }),
+    family: oneOf(FAMILY_NAMES, { help: 'model family; auto keeps the family (logistic, gbdt, mlp, stack) with the lowest purged out-of-fold log loss on train + validation, ties to the simpler', default: 'auto' }),
     epochs: num({ help: 'most epochs (early stopping may end sooner; default: the trainer\'s)', int: true, gt: 0 }),
     backend: oneOf(['wasm', 'cpu', 'tensorflow'], { help: 'tfjs backend (tensorflow falls back to wasm when it cannot load)', default: 'wasm' }),
     'cv-folds': num({ help: 'cross-validation folds on the training part (0 = no cross-validation)', int: true, min: 0, default: '5' }),

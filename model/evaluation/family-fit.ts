@@ -1,5 +1,5 @@
 import { fitFamily, type FamilyOptions } from '../candidates.ts';
-import type { Family } from '../family.ts';
+import type { BaseFamily } from '../family.ts';
 import { fitStandardization } from '../standardization.ts';
 import type { FitFn, TrainingData } from './cross-validate.ts';
 import { stoppingSplit } from './mlp-fit.ts';
@@ -18,7 +18,7 @@ export interface FamilyFitOptions extends Omit<FamilyOptions, 'onProgress'> {
  * uncalibrated float64 scores (the calibrator is fitted on the validation split of the final fit,
  * so CV judges the family, not the calibrator).
  */
-export function familyFit(family: Family, options: FamilyFitOptions): FitFn {
+export function familyFit(family: BaseFamily, options: FamilyFitOptions): FitFn {
   const { horizonMs, stoppingFraction = 0.15 / 0.85, ...familyOptions } = options;
   return async (data: TrainingData, rows: Uint32Array, seed: number) => {
     const { fit, stop } = stoppingSplit(data.barEnd, rows, stoppingFraction, horizonMs);

@@ -77,4 +77,20 @@ describe('model families through the CLI', () => {
       await embedded.close();
     }
   });
+
+  test('train --family stack, start with it, then verify: the infer operator holds a stack like any family, live == replay', async () => {
+    const model = join(tmp.dir, 'stack');
+    const t = await runCli(['train', '--dataset', data, '--out', model, '--seed', '3', '--family', 'stack', '--epochs', '5', '--cv-folds', '0']);
+    assert.equal(t.code, 0, t.stderr);
+    assert.equal(t.json.family, 'stack');
+    assert.deepEqual((t.json.candidates as { family: string }[]).map((c) => c.family), ['logistic', 'gbdt', 'mlp', 'stack']);
+    const live = join(tmp.dir, 'live-stack');
+    const s = await runCli(['start', '--log', live, '--model', model, '--history-days', '0.5', '--stop-after', '2h', '--speed', '7200', '--port', '0', '--allow-ungated']);
+    assert.equal(s.code, 0, s.stderr);
+    assert.ok((s.json.liveSignals as number) >= 20, `liveSignals ${String(s.json.liveSignals)}`);
+    const v = await runCli(['verify', '--log', live, '--model', model, '--allow-ungated']);
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    assert.equal(v.json.identical, true);
+    assert.equal(v.json.signals, s.json.signals);
+  });
 });

@@ -35,14 +35,25 @@ describe('train with families', () => {
     assert.ok((ra.metrics.macroAuc as number) > 0.85, `test AUC ${ra.metrics.macroAuc}`);
   });
 
-  test('auto fits every family and keeps the lowest validation log loss, ties to the simpler; the report has the contract fields', async () => {
+  test('auto chooses by purged out-of-fold log loss on train + validation, ties to the simpler; the report has the contract fields', async () => {
     const r = await train({ datasetPath: linear, outDir: tempDir(), seed: 1, family: 'auto', epochs: 10 });
-    assert.deepEqual(r.candidates.map((c) => c.family), ['logistic', 'gbdt', 'mlp']);
-    const best = Math.min(...r.candidates.map((c) => c.validationLogLoss));
-    const chosen = r.candidates.find((c) => c.family === r.family) as { validationLogLoss: number };
-    assert.ok(chosen.validationLogLoss <= best + 1e-4);
-    // A simpler family within the tolerance of the best is preferred.
-    for (const c of r.candidates.slice(0, r.candidates.findIndex((x) => x.family === r.family))) assert.ok(c.validationLogLoss > best + 1e-4);
+    assert.deepEqual(r.candidates.map((c) => c.family), ['logistic', 'gbdt', 'mlp', 'stack']);
+    const sel = r.selection as NonNullable<typeof r.selection>;
+    assert.equal(sel.family, r.family);
+    assert.equal(sel.criterion, 'purged-cv-log-loss');
+    assert.equal(sel.steps.length, 3);
+    // Each step compares against the pick so far, and moves only on a gain beyond tolerance and standard error.
+    let pick = 'logistic';
+    for (const s of sel.steps) {
+      assert.equal(s.against, pick);
+      const a = r.candidates.find((c) => c.family === s.against) as { cvLogLoss: number };
+      const b = r.candidates.find((c) => c.family === s.family) as { cvLogLoss: number };
+      assert.equal(s.gain, a.cvLogLoss - b.cvLogLoss);
+      assert.equal(s.kept, s.gain > 1e-4 && s.gain > s.standardError);
+      if (s.kept) pick = s.family;
+    }
+    assert.equal(pick, r.family);
+    for (const c of r.candidates) assert.equal(c.cvLogLossPerFold?.length, 5);
     const report = trainReport(r);
     assert.equal(report.family, r.family);
     assert.ok(typeof (report.metrics as Record<string, unknown>).ece === 'number');
@@ -58,7 +69,7 @@ describe('train with families', () => {
 
   test('--family: the stable names, auto by default; unknown or not yet available names are usage errors', () => {
     assert.equal(parseFamily(undefined), 'auto');
-    for (const f of ['auto', 'logistic', 'gbdt', 'mlp'] as const) assert.equal(parseFamily(f), f);
-    for (const f of ['sequence', 'stack', 'forest']) assert.throws(() => parseFamily(f), (e: unknown) => e instanceof UsageError && /--family/.test((e as Error).message));
+    for (const f of ['auto', 'logistic', 'gbdt', 'mlp', 'stack'] as const) assert.equal(parseFamily(f), f);
+    for (const f of ['sequence', 'forest']) assert.throws(() => parseFamily(f), (e: unknown) => e instanceof UsageError && /--family/.test((e as Error).message));
   });
 });
