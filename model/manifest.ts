@@ -112,6 +112,11 @@ export const manifestSchema = z.strictObject({
     skipped: z.strictObject({ emptyFeature: z.number(), nonFiniteFeature: z.number(), missingLabel: z.number() }),
     datasetMeta: z.record(z.string(), z.string()),
   }),
+  /**
+   * `train --seeds N`: the model is the average of N members' probabilities, member i fitted with
+   * seed seeds[i] and saved in seed-<i>/ (model/seed-average.ts); absent for a single-seed model.
+   */
+  seedAverage: z.strictObject({ seeds: z.array(z.number().int()).min(2) }).optional(),
   /** Holdout intervals, cross-validation and the gate verdict (absent in models trained before). */
   evaluation: evaluationSchema.optional(),
 });

@@ -12,6 +12,7 @@ import { GbdtModel, type GbdtParams } from './gbdt-model.ts';
 import { logisticModel, type LogisticParams } from './logistic.ts';
 import { computeModelId, readManifest, type ModelManifest } from './manifest.ts';
 import { RowScorer } from './row-scorer.ts';
+import { concatBytes, SeedAverage, seedDir } from './seed-average.ts';
 
 /**
  * DECISION (taken by the lead, D4): predict(row) does not call tfjs. Every family scores a row in
@@ -60,12 +61,17 @@ export async function loadPredictor(modelDir: string): Promise<ModelPredictor> {
   const manifest = await readManifest(modelDir);
   const family = manifest.family ?? 'mlp';
   const file = family === 'mlp' ? WEIGHTS_BIN : PARAMS_JSON;
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(join(modelDir, file)));
-  } catch (err) {
-    throw new ModelError('MANIFEST_INVALID', `${modelDir}: manifest is a ${family} model but ${file} cannot be read: ${(err as Error).message}`, { cause: err });
+  // A seed-averaged model (train --seeds) keeps each member in seed-<i>/; its id hashes their bytes in order.
+  const dirs = manifest.seedAverage === undefined ? [modelDir] : manifest.seedAverage.seeds.map((_, i) => join(modelDir, seedDir(i)));
+  const parts: Uint8Array[] = [];
+  for (const dir of dirs) {
+    try {
+      parts.push(new Uint8Array(await readFile(join(dir, file))));
+    } catch (err) {
+      throw new ModelError('MANIFEST_INVALID', `${modelDir}: manifest is a ${family} model but ${join(dir, file)} cannot be read: ${(err as Error).message}`, { cause: err });
+    }
   }
+  const bytes = parts.length === 1 ? (parts[0] as Uint8Array) : concatBytes(parts);
   const id = computeModelId(manifest, bytes);
   if (id !== manifest.modelId) {
     throw new ModelError(
@@ -73,21 +79,25 @@ export async function loadPredictor(modelDir: string): Promise<ModelPredictor> {
       `${modelDir}: manifest says model ${manifest.modelId} but its fields and ${file} hash to ${id} (edited or mixed-up files)`,
     );
   }
-  let model: RowModel;
-  if (family === 'mlp') model = await loadMlp(modelDir, manifest);
-  else {
-    let params: unknown;
-    try {
-      params = JSON.parse(new TextDecoder().decode(bytes));
-    } catch (err) {
-      throw new ModelError('MANIFEST_INVALID', `${modelDir}/${PARAMS_JSON} is not JSON: ${(err as Error).message}`, { cause: err });
-    }
-    model = family === 'logistic' ? logisticModel(params as LogisticParams, manifest.standardization) : new GbdtModel(params as GbdtParams);
-  }
+  const members: RowModel[] = [];
+  for (const [i, dir] of dirs.entries()) members.push(await loadFamilyModel(dir, manifest, family, parts[i] as Uint8Array));
+  const model: RowModel = members.length === 1 ? (members[0] as RowModel) : new SeedAverage(members);
   if (model.inputDim !== manifest.featureNames.length) {
     throw new ModelError('MANIFEST_INVALID', `${modelDir}: model takes ${model.inputDim} features, manifest has ${manifest.featureNames.length}`);
   }
   return new ModelPredictor(manifest, model);
+}
+
+/** One family's parameters (in dir, already read as bytes) as a RowModel. */
+async function loadFamilyModel(dir: string, manifest: ModelManifest, family: string, bytes: Uint8Array): Promise<RowModel> {
+  if (family === 'mlp') return loadMlp(dir, manifest);
+  let params: unknown;
+  try {
+    params = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (err) {
+    throw new ModelError('MANIFEST_INVALID', `${dir}/${PARAMS_JSON} is not JSON: ${(err as Error).message}`, { cause: err });
+  }
+  return family === 'logistic' ? logisticModel(params as LogisticParams, manifest.standardization) : new GbdtModel(params as GbdtParams);
 }
 
 async function loadMlp(modelDir: string, manifest: ModelManifest): Promise<RowModel> {

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_LABEL_CONFIG } from '../processors/labels.ts';
 import { BACKENDS, type BackendName } from './backend.ts';
@@ -11,10 +13,11 @@ import type { TrainProgress } from './fit.ts';
 import type { GbdtConfig } from './gbdt.ts';
 import type { LogisticConfig } from './logistic.ts';
 import type { ModelManifest } from './manifest.ts';
-import { baselineMetrics, computeMetrics, type Metrics } from './metrics.ts';
+import { baselineMetrics, computeMetrics, meanLogLoss, type Metrics } from './metrics.ts';
 import type { MlpConfig } from './mlp.ts';
 import { loadPredictor, ModelPredictor } from './predictor.ts';
 import { saveModel } from './save.ts';
+import { concatBytes, SeedAverage, seedDir, spread, type Spread } from './seed-average.ts';
 import { chronologicalSplit, DEFAULT_SPLIT, type SplitOptions } from './split.ts';
 import { fitStandardization } from './standardization.ts';
 import { evaluateModel, type Evaluation } from './evaluation/evaluate-model.ts';
@@ -56,6 +59,23 @@ export interface TrainOptions {
   bayesAuc?: number;
   /** Bootstrap replicates for every interval (default 1000). */
   bootstrapReplicates?: number;
+  /**
+   * Seeds to train (default 1): the chosen family is fitted with seed, seed + 1, … seed + N - 1;
+   * the saved model is the average of their probabilities (calibrated as one model) and the
+   * result's `seeds` reports each member's test metrics with their mean and spread.
+   */
+  seeds?: number;
+}
+
+/** `train --seeds N`: the members' test-split metrics (uncalibrated), their mean and spread. */
+export interface SeedReport {
+  n: number;
+  seeds: number[];
+  auc: Spread;
+  logLoss: Spread;
+  accuracy: Spread;
+  /** Each member's test metrics, in seed order. */
+  members: { seed: number; auc: number | null; logLoss: number; accuracy: number }[];
 }
 
 /** Epoch ms of the first and last row of each part of the chronological split. */
@@ -97,6 +117,8 @@ export interface TrainResult {
   manifest: ModelManifest;
   /** Intervals, cross-validation and the gate verdict (also in the manifest). */
   evaluation: Evaluation;
+  /** Present when trained with seeds > 1. */
+  seeds: SeedReport | null;
 }
 
 const optionsSchema = z.object({
@@ -110,6 +132,7 @@ const optionsSchema = z.object({
   patience: z.number().int().positive().default(5),
   barIntervalMs: z.number().positive().optional(),
   calibrate: z.boolean().default(true),
+  seeds: z.number().int().min(1).default(1),
 });
 
 /** `auto` keeps a more complex family only if it lowers validation log loss by more than this. */
@@ -168,6 +191,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     ...(options.gbdt ? { gbdt: options.gbdt } : {}),
   };
   const fitted: Candidate[] = [];
+  /** Members 1..N-1 of a seed average (member 0 is the chosen fit). */
+  const seedMembers: Candidate[] = [];
   try {
     for (const family of families) {
       options.onFamily?.(family);
@@ -177,6 +202,30 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     let chosen = fitted[0] as Candidate;
     for (const c of fitted) if (c.validationLogLoss < chosen.validationLogLoss - AUTO_TIE_TOLERANCE) chosen = c;
+    let seedReport: SeedReport | null = null;
+    if (opts.seeds > 1) {
+      const members = [chosen];
+      for (let i = 1; i < opts.seeds; i++) {
+        options.onFamily?.(chosen.family);
+        const m = await fitFamily(chosen.family, { ...input, seed: opts.seed + i }, familyOptions);
+        seedMembers.push(m);
+        members.push(m);
+      }
+      const seeds = members.map((_, i) => opts.seed + i);
+      const each = members.map((m, i) => {
+        const mm = computeMetrics(scoreRows(m.model, ds.features, split.test), yTest);
+        return { seed: seeds[i] as number, auc: mm.macroAuc, logLoss: mm.logLoss, accuracy: mm.accuracy };
+      });
+      seedReport = {
+        n: members.length,
+        seeds,
+        auc: spread(each.map((e) => e.auc ?? Number.NaN)),
+        logLoss: spread(each.map((e) => e.logLoss)),
+        accuracy: spread(each.map((e) => e.accuracy)),
+        members: each,
+      };
+      chosen = seedAverageCandidate(members, input);
+    }
 
     const cal = opts.calibrate ? fitCalibration(chosen.validationProbs, yVal) : null;
     const calibration = cal === null ? undefined : { ...cal.params, ...withoutMethod(cal.report) };
@@ -227,6 +276,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       standardization,
       family: chosen.family,
       ...chosen.fields,
+      ...(seedReport === null ? {} : { seedAverage: { seeds: seedReport.seeds } }),
       ...(calibration === undefined ? {} : { calibration }),
       datasetSha256: ds.sha256,
       seed: opts.seed,
@@ -270,10 +320,39 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       bestEpoch: chosen.bestIteration,
       manifest,
       evaluation,
+      seeds: seedReport,
     };
   } finally {
-    for (const c of fitted) c.dispose();
+    for (const c of [...fitted, ...seedMembers]) c.dispose();
   }
+}
+
+/**
+ * N fitted members of one family as one candidate: probabilities averaged (SeedAverage), member i
+ * written to seed-<i>/, the modelId hashing their parameter bytes in order. Member 0's manifest
+ * fields (architecture, hyper-parameters, its fit summary) describe the family.
+ */
+function seedAverageCandidate(members: Candidate[], input: FitInput): Candidate {
+  const first = members[0] as Candidate;
+  const model = new SeedAverage(members.map((m) => m.model));
+  const validationProbs = scoreRows(model, input.features, input.validation);
+  return {
+    ...first,
+    model,
+    validationProbs,
+    validationLogLoss: meanLogLoss(validationProbs, Uint8Array.from(input.validation, (r) => input.labels[r] as number)),
+    write: async (dir) => {
+      const parts: Uint8Array[] = [];
+      for (const [i, m] of members.entries()) {
+        const sub = join(dir, seedDir(i));
+        await mkdir(sub, { recursive: true });
+        parts.push(await m.write(sub));
+      }
+      return concatBytes(parts);
+    },
+    // The members are disposed by train's own list.
+    dispose: () => undefined,
+  };
 }
 
 function withoutMethod(r: CalibrationReport): Omit<CalibrationReport, 'method'> {

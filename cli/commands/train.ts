@@ -28,6 +28,7 @@ export async function run(values: ValuesOf<typeof TRAIN>): Promise<number> {
     datasetPath: values.dataset,
     outDir: values.out,
     seed: values.seed,
+    seeds: values.seeds,
     family,
     ...(values.epochs !== undefined ? { epochs: values.epochs } : {}),
     backend,
@@ -44,6 +45,7 @@ export async function run(values: ValuesOf<typeof TRAIN>): Promise<number> {
   if (r.candidates.length > 1) info(`validation log loss: ${r.candidates.map((c) => `${c.family} ${c.validationLogLoss.toFixed(5)}`).join(', ')}`);
   const g = r.evaluation.gates;
   info(g.passed ? 'gates: passed' : `gates: FAILED ${describeFailures(g)}`);
+  if (r.seeds !== null) info(`${r.seeds.n} seeds: test AUC ${r.seeds.auc.mean.toFixed(4)} ± ${r.seeds.auc.sd.toFixed(4)} (sd), log loss ${r.seeds.logLoss.mean.toFixed(4)} ± ${r.seeds.logLoss.sd.toFixed(4)}; serving their average`);
   if (r.droppedColumns.length) info(`left out ${r.droppedColumns.length} feature columns empty in most rows: ${r.droppedColumns.join(', ')}`);
   printJson(trainReport(r));
   return 0;
@@ -62,6 +64,7 @@ export function trainReport(r: TrainResult): Record<string, unknown> {
     split: r.split,
     candidates: r.candidates,
     ...publicEvaluation(r.evaluation),
+    seeds: r.seeds,
   };
 }
 
