@@ -12,6 +12,8 @@ import { GbdtModel, type GbdtParams } from './gbdt-model.ts';
 import { logisticModel, type LogisticParams } from './logistic.ts';
 import { computeModelId, readManifest, type ModelManifest } from './manifest.ts';
 import { RowScorer } from './row-scorer.ts';
+import { healthReferenceOf } from './evaluation/health-reference.ts';
+import type { HealthReference } from '../processors/health/model-health.ts';
 import { concatBytes, SeedAverage, seedDir } from './seed-average.ts';
 
 /**
@@ -27,6 +29,8 @@ export class ModelPredictor implements Predictor {
   readonly featureSetHash: string;
   readonly featureNames: readonly string[];
   private readonly out = new Float64Array(CLASSES.length);
+  /** The model-health monitor's reference (processors/health), from the manifest; replaceable (other windows). */
+  health: HealthReference | undefined;
 
   constructor(
     readonly manifest: ModelManifest,
@@ -35,6 +39,7 @@ export class ModelPredictor implements Predictor {
     this.modelId = manifest.modelId;
     this.featureSetHash = manifest.featureSetHash;
     this.featureNames = Object.freeze([...manifest.featureNames]);
+    this.health = healthReferenceOf(manifest);
   }
 
   /** Raw (unstandardized) features in featureNames order; NaN in gives NaN out. */

@@ -1,4 +1,5 @@
 import type { Bar, OptionChainSnapshot, Trade } from '../schemas/index.ts';
+import type { HealthReference } from './health/model-health.ts';
 
 /** Where an input sits in the log. Carried through the graph for provenance. */
 export interface LogPosition {
@@ -32,6 +33,8 @@ export interface Predictor {
   readonly featureNames: readonly string[];
   /** Probabilities in CLASSES order, summing to 1. */
   predict(row: Float64Array): [number, number, number];
+  /** What the model-health monitor compares live behaviour with; absent: no model-health reports. */
+  readonly health?: HealthReference | undefined;
 }
 
 /**
