@@ -4,6 +4,10 @@ import { DEFAULT_GBDT } from '../gbdt.ts';
 import { DEFAULT_LOGISTIC } from '../logistic.ts';
 import { DEFAULT_MLP } from '../mlp.ts';
 
+/** Families with a search space (a family added to FAMILIES is tunable once it has one here). */
+export const TUNABLE_FAMILIES = ['logistic', 'gbdt', 'mlp'] as const satisfies readonly Family[];
+export type TunableFamily = (typeof TUNABLE_FAMILIES)[number];
+
 /** One hyper-parameter: log-uniform or uniform on [lo, hi], or one of a list. */
 export type Dim =
   | { name: string; kind: 'log' | 'uniform'; lo: number; hi: number; int?: boolean }
@@ -16,7 +20,7 @@ export type Params = Record<string, number | number[]>;
  * (instead of the default grid of four); GBDT: the settings that matter most in LightGBM-style
  * boosting, rounds left to early stopping; MLP: layers, L2, learning rate, batch size.
  */
-export const SPACES: Readonly<Record<Family, readonly Dim[]>> = {
+export const SPACES: Readonly<Record<TunableFamily, readonly Dim[]>> = {
   logistic: [{ name: 'l2', kind: 'log', lo: 1e-5, hi: 1 }],
   gbdt: [
     { name: 'learningRate', kind: 'log', lo: 0.02, hi: 0.3 },
@@ -35,7 +39,7 @@ export const SPACES: Readonly<Record<Family, readonly Dim[]>> = {
 };
 
 /** Each family's default settings (what `train` uses), tried first so a search never ends worse than them. */
-export const DEFAULT_PARAMS: Readonly<Record<Family, Params>> = {
+export const DEFAULT_PARAMS: Readonly<Record<TunableFamily, Params>> = {
   logistic: { l2Grid: [...DEFAULT_LOGISTIC.l2Grid] },
   gbdt: {
     learningRate: DEFAULT_GBDT.learningRate,
@@ -74,7 +78,7 @@ export function sampleSpace(rng: Rng, dims: readonly Dim[]): Params {
 }
 
 export interface Observation {
-  family: Family;
+  family: TunableFamily;
   params: Params;
   loss: number;
   /** Tie-break (lower first). */
@@ -135,17 +139,17 @@ export const TPE_CANDIDATES = 24;
  * family do not inform a family's dimensions. Seeded: the same observations and Rng state give the
  * same proposal.
  */
-export function proposeTpe(rng: Rng, families: readonly Family[], observations: readonly Observation[]): { family: Family; params: Params } {
+export function proposeTpe(rng: Rng, families: readonly TunableFamily[], observations: readonly Observation[]): { family: TunableFamily; params: Params } {
   const ranked = [...observations].sort((a, b) => a.loss - b.loss || a.order - b.order);
   const nGood = Math.min(25, Math.max(1, Math.ceil(0.25 * ranked.length)));
   const good = ranked.slice(0, nGood);
   const bad = ranked.slice(nGood);
   const famL = categorical(good.map((o) => o.family), families);
   const famG = categorical(bad.map((o) => o.family), families);
-  let best: { family: Family; params: Params; score: number } | null = null;
+  let best: { family: TunableFamily; params: Params; score: number } | null = null;
   for (let c = 0; c < TPE_CANDIDATES; c++) {
     const fi = pickWeighted(rng, famL);
-    const family = families[fi] as Family;
+    const family = families[fi] as TunableFamily;
     let score = Math.log(famL[fi] as number) - Math.log(famG[fi] as number);
     const goodF = good.filter((o) => o.family === family);
     const badF = bad.filter((o) => o.family === family);
@@ -173,6 +177,6 @@ export function proposeTpe(rng: Rng, families: readonly Family[], observations: 
     }
     if (best === null || score > best.score) best = { family, params, score };
   }
-  const b = best as { family: Family; params: Params };
+  const b = best as { family: TunableFamily; params: Params };
   return { family: b.family, params: b.params };
 }

@@ -11,10 +11,9 @@ import { DEFAULT_SPLIT } from '../split.ts';
 import { blockLengthForHorizon } from './block-bootstrap.ts';
 import { crossValidate, type FitFn, type TrainingData } from './cross-validate.ts';
 import { STANDARD_METRICS } from './metric-intervals.ts';
-import { FAMILIES, type Family } from '../family.ts';
 import { DEFAULT_GBDT } from '../gbdt.ts';
 import { familyFit } from './family-fit.ts';
-import { DEFAULT_PARAMS, proposeTpe, sampleSpace, SPACES, type Params } from './search-space.ts';
+import { DEFAULT_PARAMS, proposeTpe, sampleSpace, SPACES, TUNABLE_FAMILIES, type Params, type TunableFamily } from './search-space.ts';
 import { planFolds, type FoldPlan } from './purged-folds.ts';
 
 /**
@@ -33,8 +32,7 @@ import { planFolds, type FoldPlan } from './purged-folds.ts';
  * Every evaluation is one line of `trials.jsonl`; a rerun with the same seed and options reuses the
  * lines already there (resume) and reproduces the rest, time fields aside.
  */
-export const TUNABLE_FAMILIES = FAMILIES;
-export type TunableFamily = Family;
+export { TUNABLE_FAMILIES, type TunableFamily } from './search-space.ts';
 export const SAMPLERS = ['random', 'tpe'] as const;
 export type Sampler = (typeof SAMPLERS)[number];
 
@@ -115,7 +113,7 @@ export function rungCount(trials: number, eta: number): number {
 const key = (trial: number, rung: number): string => `${trial}/${rung}`;
 
 /** The FitFn of one trial: its family at its settings and budget (fraction of the full budget). */
-function trialFit(family: Family, params: Params, epochs: number, maxEpochs: number, horizonMs: number, backend: BackendName): FitFn {
+function trialFit(family: TunableFamily, params: Params, epochs: number, maxEpochs: number, horizonMs: number, backend: BackendName): FitFn {
   // The same FitFn as train's cross-validation (familyFit), so a default trial scores exactly as train's CV of that family.
   if (family === 'mlp') {
     const p = params as unknown as MlpParams;
@@ -180,7 +178,7 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
   const bootstrap = { blockLength: blockLengthForHorizon(ds.barEnd, horizonMs), replicates: 1 };
 
   /** Reuses the ledger's record of (trial, rung) when it is this configuration, else computes it; null when the time budget is spent. */
-  const evaluate = async (c: { trial: number; family: Family; params: Params; seed: number }, rung: number, epochs: number): Promise<TrialRecord | null> => {
+  const evaluate = async (c: { trial: number; family: TunableFamily; params: Params; seed: number }, rung: number, epochs: number): Promise<TrialRecord | null> => {
     const prev = done.get(key(c.trial, rung));
     if (prev !== undefined && prev.family === c.family && JSON.stringify(prev.params) === JSON.stringify(c.params) && prev.epochs === epochs) {
       resumed++;
@@ -210,10 +208,10 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
     for (let t = 0; t < o.trials; t++) {
       const c =
         t < defaults.length
-          ? { trial: t, ...(defaults[t] as { family: Family; params: Params; seed: number }) }
+          ? { trial: t, ...(defaults[t] as { family: TunableFamily; params: Params; seed: number }) }
           : t < defaults.length + TPE_STARTUP
             ? (() => {
-                const family = families[(t - defaults.length) % families.length] as Family;
+                const family = families[(t - defaults.length) % families.length] as TunableFamily;
                 return { trial: t, family, params: sampleSpace(rng, SPACES[family]), seed: seedRng.nextUint32() };
               })()
             : { trial: t, ...proposeTpe(rng, families, all.map((r) => ({ family: r.family, params: r.params, loss: r.cvLogLoss, order: r.trial }))), seed: seedRng.nextUint32() };
@@ -227,8 +225,8 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
     }
   } else {
     const configs = Array.from({ length: o.trials }, (_, i) => {
-      if (i < defaults.length) return { trial: i, ...(defaults[i] as { family: Family; params: Params; seed: number }) };
-      const family = families[(i - defaults.length) % families.length] as Family;
+      if (i < defaults.length) return { trial: i, ...(defaults[i] as { family: TunableFamily; params: Params; seed: number }) };
+      const family = families[(i - defaults.length) % families.length] as TunableFamily;
       return { trial: i, family, params: sampleSpace(rng, SPACES[family]), seed: rng.nextUint32() };
     });
     rungs = rungCount(o.trials, eta);
