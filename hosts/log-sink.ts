@@ -18,6 +18,8 @@ function route(e: GraphEvent): { topic: string; key: string; timestamp: number; 
       return { topic: TOPICS.features.name, key: e.vector.symbol, timestamp: e.vector.tsEvent, value: e.vector };
     case 'signal':
       return { topic: TOPICS.signals.name, key: e.signal.symbol, timestamp: e.signal.tsEvent, value: e.signal };
+    case 'health':
+      return { topic: TOPICS.modelHealth.name, key: e.health.symbol, timestamp: e.health.tsEvent, value: e.health };
     case 'late':
       return { topic: TOPICS.lateEvents.name, key: e.late.symbol, timestamp: e.late.tsEvent, value: e.late };
     case 'deadLetter': {
@@ -182,4 +184,4 @@ export async function countRecords(log: EventLog, topics: readonly string[]): Pr
   return out;
 }
 
-export const DERIVED_TOPICS = [TOPICS.bars.name, TOPICS.features.name, TOPICS.signals.name, TOPICS.lateEvents.name, TOPICS.deadLetters.name];
+export const DERIVED_TOPICS = [TOPICS.bars.name, TOPICS.features.name, TOPICS.signals.name, TOPICS.lateEvents.name, TOPICS.deadLetters.name, TOPICS.modelHealth.name];

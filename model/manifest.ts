@@ -146,6 +146,11 @@ export const manifestSchema = z.strictObject({
   /** How signals explain themselves (absent in models trained before: no contributions). */
   contributions: z.strictObject({ method: z.enum(ATTRIBUTION_METHODS), space: z.literal('centered-logit'), top: z.number().int() }).optional(),
   importance: importanceSchema.optional(),
+  /**
+   * `train --seeds N`: the model is the average of N members' probabilities, member i fitted with
+   * seed seeds[i] and saved in seed-<i>/ (model/seed-average.ts); absent for a single-seed model.
+   */
+  seedAverage: z.strictObject({ seeds: z.array(z.number().int()).min(2) }).optional(),
   /** Holdout intervals, cross-validation and the gate verdict (absent in models trained before). */
   evaluation: evaluationSchema.optional(),
 });

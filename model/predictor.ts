@@ -15,6 +15,9 @@ import { logisticModel, type LogisticParams } from './logistic.ts';
 import { computeModelId, readManifest, type ModelManifest } from './manifest.ts';
 import { RowScorer } from './row-scorer.ts';
 import { StackModel, type StackParams } from './stack.ts';
+import { healthReferenceOf } from './evaluation/health-reference.ts';
+import type { HealthReference } from '../processors/health/model-health.ts';
+import { concatBytes, SeedAverage, seedDir } from './seed-average.ts';
 
 /**
  * DECISION (taken by the lead, D4): predict(row) does not call tfjs. Every family scores a row in
@@ -31,6 +34,8 @@ export class ModelPredictor implements Predictor {
   private readonly out = new Float64Array(CLASSES.length);
   private readonly headsModel: HeadsModel | null;
   private readonly explainer: Explainer | null;
+  /** The model-health monitor's reference (processors/health), from the manifest; replaceable (other windows). */
+  health: HealthReference | undefined;
 
   /**
    * Heads come from the manifest's `heads`; contributions are given only when the manifest says
@@ -46,6 +51,7 @@ export class ModelPredictor implements Predictor {
     this.featureNames = Object.freeze([...manifest.featureNames]);
     this.headsModel = manifest.heads === undefined ? null : new HeadsModel(manifest.heads.params, manifest.standardization);
     this.explainer = manifest.contributions === undefined ? null : explainer;
+    this.health = healthReferenceOf(manifest);
   }
 
   /** Expected forward log return and quantiles 10/50/90, or null for a model without heads. */
@@ -82,12 +88,17 @@ export async function loadPredictor(modelDir: string): Promise<ModelPredictor> {
   const manifest = await readManifest(modelDir);
   const family = manifest.family ?? 'mlp';
   const file = family === 'mlp' ? WEIGHTS_BIN : PARAMS_JSON;
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(join(modelDir, file)));
-  } catch (err) {
-    throw new ModelError('MANIFEST_INVALID', `${modelDir}: manifest is a ${family} model but ${file} cannot be read: ${(err as Error).message}`, { cause: err });
+  // A seed-averaged model (train --seeds) keeps each member in seed-<i>/; its id hashes their bytes in order.
+  const dirs = manifest.seedAverage === undefined ? [modelDir] : manifest.seedAverage.seeds.map((_, i) => join(modelDir, seedDir(i)));
+  const parts: Uint8Array[] = [];
+  for (const dir of dirs) {
+    try {
+      parts.push(new Uint8Array(await readFile(join(dir, file))));
+    } catch (err) {
+      throw new ModelError('MANIFEST_INVALID', `${modelDir}: manifest is a ${family} model but ${join(dir, file)} cannot be read: ${(err as Error).message}`, { cause: err });
+    }
   }
+  const bytes = parts.length === 1 ? (parts[0] as Uint8Array) : concatBytes(parts);
   const id = computeModelId(manifest, bytes);
   if (id !== manifest.modelId) {
     throw new ModelError(
@@ -95,33 +106,33 @@ export async function loadPredictor(modelDir: string): Promise<ModelPredictor> {
       `${modelDir}: manifest says model ${manifest.modelId} but its fields and ${file} hash to ${id} (edited or mixed-up files)`,
     );
   }
-  let model: RowModel;
-  let explainer: Explainer | null;
-  if (family === 'mlp') ({ model, explainer } = await loadMlp(modelDir, manifest));
-  else {
-    let params: unknown;
-    try {
-      params = JSON.parse(new TextDecoder().decode(bytes));
-    } catch (err) {
-      throw new ModelError('MANIFEST_INVALID', `${modelDir}/${PARAMS_JSON} is not JSON: ${(err as Error).message}`, { cause: err });
-    }
-    if (family === 'logistic') {
-      const m = logisticModel(params as LogisticParams, manifest.standardization);
-      model = m;
-      explainer = gradientTimesInput(m.scorer.stack, manifest.standardization);
-    } else if (family === 'stack') {
-      // No per-signal attribution for the stack yet: its signals carry no contributions.
-      model = new StackModel(params as StackParams);
-      explainer = null;
-    } else {
-      model = new GbdtModel(params as GbdtParams);
-      explainer = saabas(params as GbdtParams);
-    }
-  }
+  const members: { model: RowModel; explainer: Explainer | null }[] = [];
+  for (const [i, dir] of dirs.entries()) members.push(await loadFamilyModel(dir, manifest, family, parts[i] as Uint8Array));
+  // A seed average's contributions would not be those of any member: it carries none.
+  const model: RowModel = members.length === 1 ? (members[0]!.model) : new SeedAverage(members.map((m) => m.model));
+  const explainer = members.length === 1 ? members[0]!.explainer : null;
   if (model.inputDim !== manifest.featureNames.length) {
     throw new ModelError('MANIFEST_INVALID', `${modelDir}: model takes ${model.inputDim} features, manifest has ${manifest.featureNames.length}`);
   }
   return new ModelPredictor(manifest, model, explainer);
+}
+
+/** One family's parameters (in dir, already read as bytes) as a RowModel, with its explainer. */
+async function loadFamilyModel(dir: string, manifest: ModelManifest, family: string, bytes: Uint8Array): Promise<{ model: RowModel; explainer: Explainer | null }> {
+  if (family === 'mlp') return loadMlp(dir, manifest);
+  let params: unknown;
+  try {
+    params = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (err) {
+    throw new ModelError('MANIFEST_INVALID', `${dir}/${PARAMS_JSON} is not JSON: ${(err as Error).message}`, { cause: err });
+  }
+  if (family === 'logistic') {
+    const m = logisticModel(params as LogisticParams, manifest.standardization);
+    return { model: m, explainer: gradientTimesInput(m.scorer.stack, manifest.standardization) };
+  }
+  // No per-signal attribution for the stack yet: its signals carry no contributions.
+  if (family === 'stack') return { model: new StackModel(params as StackParams), explainer: null };
+  return { model: new GbdtModel(params as GbdtParams), explainer: saabas(params as GbdtParams) };
 }
 
 async function loadMlp(modelDir: string, manifest: ModelManifest): Promise<{ model: RowModel; explainer: Explainer }> {

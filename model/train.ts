@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_LABEL_CONFIG } from '../processors/labels.ts';
 import { BACKENDS, type BackendName } from './backend.ts';
@@ -21,6 +23,7 @@ import { saveModel } from './save.ts';
 import { chooseFamily, foldLogLosses, type Selection, type SelectionCandidate } from './selection.ts';
 import { DEFAULT_STACK_FOLDS, META_L2, metaOutOfFold, outOfFold, StackModel } from './stack.ts';
 import { baseFits, fitStack, stackFit } from './stack-fit.ts';
+import { concatBytes, SeedAverage, seedDir, spread, type Spread } from './seed-average.ts';
 import { chronologicalSplit, DEFAULT_SPLIT, type SplitOptions } from './split.ts';
 import { fitStandardization } from './standardization.ts';
 import { evaluateModel, type Evaluation } from './evaluation/evaluate-model.ts';
@@ -72,6 +75,23 @@ export interface TrainOptions {
   /** `auto` and `stack`: purged folds of the out-of-fold predictions on train + validation (default 5). */
   selectionFolds?: number;
   onSelectionFold?: (fold: number, of: number) => void;
+  /**
+   * Seeds to train (default 1): the chosen family is fitted with seed, seed + 1, … seed + N - 1;
+   * the saved model is the average of their probabilities (calibrated as one model) and the
+   * result's `seeds` reports each member's test metrics with their mean and spread.
+   */
+  seeds?: number;
+}
+
+/** `train --seeds N`: the members' test-split metrics (uncalibrated), their mean and spread. */
+export interface SeedReport {
+  n: number;
+  seeds: number[];
+  auc: Spread;
+  logLoss: Spread;
+  accuracy: Spread;
+  /** Each member's test metrics, in seed order. */
+  members: { seed: number; auc: number | null; logLoss: number; accuracy: number }[];
 }
 
 /**
@@ -144,6 +164,8 @@ export interface TrainResult {
   heads: Omit<HeadsReport, 'n'> & { n: number };
   /** The IMPORTANCE_TOP features of the permutation importance on validation (all are in the manifest). */
   importance: { feature: string; logLossIncrease: number; std: number }[];
+  /** Present when trained with seeds > 1. */
+  seeds: SeedReport | null;
 }
 
 const optionsSchema = z.object({
@@ -157,6 +179,7 @@ const optionsSchema = z.object({
   patience: z.number().int().positive().default(5),
   barIntervalMs: z.number().positive().optional(),
   calibrate: z.boolean().default(true),
+  seeds: z.number().int().min(1).default(1),
 });
 
 export { AUTO_TIE_TOLERANCE } from './selection.ts';
@@ -217,6 +240,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const data = { features: ds.features, dim: ds.dim, labels: ds.labels, barEnd: ds.barEnd };
   const stackOptions = { ...familyOptions, horizonMs: split.summary.horizonMs, embargoMs: split.summary.embargoMs, folds: options.selectionFolds ?? DEFAULT_STACK_FOLDS };
   const fitted: Candidate[] = [];
+  /** Members 1..N-1 of a seed average (member 0 is the chosen fit). */
+  const seedMembers: Candidate[] = [];
   try {
     // auto and stack: out-of-fold predictions of every base family on train + validation.
     let candidates: CandidateReport[] = [];
@@ -274,8 +299,34 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     } else {
       fitted.push(await fitFamily(family, input, { ...familyOptions, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }));
     }
-    const chosen = fitted[0] as Candidate;
+    let chosen = fitted[0] as Candidate;
     if (candidates.length === 0) candidates.push({ family: chosen.family, validationLogLoss: chosen.validationLogLoss });
+    let seedReport: SeedReport | null = null;
+    if (opts.seeds > 1) {
+      // The stack refits its bases per fold: a seed average of stacks is not offered (yet).
+      if (chosen.family === 'stack') throw new ModelError('TRAINING_FAILED', '--seeds > 1 is not available for the stack family; train a base family (logistic, gbdt, mlp) with --seeds, or the stack with one seed');
+      const members = [chosen];
+      for (let i = 1; i < opts.seeds; i++) {
+        options.onFamily?.(chosen.family);
+        const m = await fitFamily(chosen.family, { ...input, seed: opts.seed + i }, familyOptions);
+        seedMembers.push(m);
+        members.push(m);
+      }
+      const seeds = members.map((_, i) => opts.seed + i);
+      const each = members.map((m, i) => {
+        const mm = computeMetrics(scoreRows(m.model, ds.features, split.test), yTest);
+        return { seed: seeds[i] as number, auc: mm.macroAuc, logLoss: mm.logLoss, accuracy: mm.accuracy };
+      });
+      seedReport = {
+        n: members.length,
+        seeds,
+        auc: spread(each.map((e) => e.auc ?? Number.NaN)),
+        logLoss: spread(each.map((e) => e.logLoss)),
+        accuracy: spread(each.map((e) => e.accuracy)),
+        members: each,
+      };
+      chosen = seedAverageCandidate(members, input);
+    }
 
     const cal = opts.calibrate ? fitCalibration(chosen.validationProbs, yVal) : null;
     const calibration = cal === null ? undefined : { ...cal.params, ...withoutMethod(cal.report) };
@@ -345,6 +396,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       standardization,
       family: chosen.family,
       ...chosen.fields,
+      ...(seedReport === null ? {} : { seedAverage: { seeds: seedReport.seeds } }),
       ...(calibration === undefined ? {} : { calibration }),
       datasetSha256: ds.sha256,
       seed: opts.seed,
@@ -402,9 +454,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       evaluation,
       heads: headsReport,
       importance: importance.features.slice(0, IMPORTANCE_TOP),
+      seeds: seedReport,
     };
   } finally {
-    for (const c of fitted) c.dispose();
+    for (const c of [...fitted, ...seedMembers]) c.dispose();
   }
 }
 
@@ -412,6 +465,34 @@ function applyCalibrationRows(c: NonNullable<ModelManifest['calibration']>, prob
   const out = Float64Array.from(probs);
   for (let i = 0; i < out.length; i += 3) applyCalibration(c, out.subarray(i, i + 3));
   return out;
+}
+
+/**
+ * N fitted members of one family as one candidate: probabilities averaged (SeedAverage), member i
+ * written to seed-<i>/, the modelId hashing their parameter bytes in order. Member 0's manifest
+ * fields (architecture, hyper-parameters, its fit summary) describe the family.
+ */
+function seedAverageCandidate(members: Candidate[], input: FitInput): Candidate {
+  const first = members[0] as Candidate;
+  const model = new SeedAverage(members.map((m) => m.model));
+  const validationProbs = scoreRows(model, input.features, input.validation);
+  return {
+    ...first,
+    model,
+    validationProbs,
+    validationLogLoss: meanLogLoss(validationProbs, Uint8Array.from(input.validation, (r) => input.labels[r] as number)),
+    write: async (dir) => {
+      const parts: Uint8Array[] = [];
+      for (const [i, m] of members.entries()) {
+        const sub = join(dir, seedDir(i));
+        await mkdir(sub, { recursive: true });
+        parts.push(await m.write(sub));
+      }
+      return concatBytes(parts);
+    },
+    // The members are disposed by train's own list.
+    dispose: () => undefined,
+  };
 }
 
 function withoutMethod(r: CalibrationReport): Omit<CalibrationReport, 'method'> {

@@ -1,4 +1,4 @@
-import type { Bar, DeadLetter, FeatureVector, InputRange, LateEvent, Signal } from '../schemas/index.ts';
+import type { Bar, DeadLetter, FeatureVector, InputRange, LateEvent, ModelHealth, Signal } from '../schemas/index.ts';
 import type { InputEvent } from './types.ts';
 
 /** What the processing graph emits, in one deterministic sequence. */
@@ -8,7 +8,8 @@ export type GraphEvent =
   | { kind: 'late'; late: LateEvent }
   | { kind: 'deadLetter'; deadLetter: DeadLetter }
   | { kind: 'features'; vector: FeatureVector; inputs: InputRange[] }
-  | { kind: 'signal'; signal: Signal };
+  | { kind: 'signal'; signal: Signal }
+  | { kind: 'health'; health: ModelHealth };
 
 /** Between operators the stream carries inputs not yet consumed and outputs already made. */
 export type Flow = InputEvent | GraphEvent;

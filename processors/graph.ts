@@ -9,6 +9,7 @@ import type { GraphEvent, GraphStats } from './graph-events.ts';
 import { buildBars } from './operators/build-bars.ts';
 import { computeFeatures } from './operators/compute-features.ts';
 import { infer } from './operators/infer.ts';
+import { modelHealth } from './health/model-health.ts';
 import { validateInputs } from './operators/validate-inputs.ts';
 import { DEFAULT_SIGNAL_RULE, type SignalRuleConfig } from './signal/signal-rule.ts';
 import { SIGNAL_INTERVALS, type SignalInterval } from './signal-interval.ts';
@@ -78,7 +79,10 @@ export function buildGraph(
   // infer hold none beyond the stats counters, which the checkpoint code snapshots itself.
   const st = deps.state;
   const withFeatures = input$.pipe(validateInputs(deps.stats), buildBars(cfg.bars, deps.stats, st, intervalMs(cfg.signalInterval)), computeFeatures(cfg.featureSet, cfg.signalInterval, deps.stats, st));
-  const out = deps.predictor ? withFeatures.pipe(infer(deps.predictor, cfg.rule, deps.stats)) : withFeatures;
+  const p = deps.predictor;
+  const scored = p ? withFeatures.pipe(infer(p, cfg.rule, deps.stats)) : withFeatures;
+  // Model health (drift, live hit rate) when the model carries its training and holdout figures.
+  const out = p?.health ? scored.pipe(modelHealth(p.modelId, p.featureNames, p.health, cfg.signalInterval, st)) : scored;
   // Inputs are consumed by the operators above; only outputs remain.
   return out as Observable<GraphEvent>;
 }

@@ -1,4 +1,5 @@
 import type { Bar, OptionChainSnapshot, Trade } from '../schemas/index.ts';
+import type { HealthReference } from './health/model-health.ts';
 
 /** Where an input sits in the log. Carried through the graph for provenance. */
 export interface LogPosition {
@@ -42,6 +43,8 @@ export interface Predictor {
    * row; a scratch buffer. Absent or null: the model does not explain (the signal's list stays empty).
    */
   contributions?(row: Float64Array, cls: number): ArrayLike<number> | null;
+  /** What the model-health monitor compares live behaviour with; absent: no model-health reports. */
+  readonly health?: HealthReference | undefined;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import type { GraphEvent } from '../processors/graph-events.ts';
 import type { Predictor } from '../processors/types.ts';
-import { TOPICS, type Signal } from '../schemas/index.ts';
+import { TOPICS } from '../schemas/index.ts';
 import { partitionFor, type EventLog } from '../storage/log/event-log.ts';
 import type { TopicDecoder } from '../hosts/merged-reader.ts';
 import { replayLog } from '../hosts/replay/run-replay.ts';
@@ -12,62 +12,85 @@ export interface VerifyResult {
   identical: boolean;
   signals: number;
   recorded: number;
-  firstDifference?: { partition: number; index: number; recorded: unknown; replayed: unknown; why: string };
+  /** The model-health reports (topic model-health) compared the same way as the signals. */
+  modelHealth: { reports: number; recorded: number; identical: boolean };
+  firstDifference?: { topic: string; partition: number; index: number; recorded: unknown; replayed: unknown; why: string };
 }
 
-/** Replays the log and returns the signals' encoded bytes per partition of the signals topic. */
-async function replaySignals(log: EventLog, decode: TopicDecoder, encode: (t: string, v: object) => Uint8Array, predictor: Predictor, partitions: number, holdOnly: boolean): Promise<{ bytes: Uint8Array[][]; values: Signal[][] }> {
-  const bytes: Uint8Array[][] = Array.from({ length: partitions }, () => []);
-  const values: Signal[][] = Array.from({ length: partitions }, () => []);
+type Replayed = Map<string, { bytes: Uint8Array[][]; values: unknown[][] }>;
+
+/** Replays the log and returns the signals' and model-health reports' encoded bytes per partition of their topic. */
+async function replayOutputs(log: EventLog, decode: TopicDecoder, encode: (t: string, v: object) => Uint8Array, predictor: Predictor, partitions: ReadonlyMap<string, number>, holdOnly: boolean): Promise<Replayed> {
+  const out: Replayed = new Map([...partitions].map(([t, n]) => [t, { bytes: Array.from({ length: n }, () => []), values: Array.from({ length: n }, () => []) }]));
+  const add = (topic: string, key: string, value: object): void => {
+    const o = out.get(topic);
+    if (o === undefined) return;
+    const p = partitionFor(key, o.bytes.length);
+    o.bytes[p]?.push(encode(topic, value));
+    o.values[p]?.push(value);
+  };
   const sink = {
     onEvent(e: GraphEvent): void {
-      if (e.kind !== 'signal') return;
-      const p = partitionFor(e.signal.symbol, partitions);
-      bytes[p]?.push(encode(TOPICS.signals.name, e.signal));
-      values[p]?.push(e.signal);
+      if (e.kind === 'signal') add(TOPICS.signals.name, e.signal.symbol, e.signal);
+      else if (e.kind === 'health') add(TOPICS.modelHealth.name, e.health.symbol, e.health);
     },
   };
   await replayLog({ log, decode, sinks: [sink], predictor, config: graphConfigFor(featureSetByHash(predictor.featureSetHash), { ...DEFAULT_SIGNAL_RULE, holdOnly }) });
-  return { bytes, values };
+  return out;
+}
+
+type Difference = NonNullable<VerifyResult['firstDifference']>;
+
+/** Compares one topic: the two replays with each other, then the first with what the log recorded. */
+async function compareTopic(opts: { log: EventLog; decode: TopicDecoder; encode: (t: string, v: object) => Uint8Array }, topic: string, what: string, a: Replayed, b: Replayed, n: number): Promise<{ replayed: number; recorded: number; first?: Difference }> {
+  const ta = a.get(topic) as { bytes: Uint8Array[][]; values: unknown[][] };
+  const tb = b.get(topic) as { bytes: Uint8Array[][]; values: unknown[][] };
+  const replayed = ta.bytes.reduce((s, x) => s + x.length, 0);
+  let recorded = 0;
+  const haveTopic = (await opts.log.topics()).includes(topic);
+  for (let p = 0; p < n; p++) {
+    const ra = ta.bytes[p] ?? [];
+    const rb = tb.bytes[p] ?? [];
+    for (let i = 0; i < Math.max(ra.length, rb.length); i++) {
+      if (!sameBytes(ra[i], rb[i])) return { replayed, recorded, first: { topic, partition: p, index: i, recorded: ta.values[p]?.[i] ?? null, replayed: tb.values[p]?.[i] ?? null, why: 'two replays of the same log differ' } };
+    }
+    let i = 0;
+    let first: Difference | undefined;
+    if (haveTopic) {
+      for await (const batch of opts.log.read(topic, p)) {
+        for (const rec of batch) {
+          if (first === undefined && !sameRecorded(rec.value, ra[i], opts.decode, opts.encode, topic)) {
+            first = { topic, partition: p, index: i, recorded: safeDecode(opts.decode, topic, rec.value), replayed: ta.values[p]?.[i] ?? null, why: ra[i] === undefined ? `recorded ${what} missing from the replay` : `recorded and replayed ${what} differ` };
+          }
+          i++;
+        }
+      }
+    }
+    recorded += i;
+    if (first === undefined && i < ra.length) first = { topic, partition: p, index: i, recorded: null, replayed: ta.values[p]?.[i] ?? null, why: `replay produced a ${what} the live run did not record` };
+    if (first !== undefined) return { replayed, recorded, first };
+  }
+  return { replayed, recorded };
 }
 
 /**
- * Replays the log twice and compares, byte for byte and per partition in order, the signals of
- * both replays with each other and with the signals the live run recorded in the log.
+ * Replays the log twice and compares, byte for byte and per partition in order, the signals and
+ * the model-health reports of both replays with each other and with what the live run recorded.
  */
 export async function verifyLog(opts: { log: EventLog; decode: TopicDecoder; encode: (t: string, v: object) => Uint8Array; predictor: Predictor; holdOnly?: boolean }): Promise<VerifyResult> {
-  const topic = TOPICS.signals.name;
-  const n = await opts.log.partitions(topic);
-  const a = await replaySignals(opts.log, opts.decode, opts.encode, opts.predictor, n, opts.holdOnly ?? false);
-  const b = await replaySignals(opts.log, opts.decode, opts.encode, opts.predictor, n, opts.holdOnly ?? false);
-  const total = a.bytes.reduce((s, x) => s + x.length, 0);
-  let recordedTotal = 0;
-  let first: VerifyResult['firstDifference'];
-  for (let p = 0; p < n && first === undefined; p++) {
-    const ra = a.bytes[p] ?? [];
-    const rb = b.bytes[p] ?? [];
-    for (let i = 0; i < Math.max(ra.length, rb.length); i++) {
-      if (!sameBytes(ra[i], rb[i])) {
-        first = { partition: p, index: i, recorded: a.values[p]?.[i] ?? null, replayed: b.values[p]?.[i] ?? null, why: 'two replays of the same log differ' };
-        break;
-      }
-    }
-    if (first !== undefined) break;
-    let i = 0;
-    for await (const batch of opts.log.read(topic, p)) {
-      for (const rec of batch) {
-        if (first === undefined && !sameRecorded(rec.value, ra[i], opts.decode, opts.encode)) {
-          first = { partition: p, index: i, recorded: safeDecode(opts.decode, topic, rec.value), replayed: a.values[p]?.[i] ?? null, why: ra[i] === undefined ? 'recorded signal missing from the replay' : 'recorded and replayed signal differ' };
-        }
-        i++;
-      }
-    }
-    recordedTotal += i;
-    if (first === undefined && i < ra.length) {
-      first = { partition: p, index: i, recorded: null, replayed: a.values[p]?.[i] ?? null, why: 'replay produced a signal the live run did not record' };
-    }
-  }
-  return first === undefined ? { identical: true, signals: total, recorded: recordedTotal } : { identical: false, signals: total, recorded: recordedTotal, firstDifference: first };
+  const topics = [TOPICS.signals.name, TOPICS.modelHealth.name];
+  const partitions = new Map<string, number>();
+  const have = new Set(await opts.log.topics());
+  // A log written before model-health existed has no such topic: the catalogue's partition count.
+  for (const t of topics) partitions.set(t, t === TOPICS.signals.name || have.has(t) ? await opts.log.partitions(t) : TOPICS.modelHealth.partitions);
+  const a = await replayOutputs(opts.log, opts.decode, opts.encode, opts.predictor, partitions, opts.holdOnly ?? false);
+  const b = await replayOutputs(opts.log, opts.decode, opts.encode, opts.predictor, partitions, opts.holdOnly ?? false);
+  const s = await compareTopic(opts, TOPICS.signals.name, 'signal', a, b, partitions.get(TOPICS.signals.name) as number);
+  const h = await compareTopic(opts, TOPICS.modelHealth.name, 'model-health report', a, b, partitions.get(TOPICS.modelHealth.name) as number);
+  const first = s.first ?? h.first;
+  const modelHealth = { reports: h.replayed, recorded: h.recorded, identical: h.first === undefined };
+  const base = { signals: s.replayed, recorded: s.recorded, modelHealth };
+  return first === undefined ? { identical: true, ...base } : { identical: false, ...base, firstDifference: first };
 }
 
 function sameBytes(x: Uint8Array | undefined, y: Uint8Array | undefined): boolean {
@@ -80,11 +103,11 @@ function sameBytes(x: Uint8Array | undefined, y: Uint8Array | undefined): boolea
  * same bytes after being read into the current schema (added fields take their defaults): a log
  * recorded before the Signal schema gained a field still verifies.
  */
-export function sameRecorded(recorded: Uint8Array, replayed: Uint8Array | undefined, decode: TopicDecoder, encode: (t: string, v: object) => Uint8Array): boolean {
+export function sameRecorded(recorded: Uint8Array, replayed: Uint8Array | undefined, decode: TopicDecoder, encode: (t: string, v: object) => Uint8Array, topic: string = TOPICS.signals.name): boolean {
   if (sameBytes(recorded, replayed)) return true;
   if (replayed === undefined || recorded.length < 5 || replayed.length < 5 || Buffer.compare(recorded.subarray(1, 5), replayed.subarray(1, 5)) === 0) return false;
   try {
-    return sameBytes(encode(TOPICS.signals.name, decode(TOPICS.signals.name, recorded) as object), replayed);
+    return sameBytes(encode(topic, decode(topic, recorded) as object), replayed);
   } catch {
     return false;
   }

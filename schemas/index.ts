@@ -8,3 +8,4 @@ export * from './topics.ts';
 export * from './trade.ts';
 export * from './progress.ts';
 export * from './feed-position.ts';
+export * from './model-health.ts';

@@ -2,6 +2,7 @@ import { BAR_SCHEMA } from './bar.ts';
 import { DEAD_LETTER_SCHEMA } from './dead-letter.ts';
 import { FEATURE_VECTOR_SCHEMA } from './feature-vector.ts';
 import { LATE_EVENT_SCHEMA } from './late-event.ts';
+import { MODEL_HEALTH_SCHEMA } from './model-health.ts';
 import { OPTION_CHAIN_SNAPSHOT_SCHEMA } from './option-chain-snapshot.ts';
 import { FEED_POSITION_SCHEMA } from './feed-position.ts';
 import { FEED_PROGRESS_SCHEMA } from './progress.ts';
@@ -49,6 +50,8 @@ export const TOPICS = {
   // A feed's own position, recorded with its appends so a restart resumes by content. Compacted:
   // only each source's latest position matters.
   feedPositions: { name: 'feed-positions', schema: FEED_POSITION_SCHEMA, key: 'source', partitions: 1, retentionMs: -1, cleanup: 'compact', kind: 'control' },
+  // A model's drift and live hit rate per symbol (processors/health), derived from the log like signals.
+  modelHealth: { name: 'model-health', schema: MODEL_HEALTH_SCHEMA, key: 'symbol', partitions: DEFAULT_PARTITIONS, retentionMs: -1, cleanup: 'delete', kind: 'derived' },
 } as const satisfies Record<string, TopicSpec>;
 
 export type TopicKey = keyof typeof TOPICS;

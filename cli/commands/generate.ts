@@ -6,7 +6,7 @@ import type { ValuesOf } from '../command-spec.ts';
 import { openLog } from '../log-access.ts';
 import { acquireWriterLock } from '../writer-lock.ts';
 import { printJson, progressStream, UsageError } from '../output.ts';
-import type { GENERATE } from '../specs/generate.ts';
+import { parseChangeAt, type GENERATE } from '../specs/generate.ts';
 
 export async function run(values: ValuesOf<typeof GENERATE>): Promise<number> {
   const { out, symbols } = values;
@@ -19,6 +19,7 @@ export async function run(values: ValuesOf<typeof GENERATE>): Promise<number> {
     days: values.days,
     seed: values.seed,
     signalStrength: values['signal-strength'],
+    signalChange: values['change-at'] === undefined ? null : { at: parseChangeAt(values['change-at'], DEFAULT_SYNTHETIC_CONFIG.start, values.days), signalStrength: values['strength-after'] },
   });
   const release = acquireWriterLock(out, 'generate');
   const access = await openLog(out).catch((e: unknown) => {
@@ -30,7 +31,7 @@ export async function run(values: ValuesOf<typeof GENERATE>): Promise<number> {
     const bar = new ProgressBar({ label: 'generate', stream: progressStream() });
     const result = await writeSyntheticHistory(access.log, { encode: access.encode }, config, (p) => bar.update(Math.floor((p.ts - config.start) / 3_600_000), Math.ceil((total - config.start) / 3_600_000), `${p.events} events, market hours`));
     bar.finish();
-    printJson({ events: result.events, firstTs: result.firstTs, lastTs: result.lastTs, bayesAuc: result.bayesAuc });
+    printJson({ events: result.events, firstTs: result.firstTs, lastTs: result.lastTs, bayesAuc: result.bayesAuc, signalChange: config.signalChange });
     return 0;
   } finally {
     await access.close();

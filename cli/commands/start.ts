@@ -18,7 +18,7 @@ import { graphCodeVersion } from '../../hosts/code-version.ts';
 import { DERIVED_TOPICS, LogSink, RecordedOutputs, toCurrentSchema } from '../../hosts/log-sink.ts';
 import { CheckpointStore } from '../../storage/checkpoints/checkpoint-store.ts';
 import { markProgress } from '../../hosts/group/feed-progress.ts';
-import { CLOSED_WATERMARK, TOPICS } from '../../schemas/index.ts';
+import { CLOSED_WATERMARK, TOPICS, type ModelHealth } from '../../schemas/index.ts';
 import type { SignalServer } from '../../sinks/ws/signal-server.ts';
 import { newGraphStats } from '../../processors/graph-events.ts';
 import { observeGraphStats, observeSignalLatency } from '../../lib/metrics.ts';
@@ -204,8 +204,14 @@ async function goLive(
   observeGraphStats(stats);
   let liveSignals = 0;
   const lines = new SignalLines(horizonOf(predictor));
+  const health = new HealthSummary();
   const publish = {
     onEvent(e: GraphEvent): void {
+      if (e.kind === 'health') {
+        const first = health.add(e.health);
+        if (first) info(`model health ${e.health.symbol}: retrain recommended (${e.health.priority ?? ''}): ${e.health.reason ?? ''}`);
+        return;
+      }
       if (!status.live) return;
       if (e.kind === 'signal') {
         const s = e.signal;
@@ -252,5 +258,42 @@ async function goLive(
     late: r.stats.late,
     deadLetters: r.stats.deadLetters,
     signalLatencyMs: summarizeLatencies(lags),
+    modelHealth: health.summary(),
   };
+}
+
+/**
+ * `start`'s summary of the model-health reports (processors/health): how many, the latest per
+ * symbol, and the first retrain recommendation per symbol (a line on stderr when it appears).
+ */
+export class HealthSummary {
+  private reports = 0;
+  private readonly latest = new Map<string, ModelHealth>();
+  private readonly recommended = new Map<string, ModelHealth>();
+
+  /** True when this report is the symbol's first retrain recommendation. */
+  add(h: ModelHealth): boolean {
+    this.reports++;
+    this.latest.set(h.symbol, h);
+    if (!h.retrain || this.recommended.has(h.symbol)) return false;
+    this.recommended.set(h.symbol, h);
+    return true;
+  }
+
+  summary(): Record<string, unknown> {
+    const pick = (h: ModelHealth): Record<string, unknown> => ({
+      barEnd: h.tsEvent,
+      psiMax: h.psiMax,
+      psiFeature: h.psiFeature,
+      matured: h.matured,
+      hitRate: h.hitRate,
+      expectedHitRate: h.expectedHitRateLo === null || h.expectedHitRateHi === null ? null : [h.expectedHitRateLo, h.expectedHitRateHi],
+      calibrationGap: h.calibrationGap,
+      retrain: h.retrain,
+      priority: h.priority,
+      reason: h.reason,
+    });
+    const bySymbol = (m: Map<string, ModelHealth>): Record<string, unknown> => Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : 1)).map(([s, h]) => [s, pick(h)]));
+    return { reports: this.reports, latest: bySymbol(this.latest), retrainRecommended: bySymbol(this.recommended) };
+  }
 }

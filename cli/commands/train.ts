@@ -29,6 +29,7 @@ export async function run(values: ValuesOf<typeof TRAIN>): Promise<number> {
     datasetPath: values.dataset,
     outDir: values.out,
     seed: values.seed,
+    seeds: values.seeds,
     family,
     ...(values.epochs !== undefined ? { epochs: values.epochs } : {}),
     backend,
@@ -47,6 +48,7 @@ export async function run(values: ValuesOf<typeof TRAIN>): Promise<number> {
   if (r.selection) info(`auto chose ${r.selection.family}: ${r.selection.steps.map((s) => `${s.family} ${s.kept ? 'beats' : 'does not beat'} ${s.against} (gain ${s.gain.toFixed(5)}, standard error ${s.standardError.toFixed(5)})`).join('; ')}`);
   const g = r.evaluation.gates;
   info(g.passed ? 'gates: passed' : `gates: FAILED ${describeFailures(g)}`);
+  if (r.seeds !== null) info(`${r.seeds.n} seeds: test AUC ${r.seeds.auc.mean.toFixed(4)} ± ${r.seeds.auc.sd.toFixed(4)} (sd), log loss ${r.seeds.logLoss.mean.toFixed(4)} ± ${r.seeds.logLoss.sd.toFixed(4)}; serving their average`);
   if (r.droppedColumns.length) info(`left out ${r.droppedColumns.length} feature columns empty in most rows: ${r.droppedColumns.join(', ')}`);
   printJson(trainReport(r));
   return 0;
@@ -68,6 +70,7 @@ export function trainReport(r: TrainResult): Record<string, unknown> {
     ...publicEvaluation(r.evaluation),
     heads: r.heads,
     importance: r.importance,
+    seeds: r.seeds,
   };
 }
 

@@ -15,6 +15,7 @@ export async function run(values: ValuesOf<typeof TUNE>): Promise<number> {
       trials: values.trials,
       seed: values.seed,
       families: values.families as TunableFamily[],
+      sampler: values.sampler,
       ...(values['time-budget'] !== undefined ? { timeBudgetMs: values['time-budget'] } : {}),
       cvFolds: values['cv-folds'],
       maxEpochs: values['max-epochs'],

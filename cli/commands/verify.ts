@@ -11,7 +11,7 @@ export async function run(values: ValuesOf<typeof VERIFY>): Promise<number> {
   const predictor = await loadModel(values.model);
   const access = await openLogFrom(logSource(values));
   try {
-    info('verify: replaying twice and comparing with the recorded signals...');
+    info('verify: replaying twice and comparing with the recorded signals and model-health reports...');
     const holdOnly = await replayHoldOnly(values.model, { holdOnly: values['hold-only'], allowUngated: values['allow-ungated'] });
     const r = await verifyLog({ log: access.log, decode: access.decode, encode: access.encode, predictor, holdOnly });
     info('verify: checking that every source\'s sequence of inputs is complete...');
@@ -22,7 +22,7 @@ export async function run(values: ValuesOf<typeof VERIFY>): Promise<number> {
       else if (s.firstHole) info(`verify: source ${s.source}: ${s.holes} of its ${s.events} events missing, the first is #${s.firstHole.seq} (${s.firstHole.topic} ${s.firstHole.key} tsInit ${s.firstHole.tsInit})`);
       if (s.firstDuplicate) info(`verify: source ${s.source}: ${s.duplicates} events held more than once, the first is #${s.firstDuplicate.seq} (${s.firstDuplicate.topic} ${s.firstDuplicate.key} tsInit ${s.firstDuplicate.tsInit}, ${s.firstDuplicate.times} times)`);
     }
-    printJson(r.identical ? { identical: true, signals: r.signals, inputsComplete, inputs } : { ...r, inputsComplete, inputs });
+    printJson(r.identical ? { identical: true, signals: r.signals, modelHealth: r.modelHealth, inputsComplete, inputs } : { ...r, inputsComplete, inputs });
     return r.identical && inputsComplete ? 0 : 1;
   } finally {
     await access.close();

@@ -8,11 +8,12 @@ export const CV_SCHEME_NAMES = ['purged-kfold', 'walk-forward'] as const;
 export const TRAIN = defineCommand({
   name: 'train',
   summary: 'Trains a model on a dataset (chronological 70/15/15 split with purge and embargo) and saves it with its manifest.',
-  output: '{"modelId":"…","family":"…","metrics":{…},"baseline":{…},"features":N,"droppedColumns":[…],"calibration":{…},"split":{…},"candidates":[…],"cv":{…},"gates":{…},…}',
+  output: '{"modelId":"…","family":"…","metrics":{…},"baseline":{…},"features":N,"droppedColumns":[…],"calibration":{…},"split":{…},"candidates":[…],"cv":{…},"gates":{…},"seeds":{n, auc: {mean, sd, min, max}, logLoss: {…}, …}|null,…}',
   flags: {
     dataset: existingFile({ help: 'the dataset written by `tickflow replay dataset` (.csv or .parquet)', required: true }),
     out: text({ help: 'the model directory to write', arg: 'modelDir', required: true }),
     seed: num({ help: 'training seed', int: true, min: 0, default: '42' }),
+    seeds: num({ help: 'train the chosen family with N seeds (seed, seed+1, …): report their mean and spread, serve their averaged probabilities', int: true, min: 1, default: '1' }),
     family: oneOf(FAMILY_NAMES, { help: 'model family; auto keeps the family (logistic, gbdt, mlp, stack) with the lowest purged out-of-fold log loss on train + validation, ties to the simpler', default: 'auto' }),
     epochs: num({ help: 'most epochs (early stopping may end sooner; default: the trainer\'s)', int: true, gt: 0 }),
     backend: oneOf(['wasm', 'cpu', 'tensorflow'], { help: 'tfjs backend (tensorflow falls back to wasm when it cannot load)', default: 'wasm' }),

@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { binOf, psi } from '../../processors/health/model-health.ts';
 import { quantileSorted } from './block-bootstrap.ts';
+
+export { binOf, psi, PSI_FLOOR } from '../../processors/health/model-health.ts';
 
 /**
  * Feature drift by the population stability index (PSI; Siddiqi, "Credit Risk Scorecards", 2006):
@@ -14,26 +17,21 @@ export const featureDistributionSchema = z.strictObject({
   edges: z.array(z.number()),
   /** Training frequency of each bin (edges.length + 1 of them, summing to 1). */
   freq: z.array(z.number()),
+  /**
+   * PSI of the later half of the training rows against the earlier half, on these bins: how much
+   * the feature wanders by itself. A feature above STABLE_PSI cannot tell drift from its own
+   * wandering, so it does not count as important for drift (absent in older manifests).
+   */
+  halfPsi: z.number().optional(),
 });
 export const driftReferenceSchema = z.strictObject({ bins: z.number().int(), features: z.array(featureDistributionSchema) });
 
 export type FeatureDistribution = z.infer<typeof featureDistributionSchema>;
 export type DriftReference = z.infer<typeof driftReferenceSchema>;
 
-export const PSI_FLOOR = 1e-4;
 export const DEFAULT_PSI_THRESHOLD = 0.25;
-
-/** Bin of v: the number of edges <= v. */
-export function binOf(edges: readonly number[], v: number): number {
-  let lo = 0;
-  let hi = edges.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((edges[mid] as number) <= v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+/** Conventional "no significant shift" reading of a PSI: features with a halfPsi at or below it are watched for drift. */
+export const STABLE_PSI = 0.1;
 
 /** Quantile bins of the finite values and their frequencies. */
 export function featureDistribution(name: string, values: ArrayLike<number>, bins = 10): FeatureDistribution {
@@ -61,27 +59,24 @@ export function frequencies(edges: readonly number[], values: ArrayLike<number>)
   return counts.map((c) => (n === 0 ? 0 : c / n));
 }
 
-export function psi(expected: readonly number[], actual: readonly number[]): number {
-  let s = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const e = Math.max(PSI_FLOOR, expected[i] as number);
-    const a = Math.max(PSI_FLOOR, actual[i] ?? 0);
-    s += (a - e) * Math.log(a / e);
-  }
-  return s;
-}
-
-/** Training distributions of every feature over the given rows (row-major features). */
+/** Training distributions of every feature over the given rows (row-major features, rows in time order). */
 export function driftReference(names: readonly string[], features: Float64Array, rows: Uint32Array, bins = 10): DriftReference {
   const dim = names.length;
   const col = new Float64Array(rows.length);
+  const half = rows.length >> 1;
   return {
     bins,
     features: names.map((name, j) => {
       for (let i = 0; i < rows.length; i++) col[i] = features[(rows[i] as number) * dim + j] as number;
-      return featureDistribution(name, col, bins);
+      const d = featureDistribution(name, col, bins);
+      return { ...d, halfPsi: psi(frequencies(d.edges, col.subarray(0, half)), frequencies(d.edges, col.subarray(half))) };
     }),
   };
+}
+
+/** Features that count for drift: those whose training halves agree (halfPsi <= STABLE_PSI); all when not recorded. */
+export function stableFeatures(reference: DriftReference): string[] {
+  return reference.features.filter((f) => f.halfPsi === undefined || f.halfPsi <= STABLE_PSI).map((f) => f.name);
 }
 
 export interface DriftReport {

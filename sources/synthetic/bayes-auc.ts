@@ -76,6 +76,8 @@ function addSymbol(out: BayesDataset, truth: SyntheticTruth, st: SymbolTruth, lc
   for (let k = 0; k + h < st.bars; k++) {
     const c0 = st.close[k] as number;
     const c1 = st.close[k + h] as number;
+    // After a signal change the strength differs: the figure is that of the rows wholly before it.
+    if (truth.signalChangeAt !== null && st.firstBarStart + (k + h) * B >= truth.signalChangeAt) continue;
     if (!(c0 > 0) || !(c1 > 0)) continue;
     let drift = 0;
     for (let i = 0; i < L && k - i >= 0; i++) drift += (known[i] as number) * (st.ofi[k - i] as number);

@@ -27,6 +27,8 @@ export class SymbolSimulator {
   private readonly barMs: number;
   /** Drift per ms per unit of mean OFI: s * kappa * sigma_bar / barMs. */
   private readonly driftPerOfi: number;
+  /** driftPerOfi of the bars after the configured signal change (same as driftPerOfi without one). */
+  private readonly driftPerOfiAfter: number;
   private readonly ofiRing: Float64Array;
   private ringPos = 0;
 
@@ -68,6 +70,7 @@ export class SymbolSimulator {
     this.invLot = Math.round(1 / spec.lotSize);
     this.lot = spec.lotSize;
     this.driftPerOfi = (c.signalStrength * c.driftScale * this.price.sigmaMs * Math.sqrt(c.barMs)) / c.barMs;
+    this.driftPerOfiAfter = c.signalChange === null ? this.driftPerOfi : (c.signalChange.signalStrength * c.driftScale * this.price.sigmaMs * Math.sqrt(c.barMs)) / c.barMs;
     this.ofiRing = new Float64Array(c.signalLookbackBars);
     const r = c.regimes;
     const v = (step: number): number => (step * step) / (1 - r.sizePersistence * r.sizePersistence);
@@ -177,7 +180,9 @@ export class SymbolSimulator {
     let sum = 0;
     for (let i = 0; i < ring.length; i++) sum += ring[i] as number;
     // The planted signal: the next bar's drift is proportional to the mean OFI of the last L bars.
-    this.price.driftPerMs = this.driftPerOfi * (sum / ring.length);
+    // this.barEnd is the start of the next bar, the one this drift applies to.
+    const changed = this.c.signalChange !== null && this.barEnd >= this.c.signalChange.at;
+    this.price.driftPerMs = (changed ? this.driftPerOfiAfter : this.driftPerOfi) * (sum / ring.length);
     this.barEnd += this.barMs;
     this.openBar();
   }

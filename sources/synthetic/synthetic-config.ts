@@ -85,6 +85,12 @@ export interface SyntheticConfig {
   seed: number;
   /** s in the drift formula; 0 removes all drift. */
   signalStrength: number;
+  /**
+   * A change of the planted signal part way through (drift demonstrations): every bar starting at
+   * or after `at` (epoch ms) has strength `signalStrength` instead (negative reverses the signal).
+   * Null: one strength throughout.
+   */
+  signalChange: { at: number; signalStrength: number } | null;
   /** kappa: drift of bar j = s * kappa * sigma_bar * mean(OFI_{j-L..j-1}). */
   driftScale: number;
   signalLookbackBars: number;
@@ -117,6 +123,7 @@ export const DEFAULT_SYNTHETIC_CONFIG: SyntheticConfig = {
   days: 1,
   seed: 1,
   signalStrength: 1,
+  signalChange: null,
   driftScale: 1.8,
   signalLookbackBars: 6,
   barMs: 300_000,
@@ -198,6 +205,7 @@ function validate(c: SyntheticConfig): void {
   if (!(c.days > 0)) fail('days must be > 0');
   if (!Number.isInteger(c.seed)) fail('seed must be an integer');
   if (!(c.signalStrength >= 0)) fail('signalStrength must be >= 0');
+  if (c.signalChange !== null && (!Number.isInteger(c.signalChange.at) || !Number.isFinite(c.signalChange.signalStrength))) fail('signalChange needs an integer epoch ms and a finite strength');
   if (!(c.driftScale >= 0)) fail('driftScale must be >= 0');
   if (!Number.isInteger(c.signalLookbackBars) || c.signalLookbackBars < 1) fail('signalLookbackBars must be a positive integer');
   if (!Number.isInteger(c.barMs) || c.barMs <= 0) fail('barMs must be a positive integer');

@@ -89,6 +89,7 @@ export class SyntheticMarket {
     return {
       barMs: c.barMs,
       signalStrength: c.signalStrength,
+      signalChangeAt: c.signalChange?.at ?? null,
       driftScale: c.driftScale,
       signalLookbackBars: c.signalLookbackBars,
       maxImbalance: c.maxImbalance,

@@ -28,6 +28,8 @@ export interface SymbolTruth {
 export interface SyntheticTruth {
   barMs: number;
   signalStrength: number;
+  /** Bars starting at or after this epoch ms were generated with another strength (see SyntheticConfig.signalChange); null: none. */
+  signalChangeAt: number | null;
   driftScale: number;
   signalLookbackBars: number;
   maxImbalance: number;

@@ -10,10 +10,10 @@ import { CALENDAR_NAMES, INGEST_FORMAT_NAMES } from '../../../cli/specs/ingest.t
 import { DEFAULT_MODELS_DIR as SPEC_MODELS_DIR, MODELS_SHOW } from '../../../cli/specs/models.ts';
 import { REPLAY_BACKTEST } from '../../../cli/specs/replay.ts';
 import { CV_SCHEME_NAMES, FAMILY_NAMES } from '../../../cli/specs/train.ts';
-import { TUNABLE_FAMILY_NAMES } from '../../../cli/specs/tune.ts';
+import { SAMPLER_NAMES, TUNABLE_FAMILY_NAMES } from '../../../cli/specs/tune.ts';
 import { FAMILY_CHOICES } from '../../../model/family.ts';
 import { CV_SCHEMES } from '../../../model/evaluation/purged-folds.ts';
-import { TUNABLE_FAMILIES } from '../../../model/evaluation/tune.ts';
+import { SAMPLERS, TUNABLE_FAMILIES } from '../../../model/evaluation/tune.ts';
 import { DEFAULT_MODELS_DIR } from '../../../model/registry/model-registry.ts';
 import { DEFAULT_BACKTEST_CONFIG } from '../../../research/backtest/index.ts';
 import { ModelError } from '../../../model/errors.ts';
@@ -76,6 +76,7 @@ describe('literal lists kept so that parsing loads no heavy code, pinned to thei
     assert.deepEqual([...FAMILY_NAMES], [...FAMILY_CHOICES]);
     assert.deepEqual([...CV_SCHEME_NAMES], [...CV_SCHEMES]);
     assert.deepEqual([...TUNABLE_FAMILY_NAMES], [...TUNABLE_FAMILIES]);
+    assert.deepEqual([...SAMPLER_NAMES], [...SAMPLERS]);
     assert.equal(SPEC_MODELS_DIR, DEFAULT_MODELS_DIR);
   });
   test('replay backtest: the defaults --help shows are the backtester\'s', () => {

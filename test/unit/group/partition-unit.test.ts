@@ -34,6 +34,7 @@ const symbolOf = (e: GraphEvent): string => {
     case 'signal': return e.signal.symbol;
     case 'late': return e.late.symbol;
     case 'deadLetter': return e.deadLetter.key;
+    case 'health': return e.health.symbol;
   }
 };
 

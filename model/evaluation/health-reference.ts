@@ -1,0 +1,29 @@
+import { DEFAULT_HEALTH_OPTIONS, type HealthOptions, type HealthReference } from '../../processors/health/model-health.ts';
+import { DEFAULT_LABEL_CONFIG } from '../../processors/labels.ts';
+import type { ModelManifest } from '../manifest.ts';
+import { stableFeatures } from './drift.ts';
+
+/**
+ * What the live model-health monitor needs from a manifest: each feature's training distribution
+ * (evaluation.drift), the hit rates it has shown (holdout accuracy interval, cross-validation folds) and the
+ * label definition. Undefined for a model trained before these were recorded (no health reports).
+ * Features that wander within the training rows by themselves (halfPsi above STABLE_PSI) are not
+ * watched for drift: they would read a stable market as drift (docs/evaluation.md).
+ */
+export function healthReferenceOf(m: ModelManifest, options: Partial<HealthOptions> = {}): HealthReference | undefined {
+  const drift = m.evaluation?.drift;
+  if (drift === undefined || drift.features.map((f) => f.name).join('\u0000') !== m.featureNames.join('\u0000')) return undefined;
+  // The hit rates this model has shown: its holdout accuracy interval, widened down to the lowest
+  // cross-validation fold's accuracy (accuracy varies from period to period more than within one).
+  const ci = m.evaluation?.holdout['accuracy']?.ci95 ?? null;
+  const folds = (m.evaluation?.cv?.perFold ?? []).map((f) => f.scores['accuracy']).filter((v): v is number => typeof v === 'number');
+  const expected: [number, number] | null = ci === null ? null : [Math.min(ci[0], ...folds), ci[1]];
+  return {
+    features: drift.features,
+    important: stableFeatures(drift),
+    expectedHitRate: expected,
+    horizonBars: m.labelConfig.horizonBars,
+    flatBand: m.labelConfig.flatBand ?? DEFAULT_LABEL_CONFIG.flatBand,
+    options: { ...DEFAULT_HEALTH_OPTIONS, ...options },
+  };
+}
