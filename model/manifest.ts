@@ -45,6 +45,21 @@ export const calibrationSchema = z.strictObject({
   reliabilityAfter: reliabilityPoints,
 });
 
+/** The decision policy fitted on the validation split (processors/decision/policy.ts). */
+export const policySchema = z.strictObject({
+  version: z.literal(1),
+  moveSource: z.enum(['classes', 'head']),
+  roundTripCost: z.number().min(0),
+  minNetEdge: z.number().min(0).nullable(),
+  classMoves: z.tuple([z.number(), z.number(), z.number()]),
+  kellyFraction: z.number().positive().max(1),
+  maxSize: z.number().positive().max(1),
+  stopAtr: z.number().positive().nullable(),
+  targetAtr: z.number().positive().nullable(),
+  timeoutBars: z.number().int().positive(),
+  barIntervalMs: z.number().positive(),
+});
+
 const range = z.strictObject({ rows: z.number(), firstBarEnd: z.number(), lastBarEnd: z.number() });
 
 /**
@@ -114,6 +129,8 @@ export const manifestSchema = z.strictObject({
   }),
   /** Holdout intervals, cross-validation and the gate verdict (absent in models trained before). */
   evaluation: evaluationSchema.optional(),
+  /** The decision policy (absent in models trained before: the threshold rule decides). */
+  policy: policySchema.optional(),
 });
 
 export type ModelManifest = z.infer<typeof manifestSchema>;

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import type { DecisionPolicy } from '../processors/decision/policy.ts';
 import { CLASSES, type Predictor } from '../processors/types.ts';
 import { useBackend } from './backend.ts';
 import { applyCalibration } from './calibration.ts';
@@ -25,6 +26,7 @@ export class ModelPredictor implements Predictor {
   readonly modelId: string;
   readonly featureSetHash: string;
   readonly featureNames: readonly string[];
+  readonly policy: DecisionPolicy | undefined;
   private readonly out = new Float64Array(CLASSES.length);
 
   constructor(
@@ -34,6 +36,7 @@ export class ModelPredictor implements Predictor {
     this.modelId = manifest.modelId;
     this.featureSetHash = manifest.featureSetHash;
     this.featureNames = Object.freeze([...manifest.featureNames]);
+    this.policy = manifest.policy;
   }
 
   /** Raw (unstandardized) features in featureNames order; NaN in gives NaN out. */

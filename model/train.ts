@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { fitPolicy, type PolicyFitSummary, type PolicyOptions } from '../processors/decision/fit-policy.ts';
 import { DEFAULT_LABEL_CONFIG } from '../processors/labels.ts';
 import { BACKENDS, type BackendName } from './backend.ts';
 import { fitCalibration, type CalibrationReport } from './calibration.ts';
@@ -56,6 +57,8 @@ export interface TrainOptions {
   bayesAuc?: number;
   /** Bootstrap replicates for every interval (default 1000). */
   bootstrapReplicates?: number;
+  /** Decision policy knobs (costs, Kelly fraction, exits); its threshold is fitted on the validation split. */
+  policy?: Partial<PolicyOptions>;
 }
 
 /** Epoch ms of the first and last row of each part of the chronological split. */
@@ -97,6 +100,8 @@ export interface TrainResult {
   manifest: ModelManifest;
   /** Intervals, cross-validation and the gate verdict (also in the manifest). */
   evaluation: Evaluation;
+  /** The decision policy's fit on the validation split (the policy itself is in the manifest). */
+  policyFit: PolicyFitSummary;
 }
 
 const optionsSchema = z.object({
@@ -193,7 +198,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const metrics = computeMetrics(testProbs, yTest);
     const uncalibratedMetrics = computeMetrics(scoreRows(chosen.model, ds.features, split.test), yTest);
     const baseline = baselineMetrics(yTrain, yTest);
-    const validation = { metrics: computeMetrics(score(split.validation), yVal), baseline: baselineMetrics(yTrain, yVal) };
+    const validationProbs = score(split.validation);
+    const validation = { metrics: computeMetrics(validationProbs, yVal), baseline: baselineMetrics(yTrain, yVal) };
+    const policyFit = fitPolicy({ probs: validationProbs, fwdReturn: Float64Array.from(split.validation, (r) => ds.fwdReturn[r] as number), labels: yVal }, horizonBars, barIntervalMs, options.policy);
     const evaluation = await evaluateModel({
       data: { features: ds.features, dim: ds.dim, labels: ds.labels, barEnd: ds.barEnd },
       featureNames: ds.featureNames,
@@ -237,6 +244,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       validation,
       createdFrom: { rows: ds.rows, skipped: ds.skipped, datasetMeta: ds.meta },
       evaluation,
+      policy: policyFit.policy,
     });
     await verifySaved(opts.outDir, ds, split.test, testProbs);
     const s = split.summary;
@@ -270,6 +278,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       bestEpoch: chosen.bestIteration,
       manifest,
       evaluation,
+      policyFit: policyFit.summary,
     };
   } finally {
     for (const c of fitted) c.dispose();

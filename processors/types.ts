@@ -1,4 +1,5 @@
 import type { Bar, OptionChainSnapshot, Trade } from '../schemas/index.ts';
+import type { DecisionPolicy } from './decision/policy.ts';
 
 /** Where an input sits in the log. Carried through the graph for provenance. */
 export interface LogPosition {
@@ -32,6 +33,8 @@ export interface Predictor {
   readonly featureNames: readonly string[];
   /** Probabilities in CLASSES order, summing to 1. */
   predict(row: Float64Array): [number, number, number];
+  /** The model's decision policy (manifest `policy`); absent = the threshold rule (signal-rule.ts). */
+  readonly policy?: DecisionPolicy | undefined;
 }
 
 /**

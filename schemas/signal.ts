@@ -25,6 +25,16 @@ export interface Signal {
   featureSetHash: string;
   /** Log positions (inclusive offset ranges) of the input events behind this signal. */
   inputs: InputRange[];
+  // Decision policy (processors/decision): absent or null for a model without a policy.
+  /** Fraction of the symbol's sleeve to commit, 0..1 (0 for HOLD). */
+  size?: number | null;
+  /** Stop-loss and take-profit prices. */
+  stop?: number | null;
+  target?: number | null;
+  /** The position's timeout, epoch ms. */
+  expiresAt?: number | null;
+  /** Why HOLD. */
+  reason?: string | null;
 }
 
 export const SIGNAL_SCHEMA = {
@@ -62,5 +72,11 @@ export const SIGNAL_SCHEMA = {
         },
       },
     },
+    // Decision policy fields (optional; null when the model has no policy).
+    { name: 'size', type: ['null', 'double'], default: null },
+    { name: 'stop', type: ['null', 'double'], default: null },
+    { name: 'target', type: ['null', 'double'], default: null },
+    { name: 'expiresAt', type: ['null', 'long'], default: null },
+    { name: 'reason', type: ['null', 'string'], default: null },
   ],
 } as const;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { OperatorFunction } from 'rxjs';
-import type { Signal } from '../../schemas/index.ts';
+import type { Bar, Signal } from '../../schemas/index.ts';
+import { decidePolicy } from '../decision/policy.ts';
 import type { Flow, GraphStats } from '../graph-events.ts';
 import { decide, type SignalRuleConfig } from '../signal/signal-rule.ts';
 import type { Predictor } from '../types.ts';
@@ -18,8 +19,12 @@ export function signalId(symbol: string, barEnd: number, modelId: string, featur
 export function infer(predictor: Predictor, rule: SignalRuleConfig, stats: GraphStats): OperatorFunction<Flow, Flow> {
   const names = predictor.featureNames;
   const row = new Float64Array(names.length);
+  // The policy prices its stop and target off the close of the vector's bar, which computeFeatures
+  // emits right before the vector (same input, same frame): no state outlives that pair.
+  let lastBar: Bar | null = null;
   return syncFlatMap<Flow, Flow>((e, emit) => {
     emit(e);
+    if (e.kind === 'bar') lastBar = e.bar;
     if (e.kind !== 'features') return;
     const v = e.vector;
     if (v.featureSetHash !== predictor.featureSetHash) {
@@ -48,6 +53,15 @@ export function infer(predictor: Predictor, rule: SignalRuleConfig, stats: Graph
       featureSetHash: v.featureSetHash,
       inputs: e.inputs,
     };
+    const policy = predictor.policy;
+    if (policy !== undefined && rule.holdOnly !== true) {
+      const bar = lastBar !== null && lastBar.symbol === v.symbol && lastBar.end === v.barEnd && lastBar.interval === v.interval ? lastBar : null;
+      const heads = signal as { expectedReturn?: number | null; q10?: number | null; q90?: number | null };
+      const atr = v.features['atr_14_pct'];
+      const d = decidePolicy(policy, { pUp, pFlat, pDown, expectedReturn: heads.expectedReturn, q10: heads.q10, q90: heads.q90 }, { barEnd: v.barEnd, close: bar?.close ?? null, atrPct: atr ?? null });
+      Object.assign(signal, { action: d.action, confidence: d.confidence, size: d.size, stop: d.stop, target: d.target, expiresAt: d.expiresAt, reason: d.reason });
+    }
+    lastBar = null;
     stats.signals++;
     emit({ kind: 'signal', signal });
   });
