@@ -62,6 +62,7 @@ export function trainReport(r: TrainResult): Record<string, unknown> {
     split: r.split,
     candidates: r.candidates,
     ...publicEvaluation(r.evaluation),
+    policy: { minNetEdge: r.manifest.policy?.minNetEdge ?? null, roundTripCost: r.manifest.policy?.roundTripCost ?? null, validationTrades: r.policyFit.trades, validationNetMean: r.policyFit.netMean },
   };
 }
 
