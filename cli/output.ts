@@ -83,13 +83,15 @@ export function formatSignal(s: Signal, ctx: SignalContext = {}): string {
   const over = ctx.horizonMs !== undefined ? ` over the next ${formatDuration(ctx.horizonMs)}` : '';
   const probs = `P(up/flat/down) ${s.pUp.toFixed(3)}/${s.pFlat.toFixed(3)}/${s.pDown.toFixed(3)}`;
   let call: string;
-  if (s.action === 'BUY') call = `BUY   P(up) ${s.pUp.toFixed(3)}${over}`;
-  else if (s.action === 'SELL') call = `SELL  P(down) ${s.pDown.toFixed(3)}${over}`;
+  // The decision policy's size and exit levels, when the model has one.
+  const plan = s.size !== undefined && s.size !== null && s.action !== 'HOLD' ? `, size ${s.size.toFixed(2)}${s.stop != null ? ` stop ${formatQuantity(s.stop)}` : ''}${s.target != null ? ` target ${formatQuantity(s.target)}` : ''}` : '';
+  if (s.action === 'BUY') call = `BUY   P(up) ${s.pUp.toFixed(3)}${over}${plan}`;
+  else if (s.action === 'SELL') call = `SELL  P(down) ${s.pDown.toFixed(3)}${over}${plan}`;
   else {
     const p = [s.pUp, s.pFlat, s.pDown];
     // argmax, lowest index on ties (up, flat, down)
     const top = p.reduce((best, x, i) => (x > (p[best] as number) ? i : best), 0);
-    call = `HOLD  most likely ${CLASSES[top]} ${(p[top] as number).toFixed(3)}${over}; no trade: neither up nor down clears the signal rule`;
+    call = `HOLD  most likely ${CLASSES[top]} ${(p[top] as number).toFixed(3)}${over}; no trade: ${s.reason ?? 'neither up nor down clears the signal rule'}`;
   }
   return `${when} ${s.symbol.padEnd(5)}${price} ${call}  (${probs})`;
 }

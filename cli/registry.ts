@@ -4,7 +4,7 @@ import { GENERATE } from './specs/generate.ts';
 import { INGEST } from './specs/ingest.ts';
 import { MIRROR } from './specs/mirror.ts';
 import { MODELS } from './specs/models.ts';
-import { REPLAY_BACKTEST, REPLAY_DATASET } from './specs/replay.ts';
+import { REPLAY_BACKTEST, REPLAY_DATASET, REPLAY_WALK_FORWARD } from './specs/replay.ts';
 import { RUN_GATEWAY, RUN_PROCESSORS, RUN_PROJECTOR } from './specs/run.ts';
 import { START } from './specs/start.ts';
 import { TOPICS_CREATE } from './specs/topics.ts';
@@ -27,7 +27,7 @@ export const COMMANDS: Record<string, Entry> = {
   start: { summary: 'run the live system on the seeded synthetic market (history, model, live signals)', specs: START, load: () => import('./commands/start.ts') },
   generate: { summary: 'write a seeded synthetic market into a new log', specs: GENERATE, load: () => import('./commands/generate.ts') },
   ingest: { summary: 'import a CSV or Parquet of trades, klines, bars or option chains into a log', specs: INGEST, load: () => import('./commands/ingest.ts') },
-  replay: { summary: 'replay a log: dataset (training CSV/Parquet) or backtest', specs: { dataset: REPLAY_DATASET, backtest: REPLAY_BACKTEST }, load: () => import('./commands/replay.ts') },
+  replay: { summary: 'replay a log: dataset (training CSV/Parquet), backtest or walk-forward', specs: { dataset: REPLAY_DATASET, backtest: REPLAY_BACKTEST, 'walk-forward': REPLAY_WALK_FORWARD }, load: () => import('./commands/replay.ts') },
   train: { summary: 'train a model on a dataset', specs: TRAIN, load: () => import('./commands/train.ts') },
   tune: { summary: 'seeded hyper-parameter search scored by purged cross-validation', specs: TUNE, load: () => import('./commands/tune.ts') },
   models: { summary: 'the model registry: list, show, promote, diff, drift', specs: MODELS, load: () => import('./commands/models.ts') },

@@ -74,6 +74,21 @@ export const importanceSchema = z.strictObject({
   features: z.array(z.strictObject({ feature: z.string(), logLossIncrease: z.number(), std: z.number() })),
 });
 
+/** The decision policy fitted on the validation split (processors/decision/policy.ts). */
+export const policySchema = z.strictObject({
+  version: z.literal(1),
+  moveSource: z.enum(['classes', 'head']),
+  roundTripCost: z.number().min(0),
+  minNetEdge: z.number().min(0).nullable(),
+  classMoves: z.tuple([z.number(), z.number(), z.number()]),
+  kellyFraction: z.number().positive().max(1),
+  maxSize: z.number().positive().max(1),
+  stopAtr: z.number().positive().nullable(),
+  targetAtr: z.number().positive().nullable(),
+  timeoutBars: z.number().int().positive(),
+  barIntervalMs: z.number().positive(),
+});
+
 const range = z.strictObject({ rows: z.number(), firstBarEnd: z.number(), lastBarEnd: z.number() });
 
 /**
@@ -153,6 +168,8 @@ export const manifestSchema = z.strictObject({
   seedAverage: z.strictObject({ seeds: z.array(z.number().int()).min(2) }).optional(),
   /** Holdout intervals, cross-validation and the gate verdict (absent in models trained before). */
   evaluation: evaluationSchema.optional(),
+  /** The decision policy (absent in models trained before: the threshold rule decides). */
+  policy: policySchema.optional(),
 });
 
 export type ModelManifest = z.infer<typeof manifestSchema>;

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import type { DecisionPolicy } from '../processors/decision/policy.ts';
 import { CLASSES, type Predictor } from '../processors/types.ts';
 import { useBackend } from './backend.ts';
 import { gradientTimesInput, saabas, type Explainer } from './attribution.ts';
@@ -31,6 +32,7 @@ export class ModelPredictor implements Predictor {
   readonly modelId: string;
   readonly featureSetHash: string;
   readonly featureNames: readonly string[];
+  readonly policy: DecisionPolicy | undefined;
   private readonly out = new Float64Array(CLASSES.length);
   private readonly headsModel: HeadsModel | null;
   private readonly explainer: Explainer | null;
@@ -52,6 +54,7 @@ export class ModelPredictor implements Predictor {
     this.headsModel = manifest.heads === undefined ? null : new HeadsModel(manifest.heads.params, manifest.standardization);
     this.explainer = manifest.contributions === undefined ? null : explainer;
     this.health = healthReferenceOf(manifest);
+    this.policy = manifest.policy;
   }
 
   /** Expected forward log return and quantiles 10/50/90, or null for a model without heads. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { fitPolicy, type PolicyFitSummary, type PolicyOptions } from '../processors/decision/fit-policy.ts';
 import { DEFAULT_LABEL_CONFIG } from '../processors/labels.ts';
 import { BACKENDS, type BackendName } from './backend.ts';
 import { ATTRIBUTION_OF } from './attribution.ts';
@@ -81,6 +82,8 @@ export interface TrainOptions {
    * result's `seeds` reports each member's test metrics with their mean and spread.
    */
   seeds?: number;
+  /** Decision policy knobs (costs, Kelly fraction, exits); its threshold is fitted on the validation split. */
+  policy?: Partial<PolicyOptions>;
 }
 
 /** `train --seeds N`: the members' test-split metrics (uncalibrated), their mean and spread. */
@@ -166,6 +169,8 @@ export interface TrainResult {
   importance: { feature: string; logLossIncrease: number; std: number }[];
   /** Present when trained with seeds > 1. */
   seeds: SeedReport | null;
+  /** The decision policy's fit on the validation split (the policy itself is in the manifest). */
+  policyFit: PolicyFitSummary;
 }
 
 const optionsSchema = z.object({
@@ -363,6 +368,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           ? chosen.validationProbs
           : score(split.validation);
     const validation = { metrics: computeMetrics(validationProbs, yVal), baseline: baselineMetrics(yTrain, yVal) };
+    const policyFit = fitPolicy({ probs: validationProbs, fwdReturn: Float64Array.from(split.validation, (r) => ds.fwdReturn[r] as number), labels: yVal }, horizonBars, barIntervalMs, options.policy);
     const evaluation = await evaluateModel({
       data: { features: ds.features, dim: ds.dim, labels: ds.labels, barEnd: ds.barEnd },
       featureNames: ds.featureNames,
@@ -418,6 +424,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       ...(ATTRIBUTION_OF[chosen.family] !== undefined ? { contributions: { method: ATTRIBUTION_OF[chosen.family]!, space: 'centered-logit' as const, top: CONTRIBUTIONS_TOP } } : {}),
       importance: { method: 'permutation', split: 'validation', metric: 'logLoss', ...importance },
       evaluation,
+      policy: policyFit.policy,
     });
     await verifySaved(opts.outDir, ds, split.test, testProbs, headsModel);
     const s = split.summary;
@@ -455,6 +462,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       heads: headsReport,
       importance: importance.features.slice(0, IMPORTANCE_TOP),
       seeds: seedReport,
+      policyFit: policyFit.summary,
     };
   } finally {
     for (const c of [...fitted, ...seedMembers]) c.dispose();

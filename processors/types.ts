@@ -1,5 +1,6 @@
 import type { Bar, OptionChainSnapshot, Trade } from '../schemas/index.ts';
 import type { HealthReference } from './health/model-health.ts';
+import type { DecisionPolicy } from './decision/policy.ts';
 
 /** Where an input sits in the log. Carried through the graph for provenance. */
 export interface LogPosition {
@@ -45,6 +46,8 @@ export interface Predictor {
   contributions?(row: Float64Array, cls: number): ArrayLike<number> | null;
   /** What the model-health monitor compares live behaviour with; absent: no model-health reports. */
   readonly health?: HealthReference | undefined;
+  /** The model's decision policy (manifest `policy`); absent = the threshold rule (signal-rule.ts). */
+  readonly policy?: DecisionPolicy | undefined;
 }
 
 /**

@@ -50,6 +50,16 @@ export interface Signal {
    * of the family's uncalibrated probabilities. Empty when the model does not explain.
    */
   contributions?: Contribution[];
+  // Decision policy (processors/decision): absent or null for a model without a policy.
+  /** Fraction of the symbol's sleeve to commit, 0..1 (0 for HOLD). */
+  size?: number | null;
+  /** Stop-loss and take-profit prices. */
+  stop?: number | null;
+  target?: number | null;
+  /** The position's timeout, epoch ms. */
+  expiresAt?: number | null;
+  /** Why HOLD. */
+  reason?: string | null;
 }
 
 /** The Signal schema before the heads and contributions (kept for compatibility tests). */
@@ -107,6 +117,12 @@ export const SIGNAL_SCHEMA = {
       default: [],
       doc: 'Top features behind the chosen class, by absolute value, ties by name.',
     },
+    // Decision policy fields (optional; null when the model has no policy).
+    { name: 'size', type: ['null', 'double'], default: null },
+    { name: 'stop', type: ['null', 'double'], default: null },
+    { name: 'target', type: ['null', 'double'], default: null },
+    { name: 'expiresAt', type: ['null', 'long'], default: null },
+    { name: 'reason', type: ['null', 'string'], default: null },
   ],
 } as const;
 

@@ -1,5 +1,7 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { walkForward, WalkForwardError } from '../../research/walk-forward.ts';
 import { datasetMetaPath } from '../../model/dataset.ts';
 import { readManifest } from '../../model/manifest.ts';
 import { ProgressBar } from '../../model/progress.ts';
@@ -16,11 +18,58 @@ import { requireGatedModel } from '../model-gates.ts';
 import { requireModelInterval } from '../model-interval.ts';
 import { logSource, openLogFrom, topicSize, type LogAccess } from '../log-access.ts';
 import { info, printJson, progressStream, UsageError } from '../output.ts';
-import type { REPLAY_BACKTEST, REPLAY_DATASET } from '../specs/replay.ts';
+import type { REPLAY_BACKTEST, REPLAY_DATASET, REPLAY_WALK_FORWARD } from '../specs/replay.ts';
 
-/** `tickflow replay dataset|backtest`. */
-export function run(values: ValuesOf<typeof REPLAY_DATASET> | ValuesOf<typeof REPLAY_BACKTEST>, sub: string): Promise<number> {
+/** `tickflow replay dataset|backtest|walk-forward`. */
+export function run(values: ValuesOf<typeof REPLAY_DATASET> | ValuesOf<typeof REPLAY_BACKTEST> | ValuesOf<typeof REPLAY_WALK_FORWARD>, sub: string): Promise<number> {
+  if (sub === 'walk-forward') return walkForwardCommand(values as ValuesOf<typeof REPLAY_WALK_FORWARD>);
   return sub === 'dataset' ? dataset(values as ValuesOf<typeof REPLAY_DATASET>) : backtest(values as ValuesOf<typeof REPLAY_BACKTEST>);
+}
+
+async function walkForwardCommand(values: ValuesOf<typeof REPLAY_WALK_FORWARD>): Promise<number> {
+  const gates = values.gates !== undefined ? readGates(values.gates) : { ...DEFAULT_GATES };
+  const config = { feeBps: values['fee-bps'], slippageBps: values['slippage-bps'], calendar: values.calendar, randomDraws: values.draws, seed: values['random-seed'] };
+  try {
+    resolveBacktestConfig(config);
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/\s*\n\s*/g, ' '), { cause: e });
+  }
+  const dir = values.out ?? mkdtempSync(join(tmpdir(), 'tickflow-walk-forward-'));
+  const access = await openLogFrom(logSource(values));
+  try {
+    let result;
+    try {
+      result = await walkForward({
+        log: access.log,
+        decode: access.decode,
+        dir,
+        trainDays: values['train-days'],
+        testDays: values['test-days'],
+        family: values.family,
+        featureSet: featureSetById(values['feature-set']),
+        seed: values.seed,
+        config,
+        policy: { feeBps: values['fee-bps'], slippageBps: values['slippage-bps'] },
+        onStep: (m) => info(`walk-forward: ${m}`),
+      });
+    } catch (e) {
+      if (e instanceof WalkForwardError) throw new UsageError(`replay walk-forward: ${e.message}`, { cause: e });
+      throw e;
+    }
+    const { report, windows } = result;
+    const sha256 = reportSha256(report);
+    const verdict = evaluateGates(report.metrics, gates);
+    if (values.out !== undefined) {
+      writeFileSync(join(dir, 'report.json'), `${canonicalJson({ config, trainDays: values['train-days'], testDays: values['test-days'], family: values.family, seed: values.seed, windows, ...report, gates: { ...verdict, thresholds: gates, enforced: values.gates !== undefined }, sha256 })}\n`);
+      writeFileSync(join(dir, 'report.html'), renderTearSheet(report, { model: { modelId: `walk-forward (${windows.length} windows: ${windows.map((w) => w.modelId).join(', ')})` }, gates: verdict, sha256 }));
+    }
+    info(gateLine(verdict, values.gates !== undefined));
+    printJson({ ...backtestSummary(report, verdict), windows, sha256 });
+    return values.gates !== undefined && !verdict.passed ? 1 : 0;
+  } finally {
+    await access.close();
+    if (values.out === undefined) rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function progressFor(log: LogAccess['log'], label: string): Promise<{ bar: ProgressBar; total: number }> {

@@ -39,6 +39,7 @@ export async function run(values: ValuesOf<typeof TRAIN>): Promise<number> {
     onCvFold: (f, of) => info(`cross-validation: fold ${f + 1}/${of}`),
     ...(gates ? { gates } : {}),
     ...(values['bayes-auc'] !== undefined ? { bayesAuc: values['bayes-auc'] } : {}),
+    policy: { feeBps: values['fee-bps'], slippageBps: values['slippage-bps'], kellyFraction: values.kelly, maxSize: values['max-size'] },
     onFamily: (f) => info(`fitting ${f}`),
     onProgress: (p) => bar.update(p.epoch * p.batches + p.batch, p.epochs * p.batches, `epoch ${p.epoch + 1}/${p.epochs} loss ${p.loss.toFixed(4)}`),
   });
@@ -49,6 +50,8 @@ export async function run(values: ValuesOf<typeof TRAIN>): Promise<number> {
   const g = r.evaluation.gates;
   info(g.passed ? 'gates: passed' : `gates: FAILED ${describeFailures(g)}`);
   if (r.seeds !== null) info(`${r.seeds.n} seeds: test AUC ${r.seeds.auc.mean.toFixed(4)} ± ${r.seeds.auc.sd.toFixed(4)} (sd), log loss ${r.seeds.logLoss.mean.toFixed(4)} ± ${r.seeds.logLoss.sd.toFixed(4)}; serving their average`);
+  const pol = r.manifest.policy;
+  if (pol) info(pol.minNetEdge === null ? `decision policy: no threshold beat the ${(pol.roundTripCost * 1e4).toFixed(1)} bp round trip on validation; the model will only HOLD` : `decision policy: trade when the expected move beats the ${(pol.roundTripCost * 1e4).toFixed(1)} bp round trip by ${(pol.minNetEdge * 1e4).toFixed(2)} bp (${r.policyFit.trades} validation rows)`);
   if (r.droppedColumns.length) info(`left out ${r.droppedColumns.length} feature columns empty in most rows: ${r.droppedColumns.join(', ')}`);
   printJson(trainReport(r));
   return 0;
@@ -71,6 +74,7 @@ export function trainReport(r: TrainResult): Record<string, unknown> {
     heads: r.heads,
     importance: r.importance,
     seeds: r.seeds,
+    policy: { minNetEdge: r.manifest.policy?.minNetEdge ?? null, roundTripCost: r.manifest.policy?.roundTripCost ?? null, validationTrades: r.policyFit.trades, validationNetMean: r.policyFit.netMean },
   };
 }
 

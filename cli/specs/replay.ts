@@ -46,3 +46,25 @@ export const REPLAY_BACKTEST = defineCommand({
   },
   check: (v) => checkLogSource(v) ?? (v.from !== undefined && v.to !== undefined && v.from >= v.to ? '--from must be before --to' : undefined),
 });
+
+export const REPLAY_WALK_FORWARD = defineCommand({
+  name: 'replay walk-forward',
+  summary: 'Walk-forward backtest: retrains the model and its decision policy on each rolling window of --train-days (purged), trades the next --test-days out of sample, and backtests the stitched out-of-sample signals; writes report.json, report.html and the windows\' models to --out.',
+  output: '{"trades":N,"totalReturn":x,"sharpe":x,…,"buyAndHold":{…},"randomEntry":{…},"gates":{"passed":bool,"failed":[…]},"windows":[{…}],"sha256":"…"}; exit 1 when --gates is given and a gate fails',
+  flags: {
+    ...readLogFlags(),
+    'train-days': num({ help: 'days of data each window trains on', gt: 0, required: true }),
+    'test-days': num({ help: 'days each window trades out of sample (also the step between windows)', gt: 0, required: true }),
+    family: oneOf(['logistic', 'gbdt', 'mlp', 'auto'], { help: 'model family retrained on each window', default: 'logistic' }),
+    out: text({ help: 'directory for report.json, report.html, the dataset and the windows\' models (default: a temporary directory, removed after)', arg: 'dir' }),
+    'feature-set': featureSetFlag({ help: 'the feature set to compute', default: 'core' }),
+    seed: num({ help: 'training seed of every window', int: true, min: 0, default: '42' }),
+    'fee-bps': num({ help: 'fee per side in basis points (the policy is fitted to beat the same costs)', min: 0, default: '5' }),
+    'slippage-bps': num({ help: 'slippage per side in basis points', min: 0, default: '2' }),
+    calendar: oneOf(['auto', ...CALENDAR_NAMES], { help: 'session calendar for annualisation (auto: detected from the bar times)', default: 'auto' }),
+    draws: num({ help: 'random-entry baseline draws (0 = none)', int: true, min: 0, max: 1_000_000, default: '1000' }),
+    'random-seed': num({ help: 'seed of the random-entry baseline', int: true, min: 0, max: 0xffffffff, default: '1' }),
+    gates: existingFile({ help: 'backtest gates (JSON); given, a failed gate exits 1 (`{}` enforces the defaults)', arg: 'gates.json' }),
+  },
+  check: (v) => checkLogSource(v),
+});

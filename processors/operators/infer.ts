@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { OperatorFunction } from 'rxjs';
-import type { Signal } from '../../schemas/index.ts';
+import type { Bar, Signal } from '../../schemas/index.ts';
 import { checkFeatureSet } from '../check-feature-set.ts';
+import { decidePolicy } from '../decision/policy.ts';
 import type { Flow, GraphStats } from '../graph-events.ts';
 import { decide, type SignalRuleConfig } from '../signal/signal-rule.ts';
 import { topContributions } from '../signal/top-contributions.ts';
@@ -30,8 +31,12 @@ export const TOP_CONTRIBUTIONS = 3;
 export function infer(predictor: Predictor, rule: SignalRuleConfig, stats: GraphStats): OperatorFunction<Flow, Flow> {
   const names = predictor.featureNames;
   const row = new Float64Array(names.length);
+  // The policy prices its stop and target off the close of the vector's bar, which computeFeatures
+  // emits right before the vector (same input, same frame): no state outlives that pair.
+  let lastBar: Bar | null = null;
   return syncFlatMap<Flow, Flow>((e, emit) => {
     emit(e);
+    if (e.kind === 'bar') lastBar = e.bar;
     if (e.kind !== 'features') return;
     const v = e.vector;
     checkFeatureSet(predictor, { hash: v.featureSetHash, id: v.featureSetId });
@@ -59,7 +64,16 @@ export function infer(predictor: Predictor, rule: SignalRuleConfig, stats: Graph
       inputs: e.inputs,
     };
     const heads = predictor.heads?.(row) ?? null;
-    const contributions = predictor.contributions?.(row, ACTION_CLASS[action]) ?? null;
+    const policy = predictor.policy;
+    if (policy !== undefined && rule.holdOnly !== true) {
+      const bar = lastBar !== null && lastBar.symbol === v.symbol && lastBar.end === v.barEnd && lastBar.interval === v.interval ? lastBar : null;
+      const atr = v.features['atr_14_pct'];
+      const d = decidePolicy(policy, { pUp, pFlat, pDown, expectedReturn: heads?.expectedReturn ?? null, q10: heads?.q10 ?? null, q90: heads?.q90 ?? null }, { barEnd: v.barEnd, close: bar?.close ?? null, atrPct: atr ?? null });
+      Object.assign(signal, { action: d.action, confidence: d.confidence, size: d.size, stop: d.stop, target: d.target, expiresAt: d.expiresAt, reason: d.reason });
+    }
+    lastBar = null;
+    // Contributions explain the class behind the final action (after the policy).
+    const contributions = predictor.contributions?.(row, ACTION_CLASS[signal.action]) ?? null;
     if (heads !== null || contributions !== null) {
       signal.expectedReturn = heads?.expectedReturn ?? null;
       signal.q10 = heads?.q10 ?? null;

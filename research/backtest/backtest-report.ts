@@ -25,8 +25,10 @@ export interface TradeRecord {
   grossReturn: number;
   /** Return on the capital put in, after slippage and fees on both sides (see trade-costs.ts). */
   netReturn: number;
-  /** Sleeve equity put in at entry (each sleeve starts at 1). */
+  /** Sleeve equity put in at entry (each sleeve starts at 1): size x the sleeve's equity then. */
   capital: number;
+  /** Fraction of the sleeve's equity put in (the signal's size; 1 for a signal without one). */
+  size: number;
   /** Bars of its symbol the position was held (exit at an open: the bars before it). */
   bars: number;
 }

@@ -8,13 +8,13 @@ export interface SymbolTrades {
   /** Window bars are [a, b). */
   a: number;
   b: number;
-  /** The strategy's trades of this symbol: side and bars held. */
-  trades: readonly { side: Side; bars: number }[];
+  /** The strategy's trades of this symbol: side, bars held and the fraction of the sleeve put in. */
+  trades: readonly { side: Side; bars: number; size: number }[];
 }
 
 /**
- * Random-entry baseline: each draw keeps every symbol's trades (their number, sides and holding
- * times), shuffles their order and places them at uniformly random, non-overlapping positions in
+ * Random-entry baseline: each draw keeps every symbol's trades (their number, sides, sizes and
+ * holding times), shuffles their order and places them at uniformly random, non-overlapping positions in
  * the symbol's window bars (a random composition of the free bars into gaps). A placed trade enters
  * at its first bar's open and exits at its last bar's close with the same costs; sleeves compound
  * their trades and the draw's return is the mean sleeve's, as the strategy's is.
@@ -79,7 +79,7 @@ function drawSleeve(s: SymbolTrades, rng: Rng, fee: number, slippage: number, sl
       const exitBar = s.bars[entryIdx + t.bars - 1] as Bar;
       const slipIn = fillSlippage(entryBar, slippage, slippageRange);
       const slipOut = fillSlippage(exitBar, slippage, slippageRange);
-      equity *= 1 + netTradeReturn(direction(t.side), entryBar.open, exitBar.close, fee, slipIn, slipOut);
+      equity *= 1 + t.size * netTradeReturn(direction(t.side), entryBar.open, exitBar.close, fee, slipIn, slipOut);
       i += t.bars;
       placed++;
       need--;

@@ -7,7 +7,7 @@ import { buyAndHoldValues } from './buy-and-hold.ts';
 import { computeMetrics, maxDrawdown, periodReturns, sharpeRatio } from './metrics.ts';
 import { randomEntryBaseline } from './random-entry.ts';
 import type { TrialStats } from './sharpe-significance.ts';
-import { simulateSymbol } from './simulate-symbol.ts';
+import { simulateSymbol, type Order } from './simulate-symbol.ts';
 
 export interface BacktestInput {
   /** Signal-interval bars of every symbol, stamped at close (tsEvent = end), in any order. */
@@ -77,11 +77,11 @@ function groupBars(bars: readonly Bar[]): Map<string, Bar[]> {
  * starting at or after t (never at t's own close, never earlier). When a data gap sends several
  * signals to the same open, the latest one wins.
  */
-function buildOrders(bySymbol: ReadonlyMap<string, Bar[]>, signals: readonly Signal[]): Map<string, (Side | undefined)[]> {
+function buildOrders(bySymbol: ReadonlyMap<string, Bar[]>, signals: readonly Signal[]): Map<string, (Order | undefined)[]> {
   const sorted = [...signals].sort(
     (a, b) => cmpStr(a.symbol, b.symbol) || a.barEnd - b.barEnd || cmpStr(a.id, b.id),
   );
-  const orders = new Map<string, (Side | undefined)[]>();
+  const orders = new Map<string, (Order | undefined)[]>();
   let prev: Signal | undefined;
   for (const s of sorted) {
     const same = prev !== undefined && prev.symbol === s.symbol && prev.barEnd === s.barEnd;
@@ -94,8 +94,11 @@ function buildOrders(bySymbol: ReadonlyMap<string, Bar[]>, signals: readonly Sig
     if (s.action === 'HOLD' || !bars) continue;
     const idx = firstStartAtOrAfter(bars, s.barEnd);
     if (idx >= bars.length) continue; // no later bar: nothing to trade on
-    const list = orders.get(s.symbol) ?? new Array<Side | undefined>(bars.length).fill(undefined);
-    list[idx] = s.action === 'BUY' ? 'LONG' : 'SHORT';
+    const list = orders.get(s.symbol) ?? new Array<Order | undefined>(bars.length).fill(undefined);
+    const side: Side = s.action === 'BUY' ? 'LONG' : 'SHORT';
+    const size = s.size ?? 1;
+    if (!(size > 0 && size <= 1)) throw new Error(`signal ${s.id} (${s.symbol}@${s.barEnd}): size ${size} is not in (0, 1]`);
+    list[idx] = { side, size, stop: s.stop ?? null, target: s.target ?? null, expiresAt: s.expiresAt ?? null };
     orders.set(s.symbol, list);
   }
   return orders;
@@ -178,7 +181,7 @@ export function runBacktest(input: BacktestInput): BacktestReport {
     equityCurve: holdCurve,
   };
   const randomEntry = randomEntryBaseline(
-    sleeves.map((s) => ({ bars: s.bars, a: s.a, b: s.b, trades: trades.filter((t) => t.symbol === s.symbol).map((t) => ({ side: t.side, bars: t.bars })) })),
+    sleeves.map((s) => ({ bars: s.bars, a: s.a, b: s.b, trades: trades.filter((t) => t.symbol === s.symbol).map((t) => ({ side: t.side, bars: t.bars, size: t.size })) })),
     metrics.totalReturn,
     { draws: config.randomDraws, seed: config.seed, fee, slippage, slippageRange: config.slippageRange },
   );

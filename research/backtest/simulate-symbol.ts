@@ -13,6 +13,15 @@ export interface SymbolCosts {
   exits: ExitRules;
 }
 
+/** What to do at a bar's open: the side, and the signal's size, exit levels and timeout (null = none given). */
+export interface Order {
+  side: Side;
+  size: number;
+  stop: number | null;
+  target: number | null;
+  expiresAt: number | null;
+}
+
 export interface SymbolResult {
   trades: TradeRecord[];
   /** Sleeve equity (starting at 1) at each bar's close, aligned with the bars. */
@@ -26,8 +35,9 @@ interface OpenPosition {
   dir: 1 | -1;
   entryIdx: number;
   exitIdx: number;
-  /** Sleeve equity committed at entry. */
+  /** Sleeve equity committed at entry (size x the sleeve's equity). */
   capital: number;
+  size: number;
   /** Slippage fraction of the entry fill. */
   entrySlip: number;
   stop: number | null;
@@ -36,7 +46,11 @@ interface OpenPosition {
 
 /**
  * One symbol's sleeve, bar by bar. `bars` are that symbol's bars sorted by time; `orders[j]` is the
- * side to take at bar j's open (from a signal stamped at or before bar j's start), if any.
+ * order to carry out at bar j's open (from a signal stamped at or before bar j's start), if any.
+ * A position commits `size` of the sleeve's equity; the rest stays in cash. Its exit levels are the
+ * configured rules (costs.exits) when any is set, else the order's own stop/target; it times out
+ * at the close of the last bar ending by the order's expiresAt (at least the entry bar), else
+ * after horizonBars.
  * At a bar's open: an opposite order exits the position there and enters the new side at the same
  * open; a same-side order is ignored (no pyramiding, and the planned exit is NOT extended).
  * Inside the bar: a stop or target (exit-levels.ts) touched by its low/high exits there; both in
@@ -45,7 +59,7 @@ interface OpenPosition {
  */
 export function simulateSymbol(
   bars: readonly Bar[],
-  orders: readonly (Side | undefined)[],
+  orders: readonly (Order | undefined)[],
   costs: SymbolCosts,
 ): SymbolResult {
   const { fee, slippage, slippageRange, horizonBars, exits } = costs;
@@ -54,13 +68,14 @@ export function simulateSymbol(
   let equity = 1; // realized sleeve equity (cash) when flat
   let pos = null as OpenPosition | null;
   let exposedBars = 0;
+  const configured = exits.stopPct !== null || exits.targetPct !== null || exits.stopAtr !== null || exits.targetAtr !== null;
 
   const exit = (p: OpenPosition, idx: number, at: 'open' | 'close' | number, reason: ExitReason): void => {
     const entryBar = bars[p.entryIdx] as Bar;
     const bar = bars[idx] as Bar;
     const exitPrice = at === 'open' ? bar.open : at === 'close' ? bar.close : at;
     const netReturn = netTradeReturn(p.dir, entryBar.open, exitPrice, fee, p.entrySlip, fillSlippage(bar, slippage, slippageRange));
-    equity = p.capital * (1 + netReturn);
+    equity += p.capital * netReturn;
     trades.push({
       symbol: bar.symbol,
       side: p.side,
@@ -72,6 +87,7 @@ export function simulateSymbol(
       grossReturn: p.dir * (exitPrice / entryBar.open - 1),
       netReturn,
       capital: p.capital,
+      size: p.size,
       bars: idx - p.entryIdx + (at === 'open' ? 0 : 1),
     });
   };
@@ -79,11 +95,12 @@ export function simulateSymbol(
   for (let j = 0; j < bars.length; j++) {
     const bar = bars[j] as Bar;
     const order = orders[j];
-    if (order !== undefined && pos?.side !== order) {
+    if (order !== undefined && pos?.side !== order.side) {
       if (pos) exit(pos, j, 'open', 'signal');
-      const dir = direction(order);
-      const levels = exitLevels(dir, bar.open, exits, averageTrueRange(bars, j, exits.atrBars));
-      pos = { side: order, dir, entryIdx: j, exitIdx: j + horizonBars - 1, capital: equity, entrySlip: fillSlippage(bar, slippage, slippageRange), ...levels };
+      const dir = direction(order.side);
+      const levels = configured ? exitLevels(dir, bar.open, exits, averageTrueRange(bars, j, exits.atrBars)) : { stop: order.stop, target: order.target };
+      const exitIdx = order.expiresAt === null ? j + horizonBars - 1 : Math.max(j, lastEndAtOrBefore(bars, order.expiresAt));
+      pos = { side: order.side, dir, entryIdx: j, exitIdx, capital: equity * order.size, size: order.size, entrySlip: fillSlippage(bar, slippage, slippageRange), ...levels };
     }
     if (pos) {
       exposedBars++;
@@ -100,8 +117,20 @@ export function simulateSymbol(
     const entryBar = pos ? (bars[pos.entryIdx] as Bar) : null;
     closeValues[j] =
       pos && entryBar
-        ? pos.capital * markedTradeValue(pos.dir, entryBar.open, bar.close, fee, pos.entrySlip)
+        ? equity - pos.capital + pos.capital * markedTradeValue(pos.dir, entryBar.open, bar.close, fee, pos.entrySlip)
         : equity;
   }
   return { trades, closeValues, exposedBars };
+}
+
+/** Index of the last bar ending at or before t (bars sorted by time), -1 if none. */
+function lastEndAtOrBefore(bars: readonly Bar[], t: number): number {
+  let lo = 0;
+  let hi = bars.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((bars[mid] as Bar).end <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
 }

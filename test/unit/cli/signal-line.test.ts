@@ -25,6 +25,11 @@ describe('signal lines a trader can read', () => {
     assert.match(formatSignal(signal('HOLD', 0.2, 0.6, 0.2)), /most likely flat 0\.600/);
   });
 
+  test("a decision policy's HOLD gives its reason; its trades show size, stop and target", () => {
+    assert.match(formatSignal({ ...signal('HOLD', 0.45, 0.35, 0.2), size: 0, reason: 'cost exceeds expected move' }), /no trade: cost exceeds expected move/);
+    assert.match(formatSignal({ ...signal('BUY', 0.6, 0.2, 0.2), size: 0.25, stop: 99.5, target: 101.25 }), /BUY {3}P\(up\) 0\.600, size 0\.25 stop 99\.5 target 101\.25 /);
+  });
+
   test('wall time is shown only when it differs from market time', () => {
     assert.match(formatSignal(signal('BUY', 0.5, 0.3, 0.2), { wallTime: T + 400 }), /^2026-01-05 10:35:00Z BTC/);
     assert.match(formatSignal(signal('BUY', 0.5, 0.3, 0.2), { wallTime: Date.UTC(2026, 10, 29, 17, 0, 1) }), /^2026-01-05 10:35:00Z \(wall 17:00:01Z\) BTC/);
