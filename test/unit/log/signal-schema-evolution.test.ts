@@ -23,7 +23,9 @@ const old: Signal = {
   pUp: 0.52, pFlat: 0.3, pDown: 0.18, action: 'BUY', confidence: 0.52, modelId: '0123456789abcdef', featureSetHash: 'fs1',
   inputs: [{ topic: 'trades', partition: 0, fromOffset: 10, toOffset: 99 }],
 };
-const DEFAULTS = { expectedReturn: null, q10: null, q50: null, q90: null, contributions: [] };
+// Defaults of the fields added since v1: the heads' (D31), then the decision policy's (D34).
+const DEFAULTS = { expectedReturn: null, q10: null, q50: null, q90: null, contributions: [], size: null, stop: null, target: null, expiresAt: null, reason: null };
+const POLICY_DEFAULTS = { size: null, stop: null, target: null, expiresAt: null, reason: null };
 const withHeads: Signal = { ...old, expectedReturn: 0.0012, q10: -0.004, q50: 0.001, q90: 0.0065, contributions: [{ feature: 'ret_1', value: 0.7 }, { feature: 'rsi_14', value: -0.2 }] };
 
 test('the new Signal schema is a compatible evolution of the old one, both ways (FULL)', () => {
@@ -79,14 +81,14 @@ test('a consumer of the old schema reads new signals (the added fields are skipp
   const reader = avro.Type.forSchema(SIGNAL_SCHEMA_V1 as unknown as avro.Schema);
   const bytes = writer.toBuffer(withHeads);
   assert.deepEqual(plain(reader.fromBuffer(bytes, reader.createResolver(writer))), old);
-  // And the new reader reads them whole.
-  assert.deepEqual(plain(writer.fromBuffer(bytes)), withHeads);
+  // And the new reader reads them whole (the policy fields, not set, read as their defaults).
+  assert.deepEqual(plain(writer.fromBuffer(bytes)), { ...withHeads, ...POLICY_DEFAULTS });
 });
 
-test('added fields cost five bytes when empty (four null unions, one empty array)', () => {
+test('added fields cost ten bytes when empty (four null unions and one empty array of the heads, five null unions of the policy)', () => {
   const a = avro.Type.forSchema(SIGNAL_SCHEMA_V1 as unknown as avro.Schema).toBuffer(old);
   const b = avro.Type.forSchema(SIGNAL_SCHEMA as unknown as avro.Schema).toBuffer(old);
-  assert.equal(b.length, a.length + 5);
+  assert.equal(b.length, a.length + 10);
   assert.deepEqual(b.subarray(0, a.length), a);
-  assert.deepEqual([...b.subarray(a.length)], [0, 0, 0, 0, 0]);
+  assert.deepEqual([...b.subarray(a.length)], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 });
