@@ -27,6 +27,7 @@ import { FeedAppender, lastPosition, type AppenderPosition } from '../../hosts/l
 import type { TopicDecoder } from '../../hosts/merged-reader.ts';
 import { silentLogger, type Logger } from '../../lib/log.ts';
 import { TickflowError } from '../../lib/errors.ts';
+export { parseSource } from './source-spec.ts';
 import { sleep } from '../../lib/sleep.ts';
 
 /** What ccxt gives for one trade (the fields used here). */
@@ -48,19 +49,6 @@ export interface TradeExchange {
   fetchTrades(symbol: string, since?: number, limit?: number, params?: object): Promise<CcxtTrade[]>;
   close(): Promise<unknown>;
   market(symbol: string): { id: string; symbol: string };
-}
-
-/** `binance:BTCUSDT,ETHUSDT` → { venue, symbols }; null for the synthetic market. Throws a usage message. */
-export function parseSource(text: string): { venue: 'synthetic' } | { venue: 'binance'; symbols: string[] } {
-  if (text === 'synthetic') return { venue: 'synthetic' };
-  const m = /^([a-z]+):(.+)$/.exec(text);
-  if (m === null) throw new TickflowError(`--source ${text}: expected synthetic or <venue>:<SYMBOL>[,<SYMBOL>...] (e.g. binance:BTCUSDT,ETHUSDT)`);
-  const venue = m[1]!;
-  if (venue !== 'binance') throw new TickflowError(`--source ${text}: unknown venue ${venue} (known: synthetic, binance)`);
-  const symbols = m[2]!.split(',');
-  for (const s of symbols) if (!/^[A-Z0-9]{2,20}$/.test(s)) throw new TickflowError(`--source ${text}: bad symbol '${s}' (venue spelling in capitals, e.g. BTCUSDT)`);
-  if (new Set(symbols).size !== symbols.length) throw new TickflowError(`--source ${text}: a symbol is listed twice`);
-  return { venue: 'binance', symbols };
 }
 
 /** Binance spot through ccxt.pro, optionally pointed at other URLs (a local server in tests). */
@@ -109,8 +97,11 @@ export interface TradeFeedOptions {
   /** Receive time (epoch ms); default Date.now. */
   now?: () => number;
   logger?: Logger;
-  /** After each batch is durably in the log, with the batch's trades. */
-  onAppended?: (trades: readonly Trade[]) => void | Promise<void>;
+  /**
+   * After each batch is durably in the log: its trades and its bound (the largest tsInit in it;
+   * every later batch has larger tsInits, so the log may be drained up to it).
+   */
+  onAppended?: (trades: readonly Trade[], bound: number) => void | Promise<void>;
 }
 
 /** Per symbol: the last trade taken (id and time) — the feed's position. */
@@ -118,6 +109,8 @@ export type TradeIds = Record<string, { id: number; ts: number }>;
 
 interface FeedState {
   last: TradeIds;
+  /** The largest tsInit appended before the round. */
+  tsInit: number;
 }
 
 /** How many recent ids per symbol are remembered to tell a duplicate from an out-of-order trade. */
@@ -132,6 +125,8 @@ export class CcxtTradeFeed {
   private readonly now: () => number;
   private readonly source: string;
   private appender: FeedAppender | null = null;
+  /** The largest tsInit appended so far. */
+  private lastTsInit = Number.NEGATIVE_INFINITY;
   private position: AppenderPosition | null = null;
   /** ccxt symbol (BTC/USDT) → venue symbol (BTCUSDT). */
   private readonly venueOf = new Map<string, string>();
@@ -153,6 +148,7 @@ export class CcxtTradeFeed {
     if (pos !== null && pos.feed !== '') {
       const state = JSON.parse(pos.feed) as FeedState;
       Object.assign(this.last, state.last);
+      this.lastTsInit = Math.max(this.lastTsInit, state.tsInit ?? Number.NEGATIVE_INFINITY);
       // The recorded state is the one before its round; the round's trades that reached the log
       // (after the recorded offsets) move it on.
       for (const end of pos.ends) {
@@ -161,6 +157,7 @@ export class CcxtTradeFeed {
           for (const r of batch) {
             const t = this.opts.decode(end.topic, r.value) as Trade;
             if (!this.opts.symbols.includes(t.symbol)) continue;
+            this.lastTsInit = Math.max(this.lastTsInit, t.tsInit);
             const cur = this.last[t.symbol];
             if (cur === undefined || t.tradeId > cur.id) this.last[t.symbol] = { id: t.tradeId, ts: t.tsEvent };
           }
@@ -280,7 +277,9 @@ export class CcxtTradeFeed {
   private async takeNow(batch: readonly CcxtTrade[], via: 'stream' | 'rest'): Promise<void> {
     const appender = this.appender!;
     const taken: Trade[] = [];
-    const stateBefore = JSON.stringify({ last: this.last } satisfies FeedState);
+    const recv = Math.max(this.now(), this.lastTsInit + 1);
+    let bound = Number.NEGATIVE_INFINITY;
+    const stateBefore = JSON.stringify({ last: this.last, tsInit: this.lastTsInit } satisfies FeedState);
     // REST pages are in id order; a stream batch is taken in arrival order (a reordering is an error of the stream).
     const ordered = via === 'rest' ? [...batch].sort((a, b) => Number(a.id) - Number(b.id)) : batch;
     for (const raw of ordered) {
@@ -305,7 +304,10 @@ export class CcxtTradeFeed {
         this.logger.warn({ event: 'feed-gap', source: this.source, symbol: venue, afterId: last.id, nextId: id, missing: id - last.id - 1, via }, `${this.source}: gap in ${venue}: ${id - last.id - 1} trade ids missing after ${last.id} (not filled)`);
       }
       const ts = raw.timestamp!;
-      const trade: Trade = { tsEvent: ts, tsInit: Math.max(ts, this.now()), symbol: venue, price: raw.price!, size: raw.amount!, side: raw.side === 'buy' ? 'BUY' : 'SELL', tradeId: id };
+      // Receive time, strictly later than any earlier batch's (see onAppended), never before the trade.
+      const tsInit = Math.max(ts, recv);
+      bound = Math.max(bound, tsInit);
+      const trade: Trade = { tsEvent: ts, tsInit, symbol: venue, price: raw.price!, size: raw.amount!, side: raw.side === 'buy' ? 'BUY' : 'SELL', tradeId: id };
       this.last[venue] = { id, ts };
       recent.add(id);
       if (recent.size > RECENT_IDS) recent.delete(recent.values().next().value!);
@@ -316,10 +318,11 @@ export class CcxtTradeFeed {
     // The position recorded with the round is the state before it (resume() moves it on by content).
     this.position!.feed = stateBefore;
     await appender.flush();
+    this.lastTsInit = bound;
     this.stats.appended += taken.length;
     if (via === 'rest') this.stats.backfilled += taken.length;
     else this.stats.streamed += taken.length;
-    await this.opts.onAppended?.(taken);
+    await this.opts.onAppended?.(taken, bound);
   }
 
   private recentOf(venue: string): Set<number> {
