@@ -318,5 +318,8 @@ async function runVenue(values: ValuesOf<typeof START>, symbols: string[], acces
   const feedStats = await feedDone;
   await progress?.(CLOSED_WATERMARK);
   printJson({ source: values.source, ...result, feed: feedStats });
+  // ccxt can leave stream sockets of closed connections open (seen after watchdog reconnects):
+  // once everything is flushed and printed, they must not keep the process alive.
+  setTimeout(() => process.exit(), 2000).unref();
   return 0;
 }

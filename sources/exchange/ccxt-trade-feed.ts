@@ -196,7 +196,12 @@ export class CcxtTradeFeed {
         await sleep(Math.min(30_000, base * 2 ** (failures - 1)), signal);
       }
     }
+    // A hard close of the stream sockets (ccxt's close() is a close handshake that can leave them open).
+    for (const c of Object.values((ex as { clients?: Record<string, { connection?: { terminate?: () => void } }> }).clients ?? {})) c.connection?.terminate?.();
     await ex.close().catch(() => undefined);
+    // ccxt keeps idle REST sockets alive for 60 s in its shared undici agent: release them, or a
+    // stopped CLI would wait for them before exiting.
+    await (ex as { fetchDispatcher?: { destroy(): Promise<void> } }).fetchDispatcher?.destroy().catch(() => undefined);
     return this.stats;
   }
 
