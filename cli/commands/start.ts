@@ -283,7 +283,7 @@ async function runVenue(values: ValuesOf<typeof START>, symbols: string[], acces
   const modelDir = await resolveModelDir(values.model);
   let predictor: Predictor | null = null;
   if (!feedOnly) {
-    if (!existsSync(join(modelDir, 'manifest.json'))) throw new UsageError(`--source ${values.source}: no model in ${modelDir}; a venue feed brings no history to train on: train one first (tickflow train) and pass --model, or record only with --feed-only`);
+    if (!existsSync(join(modelDir, 'manifest.json'))) throw new UsageError(`--source ${values.source}: no model in ${modelDir}; a venue feed brings no history to train on: train one first (tickflow train) and pass --model, or record only with --broker <b> --feed-only`);
     await requireGatedModel(modelDir, values['allow-ungated'] || values['hold-only']);
     predictor = await loadModel(modelDir);
     requireModelInterval(predictor, values.interval, modelDir);

@@ -8,7 +8,7 @@ export const START = defineCommand({
   summary: 'Runs the live system on the seeded synthetic market (or, with --source, on a venue\'s live trades): without a model it writes history, exports a training set and trains one, then goes live; on an existing log it resumes.',
   output: 'on stop {"marketStart":ms,"marketEnd":ms,"inputs":N,"appendedInputs":N,"signals":N,"liveSignals":N,"late":N,"deadLetters":N,"signalLatencyMs":{…}}',
   flags: {
-    source: text({ help: 'the market: synthetic (seeded), or live trades of a venue, e.g. binance:BTCUSDT,ETHUSDT (needs a trained model, or --feed-only)', arg: 'source', default: 'synthetic' }),
+    source: text({ help: 'the market: synthetic (seeded), or live trades of a venue, e.g. binance:BTCUSDT,ETHUSDT (needs a trained model, or --broker with --feed-only)', arg: 'source', default: 'synthetic' }),
     'venue-rest': text({ help: "with a venue --source: its REST base URL instead of the venue's (a local server, a testnet)", arg: 'url' }),
     'venue-ws': text({ help: "with a venue --source: its WebSocket base URL instead of the venue's", arg: 'url' }),
     'stall-seconds': num({ help: 'with a venue --source: reopen a stream that is silent this long', gt: 0, default: '30' }),
