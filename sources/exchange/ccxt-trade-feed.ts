@@ -135,6 +135,9 @@ export class CcxtTradeFeed {
     this.logger = opts.logger ?? silentLogger();
     this.now = opts.now ?? Date.now;
     this.source = opts.source ?? opts.exchange.id;
+    // ccxt's stream clients write their notes (e.g. a frame that is not JSON) with exchange.log,
+    // console.log by default: that is tickflow's stdout, which carries the CLI's JSON result.
+    (opts.exchange as { log?: (...args: unknown[]) => void }).log = (...args: unknown[]): void => this.logger.warn({ event: 'venue-client', source: this.source }, args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
   }
 
   /** The last trade taken per symbol. */
