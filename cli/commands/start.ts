@@ -10,8 +10,9 @@ import type { FeatureSetDef } from '../../processors/features/full/index.ts';
 import { exportDataset } from '../../research/dataset.ts';
 import { SyntheticMarket } from '../../sources/synthetic/synthetic-market.ts';
 import { syntheticConfig } from '../../sources/synthetic/synthetic-config.ts';
-import { runLive, type LiveStatus } from '../../hosts/live/live-runner.ts';
-import { levelFeedWithLog, type FeedAppender, type PeekableFeed } from '../../hosts/live/feed-writer.ts';
+import { AppendQueue, followLive, runLive, type LiveResult, type LiveStatus } from '../../hosts/live/live-runner.ts';
+import { parseSource } from '../../sources/exchange/source-spec.ts';
+import { FeedAppender, levelFeedWithLog, PeekableFeed } from '../../hosts/live/feed-writer.ts';
 import { summarizeLatencies } from '../../hosts/live/latency-summary.ts';
 import { GraphCheckpointer } from '../../hosts/checkpointing.ts';
 import { graphCodeVersion } from '../../hosts/code-version.ts';
@@ -26,7 +27,7 @@ import { checkExposure, startDashboardServer } from '../dashboard-server.ts';
 import { ClickHouseProjector, migrate, openClickHouse } from '../../sinks/clickhouse/index.ts';
 import type { ValuesOf } from '../command-spec.ts';
 import { logSource, openLogFrom, topicSize, type LogAccess } from '../log-access.ts';
-import { cliLogger, horizonOf, info, printJson, progressStream, SignalLines } from '../output.ts';
+import { cliLogger, horizonOf, info, printJson, progressStream, SignalLines, UsageError } from '../output.ts';
 import type { START } from '../specs/start.ts';
 import { requireGatedModel, resolveModelDir } from '../model-gates.ts';
 import { requireModelInterval } from '../model-interval.ts';
@@ -65,6 +66,11 @@ export async function run(values: ValuesOf<typeof START>): Promise<number> {
   process.once('SIGTERM', onSignal);
   let server: SignalServer | null = null;
   try {
+    const source = parseSource(values.source);
+    if (source.venue !== 'synthetic') {
+      server = null;
+      return await runVenue(values, source.symbols, access, controller.signal, (s) => (server = s));
+    }
     // On Kafka, processors may run apart from this feed: tell them how far the inputs are complete.
     const progress = values.broker ? (t: number): Promise<void> => markProgress(access.log, access.encode, FEED_SOURCE, t) : null;
     await progress?.(-1);
@@ -191,6 +197,7 @@ async function goLive(
   signal: AbortSignal,
   progress: ((t: number) => Promise<void>) | null,
   checkpointDir: string | null,
+  follow: AppendQueue | null = null,
 ): Promise<Record<string, unknown>> {
   const status: LiveStatus = { live: false, chunkAppendedAtWall: 0 };
   const logSink = new LogSink(access.log, { encode: access.encode }, await RecordedOutputs.read(access.log, DERIVED_TOPICS, toCurrentSchema(access.encode, access.decode)));
@@ -227,8 +234,15 @@ async function goLive(
       }
     },
   };
+  const onCatchUp = (n: number): void => cliLogger().info({ event: 'caught-up', inputs: n }, predictor ? `caught up on ${n} logged inputs` : 'feed only: inputs and progress go to the log; `tickflow run processors` processes them');
+  let r: LiveResult;
+  if (follow !== null) {
+    if (predictor === null || graphConfig === null) throw new Error('following a venue needs a model');
+    info(`live on the venue's trades${stopAfterMs ? `, stopping after ${stopAfterMs / 3_600_000} hours` : '; Ctrl-C stops'}`);
+    r = await followLive({ log: access.log, decode: access.decode, predictor, sinks: [logSink, publish], afterChunk: () => logSink.flush(), status, stats, config: graphConfig, ...(checkpoints ? { checkpoints } : {}), onCatchUp, now: Date.now }, follow);
+  } else {
   info(`live at speed ${speed} (market seconds per wall second)${stopAfterMs ? `, stopping after ${stopAfterMs / 3_600_000} market hours` : '; Ctrl-C stops'}`);
-  const r = await runLive({
+  r = await runLive({
     log: access.log,
     encode: access.encode,
     decode: access.decode,
@@ -245,8 +259,9 @@ async function goLive(
     ...(graphConfig ? { config: graphConfig } : { process: false }),
     ...(progress ? { onAppended: progress } : {}),
     ...(checkpoints ? { checkpoints } : {}),
-    onCatchUp: (n) => cliLogger().info({ event: 'caught-up', inputs: n }, predictor ? `caught up on ${n} logged inputs` : 'feed only: inputs and progress go to the log; `tickflow run processors` processes them'),
+    onCatchUp,
   });
+  }
   await logSink.flush();
   return {
     marketStart: r.liveStart,
@@ -296,4 +311,58 @@ export class HealthSummary {
     const bySymbol = (m: Map<string, ModelHealth>): Record<string, unknown> => Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : 1)).map(([s, h]) => [s, pick(h)]));
     return { reports: this.reports, latest: bySymbol(this.latest), retrainRecommended: bySymbol(this.recommended) };
   }
+}
+
+/** This venue feed's name on the `feed-positions` and `progress` topics. */
+const VENUE_SOURCE = 'binance';
+
+/**
+ * `start --source binance:...`: the venue's trades are appended to the log as they arrive
+ * (sources/exchange/ccxt-trade-feed.ts) and the log is processed after each append (followLive).
+ * There is no history to train on here, so a model must exist (or --feed-only, which only records).
+ */
+async function runVenue(values: ValuesOf<typeof START>, symbols: string[], access: LogAccess, signal: AbortSignal, onServer: (s: SignalServer) => void): Promise<number> {
+  const feedOnly = values['feed-only'];
+  const modelDir = await resolveModelDir(values.model);
+  let predictor: Predictor | null = null;
+  if (!feedOnly) {
+    if (!existsSync(join(modelDir, 'manifest.json'))) throw new UsageError(`--source ${values.source}: no model in ${modelDir}; a venue feed brings no history to train on: train one first (tickflow train) and pass --model, or record only with --broker <b> --feed-only`);
+    await requireGatedModel(modelDir, values['allow-ungated'] || values['hold-only']);
+    predictor = await loadModel(modelDir);
+    requireModelInterval(predictor, values.interval, modelDir);
+  }
+  const progress = values.broker ? (t: number): Promise<void> => markProgress(access.log, access.encode, VENUE_SOURCE, t) : null;
+  const { binanceExchange, CcxtTradeFeed } = await import('../../sources/exchange/ccxt-trade-feed.ts');
+  const queue = new AppendQueue();
+  const feed = new CcxtTradeFeed({
+    exchange: binanceExchange({ ...(values['venue-rest'] ? { restUrl: values['venue-rest'] } : {}), ...(values['venue-ws'] ? { wsUrl: values['venue-ws'] } : {}) }),
+    symbols,
+    log: access.log,
+    encode: access.encode,
+    decode: access.decode,
+    source: VENUE_SOURCE,
+    stallMs: values['stall-seconds'] * 1000,
+    logger: cliLogger().child({ component: 'feed' }),
+    onAppended: async (_trades, bound) => {
+      await progress?.(bound);
+      queue.push(bound);
+    },
+  });
+  await feed.resume();
+  const stopAfterMs = values['stop-after'];
+  const stop = stopAfterMs === undefined ? signal : AbortSignal.any([signal, AbortSignal.timeout(stopAfterMs)]);
+  const feedDone = feed.run(stop).finally(() => queue.end());
+  let result: Record<string, unknown> = {};
+  if (predictor !== null) {
+    let server: SignalServer | null = null;
+    if (!values['no-ws']) onServer((server = await startDashboardServer({ access, port: values.port, host: values.host, token: checkExposure(values.host, values.token), modelDir, role: 'start' })));
+    result = await goLive(access, new PeekableFeed([][Symbol.iterator]()), new FeedAppender(access.log, access.encode), predictor, values['hold-only'], server, 1, stopAfterMs, stop, null, values.broker ? null : (values.log ?? 'var/log'), queue);
+  }
+  const feedStats = await feedDone;
+  await progress?.(CLOSED_WATERMARK);
+  printJson({ source: values.source, ...result, feed: feedStats });
+  // ccxt can leave stream sockets of closed connections open (seen after watchdog reconnects):
+  // once everything is flushed and printed, they must not keep the process alive.
+  setTimeout(() => process.exit(), 2000).unref();
+  return 0;
 }

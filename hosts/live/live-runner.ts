@@ -124,3 +124,104 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
   await done;
   return { stats, liveStart, liveEnd: t, catchUpInputs, appendedInputs };
 }
+
+export interface FollowOptions {
+  log: EventLog;
+  decode: TopicDecoder;
+  predictor: Predictor | null;
+  sinks: readonly PipelineSink[];
+  afterChunk: (info: { live: boolean; appendedAtWall: number }) => Promise<void>;
+  config?: GraphConfig;
+  status?: LiveStatus;
+  stats?: GraphStats;
+  checkpoints?: GraphCheckpointer;
+  events?: HostEventEmitter;
+  onCatchUp?: (inputs: number) => void;
+  /** Market time now (a real feed: the wall clock, epoch ms). */
+  now: () => number;
+}
+
+/** A feed that appends to the log by itself (a real venue): the follower is told after each append. */
+export interface AppendNotices {
+  /** Resolves with the bound T of the next append: every event with tsInit <= T is in the log, none later will have tsInit <= T. Resolves null at the feed's end. */
+  next(): Promise<number | null>;
+}
+
+/**
+ * The live host for a feed that writes the log itself (sources/exchange): after catching up on the
+ * log, each append notice drains the log up to its bound, so each chunk is the next slice of the
+ * replay order, as in runLive. The feed guarantees strictly increasing tsInit between appends.
+ */
+export async function followLive(opts: FollowOptions, notices: AppendNotices): Promise<LiveResult> {
+  const stats = opts.stats ?? newGraphStats();
+  const source = new PushSource<InputEvent>();
+  const liveStart = opts.now();
+  const clock = new LiveClock(liveStart, 1, opts.now);
+  const cps = opts.checkpoints;
+  const events = opts.events;
+  const sinks = events ? [...opts.sinks, { onEvent: (e: GraphEvent): void => void (e.kind === 'deadLetter' && emitDeadLetter(events, e.deadLetter)) }] : opts.sinks;
+  const done = runPipeline({ clock, source, sinks, stats, predictor: opts.predictor, ...(opts.config ? { config: opts.config } : {}), ...(cps ? { state: cps.registry } : {}) });
+  const reader = new MergedReader(opts.log, opts.decode);
+  if (cps) await cps.resume(reader, stats, opts.log);
+  const push = (e: InputEvent): void => source.next(e);
+  const catchUpInputs = await reader.drain(Number.POSITIVE_INFINITY, push);
+  opts.onCatchUp?.(catchUpInputs);
+  events?.emit('caught-up', { inputs: catchUpInputs });
+  await opts.afterChunk({ live: false, appendedAtWall: performance.now() });
+  cps?.maybeSave(reader, stats, Number.NEGATIVE_INFINITY);
+  events?.emit('live', { liveStart, speed: 1 });
+  let appendedInputs = 0;
+  let t = liveStart;
+  // Until the feed ends (it stops on the same signal): its last appends are drained too.
+  for (;;) {
+    const bound = await notices.next();
+    if (bound === null) break;
+    t = bound;
+    const appendedAtWall = performance.now();
+    if (opts.status) {
+      opts.status.live = true;
+      opts.status.chunkAppendedAtWall = appendedAtWall;
+    }
+    const n = await reader.drain(bound, push);
+    appendedInputs += n;
+    if (n > 0) {
+      await opts.afterChunk({ live: true, appendedAtWall });
+      cps?.maybeSave(reader, stats, bound);
+    }
+  }
+  if ((await reader.drain(t, push)) > 0) await opts.afterChunk({ live: true, appendedAtWall: performance.now() });
+  source.complete();
+  await done;
+  return { stats, liveStart, liveEnd: t, catchUpInputs, appendedInputs };
+}
+
+/** Append notices as a queue: the feed pushes bounds, the follower takes the latest one. */
+export class AppendQueue implements AppendNotices {
+  private latest: number | null = null;
+  private ended = false;
+  private waiter: ((b: number | null) => void) | null = null;
+
+  push(bound: number): void {
+    this.latest = Math.max(this.latest ?? bound, bound);
+    this.wake();
+  }
+  end(): void {
+    this.ended = true;
+    this.wake();
+  }
+  next(): Promise<number | null> {
+    if (this.latest !== null || this.ended) return Promise.resolve(this.take());
+    return new Promise((resolve) => (this.waiter = resolve));
+  }
+  private take(): number | null {
+    const b = this.latest;
+    this.latest = null;
+    return b;
+  }
+  private wake(): void {
+    const w = this.waiter;
+    if (w === null) return;
+    this.waiter = null;
+    w(this.take());
+  }
+}
