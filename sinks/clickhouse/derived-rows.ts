@@ -2,11 +2,12 @@
  * Derived record -> table row. Row ids come from the record's content, so the same event read
  * twice (a rebuild, a restart after a crash) yields the same id and collapses in ClickHouse:
  * bar symbol|interval|end, feature vector symbol|interval|barEnd|featureSetHash, signal its own
- * id, late event and dead letter topic|partition|offset of the input they describe.
+ * id, late event and dead letter topic|partition|offset of the input they describe, model-health
+ * report modelId|symbol|tsEvent.
  */
 import type { z } from 'zod';
 import type { Row } from './row-binary.ts';
-import { barSchema, deadLetterSchema, describeIssue, featureVectorSchema, lateEventSchema, signalSchema } from './derived-schemas.ts';
+import { barSchema, deadLetterSchema, describeIssue, featureVectorSchema, lateEventSchema, modelHealthSchema, signalSchema } from './derived-schemas.ts';
 import type { ProjectedTopic } from './tables.ts';
 
 export interface LogPosition {
@@ -72,6 +73,39 @@ const PROJECTIONS: Record<ProjectedTopic, Projection<z.ZodType>> = {
     input_partitions: s.inputs.map((r) => r.partition),
     input_from_offsets: s.inputs.map((r) => r.fromOffset),
     input_to_offsets: s.inputs.map((r) => r.toOffset),
+    expected_return: s.expectedReturn ?? null,
+    q10: s.q10 ?? null,
+    q50: s.q50 ?? null,
+    q90: s.q90 ?? null,
+    contribution_features: (s.contributions ?? []).map((c) => c.feature),
+    contribution_values: (s.contributions ?? []).map((c) => c.value),
+    size: s.size ?? null,
+    stop: s.stop ?? null,
+    target: s.target ?? null,
+    expires_at: s.expiresAt ?? null,
+    reason: s.reason ?? null,
+  })),
+  'model-health': projection(modelHealthSchema, (h) => ({
+    id: `${h.modelId}|${h.symbol}|${h.tsEvent}`,
+    symbol: h.symbol,
+    ts_event: h.tsEvent,
+    ts_init: h.tsInit,
+    model_id: h.modelId,
+    vectors: h.vectors,
+    window_size: h.window,
+    psi_max: h.psiMax,
+    psi_feature: h.psiFeature,
+    drifted_features: h.driftedFeatures,
+    matured: h.matured,
+    hit_rate: h.hitRate,
+    hit_rate_upper: h.hitRateUpper,
+    expected_hit_rate_lo: h.expectedHitRateLo,
+    expected_hit_rate_hi: h.expectedHitRateHi,
+    mean_confidence: h.meanConfidence,
+    calibration_gap: h.calibrationGap,
+    retrain: h.retrain ? 1 : 0,
+    priority: h.priority,
+    reason: h.reason,
   })),
   'late-events': projection(lateEventSchema, (e) => ({
     id: `${e.topic}|${e.partition}|${e.offset}`,

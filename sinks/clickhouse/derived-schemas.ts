@@ -67,6 +67,39 @@ export const signalSchema = z.object({
   modelId: name,
   featureSetHash: name,
   inputs: z.array(inputRange),
+  // Signal v2 (heads, contributions) and v3 (decision policy): optional, null or empty when absent.
+  expectedReturn: finite.nullable().optional(),
+  q10: finite.nullable().optional(),
+  q50: finite.nullable().optional(),
+  q90: finite.nullable().optional(),
+  contributions: z.array(z.object({ feature: name, value: finite })).optional(),
+  size: finite.min(0).max(1).nullable().optional(),
+  stop: finite.nullable().optional(),
+  target: finite.nullable().optional(),
+  expiresAt: epochMs.nullable().optional(),
+  reason: z.string().nullable().optional(),
+});
+
+export const modelHealthSchema = z.object({
+  symbol: name,
+  tsEvent: epochMs,
+  tsInit: epochMs,
+  modelId: name,
+  vectors: count,
+  window: count,
+  psiMax: finite.nullable(),
+  psiFeature: z.string().nullable(),
+  driftedFeatures: z.array(z.string()),
+  matured: count,
+  hitRate: finite.nullable(),
+  hitRateUpper: finite.nullable(),
+  expectedHitRateLo: finite.nullable(),
+  expectedHitRateHi: finite.nullable(),
+  meanConfidence: finite.nullable(),
+  calibrationGap: finite.nullable(),
+  retrain: z.boolean(),
+  priority: z.string().nullable(),
+  reason: z.string().nullable(),
 });
 
 export const lateEventSchema = z.object({

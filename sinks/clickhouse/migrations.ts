@@ -14,6 +14,12 @@ export interface Migration {
   name: string;
   /** Statements, with `{db}` standing for the database name. */
   statements: string[];
+  /**
+   * 18.16 has no `ADD COLUMN IF NOT EXISTS`: a migration whose ALTER adds columns names one of
+   * them here, and the ALTER is skipped when that column exists (a crash between the ALTER and the
+   * migration's record is then repaired by running it again, as `IF NOT EXISTS` does elsewhere).
+   */
+  addsColumn?: { statement: number; table: string; column: string };
 }
 
 export interface MigrateResult {
@@ -78,6 +84,24 @@ export const MIGRATIONS: readonly Migration[] = [
        ENGINE = ReplacingMergeTree() ORDER BY (run_id, seq)`,
     ],
   },
+  {
+    version: 3,
+    name: 'signal-heads-policy-and-model-health',
+    addsColumn: { statement: 0, table: 'signals', column: 'expected_return' },
+    statements: [
+      // One ALTER: the columns the Signal gained (heads and contributions, D31; the decision policy, D34).
+      `ALTER TABLE {db}.signals ADD COLUMN expected_return Nullable(Float64), ADD COLUMN q10 Nullable(Float64),
+        ADD COLUMN q50 Nullable(Float64), ADD COLUMN q90 Nullable(Float64), ADD COLUMN contribution_features Array(String),
+        ADD COLUMN contribution_values Array(Float64), ADD COLUMN size Nullable(Float64), ADD COLUMN stop Nullable(Float64),
+        ADD COLUMN target Nullable(Float64), ADD COLUMN expires_at Nullable(Int64), ADD COLUMN reason Nullable(String)`,
+      `CREATE TABLE IF NOT EXISTS {db}.model_health (id String, symbol String, ts_event Int64, ts_init Int64, model_id String,
+        vectors Int64, window_size Int64, psi_max Nullable(Float64), psi_feature Nullable(String), drifted_features Array(String),
+        matured Int64, hit_rate Nullable(Float64), hit_rate_upper Nullable(Float64), expected_hit_rate_lo Nullable(Float64),
+        expected_hit_rate_hi Nullable(Float64), mean_confidence Nullable(Float64), calibration_gap Nullable(Float64),
+        retrain UInt32, priority Nullable(String), reason Nullable(String), log_partition UInt32, log_offset UInt64)
+       ENGINE = ReplacingMergeTree(log_offset) PARTITION BY ${month('ts_event')} ORDER BY (symbol, ts_event, model_id)`,
+    ],
+  },
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
@@ -96,13 +120,22 @@ export async function appliedVersions(client: ClickHouseClient, database = 'defa
   return (await rs.json<{ version: number | string }>()).map((r) => Number(r.version));
 }
 
+async function hasColumn(client: ClickHouseClient, database: string, table: string, column: string): Promise<boolean> {
+  const rs = await client.query({
+    query: `SELECT count() AS n FROM system.columns WHERE database = ${quoteString(database)} AND table = ${quoteString(table)} AND name = ${quoteString(column)}`,
+    format: 'JSONEachRow',
+  });
+  return (await rs.json<{ n: number | string }>()).some((r) => Number(r.n) > 0);
+}
+
 /** Applies pending migrations in version order; a second run applies nothing. */
 export async function migrate(client: ClickHouseClient, database = 'default'): Promise<MigrateResult> {
   const done = new Set(await appliedVersions(client, database));
   const applied: string[] = [];
   for (const m of [...MIGRATIONS].sort((a, b) => a.version - b.version)) {
     if (done.has(m.version)) continue;
-    for (const statement of m.statements) {
+    for (const [i, statement] of m.statements.entries()) {
+      if (m.addsColumn?.statement === i && (await hasColumn(client, database, m.addsColumn.table, m.addsColumn.column))) continue;
       await client.command({ query: statement.replaceAll('{db}', identifier(database)) });
     }
     await client.command({

@@ -36,6 +36,8 @@ export interface RunSummary {
 
 type Json = Record<string, unknown>;
 
+const nullableNumber = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
 export async function querySignals(client: ClickHouseClient, q: RangeQuery & { modelId?: string }): Promise<Signal[]> {
   const where = rangeWhere(q, 'bar_end');
   if (q.modelId !== undefined) where.push(`model_id = ${quoteString(q.modelId)}`);
@@ -60,6 +62,16 @@ export async function querySignals(client: ClickHouseClient, q: RangeQuery & { m
       fromOffset: Number((r['input_from_offsets'] as unknown[])[i]),
       toOffset: Number((r['input_to_offsets'] as unknown[])[i]),
     })),
+    expectedReturn: nullableNumber(r['expected_return']),
+    q10: nullableNumber(r['q10']),
+    q50: nullableNumber(r['q50']),
+    q90: nullableNumber(r['q90']),
+    contributions: ((r['contribution_features'] as string[] | undefined) ?? []).map((feature, i) => ({ feature, value: Number((r['contribution_values'] as unknown[])[i]) })),
+    size: nullableNumber(r['size']),
+    stop: nullableNumber(r['stop']),
+    target: nullableNumber(r['target']),
+    expiresAt: nullableNumber(r['expires_at']),
+    reason: typeof r['reason'] === 'string' ? r['reason'] : null,
   }));
 }
 

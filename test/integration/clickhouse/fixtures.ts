@@ -88,6 +88,22 @@ export function makeSignal(i: number, symbol = SYMBOLS[i % SYMBOLS.length] as st
       { topic: 'trades', partition: i % 4, fromOffset: i * 10, toOffset: i * 10 + 9 },
       { topic: 'options', partition: 0, fromOffset: i, toOffset: i },
     ],
+    // Every other signal carries the heads, contributions and policy fields (Signal v2/v3), so a
+    // round trip through ClickHouse covers them set and absent.
+    ...(i % 2 === 1
+      ? {
+          expectedReturn: Math.sin(i) / 997,
+          q10: -1 / (i + 3),
+          q50: 1 / ((i + 3) * 7),
+          q90: 1 / (i + 3),
+          contributions: [{ feature: 'ret_1', value: Math.cos(i) / 3 }, { feature: 'rsi_14', value: -1 / (i + 11) }],
+          size: 1 / (i + 2),
+          stop: 100 - 1 / 3,
+          target: 100 + 2 / 3,
+          expiresAt: barEnd + 6 * STEP,
+          reason: null,
+        }
+      : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import { after, describe, test } from 'node:test';
 import { LATEST_VERSION, MIGRATIONS, migrate } from '../../../sinks/clickhouse/migrations.ts';
 import { openClickHouse } from '../../../sinks/clickhouse/open-clickhouse.ts';
 import { quoteString } from '../../../sinks/clickhouse/sql.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 import { TABLE_COLUMNS } from '../../../sinks/clickhouse/tables.ts';
 import { skipReason, startClickHouse, uniqueName } from './fixtures.ts';
 
@@ -51,5 +52,19 @@ describe('ClickHouse migrations', { skip: skipReason(server) }, () => {
     await client.command({ query: `INSERT INTO ${database}.tickflow_migrations (version, name) VALUES (${v1.version}, ${quoteString(v1.name)})` });
     const result = await migrate(client, database);
     assert.deepEqual(result.applied, MIGRATIONS.slice(1).map((m) => `${m.version}-${m.name}`));
+  });
+
+  test('a crash after a migration ALTERed a table but before its record: running again repairs it (18.16 has no ADD COLUMN IF NOT EXISTS)', async () => {
+    const database = uniqueName('mig_crash');
+    await migrate(client, database);
+    const adding = MIGRATIONS.find((m) => m.addsColumn !== undefined)!;
+    // As if the process died right after the ALTER: the columns exist, the record does not.
+    await client.command({ query: `ALTER TABLE ${database}.tickflow_migrations DELETE WHERE version = ${adding.version}` });
+    await waitFor('the migration record to be deleted (a mutation)', async () => {
+      const rs = await client.query({ query: `SELECT count() AS n FROM ${database}.tickflow_migrations WHERE version = ${adding.version}`, format: 'JSONEachRow' });
+      return (await rs.json<{ n: string | number }>()).every((r) => Number(r.n) === 0);
+    });
+    const again = await migrate(client, database);
+    assert.deepEqual(again.applied, MIGRATIONS.filter((m) => m.version >= adding.version).map((m) => `${m.version}-${m.name}`));
   });
 });

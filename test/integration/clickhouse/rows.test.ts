@@ -36,6 +36,17 @@ describe('derived record -> row', () => {
     assert.equal(s.row['id'], makeSignal(4).id);
   });
 
+  test('a model-health report becomes one row keyed by model, symbol and bar end', () => {
+    const h = { symbol: 'BTC', tsEvent: 1_700_000_300_000, tsInit: 1_700_000_300_004, modelId: 'm1', vectors: 2016, window: 2016, psiMax: 0.31, psiFeature: 'ofi', driftedFeatures: ['ofi'], matured: 576, hitRate: 0.41, hitRateUpper: 0.46, expectedHitRateLo: 0.48, expectedHitRateHi: 0.55, meanConfidence: 0.52, calibrationGap: 0.11, retrain: true, priority: 'high', reason: 'hit rate below the validation range' };
+    const r = projectRecord('model-health', h, at);
+    assert.ok(r.ok);
+    assert.equal(r.row['id'], 'm1|BTC|1700000300000');
+    assert.equal(r.row['retrain'], 1);
+    assert.equal(r.row['window_size'], 2016);
+    assert.deepEqual(r.row['drifted_features'], ['ofi']);
+    assert.match(reasonOf('model-health', { ...h, hitRate: Number.NaN }), /^hitRate:/);
+  });
+
   test('bad values are refused with a reason naming the field', () => {
     assert.match(reasonOf('signals', { ...makeSignal(1), pUp: Number.NaN }), /^pUp:/);
     assert.match(reasonOf('signals', { ...makeSignal(1), confidence: 1.01 }), /^confidence:/);
