@@ -73,8 +73,8 @@ describe('exact replay through the CLI', () => {
     assert.equal(a.json.sha256, b.json.sha256);
     const csv = await runCli(['replay', 'dataset', '--log', log, '--out', join(tmp.dir, 'c.csv')]);
     assert.equal(a.json.rows, csv.json.rows);
-    const tp = await runCli(['train', '--dataset', join(tmp.dir, 'a.parquet'), '--out', join(tmp.dir, 'mp'), '--seed', '3', '--epochs', '2']);
-    const tc = await runCli(['train', '--dataset', join(tmp.dir, 'c.csv'), '--out', join(tmp.dir, 'mc'), '--seed', '3', '--epochs', '2']);
+    const tp = await runCli(['train', '--dataset', join(tmp.dir, 'a.parquet'), '--out', join(tmp.dir, 'mp'), '--seed', '3', '--epochs', '2', '--family', 'logistic', '--cv-folds', '0']);
+    const tc = await runCli(['train', '--dataset', join(tmp.dir, 'c.csv'), '--out', join(tmp.dir, 'mc'), '--seed', '3', '--epochs', '2', '--family', 'logistic', '--cv-folds', '0']);
     assert.equal(tp.code, 0, tp.stderr);
     assert.deepEqual(tp.json.metrics, tc.json.metrics);
   });

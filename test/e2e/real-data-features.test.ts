@@ -86,7 +86,7 @@ describe('real data → full feature set → model → backtest', { skip }, () =
   });
 
   test('a model on the AVAX month (full feature set) backtests, twice identically', async () => {
-    const t = await runCli(['train', '--dataset', join(tmp.dir, 'a.csv'), '--out', join(tmp.dir, 'model'), '--seed', '1', '--epochs', '4']);
+    const t = await runCli(['train', '--dataset', join(tmp.dir, 'a.csv'), '--out', join(tmp.dir, 'model'), '--seed', '1', '--epochs', '4', '--family', 'logistic', '--cv-folds', '0']);
     assert.equal(t.code, 0, t.stderr);
     const r1 = await runCli(['replay', 'backtest', '--log', log, '--model', join(tmp.dir, 'model'), '--out', join(tmp.dir, 'bt1')]);
     const r2 = await runCli(['replay', 'backtest', '--log', log, '--model', join(tmp.dir, 'model'), '--out', join(tmp.dir, 'bt2')]);
