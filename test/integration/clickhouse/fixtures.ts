@@ -89,7 +89,7 @@ export function makeSignal(i: number, symbol = SYMBOLS[i % SYMBOLS.length] as st
       { topic: 'options', partition: 0, fromOffset: i, toOffset: i },
     ],
     // Every other signal carries the heads, contributions and policy fields (Signal v2/v3), so a
-    // round trip through ClickHouse covers them set and absent.
+    // round trip through ClickHouse covers them set and empty.
     ...(i % 2 === 1
       ? {
           expectedReturn: Math.sin(i) / 997,
@@ -103,7 +103,8 @@ export function makeSignal(i: number, symbol = SYMBOLS[i % SYMBOLS.length] as st
           expiresAt: barEnd + 6 * STEP,
           reason: null,
         }
-      : {}),
+      : // The others leave them at their defaults, spelled out as a decode and a query give them back.
+        { expectedReturn: null, q10: null, q50: null, q90: null, contributions: [], size: null, stop: null, target: null, expiresAt: null, reason: null }),
   };
 }
 
