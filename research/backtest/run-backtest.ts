@@ -7,7 +7,7 @@ import { buyAndHoldValues } from './buy-and-hold.ts';
 import { computeMetrics, maxDrawdown, periodReturns, sharpeRatio } from './metrics.ts';
 import { randomEntryBaseline } from './random-entry.ts';
 import type { TrialStats } from './sharpe-significance.ts';
-import { simulateSymbol, type Order } from './simulate-symbol.ts';
+import { firstEndAfter, simulateSymbol, type Order } from './simulate-symbol.ts';
 
 export interface BacktestInput {
   /** Signal-interval bars of every symbol, stamped at close (tsEvent = end), in any order. */
@@ -36,18 +36,6 @@ function firstStartAtOrAfter(bars: readonly Bar[], t: number): number {
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if ((bars[mid] as Bar).start < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** First index whose bar ends after t, bars.length if none. */
-function firstEndAfter(bars: readonly Bar[], t: number): number {
-  let lo = 0;
-  let hi = bars.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((bars[mid] as Bar).end <= t) lo = mid + 1;
     else hi = mid;
   }
   return lo;

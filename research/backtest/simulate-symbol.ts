@@ -99,7 +99,7 @@ export function simulateSymbol(
       if (pos) exit(pos, j, 'open', 'signal');
       const dir = direction(order.side);
       const levels = configured ? exitLevels(dir, bar.open, exits, averageTrueRange(bars, j, exits.atrBars)) : { stop: order.stop, target: order.target };
-      const exitIdx = order.expiresAt === null ? j + horizonBars - 1 : Math.max(j, lastEndAtOrBefore(bars, order.expiresAt));
+      const exitIdx = order.expiresAt === null ? j + horizonBars - 1 : Math.max(j, firstEndAfter(bars, order.expiresAt) - 1);
       pos = { side: order.side, dir, entryIdx: j, exitIdx, capital: equity * order.size, size: order.size, entrySlip: fillSlippage(bar, slippage, slippageRange), ...levels };
     }
     if (pos) {
@@ -123,8 +123,8 @@ export function simulateSymbol(
   return { trades, closeValues, exposedBars };
 }
 
-/** Index of the last bar ending at or before t (bars sorted by time), -1 if none. */
-function lastEndAtOrBefore(bars: readonly Bar[], t: number): number {
+/** First index whose bar ends after t, bars.length if none (bars sorted by time); minus one, the last bar ending at or before t. */
+export function firstEndAfter(bars: readonly Bar[], t: number): number {
   let lo = 0;
   let hi = bars.length;
   while (lo < hi) {
@@ -132,5 +132,5 @@ function lastEndAtOrBefore(bars: readonly Bar[], t: number): number {
     if ((bars[mid] as Bar).end <= t) lo = mid + 1;
     else hi = mid;
   }
-  return lo - 1;
+  return lo;
 }
