@@ -30,6 +30,7 @@ function familyOptionsOf(o: StackFitOptions): Omit<FamilyOptions, 'onProgress'> 
     ...(o.mlp ? { mlp: o.mlp } : {}),
     ...(o.logistic ? { logistic: o.logistic } : {}),
     ...(o.gbdt ? { gbdt: o.gbdt } : {}),
+    ...(o.logger ? { logger: o.logger } : {}),
   };
 }
 
