@@ -63,24 +63,38 @@ export interface LiveResult {
 const TICK_MS = 25;
 
 /**
- * The live host: paces the feed by a LiveClock, appends its events to the log, and processes the
- * log (not the feed) through the same graph as replay, in the same merged order. Loop invariant:
- * before drain(T), every feed event with tsInit <= T is durably in the log, so each chunk is
- * exactly the next slice of the replay order. First it catches up on what the log already holds.
+ * The graph both live hosts run: the pipeline on `clock` (dead letters also emitted as host
+ * events), the merged reader over the log, resumed from the latest checkpoint when there is one.
  */
-export async function runLive(opts: LiveOptions): Promise<LiveResult> {
+async function startGraph(
+  opts: Pick<FollowOptions, 'log' | 'decode' | 'predictor' | 'sinks' | 'config' | 'stats' | 'events'>,
+  clock: LiveClock,
+  cps: GraphCheckpointer | undefined,
+) {
   const stats = opts.stats ?? newGraphStats();
   const source = new PushSource<InputEvent>();
-  let next = opts.feed.next();
-  const liveStart = next.done ? Number.POSITIVE_INFINITY : next.value.value.tsInit;
-  const clock = new LiveClock(Number.isFinite(liveStart) ? liveStart : 0, opts.speed, opts.wallNow);
-  const cps = opts.process !== false ? opts.checkpoints : undefined;
   const events = opts.events;
   const sinks = events ? [...opts.sinks, { onEvent: (e: GraphEvent): void => void (e.kind === 'deadLetter' && emitDeadLetter(events, e.deadLetter)) }] : opts.sinks;
   const done = runPipeline({ clock, source, sinks, stats, predictor: opts.predictor, ...(opts.config ? { config: opts.config } : {}), ...(cps ? { state: cps.registry } : {}) });
   const reader = new MergedReader(opts.log, opts.decode);
   if (cps) await cps.resume(reader, stats, opts.log);
   const push = (e: InputEvent): void => source.next(e);
+  return { stats, source, done, reader, push };
+}
+
+/**
+ * The live host: paces the feed by a LiveClock, appends its events to the log, and processes the
+ * log (not the feed) through the same graph as replay, in the same merged order. Loop invariant:
+ * before drain(T), every feed event with tsInit <= T is durably in the log, so each chunk is
+ * exactly the next slice of the replay order. First it catches up on what the log already holds.
+ */
+export async function runLive(opts: LiveOptions): Promise<LiveResult> {
+  let next = opts.feed.next();
+  const liveStart = next.done ? Number.POSITIVE_INFINITY : next.value.value.tsInit;
+  const clock = new LiveClock(Number.isFinite(liveStart) ? liveStart : 0, opts.speed, opts.wallNow);
+  const cps = opts.process !== false ? opts.checkpoints : undefined;
+  const events = opts.events;
+  const { stats, source, done, reader, push } = await startGraph(opts, clock, cps);
   const wall = opts.wallNow ?? ((): number => performance.now());
 
   const processing = opts.process !== false;
@@ -153,17 +167,11 @@ export interface AppendNotices {
  * replay order, as in runLive. The feed guarantees strictly increasing tsInit between appends.
  */
 export async function followLive(opts: FollowOptions, notices: AppendNotices): Promise<LiveResult> {
-  const stats = opts.stats ?? newGraphStats();
-  const source = new PushSource<InputEvent>();
   const liveStart = opts.now();
   const clock = new LiveClock(liveStart, 1, opts.now);
   const cps = opts.checkpoints;
   const events = opts.events;
-  const sinks = events ? [...opts.sinks, { onEvent: (e: GraphEvent): void => void (e.kind === 'deadLetter' && emitDeadLetter(events, e.deadLetter)) }] : opts.sinks;
-  const done = runPipeline({ clock, source, sinks, stats, predictor: opts.predictor, ...(opts.config ? { config: opts.config } : {}), ...(cps ? { state: cps.registry } : {}) });
-  const reader = new MergedReader(opts.log, opts.decode);
-  if (cps) await cps.resume(reader, stats, opts.log);
-  const push = (e: InputEvent): void => source.next(e);
+  const { stats, source, done, reader, push } = await startGraph(opts, clock, cps);
   const catchUpInputs = await reader.drain(Number.POSITIVE_INFINITY, push);
   opts.onCatchUp?.(catchUpInputs);
   events?.emit('caught-up', { inputs: catchUpInputs });
