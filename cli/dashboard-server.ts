@@ -3,7 +3,7 @@
  * over HTTP, signals and bars over the WebSocket at /ws, all on one port.
  */
 import { currentValue, metrics, recentLatency } from '../lib/metrics.ts';
-import { dashboardHandler, loadPageAssets, readModelCard, TopicHistory } from '../sinks/web/index.ts';
+import { dashboardHandler, findTearSheet, loadPageAssets, readModelCard, TopicHistory, type TearSheet } from '../sinks/web/index.ts';
 import { isLoopbackHost } from '../sinks/ws/access.ts';
 import { SignalServer } from '../sinks/ws/signal-server.ts';
 import type { LogAccess } from './log-access.ts';
@@ -51,12 +51,21 @@ export async function startDashboardServer(o: DashboardServerOptions): Promise<S
   const modelDir = o.modelDir;
   // The process runs the model it loaded at start: its card is read once.
   let card: Promise<object | null> | null = null;
+  // A tear sheet can be written while the server runs: looked for again at most every 30 s.
+  let sheet: { at: number; found: Promise<TearSheet> } | null = null;
+  const tearSheet = (modelId: string): Promise<TearSheet> => {
+    if (modelDir === null) return Promise.resolve({ ok: false, reason: 'this process has no model directory' });
+    const now = Date.now();
+    if (sheet === null || now - sheet.at > 30_000) sheet = { at: now, found: findTearSheet(modelDir, modelId) };
+    return sheet.found;
+  };
   const handler = dashboardHandler({
     history: new TopicHistory(o.access.log, o.access.decode),
     assets: loadPageAssets(),
     model: () => (card ??= modelDir === null ? Promise.resolve(null) : readModelCard(modelDir)),
     health,
     token: o.token,
+    tearSheet,
   });
   server = new SignalServer({ port: o.port, host: o.host, token: o.token, http: handler });
   const { port } = await server.start().catch((e: unknown) => {

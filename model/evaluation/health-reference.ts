@@ -13,11 +13,7 @@ import { stableFeatures } from './drift.ts';
 export function healthReferenceOf(m: ModelManifest, options: Partial<HealthOptions> = {}): HealthReference | undefined {
   const drift = m.evaluation?.drift;
   if (drift === undefined || drift.features.map((f) => f.name).join('\u0000') !== m.featureNames.join('\u0000')) return undefined;
-  // The hit rates this model has shown: its holdout accuracy interval, widened down to the lowest
-  // cross-validation fold's accuracy (accuracy varies from period to period more than within one).
-  const ci = m.evaluation?.holdout['accuracy']?.ci95 ?? null;
-  const folds = (m.evaluation?.cv?.perFold ?? []).map((f) => f.scores['accuracy']).filter((v): v is number => typeof v === 'number');
-  const expected: [number, number] | null = ci === null ? null : [Math.min(ci[0], ...folds), ci[1]];
+  const expected = expectedHitRateOf(m);
   return {
     features: drift.features,
     important: stableFeatures(drift),
@@ -26,4 +22,15 @@ export function healthReferenceOf(m: ModelManifest, options: Partial<HealthOptio
     flatBand: m.labelConfig.flatBand ?? DEFAULT_LABEL_CONFIG.flatBand,
     options: { ...DEFAULT_HEALTH_OPTIONS, ...options },
   };
+}
+
+/**
+ * The hit rates this model has shown: its holdout accuracy interval, widened down to the lowest
+ * cross-validation fold's accuracy (accuracy varies from period to period more than within one).
+ * Null when the manifest has no holdout interval. (Also what the dashboard's model card shows.)
+ */
+export function expectedHitRateOf(m: Pick<ModelManifest, 'evaluation'>): [number, number] | null {
+  const ci = m.evaluation?.holdout['accuracy']?.ci95 ?? null;
+  const folds = (m.evaluation?.cv?.perFold ?? []).map((f) => f.scores['accuracy']).filter((v): v is number => typeof v === 'number');
+  return ci === null ? null : [Math.min(ci[0], ...folds), ci[1]];
 }

@@ -4,10 +4,13 @@
  * `limit` (default and maximum below) and says whether it was cut.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { z } from 'zod';
 import { metrics, registry } from '../../lib/metrics.ts';
 import { checkToken } from '../ws/access.ts';
 import type { PageAssets } from './page-assets.ts';
+import type { TearSheet } from './tear-sheet.ts';
+import type { ModelHealth } from '../../schemas/index.ts';
 import type { TopicHistory } from './topic-history.ts';
 
 export const DEFAULT_LIMIT = 2_000;
@@ -18,6 +21,12 @@ export const MAX_FEATURE_LIMIT = 2_000;
 const MAX_SYMBOL_LENGTH = 64;
 /** Query strings longer than this are refused before parsing. */
 const MAX_URL_LENGTH = 2_048;
+/**
+ * Requests per client address and window. A page makes about 25 a minute (health every 3 s, the
+ * model card every minute, the option panel at every 5-minute bar) and 7 when it loads, so this
+ * leaves room for a few dozen pages behind one address (a proxy, or the 50-page benchmark).
+ */
+export const DEFAULT_RATE_LIMIT = { requests: 1_000, perSeconds: 60 };
 
 export interface DashboardApiOptions {
   history: TopicHistory;
@@ -28,6 +37,10 @@ export interface DashboardApiOptions {
   health: () => Promise<object>;
   /** '' = none. Required on every route but /api/health when set. */
   token: string;
+  /** The current model's backtest tear sheet (/report); absent: 404 saying the process has no model directory. */
+  tearSheet?: (modelId: string) => Promise<TearSheet>;
+  /** Per client address (the socket's remote address): beyond it, 429 with Retry-After. */
+  rateLimit?: { requests: number; perSeconds: number };
 }
 
 const epochMs = (name: string) =>
@@ -91,9 +104,21 @@ const featuresQuery = rangeChecked(
 
 const noParams = z.strictObject({ ...TOKEN });
 
+const modelQuery = z.strictObject({
+  /** The symbol whose latest model-health report the card carries; absent: every symbol with bars. */
+  symbol: symbol.optional(),
+  ...TOKEN,
+});
+
+/** Model-health reports served with the card: one per symbol, at most this many symbols. */
+const MAX_HEALTH_SYMBOLS = 64;
+
 type Handler = (params: Record<string, string>) => Promise<{ status: number; body: unknown }>;
 
 class BadRequest extends Error {}
+
+/** The current model's backtest tear sheet (HTML). */
+export const REPORT_PATH = '/report';
 
 function parseWith<T>(schema: z.ZodType<T>, params: Record<string, string>): T {
   const r = schema.safeParse(params);
@@ -148,9 +173,18 @@ export function dashboardHandler(o: DashboardApiOptions): (req: IncomingMessage,
     [
       '/api/model',
       async (p) => {
-        parseWith(noParams, p);
-        const model = await o.model();
-        return model === null ? { status: 404, body: { error: 'no model loaded in this process' } } : { status: 200, body: model };
+        const q = parseWith(modelQuery, p);
+        const model = (await o.model()) as ({ modelId?: unknown; card?: object } & Record<string, unknown>) | null;
+        if (model === null) return { status: 404, body: { error: 'no model loaded in this process' } };
+        if (typeof model.modelId !== 'string') return { status: 200, body: model };
+        const modelId = model.modelId;
+        // The live part of the card: the latest health report per symbol, and where the tear sheet is.
+        const symbols = q.symbol !== undefined ? [q.symbol] : (await o.history.symbols()).slice(0, MAX_HEALTH_SYMBOLS).map((x) => x.symbol);
+        const health: Record<string, ModelHealth | null> = {};
+        for (const sym of symbols) health[sym] = (await o.history.modelHealth({ symbol: sym, limit: 1, modelId })).rows[0] ?? null;
+        const sheet = o.tearSheet ? await o.tearSheet(modelId) : { ok: false as const, reason: 'this process has no model directory' };
+        const tearSheet = sheet.ok ? { available: true, url: '/report', reason: null } : { available: false, url: null, reason: sheet.reason };
+        return { status: 200, body: { ...model, card: { ...model.card, health, tearSheet } } };
       },
     ],
     [
@@ -162,7 +196,24 @@ export function dashboardHandler(o: DashboardApiOptions): (req: IncomingMessage,
     ],
   ]);
 
+  const limits = o.rateLimit ?? DEFAULT_RATE_LIMIT;
+  // Counters per address, dropped when their window ends: memory grows with the addresses seen in one window.
+  const limiter = new RateLimiterMemory({ points: limits.requests, duration: limits.perSeconds });
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<string> => {
+    const client = req.socket.remoteAddress ?? 'unknown';
+    const over = await limiter.consume(client).then(
+      () => null,
+      (r: unknown) => {
+        if (r instanceof RateLimiterRes) return r;
+        throw r as Error;
+      },
+    );
+    if (over !== null) {
+      const retry = Math.max(1, Math.ceil(over.msBeforeNext / 1000));
+      send(res, 429, { error: `rate limit: more than ${limits.requests} requests in ${limits.perSeconds} s from ${client}; retry in ${retry} s` }, { 'retry-after': String(retry) });
+      return 'limited';
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       send(res, 405, { error: `method ${req.method ?? ''} not allowed: GET only` }, { allow: 'GET, HEAD' });
       return 'other';
@@ -175,7 +226,7 @@ export function dashboardHandler(o: DashboardApiOptions): (req: IncomingMessage,
     const path = url.pathname;
     const asset = o.assets.get(path);
     const route = routes.get(path);
-    const known = asset !== undefined || route !== undefined || path === '/metrics';
+    const known = asset !== undefined || route !== undefined || path === '/metrics' || path === REPORT_PATH;
     if (!known) {
       send(res, 404, { error: `not found: ${path}` });
       return 'other';
@@ -192,6 +243,10 @@ export function dashboardHandler(o: DashboardApiOptions): (req: IncomingMessage,
       res.writeHead(200, { 'content-type': asset.type, 'content-length': asset.body.byteLength, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
       res.end(req.method === 'HEAD' ? undefined : asset.body);
       return 'page';
+    }
+    if (path === REPORT_PATH) {
+      await serveTearSheet(req, res, url);
+      return path;
     }
     if (path === '/metrics') {
       const text = await registry.metrics();
@@ -215,6 +270,24 @@ export function dashboardHandler(o: DashboardApiOptions): (req: IncomingMessage,
       else send(res, 500, { error: `internal error: ${(e as Error).message}` });
     }
     return path;
+  };
+
+  /** The tear sheet: its own HTML (inline SVG and CSS, no script), under a policy that lets it load nothing. */
+  const serveTearSheet = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    const extra = [...url.searchParams.keys()].filter((k) => k !== 'token');
+    if (extra.length) return send(res, 400, { error: `unknown parameter(s): ${extra.join(', ')}` });
+    const model = (await o.model()) as { modelId?: unknown } | null;
+    if (model === null || typeof model.modelId !== 'string') return send(res, 404, { error: 'no model loaded in this process' });
+    const sheet = o.tearSheet ? await o.tearSheet(model.modelId) : { ok: false as const, reason: 'this process has no model directory' };
+    if (!sheet.ok) return send(res, 404, { error: sheet.reason });
+    res.writeHead(200, {
+      'content-type': 'text/html; charset=utf-8',
+      'content-length': sheet.html.byteLength,
+      'cache-control': 'no-cache',
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+    });
+    res.end(req.method === 'HEAD' ? undefined : sheet.html);
   };
 
   return (req, res) => {

@@ -6,7 +6,7 @@
  * passed the start of the range. Copies (at-least-once on Kafka) are dropped by id.
  */
 import type { TopicDecoder } from '../../hosts/merged-reader.ts';
-import type { Bar, FeatureVector, Signal } from '../../schemas/index.ts';
+import type { Bar, FeatureVector, ModelHealth, Signal } from '../../schemas/index.ts';
 import { partitionFor, type EventLog, type LogRecord } from '../../storage/log/event-log.ts';
 
 export interface RangeQuery {
@@ -70,6 +70,11 @@ export class TopicHistory {
 
   async features(q: RangeQuery): Promise<RangeResult<FeatureVector>> {
     return this.range<FeatureVector>('features', q, (f) => f.symbol === q.symbol, (f) => f.barEnd, (f) => `${f.barEnd}|${f.featureSetHash}`);
+  }
+
+  /** Model-health reports (processors/health) of one symbol, by their bar end; only those of `modelId` when given. */
+  async modelHealth(q: RangeQuery & { modelId?: string }): Promise<RangeResult<ModelHealth>> {
+    return this.range<ModelHealth>('model-health', q, (h) => h.symbol === q.symbol && (q.modelId === undefined || h.modelId === q.modelId), (h) => h.tsEvent, (h) => `${h.tsEvent}|${h.modelId}`);
   }
 
   /** The symbols with bars among the last records of each bars partition, sorted by name. */
