@@ -27,6 +27,7 @@ export function loadPageAssets(): PageAssets {
     ['/', html],
     ['/index.html', html],
     ['/assets/app.js', file(join(STATIC, 'app.js'), 'text/javascript; charset=utf-8')],
+    ['/assets/position.js', file(join(STATIC, 'position.js'), 'text/javascript; charset=utf-8')],
     ['/assets/style.css', file(join(STATIC, 'style.css'), 'text/css; charset=utf-8')],
     ['/favicon.ico', file(join(STATIC, 'favicon.svg'), 'image/svg+xml')],
     ['/assets/favicon.svg', file(join(STATIC, 'favicon.svg'), 'image/svg+xml')],

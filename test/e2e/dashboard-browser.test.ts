@@ -78,6 +78,43 @@ test('the dashboard renders history, follows live signals and switches symbols i
     // Live: a signal arrives over the WebSocket and becomes a marker.
     await until(`s.liveSignals > 0 && s.markers > ${loaded.markers}`);
 
+    // The latest signal explains itself: its top feature contributions, the expected move and its
+    // q10–q90 band (card and the third chart pane), HOLD's reason or the open position's levels.
+    await until('s.contributions.length > 0 && s.expectedPoints > 0');
+    const why = (await page.textContent('#why')) ?? '';
+    const first = (await page.evaluate<{ feature: string; value: number }[]>('window.tickflow.state.contributions'))[0];
+    assert.ok(first && why.includes(first.feature), `#why shows ${first?.feature}: ${why}`);
+    assert.match(why, /[+-]\d+\.\d{3}/);
+    assert.match((await page.textContent('#band')) ?? '', /^[+-]\d+\.\d{2}% … [+-]\d+\.\d{2}%$/);
+    assert.match((await page.textContent('#expected')) ?? '', /^[+-]\d+\.\d{2}%$/);
+    const shown = await page.evaluate<{ action: string; reason: string | null; stop: number | null }>('window.tickflow.state.lastSignal');
+    if (shown.action === 'HOLD' && shown.reason) assert.ok(((await page.textContent('#signal')) ?? '').includes(shown.reason), 'HOLD shows its reason');
+    // The open position (stop and target as price lines) agrees with the signals shown: a model
+    // that failed its gates goes live HOLD-only, so there is none; position.js's rule has its own unit test.
+    const position = await page.evaluate<{ stop: number | null; target: number | null } | null>('window.tickflow.state.position');
+    const lines = await page.evaluate<number>('window.tickflow.state.priceLines');
+    const positionText = (await page.textContent('#position')) ?? '';
+    if (position === null) assert.match(positionText, /open position\s*none/);
+    else assert.equal(lines, (position.stop !== null ? 1 : 0) + (position.target !== null ? 1 : 0));
+
+    // The model card: gates with figures, calibration, live hit rate against validation, drift, retrain, tear sheet.
+    await until('s.modelCard !== null');
+    const card = await page.evaluate<{ gates: number; calibration: string | null; validationHitRate: number[] | null; tearSheet: boolean }>('window.tickflow.state.modelCard');
+    assert.equal(card.gates, 4);
+    const modelText = (await page.textContent('#model')) ?? '';
+    assert.match(modelText, /gates(passed|FAILED)/);
+    assert.match(modelText, /holdout-auc-ci-lower\s*\d\.\d{3}/);
+    assert.match(modelText, /calibration(temperature|isotonic|none) · ECE \d\.\d{3} → \d\.\d{3}/);
+    assert.match(modelText, /live hit rate \(BTC\)/);
+    assert.match(modelText, /validation \d+\.\d%–\d+\.\d%/);
+    assert.match(modelText, /retrain/);
+    // No backtest was run beside this model: the page says so and /report answers 404 with the reason.
+    assert.equal(card.tearSheet, false);
+    assert.ok(await page.isVisible('#tearsheet-missing'));
+    const report = await fetch(`http://127.0.0.1:${port}/report`);
+    assert.equal(report.status, 404);
+    assert.match(((await report.json()) as { error: string }).error, /no backtest tear sheet of model [0-9a-f]{16}/);
+
     // The live host's counters reach /metrics and /api/health.
     const metricsText = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     const metric = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metricsText)?.[1] ?? Number.NaN);

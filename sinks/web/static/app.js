@@ -26,6 +26,13 @@
     connected: false,
     loadedSymbol: null,
     lastSignal: null,
+    /** Points of the expected-move pane (signals with forward-return heads). */
+    expectedPoints: 0,
+    /** The latest signal's contributions as shown, and the open position drawn as price lines. */
+    contributions: [],
+    position: null,
+    priceLines: 0,
+    modelCard: null,
     /** ms after navigation start when the first history was drawn (for the page benchmark). */
     firstRenderMs: null,
   };
@@ -77,7 +84,21 @@
   const pUp = line(UP, 'P(up)');
   const pDown = line(DOWN, 'P(down)');
   const conf = line(ACCENT, 'confidence', 2);
-  chart.panes()[1].setHeight(150);
+  // Third pane: the expected forward move (log return, %) with its q10–q90 band, from the
+  // model's forward-return heads; empty for a model without heads.
+  const moveLine = (c, title, style, width) => chart.addSeries(LC.LineSeries, {
+    color: c, lineWidth: width, title, lineStyle: style, priceLineVisible: false, lastValueVisible: true,
+    priceFormat: { type: 'custom', minMove: 0.001, formatter: (v) => `${v >= 0 ? '+' : ''}${v.toFixed(2)}%` },
+  }, 2);
+  const q90Line = moveLine('rgba(38,166,154,0.7)', 'q90', 2, 1);
+  const expLine = moveLine('#e3b341', 'expected', 0, 1.5);
+  const q10Line = moveLine('rgba(239,83,80,0.7)', 'q10', 2, 1);
+  // Candles take most of the height; probabilities and the expected move share the rest.
+  chart.panes()[0].setStretchFactor(5);
+  chart.panes()[1].setStretchFactor(1.3);
+  chart.panes()[2].setStretchFactor(1.1);
+  const hasHeads = (s) => s.q10 !== null && s.q10 !== undefined && s.q90 !== null && s.q90 !== undefined;
+  const movePoints = (list, key) => list.filter(hasHeads).map((s) => ({ time: signalTime(s), value: (s[key] ?? s.q50) * 100 }));
 
   // The option panel's small chart: ATM IV (right scale, %) and put/call ratio by OI (left scale).
   const optionChart = LC.createChart($('options-chart'), {
@@ -95,6 +116,8 @@
 
   let barData = [];
   let markerList = [];
+  let signalList = []; // the signals shown, oldest first (for the open position)
+  let positionLines = [];
   let forming = null; // the 5-minute candle being built from live 1-minute bars
 
   const candleOf = (b) => ({ time: b.start / 1000, open: b.open, high: b.high, low: b.low, close: b.close });
@@ -123,6 +146,7 @@
       forming = null;
       state.bars = barData.length;
       updateQuote(b.close);
+      updatePosition();
     } else if (b.interval === '1m') {
       const start = Math.floor(b.start / FIVE_MIN) * FIVE_MIN;
       const t = start / 1000;
@@ -153,10 +177,52 @@
     pUp.update({ time: t, value: s.pUp * 100 });
     pDown.update({ time: t, value: s.pDown * 100 });
     conf.update({ time: t, value: s.confidence * 100 });
+    if (hasHeads(s)) {
+      q90Line.update({ time: t, value: s.q90 * 100 });
+      expLine.update({ time: t, value: (s.expectedReturn ?? s.q50) * 100 });
+      q10Line.update({ time: t, value: s.q10 * 100 });
+      state.expectedPoints++;
+    }
+    signalList.push(s);
     state.signals++;
     state.markers = markerList.length;
     if (live) state.liveSignals++;
     showSignal(s);
+    updatePosition();
+  }
+
+  // ---- open position: stop and target as price lines on the candles --------------------------
+  function updatePosition() {
+    const tail = [];
+    const last = signalList.length ? signalList[signalList.length - 1] : null;
+    // Only bars since the latest BUY/SELL matter; the tail is short (a position lasts hours).
+    let since = Infinity;
+    for (let i = signalList.length - 1; i >= 0; i--) if (signalList[i].action !== 'HOLD') { since = signalList[i].barEnd; break; }
+    for (let i = barData.length - 1; i >= 0 && barData[i].time * 1000 >= since; i--) tail.unshift({ start: barData[i].time * 1000, high: barData[i].high, low: barData[i].low });
+    const r = window.tickflowPosition.openPosition(signalList, tail);
+    const p = r.position;
+    const same = p && state.position && state.position.id === p.signal.id;
+    if (!same) {
+      for (const l of positionLines) candles.removePriceLine(l);
+      positionLines = [];
+      if (p) {
+        const side = p.side === 'long' ? 'long' : 'short';
+        if (p.stop !== null) positionLines.push(candles.createPriceLine({ price: p.stop, color: DOWN, lineWidth: 1, lineStyle: LC.LineStyle.Dashed, axisLabelVisible: true, title: `stop (${side})` }));
+        if (p.target !== null) positionLines.push(candles.createPriceLine({ price: p.target, color: UP, lineWidth: 1, lineStyle: LC.LineStyle.Dashed, axisLabelVisible: true, title: `target (${side})` }));
+      }
+    }
+    state.position = p ? { id: p.signal.id, side: p.side, stop: p.stop, target: p.target, size: p.size, expiresAt: p.expiresAt } : null;
+    state.priceLines = positionLines.length;
+    const el = $('position');
+    if (p) {
+      el.innerHTML = rows([
+        ['open position', `<span class="${p.side === 'long' ? 'good' : 'bad'}">${p.side}</span> since ${time(p.signal.barEnd).slice(11)}${p.size !== null ? ` · size ${pct(p.size, 0)}` : ''}`],
+        ['stop / target', `${fmt(p.stop)} / ${fmt(p.target)}`],
+        ['expires', p.expiresAt !== null ? time(p.expiresAt).slice(5) : '—'],
+      ]);
+    } else {
+      el.innerHTML = rows([['open position', `<span style="color:var(--muted)">none${last && r.closed && r.closed !== 'no BUY or SELL signal' ? ` (last one ${esc(r.closed)})` : ''}</span>`]]);
+    }
   }
 
   // ---- side panels -------------------------------------------------------------------------
@@ -164,6 +230,7 @@
   const pct = (x, d = 1) => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(d)}%`);
   const time = (ms) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
   const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+  const signedPct = (x, d = 2) => (x === null || x === undefined ? '—' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(d)}%`);
   const rows = (pairs) => pairs.map(([k, v, cls]) => `<tr><td>${esc(k)}</td><td class="${cls || ''}">${v}</td></tr>`).join('');
 
   let firstClose = null;
@@ -188,10 +255,29 @@
       </div>
       <table>${rows([
         ['up / flat / down', `${pct(s.pUp)} / ${pct(s.pFlat)} / ${pct(s.pDown)}`],
+        ...(s.action === 'HOLD' && s.reason ? [['why HOLD', esc(s.reason)]] : []),
+        ['expected move', hasHeads(s) ? `<span id="expected">${signedPct(s.expectedReturn ?? s.q50)}</span>` : '—'],
+        ['q10 – q90', hasHeads(s) ? `<span id="band">${signedPct(s.q10)} … ${signedPct(s.q90)}</span>` : '—'],
+        ...(s.action !== 'HOLD' && (s.size ?? null) !== null ? [['size', pct(s.size, 0)]] : []),
+        ...(s.action !== 'HOLD' && ((s.stop ?? null) !== null || (s.target ?? null) !== null) ? [['stop / target', `${fmt(s.stop)} / ${fmt(s.target)}`]] : []),
         ['bar close', time(s.barEnd)],
         ['model', `<code>${esc(s.modelId)}</code>`],
         ['inputs', s.inputs ? `${s.inputs.reduce((n, r) => n + r.toOffset - r.fromOffset + 1, 0)} events` : '—'],
-      ])}</table>`;
+      ])}</table>
+      <h3>why ${esc(s.action)}: top features</h3>
+      <div id="why">${whyHtml(s)}</div>`;
+    state.contributions = (s.contributions || []).map((c) => ({ feature: c.feature, value: c.value }));
+  }
+
+  /** The signal's top feature contributions to its chosen class, as signed bars. */
+  function whyHtml(s) {
+    const list = s.contributions || [];
+    if (!list.length) return '<span class="empty">the model gives no contributions</span>';
+    const max = Math.max(...list.map((c) => Math.abs(c.value))) || 1;
+    return list.map((c) => `<div class="why-row" title="${esc(c.feature)}: ${c.value.toFixed(4)} (centered logit)">
+        <span class="why-name">${esc(c.feature)}</span>
+        <span class="why-bar"><span style="width:${(Math.abs(c.value) / max) * 100}%;background:${c.value >= 0 ? UP : DOWN}"></span></span>
+        <span class="why-val">${c.value >= 0 ? '+' : ''}${c.value.toFixed(3)}</span></div>`).join('');
   }
 
   async function refreshHealth() {
@@ -215,7 +301,7 @@
 
   async function loadModel() {
     try {
-      const m = await api('/api/model');
+      const m = await api(state.symbol ? `/api/model?symbol=${encodeURIComponent(state.symbol)}` : '/api/model');
       const layers = m.architecture ? m.architecture.layers.map((l) => l.units).join('-') : null;
       const vs = (a, b) => `${fmt(a, 3)} <span style="color:var(--muted)">vs ${fmt(b, 3)}</span>`;
       const pairs = [
@@ -230,7 +316,29 @@
         pairs.push(['test rows', fmt(m.metrics.n, 0)]);
       }
       if (m.split) pairs.push(['test period', `${time(m.split.test.firstBarEnd).slice(0, 10)} → ${time(m.split.test.lastBarEnd).slice(0, 10)}`]);
+      const card = m.card || {};
+      const ok = (b) => (b ? '<span class="good">✓</span>' : '<span class="bad">✗</span>');
+      if (card.gatesPassed !== null && card.gatesPassed !== undefined) {
+        pairs.push(['gates', card.gatesPassed ? '<span class="good">passed</span>' : '<span class="bad">FAILED</span>']);
+        for (const g of card.gates || []) {
+          const mark = g.status === 'skipped' ? '<span style="color:var(--muted)">skipped</span>' : ok(g.status === 'passed');
+          pairs.push([`· ${g.name}`, `<span title="${esc(g.rule)}">${g.value === null ? '—' : fmt(g.value, g.name === 'rows-per-class' ? 0 : 3)} ${mark}</span>`]);
+        }
+      } else pairs.push(['gates', '<span style="color:var(--muted)">not recorded (model trained before gates)</span>']);
+      const cal = card.calibration;
+      pairs.push(['calibration', cal ? `${esc(cal.method)} · ECE ${fmt(cal.eceBefore, 3)} → ${fmt(cal.eceAfter, 3)}${cal.holdoutEce !== null ? ` (test ${fmt(cal.holdoutEce, 3)})` : ''}` : '—']);
+      const ci = card.validationHitRate;
+      const h = card.health && state.symbol ? card.health[state.symbol] : null;
+      const inCi = h && h.hitRate !== null && ci ? h.hitRate >= ci[0] && h.hitRate <= ci[1] : null;
+      pairs.push([`live hit rate${state.symbol ? ` (${esc(state.symbol)})` : ''}`, h && h.hitRate !== null
+        ? `<span class="${inCi === false ? 'bad' : ''}">${pct(h.hitRate)}</span> <span style="color:var(--muted)">of ${fmt(h.matured, 0)} · validation ${ci ? `${pct(ci[0])}–${pct(ci[1])}` : '—'}</span>`
+        : `— <span style="color:var(--muted)">validation ${ci ? `${pct(ci[0])}–${pct(ci[1])}` : '—'}</span>`]);
+      pairs.push(['drift (PSI max)', h && h.psiMax !== null ? `${fmt(h.psiMax, 3)} <span style="color:var(--muted)">${esc(h.psiFeature || '')}</span>` : (h ? `— <span style="color:var(--muted)">window ${fmt(h.vectors, 0)}/${fmt(h.window, 0)}</span>` : '—'), h && h.driftedFeatures && h.driftedFeatures.length ? 'bad' : '']);
+      pairs.push(['retrain', h ? (h.retrain ? `<span class="bad">recommended (${esc(h.priority || '')}): ${esc(h.reason || '')}</span>` : '<span class="good">no</span>') : '<span style="color:var(--muted)">no health report yet</span>']);
+      const ts = card.tearSheet;
+      pairs.push(['backtest', ts && ts.available ? `<a id="tearsheet" href="${withToken('report')}" target="_blank" rel="noopener">tear sheet ↗</a>` : `<span id="tearsheet-missing" style="color:var(--muted)" title="${esc(ts ? ts.reason : '')}">no tear sheet</span>`]);
       $('model').innerHTML = rows(pairs);
+      state.modelCard = { gates: (card.gates || []).length, gatesPassed: card.gatesPassed ?? null, calibration: cal ? cal.method : null, validationHitRate: ci || null, health: h || null, tearSheet: !!(ts && ts.available) };
     } catch (e) {
       $('model').innerHTML = rows([['model', esc(e.message)]]);
     }
@@ -365,6 +473,11 @@
       pUp.setData(points((s) => s.pUp));
       pDown.setData(points((s) => s.pDown));
       conf.setData(points((s) => s.confidence));
+      q90Line.setData(movePoints(signals.signals, 'q90'));
+      expLine.setData(movePoints(signals.signals, 'expectedReturn'));
+      q10Line.setData(movePoints(signals.signals, 'q10'));
+      state.expectedPoints = signals.signals.filter(hasHeads).length;
+      signalList = signals.signals.slice();
       state.bars = barData.length;
       state.signals = signals.signals.length;
       state.markers = markerList.length;
@@ -372,6 +485,9 @@
       if (last) showSignal(last);
       else $('signal').innerHTML = 'no signal yet';
       if (bars.bars.length) updateQuote(bars.bars[bars.bars.length - 1].close);
+      state.position = null;
+      updatePosition();
+      void loadModel(); // the card's live part (health) is per symbol
       chart.timeScale().setVisibleLogicalRange({ from: Math.max(0, barData.length - 150), to: barData.length + 6 });
       const held = pending;
       pending = null;
@@ -390,9 +506,9 @@
 
   async function init() {
     connect();
-    void loadModel();
     void refreshHealth();
     setInterval(refreshHealth, 3000);
+    setInterval(() => void loadModel(), 60_000);
     try {
       const { symbols } = await api('/api/symbols');
       state.symbols = symbols.map((s) => s.symbol);
@@ -407,7 +523,10 @@
       const wanted = params.get('symbol');
       const first = state.symbols.includes(wanted) ? wanted : state.symbols[0];
       if (first) await selectSymbol(first);
-      else showError('no bars in the log yet');
+      else {
+        showError('no bars in the log yet');
+        void loadModel();
+      }
     } catch (e) {
       showError(e.message);
     }
