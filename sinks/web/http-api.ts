@@ -10,7 +10,7 @@ import { metrics, registry } from '../../lib/metrics.ts';
 import { checkToken } from '../ws/access.ts';
 import type { PageAssets } from './page-assets.ts';
 import type { TearSheet } from './tear-sheet.ts';
-import type { ModelHealth } from '../../schemas/index.ts';
+import type { ModelHealth, Signal } from '../../schemas/index.ts';
 import type { TopicHistory } from './topic-history.ts';
 
 export const DEFAULT_LIMIT = 2_000;
@@ -82,6 +82,8 @@ const signalsQuery = rangeChecked(
     limit: limit(MAX_LIMIT, DEFAULT_LIMIT),
     /** false: leave out each signal's `inputs` (log positions), about half the bytes. */
     provenance: z.enum(['true', 'false'], { error: 'provenance must be true or false' }).default('true'),
+    /** chart: only what the page's chart draws (a quarter of the bytes; no inputs, contributions, reason, ids of the model). */
+    fields: z.enum(['all', 'chart'], { error: 'fields must be all or chart' }).default('all'),
     ...TOKEN,
   }),
 );
@@ -151,7 +153,7 @@ export function dashboardHandler(o: DashboardApiOptions): (req: IncomingMessage,
       async (p) => {
         const q = parseWith(signalsQuery, p);
         const r = await o.history.signals(defined(q));
-        const signals = q.provenance === 'true' ? r.rows : r.rows.map(({ inputs: _inputs, ...rest }) => rest);
+        const signals = q.fields === 'chart' ? r.rows.map(chartFields) : q.provenance === 'true' ? r.rows : r.rows.map(({ inputs: _inputs, ...rest }) => rest);
         return { status: 200, body: { symbol: q.symbol, from: q.from ?? null, to: q.to ?? null, limit: q.limit, count: signals.length, truncated: r.truncated, signals } };
       },
     ],
@@ -298,6 +300,27 @@ export function dashboardHandler(o: DashboardApiOptions): (req: IncomingMessage,
         else res.destroy();
       },
     );
+  };
+}
+
+/** What the page's chart and position lines use of a signal (`fields=chart`). */
+function chartFields(s: Signal): Partial<Signal> {
+  return {
+    id: s.id,
+    barEnd: s.barEnd,
+    action: s.action,
+    pUp: s.pUp,
+    pFlat: s.pFlat,
+    pDown: s.pDown,
+    confidence: s.confidence,
+    expectedReturn: s.expectedReturn ?? null,
+    q10: s.q10 ?? null,
+    q50: s.q50 ?? null,
+    q90: s.q90 ?? null,
+    size: s.size ?? null,
+    stop: s.stop ?? null,
+    target: s.target ?? null,
+    expiresAt: s.expiresAt ?? null,
   };
 }
 

@@ -261,7 +261,7 @@
         ...(s.action !== 'HOLD' && (s.size ?? null) !== null ? [['size', pct(s.size, 0)]] : []),
         ...(s.action !== 'HOLD' && ((s.stop ?? null) !== null || (s.target ?? null) !== null) ? [['stop / target', `${fmt(s.stop)} / ${fmt(s.target)}`]] : []),
         ['bar close', time(s.barEnd)],
-        ['model', `<code>${esc(s.modelId)}</code>`],
+        ['model', s.modelId ? `<code>${esc(s.modelId)}</code>` : '—'],
         ['inputs', s.inputs ? `${s.inputs.reduce((n, r) => n + r.toOffset - r.fromOffset + 1, 0)} events` : '—'],
       ])}</table>
       <h3>why ${esc(s.action)}: top features</h3>
@@ -271,7 +271,8 @@
 
   /** The signal's top feature contributions to its chosen class, as signed bars. */
   function whyHtml(s) {
-    const list = s.contributions || [];
+    if (s.contributions === undefined) return '—';
+    const list = s.contributions;
     if (!list.length) return '<span class="empty">the model gives no contributions</span>';
     const max = Math.max(...list.map((c) => Math.abs(c.value))) || 1;
     return list.map((c) => `<div class="why-row" title="${esc(c.feature)}: ${c.value.toFixed(4)} (centered logit)">
@@ -461,7 +462,12 @@
     subscribe(symbol);
     try {
       const q = `symbol=${encodeURIComponent(symbol)}`;
-      const [bars, signals] = await Promise.all([api(`/api/bars?${q}&interval=5m&limit=${HISTORY_BARS}`), api(`/api/signals?${q}&limit=${HISTORY_BARS}&provenance=false`)]);
+      // The history's signals with only the chart's fields; the latest one whole (its contributions, reason).
+      const [bars, signals, latest] = await Promise.all([
+        api(`/api/bars?${q}&interval=5m&limit=${HISTORY_BARS}`),
+        api(`/api/signals?${q}&limit=${HISTORY_BARS}&fields=chart`),
+        api(`/api/signals?${q}&limit=1&provenance=false`),
+      ]);
       if (symbol !== state.symbol) return;
       barData = bars.bars.map(candleOf);
       candles.setData(barData);
@@ -481,7 +487,11 @@
       state.bars = barData.length;
       state.signals = signals.signals.length;
       state.markers = markerList.length;
-      const last = signals.signals[signals.signals.length - 1];
+      const newest = signals.signals[signals.signals.length - 1];
+      const whole = latest.signals[0];
+      // A signal may have arrived between the two requests: show the newer of the two.
+      const last = whole && (!newest || whole.barEnd >= newest.barEnd) ? whole : newest;
+      if (newest && whole && whole.id === newest.id) signalList[signalList.length - 1] = whole;
       if (last) showSignal(last);
       else $('signal').innerHTML = 'no signal yet';
       if (bars.bars.length) updateQuote(bars.bars[bars.bars.length - 1].close);

@@ -186,6 +186,25 @@ describe('dashboard HTTP API', () => {
     assert.deepEqual((last.json['signals'] as Signal[])[0]?.inputs, []);
     const bare = await get(s.port, '/api/signals?symbol=BTC&limit=1&provenance=false');
     assert.equal('inputs' in ((bare.json['signals'] as Signal[])[0] ?? {}), false);
+    // fields=chart: what the page's chart uses, absent heads and policy fields as null.
+    const chart = await get(s.port, '/api/signals?symbol=BTC&limit=1&fields=chart');
+    assert.deepEqual((chart.json['signals'] as Signal[])[0], {
+      id: `BTC-${T0 + N5 * M5}`,
+      barEnd: T0 + N5 * M5,
+      action: 'BUY',
+      pUp: 0.5,
+      pFlat: 0.3,
+      pDown: 0.2,
+      confidence: 0.5,
+      expectedReturn: null,
+      q10: null,
+      q50: null,
+      q90: null,
+      size: null,
+      stop: null,
+      target: null,
+      expiresAt: null,
+    });
   });
 
   test('/api/features keeps the names asked for that the feature set has', async () => {
@@ -237,6 +256,8 @@ describe('dashboard HTTP API', () => {
     ['/api/signals?from=1', /symbol is required/],
     ['/api/signals?symbol=BTC&limit=x', /limit must be a number/],
     ['/api/signals?symbol=BTC&provenance=no', /provenance must be true or false/],
+    ['/api/signals?symbol=BTC&fields=some', /fields must be all or chart/],
+    ['/api/model?symbol=', /symbol is required/],
     ['/api/features?symbol=BTC&limit=2001', /limit must be <= 2000/],
     ['/api/symbols?x=1', /unknown parameter/],
     ['/api/model?x=1', /unknown parameter/],
