@@ -46,6 +46,7 @@ try {
   await api('/api/symbols'); // warm-up
   const bars = await api('/api/bars?symbol=BTC&interval=5m&limit=4032');
   const signals = await api('/api/signals?symbol=BTC&limit=4032');
+  const chartSignals = await api('/api/signals?symbol=BTC&limit=4032&fields=chart');
   const model = await api('/api/model?symbol=BTC');
   say(`bench page: ${String(bars.body['count'])} bars, ${String(signals.body['count'])} signals in the page's history`);
 
@@ -76,7 +77,7 @@ try {
   const sockets: WebSocket[] = [];
   for (let i = 0; i < n; i++) {
     const symbol = i % 2 ? 'ETH' : 'BTC';
-    await Promise.all([api('/api/symbols'), api(`/api/model?symbol=${symbol}`), api('/api/health'), api(`/api/bars?symbol=${symbol}&interval=5m&limit=4032`), api(`/api/signals?symbol=${symbol}&limit=4032`), api(`/api/features?symbol=${symbol}&limit=288&names=pcr_oi,pcr_volume,max_pain_dist,atm_iv`)]);
+    await Promise.all([api('/api/symbols'), api(`/api/model?symbol=${symbol}`), api('/api/health'), api(`/api/bars?symbol=${symbol}&interval=5m&limit=4032`), api(`/api/signals?symbol=${symbol}&limit=4032&fields=chart`), api(`/api/signals?symbol=${symbol}&limit=1&provenance=false`), api(`/api/features?symbol=${symbol}&limit=288&names=pcr_oi,pcr_volume,max_pain_dist,atm_iv`)]);
     const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
     await new Promise((resolve, reject) => {
       ws.once('open', resolve);
@@ -98,6 +99,8 @@ try {
     apiBarsKb: Math.round(bars.bytes / 1024),
     apiSignalsMs: Math.round(signals.ms),
     apiSignalsKb: Math.round(signals.bytes / 1024),
+    apiSignalsChartMs: Math.round(chartSignals.ms),
+    apiSignalsChartKb: Math.round(chartSignals.bytes / 1024),
     apiModelMs: Math.round(model.ms),
     apiModelKb: Math.round(model.bytes / 1024),
     firstRenderMsMedian: firstRenderMs.length ? Math.round(median(firstRenderMs)) : null,
@@ -115,6 +118,7 @@ try {
         `history                 ${String(result.bars)} 5m bars, ${String(result.signals)} signals (BTC)`,
         `/api/bars               ${result.apiBarsMs} ms, ${result.apiBarsKb} KB`,
         `/api/signals            ${result.apiSignalsMs} ms, ${result.apiSignalsKb} KB`,
+        `/api/signals chart      ${result.apiSignalsChartMs} ms, ${result.apiSignalsChartKb} KB (fields=chart, what the page asks)`,
         `/api/model (card)       ${result.apiModelMs} ms, ${result.apiModelKb} KB`,
         `first render (chromium) ${result.firstRenderMsMedian ?? '—'} ms median of ${result.firstRenderMs.join(', ')} (navigation start to history drawn)`,
         `server RSS              ${result.serverRssBeforeMb} MB before, ${result.serverRssAfterLoadsMb} MB right after ${n} page loads, ${result.serverRssSettledMb} MB 3 s later with ${n} WebSockets open (+${result.serverRssAddedMb} MB)`,
