@@ -463,16 +463,25 @@
     try {
       const q = `symbol=${encodeURIComponent(symbol)}`;
       // The history's signals with only the chart's fields; the latest one whole (its contributions, reason).
-      const [bars, signals, latest] = await Promise.all([
-        api(`/api/bars?${q}&interval=5m&limit=${HISTORY_BARS}`),
-        api(`/api/signals?${q}&limit=${HISTORY_BARS}&fields=chart`),
-        api(`/api/signals?${q}&limit=1&provenance=false`),
-      ]);
+      // Asked together; the candles are drawn as soon as the bars are in, the signals after.
+      const barsP = api(`/api/bars?${q}&interval=5m&limit=${HISTORY_BARS}`);
+      const rest = Promise.all([api(`/api/signals?${q}&limit=${HISTORY_BARS}&fields=chart`), api(`/api/signals?${q}&limit=1&provenance=false`)]);
+      rest.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+      const bars = await barsP;
       if (symbol !== state.symbol) return;
       barData = bars.bars.map(candleOf);
       candles.setData(barData);
       volume.setData(bars.bars.map(volumeOf));
+      markers.setMarkers([]); // the previous symbol's, until this one's signals are in
       forming = null;
+      chart.timeScale().setVisibleLogicalRange({ from: Math.max(0, barData.length - 150), to: barData.length + 6 });
+      // Two frames after setData the candles are on the canvas: the page-side mark the benchmark reads.
+      if (state.firstRenderMs === null) requestAnimationFrame(() => requestAnimationFrame(() => {
+        performance.mark('tickflow:candles-drawn');
+        state.firstRenderMs = performance.now();
+      }));
+      const [signals, latest] = await rest;
+      if (symbol !== state.symbol) return;
       markerList = signals.signals.map(markerOf);
       markers.setMarkers(markerList);
       const points = (f) => signals.signals.map((s) => ({ time: signalTime(s), value: f(s) * 100 }));
@@ -498,16 +507,10 @@
       state.position = null;
       updatePosition();
       void loadModel(); // the card's live part (health) is per symbol
-      chart.timeScale().setVisibleLogicalRange({ from: Math.max(0, barData.length - 150), to: barData.length + 6 });
       const held = pending;
       pending = null;
       for (const m of held) if (m.data.symbol === symbol) applyLive(m);
       state.loadedSymbol = symbol;
-      // Two frames after setData the candles are on the canvas: the page-side mark the benchmark reads.
-      if (state.firstRenderMs === null) requestAnimationFrame(() => requestAnimationFrame(() => {
-        performance.mark('tickflow:candles-drawn');
-        state.firstRenderMs = performance.now();
-      }));
       showError('');
       void refreshOptions(symbol);
     } catch (e) {
