@@ -22,16 +22,37 @@ if (!existsSync(join(modelDir, 'manifest.json'))) {
   execFileSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'start', '--log', logDir, '--model', modelDir, '--history-days', '14', '--speed', '3600', '--stop-after', '30m', '--no-ws'], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
-const child = spawn(process.execPath, ['--import', 'tsx', 'bench/page-server.ts', logDir, modelDir], { stdio: ['ignore', 'pipe', 'inherit'] });
-const port = await new Promise<number>((resolve, reject) => {
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-    const line = out.split('\n')[0];
-    if (out.includes('\n') && line) resolve((JSON.parse(line) as { port: number }).port);
-  });
-  child.once('exit', () => reject(new Error('page server exited')));
+const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/page-server.ts', logDir, modelDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+// The server's stdout, one JSON object a line: first its port, then one per SIGUSR2 (memory after a full GC).
+const lines: string[] = [];
+let waiting: ((line: string) => void) | null = null;
+let out = '';
+child.stdout.on('data', (d: Buffer) => {
+  out += d.toString();
+  let nl: number;
+  while ((nl = out.indexOf('\n')) >= 0) {
+    const line = out.slice(0, nl);
+    out = out.slice(nl + 1);
+    if (waiting) {
+      const w = waiting;
+      waiting = null;
+      w(line);
+    } else lines.push(line);
+  }
 });
+const nextLine = (): Promise<string> => {
+  const queued = lines.shift();
+  if (queued !== undefined) return Promise.resolve(queued);
+  return new Promise((resolve, reject) => {
+    waiting = resolve;
+    child.once('exit', () => reject(new Error('page server exited')));
+  });
+};
+const port = (JSON.parse(await nextLine()) as { port: number }).port;
+const afterGc = async (): Promise<{ rssMb: number; heapUsedMb: number }> => {
+  child.kill('SIGUSR2');
+  return JSON.parse(await nextLine()) as { rssMb: number; heapUsedMb: number };
+};
 const base = `http://127.0.0.1:${port}`;
 const rssMb = (): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
@@ -74,6 +95,7 @@ try {
   const n = Number(values.pages);
   await new Promise((r) => setTimeout(r, 1000));
   const before = rssMb();
+  const beforeGc = await afterGc();
   const sockets: WebSocket[] = [];
   for (let i = 0; i < n; i++) {
     const symbol = i % 2 ? 'ETH' : 'BTC';
@@ -90,6 +112,7 @@ try {
   const peak = rssMb();
   await new Promise((r) => setTimeout(r, 3000));
   const settled = rssMb();
+  const settledGc = await afterGc();
   for (const ws of sockets) ws.close();
 
   const result = {
@@ -110,6 +133,9 @@ try {
     serverRssAfterLoadsMb: Math.round(peak),
     serverRssSettledMb: Math.round(settled),
     serverRssAddedMb: Math.round(settled - before),
+    /** The same after a full GC on both sides: what the open pages keep, not garbage not yet collected. */
+    serverRssAddedAfterGcMb: Math.round(settledGc.rssMb - beforeGc.rssMb),
+    serverHeapAddedAfterGcMb: Math.round(settledGc.heapUsedMb - beforeGc.heapUsedMb),
   };
   if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else
@@ -122,6 +148,7 @@ try {
         `/api/model (card)       ${result.apiModelMs} ms, ${result.apiModelKb} KB`,
         `first render (chromium) ${result.firstRenderMsMedian ?? '—'} ms median of ${result.firstRenderMs.join(', ')} (navigation start to history drawn)`,
         `server RSS              ${result.serverRssBeforeMb} MB before, ${result.serverRssAfterLoadsMb} MB right after ${n} page loads, ${result.serverRssSettledMb} MB 3 s later with ${n} WebSockets open (+${result.serverRssAddedMb} MB)`,
+        `after a full GC         RSS +${result.serverRssAddedAfterGcMb} MB, heap +${result.serverHeapAddedAfterGcMb} MB with ${n} WebSockets open`,
         '',
       ].join('\n'),
     );
