@@ -428,12 +428,14 @@
   }
 
   let lastOptionsRefresh = 0;
+  let lastOptionsWall = -Infinity; // at most one refresh every 2 s of wall time (a fast --speed closes bars faster)
   function applyLive(msg) {
     if (msg.type === 'bar') {
       applyBar(msg.data);
       state.liveBars++;
-      if (msg.data.interval === '5m' && msg.data.end - lastOptionsRefresh >= FIVE_MIN) {
+      if (msg.data.interval === '5m' && msg.data.end - lastOptionsRefresh >= FIVE_MIN && performance.now() - lastOptionsWall >= 2000) {
         lastOptionsRefresh = msg.data.end;
+        lastOptionsWall = performance.now();
         void refreshOptions(state.symbol);
       }
     } else {
