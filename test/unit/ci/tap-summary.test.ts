@@ -24,19 +24,22 @@ async function sampleTap(): Promise<string> {
 }
 
 describe(".ci/run's closing line", () => {
-  test('counts skipped suites and the tests that skip themselves, and a cancelled test as failed', async () => {
+  test('counts skipped suites and the tests that skip themselves, a cancelled test and a suite that threw as failed', async () => {
     const tap = await sampleTap();
     // The sample (test/fixtures/tap/sample.mjs): passes twice; one test throws, one is cut off by
-    // its timeout; one whole suite, one test by option and one by t.skip() skip.
-    assert.deepEqual(summarizeTap(tap), { passed: 2, failed: 2, skipped: 3 }, tap);
-    // Node's own summary misses the skipped suite: the reason for counting "# SKIP" lines.
+    // its timeout, one suite's body throws; one whole suite, one test by option and one by
+    // t.skip() skip.
+    assert.deepEqual(summarizeTap(tap), { passed: 2, failed: 3, skipped: 3 }, tap);
+    // Node's own summary misses the skipped suite and the suite that threw: the reasons for
+    // counting "# SKIP" lines and failed suites.
     assert.match(tap, /^# skipped 2$/m);
-    assert.equal(summaryLine(summarizeTap(tap)), '2 passed, 2 failed, 3 skipped');
+    assert.match(tap, /^# fail 1$/m);
+    assert.equal(summaryLine(summarizeTap(tap)), '2 passed, 3 failed, 3 skipped');
   });
 
   test("sums the lanes' runs", async () => {
     const tap = await sampleTap();
-    assert.deepEqual(summarizeTap(`${tap}\n# lane main: 1 files, 3 s, exit 1\n${tap}`), { passed: 4, failed: 4, skipped: 6 });
+    assert.deepEqual(summarizeTap(`${tap}\n# lane main: 1 files, 3 s, exit 1\n${tap}`), { passed: 4, failed: 6, skipped: 6 });
   });
 
   test('a run with no summary (it crashed before one) counts nothing', () => {
