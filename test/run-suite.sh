@@ -11,12 +11,16 @@
 #
 # Every file still binds port 0 and its own temporary directory, so lanes never share a port.
 # The main lane's output streams; the brokers lane's is printed after it (node's TAP reporter when
-# not on a terminal: .ci/run sums the "# pass"/"# fail" lines of both). Exit status: non-zero when
-# either lane failed.
+# not on a terminal: .ci/run sums both lanes' counts, test/helpers/tap-summary.ts). Exit status:
+# non-zero when either lane failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 concurrency=${TEST_CONCURRENCY:-1}
+# The brokers lane writes to a file: give it the reporter the terminal gets (spec on a terminal,
+# TAP otherwise, as node chooses for the main lane).
+reporter=()
+[[ -t 1 ]] && reporter=(--test-reporter=spec)
 mapfile -t brokers < <(find test/integration/kafka test/integration/clickhouse -name '*.test.ts' 2>/dev/null | LC_ALL=C sort)
 mapfile -t main < <(
   find test/shards -name 'unit-*.ts' | LC_ALL=C sort
@@ -30,7 +34,7 @@ brokers_rc=0
 if ((${#brokers[@]})); then
   (
     s=$SECONDS
-    node --import tsx --test --test-concurrency=1 "${brokers[@]}" >"$brokers_out" 2>&1
+    node --import tsx --test --test-concurrency=1 "${reporter[@]}" "${brokers[@]}" >"$brokers_out" 2>&1
     rc=$?
     echo "# lane brokers: ${#brokers[@]} files, $((SECONDS - s)) s, exit ${rc}" >>"$brokers_out"
     exit "$rc"
