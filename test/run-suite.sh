@@ -4,7 +4,8 @@
 #   brokers  test/integration/kafka and test/integration/clickhouse, one file at a time: they start
 #            Kafka brokers, a librdkafka mock or a clickhouse-server, and kill or freeze processes
 #            against session timeouts: two of them at once would starve each other. The lane keeps
-#            about one core busy (group-failover alone: ~250 CPU s in ~260 s).
+#            about one core busy (group-failover alone: 251 CPU s before its third of four scenarios
+#            was cut off, docs/testing.md).
 #   main     the unit tests in four shard processes (test/shards, test/helpers/shard.ts) and every
 #            other file (e2e, the CLI-spawning integration tests), TEST_CONCURRENCY files at a time
 #            (default 1: with the brokers lane beside it that keeps this 2-core machine at about
