@@ -32,19 +32,20 @@ export function tradeReader(type: avro.Type): TradeReader | null {
   const keys = new KeyInterner();
   const f64 = new Float64Array(1);
   const f64Bytes = new Uint8Array(f64.buffer);
-  let pos = 0;
-  let ok = true;
+  // The position after the last varint read, or -1 once anything was out of the common case.
+  let at = 0;
 
-  // avsc's Tap.readLong (lib/utils.js), with a bound on the length instead of reading past the end.
-  const readLong = (buf: Uint8Array): number => {
-    const end = pos + MAX_VARINT;
+  // avsc's Tap.readLong (lib/utils.js), bounded to the bytes and to 7 of them.
+  const readLong = (buf: Uint8Array, p: number): number => {
+    const len = buf.length;
+    const end = p + MAX_VARINT;
     let n = 0;
     let k = 0;
     let b = 0;
     let h = 0;
     do {
-      if (pos >= buf.length) return fail();
-      b = buf[pos++] as number;
+      if (p >= len) return fail();
+      b = buf[p++] as number;
       h = b & 0x80;
       n |= (b & 0x7f) << k;
       k += 7;
@@ -53,50 +54,43 @@ export function tradeReader(type: avro.Type): TradeReader | null {
       let f = n;
       let fk = 268435456;
       do {
-        if (pos >= buf.length || pos >= end) return fail();
-        b = buf[pos++] as number;
+        if (p >= len || p >= end) return fail();
+        b = buf[p++] as number;
         f += (b & 0x7f) * fk;
         fk *= 128;
       } while (b & 0x80);
+      at = p;
       return (f % 2 ? -(f + 1) : f) / 2;
     }
+    at = p;
     return (n >> 1) ^ -(n & 1);
   };
-  const readDouble = (buf: Uint8Array): number => {
-    if (pos + 8 > buf.length) return fail();
-    for (let j = 0; j < 8; j++) f64Bytes[j] = buf[pos + j] as number;
-    pos += 8;
+  const readDouble = (buf: Uint8Array, p: number): number => {
+    for (let j = 0; j < 8; j++) f64Bytes[j] = buf[p + j] as number;
     return f64[0] as number;
   };
-  const readString = (buf: Uint8Array): string => {
-    const len = readLong(buf);
-    if (!ok || len < 0 || pos + len > buf.length) {
-      fail();
-      return '';
-    }
-    const s = keys.intern(buf, pos, pos + len);
-    pos += len;
-    return s;
-  };
-  const readSide = (buf: Uint8Array): string => {
-    const s = symbols[readLong(buf)];
-    if (s === undefined) {
-      fail();
-      return '';
-    }
-    return s;
-  };
   function fail(): number {
-    ok = false;
-    pos = Number.POSITIVE_INFINITY;
+    at = -1;
     return 0;
   }
 
   return (buf, start) => {
-    pos = start;
-    ok = true;
-    // Arguments are evaluated left to right: the fields in schema order, as avsc's reader does.
-    const value = new Trade(readLong(buf), readLong(buf), readString(buf), readDouble(buf), readDouble(buf), readSide(buf), readLong(buf));
-    return ok && pos === buf.length ? value : undefined;
+    // Fields in schema order, as avsc's reader reads them.
+    const tsEvent = readLong(buf, start);
+    if (at < 0) return undefined;
+    const tsInit = readLong(buf, at);
+    if (at < 0) return undefined;
+    const symbolLength = readLong(buf, at);
+    if (at < 0 || symbolLength < 0) return undefined;
+    const p = at + symbolLength;
+    if (p + 16 > buf.length) return undefined;
+    const symbol = keys.intern(buf, at, p);
+    const price = readDouble(buf, p);
+    const size = readDouble(buf, p + 8);
+    const side = symbols[readLong(buf, p + 16)];
+    if (at < 0 || side === undefined) return undefined;
+    const tradeId = readLong(buf, at);
+    if (at !== buf.length) return undefined;
+    return new Trade(tsEvent, tsInit, symbol, price, size, side, tradeId);
   };
 }
