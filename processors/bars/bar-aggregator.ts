@@ -58,12 +58,12 @@ export interface BarAggregatorState {
 interface SymbolClock {
   maxEventTime: number;
   nextCloseAt: number;
-}
-
-interface RecentWindow {
-  start: number;
-  key: string;
-  w: OpenWindow;
+  /**
+   * Per interval rank: the open window this symbol's trades last went to (a cache, not state).
+   * Invariant: undefined or a window in `open` (closeUpTo clears it when it closes that window,
+   * restore starts with fresh clocks), so the hot path needs no map lookup to trust it.
+   */
+  current: (OpenWindow | undefined)[];
 }
 
 export interface TradeResult {
@@ -89,14 +89,11 @@ const NOTHING: TradeResult = Object.freeze({ closed: Object.freeze([]), late: nu
 export class BarAggregator {
   private readonly sizes: number[];
   private readonly open = new Map<string, OpenWindow>();
-  /** Per interval rank: the last window each symbol wrote to; validated against `open` before use. */
-  private readonly recent: Map<string, RecentWindow>[];
   /** Per symbol: its event-time progress and the earliest end among its open windows. */
   private readonly clocks = new Map<string, SymbolClock>();
 
   constructor(private readonly config: BarAggregatorConfig = DEFAULT_BAR_CONFIG) {
     this.sizes = config.intervals.map(intervalMs);
-    this.recent = this.sizes.map(() => new Map<string, RecentWindow>());
     const base = this.sizes[0];
     if (base === undefined || this.sizes.some((s) => s % base !== 0)) {
       throw new Error(`intervals must be multiples of the first: ${config.intervals.join(',')}`);
@@ -105,7 +102,7 @@ export class BarAggregator {
 
   private clockOf(symbol: string): SymbolClock {
     let c = this.clocks.get(symbol);
-    if (c === undefined) this.clocks.set(symbol, (c = { maxEventTime: Number.NEGATIVE_INFINITY, nextCloseAt: Number.POSITIVE_INFINITY }));
+    if (c === undefined) this.clocks.set(symbol, (c = newClock(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY)));
     return c;
   }
 
@@ -213,39 +210,35 @@ export class BarAggregator {
     }
     this.open.clear();
     this.clocks.clear();
-    for (const r of this.recent) r.clear();
     for (const w of s.open) this.open.set(`${w.symbol}\u0000${w.interval}\u0000${w.start}`, copyWindow(w));
-    for (const [symbol, maxEventTime, nextCloseAt] of s.clocks) this.clocks.set(symbol, { maxEventTime, nextCloseAt });
+    for (const [symbol, maxEventTime, nextCloseAt] of s.clocks) this.clocks.set(symbol, newClock(maxEventTime, nextCloseAt));
   }
 
   private addTo(rank: number, trade: Trade, pos: LogPosition, priceOnly: boolean, clock: SymbolClock): void {
     const size = this.sizes[rank] as number;
-    const start = Math.floor(trade.tsEvent / size) * size;
-    const interval = this.config.intervals[rank] as string;
-    // Hot path: most trades land in the same window as the symbol's previous trade, so look
-    // there before building the map key.
-    const recent = this.recent[rank] as Map<string, RecentWindow>;
-    const cached = recent.get(trade.symbol);
-    let w = cached !== undefined && cached.start === start && this.open.get(cached.key) === cached.w ? cached.w : undefined;
-    let k = '';
-    if (w === undefined) {
-      k = `${trade.symbol}\u0000${interval}\u0000${start}`;
-      w = this.open.get(k);
-      if (w !== undefined) recent.set(trade.symbol, { start, key: k, w });
-    }
     const { price, size: qty, tsEvent } = trade;
-    if (w === undefined) {
-      const created: OpenWindow = {
-        symbol: trade.symbol, interval, rank, start, end: start + size,
-        open: price, high: price, low: price, close: price,
-        openTs: tsEvent, closeTs: tsEvent, openOffset: pos.offset, closeOffset: pos.offset,
-        volume: qty, buyVolume: trade.side === 'BUY' ? qty : 0, buyKnown: !priceOnly, notional: price * qty, trades: 1,
-        inputs: [rangeAt(pos)],
-      };
-      this.open.set(k, created);
-      recent.set(trade.symbol, { start, key: k, w: created });
-      if (start + size < clock.nextCloseAt) clock.nextCloseAt = start + size;
-      return;
+    const start = Math.floor(tsEvent / size) * size;
+    // Hot path: most trades land in the same window as the symbol's previous trade (clock.current,
+    // always an open window), so the map and its string key are only needed on a window change.
+    let w = clock.current[rank];
+    if (w === undefined || w.start !== start) {
+      const interval = this.config.intervals[rank] as string;
+      const k = `${trade.symbol}\u0000${interval}\u0000${start}`;
+      w = this.open.get(k);
+      if (w === undefined) {
+        const created: OpenWindow = {
+          symbol: trade.symbol, interval, rank, start, end: start + size,
+          open: price, high: price, low: price, close: price,
+          openTs: tsEvent, closeTs: tsEvent, openOffset: pos.offset, closeOffset: pos.offset,
+          volume: qty, buyVolume: trade.side === 'BUY' ? qty : 0, buyKnown: !priceOnly, notional: price * qty, trades: 1,
+          inputs: [rangeAt(pos)],
+        };
+        this.open.set(k, created);
+        clock.current[rank] = created;
+        if (start + size < clock.nextCloseAt) clock.nextCloseAt = start + size;
+        return;
+      }
+      clock.current[rank] = w;
     }
     if (price > w.high) w.high = price;
     if (price < w.low) w.low = price;
@@ -312,6 +305,7 @@ export class BarAggregator {
       if (w.end <= watermark) {
         due.push(w);
         this.open.delete(k);
+        if (clock.current[w.rank] === w) clock.current[w.rank] = undefined;
       } else if (w.end < next) {
         next = w.end;
       }
@@ -327,6 +321,10 @@ export class BarAggregator {
       inputs: w.inputs,
     }));
   }
+}
+
+function newClock(maxEventTime: number, nextCloseAt: number): SymbolClock {
+  return { maxEventTime, nextCloseAt, current: [] };
 }
 
 function rangeAt(pos: LogPosition): InputRange {

@@ -66,7 +66,8 @@ export function computeFeatures(featureSet: FeatureSetDef, signalInterval: strin
         return;
       }
       lastChainAt.set(e.value.underlying, e.value.tsInit);
-      buf.push(e.value.tsInit, { snapshot: e.value, pos: e.pos });
+      // A copy of the position: hosts may pass a larger object (the log record), and this is kept.
+      buf.push(e.value.tsInit, { snapshot: e.value, pos: { topic: e.pos.topic, partition: e.pos.partition, offset: e.pos.offset } });
       return;
     }
     emit(e);

@@ -80,7 +80,7 @@ export class KeyInterner {
 
   constructor(private readonly size = 16) {}
 
-  intern(buf: Buffer, start: number, end: number): string {
+  intern(buf: Uint8Array, start: number, end: number): string {
     const len = end - start;
     for (let j = 0; j < this.bytes.length; j++) {
       const b = this.bytes[j] as Uint8Array;
@@ -89,7 +89,7 @@ export class KeyInterner {
       while (k < len && b[k] === buf[start + k]) k++;
       if (k === len) return this.strings[j] as string;
     }
-    const s = (buf as FastBuffer).utf8Slice(start, end);
+    const s = ((Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)) as FastBuffer).utf8Slice(start, end);
     const copy = Uint8Array.prototype.slice.call(buf, start, end);
     if (this.bytes.length < this.size) {
       this.bytes.push(copy);

@@ -2,6 +2,7 @@ import avro from 'avsc';
 import type { Client, SchemaInfo } from '@confluentinc/schemaregistry';
 import { TOPIC_LIST } from '../../schemas/topics.ts';
 import { DecodeError, EncodeError } from './serde-error.ts';
+import { tradeReader, type TradeReader } from './trade-reader.ts';
 
 /** Confluent wire format: magic byte 0, 4-byte big-endian schema id, then the Avro body. */
 const MAGIC = 0;
@@ -23,6 +24,8 @@ export class Serde {
   private readonly types = new Map<number, avro.Type>();
   private readonly writers = new Map<string, { id: number; type: avro.Type }>();
   private readonly resolvers = new Map<string, Resolver>();
+  /** Per topic: a direct reader for its current schema's common case (trades: trade-reader.ts). */
+  private readonly fast = new Map<string, TradeReader>();
   private scratch = Buffer.allocUnsafe(64 * 1024);
 
   constructor(private readonly registry: Client) {}
@@ -37,7 +40,11 @@ export class Serde {
   async registerTopic(topic: string, schema: object): Promise<number> {
     const id = await this.registry.register(valueSubject(topic), { schemaType: 'AVRO', schema: JSON.stringify(schema) }, false);
     await this.loadSchema(id);
-    this.writers.set(topic, { id, type: this.types.get(id)! });
+    const type = this.types.get(id)!;
+    this.writers.set(topic, { id, type });
+    const fast = tradeReader(type);
+    if (fast) this.fast.set(topic, fast);
+    else this.fast.delete(topic);
     return id;
   }
 
@@ -97,9 +104,13 @@ export class Serde {
   decodeAs<T>(topic: string, bytes: Uint8Array): T {
     const reader = this.writers.get(topic);
     if (!reader) throw new DecodeError(`unknown-topic:${topic}`, `no schema registered for topic ${topic}`);
+    const schemaId = schemaIdOf(bytes);
+    if (schemaId === reader.id) {
+      // The direct reader gives exactly avsc's value, or undefined (then avsc decides).
+      const value = this.fast.get(topic)?.(bytes, HEADER);
+      return (value ?? body(reader.type, framed(bytes), undefined)) as T;
+    }
     const buf = framed(bytes);
-    const schemaId = buf.readUInt32BE(1);
-    if (schemaId === reader.id) return body(reader.type, buf, undefined) as T;
     const writer = this.types.get(schemaId);
     if (!writer) throw unknownId(schemaId);
     const key = `${schemaId}>${reader.id}`;
@@ -131,6 +142,12 @@ function framed(bytes: Uint8Array): Buffer {
   if (bytes.length > 0 && bytes[0] !== MAGIC) throw new DecodeError('bad-magic-byte', `magic byte ${bytes[0]}, expected ${MAGIC}`);
   if (bytes.length < HEADER) throw new DecodeError('truncated', `${bytes.length} bytes, shorter than the ${HEADER}-byte header`);
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** The schema id of a Confluent frame, after the checks framed() makes (without its Buffer view). */
+function schemaIdOf(bytes: Uint8Array): number {
+  if (!(bytes instanceof Uint8Array) || bytes.length < HEADER || bytes[0] !== MAGIC) return framed(bytes).readUInt32BE(1);
+  return ((bytes[1] as number) * 0x1000000 + (((bytes[2] as number) << 16) | ((bytes[3] as number) << 8) | (bytes[4] as number))) >>> 0;
 }
 
 function body(type: avro.Type, buf: Buffer, resolver: Resolver | undefined): unknown {
