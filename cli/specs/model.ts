@@ -1,5 +1,5 @@
 import { defineCommand } from '../command-spec.ts';
-import { existingFile, featureSetFlag, intervalFlag, list, text } from '../flags.ts';
+import { existingFile, featureSetFlag, intervalFlag, list, modelDir, text } from '../flags.ts';
 
 export const MODEL_IMPORT = defineCommand({
   name: 'model import',
@@ -16,4 +16,15 @@ export const MODEL_IMPORT = defineCommand({
   },
 });
 
-export const MODEL = { import: MODEL_IMPORT };
+export const MODEL_EXPORT = defineCommand({
+  name: 'model export',
+  summary:
+    "Writes a tickflow logistic model (standardization, weights, temperature calibration) as an ONNX graph in float64, then loads it in onnxruntime-node and checks it against tickflow's own predictions.",
+  output: '{"modelId":"…","family":"logistic","onnx":"…","bytes":N,"opset":17,"checkedRows":N,"maxAbsDiff":x}',
+  flags: {
+    onnx: text({ help: 'the ONNX file to write', arg: 'file', required: true }),
+    model: modelDir({ help: 'the model directory (from `tickflow train --family logistic`)', arg: 'dir', required: true }),
+  },
+});
+
+export const MODEL = { import: MODEL_IMPORT, export: MODEL_EXPORT };
