@@ -40,7 +40,7 @@ export interface OnnxValueInfo {
 }
 
 function infoOf(m: Binding.ValueMetadata): OnnxValueInfo {
-  const shape = m.shape.map((d, i) => (d >= 0 ? d : (m.symbolicDimensions[i] ?? '?')));
+  const shape = m.shape.map((d, i) => (d >= 0 ? d : m.symbolicDimensions[i] || 'N'));
   return { name: m.name, isTensor: m.isTensor, type: m.isTensor ? (TYPES[m.type] ?? `type${m.type}`) : null, shape };
 }
 
