@@ -1,6 +1,7 @@
 import { ModelError } from '../model/errors.ts';
 import { checkGates } from '../model/evaluation/gate-check.ts';
 import { readManifest } from '../model/manifest.ts';
+import { manifestFamily } from '../model/onnx/onnx-manifest.ts';
 import { DEFAULT_MODELS_DIR, ModelRegistry } from '../model/registry/model-registry.ts';
 import { info, UsageError } from './output.ts';
 
@@ -10,6 +11,10 @@ import { info, UsageError } from './output.ts';
  * used with a warning.
  */
 export async function requireGatedModel(dir: string, allowUngated: boolean): Promise<void> {
+  if ((await manifestFamily(dir)) === 'onnx') {
+    info(`warning: model in ${dir} was imported from ONNX (trained elsewhere): it has no validation gates; it is used as is`);
+    return;
+  }
   const manifest = await readManifest(dir);
   try {
     const warning = checkGates(manifest, dir, allowUngated);
@@ -40,6 +45,7 @@ export async function resolveModelDir(model: string | undefined, fallback = 'var
 export async function replayHoldOnly(dir: string, flags: { holdOnly: boolean; allowUngated: boolean }): Promise<boolean> {
   if (flags.holdOnly) return true;
   if (flags.allowUngated) return false;
+  if ((await manifestFamily(dir)) === 'onnx') return false; // no gates: start ran it as is
   const gates = (await readManifest(dir)).evaluation?.gates;
   if (gates !== undefined && !gates.passed) {
     info(`verify: model in ${dir} failed its validation gates, so start ran it HOLD-only: replaying the same way (pass --allow-ungated if the live run traded it)`);

@@ -3,6 +3,7 @@ import { DB_MIGRATE, DB_REBUILD, QUERY } from './specs/clickhouse.ts';
 import { GENERATE } from './specs/generate.ts';
 import { INGEST } from './specs/ingest.ts';
 import { MIRROR } from './specs/mirror.ts';
+import { MODEL } from './specs/model.ts';
 import { MODELS } from './specs/models.ts';
 import { REPLAY_BACKTEST, REPLAY_DATASET, REPLAY_WALK_FORWARD } from './specs/replay.ts';
 import { RUN_GATEWAY, RUN_PROCESSORS, RUN_PROJECTOR } from './specs/run.ts';
@@ -30,6 +31,7 @@ export const COMMANDS: Record<string, Entry> = {
   replay: { summary: 'replay a log: dataset (training CSV/Parquet), backtest or walk-forward', specs: { dataset: REPLAY_DATASET, backtest: REPLAY_BACKTEST, 'walk-forward': REPLAY_WALK_FORWARD }, load: () => import('./commands/replay.ts') },
   train: { summary: 'train a model on a dataset', specs: TRAIN, load: () => import('./commands/train.ts') },
   tune: { summary: 'seeded hyper-parameter search scored by purged cross-validation', specs: TUNE, load: () => import('./commands/tune.ts') },
+  model: { summary: 'bring models in from ONNX (model import --onnx)', specs: MODEL, load: () => import('./commands/model.ts') },
   models: { summary: 'the model registry: list, show, promote, diff, drift', specs: MODELS, load: () => import('./commands/models.ts') },
   verify: { summary: 'replay a log twice and compare with its recorded signals', specs: VERIFY, load: () => import('./commands/verify.ts') },
   run: { summary: 'the scale-out roles on Kafka: processors, gateway, projector', specs: { processors: RUN_PROCESSORS, gateway: RUN_GATEWAY, projector: RUN_PROJECTOR }, load: () => import('./commands/run.ts') },

@@ -12,7 +12,11 @@ export type ModelErrorCode =
   | 'GATES_INVALID'
   | 'MODEL_UNGATED'
   | 'MODEL_NOT_FOUND'
-  | 'TRAINING_FAILED';
+  | 'TRAINING_FAILED'
+  /** An ONNX file onnxruntime cannot load, or whose inputs/outputs tickflow cannot serve (model/onnx). */
+  | 'ONNX_INVALID'
+  /** A feature list (an imported model's inputs) that is not a list of the feature set's features. */
+  | 'FEATURE_LIST_INVALID';
 
 /** The model layer's error family (after kafkajs: a code, `retriable` and an optional `cause`). */
 export class ModelError extends TickflowError {

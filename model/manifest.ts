@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ATTRIBUTION_METHODS } from './attribution.ts';
+import { confidenceBandsSchema } from './confidence-bands.ts';
 import { BACKENDS } from './backend.ts';
 import { DENSE_ACTIVATIONS } from './dense-stack.ts';
 import { ModelError } from './errors.ts';
@@ -170,6 +171,8 @@ export const manifestSchema = z.strictObject({
   evaluation: evaluationSchema.optional(),
   /** The decision policy (absent in models trained before: the threshold rule decides). */
   policy: policySchema.optional(),
+  /** Accuracy by confidence on the test split (model/confidence-bands.ts; absent in models trained before). */
+  confidenceBands: confidenceBandsSchema.optional(),
 });
 
 export type ModelManifest = z.infer<typeof manifestSchema>;

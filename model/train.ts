@@ -16,7 +16,8 @@ import type { GbdtConfig } from './gbdt.ts';
 import { DEFAULT_HEADS, evaluateHeads, fitHeads, HeadsModel, QUANTILES, type HeadsConfig, type HeadsParams, type HeadsReport } from './heads.ts';
 import type { LogisticConfig } from './logistic.ts';
 import type { ModelManifest } from './manifest.ts';
-import { baselineMetrics, computeMetrics, meanLogLoss, type Metrics } from './metrics.ts';
+import { argmax, baselineMetrics, classFrequencies, computeMetrics, meanLogLoss, type Metrics } from './metrics.ts';
+import { accuracyByConfidence, type ConfidenceBands } from './confidence-bands.ts';
 import type { MlpConfig } from './mlp.ts';
 import { loadPredictor, ModelPredictor } from './predictor.ts';
 import { permutationImportance, type PermutationOptions } from './permutation-importance.ts';
@@ -171,6 +172,8 @@ export interface TrainResult {
   seeds: SeedReport | null;
   /** The decision policy's fit on the validation split (the policy itself is in the manifest). */
   policyFit: PolicyFitSummary;
+  /** Accuracy by confidence on the test split (also in the manifest). */
+  confidenceBands: ConfidenceBands;
 }
 
 const optionsSchema = z.object({
@@ -360,6 +363,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const metrics = computeMetrics(testProbs, yTest);
     const uncalibratedMetrics = computeMetrics(scoreRows(chosen.model, ds.features, split.test), yTest);
     const baseline = baselineMetrics(yTrain, yTest);
+    const confidenceBands = accuracyByConfidence(testProbs, yTest, argmax(classFrequencies(yTrain)));
     // The stack's bases are refitted on the validation rows: its validation figures are its out-of-fold ones.
     const validationProbs =
       chosen.family === 'stack' && calibration !== undefined
@@ -425,6 +429,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       importance: { method: 'permutation', split: 'validation', metric: 'logLoss', ...importance },
       evaluation,
       policy: policyFit.policy,
+      confidenceBands,
     });
     await verifySaved(opts.outDir, ds, split.test, testProbs, headsModel);
     const s = split.summary;
@@ -463,6 +468,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       importance: importance.features.slice(0, IMPORTANCE_TOP),
       seeds: seedReport,
       policyFit: policyFit.summary,
+      confidenceBands,
     };
   } finally {
     for (const c of [...fitted, ...seedMembers]) c.dispose();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { walkForward, WalkForwardError } from '../../research/walk-forward.ts';
 import { datasetMetaPath } from '../../model/dataset.ts';
 import { readManifest } from '../../model/manifest.ts';
+import { manifestFamily } from '../../model/onnx/onnx-manifest.ts';
 import { ProgressBar } from '../../model/progress.ts';
 import { canonicalJson, DEFAULT_GATES, renderTearSheet, resolveBacktestConfig, evaluateGates, parseGates, parseTrialsLedger, reportSha256, type BacktestGates, type BacktestReport, type GateVerdict, type TrialStats } from '../../research/backtest/index.ts';
 import { replayBacktest } from '../../research/backtest-replay.ts';
@@ -140,9 +141,10 @@ async function backtest(values: ValuesOf<typeof REPLAY_BACKTEST>): Promise<numbe
     const { bar, total } = await progressFor(access.log, 'replay backtest');
     // The model's own training and early-stopping period is in-sample: trading it flatters the
     // model. --out-of-sample starts after it (plus the label horizon); otherwise it is counted.
-    const manifest = await readManifest(values.model);
-    const fitEnd = manifest.split.validation.lastBarEnd + manifest.split.horizonMs;
-    const fitStart = manifest.split.train.firstBarEnd;
+    // An imported ONNX model (trained elsewhere) has no split or test metrics: no in-sample check, no confusion matrix.
+    const manifest = (await manifestFamily(values.model)) === 'onnx' ? null : await readManifest(values.model);
+    const fitEnd = manifest === null ? -Infinity : manifest.split.validation.lastBarEnd + manifest.split.horizonMs;
+    const fitStart = manifest === null ? -Infinity : manifest.split.train.firstBarEnd;
     const from = values['out-of-sample'] ? Math.max(fitEnd, values.from ?? -Infinity) : values.from;
     const to = values.to;
     const { report, signals } = await replayBacktest({ log: access.log, decode: access.decode, predictor, config, trials, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), onProgress: (n) => bar.update(n, total) });
@@ -155,7 +157,7 @@ async function backtest(values: ValuesOf<typeof REPLAY_BACKTEST>): Promise<numbe
     const verdict = evaluateGates(report.metrics, gates);
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, 'report.json'), `${canonicalJson({ modelId: predictor.modelId, config, ...report, gates: { ...verdict, thresholds: gates, enforced: values.gates !== undefined }, sha256 })}\n`);
-    const model = { modelId: predictor.modelId, confusion: manifest.metrics.confusion, classes: CLASSES };
+    const model = { modelId: predictor.modelId, ...(manifest === null ? {} : { confusion: manifest.metrics.confusion }), ...(manifest?.confidenceBands === undefined ? {} : { confidenceBands: manifest.confidenceBands }), classes: CLASSES };
     writeFileSync(join(outDir, 'report.html'), renderTearSheet(report, { model, gates: verdict, sha256 }));
     let runId: string | undefined;
     if (values.clickhouse) {

@@ -74,6 +74,7 @@ export function trainReport(r: TrainResult): Record<string, unknown> {
     heads: r.heads,
     importance: r.importance,
     seeds: r.seeds,
+    confidenceBands: r.confidenceBands,
     policy: { minNetEdge: r.manifest.policy?.minNetEdge ?? null, roundTripCost: r.manifest.policy?.roundTripCost ?? null, validationTrades: r.policyFit.trades, validationNetMean: r.policyFit.netMean },
   };
 }

@@ -8,7 +8,7 @@ export const CV_SCHEME_NAMES = ['purged-kfold', 'walk-forward'] as const;
 export const TRAIN = defineCommand({
   name: 'train',
   summary: 'Trains a model on a dataset (chronological 70/15/15 split with purge and embargo) and saves it with its manifest.',
-  output: '{"modelId":"…","family":"…","metrics":{…},"baseline":{…},"features":N,"droppedColumns":[…],"calibration":{…},"split":{…},"candidates":[…],"cv":{…},"gates":{…},"seeds":{n, auc: {mean, sd, min, max}, logLoss: {…}, …}|null,…}',
+  output: '{"modelId":"…","family":"…","metrics":{…},"baseline":{…},"features":N,"droppedColumns":[…],"calibration":{…},"split":{…},"candidates":[…],"cv":{…},"gates":{…},"seeds":{n, auc: {mean, sd, min, max}, logLoss: {…}, …}|null,"confidenceBands":{n, bands: [{from, to, count, share, hitRate, ci95, baselineHitRate}]},…}',
   flags: {
     dataset: existingFile({ help: 'the dataset written by `tickflow replay dataset` (.csv or .parquet)', required: true }),
     out: text({ help: 'the model directory to write', arg: 'modelDir', required: true }),

@@ -12,6 +12,11 @@ export interface TearSheetModel {
   calibration?: readonly { predicted: number; observed: number; n: number }[];
   /** Feature name -> importance. */
   featureImportance?: Readonly<Record<string, number>>;
+  /** Accuracy by confidence on the model's test split (manifest `confidenceBands`). */
+  confidenceBands?: {
+    n: number;
+    bands: readonly { from: number; to: number; count: number; share: number; hitRate: number | null; ci95: readonly [number, number] | null; baselineHitRate: number | null }[];
+  };
 }
 
 const pct = (v: number): string => `${(v * 100).toFixed(2)} %`;
@@ -103,6 +108,17 @@ function metricsTable(r: BacktestReport, gates: GateVerdict | null): string {
   return `${verdict}<table class="metrics"><thead><tr><th>Metric</th><th>Strategy</th><th>Buy and hold</th><th>Random entry</th></tr></thead><tbody>${body}</tbody></table>`;
 }
 
+/** One row per confidence band: share of test predictions, hit rate [Wilson 95%], baseline hit rate. */
+function confidenceTable(model: TearSheetModel): string {
+  const c = model.confidenceBands;
+  if (!c || c.n === 0) return unavailable('accuracy by confidence');
+  const head = '<tr><th>confidence</th><th>share</th><th>n</th><th>hit rate</th><th>95% CI (Wilson)</th><th>baseline hit rate</th></tr>';
+  const rows = c.bands
+    .map((b) => `<tr><th>${b.from.toFixed(2)}–${b.to.toFixed(2)}</th><td>${pct(b.share)}</td><td>${b.count}</td><td>${opt(b.hitRate, pct)}</td><td>${b.ci95 === null ? '—' : `${pct(b.ci95[0])} – ${pct(b.ci95[1])}`}</td><td>${opt(b.baselineHitRate, pct)}</td></tr>`)
+    .join('');
+  return `<table class="confidence" data-chart="confidence">${head}${rows}</table><p class="sub">${c.n} test-split predictions; confidence = top-class probability; baseline = the train split's most frequent class on the same rows.</p>`;
+}
+
 function confusionTable(model: TearSheetModel): string {
   const c = model.confusion;
   if (!c || c.length === 0) return unavailable('confusion matrix');
@@ -168,6 +184,7 @@ ${section('Rolling Sharpe', rolling)}
 ${section('Random-entry distribution', random)}
 ${section('Model: calibration', calibration)}
 ${section('Model: confusion matrix (test split)', confusionTable(opts.model))}
+${section('Model: accuracy by confidence (test split)', confidenceTable(opts.model))}
 ${section('Model: feature importance', importance)}
 </body></html>
 `;

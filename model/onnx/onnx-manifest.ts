@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { canonicalJson } from '../../lib/canonical-json.ts';
+import { CLASSES } from '../../processors/types.ts';
+import { ModelError } from '../errors.ts';
+import { MANIFEST_JSON } from '../manifest.ts';
+
+/** The imported graph, byte for byte, beside manifest.json. */
+export const MODEL_ONNX = 'model.onnx';
+
+const tensorInfo = z.strictObject({ name: z.string(), type: z.string(), shape: z.array(z.union([z.number(), z.string()])) });
+
+/**
+ * manifest.json of an imported ONNX classifier (family "onnx"). The same conventions as a trained
+ * model's manifest (model/manifest.ts): no timestamps and no paths, a modelId that hashes the
+ * manifest and the parameter bytes (here model.onnx), the feature set by hash and the feature names
+ * in input-column order. It has no split, metrics or gates: the model was trained elsewhere.
+ */
+export const onnxManifestSchema = z.strictObject({
+  formatVersion: z.literal(1),
+  modelId: z.string().regex(/^[0-9a-f]{16}$/),
+  family: z.literal('onnx'),
+  featureSetId: z.string(),
+  featureSetHash: z.string().min(1),
+  featureNames: z.array(z.string()).min(1),
+  onnx: z.strictObject({
+    file: z.literal(MODEL_ONNX),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    bytes: z.number().int().positive(),
+    irVersion: z.number().int(),
+    producer: z.strictObject({ name: z.string(), version: z.string() }),
+    opsets: z.array(z.strictObject({ domain: z.string(), version: z.number().int() })),
+    input: tensorInfo,
+    output: tensorInfo,
+    /** The class labels the graph declares (column order), or null when it declares none. */
+    classLabels: z.array(z.union([z.string(), z.number()])).nullable(),
+    /** Which tickflow class each probability column is: columns[i] is the class of column i. */
+    columns: z.array(z.enum(CLASSES)).length(3),
+  }),
+  /** The runtime and session options inference is exact for (docs/time-and-determinism.md). */
+  runtime: z.strictObject({
+    package: z.literal('onnxruntime-node'),
+    version: z.string(),
+    executionProviders: z.array(z.string()),
+    intraOpNumThreads: z.literal(1),
+    interOpNumThreads: z.literal(1),
+    executionMode: z.literal('sequential'),
+    graphOptimizationLevel: z.string(),
+  }),
+});
+
+export type OnnxManifest = z.infer<typeof onnxManifestSchema>;
+
+/** The modelId convention of model/manifest.ts: sha256(canonical manifest without modelId, NUL, bytes), 16 hex digits. */
+export function onnxModelId(manifest: Omit<OnnxManifest, 'modelId'> | OnnxManifest, bytes: Uint8Array): string {
+  const rest: Record<string, unknown> = { ...manifest };
+  delete rest['modelId'];
+  return createHash('sha256').update(canonicalJson(rest)).update(new Uint8Array([0])).update(bytes).digest('hex').slice(0, 16);
+}
+
+/** The `family` a model directory's manifest.json declares (undefined = an MLP), without validating the rest. */
+export async function manifestFamily(dir: string): Promise<string | undefined> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(join(dir, MANIFEST_JSON), 'utf8'));
+  } catch {
+    return undefined; // readManifest reports the unreadable file with its reason
+  }
+  const f = (raw as { family?: unknown } | null)?.family;
+  return typeof f === 'string' ? f : undefined;
+}
+
+/** Reads and validates an ONNX model's manifest.json; throws ModelError('MANIFEST_INVALID') with the reasons. */
+export async function readOnnxManifest(dir: string): Promise<OnnxManifest> {
+  const path = join(dir, MANIFEST_JSON);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw new ModelError('MANIFEST_INVALID', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  const parsed = onnxManifestSchema.safeParse(raw);
+  if (!parsed.success) throw new ModelError('MANIFEST_INVALID', `${path} is not a valid ONNX model manifest: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
