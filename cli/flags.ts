@@ -164,11 +164,11 @@ export function modelDir<D extends string | undefined = undefined, R extends boo
 }
 
 /** The feature sets by id and by family (`core` = the newest core); test/unit/cli pins this to processors/graph.ts. */
-export const FEATURE_SET_NAMES = ['core', 'core-v1', 'full', 'full-v1'] as const;
+export const FEATURE_SET_NAMES = ['core', 'core-v1', 'full', 'full-v1', 'patterns', 'patterns-v1'] as const;
 
 /** A feature set (kept as a literal list so that parsing does not load the feature code). */
 export function featureSetFlag<D extends (typeof FEATURE_SET_NAMES)[number] | undefined = undefined>(o: Opts<D, undefined>): Flag<z.ZodType<Out<string, D, undefined>>> {
-  return oneOf(FEATURE_SET_NAMES, { ...o, arg: o.arg ?? 'core|full' });
+  return oneOf(FEATURE_SET_NAMES, { ...o, arg: o.arg ?? 'core|full|patterns' });
 }
 
 /** Signal intervals (`--interval`); test/unit/cli pins this to processors/signal-interval.ts. */

@@ -5,6 +5,7 @@ import { INGEST } from './specs/ingest.ts';
 import { MIRROR } from './specs/mirror.ts';
 import { MODEL } from './specs/model.ts';
 import { MODELS } from './specs/models.ts';
+import { PATTERNS } from './specs/patterns.ts';
 import { REPLAY_BACKTEST, REPLAY_DATASET, REPLAY_WALK_FORWARD } from './specs/replay.ts';
 import { RUN_GATEWAY, RUN_PROCESSORS, RUN_PROJECTOR } from './specs/run.ts';
 import { START } from './specs/start.ts';
@@ -29,6 +30,7 @@ export const COMMANDS: Record<string, Entry> = {
   generate: { summary: 'write a seeded synthetic market into a new log', specs: GENERATE, load: () => import('./commands/generate.ts') },
   ingest: { summary: 'import a CSV or Parquet of trades, klines, bars or option chains into a log', specs: INGEST, load: () => import('./commands/ingest.ts') },
   replay: { summary: 'replay a log: dataset (training CSV/Parquet), backtest or walk-forward', specs: { dataset: REPLAY_DATASET, backtest: REPLAY_BACKTEST, 'walk-forward': REPLAY_WALK_FORWARD }, load: () => import('./commands/replay.ts') },
+  patterns: { summary: 'pattern statistics of a log: what followed each candlestick pattern, per context', specs: PATTERNS, load: () => import('./commands/patterns.ts') },
   train: { summary: 'train a model on a dataset', specs: TRAIN, load: () => import('./commands/train.ts') },
   tune: { summary: 'seeded hyper-parameter search scored by purged cross-validation', specs: TUNE, load: () => import('./commands/tune.ts') },
   model: { summary: 'bring models in from ONNX (model import --onnx)', specs: MODEL, load: () => import('./commands/model.ts') },

@@ -5,6 +5,7 @@ import { checkFeatureSet } from './check-feature-set.ts';
 import type { GraphStateRegistry } from './checkpoint/state-registry.ts';
 import { DEFAULT_BAR_CONFIG } from './bars/bar-aggregator.ts';
 import { CORE_FEATURE_SET, coreFeatureSet, FULL_FEATURE_SET, fullFeatureSet, type FeatureSetDef } from './features/full/index.ts';
+import { PATTERNS_FEATURE_SET, patternsFeatureSet } from './features/patterns/index.ts';
 import type { GraphEvent, GraphStats } from './graph-events.ts';
 import { buildBars } from './operators/build-bars.ts';
 import { computeFeatures } from './operators/compute-features.ts';
@@ -32,9 +33,9 @@ export function graphConfigFor(featureSet: FeatureSetDef, rule: SignalRuleConfig
 }
 
 /** Feature sets a model can be trained on, at the default 5-minute signal interval. */
-export const FEATURE_SETS: readonly FeatureSetDef[] = [CORE_FEATURE_SET, FULL_FEATURE_SET];
+export const FEATURE_SETS: readonly FeatureSetDef[] = [CORE_FEATURE_SET, FULL_FEATURE_SET, PATTERNS_FEATURE_SET];
 
-const FACTORIES: readonly ((i: SignalInterval) => FeatureSetDef)[] = [coreFeatureSet, (i) => fullFeatureSet({ signalInterval: i })];
+const FACTORIES: readonly ((i: SignalInterval) => FeatureSetDef)[] = [coreFeatureSet, (i) => fullFeatureSet({ signalInterval: i }), (i) => patternsFeatureSet(i)];
 let everyInterval: readonly FeatureSetDef[] | null = null;
 
 /** Every feature set at every signal interval (built once, on first use). */
@@ -50,7 +51,7 @@ export function featureSetByHash(hash: string): FeatureSetDef {
   return f;
 }
 
-/** A feature set by id (`core`, `full`, `core-v1`, ...) at a signal interval (default 5m). */
+/** A feature set by id (`core`, `full`, `patterns`, `core-v1`, ...) at a signal interval (default 5m). */
 export function featureSetById(id: string, signalInterval: SignalInterval = '5m'): FeatureSetDef {
   const f = allFeatureSets().find((s) => s.signalInterval === signalInterval && (s.id === id || s.id.startsWith(`${id}-`)));
   if (!f) throw new Error(`unknown feature set ${JSON.stringify(id)} (known: ${FEATURE_SETS.map((s) => s.id).join(', ')})`);
