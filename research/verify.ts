@@ -8,7 +8,7 @@ import { replayLog } from '../hosts/replay/run-replay.ts';
 import { featureSetByHash, graphConfigFor } from '../processors/graph.ts';
 import { DEFAULT_SIGNAL_RULE } from '../processors/signal/signal-rule.ts';
 import type { Logger } from '../lib/log.ts';
-import { PROGRESS_EVERY_INPUTS, ReplayProgress, replayTotal } from './replay-progress.ts';
+import { PROGRESS_EVERY_INPUTS, ReplayProgress, replayTotal } from '../hosts/replay/replay-progress.ts';
 
 export interface VerifyResult {
   identical: boolean;

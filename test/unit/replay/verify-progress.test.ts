@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { CORE_FEATURE_SET } from '../../../processors/features/full/index.ts';
 import type { Predictor } from '../../../processors/types.ts';
-import { ReplayProgress, replayTotal } from '../../../research/replay-progress.ts';
+import { ReplayProgress, replayTotal } from '../../../hosts/replay/replay-progress.ts';
 import { verifyLog } from '../../../research/verify.ts';
 import { syntheticConfig } from '../../../sources/synthetic/synthetic-config.ts';
 import { writeSyntheticHistory } from '../../../sources/synthetic/write-history.ts';

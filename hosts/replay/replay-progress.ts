@@ -1,12 +1,12 @@
-import type { Logger } from '../lib/log.ts';
-import { INPUT_TOPICS } from '../hosts/merged-reader.ts';
-import type { EventLog } from '../storage/log/event-log.ts';
-import { topicSize } from '../storage/log/topic-size.ts';
+import type { Logger } from '../../lib/log.ts';
+import { INPUT_TOPICS } from '../merged-reader.ts';
+import type { EventLog } from '../../storage/log/event-log.ts';
+import { topicSize } from '../../storage/log/topic-size.ts';
 
 export interface ReplayProgressOptions {
   /** Where the lines go (the CLI's logger; a part given none stays silent). */
   logger: Logger;
-  /** What is being replayed, the start of each line: `verify: replay 1 of 2`. */
+  /** What is being replayed, the start of each line: `verify: replay 1 of 2`, `catch-up`. */
   label: string;
   /** Inputs the replay will read (the input topics' sizes), 0 when unknown. */
   total: number;
