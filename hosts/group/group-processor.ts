@@ -317,10 +317,20 @@ export class GroupProcessor {
           onOutput?.(e);
         },
       };
-      const unit = new PartitionUnit(p, { log: this.opts.log, decode: this.opts.decode, predictor: this.opts.predictor, ...(this.opts.config ? { config: this.opts.config } : {}), sink: out, clock: WALL });
+      const newUnit = (): PartitionUnit => new PartitionUnit(p, { log: this.opts.log, decode: this.opts.decode, predictor: this.opts.predictor, ...(this.opts.config ? { config: this.opts.config } : {}), sink: out, clock: WALL });
+      let unit = newUnit();
       const producer = this.opts.exactlyOnce ? await this.transactionalProducer(p) : null;
       this.opts.checkpoints?.forget(p);
-      const fromCheckpoint = (await this.opts.checkpoints?.restore(unit, cut)) ?? 0;
+      let fromCheckpoint = 0;
+      try {
+        fromCheckpoint = (await this.opts.checkpoints?.restore(unit, cut)) ?? 0;
+      } catch (e) {
+        // A checkpoint whose header matched but whose state did not restore (damaged): the unit
+        // may be half restored, so start over with a fresh one from offset 0.
+        this.log.warn({ event: 'checkpoint-ignored', partition: p }, `partition ${p}: the checkpoint did not restore (${(e as Error).message}); rebuilding from offset 0`);
+        await unit.close();
+        unit = newUnit();
+      }
       const replayed = await unit.rebuild(cut);
       this.owned.set(p, { unit, sink, producer });
       this.stats.rebuilds.push({ partition: p, inputs: replayed, fromCheckpoint });
