@@ -17,13 +17,16 @@ export interface HostEvents {
   /** The kernel rejected an input (it goes to the dead-letters topic). */
   'dead-letter': [{ topic: string; partition: number; offset: number; key: string; reason: string }];
   /** Catch-up starts from a checkpoint taken after `inputs` inputs instead of offset 0. */
-  resume: [{ inputs: number }];
-  /** A checkpoint was written after `inputs` inputs. */
-  checkpoint: [{ inputs: number }];
+  resume: [{ inputs: number; partition?: number }];
+  /** A checkpoint was written after `inputs` inputs (`partition`: of a consumer-group unit). */
+  checkpoint: [{ inputs: number; partition?: number }];
   /** A checkpoint that could not be used, and why. */
-  'checkpoint-ignored': [{ inputs: number | null; reason: string }];
-  /** Consumer group: this member owns the partition now; state rebuilt from `replayed` inputs. */
-  assigned: [{ partition: number; replayed: number }];
+  'checkpoint-ignored': [{ inputs: number | null; reason: string; partition?: number }];
+  /**
+   * Consumer group: this member owns the partition now; state rebuilt from `replayed` inputs, after
+   * the checkpoint at input `fromCheckpoint` (0: none, rebuilt from offset 0).
+   */
+  assigned: [{ partition: number; replayed: number; fromCheckpoint?: number }];
   /** Consumer group: this member no longer owns the partition. */
   'handed-over': [{ partition: number }];
 }

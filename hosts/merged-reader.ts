@@ -99,8 +99,9 @@ export class MergedReader {
    * order, so this replays exactly that prefix. Used to rebuild a partition's state.
    */
   async drainBefore(cut: ReadonlyMap<string, number>, emit: (e: InputEvent) => void): Promise<number> {
-    // A fresh reader buffers nothing past the cut (fill reads up to it); a used one might.
-    if (this.cursors.some((c) => c.fetchOffset > 0)) throw new Error('drainBefore needs a reader that has not read yet');
+    // A fresh reader, or one just placed by startAt at or before the cut, buffers nothing past the
+    // cut (fill reads up to it); a used one might.
+    if (this.cursors.some((c) => c.raw.length > 0 || c.fetchOffset > (cut.get(`${c.topic}/${c.partition}`) ?? 0))) throw new Error('drainBefore needs a reader that has not read yet (or was only placed by startAt at or before the cut)');
     return this.merge(Number.POSITIVE_INFINITY, emit, cut);
   }
 

@@ -7,6 +7,8 @@ import type { TopicDecoder } from '../hosts/merged-reader.ts';
 import { replayLog } from '../hosts/replay/run-replay.ts';
 import { featureSetByHash, graphConfigFor } from '../processors/graph.ts';
 import { DEFAULT_SIGNAL_RULE } from '../processors/signal/signal-rule.ts';
+import type { Logger } from '../lib/log.ts';
+import { PROGRESS_EVERY_INPUTS, ReplayProgress, replayTotal } from '../hosts/replay/replay-progress.ts';
 
 export interface VerifyResult {
   identical: boolean;
@@ -20,7 +22,7 @@ export interface VerifyResult {
 type Replayed = Map<string, { bytes: Uint8Array[][]; values: unknown[][] }>;
 
 /** Replays the log and returns the signals' and model-health reports' encoded bytes per partition of their topic. */
-async function replayOutputs(log: EventLog, decode: TopicDecoder, encode: (t: string, v: object) => Uint8Array, predictor: Predictor, partitions: ReadonlyMap<string, number>, holdOnly: boolean): Promise<Replayed> {
+async function replayOutputs(log: EventLog, decode: TopicDecoder, encode: (t: string, v: object) => Uint8Array, predictor: Predictor, partitions: ReadonlyMap<string, number>, holdOnly: boolean, progress: ReplayProgress | null): Promise<Replayed> {
   const out: Replayed = new Map([...partitions].map(([t, n]) => [t, { bytes: Array.from({ length: n }, () => []), values: Array.from({ length: n }, () => []) }]));
   const add = (topic: string, key: string, value: object): void => {
     const o = out.get(topic);
@@ -35,7 +37,15 @@ async function replayOutputs(log: EventLog, decode: TopicDecoder, encode: (t: st
       else if (e.kind === 'health') add(TOPICS.modelHealth.name, e.health.symbol, e.health);
     },
   };
-  await replayLog({ log, decode, sinks: [sink], predictor, config: graphConfigFor(featureSetByHash(predictor.featureSetHash), { ...DEFAULT_SIGNAL_RULE, holdOnly }) });
+  const stats = await replayLog({
+    log,
+    decode,
+    sinks: [sink],
+    predictor,
+    config: graphConfigFor(featureSetByHash(predictor.featureSetHash), { ...DEFAULT_SIGNAL_RULE, holdOnly }),
+    ...(progress ? { onProgress: (n: number) => progress.update(n), progressEvery: PROGRESS_EVERY_INPUTS } : {}),
+  });
+  progress?.finish(stats.inputs);
   return out;
 }
 
@@ -77,14 +87,27 @@ async function compareTopic(opts: { log: EventLog; decode: TopicDecoder; encode:
  * Replays the log twice and compares, byte for byte and per partition in order, the signals and
  * the model-health reports of both replays with each other and with what the live run recorded.
  */
-export async function verifyLog(opts: { log: EventLog; decode: TopicDecoder; encode: (t: string, v: object) => Uint8Array; predictor: Predictor; holdOnly?: boolean }): Promise<VerifyResult> {
+export async function verifyLog(opts: {
+  log: EventLog;
+  decode: TopicDecoder;
+  encode: (t: string, v: object) => Uint8Array;
+  predictor: Predictor;
+  holdOnly?: boolean;
+  /** Progress of each replay (ReplayProgress lines, `event: 'progress'`); none: silent. */
+  logger?: Logger;
+  /** Wall milliseconds between two progress lines; default 5,000. */
+  progressMs?: number;
+}): Promise<VerifyResult> {
   const topics = [TOPICS.signals.name, TOPICS.modelHealth.name];
   const partitions = new Map<string, number>();
   const have = new Set(await opts.log.topics());
   // A log written before model-health existed has no such topic: the catalogue's partition count.
   for (const t of topics) partitions.set(t, t === TOPICS.signals.name || have.has(t) ? await opts.log.partitions(t) : TOPICS.modelHealth.partitions);
-  const a = await replayOutputs(opts.log, opts.decode, opts.encode, opts.predictor, partitions, opts.holdOnly ?? false);
-  const b = await replayOutputs(opts.log, opts.decode, opts.encode, opts.predictor, partitions, opts.holdOnly ?? false);
+  const total = opts.logger ? await replayTotal(opts.log) : 0;
+  const progress = (i: number): ReplayProgress | null =>
+    opts.logger ? new ReplayProgress({ logger: opts.logger, label: `verify: replay ${i} of 2`, total, ...(opts.progressMs !== undefined ? { everyMs: opts.progressMs } : {}) }) : null;
+  const a = await replayOutputs(opts.log, opts.decode, opts.encode, opts.predictor, partitions, opts.holdOnly ?? false, progress(1));
+  const b = await replayOutputs(opts.log, opts.decode, opts.encode, opts.predictor, partitions, opts.holdOnly ?? false, progress(2));
   const s = await compareTopic(opts, TOPICS.signals.name, 'signal', a, b, partitions.get(TOPICS.signals.name) as number);
   const h = await compareTopic(opts, TOPICS.modelHealth.name, 'model-health report', a, b, partitions.get(TOPICS.modelHealth.name) as number);
   const first = s.first ?? h.first;

@@ -9,3 +9,4 @@ export * from './trade.ts';
 export * from './progress.ts';
 export * from './feed-position.ts';
 export * from './model-health.ts';
+export * from './graph-checkpoint.ts';

@@ -6,6 +6,7 @@ import { MODEL_HEALTH_SCHEMA } from './model-health.ts';
 import { OPTION_CHAIN_SNAPSHOT_SCHEMA } from './option-chain-snapshot.ts';
 import { FEED_POSITION_SCHEMA } from './feed-position.ts';
 import { FEED_PROGRESS_SCHEMA } from './progress.ts';
+import { GRAPH_CHECKPOINT_SCHEMA } from './graph-checkpoint.ts';
 import { SIGNAL_SCHEMA } from './signal.ts';
 import { TRADE_SCHEMA } from './trade.ts';
 
@@ -15,7 +16,7 @@ export interface TopicSpec {
   /** Avro schema of the record value (subject `${name}-value`, TopicNameStrategy). */
   schema: object;
   /** What the record key is; it also chooses the partition. */
-  key: 'symbol' | 'underlying' | 'source';
+  key: 'symbol' | 'underlying' | 'source' | 'unit|identity';
   partitions: number;
   /** -1 keeps everything: market data is the source of truth. */
   retentionMs: number;
@@ -52,6 +53,10 @@ export const TOPICS = {
   feedPositions: { name: 'feed-positions', schema: FEED_POSITION_SCHEMA, key: 'source', partitions: 1, retentionMs: -1, cleanup: 'compact', kind: 'control' },
   // A model's drift and live hit rate per symbol (processors/health), derived from the log like signals.
   modelHealth: { name: 'model-health', schema: MODEL_HEALTH_SCHEMA, key: 'symbol', partitions: DEFAULT_PARTITIONS, retentionMs: -1, cleanup: 'delete', kind: 'derived' },
+  // Graph state of the consumer group's partition units (storage/checkpoints/log-checkpoint-store.ts),
+  // keyed `unit|identity hash`: compaction keeps the latest per unit and graph. A cache of state
+  // the log can always rebuild: losing it costs a full replay, nothing else.
+  checkpoints: { name: 'checkpoints', schema: GRAPH_CHECKPOINT_SCHEMA, key: 'unit|identity', partitions: 1, retentionMs: -1, cleanup: 'compact', kind: 'control' },
 } as const satisfies Record<string, TopicSpec>;
 
 export type TopicKey = keyof typeof TOPICS;

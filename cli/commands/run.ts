@@ -1,6 +1,10 @@
 import { featureSetByHash, graphConfigFor } from '../../processors/graph.ts';
 import { ClickHouseProjector, migrate, openClickHouse } from '../../sinks/clickhouse/index.ts';
 import { GroupProcessor } from '../../hosts/group/group-processor.ts';
+import { UnitCheckpoints } from '../../hosts/group/unit-checkpoints.ts';
+import { graphCodeVersion } from '../../hosts/code-version.ts';
+import { graphIdentity } from '../../processors/checkpoint/index.ts';
+import { LogCheckpointStore } from '../../storage/checkpoints/log-checkpoint-store.ts';
 import { TopicGateway } from '../../sinks/ws/topic-gateway.ts';
 import type { ValuesOf } from '../command-spec.ts';
 import { loadModel } from '../load-model.ts';
@@ -41,6 +45,11 @@ async function processors(values: ValuesOf<typeof RUN_PROCESSORS>): Promise<numb
   process.once('SIGTERM', onSignal);
   try {
     info(`processors: group ${values.group} on ${broker}, model ${predictor.modelId}${values['exactly-once'] ? ', exactly-once (transactions)' : ', at-least-once with deterministic ids'}`);
+    const config = graphConfigFor(featureSetByHash(predictor.featureSetHash));
+    // Partition state checkpointed on the compacted `checkpoints` topic: a takeover replays only the tail.
+    const checkpoints = values['no-checkpoints']
+      ? null
+      : new UnitCheckpoints({ store: new LogCheckpointStore({ log: access.log, encode: access.encode, decode: access.decode }), identity: graphIdentity(config, predictor, graphCodeVersion()), logger: cliLogger().child({ component: 'checkpoints' }) });
     const processor = new GroupProcessor({
       brokers: broker.split(',').map((b) => b.trim()).filter(Boolean),
       groupId: values.group,
@@ -48,7 +57,8 @@ async function processors(values: ValuesOf<typeof RUN_PROCESSORS>): Promise<numb
       encode: access.encode,
       decode: access.decode,
       predictor,
-      config: graphConfigFor(featureSetByHash(predictor.featureSetHash)),
+      config,
+      ...(checkpoints ? { checkpoints } : {}),
       exactlyOnce: values['exactly-once'],
       sessionTimeoutMs,
       heartbeatIntervalMs: Math.max(100, Math.floor(sessionTimeoutMs / 10)),

@@ -14,6 +14,7 @@ import { AppendQueue, followLive, runLive, type LiveResult, type LiveStatus } fr
 import { parseSource } from '../../sources/exchange/source-spec.ts';
 import { FeedAppender, levelFeedWithLog, PeekableFeed } from '../../hosts/live/feed-writer.ts';
 import { summarizeLatencies } from '../../hosts/live/latency-summary.ts';
+import { ReplayProgress, replayTotal } from '../../hosts/replay/replay-progress.ts';
 import { GraphCheckpointer } from '../../hosts/checkpointing.ts';
 import { graphCodeVersion } from '../../hosts/code-version.ts';
 import { DERIVED_TOPICS, LogSink, RecordedOutputs, toCurrentSchema } from '../../hosts/log-sink.ts';
@@ -234,12 +235,23 @@ async function goLive(
       }
     },
   };
-  const onCatchUp = (n: number): void => cliLogger().info({ event: 'caught-up', inputs: n }, predictor ? `caught up on ${n} logged inputs` : 'feed only: inputs and progress go to the log; `tickflow run processors` processes them');
+  // The catch-up is a replay of what the log holds after the checkpoint restored (all of it
+  // without one): progress on stderr every 5 s while it runs, never a silent pause.
+  const logInputs = await replayTotal(access.log);
+  let catchUp: ReplayProgress | null = null;
+  const onCatchUpProgress = (n: number): void => {
+    if (n === 0) catchUp = new ReplayProgress({ logger: cliLogger(), label: 'catch-up', total: logInputs - (checkpoints?.resumedFrom ?? 0) });
+    else catchUp?.update(n);
+  };
+  const onCatchUp = (n: number): void => {
+    if (n > 0) catchUp?.finish(n);
+    cliLogger().info({ event: 'caught-up', inputs: n }, predictor ? `caught up on ${n} logged inputs` : 'feed only: inputs and progress go to the log; `tickflow run processors` processes them');
+  };
   let r: LiveResult;
   if (follow !== null) {
     if (predictor === null || graphConfig === null) throw new Error('following a venue needs a model');
     info(`live on the venue's trades${stopAfterMs ? `, stopping after ${stopAfterMs / 3_600_000} hours` : '; Ctrl-C stops'}`);
-    r = await followLive({ log: access.log, decode: access.decode, predictor, sinks: [logSink, publish], afterChunk: () => logSink.flush(), status, stats, config: graphConfig, ...(checkpoints ? { checkpoints } : {}), onCatchUp, now: Date.now }, follow);
+    r = await followLive({ log: access.log, decode: access.decode, predictor, sinks: [logSink, publish], afterChunk: () => logSink.flush(), status, stats, config: graphConfig, ...(checkpoints ? { checkpoints } : {}), onCatchUp, onCatchUpProgress, now: Date.now }, follow);
   } else {
   info(`live at speed ${speed} (market seconds per wall second)${stopAfterMs ? `, stopping after ${stopAfterMs / 3_600_000} market hours` : '; Ctrl-C stops'}`);
   r = await runLive({
@@ -260,6 +272,7 @@ async function goLive(
     ...(progress ? { onAppended: progress } : {}),
     ...(checkpoints ? { checkpoints } : {}),
     onCatchUp,
+    onCatchUpProgress,
   });
   }
   await logSink.flush();

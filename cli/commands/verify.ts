@@ -4,7 +4,7 @@ import type { ValuesOf } from '../command-spec.ts';
 import { loadModel } from '../load-model.ts';
 import { replayHoldOnly } from '../model-gates.ts';
 import { logSource, openLogFrom } from '../log-access.ts';
-import { info, printJson } from '../output.ts';
+import { cliLogger, info, printJson } from '../output.ts';
 import type { VERIFY } from '../specs/verify.ts';
 
 export async function run(values: ValuesOf<typeof VERIFY>): Promise<number> {
@@ -13,7 +13,7 @@ export async function run(values: ValuesOf<typeof VERIFY>): Promise<number> {
   try {
     info('verify: replaying twice and comparing with the recorded signals and model-health reports...');
     const holdOnly = await replayHoldOnly(values.model, { holdOnly: values['hold-only'], allowUngated: values['allow-ungated'] });
-    const r = await verifyLog({ log: access.log, decode: access.decode, encode: access.encode, predictor, holdOnly });
+    const r = await verifyLog({ log: access.log, decode: access.decode, encode: access.encode, predictor, holdOnly, logger: cliLogger(), progressMs: values['progress-seconds'] * 1000 });
     info('verify: checking that every source\'s sequence of inputs is complete...');
     const inputs = await verifyInputs({ log: access.log, decode: access.decode, encode: access.encode });
     const inputsComplete = inputs.every((s) => s.complete || !s.checked);

@@ -18,6 +18,7 @@ export const RUN_PROCESSORS = defineCommand({
     'session-timeout': duration({ help: 'group session timeout', default: '10s' }),
     quiet: toggle('no line per signal on stderr'),
     'allow-ungated': toggle('use a model that failed its validation gates'),
+    'no-checkpoints': toggle('take over partitions by replaying from offset 0, and write no checkpoints to the `checkpoints` topic'),
   },
 });
 

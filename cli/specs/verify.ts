@@ -1,5 +1,5 @@
 import { defineCommand } from '../command-spec.ts';
-import { modelDir, toggle } from '../flags.ts';
+import { modelDir, num, toggle } from '../flags.ts';
 import { checkLogSource, readLogFlags } from './log-source.ts';
 
 export const VERIFY = defineCommand({
@@ -11,6 +11,7 @@ export const VERIFY = defineCommand({
     model: modelDir({ help: 'the model the live run used', required: true }),
     'hold-only': toggle('the live run used --hold-only (HOLD signals only): replay the same way (the default for a model that failed its gates)'),
     'allow-ungated': toggle('the live run traded a model that failed its gates (start --allow-ungated): replay with its BUY/SELL signals'),
+    'progress-seconds': num({ help: 'a progress line on stderr (inputs done / total, rate) at most this often during each replay', gt: 0, default: '5' }),
   },
   check: checkLogSource,
 });

@@ -15,6 +15,7 @@ import { LogSink } from '../log-sink.ts';
 import { coPartitionAssigner } from './co-partition-assigner.ts';
 import { ProgressTracker } from './feed-progress.ts';
 import { cutCovers, PartitionUnit, type Cut } from './partition-unit.ts';
+import type { UnitCheckpoints } from './unit-checkpoints.ts';
 
 export interface GroupProcessorOptions {
   brokers: string[];
@@ -38,6 +39,12 @@ export interface GroupProcessorOptions {
   events?: HostEventEmitter;
   /** Sees every output that is written (not those of a rebuild), e.g. to print signals. */
   onOutput?: (e: GraphEvent) => void;
+  /**
+   * Checkpoints of the partition units (the `checkpoints` topic): a newly owned partition starts
+   * from the newest usable one and replays only the inputs after it; one is written after a
+   * committed round when due. Absent: every takeover rebuilds from offset 0.
+   */
+  checkpoints?: UnitCheckpoints;
 }
 
 export interface GroupResult {
@@ -46,7 +53,8 @@ export interface GroupResult {
   inputs: number;
   outputs: number;
   signals: number;
-  rebuilds: { partition: number; inputs: number }[];
+  /** Per takeover: inputs replayed to rebuild the state, after the checkpoint at input `fromCheckpoint` (0: from offset 0). */
+  rebuilds: { partition: number; inputs: number; fromCheckpoint: number }[];
   commits: number;
   commitFailures: number;
   assignments: number;
@@ -257,8 +265,11 @@ export class GroupProcessor {
         // The outputs are durable; only the commit is lost. Whoever owns p next repeats them.
         this.stats.commitFailures++;
         this.log.warn({ partition: p }, `partition ${p}: commit failed (${(e as Error).message}); a new owner would repeat these outputs with the same ids`);
+        return n;
       }
     } else this.stats.commits++;
+    // Only after the commit: a checkpoint never stands past the group's committed offsets.
+    await this.opts.checkpoints?.maybeSave(o.unit, bound, Date.now());
     return n;
   }
 
@@ -306,13 +317,26 @@ export class GroupProcessor {
           onOutput?.(e);
         },
       };
-      const unit = new PartitionUnit(p, { log: this.opts.log, decode: this.opts.decode, predictor: this.opts.predictor, ...(this.opts.config ? { config: this.opts.config } : {}), sink: out, clock: WALL });
+      const newUnit = (): PartitionUnit => new PartitionUnit(p, { log: this.opts.log, decode: this.opts.decode, predictor: this.opts.predictor, ...(this.opts.config ? { config: this.opts.config } : {}), sink: out, clock: WALL });
+      let unit = newUnit();
       const producer = this.opts.exactlyOnce ? await this.transactionalProducer(p) : null;
+      this.opts.checkpoints?.forget(p);
+      let fromCheckpoint = 0;
+      try {
+        fromCheckpoint = (await this.opts.checkpoints?.restore(unit, cut)) ?? 0;
+      } catch (e) {
+        // A checkpoint whose header matched but whose state did not restore (damaged): the unit
+        // may be half restored, so start over with a fresh one from offset 0.
+        this.log.warn({ event: 'checkpoint-ignored', partition: p }, `partition ${p}: the checkpoint did not restore (${(e as Error).message}); rebuilding from offset 0`);
+        await unit.close();
+        unit = newUnit();
+      }
       const replayed = await unit.rebuild(cut);
       this.owned.set(p, { unit, sink, producer });
-      this.stats.rebuilds.push({ partition: p, inputs: replayed });
-      this.log.info({ event: 'assigned', partition: p, replayed }, `partition ${p}: assigned; state rebuilt from ${replayed} inputs before the committed offsets`);
-      this.events.emit('assigned', { partition: p, replayed });
+      this.stats.rebuilds.push({ partition: p, inputs: replayed, fromCheckpoint });
+      const how = fromCheckpoint > 0 ? `from the checkpoint at input ${fromCheckpoint} and the ${replayed} inputs after it` : `from ${replayed} inputs`;
+      this.log.info({ event: 'assigned', partition: p, replayed, fromCheckpoint }, `partition ${p}: assigned; state rebuilt ${how} before the committed offsets`);
+      this.events.emit('assigned', { partition: p, replayed, fromCheckpoint });
     }
     // A newer join that arrived meanwhile is applied on the next pass.
     this.applied = target;

@@ -1,3 +1,4 @@
+import { GraphStateRegistry, restoreGraph, snapshotGraph, type GraphIdentity } from '../../processors/checkpoint/index.ts';
 import { PushSource } from '../../processors/push-source.ts';
 import { runPipeline, type Clock, type GraphConfig, type PipelineSink } from '../../processors/graph.ts';
 import { newGraphStats, type GraphStats } from '../../processors/graph-events.ts';
@@ -29,6 +30,8 @@ export class PartitionUnit {
   private readonly source = new PushSource<InputEvent>();
   private readonly reader: MergedReader;
   private readonly done: Promise<GraphStats>;
+  /** The graph's stateful operators, for checkpoints (snapshot / restore). */
+  private readonly registry = new GraphStateRegistry();
   private rebuilding = false;
   private failed: Error | null = null;
 
@@ -38,7 +41,7 @@ export class PartitionUnit {
   ) {
     this.reader = new MergedReader(opts.log, opts.decode, INPUT_TOPICS, [partition]);
     const gate: PipelineSink = { onEvent: (e, c) => void (this.rebuilding ? undefined : opts.sink.onEvent(e, c)) };
-    this.done = runPipeline({ clock: opts.clock, source: this.source, sinks: [gate], stats: this.stats, predictor: opts.predictor, ...(opts.config ? { config: opts.config } : {}) });
+    this.done = runPipeline({ clock: opts.clock, source: this.source, sinks: [gate], stats: this.stats, predictor: opts.predictor, state: this.registry, ...(opts.config ? { config: opts.config } : {}) });
     this.done.catch((e: unknown) => void (this.failed = e instanceof Error ? e : new Error(String(e))));
   }
 
@@ -53,6 +56,22 @@ export class PartitionUnit {
     } finally {
       this.rebuilding = false;
     }
+  }
+
+  /**
+   * Before the first input: puts the graph in the state of a checkpoint (snapshotGraph text, its
+   * header checked against `identity`: GraphSnapshotMismatch, before anything changes, when it
+   * differs) and the reader at the checkpoint's positions. A rebuild(cut) then replays only the
+   * inputs between those positions and the cut.
+   */
+  async restore(state: string, positions: Readonly<Record<string, number>>, identity: GraphIdentity): Promise<void> {
+    restoreGraph(this.registry, this.stats, state, identity);
+    await this.reader.startAt(new Map(Object.entries(positions)));
+  }
+
+  /** The graph's state now (between two inputs) as snapshot text, with the positions it belongs to. */
+  snapshot(identity: GraphIdentity): { inputs: number; positions: Record<string, number>; state: string } {
+    return { inputs: this.stats.inputs, positions: Object.fromEntries(this.cut()), state: snapshotGraph(this.registry, this.stats, identity) };
   }
 
   /** Processes every input now in the log with tsInit <= bound. Returns how many. */

@@ -173,6 +173,9 @@ export async function levelFeedWithLog(opts: LevelFeedOptions): Promise<LevelFee
   const resumed = (by: 'position' | 'count', repaired: Map<string, number>): void => void opts.events?.emit('feed-resume', { source: opts.source, by, repaired: Object.fromEntries(repaired) });
   const last = await lastPosition(opts.log, opts.decode, opts.source);
   if (last !== null) {
+    // The seeded feed has no random access: this regenerates (and drops) its first `from` events,
+    // the longest silent step of a restart on a long history, so say so.
+    logger.info({ event: 'feed-regenerate', source: opts.source, events: last.from }, `${opts.source}: regenerating its first ${last.from} events to resume after the log's recorded position...`);
     while (feed.taken < last.from && !feed.next().done);
     const round: FeedEvent[] = [];
     while (feed.taken < last.to && !feed.peek().done) round.push(feed.next().value as FeedEvent);

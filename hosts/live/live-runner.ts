@@ -9,6 +9,7 @@ import type { GraphCheckpointer } from '../checkpointing.ts';
 import { LiveClock } from './live-clock.ts';
 import { FeedAppender, type FeedEvent } from './feed-writer.ts';
 import { emitDeadLetter, type HostEventEmitter } from '../host-events.ts';
+import { PROGRESS_EVERY_INPUTS } from '../replay/replay-progress.ts';
 
 export type { FeedEvent } from './feed-writer.ts';
 
@@ -32,6 +33,11 @@ export interface LiveOptions {
   /** Wall clock for pacing (tests may pass a fake). */
   wallNow?: () => number;
   onCatchUp?: (inputs: number) => void;
+  /**
+   * Progress of the catch-up (a long replay when there is no usable checkpoint): called with 0 as
+   * it starts (after a checkpoint is restored) and every PROGRESS_EVERY_INPUTS inputs.
+   */
+  onCatchUpProgress?: (inputs: number) => void;
   /** Updated before each drain so sinks can tell catch-up from live and measure lag. */
   status?: LiveStatus;
   /** After each chunk is durably appended, with the chunk's bound T (e.g. to write a progress marker). */
@@ -99,7 +105,7 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
 
   const processing = opts.process !== false;
   const drain = (bound: number): Promise<number> => (processing ? reader.drain(bound, push) : Promise.resolve(0));
-  const catchUpInputs = await drain(Number.POSITIVE_INFINITY);
+  const catchUpInputs = processing ? await reader.drain(Number.POSITIVE_INFINITY, withProgress(push, opts.onCatchUpProgress)) : 0;
   opts.onCatchUp?.(catchUpInputs);
   events?.emit('caught-up', { inputs: catchUpInputs });
   await opts.afterChunk({ live: false, appendedAtWall: wall() });
@@ -151,6 +157,8 @@ export interface FollowOptions {
   checkpoints?: GraphCheckpointer;
   events?: HostEventEmitter;
   onCatchUp?: (inputs: number) => void;
+  /** As LiveOptions.onCatchUpProgress. */
+  onCatchUpProgress?: (inputs: number) => void;
   /** Market time now (a real feed: the wall clock, epoch ms). */
   now: () => number;
 }
@@ -172,7 +180,7 @@ export async function followLive(opts: FollowOptions, notices: AppendNotices): P
   const cps = opts.checkpoints;
   const events = opts.events;
   const { stats, source, done, reader, push } = await startGraph(opts, clock, cps);
-  const catchUpInputs = await reader.drain(Number.POSITIVE_INFINITY, push);
+  const catchUpInputs = await reader.drain(Number.POSITIVE_INFINITY, withProgress(push, opts.onCatchUpProgress));
   opts.onCatchUp?.(catchUpInputs);
   events?.emit('caught-up', { inputs: catchUpInputs });
   await opts.afterChunk({ live: false, appendedAtWall: performance.now() });
@@ -232,4 +240,15 @@ export class AppendQueue implements AppendNotices {
     this.waiter = null;
     w(this.take());
   }
+}
+
+/** `push`, reporting to `progress` with 0 now and every PROGRESS_EVERY_INPUTS inputs after (catch-up progress). */
+function withProgress(push: (e: InputEvent) => void, progress: ((inputs: number) => void) | undefined): (e: InputEvent) => void {
+  if (progress === undefined) return push;
+  progress(0);
+  let n = 0;
+  return (e) => {
+    push(e);
+    if (++n % PROGRESS_EVERY_INPUTS === 0) progress(n);
+  };
 }

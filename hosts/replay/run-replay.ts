@@ -23,8 +23,10 @@ export interface ReplayOptions {
   sinks: readonly PipelineSink[];
   predictor?: Predictor | null;
   config?: GraphConfig;
-  /** Called every ~100k inputs with the count so far (progress bars). */
+  /** Called every `progressEvery` inputs with the count so far (progress bars). */
   onProgress?: (inputs: number) => void;
+  /** How many inputs between two onProgress calls; default 100,000. */
+  progressEvery?: number;
 }
 
 /** Replays the whole log through the same graph the live host runs. */
@@ -43,10 +45,11 @@ export async function replayLog(opts: ReplayOptions): Promise<GraphStats> {
   const reader = new MergedReader(opts.log, opts.decode);
   let n = 0;
   const progress = opts.onProgress;
+  const every = opts.progressEvery ?? 100_000;
   await reader.drain(Number.POSITIVE_INFINITY, (e) => {
     clock.advance(e.kind === 'undecodable' ? e.tsInit : e.value.tsInit);
     source.next(e);
-    if (progress !== undefined && ++n % 100_000 === 0) progress(n);
+    if (progress !== undefined && ++n % every === 0) progress(n);
   });
   source.complete();
   return done;
