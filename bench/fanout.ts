@@ -52,6 +52,8 @@ interface RunResult {
   latencyMs: { p50: number | null; p99: number | null; max: number | null };
   peakRssMb: number;
   connectSeconds: number | null;
+  /** Clients closed by the server before they had subscribed. */
+  failedClients: number;
   framesPerReader: { min: number; max: number } | null;
   pausedDroppedAfterS: number | null;
   health: Record<string, unknown> | null;
@@ -108,6 +110,7 @@ async function run(mode: 'none' | 'worker' | 'in-process'): Promise<RunResult> {
   const frames: number[] = [];
   let measureFrom = performance.now();
   let connectSeconds: number | null = null;
+  let failedClients = 0;
   let pausedDroppedAfterS: number | null = null;
   let health: Record<string, unknown> | null = null;
   const healthOf = async (): Promise<Record<string, unknown> | null> => {
@@ -131,6 +134,13 @@ async function run(mode: 'none' | 'worker' | 'in-process'): Promise<RunResult> {
             let subscribed = 0;
             ws.on('error', () => undefined);
             ws.once('unexpected-response', (_req, res) => reject(new Error(`client ${idx}: HTTP ${res.statusCode}`)));
+            // A client the server cut before it subscribed (handshake timeout on a starved machine) is counted, not awaited.
+            ws.once('close', () => {
+              if (subscribed < 2) {
+                failedClients++;
+                resolve();
+              }
+            });
             ws.on('message', (data) => {
               const text = (data as Buffer).toString();
               if (text.startsWith('{"type":"subscribed"')) {
@@ -171,7 +181,7 @@ async function run(mode: 'none' | 'worker' | 'in-process'): Promise<RunResult> {
   if (code !== 0) throw new Error(`start (${mode}) exited with ${code}`);
   const summary = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { liveSignals?: number };
   const measured = signals.filter((s) => s.at >= measureFrom).map((s) => s.lagMs);
-  const readers = frames.slice(PAUSED);
+  const readers = frames.slice(PAUSED).filter((_, i) => sockets[PAUSED + i]?.readyState !== WebSocket.CLOSED || frames[PAUSED + i]! > 0);
   say(`bench fanout ${mode}: ${measured.length} of ${summary.liveSignals ?? '?'} live signals measured`);
   return {
     mode,
@@ -181,6 +191,7 @@ async function run(mode: 'none' | 'worker' | 'in-process'): Promise<RunResult> {
     latencyMs: { p50: quantile(measured, 0.5), p99: quantile(measured, 0.99), max: quantile(measured, 1) },
     peakRssMb: Math.round(peakRss),
     connectSeconds,
+    failedClients,
     framesPerReader: readers.length > 0 ? { min: Math.min(...readers), max: Math.max(...readers) } : null,
     pausedDroppedAfterS,
     health: health === null ? null : { wsClients: (health as Record<string, unknown>)['wsClients'], wsDropped: (health as Record<string, unknown>)['wsDropped'] },
@@ -198,6 +209,6 @@ else
   for (const r of results)
     process.stdout.write(
       `${r.mode.padEnd(10)} clients ${String(r.clients).padStart(4)} (${r.paused} paused)  latency p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  max ${r.latencyMs.max} ms  (${r.signalsMeasured} signals)  peak RSS ${r.peakRssMb} MB` +
-        (r.clients > 0 ? `  frames/reader ${r.framesPerReader?.min}-${r.framesPerReader?.max}  paused dropped after ${r.pausedDroppedAfterS ?? 'never'} s  health ${JSON.stringify(r.health)}` : '') +
+        (r.clients > 0 ? `  failed ${r.failedClients}  frames/reader ${r.framesPerReader?.min}-${r.framesPerReader?.max}  paused dropped after ${r.pausedDroppedAfterS ?? 'never'} s  health ${JSON.stringify(r.health)}` : '') +
         `  load ${r.loadAvg1m}\n`,
     );
