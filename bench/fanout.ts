@@ -108,6 +108,7 @@ async function run(mode: 'none' | 'worker' | 'in-process'): Promise<RunResult> {
   await Promise.race([portReady, exited]);
   const sockets: WebSocket[] = [];
   const frames: number[] = [];
+  const ok: boolean[] = [];
   let measureFrom = performance.now();
   let connectSeconds: number | null = null;
   let failedClients = 0;
@@ -144,7 +145,10 @@ async function run(mode: 'none' | 'worker' | 'in-process'): Promise<RunResult> {
             ws.on('message', (data) => {
               const text = (data as Buffer).toString();
               if (text.startsWith('{"type":"subscribed"')) {
-                if (++subscribed === 2) resolve();
+                if (++subscribed === 2) {
+                  ok[idx] = true;
+                  resolve();
+                }
                 return;
               }
               frames[idx]!++;
@@ -181,7 +185,7 @@ async function run(mode: 'none' | 'worker' | 'in-process'): Promise<RunResult> {
   if (code !== 0) throw new Error(`start (${mode}) exited with ${code}`);
   const summary = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { liveSignals?: number };
   const measured = signals.filter((s) => s.at >= measureFrom).map((s) => s.lagMs);
-  const readers = frames.slice(PAUSED).filter((_, i) => sockets[PAUSED + i]?.readyState !== WebSocket.CLOSED || frames[PAUSED + i]! > 0);
+  const readers = frames.filter((_, i) => i >= PAUSED && ok[i] === true);
   say(`bench fanout ${mode}: ${measured.length} of ${summary.liveSignals ?? '?'} live signals measured`);
   return {
     mode,
