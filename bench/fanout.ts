@@ -5,10 +5,10 @@
 // bar-close -> signal latency (start's own per-signal lagMs, only signals emitted once every
 // client was connected and subscribed) p50/p99/max, the server's peak RSS, the frames the reading
 // clients got (min/max per client: each should have them all), and when /api/health showed the
-// paused ones dropped. Modes: none = 0 clients; worker = the default fan-out worker thread;
+// paused ones dropped (start's stderr is kept in var/bench/fanout/run-<mode>/start.err). Modes: none = 0 clients; worker = the default fan-out worker thread;
 // in-process = `--ws-in-process` (the fan-out on the processing thread, as before).
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, createWriteStream, existsSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -75,7 +75,9 @@ async function run(mode: 'none' | 'worker' | 'in-process'): Promise<RunResult> {
   let portSeen: () => void = () => undefined;
   const portReady = new Promise<void>((resolve) => (portSeen = resolve));
   let buf = '';
+  const errLog = createWriteStream(join(dir, `run-${mode}`, 'start.err'));
   child.stderr.on('data', (d: Buffer) => {
+    errLog.write(d);
     buf += d.toString();
     let i;
     while ((i = buf.indexOf('\n')) >= 0) {
@@ -163,6 +165,7 @@ async function run(mode: 'none' | 'worker' | 'in-process'): Promise<RunResult> {
     }
     connectSeconds = +((performance.now() - t0) / 1000).toFixed(1);
     measureFrom = performance.now();
+    frames.fill(0); // count what every reader got from the moment all were subscribed
     for (let p = 0; p < PAUSED; p++) sockets[p]!.pause();
     say(`bench fanout ${mode}: ${n} clients subscribed in ${connectSeconds} s, ${PAUSED} paused`);
     const pausedAt = performance.now();
