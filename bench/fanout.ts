@@ -4,7 +4,7 @@
 // which `paused` stop reading their socket once subscribed. Reports per run: the graph's
 // bar-close -> signal latency (start's own per-signal lagMs, only signals emitted once every
 // client was connected and subscribed) p50/p99/max, the server's peak RSS, the frames the reading
-// clients got (min/max per client: each should have them all), and when /api/health showed the
+// clients got once all were subscribed (min/max per client: equal when none lost any), and when /api/health showed the
 // paused ones dropped (start's stderr is kept in var/bench/fanout/run-<mode>/start.err). Modes: none = 0 clients; worker = the default fan-out worker thread;
 // in-process = `--ws-in-process` (the fan-out on the processing thread, as before).
 import { execFileSync, spawn } from 'node:child_process';
