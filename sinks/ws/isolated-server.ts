@@ -188,7 +188,6 @@ export class IsolatedSignalServer {
     inc(metrics.wsDropped, 'slow_consumer', delta('dropped'));
     inc(metrics.wsDropped, 'rate_limit', delta('rateLimited'));
     inc(metrics.wsDropped, 'stale', delta('terminated'));
-    inc(metrics.wsDropped, 'subscribe_rate', delta('subscribeLimited'));
     inc(metrics.wsRefused, 'origin', delta('refusedOrigin'));
     inc(metrics.wsRefused, 'token', delta('refusedToken'));
     inc(metrics.wsRefused, 'limit', delta('refusedLimit'));

@@ -301,7 +301,6 @@ export class SignalServer {
     if (msg.op === 'ping') return this.send(ws, state, '{"type":"pong"}');
     if (!this.takeSubscribeToken(state, now)) {
       this.counters.subscribeLimited++;
-      metrics.wsDropped.inc({ reason: 'subscribe_rate' });
       return this.replyError(ws, state, `subscribe rate limit: at most ${this.opts.maxSubscribesPerSecond} subscribe/unsubscribe per second (bursts of ${this.opts.subscribeBurst}); this ${msg.op} was ignored`);
     }
     const result =
