@@ -79,15 +79,21 @@ if (parts.has('kills')) {
   const maxDelayMs = Number(values['max-delay']) * 1000;
   let killed = 0;
   let finishedBeforeKill = 0;
+  const phases: Record<string, number> = {};
   const failures: string[] = [];
   const t0 = performance.now();
   for (let i = 0; i < kills; i++) {
     const delay = Math.round(300 + rng.next() * (maxDelayMs - 300));
     const r = await runChild(startArgs, delay);
-    if (r.signal === 'SIGKILL') killed++;
+    if (r.signal === 'SIGKILL') {
+      killed++;
+      // Where the run was when killed, from its last progress lines.
+      const phase = r.stderr.includes('"event":"caught-up"') ? 'live' : r.stderr.includes('live at speed') ? 'catch-up' : r.stderr.includes('"event":"history"') ? 'after history' : 'startup or writing history';
+      phases[phase] = (phases[phase] ?? 0) + 1;
+    }
     else if (r.code === 0) finishedBeforeKill++;
     else failures.push(`run ${i}: exit ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ').slice(0, 300)}`);
-    say(`kill ${i + 1}/${kills} at ${delay} ms: ${r.signal ?? `exit ${r.code}`}`);
+    say(`kill ${i + 1}/${kills} at ${delay} ms: ${r.signal ?? `exit ${r.code}`} (${JSON.stringify(phases)})`);
   }
   const final = await runChild(startArgs);
   say(`final start: exit ${final.code}`);
@@ -97,6 +103,7 @@ if (parts.has('kills')) {
     command: `start ${startArgs.slice(4).join(' ')}`,
     requested: kills,
     killed,
+    killedIn: phases,
     finishedBeforeKill,
     failures,
     finalStartExit: final.code,
