@@ -202,8 +202,11 @@ if (parts.has('malformed')) {
       signal: r.signal,
       accepted,
       rejected,
-      /** Every row counted: exit 0 and accepted + rejected = rows written. */
-      accountedFor: r.code === 0 && accepted + rejected === per,
+      /**
+       * Every row counted: exit 0 and accepted + rejected = rows written. A wide chain row holds a
+       * call and a put and is rejected per contract side, so there each row counts once or twice.
+       */
+      accountedFor: r.code === 0 && (m.format === 'option-chain-wide' ? accepted === 0 && rejected >= per && rejected <= 2 * per : accepted + rejected === per),
       stale: summary['stale'] ?? null,
       reasons: summary['rowReasons'] ?? summary['reasons'] ?? null,
       peakRssMb: r.peakRssMb,
