@@ -52,6 +52,7 @@ export class IsolatedSignalServer {
   private closing: Promise<void> | null = null;
   private readonly maxQueuedFrames: number;
   private listening: AddressInfo | null = null;
+  private exited: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: IsolatedServerOptions) {
     this.maxQueuedFrames = options.maxQueuedFrames ?? 20_000;
@@ -89,7 +90,9 @@ export class IsolatedSignalServer {
       await this.internalClosed();
       throw new ListenError(started.t === 'failed' ? started.message : 'fan-out worker did not start', started.t === 'failed' && started.code !== null ? started.code : undefined);
     }
-    worker.on('error', () => undefined); // an uncaught worker error ends the worker; publish then only counts overflow
+    // An uncaught error ends the worker: publish then only counts overflow, and close() does not wait for it.
+    worker.on('error', () => undefined);
+    this.exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     this.metricsTimer = setInterval(() => this.reportMetrics(), 1_000);
     this.metricsTimer.unref();
     this.listening = { address: this.options.host ?? '127.0.0.1', family: (this.options.host ?? '').includes(':') ? 'IPv6' : 'IPv4', port: started.port };
@@ -152,9 +155,8 @@ export class IsolatedSignalServer {
     const worker = this.worker;
     if (worker) {
       this.flush();
-      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
       worker.postMessage({ t: 'close' } satisfies ToWorker);
-      await exited;
+      await this.exited;
     }
     if (this.metricsTimer) clearInterval(this.metricsTimer);
     this.reportMetrics();
