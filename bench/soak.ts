@@ -1,6 +1,6 @@
 // npm run soak [-- --kills 100] [--seed 7] [--max-delay 20] [--rows 1000000] [--clients 1000] [--paused 10] [--parts kills,malformed,ws]
 // A bounded soak of the reliability promises (docs/reliability.md), driving the CLI as a user would:
-//  kills:     `start` on a fresh log (1 day of history, then live at speed 3600) SIGKILLed `kills`
+//  kills:     `start` on a fresh log (var/soak/kills-seed<seed>) (1 day of history, then live at speed 3600) SIGKILLed `kills`
 //             times at seeded random moments (uniform in [0.3, max-delay] s after spawn: writing
 //             history, catching up, live), then run once to its end; `verify` must then say
 //             identical with the inputs complete.
@@ -69,7 +69,7 @@ async function runChild(args: string[], killAfterMs: number | null = null): Prom
 const lastJson = (s: string): Record<string, unknown> => JSON.parse(s.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
 
 if (parts.has('kills')) {
-  const dir = join(root, 'kills');
+  const dir = join(root, `kills-seed${values.seed}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const log = join(dir, 'log');
