@@ -28,6 +28,8 @@ function forward(req: IncomingMessage, res: ServerResponse): void {
   }
   const headers: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP.has(k)) headers[k] = v;
+  // The handler sees the loopback address of this forwarder: the client's is passed along (replacing any sent).
+  headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
   const upstream = request({ host: target.host, port: target.port, method: req.method, path: req.url, headers, agent }, (up) => {
     const out: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && !HOP.has(k)) out[k] = v;

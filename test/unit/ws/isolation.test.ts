@@ -97,17 +97,17 @@ describe('IsolatedSignalServer', () => {
     const server = new IsolatedSignalServer({
       port: 0,
       http: (req, res) => {
-        seen = `${req.method ?? ''} ${req.url ?? ''} ${String(req.headers['x-probe'])}`;
+        seen = `${req.method ?? ''} ${req.url ?? ''} ${String(req.headers['x-probe'])} ${String(req.headers['x-forwarded-for'])}`;
         res.writeHead(201, { 'content-type': 'application/json', 'x-from': 'main' });
         res.end('{"ok":true}');
       },
     });
     const { port } = await server.start();
-    const res = await fetch(`http://127.0.0.1:${port}/api/symbols?x=1`, { headers: { 'x-probe': 'p' } });
+    const res = await fetch(`http://127.0.0.1:${port}/api/symbols?x=1`, { headers: { 'x-probe': 'p', 'x-forwarded-for': '6.6.6.6' } });
     assert.equal(res.status, 201);
     assert.equal(res.headers.get('x-from'), 'main');
     assert.equal(await res.text(), '{"ok":true}');
-    assert.equal(seen, 'GET /api/symbols?x=1 p');
+    assert.equal(seen, 'GET /api/symbols?x=1 p 127.0.0.1'); // the client's address, not the one it claimed
     const c = await TestClient.connect(port);
     await c.request({ op: 'subscribe', channel: 'signals', symbols: ['BTC'] }, 'subscribed');
     for (let seq = 0; seq < 100; seq++) server.publish('signals', seq % 2 === 0 ? 'BTC' : 'ETH', { seq });
