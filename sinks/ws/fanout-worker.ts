@@ -75,6 +75,7 @@ port.on('message', (m: ToWorker) => {
     agent.destroy();
     post({ t: 'closed' });
     port.close();
+    process.exit(0); // ends this worker thread only, even if a half-finished connection still holds a handle
   });
 });
 

@@ -156,7 +156,14 @@ export class IsolatedSignalServer {
     if (worker) {
       this.flush();
       worker.postMessage({ t: 'close' } satisfies ToWorker);
-      await this.exited;
+      // The worker closes its clients (1001; those that never answer are destroyed after
+      // closeTimeoutMs) and exits; if it has not within that plus a margin, it is terminated, so
+      // shutting down never waits on a client.
+      const deadline = (this.options.closeTimeoutMs ?? 5_000) + 5_000;
+      let timer: NodeJS.Timeout | null = null;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), deadline)));
+      if ((await Promise.race([this.exited, late])) === 'late') await worker.terminate();
+      if (timer) clearTimeout(timer);
     }
     if (this.metricsTimer) clearInterval(this.metricsTimer);
     this.reportMetrics();

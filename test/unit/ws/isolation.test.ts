@@ -121,6 +121,20 @@ describe('IsolatedSignalServer', () => {
     assert.equal(c.closeCode, 1001);
   });
 
+  test('close() returns with a half-sent request and a paused client still connected', async () => {
+    const server = new IsolatedSignalServer({ port: 0, handshakeTimeoutMs: 600_000, closeTimeoutMs: 200 });
+    const { port } = await server.start();
+    const partial = await rawConnect(port);
+    partial.write('GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    const partialClosed = closedBy(partial);
+    const paused = await TestClient.connect(port);
+    await paused.request({ op: 'subscribe', channel: 'signals' }, 'subscribed');
+    paused.ws.pause();
+    for (let seq = 0; seq < 1000; seq++) server.publish('signals', 'BTC', { seq, pad: 'x'.repeat(500) });
+    await server.close(); // the test would time out if the worker waited on either connection
+    await partialClosed;
+  });
+
   test('an occupied port fails start with the listening error code', async () => {
     const first = new SignalServer({ port: 0 });
     const { port } = await first.start();
