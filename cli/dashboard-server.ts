@@ -5,6 +5,7 @@
 import { currentValue, metrics, recentLatency } from '../lib/metrics.ts';
 import { dashboardHandler, findTearSheet, loadPageAssets, readModelCard, TopicHistory, type TearSheet } from '../sinks/web/index.ts';
 import { isLoopbackHost } from '../sinks/ws/access.ts';
+import { IsolatedSignalServer } from '../sinks/ws/isolated-server.ts';
 import { SignalServer } from '../sinks/ws/signal-server.ts';
 import type { LogAccess } from './log-access.ts';
 import { info, UsageError } from './output.ts';
@@ -18,6 +19,18 @@ export interface DashboardServerOptions {
   /** Where the model card is read from; null when the process runs no model (gateway). */
   modelDir: string | null;
   role: 'start' | 'gateway';
+  /** WebSocket clients accepted at once (SignalServer's maxClients). Default 200. */
+  maxClients?: number;
+  /** Run the fan-out on the processing thread instead of its worker thread (for comparison). Default false. */
+  inProcess?: boolean;
+}
+
+/** The dashboard port's server: in a worker thread (default) or on the processing thread. */
+export type DashboardServer = SignalServer | IsolatedSignalServer;
+
+/** The `--max-clients` / `--ws-in-process` flags of `start` and `run gateway`. */
+export function wsFlags(values: { 'max-clients': number; 'ws-in-process': boolean }): { maxClients: number; inProcess: boolean } {
+  return { maxClients: values['max-clients'], inProcess: values['ws-in-process'] };
 }
 
 /** Checks the --host/--token pair: a server reachable from other machines needs a token. */
@@ -27,9 +40,9 @@ export function checkExposure(host: string, token: string | undefined): string {
   return token ?? '';
 }
 
-export async function startDashboardServer(o: DashboardServerOptions): Promise<SignalServer> {
+export async function startDashboardServer(o: DashboardServerOptions): Promise<DashboardServer> {
   const startedAt = Date.now();
-  let server: SignalServer | null = null;
+  let server: DashboardServer | null = null;
   const health = async (): Promise<object> => {
     const latency = await recentLatency();
     const stats = server?.stats();
@@ -45,7 +58,7 @@ export async function startDashboardServer(o: DashboardServerOptions): Promise<S
       late: await currentValue(metrics.late),
       deadLetters: await currentValue(metrics.deadLetters),
       wsClients: stats?.clients ?? 0,
-      wsDropped: (stats?.dropped ?? 0) + (stats?.rateLimited ?? 0),
+      wsDropped: (stats?.dropped ?? 0) + (stats?.rateLimited ?? 0) + (stats?.terminated ?? 0),
     };
   };
   const modelDir = o.modelDir;
@@ -67,7 +80,8 @@ export async function startDashboardServer(o: DashboardServerOptions): Promise<S
     token: o.token,
     tearSheet,
   });
-  server = new SignalServer({ port: o.port, host: o.host, token: o.token, http: handler });
+  const serverOptions = { port: o.port, host: o.host, token: o.token, http: handler, maxClients: o.maxClients ?? 200 };
+  server = o.inProcess ? new SignalServer(serverOptions) : new IsolatedSignalServer(serverOptions);
   const { port } = await server.start().catch((e: unknown) => {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${o.port} is in use: pass --port <p> (0 picks a free one)${o.role === 'start' ? ' or --no-ws' : ''}`);
     throw e;

@@ -69,7 +69,7 @@ export const metrics = {
   wsMessagesSent: new Counter({ name: 'tickflow_ws_messages_sent_total', help: 'Frames sent to WebSocket clients', registers: [registry] }),
   wsDropped: new Counter({
     name: 'tickflow_ws_dropped_total',
-    help: 'WebSocket clients disconnected, by reason (slow consumer, rate limit)',
+    help: 'WebSocket clients disconnected, by reason (slow_consumer: bytes, stale: late pong, rate_limit), and frames the fan-out worker could not take (worker_overflow)',
     labelNames: ['reason'],
     registers: [registry],
   }),

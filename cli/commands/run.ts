@@ -11,7 +11,7 @@ import { loadModel } from '../load-model.ts';
 import { requireGatedModel, resolveModelDir } from '../model-gates.ts';
 import { logSource, openLogFrom } from '../log-access.ts';
 import { cliLogger, horizonOf, info, printJson, SignalLines } from '../output.ts';
-import { checkExposure, startDashboardServer } from '../dashboard-server.ts';
+import { checkExposure, startDashboardServer, wsFlags } from '../dashboard-server.ts';
 import type { RUN_GATEWAY, RUN_PROCESSORS, RUN_PROJECTOR } from '../specs/run.ts';
 
 type Options = ValuesOf<typeof RUN_PROCESSORS> | ValuesOf<typeof RUN_GATEWAY> | ValuesOf<typeof RUN_PROJECTOR>;
@@ -87,7 +87,7 @@ async function gateway(values: ValuesOf<typeof RUN_GATEWAY>): Promise<number> {
   const { broker, from } = values;
   const token = checkExposure(values.host, values.token);
   const access = await openLogFrom(logSource({ broker, registry: values.registry }));
-  const server = await startDashboardServer({ access, port: values.port, host: values.host, token, modelDir: null, role: 'gateway' }).catch(async (e: unknown) => {
+  const server = await startDashboardServer({ access, port: values.port, host: values.host, token, modelDir: null, role: 'gateway', ...wsFlags(values) }).catch(async (e: unknown) => {
     await access.close();
     throw e;
   });

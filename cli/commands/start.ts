@@ -21,10 +21,9 @@ import { DERIVED_TOPICS, LogSink, RecordedOutputs, toCurrentSchema } from '../..
 import { CheckpointStore } from '../../storage/checkpoints/checkpoint-store.ts';
 import { markProgress } from '../../hosts/group/feed-progress.ts';
 import { CLOSED_WATERMARK, TOPICS, type ModelHealth } from '../../schemas/index.ts';
-import type { SignalServer } from '../../sinks/ws/signal-server.ts';
 import { newGraphStats } from '../../processors/graph-events.ts';
 import { observeGraphStats, observeSignalLatency } from '../../lib/metrics.ts';
-import { checkExposure, startDashboardServer } from '../dashboard-server.ts';
+import { checkExposure, startDashboardServer, wsFlags, type DashboardServer } from '../dashboard-server.ts';
 import { ClickHouseProjector, migrate, openClickHouse } from '../../sinks/clickhouse/index.ts';
 import type { ValuesOf } from '../command-spec.ts';
 import { logSource, openLogFrom, topicSize, type LogAccess } from '../log-access.ts';
@@ -65,7 +64,7 @@ export async function run(values: ValuesOf<typeof START>): Promise<number> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  let server: SignalServer | null = null;
+  let server: DashboardServer | null = null;
   try {
     const source = parseSource(values.source);
     if (source.venue !== 'synthetic') {
@@ -96,7 +95,7 @@ export async function run(values: ValuesOf<typeof START>): Promise<number> {
     const predictor = model?.predictor ?? null;
     if (predictor !== null) requireModelInterval(predictor, values.interval, modelDir);
     if (!values['no-ws'] && !feedOnly) {
-      server = await startDashboardServer({ access, port: values.port, host: values.host, token, modelDir, role: 'start' });
+      server = await startDashboardServer({ access, port: values.port, host: values.host, token, modelDir, role: 'start', ...wsFlags(values) });
     }
     // ClickHouse is a projection of the log, fed by its own consumer of the derived topics: if it
     // is slow or down, the live loop does not wait; the projector catches up from the log.
@@ -192,7 +191,7 @@ async function goLive(
   appender: FeedAppender,
   predictor: Predictor | null,
   holdOnly: boolean,
-  server: SignalServer | null,
+  server: DashboardServer | null,
   speed: number,
   stopAfterMs: number | undefined,
   signal: AbortSignal,
@@ -334,7 +333,7 @@ const VENUE_SOURCE = 'binance';
  * (sources/exchange/ccxt-trade-feed.ts) and the log is processed after each append (followLive).
  * There is no history to train on here, so a model must exist (or --feed-only, which only records).
  */
-async function runVenue(values: ValuesOf<typeof START>, symbols: string[], access: LogAccess, signal: AbortSignal, onServer: (s: SignalServer) => void): Promise<number> {
+async function runVenue(values: ValuesOf<typeof START>, symbols: string[], access: LogAccess, signal: AbortSignal, onServer: (s: DashboardServer) => void): Promise<number> {
   const feedOnly = values['feed-only'];
   const modelDir = await resolveModelDir(values.model);
   let predictor: Predictor | null = null;
@@ -367,8 +366,8 @@ async function runVenue(values: ValuesOf<typeof START>, symbols: string[], acces
   const feedDone = feed.run(stop).finally(() => queue.end());
   let result: Record<string, unknown> = {};
   if (predictor !== null) {
-    let server: SignalServer | null = null;
-    if (!values['no-ws']) onServer((server = await startDashboardServer({ access, port: values.port, host: values.host, token: checkExposure(values.host, values.token), modelDir, role: 'start' })));
+    let server: DashboardServer | null = null;
+    if (!values['no-ws']) onServer((server = await startDashboardServer({ access, port: values.port, host: values.host, token: checkExposure(values.host, values.token), modelDir, role: 'start', ...wsFlags(values) })));
     result = await goLive(access, new PeekableFeed([][Symbol.iterator]()), new FeedAppender(access.log, access.encode), predictor, values['hold-only'], server, 1, stopAfterMs, stop, null, values.broker ? null : (values.log ?? 'var/log'), queue);
   }
   const feedStats = await feedDone;

@@ -32,6 +32,8 @@ export const RUN_GATEWAY = defineCommand({
     port: num({ help: 'WebSocket port (0 picks a free one)', int: true, min: 0, max: 65535, default: '8080' }),
     host: text({ help: 'interface to listen on (a non-loopback host needs --token)', arg: 'host', default: '127.0.0.1' }),
     token: text({ help: 'secret the page, API and WebSocket require (16 to 256 printable characters)', arg: 'secret' }),
+    'max-clients': num({ help: 'WebSocket clients accepted at once (more are refused with 503)', int: true, min: 1, max: 100000, default: '200' }),
+    'ws-in-process': toggle('run the WebSocket fan-out on the processing thread instead of its worker thread (for comparison)'),
     from: oneOf(['end', 'earliest'], { help: 'follow each partition from its end or from offset 0', default: 'end' }),
   },
 });

@@ -20,6 +20,8 @@ export const START = defineCommand({
     port: num({ help: 'port of the WebSocket, the dashboard page and its API (0 picks a free one)', int: true, min: 0, max: 65535, default: '8080' }),
     host: text({ help: 'interface to listen on (a non-loopback host needs --token)', arg: 'host', default: '127.0.0.1' }),
     token: text({ help: 'secret the page, API and WebSocket require (16 to 256 printable characters)', arg: 'secret' }),
+    'max-clients': num({ help: 'WebSocket clients accepted at once (more are refused with 503)', int: true, min: 1, max: 100000, default: '200' }),
+    'ws-in-process': toggle('run the WebSocket fan-out on the processing thread instead of its worker thread (for comparison)'),
     seed: num({ help: 'market seed', int: true, min: 0, default: '1' }),
     'history-days': num({ help: 'days of history written before going live (0: none, with an existing model)', min: 0, default: '14' }),
     'signal-strength': num({ help: 'how predictable the market is (0 = not at all)', min: 0, default: '1' }),

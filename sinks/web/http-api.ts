@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { z } from 'zod';
 import { metrics, registry } from '../../lib/metrics.ts';
-import { checkToken } from '../ws/access.ts';
+import { checkToken, clientAddressOf } from '../ws/access.ts';
 import type { PageAssets } from './page-assets.ts';
 import type { TearSheet } from './tear-sheet.ts';
 import type { ModelHealth, Signal } from '../../schemas/index.ts';
@@ -203,7 +203,7 @@ export function dashboardHandler(o: DashboardApiOptions): (req: IncomingMessage,
   const limiter = new RateLimiterMemory({ points: limits.requests, duration: limits.perSeconds });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<string> => {
-    const client = req.socket.remoteAddress ?? 'unknown';
+    const client = clientAddressOf(req);
     const over = await limiter.consume(client).then(
       () => null,
       (r: unknown) => {

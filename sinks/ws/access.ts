@@ -48,3 +48,17 @@ export function checkOrigin(req: IncomingMessage, extra: readonly string[]): str
   if (req.headers.host !== undefined && parsed.host === req.headers.host) return null;
   return `origin ${origin} not allowed`;
 }
+
+/** Requests that arrived through the fan-out worker's forwarder, with the client address it saw. */
+const forwardedClients = new WeakMap<IncomingMessage, string>();
+
+/** Marks `req` as forwarded by the fan-out worker (only the loopback forwarding server does this). */
+export function trustForwardedFor(req: IncomingMessage): void {
+  const f = req.headers['x-forwarded-for'];
+  if (typeof f === 'string' && f !== '') forwardedClients.set(req, f);
+}
+
+/** The client's address: the one the worker forwarded, else the socket's peer (a client-sent header is never trusted). */
+export function clientAddressOf(req: IncomingMessage): string {
+  return forwardedClients.get(req) ?? req.socket.remoteAddress ?? 'unknown';
+}

@@ -1,4 +1,5 @@
 export { SignalServer, type SignalServerOptions, type SignalServerStats } from './signal-server.ts';
+export { IsolatedSignalServer, type IsolatedServerOptions, type IsolatedServerStats } from './isolated-server.ts';
 export {
   CHANNELS,
   MAX_MESSAGE_BYTES,

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { metrics } from '../../lib/metrics.ts';
 import { checkOrigin, checkToken } from './access.ts';
@@ -14,8 +15,20 @@ export interface SignalServerOptions {
   path?: string;
   /** A client whose unsent bytes exceed this is disconnected with 1013. Default 1 MiB. */
   maxBufferedBytes?: number;
-  /** ws-level ping period; a peer that has not answered the previous ping is terminated. Default 30 s. */
+  /** ws-level ping period (a ping goes out when the previous one was answered). Default 5 s. */
   heartbeatMs?: number;
+  /**
+   * A client whose pong has not come back this long after its ping is terminated (`stats().terminated`).
+   * The ping is queued behind every frame sent before it, so this bounds how old a client's unread
+   * backlog may get: paused and dead peers alike. Default 10 s.
+   */
+  maxBacklogMs?: number;
+  /** A connection that has not completed its HTTP request or WebSocket handshake within this is destroyed. Default 5 s. */
+  handshakeTimeoutMs?: number;
+  /** subscribe/unsubscribe ops per second per client (token bucket of `subscribeBurst`); beyond it the op is refused with an error. Default 5. */
+  maxSubscribesPerSecond?: number;
+  /** Default 20. */
+  subscribeBurst?: number;
   /** After sending a close frame, destroy the socket if the peer has not closed within this. Default 5 s. */
   closeTimeoutMs?: number;
   /** Plain HTTP requests on the same port (the page, the API, /metrics). Default: 404 for all. */
@@ -40,8 +53,12 @@ export interface SignalServerStats {
   socketErrors: number;
   /** Slow consumers disconnected with 1013. */
   dropped: number;
-  /** Dead peers terminated by the heartbeat. */
+  /** Peers terminated because their pong was later than maxBacklogMs (dead, paused or too slow). */
   terminated: number;
+  /** Connections destroyed for not completing their request or handshake within handshakeTimeoutMs. */
+  handshakeTimeouts: number;
+  /** subscribe/unsubscribe ops refused by the subscribe-rate limit (the connection stays open). */
+  subscribeLimited: number;
   /** Clients closed with 1008 for sending too many messages per second. */
   rateLimited: number;
   /** Handshakes refused (origin, token, connection limit). */
@@ -54,8 +71,13 @@ const EVENT_TYPE: Record<Channel, string> = { signals: 'signal', bars: 'bar' };
 
 interface ClientState {
   subs: Subscriptions;
-  alive: boolean;
+  /** performance.now() of the unanswered ping, null when none is outstanding. */
+  pingSentAt: number | null;
+  lastPingAt: number;
   closing: boolean;
+  /** Subscribe-rate token bucket: tokens left and when they were last refilled. */
+  subTokens: number;
+  subRefilledAt: number;
   /** Messages received in the current one-second window, and when it began (performance.now). */
   windowStart: number;
   windowCount: number;
@@ -79,14 +101,21 @@ export class SignalServer {
   private heartbeat: NodeJS.Timeout | null = null;
   private closing: Promise<void> | null = null;
   private readonly clients = new Map<WebSocket, ClientState>();
-  private readonly counters = { messagesSent: 0, errors: 0, socketErrors: 0, dropped: 0, terminated: 0, rateLimited: 0, refused: 0 };
+  private readonly counters = { messagesSent: 0, errors: 0, socketErrors: 0, dropped: 0, terminated: 0, rateLimited: 0, refused: 0, handshakeTimeouts: 0, subscribeLimited: 0 };
+  /** Handshake refusals by reason (metrics of a server running in a worker thread are taken from here). */
+  readonly refusedBy = { origin: 0, token: 0, limit: 0 };
+  private readonly handshakeTimers = new Map<Socket, NodeJS.Timeout>();
 
   constructor(options: SignalServerOptions) {
     this.opts = {
       host: '127.0.0.1',
       path: '/ws',
       maxBufferedBytes: 1024 * 1024,
-      heartbeatMs: 30_000,
+      heartbeatMs: 5_000,
+      maxBacklogMs: 10_000,
+      handshakeTimeoutMs: 5_000,
+      maxSubscribesPerSecond: 5,
+      subscribeBurst: 20,
       closeTimeoutMs: 5_000,
       http: (_req, res) => {
         res.writeHead(404, { 'content-type': 'text/plain' });
@@ -114,6 +143,7 @@ export class SignalServer {
         const refusal = this.refusal(info.req);
         if (refusal === null) return done(true);
         this.counters.refused++;
+        this.refusedBy[refusal.reason]++;
         metrics.wsRefused.inc({ reason: refusal.reason });
         done(false, refusal.code, refusal.message);
       },
@@ -121,12 +151,28 @@ export class SignalServer {
     this.wss = wss;
     wss.on('connection', (ws) => this.onConnection(ws));
     wss.on('error', () => this.counters.socketErrors++);
+    // Half-open connections: a socket that has not sent a whole request (page/API) or upgrade
+    // (WebSocket) within handshakeTimeoutMs is destroyed. Keep-alive idling after a request is
+    // bounded by node's keepAliveTimeout (5 s).
+    server.on('connection', (socket: Socket) => {
+      const timer = setTimeout(() => {
+        this.handshakeTimers.delete(socket);
+        this.counters.handshakeTimeouts++;
+        metrics.wsRefused.inc({ reason: 'handshake_timeout' });
+        socket.destroy();
+      }, this.opts.handshakeTimeoutMs);
+      timer.unref();
+      this.handshakeTimers.set(socket, timer);
+      socket.once('close', () => this.clearHandshakeTimer(socket));
+    });
+    server.on('request', (req: IncomingMessage) => this.clearHandshakeTimer(req.socket));
+    server.on('upgrade', (req: IncomingMessage) => this.clearHandshakeTimer(req.socket));
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
         server.off('error', reject);
         server.on('error', () => this.counters.socketErrors++);
-        this.heartbeat = setInterval(() => this.beat(), this.opts.heartbeatMs);
+        this.heartbeat = setInterval(() => this.beat(), Math.max(5, Math.min(this.opts.heartbeatMs, this.opts.maxBacklogMs) / 2));
         this.heartbeat.unref();
         const addr = server.address();
         resolve({ port: typeof addr === 'object' && addr ? addr.port : port });
@@ -134,8 +180,15 @@ export class SignalServer {
     });
   }
 
+  private clearHandshakeTimer(socket: Socket): void {
+    const timer = this.handshakeTimers.get(socket);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.handshakeTimers.delete(socket);
+  }
+
   /** Why a handshake is refused, or null: Origin, token, then the connection limit. */
-  private refusal(req: IncomingMessage): { code: number; message: string; reason: string } | null {
+  private refusal(req: IncomingMessage): { code: number; message: string; reason: 'origin' | 'token' | 'limit' } | null {
     const origin = checkOrigin(req, this.opts.origins);
     if (origin !== null) return { code: 403, message: origin, reason: 'origin' };
     const token = checkToken(req, this.opts.token);
@@ -149,9 +202,22 @@ export class SignalServer {
     let frame: string | null = null;
     for (const [ws, state] of this.clients) {
       if (state.closing || !state.subs.matches(channel, symbol)) continue;
-      frame ??= JSON.stringify({ type: EVENT_TYPE[channel], data: payload });
+      frame ??= SignalServer.frameOf(channel, payload);
       this.send(ws, state, frame);
     }
+  }
+
+  /** Sends an already serialized frame (`{"type":..,"data":..}`) to the clients subscribed to (channel, symbol). */
+  publishFrame(channel: Channel, symbol: string, frame: string): void {
+    for (const [ws, state] of this.clients) {
+      if (state.closing || !state.subs.matches(channel, symbol)) continue;
+      this.send(ws, state, frame);
+    }
+  }
+
+  /** The frame publish() sends for a payload. */
+  static frameOf(channel: Channel, payload: object): string {
+    return JSON.stringify({ type: EVENT_TYPE[channel], data: payload });
   }
 
   /** The listening HTTP server (null before start). */
@@ -193,10 +259,20 @@ export class SignalServer {
       ws.terminate();
       return;
     }
-    const state: ClientState = { subs: new Subscriptions(), alive: true, closing: false, windowStart: performance.now(), windowCount: 0 };
+    const now = performance.now();
+    const state: ClientState = {
+      subs: new Subscriptions(),
+      pingSentAt: null,
+      lastPingAt: now,
+      closing: false,
+      subTokens: this.opts.subscribeBurst,
+      subRefilledAt: now,
+      windowStart: now,
+      windowCount: 0,
+    };
     this.clients.set(ws, state);
     metrics.wsClients.set(this.clients.size);
-    ws.on('pong', () => (state.alive = true));
+    ws.on('pong', () => (state.pingSentAt = null));
     ws.on('error', () => this.counters.socketErrors++); // without a listener ws would throw
     ws.on('close', () => {
       this.clients.delete(ws);
@@ -223,11 +299,25 @@ export class SignalServer {
     if (!parsed.ok) return this.replyError(ws, state, parsed.error);
     const msg = parsed.message;
     if (msg.op === 'ping') return this.send(ws, state, '{"type":"pong"}');
+    if (!this.takeSubscribeToken(state, now)) {
+      this.counters.subscribeLimited++;
+      return this.replyError(ws, state, `subscribe rate limit: at most ${this.opts.maxSubscribesPerSecond} subscribe/unsubscribe per second (bursts of ${this.opts.subscribeBurst}); this ${msg.op} was ignored`);
+    }
     const result =
       msg.op === 'subscribe' ? state.subs.subscribe(msg.channel, msg.symbols) : state.subs.unsubscribe(msg.channel, msg.symbols);
     if ('error' in result) return this.replyError(ws, state, result.error);
     const type = msg.op === 'subscribe' ? 'subscribed' : 'unsubscribed';
     this.send(ws, state, JSON.stringify({ type, channel: msg.channel, symbols: result.symbols }));
+  }
+
+  /** Token bucket: refills maxSubscribesPerSecond per second up to subscribeBurst. */
+  private takeSubscribeToken(state: ClientState, now: number): boolean {
+    const refill = ((now - state.subRefilledAt) / 1000) * this.opts.maxSubscribesPerSecond;
+    state.subTokens = Math.min(this.opts.subscribeBurst, state.subTokens + refill);
+    state.subRefilledAt = now;
+    if (state.subTokens < 1) return false;
+    state.subTokens -= 1;
+    return true;
   }
 
   private replyError(ws: WebSocket, state: ClientState, error: string): void {
@@ -259,15 +349,26 @@ export class SignalServer {
     ws.once('close', () => clearTimeout(timer));
   }
 
+  /**
+   * Runs every min(heartbeatMs, maxBacklogMs) / 2: terminates clients whose ping is unanswered after
+   * maxBacklogMs (a pong comes back only once the client has read every frame queued before the
+   * ping, so this drops paused and too-slow readers by the age of their backlog, and dead peers),
+   * and pings the others every heartbeatMs.
+   */
   private beat(): void {
+    const now = performance.now();
     for (const [ws, state] of this.clients) {
       if (state.closing) continue;
-      if (!state.alive) {
+      if (state.pingSentAt !== null) {
+        if (now - state.pingSentAt <= this.opts.maxBacklogMs) continue;
         this.counters.terminated++;
+        metrics.wsDropped.inc({ reason: 'stale' });
+        state.closing = true;
         ws.terminate();
         continue;
       }
-      state.alive = false;
+      if (now - state.lastPingAt < this.opts.heartbeatMs) continue;
+      state.pingSentAt = state.lastPingAt = now;
       ws.ping();
     }
   }

@@ -45,8 +45,8 @@ describe('SignalServer connections', () => {
     await server.close();
   });
 
-  test('heartbeat terminates a peer that never answers pings, keeps one that does', async () => {
-    const server = new SignalServer({ port: 0, heartbeatMs: 40 });
+  test('a peer whose pong is later than maxBacklogMs is terminated, one that answers is kept', async () => {
+    const server = new SignalServer({ port: 0, heartbeatMs: 40, maxBacklogMs: 80 });
     const { port } = await server.start();
     const dead = await TestClient.connect(port, '/ws', { autoPong: false });
     const live = await TestClient.connect(port);

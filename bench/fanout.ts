@@ -1,0 +1,221 @@
+// npm run bench -- fanout [--clients 1000] [--paused 10] [--speed 300] [--market 5h] [--modes none,worker,in-process] [--json]
+// The live pipeline (`tickflow start` on the seeded synthetic market, a copy of a cached 3-day log
+// per run) with 0 and with N WebSocket clients subscribed to signals and bars on every symbol, of
+// which `paused` stop reading their socket once subscribed. Reports per run: the graph's
+// bar-close -> signal latency (start's own per-signal lagMs, only signals emitted once every
+// client was connected and subscribed) p50/p99/max, the server's peak RSS, the frames the reading
+// clients got once all were subscribed (min/max per client: equal when none lost any), and when /api/health showed the
+// paused ones dropped (start's stderr is kept in var/bench/fanout/run-<mode>/start.err). Modes: none = 0 clients; worker = the default fan-out worker thread;
+// in-process = `--ws-in-process` (the fan-out on the processing thread, as before).
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, createWriteStream, existsSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+
+const { values } = parseArgs({
+  args: process.argv.slice(2).filter((a) => a !== 'fanout'),
+  options: {
+    clients: { type: 'string', default: '1000' },
+    paused: { type: 'string', default: '10' },
+    speed: { type: 'string', default: '300' },
+    market: { type: 'string', default: '5h' },
+    modes: { type: 'string', default: 'none,worker,in-process' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const CLIENTS = Number(values.clients);
+const PAUSED = Number(values.paused);
+const dir = join('var', 'bench', 'fanout');
+const baseLog = join(dir, 'log');
+const modelDir = join(dir, 'model');
+const say = (m: string): void => void process.stderr.write(`${m}\n`);
+const tickflowArgs = (args: string[]): string[] => ['--import', 'tsx', 'cli/main.ts', ...args];
+
+if (!existsSync(join(modelDir, 'manifest.json'))) {
+  say(`bench fanout: building 3 days of history and a model in ${dir} (once)`);
+  execFileSync(process.execPath, tickflowArgs(['start', '--log', baseLog, '--model', modelDir, '--history-days', '3', '--speed', '3600', '--stop-after', '10m', '--no-ws']), { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+const quantile = (xs: number[], q: number): number | null => {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return +(s[Math.min(s.length - 1, Math.floor(q * s.length))] as number).toFixed(1);
+};
+
+interface RunResult {
+  mode: string;
+  clients: number;
+  paused: number;
+  signalsMeasured: number;
+  latencyMs: { p50: number | null; p99: number | null; max: number | null };
+  peakRssMb: number;
+  connectSeconds: number | null;
+  /** Clients closed by the server before they had subscribed. */
+  failedClients: number;
+  framesPerReader: { min: number; max: number } | null;
+  pausedDroppedAfterS: number | null;
+  health: Record<string, unknown> | null;
+  loadAvg1m: number;
+}
+
+async function run(mode: 'none' | 'worker' | 'in-process'): Promise<RunResult> {
+  const runLog = join(dir, `run-${mode}`, 'log');
+  rmSync(join(dir, `run-${mode}`), { recursive: true, force: true });
+  cpSync(baseLog, runLog, { recursive: true });
+  const n = mode === 'none' ? 0 : CLIENTS;
+  const args = ['start', '--log', runLog, '--model', modelDir, '--speed', values.speed, '--stop-after', values.market, '--port', '0', '--max-clients', String(CLIENTS + 100)];
+  if (mode === 'in-process') args.push('--ws-in-process');
+  const child = spawn(process.execPath, tickflowArgs(args), { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  const signals: { at: number; lagMs: number }[] = [];
+  let port = 0;
+  let portSeen: () => void = () => undefined;
+  const portReady = new Promise<void>((resolve) => (portSeen = resolve));
+  let buf = '';
+  const errLog = createWriteStream(join(dir, `run-${mode}`, 'start.err'));
+  child.stderr.on('data', (d: Buffer) => {
+    errLog.write(d);
+    buf += d.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      let rec: { msg?: string; event?: string; lagMs?: number };
+      try {
+        rec = JSON.parse(line) as typeof rec;
+      } catch {
+        continue;
+      }
+      const m = /dashboard: http:\/\/[^:]+:(\d+)\//.exec(rec.msg ?? '');
+      if (m) {
+        port = Number(m[1]);
+        portSeen();
+      }
+      if (rec.event === 'signal' && typeof rec.lagMs === 'number') signals.push({ at: performance.now(), lagMs: rec.lagMs });
+    }
+  });
+  const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? -1)));
+  let peakRss = 0;
+  const rssTimer = setInterval(() => {
+    try {
+      peakRss = Math.max(peakRss, Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
+    } catch {
+      /* exited */
+    }
+  }, 250);
+
+  await Promise.race([portReady, exited]);
+  const sockets: WebSocket[] = [];
+  const frames: number[] = [];
+  const ok: boolean[] = [];
+  let measureFrom = performance.now();
+  let connectSeconds: number | null = null;
+  let failedClients = 0;
+  let pausedDroppedAfterS: number | null = null;
+  let health: Record<string, unknown> | null = null;
+  const healthOf = async (): Promise<Record<string, unknown> | null> => {
+    try {
+      return (await (await fetch(`http://127.0.0.1:${port}/api/health`)).json()) as Record<string, unknown>;
+    } catch {
+      return null;
+    }
+  };
+  if (n > 0 && port > 0) {
+    const t0 = performance.now();
+    // Connect in batches of 50 so the handshakes do not all queue at once.
+    for (let b = 0; b < n; b += 50) {
+      await Promise.all(
+        Array.from({ length: Math.min(50, n - b) }, (_, k) => {
+          const idx = b + k;
+          return new Promise<void>((resolve, reject) => {
+            const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+            sockets[idx] = ws;
+            frames[idx] = 0;
+            let subscribed = 0;
+            ws.on('error', () => undefined);
+            ws.once('unexpected-response', (_req, res) => reject(new Error(`client ${idx}: HTTP ${res.statusCode}`)));
+            // A client the server cut before it subscribed (handshake timeout on a starved machine) is counted, not awaited.
+            ws.once('close', () => {
+              if (subscribed < 2) {
+                failedClients++;
+                resolve();
+              }
+            });
+            ws.on('message', (data) => {
+              const text = (data as Buffer).toString();
+              if (text.startsWith('{"type":"subscribed"')) {
+                if (++subscribed === 2) {
+                  ok[idx] = true;
+                  resolve();
+                }
+                return;
+              }
+              frames[idx]!++;
+            });
+            ws.once('open', () => {
+              ws.send('{"op":"subscribe","channel":"signals"}');
+              ws.send('{"op":"subscribe","channel":"bars"}');
+            });
+          });
+        }),
+      );
+    }
+    connectSeconds = +((performance.now() - t0) / 1000).toFixed(1);
+    measureFrom = performance.now();
+    frames.fill(0); // count what every reader got from the moment all were subscribed
+    for (let p = 0; p < PAUSED; p++) sockets[p]!.pause();
+    say(`bench fanout ${mode}: ${n} clients subscribed in ${connectSeconds} s, ${PAUSED} paused`);
+    const pausedAt = performance.now();
+    const watch = async (): Promise<void> => {
+      while (child.exitCode === null) {
+        const h = await healthOf();
+        if (h && Number(h['wsDropped']) >= PAUSED && pausedDroppedAfterS === null) {
+          pausedDroppedAfterS = +((performance.now() - pausedAt) / 1000).toFixed(1);
+          health = h;
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    };
+    void watch();
+  }
+  const code = await exited;
+  clearInterval(rssTimer);
+  for (const ws of sockets) ws.terminate();
+  if (code !== 0) throw new Error(`start (${mode}) exited with ${code}`);
+  const summary = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { liveSignals?: number };
+  const measured = signals.filter((s) => s.at >= measureFrom).map((s) => s.lagMs);
+  const readers = frames.filter((_, i) => i >= PAUSED && ok[i] === true);
+  say(`bench fanout ${mode}: ${measured.length} of ${summary.liveSignals ?? '?'} live signals measured`);
+  return {
+    mode,
+    clients: n,
+    paused: n > 0 ? PAUSED : 0,
+    signalsMeasured: measured.length,
+    latencyMs: { p50: quantile(measured, 0.5), p99: quantile(measured, 0.99), max: quantile(measured, 1) },
+    peakRssMb: Math.round(peakRss),
+    connectSeconds,
+    failedClients,
+    framesPerReader: readers.length > 0 ? { min: Math.min(...readers), max: Math.max(...readers) } : null,
+    pausedDroppedAfterS,
+    health: health === null ? null : { wsClients: (health as Record<string, unknown>)['wsClients'], wsDropped: (health as Record<string, unknown>)['wsDropped'] },
+    loadAvg1m: +(loadavg()[0] ?? 0).toFixed(2),
+  };
+}
+
+const results: RunResult[] = [];
+for (const mode of values.modes.split(',') as ('none' | 'worker' | 'in-process')[]) {
+  say(`bench fanout: ${mode} (speed ${values.speed}, ${values.market} of market)`);
+  results.push(await run(mode));
+}
+if (values.json) process.stdout.write(`${JSON.stringify(results)}\n`);
+else
+  for (const r of results)
+    process.stdout.write(
+      `${r.mode.padEnd(10)} clients ${String(r.clients).padStart(4)} (${r.paused} paused)  latency p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  max ${r.latencyMs.max} ms  (${r.signalsMeasured} signals)  peak RSS ${r.peakRssMb} MB` +
+        (r.clients > 0 ? `  failed ${r.failedClients}  frames/reader ${r.framesPerReader?.min}-${r.framesPerReader?.max}  paused dropped after ${r.pausedDroppedAfterS ?? 'never'} s  health ${JSON.stringify(r.health)}` : '') +
+        `  load ${r.loadAvg1m}\n`,
+    );
