@@ -17,6 +17,7 @@ import { ohlcvCsv } from './ohlcv-csv.ts';
 import { optionChainLong } from './option-chain-long.ts';
 import { optionChainWide } from './option-chain-wide.ts';
 import { openRecordSource } from './record-source.ts';
+import { DEFAULT_FUTURE_TOLERANCE_MS, DEFAULT_MAX_GAP_MS, type TimeBounds } from './plausibility.ts';
 
 export const INGEST_FORMATS = ['binance-klines', 'ohlcv-csv', 'option-chain-long', 'option-chain-wide', 'trades', 'binance-trades', 'binance-aggtrades'] as const;
 export type IngestFormat = (typeof INGEST_FORMATS)[number];
@@ -44,6 +45,14 @@ export interface IngestOptions {
   dateFormat?: string;
   /** Chains: option premiums quoted in the underlying (coin-margined venues) or the quote currency (default). */
   premiumIn?: 'quote' | 'underlying';
+  /** `--max-time-gap`: a row this far after its key's previous rows needs TIME_JUMP_CONFIRM rows to confirm it (default 30 days). */
+  maxTimeGapMs?: number;
+  /** `--future-tolerance`: rows later than now + this are rejected `time-in-future` (default 1 day). */
+  futureToleranceMs?: number;
+  /** "Now" for the future bound (default the wall clock; tests pin it). */
+  nowMs?: number;
+  /** `--max-line-bytes`: CSV lines longer than this are rejected `line-too-long` without being held in memory. */
+  maxLineBytes?: number;
 }
 
 /** --calendar, else the calendar whose zone is --tz, else crypto for candles and NSE for chains. */
@@ -76,6 +85,12 @@ export async function ingestFile(target: IngestTarget, options: IngestOptions, o
 async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions, onProgress?: (done: number, total: number) => void): Promise<IngestSummary> {
   if (options.tz !== undefined && !isValidZone(options.tz)) throw new IngestInputError(`--tz ${JSON.stringify(options.tz)} is not an IANA time zone (e.g. Asia/Kolkata)`);
   const calendar = defaultCalendar(options);
+  // Ingest is a source, not a processor: the wall clock may bound what a file of history can hold.
+  const bounds: TimeBounds = {
+    nowMs: options.nowMs ?? Date.now(),
+    futureToleranceMs: options.futureToleranceMs ?? DEFAULT_FUTURE_TOLERANCE_MS,
+    maxGapMs: options.maxTimeGapMs ?? DEFAULT_MAX_GAP_MS,
+  };
   let rowsSeen = 0;
   const tick = (progress: () => { done: number; total: number }) => (): void => {
     if (++rowsSeen % PROGRESS_EVERY === 0 && onProgress) {
@@ -105,7 +120,7 @@ async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions,
       if (symbol === undefined) throw new IngestInputError(`${options.format}: cannot tell the symbol from the file name ${JSON.stringify(basename(options.file))}; pass --symbol`);
       rows = binanceTrades(table.batches, options.format as BinanceTradeLayout, symbol, options.file);
     }
-    const r = await ingestTrades(rows, target, tick(table.progress));
+    const r = await ingestTrades(rows, target, bounds, tick(table.progress));
     finish(table.progress());
     const sideFrom = r.sideFromTickRule === 0 ? 'file' : r.sideFromFile === 0 ? 'tick-rule' : 'mixed';
     return r.stats.summary(options.format, 'trade', {
@@ -139,7 +154,7 @@ async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions,
         ...(options.interval !== undefined ? { interval: options.interval } : {}),
       });
     }
-    const stats = await ingestCandles(rows, target, calendar, tick(progress));
+    const stats = await ingestCandles(rows, target, calendar, bounds, tick(progress));
     finish(progress());
     return stats.summary(options.format, 'candle', { calendar: calendar.name });
   }
@@ -155,7 +170,7 @@ async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions,
   const pricing = { rate: options.rate ?? 0, dividendYield: options.dividendYield ?? 0 };
   // Chain gaps are counted in slots of --interval (default 5 minutes, the default signal interval).
   const gapSlotMs = options.interval !== undefined ? intervalMs(options.interval) : 5 * 60_000;
-  const r = await ingestChains(rows, target, calendar, pricing, tick(source.progress), { snapshotWindowMs: options.snapshotWindowMs ?? 0, gapSlotMs });
+  const r = await ingestChains(rows, target, calendar, pricing, tick(source.progress), { snapshotWindowMs: options.snapshotWindowMs ?? 0, gapSlotMs, bounds });
   finish(source.progress());
   const scale = r.builder.ivScale;
   return r.snapshots.summary(options.format, 'snapshot', {
@@ -168,5 +183,6 @@ async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions,
     ivUnit: scale === null ? null : scale === 1 ? 'fraction' : 'percent',
     ivComputed: r.builder.ivComputed,
     greeksComputed: r.builder.greeksComputed,
+    valuesDropped: Object.fromEntries([...r.valuesDropped].sort(([a], [b]) => (a < b ? -1 : 1))),
   });
 }
