@@ -4,12 +4,9 @@
  * reason before it can touch any per-key state (the series' last time, the log's high-water mark).
  */
 
-/** Largest plausible price or strike (BTC quoted in IDR is about 1.6e9; 1e308 is not a price). */
-export const MAX_PRICE = 1e12;
-/** Largest plausible size or volume of one trade or candle (meme coins trade 1e13 tokens a day). */
-export const MAX_SIZE = 1e17;
-/** Largest plausible raw IV cell: 1000 (percent) or 1000 (fraction: 100,000 %). Anything above is garbage. */
-export const MAX_IV_RAW = 1000;
+import { MAX_PRICE, MAX_SIZE } from '../../lib/plausible.ts';
+
+export { MAX_IV_RAW, MAX_PRICE, MAX_SIZE } from '../../lib/plausible.ts';
 
 /** A price-like value (open/high/low/close, trade price, premium, spot, strike) that is too large. */
 export function implausiblePrice(p: number): boolean {
