@@ -29,6 +29,7 @@ export async function run(values: ValuesOf<typeof INGEST>): Promise<number> {
     premiumIn: values['premium-in'],
     maxTimeGapMs: values['max-time-gap'],
     futureToleranceMs: values['future-tolerance'],
+    maxLineBytes: values['max-line-bytes'],
   };
   // A log this import creates is removed again if the import fails: no empty log left behind.
   const created = values.log !== undefined && !existsSync(values.log) ? values.log : null;

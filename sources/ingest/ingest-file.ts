@@ -8,7 +8,7 @@ import { MAP_FIELDS, parseFieldMap } from './field-map.ts';
 import { ingestTrades } from './ingest-trades.ts';
 import { openTable } from './table-lines.ts';
 import { tradesTable } from './trades-table.ts';
-import { csvLines, fileSize, type CsvLine } from './csv-lines.ts';
+import { DEFAULT_MAX_LINE_BYTES, csvLines, fileSize, type CsvLine } from './csv-lines.ts';
 import { ingestCandles, type IngestTarget } from './ingest-candles.ts';
 import { ingestChains } from './ingest-chains.ts';
 import { IngestInputError } from './ingest-error.ts';
@@ -91,6 +91,7 @@ async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions,
     futureToleranceMs: options.futureToleranceMs ?? DEFAULT_FUTURE_TOLERANCE_MS,
     maxGapMs: options.maxTimeGapMs ?? DEFAULT_MAX_GAP_MS,
   };
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   let rowsSeen = 0;
   const tick = (progress: () => { done: number; total: number }) => (): void => {
     if (++rowsSeen % PROGRESS_EVERY === 0 && onProgress) {
@@ -106,11 +107,11 @@ async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions,
   if (options.premiumIn === 'underlying' && kind !== 'chains') throw new IngestInputError(`--premium-in applies to option chains, not --format ${options.format}`);
 
   if (kind === 'trades') {
-    const table = await openTable(options.file);
+    const table = await openTable(options.file, maxLineBytes);
     let rows;
     if (options.format === 'trades') {
       rows = tradesTable(table.batches, {
-        file: options.file, map,
+        file: options.file, map, maxLineBytes,
         ...(options.symbol !== undefined ? { symbol: options.symbol } : {}),
         ...(options.tz !== undefined ? { tz: options.tz } : {}),
         ...(dateFormat !== undefined ? { dateFormat } : {}),
@@ -118,7 +119,7 @@ async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions,
     } else {
       const symbol = options.symbol ?? binanceTradesFileInfo(basename(options.file))?.symbol;
       if (symbol === undefined) throw new IngestInputError(`${options.format}: cannot tell the symbol from the file name ${JSON.stringify(basename(options.file))}; pass --symbol`);
-      rows = binanceTrades(table.batches, options.format as BinanceTradeLayout, symbol, options.file);
+      rows = binanceTrades(table.batches, options.format as BinanceTradeLayout, symbol, options.file, maxLineBytes);
     }
     const r = await ingestTrades(rows, target, bounds, tick(table.progress));
     finish(table.progress());
@@ -133,7 +134,7 @@ async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions,
     const total = fileSize(options.file);
     let done = 0;
     async function* tap(): AsyncGenerator<CsvLine> {
-      for await (const l of csvLines(options.file)) {
+      for await (const l of csvLines(options.file, maxLineBytes)) {
         done = l.bytesRead;
         yield l;
       }
@@ -144,10 +145,10 @@ async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions,
       if (options.stamp === 'close') throw new IngestInputError('binance-klines: open_time is the open by definition; --stamp does not apply');
       const symbol = options.symbol ?? binanceFileInfo(basename(options.file))?.symbol;
       if (symbol === undefined) throw new IngestInputError('binance-klines: cannot tell the symbol from the file name; pass --symbol');
-      rows = binanceKlines(tap(), symbol);
+      rows = binanceKlines(tap(), symbol, options.file, maxLineBytes);
     } else {
       rows = ohlcvCsv(tap(), {
-        stamp: options.stamp ?? 'open', map, file: options.file,
+        stamp: options.stamp ?? 'open', map, file: options.file, maxLineBytes,
         ...(dateFormat !== undefined ? { dateFormat } : {}),
         ...(options.symbol !== undefined ? { symbol: options.symbol } : {}),
         ...(options.tz !== undefined ? { tz: options.tz } : {}),
@@ -159,7 +160,7 @@ async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions,
     return stats.summary(options.format, 'candle', { calendar: calendar.name });
   }
 
-  const source = await openRecordSource(options.file);
+  const source = await openRecordSource(options.file, maxLineBytes);
   const ctx = {
     calendar, map, premiumIn: options.premiumIn ?? 'quote',
     ...(dateFormat !== undefined ? { dateFormat } : {}),

@@ -1,3 +1,4 @@
+import { LINE_TOO_LONG } from './record-source.ts';
 import { pickColumn, requirePick } from './chain-columns.ts';
 import { IngestInputError } from './ingest-error.ts';
 import { countCell, droppableCell, parseExpiry, parseRight, priceCell, snapshotTime, type ChainContext, type OptionRow } from './option-row.ts';
@@ -12,6 +13,10 @@ import { MAX_IV_RAW, MAX_PRICE, implausiblePrice } from './plausibility.ts';
 export async function* optionChainLong(records: AsyncIterable<Record<string, unknown>>, ctx: ChainContext): AsyncGenerator<Parsed<OptionRow>> {
   let cols: ReturnType<typeof resolve> | null = null;
   for await (const rec of records) {
+    if (LINE_TOO_LONG in rec) {
+      yield reject('line-too-long');
+      continue;
+    }
     cols ??= resolve(new Set(Object.keys(rec)), ctx);
     yield parseLongRow(rec, cols, ctx);
   }
