@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openEmbeddedLog } from '../../../storage/log/open-log.ts';
@@ -96,6 +96,43 @@ describe('resource faults as messages; read commands open the log read-only', ()
     assert.match(i.stderr, /read-only file system/);
     execFileSync('mount', ['-o', 'remount,rw', fs]);
     assert.deepEqual(snapshot(dir), before);
+  });
+
+  test('a directory this user cannot write (chmod -R a-w, run as an unprivileged user): replay reads it; ingest is one line, exit 2', async (t) => {
+    // As root, chmod stops no writes: the CLI runs as `nobody` (uid 65534) instead. Not root: skipped.
+    if (process.getuid?.() !== 0) {
+      t.skip('needs root to run the CLI as another user; the readOnly test above covers the opening mode');
+      return;
+    }
+    const copy = join(tmp.dir, 'ro-copy');
+    cpSync(log, copy, { recursive: true });
+    chmodSync(tmp.dir, 0o755);
+    const out = join(tmp.dir, 'nobody-out');
+    mkdirSync(out);
+    chmodSync(out, 0o777);
+    execFileSync('chmod', ['-R', 'a-w', copy]);
+    const before = snapshot(copy);
+    const asNobody = (args: string[]): Promise<{ code: number | null; stderr: string }> =>
+      new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', '..', '..', 'cli', 'main.ts'), ...args], {
+          cwd: join(import.meta.dirname, '..', '..', '..'), uid: 65534, gid: 65534, env: { ...process.env, HOME: tmp.dir }, stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stderr }));
+      });
+    // Before read-only opening: "Permission denied: Attempting to setup locks", exit 1. Now the log
+    // is read: its 3 candles are too few for a labelled row, which is the (usage) message.
+    const r = await asNobody(['replay', 'dataset', '--log', copy, '--out', join(out, 'nobody.csv')]);
+    assert.doesNotMatch(r.stderr, /setup locks|Permission denied/i, r.stderr);
+    assert.match(r.stderr, /3 inputs gave/);
+    const i = await asNobody(['ingest', '--log', copy, '--file', join(FIXTURES, 'binance-header-ms.csv'), '--format', 'binance-klines', '--symbol', 'AVAXUSDT']);
+    assert.equal(i.code, 2, i.stderr);
+    assert.equal(i.stderr.trim().split('\n').length, 1, i.stderr);
+    assert.match(i.stderr, /^tickflow: .*ro-copy.*: permission denied/);
+    assert.deepEqual(snapshot(copy), before);
+    execFileSync('chmod', ['-R', 'u+w', copy]);
   });
 
   test('disk full: one line naming the directory, the write and what was kept, exit 2', async (t) => {
