@@ -26,7 +26,7 @@ const USER_ERRNO: Record<string, string> = {
 const USER_MODEL_CODES = new Set(['DATASET_INVALID', 'MANIFEST_INVALID', 'MODEL_ID_MISMATCH', 'UNSUPPORTED_LAYER', 'ONNX_INVALID', 'FEATURE_LIST_INVALID']);
 
 /** Error names whose failures are about the user's setup: bad input files, an unreachable broker. */
-const USER_ERROR_NAMES = new Set(['FeatureSetMismatch', 'IngestInputError', 'CoarseCandleError', 'KafkaJSConnectionError', 'KafkaJSNumberOfRetriesExceeded', 'KafkaJSBrokerNotFound']);
+const USER_ERROR_NAMES = new Set(['FeatureSetMismatch', 'IngestInputError', 'LogResourceError', 'CoarseCandleError', 'KafkaJSConnectionError', 'KafkaJSNumberOfRetriesExceeded', 'KafkaJSBrokerNotFound']);
 
 function chain(err: unknown): unknown[] {
   const out: unknown[] = [];

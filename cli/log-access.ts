@@ -15,8 +15,8 @@ export interface LogAccess {
 }
 
 /** Opens the embedded log at `dir` with its schema registry (the Kafka path plugs in here). */
-export async function openLog(dir: string): Promise<LogAccess> {
-  const { log, serde } = await openEmbeddedLog(dir);
+export async function openLog(dir: string, options: { readOnly?: boolean } = {}): Promise<LogAccess> {
+  const { log, serde } = await openEmbeddedLog(dir, options.readOnly === true ? { readOnly: true } : {});
   return {
     log,
     encode: (topic, value) => serde.encode(topic, value),
@@ -29,14 +29,16 @@ export async function openLog(dir: string): Promise<LogAccess> {
 /**
  * Opens the log a command was pointed at: the embedded log at `log`, or Kafka at `broker`
  * (comma-separated host:port list) with Confluent Schema Registry at `registry`, or without one
- * the embedded schema registry (see storage/kafka/kafka-schemas.ts).
+ * the embedded schema registry (see storage/kafka/kafka-schemas.ts). `readOnly` (commands that
+ * only read: replay, verify) opens the embedded log with lmdb's readOnly: nothing in its directory
+ * is created or written.
  */
-export async function openLogFrom(opts: { log?: string; broker?: string; registry?: string }): Promise<LogAccess> {
+export async function openLogFrom(opts: { log?: string; broker?: string; registry?: string }, mode: { readOnly?: boolean } = {}): Promise<LogAccess> {
   if (opts.broker !== undefined && opts.log !== undefined) throw new UsageError('give either --log or --broker, not both');
   if (opts.broker === undefined) {
     if (opts.log === undefined) throw new UsageError('missing required option --log (or --broker)');
     if (opts.registry !== undefined) throw new UsageError('--registry is for Kafka (--broker); the embedded log keeps its own registry');
-    return openLog(opts.log);
+    return openLog(opts.log, mode);
   }
   const brokers = opts.broker.split(',').map((b) => b.trim()).filter(Boolean);
   if (brokers.length === 0) throw new UsageError('--broker needs host:port[,host:port...]');

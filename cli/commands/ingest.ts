@@ -27,6 +27,9 @@ export async function run(values: ValuesOf<typeof INGEST>): Promise<number> {
     ...(values.map !== undefined ? { map: values.map } : {}),
     ...(values['date-format'] !== undefined ? { dateFormat: values['date-format'] } : {}),
     premiumIn: values['premium-in'],
+    maxTimeGapMs: values['max-time-gap'],
+    futureToleranceMs: values['future-tolerance'],
+    maxLineBytes: values['max-line-bytes'],
   };
   // A log this import creates is removed again if the import fails: no empty log left behind.
   const created = values.log !== undefined && !existsSync(values.log) ? values.log : null;

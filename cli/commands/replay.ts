@@ -36,7 +36,7 @@ async function walkForwardCommand(values: ValuesOf<typeof REPLAY_WALK_FORWARD>):
     throw new UsageError((e as Error).message.replace(/\s*\n\s*/g, ' '), { cause: e });
   }
   const dir = values.out ?? mkdtempSync(join(tmpdir(), 'tickflow-walk-forward-'));
-  const access = await openLogFrom(logSource(values));
+  const access = await openLogFrom(logSource(values), { readOnly: true });
   try {
     let result;
     try {
@@ -81,7 +81,7 @@ async function progressFor(log: LogAccess['log'], label: string): Promise<{ bar:
 async function dataset(values: ValuesOf<typeof REPLAY_DATASET>): Promise<number> {
   const featureSet = featureSetById(values['feature-set'], values.interval);
   const { out } = values;
-  const access = await openLogFrom(logSource(values));
+  const access = await openLogFrom(logSource(values), { readOnly: true });
   try {
     const { bar, total } = await progressFor(access.log, 'replay dataset');
     const removeOut = (): void => {
@@ -136,7 +136,7 @@ async function backtest(values: ValuesOf<typeof REPLAY_BACKTEST>): Promise<numbe
   await requireGatedModel(values.model, values['allow-ungated']);
   const predictor = await loadModel(values.model);
   requireModelInterval(predictor, values.interval, values.model);
-  const access = await openLogFrom(logSource(values));
+  const access = await openLogFrom(logSource(values), { readOnly: true });
   try {
     const { bar, total } = await progressFor(access.log, 'replay backtest');
     // The model's own training and early-stopping period is in-sample: trading it flatters the

@@ -9,7 +9,7 @@ import type { VERIFY } from '../specs/verify.ts';
 
 export async function run(values: ValuesOf<typeof VERIFY>): Promise<number> {
   const predictor = await loadModel(values.model);
-  const access = await openLogFrom(logSource(values));
+  const access = await openLogFrom(logSource(values), { readOnly: true });
   try {
     info('verify: replaying twice and comparing with the recorded signals and model-health reports...');
     const holdOnly = await replayHoldOnly(values.model, { holdOnly: values['hold-only'], allowUngated: values['allow-ungated'] });

@@ -25,6 +25,9 @@ export const INGEST = defineCommand({
     'premium-in': oneOf(['quote', 'underlying'], { help: 'option chains: premiums in the quote currency, or in the underlying (coin-margined venues; converted with the row\'s spot)', default: 'quote' }),
     rate: num({ help: 'risk-free rate for option chains', default: '0' }),
     'dividend-yield': num({ help: 'dividend yield for option chains', default: '0' }),
+    'max-time-gap': duration({ help: 'a row this far after the rows of its symbol before it is rejected (time-jump) unless the 5 rows from it on agree with it (a real gap in the data)', default: '30d' }),
+    'future-tolerance': duration({ help: 'rows dated later than now plus this are rejected (time-in-future)', default: '1d' }),
+    'max-line-bytes': num({ help: 'CSV lines longer than this many bytes are rejected (line-too-long) without being held in memory; a first line longer than this is no header (exit 2)', int: true, gt: 0, default: '1048576' }),
     'snapshot-window': duration({ help: "option chains: an underlying's rows within this time of a snapshot's first row join that snapshot (default: the exact same time)" }),
   },
   check: (v) => {

@@ -1,3 +1,4 @@
+import { MAX_PRICE, MAX_SIZE } from '../../lib/plausible.ts';
 import type { Bar, OptionChainSnapshot, Trade } from '../../schemas/index.ts';
 
 /**
@@ -20,6 +21,8 @@ export function tradeProblem(t: Trade): InputProblem | null {
   if (!t.symbol) return problem('trade:empty-symbol', 'trade: empty symbol');
   if (!Number.isFinite(t.price) || t.price <= 0) return problem('trade:non-positive-price', `trade: non-positive or non-finite price ${t.price}`);
   if (!Number.isFinite(t.size) || t.size <= 0) return problem('trade:non-positive-size', `trade: non-positive or non-finite size ${t.size}`);
+  if (t.price > MAX_PRICE) return problem('trade:implausible-price', `trade: price ${t.price} above ${MAX_PRICE}`);
+  if (t.size > MAX_SIZE) return problem('trade:implausible-size', `trade: size ${t.size} above ${MAX_SIZE}`);
   if (!Number.isFinite(t.tsEvent) || !Number.isFinite(t.tsInit)) return problem('trade:non-finite-timestamp', 'trade: non-finite timestamp');
   return null;
 }
@@ -27,11 +30,15 @@ export function tradeProblem(t: Trade): InputProblem | null {
 export function chainProblem(c: OptionChainSnapshot): InputProblem | null {
   if (!c.underlying) return problem('chain:empty-underlying', 'chain: empty underlying');
   if (!Number.isFinite(c.spot) || c.spot <= 0) return problem('chain:non-positive-spot', `chain: spot <= 0 or non-finite (${c.spot})`);
+  if (c.spot > MAX_PRICE) return problem('chain:implausible-spot', `chain: spot ${c.spot} above ${MAX_PRICE}`);
   if (c.contracts.length === 0) return problem('chain:no-contracts', 'chain: no contracts');
   for (const k of c.contracts) {
-    if (!Number.isFinite(k.strike) || k.strike <= 0) return problem('chain:bad-strike', `chain: bad strike ${k.strike}`);
+    if (!Number.isFinite(k.strike) || k.strike <= 0 || k.strike > MAX_PRICE) return problem('chain:bad-strike', `chain: bad strike ${k.strike}`);
     if (!Number.isFinite(k.openInterest) || k.openInterest < 0) return problem('chain:bad-open-interest', `chain: bad open interest ${k.openInterest}`);
     if (!Number.isFinite(k.volume) || k.volume < 0) return problem('chain:bad-volume', `chain: bad volume ${k.volume}`);
+    for (const [name, p] of [['bid', k.bid], ['ask', k.ask], ['last', k.last]] as const) {
+      if (p !== null && !(Number.isFinite(p) && p >= 0 && p <= MAX_PRICE)) return problem('chain:bad-premium', `chain: bad ${name} ${p}`);
+    }
   }
   return null;
 }
@@ -40,9 +47,10 @@ export function candleProblem(b: Bar): InputProblem | null {
   if (!b.symbol) return problem('candle:empty-symbol', 'candle: empty symbol');
   for (const [k, v] of [['open', b.open], ['high', b.high], ['low', b.low], ['close', b.close]] as const) {
     if (!Number.isFinite(v) || v <= 0) return problem('candle:non-positive-price', `candle: non-positive or non-finite ${k} ${v}`);
+    if (v > MAX_PRICE) return problem('candle:implausible-price', `candle: ${k} ${v} above ${MAX_PRICE}`);
   }
   if (b.high < b.low) return problem('candle:high-below-low', `candle: high ${b.high} below low ${b.low}`);
-  if (!Number.isFinite(b.volume) || b.volume < 0) return problem('candle:bad-volume', `candle: bad volume ${b.volume}`);
+  if (!Number.isFinite(b.volume) || b.volume < 0 || b.volume > MAX_SIZE) return problem('candle:bad-volume', `candle: bad volume ${b.volume}`);
   if (!(b.end > b.start)) return problem('candle:end-not-after-start', `candle: end ${b.end} not after start ${b.start}`);
   return null;
 }

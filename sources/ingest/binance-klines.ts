@@ -1,5 +1,6 @@
 import type { CandleInput } from './candle-input.ts';
-import type { CsvLine } from './csv-lines.ts';
+import { DEFAULT_MAX_LINE_BYTES, emptyFile, headerTooLong, type CsvLine } from './csv-lines.ts';
+import { IngestInputError } from './ingest-error.ts';
 import { cellNumber, reject, type Parsed } from './parsed.ts';
 import { epochToMs } from './parse-time.ts';
 
@@ -9,15 +10,25 @@ import { epochToMs } from './parse-time.ts';
  * is optional (older files have none); times are epoch ms, or µs in spot files since 2025, told
  * apart by magnitude. close_time is the window's last instant, so end = close_time + 1 ms.
  */
-export async function* binanceKlines(lines: AsyncIterable<CsvLine>, symbol: string): AsyncGenerator<Parsed<CandleInput>> {
+export async function* binanceKlines(lines: AsyncIterable<CsvLine>, symbol: string, file = 'binance-klines', maxLineBytes = DEFAULT_MAX_LINE_BYTES): AsyncGenerator<Parsed<CandleInput>> {
   let first = true;
-  for await (const { cells } of lines) {
+  for await (const { cells, tooLong } of lines) {
+    if (tooLong) {
+      // A first line too long to read is neither a header nor a kline: not a klines file.
+      if (first) throw headerTooLong(file, maxLineBytes);
+      yield reject('line-too-long');
+      continue;
+    }
     if (first) {
       first = false;
-      if (!/^\d/.test(cells[0] ?? '')) continue; // header row
+      if (!/^\d/.test(cells[0] ?? '')) {
+        if (!/open/i.test(cells[0] ?? '')) throw new IngestInputError(`${file}:1: no parseable header: expected Binance's kline header (open_time,open,high,...) or a kline row`);
+        continue; // header row
+      }
     }
     yield parseKline(cells, symbol);
   }
+  if (first) throw emptyFile(file);
 }
 
 export function parseKline(cells: readonly string[], symbol: string): Parsed<CandleInput> {

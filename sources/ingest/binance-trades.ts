@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_LINE_BYTES, emptyFile, headerTooLong } from './csv-lines.ts';
 import type { TableLine } from './table-lines.ts';
 import { IngestInputError } from './ingest-error.ts';
 import { cellNumber, cellText, reject, type Parsed } from './parsed.ts';
@@ -20,19 +21,21 @@ export type BinanceTradeLayout = keyof typeof BINANCE_TRADE_LAYOUTS;
  * The first data row fixes the column count: a file in the other layout (or another file
  * altogether) is refused as a whole, naming the line, rather than rejected row by row.
  */
-export async function* binanceTrades(batches: AsyncIterable<TableLine[]>, layoutName: BinanceTradeLayout, symbol: string, file: string): AsyncGenerator<TradeRow[]> {
+export async function* binanceTrades(batches: AsyncIterable<TableLine[]>, layoutName: BinanceTradeLayout, symbol: string, file: string, maxLineBytes = DEFAULT_MAX_LINE_BYTES): AsyncGenerator<TradeRow[]> {
   let checked = false;
   for await (const batch of batches) {
     const out: TradeRow[] = [];
-    for (const { lineNo, cells } of batch) {
+    for (const { lineNo, cells, tooLong } of batch) {
       if (!checked) {
         checked = true;
+        if (tooLong) throw headerTooLong(file, maxLineBytes);
         if (checkFirstLine(cells, layoutName, file, lineNo) === 'header') continue;
       }
-      out.push({ lineNo, parsed: parseBinanceTrade(cells, layoutName, symbol) });
+      out.push({ lineNo, parsed: tooLong ? reject('line-too-long') : parseBinanceTrade(cells, layoutName, symbol) });
     }
     yield out;
   }
+  if (!checked) throw emptyFile(file);
 }
 
 /** The first line is a header of the layout or a row with its column count; anything else is refused. */

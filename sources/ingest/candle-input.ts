@@ -1,6 +1,7 @@
 import type { Bar } from '../../schemas/index.ts';
 import type { Parsed } from './parsed.ts';
 import { reject } from './parsed.ts';
+import { implausiblePrice, implausibleSize } from './plausibility.ts';
 
 /** One parsed candle before validation, times in epoch ms, covering [start, end). */
 export interface CandleInput {
@@ -38,6 +39,8 @@ export function candleToBar(c: CandleInput): Parsed<Bar> {
   if (![...prices, c.volume].every(Number.isFinite)) return reject('non-finite');
   if (c.buyVolume !== null && !Number.isFinite(c.buyVolume)) return reject('non-finite');
   if (prices.some((p) => p <= 0)) return reject('non-positive-price');
+  if (prices.some(implausiblePrice)) return reject('implausible-price');
+  if (implausibleSize(c.volume)) return reject('implausible-size');
   if (c.high < c.low) return reject('high-below-low');
   if (c.open > c.high || c.open < c.low || c.close > c.high || c.close < c.low) return reject('open-close-outside-range');
   if (c.volume < 0 || (c.buyVolume !== null && (c.buyVolume < 0 || c.buyVolume > c.volume * (1 + 1e-9)))) return reject('bad-volume');

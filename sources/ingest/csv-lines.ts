@@ -1,5 +1,5 @@
 import { createReadStream, statSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { IngestInputError } from './ingest-error.ts';
 
 export interface CsvLine {
   /** 1-based line number in the file. */
@@ -7,39 +7,40 @@ export interface CsvLine {
   cells: string[];
   /** Bytes of the file read so far (for progress). */
   bytesRead: number;
+  /** The line was longer than the limit: skipped unread (cells empty), to be rejected `line-too-long`. */
+  tooLong?: true;
 }
 
+/** Default `--max-line-bytes`: far above any market-data row (a wide chain row is about 500 bytes). */
+export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
+
 /**
- * Streams a CSV file line by line (readline over a read stream: memory holds one chunk, not the
- * file). Blank lines are skipped. Quoted fields with commas and doubled quotes are handled;
- * a quoted field spanning lines is not (no market-data CSV we know of does that).
+ * Streams a CSV file line by line: memory holds one chunk and at most one line of maxLineBytes,
+ * never more, whatever the file. A longer line is skipped to its end without being kept and
+ * reported with `tooLong` (a 200 MB line of NUL bytes costs no more memory than a short one).
+ * Blank lines are skipped; BOM and CRLF handled. Quoted fields with commas and doubled quotes are
+ * handled; a quoted field spanning lines is not (no market-data CSV we know of does that).
  */
-export async function* csvLines(path: string): AsyncGenerator<CsvLine> {
-  const stream = createReadStream(path, { highWaterMark: 1 << 16 });
-  const rl = createInterface({ input: stream, crlfDelay: Infinity });
-  let lineNo = 0;
-  try {
-    for await (const line of rl) {
-      lineNo++;
-      if (line.trim() === '') continue;
-      yield { lineNo, cells: splitCsvLine(lineNo === 1 ? line.replace(/^\uFEFF/, '') : line), bytesRead: stream.bytesRead };
-    }
-  } finally {
-    rl.close();
-    stream.destroy();
-  }
+export async function* csvLines(path: string, maxLineBytes = DEFAULT_MAX_LINE_BYTES): AsyncGenerator<CsvLine> {
+  for await (const batch of csvLineBatches(path, 1 << 16, maxLineBytes)) yield* batch;
 }
 
+const NL = 0x0a;
+
 /**
- * The same lines as csvLines, a chunk of the file at a time (one array per 256 KiB read): the
+ * The same lines as csvLines, a chunk of the file at a time (one array per chunk read): the
  * caller's loop runs synchronously over a batch, with one await per chunk instead of per line.
- * Line numbers, BOM, CRLF and blank lines are handled as in csvLines.
+ * Lines are split on bytes and decoded whole, so a UTF-8 character split across chunks is intact.
  */
-export async function* csvLineBatches(path: string, chunkBytes = 1 << 18): AsyncGenerator<CsvLine[]> {
-  const stream = createReadStream(path, { highWaterMark: chunkBytes, encoding: 'utf8' });
-  let rest = '';
+export async function* csvLineBatches(path: string, chunkBytes = 1 << 18, maxLineBytes = DEFAULT_MAX_LINE_BYTES): AsyncGenerator<CsvLine[]> {
+  const stream = createReadStream(path, { highWaterMark: chunkBytes });
   let lineNo = 0;
   let bytes = 0;
+  /** Pieces of the line begun in earlier chunks (at most maxLineBytes in all). */
+  let carry: Buffer[] = [];
+  let carryLen = 0;
+  /** Inside a line already longer than the limit: bytes are dropped until its end. */
+  let skipping = false;
   const emit = (text: string, out: CsvLine[]): void => {
     lineNo++;
     let line = text.endsWith('\r') ? text.slice(0, -1) : text;
@@ -47,27 +48,55 @@ export async function* csvLineBatches(path: string, chunkBytes = 1 << 18): Async
     if (line.trim() === '') return;
     out.push({ lineNo, cells: splitCsvLine(line), bytesRead: bytes });
   };
+  const tooLong = (out: CsvLine[]): void => {
+    lineNo++;
+    out.push({ lineNo, cells: [], bytesRead: bytes, tooLong: true });
+  };
   try {
-    for await (const chunk of stream as AsyncIterable<string>) {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
       bytes = stream.bytesRead;
-      const text = rest + chunk;
       const out: CsvLine[] = [];
       let start = 0;
-      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-        emit(text.slice(start, nl), out);
+      for (let nl = chunk.indexOf(NL); nl >= 0; nl = chunk.indexOf(NL, start)) {
+        const len = carryLen + nl - start;
+        if (skipping || len > maxLineBytes) tooLong(out);
+        else if (carryLen > 0) emit(Buffer.concat([...carry, chunk.subarray(start, nl)]).toString('utf8'), out);
+        else emit(chunk.toString('utf8', start, nl), out);
+        skipping = false;
+        carry = [];
+        carryLen = 0;
         start = nl + 1;
       }
-      rest = text.slice(start);
+      if (!skipping && start < chunk.length) {
+        if (carryLen + chunk.length - start > maxLineBytes) {
+          skipping = true;
+          carry = [];
+          carryLen = 0;
+        } else {
+          // A copy, so that a carried tail does not keep its whole chunk alive.
+          carry.push(Buffer.from(chunk.subarray(start)));
+          carryLen += chunk.length - start;
+        }
+      }
       if (out.length > 0) yield out;
     }
-    if (rest !== '') {
-      const out: CsvLine[] = [];
-      emit(rest, out);
-      if (out.length > 0) yield out;
-    }
+    const out: CsvLine[] = [];
+    if (skipping) tooLong(out);
+    else if (carryLen > 0) emit(Buffer.concat(carry).toString('utf8'), out);
+    if (out.length > 0) yield out;
   } finally {
     stream.destroy();
   }
+}
+
+/** The one-line error for a file whose first line (its header) is too long to be one. */
+export function headerTooLong(file: string, maxLineBytes: number): IngestInputError {
+  return new IngestInputError(`${file}:1: no parseable header: the first line is longer than --max-line-bytes ${maxLineBytes}`);
+}
+
+/** The one-line error for a file with no line at all. */
+export function emptyFile(file: string): IngestInputError {
+  return new IngestInputError(`${file}: no parseable header: the file has no lines`);
 }
 
 export function fileSize(path: string): number {

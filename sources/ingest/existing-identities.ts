@@ -16,6 +16,8 @@ export async function existingIdentities<T>(
   topic: string,
   decode: (topic: string, bytes: Uint8Array) => unknown,
   identity: (value: T) => { id: string; key: string; ts: number },
+  /** Records later than this (written before plausibility bounds existed) do not raise a key's lastTs. */
+  latestPlausible = Number.POSITIVE_INFINITY,
 ): Promise<ExistingIdentities> {
   const ids = new Set<string>();
   const lastTs = new Map<string, number>();
@@ -27,7 +29,7 @@ export async function existingIdentities<T>(
       for (const r of batch) {
         const { id, key, ts } = identity(decode(topic, r.value) as T);
         ids.add(id);
-        if (ts > (lastTs.get(key) ?? Number.NEGATIVE_INFINITY)) lastTs.set(key, ts);
+        if (ts <= latestPlausible && ts > (lastTs.get(key) ?? Number.NEGATIVE_INFINITY)) lastTs.set(key, ts);
       }
     }
   }

@@ -6,6 +6,7 @@ import { existingIdentities } from './existing-identities.ts';
 import { missingIntervals } from './gap-counter.ts';
 import { IngestStats } from './ingest-stats.ts';
 import type { Parsed } from './parsed.ts';
+import { gateTimes, type TimeBounds } from './plausibility.ts';
 import { TopicAppender } from './topic-appender.ts';
 
 export interface IngestTarget {
@@ -25,7 +26,8 @@ interface SeriesState {
 }
 
 /**
- * Validates parsed candles, counts gaps per series on the calendar, skips candles the log
+ * Validates parsed candles (candleToBar, then the time gate of plausibility.ts: a future-dated or
+ * far-jumping candle is rejected before it can move a series' last time), counts gaps per series on the calendar, skips candles the log
  * already holds (`duplicate`) or that would land before the series' last stored candle
  * (`older-than-log`: the log stays in time order per key), and appends the rest to `candles`
  * keyed by symbol with record timestamp = tsEvent (the close).
@@ -34,20 +36,21 @@ export async function ingestCandles(
   rows: AsyncIterable<Parsed<CandleInput>>,
   target: IngestTarget,
   calendar: SessionCalendar,
+  bounds: TimeBounds,
   onRow?: () => void,
 ): Promise<IngestStats> {
   const topic = TOPICS.candles.name;
-  const existing = await existingIdentities<Bar>(target.log, topic, target.decode, (b) => ({ id: candleId(b), key: `${b.symbol}|${b.interval}`, ts: b.tsEvent }));
+  const existing = await existingIdentities<Bar>(target.log, topic, target.decode, (b) => ({ id: candleId(b), key: `${b.symbol}|${b.interval}`, ts: b.tsEvent }), bounds.nowMs + bounds.futureToleranceMs);
   const stats = new IngestStats();
   const appender = new TopicAppender(target.log, topic);
   const series = new Map<string, SeriesState>();
-  for await (const row of rows) {
-    onRow?.();
-    if (!row.ok) {
-      stats.reject(row.reason);
-      continue;
+  async function* bars(): AsyncGenerator<Parsed<Bar>> {
+    for await (const row of rows) {
+      onRow?.();
+      yield row.ok ? candleToBar(row.value) : row;
     }
-    const parsed = candleToBar(row.value);
+  }
+  for await (const parsed of gateTimes(bars(), (b) => `${b.symbol}|${b.interval}`, (b) => b.tsEvent, bounds)) {
     if (!parsed.ok) {
       stats.reject(parsed.reason);
       continue;

@@ -7,6 +7,7 @@ import type { IngestTarget } from './ingest-candles.ts';
 import { IngestStats } from './ingest-stats.ts';
 import type { OptionRow } from './option-row.ts';
 import type { Parsed } from './parsed.ts';
+import { TimeGate, type Released, type TimeBounds } from './plausibility.ts';
 import { TopicAppender } from './topic-appender.ts';
 
 export function snapshotId(s: Pick<OptionChainSnapshot, 'underlying' | 'tsEvent'>): string {
@@ -21,6 +22,8 @@ export interface ChainIngestOptions {
   snapshotWindowMs?: number;
   /** Gap slot length: in-session slots of this length with no usable snapshot are `gaps` (default 5 minutes). */
   gapSlotMs?: number;
+  /** Time plausibility (plausibility.ts), checked per row before a row can move any time state. */
+  bounds: TimeBounds;
 }
 
 export interface ChainIngestResult {
@@ -29,6 +32,8 @@ export interface ChainIngestResult {
   /** Per contract row (rows dropped inside snapshots that may still be accepted). */
   rows: IngestStats;
   builder: ChainSnapshotBuilder;
+  /** Values dropped from rows that were kept (an IV of `abc`, NaN or Infinity), by reason. */
+  valuesDropped: Map<string, number>;
 }
 
 interface OpenSnapshot {
@@ -68,12 +73,12 @@ export async function ingestChains(
   target: IngestTarget,
   calendar: SessionCalendar,
   pricing: PricingAssumptions,
-  onRow?: () => void,
-  options: ChainIngestOptions = {},
+  onRow: (() => void) | undefined,
+  options: ChainIngestOptions,
 ): Promise<ChainIngestResult> {
   const windowMs = options.snapshotWindowMs ?? 0;
   const topic = TOPICS.options.name;
-  const existing = await existingIdentities<OptionChainSnapshot>(target.log, topic, target.decode, (s) => ({ id: snapshotId(s), key: s.underlying, ts: s.tsEvent }));
+  const existing = await existingIdentities<OptionChainSnapshot>(target.log, topic, target.decode, (s) => ({ id: snapshotId(s), key: s.underlying, ts: s.tsEvent }), options.bounds.nowMs + options.bounds.futureToleranceMs);
   const snapshots = new IngestStats();
   const rowStats = new IngestStats();
   const builder = new ChainSnapshotBuilder(pricing);
@@ -82,6 +87,9 @@ export async function ingestChains(
   const previous = new Map<string, string>();
   const open = new Map<string, OpenSnapshot>();
   let latestRowTs = Number.NEGATIVE_INFINITY;
+  const gate = new TimeGate<OptionRow>(options.bounds);
+  const released: Released<OptionRow>[] = [];
+  const valuesDropped = new Map<string, number>();
 
   const emit = async (s: OpenSnapshot): Promise<void> => {
     const fingerprint = rawFingerprint(s.rows);
@@ -127,23 +135,17 @@ export async function ingestChains(
     }
   };
 
-  for await (const row of rows) {
-    onRow?.();
-    if (!row.ok) {
-      rowStats.reject(row.reason);
-      continue;
-    }
-    const r = row.value;
+  const take = async (r: OptionRow): Promise<void> => {
     if (r.ts < latestRowTs) {
       rowStats.reject('out-of-order');
-      continue;
+      return;
     }
     latestRowTs = r.ts;
     await closeBefore(r.ts);
     const s = open.get(r.underlying);
     if (s === undefined) {
       open.set(r.underlying, { underlying: r.underlying, firstTs: r.ts, lastTs: r.ts, rows: [r] });
-      continue;
+      return;
     }
     s.lastTs = r.ts;
     if (windowMs > 0) {
@@ -151,15 +153,35 @@ export async function ingestChains(
       if (i >= 0) {
         rowStats.reject('superseded');
         s.rows[i] = r;
-        continue;
+        return;
       }
     }
     s.rows.push(r);
+  };
+  const drain = async (): Promise<void> => {
+    for (const x of released) {
+      if (x.reason !== null) rowStats.reject(x.reason);
+      else await take(x.item);
+    }
+    released.length = 0;
+  };
+
+  for await (const row of rows) {
+    onRow?.();
+    if (!row.ok) {
+      rowStats.reject(row.reason);
+      continue;
+    }
+    for (const d of row.value.dropped ?? []) valuesDropped.set(d, (valuesDropped.get(d) ?? 0) + 1);
+    gate.offer(row.value.underlying, row.value.ts, row.value, released);
+    await drain();
   }
+  gate.end(released);
+  await drain();
   await closeBefore(Number.POSITIVE_INFINITY);
   await appender.flush();
   const g = gaps.count();
   snapshots.gaps = g.gaps;
   snapshots.gapRuns = g.runs;
-  return { snapshots, rows: rowStats, builder };
+  return { snapshots, rows: rowStats, builder, valuesDropped };
 }

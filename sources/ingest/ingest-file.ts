@@ -8,7 +8,7 @@ import { MAP_FIELDS, parseFieldMap } from './field-map.ts';
 import { ingestTrades } from './ingest-trades.ts';
 import { openTable } from './table-lines.ts';
 import { tradesTable } from './trades-table.ts';
-import { csvLines, fileSize, type CsvLine } from './csv-lines.ts';
+import { DEFAULT_MAX_LINE_BYTES, csvLines, fileSize, type CsvLine } from './csv-lines.ts';
 import { ingestCandles, type IngestTarget } from './ingest-candles.ts';
 import { ingestChains } from './ingest-chains.ts';
 import { IngestInputError } from './ingest-error.ts';
@@ -17,6 +17,7 @@ import { ohlcvCsv } from './ohlcv-csv.ts';
 import { optionChainLong } from './option-chain-long.ts';
 import { optionChainWide } from './option-chain-wide.ts';
 import { openRecordSource } from './record-source.ts';
+import { DEFAULT_FUTURE_TOLERANCE_MS, DEFAULT_MAX_GAP_MS, type TimeBounds } from './plausibility.ts';
 
 export const INGEST_FORMATS = ['binance-klines', 'ohlcv-csv', 'option-chain-long', 'option-chain-wide', 'trades', 'binance-trades', 'binance-aggtrades'] as const;
 export type IngestFormat = (typeof INGEST_FORMATS)[number];
@@ -44,6 +45,14 @@ export interface IngestOptions {
   dateFormat?: string;
   /** Chains: option premiums quoted in the underlying (coin-margined venues) or the quote currency (default). */
   premiumIn?: 'quote' | 'underlying';
+  /** `--max-time-gap`: a row this far after its key's previous rows needs TIME_JUMP_CONFIRM rows to confirm it (default 30 days). */
+  maxTimeGapMs?: number;
+  /** `--future-tolerance`: rows later than now + this are rejected `time-in-future` (default 1 day). */
+  futureToleranceMs?: number;
+  /** "Now" for the future bound (default the wall clock; tests pin it). */
+  nowMs?: number;
+  /** `--max-line-bytes`: CSV lines longer than this are rejected `line-too-long` without being held in memory. */
+  maxLineBytes?: number;
 }
 
 /** --calendar, else the calendar whose zone is --tz, else crypto for candles and NSE for chains. */
@@ -76,6 +85,13 @@ export async function ingestFile(target: IngestTarget, options: IngestOptions, o
 async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions, onProgress?: (done: number, total: number) => void): Promise<IngestSummary> {
   if (options.tz !== undefined && !isValidZone(options.tz)) throw new IngestInputError(`--tz ${JSON.stringify(options.tz)} is not an IANA time zone (e.g. Asia/Kolkata)`);
   const calendar = defaultCalendar(options);
+  // Ingest is a source, not a processor: the wall clock may bound what a file of history can hold.
+  const bounds: TimeBounds = {
+    nowMs: options.nowMs ?? Date.now(),
+    futureToleranceMs: options.futureToleranceMs ?? DEFAULT_FUTURE_TOLERANCE_MS,
+    maxGapMs: options.maxTimeGapMs ?? DEFAULT_MAX_GAP_MS,
+  };
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   let rowsSeen = 0;
   const tick = (progress: () => { done: number; total: number }) => (): void => {
     if (++rowsSeen % PROGRESS_EVERY === 0 && onProgress) {
@@ -91,11 +107,11 @@ async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions,
   if (options.premiumIn === 'underlying' && kind !== 'chains') throw new IngestInputError(`--premium-in applies to option chains, not --format ${options.format}`);
 
   if (kind === 'trades') {
-    const table = await openTable(options.file);
+    const table = await openTable(options.file, maxLineBytes);
     let rows;
     if (options.format === 'trades') {
       rows = tradesTable(table.batches, {
-        file: options.file, map,
+        file: options.file, map, maxLineBytes,
         ...(options.symbol !== undefined ? { symbol: options.symbol } : {}),
         ...(options.tz !== undefined ? { tz: options.tz } : {}),
         ...(dateFormat !== undefined ? { dateFormat } : {}),
@@ -103,9 +119,9 @@ async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions,
     } else {
       const symbol = options.symbol ?? binanceTradesFileInfo(basename(options.file))?.symbol;
       if (symbol === undefined) throw new IngestInputError(`${options.format}: cannot tell the symbol from the file name ${JSON.stringify(basename(options.file))}; pass --symbol`);
-      rows = binanceTrades(table.batches, options.format as BinanceTradeLayout, symbol, options.file);
+      rows = binanceTrades(table.batches, options.format as BinanceTradeLayout, symbol, options.file, maxLineBytes);
     }
-    const r = await ingestTrades(rows, target, tick(table.progress));
+    const r = await ingestTrades(rows, target, bounds, tick(table.progress));
     finish(table.progress());
     const sideFrom = r.sideFromTickRule === 0 ? 'file' : r.sideFromFile === 0 ? 'tick-rule' : 'mixed';
     return r.stats.summary(options.format, 'trade', {
@@ -118,7 +134,7 @@ async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions,
     const total = fileSize(options.file);
     let done = 0;
     async function* tap(): AsyncGenerator<CsvLine> {
-      for await (const l of csvLines(options.file)) {
+      for await (const l of csvLines(options.file, maxLineBytes)) {
         done = l.bytesRead;
         yield l;
       }
@@ -129,22 +145,22 @@ async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions,
       if (options.stamp === 'close') throw new IngestInputError('binance-klines: open_time is the open by definition; --stamp does not apply');
       const symbol = options.symbol ?? binanceFileInfo(basename(options.file))?.symbol;
       if (symbol === undefined) throw new IngestInputError('binance-klines: cannot tell the symbol from the file name; pass --symbol');
-      rows = binanceKlines(tap(), symbol);
+      rows = binanceKlines(tap(), symbol, options.file, maxLineBytes);
     } else {
       rows = ohlcvCsv(tap(), {
-        stamp: options.stamp ?? 'open', map, file: options.file,
+        stamp: options.stamp ?? 'open', map, file: options.file, maxLineBytes,
         ...(dateFormat !== undefined ? { dateFormat } : {}),
         ...(options.symbol !== undefined ? { symbol: options.symbol } : {}),
         ...(options.tz !== undefined ? { tz: options.tz } : {}),
         ...(options.interval !== undefined ? { interval: options.interval } : {}),
       });
     }
-    const stats = await ingestCandles(rows, target, calendar, tick(progress));
+    const stats = await ingestCandles(rows, target, calendar, bounds, tick(progress));
     finish(progress());
     return stats.summary(options.format, 'candle', { calendar: calendar.name });
   }
 
-  const source = await openRecordSource(options.file);
+  const source = await openRecordSource(options.file, maxLineBytes);
   const ctx = {
     calendar, map, premiumIn: options.premiumIn ?? 'quote',
     ...(dateFormat !== undefined ? { dateFormat } : {}),
@@ -155,7 +171,7 @@ async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions,
   const pricing = { rate: options.rate ?? 0, dividendYield: options.dividendYield ?? 0 };
   // Chain gaps are counted in slots of --interval (default 5 minutes, the default signal interval).
   const gapSlotMs = options.interval !== undefined ? intervalMs(options.interval) : 5 * 60_000;
-  const r = await ingestChains(rows, target, calendar, pricing, tick(source.progress), { snapshotWindowMs: options.snapshotWindowMs ?? 0, gapSlotMs });
+  const r = await ingestChains(rows, target, calendar, pricing, tick(source.progress), { snapshotWindowMs: options.snapshotWindowMs ?? 0, gapSlotMs, bounds });
   finish(source.progress());
   const scale = r.builder.ivScale;
   return r.snapshots.summary(options.format, 'snapshot', {
@@ -168,5 +184,6 @@ async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions,
     ivUnit: scale === null ? null : scale === 1 ? 'fraction' : 'percent',
     ivComputed: r.builder.ivComputed,
     greeksComputed: r.builder.greeksComputed,
+    valuesDropped: Object.fromEntries([...r.valuesDropped].sort(([a], [b]) => (a < b ? -1 : 1))),
   });
 }

@@ -5,6 +5,7 @@ import type { IngestTarget } from './ingest-candles.ts';
 import { IngestStats } from './ingest-stats.ts';
 import { TickRule } from './tick-rule.ts';
 import type { TradeInput, TradeRow } from './trade-input.ts';
+import { TimeGate, implausiblePrice, implausibleSize, type Released, type TimeBounds } from './plausibility.ts';
 import { TopicAppender } from './topic-appender.ts';
 
 /** Ids within one millisecond when the file has no id column: id = tsEvent x this + sequence. */
@@ -15,7 +16,7 @@ export const TRADE_APPEND_BATCH = 10_000;
 export const RECENT_IDS = 1024;
 
 /** Trades already in the log: ids per symbol, and the latest tsEvent per symbol. */
-export async function existingTrades(log: EventLog, decode: IngestTarget['decode']): Promise<{ ids: Map<string, IdRuns>; lastTs: Map<string, number> }> {
+export async function existingTrades(log: EventLog, decode: IngestTarget['decode'], latestPlausible = Number.POSITIVE_INFINITY): Promise<{ ids: Map<string, IdRuns>; lastTs: Map<string, number> }> {
   const ids = new Map<string, IdRuns>();
   const lastTs = new Map<string, number>();
   const topic = TOPICS.trades.name;
@@ -28,7 +29,8 @@ export async function existingTrades(log: EventLog, decode: IngestTarget['decode
         let runs = ids.get(t.symbol);
         if (runs === undefined) ids.set(t.symbol, (runs = new IdRuns()));
         runs.add(t.tradeId);
-        if (t.tsEvent > (lastTs.get(t.symbol) ?? Number.NEGATIVE_INFINITY)) lastTs.set(t.symbol, t.tsEvent);
+        // A record dated beyond now + tolerance (written before the bounds existed) raises no mark.
+        if (t.tsEvent <= latestPlausible && t.tsEvent > (lastTs.get(t.symbol) ?? Number.NEGATIVE_INFINITY)) lastTs.set(t.symbol, t.tsEvent);
       }
     }
   }
@@ -64,18 +66,15 @@ export interface TradeIngestStats {
  * by symbol and id) or older than the symbol's last stored trade (`older-than-log`), and appends
  * the rest to `trades` keyed by symbol, record timestamp = tsEvent = tsInit.
  */
-export async function ingestTrades(batches: AsyncIterable<TradeRow[]>, target: IngestTarget, onRow?: () => void): Promise<TradeIngestStats> {
+export async function ingestTrades(batches: AsyncIterable<TradeRow[]>, target: IngestTarget, bounds: TimeBounds, onRow?: () => void): Promise<TradeIngestStats> {
   const topic = TOPICS.trades.name;
-  const existing = await existingTrades(target.log, target.decode);
+  const existing = await existingTrades(target.log, target.decode, bounds.nowMs + bounds.futureToleranceMs);
   const stats = new IngestStats();
   const out: TradeIngestStats = { stats, sideFromFile: 0, sideFromTickRule: 0, tickRuleUnclassified: 0, idsSynthesized: 0 };
   const appender = new TopicAppender(target.log, topic, TRADE_APPEND_BATCH);
   const symbols = new Map<string, SymbolState>();
   /** Appends the trade, or returns why not. */
   const accept = (t: TradeInput): string | null => {
-    if (!Number.isFinite(t.price) || !Number.isFinite(t.size)) return 'non-finite';
-    if (t.price <= 0) return 'non-positive-price';
-    if (t.size <= 0) return 'non-positive-size';
     let s = symbols.get(t.symbol);
     if (s === undefined) symbols.set(t.symbol, (s = { lastTs: Number.NEGATIVE_INFINITY, inMs: 0, recent: new Set(), ring: new Float64Array(RECENT_IDS).fill(-1), ringPos: 0, tick: new TickRule() }));
     if (t.ts < s.lastTs) return 'out-of-order';
@@ -108,14 +107,42 @@ export async function ingestTrades(batches: AsyncIterable<TradeRow[]>, target: I
     appender.add({ key: t.symbol, timestamp: t.ts, value: target.encode(topic, trade) });
     return null;
   };
+  // Values first, then the time gate (plausibility.ts), then order, ids and the log: a row that
+  // fails a bound never moves a symbol's last time.
+  const gate = new TimeGate<{ lineNo: number; t: TradeInput }>(bounds);
+  const released: Released<{ lineNo: number; t: TradeInput }>[] = [];
+  const drain = (): void => {
+    for (const { item, reason } of released) {
+      const why = reason ?? accept(item.t);
+      if (why !== null) stats.reject(why, 1, item.lineNo);
+    }
+    released.length = 0;
+  };
   for await (const rows of batches) {
     for (const { lineNo, parsed } of rows) {
       onRow?.();
-      const reason = parsed.ok ? accept(parsed.value) : parsed.reason;
-      if (reason !== null) stats.reject(reason, 1, lineNo);
+      const reason = parsed.ok ? valueProblem(parsed.value) : parsed.reason;
+      if (reason !== null || !parsed.ok) {
+        stats.reject(reason ?? 'unparseable', 1, lineNo);
+        continue;
+      }
+      gate.offer(parsed.value.symbol, parsed.value.ts, { lineNo, t: parsed.value }, released);
+      drain();
     }
     if (appender.full) await appender.flush();
   }
+  gate.end(released);
+  drain();
   await appender.flush();
   return out;
+}
+
+/** Why a trade's price or size is not plausible, or null. */
+function valueProblem(t: TradeInput): string | null {
+  if (!Number.isFinite(t.price) || !Number.isFinite(t.size)) return 'non-finite';
+  if (t.price <= 0) return 'non-positive-price';
+  if (t.size <= 0) return 'non-positive-size';
+  if (implausiblePrice(t.price)) return 'implausible-price';
+  if (implausibleSize(t.size)) return 'implausible-size';
+  return null;
 }

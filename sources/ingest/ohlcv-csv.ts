@@ -3,7 +3,7 @@ import type { CandleInput } from './candle-input.ts';
 import { findColumn, headerIndex } from './column-map.ts';
 import type { DateFormat } from './date-format.ts';
 import { mappedColumn, NO_MAP, requireMappedColumn, type FieldMap } from './field-map.ts';
-import type { CsvLine } from './csv-lines.ts';
+import { DEFAULT_MAX_LINE_BYTES, emptyFile, headerTooLong, type CsvLine } from './csv-lines.ts';
 import { IngestInputError } from './ingest-error.ts';
 import { cellNumber, reject, type Parsed } from './parsed.ts';
 import { parseTime } from './parse-time.ts';
@@ -23,6 +23,8 @@ export interface OhlcvCsvOptions {
   dateFormat?: DateFormat;
   /** For messages. */
   file?: string;
+  /** For messages: the line limit the lines were read with. */
+  maxLineBytes?: number;
 }
 
 export const TIME_COLUMNS = ['timestamp', 'datetime', 'date', 'time', 'open_time', 'ts'] as const;
@@ -38,7 +40,8 @@ const INFER_ROWS = 500;
 export async function* ohlcvCsv(lines: AsyncIterable<CsvLine>, opts: OhlcvCsvOptions): AsyncGenerator<Parsed<CandleInput>> {
   const it = lines[Symbol.asyncIterator]();
   const head = await it.next();
-  if (head.done) return;
+  if (head.done) throw emptyFile(opts.file ?? 'ohlcv-csv');
+  if (head.value.tooLong) throw headerTooLong(opts.file ?? 'ohlcv-csv', opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
   const idx = headerIndex(head.value.cells);
   const map = opts.map ?? NO_MAP;
   const where = `${opts.file ?? 'ohlcv-csv'}:${head.value.lineNo} (ohlcv-csv header)`;
@@ -93,7 +96,8 @@ export async function* ohlcvCsv(lines: AsyncIterable<CsvLine>, opts: OhlcvCsvOpt
     interval = best;
   }
 
-  const parse = (cells: readonly string[], lineNo: number): Parsed<CandleInput> => {
+  const parse = (cells: readonly string[], lineNo: number, tooLong = false): Parsed<CandleInput> => {
+    if (tooLong) return reject('line-too-long');
     if (Math.max(cols.open, cols.high, cols.low, cols.close, cols.volume, timeCol) >= cells.length) return reject('missing-column');
     const t = timeOf(cells, lineNo);
     if (!t.ok) return reject(t.reason);
@@ -116,10 +120,10 @@ export async function* ohlcvCsv(lines: AsyncIterable<CsvLine>, opts: OhlcvCsvOpt
       },
     };
   };
-  for (const l of buffered) yield parse(l.cells, l.lineNo);
+  for (const l of buffered) yield parse(l.cells, l.lineNo, l.tooLong);
   for (;;) {
     const n = await it.next();
     if (n.done) break;
-    yield parse(n.value.cells, n.value.lineNo);
+    yield parse(n.value.cells, n.value.lineNo, n.value.tooLong);
   }
 }

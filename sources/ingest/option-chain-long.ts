@@ -1,7 +1,9 @@
+import { LINE_TOO_LONG } from './record-source.ts';
 import { pickColumn, requirePick } from './chain-columns.ts';
 import { IngestInputError } from './ingest-error.ts';
-import { countCell, optionalCell, parseExpiry, parseRight, priceCell, snapshotTime, type ChainContext, type OptionRow } from './option-row.ts';
+import { countCell, droppableCell, parseExpiry, parseRight, priceCell, snapshotTime, type ChainContext, type OptionRow } from './option-row.ts';
 import { cellNumber, reject, type Parsed } from './parsed.ts';
+import { MAX_IV_RAW, MAX_PRICE, implausiblePrice } from './plausibility.ts';
 
 /**
  * Long chain format: one row per (snapshot time, underlying, expiry, strike, right). Required:
@@ -11,6 +13,10 @@ import { cellNumber, reject, type Parsed } from './parsed.ts';
 export async function* optionChainLong(records: AsyncIterable<Record<string, unknown>>, ctx: ChainContext): AsyncGenerator<Parsed<OptionRow>> {
   let cols: ReturnType<typeof resolve> | null = null;
   for await (const rec of records) {
+    if (LINE_TOO_LONG in rec) {
+      yield reject('line-too-long');
+      continue;
+    }
     cols ??= resolve(new Set(Object.keys(rec)), ctx);
     yield parseLongRow(rec, cols, ctx);
   }
@@ -58,6 +64,7 @@ export function contractRow(
   if (strike === null) return reject('missing-column');
   if (!Number.isFinite(strike)) return reject('non-finite');
   if (strike <= 0) return reject('non-positive-strike');
+  if (implausiblePrice(strike)) return reject('implausible-strike');
   const last = priceCell(at(c.last));
   const bid = priceCell(at(c.bid));
   const ask = priceCell(at(c.ask));
@@ -67,7 +74,11 @@ export function contractRow(
   if (!oi.ok) return oi;
   if (!volume.ok) return volume;
   const spot = cellNumber(rec[c.spot]);
-  const iv = optionalCell(at(c.iv));
+  if (spot !== null && Number.isFinite(spot) && implausiblePrice(spot)) return reject('implausible-spot');
+  const dropped: string[] = [];
+  const iv = droppableCell(at(c.iv), 'iv', 0, MAX_IV_RAW, dropped);
+  const delta = droppableCell(at(c.delta), 'delta', -100, 100, dropped);
+  const gamma = droppableCell(at(c.gamma), 'gamma', -MAX_PRICE, MAX_PRICE, dropped);
   // Coin-margined venues quote premiums in the underlying: times the row's spot gives the quote currency.
   const scale = ctx.premiumIn === 'underlying' ? spot : 1;
   if (scale === null || !Number.isFinite(scale) || scale <= 0) return reject('premium-without-spot');
@@ -78,8 +89,9 @@ export function contractRow(
       ts, underlying, spot, expiry, strike, right,
       last: price(last), bid: price(bid), ask: price(ask),
       ivRaw: iv !== null && iv > 0 ? iv : null,
-      delta: optionalCell(at(c.delta)), gamma: optionalCell(at(c.gamma)),
+      delta, gamma,
       openInterest: oi.value, volume: volume.value,
+      ...(dropped.length > 0 ? { dropped } : {}),
     },
   };
 }

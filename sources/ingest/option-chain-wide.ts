@@ -1,8 +1,9 @@
+import { LINE_TOO_LONG } from './record-source.ts';
 import { pickColumn, requirePick } from './chain-columns.ts';
 import { IngestInputError } from './ingest-error.ts';
 import { contractRow } from './option-chain-long.ts';
 import { snapshotTime, type ChainContext, type OptionRow } from './option-row.ts';
-import { cellNumber, type Parsed } from './parsed.ts';
+import { cellNumber, reject, type Parsed } from './parsed.ts';
 
 const SIDES = [['ce_', 'pe_'], ['call_', 'put_']] as const;
 
@@ -15,6 +16,10 @@ const SIDES = [['ce_', 'pe_'], ['call_', 'put_']] as const;
 export async function* optionChainWide(records: AsyncIterable<Record<string, unknown>>, ctx: ChainContext): AsyncGenerator<Parsed<OptionRow>> {
   let cols: ReturnType<typeof resolve> | null = null;
   for await (const rec of records) {
+    if (LINE_TOO_LONG in rec) {
+      yield reject('line-too-long');
+      continue;
+    }
     cols ??= resolve(new Set(Object.keys(rec)), ctx);
     const ts = snapshotTime(rec[cols.time], ctx);
     if (!ts.ok) {

@@ -3,6 +3,7 @@ import type { DateFormat } from './date-format.ts';
 import type { FieldMap } from './field-map.ts';
 import { IngestInputError } from './ingest-error.ts';
 import { cellNumber, reject, type Parsed } from './parsed.ts';
+import { implausiblePrice, implausibleSize } from './plausibility.ts';
 import { matchDateFormat } from './date-format.ts';
 import { epochToMs, parseNaive, parseTime } from './parse-time.ts';
 
@@ -22,6 +23,8 @@ export interface OptionRow {
   gamma: number | null;
   openInterest: number;
   volume: number;
+  /** Values of the row that were dropped (the row kept without them), by reason: `iv-not-a-number` etc. */
+  dropped?: string[];
 }
 
 export interface ChainContext {
@@ -95,12 +98,13 @@ export function snapshotTime(cell: unknown, ctx: ChainContext): Parsed<number> {
   return reject(r.reason);
 }
 
-/** A price cell: null when absent or 0 (no trade / no quote); a reason when negative or not finite. */
+/** A price cell: null when absent or 0 (no trade / no quote); a reason when negative, not finite or implausibly large. */
 export function priceCell(cell: unknown): Parsed<number | null> {
   const n = cellNumber(cell);
   if (n === null || n === 0) return { ok: true, value: null };
   if (!Number.isFinite(n)) return reject('non-finite');
   if (n < 0) return reject('non-positive-price');
+  if (implausiblePrice(n)) return reject('implausible-price');
   return { ok: true, value: n };
 }
 
@@ -110,6 +114,7 @@ export function countCell(cell: unknown): Parsed<number> {
   if (n === null) return { ok: true, value: 0 };
   if (!Number.isFinite(n)) return reject('non-finite');
   if (n < 0) return reject('negative-count');
+  if (implausibleSize(n)) return reject('implausible-size');
   return { ok: true, value: n };
 }
 
@@ -117,4 +122,23 @@ export function countCell(cell: unknown): Parsed<number> {
 export function optionalCell(cell: unknown): number | null {
   const n = cellNumber(cell);
   return n !== null && Number.isFinite(n) ? n : null;
+}
+
+/**
+ * An optional analytic cell that is counted when dropped: null when absent; when present but not a
+ * finite number (`abc`, NaN, Infinity) or outside [min, max], null and `${name}-not-a-number` or
+ * `${name}-implausible` pushed to `dropped`.
+ */
+export function droppableCell(cell: unknown, name: string, min: number, max: number, dropped: string[]): number | null {
+  const n = cellNumber(cell);
+  if (n === null) return null;
+  if (!Number.isFinite(n)) {
+    dropped.push(`${name}-not-a-number`);
+    return null;
+  }
+  if (n < min || n > max) {
+    dropped.push(`${name}-implausible`);
+    return null;
+  }
+  return n;
 }

@@ -1,11 +1,13 @@
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
-import { csvLineBatches, fileSize } from './csv-lines.ts';
-import { PARQUET_CHUNK_ROWS, isParquet } from './record-source.ts';
+import { DEFAULT_MAX_LINE_BYTES, csvLineBatches, fileSize } from './csv-lines.ts';
+import { PARQUET_CHUNK_ROWS, isParquet, readingParquet } from './record-source.ts';
 
 /** One row of a table file: its cells in column order, and its line number (the header is line 1). */
 export interface TableLine {
   lineNo: number;
   cells: readonly unknown[];
+  /** CSV: the line was longer than the limit and skipped unread (cells empty). */
+  tooLong?: true;
 }
 
 export interface TableSource {
@@ -20,12 +22,12 @@ export interface TableSource {
  * PARQUET_CHUNK_ROWS rows at a time) as rows of cells. A Parquet file's row r is reported as line
  * r + 2, as if its column names were a CSV header on line 1.
  */
-export async function openTable(path: string): Promise<TableSource> {
+export async function openTable(path: string, maxLineBytes = DEFAULT_MAX_LINE_BYTES): Promise<TableSource> {
   if (isParquet(path)) return parquetTable(path);
   const total = fileSize(path);
   let done = 0;
   async function* batches(): AsyncGenerator<TableLine[]> {
-    for await (const b of csvLineBatches(path)) {
+    for await (const b of csvLineBatches(path, undefined, maxLineBytes)) {
       done = b[b.length - 1]?.bytesRead ?? done;
       yield b;
     }
@@ -34,14 +36,14 @@ export async function openTable(path: string): Promise<TableSource> {
 }
 
 async function parquetTable(path: string): Promise<TableSource> {
-  const file = await asyncBufferFromFile(path);
-  const metadata = await parquetMetadataAsync(file);
+  const file = await readingParquet(path, () => asyncBufferFromFile(path));
+  const metadata = await readingParquet(path, () => parquetMetadataAsync(file));
   const total = Number(metadata.num_rows);
   let done = 0;
   async function* batches(): AsyncGenerator<TableLine[]> {
     let header: string[] | null = null;
     for (let s = 0; s < total; s += PARQUET_CHUNK_ROWS) {
-      const rows = await parquetReadObjects({ file, metadata, rowStart: s, rowEnd: Math.min(s + PARQUET_CHUNK_ROWS, total) });
+      const rows = await readingParquet(path, () => parquetReadObjects({ file, metadata, rowStart: s, rowEnd: Math.min(s + PARQUET_CHUNK_ROWS, total) }));
       const out: TableLine[] = [];
       for (const row of rows) {
         if (header === null) {

@@ -1,4 +1,5 @@
 import { headerIndex } from './column-map.ts';
+import { DEFAULT_MAX_LINE_BYTES, emptyFile, headerTooLong } from './csv-lines.ts';
 import { mappedColumn, requireMappedColumn, type FieldMap } from './field-map.ts';
 import type { DateFormat } from './date-format.ts';
 import { IngestInputError } from './ingest-error.ts';
@@ -23,6 +24,8 @@ export interface TradesTableOptions {
   symbol?: string;
   tz?: string;
   dateFormat?: DateFormat;
+  /** For messages: the line limit the lines were read with. */
+  maxLineBytes?: number;
 }
 
 /**
@@ -34,12 +37,15 @@ export async function* tradesTable(batches: AsyncIterable<TableLine[]>, o: Trade
   let cols: ReturnType<typeof resolve> | null = null;
   for await (const batch of batches) {
     const out: TradeRow[] = [];
-    for (const { lineNo, cells } of batch) {
-      if (cols === null) cols = resolve(cells.map(cellText), o, lineNo);
-      else out.push({ lineNo, parsed: parseRow(cells, cols, o, lineNo) });
+    for (const { lineNo, cells, tooLong } of batch) {
+      if (cols === null) {
+        if (tooLong) throw headerTooLong(o.file, o.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+        cols = resolve(cells.map(cellText), o, lineNo);
+      } else out.push({ lineNo, parsed: tooLong ? reject('line-too-long') : parseRow(cells, cols, o, lineNo) });
     }
     yield out;
   }
+  if (cols === null) throw emptyFile(o.file);
 }
 
 function resolve(header: string[], o: TradesTableOptions, lineNo: number) {

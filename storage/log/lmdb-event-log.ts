@@ -6,6 +6,7 @@ import type { AppendRecord, EventLog, LogRecord, ReadOptions, RecordPosition } f
 import { acquireLmdbEnv, type SharedEnv } from './lmdb-env.ts';
 import { LogError } from './log-error.ts';
 import { validateAppend, validateTopicName } from './log-validation.ts';
+import { guardWrite } from './resource-fault.ts';
 import { TopicHandle } from './topic-handle.ts';
 import { TimeIndex } from './time-index.ts';
 
@@ -14,6 +15,8 @@ const OptionsSchema = z.object({
   defaultPartitions: z.number().int().min(1).max(256).default(DEFAULT_PARTITIONS),
   /** How often an idle follow() looks for appends made by other processes, ms. */
   pollIntervalMs: z.number().int().min(1).max(60_000).default(100),
+  /** Open with lmdb's readOnly (read commands): nothing is created or written; appends are refused. */
+  readOnly: z.boolean().default(false),
 });
 export type LmdbEventLogOptions = z.input<typeof OptionsSchema>;
 
@@ -46,14 +49,23 @@ export class LmdbEventLog implements EventLog {
 
   static async open(dir: string, options: LmdbEventLogOptions = {}): Promise<LmdbEventLog> {
     const opts = OptionsSchema.parse(options);
-    const shared = acquireLmdbEnv(dir);
+    const shared = acquireLmdbEnv(dir, opts.readOnly);
     const env = shared.env;
-    const meta = env.openDB({ name: 'meta' });
-    const format = await env.transaction(() => {
-      const current = meta.get('format') as number | undefined;
-      if (current === undefined) meta.putSync('format', LOG_FORMAT);
-      return current ?? LOG_FORMAT;
-    });
+    let meta: Database;
+    let format: unknown;
+    try {
+      meta = env.openDB({ name: 'meta' });
+      format = opts.readOnly
+        ? meta.get('format')
+        : await guardWrite(dir, 'creating the log', () => env.transaction(() => {
+            const current = meta.get('format') as number | undefined;
+            if (current === undefined) meta.putSync('format', LOG_FORMAT);
+            return current ?? LOG_FORMAT;
+          }), async () => 'what it held before');
+    } catch (e) {
+      await shared.release();
+      throw e;
+    }
     if (format !== LOG_FORMAT) {
       await shared.release();
       throw new LogError(`${dir}: log format ${String(format)} is not supported (expected ${LOG_FORMAT})`);
@@ -63,17 +75,47 @@ export class LmdbEventLog implements EventLog {
   }
 
   async partitions(topic: string): Promise<number> {
+    if (this.options.readOnly) {
+      // Read-only: a topic the log does not hold is not created; it has its catalogue count.
+      const stored = this.existingPartitions(topic);
+      if (stored !== undefined) return stored;
+      validateTopicName(topic);
+      return TOPIC_LIST.find((t) => t.name === topic)?.partitions ?? this.options.defaultPartitions;
+    }
     return (await this.handle(topic)).partitions;
+  }
+
+  private existingPartitions(topic: string): number | undefined {
+    this.assertOpen();
+    this.env.resetReadTxn();
+    return (this.meta.get(TOPIC_PREFIX + topic) as { partitions: number } | undefined)?.partitions;
+  }
+
+  /** Records in a topic across its partitions (for messages). */
+  private async size(topic: string): Promise<number> {
+    const parts = this.existingPartitions(topic) ?? 0;
+    let n = 0;
+    for (let p = 0; p < parts; p++) n += await this.endOffset(topic, p);
+    return n;
   }
 
   async append(topic: string, records: readonly AppendRecord[]): Promise<RecordPosition[]> {
     this.assertOpen();
+    if (this.options.readOnly) throw new LogError(`${this.dir}: the log is open read-only; cannot append to ${topic}`);
     validateAppend(records);
     const handle = await this.handle(topic);
     if (records.length === 0) return [];
     // A child transaction rolls back on a throw, so one call's records land all or not at all.
-    const positions = await this.env.childTransaction(() => handle.write(records, this.timeIndex));
-    await this.env.flushed; // durable, not just visible (overlappingSync)
+    const positions = await guardWrite(
+      this.dir,
+      `appending ${records.length} records to ${topic}`,
+      async () => {
+        const p = await this.env.childTransaction(() => handle.write(records, this.timeIndex));
+        await this.env.flushed; // durable, not just visible (overlappingSync)
+        return p;
+      },
+      async () => `every record appended before (${topic}: ${await this.size(topic)} records)`,
+    );
     const touched = new Set<number>();
     for (const p of positions) touched.add(p.partition);
     for (const p of touched) appendNotifier.notify(AppendNotifier.key(this.dir, topic, p));
@@ -157,13 +199,21 @@ export class LmdbEventLog implements EventLog {
     const wanted = TOPIC_LIST.find((t) => t.name === topic)?.partitions ?? this.options.defaultPartitions;
     const metaKey = TOPIC_PREFIX + topic;
     // Read-or-create inside a write transaction: another process may be creating it right now.
-    const partitions = await this.env.transaction(() => {
-      const stored = this.meta.get(metaKey) as { partitions: number } | undefined;
-      if (stored) return stored.partitions;
-      this.meta.putSync(metaKey, { partitions: wanted });
-      return wanted;
-    });
-    await this.env.flushed;
+    const partitions = await guardWrite(
+      this.dir,
+      `creating topic ${topic}`,
+      async () => {
+        const n = await this.env.transaction(() => {
+          const stored = this.meta.get(metaKey) as { partitions: number } | undefined;
+          if (stored) return stored.partitions;
+          this.meta.putSync(metaKey, { partitions: wanted });
+          return wanted;
+        });
+        await this.env.flushed;
+        return n;
+      },
+      async () => 'every record appended before',
+    );
     return this.cache(this.openHandle(topic, partitions));
   }
 

@@ -20,7 +20,10 @@ export interface EmbeddedLog {
  */
 export async function openEmbeddedLog(dir: string, options: LmdbEventLogOptions = {}): Promise<EmbeddedLog> {
   const log = await LmdbEventLog.open(dir, options);
-  const registry = await LmdbSchemaRegistry.open(dir);
+  const registry = await LmdbSchemaRegistry.open(dir, options.readOnly === true).catch(async (e: unknown) => {
+    await log.close();
+    throw e;
+  });
   try {
     const serde = new Serde(registry);
     await serde.registerCatalogue();

@@ -13,6 +13,7 @@ import type {
 } from '@confluentinc/schemaregistry';
 import { RestError } from '@confluentinc/schemaregistry/dist/rest-error.js';
 import { acquireLmdbEnv, type SharedEnv } from '../log/lmdb-env.ts';
+import { guardWrite } from '../log/resource-fault.ts';
 import { isCompatible } from './avro-compatibility.ts';
 import {
   canonicalSchema,
@@ -52,8 +53,9 @@ export class LmdbSchemaRegistry implements Client {
     this.state = this.load();
   }
 
-  static async open(dir: string): Promise<LmdbSchemaRegistry> {
-    return new LmdbSchemaRegistry(acquireLmdbEnv(dir));
+  /** `readOnly`: registrations (the catalogue a Serde registers) apply in memory only, nothing is written. */
+  static async open(dir: string, readOnly = false): Promise<LmdbSchemaRegistry> {
+    return new LmdbSchemaRegistry(acquireLmdbEnv(dir, readOnly));
   }
 
   config(): ClientConfig {
@@ -283,13 +285,28 @@ export class LmdbSchemaRegistry implements Client {
 
   /** Applies a change to the stored state in one durable write transaction. */
   private async mutate<T>(change: (s: RegistryState) => T): Promise<T> {
-    const { result, state } = await this.env.transaction(() => {
-      const s = this.load();
+    if (this.shared.readOnly) {
+      // A read-only log: the change is applied to this process's copy (the same ids a writer would give).
+      const s = structuredClone(this.state);
       const r = change(s);
-      this.db.putSync(STATE_KEY, s);
-      return { result: r, state: s };
-    });
-    await this.env.flushed;
+      this.state = s;
+      return r;
+    }
+    const { result, state } = await guardWrite(
+      this.shared.path,
+      'registering a schema',
+      async () => {
+        const done = await this.env.transaction(() => {
+          const s = this.load();
+          const r = change(s);
+          this.db.putSync(STATE_KEY, s);
+          return { result: r, state: s };
+        });
+        await this.env.flushed;
+        return done;
+      },
+      async () => 'every record appended before',
+    );
     this.state = state;
     return result;
   }
