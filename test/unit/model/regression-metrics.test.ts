@@ -6,6 +6,8 @@ import { trainReport } from '../../../cli/commands/train.ts';
 import { regressionMetrics, type RegressionForecast, type RegressionReport } from '../../../model/heads.ts';
 import { headsSchema, manifestSchema } from '../../../model/manifest.ts';
 import { train } from '../../../model/train.ts';
+import { renderTearSheet, runBacktest } from '../../../research/backtest/index.ts';
+import { endOf, series, signal } from '../backtest/fixtures.ts';
 import { tempDir, writeSyntheticDataset } from './synthetic-dataset.ts';
 
 /**
@@ -84,4 +86,19 @@ test('train reports the regression metrics in its output and manifest; older man
   delete raw.heads.test.regression;
   assert.ok(manifestSchema.safeParse(raw).success, 'a manifest without heads.test.regression still parses');
   assert.ok(headsSchema.safeParse(raw.heads).success);
+});
+
+test('the tear sheet shows the head beside persistence and drift, and says plainly when it does not beat persistence', () => {
+  const { y, mean, q10, q50, q90, trainMean, base } = ref.inputs;
+  const regression = regressionMetrics(y.map((_, i) => ({ mean: mean[i] as number, q10: q10[i] as number, q50: q50[i] as number, q90: q90[i] as number })), Float64Array.from(y), trainMean, base);
+  const bars = series('BTC', Array.from({ length: 60 }, (_, i) => [100 + Math.sin(i / 7), 100 + Math.sin((i + 1) / 7)] as [number, number]));
+  const report = runBacktest({ bars, signals: [signal('BTC', endOf(3), 'BUY')], config: { randomDraws: 0 } });
+  const html = renderTearSheet(report, { model: { modelId: 'm', regression }, gates: null, sha256: 'x'.repeat(64) });
+  assert.match(html, /<table class="regression">/);
+  assert.match(html, /The expected-return head does not beat persistence/);
+  // MAE of head, persistence, drift: 0.0225, 0.015, 0.015 (reference above).
+  assert.match(html, /<th>MAE \(log return\)<\/th><td>2\.250e-2<\/td><td>1\.500e-2<\/td><td>1\.500e-2<\/td>/);
+  assert.match(html, /<th>Directional accuracy<\/th><td>33\.33 %<\/td><td>50\.00 %<\/td><td>66\.67 %<\/td>/);
+  const without = renderTearSheet(report, { model: { modelId: 'm' }, gates: null, sha256: 'x'.repeat(64) });
+  assert.match(without, /Not available: this model's manifest has no price-regression metrics/);
 });
