@@ -49,6 +49,119 @@ export interface HeadsReport {
   n: number;
   expectedReturn: { mae: number; baselineMae: number };
   quantiles: { coverage10: number; coverage50: number; coverage90: number; pinball: number; baselinePinball: number };
+  /** Price-regression metrics of the heads beside persistence and drift (regressionMetrics); absent in older manifests. */
+  regression?: RegressionReport;
+}
+
+/** Point-forecast errors of one forecaster of the forward log return r (see regressionMetrics). */
+export interface PointErrors {
+  /** Mean |r_hat - r|. */
+  mae: number;
+  /** sqrt(mean (r_hat - r)^2). */
+  rmse: number;
+  /** Mean |P_hat - P| / P of the implied price P = close * exp(r): |expm1(r_hat - r)| (close cancels); a fraction, not %. */
+  mapePrice: number;
+  /** Share of rows with r != 0 whose sign r_hat gets right; r_hat = 0 counts 1/2. null when every realized r is 0. */
+  directionalAccuracy: number | null;
+}
+
+export interface RegressionReport {
+  target: 'fwdReturn';
+  n: number;
+  /** Rows with a nonzero realized return: the denominator of directionalAccuracy. */
+  directionalRows: number;
+  model: PointErrors;
+  /** Price unchanged: r_hat = 0 for every row (directional accuracy 1/2 by the tie rule). */
+  persistence: PointErrors;
+  /** The train split's mean forward return for every row. */
+  drift: PointErrors;
+  /** Model MAE and RMSE both strictly below persistence's. */
+  beatsPersistence: boolean;
+  /** Model MAE and RMSE both strictly below drift's. */
+  beatsDrift: boolean;
+  /** Share of rows with q10 <= r <= q90 (nominal 0.8), model and train-quantile baseline. */
+  interval: { nominal: number; coverage: number; baselineCoverage: number };
+  /** Mean pinball loss per quantile level, model and train-quantile baseline. */
+  pinball: { q10: number; q50: number; q90: number };
+  baselinePinball: { q10: number; q50: number; q90: number };
+}
+
+/** One test row's forecasts for regressionMetrics: mean, q10, q50, q90 of the forward log return. */
+export interface RegressionForecast {
+  mean: number;
+  q10: number;
+  q50: number;
+  q90: number;
+}
+
+function pointErrors(pred: (i: number) => number, y: ArrayLike<number>): PointErrors {
+  const n = y.length;
+  let abs = 0;
+  let sq = 0;
+  let ape = 0;
+  let hits = 0;
+  let dirRows = 0;
+  for (let i = 0; i < n; i++) {
+    const yi = y[i] as number;
+    const e = pred(i) - yi;
+    abs += Math.abs(e);
+    sq += e * e;
+    ape += Math.abs(Math.expm1(e));
+    if (yi !== 0) {
+      dirRows++;
+      const p = pred(i);
+      hits += p === 0 ? 0.5 : Math.sign(p) === Math.sign(yi) ? 1 : 0;
+    }
+  }
+  const d = Math.max(n, 1);
+  return { mae: abs / d, rmse: Math.sqrt(sq / d), mapePrice: ape / d, directionalAccuracy: dirRows === 0 ? null : hits / dirRows };
+}
+
+/**
+ * Regression metrics of the forward-return heads on realized log returns y (row order; every sum
+ * in that order): MAE/RMSE of the return, MAPE of the implied price close * exp(r) (the close
+ * cancels: |exp(r_hat - r) - 1|), directional accuracy (rows with r = 0 left out, a forecast of
+ * exactly 0 scores 1/2), each beside persistence (r_hat = 0) and drift (trainMean); q10-q90
+ * interval coverage (inclusive) and pinball loss per quantile beside the train quantiles `base`.
+ */
+export function regressionMetrics(forecasts: readonly RegressionForecast[], y: ArrayLike<number>, trainMean: number, base: readonly [number, number, number]): RegressionReport {
+  const n = y.length;
+  if (forecasts.length !== n) throw new ModelError('TRAINING_FAILED', `regression metrics: ${forecasts.length} forecasts for ${n} returns`);
+  const model = pointErrors((i) => (forecasts[i] as RegressionForecast).mean, y);
+  const persistence = pointErrors(() => 0, y);
+  const drift = pointErrors(() => trainMean, y);
+  let dirRows = 0;
+  let inside = 0;
+  let baseInside = 0;
+  const pin = [0, 0, 0];
+  const basePin = [0, 0, 0];
+  for (let i = 0; i < n; i++) {
+    const yi = y[i] as number;
+    const f = forecasts[i] as RegressionForecast;
+    if (yi !== 0) dirRows++;
+    if (f.q10 <= yi && yi <= f.q90) inside++;
+    if (base[0] <= yi && yi <= base[2]) baseInside++;
+    const q = [f.q10, f.q50, f.q90];
+    for (let k = 0; k < 3; k++) {
+      const tau = QUANTILES[k] as number;
+      pin[k] = (pin[k] as number) + pinball(yi - (q[k] as number), tau);
+      basePin[k] = (basePin[k] as number) + pinball(yi - (base[k] as number), tau);
+    }
+  }
+  const d = Math.max(n, 1);
+  return {
+    target: 'fwdReturn',
+    n,
+    directionalRows: dirRows,
+    model,
+    persistence,
+    drift,
+    beatsPersistence: model.mae < persistence.mae && model.rmse < persistence.rmse,
+    beatsDrift: model.mae < drift.mae && model.rmse < drift.rmse,
+    interval: { nominal: (QUANTILES[2] as number) - (QUANTILES[0] as number), coverage: inside / d, baselineCoverage: baseInside / d },
+    pinball: { q10: (pin[0] as number) / d, q50: (pin[1] as number) / d, q90: (pin[2] as number) / d },
+    baselinePinball: { q10: (basePin[0] as number) / d, q50: (basePin[1] as number) / d, q90: (basePin[2] as number) / d },
+  };
 }
 
 export interface HeadsFit {
@@ -228,10 +341,14 @@ export function evaluateHeads(model: HeadsModel, features: Float64Array, dim: nu
   let pin = 0;
   let basePin = 0;
   const covered = [0, 0, 0];
+  const forecasts: RegressionForecast[] = [];
+  const realized = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const r = rows[i] as number;
     const y = fwdReturn[r] as number;
     const o = model.scoreInto(features.subarray(r * dim, (r + 1) * dim));
+    forecasts.push({ mean: o[0] as number, q10: o[1] as number, q50: o[2] as number, q90: o[3] as number });
+    realized[i] = y;
     mae += Math.abs(y - (o[0] as number));
     baselineMae += Math.abs(y - trainMean);
     for (let q = 0; q < QUANTILES.length; q++) {
@@ -248,5 +365,6 @@ export function evaluateHeads(model: HeadsModel, features: Float64Array, dim: nu
     n,
     expectedReturn: { mae: mae / d, baselineMae: baselineMae / d },
     quantiles: { coverage10: (covered[0] as number) / d, coverage50: (covered[1] as number) / d, coverage90: (covered[2] as number) / d, pinball: pin / dq, baselinePinball: basePin / dq },
+    regression: regressionMetrics(forecasts, realized, trainMean, [base[0] as number, base[1] as number, base[2] as number]),
   };
 }

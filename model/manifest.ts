@@ -47,6 +47,23 @@ export const calibrationSchema = z.strictObject({
   reliabilityAfter: reliabilityPoints,
 });
 
+const pointErrorsSchema = z.strictObject({ mae: z.number(), rmse: z.number(), mapePrice: z.number(), directionalAccuracy: z.number().nullable() });
+const perQuantileSchema = z.strictObject({ q10: z.number(), q50: z.number(), q90: z.number() });
+/** Price-regression metrics of the heads (model/heads.ts regressionMetrics). */
+const regressionSchema = z.strictObject({
+  target: z.literal('fwdReturn'),
+  n: z.number(),
+  directionalRows: z.number(),
+  model: pointErrorsSchema,
+  persistence: pointErrorsSchema,
+  drift: pointErrorsSchema,
+  beatsPersistence: z.boolean(),
+  beatsDrift: z.boolean(),
+  interval: z.strictObject({ nominal: z.number(), coverage: z.number(), baselineCoverage: z.number() }),
+  pinball: perQuantileSchema,
+  baselinePinball: perQuantileSchema,
+});
+
 /** Forward-return heads (model/heads.ts): parameters on the manifest's standardization, and their test report. */
 export const headsSchema = z.strictObject({
   method: z.literal('linear'),
@@ -59,6 +76,8 @@ export const headsSchema = z.strictObject({
     n: z.number(),
     expectedReturn: z.strictObject({ mae: z.number(), baselineMae: z.number() }),
     quantiles: z.strictObject({ coverage10: z.number(), coverage50: z.number(), coverage90: z.number(), pinball: z.number(), baselinePinball: z.number() }),
+    /** Added later (price regression metrics): absent in older manifests. */
+    regression: regressionSchema.optional(),
   }),
 });
 

@@ -157,7 +157,7 @@ async function backtest(values: ValuesOf<typeof REPLAY_BACKTEST>): Promise<numbe
     const verdict = evaluateGates(report.metrics, gates);
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, 'report.json'), `${canonicalJson({ modelId: predictor.modelId, config, ...report, gates: { ...verdict, thresholds: gates, enforced: values.gates !== undefined }, sha256 })}\n`);
-    const model = { modelId: predictor.modelId, ...(manifest === null ? {} : { confusion: manifest.metrics.confusion }), ...(manifest?.confidenceBands === undefined ? {} : { confidenceBands: manifest.confidenceBands }), classes: CLASSES };
+    const model = { modelId: predictor.modelId, ...(manifest === null ? {} : { confusion: manifest.metrics.confusion }), ...(manifest?.confidenceBands === undefined ? {} : { confidenceBands: manifest.confidenceBands }), ...(manifest?.heads?.test.regression === undefined ? {} : { regression: manifest.heads.test.regression }), classes: CLASSES };
     writeFileSync(join(outDir, 'report.html'), renderTearSheet(report, { model, gates: verdict, sha256 }));
     let runId: string | undefined;
     if (values.clickhouse) {

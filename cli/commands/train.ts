@@ -52,6 +52,8 @@ export async function run(values: ValuesOf<typeof TRAIN>): Promise<number> {
   if (r.seeds !== null) info(`${r.seeds.n} seeds: test AUC ${r.seeds.auc.mean.toFixed(4)} ± ${r.seeds.auc.sd.toFixed(4)} (sd), log loss ${r.seeds.logLoss.mean.toFixed(4)} ± ${r.seeds.logLoss.sd.toFixed(4)}; serving their average`);
   const pol = r.manifest.policy;
   if (pol) info(pol.minNetEdge === null ? `decision policy: no threshold beat the ${(pol.roundTripCost * 1e4).toFixed(1)} bp round trip on validation; the model will only HOLD` : `decision policy: trade when the expected move beats the ${(pol.roundTripCost * 1e4).toFixed(1)} bp round trip by ${(pol.minNetEdge * 1e4).toFixed(2)} bp (${r.policyFit.trades} validation rows)`);
+  const reg = r.heads.regression;
+  if (reg) info(`expected-return head on test: MAE ${reg.model.mae.toExponential(3)} vs persistence ${reg.persistence.mae.toExponential(3)}, drift ${reg.drift.mae.toExponential(3)}; ${reg.beatsPersistence ? 'beats' : 'does NOT beat'} persistence; q10-q90 coverage ${reg.interval.coverage.toFixed(3)} (nominal ${reg.interval.nominal.toFixed(1)})`);
   if (r.droppedColumns.length) info(`left out ${r.droppedColumns.length} feature columns empty in most rows: ${r.droppedColumns.join(', ')}`);
   printJson(trainReport(r));
   return 0;

@@ -1,3 +1,4 @@
+import type { RegressionReport } from '../../model/heads.ts';
 import type { BacktestReport, EquityPoint } from './backtest-report.ts';
 import type { GateVerdict } from './backtest-gates.ts';
 import { escapeHtml, heatmap, histogram, lineChart, thin } from './svg-charts.ts';
@@ -17,6 +18,8 @@ export interface TearSheetModel {
     n: number;
     bands: readonly { from: number; to: number; count: number; share: number; hitRate: number | null; ci95: readonly [number, number] | null; baselineHitRate: number | null }[];
   };
+  /** Price-regression metrics of the expected-return head on the test split (manifest `heads.test.regression`). */
+  regression?: RegressionReport;
 }
 
 const pct = (v: number): string => `${(v * 100).toFixed(2)} %`;
@@ -119,6 +122,19 @@ function confidenceTable(model: TearSheetModel): string {
   return `<table class="confidence" data-chart="confidence">${head}${rows}</table><p class="sub">${c.n} test-split predictions; confidence = top-class probability; baseline = the train split's most frequent class on the same rows.</p>`;
 }
 
+/** Expected-return head against persistence and drift, then the quantile band and pinball losses. */
+function regressionTable(model: TearSheetModel): string {
+  const g = model.regression;
+  if (!g || g.n === 0) return unavailable('price-regression metrics');
+  const e = (v: number): string => v.toExponential(3);
+  const rows = ([['MAE (log return)', 'mae', e], ['RMSE (log return)', 'rmse', e], ['MAPE (implied price)', 'mapePrice', pct], ['Directional accuracy', 'directionalAccuracy', pct]] as const)
+    .map(([label, k, fmt]) => `<tr><th>${label}</th><td>${opt(g.model[k], fmt)}</td><td>${opt(g.persistence[k], fmt)}</td><td>${opt(g.drift[k], fmt)}</td></tr>`).join('');
+  const band = `<tr><th>q10–q90 coverage (nominal ${pct(g.interval.nominal)})</th><td>${pct(g.interval.coverage)}</td><td>—</td><td>${pct(g.interval.baselineCoverage)} (train quantiles)</td></tr>`;
+  const pin = (['q10', 'q50', 'q90'] as const).map((q) => `<tr><th>Pinball ${q}</th><td>${e(g.pinball[q])}</td><td>—</td><td>${e(g.baselinePinball[q])} (train quantiles)</td></tr>`).join('');
+  const verdict = `<p class="${g.beatsPersistence ? 'pass' : 'fail'}">The expected-return head ${g.beatsPersistence ? 'beats' : 'does not beat'} persistence (MAE and RMSE).</p>`;
+  return `${verdict}<table class="regression"><thead><tr><th>Metric</th><th>Head</th><th>Persistence</th><th>Drift</th></tr></thead><tbody>${rows}${band}${pin}</tbody></table><p class="sub">${g.n} test-split rows (${g.directionalRows} with a nonzero return for direction; a zero forecast scores ½, so persistence is 50 %).</p>`;
+}
+
 function confusionTable(model: TearSheetModel): string {
   const c = model.confusion;
   if (!c || c.length === 0) return unavailable('confusion matrix');
@@ -185,6 +201,7 @@ ${section('Random-entry distribution', random)}
 ${section('Model: calibration', calibration)}
 ${section('Model: confusion matrix (test split)', confusionTable(opts.model))}
 ${section('Model: accuracy by confidence (test split)', confidenceTable(opts.model))}
+${section('Model: expected-return head as a price forecast (test split)', regressionTable(opts.model))}
 ${section('Model: feature importance', importance)}
 </body></html>
 `;
