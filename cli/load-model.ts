@@ -1,5 +1,5 @@
 import { manifestFamily } from '../model/onnx/onnx-manifest.ts';
-import { loadOnnxPredictor, type OnnxPredictor } from '../model/onnx/onnx-predictor.ts';
+import type { OnnxPredictor } from '../model/onnx/onnx-predictor.ts';
 import { loadPredictor, type MlpPredictor } from '../model/predictor.ts';
 import { featureSetByHash } from '../processors/graph.ts';
 import { UsageError } from './output.ts';
@@ -8,12 +8,12 @@ import { UsageError } from './output.ts';
  * Loads the model a command was pointed at (`--model`). A model whose files are incomplete or
  * inconsistent, or built for a feature set this version does not have, is the user's problem:
  * a UsageError naming the directory, not a stack trace. A model imported from ONNX (manifest
- * family "onnx", `tickflow model import --onnx`) is served through onnxruntime-node.
+ * family "onnx", `tickflow model import --onnx`) is served through onnxruntime-node, imported only then.
  */
 export async function loadModel(dir: string, flag = 'model'): Promise<MlpPredictor | OnnxPredictor> {
   let predictor: MlpPredictor | OnnxPredictor;
   try {
-    predictor = (await manifestFamily(dir)) === 'onnx' ? await loadOnnxPredictor(dir) : await loadPredictor(dir);
+    predictor = (await manifestFamily(dir)) === 'onnx' ? await (await import('../model/onnx/onnx-predictor.ts')).loadOnnxPredictor(dir) : await loadPredictor(dir);
   } catch (e) {
     const err = e as Error & { code?: string };
     if (err.name === 'ModelError' || err.code === 'ENOENT') throw new UsageError(`--${flag} ${dir}: cannot load the model (${err.message.split('\n')[0] ?? ''})`, { cause: e });

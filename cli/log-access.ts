@@ -1,7 +1,6 @@
 import type { TopicDecoder } from '../hosts/merged-reader.ts';
 import type { EventLog } from '../storage/log/event-log.ts';
 import { openEmbeddedLog } from '../storage/log/open-log.ts';
-import { openKafkaLog } from '../storage/kafka/open-kafka-log.ts';
 import { cliLogger, UsageError } from './output.ts';
 import type { ProjectorSerde } from '../sinks/clickhouse/index.ts';
 
@@ -42,6 +41,8 @@ export async function openLogFrom(opts: { log?: string; broker?: string; registr
   }
   const brokers = opts.broker.split(',').map((b) => b.trim()).filter(Boolean);
   if (brokers.length === 0) throw new UsageError('--broker needs host:port[,host:port...]');
+  // kafkajs and the Confluent registry client load only here: the embedded log never pays for them.
+  const { openKafkaLog } = await import('../storage/kafka/open-kafka-log.ts');
   const kafka = await openKafkaLog({ brokers, logger: cliLogger().child({ component: 'kafka' }), ...(opts.registry !== undefined ? { registryUrl: opts.registry } : {}) });
   const { log, serde } = kafka;
   return {

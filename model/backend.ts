@@ -4,8 +4,9 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { silentLogger, type Logger } from '../lib/log.ts';
 
-export const BACKENDS = ['wasm', 'cpu', 'tensorflow'] as const;
-export type BackendName = (typeof BACKENDS)[number];
+import { BACKENDS, type BackendName } from './backend-names.ts';
+
+export { BACKENDS, type BackendName };
 
 /** Optional native backend; it fails to install here (see ENVIRONMENT.md), hence a runtime import. */
 const NATIVE_MODULE = '@tensorflow/tfjs-node-gpu';

@@ -1,15 +1,9 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { MODEL_JSON, WEIGHTS_BIN, writeFileAtomic } from './model-files.ts';
 
-export const MODEL_JSON = 'model.json';
-export const WEIGHTS_BIN = 'weights.bin';
-
-/** Writes to a temporary name then renames, so a reader never sees half a file. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  await writeFile(`${path}.tmp`, data);
-  await rename(`${path}.tmp`, path);
-}
+export { MODEL_JSON, WEIGHTS_BIN, writeFileAtomic };
 
 /**
  * A tf.io IOHandler on a directory: model.json (topology + weights manifest, the format

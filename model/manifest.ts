@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { ATTRIBUTION_METHODS } from './attribution.ts';
 import { confidenceBandsSchema } from './confidence-bands.ts';
-import { BACKENDS } from './backend.ts';
+import { BACKENDS } from './backend-names.ts';
 import { DENSE_ACTIVATIONS } from './dense-stack.ts';
 import { ModelError } from './errors.ts';
 import { evaluationSchema } from './evaluation/evaluate-model.ts';

@@ -1,15 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import type { DecisionPolicy } from '../processors/decision/policy.ts';
 import { CLASSES, type Predictor } from '../processors/types.ts';
-import { useBackend } from './backend.ts';
 import { gradientTimesInput, saabas, type Explainer } from './attribution.ts';
 import { applyCalibration } from './calibration.ts';
 import { DenseStack } from './dense-stack.ts';
 import { ModelError } from './errors.ts';
 import { PARAMS_JSON, type RowModel } from './family.ts';
-import { fileIoHandler, WEIGHTS_BIN } from './file-io-handler.ts';
+import { WEIGHTS_BIN } from './model-files.ts';
 import { GbdtModel, type GbdtParams } from './gbdt-model.ts';
 import { HeadsModel, type ReturnHeads } from './heads.ts';
 import { logisticModel, type LogisticParams } from './logistic.ts';
@@ -139,6 +137,9 @@ async function loadFamilyModel(dir: string, manifest: ModelManifest, family: str
 }
 
 async function loadMlp(modelDir: string, manifest: ModelManifest): Promise<{ model: RowModel; explainer: Explainer }> {
+  // tfjs is loaded here, not at the top: the other families (and `tickflow start` serving one of
+  // them) never pay for importing it (docs/benchmarks.md, first run and restart).
+  const [tf, { useBackend }, { fileIoHandler }] = await Promise.all([import('@tensorflow/tfjs'), import('./backend.ts'), import('./file-io-handler.ts')]);
   // Weights are float32 bytes, decoded identically by every backend; start one only if none is.
   if (!tf.engine().backendName) await useBackend('cpu');
   const model = await tf.loadLayersModel(fileIoHandler(modelDir));

@@ -2,12 +2,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModel } from '../load-model.ts';
 import { ProgressBar } from '../../model/progress.ts';
-import { train } from '../../model/train.ts';
 import type { GraphEvent } from '../../processors/graph-events.ts';
 import { featureSetByHash, featureSetById, graphConfigFor } from '../../processors/graph.ts';
 import type { Predictor } from '../../processors/types.ts';
 import type { FeatureSetDef } from '../../processors/features/full/index.ts';
-import { exportDataset } from '../../research/dataset.ts';
 import { SyntheticMarket } from '../../sources/synthetic/synthetic-market.ts';
 import { syntheticConfig } from '../../sources/synthetic/synthetic-config.ts';
 import { AppendQueue, followLive, runLive, type LiveResult, type LiveStatus } from '../../hosts/live/live-runner.ts';
@@ -24,7 +22,7 @@ import { CLOSED_WATERMARK, TOPICS, type ModelHealth } from '../../schemas/index.
 import { newGraphStats } from '../../processors/graph-events.ts';
 import { observeGraphStats, observeSignalLatency } from '../../lib/metrics.ts';
 import { checkExposure, startDashboardServer, wsFlags, type DashboardServer } from '../dashboard-server.ts';
-import { ClickHouseProjector, migrate, openClickHouse } from '../../sinks/clickhouse/index.ts';
+import type { ClickHouseProjector, openClickHouse } from '../../sinks/clickhouse/index.ts';
 import type { ValuesOf } from '../command-spec.ts';
 import { logSource, openLogFrom, topicSize, type LogAccess } from '../log-access.ts';
 import { cliLogger, horizonOf, info, printJson, progressStream, SignalLines, UsageError } from '../output.ts';
@@ -125,6 +123,8 @@ export async function run(values: ValuesOf<typeof START>): Promise<number> {
 }
 
 async function startProjection(access: LogAccess, url: string, database: string): Promise<{ projector: ClickHouseProjector; client: ReturnType<typeof openClickHouse>; abort: AbortController; done: Promise<unknown> }> {
+  // Loaded only with --clickhouse: a start without it never imports the ClickHouse client.
+  const { ClickHouseProjector, migrate, openClickHouse } = await import('../../sinks/clickhouse/index.ts');
   const client = openClickHouse(url);
   const m = await migrate(client, database);
   if (m.applied.length) info(`clickhouse: applied migrations ${m.applied.join(', ')}`);
@@ -153,6 +153,9 @@ async function ensureModel(
     await requireGatedModel(modelDir, gating.allowUngated || gating.holdOnly);
   } else {
     info(`no model in ${modelDir}: building a training set from the log and training one`);
+    // The dataset writer (Parquet) and the trainer (tfjs) load only when there is no model yet:
+    // a restart with a model never imports them.
+    const [{ exportDataset }, { train }] = await Promise.all([import('../../research/dataset.ts'), import('../../model/train.ts')]);
     const datasetPath = join(modelDir, '..', 'training-set.csv');
     const total = (await topicSize(access.log, 'trades')) + (await topicSize(access.log, 'options'));
     const bar = new ProgressBar({ label: 'dataset', stream: progressStream() });

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelError } from '../errors.ts';
-import { writeFileAtomic } from '../file-io-handler.ts';
+import { writeFileAtomic } from '../model-files.ts';
 import { gateStatus, type GateStatus } from '../evaluation/gate-check.ts';
 import { MANIFEST_JSON, readManifest, type ModelManifest } from '../manifest.ts';
 
