@@ -74,9 +74,11 @@ export function parseCommand<F extends Flags>(spec: CommandSpec<F>, argv: readon
   const label = (k: string): string => (spec.flags[k]?.positional ? `<${k}>` : `--${k}`);
   const result = schemaOf(spec).safeParse(raw);
   if (!result.success) {
-    // A wrong value given is reported before a value left out.
+    // A wrong value given is reported before a value left out, and a value's own shape (a number,
+    // a duration) before what a path names on disk: every flag is checked before anything is opened.
     const issues = result.error.issues;
-    const given = issues.find((i) => raw[String(i.path[0])] !== undefined);
+    const isGiven = (i: (typeof issues)[number]): boolean => raw[String(i.path[0])] !== undefined;
+    const given = issues.find((i) => isGiven(i) && spec.flags[String(i.path[0])]?.onDisk !== true) ?? issues.find(isGiven);
     if (given !== undefined) throw new UsageError(`${label(String(given.path[0]))} ${JSON.stringify(raw[String(given.path[0])])}: ${given.message}`);
     const left = String(issues[0]?.path[0]);
     throw new UsageError(`missing required ${spec.flags[left]?.positional ? 'argument' : 'option'} ${label(left)} (see tickflow ${spec.name} --help)`);

@@ -19,6 +19,12 @@ export interface Flag<S extends z.ZodType = z.ZodType> {
   readonly required?: boolean;
   /** Given as a bare argument (`models show <id>`) in the order of the spec's flags, not as --name. */
   readonly positional?: boolean;
+  /**
+   * The value names something on disk that the check looks at (a file, a log, a model): such a
+   * flag's problem is reported after every other flag's, so a mistyped number is named before a
+   * missing model (cli/command-spec.ts).
+   */
+  readonly onDisk?: boolean;
 }
 
 type Common = { help: string; arg?: string };
@@ -133,7 +139,7 @@ export function existingFile<D extends string | undefined = undefined, R extends
     .min(1, { error: 'must not be empty' })
     .refine((p) => existsSync(p), { error: 'no such file', abort: true })
     .refine((p) => statSync(p).isFile(), { error: 'is not a file' });
-  return shaped(base, o, 'file');
+  return { ...shaped(base, o, 'file'), onDisk: true };
 }
 
 /** True when `dir` holds an embedded event log (lmdb keeps its data in data.mdb). */
@@ -151,7 +157,7 @@ export function existingLog<D extends string | undefined = undefined, R extends 
     .min(1, { error: 'must not be empty' })
     .refine((p) => existsSync(p), { error: 'no such directory (read commands never create a log)', abort: true })
     .refine((p) => isEmbeddedLog(p), { error: 'is not an event log (no data.mdb in it)' });
-  return shaped(base, o, 'logDir');
+  return { ...shaped(base, o, 'logDir'), onDisk: true };
 }
 
 /** A trained model directory: it must hold manifest.json (checked before any work is done). */
@@ -160,7 +166,7 @@ export function modelDir<D extends string | undefined = undefined, R extends boo
     .string()
     .min(1, { error: 'must not be empty' })
     .refine((p) => existsSync(join(p, 'manifest.json')), { error: 'holds no model (no manifest.json): train one with `tickflow train`' });
-  return shaped(base, o, 'modelDir');
+  return { ...shaped(base, o, 'modelDir'), onDisk: true };
 }
 
 /** The feature sets by id and by family (`core` = the newest core); test/unit/cli pins this to processors/graph.ts. */

@@ -18,8 +18,10 @@ const MIRROR_SOURCE = 'mirror';
  */
 export async function run(values: ValuesOf<typeof MIRROR>): Promise<number> {
   const { from, to } = values;
-  const open = async (where: string): Promise<MirrorEnd & { serde: { encode(topic: string, value: object): Uint8Array }; close(): Promise<void> }> => {
-    if (where !== 'kafka') return openEmbeddedLog(where);
+  // The source is only read: an embedded source opens read-only (nothing in its directory is
+  // created or written; the spec has checked that it is a log already).
+  const open = async (where: string, readOnly: boolean): Promise<MirrorEnd & { serde: { encode(topic: string, value: object): Uint8Array }; close(): Promise<void> }> => {
+    if (where !== 'kafka') return openEmbeddedLog(where, readOnly ? { readOnly: true } : {});
     return openKafkaLog({
       brokers: values.broker!.split(',').map((b) => b.trim()).filter(Boolean),
       logger: cliLogger().child({ component: 'kafka' }),
@@ -29,12 +31,12 @@ export async function run(values: ValuesOf<typeof MIRROR>): Promise<number> {
   };
   // One writer per embedded log: the target directory is locked while the mirror appends to it.
   const release = to !== 'kafka' ? acquireWriterLock(to, 'mirror') : (): void => undefined;
-  const source = await open(from).catch((e: unknown) => {
+  const source = await open(from, true).catch((e: unknown) => {
     release();
     throw e;
   });
   try {
-    const target = await open(to);
+    const target = await open(to, false);
     try {
       let last = 0;
       // Processors on Kafka must not read a half-copied history: hold them back while copying

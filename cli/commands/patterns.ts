@@ -9,7 +9,7 @@ import type { PATTERNS } from '../specs/patterns.ts';
 /** `tickflow patterns`: the pattern statistics table of a log. */
 export async function run(values: ValuesOf<typeof PATTERNS>): Promise<number> {
   const interval = values.interval;
-  const access = await openLogFrom(logSource(values));
+  const access = await openLogFrom(logSource(values), { readOnly: true });
   try {
     const inputs = (await topicSize(access.log, 'trades')) + (await topicSize(access.log, 'candles'));
     if (inputs === 0) throw new UsageError(`patterns: ${values.log ?? values.broker ?? ''} holds no trades or candles: no bars, no patterns`);

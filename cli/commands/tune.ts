@@ -2,7 +2,7 @@ import { tune, type TunableFamily } from '../../model/evaluation/tune.ts';
 import { ModelError } from '../../model/errors.ts';
 import { ProgressBar } from '../../model/progress.ts';
 import type { ValuesOf } from '../command-spec.ts';
-import { printJson, progressStream, UsageError } from '../output.ts';
+import { cliLogger, printJson, progressStream, UsageError } from '../output.ts';
 import type { TUNE } from '../specs/tune.ts';
 
 /** `tickflow tune`: seeded hyper-parameter search scored by purged-CV log loss (model/evaluation/tune.ts). */
@@ -20,6 +20,7 @@ export async function run(values: ValuesOf<typeof TUNE>): Promise<number> {
       cvFolds: values['cv-folds'],
       maxEpochs: values['max-epochs'],
       eta: values.eta,
+      logger: cliLogger(),
       onProgress: (done, total, last) => bar.update(done, total, `trial ${last.trial} rung ${last.rung}: cv log loss ${last.cvLogLoss.toFixed(4)}`),
     });
     bar.finish();

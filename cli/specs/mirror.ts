@@ -1,5 +1,6 @@
 import { defineCommand } from '../command-spec.ts';
-import { list, text } from '../flags.ts';
+import { existsSync } from 'node:fs';
+import { isEmbeddedLog, list, text } from '../flags.ts';
 
 export const MIRROR = defineCommand({
   name: 'mirror',
@@ -15,6 +16,9 @@ export const MIRROR = defineCommand({
   },
   check: (v) => {
     if (v.from === v.to) return `--from and --to are the same (${v.from})`;
+    // The source is read, never created: a mistyped --from names the path (as --log does).
+    if (v.from !== 'kafka' && !existsSync(v.from)) return `--from ${JSON.stringify(v.from)}: no such directory (read commands never create a log)`;
+    if (v.from !== 'kafka' && !isEmbeddedLog(v.from)) return `--from ${JSON.stringify(v.from)}: is not an event log (no data.mdb in it)`;
     if ((v.from === 'kafka' || v.to === 'kafka') && v.broker === undefined) return `mirroring ${v.from === 'kafka' ? 'from' : 'to'} kafka needs --broker`;
     return undefined;
   },

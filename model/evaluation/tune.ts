@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_LABEL_CONFIG } from '../../processors/labels.ts';
 import { Rng } from '../../processors/math/rng.ts';
+import type { Logger } from '../../lib/log.ts';
 import { useBackend, type BackendName } from '../backend.ts';
 import { datasetBarIntervalMs, mostlyEmptyColumns, readDataset } from '../dataset.ts';
 import { ModelError } from '../errors.ts';
@@ -78,6 +79,8 @@ export interface TuneOptions {
   /** Halving rate (default 3). */
   eta?: number;
   backend?: BackendName;
+  /** Where a backend fallback is reported (a warn record, model/backend.ts); default: nowhere. */
+  logger?: Logger;
   onProgress?: (done: number, total: number, last: TrialRecord) => void;
 }
 
@@ -154,7 +157,7 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
   const eta = o.eta ?? 3;
   const maxEpochs = o.maxEpochs ?? 30;
   const backend = o.backend ?? 'wasm';
-  if (families.includes('mlp')) await useBackend(backend);
+  if (families.includes('mlp')) await useBackend(backend, o.logger);
   const dropped = await mostlyEmptyColumns(o.datasetPath);
   const ds = await readDataset(o.datasetPath, { exclude: dropped });
   const horizonBars = Number(ds.meta['horizonBars']) > 0 ? Number(ds.meta['horizonBars']) : DEFAULT_LABEL_CONFIG.horizonBars;

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { runCli, tempDir } from '../../helpers/cli.ts';
+
+/**
+ * Every command that only reads a log opens it read-only (lmdb readOnly, docs/reliability.md):
+ * run on a log, it leaves the log's files as they were; pointed at a log that is not there, it is
+ * one line, exit 2, and creates nothing.
+ */
+const tmp = tempDir('tickflow-read-only-');
+after(() => tmp.cleanup());
+
+/**
+ * Names, sizes, mtimes and sha256 of a directory's files, but only the name and size of lock.mdb:
+ * it is lmdb's reader table (shared memory), which every reader writes in any mode.
+ */
+function snapshot(dir: string): string[] {
+  return readdirSync(dir).sort().map((f) => {
+    const p = join(dir, f);
+    const s = statSync(p);
+    return f === 'lock.mdb' ? `${f} ${s.size}` : `${f} ${s.size} ${s.mtimeMs} ${createHash('sha256').update(readFileSync(p)).digest('hex')}`;
+  });
+}
+
+describe('read commands open the log read-only and never create one', () => {
+  const log = join(tmp.dir, 'log');
+  const model = join(tmp.dir, 'model');
+  before(async () => {
+    const g = await runCli(['generate', '--days', '1', '--out', log]);
+    assert.equal(g.code, 0, g.stderr);
+    const d = await runCli(['replay', 'dataset', '--log', log, '--out', join(tmp.dir, 'train.csv')]);
+    assert.equal(d.code, 0, d.stderr);
+    const t = await runCli(['train', '--dataset', join(tmp.dir, 'train.csv'), '--out', model, '--family', 'logistic', '--cv-folds', '0']);
+    assert.equal(t.code, 0, t.stderr);
+  });
+
+  // `db rebuild` is not here: the projector appends its dead letters to the log it projects, so it
+  // opens the log writable (docs/reliability.md); its missing-log case is below.
+  const reads = (): [string, string[], number[]][] => [
+    ['replay dataset', ['replay', 'dataset', '--log', log, '--out', join(tmp.dir, 'ds.csv')], [0]],
+    ['replay backtest', ['replay', 'backtest', '--log', log, '--model', model, '--out', join(tmp.dir, 'bt'), '--allow-ungated'], [0]],
+    ['replay walk-forward', ['replay', 'walk-forward', '--log', log, '--train-days', '0.5', '--test-days', '0.25'], [0]],
+    // The generated log holds no recorded signals: verify exits 1 (they differ) or 0; either way it read the log.
+    ['verify', ['verify', '--log', log, '--model', model, '--progress-seconds', '600'], [0, 1]],
+    ['patterns', ['patterns', '--log', log], [0]],
+    ['mirror --from', ['mirror', '--from', log, '--to', join(tmp.dir, 'copy')], [0]],
+  ];
+
+  test('each read command leaves the log byte for byte as it was (but lmdb\'s lock.mdb)', async () => {
+    const before = snapshot(log);
+    for (const [name, args, codes] of reads()) {
+      const r = await runCli(args);
+      assert.ok(codes.includes(r.code ?? -1), `${name}: exit ${r.code}\n${r.stderr}`);
+      assert.deepEqual(snapshot(log), before, `${name} changed the log`);
+    }
+    // The mirror copied something (the read was real): the copy holds the generated trades.
+    assert.ok(((await runCli(['mirror', '--from', log, '--to', join(tmp.dir, 'copy2')])).json.records as number) > 0);
+  });
+
+  test('a log that is not there: one line, exit 2, no directory created', async () => {
+    const missing = join(tmp.dir, 'no-such-log');
+    const commands: [string, string[]][] = [
+      ['replay dataset', ['replay', 'dataset', '--log', missing, '--out', join(tmp.dir, 'x.csv')]],
+      ['replay backtest', ['replay', 'backtest', '--log', missing, '--model', model, '--out', join(tmp.dir, 'x')]],
+      ['replay walk-forward', ['replay', 'walk-forward', '--log', missing, '--train-days', '1', '--test-days', '1']],
+      ['verify', ['verify', '--log', missing, '--model', model]],
+      ['patterns', ['patterns', '--log', missing]],
+      ['mirror --from', ['mirror', '--from', missing, '--to', join(tmp.dir, 'y')]],
+      ['db rebuild', ['db', 'rebuild', '--log', missing]],
+    ];
+    for (const [name, args] of commands) {
+      const r = await runCli(args);
+      assert.equal(r.code, 2, `${name}: ${r.stderr}`);
+      const lines = r.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, `${name}: ${r.stderr}`);
+      assert.match(lines[0] ?? '', /^tickflow: --(log|from) ".*no-such-log": no such directory \(read commands never create a log\)$/, name);
+      assert.equal(existsSync(missing), false, `${name} created ${missing}`);
+    }
+    assert.equal(existsSync(join(tmp.dir, 'y')), false, 'mirror created its target for a missing source');
+  });
+});
