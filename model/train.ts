@@ -10,6 +10,7 @@ import { applyCalibration, fitCalibration, type CalibrationReport } from './cali
 import { fitFamily, paramsWriter, type Candidate } from './candidates.ts';
 import { datasetBarIntervalMs, mostlyEmptyColumns, readDataset, type Dataset } from './dataset.ts';
 import { ModelError } from './errors.ts';
+import { balancedClassWeights, CLASS_WEIGHT_CHOICES, type ClassWeightChoice } from './class-weights.ts';
 import { BASE_FAMILIES, FAMILIES, FAMILY_CHOICES, scoreRows, type Family, type FamilyChoice, type FitInput } from './family.ts';
 import type { TrainProgress } from './fit.ts';
 import type { GbdtConfig } from './gbdt.ts';
@@ -58,6 +59,12 @@ export interface TrainOptions {
   gbdt?: Partial<GbdtConfig>;
   /** Fit a calibrator on the validation split (default true). */
   calibrate?: boolean;
+  /**
+   * Class weights (model/class-weights.ts): `balanced` weights each class n / (k n_c), computed
+   * from the rows each fit trains on (the train split; a fold's or stack base's own rows), applied
+   * to those rows only. Default `none`.
+   */
+  classWeight?: ClassWeightChoice;
   /** Called when a family starts fitting (auto fits several). */
   onFamily?: (family: Family) => void;
   /** Purged cross-validation of the chosen family before the holdout (folds, purged k-fold by default); 0 (the default) skips it. `tickflow train` asks for 5. */
@@ -188,6 +195,7 @@ const optionsSchema = z.object({
   barIntervalMs: z.number().positive().optional(),
   calibrate: z.boolean().default(true),
   seeds: z.number().int().min(1).default(1),
+  classWeight: z.enum(CLASS_WEIGHT_CHOICES).default('none'),
 });
 
 export { AUTO_TIE_TOLERANCE } from './selection.ts';
@@ -240,6 +248,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     epochs: opts.epochs,
     batchSize: opts.batchSize,
     patience: opts.patience,
+    ...(opts.classWeight === 'none' ? {} : { classWeight: opts.classWeight }),
     ...(options.mlp ? { mlp: options.mlp } : {}),
     ...(options.logistic ? { logistic: options.logistic } : {}),
     ...(options.gbdt ? { gbdt: options.gbdt } : {}),
@@ -411,6 +420,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       datasetSha256: ds.sha256,
       seed: opts.seed,
       labelConfig: { horizonBars, flatBand: Number.isFinite(flatBand) ? flatBand : null, barIntervalMs },
+      ...(opts.classWeight === 'none' ? {} : { classWeight: { method: opts.classWeight, trainWeights: balancedClassWeights(ds.labels, split.train) } }),
       split: split.summary,
       metrics,
       baseline,

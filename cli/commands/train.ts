@@ -31,6 +31,7 @@ export async function run(values: ValuesOf<typeof TRAIN>): Promise<number> {
     seed: values.seed,
     seeds: values.seeds,
     family,
+    classWeight: values['class-weight'],
     ...(values.epochs !== undefined ? { epochs: values.epochs } : {}),
     backend,
     logger: cliLogger(),
@@ -64,6 +65,7 @@ export function trainReport(r: TrainResult): Record<string, unknown> {
   return {
     modelId: r.modelId,
     family: r.family,
+    ...(r.manifest.classWeight ? { classWeight: r.manifest.classWeight } : {}),
     metrics: publicMetrics(r.metrics),
     baseline: publicMetrics(r.baseline),
     features: r.manifest.featureNames.length,

@@ -4,6 +4,7 @@ import { existingFile, num, oneOf, text } from '../flags.ts';
 /** Literal copies so that parsing loads no model code; test/unit/cli pins them to model/. */
 export const FAMILY_NAMES = ['auto', 'logistic', 'gbdt', 'mlp', 'sequence', 'stack'] as const;
 export const CV_SCHEME_NAMES = ['purged-kfold', 'walk-forward'] as const;
+export const CLASS_WEIGHT_NAMES = ['none', 'balanced'] as const;
 
 export const TRAIN = defineCommand({
   name: 'train',
@@ -15,6 +16,7 @@ export const TRAIN = defineCommand({
     seed: num({ help: 'training seed', int: true, min: 0, default: '42' }),
     seeds: num({ help: 'train the chosen family with N seeds (seed, seed+1, …): report their mean and spread, serve their averaged probabilities', int: true, min: 1, default: '1' }),
     family: oneOf(FAMILY_NAMES, { help: 'model family; auto keeps the family (logistic, gbdt, mlp, stack) with the lowest purged out-of-fold log loss on train + validation, ties to the simpler', default: 'auto' }),
+    'class-weight': oneOf(CLASS_WEIGHT_NAMES, { help: 'balanced: weight each class n / (3 n_c), counted on the rows each fit trains on and applied to them only (validation and test rows are never weighted)', default: 'none' }),
     epochs: num({ help: 'most epochs (early stopping may end sooner; default: the trainer\'s)', int: true, gt: 0 }),
     backend: oneOf(['wasm', 'cpu', 'tensorflow'], { help: 'tfjs backend (tensorflow falls back to wasm when it cannot load)', default: 'wasm' }),
     'cv-folds': num({ help: 'cross-validation folds on the training part (0 = no cross-validation)', int: true, min: 0, default: '5' }),
