@@ -5,6 +5,7 @@ import { scoreRows } from '../../../model/family.ts';
 import { fitGbdt } from '../../../model/gbdt.ts';
 import { GbdtModel } from '../../../model/gbdt-model.ts';
 import { aucMetric, metricInterval } from '../../../model/evaluation/metric-intervals.ts';
+import { balancedClassWeights } from '../../../model/class-weights.ts';
 import { randomOverSample } from '../../../model/resample.ts';
 import { chronologicalSplit } from '../../../model/split.ts';
 import { fitStandardization } from '../../../model/standardization.ts';
@@ -56,7 +57,7 @@ interface Outcome {
  * score uses the `dim` returns up to it and its label the `horizon` returns after it, so rows
  * closer than that share returns. A random split's test rows are not in time order: block 1.
  */
-function fitAndScore(data: Martingale, train: Uint32Array, validation: Uint32Array, testRows: Uint32Array, blockLength: number): Outcome {
+function fitAndScore(data: Martingale, train: Uint32Array, validation: Uint32Array, testRows: Uint32Array, blockLength: number, classWeights: readonly number[] | null = null): Outcome {
   const fit = fitGbdt({
     features: data.features,
     dim: data.dim,
@@ -65,6 +66,7 @@ function fitAndScore(data: Martingale, train: Uint32Array, validation: Uint32Arr
     validation,
     standardization: fitStandardization(data.features, data.dim, train),
     seed: 3,
+    classWeights,
   });
   const probs = scoreRows(new GbdtModel(fit.params), data.features, testRows);
   const y = Uint8Array.from(testRows, (r) => data.labels[r] as number);
@@ -113,25 +115,28 @@ describe('oversampling before a stratified random split manufactures AUC from a 
   // So tickflow's protocol runs on five independent martingales (seeds 11..15) and the test asks
   // what holds under no information with high probability: the mean near 0.5, every AUC within
   // 0.07 of it, and at most one interval of five missing 0.5 (two or more: probability 2.3 %).
-  test("tickflow's way: chronological split with purge and embargo, oversampling inside the training split only, gives AUC about 0.5", (t) => {
-    const aucs: number[] = [];
-    let misses = 0;
-    for (let seed = 11; seed <= 15; seed++) {
-      const data = seed === 11 ? m : martingale({ rows: m.rows, seed });
-      const horizonMs = data.horizon * BAR_MS;
-      const split = chronologicalSplit(data.barEnd, { horizonMs, embargoMs: horizonMs });
-      const train = randomOverSample(split.train, data.labels, new Rng(1));
-      const trainSet = new Set(train);
-      assert.ok(split.validation.every((r) => !trainSet.has(r)) && split.test.every((r) => !trainSet.has(r)), 'a resampled row left the training split');
-      const r = fitAndScore(data, train, split.validation, split.test, data.horizon + data.dim);
-      t.diagnostic(`seed ${seed}: chronological split, purge + embargo, oversampling in train only: test AUC ${r.auc.toFixed(3)} [${r.ci95.map((v) => v.toFixed(3)).join(', ')}]`);
-      assert.ok(Math.abs(r.auc - 0.5) < 0.07, `seed ${seed}: AUC ${r.auc} should be near 0.5`);
-      if (!(r.ci95[0] < 0.5 && r.ci95[1] > 0.5)) misses++;
-      aucs.push(r.auc);
-    }
-    const mean = aucs.reduce((a, b) => a + b, 0) / aucs.length;
-    t.diagnostic(`mean test AUC over 5 martingales ${mean.toFixed(3)}, intervals missing 0.5: ${misses}`);
-    assert.ok(Math.abs(mean - 0.5) < 0.03, `mean AUC ${mean} should be near 0.5`);
-    assert.ok(misses <= 1, `${misses} of 5 intervals miss 0.5`);
-  });
+  for (const rebalance of ['oversampling', 'class weights'] as const) {
+    test(`tickflow's way: chronological split with purge and embargo, ${rebalance} inside the training split only, gives AUC about 0.5`, (t) => {
+      const aucs: number[] = [];
+      let misses = 0;
+      for (let seed = 11; seed <= 15; seed++) {
+        const data = seed === 11 ? m : martingale({ rows: m.rows, seed });
+        const horizonMs = data.horizon * BAR_MS;
+        const split = chronologicalSplit(data.barEnd, { horizonMs, embargoMs: horizonMs });
+        const train = rebalance === 'oversampling' ? randomOverSample(split.train, data.labels, new Rng(1)) : split.train;
+        const weights = rebalance === 'class weights' ? balancedClassWeights(data.labels, split.train) : null;
+        const trainSet = new Set(train);
+        assert.ok(split.validation.every((r) => !trainSet.has(r)) && split.test.every((r) => !trainSet.has(r)), 'a resampled row left the training split');
+        const r = fitAndScore(data, train, split.validation, split.test, data.horizon + data.dim, weights);
+        t.diagnostic(`seed ${seed}: chronological split, purge + embargo, ${rebalance} in train only: test AUC ${r.auc.toFixed(3)} [${r.ci95.map((v) => v.toFixed(3)).join(', ')}]`);
+        assert.ok(Math.abs(r.auc - 0.5) < 0.07, `seed ${seed}: AUC ${r.auc} should be near 0.5`);
+        if (!(r.ci95[0] < 0.5 && r.ci95[1] > 0.5)) misses++;
+        aucs.push(r.auc);
+      }
+      const mean = aucs.reduce((a, b) => a + b, 0) / aucs.length;
+      t.diagnostic(`mean test AUC over 5 martingales ${mean.toFixed(3)}, intervals missing 0.5: ${misses}`);
+      assert.ok(Math.abs(mean - 0.5) < 0.03, `mean AUC ${mean} should be near 0.5`);
+      assert.ok(misses <= 1, `${misses} of 5 intervals miss 0.5`);
+    });
+  }
 });
