@@ -16,6 +16,7 @@ import { meanLogLoss } from './metrics.ts';
 import { buildMlp, DEFAULT_MLP, type MlpConfig } from './mlp.ts';
 import { RowScorer } from './row-scorer.ts';
 import { standardizeRows } from './standardization.ts';
+import { classWeightsFor, type ClassWeightChoice } from './class-weights.ts';
 import type { Logger } from '../lib/log.ts';
 
 /** Manifest fields that depend on the family. */
@@ -44,6 +45,8 @@ export interface FamilyOptions {
   mlp?: Partial<MlpConfig>;
   logistic?: Partial<LogisticConfig>;
   gbdt?: Partial<GbdtConfig>;
+  /** Class weights computed from each fit's own train rows (model/class-weights.ts); default none. */
+  classWeight?: ClassWeightChoice;
   /** MLP only. */
   backend: BackendName;
   epochs: number;
@@ -72,7 +75,9 @@ export function paramsWriter(params: unknown): { json: unknown; write: (dir: str
   };
 }
 
-export async function fitFamily(family: BaseFamily, input: FitInput, options: FamilyOptions): Promise<Candidate> {
+export async function fitFamily(family: BaseFamily, given: FitInput, options: FamilyOptions): Promise<Candidate> {
+  // Weights from the train rows of this fit only; none leaves the input (and the fit) as it was.
+  const input: FitInput = options.classWeight === 'balanced' ? { ...given, classWeights: classWeightsFor(options.classWeight, given.labels, given.train) } : given;
   if (family === 'logistic') {
     const config = { ...DEFAULT_LOGISTIC, ...options.logistic };
     const fit = fitLogistic(input, config);
@@ -129,6 +134,7 @@ async function fitMlpFamily(input: FitInput, options: FamilyOptions): Promise<Ca
       patience: options.patience,
       minDelta: 1e-4,
       rng: rng.fork(),
+      classWeights: input.classWeights ?? null,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     const scorer = new RowScorer(DenseStack.fromLayersModel(model), standardization);

@@ -13,6 +13,8 @@ export type ModelErrorCode =
   | 'MODEL_UNGATED'
   | 'MODEL_NOT_FOUND'
   | 'TRAINING_FAILED'
+  /** A label rule tickflow does not know (`train --label`), or one it cannot fit. */
+  | 'LABEL_INVALID'
   /** An ONNX file onnxruntime cannot load, or whose inputs/outputs tickflow cannot serve (model/onnx). */
   | 'ONNX_INVALID'
   /** A feature list (an imported model's inputs) that is not a list of the feature set's features. */

@@ -42,6 +42,11 @@ export interface FitInput {
   /** Fitted on the train rows. */
   standardization: Standardization;
   seed: number;
+  /**
+   * Per-class loss weights (CLASSES order) for the train rows only, from model/class-weights.ts;
+   * absent or null: unweighted. Validation rows are never weighted.
+   */
+  classWeights?: readonly number[] | null;
 }
 
 /** Scores the given dataset rows, rows.length x outputDim, row after row. */

@@ -25,6 +25,8 @@ export interface FitOptions {
   minDelta: number;
   /** Shuffles the training rows each epoch. */
   rng: Rng;
+  /** Per-class loss weights for the train rows (the one-hot target scaled by its class weight: categorical cross-entropy is linear in the target); validation loss stays unweighted. */
+  classWeights?: readonly number[] | null;
   onProgress?: (p: TrainProgress) => void;
 }
 
@@ -60,6 +62,7 @@ export async function fitWithEarlyStopping(model: tf.LayersModel, train: XY, val
   let bestEpoch = 0;
   let sinceBest = 0;
   const started = performance.now();
+  const cw = opts.classWeights ?? null;
   const xb = new Float32Array(opts.batchSize * train.dim);
   const yb = new Float32Array(opts.batchSize * K);
   try {
@@ -78,7 +81,8 @@ export async function fitWithEarlyStopping(model: tf.LayersModel, train: XY, val
         for (let r = 0; r < size; r++) {
           const row = order[from + r] as number;
           xb.set(train.x.subarray(row * train.dim, (row + 1) * train.dim), r * train.dim);
-          yb[r * K + (train.y[row] as number)] = 1;
+          const c = train.y[row] as number;
+          yb[r * K + c] = cw === null ? 1 : (cw[c] as number);
         }
         const xs = tf.tensor2d(xb.subarray(0, size * train.dim), [size, train.dim]);
         const ys = tf.tensor2d(yb.subarray(0, size * K), [size, K]);

@@ -90,9 +90,17 @@ export function fitGbdt(input: FitInput, config: Partial<GbdtConfig> = {}): Gbdt
   const binsVal = binRows(features, dim, input.validation, binning);
   const yVal = Uint8Array.from(input.validation, (r) => labels[r] as number);
 
+  // Class weights (train rows only) multiply each row's gradient and hessian, and the base score is
+  // the log of the weighted class shares; the validation loss below stays unweighted.
+  const cw = input.classWeights ?? null;
   const counts = new Float64Array(K);
-  for (let i = 0; i < n; i++) counts[y[i] as number] = (counts[y[i] as number] as number) + 1;
-  const baseScore = Array.from(counts, (c) => Math.log(Math.max(c / n, 1e-12)));
+  for (let i = 0; i < n; i++) counts[y[i] as number] = (counts[y[i] as number] as number) + (cw === null ? 1 : (cw[y[i] as number] as number));
+  let total = n;
+  if (cw !== null) {
+    total = 0;
+    for (let k = 0; k < K; k++) total += counts[k] as number;
+  }
+  const baseScore = Array.from(counts, (c) => Math.log(Math.max(c / total, 1e-12)));
   const raw = new Float64Array(n * K);
   const rawVal = new Float64Array(nv * K);
   for (let i = 0; i < n; i++) raw.set(baseScore, i * K);
@@ -124,6 +132,11 @@ export function fitGbdt(input: FitInput, config: Partial<GbdtConfig> = {}): Gbdt
         const pk = prob[i * K + k] as number;
         g[i] = pk - ((y[i] as number) === k ? 1 : 0);
         h[i] = Math.max(pk * (1 - pk), 1e-16);
+        if (cw !== null) {
+          const w = cw[y[i] as number] as number;
+          g[i] = (g[i] as number) * w;
+          h[i] = (h[i] as number) * w;
+        }
       }
       const { tree, splitBins } = growTree(bins, dim, nBins, binning.thresholds, rows, cols, g, h, cfg);
       trees.push(tree);

@@ -50,14 +50,26 @@ export function standardizedMatrix(features: Float64Array, dim: number, rows: Ar
  * the full softmax parameterization (as scikit-learn's lbfgs solver does). Deterministic: sums
  * over rows in row order, over features in index order, start at zero.
  */
-export function fitLogisticRegression(x: Float64Array, y: Uint8Array, dim: number, l2: number, maxIterations = 500): { params: LogisticParams; iterations: number; converged: boolean } {
-  const n = y.length;
+export function fitLogisticRegression(
+  x: Float64Array,
+  y: Uint8Array,
+  dim: number,
+  l2: number,
+  maxIterations = 500,
+  classWeights: readonly number[] | null = null,
+): { params: LogisticParams; iterations: number; converged: boolean } {
+  // Weighted: the mean becomes sum(w_i loss_i) / sum(w_i), so the penalty keeps its scale.
+  let n = y.length;
+  if (classWeights !== null) {
+    n = 0;
+    for (let i = 0; i < y.length; i++) n += classWeights[y[i] as number] as number;
+  }
   const nw = dim * K;
   const z = new Float64Array(K);
   const objective = (w: Float64Array, grad: Float64Array): number => {
     grad.fill(0);
     let loss = 0;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < y.length; i++) {
       const base = i * dim;
       for (let k = 0; k < K; k++) z[k] = w[nw + k] as number;
       for (let j = 0; j < dim; j++) {
@@ -70,9 +82,11 @@ export function fitLogisticRegression(x: Float64Array, y: Uint8Array, dim: numbe
       for (let k = 0; k < K; k++) sum += Math.exp((z[k] as number) - max);
       const lse = max + Math.log(sum);
       const yi = y[i] as number;
-      loss += lse - (z[yi] as number);
+      const wi = classWeights === null ? 1 : (classWeights[yi] as number);
+      loss += classWeights === null ? lse - (z[yi] as number) : wi * (lse - (z[yi] as number));
       for (let k = 0; k < K; k++) {
-        const r = Math.exp((z[k] as number) - lse) - (k === yi ? 1 : 0);
+        const r0 = Math.exp((z[k] as number) - lse) - (k === yi ? 1 : 0);
+        const r = classWeights === null ? r0 : wi * r0;
         grad[nw + k] = (grad[nw + k] as number) + r;
         for (let j = 0; j < dim; j++) grad[j * K + k] = (grad[j * K + k] as number) + (x[base + j] as number) * r;
       }
@@ -102,7 +116,7 @@ export function fitLogistic(input: FitInput, config: LogisticConfig = DEFAULT_LO
   const yVal = Uint8Array.from(input.validation, (r) => labels[r] as number);
   let best: LogisticFit | null = null;
   for (const l2 of config.l2Grid) {
-    const fit = fitLogisticRegression(x, y, dim, l2, config.maxIterations);
+    const fit = fitLogisticRegression(x, y, dim, l2, config.maxIterations, input.classWeights ?? null);
     const model = logisticModel(fit.params, standardization);
     const probs = new Float64Array(input.validation.length * K);
     for (let r = 0; r < input.validation.length; r++) {

@@ -142,6 +142,19 @@ export const manifestSchema = z.strictObject({
   /** The tfjs backend an MLP was trained on (absent for families that do not use tfjs). */
   backend: z.enum(BACKENDS).optional(),
   labelConfig: z.strictObject({ horizonBars: z.number(), flatBand: z.number().nullable(), barIntervalMs: z.number() }),
+  /**
+   * `train --class-weight balanced`: the weights on the train split's classes (CLASSES order);
+   * cross-validation folds and stack bases weight their own rows the same way. Absent: unweighted.
+   */
+  classWeight: z.strictObject({ method: z.literal('balanced'), trainWeights: z.array(z.number()) }).optional(),
+  /**
+   * `train --label percentile:<p>`: the FLAT band (also labelConfig.flatBand) is the p-th
+   * percentile of |fwdReturn| over the train split (model/label-rule.ts); datasetFlatBand is the
+   * band the dataset's own labels used. Absent: the dataset's labels.
+   */
+  labelRule: z
+    .strictObject({ kind: z.literal('percentile'), p: z.number(), of: z.literal('abs-fwdReturn'), fittedOn: z.literal('train'), flatBand: z.number(), datasetFlatBand: z.number().nullable() })
+    .optional(),
   split: z.strictObject({
     fractions: z.strictObject({ train: z.number(), validation: z.number(), test: z.number() }),
     horizonMs: z.number(),

@@ -27,6 +27,7 @@ function familyOptionsOf(o: StackFitOptions): Omit<FamilyOptions, 'onProgress'> 
     epochs: o.epochs,
     batchSize: o.batchSize,
     patience: o.patience,
+    ...(o.classWeight ? { classWeight: o.classWeight } : {}),
     ...(o.mlp ? { mlp: o.mlp } : {}),
     ...(o.logistic ? { logistic: o.logistic } : {}),
     ...(o.gbdt ? { gbdt: o.gbdt } : {}),

@@ -10,6 +10,8 @@ import { applyCalibration, fitCalibration, type CalibrationReport } from './cali
 import { fitFamily, paramsWriter, type Candidate } from './candidates.ts';
 import { datasetBarIntervalMs, mostlyEmptyColumns, readDataset, type Dataset } from './dataset.ts';
 import { ModelError } from './errors.ts';
+import { labelsForBand, percentileBand, type LabelRule } from './label-rule.ts';
+import { balancedClassWeights, CLASS_WEIGHT_CHOICES, type ClassWeightChoice } from './class-weights.ts';
 import { BASE_FAMILIES, FAMILIES, FAMILY_CHOICES, scoreRows, type Family, type FamilyChoice, type FitInput } from './family.ts';
 import type { TrainProgress } from './fit.ts';
 import type { GbdtConfig } from './gbdt.ts';
@@ -58,6 +60,14 @@ export interface TrainOptions {
   gbdt?: Partial<GbdtConfig>;
   /** Fit a calibrator on the validation split (default true). */
   calibrate?: boolean;
+  /**
+   * Class weights (model/class-weights.ts): `balanced` weights each class n / (k n_c), computed
+   * from the rows each fit trains on (the train split; a fold's or stack base's own rows), applied
+   * to those rows only. Default `none`.
+   */
+  classWeight?: ClassWeightChoice;
+  /** Labels (model/label-rule.ts): the dataset's (`band`, the default) or `percentile` of |fwdReturn| fitted on the train split. */
+  label?: LabelRule;
   /** Called when a family starts fitting (auto fits several). */
   onFamily?: (family: Family) => void;
   /** Purged cross-validation of the chosen family before the holdout (folds, purged k-fold by default); 0 (the default) skips it. `tickflow train` asks for 5. */
@@ -188,6 +198,7 @@ const optionsSchema = z.object({
   barIntervalMs: z.number().positive().optional(),
   calibrate: z.boolean().default(true),
   seeds: z.number().int().min(1).default(1),
+  classWeight: z.enum(CLASS_WEIGHT_CHOICES).default('none'),
 });
 
 export { AUTO_TIE_TOLERANCE } from './selection.ts';
@@ -220,19 +231,23 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     horizonMs,
     embargoMs: options.split?.embargoMs ?? horizonMs,
   });
+  // Labels: the dataset's own, or the FLAT band refitted on the train split (model/label-rule.ts).
+  const percentileP = options.label?.kind === 'percentile' ? options.label.p : null;
+  const fittedBand = percentileP === null ? null : percentileBand(ds.fwdReturn, split.train, percentileP);
+  const labels = fittedBand === null ? ds.labels : labelsForBand(ds.fwdReturn, fittedBand);
   const standardization = fitStandardization(ds.features, ds.dim, split.train);
   const input: FitInput = {
     features: ds.features,
     dim: ds.dim,
-    labels: ds.labels,
+    labels: labels,
     train: split.train,
     validation: split.validation,
     standardization,
     seed: opts.seed,
   };
-  const yTrain = Uint8Array.from(split.train, (r) => ds.labels[r] as number);
-  const yVal = Uint8Array.from(split.validation, (r) => ds.labels[r] as number);
-  const yTest = Uint8Array.from(split.test, (r) => ds.labels[r] as number);
+  const yTrain = Uint8Array.from(split.train, (r) => labels[r] as number);
+  const yVal = Uint8Array.from(split.validation, (r) => labels[r] as number);
+  const yTest = Uint8Array.from(split.test, (r) => labels[r] as number);
 
   // The same options for every family fitted here and for the refits of cross-validation.
   const familyOptions = {
@@ -240,12 +255,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     epochs: opts.epochs,
     batchSize: opts.batchSize,
     patience: opts.patience,
+    ...(opts.classWeight === 'none' ? {} : { classWeight: opts.classWeight }),
     ...(options.mlp ? { mlp: options.mlp } : {}),
     ...(options.logistic ? { logistic: options.logistic } : {}),
     ...(options.gbdt ? { gbdt: options.gbdt } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   };
-  const data = { features: ds.features, dim: ds.dim, labels: ds.labels, barEnd: ds.barEnd };
+  const data = { features: ds.features, dim: ds.dim, labels: labels, barEnd: ds.barEnd };
   const stackOptions = { ...familyOptions, horizonMs: split.summary.horizonMs, embargoMs: split.summary.embargoMs, folds: options.selectionFolds ?? DEFAULT_STACK_FOLDS };
   const fitted: Candidate[] = [];
   /** Members 1..N-1 of a seed average (member 0 is the chosen fit). */
@@ -354,7 +370,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const headsParams = JSON.parse(JSON.stringify(headsFit.params)) as HeadsParams;
     const headsModel = new HeadsModel(headsParams, standardization);
     const headsReport = evaluateHeads(headsModel, ds.features, ds.dim, ds.fwdReturn, split.train, split.test);
-    const importance = permutationImportance((row) => scoring.predict(row), ds.features, ds.dim, ds.labels, split.validation, ds.featureNames, {
+    const importance = permutationImportance((row) => scoring.predict(row), ds.features, ds.dim, labels, split.validation, ds.featureNames, {
       seed: opts.seed,
       ...TRAIN_IMPORTANCE,
       ...options.importance,
@@ -374,7 +390,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const validation = { metrics: computeMetrics(validationProbs, yVal), baseline: baselineMetrics(yTrain, yVal) };
     const policyFit = fitPolicy({ probs: validationProbs, fwdReturn: Float64Array.from(split.validation, (r) => ds.fwdReturn[r] as number), labels: yVal }, horizonBars, barIntervalMs, options.policy);
     const evaluation = await evaluateModel({
-      data: { features: ds.features, dim: ds.dim, labels: ds.labels, barEnd: ds.barEnd },
+      data: { features: ds.features, dim: ds.dim, labels: labels, barEnd: ds.barEnd },
       featureNames: ds.featureNames,
       trainRows: split.train,
       holdoutRows: split.test,
@@ -410,7 +426,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       ...(calibration === undefined ? {} : { calibration }),
       datasetSha256: ds.sha256,
       seed: opts.seed,
-      labelConfig: { horizonBars, flatBand: Number.isFinite(flatBand) ? flatBand : null, barIntervalMs },
+      labelConfig: { horizonBars, flatBand: fittedBand ?? (Number.isFinite(flatBand) ? flatBand : null), barIntervalMs },
+      ...(percentileP === null || fittedBand === null ? {} : { labelRule: { kind: 'percentile' as const, p: percentileP, of: 'abs-fwdReturn' as const, fittedOn: 'train' as const, flatBand: fittedBand, datasetFlatBand: Number.isFinite(flatBand) ? flatBand : null } }),
+      ...(opts.classWeight === 'none' ? {} : { classWeight: { method: opts.classWeight, trainWeights: balancedClassWeights(labels, split.train) } }),
       split: split.summary,
       metrics,
       baseline,

@@ -1,6 +1,7 @@
 import { FAMILIES, FAMILY_CHOICES, type FamilyChoice } from '../../model/family.ts';
 import { ProgressBar } from '../../model/progress.ts';
 import { train, type TrainResult } from '../../model/train.ts';
+import { parseLabelRule } from '../../model/label-rule.ts';
 import { publicEvaluation } from '../../model/evaluation/evaluate-model.ts';
 import { describeFailures, readGateConfig } from '../../model/evaluation/gates.ts';
 import type { Metrics } from '../../model/metrics.ts';
@@ -31,6 +32,8 @@ export async function run(values: ValuesOf<typeof TRAIN>): Promise<number> {
     seed: values.seed,
     seeds: values.seeds,
     family,
+    classWeight: values['class-weight'],
+    label: parseLabelRule(values.label),
     ...(values.epochs !== undefined ? { epochs: values.epochs } : {}),
     backend,
     logger: cliLogger(),
@@ -64,6 +67,8 @@ export function trainReport(r: TrainResult): Record<string, unknown> {
   return {
     modelId: r.modelId,
     family: r.family,
+    ...(r.manifest.classWeight ? { classWeight: r.manifest.classWeight } : {}),
+    ...(r.manifest.labelRule ? { labelRule: r.manifest.labelRule } : {}),
     metrics: publicMetrics(r.metrics),
     baseline: publicMetrics(r.baseline),
     features: r.manifest.featureNames.length,

@@ -9,7 +9,8 @@ import { GENERATE } from '../../../cli/specs/generate.ts';
 import { CALENDAR_NAMES, INGEST_FORMAT_NAMES } from '../../../cli/specs/ingest.ts';
 import { DEFAULT_MODELS_DIR as SPEC_MODELS_DIR, MODELS_SHOW } from '../../../cli/specs/models.ts';
 import { REPLAY_BACKTEST } from '../../../cli/specs/replay.ts';
-import { CV_SCHEME_NAMES, FAMILY_NAMES } from '../../../cli/specs/train.ts';
+import { CLASS_WEIGHT_NAMES, CV_SCHEME_NAMES, FAMILY_NAMES } from '../../../cli/specs/train.ts';
+import { CLASS_WEIGHT_CHOICES } from '../../../model/class-weights.ts';
 import { SAMPLER_NAMES, TUNABLE_FAMILY_NAMES } from '../../../cli/specs/tune.ts';
 import { FAMILY_CHOICES } from '../../../model/family.ts';
 import { CV_SCHEMES } from '../../../model/evaluation/purged-folds.ts';
@@ -74,6 +75,7 @@ describe('literal lists kept so that parsing loads no heavy code, pinned to thei
   });
   test('model families, cross-validation schemes, tunable families, the model registry', () => {
     assert.deepEqual([...FAMILY_NAMES], [...FAMILY_CHOICES]);
+    assert.deepEqual([...CLASS_WEIGHT_NAMES], [...CLASS_WEIGHT_CHOICES]);
     assert.deepEqual([...CV_SCHEME_NAMES], [...CV_SCHEMES]);
     assert.deepEqual([...TUNABLE_FAMILY_NAMES], [...TUNABLE_FAMILIES]);
     assert.deepEqual([...SAMPLER_NAMES], [...SAMPLERS]);
