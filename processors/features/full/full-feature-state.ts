@@ -3,7 +3,7 @@ import type { OptionChainSnapshot } from '../../../schemas/option-chain-snapshot
 import type { CalendarName } from '../../calendar/index.ts';
 import { nearestLiveExpiry } from '../chain/live-expiry.ts';
 import { asRecord, nullableFinite } from '../state-guards.ts';
-import { oiVelocity, pcrOiChange } from './chain/oi-flow.ts';
+import { earlier, liveExpiries, pcrOiChange, sumOiByRight, velocity } from './chain/oi-flow.ts';
 import type { PricingAssumptions } from './chain/resolved-chain.ts';
 import { SNAPSHOT_FEATURE_NAMES, snapshotFeatures, type SnapshotFeatures } from './chain/snapshot-features.ts';
 import type { FeatureState } from './feature-set-def.ts';
@@ -37,6 +37,9 @@ export class FullFeatureState implements FeatureState {
   // Snapshot features depend only on the snapshot object: cached, not part of the state.
   private cachedChain: OptionChainSnapshot | null = null;
   private cachedFeatures: SnapshotFeatures;
+  /** Of the cached chain: its live expiries and Σ OI of calls and puts over them (OI velocities). */
+  private cachedLive: Set<number> | null = null;
+  private cachedOi: { call: number; put: number } | null = null;
   /** The blocks in makeBlocks' order (signal interval first), for vector(). */
   private blockList: MultiTimeframeBlock[];
   /** Where each computed value goes in `names` (-1 = not a column), and the reused row. */
@@ -77,6 +80,8 @@ export class FullFeatureState implements FeatureState {
     if (chain !== this.cachedChain) {
       this.cachedChain = chain;
       this.cachedFeatures = snapshotFeatures(chain, this.pricing);
+      this.cachedLive = chain === null ? null : liveExpiries(chain);
+      this.cachedOi = chain === null ? null : sumOiByRight(chain, this.cachedLive as ReadonlySet<number>);
     }
     const snap = this.cachedFeatures;
     const iv = this.ivBarEnd === barEnd ? this.ivRank.replace(snap.atm_iv) : this.ivRank.add(snap.atm_iv);
@@ -95,10 +100,15 @@ export class FullFeatureState implements FeatureState {
       const c15 = chainAsOf(barEnd - 15 * MIN);
       const e0 = nearestLiveExpiry(chain);
       put(x, c.pcrOiChange, e0 === null ? null : pcrOiChange(chain, c5, e0));
-      put(x, c.oiVelCall5m, oiVelocity(chain, c5, 'C'));
-      put(x, c.oiVelPut5m, oiVelocity(chain, c5, 'P'));
-      put(x, c.oiVelCall15m, oiVelocity(chain, c15, 'C'));
-      put(x, c.oiVelPut15m, oiVelocity(chain, c15, 'P'));
+      // oiVelocity's sums, with the current chain's live expiries and Σ OI computed once per chain.
+      const live = this.cachedLive as ReadonlySet<number>;
+      const now = this.cachedOi as { call: number; put: number };
+      const then5 = earlier(chain, c5) ? sumOiByRight(c5, live) : null;
+      const then15 = earlier(chain, c15) ? sumOiByRight(c15, live) : null;
+      put(x, c.oiVelCall5m, then5 === null ? null : velocity(then5.call, now.call));
+      put(x, c.oiVelPut5m, then5 === null ? null : velocity(then5.put, now.put));
+      put(x, c.oiVelCall15m, then15 === null ? null : velocity(then15.call, now.call));
+      put(x, c.oiVelPut15m, then15 === null ? null : velocity(then15.put, now.put));
     }
     put(x, c.minutesSinceOpen, minutesSinceOpen(this.opts.calendar, barEnd));
     put(x, c.hoursToExpiry, hoursToExpiry(chain, barEnd));
