@@ -3,19 +3,20 @@ import type { OptionChainSnapshot } from '../../../schemas/option-chain-snapshot
 import type { CalendarName } from '../../calendar/index.ts';
 import { nearestLiveExpiry } from '../chain/live-expiry.ts';
 import { asRecord, nullableFinite } from '../state-guards.ts';
-import { oiVelocity, pcrOiChange } from './chain/oi-flow.ts';
+import { earlier, liveExpiries, pcrOiChange, sumOiByRight, velocity } from './chain/oi-flow.ts';
 import type { PricingAssumptions } from './chain/resolved-chain.ts';
-import { snapshotFeatures, type SnapshotFeatures } from './chain/snapshot-features.ts';
+import { SNAPSHOT_FEATURE_NAMES, snapshotFeatures, type SnapshotFeatures } from './chain/snapshot-features.ts';
 import type { FeatureState } from './feature-set-def.ts';
 import { mtfIntervals, type SignalInterval } from '../../signal-interval.ts';
 import type { FullFeatureOptions } from './full-feature-defs.ts';
 import { IvRank } from './iv-rank.ts';
-import { MultiTimeframeBlock } from './multi-timeframe-block.ts';
-import { SignalBarFeatures } from './signal-bar-features.ts';
+import { MTF_FEATURE_NAMES, MultiTimeframeBlock, put } from './multi-timeframe-block.ts';
+import { SIGNAL_BAR_FEATURE_NAMES, SignalBarFeatures } from './signal-bar-features.ts';
 import { dayOfWeek, hoursToExpiry, minutesSinceOpen } from './time-features.ts';
 
 const STATE_VERSION = 1;
 const MIN = 60_000;
+type SnapshotFeatureName = (typeof SNAPSHOT_FEATURE_NAMES)[number];
 
 /**
  * full-v1 for one symbol. Bars of the signal interval and its multi-timeframe intervals (5m: 1m,
@@ -36,6 +37,14 @@ export class FullFeatureState implements FeatureState {
   // Snapshot features depend only on the snapshot object: cached, not part of the state.
   private cachedChain: OptionChainSnapshot | null = null;
   private cachedFeatures: SnapshotFeatures;
+  /** Of the cached chain: its live expiries and Σ OI of calls and puts over them (OI velocities). */
+  private cachedLive: Set<number> | null = null;
+  private cachedOi: { call: number; put: number } | null = null;
+  /** The blocks in makeBlocks' order (signal interval first), for vector(). */
+  private blockList: MultiTimeframeBlock[];
+  /** Where each computed value goes in `names` (-1 = not a column), and the reused row. */
+  private readonly cols: Columns;
+  private readonly scratch: Float64Array;
 
   constructor(
     readonly symbol: string,
@@ -45,6 +54,9 @@ export class FullFeatureState implements FeatureState {
   ) {
     this.signalInterval = opts.signalInterval;
     this.blocks = makeBlocks(opts.signalInterval);
+    this.blockList = [...this.blocks.values()];
+    this.cols = columnsOf(names, [...this.blocks.keys()], opts.signalInterval);
+    this.scratch = new Float64Array(names.length);
     this.ivRank = new IvRank(opts.ivLookback, opts.ivMinPeriods);
     this.cachedFeatures = snapshotFeatures(null, pricing);
   }
@@ -68,37 +80,48 @@ export class FullFeatureState implements FeatureState {
     if (chain !== this.cachedChain) {
       this.cachedChain = chain;
       this.cachedFeatures = snapshotFeatures(chain, this.pricing);
+      this.cachedLive = chain === null ? null : liveExpiries(chain);
+      this.cachedOi = chain === null ? null : sumOiByRight(chain, this.cachedLive as ReadonlySet<number>);
     }
     const snap = this.cachedFeatures;
     const iv = this.ivBarEnd === barEnd ? this.ivRank.replace(snap.atm_iv) : this.ivRank.add(snap.atm_iv);
     this.ivBarEnd = barEnd;
-    const values: Record<string, number | null> = { ...snap, atm_iv_rank: iv?.rank ?? null, atm_iv_pctl: iv?.percentile ?? null };
+    // Every column is written into one reused Float64Array (null as NaN) at a precomputed index,
+    // then the record is built once in column order (decision D51): no intermediate records, no
+    // key strings per vector.
+    const x = this.scratch;
+    const c = this.cols;
+    x.fill(Number.NaN);
+    for (let k = 0; k < SNAPSHOT_FEATURE_NAMES.length; k++) put(x, c.snap[k] as number, snap[SNAPSHOT_FEATURE_NAMES[k] as SnapshotFeatureName]);
+    put(x, c.atmIvRank, iv?.rank ?? null);
+    put(x, c.atmIvPctl, iv?.percentile ?? null);
     if (chain !== null) {
       const c5 = chainAsOf(barEnd - 5 * MIN);
       const c15 = chainAsOf(barEnd - 15 * MIN);
       const e0 = nearestLiveExpiry(chain);
-      values.pcr_oi_change = e0 === null ? null : pcrOiChange(chain, c5, e0);
-      values.oi_vel_call_5m = oiVelocity(chain, c5, 'C');
-      values.oi_vel_put_5m = oiVelocity(chain, c5, 'P');
-      values.oi_vel_call_15m = oiVelocity(chain, c15, 'C');
-      values.oi_vel_put_15m = oiVelocity(chain, c15, 'P');
+      put(x, c.pcrOiChange, e0 === null ? null : pcrOiChange(chain, c5, e0));
+      // oiVelocity's sums, with the current chain's live expiries and Σ OI computed once per chain.
+      const live = this.cachedLive as ReadonlySet<number>;
+      const now = this.cachedOi as { call: number; put: number };
+      const then5 = earlier(chain, c5) ? sumOiByRight(c5, live) : null;
+      const then15 = earlier(chain, c15) ? sumOiByRight(c15, live) : null;
+      put(x, c.oiVelCall5m, then5 === null ? null : velocity(then5.call, now.call));
+      put(x, c.oiVelPut5m, then5 === null ? null : velocity(then5.put, now.put));
+      put(x, c.oiVelCall15m, then15 === null ? null : velocity(then15.call, now.call));
+      put(x, c.oiVelPut15m, then15 === null ? null : velocity(then15.put, now.put));
     }
-    values.minutes_since_open = minutesSinceOpen(this.opts.calendar, barEnd);
-    values.hours_to_expiry = hoursToExpiry(chain, barEnd);
-    values.day_of_week = dayOfWeek(this.opts.calendar, barEnd);
-    for (const [interval, block] of this.blocks) {
-      const s = interval === this.signalInterval ? '' : `_${interval}`;
-      const v = block.valuesAt(barEnd);
-      values[`ret_1${s}`] = v.ret_1;
-      values[`rsi_14${s}`] = v.rsi_14;
-      values[`rv_10${s}`] = v.rv_10;
-      values[`bb_pctb_20${s}`] = v.bb_pctb_20;
-    }
-    Object.assign(values, this.signal.values({ ret_1: values.ret_1 ?? null, rv_10: values.rv_10 ?? null }));
+    put(x, c.minutesSinceOpen, minutesSinceOpen(this.opts.calendar, barEnd));
+    put(x, c.hoursToExpiry, hoursToExpiry(chain, barEnd));
+    put(x, c.dayOfWeek, dayOfWeek(this.opts.calendar, barEnd));
+    const blocks = this.blockList;
+    for (let k = 0; k < blocks.length; k++) (blocks[k] as MultiTimeframeBlock).writeAt(barEnd, x, c.blocks[k] as Int32Array);
+    const sb = blocks[0] as MultiTimeframeBlock; // the signal interval's block
+    this.signal.writeInto(x, c.signal, sb.ret1At(barEnd), sb.rv10At(barEnd));
+    const names = this.names;
     const out: Record<string, number | null> = {};
-    for (const n of this.names) {
-      const x = values[n];
-      out[n] = typeof x === 'number' && Number.isFinite(x) ? x : null;
+    for (let k = 0; k < names.length; k++) {
+      const v = x[k] as number;
+      out[names[k] as string] = Number.isFinite(v) ? v : null;
     }
     return out;
   }
@@ -135,6 +158,7 @@ export class FullFeatureState implements FeatureState {
     const ivRank = new IvRank(this.opts.ivLookback, this.opts.ivMinPeriods);
     ivRank.restore(s.ivRank);
     this.blocks = blocks;
+    this.blockList = [...blocks.values()];
     this.signal = signal;
     this.ivRank = ivRank;
     this.ivBarEnd = ivBarEnd;
@@ -142,6 +166,45 @@ export class FullFeatureState implements FeatureState {
     this.cachedChain = null;
     this.cachedFeatures = snapshotFeatures(null, this.pricing);
   }
+}
+
+interface Columns {
+  snap: Int32Array;
+  atmIvRank: number;
+  atmIvPctl: number;
+  pcrOiChange: number;
+  oiVelCall5m: number;
+  oiVelPut5m: number;
+  oiVelCall15m: number;
+  oiVelPut15m: number;
+  minutesSinceOpen: number;
+  hoursToExpiry: number;
+  dayOfWeek: number;
+  /** Per block (makeBlocks' order): the columns of MTF_FEATURE_NAMES, suffixed off the signal interval. */
+  blocks: Int32Array[];
+  signal: Int32Array;
+}
+
+/** The column index of every value vector() computes, once per state: -1 where `names` lacks it. */
+function columnsOf(names: readonly string[], intervals: readonly string[], signalInterval: string): Columns {
+  const index = new Map(names.map((n, i) => [n, i]));
+  const at = (n: string): number => index.get(n) ?? -1;
+  const all = (ns: readonly string[]): Int32Array => Int32Array.from(ns, at);
+  return {
+    snap: all(SNAPSHOT_FEATURE_NAMES),
+    atmIvRank: at('atm_iv_rank'),
+    atmIvPctl: at('atm_iv_pctl'),
+    pcrOiChange: at('pcr_oi_change'),
+    oiVelCall5m: at('oi_vel_call_5m'),
+    oiVelPut5m: at('oi_vel_put_5m'),
+    oiVelCall15m: at('oi_vel_call_15m'),
+    oiVelPut15m: at('oi_vel_put_15m'),
+    minutesSinceOpen: at('minutes_since_open'),
+    hoursToExpiry: at('hours_to_expiry'),
+    dayOfWeek: at('day_of_week'),
+    blocks: intervals.map((i) => all(MTF_FEATURE_NAMES.map((n) => (i === signalInterval ? n : `${n}_${i}`)))),
+    signal: all(SIGNAL_BAR_FEATURE_NAMES),
+  };
 }
 
 function makeBlocks(signal: SignalInterval): Map<string, MultiTimeframeBlock> {

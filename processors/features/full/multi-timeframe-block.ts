@@ -9,11 +9,12 @@ function makeIndicators() {
   return { ret_1: new LogReturn(1), rsi_14: new Rsi(14), rv_10: new RealizedVol(10), bb_20: new Bollinger(20, 2) };
 }
 
-export interface MtfValues {
-  ret_1: number | null;
-  rsi_14: number | null;
-  rv_10: number | null;
-  bb_pctb_20: number | null;
+/** The block's columns, in the order writeAt takes them (suffixed `_<interval>` off the signal interval). */
+export const MTF_FEATURE_NAMES = ['ret_1', 'rsi_14', 'rv_10', 'bb_pctb_20'] as const;
+
+/** dst[col] = x, null as NaN; col -1 = a column the set does not have. */
+export function put(dst: Float64Array, col: number, x: number | null): void {
+  if (col >= 0) dst[col] = x === null ? Number.NaN : x;
 }
 
 /**
@@ -43,24 +44,38 @@ export class MultiTimeframeBlock {
   }
 
   /**
-   * The values as of t: only when the latest bar fed ended at or before t (never a bar from after
-   * t) and no more than one interval before t (older means bars are missing: a gap in the data).
+   * Whether the values stand as of t: the latest bar fed ended at or before t (never a bar from
+   * after t) and no more than one interval before t (older means bars are missing: a gap in the data).
    */
-  valuesAt(t: number): MtfValues {
+  freshAt(t: number): boolean {
     const e = this.lastEnd;
-    if (e === null || e > t || t - e > this.intervalMs) return { ret_1: null, rsi_14: null, rv_10: null, bb_pctb_20: null };
-    return this.values();
+    return !(e === null || e > t || t - e > this.intervalMs);
   }
 
-  /** The values of the latest bar, unconditionally. */
-  values(): MtfValues {
+  /** ret_1 as of t (null unless freshAt(t)). */
+  ret1At(t: number): number | null {
+    return this.freshAt(t) ? this.ind.ret_1.getResult() : null;
+  }
+
+  /** rv_10 as of t (null unless freshAt(t)). */
+  rv10At(t: number): number | null {
+    return this.freshAt(t) ? this.ind.rv_10.getResult() : null;
+  }
+
+  /**
+   * Writes ret_1, rsi_14, rv_10, bb_pctb_20 as of t (see freshAt) into dst at the columns
+   * cols[0..3] (-1 = not wanted); null is written as NaN. No objects per call (decision D51).
+   */
+  writeAt(t: number, dst: Float64Array, cols: Int32Array): void {
+    if (!this.freshAt(t)) {
+      for (let k = 0; k < 4; k++) put(dst, cols[k] as number, null);
+      return;
+    }
     const i = this.ind;
-    return {
-      ret_1: i.ret_1.getResult(),
-      rsi_14: i.rsi_14.getResult(),
-      rv_10: i.rv_10.getResult(),
-      bb_pctb_20: i.bb_20.getResult()?.pctB ?? null,
-    };
+    put(dst, cols[0] as number, i.ret_1.getResult());
+    put(dst, cols[1] as number, i.rsi_14.getResult());
+    put(dst, cols[2] as number, i.rv_10.getResult());
+    put(dst, cols[3] as number, i.bb_20.getResult()?.pctB ?? null);
   }
 
   snapshot(): { lastEnd: number | null; ind: Record<string, unknown> } {

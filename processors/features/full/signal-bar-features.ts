@@ -13,6 +13,7 @@ import { Adx } from './adx.ts';
 import { LagDiff } from './lag-diff.ts';
 import { Macd } from './macd.ts';
 import { MeanDeviation } from './mean-deviation.ts';
+import { put } from './multi-timeframe-block.ts';
 import { ParkinsonVol } from './parkinson-vol.ts';
 
 function makeIndicators() {
@@ -24,6 +25,14 @@ function makeIndicators() {
   };
 }
 
+/** The columns of writeInto, in its order. */
+export const SIGNAL_BAR_FEATURE_NAMES = [
+  'ret_3', 'ret_9', 'ret_5', 'ret_10', 'ret_20', 'mom_accel_5_10', 'mom_accel_10_20',
+  'macd_line', 'macd_signal', 'macd_hist', 'adx_14', 'regime_score', 'rv_20', 'parkinson_20',
+  'atr_14', 'atr_14_pct', 'bb_width_20', 'rsi_mom_5', 'rsi_div_10', 'vol_ratio_20',
+  'vol_price_confirm', 'vwap_dev_20', 'vwap_z_20', 'ofi', 'ofi_6',
+] as const;
+
 const SQRT10 = Math.sqrt(10);
 const SQRT20 = Math.sqrt(20);
 
@@ -31,7 +40,7 @@ const div = (a: number | null, b: number | null): number | null => (a === null |
 
 /**
  * The signal-interval (5m) bar features of full-v1 that are not in the multi-timeframe block
- * (ret_1, rsi_14, rv_10, bb_pctb_20 come from the 5m MultiTimeframeBlock; `base` passes them in).
+ * (ret_1, rsi_14, rv_10, bb_pctb_20 come from the 5m MultiTimeframeBlock; writeInto takes ret_1, rv_10).
  * Derived values, documented in full-feature-defs.ts:
  *   mom_accel_a_b = ret_a/a - ret_b/b;  regime_score = adx/100 · (rv_10/√10) / (rv_20/√20);
  *   vol_price_confirm = sign(ret_1) · ln(vol_ratio_20);  vwap_dev_20 = close / rolling VWAP - 1.
@@ -43,7 +52,15 @@ export class SignalBarFeatures {
   add(bar: Bar): void {
     const i = this.ind;
     this.close = bar.close;
-    for (const r of [i.ret_3, i.ret_5, i.ret_9, i.ret_10, i.ret_20, i.macd, i.rv_20, i.bb]) r.add(bar.close);
+    const c = bar.close;
+    i.ret_3.add(c);
+    i.ret_5.add(c);
+    i.ret_9.add(c);
+    i.ret_10.add(c);
+    i.ret_20.add(c);
+    i.macd.add(c);
+    i.rv_20.add(c);
+    i.bb.add(c);
     i.adx.add(bar);
     i.parkinson.add(bar);
     i.atr.add(bar);
@@ -55,7 +72,12 @@ export class SignalBarFeatures {
     i.ofi6.add(i.ofi.add(bar));
   }
 
-  values(base: { ret_1: number | null; rv_10: number | null }): Record<string, number | null> {
+  /**
+   * Writes the features, in SIGNAL_BAR_FEATURE_NAMES order, into dst at cols[k] (-1 = not
+   * wanted), null as NaN; ret1/rv10 are the signal interval's block values (null when stale).
+   * No objects per call (decision D51).
+   */
+  writeInto(dst: Float64Array, cols: Int32Array, ret1: number | null, rv10: number | null): void {
     const i = this.ind;
     const close = this.close;
     const r5 = i.ret_5.getResult(), r10 = i.ret_10.getResult(), r20 = i.ret_20.getResult();
@@ -65,34 +87,32 @@ export class SignalBarFeatures {
     const atr = i.atr.getResult();
     const vr = i.volRatio.getResult();
     const vwap = i.vwapZ.rollingVwap;
-    const volRegime = div(base.rv_10 === null ? null : base.rv_10 / SQRT10, rv20 === null ? null : rv20 / SQRT20);
-    return {
-      ret_3: i.ret_3.getResult(),
-      ret_9: i.ret_9.getResult(),
-      ret_5: r5,
-      ret_10: r10,
-      ret_20: r20,
-      mom_accel_5_10: r5 === null || r10 === null ? null : finiteOrNull(r5 / 5 - r10 / 10),
-      mom_accel_10_20: r10 === null || r20 === null ? null : finiteOrNull(r10 / 10 - r20 / 20),
-      macd_line: div(macd?.line ?? null, close),
-      macd_signal: div(macd?.signal ?? null, close),
-      macd_hist: div(macd?.histogram ?? null, close),
-      adx_14: adx,
-      regime_score: adx === null || volRegime === null ? null : finiteOrNull((adx / 100) * volRegime),
-      rv_20: rv20,
-      parkinson_20: i.parkinson.getResult(),
-      atr_14: atr,
-      atr_14_pct: div(atr, close),
-      bb_width_20: i.bb.getResult()?.width ?? null,
-      rsi_mom_5: i.rsiMom.getResult(),
-      rsi_div_10: i.rsiDiv.getResult(),
-      vol_ratio_20: vr,
-      vol_price_confirm: vr === null || !(vr > 0) || base.ret_1 === null ? null : finiteOrNull(Math.sign(base.ret_1) * Math.log(vr)),
-      vwap_dev_20: vwap === null || close === null ? null : div(close - vwap, vwap),
-      vwap_z_20: i.vwapZ.getResult(),
-      ofi: i.ofi.getResult(),
-      ofi_6: i.ofi6.getResult(),
-    };
+    const volRegime = div(rv10 === null ? null : rv10 / SQRT10, rv20 === null ? null : rv20 / SQRT20);
+    put(dst, cols[0] as number, i.ret_3.getResult());
+    put(dst, cols[1] as number, i.ret_9.getResult());
+    put(dst, cols[2] as number, r5);
+    put(dst, cols[3] as number, r10);
+    put(dst, cols[4] as number, r20);
+    put(dst, cols[5] as number, r5 === null || r10 === null ? null : finiteOrNull(r5 / 5 - r10 / 10));
+    put(dst, cols[6] as number, r10 === null || r20 === null ? null : finiteOrNull(r10 / 10 - r20 / 20));
+    put(dst, cols[7] as number, div(macd?.line ?? null, close));
+    put(dst, cols[8] as number, div(macd?.signal ?? null, close));
+    put(dst, cols[9] as number, div(macd?.histogram ?? null, close));
+    put(dst, cols[10] as number, adx);
+    put(dst, cols[11] as number, adx === null || volRegime === null ? null : finiteOrNull((adx / 100) * volRegime));
+    put(dst, cols[12] as number, rv20);
+    put(dst, cols[13] as number, i.parkinson.getResult());
+    put(dst, cols[14] as number, atr);
+    put(dst, cols[15] as number, div(atr, close));
+    put(dst, cols[16] as number, i.bb.getResult()?.width ?? null);
+    put(dst, cols[17] as number, i.rsiMom.getResult());
+    put(dst, cols[18] as number, i.rsiDiv.getResult());
+    put(dst, cols[19] as number, vr);
+    put(dst, cols[20] as number, vr === null || !(vr > 0) || ret1 === null ? null : finiteOrNull(Math.sign(ret1) * Math.log(vr)));
+    put(dst, cols[21] as number, vwap === null || close === null ? null : div(close - vwap, vwap));
+    put(dst, cols[22] as number, i.vwapZ.getResult());
+    put(dst, cols[23] as number, i.ofi.getResult());
+    put(dst, cols[24] as number, i.ofi6.getResult());
   }
 
   snapshot(): { close: number | null; ind: Record<string, unknown> } {

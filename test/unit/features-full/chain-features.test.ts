@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { bsGreeks, bsPrice } from '../../../processors/math/black-scholes.ts';
 import { gammaExposure, gammaFlip } from '../../../processors/features/full/chain/gamma-exposure.ts';
 import { ivSkew } from '../../../processors/features/full/chain/iv-skew.ts';
-import { oiVelocity, pcrOiChange } from '../../../processors/features/full/chain/oi-flow.ts';
+import { liveExpiries, oiVelocity, pcrOiChange, sumOiByRight, velocity } from '../../../processors/features/full/chain/oi-flow.ts';
+import { Rng } from '../../../processors/math/rng.ts';
 import { pcrPremium } from '../../../processors/features/full/chain/premium-pcr.ts';
 import { resolveChain, YEAR_MS } from '../../../processors/features/full/chain/resolved-chain.ts';
 import { snapshotFeatures } from '../../../processors/features/full/chain/snapshot-features.ts';
@@ -152,6 +153,30 @@ describe('OI flow, premium PCR, max pain pull', () => {
     assert.equal(oiVelocity(now, null, 'C'), null);
     assert.equal(oiVelocity(now, now, 'C'), null);
     assert.equal(oiVelocity(then, now, 'C'), null);
+  });
+
+  test('sums per right over the live expiries (the expired contract left out): calls 150 / 100, puts 280 / 350', () => {
+    const live = liveExpiries(now);
+    assert.deepEqual(sumOiByRight(now, live), { call: 150, put: 280 });
+    assert.deepEqual(sumOiByRight(then, live), { call: 100, put: 350 });
+  });
+
+  test('velocity() of the one-pass sums equals oiVelocity bit for bit on random chains (fractional OI, so the order of additions shows)', () => {
+    const rng = new Rng(7);
+    const expiries = [T0 - DAY, T0, T0 + DAY, T0 + 7 * DAY];
+    const random = (t: number): ReturnType<typeof chain> => chain(t, 100, Array.from({ length: 1 + Math.floor(rng.next() * 40) }, () => ({
+      expiry: expiries[Math.floor(rng.next() * expiries.length)] as number,
+      strike: 90 + Math.floor(rng.next() * 20),
+      right: rng.next() < 0.5 ? 'C' as const : 'P' as const,
+      oi: rng.next() < 0.1 ? 0 : (rng.next() * 1e4) / 3, // / 3: full-width mantissas, so sums depend on their order
+    })));
+    for (let i = 0; i < 300; i++) {
+      const a = random(T0), b = random(T0 - 300_000);
+      const live = liveExpiries(a);
+      const sa = sumOiByRight(a, live), sb = sumOiByRight(b, live);
+      assert.equal(velocity(sb.call, sa.call), oiVelocity(a, b, 'C'));
+      assert.equal(velocity(sb.put, sa.put), oiVelocity(a, b, 'P'));
+    }
   });
 
   test('pcr_oi_change on E1: Δput (280-350) / Δcall (90-60) = -70/30', () => {

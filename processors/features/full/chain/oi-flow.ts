@@ -7,14 +7,29 @@ function sumOi(snap: OptionChainSnapshot, right: 'C' | 'P', expiries: ReadonlySe
   return s;
 }
 
-function liveExpiries(snap: OptionChainSnapshot): Set<number> {
+/**
+ * Σ open interest of calls and of puts over contracts with the given expiries, in one pass: the
+ * same sums, added in the same order, as sumOi per right.
+ */
+export function sumOiByRight(snap: OptionChainSnapshot, expiries: ReadonlySet<number>): { call: number; put: number } {
+  let call = 0, put = 0;
+  for (const c of snap.contracts) {
+    if (!expiries.has(c.expiry)) continue;
+    if (c.right === 'C') call += c.openInterest;
+    else if (c.right === 'P') put += c.openInterest;
+  }
+  return { call, put };
+}
+
+/** The expiries of the snapshot still live at its time (expiry > tsEvent). */
+export function liveExpiries(snap: OptionChainSnapshot): Set<number> {
   const out = new Set<number>();
   for (const c of snap.contracts) if (c.expiry > snap.tsEvent) out.add(c.expiry);
   return out;
 }
 
 /** An earlier snapshot is usable only if it is strictly older than the current one. */
-function earlier(now: OptionChainSnapshot, then: OptionChainSnapshot | null): then is OptionChainSnapshot {
+export function earlier(now: OptionChainSnapshot, then: OptionChainSnapshot | null): then is OptionChainSnapshot {
   return then !== null && then.tsEvent < now.tsEvent;
 }
 
@@ -28,7 +43,13 @@ export function oiVelocity(now: OptionChainSnapshot, then: OptionChainSnapshot |
   const exp = liveExpiries(now);
   const before = sumOi(then, right, exp);
   if (!(before > 0)) return null;
-  const v = (sumOi(now, right, exp) - before) / before;
+  return velocity(before, sumOi(now, right, exp));
+}
+
+/** (now - before) / before for Σ OI then and now; null unless before > 0 and the result is finite. */
+export function velocity(before: number, now: number): number | null {
+  if (!(before > 0)) return null;
+  const v = (now - before) / before;
   return Number.isFinite(v) ? v : null;
 }
 
