@@ -72,7 +72,23 @@ async function groupLagOnce(brokers: string[], groupId: string): Promise<{ commi
 /** Waits until the group's committed offsets equal the end offsets of every input partition. */
 export async function caughtUp(brokers: string[], groupId: string, timeoutMs = 120_000): Promise<void> {
   let lag = -1;
-  await until(async () => (lag = (await groupLag(brokers, groupId)).lag) === 0, timeoutMs, () => `group ${groupId} caught up (lag ${lag})`);
+  let lastError = '';
+  await until(
+    async () => {
+      try {
+        lag = (await groupLag(brokers, groupId)).lag;
+        return lag === 0;
+      } catch (e) {
+        // A refused connection is "not yet" while a broker of the list is down (the one-of-three
+        // scenario kills one): the admin client may pick it first; anything else fails at once.
+        if (!/ECONNREFUSED|Connection error|KafkaJSNumberOfRetriesExceeded/.test(String((e as Error).message ?? e))) throw e;
+        lastError = (e as Error).message;
+        return false;
+      }
+    },
+    timeoutMs,
+    () => `group ${groupId} caught up (lag ${lag}${lastError === '' ? '' : `; last error: ${lastError}`})`,
+  );
 }
 
 /** Per partition: the end offsets of `topic` now (where a later read should start). */
