@@ -21,7 +21,6 @@ import { silentLogger } from '../../../lib/log.ts';
 import { graphIdentity } from '../../../processors/checkpoint/index.ts';
 import type { GraphEvent } from '../../../processors/graph-events.ts';
 import { DEFAULT_GRAPH_CONFIG } from '../../../processors/graph.ts';
-import type { Predictor } from '../../../processors/types.ts';
 import { CLOSED_WATERMARK, TOPICS, type Signal } from '../../../schemas/index.ts';
 import { syntheticConfig } from '../../../sources/synthetic/synthetic-config.ts';
 import { writeSyntheticHistory } from '../../../sources/synthetic/write-history.ts';
@@ -33,20 +32,12 @@ import { openEmbeddedLog, type EmbeddedLog } from '../../../storage/log/open-log
 import { tempDir } from '../../helpers/cli.ts';
 import { realKafka, type RealKafka } from '../../helpers/kafka-broker.ts';
 import { caughtUp } from './group-helpers.ts';
+import { toyPredictor } from '../../helpers/toy-predictor.ts';
 
 const kafka = await realKafka({ own: true });
 const skip = 'skip' in kafka ? kafka.skip : false;
 
-const predictor: Predictor = {
-  modelId: 'ckpt-test-model',
-  featureSetHash: DEFAULT_GRAPH_CONFIG.featureSet.hash,
-  featureNames: DEFAULT_GRAPH_CONFIG.featureSet.names,
-  predict(row) {
-    const a = Math.abs(Math.tanh(row[0] ?? 0)) / 2;
-    const b = Math.abs(Math.tanh(row[1] ?? 0)) / 2;
-    return [a, 1 - a - b / 2, b / 2];
-  },
-};
+const predictor = toyPredictor('ckpt-test-model');
 const IDENTITY = graphIdentity(DEFAULT_GRAPH_CONFIG, predictor, 'code-ckpt-test');
 const MARKET = syntheticConfig({ days: 0.3, seed: 23, signalStrength: 1 });
 const T1 = MARKET.start + 2 * 3_600_000;

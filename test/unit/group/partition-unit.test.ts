@@ -4,29 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { GraphEvent } from '../../../processors/graph-events.ts';
-import { DEFAULT_GRAPH_CONFIG } from '../../../processors/graph.ts';
-import type { Predictor } from '../../../processors/types.ts';
 import { replayLog } from '../../../hosts/replay/run-replay.ts';
 import { syntheticConfig } from '../../../sources/synthetic/synthetic-config.ts';
 import { writeSyntheticHistory } from '../../../sources/synthetic/write-history.ts';
 import { PartitionUnit, cutCovers } from '../../../hosts/group/partition-unit.ts';
 import { partitionFor } from '../../../storage/log/event-log.ts';
 import { openEmbeddedLog, type EmbeddedLog } from '../../../storage/log/open-log.ts';
+import { graphEventKey as key, toyPredictor } from '../../helpers/toy-predictor.ts';
 
 /** A deterministic stand-in model: probabilities from the first two features (a pure function). */
-const predictor: Predictor = {
-  modelId: 'test-model',
-  featureSetHash: DEFAULT_GRAPH_CONFIG.featureSet.hash,
-  featureNames: DEFAULT_GRAPH_CONFIG.featureSet.names,
-  predict(row) {
-    const a = Math.abs(Math.tanh(row[0] ?? 0)) / 2;
-    const b = Math.abs(Math.tanh(row[1] ?? 0)) / 2;
-    return [a, 1 - a - b / 2, b / 2];
-  },
-};
+const predictor = toyPredictor();
 
 const clock = { kind: 'live' as const, now: () => 0 };
-const key = (e: GraphEvent): string => JSON.stringify(e, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v));
 const symbolOf = (e: GraphEvent): string => {
   switch (e.kind) {
     case 'bar': return e.bar.symbol;

@@ -6,7 +6,6 @@ import { after, before, describe, test } from 'node:test';
 import { graphIdentity } from '../../../processors/checkpoint/index.ts';
 import type { GraphEvent } from '../../../processors/graph-events.ts';
 import { DEFAULT_GRAPH_CONFIG } from '../../../processors/graph.ts';
-import type { Predictor } from '../../../processors/types.ts';
 import { hostEvents, type HostEvents } from '../../../hosts/host-events.ts';
 import { PartitionUnit, type Cut } from '../../../hosts/group/partition-unit.ts';
 import { UnitCheckpoints } from '../../../hosts/group/unit-checkpoints.ts';
@@ -15,6 +14,7 @@ import { writeSyntheticHistory } from '../../../sources/synthetic/write-history.
 import { LogCheckpointStore } from '../../../storage/checkpoints/log-checkpoint-store.ts';
 import { partitionFor } from '../../../storage/log/event-log.ts';
 import { openEmbeddedLog, type EmbeddedLog } from '../../../storage/log/open-log.ts';
+import { graphEventKey as key, toyPredictor } from '../../helpers/toy-predictor.ts';
 
 /**
  * Consumer-group takeover from a checkpoint on the `checkpoints` topic (here the topic of an
@@ -23,18 +23,8 @@ import { openEmbeddedLog, type EmbeddedLog } from '../../../storage/log/open-log
  * from a checkpoint and rebuilt up to the committed cut emits exactly the unbroken unit's outputs
  * after the cut, with the same final stats.
  */
-const predictor: Predictor = {
-  modelId: 'test-model',
-  featureSetHash: DEFAULT_GRAPH_CONFIG.featureSet.hash,
-  featureNames: DEFAULT_GRAPH_CONFIG.featureSet.names,
-  predict(row) {
-    const a = Math.abs(Math.tanh(row[0] ?? 0)) / 2;
-    const b = Math.abs(Math.tanh(row[1] ?? 0)) / 2;
-    return [a, 1 - a - b / 2, b / 2];
-  },
-};
+const predictor = toyPredictor();
 const clock = { kind: 'live' as const, now: () => 0 };
-const key = (e: GraphEvent): string => JSON.stringify(e, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v));
 const IDENTITY = graphIdentity(DEFAULT_GRAPH_CONFIG, predictor, 'code-1');
 
 describe('UnitCheckpoints on the checkpoints topic', () => {
