@@ -211,10 +211,10 @@ export type ModelManifest = z.infer<typeof manifestSchema>;
 
 /**
  * modelId = first 16 hex digits of sha256(canonical JSON of the manifest without modelId, a NUL
- * byte, the weights.bin bytes). Metrics are included: they are a deterministic function of the
- * rest, so they change only when something upstream did.
+ * byte, the weights bytes: weights.bin, or an imported model's model.onnx). Metrics are included:
+ * they are a deterministic function of the rest, so they change only when something upstream did.
  */
-export function computeModelId(manifest: Omit<ModelManifest, 'modelId'> | ModelManifest, weights: Uint8Array): string {
+export function computeModelId(manifest: object, weights: Uint8Array): string {
   const rest: Record<string, unknown> = { ...manifest };
   delete rest['modelId'];
   return createHash('sha256').update(canonicalJson(rest)).update(new Uint8Array([0])).update(weights).digest('hex').slice(0, 16);

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import type { FeatureSetDef } from '../../processors/features/full/feature-set-def.ts';
 import { ModelError } from '../errors.ts';
 import { writeFileAtomic } from '../file-io-handler.ts';
-import { MANIFEST_JSON } from '../manifest.ts';
-import { MODEL_ONNX, onnxModelId, type OnnxManifest } from './onnx-manifest.ts';
+import { computeModelId, MANIFEST_JSON } from '../manifest.ts';
+import { MODEL_ONNX, type OnnxManifest } from './onnx-manifest.ts';
 import { readOnnxModelInfo } from './onnx-model-info.ts';
 import { checkServable, probabilityColumns } from './onnx-predictor.ts';
 import { DETERMINISTIC_SESSION_OPTIONS, ONNXRUNTIME_VERSION, OnnxSession } from './onnx-session.ts';
@@ -76,7 +76,7 @@ export async function importOnnx(o: ImportOnnxOptions): Promise<OnnxManifest> {
     },
     runtime: { package: 'onnxruntime-node', version: ONNXRUNTIME_VERSION, executionProviders: [...executionProviders], intraOpNumThreads, interOpNumThreads, executionMode, graphOptimizationLevel },
   };
-  const full: OnnxManifest = { modelId: onnxModelId(manifest, o.bytes), ...manifest };
+  const full: OnnxManifest = { modelId: computeModelId(manifest, o.bytes), ...manifest };
   await mkdir(o.out, { recursive: true });
   await writeFileAtomic(join(o.out, MODEL_ONNX), o.bytes);
   await writeFileAtomic(join(o.out, MANIFEST_JSON), `${JSON.stringify(full, null, 2)}\n`);

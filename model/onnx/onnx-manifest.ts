@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { canonicalJson } from '../../lib/canonical-json.ts';
 import { CLASSES } from '../../processors/types.ts';
 import { ModelError } from '../errors.ts';
 import { MANIFEST_JSON } from '../manifest.ts';
@@ -52,13 +50,6 @@ export const onnxManifestSchema = z.strictObject({
 });
 
 export type OnnxManifest = z.infer<typeof onnxManifestSchema>;
-
-/** The modelId convention of model/manifest.ts: sha256(canonical manifest without modelId, NUL, bytes), 16 hex digits. */
-export function onnxModelId(manifest: Omit<OnnxManifest, 'modelId'> | OnnxManifest, bytes: Uint8Array): string {
-  const rest: Record<string, unknown> = { ...manifest };
-  delete rest['modelId'];
-  return createHash('sha256').update(canonicalJson(rest)).update(new Uint8Array([0])).update(bytes).digest('hex').slice(0, 16);
-}
 
 /** The `family` a model directory's manifest.json declares (undefined = an MLP), without validating the rest. */
 export async function manifestFamily(dir: string): Promise<string | undefined> {

@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLASSES, type ClassName, type Predictor } from '../../processors/types.ts';
 import { ModelError } from '../errors.ts';
-import { MODEL_ONNX, onnxModelId, readOnnxManifest, type OnnxManifest } from './onnx-manifest.ts';
+import { computeModelId } from '../manifest.ts';
+import { MODEL_ONNX, readOnnxManifest, type OnnxManifest } from './onnx-manifest.ts';
 import { OnnxSession, Tensor, type OnnxValueInfo } from './onnx-session.ts';
 
 /** The input and output tickflow feeds and reads, once a session passed checkServable. */
@@ -130,7 +131,7 @@ export async function loadOnnxPredictor(dir: string): Promise<OnnxPredictor> {
     throw new ModelError('MANIFEST_INVALID', `${dir}: manifest is an onnx model but ${join(dir, MODEL_ONNX)} cannot be read: ${(err as Error).message}`, { cause: err });
   }
   const sha = createHash('sha256').update(bytes).digest('hex');
-  const id = onnxModelId(manifest, bytes);
+  const id = computeModelId(manifest, bytes);
   if (sha !== manifest.onnx.sha256 || id !== manifest.modelId) {
     throw new ModelError('MODEL_ID_MISMATCH', `${dir}: manifest says model ${manifest.modelId} but its fields and ${MODEL_ONNX} hash to ${id} (edited or mixed-up files)`);
   }
