@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { spawnCli, tempDir } from '../helpers/cli.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 /**
  * The page in a real browser (Debian's chromium driven by playwright-core) against a real
@@ -121,7 +122,19 @@ test('the dashboard renders history, follows live signals and switches symbols i
     assert.ok(metric('tickflow_inputs_total') > 100_000, `inputs ${metric('tickflow_inputs_total')}`);
     assert.ok(metric('tickflow_signals_total') > 0);
     assert.ok(metric('tickflow_signal_latency_seconds_count') > 0, 'live signal latencies observed');
-    assert.ok(metric('tickflow_ws_clients') >= 1);
+    // The fan-out worker's client count reaches this thread's registry once a second, and a page the
+    // slow-reader policy dropped reconnects: await the page's connection in the gauge (one CI run
+    // read 0 here once, after the page had received live signals).
+    let clients = metric('tickflow_ws_clients');
+    await waitFor(
+      () => `tickflow_ws_clients >= 1 (last scrape: ${clients})`,
+      async () => {
+        const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        clients = Number(/^tickflow_ws_clients (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
+        return clients >= 1;
+      },
+      { timeoutMs: 15_000, intervalMs: 200 },
+    );
     const health = (await (await fetch(`http://127.0.0.1:${port}/api/health`)).json()) as { latencyMs: { count: number; p50: number | null }; lagMs: number | null; inputs: number };
     assert.ok(health.latencyMs.count > 0 && health.latencyMs.p50 !== null && health.lagMs !== null);
     assert.ok(health.inputs >= metric('tickflow_inputs_total'), 'health reads the same counters, later');
