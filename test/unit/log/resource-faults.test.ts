@@ -104,6 +104,15 @@ describe('resource faults as messages; read commands open the log read-only', ()
       t.skip('needs root to run the CLI as another user; the readOnly test above covers the opening mode');
       return;
     }
+    // `nobody` must be able to load the project (a checkout under a mode-700 directory, such as
+    // mktemp's, is not readable by other users).
+    const root = join(import.meta.dirname, '..', '..', '..');
+    try {
+      execFileSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(join(root, 'node_modules', 'tsx', 'package.json'))})`], { uid: 65534, gid: 65534, stdio: 'ignore' });
+    } catch {
+      t.skip(`uid 65534 cannot read the checkout at ${root} (a parent directory is not readable by other users): the unprivileged-user case is not run`);
+      return;
+    }
     const copy = join(tmp.dir, 'ro-copy');
     cpSync(log, copy, { recursive: true });
     chmodSync(tmp.dir, 0o755);
