@@ -8,7 +8,7 @@ import { openEmbeddedLog } from '../../../storage/log/open-log.ts';
 import { ingestFile } from '../../../sources/ingest/index.ts';
 import { openLog } from '../../../cli/log-access.ts';
 import { runCli, tempDir } from '../../helpers/cli.ts';
-import { FIXTURES } from '../ingest/ingest-helpers.ts';
+import { FIXTURES } from '../../unit/ingest/ingest-helpers.ts';
 
 const tmp = tempDir('tickflow-faults-');
 const mounted: string[] = [];

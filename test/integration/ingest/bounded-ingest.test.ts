@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { csvLineBatches } from '../../../sources/ingest/csv-lines.ts';
 import { runCli, tempDir } from '../../helpers/cli.ts';
-import { FIXTURES } from './ingest-helpers.ts';
+import { FIXTURES } from '../../unit/ingest/ingest-helpers.ts';
 
 const tmp = tempDir('tickflow-bounded-');
 after(() => tmp.cleanup());
