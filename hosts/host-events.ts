@@ -10,6 +10,13 @@ import type { DeadLetter } from '../schemas/index.ts';
 export interface HostEvents {
   /** The live host processed everything the log held before it went live. */
   'caught-up': [{ inputs: number }];
+  /**
+   * The live host's catch-up (a replay of what the log holds after the restored checkpoint): 0 as
+   * it starts, then every PROGRESS_EVERY_INPUTS inputs (hosts/live/live-runner.ts).
+   */
+  'catch-up-progress': [{ inputs: number }];
+  /** levelFeedWithLog, after each history round on a new log: events so far, tsInit of the last one written, of the first. */
+  'history-progress': [{ events: number; tsInit: number; firstTsInit: number }];
   /** The live host went live: market time of its first feed event, and its speed. */
   live: [{ liveStart: number; speed: number }];
   /** A feed resumed after what the log holds: by its recorded position or by count; topics repaired. */

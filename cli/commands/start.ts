@@ -18,6 +18,7 @@ import { graphCodeVersion } from '../../hosts/code-version.ts';
 import { DERIVED_TOPICS, LogSink, RecordedOutputs, toCurrentSchema } from '../../hosts/log-sink.ts';
 import { CheckpointStore } from '../../storage/checkpoints/checkpoint-store.ts';
 import { markProgress } from '../../hosts/group/feed-progress.ts';
+import { hostEvents } from '../../hosts/host-events.ts';
 import { CLOSED_WATERMARK, TOPICS, type ModelHealth } from '../../schemas/index.ts';
 import { newGraphStats } from '../../processors/graph-events.ts';
 import { observeGraphStats, observeSignalLatency } from '../../lib/metrics.ts';
@@ -74,6 +75,8 @@ export async function run(values: ValuesOf<typeof START>): Promise<number> {
     await progress?.(-1);
     const historyEnd = config.start + historyDays * DAY;
     const bar = new ProgressBar({ label: 'history', stream: progressStream() });
+    const feedEvents = hostEvents();
+    feedEvents.on('history-progress', (p) => bar.update(Math.floor((p.tsInit - p.firstTsInit) / 3_600_000), Math.ceil((historyEnd - p.firstTsInit) / 3_600_000), `${p.events} events, market hours`));
     const { feed, appender, mode } = await levelFeedWithLog({
       log: access.log,
       encode: access.encode,
@@ -84,7 +87,7 @@ export async function run(values: ValuesOf<typeof START>): Promise<number> {
       topics: [TOPICS.trades.name, TOPICS.options.name],
       historyEnd,
       logger: cliLogger(),
-      onHistoryProgress: (p) => bar.update(Math.floor((p.tsInit - p.firstTsInit) / 3_600_000), Math.ceil((historyEnd - p.firstTsInit) / 3_600_000), `${p.events} events, market hours`),
+      events: feedEvents,
     });
     if (mode === 'history') bar.finish();
     await progress?.(feed.nextTsInit() - 1);
@@ -241,19 +244,20 @@ async function goLive(
   // without one): progress on stderr every 5 s while it runs, never a silent pause.
   const logInputs = await replayTotal(access.log);
   let catchUp: ReplayProgress | null = null;
-  const onCatchUpProgress = (n: number): void => {
-    if (n === 0) catchUp = new ReplayProgress({ logger: cliLogger(), label: 'catch-up', total: logInputs - (checkpoints?.resumedFrom ?? 0) });
-    else catchUp?.update(n);
-  };
-  const onCatchUp = (n: number): void => {
-    if (n > 0) catchUp?.finish(n);
-    cliLogger().info({ event: 'caught-up', inputs: n }, predictor ? `caught up on ${n} logged inputs` : 'feed only: inputs and progress go to the log; `tickflow run processors` processes them');
-  };
+  const events = hostEvents();
+  events.on('catch-up-progress', ({ inputs }) => {
+    if (inputs === 0) catchUp = new ReplayProgress({ logger: cliLogger(), label: 'catch-up', total: logInputs - (checkpoints?.resumedFrom ?? 0) });
+    else catchUp?.update(inputs);
+  });
+  events.on('caught-up', ({ inputs }) => {
+    if (inputs > 0) catchUp?.finish(inputs);
+    cliLogger().info({ event: 'caught-up', inputs }, predictor ? `caught up on ${inputs} logged inputs` : 'feed only: inputs and progress go to the log; `tickflow run processors` processes them');
+  });
   let r: LiveResult;
   if (follow !== null) {
     if (predictor === null || graphConfig === null) throw new Error('following a venue needs a model');
     info(`live on the venue's trades${stopAfterMs ? `, stopping after ${stopAfterMs / 3_600_000} hours` : '; Ctrl-C stops'}`);
-    r = await followLive({ log: access.log, decode: access.decode, predictor, sinks: [logSink, publish], afterChunk: () => logSink.flush(), status, stats, config: graphConfig, ...(checkpoints ? { checkpoints } : {}), onCatchUp, onCatchUpProgress, now: Date.now }, follow);
+    r = await followLive({ log: access.log, decode: access.decode, predictor, sinks: [logSink, publish], afterChunk: () => logSink.flush(), status, stats, config: graphConfig, ...(checkpoints ? { checkpoints } : {}), events, now: Date.now }, follow);
   } else {
   info(`live at speed ${speed} (market seconds per wall second)${stopAfterMs ? `, stopping after ${stopAfterMs / 3_600_000} market hours` : '; Ctrl-C stops'}`);
   r = await runLive({
@@ -273,8 +277,7 @@ async function goLive(
     ...(graphConfig ? { config: graphConfig } : { process: false }),
     ...(progress ? { onAppended: progress } : {}),
     ...(checkpoints ? { checkpoints } : {}),
-    onCatchUp,
-    onCatchUpProgress,
+    events,
   });
   }
   await logSink.flush();

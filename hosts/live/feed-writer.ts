@@ -136,10 +136,8 @@ export interface LevelFeedOptions {
   historyBatch?: number;
   /** Where it says how it levelled the feed with the log (lib/log.ts). Default: silent. */
   logger?: Logger;
-  /** Where `feed-resume` is emitted (hosts/host-events.ts). */
+  /** Where `feed-resume` and `history-progress` (after each history round) are emitted (hosts/host-events.ts). */
   events?: HostEventEmitter;
-  /** After each history round: events so far, and the tsInit of the last one written. */
-  onHistoryProgress?: (p: { events: number; tsInit: number; firstTsInit: number }) => void;
 }
 
 export interface LevelFeedResult {
@@ -213,7 +211,7 @@ export async function levelFeedWithLog(opts: LevelFeedOptions): Promise<LevelFee
     appender.add(ev);
     if (appender.pending >= batch) {
       events += await appender.flush();
-      opts.onHistoryProgress?.({ events, tsInit: ev.value.tsInit, firstTsInit });
+      opts.events?.emit('history-progress', { events, tsInit: ev.value.tsInit, firstTsInit });
     }
   }
   events += await appender.flush();

@@ -32,12 +32,6 @@ export interface LiveOptions {
   config?: GraphConfig;
   /** Wall clock for pacing (tests may pass a fake). */
   wallNow?: () => number;
-  onCatchUp?: (inputs: number) => void;
-  /**
-   * Progress of the catch-up (a long replay when there is no usable checkpoint): called with 0 as
-   * it starts (after a checkpoint is restored) and every PROGRESS_EVERY_INPUTS inputs.
-   */
-  onCatchUpProgress?: (inputs: number) => void;
   /** Updated before each drain so sinks can tell catch-up from live and measure lag. */
   status?: LiveStatus;
   /** After each chunk is durably appended, with the chunk's bound T (e.g. to write a progress marker). */
@@ -48,7 +42,11 @@ export interface LiveOptions {
   stats?: GraphStats;
   /** Checkpoints: catch up from the newest usable one, save between chunks (hosts/checkpointing.ts). */
   checkpoints?: GraphCheckpointer;
-  /** Where `caught-up`, `live` and `dead-letter` are emitted (hosts/host-events.ts). */
+  /**
+   * Where `catch-up-progress`, `caught-up`, `live` and `dead-letter` are emitted
+   * (hosts/host-events.ts); catch-up progress: 0 as it starts (after a checkpoint is restored),
+   * then every PROGRESS_EVERY_INPUTS inputs.
+   */
   events?: HostEventEmitter;
 }
 
@@ -105,8 +103,7 @@ export async function runLive(opts: LiveOptions): Promise<LiveResult> {
 
   const processing = opts.process !== false;
   const drain = (bound: number): Promise<number> => (processing ? reader.drain(bound, push) : Promise.resolve(0));
-  const catchUpInputs = processing ? await reader.drain(Number.POSITIVE_INFINITY, withProgress(push, opts.onCatchUpProgress)) : 0;
-  opts.onCatchUp?.(catchUpInputs);
+  const catchUpInputs = processing ? await reader.drain(Number.POSITIVE_INFINITY, withProgress(push, events)) : 0;
   events?.emit('caught-up', { inputs: catchUpInputs });
   await opts.afterChunk({ live: false, appendedAtWall: wall() });
   cps?.maybeSave(reader, stats, Number.NEGATIVE_INFINITY);
@@ -156,9 +153,6 @@ export interface FollowOptions {
   stats?: GraphStats;
   checkpoints?: GraphCheckpointer;
   events?: HostEventEmitter;
-  onCatchUp?: (inputs: number) => void;
-  /** As LiveOptions.onCatchUpProgress. */
-  onCatchUpProgress?: (inputs: number) => void;
   /** Market time now (a real feed: the wall clock, epoch ms). */
   now: () => number;
 }
@@ -180,8 +174,7 @@ export async function followLive(opts: FollowOptions, notices: AppendNotices): P
   const cps = opts.checkpoints;
   const events = opts.events;
   const { stats, source, done, reader, push } = await startGraph(opts, clock, cps);
-  const catchUpInputs = await reader.drain(Number.POSITIVE_INFINITY, withProgress(push, opts.onCatchUpProgress));
-  opts.onCatchUp?.(catchUpInputs);
+  const catchUpInputs = await reader.drain(Number.POSITIVE_INFINITY, withProgress(push, events));
   events?.emit('caught-up', { inputs: catchUpInputs });
   await opts.afterChunk({ live: false, appendedAtWall: performance.now() });
   cps?.maybeSave(reader, stats, Number.NEGATIVE_INFINITY);
@@ -242,13 +235,13 @@ export class AppendQueue implements AppendNotices {
   }
 }
 
-/** `push`, reporting to `progress` with 0 now and every PROGRESS_EVERY_INPUTS inputs after (catch-up progress). */
-function withProgress(push: (e: InputEvent) => void, progress: ((inputs: number) => void) | undefined): (e: InputEvent) => void {
-  if (progress === undefined) return push;
-  progress(0);
+/** `push`, emitting `catch-up-progress` with 0 now and every PROGRESS_EVERY_INPUTS inputs after, when anyone listens. */
+function withProgress(push: (e: InputEvent) => void, events: HostEventEmitter | undefined): (e: InputEvent) => void {
+  if (events === undefined || events.listenerCount('catch-up-progress') === 0) return push;
+  events.emit('catch-up-progress', { inputs: 0 });
   let n = 0;
   return (e) => {
     push(e);
-    if (++n % PROGRESS_EVERY_INPUTS === 0) progress(n);
+    if (++n % PROGRESS_EVERY_INPUTS === 0) events.emit('catch-up-progress', { inputs: n });
   };
 }

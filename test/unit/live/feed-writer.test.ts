@@ -70,7 +70,9 @@ describe('levelFeedWithLog', () => {
   test('on a new log: appends the history in bounded rounds and leaves the feed at the first later event', async () => {
     const log = new MemoryLog();
     const progress: number[] = [];
-    const r = await levelFeedWithLog({ log, encode: json, feed: market(), decode, source: 'synthetic', topics: TOPICS, historyEnd, historyBatch: 1000, onHistoryProgress: (p) => progress.push(p.events) });
+    const events = hostEvents();
+    events.on('history-progress', (p) => progress.push(p.events));
+    const r = await levelFeedWithLog({ log, encode: json, feed: market(), decode, source: 'synthetic', topics: TOPICS, historyEnd, historyBatch: 1000, events });
     assert.equal(r.mode, 'history');
     assert.equal(r.historyEvents, inHistory.length);
     assert.ok(inHistory.length > 1000 && inHistory.length < all.length, 'the history is a proper, multi-round prefix');
