@@ -13,6 +13,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
+import { benchSay } from './say.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== 'fanout'),
@@ -30,7 +31,7 @@ const PAUSED = Number(values.paused);
 const dir = join('var', 'bench', 'fanout');
 const baseLog = join(dir, 'log');
 const modelDir = join(dir, 'model');
-const say = (m: string): void => void process.stderr.write(`${m}\n`);
+const say = benchSay('fanout');
 const tickflowArgs = (args: string[]): string[] => ['--import', 'tsx', 'cli/main.ts', ...args];
 
 if (!existsSync(join(modelDir, 'manifest.json'))) {

@@ -13,6 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchSay } from './say.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== 'first-signal'),
@@ -26,7 +27,7 @@ const { values } = parseArgs({
 });
 const TARGET_FIRST_MS = 30_000;
 const TARGET_RESTART_MS = 5_000;
-const say = (m: string): void => void process.stderr.write(`${m}\n`);
+const say = benchSay('first-signal');
 const round = (x: number, digits = 0): number => Math.round(x * 10 ** digits) / 10 ** digits;
 /** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ: 100 on Linux). */
 const USER_HZ = 100;

@@ -10,12 +10,13 @@ import { parseArgs } from 'node:util';
 import { openLog } from '../cli/log-access.ts';
 import { Rng } from '../processors/math/rng.ts';
 import { ingestFile } from '../sources/ingest/index.ts';
+import { benchSay } from './say.ts';
 
 const { values } = parseArgs({ options: { trades: { type: 'string', default: '2000000' }, json: { type: 'boolean', default: false }, keep: { type: 'boolean', default: false }, stage: { type: 'string', default: 'full' } } });
 const n = Number(values.trades);
 const dir = join('var', 'bench', 'ingest-trades');
 const file = join(dir, `BENCHUSDT-trades-${n}.csv`);
-const say = (m: string): void => void process.stderr.write(`${m}\n`);
+const say = benchSay('ingest-trades');
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with node --expose-gc (npm run bench -- ingest-trades does)');
 

@@ -18,13 +18,14 @@ import { Kafka, logLevel } from 'kafkajs';
 import { kafkaUnavailable, KAFKA_VERSION, startKafkaCluster } from '../kafka/broker.ts';
 import { createLogger } from '../lib/log.ts';
 import { partitionFor } from '../storage/log/event-log.ts';
+import { benchSay } from './say.ts';
 
 const { values } = parseArgs({ options: { records: { type: 'string', default: '200000' }, runs: { type: 'string', default: '2' }, json: { type: 'boolean', default: false }, brokers: { type: 'string' } } });
 const total = Number(values.records);
 const runs = Number(values.runs);
 if (!Number.isSafeInteger(total) || total < 1) throw new Error('--records must be a positive integer');
 if (!Number.isSafeInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
-const say = (m: string): void => void process.stderr.write(`bench kafka-clients: ${m}\n`);
+const say = benchSay('kafka-clients');
 const PARTITIONS = 4;
 const BATCH = 1_000;
 const keys = Array.from({ length: 64 }, (_, i) => `SYM${i}`);

@@ -12,11 +12,12 @@ import { Kafka, logLevel } from 'kafkajs';
 import { INPUT_TOPICS } from '../hosts/merged-reader.ts';
 import { realKafka } from '../test/helpers/kafka-broker.ts';
 import { tempDir } from '../test/helpers/cli.ts';
+import { benchSay } from './say.ts';
 
 const { values } = parseArgs({ options: { days: { type: 'string', default: '0.6' }, members: { type: 'string', default: '1,2,3' }, json: { type: 'boolean', default: false } } });
 const memberCounts = values.members.split(',').map(Number);
 if (memberCounts.some((m) => !Number.isSafeInteger(m) || m < 1)) throw new Error('--members must list positive integers, e.g. 1,2,3');
-const say = (m: string): void => void process.stderr.write(`bench kafka-group: ${m}\n`);
+const say = benchSay('kafka-group');
 const cli = (args: string[]): string => execFileSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, TICKFLOW_SCHEMA_DIR: join(tmp.dir, 'schemas') } }).toString();
 
 const kafka = await realKafka({ own: true });

@@ -15,11 +15,12 @@ import { TRADE_SCHEMA, type Trade } from '../schemas/trade.ts';
 import { KafkaEventLog } from '../storage/kafka/kafka-event-log.ts';
 import { createLogger } from '../lib/log.ts';
 import { openKafkaSchemas } from '../storage/kafka/kafka-schemas.ts';
+import { benchSay } from './say.ts';
 
 const { values } = parseArgs({ options: { records: { type: 'string', default: '500000' }, json: { type: 'boolean', default: false }, brokers: { type: 'string' } } });
 const total = Number(values.records);
 if (!Number.isSafeInteger(total) || total < 1) throw new Error('--records must be a positive integer');
-const say = (m: string): void => void process.stderr.write(`bench kafka: ${m}\n`);
+const say = benchSay('kafka');
 const logger = createLogger().child({ component: 'bench kafka' });
 
 const unavailable = kafkaUnavailable();

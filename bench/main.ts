@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchSay } from './say.ts';
 
 // `npm run bench -- kafka [...]` is the Kafka produce/consume benchmark (bench/kafka.ts);
 // `npm run bench -- kafka-group` the consumer-group catch-up rate (bench/kafka-group.ts).
@@ -28,9 +29,7 @@ const days = Math.ceil(wantTrades / 165_000);
 const dir = join('var', 'bench', `d${days}-s${values.seed}`);
 const logDir = join(dir, 'log');
 const modelDir = join(dir, 'model');
-const say = (m: string): void => {
-  process.stderr.write(`${m}\n`);
-};
+const say = benchSay('measure');
 const tickflow = (args: string[]): string => execFileSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 
 mkdirSync(dir, { recursive: true });

@@ -9,13 +9,14 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import WebSocket from 'ws';
+import { benchSay } from './say.ts';
 
 const { values } = parseArgs({ args: process.argv.slice(2).filter((a) => a !== 'page'), options: { json: { type: 'boolean', default: false }, pages: { type: 'string', default: '50' } } });
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const dir = join('var', 'bench', 'page');
 const logDir = join(dir, 'log');
 const modelDir = join(dir, 'model');
-const say = (m: string): void => void process.stderr.write(`${m}\n`);
+const say = benchSay('page');
 
 if (!existsSync(join(modelDir, 'manifest.json'))) {
   say(`bench page: building 14 days of history, a model and 30 live minutes in ${dir} (once)`);

@@ -13,9 +13,10 @@ import { replayLog } from '../hosts/replay/run-replay.ts';
 import { DEFAULT_GRAPH_CONFIG } from '../processors/graph.ts';
 import { CheckpointStore } from '../storage/checkpoints/checkpoint-store.ts';
 import { openEmbeddedLog } from '../storage/log/open-log.ts';
+import { benchSay } from './say.ts';
 
 const { values } = parseArgs({ options: { json: { type: 'boolean', default: false } } });
-const say = (m: string): void => void process.stderr.write(`${m}\n`);
+const say = benchSay('restart');
 const rows: Record<string, unknown>[] = [];
 const TAIL = 2_000;
 for (const days of [2, 8]) {

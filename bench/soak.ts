@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { Rng } from '../processors/math/rng.ts';
+import { benchSay } from './say.ts';
 
 const { values } = parseArgs({
   options: {
@@ -31,7 +32,7 @@ const { values } = parseArgs({
 const parts = new Set(values.parts.split(','));
 const root = join('var', 'soak');
 const modelDir = join('var', 'bench', 'fanout', 'model');
-const say = (m: string): void => void process.stderr.write(`soak: ${m}\n`);
+const say = benchSay('soak');
 const cli = (args: string[]): string[] => ['--import', 'tsx', 'cli/main.ts', ...args];
 const report: Record<string, unknown> = { startedAt: new Date().toISOString(), options: values };
 

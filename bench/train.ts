@@ -20,6 +20,7 @@ import { fitHeads } from '../model/heads.ts';
 import { loadPredictor } from '../model/predictor.ts';
 import { chooseFamily } from '../model/selection.ts';
 import { AUTO_TIE_TOLERANCE, train, type TrainResult } from '../model/train.ts';
+import { benchSay } from './say.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== 'train'),
@@ -33,7 +34,7 @@ const { values } = parseArgs({
     'feature-set': { type: 'string', default: 'core' },
   },
 });
-const say = (m: string): void => void process.stderr.write(`${m}\n`);
+const say = benchSay('train');
 const tickflow = (args: string[]): Record<string, unknown> =>
   JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })) as Record<string, unknown>;
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
