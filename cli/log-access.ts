@@ -15,13 +15,16 @@ export interface LogAccess {
 
 /** Opens the embedded log at `dir` with its schema registry (the Kafka path plugs in here). */
 export async function openLog(dir: string, options: { readOnly?: boolean } = {}): Promise<LogAccess> {
-  const { log, serde } = await openEmbeddedLog(dir, options.readOnly === true ? { readOnly: true } : {});
+  const embedded = await openEmbeddedLog(dir, options.readOnly === true ? { readOnly: true } : {});
+  const { log, serde } = embedded;
   return {
     log,
     encode: (topic, value) => serde.encode(topic, value),
     decode: (topic, bytes) => serde.decodeAs(topic, bytes),
     serde,
-    close: () => log.close(),
+    // The log and its schema registry: each holds the directory's lmdb environment (lmdb-env.ts),
+    // which closes with its last holder.
+    close: () => embedded.close(),
   };
 }
 

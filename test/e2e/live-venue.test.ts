@@ -5,7 +5,7 @@ import { runCli, spawnCli, tempDir } from '../helpers/cli.ts';
 import { FakeBinance, tape, type RecordedTrade } from '../helpers/fake-binance.ts';
 import { logRecords } from '../helpers/log-records.ts';
 import { waitFor } from '../helpers/wait-for.ts';
-import { openLogFrom } from '../../cli/log-access.ts';
+import { openLogFrom, topicSize } from '../../cli/log-access.ts';
 import type { Trade } from '../../schemas/index.ts';
 
 /**
@@ -14,11 +14,12 @@ import type { Trade } from '../../schemas/index.ts';
  * backfilled once by REST, repeated ones are dead-lettered, the log holds the venue's tape exactly,
  * and `verify` replays the log to the same outputs the live run wrote.
  */
-// Skipped: in CI (2026-11-29) the feed had appended 460 of 600 trades when the test stopped it: the
-// wait for "two stalls after the last message" does not ensure a backfill ran after it for both
-// symbols. The unit test test/unit/live/ccxt-trade-feed.test.ts covers backfill, duplicates and
-// the watchdog deterministically. Open until the wait is made exact.
-test('start --source binance: disconnect mid-stream → backfill once → log == tape, verify identical', { skip: 'racy end condition: the last backfill may not have run when the test stops the feed (see comment)' }, async () => {
+// The test stops the feed once the log holds all 600 trades of the tape (read from the log itself,
+// read-only, while `start` writes it). An earlier end condition, "two watchdog stalls after the
+// last message", did not ensure a backfill had run for both symbols: in CI (2026-11-29) the feed
+// had appended 460 of 600 trades when it stopped. A feed that never backfills still fails here, by
+// the wait's timeout, naming the count it reached.
+test('start --source binance: disconnect mid-stream → backfill once → log == tape, verify identical', async () => {
   const tmp = tempDir('tickflow-venue-');
   const fake = new FakeBinance();
   await fake.start();
@@ -42,7 +43,21 @@ test('start --source binance: disconnect mid-stream → backfill once → log ==
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  const stalls = (): number => logRecords(stderr).filter((r) => r.event === 'feed-stall').length;
+  /** Trades the log holds now (0 before `start` has created it). */
+  const loggedTrades = async (): Promise<number> => {
+    let access;
+    try {
+      access = await openLogFrom({ log }, { readOnly: true });
+    } catch {
+      return 0;
+    }
+    try {
+      return await topicSize(access.log, 'trades');
+    } finally {
+      await access.close();
+    }
+  };
+  let logged = 0;
 
   await waitFor(() => `first subscription\n${stderr}`, () => fake.subscriptions.length >= 2, { timeoutMs: 30_000 });
   for (const t of ids(0, 120)) fake.send(t);
@@ -50,9 +65,13 @@ test('start --source binance: disconnect mid-stream → backfill once → log ==
   await waitFor(() => `resubscribed\n${stderr}`, () => fake.subscriptions.length >= 4, { timeoutMs: 30_000 });
   fake.trades.push(...ids(200, 300));
   for (const t of ids(190, 300)) fake.send(t); // 190..199 again: duplicates
-  // Then silence: two watchdog reconnects later, a backfill has run after the last message.
-  const before = stalls();
-  await waitFor(() => `two stalls after the last message\n${stderr}`, () => stalls() >= before + 2, { timeoutMs: 30_000 });
+  // Then silence: the watchdog reopens the stream and backfills by REST what it missed, until the
+  // log holds the whole tape.
+  await waitFor(
+    () => `the log to hold the tape's 600 trades (it holds ${logged}); feed events: ${logRecords(stderr).map((r) => r.event).filter(Boolean).join(', ')}`,
+    async () => (logged = await loggedTrades()) >= 600,
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
   child.kill('SIGINT');
   assert.equal(await exited, 0, stderr);
   const summary = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { feed: { appended: number; backfilled: number; gaps: number; deadLetters: Record<string, number> }; inputs: number };
