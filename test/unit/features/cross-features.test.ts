@@ -162,10 +162,13 @@ function run(fs: ReturnType<typeof crossFeatureSet>, flows: Flow[]): Flow[] {
 function perSymbol(out: Flow[]): Map<string, unknown[]> {
   const m = new Map<string, unknown[]>();
   for (const f of out) {
-    const key = f.kind === 'bar' ? f.bar.symbol : f.kind === 'features' ? f.vector.symbol : null;
-    if (key === null) continue;
+    let key: string;
+    let item: unknown[];
+    if (f.kind === 'bar') [key, item] = [f.bar.symbol, ['bar', f.bar.interval, f.bar.end]];
+    else if (f.kind === 'features') [key, item] = [f.vector.symbol, ['features', f.vector.barEnd, f.vector.features]];
+    else continue;
     if (!m.has(key)) m.set(key, []);
-    (m.get(key) as unknown[]).push(f.kind === 'bar' ? ['bar', f.bar.interval, f.bar.end] : ['features', f.vector.barEnd, f.vector.features]);
+    (m.get(key) as unknown[]).push(item);
   }
   return m;
 }
