@@ -170,11 +170,16 @@ export function modelDir<D extends string | undefined = undefined, R extends boo
 }
 
 /** The feature sets by id and by family (`core` = the newest core); test/unit/cli pins this to processors/graph.ts. */
-export const FEATURE_SET_NAMES = ['core', 'core-v1', 'full', 'full-v1', 'patterns', 'patterns-v1'] as const;
+export const FEATURE_SET_NAMES = ['core', 'core-v1', 'full', 'full-v1', 'patterns', 'patterns-v1', 'cross', 'cross-v1'] as const;
+
+/** `cross:<reference symbol>` (or cross-v1:…): the cross-asset set against another reference than BTCUSDT. */
+export const CROSS_WITH_REFERENCE = /^cross(?:-v1)?:[A-Za-z0-9._/-]+$/;
 
 /** A feature set (kept as a literal list so that parsing does not load the feature code). */
 export function featureSetFlag<D extends (typeof FEATURE_SET_NAMES)[number] | undefined = undefined>(o: Opts<D, undefined>): Flag<z.ZodType<Out<string, D, undefined>>> {
-  return oneOf(FEATURE_SET_NAMES, { ...o, arg: o.arg ?? 'core|full|patterns' });
+  const names: readonly string[] = FEATURE_SET_NAMES;
+  const base = z.string().refine((s) => names.includes(s) || CROSS_WITH_REFERENCE.test(s), { error: `must be one of ${FEATURE_SET_NAMES.join(', ')}, or cross:<reference symbol>` });
+  return shaped(base, { ...o, arg: o.arg ?? 'core|full|patterns|cross[:REF]' }, 'core|full|patterns|cross[:REF]');
 }
 
 /** Signal intervals (`--interval`); test/unit/cli pins this to processors/signal-interval.ts. */

@@ -5,6 +5,7 @@ import { checkFeatureSet } from './check-feature-set.ts';
 import type { GraphStateRegistry } from './checkpoint/state-registry.ts';
 import { DEFAULT_BAR_CONFIG } from './bars/bar-aggregator.ts';
 import { CORE_FEATURE_SET, coreFeatureSet, FULL_FEATURE_SET, fullFeatureSet, type FeatureSetDef } from './features/full/index.ts';
+import { CROSS_FEATURE_SET, crossFeatureSet, DEFAULT_REFERENCE } from './features/cross/index.ts';
 import { PATTERNS_FEATURE_SET, patternsFeatureSet } from './features/patterns/index.ts';
 import type { GraphEvent, GraphStats } from './graph-events.ts';
 import { buildBars } from './operators/build-bars.ts';
@@ -33,15 +34,28 @@ export function graphConfigFor(featureSet: FeatureSetDef, rule: SignalRuleConfig
 }
 
 /** Feature sets a model can be trained on, at the default 5-minute signal interval. */
-export const FEATURE_SETS: readonly FeatureSetDef[] = [CORE_FEATURE_SET, FULL_FEATURE_SET, PATTERNS_FEATURE_SET];
+export const FEATURE_SETS: readonly FeatureSetDef[] = [CORE_FEATURE_SET, FULL_FEATURE_SET, PATTERNS_FEATURE_SET, CROSS_FEATURE_SET];
 
-const FACTORIES: readonly ((i: SignalInterval) => FeatureSetDef)[] = [coreFeatureSet, (i) => fullFeatureSet({ signalInterval: i }), (i) => patternsFeatureSet(i)];
+/**
+ * References a cross-v1 model is found by (featureSetByHash) in any process: the crypto and the
+ * US equity market's, and the synthetic market's BTC. A set against another reference is known
+ * once featureSetById has made it in the process (e.g. `--feature-set cross:QQQ`).
+ */
+export const KNOWN_REFERENCES: readonly string[] = [DEFAULT_REFERENCE, 'BTC', 'SPY'];
+
+const FACTORIES: readonly ((i: SignalInterval) => FeatureSetDef)[] = [
+  coreFeatureSet,
+  (i) => fullFeatureSet({ signalInterval: i }),
+  (i) => patternsFeatureSet(i),
+  ...KNOWN_REFERENCES.map((reference) => (i: SignalInterval) => crossFeatureSet(i, { reference })),
+];
 let everyInterval: readonly FeatureSetDef[] | null = null;
+const madeCross: FeatureSetDef[] = [];
 
-/** Every feature set at every signal interval (built once, on first use). */
+/** Every feature set at every signal interval (built once, on first use), then the cross sets made on request. */
 function allFeatureSets(): readonly FeatureSetDef[] {
   everyInterval ??= SIGNAL_INTERVALS.flatMap((i) => FACTORIES.map((f) => f(i)));
-  return everyInterval;
+  return madeCross.length === 0 ? everyInterval : [...everyInterval, ...madeCross];
 }
 
 /** The feature set with this hash, at whatever signal interval (a model names the one it was trained on). */
@@ -51,8 +65,20 @@ export function featureSetByHash(hash: string): FeatureSetDef {
   return f;
 }
 
-/** A feature set by id (`core`, `full`, `patterns`, `core-v1`, ...) at a signal interval (default 5m). */
+/**
+ * A feature set by id (`core`, `full`, `patterns`, `cross`, `core-v1`, ...) at a signal interval
+ * (default 5m); `cross:<symbol>` is cross-v1 against that reference (default BTCUSDT).
+ */
 export function featureSetById(id: string, signalInterval: SignalInterval = '5m'): FeatureSetDef {
+  const withRef = /^cross(?:-v1)?:(.+)$/.exec(id);
+  if (withRef !== null) {
+    const reference = withRef[1] as string;
+    const known = allFeatureSets().find((s) => s.signalInterval === signalInterval && s.reference === reference);
+    if (known) return known;
+    const made = crossFeatureSet(signalInterval, { reference });
+    madeCross.push(made);
+    return made;
+  }
   const f = allFeatureSets().find((s) => s.signalInterval === signalInterval && (s.id === id || s.id.startsWith(`${id}-`)));
   if (!f) throw new Error(`unknown feature set ${JSON.stringify(id)} (known: ${FEATURE_SETS.map((s) => s.id).join(', ')})`);
   return f;

@@ -4,7 +4,8 @@ import { runPipeline, type Clock, type GraphConfig, type PipelineSink } from '..
 import { newGraphStats, type GraphStats } from '../../processors/graph-events.ts';
 import type { InputEvent, Predictor } from '../../processors/types.ts';
 import { INPUT_TOPICS, MergedReader, type TopicDecoder } from '../merged-reader.ts';
-import type { EventLog } from '../../storage/log/event-log.ts';
+import { partitionFor, type EventLog } from '../../storage/log/event-log.ts';
+import type { GraphEvent } from '../../processors/graph-events.ts';
 
 /** Next offset per input topic-partition, keyed `topic/partition` (Kafka's committed-offset meaning). */
 export type Cut = Map<string, number>;
@@ -17,6 +18,25 @@ export interface UnitOptions {
   /** Receives the unit's outputs, except those of a rebuild. */
   sink: PipelineSink;
   clock: Clock;
+  /**
+   * A cross-symbol feature set (config.featureSet.reference): the reference symbol's partition of
+   * the input topics and their partition count. The unit then also reads that partition and emits
+   * only the outputs of its own partition's symbols (decisions D61, steps 1 and 2; the commits of
+   * step 3 are not built, so the group does not run such a set yet).
+   */
+  reference?: { partition: number; partitionCount: number };
+}
+
+/** The symbol an output belongs to (dead letters: their key, the input's symbol). */
+function symbolOf(e: GraphEvent): string {
+  switch (e.kind) {
+    case 'bar': return e.bar.symbol;
+    case 'features': return e.vector.symbol;
+    case 'signal': return e.signal.symbol;
+    case 'late': return e.late.symbol;
+    case 'deadLetter': return e.deadLetter.key;
+    case 'health': return e.health.symbol;
+  }
 }
 
 /**
@@ -39,8 +59,13 @@ export class PartitionUnit {
     readonly partition: number,
     opts: UnitOptions,
   ) {
-    this.reader = new MergedReader(opts.log, opts.decode, INPUT_TOPICS, [partition]);
-    const gate: PipelineSink = { onEvent: (e, c) => void (this.rebuilding ? undefined : opts.sink.onEvent(e, c)) };
+    const ref = opts.reference;
+    const extra = ref !== undefined && ref.partition !== partition;
+    this.reader = new MergedReader(opts.log, opts.decode, INPUT_TOPICS, extra ? [partition, ref.partition] : [partition]);
+    // With the reference's partition read too, its other symbols are processed (for the state) but
+    // their outputs are that partition's owner's to emit.
+    const mine = extra ? (e: GraphEvent): boolean => partitionFor(symbolOf(e), ref.partitionCount) === partition : (): boolean => true;
+    const gate: PipelineSink = { onEvent: (e, c) => void (this.rebuilding || !mine(e) ? undefined : opts.sink.onEvent(e, c)) };
     this.done = runPipeline({ clock: opts.clock, source: this.source, sinks: [gate], stats: this.stats, predictor: opts.predictor, state: this.registry, ...(opts.config ? { config: opts.config } : {}) });
     this.done.catch((e: unknown) => void (this.failed = e instanceof Error ? e : new Error(String(e))));
   }

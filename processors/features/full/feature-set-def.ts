@@ -16,7 +16,18 @@ export interface FeatureSetDef {
   /** The interval whose bars get feature vectors (and signals), one of SIGNAL_INTERVALS. */
   readonly signalInterval: string;
   create(symbol: string): FeatureState;
+  /**
+   * Cross-symbol sets (cross-v1) only: the symbol whose signal-interval closes every symbol's
+   * vector may read. computeFeatures then holds each symbol's bars until the reference has passed
+   * their end (see computeFeatures), and gives vector() the reference's closes.
+   */
+  readonly reference?: string;
+  /** With `reference`: the most signal bars a symbol waits for it (then its cross columns are null). */
+  readonly holdBars?: number;
 }
+
+/** The reference's close of the signal-interval bar ending exactly at `end` (ends ≤ the vector's bar end), or null. */
+export type ReferenceCloses = (end: number) => number | null;
 
 /** The features of one symbol. */
 export interface FeatureState {
@@ -28,9 +39,10 @@ export interface FeatureState {
   /**
    * The feature record (keys in `names` order; null = not available) at the signal-interval (5m)
    * bar ending at barEnd, called right after that bar was fed. chainAsOf(t) is the chain snapshot
-   * available at t (as-of join on availability time), or null.
+   * available at t (as-of join on availability time), or null. `ref` (sets with a reference):
+   * the reference's closes; null when the symbol stopped waiting for it (holdBars).
    */
-  vector(chainAsOf: (t: number) => OptionChainSnapshot | null, barEnd: number): Record<string, number | null>;
+  vector(chainAsOf: (t: number) => OptionChainSnapshot | null, barEnd: number, ref?: ReferenceCloses | null): Record<string, number | null>;
   /** The whole state as JSON-safe data (chain snapshots are not part of it). */
   snapshot(): unknown;
   restore(s: unknown): void;

@@ -1,4 +1,4 @@
-export type { FeatureSetDef, FeatureState } from './feature-set-def.ts';
+export type { FeatureSetDef, FeatureState, ReferenceCloses } from './feature-set-def.ts';
 export { CORE_FEATURE_SET, coreFeatureSet } from './core-feature-set.ts';
 export { FULL_FEATURE_SET, FULL_FEATURE_SET_ID, fullFeatureSet } from './full-feature-set.ts';
 export { FULL_FEATURE_DEFAULTS, fullFeatureDefs, fullFeatureSetHash, MTF_INTERVALS, SIGNAL_INTERVAL } from './full-feature-defs.ts';
