@@ -9,7 +9,8 @@ export type GraphEvent =
   | { kind: 'deadLetter'; deadLetter: DeadLetter }
   /**
    * chain: the underlying's option chain as of the bar end (the one joined for the chain
-   * features; null or absent when none), for the decision policy's contract choice. Not logged.
+   * features; null or absent when none), for the decision policy's contract choice. Between
+   * operators only: buildGraph drops it from its outputs.
    */
   | { kind: 'features'; vector: FeatureVector; inputs: InputRange[]; chain?: OptionChainSnapshot | null }
   | { kind: 'signal'; signal: Signal }
