@@ -33,6 +33,10 @@
     position: null,
     priceLines: 0,
     modelCard: null,
+    /** The latest signal's option contract as shown ({right, strike, expiry, premium, premiumSource, iv}), null when it names none. */
+    contract: null,
+    /** Tear sheet requests: 'idle' | 'generating' | 'ready' | 'failed'. */
+    tearSheet: 'idle',
     /** ms after navigation start when the first history was drawn (for the page benchmark). */
     firstRenderMs: null,
   };
@@ -126,8 +130,10 @@
 
   function markerOf(s) {
     const t = signalTime(s);
-    if (s.action === 'BUY') return { time: t, position: 'belowBar', shape: 'arrowUp', color: UP };
-    if (s.action === 'SELL') return { time: t, position: 'aboveBar', shape: 'arrowDown', color: DOWN };
+    // An option underlying's trade shows its contract on the marker (C/P and strike).
+    const text = s.contract ? `${s.contract.right === 'CALL' ? 'C' : 'P'} ${s.contract.strike}` : undefined;
+    if (s.action === 'BUY') return { time: t, position: 'belowBar', shape: 'arrowUp', color: UP, ...(text ? { text } : {}) };
+    if (s.action === 'SELL') return { time: t, position: 'aboveBar', shape: 'arrowDown', color: DOWN, ...(text ? { text } : {}) };
     return { time: t, position: 'belowBar', shape: 'circle', color: 'rgba(138,147,160,0.45)', size: 0.3 };
   }
 
@@ -256,6 +262,8 @@
       <table>${rows([
         ['up / flat / down', `${pct(s.pUp)} / ${pct(s.pFlat)} / ${pct(s.pDown)}`],
         ...(s.action === 'HOLD' && s.reason ? [['why HOLD', esc(s.reason)]] : []),
+        ...(s.contract ? [['contract', contractHtml(s.contract)]] : []),
+        ...(s.action !== 'HOLD' && !s.contract && s.reason ? [['no contract', `<span id="no-contract">${esc(s.reason)}</span>`]] : []),
         ['expected move', hasHeads(s) ? `<span id="expected">${signedPct(s.expectedReturn ?? s.q50)}</span>` : '—'],
         ['q10 – q90', hasHeads(s) ? `<span id="band">${signedPct(s.q10)} … ${signedPct(s.q90)}</span>` : '—'],
         ...(s.action !== 'HOLD' && (s.size ?? null) !== null ? [['size', pct(s.size, 0)]] : []),
@@ -267,6 +275,12 @@
       <h3>why ${esc(s.action)}: top features</h3>
       <div id="why">${whyHtml(s)}</div>`;
     state.contributions = (s.contributions || []).map((c) => ({ feature: c.feature, value: c.value }));
+    state.contract = s.contract ? { right: s.contract.right, strike: s.contract.strike, expiry: s.contract.expiry, premium: s.contract.premium, premiumSource: s.contract.premiumSource, iv: s.contract.iv } : null;
+  }
+
+  /** The option contract a signal names: right, strike, expiry, premium (mid or last) and IV. */
+  function contractHtml(c) {
+    return `<span id="contract" title="from the option chain at ${esc(time(c.chainAt))}">${esc(c.underlying)} ${esc(c.right)} ${fmt(c.strike, 0)} exp ${esc(time(c.expiry))}<br>premium ${fmt(c.premium)} (${esc(c.premiumSource.toLowerCase())}) · IV ${pct(c.iv)}</span>`;
   }
 
   /** The signal's top feature contributions to its chosen class, as signed bars. */
