@@ -82,7 +82,7 @@ const signalsQuery = rangeChecked(
     limit: limit(MAX_LIMIT, DEFAULT_LIMIT),
     /** false: leave out each signal's `inputs` (log positions), about half the bytes. */
     provenance: z.enum(['true', 'false'], { error: 'provenance must be true or false' }).default('true'),
-    /** chart: only what the page's chart draws (a quarter of the bytes; no inputs, contributions, reason, ids of the model). */
+    /** chart: only what the page's chart draws (a quarter of the bytes; no inputs, contributions, reason, ids of the model; the contract, for the markers). */
     fields: z.enum(['all', 'chart'], { error: 'fields must be all or chart' }).default('all'),
     ...TOKEN,
   }),
@@ -321,6 +321,7 @@ function chartFields(s: Signal): Partial<Signal> {
     stop: s.stop ?? null,
     target: s.target ?? null,
     expiresAt: s.expiresAt ?? null,
+    contract: s.contract ?? null,
   };
 }
 
