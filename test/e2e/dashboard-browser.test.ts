@@ -157,6 +157,32 @@ test('the dashboard renders history, follows live signals and switches symbols i
     assert.ok(health.latencyMs.count > 0 && health.latencyMs.p50 !== null && health.lagMs !== null);
     assert.ok(health.inputs >= metric('tickflow_inputs_total'), 'health reads the same counters, later');
 
+    // The page's link generates the tear sheet on request: the server backtests the log in a child
+    // process, and live signals keep flowing meanwhile (counted before and during the generation).
+    const signalsNow = async (): Promise<number> => Number(/^tickflow_signals_total (\S+)$/m.exec(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())?.[1] ?? Number.NaN);
+    const s0 = await signalsNow();
+    const t0 = Date.now();
+    await new Promise((r) => setTimeout(r, 5_000)); // a measurement window, not a wait for a condition
+    const s1 = await signalsNow();
+    const t1 = Date.now();
+    const pageLive = (await state()).liveSignals;
+    await page.click('#tearsheet-generate');
+    await until("s.tearSheet === 'ready' || s.tearSheet === 'failed'", 180_000);
+    const t2 = Date.now();
+    const s2 = await signalsNow();
+    const pageLiveAfter = (await state()).liveSignals;
+    const sheetState = await page.evaluate<string>('window.tickflow.state.tearSheet');
+    assert.equal(sheetState, 'ready', (await page.textContent('#model')) ?? '');
+    const rateBefore = (s1 - s0) / ((t1 - t0) / 1000);
+    const rateDuring = (s2 - s1) / ((t2 - t1) / 1000);
+    console.log(`tear sheet generated in ${((t2 - t1) / 1000).toFixed(1)} s; live signals ${rateBefore.toFixed(2)}/s before, ${rateDuring.toFixed(2)}/s during; the page received ${pageLiveAfter - pageLive} meanwhile`);
+    assert.ok(s2 > s1 && pageLiveAfter > pageLive, 'live signals flowed to the log and the page during the generation');
+    await until('s.modelCard !== null && s.modelCard.tearSheet === true');
+    const generated = await fetch(`http://127.0.0.1:${port}/report`);
+    assert.equal(generated.status, 200);
+    assert.match((await generated.text()).slice(0, 2_000), /<!doctype html>/i);
+    assert.ok(await page.isVisible('#tearsheet'));
+
     // The option panel shows the chain features of the core feature set.
     await page.waitForSelector('#options-card:not([hidden]) td', { timeout: 15_000 });
     const optionText = await page.textContent('#options');

@@ -314,6 +314,41 @@
     }
   }
 
+  let tearSheetError = null;
+
+  /** Asks the server for the current model's tear sheet, then follows its generation until it ends. */
+  async function generateTearSheet() {
+    if (state.tearSheet === 'generating') return;
+    state.tearSheet = 'generating';
+    tearSheetError = null;
+    void loadModel();
+    try {
+      const res = await fetch(withToken('/api/tear-sheet?generate=true'));
+      const body = await res.json();
+      // 503 = one is already being generated: follow that one.
+      if (!res.ok && res.status !== 503) throw new Error(body.error || `HTTP ${res.status}`);
+      if (!(res.ok && body.state === 'ready')) {
+        for (;;) {
+          await new Promise((r) => setTimeout(r, 1000));
+          const st = await api('/api/tear-sheet');
+          if (st.state === 'failed') throw new Error(st.reason);
+          if (st.state !== 'generating') break;
+        }
+      }
+      state.tearSheet = 'ready';
+    } catch (e) {
+      state.tearSheet = 'failed';
+      tearSheetError = e.message;
+    }
+    void loadModel();
+  }
+  $('model').addEventListener('click', (ev) => {
+    if (ev.target && ev.target.id === 'tearsheet-generate') {
+      ev.preventDefault();
+      void generateTearSheet();
+    }
+  });
+
   async function loadModel() {
     try {
       const m = await api(state.symbol ? `/api/model?symbol=${encodeURIComponent(state.symbol)}` : '/api/model');
@@ -351,7 +386,13 @@
       pairs.push(['drift (PSI max)', h && h.psiMax !== null ? `${fmt(h.psiMax, 3)} <span style="color:var(--muted)">${esc(h.psiFeature || '')}</span>` : (h ? `— <span style="color:var(--muted)">window ${fmt(h.vectors, 0)}/${fmt(h.window, 0)}</span>` : '—'), h && h.driftedFeatures && h.driftedFeatures.length ? 'bad' : '']);
       pairs.push(['retrain', h ? (h.retrain ? `<span class="bad">recommended (${esc(h.priority || '')}): ${esc(h.reason || '')}</span>` : '<span class="good">no</span>') : '<span style="color:var(--muted)">no health report yet</span>']);
       const ts = card.tearSheet;
-      pairs.push(['backtest', ts && ts.available ? `<a id="tearsheet" href="${withToken('report')}" target="_blank" rel="noopener">tear sheet ↗</a>` : `<span id="tearsheet-missing" style="color:var(--muted)" title="${esc(ts ? ts.reason : '')}">no tear sheet</span>`]);
+      // The link generates the sheet on request (the server backtests in a child process) when
+      // there is none, or anew over the log as it is now; while it runs the card says so.
+      const gen = state.tearSheet === 'generating'
+        ? '<span id="tearsheet-generating" style="color:var(--muted)">generating tear sheet…</span>'
+        : `<a id="tearsheet-generate" href="#">${ts && ts.available ? 'regenerate' : 'generate tear sheet'}</a>`;
+      const failed = state.tearSheet === 'failed' && tearSheetError ? ` <span id="tearsheet-failed" class="bad">${esc(tearSheetError)}</span>` : '';
+      pairs.push(['backtest', (ts && ts.available ? `<a id="tearsheet" href="${withToken('report')}" target="_blank" rel="noopener">tear sheet ↗</a> · ` : `<span id="tearsheet-missing" style="color:var(--muted)" title="${esc(ts ? ts.reason : '')}">no tear sheet</span> · `) + gen + failed]);
       $('model').innerHTML = rows(pairs);
       state.modelCard = { gates: (card.gates || []).length, gatesPassed: card.gatesPassed ?? null, calibration: cal ? cal.method : null, validationHitRate: ci || null, health: h || null, tearSheet: !!(ts && ts.available) };
     } catch (e) {
