@@ -2,8 +2,14 @@
  * The dashboard port shared by `start` and `run gateway`: the page, the HTTP API and /metrics
  * over HTTP, signals and bars over the WebSocket at /ws, all on one port.
  */
+import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
+import { join } from 'node:path';
 import { currentValue, metrics, recentLatency } from '../lib/metrics.ts';
+import { INPUT_TOPICS } from '../hosts/merged-reader.ts';
+import { topicSize } from '../storage/log/topic-size.ts';
 import { dashboardHandler, findTearSheet, loadPageAssets, readModelCard, TopicHistory, type TearSheet } from '../sinks/web/index.ts';
+import { TearSheetGenerator, type RunResult } from '../sinks/web/tear-sheet-generator.ts';
 import { isLoopbackHost } from '../sinks/ws/access.ts';
 import { IsolatedSignalServer } from '../sinks/ws/isolated-server.ts';
 import { SignalServer } from '../sinks/ws/signal-server.ts';
@@ -23,6 +29,65 @@ export interface DashboardServerOptions {
   maxClients?: number;
   /** Run the fan-out on the processing thread instead of its worker thread (for comparison). Default false. */
   inProcess?: boolean;
+  /**
+   * The log as `tickflow replay backtest` opens it (--log, or --broker and --registry): with a
+   * model directory, the page's tear sheet link generates the sheet on request. Absent: it cannot.
+   */
+  backtestSource?: { log?: string; broker?: string; registry?: string };
+}
+
+/** A generation that takes longer than this is stopped and reported failed. */
+export const TEAR_SHEET_TIMEOUT_MS = 15 * 60_000;
+
+/**
+ * Runs `tickflow replay backtest --out-of-sample --allow-ungated` over the log in a child process
+ * (lowest CPU priority): the backtest replays the whole log, seconds to minutes of CPU that the
+ * live processing thread never spends. The log is opened read-only beside the live writer.
+ */
+export function backtestInChild(source: { log?: string; broker?: string; registry?: string }, modelDir: string): (outDir: string) => Promise<RunResult> {
+  return (outDir) =>
+    new Promise<RunResult>((resolve) => {
+      const where = source.broker !== undefined ? ['--broker', source.broker, ...(source.registry !== undefined ? ['--registry', source.registry] : [])] : ['--log', source.log ?? 'var/log'];
+      const args = ['--import', 'tsx', join(import.meta.dirname, 'main.ts'), 'replay', 'backtest', ...where, '--model', modelDir, '--out', outDir, '--out-of-sample', '--allow-ungated'];
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      if (child.pid !== undefined) {
+        try {
+          setPriority(child.pid, 19);
+        } catch {
+          /* not allowed here: it runs at the default priority */
+        }
+      }
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => {
+        stderr = (stderr + d.toString()).slice(-20_000);
+      });
+      const timer = setTimeout(() => child.kill('SIGKILL'), TEAR_SHEET_TIMEOUT_MS);
+      child.on('error', (e) => {
+        clearTimeout(timer);
+        resolve({ ok: false, reason: `cannot run the backtest: ${e.message}` });
+      });
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        if (code === 0) return resolve({ ok: true });
+        resolve({ ok: false, reason: signal !== null ? `the backtest was stopped (${signal}${signal === 'SIGKILL' ? `, over ${TEAR_SHEET_TIMEOUT_MS / 60_000} minutes` : ''})` : `the backtest failed (exit ${code}): ${lastMessage(stderr)}` });
+      });
+    });
+}
+
+/** The last message a CLI child wrote on stderr (pino JSON lines or plain text). */
+function lastMessage(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const l = lines[i] as string;
+    if (/^npm warn/i.test(l)) continue;
+    try {
+      const j = JSON.parse(l) as { msg?: unknown; level?: unknown };
+      if (typeof j.msg === 'string') return j.msg;
+    } catch {
+      return l.slice(0, 500);
+    }
+  }
+  return 'no message';
 }
 
 /** The dashboard port's server: in a worker thread (default) or on the processing thread. */
@@ -66,6 +131,21 @@ export async function startDashboardServer(o: DashboardServerOptions): Promise<D
   let card: Promise<object | null> | null = null;
   // A tear sheet can be written while the server runs: looked for again at most every 30 s.
   let sheet: { at: number; found: Promise<TearSheet> } | null = null;
+  const generator =
+    modelDir !== null && o.backtestSource !== undefined
+      ? new TearSheetGenerator({
+          modelDir,
+          logEnd: async () => {
+            let n = 0;
+            for (const t of INPUT_TOPICS) n += await topicSize(o.access.log, t);
+            return n;
+          },
+          run: backtestInChild(o.backtestSource, modelDir),
+          onDone: () => {
+            sheet = null;
+          },
+        })
+      : null;
   const tearSheet = (modelId: string): Promise<TearSheet> => {
     if (modelDir === null) return Promise.resolve({ ok: false, reason: 'this process has no model directory' });
     const now = Date.now();
@@ -79,6 +159,7 @@ export async function startDashboardServer(o: DashboardServerOptions): Promise<D
     health,
     token: o.token,
     tearSheet,
+    generator,
   });
   const serverOptions = { port: o.port, host: o.host, token: o.token, http: handler, maxClients: o.maxClients ?? 200 };
   server = o.inProcess ? new SignalServer(serverOptions) : new IsolatedSignalServer(serverOptions);

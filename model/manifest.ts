@@ -107,6 +107,14 @@ export const policySchema = z.strictObject({
   targetAtr: z.number().positive().nullable(),
   timeoutBars: z.number().int().positive(),
   barIntervalMs: z.number().positive(),
+  /** The option contract rule; absent in manifests written before it (such a model names no contract). */
+  contract: z
+    .strictObject({
+      minTimeToExpiryMs: z.number().int().min(0),
+      moneyness: z.enum(['ATM', 'OTM1']),
+      maxChainAgeMs: z.number().int().min(0),
+    })
+    .optional(),
 });
 
 const range = z.strictObject({ rows: z.number(), firstBarEnd: z.number(), lastBarEnd: z.number() });

@@ -1,4 +1,4 @@
-import type { Bar, DeadLetter, FeatureVector, InputRange, LateEvent, ModelHealth, Signal } from '../schemas/index.ts';
+import type { Bar, DeadLetter, FeatureVector, InputRange, LateEvent, ModelHealth, OptionChainSnapshot, Signal } from '../schemas/index.ts';
 import type { InputEvent } from './types.ts';
 
 /** What the processing graph emits, in one deterministic sequence. */
@@ -7,7 +7,12 @@ export type GraphEvent =
   | { kind: 'bar'; bar: Bar; inputs: InputRange[] }
   | { kind: 'late'; late: LateEvent }
   | { kind: 'deadLetter'; deadLetter: DeadLetter }
-  | { kind: 'features'; vector: FeatureVector; inputs: InputRange[] }
+  /**
+   * chain: the underlying's option chain as of the bar end (the one joined for the chain
+   * features; null or absent when none), for the decision policy's contract choice. Between
+   * operators only: buildGraph drops it from its outputs.
+   */
+  | { kind: 'features'; vector: FeatureVector; inputs: InputRange[]; chain?: OptionChainSnapshot | null }
   | { kind: 'signal'; signal: Signal }
   | { kind: 'health'; health: ModelHealth };
 

@@ -1,4 +1,4 @@
-import { type Observable } from 'rxjs';
+import { map, type Observable } from 'rxjs';
 import { intervalMs } from '../schemas/index.ts';
 import type { BarAggregatorConfig } from './bars/bar-aggregator.ts';
 import { checkFeatureSet } from './check-feature-set.ts';
@@ -110,8 +110,10 @@ export function buildGraph(
   const scored = p ? withFeatures.pipe(infer(p, cfg.rule, deps.stats)) : withFeatures;
   // Model health (drift, live hit rate) when the model carries its training and holdout figures.
   const out = p?.health ? scored.pipe(modelHealth(p.modelId, p.featureNames, p.health, cfg.signalInterval, st)) : scored;
-  // Inputs are consumed by the operators above; only outputs remain.
-  return out as Observable<GraphEvent>;
+  // Inputs are consumed by the operators above; only outputs remain. The chain a features event
+  // carries to infer (for the signal's option contract) ends here: the graph's outputs are what
+  // they were, and a consumer that keeps vectors does not keep the chains with them.
+  return (out as Observable<GraphEvent>).pipe(map((e) => (e.kind === 'features' && e.chain !== undefined ? { kind: 'features', vector: e.vector, inputs: e.inputs } : e)));
 }
 
 /** Where the graph's outputs go. Called synchronously, in output order. */

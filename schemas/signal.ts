@@ -60,6 +60,30 @@ export interface Signal {
   expiresAt?: number | null;
   /** Why HOLD. */
   reason?: string | null;
+  /**
+   * The option contract a trader would buy for this signal (BUY -> a call, SELL -> a put), chosen
+   * from the underlying's option chain at bar end by processors/decision/contract.ts; null when
+   * HOLD, when the symbol has no chain, when the chain is stale, or for a model without a contract
+   * rule. Absent in a value built by hand means null.
+   */
+  contract?: SignalContract | null;
+}
+
+/** The contract a signal names (see Signal.contract). */
+export interface SignalContract {
+  underlying: string;
+  /** Expiry instant, epoch ms. */
+  expiry: number;
+  strike: number;
+  right: 'CALL' | 'PUT';
+  /** Price per unit of underlying from the chain at bar end: see premiumSource. */
+  premium: number;
+  /** MID = (bid + ask) / 2 when both are quoted (0 < bid <= ask); LAST = the last trade price otherwise. */
+  premiumSource: 'MID' | 'LAST';
+  /** Implied volatility (a fraction) as quoted by the chain; null when the chain has none. */
+  iv: number | null;
+  /** tsEvent of the chain snapshot the contract was read from (its age at bar end is barEnd - chainAt). */
+  chainAt: number;
 }
 
 /** The Signal schema before the heads and contributions (kept for compatibility tests). */
@@ -103,7 +127,8 @@ export const SIGNAL_SCHEMA_V1 = {
 
 const nullableDouble = (name: string, doc: string) => ({ name, type: ['null', 'double'], default: null, doc }) as const;
 
-export const SIGNAL_SCHEMA = {
+/** The Signal schema with heads, contributions and policy fields, before the contract (kept for compatibility tests). */
+export const SIGNAL_SCHEMA_V2 = {
   ...SIGNAL_SCHEMA_V1,
   fields: [
     ...SIGNAL_SCHEMA_V1.fields,
@@ -126,3 +151,33 @@ export const SIGNAL_SCHEMA = {
   ],
 } as const;
 
+
+/** The current Signal schema: V2 plus the optional option contract (null by default). */
+export const SIGNAL_SCHEMA = {
+  ...SIGNAL_SCHEMA_V2,
+  fields: [
+    ...SIGNAL_SCHEMA_V2.fields,
+    {
+      name: 'contract',
+      type: [
+        'null',
+        {
+          type: 'record',
+          name: 'SignalContract',
+          fields: [
+            { name: 'underlying', type: 'string' },
+            { name: 'expiry', type: 'long' },
+            { name: 'strike', type: 'double' },
+            { name: 'right', type: { type: 'enum', name: 'ContractRight', symbols: ['CALL', 'PUT'] } },
+            { name: 'premium', type: 'double' },
+            { name: 'premiumSource', type: { type: 'enum', name: 'PremiumSource', symbols: ['MID', 'LAST'] } },
+            { name: 'iv', type: ['null', 'double'], default: null },
+            { name: 'chainAt', type: 'long' },
+          ],
+        },
+      ],
+      default: null,
+      doc: 'The option contract to buy (BUY: call, SELL: put) from the chain at bar end; null: HOLD, no chain, stale chain, or no contract rule.',
+    },
+  ],
+} as const;

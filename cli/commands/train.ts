@@ -42,7 +42,13 @@ export async function run(values: ValuesOf<typeof TRAIN>): Promise<number> {
     onCvFold: (f, of) => info(`cross-validation: fold ${f + 1}/${of}`),
     ...(gates ? { gates } : {}),
     ...(values['bayes-auc'] !== undefined ? { bayesAuc: values['bayes-auc'] } : {}),
-    policy: { feeBps: values['fee-bps'], slippageBps: values['slippage-bps'], kellyFraction: values.kelly, maxSize: values['max-size'] },
+    policy: {
+      feeBps: values['fee-bps'],
+      slippageBps: values['slippage-bps'],
+      kellyFraction: values.kelly,
+      maxSize: values['max-size'],
+      contract: { minTimeToExpiryMs: Math.round(values['contract-min-expiry']), moneyness: values['contract-moneyness'] === 'otm1' ? 'OTM1' : 'ATM', maxChainAgeMs: Math.round(values['contract-max-age']) },
+    },
     onFamily: (f) => info(`fitting ${f}`),
     onProgress: (p) => bar.update(p.epoch * p.batches + p.batch, p.epochs * p.batches, `epoch ${p.epoch + 1}/${p.epochs} loss ${p.loss.toFixed(4)}`),
   });

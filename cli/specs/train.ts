@@ -1,5 +1,5 @@
 import { defineCommand } from '../command-spec.ts';
-import { existingFile, num, oneOf, text } from '../flags.ts';
+import { duration, existingFile, num, oneOf, text } from '../flags.ts';
 
 /** Literal copies so that parsing loads no model code; test/unit/cli pins them to model/. */
 export const FAMILY_NAMES = ['auto', 'logistic', 'gbdt', 'mlp', 'sequence', 'stack'] as const;
@@ -26,6 +26,9 @@ export const TRAIN = defineCommand({
     'fee-bps': num({ help: 'fee per side in basis points that the decision policy must beat', min: 0, default: '5' }),
     'slippage-bps': num({ help: 'slippage per side in basis points that the decision policy must beat', min: 0, default: '2' }),
     kelly: num({ help: 'fraction of the Kelly bet the decision policy sizes positions at', gt: 0, max: 1, default: '0.5' }),
+    'contract-min-expiry': duration({ help: 'option underlyings: the signal names a contract of the nearest expiry at least this long after the bar end', default: '1d' }),
+    'contract-moneyness': oneOf(['atm', 'otm1'], { help: 'option underlyings: the strike nearest spot (atm) or one listed strike out of the money (otm1)', default: 'atm' }),
+    'contract-max-age': duration({ help: 'option underlyings: name no contract when the chain at bar end is older than this', default: '5m' }),
     'max-size': num({ help: "largest fraction of a symbol's sleeve one position may take", gt: 0, max: 1, default: '1' }),
     'bayes-auc': num({ help: "best achievable AUC, for the edge fraction (default: the dataset's bayesAuc metadata)", gt: 0, max: 1 }),
   },

@@ -1,3 +1,4 @@
+import { DEFAULT_CONTRACT_RULE, type ContractRule } from './contract.ts';
 import type { DecisionPolicy } from './policy.ts';
 import { expectedMove } from './policy.ts';
 
@@ -14,6 +15,8 @@ export interface PolicyOptions {
   timeoutBars: number | null;
   /** Fewest validation rows a threshold must trade to be chosen (fewer say nothing). */
   minTrades: number;
+  /** Which option contract a signal names on an underlying with chains (stored in the policy). */
+  contract: ContractRule;
 }
 
 export const DEFAULT_POLICY_OPTIONS: Readonly<PolicyOptions> = Object.freeze({
@@ -25,6 +28,7 @@ export const DEFAULT_POLICY_OPTIONS: Readonly<PolicyOptions> = Object.freeze({
   targetAtr: 4,
   timeoutBars: null,
   minTrades: 30,
+  contract: DEFAULT_CONTRACT_RULE,
 });
 
 /** The validation split as the policy fit sees it. */
@@ -79,6 +83,7 @@ export function fitPolicy(data: PolicyFitData, horizonBars: number, barIntervalM
     targetAtr: o.targetAtr,
     timeoutBars: o.timeoutBars ?? horizonBars,
     barIntervalMs,
+    contract: { ...o.contract },
   };
   const edge = new Float64Array(n);
   const net = new Float64Array(n);

@@ -1,4 +1,5 @@
 import type { Action } from '../../schemas/index.ts';
+import type { ContractRule } from './contract.ts';
 
 /**
  * The cost-aware decision policy: turns calibrated class probabilities (and, when the model has
@@ -47,6 +48,11 @@ export interface DecisionPolicy {
   /** A position lasts at most this many bars (the label horizon by default). */
   timeoutBars: number;
   barIntervalMs: number;
+  /**
+   * The option contract rule (processors/decision/contract.ts). Absent in manifests written
+   * before it existed: such a model names no contract, so its signals replay as recorded.
+   */
+  contract?: ContractRule | undefined;
 }
 
 /** What the model says about one bar. Heads are absent (undefined or null) when the model has none. */

@@ -186,6 +186,7 @@ export function computeFeatures(featureSet: FeatureSetDef, signalInterval: strin
         features,
       },
       inputs,
+      chain: chain?.snapshot ?? null,
     });
   }
 }

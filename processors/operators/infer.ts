@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { OperatorFunction } from 'rxjs';
 import type { Bar, Signal } from '../../schemas/index.ts';
 import { checkFeatureSet } from '../check-feature-set.ts';
+import { selectContract } from '../decision/contract.ts';
 import { decidePolicy } from '../decision/policy.ts';
 import type { Flow, GraphStats } from '../graph-events.ts';
 import { decide, type SignalRuleConfig } from '../signal/signal-rule.ts';
@@ -70,6 +71,14 @@ export function infer(predictor: Predictor, rule: SignalRuleConfig, stats: Graph
       const atr = v.features['atr_14_pct'];
       const d = decidePolicy(policy, { pUp, pFlat, pDown, expectedReturn: heads?.expectedReturn ?? null, q10: heads?.q10 ?? null, q90: heads?.q90 ?? null }, { barEnd: v.barEnd, close: bar?.close ?? null, atrPct: atr ?? null });
       Object.assign(signal, { action: d.action, confidence: d.confidence, size: d.size, stop: d.stop, target: d.target, expiresAt: d.expiresAt, reason: d.reason });
+      // The option contract, for a policy with a contract rule (older manifests have none: their
+      // signals stay as recorded) on an underlying whose chain the features joined at bar end.
+      // A trade on a symbol with a chain but no contract says why in `reason`.
+      if (policy.contract !== undefined && e.chain !== undefined && e.chain !== null) {
+        const c = selectContract(d.action, e.chain, v.barEnd, policy.contract);
+        signal.contract = c.contract;
+        if (c.contract === null && d.action !== 'HOLD') signal.reason = `no contract: ${c.reason}`;
+      }
     }
     lastBar = null;
     // Contributions explain the class behind the final action (after the policy).

@@ -10,6 +10,7 @@ import { metrics, registry } from '../../lib/metrics.ts';
 import { checkToken, clientAddressOf } from '../ws/access.ts';
 import type { PageAssets } from './page-assets.ts';
 import type { TearSheet } from './tear-sheet.ts';
+import type { TearSheetGenerator } from './tear-sheet-generator.ts';
 import type { ModelHealth, Signal } from '../../schemas/index.ts';
 import type { TopicHistory } from './topic-history.ts';
 
@@ -39,6 +40,11 @@ export interface DashboardApiOptions {
   token: string;
   /** The current model's backtest tear sheet (/report); absent: 404 saying the process has no model directory. */
   tearSheet?: (modelId: string) => Promise<TearSheet>;
+  /**
+   * Generates the tear sheet on request (/api/tear-sheet?generate=true); absent: 503 saying this
+   * process cannot (no embedded log or model directory to backtest).
+   */
+  generator?: TearSheetGenerator | null;
   /** Per client address (the socket's remote address): beyond it, 429 with Retry-After. */
   rateLimit?: { requests: number; perSeconds: number };
 }
@@ -82,7 +88,7 @@ const signalsQuery = rangeChecked(
     limit: limit(MAX_LIMIT, DEFAULT_LIMIT),
     /** false: leave out each signal's `inputs` (log positions), about half the bytes. */
     provenance: z.enum(['true', 'false'], { error: 'provenance must be true or false' }).default('true'),
-    /** chart: only what the page's chart draws (a quarter of the bytes; no inputs, contributions, reason, ids of the model). */
+    /** chart: only what the page's chart draws (a quarter of the bytes; no inputs, contributions, reason, ids of the model; the contract, for the markers). */
     fields: z.enum(['all', 'chart'], { error: 'fields must be all or chart' }).default('all'),
     ...TOKEN,
   }),
@@ -106,6 +112,15 @@ const featuresQuery = rangeChecked(
 
 const noParams = z.strictObject({ ...TOKEN });
 
+const tearSheetQuery = z.strictObject({
+  /** true: start generating the current model's tear sheet over the log as it is now. */
+  generate: z.enum(['true', 'false'], { error: 'generate must be true or false' }).default('false'),
+  ...TOKEN,
+});
+
+/** Seconds a client is told to wait while a tear sheet is being generated. */
+export const TEAR_SHEET_RETRY_S = 5;
+
 const modelQuery = z.strictObject({
   /** The symbol whose latest model-health report the card carries; absent: every symbol with bars. */
   symbol: symbol.optional(),
@@ -115,7 +130,7 @@ const modelQuery = z.strictObject({
 /** Model-health reports served with the card: one per symbol, at most this many symbols. */
 const MAX_HEALTH_SYMBOLS = 64;
 
-type Handler = (params: Record<string, string>) => Promise<{ status: number; body: unknown }>;
+type Handler = (params: Record<string, string>) => Promise<{ status: number; body: unknown; headers?: Record<string, string> }>;
 
 class BadRequest extends Error {}
 
@@ -187,6 +202,22 @@ export function dashboardHandler(o: DashboardApiOptions): (req: IncomingMessage,
         const sheet = o.tearSheet ? await o.tearSheet(modelId) : { ok: false as const, reason: 'this process has no model directory' };
         const tearSheet = sheet.ok ? { available: true, url: '/report', reason: null } : { available: false, url: null, reason: sheet.reason };
         return { status: 200, body: { ...model, card: { ...model.card, health, tearSheet } } };
+      },
+    ],
+    [
+      '/api/tear-sheet',
+      async (p) => {
+        const q = parseWith(tearSheetQuery, p);
+        const model = (await o.model()) as { modelId?: unknown } | null;
+        if (model === null || typeof model.modelId !== 'string') return { status: 404, body: { error: 'no model loaded in this process' } };
+        const g = o.generator ?? null;
+        if (g === null) return { status: 503, body: { error: 'this process cannot generate a tear sheet (it runs no model over an embedded log or Kafka it can replay); write one with `tickflow replay backtest`' } };
+        const status = (): object => ({ ...g.current(), url: REPORT_PATH });
+        if (q.generate === 'false') return { status: 200, body: { modelId: model.modelId, ...status(), onDisk: await g.onDisk() } };
+        const a = await g.request(model.modelId);
+        if (a.kind === 'busy') return { status: 503, body: { error: `a tear sheet is being generated (model ${a.key.modelId}, log end ${a.key.logEnd}, started ${new Date(a.startedAt).toISOString()}): one at a time; retry when it is ready`, retryAfterSeconds: TEAR_SHEET_RETRY_S }, headers: { 'retry-after': String(TEAR_SHEET_RETRY_S) } };
+        if (a.kind === 'cached') return { status: 200, body: { modelId: model.modelId, state: 'ready', key: a.key, cached: true, url: REPORT_PATH } };
+        return { status: 202, body: { modelId: model.modelId, state: 'generating', key: a.key, url: REPORT_PATH } };
       },
     ],
     [
@@ -266,7 +297,7 @@ export function dashboardHandler(o: DashboardApiOptions): (req: IncomingMessage,
     }
     try {
       const r = await (route as Handler)(params);
-      send(res, r.status, r.body);
+      send(res, r.status, r.body, r.headers);
     } catch (e) {
       if (e instanceof BadRequest) send(res, 400, { error: e.message });
       else send(res, 500, { error: `internal error: ${(e as Error).message}` });
@@ -281,7 +312,7 @@ export function dashboardHandler(o: DashboardApiOptions): (req: IncomingMessage,
     const model = (await o.model()) as { modelId?: unknown } | null;
     if (model === null || typeof model.modelId !== 'string') return send(res, 404, { error: 'no model loaded in this process' });
     const sheet = o.tearSheet ? await o.tearSheet(model.modelId) : { ok: false as const, reason: 'this process has no model directory' };
-    if (!sheet.ok) return send(res, 404, { error: sheet.reason });
+    if (!sheet.ok) return send(res, 404, { error: o.generator ? `${sheet.reason}; or generate it here: GET /api/tear-sheet?generate=true (the page's tear sheet link does)` : sheet.reason });
     res.writeHead(200, {
       'content-type': 'text/html; charset=utf-8',
       'content-length': sheet.html.byteLength,
@@ -321,6 +352,7 @@ function chartFields(s: Signal): Partial<Signal> {
     stop: s.stop ?? null,
     target: s.target ?? null,
     expiresAt: s.expiresAt ?? null,
+    contract: s.contract ?? null,
   };
 }
 

@@ -31,7 +31,9 @@ test('the dashboard renders history, follows live signals and switches symbols i
   const tmp = tempDir('tickflow-page-');
   after(() => tmp.cleanup());
   // One day of history keeps the first-run training short; speed 600 closes a 5m bar every 0.5 s.
-  const child = spawnCli(['start', '--log', join(tmp.dir, 'log'), '--model', join(tmp.dir, 'model'), '--history-days', '1', '--speed', '600', '--port', '0']);
+  // --allow-ungated: a one-day model usually fails its gates and would go HOLD-only; trading, its
+  // BUY/SELL signals on BTC (a symbol with option chains) name a contract for the page to show.
+  const child = spawnCli(['start', '--log', join(tmp.dir, 'log'), '--model', join(tmp.dir, 'model'), '--history-days', '1', '--speed', '600', '--port', '0', '--allow-ungated']);
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   after(() => {
@@ -98,6 +100,22 @@ test('the dashboard renders history, follows live signals and switches symbols i
     if (position === null) assert.match(positionText, /open position\s*none/);
     else assert.equal(lines, (position.stop !== null ? 1 : 0) + (position.target !== null ? 1 : 0));
 
+    // The chosen contract of an option underlying: a live BUY/SELL on BTC names a call/put, the
+    // card shows it (read in the same frame as the state, so a newer signal cannot slip between).
+    await until("s.contract !== null && !!document.getElementById('contract') && document.getElementById('contract').textContent.includes(s.contract.right)", 60_000);
+    const cardContract = await page.evaluate<{ text: string; right: string; strike: number; action: string; premium: number }>("(() => { const s = window.tickflow.state; return { text: document.getElementById('contract').textContent, right: s.contract.right, strike: s.contract.strike, action: s.lastSignal.action, premium: s.contract.premium }; })()");
+    assert.equal(cardContract.right, cardContract.action === 'BUY' ? 'CALL' : 'PUT');
+    assert.match(cardContract.text, new RegExp(`^BTC (CALL|PUT) ${cardContract.strike.toLocaleString('en-US')} exp \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\s*premium [\\d,]+\\.\\d\\d \\((mid|last)\\) · IV \\d+\\.\\d%$`));
+    // /api/signals returns the contracts: only on BUY/SELL, a call for BUY and a put for SELL.
+    const apiSignals = ((await (await fetch(`http://127.0.0.1:${port}/api/signals?symbol=BTC&limit=10000&provenance=false`)).json()) as { signals: { action: string; contract: { right: string; premium: number; expiry: number } | null; barEnd: number }[] }).signals;
+    const named = apiSignals.filter((x) => x.contract !== null);
+    assert.ok(named.length > 0, 'some BTC signals name a contract');
+    for (const x of named) {
+      assert.notEqual(x.action, 'HOLD');
+      assert.equal(x.contract?.right, x.action === 'BUY' ? 'CALL' : 'PUT');
+      assert.ok(x.contract !== null && x.contract.premium > 0 && x.contract.expiry - x.barEnd >= 86_400_000);
+    }
+
     // The model card: gates with figures, calibration, live hit rate against validation, drift, retrain, tear sheet.
     await until('s.modelCard !== null');
     const card = await page.evaluate<{ gates: number; calibration: string | null; validationHitRate: number[] | null; tearSheet: boolean }>('window.tickflow.state.modelCard');
@@ -138,6 +156,32 @@ test('the dashboard renders history, follows live signals and switches symbols i
     const health = (await (await fetch(`http://127.0.0.1:${port}/api/health`)).json()) as { latencyMs: { count: number; p50: number | null }; lagMs: number | null; inputs: number };
     assert.ok(health.latencyMs.count > 0 && health.latencyMs.p50 !== null && health.lagMs !== null);
     assert.ok(health.inputs >= metric('tickflow_inputs_total'), 'health reads the same counters, later');
+
+    // The page's link generates the tear sheet on request: the server backtests the log in a child
+    // process, and live signals keep flowing meanwhile (counted before and during the generation).
+    const signalsNow = async (): Promise<number> => Number(/^tickflow_signals_total (\S+)$/m.exec(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())?.[1] ?? Number.NaN);
+    const s0 = await signalsNow();
+    const t0 = Date.now();
+    await new Promise((r) => setTimeout(r, 5_000)); // a measurement window, not a wait for a condition
+    const s1 = await signalsNow();
+    const t1 = Date.now();
+    const pageLive = (await state()).liveSignals;
+    await page.click('#tearsheet-generate');
+    await until("s.tearSheet === 'ready' || s.tearSheet === 'failed'", 180_000);
+    const t2 = Date.now();
+    const s2 = await signalsNow();
+    const pageLiveAfter = (await state()).liveSignals;
+    const sheetState = await page.evaluate<string>('window.tickflow.state.tearSheet');
+    assert.equal(sheetState, 'ready', (await page.textContent('#model')) ?? '');
+    const rateBefore = (s1 - s0) / ((t1 - t0) / 1000);
+    const rateDuring = (s2 - s1) / ((t2 - t1) / 1000);
+    console.log(`tear sheet generated in ${((t2 - t1) / 1000).toFixed(1)} s; live signals ${rateBefore.toFixed(2)}/s before, ${rateDuring.toFixed(2)}/s during; the page received ${pageLiveAfter - pageLive} meanwhile`);
+    assert.ok(s2 > s1 && pageLiveAfter > pageLive, 'live signals flowed to the log and the page during the generation');
+    await until('s.modelCard !== null && s.modelCard.tearSheet === true');
+    const generated = await fetch(`http://127.0.0.1:${port}/report`);
+    assert.equal(generated.status, 200);
+    assert.match((await generated.text()).slice(0, 2_000), /<!doctype html>/i);
+    assert.ok(await page.isVisible('#tearsheet'));
 
     // The option panel shows the chain features of the core feature set.
     await page.waitForSelector('#options-card:not([hidden]) td', { timeout: 15_000 });

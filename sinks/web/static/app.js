@@ -33,6 +33,10 @@
     position: null,
     priceLines: 0,
     modelCard: null,
+    /** The latest signal's option contract as shown ({right, strike, expiry, premium, premiumSource, iv}), null when it names none. */
+    contract: null,
+    /** Tear sheet requests: 'idle' | 'generating' | 'ready' | 'failed'. */
+    tearSheet: 'idle',
     /** ms after navigation start when the first history was drawn (for the page benchmark). */
     firstRenderMs: null,
   };
@@ -126,8 +130,10 @@
 
   function markerOf(s) {
     const t = signalTime(s);
-    if (s.action === 'BUY') return { time: t, position: 'belowBar', shape: 'arrowUp', color: UP };
-    if (s.action === 'SELL') return { time: t, position: 'aboveBar', shape: 'arrowDown', color: DOWN };
+    // An option underlying's trade shows its contract on the marker (C/P and strike).
+    const text = s.contract ? `${s.contract.right === 'CALL' ? 'C' : 'P'} ${s.contract.strike}` : undefined;
+    if (s.action === 'BUY') return { time: t, position: 'belowBar', shape: 'arrowUp', color: UP, ...(text ? { text } : {}) };
+    if (s.action === 'SELL') return { time: t, position: 'aboveBar', shape: 'arrowDown', color: DOWN, ...(text ? { text } : {}) };
     return { time: t, position: 'belowBar', shape: 'circle', color: 'rgba(138,147,160,0.45)', size: 0.3 };
   }
 
@@ -256,6 +262,8 @@
       <table>${rows([
         ['up / flat / down', `${pct(s.pUp)} / ${pct(s.pFlat)} / ${pct(s.pDown)}`],
         ...(s.action === 'HOLD' && s.reason ? [['why HOLD', esc(s.reason)]] : []),
+        ...(s.contract ? [['contract', contractHtml(s.contract)]] : []),
+        ...(s.action !== 'HOLD' && !s.contract && s.reason ? [['no contract', `<span id="no-contract">${esc(s.reason)}</span>`]] : []),
         ['expected move', hasHeads(s) ? `<span id="expected">${signedPct(s.expectedReturn ?? s.q50)}</span>` : '—'],
         ['q10 – q90', hasHeads(s) ? `<span id="band">${signedPct(s.q10)} … ${signedPct(s.q90)}</span>` : '—'],
         ...(s.action !== 'HOLD' && (s.size ?? null) !== null ? [['size', pct(s.size, 0)]] : []),
@@ -267,6 +275,12 @@
       <h3>why ${esc(s.action)}: top features</h3>
       <div id="why">${whyHtml(s)}</div>`;
     state.contributions = (s.contributions || []).map((c) => ({ feature: c.feature, value: c.value }));
+    state.contract = s.contract ? { right: s.contract.right, strike: s.contract.strike, expiry: s.contract.expiry, premium: s.contract.premium, premiumSource: s.contract.premiumSource, iv: s.contract.iv } : null;
+  }
+
+  /** The option contract a signal names: right, strike, expiry, premium (mid or last) and IV. */
+  function contractHtml(c) {
+    return `<span id="contract" title="from the option chain at ${esc(time(c.chainAt))}">${esc(c.underlying)} ${esc(c.right)} ${fmt(c.strike, 0)} exp ${esc(time(c.expiry))}<br>premium ${fmt(c.premium)} (${esc(c.premiumSource.toLowerCase())}) · IV ${pct(c.iv)}</span>`;
   }
 
   /** The signal's top feature contributions to its chosen class, as signed bars. */
@@ -299,6 +313,41 @@
       $('health').innerHTML = rows([['status', `<span class="bad">${esc(e.message)}</span>`]]);
     }
   }
+
+  let tearSheetError = null;
+
+  /** Asks the server for the current model's tear sheet, then follows its generation until it ends. */
+  async function generateTearSheet() {
+    if (state.tearSheet === 'generating') return;
+    state.tearSheet = 'generating';
+    tearSheetError = null;
+    void loadModel();
+    try {
+      const res = await fetch(withToken('/api/tear-sheet?generate=true'));
+      const body = await res.json();
+      // 503 = one is already being generated: follow that one.
+      if (!res.ok && res.status !== 503) throw new Error(body.error || `HTTP ${res.status}`);
+      if (!(res.ok && body.state === 'ready')) {
+        for (;;) {
+          await new Promise((r) => setTimeout(r, 1000));
+          const st = await api('/api/tear-sheet');
+          if (st.state === 'failed') throw new Error(st.reason);
+          if (st.state !== 'generating') break;
+        }
+      }
+      state.tearSheet = 'ready';
+    } catch (e) {
+      state.tearSheet = 'failed';
+      tearSheetError = e.message;
+    }
+    void loadModel();
+  }
+  $('model').addEventListener('click', (ev) => {
+    if (ev.target && ev.target.id === 'tearsheet-generate') {
+      ev.preventDefault();
+      void generateTearSheet();
+    }
+  });
 
   async function loadModel() {
     try {
@@ -337,7 +386,13 @@
       pairs.push(['drift (PSI max)', h && h.psiMax !== null ? `${fmt(h.psiMax, 3)} <span style="color:var(--muted)">${esc(h.psiFeature || '')}</span>` : (h ? `— <span style="color:var(--muted)">window ${fmt(h.vectors, 0)}/${fmt(h.window, 0)}</span>` : '—'), h && h.driftedFeatures && h.driftedFeatures.length ? 'bad' : '']);
       pairs.push(['retrain', h ? (h.retrain ? `<span class="bad">recommended (${esc(h.priority || '')}): ${esc(h.reason || '')}</span>` : '<span class="good">no</span>') : '<span style="color:var(--muted)">no health report yet</span>']);
       const ts = card.tearSheet;
-      pairs.push(['backtest', ts && ts.available ? `<a id="tearsheet" href="${withToken('report')}" target="_blank" rel="noopener">tear sheet ↗</a>` : `<span id="tearsheet-missing" style="color:var(--muted)" title="${esc(ts ? ts.reason : '')}">no tear sheet</span>`]);
+      // The link generates the sheet on request (the server backtests in a child process) when
+      // there is none, or anew over the log as it is now; while it runs the card says so.
+      const gen = state.tearSheet === 'generating'
+        ? '<span id="tearsheet-generating" style="color:var(--muted)">generating tear sheet…</span>'
+        : `<a id="tearsheet-generate" href="#">${ts && ts.available ? 'regenerate' : 'generate tear sheet'}</a>`;
+      const failed = state.tearSheet === 'failed' && tearSheetError ? ` <span id="tearsheet-failed" class="bad">${esc(tearSheetError)}</span>` : '';
+      pairs.push(['backtest', (ts && ts.available ? `<a id="tearsheet" href="${withToken('report')}" target="_blank" rel="noopener">tear sheet ↗</a> · ` : `<span id="tearsheet-missing" style="color:var(--muted)" title="${esc(ts ? ts.reason : '')}">no tear sheet</span> · `) + gen + failed]);
       $('model').innerHTML = rows(pairs);
       state.modelCard = { gates: (card.gates || []).length, gatesPassed: card.gatesPassed ?? null, calibration: cal ? cal.method : null, validationHitRate: ci || null, health: h || null, tearSheet: !!(ts && ts.available) };
     } catch (e) {

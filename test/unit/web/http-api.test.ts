@@ -41,6 +41,8 @@ const signal = (symbol: string, barEnd: number): Signal => ({
   featureSetHash: 'h1',
   inputs: [],
 });
+/** The option contract the next-to-last BTC signal names. */
+const CONTRACT = { underlying: 'BTC', expiry: T0 + 4 * 86_400_000, strike: 60_000, right: 'CALL', premium: 1153.5, premiumSource: 'MID', iv: 0.527, chainAt: T0 + (N5 - 1) * M5 - 60_000 } as const;
 const vector = (symbol: string, barEnd: number): FeatureVector => ({
   tsEvent: barEnd,
   tsInit: barEnd + 1,
@@ -111,7 +113,7 @@ describe('dashboard HTTP API', () => {
     for (let i = 1; i <= 20; i++) bars.push({ key: 'ETH', timestamp: T0 + i * M5, value: enc('bars', bar('ETH', '5m', T0 + i * M5)) });
     await el.log.append('bars', bars);
     const sigs = [];
-    for (let i = 1; i <= N5; i++) sigs.push({ key: 'BTC', timestamp: T0 + i * M5, value: enc('signals', signal('BTC', T0 + i * M5)) });
+    for (let i = 1; i <= N5; i++) sigs.push({ key: 'BTC', timestamp: T0 + i * M5, value: enc('signals', i === N5 - 1 ? { ...signal('BTC', T0 + i * M5), contract: CONTRACT } : signal('BTC', T0 + i * M5)) });
     // A copy, as at-least-once processing on Kafka can leave: served once.
     sigs.push({ key: 'BTC', timestamp: T0 + N5 * M5, value: enc('signals', signal('BTC', T0 + N5 * M5)) });
     await el.log.append('signals', sigs);
@@ -204,7 +206,21 @@ describe('dashboard HTTP API', () => {
       stop: null,
       target: null,
       expiresAt: null,
+      contract: null,
     });
+  });
+
+  test('/api/signals returns the option contract a signal names, whole and with fields=chart', async () => {
+    const at = { from: T0 + (N5 - 1) * M5, to: T0 + N5 * M5 };
+    for (const q of ['', '&fields=chart', '&provenance=false']) {
+      const r = await get(s.port, `/api/signals?symbol=BTC&from=${at.from}&to=${at.to}${q}`);
+      const sigs = r.json['signals'] as Signal[];
+      assert.equal(sigs.length, 1, q);
+      assert.deepEqual(sigs[0]?.contract, CONTRACT, q);
+    }
+    // The signals before it name none (null, the Avro default).
+    const before = await get(s.port, `/api/signals?symbol=BTC&to=${at.from}&limit=1`);
+    assert.equal((before.json['signals'] as Signal[])[0]?.contract, null);
   });
 
   test('/api/features keeps the names asked for that the feature set has', async () => {
