@@ -80,6 +80,7 @@ const CASES: [string[], RegExp][] = [
   [['topics', 'create', '--broker', '127.0.0.1'], /^tickflow: --broker: must be host:port$/],
   [['verify', '--broker', 'a:1,,b:2'], /^tickflow: --broker: broker 2: empty entry in the list/],
   [['run', 'processors', '--broker', 'a:99999'], /^tickflow: --broker: port must be 1-65535$/],
+  [['ingest', '--log', join(tmp.dir, 'never'), '--file', badCsv, '--format', 'option-chain-wide', '--max-chain-rows', '0'], /^tickflow: --max-chain-rows "0": must be a whole number > 0$/],
   [['nope'], /^tickflow: unknown command "nope"/],
   [[], /^tickflow: missing command/],
 ];
