@@ -77,4 +77,32 @@ describe('idempotent appends on a real broker', { skip, timeout: 180_000 }, () =
       await log.close();
     }
   });
+
+  test('concurrent appends to one topic and to another, all resent on a paused broker: each record once, none lost', async () => {
+    if ('skip' in own || !own.cluster) return;
+    const pid = own.cluster.nodes[0]!.pid!;
+    const { logger, records: logged } = recordingLogger();
+    const log = await KafkaEventLog.connect({ brokers: own.brokers, requestTimeoutMs: 1_000, backoff: { initialMs: 200, maxMs: 500, maxElapsedMs: 120_000 }, logger });
+    let paused = false;
+    try {
+      const a = `idempotent-a-${Date.now()}`;
+      const b = `idempotent-b-${Date.now()}`;
+      await Promise.all([log.append(a, records(0, 5)), log.append(b, records(0, 5))]);
+      process.kill(pid, 'SIGSTOP');
+      paused = true;
+      // Two appends to `a` at once: the second must not take the sequence of the first while it is resent.
+      const appends = [log.append(a, records(5, 40)), log.append(a, records(45, 40)), log.append(b, records(5, 30))];
+      await waitFor('a retried append', () => logged.some((r) => r.event === 'retry' && r.msg.startsWith('append to ')), { timeoutMs: 60_000, intervalMs: 50 });
+      process.kill(pid, 'SIGCONT');
+      paused = false;
+      await Promise.all(appends);
+      for (const [topic, n] of [[a, 85], [b, 35]] as const) {
+        const keys = (await readAll(log, topic)).map((r) => r.key).sort();
+        assert.deepEqual(keys, records(0, n).map((r) => r.key).sort(), `${topic}: every record exactly once`);
+      }
+    } finally {
+      if (paused) process.kill(pid, 'SIGCONT');
+      await log.close();
+    }
+  });
 });
