@@ -107,7 +107,12 @@ export class KafkaEventLog implements EventLog {
     const scan = opts.timeLookup === 'scan' || (opts.timeLookup === 'auto' && mock);
     const idempotent = opts.idempotence === 'on' || (opts.idempotence === 'auto' && !mock);
     const producer = appendProducer(kafka, idempotent);
-    await withBackoff(`connect a Kafka producer to ${where}`, () => producer.connect(), opts.backoff, logger);
+    try {
+      await withBackoff(`connect a Kafka producer to ${where}`, () => producer.connect(), opts.backoff, logger);
+    } catch (e) {
+      await Promise.allSettled([producer.disconnect(), admin.disconnect(), cluster.disconnect()]);
+      throw e;
+    }
     return new KafkaEventLog(opts, kafka, idempotent, producer, admin, cluster, scan, logger);
   }
 
