@@ -79,7 +79,11 @@ export function parseCommand<F extends Flags>(spec: CommandSpec<F>, argv: readon
     const issues = result.error.issues;
     const isGiven = (i: (typeof issues)[number]): boolean => raw[String(i.path[0])] !== undefined;
     const given = issues.find((i) => isGiven(i) && spec.flags[String(i.path[0])]?.onDisk !== true) ?? issues.find(isGiven);
-    if (given !== undefined) throw new UsageError(`${label(String(given.path[0]))} ${JSON.stringify(raw[String(given.path[0])])}: ${given.message}`);
+    if (given !== undefined) {
+      const key = String(given.path[0]);
+      const shown = spec.flags[key]?.hideValue ? '' : ` ${JSON.stringify(raw[key])}`;
+      throw new UsageError(`${label(key)}${shown}: ${given.message}`);
+    }
     const left = String(issues[0]?.path[0]);
     throw new UsageError(`missing required ${spec.flags[left]?.positional ? 'argument' : 'option'} ${label(left)} (see tickflow ${spec.name} --help)`);
   }

@@ -25,6 +25,8 @@ export interface Flag<S extends z.ZodType = z.ZodType> {
    * missing model (cli/command-spec.ts).
    */
   readonly onDisk?: boolean;
+  /** The value may hold a secret: a usage error about it names the flag, never the value. */
+  readonly hideValue?: boolean;
 }
 
 type Common = { help: string; arg?: string };
@@ -63,6 +65,42 @@ export function toggle(help: string): Flag<z.ZodType<boolean>> {
 /** Any non-empty text. */
 export function text<D extends string | undefined = undefined, R extends boolean | undefined = undefined>(o: Opts<D, R>): Flag<z.ZodType<Out<string, D, R>>> {
   return shaped(z.string().min(1, { error: 'must not be empty' }), o, 'value');
+}
+
+/** One Kafka bootstrap address: a host name, IPv4 or [IPv6] address, and a port. */
+const BROKER_ADDRESS = /^(\[[0-9a-f:.]+\]|[a-z0-9_][a-z0-9._-]*):(\d{1,5})$/i;
+
+/**
+ * What is wrong with a `--broker` list, or undefined: comma-separated `host:port`. Credentials
+ * (`user:password@`, with or without a scheme) are refused, not used: tickflow connects to Kafka
+ * without SASL or TLS (D65), and a password it would then ignore, or send in the clear, must not
+ * look accepted. The message never repeats the value.
+ */
+export function brokerListProblem(value: string): string | undefined {
+  const entries = value.split(',').map((b) => b.trim());
+  if (entries.every((b) => b === '')) return 'must name at least one broker (host:port)';
+  for (const [i, b] of entries.entries()) {
+    const which = entries.length > 1 ? `broker ${i + 1}: ` : '';
+    if (b === '') return `${which}empty entry in the list (host:port[,host:port...])`;
+    if (b.includes('@')) {
+      return `${which}credentials in a broker address are not supported: tickflow connects to Kafka without authentication (no SASL); give host:port without user:password@`;
+    }
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(b)) return `${which}give host:port, not a URL (no scheme such as kafka://)`;
+    const m = BROKER_ADDRESS.exec(b);
+    if (!m) return `${which}must be host:port`;
+    const port = Number(m[2]);
+    if (port < 1 || port > 65_535) return `${which}port must be 1-65535`;
+  }
+  return undefined;
+}
+
+/** A Kafka cluster's bootstrap list, `host:port[,host:port...]` (brokerListProblem). */
+export function brokers<D extends string | undefined = undefined, R extends boolean | undefined = undefined>(o: Opts<D, R>): Flag<z.ZodType<Out<string, D, R>>> {
+  const base = z.string().superRefine((v, ctx) => {
+    const problem = brokerListProblem(v);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  });
+  return { ...shaped(base, { ...o, arg: o.arg ?? 'host:port' }, 'host:port'), hideValue: true };
 }
 
 /** A number within bounds (`gt`: strictly greater; `int`: a whole number). */

@@ -30,6 +30,7 @@ export async function run(values: ValuesOf<typeof INGEST>): Promise<number> {
     maxTimeGapMs: values['max-time-gap'],
     futureToleranceMs: values['future-tolerance'],
     maxLineBytes: values['max-line-bytes'],
+    maxChainRows: values['max-chain-rows'],
   };
   // A log this import creates is removed again if the import fails: no empty log left behind.
   const created = values.log !== undefined && !existsSync(values.log) ? values.log : null;

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { existingLog, text, type Flag } from '../flags.ts';
+import { brokers, existingLog, text, type Flag } from '../flags.ts';
 
 type Optional = Flag<z.ZodType<string | undefined>>;
 
@@ -16,7 +16,7 @@ export function readLogFlags(): { log: Optional; broker: Optional; registry: Opt
 
 export function kafkaFlags(what: string): { broker: Optional; registry: Optional } {
   return {
-    broker: text({ help: `${what}: host:port[,host:port...]`, arg: 'host:port' }),
+    broker: brokers({ help: `${what}: host:port[,host:port...]` }),
     registry: text({ help: 'Confluent Schema Registry URL (with --broker; default: the embedded registry)', arg: 'url' }),
   };
 }

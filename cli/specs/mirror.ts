@@ -1,6 +1,6 @@
 import { defineCommand } from '../command-spec.ts';
 import { existsSync } from 'node:fs';
-import { isEmbeddedLog, list, text } from '../flags.ts';
+import { brokers, isEmbeddedLog, list, text } from '../flags.ts';
 
 export const MIRROR = defineCommand({
   name: 'mirror',
@@ -9,7 +9,7 @@ export const MIRROR = defineCommand({
   flags: {
     from: text({ help: 'a log directory, or kafka', arg: 'logDir|kafka', required: true }),
     to: text({ help: 'kafka, or a log directory', arg: 'kafka|logDir', required: true }),
-    broker: text({ help: 'the Kafka cluster: host:port[,host:port...]', arg: 'host:port' }),
+    broker: brokers({ help: 'the Kafka cluster: host:port[,host:port...]' }),
     registry: text({ help: 'Confluent Schema Registry URL', arg: 'url' }),
     'schema-dir': text({ help: 'directory of Avro schemas for Kafka', arg: 'dir' }),
     topics: list({ help: 'only these topics' }),

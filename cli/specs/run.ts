@@ -1,8 +1,8 @@
 import { defineCommand } from '../command-spec.ts';
-import { duration, identifier, num, oneOf, text, toggle } from '../flags.ts';
+import { brokers, duration, identifier, num, oneOf, text, toggle } from '../flags.ts';
 import { DEFAULT_CLICKHOUSE } from './clickhouse.ts';
 
-const broker = text({ help: 'the Kafka cluster: host:port[,host:port...]', arg: 'host:port', required: true });
+const broker = brokers({ help: 'the Kafka cluster: host:port[,host:port...]', required: true });
 const registry = text({ help: 'Confluent Schema Registry URL (default: the embedded registry)', arg: 'url' });
 
 export const RUN_PROCESSORS = defineCommand({

@@ -24,7 +24,17 @@ export interface ChainIngestOptions {
   gapSlotMs?: number;
   /** Time plausibility (plausibility.ts), checked per row before a row can move any time state. */
   bounds: TimeBounds;
+  /**
+   * `--max-chain-rows`: most contract rows one snapshot may hold (default DEFAULT_MAX_CHAIN_ROWS).
+   * A snapshot's rows are held until it closes, so this bounds memory: rows past the limit are
+   * counted, not held, and the whole snapshot is rejected `too-many-rows` (each of its rows
+   * `snapshot-too-large`).
+   */
+  maxChainRows?: number;
 }
+
+/** Contract rows per snapshot by default: ~35 times the largest snapshot of the NSE NIFTY chain file (541-560 rows; docs/benchmarks.md). */
+export const DEFAULT_MAX_CHAIN_ROWS = 20_000;
 
 export interface ChainIngestResult {
   /** Per snapshot. */
@@ -41,6 +51,8 @@ interface OpenSnapshot {
   firstTs: number;
   lastTs: number;
   rows: OptionRow[];
+  /** Rows past maxChainRows, counted but not held. */
+  overflow: number;
 }
 
 /**
@@ -65,7 +77,8 @@ function rawFingerprint(rows: readonly OptionRow[]): string {
  * snapshot (`stale`, not appended); outside the calendar's session (`outside-session`: never
  * appended, so no out-of-session snapshot feeds an in-session feature or prices a bar before the
  * open); built (`spot-not-positive`); already in the log (`duplicate`); older than the log
- * (`older-than-log`). The rest are appended to `options` keyed by underlying, record timestamp =
+ * (`older-than-log`). A snapshot of more than `maxChainRows` rows is `too-many-rows` before all
+ * of these (its rows past the limit were never held). The rest are appended to `options` keyed by underlying, record timestamp =
  * tsEvent. Snapshots are appended in (time, underlying) order. Gaps: see ChainSlotGaps.
  */
 export async function ingestChains(
@@ -91,7 +104,14 @@ export async function ingestChains(
   const released: Released<OptionRow>[] = [];
   const valuesDropped = new Map<string, number>();
 
+  const maxRows = options.maxChainRows ?? DEFAULT_MAX_CHAIN_ROWS;
   const emit = async (s: OpenSnapshot): Promise<void> => {
+    if (s.overflow > 0) {
+      // Not compared with the previous snapshot either: a later one of normal size is judged against the last one kept.
+      snapshots.reject('too-many-rows');
+      rowStats.reject('snapshot-too-large', s.rows.length + s.overflow);
+      return;
+    }
     const fingerprint = rawFingerprint(s.rows);
     const repeat = previous.get(s.underlying) === fingerprint;
     previous.set(s.underlying, fingerprint);
@@ -144,7 +164,7 @@ export async function ingestChains(
     await closeBefore(r.ts);
     const s = open.get(r.underlying);
     if (s === undefined) {
-      open.set(r.underlying, { underlying: r.underlying, firstTs: r.ts, lastTs: r.ts, rows: [r] });
+      open.set(r.underlying, { underlying: r.underlying, firstTs: r.ts, lastTs: r.ts, rows: [r], overflow: 0 });
       return;
     }
     s.lastTs = r.ts;
@@ -156,7 +176,8 @@ export async function ingestChains(
         return;
       }
     }
-    s.rows.push(r);
+    if (s.rows.length >= maxRows) s.overflow++;
+    else s.rows.push(r);
   };
   const drain = async (): Promise<void> => {
     for (const x of released) {

@@ -53,6 +53,8 @@ export interface IngestOptions {
   nowMs?: number;
   /** `--max-line-bytes`: CSV lines longer than this are rejected `line-too-long` without being held in memory. */
   maxLineBytes?: number;
+  /** `--max-chain-rows`: option chains, most contract rows in one snapshot (ingest-chains.ts). */
+  maxChainRows?: number;
 }
 
 /** --calendar, else the calendar whose zone is --tz, else crypto for candles and NSE for chains. */
@@ -171,7 +173,12 @@ async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions,
   const pricing = { rate: options.rate ?? 0, dividendYield: options.dividendYield ?? 0 };
   // Chain gaps are counted in slots of --interval (default 5 minutes, the default signal interval).
   const gapSlotMs = options.interval !== undefined ? intervalMs(options.interval) : 5 * 60_000;
-  const r = await ingestChains(rows, target, calendar, pricing, tick(source.progress), { snapshotWindowMs: options.snapshotWindowMs ?? 0, gapSlotMs, bounds });
+  const r = await ingestChains(rows, target, calendar, pricing, tick(source.progress), {
+    snapshotWindowMs: options.snapshotWindowMs ?? 0,
+    gapSlotMs,
+    bounds,
+    ...(options.maxChainRows !== undefined ? { maxChainRows: options.maxChainRows } : {}),
+  });
   finish(source.progress());
   const scale = r.builder.ivScale;
   return r.snapshots.summary(options.format, 'snapshot', {

@@ -33,6 +33,12 @@ const OptionsSchema = z.object({
    * "none" (rdkafka_mock_handlers.c: ListOffsets handles only -1/-2).
    */
   timeLookup: z.enum(['auto', 'broker', 'scan']).default('auto'),
+  /**
+   * Appends through an idempotent producer (D64), or not. `auto` is on except on librdkafka's mock
+   * cluster, where kafkajs cannot get a producer id (it asks the controller, whose id the mock's
+   * metadata does not list among its brokers: KafkaJSBrokerNotFound "Broker 0").
+   */
+  idempotence: z.enum(['auto', 'on', 'off']).default('auto'),
   backoff: z.object({ initialMs: z.number().positive(), maxMs: z.number().positive(), maxElapsedMs: z.number().positive() }).default({ ...DEFAULT_BACKOFF }),
 });
 export type KafkaEventLogOptions = z.input<typeof OptionsSchema> & {
@@ -41,7 +47,18 @@ export type KafkaEventLogOptions = z.input<typeof OptionsSchema> & {
 };
 
 /**
- * The EventLog on Kafka (kafkajs). Appends go through a producer with acks=all to the partition
+ * The producer for appends. Idempotent (D64): the broker drops a resent batch it already wrote,
+ * which kafkajs allows only with acks=all (every send here) and one request in flight per broker
+ * connection. Not idempotent only where the broker cannot give it a producer id (the mock).
+ */
+function appendProducer(kafka: Kafka, idempotent: boolean): Producer {
+  return idempotent
+    ? kafka.producer({ allowAutoTopicCreation: true, idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner })
+    : kafka.producer({ allowAutoTopicCreation: true, idempotent: false, createPartitioner: Partitioners.DefaultPartitioner });
+}
+
+/**
+ * The EventLog on Kafka (kafkajs). Appends go through an idempotent producer with acks=all to the partition
  * computed here with partitionFor (kafkajs's DefaultPartitioner is the same murmur2, but passing
  * the partition makes both backends agree by construction). Reads fetch straight from the
  * partition leader through kafkajs's cluster layer (see kafka-cluster.ts), without a consumer
@@ -49,12 +66,20 @@ export type KafkaEventLogOptions = z.input<typeof OptionsSchema> & {
  */
 export class KafkaEventLog implements EventLog {
   private readonly partitionCounts = new Map<string, number>();
+  /** Per topic, the append in progress: appends to one topic run one after another (see append). */
+  private readonly appending = new Map<string, Promise<unknown>>();
+  /** False after replaceProducer until the new producer connects. */
+  private producerConnected = true;
+  private producerConnecting: Promise<void> | undefined;
   private readonly reader: PartitionReader;
   private closed = false;
 
   private constructor(
     private readonly options: z.output<typeof OptionsSchema>,
-    private readonly producer: Producer,
+    private readonly kafka: Kafka,
+    /** Whether appends go through an idempotent producer (see the `idempotence` option). */
+    readonly idempotent: boolean,
+    private producer: Producer,
     private readonly admin: Admin,
     private readonly cluster: InternalCluster,
     private readonly scanForTime: boolean,
@@ -70,17 +95,25 @@ export class KafkaEventLog implements EventLog {
     const retry = { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 };
     const common = { brokers: opts.brokers, clientId: opts.clientId, connectionTimeout: opts.connectionTimeoutMs, requestTimeout: opts.requestTimeoutMs, retry };
     const kafka = new Kafka({ ...common, logLevel: logLevel.NOTHING });
-    const producer = kafka.producer({ allowAutoTopicCreation: true, idempotent: false, createPartitioner: Partitioners.DefaultPartitioner });
     const admin = kafka.admin();
     // Else concurrent follows leak sockets that keep the process alive after close().
     const cluster = shareConcurrentConnects(createInternalCluster({ ...common, logLevel: logLevel.NOTHING }));
     const where = opts.brokers.join(',');
     const clusterId = await withBackoff(`connect to Kafka at ${where}`, async () => {
-      await Promise.all([producer.connect(), admin.connect(), cluster.connect()]);
+      await Promise.all([admin.connect(), cluster.connect()]);
       return (await admin.describeCluster()).clusterId;
     }, opts.backoff, logger);
-    const scan = opts.timeLookup === 'scan' || (opts.timeLookup === 'auto' && clusterId.startsWith('mockCluster'));
-    return new KafkaEventLog(opts, producer, admin, cluster, scan, logger);
+    const mock = clusterId.startsWith('mockCluster');
+    const scan = opts.timeLookup === 'scan' || (opts.timeLookup === 'auto' && mock);
+    const idempotent = opts.idempotence === 'on' || (opts.idempotence === 'auto' && !mock);
+    const producer = appendProducer(kafka, idempotent);
+    try {
+      await withBackoff(`connect a Kafka producer to ${where}`, () => producer.connect(), opts.backoff, logger);
+    } catch (e) {
+      await Promise.allSettled([producer.disconnect(), admin.disconnect(), cluster.disconnect()]);
+      throw e;
+    }
+    return new KafkaEventLog(opts, kafka, idempotent, producer, admin, cluster, scan, logger);
   }
 
   async partitions(topic: string): Promise<number> {
@@ -105,17 +138,71 @@ export class KafkaEventLog implements EventLog {
     return count;
   }
 
-  async append(topic: string, records: readonly AppendRecord[]): Promise<RecordPosition[]> {
+  /**
+   * Appends through the idempotent producer (D64): each partition's batch carries the producer's
+   * sequence number, and a resend of a batch the broker already wrote (a request that timed out
+   * after the write, a lost connection) is acknowledged with the first write's offsets instead of
+   * being written twice. That holds only while a resend carries the same records under the same
+   * sequence, so appends to one topic are queued here one after another (kafkajs would otherwise
+   * give a concurrent append's batch the sequence of one being retried), and an append that fails
+   * for good replaces the producer: its next batch would reuse the failed batch's sequence.
+   */
+  append(topic: string, records: readonly AppendRecord[]): Promise<RecordPosition[]> {
     this.assertOpen();
     validateAppend(records);
+    const previous = this.appending.get(topic) ?? Promise.resolve();
+    const mine = previous.then(
+      () => this.appendNow(topic, records),
+      () => this.appendNow(topic, records),
+    );
+    const settled = mine.catch(() => undefined);
+    this.appending.set(topic, settled);
+    void settled.then(() => {
+      if (this.appending.get(topic) === settled) this.appending.delete(topic);
+    });
+    return mine;
+  }
+
+  private async appendNow(topic: string, records: readonly AppendRecord[]): Promise<RecordPosition[]> {
+    this.assertOpen();
     const n = await this.partitions(topic);
     const positions: RecordPosition[] = [];
-    for (const chunk of byteChunks(records, this.options.produceMaxBytes)) {
-      const send = (messages: KafkaMessage[]) => this.retry(`append to ${topic}`, () => this.producer.send({ topic, acks: -1, messages }));
-      // A retry after a lost acknowledgement can write a chunk twice (at-least-once; see docs/kafka.md).
-      for (const p of await sendUntilAcknowledged(topic, kafkaMessages(chunk, n), send, (m) => this.logger.warn({ event: 'resend-unacknowledged', topic }, m))) positions.push(p);
+    try {
+      for (const chunk of byteChunks(records, this.options.produceMaxBytes)) {
+        const send = (messages: KafkaMessage[]) => this.retry(`append to ${topic}`, async () => {
+          await this.connectProducer();
+          return this.producer.send({ topic, acks: -1, messages });
+        });
+        for (const p of await sendUntilAcknowledged(topic, kafkaMessages(chunk, n), send, (m) => this.logger.warn({ event: 'resend-unacknowledged', topic }, m))) positions.push(p);
+      }
+    } catch (e) {
+      if (!this.closed) await this.replaceProducer();
+      throw e;
     }
     return positions;
+  }
+
+  /** A fresh producer (a new producer id, sequences from 0) after an append that failed for good. */
+  private async replaceProducer(): Promise<void> {
+    const old = this.producer;
+    this.producer = appendProducer(this.kafka, this.idempotent);
+    this.producerConnected = false;
+    await old.disconnect().catch(() => undefined);
+    this.logger.warn({ event: 'producer-replaced' }, 'an append failed: the Kafka producer is replaced so that its next batches start a new sequence');
+  }
+
+  /** Connects a replaced producer (once, shared by concurrent appends). */
+  private async connectProducer(): Promise<void> {
+    if (this.producerConnected) return;
+    const producer = this.producer;
+    this.producerConnecting ??= this.retry('connect the Kafka producer', () => producer.connect())
+      .then(() => {
+        if (this.producer === producer) this.producerConnected = true;
+      })
+      .finally(() => {
+        this.producerConnecting = undefined;
+      });
+    await this.producerConnecting;
   }
 
   async endOffset(topic: string, partition: number): Promise<number> {

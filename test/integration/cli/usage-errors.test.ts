@@ -76,6 +76,11 @@ const CASES: [string[], RegExp][] = [
   [['tune', '--dataset', badCsv, '--out', join(tmp.dir, 't'), '--families', 'sequence'], /^tickflow: --families: sequence cannot be tuned \(tunable: logistic, gbdt, mlp\)$/],
   [['tune', '--dataset', badCsv, '--out', join(tmp.dir, 't'), '--sampler', 'grid'], /^tickflow: --sampler "grid": must be one of random, tpe$/],
   [['tune', '--dataset', badCsv, '--out', join(tmp.dir, 't'), '--eta', '1'], /^tickflow: --eta "1": must be a whole number >= 2$/],
+  [['start', '--broker', 'kafka://127.0.0.1:9092'], /^tickflow: --broker: give host:port, not a URL \(no scheme such as kafka:\/\/\)$/],
+  [['topics', 'create', '--broker', '127.0.0.1'], /^tickflow: --broker: must be host:port$/],
+  [['verify', '--broker', 'a:1,,b:2'], /^tickflow: --broker: broker 2: empty entry in the list/],
+  [['run', 'processors', '--broker', 'a:99999'], /^tickflow: --broker: port must be 1-65535$/],
+  [['ingest', '--log', join(tmp.dir, 'never'), '--file', badCsv, '--format', 'option-chain-wide', '--max-chain-rows', '0'], /^tickflow: --max-chain-rows "0": must be a whole number > 0$/],
   [['nope'], /^tickflow: unknown command "nope"/],
   [[], /^tickflow: missing command/],
 ];
@@ -88,6 +93,32 @@ describe('usage errors: one line naming the flag or file, exit 2, before any wor
       const lines = r.stderr.trimEnd().split('\n');
       assert.equal(lines.length, 1, `one line:\n${r.stderr}`);
       assert.match(lines[0] ?? '', message);
+      assert.equal(r.stdout, '');
+    });
+  }
+});
+
+// Credentials in a broker address are refused (tickflow has no SASL; docs/decisions.md D65), at once
+// (before this, kafkajs failed on the port and retried for 5 minutes), and never echoed.
+describe('--broker with credentials: refused, exit 2, one line, the credentials not repeated', { concurrency: 4 }, () => {
+  const url = 'kafka://alice:s3cretPW@127.0.0.1:9092';
+  const commands: string[][] = [
+    ['start', '--broker', url],
+    ['ingest', '--broker', url, '--file', badCsv, '--format', 'candles'],
+    ['replay', 'dataset', '--broker', url, '--out', join(tmp.dir, 'never.csv')],
+    ['verify', '--broker', `127.0.0.1:9092,${url}`],
+    ['run', 'processors', '--broker', url],
+    ['topics', 'create', '--broker', 'alice:s3cretPW@127.0.0.1:9092'],
+    ['mirror', '--from', tmp.dir, '--to', 'kafka', '--broker', url],
+  ];
+  for (const args of commands) {
+    test(`tickflow ${args.slice(0, 2).join(' ')} --broker <user:password@…>`, async () => {
+      const r = await runCli(args);
+      assert.equal(r.code, 2, r.stderr);
+      const lines = r.stderr.trimEnd().split('\n');
+      assert.equal(lines.length, 1, `one line:\n${r.stderr}`);
+      assert.match(lines[0] ?? '', /^tickflow: --broker: (broker 2: )?credentials in a broker address are not supported: tickflow connects to Kafka without authentication \(no SASL\); give host:port without user:password@$/);
+      assert.ok(!r.stderr.includes('s3cretPW') && !r.stderr.includes('alice'), r.stderr);
       assert.equal(r.stdout, '');
     });
   }
