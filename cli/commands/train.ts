@@ -43,6 +43,7 @@ export async function run(values: ValuesOf<typeof TRAIN>): Promise<number> {
     ...(gates ? { gates } : {}),
     ...(values['bayes-auc'] !== undefined ? { bayesAuc: values['bayes-auc'] } : {}),
     policy: { feeBps: values['fee-bps'], slippageBps: values['slippage-bps'], kellyFraction: values.kelly, maxSize: values['max-size'] },
+    policyMove: values['policy-move'],
     onFamily: (f) => info(`fitting ${f}`),
     onProgress: (p) => bar.update(p.epoch * p.batches + p.batch, p.epochs * p.batches, `epoch ${p.epoch + 1}/${p.epochs} loss ${p.loss.toFixed(4)}`),
   });
