@@ -213,6 +213,7 @@ function backtestSummary(report: BacktestReport, verdict: GateVerdict): Record<s
     probabilisticSharpe: m.probabilisticSharpe,
     deflatedSharpe: m.deflatedSharpe,
     deflatedSharpeReason: m.deflatedSharpeReason,
+    deflatedSharpeBasis: m.deflatedSharpeBasis,
     barsPerYear: m.barsPerYear,
     calendars: report.calendars,
     window: report.window,

@@ -95,6 +95,8 @@ export interface BacktestMetrics {
   /** PSR against the expected best Sharpe of the trials; null with deflatedSharpeReason when unknown. */
   deflatedSharpe: number | null;
   deflatedSharpeReason: string | null;
+  /** Where the trial count and the spread of trial Sharpes came from (sharpe-significance.ts); null when deflatedSharpe is. */
+  deflatedSharpeBasis: string | null;
   /** Period returns behind the ratios and the factor that annualised them. */
   periods: number;
   barsPerYear: number;
