@@ -27,7 +27,7 @@ export const TRAIN = defineCommand({
     'slippage-bps': num({ help: 'slippage per side in basis points that the decision policy must beat', min: 0, default: '2' }),
     kelly: num({ help: 'fraction of the Kelly bet the decision policy sizes positions at', gt: 0, max: 1, default: '0.5' }),
     'policy-move': oneOf(['head', 'classes'], { help: "expected move the decision policy is fitted on: the model's expected-return head, or the class probabilities x each class's mean validation return", default: 'head' }),
-    'max-size': num({ help: "largest fraction of a symbol's sleeve one position may take", gt: 0, max: 1, default: '1' }),
+    'max-size': num({ help: "largest fraction of the equity one position may take", gt: 0, max: 1, default: '1' }),
     'bayes-auc': num({ help: "best achievable AUC, for the edge fraction (default: the dataset's bayesAuc metadata)", gt: 0, max: 1 }),
   },
   check: (v) => {
