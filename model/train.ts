@@ -95,6 +95,12 @@ export interface TrainOptions {
   seeds?: number;
   /** Decision policy knobs (costs, Kelly fraction, exits); its threshold is fitted on the validation split. */
   policy?: Partial<PolicyOptions>;
+  /**
+   * The expected move the policy's threshold is fitted on (and trades on): 'head' (default) the
+   * model's expectedReturn head on the validation rows (every trained model has one), 'classes'
+   * the calibrated probabilities times each class's mean validation return.
+   */
+  policyMove?: 'head' | 'classes';
 }
 
 /** `train --seeds N`: the members' test-split metrics (uncalibrated), their mean and spread. */
@@ -388,7 +394,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           ? chosen.validationProbs
           : score(split.validation);
     const validation = { metrics: computeMetrics(validationProbs, yVal), baseline: baselineMetrics(yTrain, yVal) };
-    const policyFit = fitPolicy({ probs: validationProbs, fwdReturn: Float64Array.from(split.validation, (r) => ds.fwdReturn[r] as number), labels: yVal }, horizonBars, barIntervalMs, options.policy);
+    // The policy is fitted on the expected-return head (moveSource 'head') unless told otherwise.
+    const validationMoves = (options.policyMove ?? 'head') === 'head' ? Float64Array.from(split.validation, (r) => headsModel.predict(ds.features.subarray(r * ds.dim, r * ds.dim + ds.dim)).expectedReturn) : null;
+    const policyFit = fitPolicy({ probs: validationProbs, fwdReturn: Float64Array.from(split.validation, (r) => ds.fwdReturn[r] as number), labels: yVal, expectedReturn: validationMoves }, horizonBars, barIntervalMs, options.policy);
     const evaluation = await evaluateModel({
       data: { features: ds.features, dim: ds.dim, labels: labels, barEnd: ds.barEnd },
       featureNames: ds.featureNames,

@@ -18,7 +18,7 @@ import { train } from '../model/train.ts';
 import type { EventLog } from '../storage/log/event-log.ts';
 import type { TopicDecoder } from '../hosts/merged-reader.ts';
 import { replayLog } from '../hosts/replay/run-replay.ts';
-import { runBacktest, type BacktestConfig, type BacktestReport } from './backtest/index.ts';
+import { runBacktest, type BacktestConfig, type BacktestReport, type TrialStats } from './backtest/index.ts';
 import { exportDataset } from './dataset.ts';
 
 const DAY = 86_400_000;
@@ -35,6 +35,10 @@ export interface WalkForwardOptions {
   seed: number;
   config: Partial<BacktestConfig>;
   policy?: Partial<PolicyOptions>;
+  /** The expected move each window's policy is fitted on (train's policyMove; default 'head'). */
+  policyMove?: 'head' | 'classes';
+  /** The tune ledger's trials behind the family and settings, for the deflated Sharpe; null = unknown. */
+  trials?: TrialStats | null;
   onStep?: (message: string) => void;
 }
 
@@ -114,7 +118,7 @@ export async function walkForward(opts: WalkForwardOptions): Promise<WalkForward
     const trainRows = await subsetDataset(datasetPath, trainCsv, (t) => t >= trainFrom && t + horizonMs < testFrom);
     say(`window ${k}: training on ${trainRows} rows (${iso(trainFrom)} .. ${iso(testFrom)}), testing ${iso(testFrom)} .. ${iso(testTo)}`);
     const modelDir = join(wdir, 'model');
-    const r = await train({ datasetPath: trainCsv, outDir: modelDir, seed: opts.seed, family: opts.family, ...(opts.policy ? { policy: opts.policy } : {}) });
+    const r = await train({ datasetPath: trainCsv, outDir: modelDir, seed: opts.seed, family: opts.family, ...(opts.policy ? { policy: opts.policy } : {}), ...(opts.policyMove ? { policyMove: opts.policyMove } : {}) });
     const predictor = await loadPredictor(modelDir);
     const events = flow.filter((e) => {
       const t = e.kind === 'bar' ? e.bar.end : e.kind === 'features' ? e.vector.barEnd : -Infinity;
@@ -147,7 +151,7 @@ export async function walkForward(opts: WalkForwardOptions): Promise<WalkForward
   }
   const first = windows[0] as WalkForwardWindow;
   const last = windows[windows.length - 1] as WalkForwardWindow;
-  const report = runBacktest({ bars, signals, window: { from: first.testFrom, to: last.testTo }, config: opts.config });
+  const report = runBacktest({ bars, signals, window: { from: first.testFrom, to: last.testTo }, config: opts.config, trials: opts.trials ?? null });
   return { report, windows };
 }
 

@@ -29,7 +29,8 @@ export function run(values: ValuesOf<typeof REPLAY_DATASET> | ValuesOf<typeof RE
 
 async function walkForwardCommand(values: ValuesOf<typeof REPLAY_WALK_FORWARD>): Promise<number> {
   const gates = values.gates !== undefined ? readGates(values.gates) : { ...DEFAULT_GATES };
-  const config = { feeBps: values['fee-bps'], slippageBps: values['slippage-bps'], calendar: values.calendar, randomDraws: values.draws, seed: values['random-seed'] };
+  const config = { feeBps: values['fee-bps'], slippageBps: values['slippage-bps'], calendar: values.calendar, randomDraws: values.draws, seed: values['random-seed'], portfolio: values.portfolio };
+  const trials = values.trials !== undefined ? readTrials(values.trials) : null;
   try {
     resolveBacktestConfig(config);
   } catch (e) {
@@ -51,6 +52,8 @@ async function walkForwardCommand(values: ValuesOf<typeof REPLAY_WALK_FORWARD>):
         seed: values.seed,
         config,
         policy: { feeBps: values['fee-bps'], slippageBps: values['slippage-bps'] },
+        policyMove: values['policy-move'],
+        trials,
         onStep: (m) => info(`walk-forward: ${m}`),
       });
     } catch (e) {
@@ -127,6 +130,7 @@ async function backtest(values: ValuesOf<typeof REPLAY_BACKTEST>): Promise<numbe
     seed: values.seed,
     randomDraws: values.draws,
     calendar: values.calendar,
+    portfolio: values.portfolio,
   };
   try {
     resolveBacktestConfig(config); // reject bad values before a long replay
@@ -187,7 +191,9 @@ function backtestSummary(report: BacktestReport, verdict: GateVerdict): Record<s
   const m = report.metrics;
   const r = report.randomEntry;
   return {
+    portfolio: report.portfolio,
     trades: m.trades,
+    skippedOrders: report.skippedOrders.length,
     totalReturn: m.totalReturn,
     cagr: m.cagr,
     volatility: m.volatility,
@@ -207,6 +213,7 @@ function backtestSummary(report: BacktestReport, verdict: GateVerdict): Record<s
     probabilisticSharpe: m.probabilisticSharpe,
     deflatedSharpe: m.deflatedSharpe,
     deflatedSharpeReason: m.deflatedSharpeReason,
+    deflatedSharpeBasis: m.deflatedSharpeBasis,
     barsPerYear: m.barsPerYear,
     calendars: report.calendars,
     window: report.window,

@@ -49,6 +49,7 @@ export async function run(values: ValuesOf<typeof TRAIN>): Promise<number> {
       maxSize: values['max-size'],
       contract: { minTimeToExpiryMs: Math.round(values['contract-min-expiry']), moneyness: values['contract-moneyness'] === 'otm1' ? 'OTM1' : 'ATM', maxChainAgeMs: Math.round(values['contract-max-age']) },
     },
+    policyMove: values['policy-move'],
     onFamily: (f) => info(`fitting ${f}`),
     onProgress: (p) => bar.update(p.epoch * p.batches + p.batch, p.epochs * p.batches, `epoch ${p.epoch + 1}/${p.epochs} loss ${p.loss.toFixed(4)}`),
   });

@@ -29,7 +29,8 @@ export const TRAIN = defineCommand({
     'contract-min-expiry': duration({ help: 'option underlyings: the signal names a contract of the nearest expiry at least this long after the bar end', default: '1d' }),
     'contract-moneyness': oneOf(['atm', 'otm1'], { help: 'option underlyings: the strike nearest spot (atm) or one listed strike out of the money (otm1)', default: 'atm' }),
     'contract-max-age': duration({ help: 'option underlyings: name no contract when the chain at bar end is older than this', default: '5m' }),
-    'max-size': num({ help: "largest fraction of a symbol's sleeve one position may take", gt: 0, max: 1, default: '1' }),
+    'policy-move': oneOf(['head', 'classes'], { help: "expected move the decision policy is fitted on: the model's expected-return head, or the class probabilities x each class's mean validation return", default: 'head' }),
+    'max-size': num({ help: "largest fraction of the equity one position may take", gt: 0, max: 1, default: '1' }),
     'bayes-auc': num({ help: "best achievable AUC, for the edge fraction (default: the dataset's bayesAuc metadata)", gt: 0, max: 1 }),
   },
   check: (v) => {

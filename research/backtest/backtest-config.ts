@@ -25,7 +25,7 @@ export interface BacktestConfig {
   /** A position is held for this many bars of its symbol, the entry bar counting as the first. */
   horizonBars: number;
   /**
-   * Starting capital of each symbol's sleeve. Every reported number is a fraction of capital
+   * Starting capital of each symbol's sleeve (sleeves mode). Every reported number is a fraction of capital
    * (returns, equity normalized to start at 1), so this only sets the unit; kept so callers can
    * state it explicitly.
    */
@@ -37,6 +37,13 @@ export interface BacktestConfig {
   barsPerYear: number | null;
   /** Session calendar of the symbols; 'auto' detects it from the bars' times (annualisation.ts). */
   calendar: 'auto' | keyof typeof CALENDARS;
+  /**
+   * How capital is shared: 'shared' (default) one cash account over all symbols, each position
+   * size x the portfolio's equity, an order skipped when the cash left cannot pay for it
+   * (simulate-portfolio.ts); 'sleeves' each symbol its own capital compounding its own trades,
+   * portfolio equity the mean of the sleeves (simulate-symbol.ts, the model before the shared one).
+   */
+  portfolio: 'shared' | 'sleeves';
   /** Random-entry baseline: number of seeded draws (0 = none) and the seed. */
   randomDraws: number;
   seed: number;
@@ -55,6 +62,7 @@ export const DEFAULT_BACKTEST_CONFIG: Readonly<BacktestConfig> = Object.freeze({
   capitalPerSymbol: 1,
   barsPerYear: null,
   calendar: 'auto',
+  portfolio: 'shared',
   randomDraws: 1000,
   seed: 1,
 });
@@ -72,6 +80,7 @@ const configSchema = z.strictObject({
   capitalPerSymbol: z.number().positive(),
   barsPerYear: z.number().positive().nullable(),
   calendar: z.enum(['auto', 'crypto', 'nse', 'us-equity']),
+  portfolio: z.enum(['shared', 'sleeves']),
   randomDraws: z.number().int().min(0).max(1_000_000),
   seed: z.number().int().min(0).max(0xffffffff),
 });

@@ -25,12 +25,29 @@ export interface TradeRecord {
   grossReturn: number;
   /** Return on the capital put in, after slippage and fees on both sides (see trade-costs.ts). */
   netReturn: number;
-  /** Sleeve equity put in at entry (each sleeve starts at 1): size x the sleeve's equity then. */
+  /**
+   * Cash put in at entry: size x the portfolio's equity then (shared portfolio, which starts at 1),
+   * or size x the sleeve's equity (sleeves, each starting at 1).
+   */
   capital: number;
-  /** Fraction of the sleeve's equity put in (the signal's size; 1 for a signal without one). */
+  /** Fraction of the equity put in (the signal's size; 1 for a signal without one). */
   size: number;
   /** Bars of its symbol the position was held (exit at an open: the bars before it). */
   bars: number;
+}
+
+/** An order the shared portfolio did not carry out, and why. */
+export interface SkippedOrder {
+  symbol: string;
+  /** The open (bar start) it was to fill at. */
+  time: number;
+  side: Side;
+  size: number;
+  /** size x equity: the cash it needed. */
+  capital: number;
+  /** Cash left at that moment. */
+  cash: number;
+  reason: 'insufficient-cash';
 }
 
 export interface EquityPoint {
@@ -78,6 +95,8 @@ export interface BacktestMetrics {
   /** PSR against the expected best Sharpe of the trials; null with deflatedSharpeReason when unknown. */
   deflatedSharpe: number | null;
   deflatedSharpeReason: string | null;
+  /** Where the trial count and the spread of trial Sharpes came from (sharpe-significance.ts); null when deflatedSharpe is. */
+  deflatedSharpeBasis: string | null;
   /** Period returns behind the ratios and the factor that annualised them. */
   periods: number;
   barsPerYear: number;
@@ -102,7 +121,11 @@ export interface RandomEntryBaseline {
 }
 
 export interface BacktestReport {
+  /** shared: one cash account over all symbols; sleeves: each symbol its own capital, equity the mean (backtest-config.ts). */
+  portfolio: 'shared' | 'sleeves';
   trades: TradeRecord[];
+  /** Orders skipped for want of cash (shared portfolio only; always empty with sleeves), in time order. */
+  skippedOrders: SkippedOrder[];
   /**
    * The traded window: a first point {t: window start, equity: 1}, then one point per distinct bar
    * close inside it.

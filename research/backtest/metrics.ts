@@ -155,6 +155,7 @@ export function computeMetrics(trades: readonly TradeRecord[], curve: readonly E
     probabilisticSharpe: probabilisticSharpe(moments),
     deflatedSharpe: dsr.value,
     deflatedSharpeReason: dsr.reason,
+    deflatedSharpeBasis: dsr.basis,
     periods: returns.length,
     barsPerYear,
   };

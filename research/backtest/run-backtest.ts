@@ -7,6 +7,7 @@ import { buyAndHoldValues } from './buy-and-hold.ts';
 import { computeMetrics, maxDrawdown, periodReturns, sharpeRatio } from './metrics.ts';
 import { randomEntryBaseline } from './random-entry.ts';
 import type { TrialStats } from './sharpe-significance.ts';
+import { simulatePortfolio, type PortfolioResult } from './simulate-portfolio.ts';
 import { firstEndAfter, simulateSymbol, type Order } from './simulate-symbol.ts';
 
 export interface BacktestInput {
@@ -94,8 +95,9 @@ function buildOrders(bySymbol: ReadonlyMap<string, Bar[]>, signals: readonly Sig
 
 /**
  * Event-driven backtest over bars and signals; pure and deterministic (the same input in any order
- * gives the same report, bit for bit). Each symbol is a sleeve with equal starting capital that
- * compounds trade by trade; portfolio equity is the mean of the sleeves, so it starts at 1.
+ * gives the same report, bit for bit). config.portfolio 'shared' (default): one cash account over
+ * all symbols (simulate-portfolio.ts); 'sleeves': each symbol a sleeve with equal starting capital
+ * that compounds trade by trade, portfolio equity the mean of the sleeves. Both start at 1.
  * Beside the strategy: buy-and-hold of the same symbols over the same window, and a random-entry
  * baseline with the same trades placed at random (random-entry.ts).
  */
@@ -115,12 +117,19 @@ export function runBacktest(input: BacktestInput): BacktestReport {
   const trades: TradeRecord[] = [];
   const values: Float64Array[] = [];
   let exposed = 0;
-  for (const symbol of symbols) {
-    const bars = bySymbol.get(symbol) as Bar[];
-    const r = simulateSymbol(bars, orders.get(symbol) ?? [], costs);
-    trades.push(...r.trades);
-    values.push(r.closeValues);
-    exposed += r.exposedBars;
+  let shared: PortfolioResult | null = null;
+  if (config.portfolio === 'shared') {
+    shared = simulatePortfolio(symbols.map((symbol) => ({ bars: bySymbol.get(symbol) as Bar[], orders: orders.get(symbol) ?? [] })), costs);
+    trades.push(...shared.trades);
+    exposed = shared.exposedBars;
+  } else {
+    for (const symbol of symbols) {
+      const bars = bySymbol.get(symbol) as Bar[];
+      const r = simulateSymbol(bars, orders.get(symbol) ?? [], costs);
+      trades.push(...r.trades);
+      values.push(r.closeValues);
+      exposed += r.exposedBars;
+    }
   }
   trades.sort((a, b) => a.entryTime - b.entryTime || cmpStr(a.symbol, b.symbol));
 
@@ -156,9 +165,11 @@ export function runBacktest(input: BacktestInput): BacktestReport {
   });
   const bpy = config.barsPerYear ?? portfolioBarsPerYear(calendarList, intervalMs);
 
-  const equityCurve = portfolioCurve(sleeves.map((s) => s.bars), values, ws, we);
+  const equityCurve = shared === null ? portfolioCurve(sleeves.map((s) => s.bars), values, ws, we) : sharedCurve(shared.closes, symbols.length, ws, we);
   const exposure = windowBars === 0 ? 0 : exposed / windowBars;
-  const metrics = computeMetrics(trades, equityCurve, { exposure, barsPerYear: bpy, symbols: Math.max(1, symbols.length), trials: input.trials ?? null });
+  // A trade's capital is in units of the portfolio's starting equity (shared) or of one sleeve's.
+  const units = shared === null ? Math.max(1, symbols.length) : 1;
+  const metrics = computeMetrics(trades, equityCurve, { exposure, barsPerYear: bpy, symbols: units, trials: input.trials ?? null });
 
   const holdCurve = portfolioCurve(sleeves.map((s) => s.bars), sleeves.map((s) => buyAndHoldValues(s.bars, s.a, s.b, fee, slippage, config.slippageRange)), ws, we);
   const holdLast = holdCurve[holdCurve.length - 1];
@@ -171,9 +182,21 @@ export function runBacktest(input: BacktestInput): BacktestReport {
   const randomEntry = randomEntryBaseline(
     sleeves.map((s) => ({ bars: s.bars, a: s.a, b: s.b, trades: trades.filter((t) => t.symbol === s.symbol).map((t) => ({ side: t.side, bars: t.bars, size: t.size })) })),
     metrics.totalReturn,
-    { draws: config.randomDraws, seed: config.seed, fee, slippage, slippageRange: config.slippageRange },
+    { draws: config.randomDraws, seed: config.seed, fee, slippage, slippageRange: config.slippageRange, portfolio: config.portfolio },
   );
-  return { trades, equityCurve, metrics, window: { from: ws, to: we }, calendars, buyAndHold, randomEntry };
+  const skippedOrders = shared?.skipped ?? [];
+  return { portfolio: config.portfolio, trades, skippedOrders, equityCurve, metrics, window: { from: ws, to: we }, calendars, buyAndHold, randomEntry };
+}
+
+/**
+ * The shared portfolio's curve over the window: {ws, 1} (nothing is traded before the window, so
+ * the account is still whole), then its equity at each distinct bar close in (ws, we].
+ */
+function sharedCurve(closes: readonly EquityPoint[], symbols: number, ws: number, we: number): EquityPoint[] {
+  if (symbols === 0) return [];
+  const curve: EquityPoint[] = [{ t: ws, equity: 1 }];
+  for (const p of closes) if (p.t > ws && p.t <= we) curve.push(p);
+  return curve;
 }
 
 /**

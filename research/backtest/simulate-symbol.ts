@@ -20,6 +20,8 @@ export interface Order {
   stop: number | null;
   target: number | null;
   expiresAt: number | null;
+  /** Exit at the close of the holdBars-th bar (the entry bar counting as the first), overriding expiresAt and the horizon: the random-entry baseline's placed trades. */
+  holdBars?: number;
 }
 
 export interface SymbolResult {

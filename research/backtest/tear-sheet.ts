@@ -96,6 +96,7 @@ function metricsTable(r: BacktestReport, gates: GateVerdict | null): string {
     ['Calmar', opt(m.calmar, num), '', ''],
     ['Max drawdown duration', `${(m.maxDrawdownDurationMs / 3_600_000).toFixed(1)} h`, '', ''],
     ['Trades', String(m.trades), '', re.draws > 0 ? `${re.draws} draws, seed ${re.seed}` : ''],
+    ['Orders skipped (no cash)', r.portfolio === 'shared' ? String(r.skippedOrders.length) : '— (sleeves)', '', ''],
     ['Win rate', opt(m.winRate, pct), '', ''],
     ['Profit factor', opt(m.profitFactor, num), '', ''],
     ['Expectancy per trade', opt(m.expectancy, pct), '', ''],
@@ -104,7 +105,7 @@ function metricsTable(r: BacktestReport, gates: GateVerdict | null): string {
     ['Turnover (per year)', num(m.turnover), '', ''],
     ['Long ratio', opt(m.longRatio, pct), '', ''],
     ['Probabilistic Sharpe', opt(m.probabilisticSharpe, (v) => v.toFixed(4)), '', ''],
-    ['Deflated Sharpe', m.deflatedSharpe === null ? `— (${m.deflatedSharpeReason ?? ''})` : m.deflatedSharpe.toFixed(4), '', ''],
+    ['Deflated Sharpe', m.deflatedSharpe === null ? `— (${m.deflatedSharpeReason ?? ''})` : `${m.deflatedSharpe.toFixed(4)} (${m.deflatedSharpeBasis ?? ''})`, '', ''],
   ];
   const body = rows.map((row) => `<tr>${row.map((c, i) => (i === 0 ? `<th>${escapeHtml(c)}</th>` : `<td>${escapeHtml(c)}</td>`)).join('')}</tr>`).join('');
   const verdict = gates ? `<p class="${gates.passed ? 'pass' : 'fail'}">Gates ${gates.passed ? 'passed' : `failed: ${escapeHtml(gates.failed.join(', '))}`}</p>` : '';
@@ -190,7 +191,7 @@ th:first-child{text-align:left;white-space:nowrap}.metrics td:last-child{font-si
 .confusion td,.confusion th{text-align:center}
 </style></head><body>
 <h1>Backtest tear sheet</h1>
-<p class="sub">model ${escapeHtml(opts.model.modelId)} · ${escapeHtml(symbols)} · ${escapeHtml(from)} → ${escapeHtml(to)} · ${m.periods} bars, annualised ×√${m.barsPerYear} · report sha256 ${escapeHtml(opts.sha256.slice(0, 16))}</p>
+<p class="sub">model ${escapeHtml(opts.model.modelId)} · ${escapeHtml(symbols)} · ${r.portfolio === 'shared' ? 'one shared cash account' : 'equal sleeves per symbol'} · ${escapeHtml(from)} → ${escapeHtml(to)} · ${m.periods} bars, annualised ×√${m.barsPerYear} · report sha256 ${escapeHtml(opts.sha256.slice(0, 16))}</p>
 ${section('Metrics beside baselines', metricsTable(r, opts.gates))}
 ${section('Equity against buy and hold', equity)}
 ${section('Underwater drawdown', dd)}

@@ -67,6 +67,8 @@ const CASES: [string[], RegExp][] = [
   [['replay', 'backtest', '--calendar', 'lse'], /^tickflow: --calendar "lse": must be one of auto, crypto, nse, us-equity$/],
   [['replay', 'backtest', '--stop-pct', '0'], /^tickflow: --stop-pct "0": must be a number > 0 <= 1$/],
   [['replay', 'backtest', '--draws', '1.5'], /^tickflow: --draws "1\.5": must be a whole number >= 0 <= 1000000$/],
+  [['replay', 'backtest', '--portfolio', 'pooled'], /^tickflow: --portfolio "pooled": must be one of shared, sleeves$/],
+  [['replay', 'walk-forward', '--policy-move', 'quantiles'], /^tickflow: --policy-move "quantiles": must be one of head, classes$/],
   [['start', '--hold-only=1'], /^tickflow: --hold-only takes no value/],
   [['models'], /^tickflow: tickflow models needs a subcommand: list\|show\|promote\|diff\|drift/],
   [['models', 'show'], /^tickflow: missing required argument <id> \(see tickflow models show --help\)$/],
@@ -179,6 +181,17 @@ describe('read commands and a log that is not there', { concurrency: 4 }, () => 
     const lines = r.stderr.trimEnd().split('\n');
     assert.match(lines.at(-1) ?? '', /^tickflow: --model .*broken-model: cannot load the model \(.*manifest\.json is not a valid model manifest/);
     assert.ok(!/\n\s+at /.test(r.stderr), 'no stack trace');
+  });
+
+  test('a trials ledger that is not JSON lines: one line naming the file and the line, exit 2, before the replay', async () => {
+    const log = join(tmp.dir, 'log-for-trials');
+    await (await openEmbeddedLog(log)).close();
+    const ledger = join(tmp.dir, 'trials.jsonl');
+    writeFileSync(ledger, '{"trial":0,"rung":0}\nnot json\n');
+    // (replay backtest reads it the same way, after its flag checks, which want a trained --model.)
+    const r = await runCli(['replay', 'walk-forward', '--log', log, '--train-days', '1', '--test-days', '1', '--trials', ledger]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr, `tickflow: --trials ${ledger}: trials ledger line 2 is not JSON\n`);
   });
 
   test('--debug adds the stack trace to a usage error', async () => {

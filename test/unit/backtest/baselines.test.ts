@@ -62,6 +62,22 @@ describe('random-entry baseline', () => {
     for (const x of r.randomEntry.returns) close(x, r.metrics.totalReturn, 1e-12);
   });
 
+  test('random entries go through the same accounting as the strategy: shared cash skips an overlapping whole-equity trade, sleeves do not', () => {
+    // Every bar rises 1 %; BTC and ETH each make one whole-equity long of one bar, at different bars.
+    const rising = (symbol: string): Bar[] => series(symbol, Array.from({ length: 5 }, (_, i) => [100 * 1.01 ** i, 100 * 1.01 ** (i + 1)] as [number, number]));
+    const bars = [...rising('BTC'), ...rising('ETH')];
+    const signals = [signal('BTC', endOf(0), 'BUY'), signal('ETH', endOf(2), 'BUY')];
+    const config = { ...NO_COSTS, horizonBars: 1, randomDraws: 100 };
+    const shared = runBacktest({ bars, signals, config });
+    close(shared.metrics.totalReturn, 1.01 * 1.01 - 1); // the second long is sized on the grown equity
+    // A draw placing both longs on the same bar: BTC takes all the cash, ETH is skipped (+1 %);
+    // on different bars both trade (+2.01 %). Both happen in 100 draws (P(same bar) = 1/5).
+    const kinds = new Set(shared.randomEntry.returns.map((x) => (Math.abs(x - 0.0201) < 1e-12 ? 'both' : Math.abs(x - 0.01) < 1e-12 ? 'one skipped' : `other ${x}`)));
+    assert.deepEqual([...kinds].sort(), ['both', 'one skipped']);
+    const sleeves = runBacktest({ bars, signals, config: { ...config, portfolio: 'sleeves' } });
+    for (const x of sleeves.randomEntry.returns) close(x, 0.01); // each sleeve +1 %, their mean
+  });
+
   test('an oracle gets a p-value near 0; coin flips do not', () => {
     const o = market(5, true);
     const oracle = runBacktest({ ...o, config: { randomDraws: 300 } });

@@ -67,7 +67,7 @@ describe('the backtest trades the policy fields of a signal', () => {
         }
       }
     }
-    const config = { feeBps: 5, slippageBps: 2, randomDraws: 0 };
+    const config = { feeBps: 5, slippageBps: 2, randomDraws: 0, portfolio: 'sleeves' as const };
     const report = JSON.parse(canonicalJson(runBacktest({ bars, signals, config }))) as { trades: { symbol: string; side: string; entryPrice: number; exitPrice: number; netReturn: number; size: number; exitReason: string; bars: number }[]; equityCurve: { equity: number }[] };
     const reasons = new Set(report.trades.map((t) => t.exitReason));
     for (const r of ['stop', 'target', 'horizon']) assert.ok(reasons.has(r), `some trade exits by ${r}`);
@@ -84,5 +84,24 @@ describe('the backtest trades the policy fields of a signal', () => {
     const want = (final.BTC! + final.ETH!) / 2;
     const got = report.equityCurve.at(-1)!.equity;
     assert.ok(Math.abs(got - want) < 1e-12, `report ${got}, recomputed ${want}`);
+
+    // The same orders through the shared portfolio: one account, so the final equity is 1 plus
+    // every trade's capital x netReturn, and the cash (realized equity minus the capital of the
+    // positions open) is never negative at any entry.
+    const shared = JSON.parse(canonicalJson(runBacktest({ bars, signals, config: { ...config, portfolio: 'shared' } }))) as { trades: { entryTime: number; exitTime: number; netReturn: number; capital: number; size: number }[]; skippedOrders: { reason: string }[]; equityCurve: { equity: number }[] };
+    assert.ok(shared.trades.length > 20 && shared.skippedOrders.length > 0, `${shared.trades.length} trades, ${shared.skippedOrders.length} skipped`);
+    assert.ok(shared.skippedOrders.every((o) => o.reason === 'insufficient-cash'));
+    let realized = 1;
+    for (const t of shared.trades) realized += t.capital * t.netReturn;
+    const end = shared.equityCurve.at(-1)!.equity;
+    assert.ok(Math.abs(end - realized) < 1e-12, `report ${end}, recomputed ${realized}`);
+    for (const e of shared.trades) {
+      let cash = 1;
+      for (const t of shared.trades) {
+        if (t.exitTime <= e.entryTime) cash += t.capital * t.netReturn;
+        if (t.entryTime <= e.entryTime && t.exitTime > e.entryTime) cash -= t.capital;
+      }
+      assert.ok(cash >= -1e-12, `cash ${cash} at ${e.entryTime}`);
+    }
   });
 });

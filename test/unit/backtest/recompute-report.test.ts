@@ -59,9 +59,9 @@ interface Report {
   randomEntry: { draws: number; mean: number; sd: number; pValue: number; returns: number[] };
 }
 
-describe('independent recomputation of report.json', () => {
+for (const portfolio of ['shared', 'sleeves'] as const) describe(`independent recomputation of report.json (${portfolio} portfolio)`, () => {
   const { bars, signals } = market(21);
-  const config = { feeBps: 5, slippageBps: 2, randomDraws: 300, seed: 4 };
+  const config = { feeBps: 5, slippageBps: 2, randomDraws: 300, seed: 4, portfolio };
   const ledger = ['{"trial":1,"sharpe":0.4}', '{"trial":2,"sharpe":-1.1}', '{"trial":3,"sharpe":2.5}', '{"trial":4}', ''].join('\n');
   const from = endOf(40);
   const report = JSON.parse(canonicalJson({ config, ...runBacktest({ bars, signals, config, window: { from }, trials: parseTrialsLedger(ledger) }) })) as Report;
@@ -73,6 +73,7 @@ describe('independent recomputation of report.json', () => {
 
   test('the run trades and has losing and winning trades (so every metric is defined)', () => {
     assert.ok(report.trades.length > 50);
+    assert.equal((report as unknown as { portfolio: string }).portfolio, portfolio);
     assert.ok(m.avgLoss !== null && m.avgWin !== null && m.sortino !== null);
   });
 
@@ -147,7 +148,9 @@ describe('independent recomputation of report.json', () => {
     // Three aligned symbols: the window holds 3 x periods (symbol, bar) pairs.
     const c = report.equityCurve;
     eq('exposure', m.exposure, report.trades.reduce((a, t) => a + t.bars, 0) / (3 * (c.length - 1)));
-    const notional = report.trades.reduce((a, t) => a + (t.capital * (1 + t.exitPrice / t.entryPrice)) / 3, 0);
+    // A trade's capital is in units of the whole account (shared) or of one of the 3 sleeves.
+    const units = portfolio === 'shared' ? 1 : 3;
+    const notional = report.trades.reduce((a, t) => a + (t.capital * (1 + t.exitPrice / t.entryPrice)) / units, 0);
     const years = (c.at(-1)!.t - c[0]!.t) / (365.25 * 86_400_000);
     eq('turnover', m.turnover, notional / mean(c.map((p) => p.equity)) / years, 1e-9);
   });

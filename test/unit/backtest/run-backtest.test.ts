@@ -101,15 +101,61 @@ describe('runBacktest: look-ahead guard', () => {
 });
 
 describe('runBacktest: portfolio and validation', () => {
-  test('equal capital per symbol: equity is the mean sleeve, carrying a sleeve between its bars', () => {
+  test('sleeves: equal capital per symbol, equity is the mean sleeve, carrying a sleeve between its bars', () => {
     const btc = series('BTC', [[100, 100], [100, 110], [110, 110]]);
     // ETH only has bars 0 and 2: at bar 1's close its sleeve keeps its last value.
     const eth = [bar('ETH', 0, 50, 50), bar('ETH', 2, 50, 45)];
     const signals = [signal('BTC', endOf(0), 'BUY'), signal('ETH', endOf(0), 'SELL')];
-    const r = runBacktest({ bars: [...btc, ...eth], signals, config: { ...NO_COSTS, horizonBars: 5 } });
+    const r = runBacktest({ bars: [...btc, ...eth], signals, config: { ...NO_COSTS, horizonBars: 5, portfolio: 'sleeves' } });
+    assert.equal(r.portfolio, 'sleeves');
+    assert.deepEqual(r.skippedOrders, []);
     close(r.equityCurve[2]!.equity, (1.1 + 1) / 2);
     close(r.equityCurve[3]!.equity, (1.1 + 1.1) / 2); // ETH short 50 -> 45 = +10 %
     assert.deepEqual(r.trades.map((t) => t.symbol), ['BTC', 'ETH']);
+  });
+
+  test('shared (default): one cash account; an order the cash cannot pay for is skipped and recorded', () => {
+    const btc = series('BTC', [[100, 100], [100, 110], [110, 110]]);
+    const eth = [bar('ETH', 0, 50, 50), bar('ETH', 2, 50, 45)];
+    // Both whole-equity orders fill at bar 1's open? ETH has no bar 1: its order waits for bar 2's
+    // open, when BTC holds all the cash (size 1 of equity 1): skipped, the reason recorded.
+    const signals = [signal('BTC', endOf(0), 'BUY'), signal('ETH', endOf(0), 'SELL')];
+    const r = runBacktest({ bars: [...btc, ...eth], signals, config: { ...NO_COSTS, horizonBars: 5 } });
+    assert.equal(r.portfolio, 'shared');
+    assert.deepEqual(r.trades.map((t) => t.symbol), ['BTC']);
+    assert.deepEqual(r.skippedOrders.map((o) => [o.symbol, o.time, o.side, o.reason]), [['ETH', T0 + 2 * STEP, 'SHORT', 'insufficient-cash']]);
+    close(r.skippedOrders[0]!.cash, 0);
+    close(r.skippedOrders[0]!.capital, 1.1); // size 1 x equity marked at BTC's latest price (110)
+    close(r.equityCurve.at(-1)!.equity, 1.1);
+  });
+
+  test('shared: sizes are fractions of the equity marked at the latest prices; every close marks all positions', () => {
+    const btc = series('BTC', [[100, 100], [100, 120], [120, 120], [120, 120], [120, 120]]);
+    const eth = series('ETH', [[50, 50], [50, 50], [50, 40], [40, 40], [40, 40]]);
+    const sized = (s: ReturnType<typeof signal>, size: number): ReturnType<typeof signal> => ({ ...s, size });
+    // Bar 1: BTC long 0.5 of 1. Bar 2: ETH short 0.4 of the equity then (0.5 + 0.5 x 1.2 = 1.1) = 0.44.
+    const signals = [sized(signal('BTC', endOf(0), 'BUY'), 0.5), sized(signal('ETH', endOf(1), 'SELL'), 0.4)];
+    const r = runBacktest({ bars: [...btc, ...eth], signals, config: { ...NO_COSTS, horizonBars: 2 } });
+    const byTime = new Map(r.equityCurve.map((p) => [p.t, p.equity]));
+    close(byTime.get(endOf(1))!, 0.5 + 0.5 * 1.2);
+    const ethTrade = r.trades.find((t) => t.symbol === 'ETH')!;
+    close(ethTrade.capital, 0.4 * 1.1);
+    // Bar 2 close: BTC exits at its horizon (120), ETH short marked at 40 (+20 %).
+    close(byTime.get(endOf(2))!, 1.1 - 0.44 + 0.44 * 1.2);
+    close(r.equityCurve.at(-1)!.equity, 1 + 0.5 * 0.2 + 0.44 * 0.2);
+    assert.deepEqual(r.skippedOrders, []);
+  });
+
+  test('shared: an opposite order frees its cash at the open before the orders of that open are sized', () => {
+    const btc = series('BTC', [[100, 100], [100, 100], [100, 100], [100, 100]]);
+    const eth = series('ETH', [[50, 50], [50, 50], [50, 50], [50, 50]]);
+    // Bar 1: BTC long, whole equity. Bar 2's open: BTC flips to short (exit, re-enter 0.5) and ETH
+    // buys 0.5: both paid from the cash the exit returned.
+    const half = (s: ReturnType<typeof signal>): ReturnType<typeof signal> => ({ ...s, size: 0.5 });
+    const signals = [signal('BTC', endOf(0), 'BUY'), half(signal('BTC', endOf(1), 'SELL')), half(signal('ETH', endOf(1), 'BUY'))];
+    const r = runBacktest({ bars: [...btc, ...eth], signals, config: { ...NO_COSTS, horizonBars: 3 } });
+    assert.deepEqual(r.trades.map((t) => [t.symbol, t.side, t.exitReason]), [['BTC', 'LONG', 'signal'], ['BTC', 'SHORT', 'end'], ['ETH', 'LONG', 'end']]);
+    assert.deepEqual(r.skippedOrders, []);
   });
 
   test('rejects duplicate bars, conflicting signals and bad config', () => {
