@@ -103,6 +103,7 @@ describe('ONNX export of the gbdt and mlp families', async () => {
       const ex = await runCli(['model', 'export', '--onnx', out, '--model', dirs[family]]);
       assert.equal(ex.code, 0, ex.stderr);
       assert.equal(ex.json['family'], family);
+      assert.equal(ex.json['mlOpset'], family === 'gbdt' ? 5 : undefined);
       assert.ok((ex.json['maxAbsDiff'] as number) < TOLERANCE);
       const imported = join(tempDir(), 'imported');
       const im = await runCli(['model', 'import', '--onnx', out, '--features', names.join(','), '--out', imported]);
