@@ -26,6 +26,11 @@ export interface Dataset {
   /** Row-major, rows x dim. */
   features: Float64Array;
   fwdReturn: Float64Array;
+  /**
+   * Triple-barrier datasets (a `labelEnd` column before fwdReturn): each row's label end, epoch ms
+   * (the first barrier touch or the time limit), which the purge uses instead of barEnd + horizon.
+   */
+  labelEnd?: Float64Array;
   /** Class indices in CLASSES order. */
   labels: Uint8Array;
   /** Rows left out, by reason (they are data, not errors). */
@@ -72,7 +77,7 @@ class F64 {
 }
 
 /**
- * Streams `symbol,barEnd,<features...>,fwdReturn,label` (format in model/README.md) line by line.
+ * Streams `symbol,barEnd,<features...>[,labelEnd],fwdReturn,label` (format in model/README.md) line by line.
  * A malformed header, a wrong cell count, an unknown label or time going backwards throws;
  * a row with an empty or non-numeric feature, or an empty label, is skipped and counted.
  */
@@ -92,6 +97,8 @@ export async function readDataset(path: string, options: { exclude?: ReadonlySet
   const barEnd = new F64();
   const features = new F64();
   const fwdReturn = new F64();
+  const labelEnd = new F64();
+  let hasLabelEnd = false;
   const labels: number[] = [];
   const skipped = { emptyFeature: 0, nonFiniteFeature: 0, missingLabel: 0 };
   const row = new Float64Array(4096);
@@ -109,9 +116,10 @@ export async function readDataset(path: string, options: { exclude?: ReadonlySet
         continue;
       }
       header = line.split(',');
-      dim = header.length - 4;
+      hasLabelEnd = header.at(-3) === 'labelEnd';
+      dim = header.length - 4 - (hasLabelEnd ? 1 : 0);
       if (header[0] !== 'symbol' || header[1] !== 'barEnd' || header.at(-2) !== 'fwdReturn' || header.at(-1) !== 'label') {
-        fail(`header must be symbol,barEnd,<features...>,fwdReturn,label; got ${line.slice(0, 120)}`);
+        fail(`header must be symbol,barEnd,<features...>[,labelEnd],fwdReturn,label; got ${line.slice(0, 120)}`);
       }
       if (dim < 1 || dim > row.length) fail(`need 1..${row.length} feature columns, got ${dim}`);
       if (new Set(header).size !== header.length) fail('duplicate column names in header');
@@ -121,12 +129,13 @@ export async function readDataset(path: string, options: { exclude?: ReadonlySet
       continue;
     }
     const cells = line.split(',');
-    if (cells.length !== dim + 4) fail(`expected ${dim + 4} cells, got ${cells.length}`);
+    const off = hasLabelEnd ? 1 : 0;
+    if (cells.length !== dim + 4 + off) fail(`expected ${dim + 4 + off} cells, got ${cells.length}`);
     const t = Number(cells[1]);
     if (cells[1] === '' || !Number.isFinite(t)) fail(`barEnd is not a number: ${cells[1]}`);
     if (t < lastBarEnd) fail(`rows must be sorted by barEnd (${t} after ${lastBarEnd})`);
     lastBarEnd = t;
-    const labelText = cells[dim + 3] as string;
+    const labelText = cells[dim + 3 + off] as string;
     if (labelText === '') {
       skipped.missingLabel++;
       continue;
@@ -153,7 +162,12 @@ export async function readDataset(path: string, options: { exclude?: ReadonlySet
     symbolIndex.push(id);
     barEnd.push(t);
     for (const j of keep) features.push(row[j] as number);
-    const fr = cells[dim + 2] as string;
+    if (hasLabelEnd) {
+      const end = Number(cells[dim + 2]);
+      if (cells[dim + 2] === '' || !(end > t)) fail(`labelEnd must be a time after barEnd, got ${cells[dim + 2]}`);
+      labelEnd.push(end);
+    }
+    const fr = cells[dim + 2 + off] as string;
     fwdReturn.push(fr === '' ? Number.NaN : Number(fr));
     labels.push(label);
   }
@@ -170,6 +184,7 @@ export async function readDataset(path: string, options: { exclude?: ReadonlySet
     barEnd: barEnd.done(),
     features: features.done(),
     fwdReturn: fwdReturn.done(),
+    ...(hasLabelEnd ? { labelEnd: labelEnd.done() } : {}),
     labels: Uint8Array.from(labels),
     skipped,
   };
@@ -191,7 +206,7 @@ export async function mostlyEmptyColumns(path: string): Promise<Set<string>> {
     const cells = line.split(',');
     if (header === null) {
       header = cells;
-      empty = new Array<number>(Math.max(0, cells.length - 4)).fill(0);
+      empty = new Array<number>(Math.max(0, cells.length - 4 - (cells.at(-3) === 'labelEnd' ? 1 : 0))).fill(0);
       continue;
     }
     if (cells[cells.length - 1] === '') continue;

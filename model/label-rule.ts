@@ -1,4 +1,4 @@
-import { classify } from '../processors/labels.ts';
+import { classify, TRIPLE_BARRIER_VOL_BARS, type TripleBarrierConfig } from '../processors/labels.ts';
 import { ModelError } from './errors.ts';
 import { quantileSorted } from './evaluation/block-bootstrap.ts';
 
@@ -34,4 +34,24 @@ export function percentileBand(fwdReturn: ArrayLike<number>, rows: ArrayLike<num
 /** Every row's class (CLASSES order) by the FLAT band. */
 export function labelsForBand(fwdReturn: ArrayLike<number>, band: number): Uint8Array {
   return Uint8Array.from({ length: fwdReturn.length }, (_, i) => classify(fwdReturn[i] as number, band));
+}
+
+/** `replay dataset --label`: direction with the FLAT band (`band`), or a triple barrier. */
+export type DatasetLabel = { kind: 'band' } | { kind: 'triple-barrier'; config: TripleBarrierConfig };
+
+const TRIPLE_BARRIER = /^triple-barrier:(\d+(?:\.\d+)?),(\d+(?:\.\d+)?),(\d+)$/;
+
+/**
+ * `band` or `triple-barrier:<up>,<down>,<bars>`: profit target and stop in multiples of σ (the
+ * std of the last TRIPLE_BARRIER_VOL_BARS one-bar log returns, both > 0), time limit in bars
+ * (1..10000). Throws ModelError('LABEL_INVALID') otherwise.
+ */
+export function parseDatasetLabel(text: string): DatasetLabel {
+  if (text === 'band') return { kind: 'band' };
+  const m = TRIPLE_BARRIER.exec(text);
+  const [up, down, bars] = m === null ? [Number.NaN, Number.NaN, Number.NaN] : [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (!(up > 0 && down > 0 && bars >= 1 && bars <= 10_000)) {
+    throw new ModelError('LABEL_INVALID', `label must be band or triple-barrier:<up>,<down>,<bars> (barriers in multiples of σ, > 0; time limit 1..10000 bars), got ${JSON.stringify(text)}`);
+  }
+  return { kind: 'triple-barrier', config: { up, down, bars, volBars: TRIPLE_BARRIER_VOL_BARS } };
 }

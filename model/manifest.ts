@@ -163,6 +163,12 @@ export const manifestSchema = z.strictObject({
   labelRule: z
     .strictObject({ kind: z.literal('percentile'), p: z.number(), of: z.literal('abs-fwdReturn'), fittedOn: z.literal('train'), flatBand: z.number(), datasetFlatBand: z.number().nullable() })
     .optional(),
+  /**
+   * Trained on a triple-barrier dataset (replay dataset --label triple-barrier:<up>,<down>,<bars>):
+   * barriers in multiples of σ (the std of the last volBars one-bar log returns), time limit in
+   * bars; split and folds purged on each row's label end. Absent: direction labels.
+   */
+  tripleBarrier: z.strictObject({ up: z.number(), down: z.number(), bars: z.number(), volBars: z.number() }).optional(),
   split: z.strictObject({
     fractions: z.strictObject({ train: z.number(), validation: z.number(), test: z.number() }),
     horizonMs: z.number(),

@@ -13,6 +13,10 @@ import { ModelError } from './errors.ts';
  * overlap (or end on) the bar the next split starts with, leaking the future into training or
  * model selection.
  *
+ * With per-row label ends (`labelEnd`, a triple-barrier dataset: the bar of the first barrier
+ * touch, or the time limit), the purge uses each row's own end instead: a row of an earlier split
+ * is kept only if labelEnd < T. A label that ended early is not purged for a horizon it never used.
+ *
  * Embargo: the first embargoMs of each later split (rows with T <= t < T + embargoMs) are dropped
  * too, so that features of the later split whose rolling windows reach back over the earlier
  * split's labelled period, and serial correlation in general, do not bridge the boundary.
@@ -27,6 +31,11 @@ export interface SplitOptions {
   horizonMs?: number;
   /** Gap dropped at the start of validation and test (default: the horizon, 30 minutes). */
   embargoMs?: number;
+  /**
+   * Each row's label end (epoch ms, > barEnd, <= barEnd + horizonMs), when labels end at different
+   * times (triple barrier); the purge then keeps a row of an earlier split only if labelEnd < T.
+   */
+  labelEnd?: ArrayLike<number>;
 }
 
 export const DEFAULT_SPLIT = {
@@ -78,6 +87,10 @@ export function chronologicalSplit(barEnd: ArrayLike<number>, options: SplitOpti
       throw new ModelError('SPLIT_INVALID', `barEnd must be non-decreasing (row ${i})`);
     }
   }
+  const labelEnd = options.labelEnd;
+  if (labelEnd !== undefined && labelEnd.length !== n) throw new ModelError('SPLIT_INVALID', `labelEnd has ${labelEnd.length} rows, barEnd ${n}`);
+  /** When row i's label ends: its own end, or barEnd + horizon. */
+  const endOf = labelEnd === undefined ? (i: number): number => (barEnd[i] as number) + horizonMs : (i: number): number => labelEnd[i] as number;
   const t1 = barEnd[Math.floor(n * fTrain)] ?? Number.NaN;
   const t2 = barEnd[Math.floor(n * (fTrain + fVal))] ?? Number.NaN;
 
@@ -89,11 +102,11 @@ export function chronologicalSplit(barEnd: ArrayLike<number>, options: SplitOpti
   for (let i = 0; i < n; i++) {
     const t = barEnd[i] as number;
     if (t < t1) {
-      if (t + horizonMs < t1) train.push(i);
+      if (endOf(i) < t1) train.push(i);
       else purged++;
     } else if (t < t2) {
       if (t < t1 + embargoMs) embargoed++;
-      else if (t + horizonMs < t2) validation.push(i);
+      else if (endOf(i) < t2) validation.push(i);
       else purged++;
     } else if (t < t2 + embargoMs) embargoed++;
     else test.push(i);

@@ -214,6 +214,13 @@ const positiveNumber = (meta: Record<string, string>, key: string): number | und
   return v > 0 ? v : undefined;
 };
 
+/** The triple-barrier rule a dataset's labels were built with (its metadata, research/dataset.ts), else null. */
+function tripleBarrierOf(meta: Record<string, string>): { up: number; down: number; bars: number; volBars: number } | null {
+  if (meta['labelRule'] !== 'triple-barrier') return null;
+  const num = (k: string): number => Number(meta[k]);
+  return { up: num('barrierUp'), down: num('barrierDown'), bars: num('horizonBars'), volBars: num('barrierVolBars') };
+}
+
 /**
  * Dataset CSV -> trained model in outDir (the family's parameter files and manifest.json).
  * Families fit on the train rows and select on the validation rows; `auto` fits every family and
@@ -232,10 +239,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const barIntervalMs = opts.barIntervalMs ?? datasetBarIntervalMs(ds.meta);
   const horizonMs = options.split?.horizonMs ?? horizonBars * barIntervalMs;
   const flatBand = ds.meta['flatBand'] === undefined ? null : Number(ds.meta['flatBand']);
+  const barrier = tripleBarrierOf(ds.meta);
+  if (barrier !== null && options.label?.kind === 'percentile') {
+    throw new ModelError('LABEL_INVALID', `${opts.datasetPath} has triple-barrier labels (its fwdReturn is the return at the barrier touched); --label percentile relabels by |fwdReturn| over the horizon: train it with --label band (its own labels)`);
+  }
+  if (barrier !== null && ds.labelEnd === undefined) throw new ModelError('DATASET_INVALID', `${opts.datasetPath}: its metadata says triple-barrier labels but it has no labelEnd column`);
+  // Triple barrier: each row is purged on its own label end (first touch or time limit), not barEnd + horizon.
+  const labelEnd = ds.labelEnd === undefined ? {} : { labelEnd: ds.labelEnd };
   const split = chronologicalSplit(ds.barEnd, {
     fractions: options.split?.fractions ?? DEFAULT_SPLIT.fractions,
     horizonMs,
     embargoMs: options.split?.embargoMs ?? horizonMs,
+    ...labelEnd,
   });
   // Labels: the dataset's own, or the FLAT band refitted on the train split (model/label-rule.ts).
   const percentileP = options.label?.kind === 'percentile' ? options.label.p : null;
@@ -267,7 +282,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     ...(options.gbdt ? { gbdt: options.gbdt } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   };
-  const data = { features: ds.features, dim: ds.dim, labels: labels, barEnd: ds.barEnd };
+  const data = { features: ds.features, dim: ds.dim, labels: labels, barEnd: ds.barEnd, ...labelEnd };
   const stackOptions = { ...familyOptions, horizonMs: split.summary.horizonMs, embargoMs: split.summary.embargoMs, folds: options.selectionFolds ?? DEFAULT_STACK_FOLDS };
   const fitted: Candidate[] = [];
   /** Members 1..N-1 of a seed average (member 0 is the chosen fit). */
@@ -398,7 +413,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const validationMoves = (options.policyMove ?? 'head') === 'head' ? Float64Array.from(split.validation, (r) => headsModel.predict(ds.features.subarray(r * ds.dim, r * ds.dim + ds.dim)).expectedReturn) : null;
     const policyFit = fitPolicy({ probs: validationProbs, fwdReturn: Float64Array.from(split.validation, (r) => ds.fwdReturn[r] as number), labels: yVal, expectedReturn: validationMoves }, horizonBars, barIntervalMs, options.policy);
     const evaluation = await evaluateModel({
-      data: { features: ds.features, dim: ds.dim, labels: labels, barEnd: ds.barEnd },
+      data: { features: ds.features, dim: ds.dim, labels: labels, barEnd: ds.barEnd, ...labelEnd },
       featureNames: ds.featureNames,
       trainRows: split.train,
       holdoutRows: split.test,
@@ -435,6 +450,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       datasetSha256: ds.sha256,
       seed: opts.seed,
       labelConfig: { horizonBars, flatBand: fittedBand ?? (Number.isFinite(flatBand) ? flatBand : null), barIntervalMs },
+      ...(barrier === null ? {} : { tripleBarrier: barrier }),
       ...(percentileP === null || fittedBand === null ? {} : { labelRule: { kind: 'percentile' as const, p: percentileP, of: 'abs-fwdReturn' as const, fittedOn: 'train' as const, flatBand: fittedBand, datasetFlatBand: Number.isFinite(flatBand) ? flatBand : null } }),
       ...(opts.classWeight === 'none' ? {} : { classWeight: { method: opts.classWeight, trainWeights: balancedClassWeights(labels, split.train) } }),
       split: split.summary,

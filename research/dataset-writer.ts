@@ -9,6 +9,8 @@ export interface DatasetRow {
   symbol: string;
   barEnd: number;
   features: readonly (number | null)[];
+  /** Triple-barrier datasets: the barEnd of the bar that ended the label (first touch or time limit). */
+  labelEnd?: number;
   fwdReturn: number;
   label: string;
 }
@@ -22,22 +24,30 @@ export interface DatasetWriter {
 /**
  * A dataset file by extension: `.csv` (a header and rows, numbers in shortest round-trip form, so
  * that `pandas.read_csv` and polars read it as it is; the metadata in `<file>.meta.json` beside it) or `.parquet` (the same columns: symbol STRING, barEnd INT64 epoch ms,
- * features and fwdReturn DOUBLE with nulls, label STRING; the `# …` metadata as key-value
+ * features and fwdReturn DOUBLE with nulls, label STRING; a triple-barrier dataset's labelEnd INT64 epoch ms
+ * before fwdReturn; the `# …` metadata as key-value
  * metadata). Both are byte-for-byte deterministic for the same rows.
  */
-export function openDatasetWriter(path: string, names: readonly string[], meta: Record<string, string>): DatasetWriter {
-  return path.endsWith('.parquet') ? new ParquetDatasetWriter(path, names, meta) : new CsvDatasetWriter(path, names, meta);
+export function openDatasetWriter(path: string, names: readonly string[], meta: Record<string, string>, options: { labelEnd?: boolean } = {}): DatasetWriter {
+  const labelEnd = options.labelEnd === true;
+  return path.endsWith('.parquet') ? new ParquetDatasetWriter(path, names, meta, labelEnd) : new CsvDatasetWriter(path, names, meta, labelEnd);
 }
 
 class CsvDatasetWriter implements DatasetWriter {
   private readonly w: HashingFileWriter;
-  constructor(path: string, names: readonly string[], meta: Record<string, string>) {
+  constructor(
+    path: string,
+    names: readonly string[],
+    meta: Record<string, string>,
+    private readonly labelEnd: boolean,
+  ) {
     writeFileSync(datasetMetaPath(path), `${JSON.stringify(meta, null, 2)}\n`);
     this.w = new HashingFileWriter(path);
-    this.w.write(`symbol,barEnd,${names.join(',')},fwdReturn,label\n`);
+    this.w.write(`symbol,barEnd,${names.join(',')},${labelEnd ? 'labelEnd,' : ''}fwdReturn,label\n`);
   }
   write(r: DatasetRow): void {
-    this.w.write(`${r.symbol},${r.barEnd},${r.features.map(csvNumber).join(',')},${csvNumber(r.fwdReturn)},${r.label}\n`);
+    const end = this.labelEnd ? `${r.labelEnd as number},` : '';
+    this.w.write(`${r.symbol},${r.barEnd},${r.features.map(csvNumber).join(',')},${end}${csvNumber(r.fwdReturn)},${r.label}\n`);
   }
   close(): string {
     return this.w.close();
@@ -54,11 +64,13 @@ class ParquetDatasetWriter implements DatasetWriter {
   private features: (number | null)[][];
   private fwd: number[] = [];
   private labels: string[] = [];
+  private labelEnds: bigint[] = [];
 
   constructor(
     private readonly path: string,
     private readonly names: readonly string[],
     meta: Record<string, string>,
+    private readonly labelEnd: boolean,
   ) {
     this.features = names.map(() => []);
     const schema = schemaFromColumnData({ columnData: this.columns() });
@@ -70,6 +82,7 @@ class ParquetDatasetWriter implements DatasetWriter {
       { name: 'symbol', data: this.symbols, type: 'STRING' },
       { name: 'barEnd', data: this.barEnds, type: 'INT64' },
       ...this.names.map((name, i) => ({ name, data: this.features[i] as (number | null)[], type: 'DOUBLE' as const })),
+      ...(this.labelEnd ? [{ name: 'labelEnd', data: this.labelEnds, type: 'INT64' as const }] : []),
       { name: 'fwdReturn', data: this.fwd, type: 'DOUBLE' },
       { name: 'label', data: this.labels, type: 'STRING' },
     ];
@@ -79,6 +92,7 @@ class ParquetDatasetWriter implements DatasetWriter {
     this.symbols.push(r.symbol);
     this.barEnds.push(BigInt(r.barEnd));
     for (let i = 0; i < this.names.length; i++) (this.features[i] as (number | null)[]).push(r.features[i] ?? null);
+    if (this.labelEnd) this.labelEnds.push(BigInt(r.labelEnd as number));
     this.fwd.push(r.fwdReturn);
     this.labels.push(r.label);
     if (this.symbols.length >= ROW_GROUP) this.flush();
@@ -92,6 +106,7 @@ class ParquetDatasetWriter implements DatasetWriter {
     this.features = this.names.map(() => []);
     this.fwd = [];
     this.labels = [];
+    this.labelEnds = [];
   }
 
   close(): string {

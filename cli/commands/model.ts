@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { EXPORT_OPSET, exportOnnx, probeRows } from '../../model/onnx/onnx-export.ts';
+import { EXPORT_ML_OPSET, EXPORT_OPSET, exportOnnx, probeRows } from '../../model/onnx/onnx-export.ts';
 import { importOnnx } from '../../model/onnx/onnx-import.ts';
 import { manifestFamily } from '../../model/onnx/onnx-manifest.ts';
 import { OnnxSession, Tensor } from '../../model/onnx/onnx-session.ts';
@@ -72,6 +72,7 @@ async function exportCommand(values: ValuesOf<typeof MODEL_EXPORT>): Promise<num
   }
   if (!(maxAbsDiff <= EXPORT_TOLERANCE)) throw new Error(`model export: ${values.onnx} differs from tickflow's predictions by up to ${maxAbsDiff} on ${rows.length} probe rows (tolerance ${EXPORT_TOLERANCE})`);
   info(`model ${predictor.modelId} written to ${values.onnx} (${bytes.byteLength} bytes); onnxruntime-node agrees with tickflow on ${rows.length} probe rows (max |diff| ${maxAbsDiff.toExponential(2)})`);
-  printJson({ modelId: predictor.modelId, family: predictor.manifest.family ?? 'mlp', onnx: values.onnx, bytes: bytes.byteLength, opset: EXPORT_OPSET, checkedRows: rows.length, maxAbsDiff });
+  const family = predictor.manifest.family ?? 'mlp';
+  printJson({ modelId: predictor.modelId, family, onnx: values.onnx, bytes: bytes.byteLength, opset: EXPORT_OPSET, ...(family === 'gbdt' ? { mlOpset: EXPORT_ML_OPSET } : {}), checkedRows: rows.length, maxAbsDiff });
   return 0;
 }

@@ -9,6 +9,7 @@ import { ProgressBar } from '../../model/progress.ts';
 import { canonicalJson, DEFAULT_GATES, renderTearSheet, resolveBacktestConfig, evaluateGates, parseGates, parseTrialsLedger, reportSha256, type BacktestGates, type BacktestReport, type GateVerdict, type TrialStats } from '../../research/backtest/index.ts';
 import { replayBacktest } from '../../research/backtest-replay.ts';
 import { exportDataset } from '../../research/dataset.ts';
+import { parseDatasetLabel } from '../../model/label-rule.ts';
 import { featureSetById } from '../../processors/graph.ts';
 import { DEFAULT_LABEL_CONFIG } from '../../processors/labels.ts';
 import { CLASSES } from '../../processors/types.ts';
@@ -91,7 +92,9 @@ async function dataset(values: ValuesOf<typeof REPLAY_DATASET>): Promise<number>
       rmSync(out, { force: true });
       rmSync(datasetMetaPath(out), { force: true });
     };
-    const r = await exportDataset({ log: access.log, decode: access.decode, out, featureSet, onProgress: (n) => bar.update(n, total) }).catch((e: unknown) => {
+    const label = parseDatasetLabel(values.label);
+    const tripleBarrier = label.kind === 'triple-barrier' ? { tripleBarrier: label.config } : {};
+    const r = await exportDataset({ log: access.log, decode: access.decode, out, featureSet, ...tripleBarrier, onProgress: (n) => bar.update(n, total) }).catch((e: unknown) => {
       removeOut(); // e.g. candles coarser than --interval: no half-written dataset is left behind
       throw e;
     });
@@ -107,7 +110,8 @@ async function dataset(values: ValuesOf<typeof REPLAY_DATASET>): Promise<number>
       throw new UsageError(`replay dataset: 0 rows from ${values.log ?? values.broker ?? ''}: ${why}; nothing written`);
     }
     info(`rows ${r.rows}, unlabeled ${r.unlabeled} (horizon beyond the log's end or a missing bar)`);
-    printJson({ rows: r.rows, sha256: r.sha256, file: r.file });
+    if (r.barrier !== undefined) info(`triple barrier: up ${r.barrier.up}, down ${r.barrier.down}, time limit ${r.barrier.timeout}, no σ yet ${r.barrier.noVolatility}`);
+    printJson({ rows: r.rows, sha256: r.sha256, file: r.file, ...(r.barrier === undefined ? {} : { barrier: r.barrier }) });
     return 0;
   } finally {
     await access.close();

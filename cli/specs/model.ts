@@ -19,11 +19,11 @@ export const MODEL_IMPORT = defineCommand({
 export const MODEL_EXPORT = defineCommand({
   name: 'model export',
   summary:
-    "Writes a tickflow logistic model (standardization, weights, temperature calibration) as an ONNX graph in float64, then loads it in onnxruntime-node and checks it against tickflow's own predictions.",
-  output: '{"modelId":"…","family":"logistic","onnx":"…","bytes":N,"opset":17,"checkedRows":N,"maxAbsDiff":x}',
+    "Writes a tickflow logistic, gbdt or mlp model (standardization, weights or trees, temperature calibration) as an ONNX graph in float64, then loads it in onnxruntime-node and checks it against tickflow's own predictions.",
+  output: '{"modelId":"…","family":"logistic|gbdt|mlp","onnx":"…","bytes":N,"opset":17,"checkedRows":N,"maxAbsDiff":x} (+ "mlOpset":5 for gbdt)',
   flags: {
     onnx: text({ help: 'the ONNX file to write', arg: 'file', required: true }),
-    model: modelDir({ help: 'the model directory (from `tickflow train --family logistic`)', arg: 'dir', required: true }),
+    model: modelDir({ help: 'the model directory (from `tickflow train --family logistic|gbdt|mlp`)', arg: 'dir', required: true }),
   },
 });
 

@@ -3,17 +3,30 @@ import { existingFile, featureSetFlag, identifier, intervalFlag, modelDir, num, 
 import { CALENDAR_NAMES } from './ingest.ts';
 import { checkLogSource, readLogFlags } from './log-source.ts';
 
+/** The spec's check of `replay dataset --label` (the command parses it with model/label-rule.ts parseDatasetLabel). */
+function checkDatasetLabel(label: string): string | undefined {
+  if (label === 'band') return undefined;
+  const m = /^triple-barrier:(\d+(?:\.\d+)?),(\d+(?:\.\d+)?),(\d+)$/.exec(label);
+  const ok = m !== null && Number(m[1]) > 0 && Number(m[2]) > 0 && Number(m[3]) >= 1 && Number(m[3]) <= 10_000;
+  return ok ? undefined : `--label must be band or triple-barrier:<up>,<down>,<bars> (barriers in multiples of σ, > 0; time limit 1..10000 bars), got ${JSON.stringify(label)}`;
+}
+
 export const REPLAY_DATASET = defineCommand({
   name: 'replay dataset',
   summary: 'Replays the log and writes one labelled row per feature vector of the signal interval (default 5m; CSV or Parquet); same log, same bytes.',
-  output: '{"rows":N,"sha256":"…","file":"…"}',
+  output: '{"rows":N,"sha256":"…","file":"…"} (+ "barrier":{"up":N,"down":N,"timeout":N,"noVolatility":N} with --label triple-barrier:…)',
   flags: {
     ...readLogFlags(),
     out: text({ help: 'the dataset file to write (.csv or .parquet)', arg: 'file.csv|file.parquet', required: true }),
     'feature-set': featureSetFlag({ help: 'the feature set to compute', default: 'core' }),
     interval: intervalFlag('the bar interval that gets features and labels (the horizon counts its bars)'),
+    label: text({
+      help: 'labels: band (direction over the horizon with the FLAT band) or triple-barrier:<up>,<down>,<bars> (first touch of a profit target up·σ or a stop down·σ within <bars> bars, else FLAT; σ = std of the last 20 one-bar log returns)',
+      arg: 'band|triple-barrier:<up>,<down>,<bars>',
+      default: 'band',
+    }),
   },
-  check: (v) => checkLogSource(v) ?? (/\.(csv|parquet)$/.test(v.out) ? undefined : `--out ${JSON.stringify(v.out)}: must end in .csv or .parquet`),
+  check: (v) => checkLogSource(v) ?? (/\.(csv|parquet)$/.test(v.out) ? undefined : `--out ${JSON.stringify(v.out)}: must end in .csv or .parquet`) ?? checkDatasetLabel(v.label),
 });
 
 export const REPLAY_BACKTEST = defineCommand({

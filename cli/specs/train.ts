@@ -17,7 +17,7 @@ export const TRAIN = defineCommand({
     seeds: num({ help: 'train the chosen family with N seeds (seed, seed+1, …): report their mean and spread, serve their averaged probabilities', int: true, min: 1, default: '1' }),
     family: oneOf(FAMILY_NAMES, { help: 'model family; auto keeps the family (logistic, gbdt, mlp, stack) with the lowest purged out-of-fold log loss on train + validation, ties to the simpler', default: 'auto' }),
     'class-weight': oneOf(CLASS_WEIGHT_NAMES, { help: 'balanced: weight each class n / (3 n_c), counted on the rows each fit trains on and applied to them only (validation and test rows are never weighted)', default: 'none' }),
-    label: text({ help: 'labels: band (the dataset\'s, direction with its FLAT band) or percentile:<p> (FLAT band = the p-th percentile of |forward return| on the train split, 0 < p < 100)', default: 'band' }),
+    label: text({ help: 'labels: band (the dataset\'s, direction with its FLAT band) or percentile:<p> (FLAT band = the p-th percentile of |forward return| on the train split, 0 < p < 100); band on a triple-barrier dataset trains on its barrier labels', default: 'band' }),
     epochs: num({ help: 'most epochs (early stopping may end sooner; default: the trainer\'s)', int: true, gt: 0 }),
     backend: oneOf(['wasm', 'cpu', 'tensorflow'], { help: 'tfjs backend (tensorflow falls back to wasm when it cannot load)', default: 'wasm' }),
     'cv-folds': num({ help: 'cross-validation folds on the training part (0 = no cross-validation)', int: true, min: 0, default: '5' }),
@@ -35,6 +35,7 @@ export const TRAIN = defineCommand({
   },
   check: (v) => {
     if (v['cv-folds'] === 1) return '--cv-folds must be 0 (no cross-validation) or an integer >= 2';
+    if (v.label.startsWith('triple-barrier')) return `--label ${v.label}: triple-barrier labels are built with the dataset (replay dataset --label triple-barrier:<up>,<down>,<bars>); train on that dataset with --label band`;
     const p = /^percentile:(\d+(?:\.\d+)?)$/.exec(v.label);
     if (v.label !== 'band' && !(p !== null && Number(p[1]) > 0 && Number(p[1]) < 100)) return `--label must be band or percentile:<p> with 0 < p < 100, got ${JSON.stringify(v.label)}`;
     return undefined;

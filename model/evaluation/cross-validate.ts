@@ -13,6 +13,8 @@ export interface TrainingData {
   labels: Uint8Array;
   /** Epoch ms, non-decreasing. */
   barEnd: Float64Array;
+  /** Per-row label ends (triple-barrier datasets): the folds purge on them (model/evaluation/purged-folds.ts). */
+  labelEnd?: Float64Array;
 }
 
 /** A fitted model: one feature row in, 3 class probabilities out (CLASSES order). */

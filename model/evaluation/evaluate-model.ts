@@ -94,6 +94,7 @@ export async function evaluateModel(o: EvaluateOptions): Promise<Evaluation> {
       horizonMs: o.horizonMs,
       embargoMs: o.embargoMs,
       holdoutFraction: o.holdoutFraction,
+      ...(o.data.labelEnd === undefined ? {} : { labelEnd: o.data.labelEnd }),
     });
     const r = await crossValidate(o.data, plan, o.cv.fit, { metrics: STANDARD_METRICS, seed: o.seed, bootstrap, ...(o.cv.onFold ? { onFold: o.cv.onFold } : {}) });
     const s = (name: string): { mean: number | null; ci95: [number, number] | null } => r.summary[name] ?? { mean: null, ci95: null };

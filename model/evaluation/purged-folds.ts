@@ -36,6 +36,12 @@ export interface FoldOptions {
   embargoMs?: number;
   /** Default 0.15; 0 means no holdout (every row goes into the folds). */
   holdoutFraction?: number;
+  /**
+   * Each row's label end (epoch ms), when labels end at different times (triple barrier): a row
+   * before a test fold or the holdout is purged only if its own label reaches it (labelEnd >= start),
+   * and after a test fold the purge runs to the last label end of the fold's rows.
+   */
+  labelEnd?: ArrayLike<number>;
 }
 
 export const DEFAULT_FOLDS = { scheme: 'purged-kfold' as CvScheme, folds: 5, holdoutFraction: 0.15 } as const;
@@ -82,6 +88,10 @@ export function planFolds(barEnd: ArrayLike<number>, options: FoldOptions): Fold
     if ((barEnd[i] as number) < (barEnd[i - 1] as number)) throw new ModelError('SPLIT_INVALID', `barEnd must be non-decreasing (row ${i})`);
   }
 
+  const labelEnd = options.labelEnd;
+  if (labelEnd !== undefined && labelEnd.length !== n) throw new ModelError('SPLIT_INVALID', `labelEnd has ${labelEnd.length} rows, barEnd ${n}`);
+  const endOf = labelEnd === undefined ? (i: number): number => (barEnd[i] as number) + horizonMs : (i: number): number => labelEnd[i] as number;
+
   // Holdout.
   const holdoutStart = holdoutFraction > 0 ? ((barEnd[Math.floor(n * (1 - holdoutFraction))]) ?? Number.NaN) : Number.NaN;
   const cvRows: number[] = [];
@@ -91,7 +101,7 @@ export function planFolds(barEnd: ArrayLike<number>, options: FoldOptions): Fold
   for (let i = 0; i < n; i++) {
     const t = barEnd[i] as number;
     if (!(t >= holdoutStart)) {
-      if (t + horizonMs < holdoutStart || Number.isNaN(holdoutStart)) cvRows.push(i);
+      if (endOf(i) < holdoutStart || Number.isNaN(holdoutStart)) cvRows.push(i);
       else purgedBeforeHoldout++;
     } else if (t < holdoutStart + embargoMs) embargoedHoldout++;
     else holdout.push(i);
@@ -118,6 +128,9 @@ export function planFolds(barEnd: ArrayLike<number>, options: FoldOptions): Fold
     }
     const testStart = barEnd[test[0] as number] as number;
     const testEnd = barEnd[test.at(-1) as number] as number;
+    // The last label end of the fold's rows (testEnd + horizonMs without per-row ends).
+    let lastEnd = -Infinity;
+    for (const i of test) lastEnd = Math.max(lastEnd, endOf(i));
     const train: number[] = [];
     let purged = 0;
     let embargoed = 0;
@@ -127,10 +140,10 @@ export function planFolds(barEnd: ArrayLike<number>, options: FoldOptions): Fold
       for (const i of byBlock[b] as number[]) {
         const t = barEnd[i] as number;
         if (t < testStart) {
-          if (t + horizonMs < testStart) train.push(i);
+          if (endOf(i) < testStart) train.push(i);
           else purged++;
-        } else if (t <= testEnd + horizonMs) purged++;
-        else if (t <= testEnd + horizonMs + embargoMs) embargoed++;
+        } else if (t <= lastEnd) purged++;
+        else if (t <= lastEnd + embargoMs) embargoed++;
         else train.push(i);
       }
     }

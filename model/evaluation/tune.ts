@@ -162,8 +162,10 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
   const ds = await readDataset(o.datasetPath, { exclude: dropped });
   const horizonBars = Number(ds.meta['horizonBars']) > 0 ? Number(ds.meta['horizonBars']) : DEFAULT_LABEL_CONFIG.horizonBars;
   const horizonMs = horizonBars * datasetBarIntervalMs(ds.meta);
-  const data: TrainingData = { features: ds.features, dim: ds.dim, labels: ds.labels, barEnd: ds.barEnd };
-  const plan: FoldPlan = planFolds(ds.barEnd, { folds: o.cvFolds ?? 5, horizonMs, embargoMs: horizonMs, holdoutFraction: DEFAULT_SPLIT.fractions.test });
+  // A triple-barrier dataset's folds purge on each row's label end (model/evaluation/purged-folds.ts).
+  const labelEnd = ds.labelEnd === undefined ? {} : { labelEnd: ds.labelEnd };
+  const data: TrainingData = { features: ds.features, dim: ds.dim, labels: ds.labels, barEnd: ds.barEnd, ...labelEnd };
+  const plan: FoldPlan = planFolds(ds.barEnd, { folds: o.cvFolds ?? 5, horizonMs, embargoMs: horizonMs, holdoutFraction: DEFAULT_SPLIT.fractions.test, ...labelEnd });
 
   await mkdir(o.outDir, { recursive: true });
   const ledgerPath = join(o.outDir, 'trials.jsonl');

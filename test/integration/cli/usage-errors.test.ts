@@ -36,6 +36,7 @@ const CASES: [string[], RegExp][] = [
   [['train', '--dataset', join(tmp.dir, 'nope.csv'), '--out', join(tmp.dir, 'm')], /^tickflow: --dataset ".*nope\.csv": no such file$/],
   [['train', '--dataset', badCsv, '--out', join(tmp.dir, 'm'), '--epochs', '2.5'], /^tickflow: --epochs "2\.5": must be a whole number > 0$/],
   [['replay', 'dataset', '--log', notALog, '--out', 'x.txt'], /^tickflow: --log ".*": is not an event log \(no data\.mdb in it\)$/],
+  [['train', '--dataset', badCsv, '--out', join(tmp.dir, 'm'), '--label', 'triple-barrier:2,1,12'], /^tickflow: --label triple-barrier:2,1,12: triple-barrier labels are built with the dataset \(replay dataset --label triple-barrier:<up>,<down>,<bars>\); train on that dataset with --label band$/],
   [['replay', 'backtest', '--log', missing, '--model', tmp.dir, '--out', tmp.dir], /^tickflow: --log ".*lgo": no such directory/],
   [['replay', 'backtest', '--fee-bps', '-1'], /^tickflow: --fee-bps: a value starting with - is written --fee-bps=-value/],
   [['replay', 'backtest', '--fee-bps=-1'], /^tickflow: --fee-bps "-1": must be a number >= 0$/],
@@ -153,6 +154,16 @@ describe('read commands and a log that is not there', { concurrency: 4 }, () => 
     assert.match(r.stderr.trimEnd().split('\n').pop() ?? '', /^tickflow: replay dataset: 0 rows from .*: the log holds no trades, candles or option chains; nothing written$/);
     assert.equal(existsSync(out), false);
     assert.equal(existsSync(`${out}.meta.json`), false);
+  });
+
+  test('replay dataset --label with a bad triple-barrier spelling exits 2 with the expected form, writing nothing', async () => {
+    const dir = join(tmp.dir, 'empty-log-label');
+    await (await openEmbeddedLog(dir)).close();
+    const out = join(tmp.dir, 'label.csv');
+    const r = await runCli(['replay', 'dataset', '--log', dir, '--out', out, '--label', 'triple-barrier:2,0,12']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr.trimEnd().split('\n').pop() ?? '', /^tickflow: --label must be band or triple-barrier:<up>,<down>,<bars> \(barriers in multiples of σ, > 0; time limit 1\.\.10000 bars\), got "triple-barrier:2,0,12"$/);
+    assert.equal(existsSync(out), false);
   });
 
   test('a failed ingest into a new log leaves no directory behind', async () => {
