@@ -86,7 +86,7 @@ export interface NseFeedOptions {
   maxAgeMs?: number;
   /** Backoff of failed calls. Default 1 s doubling to 60 s, jitter 0.2. */
   backoff?: BackoffOptions;
-  /** The session calendar that decides when to poll. Default NSE's. */
+  /** The session calendar that decides when to poll (only that: payload times are India time). Default NSE's. */
   calendar?: SessionCalendar;
   /** Wall clock (epoch ms); default Date.now. Tests pass a fixed or stepped one. */
   now?: () => number;
@@ -122,7 +122,10 @@ interface NseLeg {
 
 const MONTHS: Record<string, number> = { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 };
 
-/** NSE's "18-Aug-2026 10:43:00" or "18-Aug-2026" in `zone` → epoch ms; null if not that shape. */
+/**
+ * NSE's "18-Aug-2026 10:43:00" (India time) or "18-Aug-2026" (the session close that day) → epoch
+ * ms; null if not that shape. Always read on NSE's calendar, whatever calendar decides when to poll.
+ */
 export function parseNseTime(text: unknown, cal: SessionCalendar = CALENDARS.nse): number | null {
   if (typeof text !== 'string') return null;
   const m = /^(\d{1,2})-([A-Za-z]{3})-(\d{4})(?: (\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(text.trim());
@@ -373,7 +376,7 @@ export class NseChainFeed {
       } catch (e) {
         throw new MalformedPayload(`not JSON (${(e as Error).message})`);
       }
-      snap = snapshotFromPayload(json, symbol, this.cal);
+      snap = snapshotFromPayload(json, symbol);
     } catch (e) {
       if (!(e instanceof MalformedPayload)) throw e;
       this.deadLetter('malformed', symbol, e.message, null);

@@ -103,16 +103,15 @@ describe('NseChainFeed against a local NSE', () => {
     const s = new AbortController().signal;
     const bad = structuredClone(PAYLOADS[1]!) as unknown as { records: { underlyingValue: unknown } };
     bad.records.underlyingValue = 'n/a';
-    fake.push('NIFTY', { raw: '{"records":{"timestamp"' }, { json: {} }, { json: bad }, { json: PAYLOADS[1]! }, { json: PAYLOADS[0]! }, { json: restamped(PAYLOADS[1]!, T0 + 2 * MIN) }, { json: PAYLOADS[2]! });
+    fake.push('NIFTY', { raw: '{"records":{"timestamp"' }, { json: {} }, { json: bad }, { json: PAYLOADS[1]! }, { json: PAYLOADS[0]! }, { json: restamped(PAYLOADS[1]!, T0 + MIN + 30_000) }, { json: PAYLOADS[2]! });
     for (let i = 0; i < 7; i++) await f.pollOnce('NIFTY', s);
     assert.deepEqual(f.stats.deadLetters, { malformed: 3, 'out-of-order': 1, stale: 0, duplicate: 1 });
-    // The recorded 10:45 snapshot is older than the restamped copy taken before it: out of order too.
-    assert.equal(f.stats.appended, 1);
+    assert.equal(f.stats.appended, 2);
     clock = T0 + 40 * MIN;
     fake.push('NIFTY', { json: restamped(PAYLOADS[3]!, T0 + 10 * MIN) });
     await f.pollOnce('NIFTY', s);
     assert.equal(f.stats.deadLetters.stale, 1, 'a snapshot 30 minutes old at receipt');
-    assert.deepEqual(snapshots(log).map((x) => x.tsEvent), [T0 + MIN]);
+    assert.deepEqual(snapshots(log).map((x) => x.tsEvent), [T0 + MIN, T0 + 2 * MIN]);
   });
 
   test('an unchanged records.timestamp is not appended; K polls in a row are reported stale once', async () => {
