@@ -106,7 +106,10 @@ export class MalformedPayload extends Error {}
 
 /** A failed call to the venue (retried with backoff). */
 class CallFailed extends Error {
-  constructor(message: string, readonly refused = false) {
+  constructor(
+    message: string,
+    readonly refused = false,
+  ) {
     super(message);
   }
 }
@@ -297,7 +300,7 @@ export class NseChainFeed {
     let body: string;
     try {
       body = await retry(() => this.call(symbol, signal), {
-        retriable: (e) => e instanceof CallFailed || (e instanceof Error && !signal.aborted),
+        retriable: () => !signal.aborted, // every failure of a call may go away: network, 5xx, a refused handshake
         backoff: this.opts.backoff ?? { initialMs: 1000, maxMs: 60_000, jitter: 0.2 },
         signal,
         ...(this.opts.random ? { random: this.opts.random } : {}),

@@ -151,6 +151,23 @@ describe('NseChainFeed against a local NSE', () => {
     assert.equal(again.stats.unchanged, 1);
   });
 
+  test('two underlyings: each has its own last time, content and stale run; a fault in one leaves the other alone', async () => {
+    // BANKNIFTY is served the recorded NIFTY payloads (only NIFTY was recorded); what is tested is the per-underlying state.
+    const f = feed({ symbols: ['NIFTY', 'BANKNIFTY'] });
+    const s = new AbortController().signal;
+    fake.push('NIFTY', { json: PAYLOADS[0]! }, { json: PAYLOADS[1]! });
+    fake.push('BANKNIFTY', { json: PAYLOADS[0]! }, { raw: 'not json' }, { json: PAYLOADS[0]! });
+    for (let i = 0; i < 3; i++) {
+      await f.pollOnce('NIFTY', s);
+      await f.pollOnce('BANKNIFTY', s);
+    }
+    assert.deepEqual(f.stats.deadLetters, { malformed: 1, 'out-of-order': 0, stale: 0, duplicate: 0 });
+    assert.equal(f.stats.unchanged, 2, 'NIFTY repeats 10:44 once, BANKNIFTY repeats 10:43 once');
+    const got = snapshots(log).map((x) => [x.underlying, x.tsEvent]);
+    assert.deepEqual(got, [['NIFTY', T0], ['BANKNIFTY', T0], ['NIFTY', T0 + MIN]]);
+    assert.ok(fake.calls.some((c) => c.endsWith('symbol=BANKNIFTY')));
+  });
+
   test('outside the session it sleeps until the next open and says so', async () => {
     // Saturday 22-Aug-2026 12:00 India time; the next open is Monday 24-Aug 09:15 India time.
     clock = Date.UTC(2026, 7, 22, 6, 30);
