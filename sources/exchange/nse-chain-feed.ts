@@ -8,7 +8,8 @@
  *   set. The feed first GETs <base>/option-chain with browser-like headers, keeps the Set-Cookie
  *   name=value pairs, and sends them (with the same headers) on every API call; a 401/403 redoes
  *   the handshake once before counting the call as failed.
- * - Failures (network errors, dropped connections, 5xx, a second 401/403) are retried with
+ * - Failures (network errors, dropped connections, 5xx, a second 401/403, no answer within
+ *   `requestTimeoutMs`) are retried with
  *   exponential backoff and jitter (lib/retry.ts) and counted; the poll never crashes the feed.
  * - Each answer is checked: a body that is not JSON, or lacks `records.timestamp`, `records.data[]`
  *   or a positive `records.underlyingValue`, is dead-lettered `malformed` with a reason. A payload
@@ -94,6 +95,8 @@ export interface NseFeedOptions {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Jitter source for the backoff; default Math.random. */
   random?: () => number;
+  /** A call (headers and body) that takes longer than this fails and is retried (ms). Default 30,000. */
+  requestTimeoutMs?: number;
   /** The HTTP client; default global fetch. */
   fetch?: typeof fetch;
   logger?: Logger;
@@ -338,7 +341,7 @@ export class NseChainFeed {
       await res.body?.cancel();
       throw new CallFailed(`HTTP ${res.status}`);
     }
-    return await res.text();
+    return await res.text(); // under the call's deadline too (a body that stops mid-way)
   }
 
   /** GET the option-chain page to receive NSE's cookies. */
@@ -357,7 +360,9 @@ export class NseChainFeed {
   private async get(path: string, signal: AbortSignal): Promise<Response> {
     const headers: Record<string, string> = { ...BROWSER_HEADERS, referer: `${this.base}/option-chain` };
     if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    return await this.fetch(`${this.base}${path}`, { headers, signal, redirect: 'manual' });
+    // A venue that accepts the connection and never answers must not hold the feed: each call has a deadline.
+    const deadline = AbortSignal.any([signal, AbortSignal.timeout(this.opts.requestTimeoutMs ?? 30_000)]);
+    return await this.fetch(`${this.base}${path}`, { headers, signal: deadline, redirect: 'manual' });
   }
 
   private takes: Promise<void> = Promise.resolve();

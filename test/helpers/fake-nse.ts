@@ -5,7 +5,8 @@
  *   client that skipped the page), else the next recorded payload of that symbol (JSON with
  *   `records.timestamp`, `records.underlyingValue`, `records.data[]` rows with `CE`/`PE` legs).
  * The test queues what each API call gets: a payload (`json`), a raw body (`raw`, e.g. malformed
- * JSON), an HTTP status (`status`, e.g. a 5xx burst), a dropped connection (`drop`), or `expire`
+ * JSON), an HTTP status (`status`, e.g. a 5xx burst), a dropped connection (`drop`), no answer at
+ * all (`hang`: headers sent, the body never ends, until the client gives up), or `expire`
  * (the cookies stop being valid: 403 until the next handshake). An empty queue repeats the last
  * payload served (NSE answers the same snapshot until it refreshes).
  */
@@ -13,7 +14,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 
-export type NseReply = { json: object } | { raw: string } | { status: number } | { drop: true } | { expire: true };
+export type NseReply = { json: object } | { raw: string } | { status: number } | { drop: true } | { hang: true } | { expire: true };
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -104,6 +105,11 @@ export class FakeNse {
       }
       if ('drop' in reply) {
         req.socket.destroy();
+        return;
+      }
+      if ('hang' in reply) {
+        res.setHeader('content-type', 'application/json');
+        res.write('{"records":');
         return;
       }
       if ('status' in reply) {

@@ -98,6 +98,14 @@ describe('NseChainFeed against a local NSE', () => {
     assert.equal(f.stats.appended, 1);
   });
 
+  test('a venue that stops answering mid-body is given up on after the call deadline and retried', async () => {
+    const f = feed({ requestTimeoutMs: 200 });
+    fake.push('NIFTY', { hang: true }, { json: PAYLOADS[0]! });
+    await f.pollOnce('NIFTY', new AbortController().signal);
+    assert.equal(f.stats.errors, 1);
+    assert.equal(f.stats.appended, 1);
+  });
+
   test('malformed bodies, an out-of-order timestamp, a duplicate and a too-old snapshot are dead-lettered with a reason; nothing crashes', async () => {
     const f = feed();
     const s = new AbortController().signal;
