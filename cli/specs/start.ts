@@ -6,7 +6,7 @@ import { CALENDAR_NAMES } from './ingest.ts';
 
 export const START = defineCommand({
   name: 'start',
-  summary: 'Runs the live system on the seeded synthetic market (or, with --source, on a venue\'s live trades): without a model it writes history, exports a training set and trains one, then goes live; on an existing log it resumes.',
+  summary: 'Runs the live system on the seeded synthetic market (or, with --source, on a venue\'s live trades or NSE\'s live option chains): without a model it writes history, exports a training set and trains one, then goes live; on an existing log it resumes.',
   output: 'on stop {"marketStart":ms,"marketEnd":ms,"inputs":N,"appendedInputs":N,"signals":N,"liveSignals":N,"late":N,"deadLetters":N,"signalLatencyMs":{…}}',
   flags: {
     source: text({ help: 'the market: synthetic (seeded), live trades of a venue, e.g. binance:BTCUSDT,ETHUSDT, or the live option chains of NSE, e.g. nse:NIFTY,BANKNIFTY (a venue needs a trained model, or --broker with --feed-only)', arg: 'source', default: 'synthetic' }),
