@@ -68,7 +68,7 @@ export async function run(values: ValuesOf<typeof START>): Promise<number> {
     const source = parseSource(values.source);
     if (source.venue !== 'synthetic') {
       server = null;
-      return await runVenue(values, source.symbols, access, controller.signal, (s) => (server = s));
+      return await runVenue(values, source.venue, source.symbols, access, controller.signal, (s) => (server = s));
     }
     // On Kafka, processors may run apart from this feed: tell them how far the inputs are complete.
     const progress = values.broker ? (t: number): Promise<void> => markProgress(access.log, access.encode, FEED_SOURCE, t) : null;
@@ -256,7 +256,7 @@ async function goLive(
   let r: LiveResult;
   if (follow !== null) {
     if (predictor === null || graphConfig === null) throw new Error('following a venue needs a model');
-    info(`live on the venue's trades${stopAfterMs ? `, stopping after ${stopAfterMs / 3_600_000} hours` : '; Ctrl-C stops'}`);
+    info(`live on the venue's feed${stopAfterMs ? `, stopping after ${stopAfterMs / 3_600_000} hours` : '; Ctrl-C stops'}`);
     r = await followLive({ log: access.log, decode: access.decode, predictor, sinks: [logSink, publish], afterChunk: () => logSink.flush(), status, stats, config: graphConfig, ...(checkpoints ? { checkpoints } : {}), events, now: Date.now }, follow);
   } else {
   info(`live at speed ${speed} (market seconds per wall second)${stopAfterMs ? `, stopping after ${stopAfterMs / 3_600_000} market hours` : '; Ctrl-C stops'}`);
@@ -331,15 +331,13 @@ export class HealthSummary {
   }
 }
 
-/** This venue feed's name on the `feed-positions` and `progress` topics. */
-const VENUE_SOURCE = 'binance';
-
 /**
- * `start --source binance:...`: the venue's trades are appended to the log as they arrive
- * (sources/exchange/ccxt-trade-feed.ts) and the log is processed after each append (followLive).
- * There is no history to train on here, so a model must exist (or --feed-only, which only records).
+ * `start --source binance:...` / `--source nse:...`: the venue's trades (sources/exchange/ccxt-trade-feed.ts)
+ * or option chains (sources/exchange/nse-chain-feed.ts) are appended to the log as they arrive and
+ * the log is processed after each append (followLive). There is no history to train on here, so a
+ * model must exist (or --feed-only, which only records).
  */
-async function runVenue(values: ValuesOf<typeof START>, symbols: string[], access: LogAccess, signal: AbortSignal, onServer: (s: DashboardServer) => void): Promise<number> {
+async function runVenue(values: ValuesOf<typeof START>, venue: 'binance' | 'nse', symbols: string[], access: LogAccess, signal: AbortSignal, onServer: (s: DashboardServer) => void): Promise<number> {
   const feedOnly = values['feed-only'];
   const modelDir = await resolveModelDir(values.model);
   let predictor: Predictor | null = null;
@@ -349,23 +347,46 @@ async function runVenue(values: ValuesOf<typeof START>, symbols: string[], acces
     predictor = await loadModel(modelDir);
     requireModelInterval(predictor, values.interval, modelDir);
   }
-  const progress = values.broker ? (t: number): Promise<void> => markProgress(access.log, access.encode, VENUE_SOURCE, t) : null;
-  const { binanceExchange, CcxtTradeFeed } = await import('../../sources/exchange/ccxt-trade-feed.ts');
+  // The feed's name on the `feed-positions` and `progress` topics is the venue's.
+  const progress = values.broker ? (t: number): Promise<void> => markProgress(access.log, access.encode, venue, t) : null;
   const queue = new AppendQueue();
-  const feed = new CcxtTradeFeed({
-    exchange: binanceExchange({ ...(values['venue-rest'] ? { restUrl: values['venue-rest'] } : {}), ...(values['venue-ws'] ? { wsUrl: values['venue-ws'] } : {}) }),
-    symbols,
-    log: access.log,
-    encode: access.encode,
-    decode: access.decode,
-    source: VENUE_SOURCE,
-    stallMs: values['stall-seconds'] * 1000,
-    logger: cliLogger().child({ component: 'feed' }),
-    onAppended: async (_trades, bound) => {
-      await progress?.(bound);
-      queue.push(bound);
-    },
-  });
+  const onAppended = async (bound: number): Promise<void> => {
+    await progress?.(bound);
+    queue.push(bound);
+  };
+  const logger = cliLogger().child({ component: 'feed' });
+  let feed: { resume(): Promise<unknown>; run(signal: AbortSignal): Promise<object> };
+  if (venue === 'nse') {
+    const { NseChainFeed } = await import('../../sources/exchange/nse-chain-feed.ts');
+    const { CALENDARS } = await import('../../processors/calendar/index.ts');
+    feed = new NseChainFeed({
+      symbols,
+      log: access.log,
+      encode: access.encode,
+      decode: access.decode,
+      ...(values['venue-rest'] ? { baseUrl: values['venue-rest'] } : {}),
+      source: venue,
+      pollMs: values['poll-seconds'] * 1000,
+      staleAfterPolls: values['stale-polls'],
+      maxAgeMs: values['max-age'],
+      calendar: CALENDARS[values.calendar ?? 'nse'],
+      logger,
+      onAppended: (_s, bound) => onAppended(bound),
+    });
+  } else {
+    const { binanceExchange, CcxtTradeFeed } = await import('../../sources/exchange/ccxt-trade-feed.ts');
+    feed = new CcxtTradeFeed({
+      exchange: binanceExchange({ ...(values['venue-rest'] ? { restUrl: values['venue-rest'] } : {}), ...(values['venue-ws'] ? { wsUrl: values['venue-ws'] } : {}) }),
+      symbols,
+      log: access.log,
+      encode: access.encode,
+      decode: access.decode,
+      source: venue,
+      stallMs: values['stall-seconds'] * 1000,
+      logger,
+      onAppended: (_trades, bound) => onAppended(bound),
+    });
+  }
   await feed.resume();
   const stopAfterMs = values['stop-after'];
   const stop = stopAfterMs === undefined ? signal : AbortSignal.any([signal, AbortSignal.timeout(stopAfterMs)]);

@@ -2,16 +2,21 @@ import { defineCommand } from '../command-spec.ts';
 import { duration, featureSetFlag, identifier, intervalFlag, num, oneOf, text, toggle } from '../flags.ts';
 import { kafkaFlags } from './log-source.ts';
 import { parseSource } from '../../sources/exchange/source-spec.ts';
+import { CALENDAR_NAMES } from './ingest.ts';
 
 export const START = defineCommand({
   name: 'start',
-  summary: 'Runs the live system on the seeded synthetic market (or, with --source, on a venue\'s live trades): without a model it writes history, exports a training set and trains one, then goes live; on an existing log it resumes.',
+  summary: 'Runs the live system on the seeded synthetic market (or, with --source, on a venue\'s live trades or NSE\'s live option chains): without a model it writes history, exports a training set and trains one, then goes live; on an existing log it resumes.',
   output: 'on stop {"marketStart":ms,"marketEnd":ms,"inputs":N,"appendedInputs":N,"signals":N,"liveSignals":N,"late":N,"deadLetters":N,"signalLatencyMs":{…}}',
   flags: {
-    source: text({ help: 'the market: synthetic (seeded), or live trades of a venue, e.g. binance:BTCUSDT,ETHUSDT (needs a trained model, or --broker with --feed-only)', arg: 'source', default: 'synthetic' }),
+    source: text({ help: 'the market: synthetic (seeded), live trades of a venue, e.g. binance:BTCUSDT,ETHUSDT, or the live option chains of NSE, e.g. nse:NIFTY,BANKNIFTY (a venue needs a trained model, or --broker with --feed-only)', arg: 'source', default: 'synthetic' }),
     'venue-rest': text({ help: "with a venue --source: its REST base URL instead of the venue's (a local server, a testnet)", arg: 'url' }),
     'venue-ws': text({ help: "with a venue --source: its WebSocket base URL instead of the venue's", arg: 'url' }),
     'stall-seconds': num({ help: 'with a venue --source: reopen a stream that is silent this long', gt: 0, default: '30' }),
+    'poll-seconds': num({ help: 'with --source nse:...: seconds between polls of each underlying\'s option chain', gt: 0, default: '60' }),
+    'stale-polls': num({ help: 'with --source nse:...: report an underlying stale after this many polls in a row with an unchanged records.timestamp', int: true, min: 1, default: '5' }),
+    'max-age': duration({ help: 'with --source nse:...: a snapshot older than this when received is dead-lettered stale', default: '15m' }),
+    calendar: oneOf(CALENDAR_NAMES, { help: 'with --source nse:...: the session calendar that decides when to poll (default nse; crypto polls at any hour)' }),
     log: text({ help: 'the embedded log to write (default var/log)', arg: 'logDir' }),
     ...kafkaFlags('append to Kafka instead'),
     model: text({ help: 'the model directory (trained from the history when missing; default: the champion of var/models, else var/model)', arg: 'modelDir' }),
@@ -43,6 +48,7 @@ export const START = defineCommand({
       return (e as Error).message;
     }
     if (venue === 'synthetic' && (v['venue-rest'] !== undefined || v['venue-ws'] !== undefined)) return '--venue-rest/--venue-ws are for a venue --source (e.g. binance:BTCUSDT)';
+    if (venue !== 'nse' && v.calendar !== undefined) return '--calendar is for --source nse:... (when to poll)';
     if (venue !== 'synthetic' && v.clickhouse !== undefined) return '--clickhouse is not supported with a venue --source yet; project the log with `tickflow run projector`';
     if (v.broker !== undefined && v.log !== undefined) return 'give either --log or --broker, not both';
     if (v.broker === undefined && v.registry !== undefined) return '--registry is for Kafka (--broker); the embedded log keeps its own registry';
