@@ -165,7 +165,7 @@ export function modelDir<D extends string | undefined = undefined, R extends boo
   const base = z
     .string()
     .min(1, { error: 'must not be empty' })
-    .refine((p) => existsSync(join(p, 'manifest.json')), { error: 'holds no model (no manifest.json): train one with `tickflow train`' });
+    .refine((p) => existsSync(join(p, 'manifest.json')) || existsSync(join(p, 'confluence.json')), { error: 'holds no model (no manifest.json): train one with `tickflow train`' });
   return { ...shaped(base, o, 'modelDir'), onDisk: true };
 }
 

@@ -60,6 +60,26 @@ export interface Signal {
   expiresAt?: number | null;
   /** Why HOLD. */
   reason?: string | null;
+  /** Multi-timeframe confluence: each timeframe's view behind a fused signal (empty otherwise). */
+  timeframes?: TimeframeView[];
+}
+
+/**
+ * One timeframe's view in a fused signal (processors/confluence): its model's latest signal from a
+ * bar CLOSED at or before the fused signal's bar end; null probabilities when it has none yet.
+ */
+export interface TimeframeView {
+  interval: string;
+  modelId: string;
+  barEnd: number | null;
+  pUp: number | null;
+  pFlat: number | null;
+  pDown: number | null;
+  /** Its fusion weight, and its own log-odds ln(pUp / pDown) (null without a view). */
+  weight: number;
+  logOdds: number | null;
+  /** Its direction agrees with the BUY/SELL the rule proposed on the fused probabilities, before the agreement requirement (false for HOLD, a tie or a missing view). */
+  agrees: boolean;
 }
 
 /** The Signal schema before the heads and contributions (kept for compatibility tests). */
@@ -123,6 +143,29 @@ export const SIGNAL_SCHEMA = {
     { name: 'target', type: ['null', 'double'], default: null },
     { name: 'expiresAt', type: ['null', 'long'], default: null },
     { name: 'reason', type: ['null', 'string'], default: null },
+    {
+      name: 'timeframes',
+      type: {
+        type: 'array',
+        items: {
+          type: 'record',
+          name: 'TimeframeView',
+          fields: [
+            { name: 'interval', type: 'string' },
+            { name: 'modelId', type: 'string' },
+            { name: 'barEnd', type: ['null', 'long'] },
+            { name: 'pUp', type: ['null', 'double'] },
+            { name: 'pFlat', type: ['null', 'double'] },
+            { name: 'pDown', type: ['null', 'double'] },
+            { name: 'weight', type: 'double' },
+            { name: 'logOdds', type: ['null', 'double'] },
+            { name: 'agrees', type: 'boolean' },
+          ],
+        },
+      },
+      default: [],
+      doc: 'Multi-timeframe confluence: each timeframe view behind a fused signal; empty otherwise.',
+    },
   ],
 } as const;
 

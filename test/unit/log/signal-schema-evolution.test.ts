@@ -23,9 +23,10 @@ const old: Signal = {
   pUp: 0.52, pFlat: 0.3, pDown: 0.18, action: 'BUY', confidence: 0.52, modelId: '0123456789abcdef', featureSetHash: 'fs1',
   inputs: [{ topic: 'trades', partition: 0, fromOffset: 10, toOffset: 99 }],
 };
-// Defaults of the fields added since v1: the heads' (D31), then the decision policy's (D34).
-const DEFAULTS = { expectedReturn: null, q10: null, q50: null, q90: null, contributions: [], size: null, stop: null, target: null, expiresAt: null, reason: null };
-const POLICY_DEFAULTS = { size: null, stop: null, target: null, expiresAt: null, reason: null };
+// Defaults of the fields added since v1: the heads' (D31), the decision policy's (D34), the
+// confluence timeframe views (D58).
+const DEFAULTS = { expectedReturn: null, q10: null, q50: null, q90: null, contributions: [], size: null, stop: null, target: null, expiresAt: null, reason: null, timeframes: [] };
+const POLICY_DEFAULTS = { size: null, stop: null, target: null, expiresAt: null, reason: null, timeframes: [] };
 const withHeads: Signal = { ...old, expectedReturn: 0.0012, q10: -0.004, q50: 0.001, q90: 0.0065, contributions: [{ feature: 'ret_1', value: 0.7 }, { feature: 'rsi_14', value: -0.2 }] };
 
 test('the new Signal schema is a compatible evolution of the old one, both ways (FULL)', () => {
@@ -85,10 +86,10 @@ test('a consumer of the old schema reads new signals (the added fields are skipp
   assert.deepEqual(plain(writer.fromBuffer(bytes)), { ...withHeads, ...POLICY_DEFAULTS });
 });
 
-test('added fields cost ten bytes when empty (four null unions and one empty array of the heads, five null unions of the policy)', () => {
+test('added fields cost eleven bytes when empty (four null unions and one empty array of the heads, five null unions of the policy, one empty array of timeframe views)', () => {
   const a = avro.Type.forSchema(SIGNAL_SCHEMA_V1 as unknown as avro.Schema).toBuffer(old);
   const b = avro.Type.forSchema(SIGNAL_SCHEMA as unknown as avro.Schema).toBuffer(old);
-  assert.equal(b.length, a.length + 10);
+  assert.equal(b.length, a.length + 11);
   assert.deepEqual(b.subarray(0, a.length), a);
-  assert.deepEqual([...b.subarray(a.length)], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  assert.deepEqual([...b.subarray(a.length)], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 });
