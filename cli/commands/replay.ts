@@ -20,11 +20,13 @@ import { requireGatedModel } from '../model-gates.ts';
 import { requireModelInterval } from '../model-interval.ts';
 import { logSource, openLogFrom, topicSize, type LogAccess } from '../log-access.ts';
 import { info, printJson, progressStream, UsageError } from '../output.ts';
-import type { REPLAY_BACKTEST, REPLAY_DATASET, REPLAY_WALK_FORWARD } from '../specs/replay.ts';
+import type { REPLAY_BACKTEST, REPLAY_CONFLUENCE, REPLAY_DATASET, REPLAY_WALK_FORWARD } from '../specs/replay.ts';
+import { confluenceEvalCommand } from './confluence.ts';
 
-/** `tickflow replay dataset|backtest|walk-forward`. */
-export function run(values: ValuesOf<typeof REPLAY_DATASET> | ValuesOf<typeof REPLAY_BACKTEST> | ValuesOf<typeof REPLAY_WALK_FORWARD>, sub: string): Promise<number> {
+/** `tickflow replay dataset|backtest|walk-forward|confluence`. */
+export function run(values: ValuesOf<typeof REPLAY_DATASET> | ValuesOf<typeof REPLAY_BACKTEST> | ValuesOf<typeof REPLAY_WALK_FORWARD> | ValuesOf<typeof REPLAY_CONFLUENCE>, sub: string): Promise<number> {
   if (sub === 'walk-forward') return walkForwardCommand(values as ValuesOf<typeof REPLAY_WALK_FORWARD>);
+  if (sub === 'confluence') return confluenceEvalCommand(values as ValuesOf<typeof REPLAY_CONFLUENCE>);
   return sub === 'dataset' ? dataset(values as ValuesOf<typeof REPLAY_DATASET>) : backtest(values as ValuesOf<typeof REPLAY_BACKTEST>);
 }
 

@@ -17,7 +17,15 @@ export const bundleSchema = z.strictObject({
   /** First 16 hex digits of sha256(canonical JSON of members (interval, modelId), weights, k). */
   modelId: z.string().regex(/^[0-9a-f]{16}$/),
   k: z.number().int().min(1),
-  weights: z.strictObject({ source: z.enum(['configured']), values: z.array(z.number().refine(Number.isFinite)) }),
+  /**
+   * configured: given on the command line; learned: fitFusionWeights on the rows of `fit` (a window
+   * out of every member's training period; see research/confluence.ts).
+   */
+  weights: z.strictObject({
+    source: z.enum(['configured', 'learned']),
+    values: z.array(z.number().refine(Number.isFinite)),
+    fit: z.strictObject({ from: z.number(), to: z.number(), rows: z.number().int(), l2: z.number(), iterations: z.number().int(), converged: z.boolean() }).optional(),
+  }),
   /** Base (finest) timeframe first; dir is relative to the bundle (members/<interval>). */
   members: z.array(z.strictObject({ interval: z.string().min(1), modelId: z.string().min(1), dir: z.string().min(1) })).min(1),
 });
@@ -70,7 +78,7 @@ export async function loadConfluence(dir: string, loadMember: (dir: string) => P
 }
 
 /** Writes a bundle to `out`: copies each member's model directory to members/<interval>, then confluence.json. */
-export async function writeBundle(out: string, members: readonly { interval: string; modelId: string; dir: string }[], weights: readonly number[], k: number): Promise<ConfluenceBundle> {
+export async function writeBundle(out: string, members: readonly { interval: string; modelId: string; dir: string }[], weights: ConfluenceBundle['weights'], k: number): Promise<ConfluenceBundle> {
   await mkdir(join(out, 'members'), { recursive: true });
   const recorded = [];
   for (const m of members) {
@@ -78,7 +86,7 @@ export async function writeBundle(out: string, members: readonly { interval: str
     await cp(m.dir, join(out, rel), { recursive: true });
     recorded.push({ interval: m.interval, modelId: m.modelId, dir: rel });
   }
-  const bundle: ConfluenceBundle = { format: CONFLUENCE_FORMAT, modelId: bundleModelId(members, weights, k), k, weights: { source: 'configured', values: [...weights] }, members: recorded };
+  const bundle: ConfluenceBundle = { format: CONFLUENCE_FORMAT, modelId: bundleModelId(members, weights.values, k), k, weights, members: recorded };
   await writeFile(join(out, CONFLUENCE_JSON), `${JSON.stringify(bundle, null, 2)}\n`);
   return bundle;
 }
