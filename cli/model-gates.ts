@@ -52,6 +52,11 @@ export async function resolveModelDir(model: string | undefined, fallback = 'var
 export async function replayHoldOnly(dir: string, flags: { holdOnly: boolean; allowUngated: boolean }): Promise<boolean> {
   if (flags.holdOnly) return true;
   if (flags.allowUngated) return false;
+  if (isConfluenceBundle(dir)) {
+    // start ran a bundle HOLD-only when any member failed its gates (requireGatedModel).
+    for (const m of (await readBundle(dir)).members) if (await replayHoldOnly(join(dir, m.dir), flags)) return true;
+    return false;
+  }
   if ((await manifestFamily(dir)) === 'onnx') return false; // no gates: start ran it as is
   const gates = (await readManifest(dir)).evaluation?.gates;
   if (gates !== undefined && !gates.passed) {
