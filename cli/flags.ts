@@ -203,7 +203,7 @@ export function modelDir<D extends string | undefined = undefined, R extends boo
   const base = z
     .string()
     .min(1, { error: 'must not be empty' })
-    .refine((p) => existsSync(join(p, 'manifest.json')), { error: 'holds no model (no manifest.json): train one with `tickflow train`' });
+    .refine((p) => existsSync(join(p, 'manifest.json')) || existsSync(join(p, 'confluence.json')), { error: 'holds no model (no manifest.json): train one with `tickflow train`' });
   return { ...shaped(base, o, 'modelDir'), onDisk: true };
 }
 
@@ -226,4 +226,42 @@ export const SIGNAL_INTERVAL_NAMES = ['1m', '5m', '15m', '1h', '4h', '1d'] as co
 /** The bar interval that gets features and signals (a literal list, as for feature sets). */
 export function intervalFlag(help: string): Flag<z.ZodType<(typeof SIGNAL_INTERVAL_NAMES)[number]>> {
   return oneOf(SIGNAL_INTERVAL_NAMES, { help, default: '5m' });
+}
+
+/**
+ * Timeframe models of a confluence bundle: `5m=<dir>,1h=<dir>` (at least two, each interval once,
+ * each dir a model directory), in the order given; the first is the base timeframe.
+ */
+export function timeframeModels<D extends string | undefined = undefined, R extends boolean | undefined = undefined>(o: Opts<D, R>): Flag<z.ZodType<Out<{ interval: string; dir: string }[], D, R>>> {
+  const pair = z.string().transform((s, ctx) => {
+    const at = s.indexOf('=');
+    const interval = s.slice(0, at);
+    const dir = s.slice(at + 1);
+    if (at < 0 || !(SIGNAL_INTERVAL_NAMES as readonly string[]).includes(interval) || dir === '') {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(s)} is not <interval>=<model dir> with an interval of ${SIGNAL_INTERVAL_NAMES.join(', ')}` });
+      return z.NEVER;
+    }
+    return { interval, dir };
+  });
+  const base = z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(pair).min(2, { error: 'must list at least two timeframes (5m=<dir>,1h=<dir>)' }))
+    .refine((a) => new Set(a.map((x) => x.interval)).size === a.length, { error: 'lists an interval twice' })
+    .refine((a) => a.every((x) => existsSync(join(x.dir, 'manifest.json'))), { error: 'names a directory that holds no model (no manifest.json)' });
+  return { ...shaped(base, o, '5m=<dir>,1h=<dir>'), onDisk: true };
+}
+
+/** Fusion weights: `equal` (1 each: plain log-odds addition), `learned`, or one number per timeframe. */
+export function fusionWeights<D extends string | undefined = undefined>(o: Opts<D, undefined>): Flag<z.ZodType<Out<'equal' | 'learned' | number[], D, undefined>>> {
+  const base = z.string().transform((s, ctx): 'equal' | 'learned' | number[] => {
+    if (s === 'equal' || s === 'learned') return s;
+    const xs = s.split(',').map((x) => (x.trim() === '' ? NaN : Number(x)));
+    if (xs.length === 0 || xs.some((x) => !Number.isFinite(x))) {
+      ctx.addIssue({ code: 'custom', message: 'must be equal, learned, or finite numbers a,b,… (one per timeframe)' });
+      return z.NEVER;
+    }
+    return xs;
+  });
+  return shaped(base as unknown as z.ZodType<'equal' | 'learned' | number[], string>, o, 'equal|learned|a,b');
 }

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { isConfluenceBundle, readBundle } from '../model/confluence/bundle.ts';
 import { ModelError } from '../model/errors.ts';
 import { checkGates } from '../model/evaluation/gate-check.ts';
 import { readManifest } from '../model/manifest.ts';
@@ -11,6 +13,11 @@ import { info, UsageError } from './output.ts';
  * used with a warning.
  */
 export async function requireGatedModel(dir: string, allowUngated: boolean): Promise<void> {
+  if (isConfluenceBundle(dir)) {
+    // A bundle is gated when every timeframe's model is.
+    for (const m of (await readBundle(dir)).members) await requireGatedModel(join(dir, m.dir), allowUngated);
+    return;
+  }
   if ((await manifestFamily(dir)) === 'onnx') {
     info(`warning: model in ${dir} was imported from ONNX (trained elsewhere): it has no validation gates; it is used as is`);
     return;
@@ -45,6 +52,11 @@ export async function resolveModelDir(model: string | undefined, fallback = 'var
 export async function replayHoldOnly(dir: string, flags: { holdOnly: boolean; allowUngated: boolean }): Promise<boolean> {
   if (flags.holdOnly) return true;
   if (flags.allowUngated) return false;
+  if (isConfluenceBundle(dir)) {
+    // start ran a bundle HOLD-only when any member failed its gates (requireGatedModel).
+    for (const m of (await readBundle(dir)).members) if (await replayHoldOnly(join(dir, m.dir), flags)) return true;
+    return false;
+  }
   if ((await manifestFamily(dir)) === 'onnx') return false; // no gates: start ran it as is
   const gates = (await readManifest(dir)).evaluation?.gates;
   if (gates !== undefined && !gates.passed) {

@@ -93,7 +93,9 @@ export function formatSignal(s: Signal, ctx: SignalContext = {}): string {
     const top = p.reduce((best, x, i) => (x > (p[best] as number) ? i : best), 0);
     call = `HOLD  most likely ${CLASSES[top]} ${(p[top] as number).toFixed(3)}${over}; no trade: ${s.reason ?? 'neither up nor down clears the signal rule'}`;
   }
-  return `${when} ${s.symbol.padEnd(5)}${price} ${call}  (${probs})`;
+  // A confluence signal: each timeframe's log-odds ln(pUp/pDown), * when it agrees, - without a view.
+  const tfs = s.timeframes !== undefined && s.timeframes.length > 0 ? `  [${s.timeframes.map((t) => `${t.interval} ${t.logOdds === null ? '-' : `${t.logOdds >= 0 ? '+' : ''}${t.logOdds.toFixed(2)}`}${t.agrees ? '*' : ''}`).join(', ')}]` : '';
+  return `${when} ${s.symbol.padEnd(5)}${price} ${call}  (${probs})${tfs}`;
 }
 
 /**

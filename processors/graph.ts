@@ -7,7 +7,9 @@ import { DEFAULT_BAR_CONFIG } from './bars/bar-aggregator.ts';
 import { CORE_FEATURE_SET, coreFeatureSet, FULL_FEATURE_SET, fullFeatureSet, type FeatureSetDef } from './features/full/index.ts';
 import { CROSS_FEATURE_SET, crossFeatureSet, DEFAULT_REFERENCE } from './features/cross/index.ts';
 import { PATTERNS_FEATURE_SET, patternsFeatureSet } from './features/patterns/index.ts';
-import type { GraphEvent, GraphStats } from './graph-events.ts';
+import { newGraphStats, type GraphEvent, type GraphStats } from './graph-events.ts';
+import { confluenceGraph } from './confluence/confluence-graph.ts';
+import { isConfluence, type ConfluenceMember } from './confluence/confluence-model.ts';
 import { buildBars } from './operators/build-bars.ts';
 import { computeFeatures } from './operators/compute-features.ts';
 import { infer } from './operators/infer.ts';
@@ -92,7 +94,8 @@ export interface Clock {
 
 /**
  * THE processing graph, used by live and replay alike: validate → bars (1m, 5m) → features
- * (as-of chain join) → model → signal. Pure and synchronous: the same input sequence gives the
+ * (as-of chain join) → model → signal; with a confluence bundle, one such graph per timeframe,
+ * their signals fused (processors/confluence). Pure and synchronous: the same input sequence gives the
  * same output sequence, whatever the host, speed or batching.
  */
 export function buildGraph(
@@ -100,14 +103,33 @@ export function buildGraph(
   deps: { stats: GraphStats; predictor?: Predictor | null; config?: GraphConfig; state?: GraphStateRegistry },
 ): Observable<GraphEvent> {
   const cfg = deps.config ?? DEFAULT_GRAPH_CONFIG;
+  const p = deps.predictor ?? null;
+  if (!isConfluence(p)) return singleGraph(input$, deps.stats, p, cfg, deps.state);
+  // A confluence bundle: one sub-graph per timeframe (the base one is this config's), fused.
+  checkFeatureSet(p, cfg.featureSet);
+  const members = p.confluence.members;
+  return confluenceGraph(
+    input$,
+    p,
+    cfg.rule,
+    (src$, j, state) => {
+      const m = members[j] as ConfluenceMember;
+      if (j === 0) return singleGraph(src$, deps.stats, m.predictor, cfg, state);
+      const own = graphConfigFor(featureSetByHash(m.predictor.featureSetHash), cfg.rule);
+      return singleGraph(src$, newGraphStats(), m.predictor, { ...own, bars: { ...cfg.bars, intervals: own.bars.intervals } }, state);
+    },
+    deps.state,
+  );
+}
+
+/** The graph of one model (or none) on one signal interval. */
+function singleGraph(input$: Observable<InputEvent>, stats: GraphStats, p: Predictor | null, cfg: GraphConfig, st: GraphStateRegistry | undefined): Observable<GraphEvent> {
   // Refused up front: a model never scores features it was not trained on.
-  if (deps.predictor) checkFeatureSet(deps.predictor, cfg.featureSet);
+  if (p) checkFeatureSet(p, cfg.featureSet);
   // `state` (checkpoints): the stateful operators register their state there. validateInputs and
   // infer hold none beyond the stats counters, which the checkpoint code snapshots itself.
-  const st = deps.state;
-  const withFeatures = input$.pipe(validateInputs(deps.stats), buildBars(cfg.bars, deps.stats, st, intervalMs(cfg.signalInterval)), computeFeatures(cfg.featureSet, cfg.signalInterval, deps.stats, st));
-  const p = deps.predictor;
-  const scored = p ? withFeatures.pipe(infer(p, cfg.rule, deps.stats)) : withFeatures;
+  const withFeatures = input$.pipe(validateInputs(stats), buildBars(cfg.bars, stats, st, intervalMs(cfg.signalInterval)), computeFeatures(cfg.featureSet, cfg.signalInterval, stats, st));
+  const scored = p ? withFeatures.pipe(infer(p, cfg.rule, stats)) : withFeatures;
   // Model health (drift, live hit rate) when the model carries its training and holdout figures.
   const out = p?.health ? scored.pipe(modelHealth(p.modelId, p.featureNames, p.health, cfg.signalInterval, st)) : scored;
   // Inputs are consumed by the operators above; only outputs remain. The chain a features event

@@ -67,6 +67,8 @@ export interface Signal {
    * rule. Absent in a value built by hand means null.
    */
   contract?: SignalContract | null;
+  /** Multi-timeframe confluence: each timeframe's view behind a fused signal (empty otherwise). */
+  timeframes?: TimeframeView[];
 }
 
 /** The contract a signal names (see Signal.contract). */
@@ -84,6 +86,24 @@ export interface SignalContract {
   iv: number | null;
   /** tsEvent of the chain snapshot the contract was read from (its age at bar end is barEnd - chainAt). */
   chainAt: number;
+}
+
+/**
+ * One timeframe's view in a fused signal (processors/confluence): its model's latest signal from a
+ * bar CLOSED at or before the fused signal's bar end; null probabilities when it has none yet.
+ */
+export interface TimeframeView {
+  interval: string;
+  modelId: string;
+  barEnd: number | null;
+  pUp: number | null;
+  pFlat: number | null;
+  pDown: number | null;
+  /** Its fusion weight, and its own log-odds ln(pUp / pDown) (null without a view). */
+  weight: number;
+  logOdds: number | null;
+  /** Its direction agrees with the BUY/SELL the rule proposed on the fused probabilities, before the agreement requirement (false for HOLD, a tie or a missing view). */
+  agrees: boolean;
 }
 
 /** The Signal schema before the heads and contributions (kept for compatibility tests). */
@@ -151,9 +171,8 @@ export const SIGNAL_SCHEMA_V2 = {
   ],
 } as const;
 
-
-/** The current Signal schema: V2 plus the optional option contract (null by default). */
-export const SIGNAL_SCHEMA = {
+/** V2 plus the optional option contract (null by default), before the timeframe views (kept for compatibility tests). */
+export const SIGNAL_SCHEMA_V3 = {
   ...SIGNAL_SCHEMA_V2,
   fields: [
     ...SIGNAL_SCHEMA_V2.fields,
@@ -178,6 +197,37 @@ export const SIGNAL_SCHEMA = {
       ],
       default: null,
       doc: 'The option contract to buy (BUY: call, SELL: put) from the chain at bar end; null: HOLD, no chain, stale chain, or no contract rule.',
+    },
+  ],
+} as const;
+
+/** The current Signal schema: V3 plus the timeframe views of a fused multi-timeframe signal (empty by default). */
+export const SIGNAL_SCHEMA = {
+  ...SIGNAL_SCHEMA_V3,
+  fields: [
+    ...SIGNAL_SCHEMA_V3.fields,
+    {
+      name: 'timeframes',
+      type: {
+        type: 'array',
+        items: {
+          type: 'record',
+          name: 'TimeframeView',
+          fields: [
+            { name: 'interval', type: 'string' },
+            { name: 'modelId', type: 'string' },
+            { name: 'barEnd', type: ['null', 'long'] },
+            { name: 'pUp', type: ['null', 'double'] },
+            { name: 'pFlat', type: ['null', 'double'] },
+            { name: 'pDown', type: ['null', 'double'] },
+            { name: 'weight', type: 'double' },
+            { name: 'logOdds', type: ['null', 'double'] },
+            { name: 'agrees', type: 'boolean' },
+          ],
+        },
+      },
+      default: [],
+      doc: 'Multi-timeframe confluence: each timeframe view behind a fused signal; empty otherwise.',
     },
   ],
 } as const;

@@ -7,16 +7,18 @@ import { loadPredictor } from '../../model/predictor.ts';
 import { featureSetById } from '../../processors/graph.ts';
 import type { ValuesOf } from '../command-spec.ts';
 import { info, printJson, UsageError } from '../output.ts';
-import type { MODEL_EXPORT, MODEL_IMPORT } from '../specs/model.ts';
+import type { MODEL_CONFLUENCE, MODEL_EXPORT, MODEL_IMPORT } from '../specs/model.ts';
+import { confluenceCommand } from './confluence.ts';
 
-type Options = ValuesOf<typeof MODEL_IMPORT> | ValuesOf<typeof MODEL_EXPORT>;
+type Options = ValuesOf<typeof MODEL_IMPORT> | ValuesOf<typeof MODEL_EXPORT> | ValuesOf<typeof MODEL_CONFLUENCE>;
 
 /** Exported probabilities against tickflow's float64 scoring: the same operations in the same precision. */
 const EXPORT_TOLERANCE = 1e-9;
 
-/** `tickflow model import|export --onnx`: models in and out as ONNX. */
+/** `tickflow model import|export --onnx`: models in and out as ONNX; `model confluence`: a timeframe bundle. */
 export async function run(values: Options, sub: string): Promise<number> {
   if (sub === 'export') return exportCommand(values as ValuesOf<typeof MODEL_EXPORT>);
+  if (sub === 'confluence') return confluenceCommand(values as ValuesOf<typeof MODEL_CONFLUENCE>);
   if (sub !== 'import') throw new UsageError(`unknown model subcommand ${JSON.stringify(sub)}`);
   return importCommand(values as ValuesOf<typeof MODEL_IMPORT>);
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { walkForward, WalkForwardError } from '../../research/walk-forward.ts';
 import { datasetMetaPath } from '../../model/dataset.ts';
+import { isConfluenceBundle, readBundle, type ConfluenceBundle } from '../../model/confluence/bundle.ts';
 import { readManifest } from '../../model/manifest.ts';
 import { manifestFamily } from '../../model/onnx/onnx-manifest.ts';
 import { ProgressBar } from '../../model/progress.ts';
@@ -20,11 +21,13 @@ import { requireGatedModel } from '../model-gates.ts';
 import { requireModelInterval } from '../model-interval.ts';
 import { logSource, openLogFrom, topicSize, type LogAccess } from '../log-access.ts';
 import { info, printJson, progressStream, UsageError } from '../output.ts';
-import type { REPLAY_BACKTEST, REPLAY_DATASET, REPLAY_WALK_FORWARD } from '../specs/replay.ts';
+import type { REPLAY_BACKTEST, REPLAY_CONFLUENCE, REPLAY_DATASET, REPLAY_WALK_FORWARD } from '../specs/replay.ts';
+import { confluenceEvalCommand } from './confluence.ts';
 
-/** `tickflow replay dataset|backtest|walk-forward`. */
-export function run(values: ValuesOf<typeof REPLAY_DATASET> | ValuesOf<typeof REPLAY_BACKTEST> | ValuesOf<typeof REPLAY_WALK_FORWARD>, sub: string): Promise<number> {
+/** `tickflow replay dataset|backtest|walk-forward|confluence`. */
+export function run(values: ValuesOf<typeof REPLAY_DATASET> | ValuesOf<typeof REPLAY_BACKTEST> | ValuesOf<typeof REPLAY_WALK_FORWARD> | ValuesOf<typeof REPLAY_CONFLUENCE>, sub: string): Promise<number> {
   if (sub === 'walk-forward') return walkForwardCommand(values as ValuesOf<typeof REPLAY_WALK_FORWARD>);
+  if (sub === 'confluence') return confluenceEvalCommand(values as ValuesOf<typeof REPLAY_CONFLUENCE>);
   return sub === 'dataset' ? dataset(values as ValuesOf<typeof REPLAY_DATASET>) : backtest(values as ValuesOf<typeof REPLAY_BACKTEST>);
 }
 
@@ -150,9 +153,13 @@ async function backtest(values: ValuesOf<typeof REPLAY_BACKTEST>): Promise<numbe
     // The model's own training and early-stopping period is in-sample: trading it flatters the
     // model. --out-of-sample starts after it (plus the label horizon); otherwise it is counted.
     // An imported ONNX model (trained elsewhere) has no split or test metrics: no in-sample check, no confusion matrix.
-    const manifest = (await manifestFamily(values.model)) === 'onnx' ? null : await readManifest(values.model);
-    const fitEnd = manifest === null ? -Infinity : manifest.split.validation.lastBarEnd + manifest.split.horizonMs;
-    const fitStart = manifest === null ? -Infinity : manifest.split.train.firstBarEnd;
+    // A confluence bundle: in sample while any timeframe's model is (from the first training bar of
+    // any member to the last validation bar, plus its horizon, of any member).
+    const bundle = isConfluenceBundle(values.model) ? await readBundle(values.model) : null;
+    const manifest = bundle !== null || (await manifestFamily(values.model)) === 'onnx' ? null : await readManifest(values.model);
+    let fitEnd = manifest === null ? -Infinity : manifest.split.validation.lastBarEnd + manifest.split.horizonMs;
+    let fitStart = manifest === null ? -Infinity : manifest.split.train.firstBarEnd;
+    if (bundle !== null) [fitStart, fitEnd] = await bundleFitPeriod(values.model, bundle);
     const from = values['out-of-sample'] ? Math.max(fitEnd, values.from ?? -Infinity) : values.from;
     const to = values.to;
     const { report, signals } = await replayBacktest({ log: access.log, decode: access.decode, predictor, config, trials, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), onProgress: (n) => bar.update(n, total) });
@@ -247,4 +254,18 @@ function readGates(file: string): BacktestGates {
   } catch (e) {
     throw new UsageError(`--gates ${file}: ${(e as Error).message}`);
   }
+}
+
+/** The span in which some member of a confluence bundle saw its training or validation data. */
+async function bundleFitPeriod(dir: string, bundle: ConfluenceBundle): Promise<[number, number]> {
+  let start = Infinity;
+  let end = -Infinity;
+  for (const m of bundle.members) {
+    const memberDir = join(dir, m.dir);
+    if ((await manifestFamily(memberDir)) === 'onnx') continue; // trained elsewhere: no split known
+    const mf = await readManifest(memberDir);
+    start = Math.min(start, mf.split.train.firstBarEnd);
+    end = Math.max(end, mf.split.validation.lastBarEnd + mf.split.horizonMs);
+  }
+  return start > end ? [-Infinity, -Infinity] : [start, end];
 }

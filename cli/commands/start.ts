@@ -30,6 +30,7 @@ import { cliLogger, horizonOf, info, printJson, progressStream, SignalLines, Usa
 import type { START } from '../specs/start.ts';
 import { requireGatedModel, resolveModelDir } from '../model-gates.ts';
 import { requireModelInterval } from '../model-interval.ts';
+import { isConfluenceBundle } from '../../model/confluence/bundle.ts';
 import { describeFailures } from '../../model/evaluation/gates.ts';
 import { DEFAULT_SIGNAL_RULE } from '../../processors/signal/signal-rule.ts';
 import { acquireWriterLock } from '../writer-lock.ts';
@@ -152,7 +153,8 @@ async function ensureModel(
   gating: { allowUngated: boolean; holdOnly: boolean },
 ): Promise<{ predictor: Predictor; holdOnly: boolean }> {
   let holdOnly = gating.holdOnly;
-  if (existsSync(join(modelDir, 'manifest.json'))) {
+  // A model directory, or a confluence bundle of several (tickflow model confluence).
+  if (existsSync(join(modelDir, 'manifest.json')) || isConfluenceBundle(modelDir)) {
     await requireGatedModel(modelDir, gating.allowUngated || gating.holdOnly);
   } else {
     info(`no model in ${modelDir}: building a training set from the log and training one`);

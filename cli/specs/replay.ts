@@ -29,6 +29,21 @@ export const REPLAY_DATASET = defineCommand({
   check: (v) => checkLogSource(v) ?? (/\.(csv|parquet)$/.test(v.out) ? undefined : `--out ${JSON.stringify(v.out)}: must end in .csv or .parquet`) ?? checkDatasetLabel(v.label),
 });
 
+export const REPLAY_CONFLUENCE = defineCommand({
+  name: 'replay confluence',
+  summary:
+    "Evaluates a confluence bundle: replays the log through it and compares the fused decision with each single timeframe (its view as of the same base bar ends, same signal rule) on the same out-of-sample rows, after every member's validation period: AUC, hit rate and signal-level return with 95 % block-bootstrap CIs, beside the baselines.",
+  output: '{"modelId":"…","window":{"from":…,"to":…},"rows":N,"baseline":{"upShare":x,"alwaysLong":x},"sources":[{"source":"fused|<interval>","auc":{…},"trades":N,"hitRate":{…},"signalReturn":{…}},…]}',
+  flags: {
+    ...readLogFlags(),
+    model: modelDir({ help: 'the confluence bundle (tickflow model confluence)', required: true }),
+    'cost-bps': num({ help: 'cost per BUY/SELL decision in basis points, taken from the signal-level return', min: 0, default: '7' }),
+    replicates: num({ help: 'bootstrap replicates', int: true, min: 10, default: '1000' }),
+    out: text({ help: 'also write the JSON to this file', arg: 'file.json' }),
+  },
+  check: (v) => checkLogSource(v),
+});
+
 export const REPLAY_BACKTEST = defineCommand({
   name: 'replay backtest',
   summary: "Replays the log through the model and backtests its signals (enter at the next bar's open, exit after the horizon, on an opposite signal or at a stop/target; fees and slippage per side); writes report.json and the tear sheet report.html.",

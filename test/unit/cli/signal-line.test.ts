@@ -52,4 +52,17 @@ describe('signal lines a trader can read', () => {
     assert.equal(formatQuantity(3), '3');
     assert.deepEqual([formatDuration(1_800_000), formatDuration(21_600_000), formatDuration(90_000), formatDuration(1_500)], ['30m', '6h', '90s', '1500ms']);
   });
+
+  test('a confluence signal shows each timeframe: its log-odds, * when it agrees, - without a view', () => {
+    const s: Signal = {
+      ...signal('HOLD', 0.573, 0.331, 0.096),
+      reason: 'agreement: 1 of 3 timeframes agree with BUY, k=2',
+      timeframes: [
+        { interval: '5m', modelId: 'a', barEnd: T, pUp: 0.6, pFlat: 0.3, pDown: 0.1, weight: 1, logOdds: Math.log(6), agrees: true },
+        { interval: '15m', modelId: 'b', barEnd: T, pUp: 0.2, pFlat: 0.3, pDown: 0.5, weight: 1, logOdds: Math.log(0.4), agrees: false },
+        { interval: '1h', modelId: 'c', barEnd: null, pUp: null, pFlat: null, pDown: null, weight: 1, logOdds: null, agrees: false },
+      ],
+    };
+    assert.match(formatSignal(s), /no trade: agreement: 1 of 3 timeframes agree with BUY, k=2 .*\(P\(up\/flat\/down\) 0\.573\/0\.331\/0\.096\)  \[5m \+1\.79\*, 15m -0\.92, 1h -\]$/);
+  });
 });
