@@ -76,12 +76,13 @@ export function buildGraph(
   const cfg = deps.config ?? DEFAULT_GRAPH_CONFIG;
   // Refused up front: a model never scores features it was not trained on.
   if (deps.predictor) checkFeatureSet(deps.predictor, cfg.featureSet);
-  // `state` (checkpoints): the stateful operators register their state there. validateInputs and
-  // infer hold none beyond the stats counters, which the checkpoint code snapshots itself.
+  // `state` (checkpoints): the stateful operators register their state there. validateInputs holds
+  // none beyond the stats counters, which the checkpoint code snapshots itself; infer holds the
+  // last feature rows per symbol for a sequence model only.
   const st = deps.state;
   const withFeatures = input$.pipe(validateInputs(deps.stats), buildBars(cfg.bars, deps.stats, st, intervalMs(cfg.signalInterval)), computeFeatures(cfg.featureSet, cfg.signalInterval, deps.stats, st));
   const p = deps.predictor;
-  const scored = p ? withFeatures.pipe(infer(p, cfg.rule, deps.stats)) : withFeatures;
+  const scored = p ? withFeatures.pipe(infer(p, cfg.rule, deps.stats, st)) : withFeatures;
   // Model health (drift, live hit rate) when the model carries its training and holdout figures.
   const out = p?.health ? scored.pipe(modelHealth(p.modelId, p.featureNames, p.health, cfg.signalInterval, st)) : scored;
   // Inputs are consumed by the operators above; only outputs remain.
