@@ -112,7 +112,7 @@ export function sequenceParams(model: tf.LayersModel, window: number, dim: numbe
 
 /**
  * The sequence network in float64 JavaScript: same weights, same window, same bits on every
- * machine. Sums run bias first, then kernel tap, then input channel, in index order.
+ * machine. Each output sums its bias first, then kernel tap, then input channel, in index order.
  */
 export class SequenceModel implements RowModel {
   readonly inputDim: number;
@@ -164,16 +164,36 @@ export class SequenceModel implements RowModel {
       const { inDim, outDim, kernel, bias } = this.convs[li]!;
       const y = this.bufs[li + 1] as Float64Array;
       len /= 2;
+      // Steps 2t and 2t+1 side by side are 2 x inDim contiguous inputs: each output sums its bias,
+      // then input j = k x inDim + i times kernel[j][o], j ascending (tfjs's kernel layout). Four
+      // outputs at a time in local accumulators, as DenseStack does (independent add chains).
+      const pairDim = 2 * inDim;
       for (let t = 0; t < len; t++) {
-        for (let o = 0; o < outDim; o++) {
-          let s = bias[o] as number;
-          for (let k = 0; k < 2; k++) {
-            const xb = (2 * t + k) * inDim;
-            const kb = k * inDim * outDim + o;
-            for (let i = 0; i < inDim; i++) s += (x[xb + i] as number) * (kernel[kb + i * outDim] as number);
+        const yb = t * outDim;
+        const xb = t * pairDim;
+        let o = 0;
+        for (; o + 4 <= outDim; o += 4) {
+          let s0 = bias[o] as number;
+          let s1 = bias[o + 1] as number;
+          let s2 = bias[o + 2] as number;
+          let s3 = bias[o + 3] as number;
+          for (let j = 0, k = o; j < pairDim; j++, k += outDim) {
+            const xj = x[xb + j] as number;
+            s0 += xj * (kernel[k] as number);
+            s1 += xj * (kernel[k + 1] as number);
+            s2 += xj * (kernel[k + 2] as number);
+            s3 += xj * (kernel[k + 3] as number);
           }
           // relu; NaN stays NaN, as in tfjs
-          y[t * outDim + o] = s < 0 ? 0 : s;
+          y[yb + o] = s0 < 0 ? 0 : s0;
+          y[yb + o + 1] = s1 < 0 ? 0 : s1;
+          y[yb + o + 2] = s2 < 0 ? 0 : s2;
+          y[yb + o + 3] = s3 < 0 ? 0 : s3;
+        }
+        for (; o < outDim; o++) {
+          let s = bias[o] as number;
+          for (let j = 0, k = o; j < pairDim; j++, k += outDim) s += (x[xb + j] as number) * (kernel[k] as number);
+          y[yb + o] = s < 0 ? 0 : s;
         }
       }
       x = y;
