@@ -1,11 +1,12 @@
-// npm run bench -- train [--strengths 1,2] [--seeds 1,2] [--days 30] [--feature-set core|full] [--skip-markets] [--skip-scale]
+// npm run bench -- train [--strengths 1,2] [--seeds 1,2] [--days 30] [--feature-set core|full] [--families logistic,gbdt,mlp,stack,sequence] [--skip-markets] [--skip-scale]
 // Model families on generated markets whose best possible AUC (bayesAuc) is known: for each
 // strength and seed, `tickflow generate` (BTC,ETH) -> `replay dataset` -> fit logistic, GBDT, MLP
 // and the stack on the same chronological split (model/train.ts, exactly what `tickflow train
 // --family X` does), and report test AUC, edge = (AUC - 0.5) / (bayesAuc - 0.5), the `auto` choice
 // (purged out-of-fold log loss on train + validation, from the stack's run, which computes it for
 // every family; and, for comparison, the earlier rule: lowest validation log loss) against the
-// logistic baseline, ECE after calibration and training time. Then a 100k x 67 GBDT training time
+// logistic baseline, ECE after calibration and training time (`auto` rows only when the stack and its
+// bases are among --families). Then a 100k x 67 GBDT training time
 // and per-row inference in µs for each family. Markets are cached under var/bench/train/.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +33,7 @@ const { values } = parseArgs({
     'skip-scale': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     'feature-set': { type: 'string', default: 'core' },
+    families: { type: 'string', default: 'logistic,gbdt,mlp,stack' },
   },
 });
 const say = benchSay('train');
@@ -44,7 +46,7 @@ const cpuSince = (c0: NodeJS.CpuUsage): number => {
   return (c.user + c.system) / 1e6;
 };
 
-const FAMILIES: Family[] = ['logistic', 'gbdt', 'mlp', 'stack'];
+const FAMILIES = values.families.split(',') as Family[];
 const BASES: Family[] = ['logistic', 'gbdt', 'mlp'];
 const rows: Record<string, unknown>[] = [];
 if (!values['skip-markets']) {
@@ -76,15 +78,16 @@ if (!values['skip-markets']) {
         const r = await train({ datasetPath: dataset, outDir: join(dir, `model${suffix}-${family}`), seed, family });
         byFamily.set(family, { r, seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuSince(c0) });
       }
+      const withAuto = [...BASES, 'stack' as Family].every((f) => FAMILIES.includes(f));
+      const logisticAuc = byFamily.has('logistic') ? ((byFamily.get('logistic') as { r: TrainResult }).r.metrics.macroAuc as number) : Number.NaN;
       // Earlier rule: the base family with the lowest validation log loss, ties (within AUTO_TIE_TOLERANCE) to the simpler.
       let autoVal: Family = 'logistic';
-      for (const f of BASES) if ((byFamily.get(f) as { r: TrainResult }).r.candidates[0]!.validationLogLoss < (byFamily.get(autoVal) as { r: TrainResult }).r.candidates[0]!.validationLogLoss - AUTO_TIE_TOLERANCE) autoVal = f;
+      if (withAuto) for (const f of BASES) if ((byFamily.get(f) as { r: TrainResult }).r.candidates[0]!.validationLogLoss < (byFamily.get(autoVal) as { r: TrainResult }).r.candidates[0]!.validationLogLoss - AUTO_TIE_TOLERANCE) autoVal = f;
       // auto: purged out-of-fold log loss of every family (the stack's run computed them, as `auto` does).
-      const stackRun = (byFamily.get('stack') as { r: TrainResult }).r;
-      const selection = chooseFamily(stackRun.candidates.map((c) => ({ family: c.family, cvLogLoss: c.cvLogLoss as number, perFold: c.cvLogLossPerFold as number[] })));
-      const auto = selection.family;
-      const logisticAuc = (byFamily.get('logistic') as { r: TrainResult }).r.metrics.macroAuc as number;
-      for (const f of [...FAMILIES, 'auto-validation' as const, 'auto' as const]) {
+      const stackRun = withAuto ? (byFamily.get('stack') as { r: TrainResult }).r : null;
+      const selection = stackRun === null ? null : chooseFamily(stackRun.candidates.map((c) => ({ family: c.family, cvLogLoss: c.cvLogLoss as number, perFold: c.cvLogLossPerFold as number[] })));
+      const auto = selection?.family ?? 'logistic';
+      for (const f of [...FAMILIES, ...(withAuto ? ['auto-validation' as const, 'auto' as const] : [])]) {
         const { r, seconds, cpuSeconds } = byFamily.get(f === 'auto' ? auto : f === 'auto-validation' ? autoVal : f) as { r: TrainResult; seconds: number; cpuSeconds: number };
         const auc = r.metrics.macroAuc as number;
         rows.push({
@@ -94,7 +97,7 @@ if (!values['skip-markets']) {
           features: r.manifest.featureNames.length,
           bayesAuc: r3(bayesAuc),
           family: f === 'auto' ? `auto (${auto})` : f === 'auto-validation' ? `auto by validation split (${autoVal})` : f,
-          ...(f === 'auto' ? { cvLogLoss: Object.fromEntries(stackRun.candidates.map((c) => [c.family, r3((c.cvLogLoss as number) * 1000) / 1000])), steps: selection.steps.map((x) => `${x.family} vs ${x.against}: gain ${x.gain.toFixed(5)} se ${x.standardError.toFixed(5)} ${x.kept ? 'kept' : 'not kept'}`) } : {}),
+          ...(f === 'auto' && stackRun !== null && selection !== null ? { cvLogLoss: Object.fromEntries(stackRun.candidates.map((c) => [c.family, r3((c.cvLogLoss as number) * 1000) / 1000])), steps: selection.steps.map((x) => `${x.family} vs ${x.against}: gain ${x.gain.toFixed(5)} se ${x.standardError.toFixed(5)} ${x.kept ? 'kept' : 'not kept'}`) } : {}),
           ...(f === 'stack' || f === 'auto' ? {} : { validationLogLoss: r3(r.candidates[0]!.validationLogLoss * 1000) / 1000 }),
           testAuc: r3(auc),
           edge: r3((auc - 0.5) / (bayesAuc - 0.5)),
@@ -120,7 +123,9 @@ if (!values['skip-markets']) {
       // Per-row inference through the loaded predictor (calibrator included), on the test rows' features.
       for (const f of FAMILIES) {
         const p = await loadPredictor(join(dir, `model${suffix}-${f}`));
-        const row = new Float64Array(p.featureNames.length).fill(0.1);
+        // A sequence model takes `window` rows (what the infer operator hands it); the heads and contributions one.
+        const row = new Float64Array(p.featureNames.length * p.window).fill(0.1);
+        const last = row.subarray(row.length - p.featureNames.length);
         const n = 200_000;
         let sink = 0;
         const t0 = performance.now();
@@ -133,10 +138,10 @@ if (!values['skip-markets']) {
         const t1 = performance.now();
         for (let i = 0; i < n; i++) {
           row[i % row.length] = (i % 7) * 0.01;
-          sink += (p.heads(row)?.q50 ?? 0) + (p.contributions(row, i % 3)?.[0] ?? 0);
+          sink += (p.heads(last)?.q50 ?? 0) + (p.contributions(last, i % 3)?.[0] ?? 0);
         }
         const extraUs = ((performance.now() - t1) * 1000) / n;
-        rows.push({ strength, seed, family: f, inferenceUsPerRow: r3(us), headsAndContributionsUsPerRow: r3(extraUs), features: row.length, sink: sink !== 0 });
+        rows.push({ strength, seed, family: f, inferenceUsPerRow: r3(us), headsAndContributionsUsPerRow: r3(extraUs), features: p.featureNames.length, window: p.window, sink: sink !== 0 });
       }
     }
   }

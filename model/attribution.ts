@@ -15,7 +15,7 @@ export const ATTRIBUTION_METHODS = ['linear-exact', 'saabas', 'gradient-x-input'
 export type AttributionMethod = (typeof ATTRIBUTION_METHODS)[number];
 
 /** The attribution each family's signals carry (the stack has none yet: its signals carry no contributions). */
-export const ATTRIBUTION_OF: Readonly<Record<Family, AttributionMethod | undefined>> = { logistic: 'linear-exact', gbdt: 'saabas', mlp: 'gradient-x-input', stack: undefined };
+export const ATTRIBUTION_OF: Readonly<Record<Family, AttributionMethod | undefined>> = { logistic: 'linear-exact', gbdt: 'saabas', mlp: 'gradient-x-input', stack: undefined, sequence: undefined };
 
 /**
  * Gradient x input of a Dense stack on standardized inputs: d(centered logit of c)/dz_j * z_j with

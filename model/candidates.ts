@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../processors/math/rng.ts';
 import { useBackend, type BackendName } from './backend.ts';
 import { DenseStack } from './dense-stack.ts';
-import { PARAMS_JSON, scoreRows, type BaseFamily, type Family, type FitInput, type RowModel } from './family.ts';
+import { PARAMS_JSON, scoreRows, type Family, type FitInput, type RowModel, type SingleFamily } from './family.ts';
 import { fileIoHandler, WEIGHTS_BIN, writeFileAtomic } from './file-io-handler.ts';
 import { fitWithEarlyStopping, type TrainProgress, type XY } from './fit.ts';
 import { DEFAULT_GBDT, fitGbdt, type GbdtConfig } from './gbdt.ts';
@@ -15,6 +15,7 @@ import type { ModelManifest } from './manifest.ts';
 import { meanLogLoss } from './metrics.ts';
 import { buildMlp, DEFAULT_MLP, type MlpConfig } from './mlp.ts';
 import { RowScorer } from './row-scorer.ts';
+import { buildSequenceNet, DEFAULT_SEQUENCE, SequenceModel, sequenceParams, type SequenceConfig, type SequenceParams } from './sequence.ts';
 import { standardizeRows } from './standardization.ts';
 import { classWeightsFor, type ClassWeightChoice } from './class-weights.ts';
 import type { Logger } from '../lib/log.ts';
@@ -45,9 +46,10 @@ export interface FamilyOptions {
   mlp?: Partial<MlpConfig>;
   logistic?: Partial<LogisticConfig>;
   gbdt?: Partial<GbdtConfig>;
+  sequence?: Partial<SequenceConfig>;
   /** Class weights computed from each fit's own train rows (model/class-weights.ts); default none. */
   classWeight?: ClassWeightChoice;
-  /** MLP only. */
+  /** MLP and sequence only. */
   backend: BackendName;
   epochs: number;
   batchSize: number;
@@ -75,7 +77,7 @@ export function paramsWriter(params: unknown): { json: unknown; write: (dir: str
   };
 }
 
-export async function fitFamily(family: BaseFamily, given: FitInput, options: FamilyOptions): Promise<Candidate> {
+export async function fitFamily(family: SingleFamily, given: FitInput, options: FamilyOptions): Promise<Candidate> {
   // Weights from the train rows of this fit only; none leaves the input (and the fit) as it was.
   const input: FitInput = options.classWeight === 'balanced' ? { ...given, classWeights: classWeightsFor(options.classWeight, given.labels, given.train) } : given;
   if (family === 'logistic') {
@@ -116,7 +118,61 @@ export async function fitFamily(family: BaseFamily, given: FitInput, options: Fa
       dispose: () => undefined,
     };
   }
+  if (family === 'sequence') return fitSequenceFamily(input, options);
   return fitMlpFamily(input, options);
+}
+
+/**
+ * The sequence family (model/sequence.ts). `input.features` are windows (buildWindows: window x
+ * the dataset's dim per row); `input.standardization` is per feature (dim values, fitted on the
+ * train rows) or per window value (window x dim, as cross-validation fits it), of which the last
+ * step's, that of the rows themselves, is used. Trained with tfjs as the MLP is (seeded
+ * initializers, our own seeded shuffle, early stopping on validation log loss), scored in float64.
+ */
+async function fitSequenceFamily(input: FitInput, options: FamilyOptions): Promise<Candidate> {
+  const config: SequenceConfig = { ...DEFAULT_SEQUENCE, ...options.sequence };
+  const backend = await useBackend(options.backend, options.logger);
+  const dim = input.dim / config.window;
+  if (!Number.isInteger(dim)) throw new Error(`sequence fit: ${input.dim} values per row is not ${config.window} steps`);
+  const s = input.standardization;
+  const from = s.mean.length === dim ? 0 : s.mean.length - dim;
+  const step = { mean: s.mean.slice(from), std: s.std.slice(from) };
+  const tiled = { mean: Array.from({ length: input.dim }, (_, i) => step.mean[i % dim] as number), std: Array.from({ length: input.dim }, (_, i) => step.std[i % dim] as number) };
+  const xy = (rows: Uint32Array): XY => ({ x: standardizeRows(input.features, input.dim, rows, tiled), y: Uint8Array.from(rows, (r) => input.labels[r] as number), dim: input.dim });
+  const rng = new Rng(input.seed);
+  const net = buildSequenceNet(dim, rng.nextUint32(), config);
+  try {
+    const fit = await fitWithEarlyStopping(net, xy(input.train), xy(input.validation), {
+      epochs: options.epochs,
+      batchSize: options.batchSize,
+      patience: options.patience,
+      minDelta: 1e-4,
+      rng: rng.fork(),
+      classWeights: input.classWeights ?? null,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+    const { json, write } = paramsWriter(sequenceParams(net, config.window, dim, step));
+    const model = new SequenceModel(json as SequenceParams);
+    const v = validationOf(input, model);
+    return {
+      family: 'sequence',
+      model,
+      validationLogLoss: v.logLoss,
+      validationProbs: v.probs,
+      fields: {
+        backend,
+        hyperparameters: { window: config.window, filters: config.filters, l2: config.l2, learningRate: config.learningRate, batchSize: options.batchSize, patience: options.patience, epochs: options.epochs },
+        fitSummary: { epochsRun: fit.epochsRun, bestEpoch: fit.bestEpoch, bestValLoss: fit.bestValLoss },
+      },
+      iterationsRun: fit.epochsRun,
+      bestIteration: fit.bestEpoch,
+      params: json,
+      write,
+      dispose: () => undefined,
+    };
+  } finally {
+    net.dispose();
+  }
 }
 
 /** The MLP as it was trained before families existed: same seed use, same files. */

@@ -7,14 +7,17 @@ import type { Standardization } from './standardization.ts';
  * model directory, where loadPredictor finds them through the manifest's `family`. A manifest
  * without `family` was written before families existed and is an MLP.
  */
-export const FAMILIES = ['logistic', 'gbdt', 'mlp', 'stack'] as const;
+export const FAMILIES = ['logistic', 'gbdt', 'mlp', 'stack', 'sequence'] as const;
 export type Family = (typeof FAMILIES)[number];
 
 /** The families the stacking ensemble combines (each fits on its own; the stack fits on them). */
 export const BASE_FAMILIES = ['logistic', 'gbdt', 'mlp'] as const;
 export type BaseFamily = (typeof BASE_FAMILIES)[number];
 
-/** What `train --family` accepts: a family, `auto`, or a family this build does not have yet. */
+/** Families fitted on their own (fitFamily): the stack's bases and the sequence family (D57: neither `auto` nor the stack considers it). */
+export type SingleFamily = BaseFamily | 'sequence';
+
+/** What `train --family` accepts: a family or `auto`. */
 export const FAMILY_CHOICES = ['auto', 'logistic', 'gbdt', 'mlp', 'sequence', 'stack'] as const;
 export type FamilyChoice = (typeof FAMILY_CHOICES)[number];
 
@@ -27,6 +30,8 @@ export const PARAMS_JSON = 'params.json';
 /** Raw (unstandardized) feature row -> class probabilities in CLASSES order. */
 export interface RowModel {
   readonly inputDim: number;
+  /** Sequence family: steps per input (the row is `window` feature rows, oldest first); absent: 1. */
+  readonly window?: number;
   /** The result is a scratch buffer, valid until the next call. NaN in gives NaN out. */
   score(row: ArrayLike<number>): Float64Array;
 }

@@ -147,7 +147,7 @@ export const manifestSchema = z.strictObject({
   calibration: calibrationSchema.optional(),
   datasetSha256: z.string().regex(/^[0-9a-f]{64}$/),
   seed: z.number().int(),
-  /** The tfjs backend an MLP was trained on (absent for families that do not use tfjs). */
+  /** The tfjs backend an MLP or sequence model was trained on (absent for families that do not use tfjs). */
   backend: z.enum(BACKENDS).optional(),
   labelConfig: z.strictObject({ horizonBars: z.number(), flatBand: z.number().nullable(), barIntervalMs: z.number() }),
   /**

@@ -13,6 +13,7 @@ import { HeadsModel, type ReturnHeads } from './heads.ts';
 import { logisticModel, type LogisticParams } from './logistic.ts';
 import { computeModelId, readManifest, type ModelManifest } from './manifest.ts';
 import { RowScorer } from './row-scorer.ts';
+import { SequenceModel, type SequenceParams } from './sequence.ts';
 import { StackModel, type StackParams } from './stack.ts';
 import { healthReferenceOf } from './evaluation/health-reference.ts';
 import type { HealthReference } from '../processors/health/model-health.ts';
@@ -31,6 +32,8 @@ export class ModelPredictor implements Predictor {
   readonly featureSetHash: string;
   readonly featureNames: readonly string[];
   readonly policy: DecisionPolicy | undefined;
+  /** Sequence family: predict() takes the symbol's last `window` feature rows, oldest first, concatenated (the infer operator keeps them); 1 otherwise. */
+  readonly window: number;
   private readonly out = new Float64Array(CLASSES.length);
   private readonly headsModel: HeadsModel | null;
   private readonly explainer: Explainer | null;
@@ -53,6 +56,7 @@ export class ModelPredictor implements Predictor {
     this.explainer = manifest.contributions === undefined ? null : explainer;
     this.health = healthReferenceOf(manifest);
     this.policy = manifest.policy;
+    this.window = model.window ?? 1;
   }
 
   /** Expected forward log return and quantiles 10/50/90, or null for a model without heads. */
@@ -65,7 +69,7 @@ export class ModelPredictor implements Predictor {
     return this.explainer === null ? null : this.explainer(row, cls);
   }
 
-  /** Raw (unstandardized) features in featureNames order; NaN in gives NaN out. */
+  /** Raw (unstandardized) features in featureNames order (`window` rows of them, oldest first, for a sequence model); NaN in gives NaN out. */
   predict(row: Float64Array): [number, number, number] {
     const p = this.out;
     p.set(this.model.score(row));
@@ -112,8 +116,8 @@ export async function loadPredictor(modelDir: string): Promise<ModelPredictor> {
   // A seed average's contributions would not be those of any member: it carries none.
   const model: RowModel = members.length === 1 ? (members[0]!.model) : new SeedAverage(members.map((m) => m.model));
   const explainer = members.length === 1 ? members[0]!.explainer : null;
-  if (model.inputDim !== manifest.featureNames.length) {
-    throw new ModelError('MANIFEST_INVALID', `${modelDir}: model takes ${model.inputDim} features, manifest has ${manifest.featureNames.length}`);
+  if (model.inputDim !== manifest.featureNames.length * (model.window ?? 1)) {
+    throw new ModelError('MANIFEST_INVALID', `${modelDir}: model takes ${model.inputDim} values (${model.window ?? 1} steps), manifest has ${manifest.featureNames.length} features`);
   }
   return new ModelPredictor(manifest, model, explainer);
 }
@@ -133,6 +137,8 @@ async function loadFamilyModel(dir: string, manifest: ModelManifest, family: str
   }
   // No per-signal attribution for the stack yet: its signals carry no contributions.
   if (family === 'stack') return { model: new StackModel(params as StackParams), explainer: null };
+  // The sequence model scores windows: no per-feature attribution of one row (D57).
+  if (family === 'sequence') return { model: new SequenceModel(params as SequenceParams), explainer: null };
   return { model: new GbdtModel(params as GbdtParams), explainer: saabas(params as GbdtParams) };
 }
 

@@ -12,11 +12,13 @@ export const seedDir = (i: number): string => `seed-${i}`;
  */
 export class SeedAverage implements RowModel {
   readonly inputDim: number;
+  readonly window: number;
   private readonly out: Float64Array;
 
   constructor(readonly members: readonly RowModel[]) {
     if (members.length === 0) throw new Error('a seed average needs at least one member');
     this.inputDim = (members[0] as RowModel).inputDim;
+    this.window = (members[0] as RowModel).window ?? 1;
     for (const m of members) if (m.inputDim !== this.inputDim) throw new Error(`seed members take ${m.inputDim} and ${this.inputDim} features`);
     this.out = new Float64Array(CLASSES.length);
   }

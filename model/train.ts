@@ -12,7 +12,7 @@ import { datasetBarIntervalMs, mostlyEmptyColumns, readDataset, type Dataset } f
 import { ModelError } from './errors.ts';
 import { labelsForBand, percentileBand, type LabelRule } from './label-rule.ts';
 import { balancedClassWeights, CLASS_WEIGHT_CHOICES, type ClassWeightChoice } from './class-weights.ts';
-import { BASE_FAMILIES, FAMILIES, FAMILY_CHOICES, scoreRows, type Family, type FamilyChoice, type FitInput } from './family.ts';
+import { BASE_FAMILIES, FAMILY_CHOICES, scoreRows, type Family, type FamilyChoice, type FitInput } from './family.ts';
 import type { TrainProgress } from './fit.ts';
 import type { GbdtConfig } from './gbdt.ts';
 import { DEFAULT_HEADS, evaluateHeads, fitHeads, HeadsModel, QUANTILES, type HeadsConfig, type HeadsParams, type HeadsReport } from './heads.ts';
@@ -29,6 +29,7 @@ import { DEFAULT_STACK_FOLDS, META_L2, metaOutOfFold, outOfFold, StackModel } fr
 import { baseFits, fitStack, stackFit } from './stack-fit.ts';
 import { concatBytes, SeedAverage, seedDir, spread, type Spread } from './seed-average.ts';
 import { chronologicalSplit, DEFAULT_SPLIT, type SplitOptions } from './split.ts';
+import { buildWindows, DEFAULT_SEQUENCE, windowFeatureNames, withFullWindow, type SequenceConfig } from './sequence.ts';
 import { fitStandardization } from './standardization.ts';
 import { evaluateModel, type Evaluation } from './evaluation/evaluate-model.ts';
 import { familyFit } from './evaluation/family-fit.ts';
@@ -58,6 +59,8 @@ export interface TrainOptions {
   mlp?: Partial<MlpConfig>;
   logistic?: Partial<LogisticConfig>;
   gbdt?: Partial<GbdtConfig>;
+  /** Sequence family settings (default DEFAULT_SEQUENCE: 16 steps, 16 filters). */
+  sequence?: Partial<SequenceConfig>;
   /** Fit a calibrator on the validation split (default true). */
   calibrate?: boolean;
   /**
@@ -230,9 +233,6 @@ function tripleBarrierOf(meta: Record<string, string>): { up: number; down: numb
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const opts = optionsSchema.parse(options);
-  if (opts.family === 'sequence') {
-    throw new ModelError('TRAINING_FAILED', `family ${opts.family} is not available in this build; use one of auto, ${FAMILIES.join(', ')}`);
-  }
   const dropped = await mostlyEmptyColumns(opts.datasetPath);
   const ds = await readDataset(opts.datasetPath, { exclude: dropped });
   const horizonBars = positiveNumber(ds.meta, 'horizonBars') ?? DEFAULT_LABEL_CONFIG.horizonBars;
@@ -246,20 +246,32 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (barrier !== null && ds.labelEnd === undefined) throw new ModelError('DATASET_INVALID', `${opts.datasetPath}: its metadata says triple-barrier labels but it has no labelEnd column`);
   // Triple barrier: each row is purged on its own label end (first touch or time limit), not barEnd + horizon.
   const labelEnd = ds.labelEnd === undefined ? {} : { labelEnd: ds.labelEnd };
-  const split = chronologicalSplit(ds.barEnd, {
+  const fullSplit = chronologicalSplit(ds.barEnd, {
     fractions: options.split?.fractions ?? DEFAULT_SPLIT.fractions,
     horizonMs,
     embargoMs: options.split?.embargoMs ?? horizonMs,
     ...labelEnd,
   });
+  // The sequence family scores windows of each symbol's last rows (model/sequence.ts): `X` holds
+  // them (window x dim values per row); rows without a full window leave every split (the split's
+  // bounds and the test rows of the other families stay as they are, except at a symbol's start).
+  const sequenceConfig: SequenceConfig = { ...DEFAULT_SEQUENCE, ...options.sequence };
+  const windows = opts.family === 'sequence' ? buildWindows(ds.features, ds.dim, ds.symbolIndex, sequenceConfig.window) : null;
+  const split =
+    windows === null
+      ? fullSplit
+      : { ...fullSplit, train: withFullWindow(fullSplit.train, windows.full), validation: withFullWindow(fullSplit.validation, windows.full), test: withFullWindow(fullSplit.test, windows.full) };
+  const X = windows === null ? ds.features : windows.features;
+  const xDim = windows === null ? ds.dim : windows.dim;
+  const xNames = windows === null ? ds.featureNames : windowFeatureNames(ds.featureNames, sequenceConfig.window);
   // Labels: the dataset's own, or the FLAT band refitted on the train split (model/label-rule.ts).
   const percentileP = options.label?.kind === 'percentile' ? options.label.p : null;
   const fittedBand = percentileP === null ? null : percentileBand(ds.fwdReturn, split.train, percentileP);
   const labels = fittedBand === null ? ds.labels : labelsForBand(ds.fwdReturn, fittedBand);
   const standardization = fitStandardization(ds.features, ds.dim, split.train);
   const input: FitInput = {
-    features: ds.features,
-    dim: ds.dim,
+    features: X,
+    dim: xDim,
     labels: labels,
     train: split.train,
     validation: split.validation,
@@ -280,6 +292,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     ...(options.mlp ? { mlp: options.mlp } : {}),
     ...(options.logistic ? { logistic: options.logistic } : {}),
     ...(options.gbdt ? { gbdt: options.gbdt } : {}),
+    ...(options.sequence ? { sequence: options.sequence } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   };
   const data = { features: ds.features, dim: ds.dim, labels: labels, barEnd: ds.barEnd, ...labelEnd };
@@ -359,7 +372,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
       const seeds = members.map((_, i) => opts.seed + i);
       const each = members.map((m, i) => {
-        const mm = computeMetrics(scoreRows(m.model, ds.features, split.test), yTest);
+        const mm = computeMetrics(scoreRows(m.model, X, split.test), yTest);
         return { seed: seeds[i] as number, auc: mm.macroAuc, logLoss: mm.logLoss, accuracy: mm.accuracy };
       });
       seedReport = {
@@ -379,8 +392,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const score = (rows: Uint32Array): Float64Array => {
       const out = new Float64Array(rows.length * 3);
       for (let r = 0; r < rows.length; r++) {
-        const base = (rows[r] as number) * ds.dim;
-        out.set(scoring.predict(ds.features.subarray(base, base + ds.dim)), r * 3);
+        const base = (rows[r] as number) * xDim;
+        out.set(scoring.predict(X.subarray(base, base + xDim)), r * 3);
       }
       return out;
     };
@@ -391,14 +404,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const headsParams = JSON.parse(JSON.stringify(headsFit.params)) as HeadsParams;
     const headsModel = new HeadsModel(headsParams, standardization);
     const headsReport = evaluateHeads(headsModel, ds.features, ds.dim, ds.fwdReturn, split.train, split.test);
-    const importance = permutationImportance((row) => scoring.predict(row), ds.features, ds.dim, labels, split.validation, ds.featureNames, {
+    // Sequence: each lagged value (`name@t-k`) is permuted on its own.
+    const importance = permutationImportance((row) => scoring.predict(row), X, xDim, labels, split.validation, xNames, {
       seed: opts.seed,
       ...TRAIN_IMPORTANCE,
       ...options.importance,
     });
     const testProbs = score(split.test);
     const metrics = computeMetrics(testProbs, yTest);
-    const uncalibratedMetrics = computeMetrics(scoreRows(chosen.model, ds.features, split.test), yTest);
+    const uncalibratedMetrics = computeMetrics(scoreRows(chosen.model, X, split.test), yTest);
     const baseline = baselineMetrics(yTrain, yTest);
     const confidenceBands = accuracyByConfidence(testProbs, yTest, argmax(classFrequencies(yTrain)));
     // The stack's bases are refitted on the validation rows: its validation figures are its out-of-fold ones.
@@ -422,8 +436,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       embargoMs: split.summary.embargoMs,
       holdoutFraction: split.summary.fractions.test,
       seed: opts.seed,
+      // The sequence family is not cross-validated: its folds would need windows, and five more
+      // network fits (D57); its holdout figures and intervals are as for every family.
       cv:
-        (options.cvFolds ?? 0) === 0
+        (options.cvFolds ?? 0) === 0 || chosen.family === 'sequence'
           ? null
           : {
               // The chosen family, refitted per fold (options as for the final fit).
@@ -473,7 +489,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       policy: policyFit.policy,
       confidenceBands,
     });
-    await verifySaved(opts.outDir, ds, split.test, testProbs, headsModel);
+    await verifySaved(opts.outDir, ds, X, xDim, split.test, testProbs, headsModel);
     const s = split.summary;
     return {
       modelId: manifest.modelId,
@@ -563,7 +579,7 @@ function placeholderManifest(calibration: ModelManifest['calibration']): ModelMa
 }
 
 /** The saved files, loaded as live would load them, must score the test rows bit for bit alike. */
-async function verifySaved(dir: string, ds: Dataset, rows: Uint32Array, expected: Float64Array, heads: HeadsModel): Promise<void> {
+async function verifySaved(dir: string, ds: Dataset, x: Float64Array, xDim: number, rows: Uint32Array, expected: Float64Array, heads: HeadsModel): Promise<void> {
   const predictor = await loadPredictor(dir);
   const n = Math.min(rows.length, 2000);
   for (let i = 0; i < n; i++) {
@@ -574,7 +590,7 @@ async function verifySaved(dir: string, ds: Dataset, rows: Uint32Array, expected
     if (saved === null || !(['expectedReturn', 'q10', 'q50', 'q90'] as const).every((k) => Object.is(saved[k], fresh[k]))) {
       throw new ModelError('SAVED_MODEL_DIFFERS', `saved model ${predictor.modelId} in ${dir} does not reproduce the in-memory forward-return heads (row ${r})`);
     }
-    const p = predictor.predict(row);
+    const p = predictor.predict(x.subarray(r * xDim, (r + 1) * xDim));
     for (let c = 0; c < 3; c++) {
       if (!Object.is(p[c], expected[i * 3 + c])) {
         throw new ModelError('SAVED_MODEL_DIFFERS', `saved model ${predictor.modelId} in ${dir} does not reproduce the in-memory predictions (row ${r})`);

@@ -126,10 +126,11 @@ export function buildGraph(
 function singleGraph(input$: Observable<InputEvent>, stats: GraphStats, p: Predictor | null, cfg: GraphConfig, st: GraphStateRegistry | undefined): Observable<GraphEvent> {
   // Refused up front: a model never scores features it was not trained on.
   if (p) checkFeatureSet(p, cfg.featureSet);
-  // `state` (checkpoints): the stateful operators register their state there. validateInputs and
-  // infer hold none beyond the stats counters, which the checkpoint code snapshots itself.
+  // `state` (checkpoints): the stateful operators register their state there. validateInputs holds
+  // none beyond the stats counters, which the checkpoint code snapshots itself; infer holds the
+  // last feature rows per symbol for a sequence model only.
   const withFeatures = input$.pipe(validateInputs(stats), buildBars(cfg.bars, stats, st, intervalMs(cfg.signalInterval)), computeFeatures(cfg.featureSet, cfg.signalInterval, stats, st));
-  const scored = p ? withFeatures.pipe(infer(p, cfg.rule, stats)) : withFeatures;
+  const scored = p ? withFeatures.pipe(infer(p, cfg.rule, stats, st)) : withFeatures;
   // Model health (drift, live hit rate) when the model carries its training and holdout figures.
   const out = p?.health ? scored.pipe(modelHealth(p.modelId, p.featureNames, p.health, cfg.signalInterval, st)) : scored;
   // Inputs are consumed by the operators above; only outputs remain. The chain a features event

@@ -32,6 +32,12 @@ export interface Predictor {
   readonly modelId: string;
   readonly featureSetHash: string;
   readonly featureNames: readonly string[];
+  /**
+   * Sequence models: how many feature rows predict() takes (the symbol's last `window` complete
+   * vectors, oldest first, concatenated; the infer operator keeps them as graph state). Absent or
+   * 1: one row.
+   */
+  readonly window?: number;
   /** Probabilities in CLASSES order, summing to 1. */
   predict(row: Float64Array): [number, number, number];
   /**

@@ -120,12 +120,15 @@ export async function walkForward(opts: WalkForwardOptions): Promise<WalkForward
     const modelDir = join(wdir, 'model');
     const r = await train({ datasetPath: trainCsv, outDir: modelDir, seed: opts.seed, family: opts.family, ...(opts.policy ? { policy: opts.policy } : {}), ...(opts.policyMove ? { policyMove: opts.policyMove } : {}) });
     const predictor = await loadPredictor(modelDir);
+    // A sequence model (window > 1) scores each symbol's last vectors: it sees the vectors before
+    // the test window too, as live would have, and only the test window's signals are kept.
+    const seenFrom = predictor.window > 1 ? -Infinity : testFrom;
     const events = flow.filter((e) => {
       const t = e.kind === 'bar' ? e.bar.end : e.kind === 'features' ? e.vector.barEnd : -Infinity;
-      return t >= testFrom && t < testTo;
+      return t >= seenFrom && t < testTo;
     });
     const out = await lastValueFrom(from(events).pipe(infer(predictor, DEFAULT_SIGNAL_RULE, newGraphStats()), toArray()), { defaultValue: [] });
-    const ws = out.flatMap((e) => (e.kind === 'signal' ? [e.signal] : []));
+    const ws = out.flatMap((e) => (e.kind === 'signal' && e.signal.barEnd >= testFrom ? [e.signal] : []));
     signals.push(...ws);
     const own = runBacktest({ bars, signals: ws, window: { from: testFrom, to: testTo }, config: { ...opts.config, randomDraws: 0 } });
     windows.push({

@@ -1,4 +1,4 @@
-import { FAMILIES, FAMILY_CHOICES, type FamilyChoice } from '../../model/family.ts';
+import { FAMILY_CHOICES, type FamilyChoice } from '../../model/family.ts';
 import { ProgressBar } from '../../model/progress.ts';
 import { train, type TrainResult } from '../../model/train.ts';
 import { parseLabelRule } from '../../model/label-rule.ts';
@@ -13,7 +13,6 @@ import type { TRAIN } from '../specs/train.ts';
 export function parseFamily(value: string | undefined): FamilyChoice {
   const family = value ?? 'auto';
   if (!(FAMILY_CHOICES as readonly string[]).includes(family)) throw new UsageError(`--family must be one of ${FAMILY_CHOICES.join(', ')}, got ${JSON.stringify(family)}`);
-  if (family === 'sequence') throw new UsageError(`--family ${family} is not available in this build yet; use auto, ${FAMILIES.join(', ')}`);
   return family as FamilyChoice;
 }
 

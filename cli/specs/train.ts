@@ -15,7 +15,7 @@ export const TRAIN = defineCommand({
     out: text({ help: 'the model directory to write', arg: 'modelDir', required: true }),
     seed: num({ help: 'training seed', int: true, min: 0, default: '42' }),
     seeds: num({ help: 'train the chosen family with N seeds (seed, seed+1, …): report their mean and spread, serve their averaged probabilities', int: true, min: 1, default: '1' }),
-    family: oneOf(FAMILY_NAMES, { help: 'model family; auto keeps the family (logistic, gbdt, mlp, stack) with the lowest purged out-of-fold log loss on train + validation, ties to the simpler', default: 'auto' }),
+    family: oneOf(FAMILY_NAMES, { help: 'model family; auto keeps the family (logistic, gbdt, mlp, stack) with the lowest purged out-of-fold log loss on train + validation, ties to the simpler; sequence (a TCN over the last 16 feature vectors of each symbol) only when named', default: 'auto' }),
     'class-weight': oneOf(CLASS_WEIGHT_NAMES, { help: 'balanced: weight each class n / (3 n_c), counted on the rows each fit trains on and applied to them only (validation and test rows are never weighted)', default: 'none' }),
     label: text({ help: 'labels: band (the dataset\'s, direction with its FLAT band) or percentile:<p> (FLAT band = the p-th percentile of |forward return| on the train split, 0 < p < 100); band on a triple-barrier dataset trains on its barrier labels', default: 'band' }),
     epochs: num({ help: 'most epochs (early stopping may end sooner; default: the trainer\'s)', int: true, gt: 0 }),

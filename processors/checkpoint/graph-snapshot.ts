@@ -10,8 +10,9 @@ export const GRAPH_STATE_FORMAT = 'tickflow-graph-state';
  * Bump when any part's state shape or meaning changes: older snapshots are then refused.
  * 2: open bar windows keep one input range per (topic, partition) instead of one in all, and
  * stats.deadLetterReasons counts by problem code (`trade:non-positive-price`), not by record kind.
+ * 3: the infer operator keeps a sequence model's last feature rows per symbol (part `infer`).
  */
-export const GRAPH_STATE_VERSION = 2;
+export const GRAPH_STATE_VERSION = 3;
 
 /** What a snapshot is only valid for: the same code, feature set, model and graph configuration. */
 export interface GraphIdentity {

@@ -4,6 +4,7 @@ import type { Bar, Signal } from '../../schemas/index.ts';
 import { checkFeatureSet } from '../check-feature-set.ts';
 import { selectContract } from '../decision/contract.ts';
 import { decidePolicy } from '../decision/policy.ts';
+import type { StatePart, GraphStateRegistry } from '../checkpoint/state-registry.ts';
 import type { Flow, GraphStats } from '../graph-events.ts';
 import { decide, type SignalRuleConfig } from '../signal/signal-rule.ts';
 import { topContributions } from '../signal/top-contributions.ts';
@@ -29,9 +30,11 @@ export const TOP_CONTRIBUTIONS = 3;
  * feature name). A model with neither leaves the fields out, so the signal is the one a model
  * of before the heads gave (encoded, the fields take their Avro defaults null and []).
  */
-export function infer(predictor: Predictor, rule: SignalRuleConfig, stats: GraphStats): OperatorFunction<Flow, Flow> {
+export function infer(predictor: Predictor, rule: SignalRuleConfig, stats: GraphStats, state?: GraphStateRegistry): OperatorFunction<Flow, Flow> {
   const names = predictor.featureNames;
   const row = new Float64Array(names.length);
+  const history = (predictor.window ?? 1) > 1 ? new SequenceHistory(predictor.window as number, names.length) : null;
+  if (history !== null) state?.register('infer', history);
   // The policy prices its stop and target off the close of the vector's bar, which computeFeatures
   // emits right before the vector (same input, same frame): no state outlives that pair.
   let lastBar: Bar | null = null;
@@ -46,7 +49,10 @@ export function infer(predictor: Predictor, rule: SignalRuleConfig, stats: Graph
       if (x === null || x === undefined) return;
       row[i] = x;
     }
-    const [pUp, pFlat, pDown] = predictor.predict(row);
+    // A sequence model scores the symbol's last `window` complete vectors; none until it has them.
+    const input = history === null ? row : history.push(`${v.symbol}|${v.interval}`, row);
+    if (input === null) return;
+    const [pUp, pFlat, pDown] = predictor.predict(input);
     const { action, confidence } = decide(pUp, pFlat, pDown, rule);
     const signal: Signal = {
       id: signalId(v.symbol, v.barEnd, predictor.modelId, v.featureSetHash),
@@ -93,4 +99,46 @@ export function infer(predictor: Predictor, rule: SignalRuleConfig, stats: Graph
     stats.signals++;
     emit({ kind: 'signal', signal });
   });
+}
+
+/**
+ * The last `window` complete feature rows of each (symbol, interval), for a sequence model: graph
+ * state (snapshot/restore as plain number arrays, keys sorted, so a snapshot is a function of the
+ * inputs alone). A restored or rebuilt graph gives the same windows as one that never stopped.
+ */
+export class SequenceHistory implements StatePart {
+  private readonly rows = new Map<string, number[][]>();
+  private readonly out: Float64Array;
+
+  constructor(
+    readonly window: number,
+    readonly dim: number,
+  ) {
+    this.out = new Float64Array(window * dim);
+  }
+
+  /** Appends the row; returns the window (oldest first, a scratch buffer) once `window` rows are in, else null. */
+  push(key: string, row: Float64Array): Float64Array | null {
+    let h = this.rows.get(key);
+    if (h === undefined) this.rows.set(key, (h = []));
+    h.push(Array.from(row));
+    if (h.length > this.window) h.shift();
+    if (h.length < this.window) return null;
+    for (let k = 0; k < this.window; k++) this.out.set(h[k] as number[], k * this.dim);
+    return this.out;
+  }
+
+  snapshot(): unknown {
+    const keys = [...this.rows.keys()].sort();
+    return { window: this.window, dim: this.dim, rows: keys.map((k) => [k, this.rows.get(k)]) };
+  }
+
+  restore(state: unknown): void {
+    const s = state as { window?: unknown; dim?: unknown; rows?: unknown } | null;
+    if (s === null || typeof s !== 'object' || s.window !== this.window || s.dim !== this.dim || !Array.isArray(s.rows)) {
+      throw new TypeError(`infer state: expected windows of ${this.window} x ${this.dim}`);
+    }
+    this.rows.clear();
+    for (const [k, rows] of s.rows as [string, number[][]][]) this.rows.set(k, rows.map((r) => [...r]));
+  }
 }

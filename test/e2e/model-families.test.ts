@@ -5,11 +5,13 @@ import { after, before, describe, test } from 'node:test';
 import { runCli, tempDir } from '../helpers/cli.ts';
 import type { Signal } from '../../schemas/index.ts';
 import { openEmbeddedLog } from '../../storage/log/open-log.ts';
+import { logRecords } from '../helpers/log-records.ts';
 
 /**
  * The logistic and GBDT families through the CLI: the same seed gives the same bytes of saved
  * model, `train` prints the contract fields, and a live run with a GBDT model verifies against
- * its replay (live == replay), as the MLP does in determinism.test.ts. Kept small (half a day).
+ * its replay (live == replay), as the MLP does in determinism.test.ts; so do the stack and the
+ * sequence model (whose per-symbol windows must survive a restart). Kept small (half a day).
  */
 describe('model families through the CLI', () => {
   const tmp = tempDir('tickflow-families-');
@@ -92,5 +94,29 @@ describe('model families through the CLI', () => {
     assert.equal(v.code, 0, v.stdout + v.stderr);
     assert.equal(v.json.identical, true);
     assert.equal(v.json.signals, s.json.signals);
+  });
+  test('train --family sequence twice: same bytes; start, restart from its checkpoint, then verify: the windows survive the restart, live == replay', async () => {
+    const model = join(tmp.dir, 'seq');
+    const args = ['train', '--dataset', data, '--seed', '3', '--family', 'sequence', '--epochs', '5', '--cv-folds', '0'];
+    const t = await runCli([...args, '--out', model]);
+    const t2 = await runCli([...args, '--out', join(tmp.dir, 'seq2')]);
+    assert.equal(t.code, 0, t.stderr);
+    assert.equal(t.json.family, 'sequence');
+    assert.equal(t.json.modelId, t2.json.modelId);
+    for (const f of ['params.json', 'manifest.json']) assert.deepEqual(readFileSync(join(model, f)), readFileSync(join(tmp.dir, 'seq2', f)), f);
+    const live = join(tmp.dir, 'live-seq');
+    const s = await runCli(['start', '--log', live, '--model', model, '--history-days', '0.5', '--stop-after', '2h', '--speed', '7200', '--port', '0', '--allow-ungated']);
+    assert.equal(s.code, 0, s.stderr);
+    assert.ok((s.json.liveSignals as number) >= 10, `liveSignals ${String(s.json.liveSignals)}`);
+    const r = await runCli(['start', '--log', live, '--model', model, '--history-days', '0.5', '--stop-after', '1h', '--speed', '7200', '--port', '0', '--allow-ungated']);
+    assert.equal(r.code, 0, r.stderr);
+    // The restart takes its state, windows included, from a checkpoint, not from a replay of the whole log.
+    const resumed = logRecords(r.stderr).filter((x) => x.component === 'checkpoints' && x.event === 'resume');
+    assert.equal(resumed.length, 1, r.stderr);
+    assert.ok((r.json.liveSignals as number) >= 5, `liveSignals after the restart ${String(r.json.liveSignals)}`);
+    const v = await runCli(['verify', '--log', live, '--model', model, '--allow-ungated']);
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    assert.equal(v.json.identical, true);
+    assert.equal(v.json.signals, (s.json.signals as number) + (r.json.liveSignals as number));
   });
 });

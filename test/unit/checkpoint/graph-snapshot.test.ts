@@ -13,6 +13,7 @@ import { CORE_FEATURE_SET, FULL_FEATURE_SET, fullFeatureSet, type FeatureSetDef 
 import { buildGraph, graphConfigFor, type GraphConfig } from '../../../processors/graph.ts';
 import { newGraphStats, type GraphEvent, type GraphStats } from '../../../processors/graph-events.ts';
 import { Rng } from '../../../processors/math/rng.ts';
+import { SequenceModel } from '../../../model/sequence.ts';
 import type { InputEvent, Predictor } from '../../../processors/types.ts';
 import { syntheticConfig } from '../../../sources/synthetic/synthetic-config.ts';
 import { writeSyntheticHistory } from '../../../sources/synthetic/write-history.ts';
@@ -183,6 +184,69 @@ for (const fs of [CORE_FEATURE_SET, FULL_FEATURE_SET, fullFeatureSet({ signalInt
     });
   });
 }
+
+/**
+ * A sequence model (model/sequence.ts, seeded random weights, window 4) as the graph's predictor:
+ * the infer operator keeps each symbol's last 4 feature rows, and a cut anywhere must carry them.
+ */
+function sequencePredictor(fs: FeatureSetDef, base: Predictor): Predictor {
+  const rng = new Rng(99);
+  const dim = base.featureNames.length;
+  const conv = (inDim: number) => ({ inDim, outDim: 6, kernel: Array.from({ length: 2 * inDim * 6 }, () => rng.normal() * 0.5), bias: Array.from({ length: 6 }, () => rng.normal() * 0.1) });
+  const model = new SequenceModel({ window: 4, dim, mean: Array(dim).fill(0), std: Array(dim).fill(1), convs: [conv(dim), conv(6)], dense: { inDim: 6, kernel: Array.from({ length: 18 }, () => rng.normal()), bias: [0, 0, 0] } });
+  return {
+    modelId: `sequence-${fs.id}`,
+    featureSetHash: fs.hash,
+    featureNames: base.featureNames,
+    window: 4,
+    predict(row) {
+      const p = model.score(Array.from(row, (x) => Math.tanh(x)));
+      return [p[0] as number, p[1] as number, p[2] as number];
+    },
+  };
+}
+
+describe('graph snapshot + tail = replay from offset 0, with a sequence model (its last feature rows per symbol are graph state)', () => {
+  const config = graphConfigFor(CORE_FEATURE_SET);
+  test('at cuts before, between and after signals, and chained; the windows are in the snapshot and matter', () => {
+    const predictor = sequencePredictor(CORE_FEATURE_SET, linearPredictor(CORE_FEATURE_SET, inputs));
+    const n = inputs.length;
+    const full = runSlice(inputs, 0, n, config, predictor);
+    const signals = full.out.filter((e) => e.kind === 'signal').length;
+    const vectors = full.out.filter((e) => e.kind === 'features').length;
+    assert.ok(signals > 20, `signals ${signals}`);
+    // No signal until a symbol has 4 complete vectors.
+    assert.ok(signals < vectors);
+    const firstSignal = full.out.findIndex((e) => e.kind === 'signal');
+    const cutAfterFirst = full.ends.findIndex((end) => end > firstSignal) + 1;
+    const rng = new Rng(15);
+    const cuts = [0, 1, cutAfterFirst, Math.floor(n / 2), n - 1, n];
+    for (let i = 0; i < 4; i++) cuts.push(1 + Math.floor(rng.next() * (n - 1)));
+    for (const k of cuts) {
+      const head = runSlice(inputs, 0, k, config, predictor);
+      const text = snapshotGraph(head.registry, head.stats, graphIdentity(config, predictor, CODE));
+      const tail = runSlice(inputs, k, n, config, predictor, text);
+      assert.deepStrictEqual([...head.out, ...tail.out], full.out, `cut at ${k} of ${n}`);
+    }
+    const mid = Math.floor(n / 2);
+    const head = runSlice(inputs, 0, mid, config, predictor);
+    const text = snapshotGraph(head.registry, head.stats, graphIdentity(config, predictor, CODE));
+    const part = (decodeState(text) as { parts: { infer: { window: number; rows: [string, number[][]][] } } }).parts.infer;
+    assert.equal(part.window, 4);
+    assert.ok(part.rows.length >= 2 && part.rows.every(([, r]) => r.length === 4), 'a full window per symbol at mid-stream');
+    // Without the windows (emptied in the snapshot) the tail's signals differ: the state is needed.
+    const doc = decodeState(text) as { parts: { infer: { rows: unknown[] } } };
+    doc.parts.infer.rows = [];
+    const tail = runSlice(inputs, mid, n, config, predictor, encodeState(doc));
+    assert.notDeepStrictEqual([...head.out, ...tail.out], full.out);
+    // Chained.
+    const [a, b] = [Math.floor(n / 4), Math.floor((3 * n) / 4)];
+    const r1 = runSlice(inputs, 0, a, config, predictor);
+    const r2 = runSlice(inputs, a, b, config, predictor, snapshotGraph(r1.registry, r1.stats, graphIdentity(config, predictor, CODE)));
+    const r3 = runSlice(inputs, b, n, config, predictor, snapshotGraph(r2.registry, r2.stats, graphIdentity(config, predictor, CODE)));
+    assert.deepStrictEqual([...r1.out, ...r2.out, ...r3.out], full.out);
+  });
+});
 
 test('the state codec keeps NaN, ±Infinity and -0, which plain JSON loses', () => {
   const v = { a: Number.NaN, b: Number.POSITIVE_INFINITY, c: [Number.NEGATIVE_INFINITY, -0, 0, 0.1 + 0.2, 5e-324] };

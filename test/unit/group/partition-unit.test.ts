@@ -10,7 +10,8 @@ import { writeSyntheticHistory } from '../../../sources/synthetic/write-history.
 import { PartitionUnit, cutCovers } from '../../../hosts/group/partition-unit.ts';
 import { partitionFor } from '../../../storage/log/event-log.ts';
 import { openEmbeddedLog, type EmbeddedLog } from '../../../storage/log/open-log.ts';
-import { graphEventKey as key, toyPredictor } from '../../helpers/toy-predictor.ts';
+import { graphEventKey as key, toyPredictor, toySequencePredictor } from '../../helpers/toy-predictor.ts';
+import type { Predictor } from '../../../processors/types.ts';
 
 /** A deterministic stand-in model: probabilities from the first two features (a pure function). */
 const predictor = toyPredictor();
@@ -67,31 +68,34 @@ describe('PartitionUnit', () => {
     assert.equal(total, whole.length);
   });
 
-  test('stopped at any cut and rebuilt there, a unit emits exactly what an unbroken one would after the cut', async () => {
-    // Drain in market-time steps (as live does) and rebuild a fresh unit at each cut.
-    const p = partitionFor('BTC', await el.log.partitions('trades'));
-    const ref: GraphEvent[] = [];
-    const unit = new PartitionUnit(p, { log: el.log, decode, predictor, sink: { onEvent: (e) => void ref.push(e) }, clock });
-    const t0 = syntheticConfig({ days: 0.3, seed: 11 }).start;
-    const cuts: { cut: ReturnType<PartitionUnit['cut']>; emitted: number }[] = [];
-    for (let t = t0; cuts.length < 12; t += 37 * 60_000) {
-      await unit.drain(t);
-      cuts.push({ cut: unit.cut(), emitted: ref.length });
-    }
-    await unit.drain(Number.POSITIVE_INFINITY);
-    await unit.close();
-    const interesting = cuts.filter((c) => c.emitted > 0 && c.emitted < ref.length);
-    assert.ok(interesting.length >= 3, 'cuts fall inside the history');
-    for (const { cut, emitted } of interesting) {
-      const out: GraphEvent[] = [];
-      const rebuilt = new PartitionUnit(p, { log: el.log, decode, predictor, sink: { onEvent: (e) => void out.push(e) }, clock });
-      const replayed = await rebuilt.rebuild(cut);
-      assert.ok(replayed > 0);
-      assert.equal(out.length, 0, 'a rebuild emits nothing');
-      assert.ok(cutCovers(rebuilt.cut(), cut) && cutCovers(cut, rebuilt.cut()), 'the rebuilt unit stands at the cut');
-      await rebuilt.drain(Number.POSITIVE_INFINITY);
-      await rebuilt.close();
-      assert.deepEqual(out.map(key), ref.slice(emitted).map(key));
-    }
-  });
+  for (const [name, model] of [['a one-row model', predictor], ['a sequence model (its per-symbol windows rebuilt too)', toySequencePredictor()]] as [string, Predictor][]) {
+    test(`stopped at any cut and rebuilt there, a unit emits exactly what an unbroken one would after the cut: ${name}`, async () => {
+      // Drain in market-time steps (as live does) and rebuild a fresh unit at each cut.
+      const p = partitionFor('BTC', await el.log.partitions('trades'));
+      const ref: GraphEvent[] = [];
+      const unit = new PartitionUnit(p, { log: el.log, decode, predictor: model, sink: { onEvent: (e) => void ref.push(e) }, clock });
+      const t0 = syntheticConfig({ days: 0.3, seed: 11 }).start;
+      const cuts: { cut: ReturnType<PartitionUnit['cut']>; emitted: number }[] = [];
+      for (let t = t0; cuts.length < 12; t += 37 * 60_000) {
+        await unit.drain(t);
+        cuts.push({ cut: unit.cut(), emitted: ref.length });
+      }
+      await unit.drain(Number.POSITIVE_INFINITY);
+      await unit.close();
+      const interesting = cuts.filter((c) => c.emitted > 0 && c.emitted < ref.length);
+      assert.ok(interesting.length >= 3, 'cuts fall inside the history');
+      for (const { cut, emitted } of interesting) {
+        const out: GraphEvent[] = [];
+        const rebuilt = new PartitionUnit(p, { log: el.log, decode, predictor: model, sink: { onEvent: (e) => void out.push(e) }, clock });
+        const replayed = await rebuilt.rebuild(cut);
+        assert.ok(replayed > 0);
+        assert.equal(out.length, 0, 'a rebuild emits nothing');
+        assert.ok(cutCovers(rebuilt.cut(), cut) && cutCovers(cut, rebuilt.cut()), 'the rebuilt unit stands at the cut');
+        await rebuilt.drain(Number.POSITIVE_INFINITY);
+        await rebuilt.close();
+        assert.deepEqual(out.map(key), ref.slice(emitted).map(key));
+      }
+      assert.ok(ref.some((e) => e.kind === 'signal'));
+    });
+  }
 });

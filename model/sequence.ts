@@ -1,0 +1,249 @@
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../processors/math/rng.ts';
+import { CLASSES } from '../processors/types.ts';
+import { ModelError } from './errors.ts';
+import { softmaxInPlace } from './gbdt-model.ts';
+import type { RowModel } from './family.ts';
+import type { Standardization } from './standardization.ts';
+
+/**
+ * The sequence family (D56): a temporal convolutional network over the last `window` feature
+ * vectors of a symbol. Four causal convolutions of kernel 2 with stride 2 (16 -> 8 -> 4 -> 2 -> 1
+ * steps), relu, then Dense(3, softmax). With kernel 2 and stride 2 each output sees exactly the
+ * steps the last output of a causal dilated TCN (dilations 1, 2, 4, 8) sees: it is that network
+ * evaluated at the last step only, without padding (so no zero padding of early steps either).
+ *
+ * Input (live, replay, training alike): the raw feature rows of the window, oldest first,
+ * concatenated (window x dim values); each step is standardized with the manifest's mean/std.
+ */
+export interface SequenceConfig {
+  /** Steps per window; a power of two (the network halves it down to 1). */
+  window: number;
+  /** Channels of every convolution. */
+  filters: number;
+  /** L2 penalty on every kernel. */
+  l2: number;
+  learningRate: number;
+}
+
+export const DEFAULT_SEQUENCE: SequenceConfig = { window: 16, filters: 16, l2: 1e-4, learningRate: 1e-3 };
+
+export interface ConvParams {
+  /** Input channels and output channels; kernel size 2, stride 2, no padding. */
+  inDim: number;
+  outDim: number;
+  /** tfjs layout [kernelSize=2][inDim][outDim], flattened. */
+  kernel: number[];
+  bias: number[];
+}
+
+/** What params.json holds for the sequence family (canonical JSON, hashed into the modelId). */
+export interface SequenceParams {
+  window: number;
+  dim: number;
+  /** Per-step standardization (the train split's mean/std of the rows). */
+  mean: number[];
+  std: number[];
+  convs: ConvParams[];
+  /** Dense(filters -> 3, softmax), row-major [inDim][3]. */
+  dense: { inDim: number; kernel: number[]; bias: number[] };
+}
+
+export function checkWindow(window: number): void {
+  if (!Number.isInteger(window) || window < 2 || (window & (window - 1)) !== 0) throw new ModelError('TRAINING_FAILED', `sequence window must be a power of two >= 2, got ${window}`);
+}
+
+/** log2(window) x (pair steps, Dense relu) = Conv1D(k 2, s 2, relu) -> Flatten -> Dense(3, softmax); seeded glorot-uniform kernels, zero biases, Adam. */
+export function buildSequenceNet(dim: number, seed: number, config: SequenceConfig = DEFAULT_SEQUENCE): tf.Sequential {
+  checkWindow(config.window);
+  const rng = new Rng(seed);
+  const model = tf.sequential({ name: 'tickflow_sequence' });
+  // A convolution of kernel 2 and stride 2 over [len, channels] is a Dense on [len / 2, 2 x channels]
+  // (steps 2t and 2t+1 side by side): the same sums and the same kernel layout [2][in][out], built
+  // from Reshape and Dense because tfjs's wasm backend has no gradient kernel for conv1d.
+  let channels = dim;
+  for (let len = config.window, i = 1; len > 1; len /= 2, i++) {
+    model.add(tf.layers.reshape({ name: `pairs${i}`, targetShape: [len / 2, 2 * channels], ...(i === 1 ? { inputShape: [config.window * dim] } : {}) }));
+    model.add(
+      tf.layers.dense({
+        name: `conv${i}`,
+        units: config.filters,
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: rng.nextUint32() }),
+        biasInitializer: 'zeros',
+        kernelRegularizer: tf.regularizers.l2({ l2: config.l2 }),
+      }),
+    );
+    channels = config.filters;
+  }
+  model.add(tf.layers.flatten({ name: 'last' }));
+  model.add(
+    tf.layers.dense({
+      name: 'probs',
+      units: CLASSES.length,
+      activation: 'softmax',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: rng.nextUint32() }),
+      biasInitializer: 'zeros',
+      kernelRegularizer: tf.regularizers.l2({ l2: config.l2 }),
+    }),
+  );
+  model.compile({ optimizer: tf.train.adam(config.learningRate), loss: 'categoricalCrossentropy' });
+  return model;
+}
+
+/** The trained network's weights as params (float32 values as doubles). */
+export function sequenceParams(model: tf.LayersModel, window: number, dim: number, s: Standardization): SequenceParams {
+  const convs: ConvParams[] = [];
+  let dense: SequenceParams['dense'] | null = null;
+  for (const layer of model.layers) {
+    const cls = layer.getClassName();
+    if (cls === 'Reshape' || cls === 'Flatten') continue;
+    const [k, b] = layer.getWeights();
+    if (cls !== 'Dense' || k === undefined || b === undefined) throw new ModelError('UNSUPPORTED_LAYER', `sequence network layer ${layer.name} is ${cls}`);
+    const [rowsIn, outDim] = k.shape as [number, number];
+    const kernel = Array.from(k.dataSync());
+    const bias = Array.from(b.dataSync());
+    if (layer.name === 'probs') dense = { inDim: rowsIn, kernel, bias };
+    else convs.push({ inDim: rowsIn / 2, outDim, kernel, bias });
+  }
+  if (dense === null) throw new ModelError('UNSUPPORTED_LAYER', 'sequence network has no Dense output layer');
+  return { window, dim, mean: [...s.mean], std: [...s.std], convs, dense };
+}
+
+/**
+ * The sequence network in float64 JavaScript: same weights, same window, same bits on every
+ * machine. Each output sums its bias first, then kernel tap, then input channel, in index order.
+ */
+export class SequenceModel implements RowModel {
+  readonly inputDim: number;
+  readonly window: number;
+  private readonly bufs: Float64Array[];
+  private readonly out = new Float64Array(CLASSES.length);
+  private readonly convs: { inDim: number; outDim: number; kernel: Float64Array; bias: Float64Array }[];
+  private readonly dense: { inDim: number; kernel: Float64Array; bias: Float64Array };
+  private readonly mean: Float64Array;
+  private readonly std: Float64Array;
+
+  constructor(readonly params: SequenceParams) {
+    const { window, dim, convs, dense } = params;
+    checkWindow(window);
+    if (params.mean.length !== dim || params.std.length !== dim) throw new ModelError('INPUT_SHAPE', `sequence standardization has ${params.mean.length} features, model expects ${dim}`);
+    if (convs.length !== Math.log2(window)) throw new ModelError('UNSUPPORTED_LAYER', `a window of ${window} needs ${Math.log2(window)} convolutions, params have ${convs.length}`);
+    let inDim = dim;
+    for (const [i, c] of convs.entries()) {
+      if (c.inDim !== inDim || c.kernel.length !== 2 * c.inDim * c.outDim || c.bias.length !== c.outDim) throw new ModelError('UNSUPPORTED_LAYER', `convolution ${i}: weight shapes do not match`);
+      inDim = c.outDim;
+    }
+    if (dense.inDim !== inDim || dense.kernel.length !== inDim * CLASSES.length || dense.bias.length !== CLASSES.length) throw new ModelError('UNSUPPORTED_LAYER', 'sequence output layer: weight shapes do not match');
+    this.window = window;
+    this.inputDim = window * dim;
+    this.mean = Float64Array.from(params.mean);
+    this.std = Float64Array.from(params.std);
+    this.convs = convs.map((c) => ({ inDim: c.inDim, outDim: c.outDim, kernel: Float64Array.from(c.kernel), bias: Float64Array.from(c.bias) }));
+    this.dense = { inDim: dense.inDim, kernel: Float64Array.from(dense.kernel), bias: Float64Array.from(dense.bias) };
+    this.bufs = [new Float64Array(this.inputDim)];
+    let len = window;
+    for (const c of convs) {
+      len /= 2;
+      this.bufs.push(new Float64Array(len * c.outDim));
+    }
+  }
+
+  /** window x dim raw values, oldest step first; the result is a scratch buffer. NaN in gives NaN out. */
+  score(row: ArrayLike<number>): Float64Array {
+    if (row.length !== this.inputDim) throw new ModelError('INPUT_SHAPE', `expected ${this.inputDim} values (${this.window} steps), got ${row.length}`);
+    const d = this.params.dim;
+    const z = this.bufs[0] as Float64Array;
+    for (let i = 0; i < this.inputDim; i++) {
+      const j = i % d;
+      z[i] = ((row[i] as number) - (this.mean[j] as number)) / (this.std[j] as number);
+    }
+    let x = z;
+    let len = this.window;
+    for (let li = 0; li < this.convs.length; li++) {
+      const { inDim, outDim, kernel, bias } = this.convs[li]!;
+      const y = this.bufs[li + 1] as Float64Array;
+      len /= 2;
+      // Steps 2t and 2t+1 side by side are 2 x inDim contiguous inputs: each output sums its bias,
+      // then input j = k x inDim + i times kernel[j][o], j ascending (tfjs's kernel layout). Four
+      // outputs at a time in local accumulators, as DenseStack does (independent add chains).
+      const pairDim = 2 * inDim;
+      for (let t = 0; t < len; t++) {
+        const yb = t * outDim;
+        const xb = t * pairDim;
+        let o = 0;
+        for (; o + 4 <= outDim; o += 4) {
+          let s0 = bias[o] as number;
+          let s1 = bias[o + 1] as number;
+          let s2 = bias[o + 2] as number;
+          let s3 = bias[o + 3] as number;
+          for (let j = 0, k = o; j < pairDim; j++, k += outDim) {
+            const xj = x[xb + j] as number;
+            s0 += xj * (kernel[k] as number);
+            s1 += xj * (kernel[k + 1] as number);
+            s2 += xj * (kernel[k + 2] as number);
+            s3 += xj * (kernel[k + 3] as number);
+          }
+          // relu; NaN stays NaN, as in tfjs
+          y[yb + o] = s0 < 0 ? 0 : s0;
+          y[yb + o + 1] = s1 < 0 ? 0 : s1;
+          y[yb + o + 2] = s2 < 0 ? 0 : s2;
+          y[yb + o + 3] = s3 < 0 ? 0 : s3;
+        }
+        for (; o < outDim; o++) {
+          let s = bias[o] as number;
+          for (let j = 0, k = o; j < pairDim; j++, k += outDim) s += (x[xb + j] as number) * (kernel[k] as number);
+          y[yb + o] = s < 0 ? 0 : s;
+        }
+      }
+      x = y;
+    }
+    const { inDim, kernel, bias } = this.dense;
+    const p = this.out;
+    for (let c = 0; c < p.length; c++) {
+      let s = bias[c] as number;
+      for (let i = 0; i < inDim; i++) s += (x[i] as number) * (kernel[i * p.length + c] as number);
+      p[c] = s;
+    }
+    softmaxInPlace(p);
+    return p;
+  }
+}
+
+/**
+ * Dataset rows as windows: row r's window is its symbol's `window` rows up to and including r, in
+ * dataset (time) order, oldest first, concatenated. A row with fewer than window - 1 earlier rows
+ * of its symbol has no window (`full[r]` 0, its values NaN): it is left out of the fit and of
+ * every split, as the infer operator gives no signal until a symbol has `window` vectors.
+ * Windows look back only, so they carry no information from after the row's bar.
+ */
+export function buildWindows(features: Float64Array, dim: number, symbolIndex: Uint32Array, window: number): { features: Float64Array; dim: number; full: Uint8Array } {
+  const rows = symbolIndex.length;
+  const wd = window * dim;
+  const out = new Float64Array(rows * wd).fill(Number.NaN);
+  const full = new Uint8Array(rows);
+  const history = new Map<number, number[]>();
+  for (let r = 0; r < rows; r++) {
+    const s = symbolIndex[r] as number;
+    let h = history.get(s);
+    if (h === undefined) history.set(s, (h = []));
+    h.push(r);
+    if (h.length > window) h.shift();
+    if (h.length < window) continue;
+    full[r] = 1;
+    for (let k = 0; k < window; k++) out.set(features.subarray((h[k] as number) * dim, ((h[k] as number) + 1) * dim), r * wd + k * dim);
+  }
+  return { features: out, dim: wd, full };
+}
+
+/** The rows of `rows` that have a full window. */
+export function withFullWindow(rows: Uint32Array, full: Uint8Array): Uint32Array {
+  return rows.filter((r) => full[r] === 1);
+}
+
+/** Feature names of a window's values: `name@t-k`, k steps before the row (0 = the row itself). */
+export function windowFeatureNames(names: readonly string[], window: number): string[] {
+  const out: string[] = [];
+  for (let k = window - 1; k >= 0; k--) for (const n of names) out.push(`${n}@t-${k}`);
+  return out;
+}
