@@ -47,9 +47,9 @@ test('values round-trip through the Confluent frame: magic 0, big-endian schema 
   assert.deepEqual(plain(serde.decodeAs<DeadLetter>('dead-letters', serde.encode('dead-letters', dead))), dead);
   const signal: Signal = { id: 's1', tsEvent: 5, tsInit: 6, symbol: 'AAPL', interval: '5m', barEnd: 5, pUp: 0.2, pFlat: 0.5, pDown: 0.3, action: 'HOLD', confidence: 0.5, modelId: 'm', featureSetHash: 'h', inputs: [{ topic: 'bars', partition: 1, fromOffset: 0, toOffset: 10 }] };
   // Fields added to Signal later decode to their Avro defaults when a value leaves them out.
-  assert.deepEqual(plain(serde.decodeAs<Signal>('signals', serde.encode('signals', signal))), { ...signal, expectedReturn: null, q10: null, q50: null, q90: null, contributions: [], size: null, stop: null, target: null, expiresAt: null, reason: null });
+  assert.deepEqual(plain(serde.decodeAs<Signal>('signals', serde.encode('signals', signal))), { ...signal, expectedReturn: null, q10: null, q50: null, q90: null, contributions: [], size: null, stop: null, target: null, expiresAt: null, reason: null, contract: null, timeframes: [] });
   const withHeads: Signal = { ...signal, expectedReturn: 0.001, q10: -0.002, q50: 0.0005, q90: 0.003, contributions: [{ feature: 'ret_1', value: 0.25 }] };
-  assert.deepEqual(plain(serde.decodeAs<Signal>('signals', serde.encode('signals', withHeads))), { ...withHeads, size: null, stop: null, target: null, expiresAt: null, reason: null });
+  assert.deepEqual(plain(serde.decodeAs<Signal>('signals', serde.encode('signals', withHeads))), { ...withHeads, size: null, stop: null, target: null, expiresAt: null, reason: null, contract: null, timeframes: [] });
 });
 
 test('encode rejects values that do not fit the schema and unknown topics', () => {
