@@ -1,6 +1,5 @@
 import { canonicalJson } from '../lib/canonical-json.ts';
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ATTRIBUTION_METHODS } from './attribution.ts';
@@ -10,6 +9,7 @@ import { DENSE_ACTIVATIONS } from './dense-stack.ts';
 import { ModelError } from './errors.ts';
 import { evaluationSchema } from './evaluation/evaluate-model.ts';
 import { FAMILIES } from './family.ts';
+import { readJsonFile } from './read-json.ts';
 
 export const MANIFEST_JSON = 'manifest.json';
 
@@ -237,19 +237,10 @@ export function computeModelId(manifest: object, weights: Uint8Array): string {
 /** Reads and validates manifest.json; throws ModelError('MANIFEST_INVALID') with the reasons. */
 export async function readManifest(dir: string): Promise<ModelManifest> {
   const path = join(dir, MANIFEST_JSON);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(path, 'utf8'));
-  } catch (err) {
-    throw new ModelError('MANIFEST_INVALID', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  const parsed = manifestSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ModelError('MANIFEST_INVALID', `${path} is not a valid model manifest: ${z.prettifyError(parsed.error)}`);
-  }
-  const family = parsed.data.family ?? 'mlp';
-  if (family === 'mlp' && (parsed.data.architecture === undefined || parsed.data.training === undefined || parsed.data.backend === undefined)) {
+  const data = await readJsonFile(path, manifestSchema, 'model manifest');
+  const family = data.family ?? 'mlp';
+  if (family === 'mlp' && (data.architecture === undefined || data.training === undefined || data.backend === undefined)) {
     throw new ModelError('MANIFEST_INVALID', `${path}: an MLP manifest needs architecture, training and backend`);
   }
-  return parsed.data;
+  return data;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -7,6 +7,7 @@ import { canonicalJson } from '../../lib/canonical-json.ts';
 import { confluenceModel, type ConfluenceModel } from '../../processors/confluence/confluence-model.ts';
 import type { Predictor } from '../../processors/types.ts';
 import { ModelError } from '../errors.ts';
+import { readJsonFile } from '../read-json.ts';
 
 /** The file that makes a directory a confluence bundle (instead of a model's manifest.json). */
 export const CONFLUENCE_JSON = 'confluence.json';
@@ -44,15 +45,7 @@ export function bundleModelId(members: readonly { interval: string; modelId: str
 /** Reads and validates confluence.json; ModelError('MANIFEST_INVALID') with the reasons otherwise. */
 export async function readBundle(dir: string): Promise<ConfluenceBundle> {
   const path = join(dir, CONFLUENCE_JSON);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(path, 'utf8'));
-  } catch (err) {
-    throw new ModelError('MANIFEST_INVALID', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  const parsed = bundleSchema.safeParse(raw);
-  if (!parsed.success) throw new ModelError('MANIFEST_INVALID', `${path} is not a valid confluence bundle: ${z.prettifyError(parsed.error)}`);
-  const b = parsed.data;
+  const b = await readJsonFile(path, bundleSchema, 'confluence bundle');
   if (b.weights.values.length !== b.members.length) throw new ModelError('MANIFEST_INVALID', `${path}: ${b.weights.values.length} weights for ${b.members.length} timeframes`);
   if (b.k > b.members.length) throw new ModelError('MANIFEST_INVALID', `${path}: k=${b.k} exceeds the ${b.members.length} timeframes`);
   const id = bundleModelId(b.members, b.weights.values, b.k);

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { CLASSES } from '../../processors/types.ts';
-import { ModelError } from '../errors.ts';
 import { MANIFEST_JSON } from '../manifest.ts';
+import { readJsonFile } from '../read-json.ts';
 
 /** The imported graph, byte for byte, beside manifest.json. */
 export const MODEL_ONNX = 'model.onnx';
@@ -66,13 +66,5 @@ export async function manifestFamily(dir: string): Promise<string | undefined> {
 /** Reads and validates an ONNX model's manifest.json; throws ModelError('MANIFEST_INVALID') with the reasons. */
 export async function readOnnxManifest(dir: string): Promise<OnnxManifest> {
   const path = join(dir, MANIFEST_JSON);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(path, 'utf8'));
-  } catch (err) {
-    throw new ModelError('MANIFEST_INVALID', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  const parsed = onnxManifestSchema.safeParse(raw);
-  if (!parsed.success) throw new ModelError('MANIFEST_INVALID', `${path} is not a valid ONNX model manifest: ${z.prettifyError(parsed.error)}`);
-  return parsed.data;
+  return readJsonFile(path, onnxManifestSchema, 'ONNX model manifest');
 }

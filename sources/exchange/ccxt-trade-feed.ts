@@ -8,7 +8,9 @@
  * - Every (re)connect first backfills by REST from the time of the last trade taken per symbol,
  *   paging until the REST answer is empty or reaches the present; trades are taken by id only if
  *   id > last id of the symbol, so a trade seen on both sides is logged once.
- * - A hole in the ids (id > last + 1) is a gap: logged and counted, never filled with invented prices.
+ * - A stream batch that skips ids (ccxt reopened a dropped socket inside watchTrades, so no
+ *   reconnect of ours ran) first asks REST for the hole, as a reconnect does. A hole REST cannot
+ *   fill either (id > last + 1 when taken) is a gap: logged and counted, never filled with invented prices.
  *   A trade with id <= last id is dead-lettered: `duplicate` if seen recently, else `out-of-order`.
  *   A trade without a finite positive price/amount, an integer id or a time is dead-lettered `malformed`.
  * - Watchdog: if the stream delivers nothing for `stallMs` (no error, just silence), the connection
@@ -73,6 +75,8 @@ export interface TradeFeedStats {
   connects: number;
   /** Reconnects forced by the watchdog (a silent stream). */
   stalls: number;
+  /** Stream batches that skipped ids, after which REST was asked for the hole before taking them. */
+  holesAskedByRest: number;
   /** Disconnects reported by the stream as errors. */
   errors: number;
   /** Holes in the trade ids: count of holes and of ids missing in them. */
@@ -118,7 +122,7 @@ const RECENT_IDS = 4096;
 const REST_PAGE = 1000;
 
 export class CcxtTradeFeed {
-  readonly stats: TradeFeedStats = { appended: 0, streamed: 0, backfilled: 0, connects: 0, stalls: 0, errors: 0, gaps: 0, missingIds: 0, deadLetters: { duplicate: 0, 'out-of-order': 0, malformed: 0 } };
+  readonly stats: TradeFeedStats = { appended: 0, streamed: 0, backfilled: 0, connects: 0, stalls: 0, holesAskedByRest: 0, errors: 0, gaps: 0, missingIds: 0, deadLetters: { duplicate: 0, 'out-of-order': 0, malformed: 0 } };
   private readonly last: TradeIds = {};
   private readonly recent = new Map<string, Set<number>>();
   private readonly logger: Logger;
@@ -245,6 +249,7 @@ export class CcxtTradeFeed {
           round.abort();
           return;
         }
+        await this.fillHole(symbol, got);
         await this.take(got, 'stream');
       }
     };
@@ -256,6 +261,34 @@ export class CcxtTradeFeed {
     } finally {
       signal.removeEventListener('abort', stop);
     }
+  }
+
+  /**
+   * A stream batch that skips ids after the last trade taken: the stream missed messages
+   * without the feed seeing a disconnect (ccxt reopens a dropped socket by itself inside
+   * watchTrades, so no backfill ran). The venue's REST history is asked first, as on a reconnect:
+   * what it holds fills the hole (the batch's trades then come twice and are dead-lettered
+   * `duplicate`); what it does not hold stays a gap, reported when the batch is taken.
+   */
+  private async fillHole(unified: string, batch: readonly CcxtTrade[]): Promise<void> {
+    const venue = this.venueOf.get(unified);
+    const last = venue === undefined ? undefined : this.last[venue];
+    if (last === undefined) return;
+    // Walk the batch as takeNow will (ids at or below the last are dropped there, not holes).
+    let prev = last.id;
+    let hole = false;
+    for (const t of batch) {
+      const id = Number(t.id);
+      if (!Number.isSafeInteger(id) || id <= prev) continue;
+      if (id > prev + 1) {
+        hole = true;
+        break;
+      }
+      prev = id;
+    }
+    if (!hole) return;
+    this.stats.holesAskedByRest++;
+    await this.backfill(unified);
   }
 
   /** REST pages of trades since the last one taken, until an empty or short page. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { after, test } from 'node:test';
 import { runCli, spawnCli, tempDir } from '../helpers/cli.ts';
 import { FakeBinance, tape, type RecordedTrade } from '../helpers/fake-binance.ts';
@@ -15,15 +16,19 @@ import type { Trade } from '../../schemas/index.ts';
  * and `verify` replays the log to the same outputs the live run wrote.
  */
 // The test stops the feed once the log holds all 600 trades of the tape (read from the log itself,
-// read-only, while `start` writes it). An earlier end condition, "two watchdog stalls after the
-// last message", did not ensure a backfill had run for both symbols: in CI (2026-11-29) the feed
-// had appended 460 of 600 trades when it stopped. A feed that never backfills still fails here, by
-// the wait's timeout, naming the count it reached.
+// read-only, while `start` writes it). Twice in CI (2026-11-29 and 2026-11-30) the log stopped at
+// 460: ccxt had reopened the dropped socket by itself inside watchTrades, so the feed saw no
+// disconnect and ran no backfill; the stream went on at trade 190 and ids 120..189 of both symbols
+// (140 trades) were reported as gaps and lost. The feed now asks REST for any hole in the stream's
+// ids (CcxtTradeFeed.fillHole; unit test in test/unit/live/ccxt-trade-feed.test.ts).
 test('start --source binance: disconnect mid-stream → backfill once → log == tape, verify identical', async () => {
   const tmp = tempDir('tickflow-venue-');
   const fake = new FakeBinance();
   await fake.start();
+  const spawned: ChildProcess[] = [];
   after(async () => {
+    // A failed wait must not leave `start` running: the test process would wait for it forever.
+    for (const c of spawned) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     await fake.stop();
     tmp.cleanup();
   });
@@ -40,6 +45,7 @@ test('start --source binance: disconnect mid-stream → backfill once → log ==
   const child = spawnCli(['start', '--source', `binance:${SYMBOLS.join(',')}`, '--log', log, '--model', model, '--hold-only', '--no-ws', '--venue-rest', fake.restUrl, '--venue-ws', fake.wsUrl, '--stall-seconds', '1']);
   let stderr = '';
   let stdout = '';
+  spawned.push(child);
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));

@@ -49,11 +49,21 @@ describe('parseSource (--source)', () => {
 
 describe('CcxtTradeFeed against a local Binance', () => {
   let fake: FakeBinance;
+  /** Every feed's stop: a test that fails before stopping its feed must not leave it reconnecting forever. */
+  const stops: AbortController[] = [];
+  const newStop = (): AbortController => {
+    const c = new AbortController();
+    stops.push(c);
+    return c;
+  };
   before(async () => {
     fake = new FakeBinance();
     await fake.start();
   });
-  after(async () => fake.stop());
+  after(async () => {
+    for (const c of stops) c.abort();
+    await fake.stop();
+  });
 
   test('disconnect mid-stream → reconnect → the trades in between are backfilled once; stream duplicates are dead-lettered; a restart resumes by trade id', async () => {
     fake.trades.length = 0;
@@ -63,7 +73,7 @@ describe('CcxtTradeFeed against a local Binance', () => {
     const byId = (lo: number, hi: number): RecordedTrade[] => all.filter((t) => t.a >= 1000 + lo && t.a < 1000 + hi);
     const log = new MemoryLog();
     const feed = newFeed(fake, log);
-    const stop = new AbortController();
+    const stop = newStop();
     const running = feed.run(stop.signal);
     fake.trades.push(...upTo(20));
     await waitFor('first subscription', () => fake.subscriptions.length === 2);
@@ -94,7 +104,7 @@ describe('CcxtTradeFeed against a local Binance', () => {
     fake.trades.push(...byId(40, 50));
     const again = newFeed(fake, log);
     assert.deepEqual(await again.resume(), feed.lastIds());
-    const stop2 = new AbortController();
+    const stop2 = newStop();
     const subs2 = fake.subscriptions.length;
     const running2 = again.run(stop2.signal);
     await waitFor('resubscribed after restart', () => fake.subscriptions.length === subs2 + 2);
@@ -104,14 +114,15 @@ describe('CcxtTradeFeed against a local Binance', () => {
     for (const s of SYMBOLS) assert.deepEqual(strip(logged(log).get(s)), expected(upTo(50), s));
   });
 
-  test('out-of-order and malformed messages are dead-lettered and counted, a hole is reported as a gap and not filled', async () => {
+  test('out-of-order and malformed messages are dead-lettered and counted, a hole the REST history cannot fill is reported as a gap and not filled', async () => {
     fake.trades.length = 0;
     fake.subscriptions.length = 0;
     const all = tape(['BTCUSDT'], 10, { firstId: 500 });
-    fake.trades.push(...all);
+    // The venue's REST history holds nothing after 501 when the hole shows: REST cannot fill it.
+    fake.trades.push(...all.slice(0, 2));
     const log = new MemoryLog();
     const feed = newFeed(fake, log);
-    const stop = new AbortController();
+    const stop = newStop();
     const running = feed.run(stop.signal);
     await waitFor('subscribed', () => fake.subscriptions.length === 2);
     const [t0, t1, t2, t3, t4] = all as [RecordedTrade, RecordedTrade, RecordedTrade, RecordedTrade, RecordedTrade];
@@ -135,13 +146,37 @@ describe('CcxtTradeFeed against a local Binance', () => {
     assert.deepEqual(logged(log).get('BTCUSDT')!.map((t) => t.tradeId), [500, 501, 503, 504], 'the hole stays a hole: no invented trade');
   });
 
+  test('a stream that skips ids without a disconnect the feed sees (ccxt reopened the socket itself): the hole is fetched by REST, nothing lost', async () => {
+    fake.trades.length = 0;
+    fake.subscriptions.length = 0;
+    const all = tape(['BTCUSDT'], 12, { firstId: 3000 });
+    fake.trades.push(...all.slice(0, 10));
+    const log = new MemoryLog();
+    const feed = newFeed(fake, log);
+    const stop = newStop();
+    const running = feed.run(stop.signal);
+    await waitFor('subscribed', () => fake.subscriptions.length === 2);
+    for (const t of all.slice(0, 3)) fake.send(t);
+    await waitFor('3 streamed', () => feed.stats.streamed === 3);
+    // 3003..3006 never reach the stream (the venue has them); the stream goes on at 3007.
+    for (const t of all.slice(7, 10)) fake.send(t);
+    await waitFor(() => `10 trades taken (${JSON.stringify(feed.stats)})`, () => feed.stats.appended === 10);
+    stop.abort();
+    await running;
+    assert.equal(feed.stats.holesAskedByRest, 1);
+    assert.equal(feed.stats.gaps, 0, 'REST filled the hole');
+    assert.equal(feed.stats.backfilled, 7, 'REST gave 3003..3009, after 3002');
+    assert.equal(feed.stats.deadLetters.duplicate, 3, "the stream's 3007..3009 came again after REST had them");
+    assert.deepEqual(strip(logged(log).get('BTCUSDT')), expected(all.slice(0, 10), 'BTCUSDT'), 'every trade once, in id order');
+  });
+
   test('a stream that stalls without an error is reopened by the watchdog, and the silent trades are backfilled', async () => {
     fake.trades.length = 0;
     fake.subscriptions.length = 0;
     const all = tape(['BTCUSDT'], 10, { firstId: 7000 });
     const log = new MemoryLog();
     const feed = newFeed(fake, log, { stallMs: 300 });
-    const stop = new AbortController();
+    const stop = newStop();
     const running = feed.run(stop.signal);
     await waitFor('subscribed', () => fake.subscriptions.length === 2);
     fake.trades.push(all[0]!);
