@@ -34,6 +34,19 @@ export interface RowModel {
   readonly window?: number;
   /** The result is a scratch buffer, valid until the next call. NaN in gives NaN out. */
   score(row: ArrayLike<number>): Float64Array;
+  /**
+   * Sequence family: a new, empty incremental scorer of one symbol's window (D76), whose score()
+   * after the window's last push is bit-identical to score() of the concatenated window.
+   */
+  readonly stream?: (() => WindowStream) | undefined;
+}
+
+/** One symbol's window, fed one raw feature row at a time (model/sequence.ts, D76). */
+export interface WindowStream {
+  /** Takes the next raw feature row (dim values); true once `window` rows are in. */
+  push(row: ArrayLike<number>): boolean;
+  /** Class probabilities of the last `window` rows (a scratch buffer); only after push returned true. */
+  score(): Float64Array;
 }
 
 /** The training data a family sees: the whole dataset plus the row indices of each split. */

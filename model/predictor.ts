@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DecisionPolicy } from '../processors/decision/policy.ts';
-import { CLASSES, type Predictor } from '../processors/types.ts';
+import { CLASSES, type Predictor, type WindowScorer } from '../processors/types.ts';
 import { gradientTimesInput, saabas, type Explainer } from './attribution.ts';
 import { applyCalibration } from './calibration.ts';
 import { DenseStack } from './dense-stack.ts';
@@ -71,8 +71,19 @@ export class ModelPredictor implements Predictor {
 
   /** Raw (unstandardized) features in featureNames order (`window` rows of them, oldest first, for a sequence model); NaN in gives NaN out. */
   predict(row: Float64Array): [number, number, number] {
+    return this.calibrated(this.model.score(row));
+  }
+
+  /** Sequence family: one symbol's window scored incrementally (D76), calibrated as predict(); null for other families. */
+  openWindow(): WindowScorer | null {
+    const stream = this.model.stream?.();
+    if (stream === undefined) return null;
+    return { push: (row) => stream.push(row), predict: () => this.calibrated(stream.score()) };
+  }
+
+  private calibrated(probs: Float64Array): [number, number, number] {
     const p = this.out;
-    p.set(this.model.score(row));
+    p.set(probs);
     const c = this.manifest.calibration;
     if (c !== undefined && c.method !== 'none') applyCalibration(c, p);
     return [p[0] as number, p[1] as number, p[2] as number];

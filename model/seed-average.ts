@@ -1,5 +1,5 @@
 import { CLASSES } from '../processors/types.ts';
-import type { RowModel } from './family.ts';
+import type { RowModel, WindowStream } from './family.ts';
 
 /** Directory of seed member i inside a seed-averaged model directory. */
 export const seedDir = (i: number): string => `seed-${i}`;
@@ -32,6 +32,27 @@ export class SeedAverage implements RowModel {
     }
     for (let k = 0; k < o.length; k++) o[k] = (o[k] as number) / this.members.length;
     return o;
+  }
+
+  /** Sequence members: one stream per member, averaged in the same order as score(). */
+  get stream(): (() => WindowStream) | undefined {
+    if (!this.members.every((m) => m.stream !== undefined)) return undefined;
+    return () => {
+      const streams = this.members.map((m) => (m.stream as () => WindowStream).call(m));
+      const o = new Float64Array(CLASSES.length);
+      return {
+        push: (row) => streams.map((s) => s.push(row)).every(Boolean),
+        score: () => {
+          o.fill(0);
+          for (const s of streams) {
+            const p = s.score();
+            for (let k = 0; k < o.length; k++) o[k] = (o[k] as number) + (p[k] as number);
+          }
+          for (let k = 0; k < o.length; k++) o[k] = (o[k] as number) / streams.length;
+          return o;
+        },
+      };
+    };
   }
 }
 

@@ -3,7 +3,7 @@ import { Rng } from '../processors/math/rng.ts';
 import { CLASSES } from '../processors/types.ts';
 import { ModelError } from './errors.ts';
 import { softmaxInPlace } from './gbdt-model.ts';
-import type { RowModel } from './family.ts';
+import type { RowModel, WindowStream } from './family.ts';
 import type { Standardization } from './standardization.ts';
 
 /**
@@ -198,15 +198,118 @@ export class SequenceModel implements RowModel {
       }
       x = y;
     }
+    return this.head(x, 0, this.out);
+  }
+
+  /** Dense(3) + softmax of the last convolution's output at x[at..]; into out. */
+  head(x: Float64Array, at: number, out: Float64Array): Float64Array {
     const { inDim, kernel, bias } = this.dense;
-    const p = this.out;
+    const p = out;
     for (let c = 0; c < p.length; c++) {
       let s = bias[c] as number;
-      for (let i = 0; i < inDim; i++) s += (x[i] as number) * (kernel[i * p.length + c] as number);
+      for (let i = 0; i < inDim; i++) s += (x[at + i] as number) * (kernel[i * p.length + c] as number);
       p[c] = s;
     }
     softmaxInPlace(p);
     return p;
+  }
+
+  /** A new incremental scorer of one symbol's window (D76): see SequenceStream. */
+  stream(): WindowStream {
+    return new SequenceStream(this, this.params.dim, this.mean, this.std, this.convs);
+  }
+}
+
+/**
+ * Incremental inference (D76). With kernel 2 and stride 2, the output of convolution k that ends
+ * at step e pairs the outputs of convolution k - 1 that end at steps e - 2^(k-1) and e, whatever
+ * window it is computed for (in the window ending at T, output t of convolution k ends at step
+ * T - window + (t + 1) 2^k, and its inputs 2t and 2t + 1 end 2^(k-1) steps apart). So each new
+ * row adds exactly one output per convolution, and every output a window needs was computed when
+ * its last step came in: the stream keeps, per convolution k - 1, the last 2^(k-1) + 1 outputs (a
+ * ring indexed by step), and computes the new step's outputs with the same sums in the same
+ * order as score() (bias, then the older step's inputs, then the newer step's, index ascending),
+ * so the probabilities are bit-identical to score() of the concatenated window. Work per row:
+ * one output per convolution instead of window - 1 (16 steps: 4 outputs instead of 15).
+ */
+class SequenceStream implements WindowStream {
+  /** Rows pushed so far; the next row is step n. */
+  private n = 0;
+  /** rings[0]: standardized rows; rings[k]: outputs of convolution k; slot of step s = s % caps[k]. */
+  private readonly rings: Float64Array[];
+  private readonly caps: number[];
+  private readonly dims: number[];
+  private readonly out = new Float64Array(CLASSES.length);
+
+  constructor(
+    private readonly model: SequenceModel,
+    private readonly dim: number,
+    private readonly mean: Float64Array,
+    private readonly std: Float64Array,
+    private readonly convs: readonly { inDim: number; outDim: number; kernel: Float64Array; bias: Float64Array }[],
+  ) {
+    const layers = convs.length;
+    this.dims = [dim, ...convs.map((c) => c.outDim)];
+    // Layer k < layers is read at steps e - 2^k and e by convolution k + 1; the last layer only at e.
+    this.caps = this.dims.map((_, k) => (k < layers ? 2 ** k + 1 : 1));
+    this.rings = this.dims.map((d, k) => new Float64Array(d * (this.caps[k] as number)));
+  }
+
+  push(row: ArrayLike<number>): boolean {
+    const d = this.dim;
+    if (row.length !== d) throw new ModelError('INPUT_SHAPE', `expected ${d} values (one step), got ${row.length}`);
+    const e = this.n++;
+    const z = this.rings[0] as Float64Array;
+    const zb = (e % (this.caps[0] as number)) * d;
+    for (let j = 0; j < d; j++) z[zb + j] = ((row[j] as number) - (this.mean[j] as number)) / (this.std[j] as number);
+    for (let k = 1; k <= this.convs.length; k++) {
+      const half = 2 ** (k - 1);
+      // Convolution k's first output ends at step 2^k - 1.
+      if (e < 2 * half - 1) break;
+      const x = this.rings[k - 1] as Float64Array;
+      const cap = this.caps[k - 1] as number;
+      const inDim = this.dims[k - 1] as number;
+      pairConv(this.convs[k - 1]!, x, ((e - half) % cap) * inDim, (e % cap) * inDim, this.rings[k] as Float64Array, (e % (this.caps[k] as number)) * (this.dims[k] as number));
+    }
+    return this.n >= this.model.window;
+  }
+
+  score(): Float64Array {
+    if (this.n < this.model.window) throw new ModelError('INPUT_SHAPE', `a window needs ${this.model.window} steps, ${this.n} pushed`);
+    return this.model.head(this.rings[this.convs.length] as Float64Array, 0, this.out);
+  }
+}
+
+/**
+ * One output step of a kernel-2 convolution with relu: the older step's inputs at x[a..], the
+ * newer step's at x[b..], into y[yb..]. The same sums in the same order as score()'s loop (bias,
+ * then input j = tap x inDim + i times kernel[j][o], j ascending; four outputs at a time).
+ */
+function pairConv(c: { inDim: number; outDim: number; kernel: Float64Array; bias: Float64Array }, x: Float64Array, a: number, b: number, y: Float64Array, yb: number): void {
+  const { inDim, outDim, kernel, bias } = c;
+  const pairDim = 2 * inDim;
+  let o = 0;
+  for (; o + 4 <= outDim; o += 4) {
+    let s0 = bias[o] as number;
+    let s1 = bias[o + 1] as number;
+    let s2 = bias[o + 2] as number;
+    let s3 = bias[o + 3] as number;
+    for (let j = 0, k = o; j < pairDim; j++, k += outDim) {
+      const xj = x[j < inDim ? a + j : b + j - inDim] as number;
+      s0 += xj * (kernel[k] as number);
+      s1 += xj * (kernel[k + 1] as number);
+      s2 += xj * (kernel[k + 2] as number);
+      s3 += xj * (kernel[k + 3] as number);
+    }
+    y[yb + o] = s0 < 0 ? 0 : s0;
+    y[yb + o + 1] = s1 < 0 ? 0 : s1;
+    y[yb + o + 2] = s2 < 0 ? 0 : s2;
+    y[yb + o + 3] = s3 < 0 ? 0 : s3;
+  }
+  for (; o < outDim; o++) {
+    let s = bias[o] as number;
+    for (let j = 0, k = o; j < pairDim; j++, k += outDim) s += (x[j < inDim ? a + j : b + j - inDim] as number) * (kernel[k] as number);
+    y[yb + o] = s < 0 ? 0 : s;
   }
 }
 

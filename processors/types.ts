@@ -28,6 +28,14 @@ export type ClassName = (typeof CLASSES)[number];
  * A trained model as the graph sees it: synchronous, one row at a time (live and replay use the
  * same call, so their floating-point results are the same).
  */
+/** One symbol's window inside a sequence model (Predictor.openWindow). */
+export interface WindowScorer {
+  /** Takes the next feature row (featureNames order); true once the window is full. */
+  push(row: Float64Array): boolean;
+  /** Probabilities of the last `window` rows, in CLASSES order; only after push returned true. */
+  predict(): [number, number, number];
+}
+
 export interface Predictor {
   readonly modelId: string;
   readonly featureSetHash: string;
@@ -40,6 +48,13 @@ export interface Predictor {
   readonly window?: number;
   /** Probabilities in CLASSES order, summing to 1. */
   predict(row: Float64Array): [number, number, number];
+  /**
+   * Sequence models that score incrementally (D76): a new, empty scorer of one symbol's window,
+   * fed one feature row at a time; its predict() after a push that returned true equals predict()
+   * of the last `window` rows concatenated, bit for bit. Absent or null: the infer operator
+   * concatenates the window and calls predict().
+   */
+  openWindow?(): WindowScorer | null;
   /**
    * Forward-return heads for the same row: expected forward log return and its quantiles 10/50/90
    * (q10 <= q50 <= q90). Absent or null: the model has none (the signal's fields stay null).

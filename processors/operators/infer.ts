@@ -8,7 +8,7 @@ import type { StatePart, GraphStateRegistry } from '../checkpoint/state-registry
 import type { Flow, GraphStats } from '../graph-events.ts';
 import { decide, type SignalRuleConfig } from '../signal/signal-rule.ts';
 import { topContributions } from '../signal/top-contributions.ts';
-import type { Predictor } from '../types.ts';
+import type { Predictor, WindowScorer } from '../types.ts';
 import { syncFlatMap } from './sync-flat-map.ts';
 
 /** Deterministic signal id: the same bar, model and feature set always give the same id. */
@@ -33,7 +33,7 @@ export const TOP_CONTRIBUTIONS = 3;
 export function infer(predictor: Predictor, rule: SignalRuleConfig, stats: GraphStats, state?: GraphStateRegistry): OperatorFunction<Flow, Flow> {
   const names = predictor.featureNames;
   const row = new Float64Array(names.length);
-  const history = (predictor.window ?? 1) > 1 ? new SequenceHistory(predictor.window as number, names.length) : null;
+  const history = (predictor.window ?? 1) > 1 ? new SequenceHistory(predictor.window as number, names.length, predictor) : null;
   if (history !== null) state?.register('infer', history);
   // The policy prices its stop and target off the close of the vector's bar, which computeFeatures
   // emits right before the vector (same input, same frame): no state outlives that pair.
@@ -50,9 +50,9 @@ export function infer(predictor: Predictor, rule: SignalRuleConfig, stats: Graph
       row[i] = x;
     }
     // A sequence model scores the symbol's last `window` complete vectors; none until it has them.
-    const input = history === null ? row : history.push(`${v.symbol}|${v.interval}`, row);
-    if (input === null) return;
-    const [pUp, pFlat, pDown] = predictor.predict(input);
+    const probs = history === null ? predictor.predict(row) : history.push(`${v.symbol}|${v.interval}`, row);
+    if (probs === null) return;
+    const [pUp, pFlat, pDown] = probs;
     const { action, confidence } = decide(pUp, pFlat, pDown, rule);
     const signal: Signal = {
       id: signalId(v.symbol, v.barEnd, predictor.modelId, v.featureSetHash),
@@ -105,27 +105,47 @@ export function infer(predictor: Predictor, rule: SignalRuleConfig, stats: Graph
  * The last `window` complete feature rows of each (symbol, interval), for a sequence model: graph
  * state (snapshot/restore as plain number arrays, keys sorted, so a snapshot is a function of the
  * inputs alone). A restored or rebuilt graph gives the same windows as one that never stopped.
+ * A predictor that scores incrementally (openWindow, D76) gets one scorer per key, fed each row
+ * as it comes; its state is a function of the key's last `window` rows, so the snapshot holds the
+ * rows alone and restore rebuilds each scorer by feeding them again (the same sums, the same bits).
+ * Otherwise the window is concatenated and scored whole.
  */
 export class SequenceHistory implements StatePart {
   private readonly rows = new Map<string, number[][]>();
+  private readonly scorers = new Map<string, WindowScorer>();
   private readonly out: Float64Array;
+  private readonly step: Float64Array;
 
   constructor(
     readonly window: number,
     readonly dim: number,
+    private readonly predictor: Pick<Predictor, 'predict' | 'openWindow'>,
   ) {
     this.out = new Float64Array(window * dim);
+    this.step = new Float64Array(dim);
   }
 
-  /** Appends the row; returns the window (oldest first, a scratch buffer) once `window` rows are in, else null. */
-  push(key: string, row: Float64Array): Float64Array | null {
+  /** Appends the row; returns the probabilities of the key's window once `window` rows are in, else null. */
+  push(key: string, row: Float64Array): [number, number, number] | null {
     let h = this.rows.get(key);
     if (h === undefined) this.rows.set(key, (h = []));
     h.push(Array.from(row));
     if (h.length > this.window) h.shift();
+    const scorer = this.scorerOf(key);
+    if (scorer !== null) return scorer.push(row) ? scorer.predict() : null;
     if (h.length < this.window) return null;
     for (let k = 0; k < this.window; k++) this.out.set(h[k] as number[], k * this.dim);
-    return this.out;
+    return this.predictor.predict(this.out);
+  }
+
+  private scorerOf(key: string): WindowScorer | null {
+    let s = this.scorers.get(key);
+    if (s === undefined) {
+      const opened = this.predictor.openWindow?.() ?? null;
+      if (opened === null) return null;
+      this.scorers.set(key, (s = opened));
+    }
+    return s;
   }
 
   snapshot(): unknown {
@@ -139,6 +159,16 @@ export class SequenceHistory implements StatePart {
       throw new TypeError(`infer state: expected windows of ${this.window} x ${this.dim}`);
     }
     this.rows.clear();
-    for (const [k, rows] of s.rows as [string, number[][]][]) this.rows.set(k, rows.map((r) => [...r]));
+    this.scorers.clear();
+    for (const [k, rows] of s.rows as [string, number[][]][]) {
+      this.rows.set(k, rows.map((r) => [...r]));
+      const scorer = this.scorerOf(k);
+      if (scorer === null) continue;
+      for (const r of rows) {
+        if (r.length !== this.dim) throw new TypeError(`infer state: a row of ${k} has ${r.length} values, expected ${this.dim}`);
+        this.step.set(r);
+        scorer.push(this.step);
+      }
+    }
   }
 }

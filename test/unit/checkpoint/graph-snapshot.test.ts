@@ -206,6 +206,58 @@ function sequencePredictor(fs: FeatureSetDef, base: Predictor): Predictor {
   };
 }
 
+/**
+ * The same kind of model scored incrementally (openWindow, D76), as ModelPredictor does for the
+ * sequence family; `incremental: false` leaves openWindow out, so the operator concatenates.
+ */
+function streamingSequencePredictor(fs: FeatureSetDef, base: Predictor, incremental: boolean): Predictor {
+  const rng = new Rng(7);
+  const dim = base.featureNames.length;
+  const conv = (inDim: number) => ({ inDim, outDim: 5, kernel: Array.from({ length: 2 * inDim * 5 }, () => rng.normal() * 0.05), bias: Array.from({ length: 5 }, () => rng.normal() * 0.1) });
+  const model = new SequenceModel({ window: 8, dim, mean: Array(dim).fill(0), std: Array(dim).fill(1), convs: [conv(dim), conv(5), conv(5)], dense: { inDim: 5, kernel: Array.from({ length: 15 }, () => rng.normal()), bias: [0, 0, 0] } });
+  const triple = (p: Float64Array): [number, number, number] => [p[0] as number, p[1] as number, p[2] as number];
+  return {
+    modelId: `sequence-stream-${fs.id}`,
+    featureSetHash: fs.hash,
+    featureNames: base.featureNames,
+    window: 8,
+    predict: (row) => triple(model.score(row)),
+    ...(incremental
+      ? {
+          openWindow: () => {
+            const s = model.stream();
+            return { push: (row: Float64Array) => s.push(row), predict: () => triple(s.score()) };
+          },
+        }
+      : {}),
+  };
+}
+
+describe('a sequence model scored incrementally (D76): the same signals as the whole window, and the scorers rebuilt from the snapshot', () => {
+  const config = graphConfigFor(CORE_FEATURE_SET);
+  test('replay with and without incremental scoring gives the same events, bit for bit; cut anywhere, snapshot + tail = one run', () => {
+    const base = linearPredictor(CORE_FEATURE_SET, inputs);
+    const predictor = streamingSequencePredictor(CORE_FEATURE_SET, base, true);
+    const n = inputs.length;
+    const full = runSlice(inputs, 0, n, config, predictor);
+    const whole = runSlice(inputs, 0, n, config, streamingSequencePredictor(CORE_FEATURE_SET, base, false));
+    const signals = full.out.filter((e) => e.kind === 'signal');
+    assert.ok(signals.length > 20, `signals ${signals.length}`);
+    // Not all one class: the probabilities vary with the windows.
+    assert.ok(new Set(signals.map((e) => (e.kind === 'signal' ? e.signal.pUp : 0))).size > signals.length / 2);
+    assert.deepStrictEqual(full.out, whole.out);
+    const rng = new Rng(16);
+    const cuts = [1, Math.floor(n / 2), n - 1];
+    for (let i = 0; i < 4; i++) cuts.push(1 + Math.floor(rng.next() * (n - 1)));
+    for (const k of cuts) {
+      const head = runSlice(inputs, 0, k, config, predictor);
+      const text = snapshotGraph(head.registry, head.stats, graphIdentity(config, predictor, CODE));
+      const tail = runSlice(inputs, k, n, config, predictor, text);
+      assert.deepStrictEqual([...head.out, ...tail.out], full.out, `cut at ${k} of ${n}`);
+    }
+  });
+});
+
 describe('graph snapshot + tail = replay from offset 0, with a sequence model (its last feature rows per symbol are graph state)', () => {
   const config = graphConfigFor(CORE_FEATURE_SET);
   test('at cuts before, between and after signals, and chained; the windows are in the snapshot and matter', () => {

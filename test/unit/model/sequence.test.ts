@@ -7,6 +7,8 @@ import { Rng } from '../../../processors/math/rng.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPredictor } from '../../../model/predictor.ts';
+import { SeedAverage } from '../../../model/seed-average.ts';
+import type { SequenceParams } from '../../../model/sequence.ts';
 import { train } from '../../../model/train.ts';
 import { tempDir, writeSyntheticDataset } from './synthetic-dataset.ts';
 
@@ -58,6 +60,57 @@ describe('sequence family (TCN)', () => {
     assert.ok(Math.abs((p[0] as number) - e / (e + 2)) < 1e-15);
     assert.ok(Number.isNaN(m.score([0, 0, 0, 0, Number.NaN, 0, 0, 0])[0]));
     assert.throws(() => m.score([0, 0]), /expected 8 values/);
+  });
+
+  test('incremental scoring (D76) is bit-identical to scoring the concatenated window, row after row, for random weights and rows', () => {
+    // Reference: score() of the window as concatenated (the full forward pass). Weights, biases
+    // (many negative, so relu clips) and rows are seeded random; outputs not a multiple of 4
+    // exercise the remainder loop; windows 2, 4, 8, 16.
+    const rng = new Rng(2024);
+    const randomParams = (window: number, dim: number, filters: number): SequenceParams => {
+      const convs = [];
+      for (let inDim = dim, w = window; w > 1; w /= 2, inDim = filters) {
+        convs.push({ inDim, outDim: filters, kernel: Array.from({ length: 2 * inDim * filters }, () => rng.normal() * 0.6), bias: Array.from({ length: filters }, () => rng.normal() * 0.3) });
+      }
+      return {
+        window,
+        dim,
+        mean: Array.from({ length: dim }, () => rng.normal()),
+        std: Array.from({ length: dim }, () => 0.5 + rng.next()),
+        convs,
+        dense: { inDim: filters, kernel: Array.from({ length: filters * 3 }, () => rng.normal()), bias: Array.from({ length: 3 }, () => rng.normal() * 0.1) },
+      };
+    };
+    let compared = 0;
+    for (const [window, dim, filters] of [[16, 7, 16], [16, 5, 6], [8, 3, 5], [4, 9, 4], [2, 4, 3]] as const) {
+      const model = new SequenceModel(randomParams(window, dim, filters));
+      // A seed average of two members streams too, averaged in the same order.
+      const avg = new SeedAverage([model, new SequenceModel(randomParams(window, dim, filters))]);
+      const stream = model.stream();
+      const avgStream = (avg.stream as () => ReturnType<typeof model.stream>)();
+      const rows: number[][] = [];
+      for (let t = 0; t < 200; t++) {
+        const row = Array.from({ length: dim }, () => rng.normal() * 2);
+        rows.push(row);
+        const full = stream.push(row);
+        assert.equal(avgStream.push(row), full);
+        assert.equal(full, rows.length >= window, `window ${window}: full after ${rows.length} rows`);
+        if (!full) {
+          assert.throws(() => stream.score(), /a window needs/);
+          continue;
+        }
+        const concat = rows.slice(-window).flat();
+        const want = [...model.score(concat)];
+        const got = [...stream.score()];
+        for (let c = 0; c < 3; c++) assert.ok(Object.is(got[c], want[c]), `window ${window}, row ${t}, class ${c}: ${got[c]} != ${want[c]}`);
+        const wantAvg = [...avg.score(concat)];
+        const gotAvg = [...avgStream.score()];
+        for (let c = 0; c < 3; c++) assert.ok(Object.is(gotAvg[c], wantAvg[c]), `seed average, window ${window}, row ${t}`);
+        compared++;
+      }
+      assert.throws(() => stream.push([1]), /expected \d+ values \(one step\)/);
+    }
+    assert.equal(compared, 5 * 200 - (15 + 15 + 7 + 3 + 1));
   });
 
   test('windows: per symbol, oldest first, rows without a full window left out', () => {
