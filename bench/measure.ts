@@ -53,11 +53,24 @@ const predictor: Predictor | null = loaded && {
   modelId: loaded.modelId,
   featureSetHash: loaded.featureSetHash,
   featureNames: loaded.featureNames,
+  // A sequence model: its window, and its incremental scorers (D76), timed the same way.
+  window: loaded.window,
   predict(row) {
     const t = performance.now();
     const p = loaded.predict(row);
     modelSeconds += (performance.now() - t) / 1000;
     return p;
+  },
+  openWindow() {
+    const w = loaded.openWindow();
+    if (w === null) return null;
+    const timed = <T>(f: () => T): T => {
+      const t = performance.now();
+      const r = f();
+      modelSeconds += (performance.now() - t) / 1000;
+      return r;
+    };
+    return { push: (row) => timed(() => w.push(row)), predict: () => timed(() => w.predict()) };
   },
 };
 const trades = await topicSize(access.log, 'trades');
