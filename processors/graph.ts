@@ -100,11 +100,22 @@ export interface Clock {
  */
 export function buildGraph(
   input$: Observable<InputEvent>,
-  deps: { stats: GraphStats; predictor?: Predictor | null; config?: GraphConfig; state?: GraphStateRegistry },
+  deps: {
+    stats: GraphStats;
+    predictor?: Predictor | null;
+    config?: GraphConfig;
+    state?: GraphStateRegistry;
+    /**
+     * Features events keep the chain joined at their bar end (default false: dropped). For a
+     * consumer that scores the vectors itself, as the graph's infer would (walk-forward), and
+     * uses each chain as it passes instead of keeping them.
+     */
+    keepChains?: boolean;
+  },
 ): Observable<GraphEvent> {
   const cfg = deps.config ?? DEFAULT_GRAPH_CONFIG;
   const p = deps.predictor ?? null;
-  if (!isConfluence(p)) return singleGraph(input$, deps.stats, p, cfg, deps.state);
+  if (!isConfluence(p)) return singleGraph(input$, deps.stats, p, cfg, deps.state, deps.keepChains ?? false);
   // A confluence bundle: one sub-graph per timeframe (the base one is this config's), fused.
   checkFeatureSet(p, cfg.featureSet);
   const members = p.confluence.members;
@@ -123,7 +134,7 @@ export function buildGraph(
 }
 
 /** The graph of one model (or none) on one signal interval. */
-function singleGraph(input$: Observable<InputEvent>, stats: GraphStats, p: Predictor | null, cfg: GraphConfig, st: GraphStateRegistry | undefined): Observable<GraphEvent> {
+function singleGraph(input$: Observable<InputEvent>, stats: GraphStats, p: Predictor | null, cfg: GraphConfig, st: GraphStateRegistry | undefined, keepChains = false): Observable<GraphEvent> {
   // Refused up front: a model never scores features it was not trained on.
   if (p) checkFeatureSet(p, cfg.featureSet);
   // `state` (checkpoints): the stateful operators register their state there. validateInputs holds
@@ -135,7 +146,9 @@ function singleGraph(input$: Observable<InputEvent>, stats: GraphStats, p: Predi
   const out = p?.health ? scored.pipe(modelHealth(p.modelId, p.featureNames, p.health, cfg.signalInterval, st)) : scored;
   // Inputs are consumed by the operators above; only outputs remain. The chain a features event
   // carries to infer (for the signal's option contract) ends here: the graph's outputs are what
-  // they were, and a consumer that keeps vectors does not keep the chains with them.
+  // they were, and a consumer that keeps vectors does not keep the chains with them (unless it
+  // asks for them: keepChains).
+  if (keepChains) return out as Observable<GraphEvent>;
   return (out as Observable<GraphEvent>).pipe(map((e) => (e.kind === 'features' && e.chain !== undefined ? { kind: 'features', vector: e.vector, inputs: e.inputs } : e)));
 }
 
@@ -158,8 +171,16 @@ export function runPipeline(args: {
   config?: GraphConfig;
   /** Registry for the graph's state (checkpoints); see processors/checkpoint. */
   state?: GraphStateRegistry;
+  /** Features events keep their chain (buildGraph's keepChains). */
+  keepChains?: boolean;
 }): Promise<GraphStats> {
-  const graph = buildGraph(args.source, { stats: args.stats, predictor: args.predictor ?? null, ...(args.config ? { config: args.config } : {}), ...(args.state ? { state: args.state } : {}) });
+  const graph = buildGraph(args.source, {
+    stats: args.stats,
+    predictor: args.predictor ?? null,
+    ...(args.config ? { config: args.config } : {}),
+    ...(args.state ? { state: args.state } : {}),
+    ...(args.keepChains === true ? { keepChains: true } : {}),
+  });
   return new Promise((resolve, reject) => {
     graph.subscribe({
       next: (e) => {

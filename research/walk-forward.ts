@@ -2,7 +2,7 @@ import { createReadStream, createWriteStream, existsSync, copyFileSync, mkdirSyn
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { from, lastValueFrom, toArray } from 'rxjs';
+import { Subject } from 'rxjs';
 import type { Bar, Signal } from '../schemas/index.ts';
 import type { PolicyOptions } from '../processors/decision/fit-policy.ts';
 import type { FeatureSetDef } from '../processors/features/full/index.ts';
@@ -10,6 +10,7 @@ import { graphConfigFor } from '../processors/graph.ts';
 import { newGraphStats, type Flow, type GraphEvent } from '../processors/graph-events.ts';
 import { DEFAULT_LABEL_CONFIG } from '../processors/labels.ts';
 import { infer } from '../processors/operators/infer.ts';
+import type { Predictor } from '../processors/types.ts';
 import { DEFAULT_SIGNAL_RULE } from '../processors/signal/signal-rule.ts';
 import { datasetMetaPath } from '../model/dataset.ts';
 import type { FamilyChoice } from '../model/family.ts';
@@ -57,6 +58,8 @@ export interface WalkForwardWindow {
   minNetEdge: number | null;
   validationTrades: number;
   signals: number;
+  /** Of those, the signals that name an option contract (an underlying with chains). */
+  contracts: number;
   trades: number;
   totalReturn: number;
   sharpe: number;
@@ -66,14 +69,18 @@ export interface WalkForwardResult {
   /** The stitched out-of-sample backtest: every window's signals, one continuous portfolio. */
   report: BacktestReport;
   windows: WalkForwardWindow[];
+  /** The out-of-sample signals backtested, window after window in time order (HOLDs included). */
+  signals: Signal[];
 }
 
 /**
- * Walk-forward: the log is replayed once into a dataset and once into bars and feature vectors.
- * Rolling windows: train on `trainDays` of dataset rows (purged: a row is kept only if its label's
- * horizon ends before the test window starts), fit the model and its decision policy with the
- * model lab's own train(), then score the next `testDays` of feature vectors with that model
- * through the graph's own infer operator. The windows step by testDays until the data ends; their
+ * Walk-forward: the log is replayed once into a dataset, once into bars (the windows' span) and,
+ * after training, once more to score. Rolling windows: train on `trainDays` of dataset rows
+ * (purged: a row is kept only if its label's horizon ends before the test window starts), fit the
+ * model and its decision policy with the model lab's own train(); then the scoring replay feeds
+ * the next `testDays` of feature vectors, each with the option chain joined at its bar end, to
+ * that model through the graph's own infer operator, so a signal names the contract a replay of
+ * the window's model names for the same bar. The windows step by testDays until the data ends; their
  * signals are backtested together over [first test start, last test end): the stitched
  * out-of-sample equity. Deterministic for a deterministic family (the same log, options and seed
  * give the same models, signals and report).
@@ -86,26 +93,21 @@ export async function walkForward(opts: WalkForwardOptions): Promise<WalkForward
   const ds = await exportDataset({ log: opts.log, decode: opts.decode, out: datasetPath, featureSet: opts.featureSet });
   if (ds.firstBarEnd === null || ds.lastBarEnd === null) throw new WalkForwardError('the log gives no labelled rows');
 
-  say('replaying the log into bars and feature vectors');
+  say('replaying the log into bars');
   const interval = '5m';
   const bars: Bar[] = [];
-  /** Signal-interval bars and vectors in graph order: infer's input. */
-  const flow: Flow[] = [];
-  const sink = {
+  const barSink = {
     onEvent(e: GraphEvent): void {
-      if (e.kind === 'bar' && e.bar.interval === interval) {
-        bars.push(e.bar);
-        flow.push(e);
-      } else if (e.kind === 'features' && e.vector.interval === interval) flow.push(e);
+      if (e.kind === 'bar' && e.bar.interval === interval) bars.push(e.bar);
     },
   };
-  await replayLog({ log: opts.log, decode: opts.decode, sinks: [sink], config: graphConfigFor(opts.featureSet) });
+  await replayLog({ log: opts.log, decode: opts.decode, sinks: [barSink], config: graphConfigFor(opts.featureSet) });
 
   const horizonMs = DEFAULT_LABEL_CONFIG.horizonBars * 300_000;
   const lastEnd = bars.reduce((m, b) => Math.max(m, b.end), -Infinity);
-  const windows: WalkForwardWindow[] = [];
-  const signals: Signal[] = [];
   const t0 = ds.firstBarEnd;
+  /** Each window's span and model, trained before any window is scored. */
+  const plans: { index: number; trainFrom: number; testFrom: number; testTo: number; trainRows: number; seenFrom: number; r: Awaited<ReturnType<typeof train>>; predictor: Predictor; in$: Subject<Flow>; signals: Signal[] }[] = [];
   for (let k = 0; ; k++) {
     const trainFrom = t0 + k * opts.testDays * DAY;
     const testFrom = trainFrom + opts.trainDays * DAY;
@@ -123,39 +125,61 @@ export async function walkForward(opts: WalkForwardOptions): Promise<WalkForward
     // A sequence model (window > 1) scores each symbol's last vectors: it sees the vectors before
     // the test window too, as live would have, and only the test window's signals are kept.
     const seenFrom = predictor.window > 1 ? -Infinity : testFrom;
-    const events = flow.filter((e) => {
-      const t = e.kind === 'bar' ? e.bar.end : e.kind === 'features' ? e.vector.barEnd : -Infinity;
-      return t >= seenFrom && t < testTo;
+    const plan = { index: k, trainFrom, testFrom, testTo, trainRows, seenFrom, r, predictor, in$: new Subject<Flow>(), signals: [] as Signal[] };
+    // The graph's own infer operator, fed the window's bars and vectors in graph order.
+    plan.in$.pipe(infer(predictor, DEFAULT_SIGNAL_RULE, newGraphStats())).subscribe((e) => {
+      if (e.kind === 'signal' && e.signal.barEnd >= testFrom) plan.signals.push(e.signal);
     });
-    const out = await lastValueFrom(from(events).pipe(infer(predictor, DEFAULT_SIGNAL_RULE, newGraphStats()), toArray()), { defaultValue: [] });
-    const ws = out.flatMap((e) => (e.kind === 'signal' && e.signal.barEnd >= testFrom ? [e.signal] : []));
+    plans.push(plan);
+    if (testTo >= lastEnd) break;
+  }
+  if (plans.length === 0) {
+    throw new WalkForwardError(`the data (${iso(t0)} .. ${iso(lastEnd)}) is shorter than one training window of ${opts.trainDays} days plus a test window`);
+  }
+
+  // Scoring: a second replay whose feature vectors keep the option chain joined at their bar end
+  // (keepChains), so infer names the contract exactly as a replay of the window's model would.
+  // Each vector goes straight to the windows that score it and its chain is not kept after that:
+  // memory holds the bars and the signals, never the chains or the vectors.
+  say('replaying the log into feature vectors and scoring each test window');
+  const scoreSink = {
+    onEvent(e: GraphEvent): void {
+      const t = e.kind === 'bar' && e.bar.interval === interval ? e.bar.end : e.kind === 'features' && e.vector.interval === interval ? e.vector.barEnd : null;
+      if (t === null) return;
+      for (const p of plans) if (t >= p.seenFrom && t < p.testTo) p.in$.next(e);
+    },
+  };
+  await replayLog({ log: opts.log, decode: opts.decode, sinks: [scoreSink], config: graphConfigFor(opts.featureSet), keepChains: true });
+
+  const windows: WalkForwardWindow[] = [];
+  const signals: Signal[] = [];
+  for (const p of plans) {
+    p.in$.complete();
+    const ws = p.signals;
     signals.push(...ws);
-    const own = runBacktest({ bars, signals: ws, window: { from: testFrom, to: testTo }, config: { ...opts.config, randomDraws: 0 } });
+    const own = runBacktest({ bars, signals: ws, window: { from: p.testFrom, to: p.testTo }, config: { ...opts.config, randomDraws: 0 } });
     windows.push({
-      index: k,
-      trainFrom,
-      trainTo: testFrom,
-      testFrom,
-      testTo,
-      trainRows,
-      modelId: r.modelId,
-      family: r.family,
-      minNetEdge: r.manifest.policy?.minNetEdge ?? null,
-      validationTrades: r.policyFit.trades,
+      index: p.index,
+      trainFrom: p.trainFrom,
+      trainTo: p.testFrom,
+      testFrom: p.testFrom,
+      testTo: p.testTo,
+      trainRows: p.trainRows,
+      modelId: p.r.modelId,
+      family: p.r.family,
+      minNetEdge: p.r.manifest.policy?.minNetEdge ?? null,
+      validationTrades: p.r.policyFit.trades,
       signals: ws.filter((s) => s.action !== 'HOLD').length,
+      contracts: ws.filter((s) => s.contract !== undefined && s.contract !== null).length,
       trades: own.metrics.trades,
       totalReturn: own.metrics.totalReturn,
       sharpe: own.metrics.sharpe,
     });
-    if (testTo >= lastEnd) break;
-  }
-  if (windows.length === 0) {
-    throw new WalkForwardError(`the data (${iso(t0)} .. ${iso(lastEnd)}) is shorter than one training window of ${opts.trainDays} days plus a test window`);
   }
   const first = windows[0] as WalkForwardWindow;
   const last = windows[windows.length - 1] as WalkForwardWindow;
   const report = runBacktest({ bars, signals, window: { from: first.testFrom, to: last.testTo }, config: opts.config, trials: opts.trials ?? null });
-  return { report, windows };
+  return { report, windows, signals };
 }
 
 export class WalkForwardError extends Error {

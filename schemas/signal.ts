@@ -51,7 +51,7 @@ export interface Signal {
    */
   contributions?: Contribution[];
   // Decision policy (processors/decision): absent or null for a model without a policy.
-  /** Fraction of the symbol's sleeve to commit, 0..1 (0 for HOLD). */
+  /** Fraction of equity to commit, 0..1 (0 for HOLD): the account's equity in the shared-cash backtest (D54), the symbol's sleeve with `--portfolio sleeves`. */
   size?: number | null;
   /** Stop-loss and take-profit prices. */
   stop?: number | null;

@@ -27,6 +27,8 @@ export interface ReplayOptions {
   onProgress?: (inputs: number) => void;
   /** How many inputs between two onProgress calls; default 100,000. */
   progressEvery?: number;
+  /** Features events reach the sinks with their option chain (buildGraph's keepChains). */
+  keepChains?: boolean;
 }
 
 /** Replays the whole log through the same graph the live host runs. */
@@ -41,6 +43,7 @@ export async function replayLog(opts: ReplayOptions): Promise<GraphStats> {
     stats,
     predictor: opts.predictor ?? null,
     ...(opts.config ? { config: opts.config } : {}),
+    ...(opts.keepChains === true ? { keepChains: true } : {}),
   });
   const reader = new MergedReader(opts.log, opts.decode);
   let n = 0;

@@ -40,7 +40,7 @@ export interface DecisionPolicy {
   classMoves: [number, number, number];
   /** Fraction of the full Kelly bet (0.5 = half Kelly). */
   kellyFraction: number;
-  /** Largest fraction of the sleeve one position may take. */
+  /** Largest fraction of equity one position may take (the account's, shared cash D54; the symbol's sleeve with sleeves). */
   maxSize: number;
   /** Stop / target in multiples of the ATR when the model has no quantile heads; null = none. */
   stopAtr: number | null;
@@ -75,7 +75,7 @@ export interface PolicyMarket {
 export interface PolicyDecision {
   action: Action;
   confidence: number;
-  /** Fraction of the sleeve, 0 for HOLD. */
+  /** Fraction of equity the position commits (the account's in the shared-cash backtest, D54), 0 for HOLD. */
   size: number;
   stop: number | null;
   target: number | null;

@@ -78,6 +78,14 @@ export const signalSchema = z.object({
   target: finite.nullable().optional(),
   expiresAt: epochMs.nullable().optional(),
   reason: z.string().nullable().optional(),
+  // Signal v4 (the option contract, D52) and v5 (a confluence bundle's timeframe views, D58).
+  contract: z
+    .object({ underlying: name, expiry: epochMs, strike: finite, right: z.enum(['CALL', 'PUT']), premium: finite, premiumSource: z.enum(['MID', 'LAST']), iv: finite.nullable(), chainAt: epochMs })
+    .nullable()
+    .optional(),
+  timeframes: z
+    .array(z.object({ interval: name, modelId: name, barEnd: epochMs.nullable(), pUp: probability.nullable(), pFlat: probability.nullable(), pDown: probability.nullable(), weight: finite, logOdds: finite.nullable(), agrees: z.boolean() }))
+    .optional(),
 });
 
 export const modelHealthSchema = z.object({

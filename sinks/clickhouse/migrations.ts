@@ -102,6 +102,24 @@ export const MIGRATIONS: readonly Migration[] = [
        ENGINE = ReplacingMergeTree(log_offset) PARTITION BY ${month('ts_event')} ORDER BY (symbol, ts_event, model_id)`,
     ],
   },
+  {
+    version: 4,
+    name: 'signal-contract-and-timeframes',
+    addsColumn: { statement: 0, table: 'signals', column: 'contract_underlying' },
+    statements: [
+      // The option contract (D52) as flat Nullable columns and the timeframe views (D58) as parallel
+      // arrays (D71): plain columns a WHERE or an ARRAY JOIN reads, on 18.16 too.
+      `ALTER TABLE {db}.signals ADD COLUMN contract_underlying Nullable(String), ADD COLUMN contract_expiry Nullable(Int64),
+        ADD COLUMN contract_strike Nullable(Float64), ADD COLUMN contract_right Nullable(String),
+        ADD COLUMN contract_premium Nullable(Float64), ADD COLUMN contract_premium_source Nullable(String),
+        ADD COLUMN contract_iv Nullable(Float64), ADD COLUMN contract_chain_at Nullable(Int64),
+        ADD COLUMN timeframe_intervals Array(String), ADD COLUMN timeframe_model_ids Array(String),
+        ADD COLUMN timeframe_bar_ends Array(Nullable(Int64)), ADD COLUMN timeframe_p_up Array(Nullable(Float64)),
+        ADD COLUMN timeframe_p_flat Array(Nullable(Float64)), ADD COLUMN timeframe_p_down Array(Nullable(Float64)),
+        ADD COLUMN timeframe_weights Array(Float64), ADD COLUMN timeframe_log_odds Array(Nullable(Float64)),
+        ADD COLUMN timeframe_agrees Array(UInt32)`,
+    ],
+  },
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -7,7 +7,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Bar } from '../../schemas/bar.ts';
-import type { Action, Signal } from '../../schemas/signal.ts';
+import type { Action, Signal, SignalContract } from '../../schemas/signal.ts';
 import { qualified, quoteString, sqlInt } from './sql.ts';
 
 export { storeBacktestRun, backtestRunId, type BacktestRunInput, type StoredRun } from './store-backtest-run.ts';
@@ -72,7 +72,37 @@ export async function querySignals(client: ClickHouseClient, q: RangeQuery & { m
     target: nullableNumber(r['target']),
     expiresAt: nullableNumber(r['expires_at']),
     reason: typeof r['reason'] === 'string' ? r['reason'] : null,
+    contract: contractOf(r),
+    timeframes: ((r['timeframe_intervals'] as string[] | undefined) ?? []).map((interval, i) => {
+      const at = (column: string): unknown => (r[column] as unknown[])[i];
+      return {
+        interval,
+        modelId: String(at('timeframe_model_ids')),
+        barEnd: nullableNumber(at('timeframe_bar_ends')),
+        pUp: nullableNumber(at('timeframe_p_up')),
+        pFlat: nullableNumber(at('timeframe_p_flat')),
+        pDown: nullableNumber(at('timeframe_p_down')),
+        weight: Number(at('timeframe_weights')),
+        logOdds: nullableNumber(at('timeframe_log_odds')),
+        agrees: Number(at('timeframe_agrees')) === 1,
+      };
+    }),
   }));
+}
+
+/** The option contract from its flat columns: null when the signal named none (contract_underlying null). */
+function contractOf(r: Json): SignalContract | null {
+  if (typeof r['contract_underlying'] !== 'string') return null;
+  return {
+    underlying: r['contract_underlying'],
+    expiry: Number(r['contract_expiry']),
+    strike: Number(r['contract_strike']),
+    right: r['contract_right'] as SignalContract['right'],
+    premium: Number(r['contract_premium']),
+    premiumSource: r['contract_premium_source'] as SignalContract['premiumSource'],
+    iv: nullableNumber(r['contract_iv']),
+    chainAt: Number(r['contract_chain_at']),
+  };
 }
 
 export async function queryBars(client: ClickHouseClient, q: RangeQuery & { interval?: string }): Promise<Bar[]> {

@@ -105,6 +105,19 @@ export function makeSignal(i: number, symbol = SYMBOLS[i % SYMBOLS.length] as st
         }
       : // The others leave them at their defaults, spelled out as a decode and a query give them back.
         { expectedReturn: null, q10: null, q50: null, q90: null, contributions: [], size: null, stop: null, target: null, expiresAt: null, reason: null }),
+    // Signal v4/v5: every third signal names an option contract (IV quoted or not), every fifth
+    // carries timeframe views (one of them without a view yet); the rest the defaults.
+    contract:
+      i % 3 === 0
+        ? { underlying: symbol, expiry: barEnd + 86_400_000 * 2, strike: 100 + (i % 7) * 5, right: i % 2 === 0 ? 'CALL' : 'PUT', premium: 1 + 1 / (i + 3), premiumSource: i % 2 === 0 ? 'MID' : 'LAST', iv: i % 6 === 0 ? 0.2 + 1 / (i + 7) : null, chainAt: barEnd - 1_000 }
+        : null,
+    timeframes:
+      i % 5 === 0
+        ? [
+            { interval: '5m', modelId: 'm1', barEnd, pUp, pFlat, pDown, weight: 0.6, logOdds: Math.log(pUp) - Math.log(Math.max(pDown, 1e-6)), agrees: i % 2 === 0 },
+            { interval: '15m', modelId: 'm15', barEnd: null, pUp: null, pFlat: null, pDown: null, weight: 0.4, logOdds: null, agrees: false },
+          ]
+        : [],
   };
 }
 

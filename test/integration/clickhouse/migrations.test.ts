@@ -54,17 +54,35 @@ describe('ClickHouse migrations', { skip: skipReason(server) }, () => {
     assert.deepEqual(result.applied, MIGRATIONS.slice(1).map((m) => `${m.version}-${m.name}`));
   });
 
+  test('a signals table at version 3 with rows gains the contract and timeframe columns; old rows read null and empty', async () => {
+    const database = uniqueName('mig_v3');
+    await client.command({ query: `CREATE DATABASE ${database}` });
+    await client.command({ query: `CREATE TABLE ${database}.tickflow_migrations (version UInt32, name String, applied_at DateTime DEFAULT now()) ENGINE = ReplacingMergeTree() ORDER BY version` });
+    for (const m of MIGRATIONS.filter((x) => x.version <= 3)) {
+      for (const st of m.statements) await client.command({ query: st.replaceAll('{db}', database) });
+      await client.command({ query: `INSERT INTO ${database}.tickflow_migrations (version, name) VALUES (${m.version}, ${quoteString(m.name)})` });
+    }
+    await client.command({ query: `INSERT INTO ${database}.signals (id, symbol, bar_end, action, log_offset) VALUES ('old', 'BTC', 1, 'BUY', 7)` });
+    const result = await migrate(client, database);
+    assert.deepEqual(result.applied, ['4-signal-contract-and-timeframes']);
+    const rs = await client.query({ query: `SELECT id, contract_underlying, contract_strike, timeframe_intervals, timeframe_p_up FROM ${database}.signals`, format: 'JSONEachRow' });
+    assert.deepEqual(await rs.json(), [{ id: 'old', contract_underlying: null, contract_strike: null, timeframe_intervals: [], timeframe_p_up: [] }]);
+  });
+
   test('a crash after a migration ALTERed a table but before its record: running again repairs it (18.16 has no ADD COLUMN IF NOT EXISTS)', async () => {
     const database = uniqueName('mig_crash');
     await migrate(client, database);
-    const adding = MIGRATIONS.find((m) => m.addsColumn !== undefined)!;
-    // As if the process died right after the ALTER: the columns exist, the record does not.
-    await client.command({ query: `ALTER TABLE ${database}.tickflow_migrations DELETE WHERE version = ${adding.version}` });
-    await waitFor('the migration record to be deleted (a mutation)', async () => {
-      const rs = await client.query({ query: `SELECT count() AS n FROM ${database}.tickflow_migrations WHERE version = ${adding.version}`, format: 'JSONEachRow' });
-      return (await rs.json<{ n: string | number }>()).every((r) => Number(r.n) === 0);
-    });
-    const again = await migrate(client, database);
-    assert.deepEqual(again.applied, MIGRATIONS.filter((m) => m.version >= adding.version).map((m) => `${m.version}-${m.name}`));
+    const adding = MIGRATIONS.filter((m) => m.addsColumn !== undefined);
+    assert.ok(adding.length >= 2, 'migrations 3 and 4 add columns');
+    for (const m of adding) {
+      // As if the process died right after the ALTER: the columns exist, the record does not.
+      await client.command({ query: `ALTER TABLE ${database}.tickflow_migrations DELETE WHERE version = ${m.version}` });
+      await waitFor('the migration record to be deleted (a mutation)', async () => {
+        const rs = await client.query({ query: `SELECT count() AS n FROM ${database}.tickflow_migrations WHERE version = ${m.version}`, format: 'JSONEachRow' });
+        return (await rs.json<{ n: string | number }>()).every((r) => Number(r.n) === 0);
+      });
+      const again = await migrate(client, database);
+      assert.deepEqual(again.applied, [`${m.version}-${m.name}`]);
+    }
   });
 });

@@ -95,6 +95,16 @@ describe('ClickHouse projector', { skip: skipReason(server) }, () => {
       const one = await querySignals(client, { database, symbol: 'ETHUSD', from: signals[4]!.barEnd, to: signals[10]!.barEnd });
       assert.deepEqual(one, fromLog.filter((s) => s.symbol === 'ETHUSD' && s.barEnd >= signals[4]!.barEnd && s.barEnd < signals[10]!.barEnd));
       assert.equal(one.length, 2, '[from, to) on barEnd: ETHUSD at i = 4 and 7, not 10');
+      // The contract and timeframe columns answer plain SQL: a WHERE on the flat contract columns,
+      // an ARRAY JOIN over the parallel timeframe arrays.
+      const calls = await client.query({ query: `SELECT count() AS n FROM ${database}.signals FINAL WHERE contract_right = 'CALL' AND contract_premium > 0`, format: 'JSONEachRow' });
+      assert.equal(Number((await calls.json<{ n: string }>())[0]!.n), signals.filter((s) => s.contract?.right === 'CALL').length);
+      const views = await client.query({
+        query: `SELECT tf, count() AS n, countIf(isNull(p)) AS missing FROM ${database}.signals FINAL ARRAY JOIN timeframe_intervals AS tf, timeframe_p_up AS p GROUP BY tf ORDER BY tf`,
+        format: 'JSONEachRow',
+      });
+      const withViews = signals.filter((s) => (s.timeframes ?? []).length > 0).length;
+      assert.deepEqual((await views.json<{ tf: string; n: string; missing: string }>()).map((r) => [r.tf, Number(r.n), Number(r.missing)]), [['15m', withViews, withViews], ['5m', withViews, 0]]);
     } finally {
       await close();
     }
