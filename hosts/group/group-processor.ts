@@ -144,6 +144,9 @@ interface Owned {
  *   only when it already stands at or past the committed offsets (it was ours all along).
  * - Inputs are processed only up to the feeds' progress watermark (ProgressTracker), so every
  *   member processes the replay order and the outputs equal a replay's.
+ * - A cross-symbol feature set (config.featureSet.reference): each unit also reads the
+ *   reference's partition r; only p's offsets are committed, with the unit's position on r as
+ *   their commit metadata, and a new owner rebuilds to both (decisions D61, D68).
  * - Per round and partition: outputs appended (acks=all), then the input offsets committed
  *   (at-least-once: after a crash the next owner repeats the uncommitted outputs, which carry the
  *   same deterministic ids), or with exactlyOnce both in one transaction.
