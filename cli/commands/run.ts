@@ -10,7 +10,7 @@ import type { ValuesOf } from '../command-spec.ts';
 import { loadModel } from '../load-model.ts';
 import { requireGatedModel, resolveModelDir } from '../model-gates.ts';
 import { logSource, openLogFrom } from '../log-access.ts';
-import { cliLogger, horizonOf, info, printJson, SignalLines, UsageError } from '../output.ts';
+import { cliLogger, horizonOf, info, printJson, SignalLines } from '../output.ts';
 import { checkExposure, startDashboardServer, wsFlags } from '../dashboard-server.ts';
 import type { RUN_GATEWAY, RUN_PROCESSORS, RUN_PROJECTOR } from '../specs/run.ts';
 
@@ -34,10 +34,8 @@ async function processors(values: ValuesOf<typeof RUN_PROCESSORS>): Promise<numb
   const modelDir = await resolveModelDir(values.model);
   const predictor = await loadModel(modelDir);
   await requireGatedModel(modelDir, values['allow-ungated']);
-  // A cross-symbol set reads the reference's bars in every partition; the group's units read only
-  // their own partition (D61: what remains to build). Refused rather than run wrong.
+  // A cross-symbol set (cross-v1): every unit also reads the reference's partition (D61, hosts/group).
   const fsOfModel = featureSetByHash(predictor.featureSetHash);
-  if (fsOfModel.reference !== undefined) throw new UsageError(`the model uses ${fsOfModel.id} (reference ${fsOfModel.reference}), whose features read another symbol's bars: run processors cannot serve it yet; run it with start or replay`);
   const lines = new SignalLines(horizonOf(predictor));
   const access = await openLogFrom(logSource({ broker, registry: values.registry }));
   const controller = new AbortController();

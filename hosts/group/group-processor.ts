@@ -9,7 +9,7 @@ import { sleep } from '../../lib/sleep.ts';
 import type { Logger } from '../../lib/log.ts';
 import { emitDeadLetter, hostEvents, type HostEventEmitter } from '../host-events.ts';
 import { byteChunks, kafkaMessages, PRODUCE_MAX_BYTES } from '../../storage/kafka/produce-chunks.ts';
-import type { AppendRecord, EventLog } from '../../storage/log/event-log.ts';
+import { partitionFor, type AppendRecord, type EventLog } from '../../storage/log/event-log.ts';
 import { summarizeLatencies } from '../live/latency-summary.ts';
 import { LogSink } from '../log-sink.ts';
 import { coPartitionAssigner } from './co-partition-assigner.ts';
@@ -75,6 +75,59 @@ const LIVE_ROUND_INPUTS = 1_000;
 /** The clock sinks see here; the graph never reads it for logic. */
 const WALL: Clock = { kind: 'live', now: () => Date.now() };
 
+/** A committed offset of partition p, with (cross-symbol sets) the unit's position on the reference's partition of the same topic as its metadata. */
+type Commit = { topic: string; partition: number; offset: string; metadata?: string };
+
+/** The commit metadata that carries the unit's position on the reference partition (D61): `{"reference":{"partition":r,"offset":n}}`. */
+function referenceMetadata(partition: number, offset: number): string {
+  return JSON.stringify({ reference: { partition, offset } });
+}
+
+function parseReferenceMetadata(metadata: string | null): { partition: number; offset: number } | null {
+  if (metadata === null || !metadata.startsWith('{')) return null;
+  try {
+    const m = (JSON.parse(metadata) as { reference?: { partition?: unknown; offset?: unknown } }).reference;
+    return m !== undefined && Number.isInteger(m.partition) && Number.isInteger(m.offset) ? { partition: m.partition as number, offset: m.offset as number } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The offsets a member commits for a unit: its own partition's, each with the reference partition's position of that topic (if read) as metadata. */
+export function unitCommit(unit: PartitionUnit): Commit[] {
+  const ref = new Map(unit.referencePositions().map((x) => [x.topic, x]));
+  return unit.ownPositions().map(({ topic, partition, offset }) => {
+    const r = ref.get(topic);
+    return { topic, partition, offset: String(offset), ...(r !== undefined ? { metadata: referenceMetadata(r.partition, r.offset) } : {}) };
+  });
+}
+
+/**
+ * The group's committed offsets (admin fetchOffsets' answer) as a cut per partition number: p's
+ * own offsets, plus, when `reference` is another partition r, the positions on r that p's unit
+ * had reached (commit metadata, D61). Throws when p has committed offsets without them (committed
+ * by a graph that did not read the reference: its state cannot be rebuilt to the same point).
+ */
+export function cutsFromCommitted(res: { topic: string; partitions: { partition: number; offset: string; metadata: string | null }[] }[], reference?: number): Map<number, Cut> {
+  const out = new Map<number, Cut>();
+  const missing = new Set<number>();
+  for (const t of res) {
+    for (const { partition, offset, metadata } of t.partitions) {
+      const n = Number(offset);
+      if (n < 0) continue; // -1: nothing committed yet
+      let cut = out.get(partition);
+      if (cut === undefined) out.set(partition, (cut = new Map()));
+      cut.set(`${t.topic}/${partition}`, n);
+      if (reference === undefined || reference === partition) continue;
+      const m = parseReferenceMetadata(metadata);
+      if (m === null || m.partition !== reference) missing.add(partition);
+      else cut.set(`${t.topic}/${m.partition}`, m.offset);
+    }
+  }
+  for (const p of missing) throw new Error(`the group's committed offsets of partition ${p} carry no position on the reference's partition ${reference} (committed by a graph without this cross-symbol set?): start this model under a new --group`);
+  return out;
+}
+
 interface Owned {
   unit: PartitionUnit;
   sink: LogSink;
@@ -91,6 +144,9 @@ interface Owned {
  *   only when it already stands at or past the committed offsets (it was ours all along).
  * - Inputs are processed only up to the feeds' progress watermark (ProgressTracker), so every
  *   member processes the replay order and the outputs equal a replay's.
+ * - A cross-symbol feature set (config.featureSet.reference): each unit also reads the
+ *   reference's partition r; only p's offsets are committed, with the unit's position on r as
+ *   their commit metadata, and a new owner rebuilds to both (decisions D61, D68).
  * - Per round and partition: outputs appended (acks=all), then the input offsets committed
  *   (at-least-once: after a crash the next owner repeats the uncommitted outputs, which carry the
  *   same deterministic ids), or with exactlyOnce both in one transaction.
@@ -114,6 +170,8 @@ export class GroupProcessor {
   private readonly latencies: number[] = [];
   private latencyRounds = 0;
   private boundAt = 0;
+  /** A cross-symbol set's reference partition of the input topics (D61); undefined for the others. */
+  private reference: { partition: number; partitionCount: number } | undefined;
 
   /** Instrumentation events: `assigned`, `handed-over`, `dead-letter` (hosts/host-events.ts). */
   readonly events: HostEventEmitter;
@@ -135,6 +193,11 @@ export class GroupProcessor {
     const progress = new ProgressTracker(this.opts.log, this.opts.decode);
     // The input topics must exist before subscribing (on the mock, asking creates them).
     for (const t of INPUT_TOPICS) await this.opts.log.partitions(t);
+    const refSymbol = this.opts.config?.featureSet.reference;
+    if (refSymbol !== undefined) {
+      const partitionCount = await this.opts.log.partitions(INPUT_TOPICS[0]);
+      this.reference = { partition: partitionFor(refSymbol, partitionCount), partitionCount };
+    }
     this.admin = this.kafka.admin();
     await withBackoff(`connect to ${this.opts.brokers.join(',')}`, () => this.admin!.connect(), DEFAULT_BACKOFF, this.log, signal);
     await this.join();
@@ -241,7 +304,8 @@ export class GroupProcessor {
     if (n === 0) return 0;
     this.stats.inputs += n;
     const outputs = o.sink.take();
-    const offsets = o.unit.positions().map(({ topic, partition, offset }) => ({ topic, partition, offset: String(offset) }));
+    // Only p's offsets are ours to commit; the position on a reference partition goes in their metadata.
+    const offsets = unitCommit(o.unit);
     try {
       if (o.producer) await this.commitTransaction(o.producer, outputs, offsets);
       else for (const [topic, records] of outputs) await this.opts.log.append(topic, records);
@@ -273,14 +337,14 @@ export class GroupProcessor {
     return n;
   }
 
-  private async commitTransaction(producer: Producer, outputs: Map<string, AppendRecord[]>, offsets: { topic: string; partition: number; offset: string }[]): Promise<void> {
+  private async commitTransaction(producer: Producer, outputs: Map<string, AppendRecord[]>, offsets: Commit[]): Promise<void> {
     const tx = await producer.transaction();
     try {
       for (const [topic, records] of outputs) {
         const parts = await this.opts.log.partitions(topic);
         for (const chunk of byteChunks(records, PRODUCE_MAX_BYTES)) await tx.send({ topic, acks: -1, messages: kafkaMessages(chunk, parts) });
       }
-      const topics = [...new Set(offsets.map((o) => o.topic))].map((topic) => ({ topic, partitions: offsets.filter((o) => o.topic === topic).map(({ partition, offset }) => ({ partition, offset })) }));
+      const topics = [...new Set(offsets.map((o) => o.topic))].map((topic) => ({ topic, partitions: offsets.filter((o) => o.topic === topic).map(({ partition, offset, metadata }) => ({ partition, offset, ...(metadata !== undefined ? { metadata } : {}) })) }));
       await tx.sendOffsets({ consumerGroupId: this.opts.groupId, topics });
       await tx.commit();
     } catch (e) {
@@ -317,7 +381,7 @@ export class GroupProcessor {
           onOutput?.(e);
         },
       };
-      const newUnit = (): PartitionUnit => new PartitionUnit(p, { log: this.opts.log, decode: this.opts.decode, predictor: this.opts.predictor, ...(this.opts.config ? { config: this.opts.config } : {}), sink: out, clock: WALL });
+      const newUnit = (): PartitionUnit => new PartitionUnit(p, { log: this.opts.log, decode: this.opts.decode, predictor: this.opts.predictor, ...(this.opts.config ? { config: this.opts.config } : {}), sink: out, clock: WALL, ...(this.reference ? { reference: this.reference } : {}) });
       let unit = newUnit();
       const producer = this.opts.exactlyOnce ? await this.transactionalProducer(p) : null;
       this.opts.checkpoints?.forget(p);
@@ -342,20 +406,10 @@ export class GroupProcessor {
     this.applied = target;
   }
 
-  /** The group's committed offsets of the input topics, as a cut per partition number. */
+  /** The group's committed offsets of the input topics, as a cut per partition number (with the reference partition's positions: cutsFromCommitted). */
   private async committedCuts(): Promise<Map<number, Cut>> {
-    const out = new Map<number, Cut>();
     const res = await withBackoff('fetch committed offsets', () => this.admin!.fetchOffsets({ groupId: this.opts.groupId, topics: [...INPUT_TOPICS] }), DEFAULT_BACKOFF, this.log, this.opts.signal);
-    for (const t of res) {
-      for (const { partition, offset } of t.partitions) {
-        const n = Number(offset);
-        if (n < 0) continue; // -1: nothing committed yet
-        let cut = out.get(partition);
-        if (cut === undefined) out.set(partition, (cut = new Map()));
-        cut.set(`${t.topic}/${partition}`, n);
-      }
-    }
-    return out;
+    return cutsFromCommitted(res, this.reference?.partition);
   }
 
   /**

@@ -21,8 +21,9 @@ export interface UnitOptions {
   /**
    * A cross-symbol feature set (config.featureSet.reference): the reference symbol's partition of
    * the input topics and their partition count. The unit then also reads that partition and emits
-   * only the outputs of its own partition's symbols (decisions D61, steps 1 and 2; the commits of
-   * step 3 are not built, so the group does not run such a set yet).
+   * only the outputs of its own partition's symbols (decisions D61). Its positions() then include
+   * the reference partition's; the group commits only its own (ownPositions) and carries the
+   * reference's in the commit metadata (referencePositions), so a rebuild reaches both again.
    */
   reference?: { partition: number; partitionCount: number };
 }
@@ -53,6 +54,8 @@ export class PartitionUnit {
   /** The graph's stateful operators, for checkpoints (snapshot / restore). */
   private readonly registry = new GraphStateRegistry();
   private rebuilding = false;
+  /** The partition numbers of the input topics the unit reads: its own, then the reference's when that is another. */
+  readonly reads: readonly number[];
   private failed: Error | null = null;
 
   constructor(
@@ -61,7 +64,8 @@ export class PartitionUnit {
   ) {
     const ref = opts.reference;
     const extra = ref !== undefined && ref.partition !== partition;
-    this.reader = new MergedReader(opts.log, opts.decode, INPUT_TOPICS, extra ? [partition, ref.partition] : [partition]);
+    this.reads = extra ? [partition, ref.partition] : [partition];
+    this.reader = new MergedReader(opts.log, opts.decode, INPUT_TOPICS, this.reads);
     // With the reference's partition read too, its other symbols are processed (for the state) but
     // their outputs are that partition's owner's to emit.
     const mine = extra ? (e: GraphEvent): boolean => partitionFor(symbolOf(e), ref.partitionCount) === partition : (): boolean => true;
@@ -109,6 +113,16 @@ export class PartitionUnit {
   /** Where the unit is: the next offset per input topic-partition (what a member commits). */
   positions(): { topic: string; partition: number; offset: number }[] {
     return this.reader.positions();
+  }
+
+  /** The positions on the unit's own partition p: what the group commits as its offsets. */
+  ownPositions(): { topic: string; partition: number; offset: number }[] {
+    return this.positions().filter((x) => x.partition === this.partition);
+  }
+
+  /** The positions on the reference's partition when it is another one (else none): part of the unit's cut, not its commit. */
+  referencePositions(): { topic: string; partition: number; offset: number }[] {
+    return this.positions().filter((x) => x.partition !== this.partition);
   }
 
   /** The same, as a cut. */

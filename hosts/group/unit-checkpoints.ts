@@ -49,8 +49,9 @@ export class UnitCheckpoints {
     let found;
     try {
       found = await this.opts.store.latest(unitName(p), this.opts.identity, (cp) => {
-        const foreign = Object.keys(cp.positions).find((k) => !k.endsWith(`/${p}`));
-        if (foreign !== undefined) return `it holds a position of ${foreign}, not of partition ${p}`;
+        // A unit of a cross-symbol set also reads the reference's partition (D61): its positions are the unit's too.
+        const foreign = Object.keys(cp.positions).find((k) => !unit.reads.some((r) => k.endsWith(`/${r}`)));
+        if (foreign !== undefined) return `it holds a position of ${foreign}, not of partition ${unit.reads.join(' or ')}`;
         try {
           checkIdentity(readGraphSnapshotHeader(cp.state), this.opts.identity);
         } catch (err) {

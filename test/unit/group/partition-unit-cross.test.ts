@@ -3,7 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { PartitionUnit } from '../../../hosts/group/partition-unit.ts';
+import { cutsFromCommitted, unitCommit } from '../../../hosts/group/group-processor.ts';
+import { cutCovers, PartitionUnit, type Cut } from '../../../hosts/group/partition-unit.ts';
+import { UnitCheckpoints } from '../../../hosts/group/unit-checkpoints.ts';
+import { graphIdentity } from '../../../processors/checkpoint/index.ts';
+import { Rng } from '../../../processors/math/rng.ts';
+import { LogCheckpointStore } from '../../../storage/checkpoints/log-checkpoint-store.ts';
 import { replayLog } from '../../../hosts/replay/run-replay.ts';
 import { crossFeatureSet } from '../../../processors/features/cross/index.ts';
 import { graphConfigFor } from '../../../processors/graph.ts';
@@ -12,6 +17,7 @@ import type { Predictor } from '../../../processors/types.ts';
 import { syntheticConfig } from '../../../sources/synthetic/synthetic-config.ts';
 import { writeSyntheticHistory } from '../../../sources/synthetic/write-history.ts';
 import { partitionFor } from '../../../storage/log/event-log.ts';
+import { INPUT_TOPICS } from '../../../hosts/merged-reader.ts';
 import { openEmbeddedLog, type EmbeddedLog } from '../../../storage/log/open-log.ts';
 import { graphEventKey as key } from '../../helpers/toy-predictor.ts';
 
@@ -43,9 +49,10 @@ const symbolOf = (e: GraphEvent): string => {
 };
 
 /**
- * D61 steps 1 and 2: with a cross-symbol set, a unit that also reads the reference's partition and
- * emits only its own symbols' outputs gives exactly the whole replay's outputs for them, in order.
- * (The group's commits, step 3, are not built: `run processors` refuses such a model.)
+ * D61: with a cross-symbol set, a unit that also reads the reference's partition and emits only
+ * its own symbols' outputs gives exactly the whole replay's outputs for them, in order; and a unit
+ * rebuilt at a committed cut (own offsets + the reference position carried in the commit
+ * metadata), from a checkpoint or from offset 0, continues exactly as the unbroken one.
  */
 describe('PartitionUnit with a cross-v1 set', () => {
   let dir: string;
@@ -98,5 +105,67 @@ describe('PartitionUnit with a cross-v1 set', () => {
     assert.equal(corr.length, 0, 'no reference, no correlation');
     const expected = whole.filter((e) => partitionFor(symbolOf(e), parts) === p);
     assert.notDeepEqual(out.map(key), expected.map(key));
+  });
+
+  test('rebuilt at random committed cuts (commit metadata round trip), from a checkpoint or from offset 0, a unit continues exactly as the unbroken one', async () => {
+    const parts = await el.log.partitions('trades');
+    const refPartition = partitionFor('BTC', parts);
+    const p = partitionFor(['ETH', 'SOL'].find((s) => partitionFor(s, parts) !== refPartition) as string, parts);
+    const reference = { partition: refPartition, partitionCount: parts };
+    const identity = graphIdentity(config, predictor, 'code-cross-test');
+    const store = new LogCheckpointStore({ log: el.log, encode: (t, v) => el.serde.encode(t, v), decode });
+    const unitOf = (out: GraphEvent[]): PartitionUnit => new PartitionUnit(p, { log: el.log, decode, predictor, config, sink: { onEvent: (e) => void out.push(e) }, clock, reference });
+    // The unbroken owner: drains in market-time steps of random length (seeded), as a live member
+    // does, "commits" after each step (what the group would commit, read back as the group reads
+    // it) and checkpoints after every other step.
+    const rng = new Rng(61);
+    const ref: GraphEvent[] = [];
+    const unit = unitOf(ref);
+    const saver = new UnitCheckpoints({ store, identity, everyInputs: 1 });
+    const steps: { cut: Cut; emitted: number }[] = [];
+    let t = syntheticConfig({ days: 0.3, seed: 11 }).start;
+    for (let i = 0; i < 16; i++) {
+      t += Math.floor(5 * 60_000 + rng.next() * 50 * 60_000);
+      await unit.drain(t);
+      const committed = unitCommit(unit);
+      assert.ok(committed.every((c) => c.partition === p), 'only the own partition is committed');
+      assert.ok(committed.every((c) => c.metadata !== undefined), 'each carries the reference position');
+      const cut = cutsFromCommitted(INPUT_TOPICS.map((topic) => ({ topic, partitions: committed.filter((c) => c.topic === topic).map((c) => ({ partition: c.partition, offset: c.offset, metadata: c.metadata ?? null })) })), refPartition).get(p) ?? new Map<string, number>();
+      assert.deepEqual([...cut].sort(), [...unit.cut()].sort(), 'the committed offsets + metadata give back the unit\'s cut on both partitions');
+      steps.push({ cut, emitted: ref.length });
+      if (i % 2 === 1) await saver.maybeSave(unit, t, 0);
+    }
+    await unit.drain(Number.POSITIVE_INFINITY);
+    await unit.close();
+    assert.ok(ref.some((e) => e.kind === 'signal'));
+    const inside = steps.filter((s) => s.emitted > 0 && s.emitted < ref.length);
+    assert.ok(inside.length >= 5, `cuts inside the history: ${inside.length}`);
+    let restored = 0;
+    for (const { cut, emitted } of inside) {
+      for (const fromCheckpoints of [true, false]) {
+        const out: GraphEvent[] = [];
+        const rebuilt = unitOf(out);
+        if (fromCheckpoints) restored += (await new UnitCheckpoints({ store, identity }).restore(rebuilt, cut)) > 0 ? 1 : 0;
+        await rebuilt.rebuild(cut);
+        assert.equal(out.length, 0, 'a rebuild emits nothing');
+        assert.ok(cutCovers(rebuilt.cut(), cut) && cutCovers(cut, rebuilt.cut()), 'the rebuilt unit stands at the cut, on both partitions');
+        await rebuilt.drain(Number.POSITIVE_INFINITY);
+        await rebuilt.close();
+        assert.deepEqual(out.map(key), ref.slice(emitted).map(key), `cut ${JSON.stringify([...cut])}, ${fromCheckpoints ? 'checkpoint' : 'offset 0'}`);
+      }
+    }
+    assert.ok(restored >= 3, `restored from a checkpoint ${restored} times`);
+    // Without the reference position (a commit of p's offsets alone) the rebuild stops elsewhere on
+    // the reference partition and the continuation differs: what the metadata is for.
+    const last = inside[inside.length - 1] as { cut: Cut; emitted: number };
+    const ownOnly = new Map([...last.cut].filter(([k]) => k.endsWith(`/${p}`)));
+    const out: GraphEvent[] = [];
+    const bad = unitOf(out);
+    await bad.rebuild(ownOnly);
+    await bad.drain(Number.POSITIVE_INFINITY);
+    await bad.close();
+    assert.notDeepEqual(out.map(key), ref.slice(last.emitted).map(key));
+    // A commit of p without the metadata (a graph without the reference) is refused, not guessed.
+    assert.throws(() => cutsFromCommitted([{ topic: 'trades', partitions: [{ partition: p, offset: '5', metadata: '' }] }], refPartition), /carry no position on the reference's partition/);
   });
 });
