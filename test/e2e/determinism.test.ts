@@ -101,6 +101,7 @@ describe('exact replay through the CLI', () => {
     assert.equal(i.json.accepted, 0);
     assert.equal((i.json.reasons as Record<string, number>)['ahead-of-live-feed'], 1, i.stdout);
     assert.equal((i.json.liveFeed as { source: string }).source, 'synthetic');
+    assert.match(i.stderr, /1 snapshot dated after the live feed synthetic .* was not imported \(ahead-of-live-feed\)/);
     const s = await runCli(['start', '--log', live, '--model', model, '--history-days', '1', '--stop-after', '1h', '--speed', '7200', '--port', '0']);
     assert.equal(s.code, 0, s.stderr);
     // stderr is JSON log lines (not a terminal): the records say how the feed was levelled.
