@@ -6,7 +6,7 @@ import { markProgress } from '../../hosts/group/feed-progress.ts';
 import { IngestInputError, ingestFile, type IngestOptions } from '../../sources/ingest/index.ts';
 import type { ValuesOf } from '../command-spec.ts';
 import { logSource, openLogFrom } from '../log-access.ts';
-import { printJson, progressStream, UsageError } from '../output.ts';
+import { cliLogger, printJson, progressStream, UsageError } from '../output.ts';
 import type { INGEST } from '../specs/ingest.ts';
 import { acquireWriterLock } from '../writer-lock.ts';
 
@@ -53,6 +53,13 @@ export async function run(values: ValuesOf<typeof INGEST>): Promise<number> {
       const summary = await ingestFile(access, options, (done, total) => bar.update(done, total));
       bar.finish();
       printJson(summary);
+      const ahead = summary.reasons['ahead-of-live-feed'] ?? 0;
+      if (ahead > 0 && summary.liveFeed != null) {
+        const f = summary.liveFeed as { source: string; tsInit: number };
+        const what = ahead === 1 ? `1 ${summary.unit} dated after the live feed ${f.source} (${new Date(f.tsInit).toISOString()}) was` : `${ahead} ${summary.unit}s dated after the live feed ${f.source} (${new Date(f.tsInit).toISOString()}) were`;
+        // Counted in the summary too; said here because a refused import otherwise reads as a success.
+        cliLogger().warn({ event: 'ahead-of-live-feed', events: ahead, source: f.source, tsInit: f.tsInit }, `${what} not imported (ahead-of-live-feed): import them into a log of their own, or once the feed has passed their dates`);
+      }
       ok = true;
       return 0;
     } catch (e) {

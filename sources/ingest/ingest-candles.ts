@@ -6,7 +6,7 @@ import { existingIdentities } from './existing-identities.ts';
 import { missingIntervals } from './gap-counter.ts';
 import { IngestStats } from './ingest-stats.ts';
 import type { Parsed } from './parsed.ts';
-import { gateTimes, type TimeBounds } from './plausibility.ts';
+import { aheadOfLiveFeed, gateTimes, type TimeBounds } from './plausibility.ts';
 import { TopicAppender } from './topic-appender.ts';
 
 export interface IngestTarget {
@@ -29,7 +29,8 @@ interface SeriesState {
  * Validates parsed candles (candleToBar, then the time gate of plausibility.ts: a future-dated or
  * far-jumping candle is rejected before it can move a series' last time), counts gaps per series on the calendar, skips candles the log
  * already holds (`duplicate`) or that would land before the series' last stored candle
- * (`older-than-log`: the log stays in time order per key), and appends the rest to `candles`
+ * (`older-than-log`: the log stays in time order per key), drops candles closing after the
+ * log's live feed (`ahead-of-live-feed`, plausibility.ts), and appends the rest to `candles`
  * keyed by symbol with record timestamp = tsEvent (the close).
  */
 export async function ingestCandles(
@@ -79,6 +80,10 @@ export async function ingestCandles(
     series.set(bar.symbol, { start: bar.start, interval: bar.interval });
     if (existing.ids.has(candleId(bar))) {
       stats.reject('duplicate');
+      continue;
+    }
+    if (aheadOfLiveFeed(bounds, bar.tsInit)) {
+      stats.reject('ahead-of-live-feed');
       continue;
     }
     if (bar.tsEvent < (existing.lastTs.get(`${bar.symbol}|${bar.interval}`) ?? Number.NEGATIVE_INFINITY)) {

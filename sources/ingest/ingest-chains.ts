@@ -7,7 +7,7 @@ import type { IngestTarget } from './ingest-candles.ts';
 import { IngestStats } from './ingest-stats.ts';
 import type { OptionRow } from './option-row.ts';
 import type { Parsed } from './parsed.ts';
-import { TimeGate, type Released, type TimeBounds } from './plausibility.ts';
+import { TimeGate, aheadOfLiveFeed, type Released, type TimeBounds } from './plausibility.ts';
 import { TopicAppender } from './topic-appender.ts';
 
 export function snapshotId(s: Pick<OptionChainSnapshot, 'underlying' | 'tsEvent'>): string {
@@ -76,8 +76,8 @@ function rawFingerprint(rows: readonly OptionRow[]): string {
  * Each snapshot is then checked, in this order: identical raw fields to the underlying's previous
  * snapshot (`stale`, not appended); outside the calendar's session (`outside-session`: never
  * appended, so no out-of-session snapshot feeds an in-session feature or prices a bar before the
- * open); built (`spot-not-positive`); already in the log (`duplicate`); older than the log
- * (`older-than-log`). A snapshot of more than `maxChainRows` rows is `too-many-rows` before all
+ * open); built (`spot-not-positive`); already in the log (`duplicate`); dated after the log's live feed
+ * (`ahead-of-live-feed`, plausibility.ts); older than the log (`older-than-log`). A snapshot of more than `maxChainRows` rows is `too-many-rows` before all
  * of these (its rows past the limit were never held). The rest are appended to `options` keyed by underlying, record timestamp =
  * tsEvent. Snapshots are appended in (time, underlying) order. Gaps: see ChainSlotGaps.
  */
@@ -132,6 +132,10 @@ export async function ingestChains(
     if (existing.ids.has(snapshotId(snap))) {
       gaps.covered(snap.underlying, snap.tsEvent);
       snapshots.reject('duplicate');
+      return;
+    }
+    if (aheadOfLiveFeed(options.bounds, snap.tsInit)) {
+      snapshots.reject('ahead-of-live-feed');
       return;
     }
     if (snap.tsEvent < (existing.lastTs.get(s.underlying) ?? Number.NEGATIVE_INFINITY)) {

@@ -18,6 +18,7 @@ import { optionChainLong } from './option-chain-long.ts';
 import { optionChainWide } from './option-chain-wide.ts';
 import { openRecordSource } from './record-source.ts';
 import { DEFAULT_FUTURE_TOLERANCE_MS, DEFAULT_MAX_GAP_MS, type TimeBounds } from './plausibility.ts';
+import { liveFeedPosition } from './live-feed-bound.ts';
 
 export const INGEST_FORMATS = ['binance-klines', 'ohlcv-csv', 'option-chain-long', 'option-chain-wide', 'trades', 'binance-trades', 'binance-aggtrades'] as const;
 export type IngestFormat = (typeof INGEST_FORMATS)[number];
@@ -92,7 +93,12 @@ async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions,
     nowMs: options.nowMs ?? Date.now(),
     futureToleranceMs: options.futureToleranceMs ?? DEFAULT_FUTURE_TOLERANCE_MS,
     maxGapMs: options.maxTimeGapMs ?? DEFAULT_MAX_GAP_MS,
+    // A log a live feed writes to takes no event dated after the feed (`ahead-of-live-feed`):
+    // appended behind the feed's records it would reorder the replay against the live run.
+    liveFeed: await liveFeedPosition(target.log),
   };
+  // Said in every summary: where the bound came from, or null (no feed ever wrote to the log).
+  const liveFeed = bounds.liveFeed ?? null;
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   let rowsSeen = 0;
   const tick = (progress: () => { done: number; total: number }) => (): void => {
@@ -128,7 +134,7 @@ async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions,
     const sideFrom = r.sideFromTickRule === 0 ? 'file' : r.sideFromFile === 0 ? 'tick-rule' : 'mixed';
     return r.stats.summary(options.format, 'trade', {
       calendar: calendar.name, sideFrom, sideFromFile: r.sideFromFile, sideFromTickRule: r.sideFromTickRule,
-      tickRuleUnclassified: r.tickRuleUnclassified, idsSynthesized: r.idsSynthesized,
+      tickRuleUnclassified: r.tickRuleUnclassified, idsSynthesized: r.idsSynthesized, liveFeed,
     });
   }
 
@@ -159,7 +165,7 @@ async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions,
     }
     const stats = await ingestCandles(rows, target, calendar, bounds, tick(progress));
     finish(progress());
-    return stats.summary(options.format, 'candle', { calendar: calendar.name });
+    return stats.summary(options.format, 'candle', { calendar: calendar.name, liveFeed });
   }
 
   const source = await openRecordSource(options.file, maxLineBytes);
@@ -192,5 +198,6 @@ async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions,
     ivComputed: r.builder.ivComputed,
     greeksComputed: r.builder.greeksComputed,
     valuesDropped: Object.fromEntries([...r.valuesDropped].sort(([a], [b]) => (a < b ? -1 : 1))),
+    liveFeed,
   });
 }

@@ -5,7 +5,7 @@ import type { IngestTarget } from './ingest-candles.ts';
 import { IngestStats } from './ingest-stats.ts';
 import { TickRule } from './tick-rule.ts';
 import type { TradeInput, TradeRow } from './trade-input.ts';
-import { TimeGate, implausiblePrice, implausibleSize, type Released, type TimeBounds } from './plausibility.ts';
+import { TimeGate, aheadOfLiveFeed, implausiblePrice, implausibleSize, type Released, type TimeBounds } from './plausibility.ts';
 import { TopicAppender } from './topic-appender.ts';
 
 /** Ids within one millisecond when the file has no id column: id = tsEvent x this + sequence. */
@@ -63,7 +63,8 @@ export interface TradeIngestStats {
  * repeated within the last RECENT_IDS of the symbol), fills a missing side by the tick rule and a
  * missing id as tsEvent x 1000 + the trade's rank within its millisecond (both depend only on the
  * file, so a re-import yields the same trades), skips trades the log already holds (`duplicate`,
- * by symbol and id) or older than the symbol's last stored trade (`older-than-log`), and appends
+ * by symbol and id), after the log's live feed (`ahead-of-live-feed`, plausibility.ts) or older than
+ * the symbol's last stored trade (`older-than-log`), and appends
  * the rest to `trades` keyed by symbol, record timestamp = tsEvent = tsInit.
  */
 export async function ingestTrades(batches: AsyncIterable<TradeRow[]>, target: IngestTarget, bounds: TimeBounds, onRow?: () => void): Promise<TradeIngestStats> {
@@ -101,6 +102,7 @@ export async function ingestTrades(batches: AsyncIterable<TradeRow[]>, target: I
       out.sideFromTickRule++;
     } else out.sideFromFile++;
     if (existing.ids.get(t.symbol)?.has(id) === true) return 'duplicate';
+    if (aheadOfLiveFeed(bounds, t.ts)) return 'ahead-of-live-feed';
     if (t.ts < (existing.lastTs.get(t.symbol) ?? Number.NEGATIVE_INFINITY)) return 'older-than-log';
     stats.accept(t.symbol, t.ts);
     const trade: Trade = { tsEvent: t.ts, tsInit: t.ts, symbol: t.symbol, price: t.price, size: t.size, side, tradeId: id };

@@ -5,6 +5,7 @@
  */
 
 import { MAX_PRICE, MAX_SIZE } from '../../lib/plausible.ts';
+import type { LiveFeedPosition } from './live-feed-bound.ts';
 
 export { MAX_IV_RAW, MAX_PRICE, MAX_SIZE } from '../../lib/plausible.ts';
 
@@ -27,6 +28,17 @@ export interface TimeBounds {
    * rejected `time-jump`.
    */
   maxGapMs: number;
+  /**
+   * The log's live feed position (live-feed-bound.ts), null or absent when no feed wrote to it: an
+   * event whose tsInit is after it is `ahead-of-live-feed` (aheadOfLiveFeed), checked by each
+   * importer on the event it would append, after the duplicate check.
+   */
+  liveFeed?: LiveFeedPosition | null;
+}
+
+/** True when an event with this tsInit would sit ahead of the log's live feed (see TimeBounds.liveFeed). */
+export function aheadOfLiveFeed(bounds: TimeBounds, tsInit: number): boolean {
+  return bounds.liveFeed != null && tsInit > bounds.liveFeed.tsInit;
 }
 
 /** Rows in a row, each within maxGapMs of the one before, that turn a jump into the file's new range. */
