@@ -65,7 +65,8 @@ function milestoneOf(r: Record<string, unknown>): string | null {
   if (ev === 'history') return `history written (${String(r['events'])} events)`;
   if (ev === 'caught-up') return `caught up (${String(r['inputs'])} inputs)`;
   if (ev === 'resume') return `checkpoint restored (after ${String(r['inputs'])} inputs)`;
-  if (ev === 'feed-regenerate') return `regenerating the market's first ${String(r['events'])} events`;
+  if (ev === 'feed-restore') return `market state restored (after ${String(r['at'])} events)`;
+  if (ev === 'feed-regenerate') return `regenerating ${String(r['events'])} events of the market`;
   if (ev === 'feed-resume') return 'feed resumed on the existing log';
   if (ev === 'checkpoint-ignored') return `checkpoint ignored: ${String(r['reason'])}`;
   if (ev === 'progress') return /history/.test(msg) ? 'history: first progress' : null;

@@ -4,12 +4,40 @@ import { countRecords } from '../log-sink.ts';
 import type { TopicDecoder } from '../merged-reader.ts';
 import { silentLogger, type Logger } from '../../lib/log.ts';
 import type { HostEventEmitter } from '../host-events.ts';
+import { fromExactJson, toExactJson } from '../../lib/exact-json.ts';
 
 /** A market event as a feed produces it, before it is in the log. */
 export interface FeedEvent {
   topic: string;
   key: string;
   value: { tsEvent: number; tsInit: number };
+}
+
+/** A feed whose whole state can be saved between two of its events (e.g. the synthetic market's MarketStream). */
+export interface SnapshotFeed extends Iterator<FeedEvent> {
+  snapshot(): string;
+}
+
+/** A feed's saved state: after its first `at` events, for the feed of these parameters. */
+export interface SavedFeedState {
+  source: string;
+  feed: string;
+  at: number;
+  state: string;
+}
+
+/** Where a feed's latest saved state is kept (hosts/live/feed-state-file.ts: a file beside the log). */
+export interface FeedStateStore {
+  load(): Promise<SavedFeedState | null>;
+  save(s: SavedFeedState): Promise<void>;
+}
+
+export interface FeedStateOptions {
+  store: FeedStateStore;
+  /** The feed continued from a saved state, or null when the state is not its own (then it is regenerated). */
+  resume(state: string): SnapshotFeed | null;
+  /** Save the state at most once per this many events of the feed (and once levelled). Default 50,000. */
+  every?: number;
 }
 
 export type EncodeFn = (topic: string, value: object) => Uint8Array;
@@ -44,6 +72,8 @@ export class FeedAppender {
     private readonly log: EventLog,
     private readonly encode: EncodeFn,
     private readonly position: AppenderPosition | null = null,
+    /** Called after each non-empty flush of a positioned appender with the new `from`. */
+    private readonly afterFlush: ((from: number) => Promise<void>) | null = null,
   ) {}
 
   add(ev: FeedEvent): void {
@@ -86,6 +116,7 @@ export class FeedAppender {
       if (pos !== null) for (const p of at) pos.ends.set(`${topic}/${p.partition}`, { topic, partition: p.partition, offset: p.offset + 1 });
     }
     if (pos !== null) pos.from += n;
+    if (pos !== null && n > 0 && this.afterFlush !== null) await this.afterFlush(pos.from);
     return n;
   }
 }
@@ -97,6 +128,34 @@ export class PeekableFeed implements Iterator<FeedEvent> {
   taken = 0;
 
   constructor(private readonly source: Iterator<FeedEvent>) {}
+
+  /**
+   * The state before the next event (the source's state, and the event it already gave if one was
+   * peeked), or null if the source cannot save its state.
+   */
+  snapshot(): string | null {
+    const src = this.source as Partial<SnapshotFeed>;
+    if (typeof src.snapshot !== 'function') return null;
+    const head = this.head === null || this.head.done === true ? null : this.head.value;
+    return toExactJson({ head, source: src.snapshot() });
+  }
+
+  /** A feed continued from a state saved by snapshot() after `at` events; null if `resume` refuses it. */
+  static resume(saved: SavedFeedState, resume: (state: string) => SnapshotFeed | null): PeekableFeed | null {
+    let s: { head: FeedEvent | null; source: string };
+    try {
+      s = fromExactJson(saved.state) as { head: FeedEvent | null; source: string };
+    } catch {
+      return null;
+    }
+    if (s === null || typeof s !== 'object' || typeof s.source !== 'string') return null;
+    const source = resume(s.source);
+    if (source === null) return null;
+    const feed = new PeekableFeed(source);
+    feed.taken = saved.at;
+    if (s.head !== null) feed.head = { done: false, value: s.head };
+    return feed;
+  }
 
   peek(): IteratorResult<FeedEvent> {
     if (this.head === null) this.head = this.source.next();
@@ -136,6 +195,13 @@ export interface LevelFeedOptions {
   historyBatch?: number;
   /** Where it says how it levelled the feed with the log (lib/log.ts). Default: silent. */
   logger?: Logger;
+  /**
+   * Saved feed state (a SnapshotFeed as `feed`): saved as the feed advances, and on a restart the
+   * feed is restored from it instead of regenerated from its first event, when it is the state of
+   * this source and parameters at or before the log's recorded position. Without it (or when it
+   * does not fit), the feed is regenerated from its start.
+   */
+  state?: FeedStateOptions;
   /** Where `feed-resume` and `history-progress` (after each history round) are emitted (hosts/host-events.ts). */
   events?: HostEventEmitter;
 }
@@ -166,14 +232,37 @@ export interface LevelFeedResult {
  * each input topic is taken as a prefix of the feed's stream of that topic.
  */
 export async function levelFeedWithLog(opts: LevelFeedOptions): Promise<LevelFeedResult> {
-  const feed = new PeekableFeed(opts.feed);
+  let feed = new PeekableFeed(opts.feed);
   const logger = opts.logger ?? silentLogger();
+  const params = opts.feedParams ?? '';
+  const st = opts.state;
+  const every = st?.every ?? 50_000;
+  let savedAt = Number.NEGATIVE_INFINITY;
+  // Saves the feed's state when the appender is level with it (every event taken is appended).
+  const saveState = async (from: number, force: boolean): Promise<void> => {
+    if (st === undefined || from !== feed.taken || (!force && from - savedAt < every)) return;
+    const state = feed.snapshot();
+    if (state === null) return;
+    await st.store.save({ source: opts.source, feed: params, at: from, state });
+    savedAt = from;
+  };
+  const afterFlush = (from: number): Promise<void> => saveState(from, false);
   const resumed = (by: 'position' | 'count', repaired: Map<string, number>): void => void opts.events?.emit('feed-resume', { source: opts.source, by, repaired: Object.fromEntries(repaired) });
   const last = await lastPosition(opts.log, opts.decode, opts.source);
   if (last !== null) {
-    // The seeded feed has no random access: this regenerates (and drops) its first `from` events,
-    // the longest silent step of a restart on a long history, so say so.
-    logger.info({ event: 'feed-regenerate', source: opts.source, events: last.from }, `${opts.source}: regenerating its first ${last.from} events to resume after the log's recorded position...`);
+    const saved = st === undefined ? null : await st.store.load();
+    if (st !== undefined && saved !== null && saved.source === opts.source && saved.feed === params && saved.at <= last.from) {
+      const restored = PeekableFeed.resume(saved, (s) => st.resume(s));
+      if (restored !== null) {
+        feed = restored;
+        savedAt = saved.at;
+        logger.info({ event: 'feed-restore', source: opts.source, at: saved.at }, `${opts.source}: restored its saved state after ${saved.at} events`);
+      } else logger.info({ event: 'feed-restore-refused', source: opts.source, at: saved.at }, `${opts.source}: its saved state is of other generator code or parameters: regenerating`);
+    }
+    // Without a usable saved state the seeded feed has no random access: this regenerates (and
+    // drops) its first `from` events, the longest silent step of a restart on a long history.
+    const skip = last.from - feed.taken;
+    if (skip > 0) logger.info({ event: 'feed-regenerate', source: opts.source, events: skip }, `${opts.source}: regenerating ${skip} events to resume after the log's recorded position...`);
     while (feed.taken < last.from && !feed.next().done);
     const round: FeedEvent[] = [];
     while (feed.taken < last.to && !feed.peek().done) round.push(feed.next().value as FeedEvent);
@@ -181,7 +270,8 @@ export async function levelFeedWithLog(opts: LevelFeedOptions): Promise<LevelFee
     const repaired = await appendMissing(opts.log, opts.encode, round, last.ends);
     for (const [topic, n] of repaired) logger.warn({ event: 'repair', topic, events: n }, `repaired ${topic}: appended ${n} events a crash left out`);
     resumed('position', repaired);
-    const appender = new FeedAppender(opts.log, opts.encode, { source: opts.source, feed: opts.feedParams ?? '', from: feed.taken, ends: await currentEnds(opts.log, opts.topics) });
+    const appender = new FeedAppender(opts.log, opts.encode, { source: opts.source, feed: params, from: feed.taken, ends: await currentEnds(opts.log, opts.topics) }, afterFlush);
+    await saveState(feed.taken, true);
     return { feed, appender, mode: 'resumed', historyEvents: 0, repaired };
   }
   const have = await countRecords(opts.log, opts.topics);
@@ -199,10 +289,11 @@ export async function levelFeedWithLog(opts: LevelFeedOptions): Promise<LevelFee
     for (const [topic, n] of repaired) logger.warn({ event: 'repair', topic, events: n }, `repairing ${topic}: appending ${n} events a crash left out`);
     await plain.flush();
     resumed('count', repaired);
-    const appender = new FeedAppender(opts.log, opts.encode, { source: opts.source, feed: opts.feedParams ?? '', from: feed.taken, ends: await currentEnds(opts.log, opts.topics) });
+    const appender = new FeedAppender(opts.log, opts.encode, { source: opts.source, feed: params, from: feed.taken, ends: await currentEnds(opts.log, opts.topics) }, afterFlush);
+    await saveState(feed.taken, true);
     return { feed, appender, mode: 'counted', historyEvents: 0, repaired };
   }
-  const appender = new FeedAppender(opts.log, opts.encode, { source: opts.source, feed: opts.feedParams ?? '', from: 0, ends: await currentEnds(opts.log, opts.topics) });
+  const appender = new FeedAppender(opts.log, opts.encode, { source: opts.source, feed: params, from: 0, ends: await currentEnds(opts.log, opts.topics) }, afterFlush);
   const batch = opts.historyBatch ?? 20_000;
   const firstTsInit = feed.nextTsInit();
   let events = 0;
@@ -215,6 +306,7 @@ export async function levelFeedWithLog(opts: LevelFeedOptions): Promise<LevelFee
     }
   }
   events += await appender.flush();
+  await saveState(feed.taken, true);
   logger.info({ event: 'history', events }, `history: ${events} events appended to the log`);
   return { feed, appender, mode: 'history', historyEvents: events, repaired: new Map() };
 }

@@ -2,6 +2,15 @@
  * Seeded pseudo-random numbers (sfc32 seeded through splitmix32). The only randomness allowed in
  * processors/, the generator and training; same seed, same sequence, on every machine.
  */
+/** An Rng's whole state (getState/setState). */
+export interface RngState {
+  a: number;
+  b: number;
+  c: number;
+  d: number;
+  spare: number | null;
+}
+
 export class Rng {
   private a: number;
   private b: number;
@@ -73,6 +82,20 @@ export class Rng {
       p *= this.next();
     } while (p > l);
     return k - 1;
+  }
+
+  /** The full state (four words and the cached normal), for RngState restore: same sequence after. */
+  getState(): RngState {
+    return { a: this.a, b: this.b, c: this.c, d: this.d, spare: this.spare };
+  }
+
+  /** Puts the generator in a state taken by getState(), in place (holders of this Rng follow). */
+  setState(s: RngState): void {
+    this.a = s.a | 0;
+    this.b = s.b | 0;
+    this.c = s.c | 0;
+    this.d = s.d | 0;
+    this.spare = s.spare;
   }
 
   /** A child generator with an independent stream, derived from this one. */

@@ -7,6 +7,17 @@ export class EventQueue<T> {
   private readonly ts: number[] = [];
   private readonly seq: number[] = [];
 
+  /** The heap as parallel arrays (restore() takes them back as they are). */
+  state(): { items: T[]; ts: number[]; seq: number[] } {
+    return { items: [...this.items], ts: [...this.ts], seq: [...this.seq] };
+  }
+
+  restore(s: { items: readonly T[]; ts: readonly number[]; seq: readonly number[] }): void {
+    this.items.splice(0, this.items.length, ...s.items);
+    this.ts.splice(0, this.ts.length, ...s.ts);
+    this.seq.splice(0, this.seq.length, ...s.seq);
+  }
+
   get size(): number {
     return this.items.length;
   }

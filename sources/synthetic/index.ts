@@ -4,6 +4,6 @@ export {
   DEFAULT_SYMBOLS, DEFAULT_SYNTHETIC_CONFIG, syntheticConfig,
   type LatencyConfig, type OptionChainConfig, type RegimeConfig, type SymbolSpec, type SyntheticConfig, type SyntheticConfigInput,
 } from './synthetic-config.ts';
-export { SyntheticMarket } from './synthetic-market.ts';
+export { MarketStream, SyntheticMarket } from './synthetic-market.ts';
 export type { SymbolTruth, SyntheticTruth } from './synthetic-truth.ts';
 export { HISTORY_BATCH, writeSyntheticHistory, type HistorySerde, type WriteHistoryResult } from './write-history.ts';

@@ -1,4 +1,13 @@
-import type { Rng } from '../../processors/math/rng.ts';
+import type { Rng, RngState } from '../../processors/math/rng.ts';
+
+/** LatentPrice's mutable state (state()/restore()). */
+export interface LatentPriceState {
+  t: number;
+  x: number;
+  driftPerMs: number;
+  nextJumpAt: number;
+  rng: RngState;
+}
 
 const YEAR_MS = 365 * 86_400_000;
 const DAY_MS = 86_400_000;
@@ -33,6 +42,18 @@ export class LatentPrice {
     this.sigmaMs = volatility / Math.sqrt(YEAR_MS);
     this.jumpRatePerMs = jumpsPerDay / DAY_MS;
     this.nextJumpAt = this.jumpRatePerMs > 0 ? start + rng.exponential(this.jumpRatePerMs) : Number.POSITIVE_INFINITY;
+  }
+
+  state(): LatentPriceState {
+    return { t: this.t, x: this.x, driftPerMs: this.driftPerMs, nextJumpAt: this.nextJumpAt, rng: this.rng.getState() };
+  }
+
+  restore(s: LatentPriceState): void {
+    this.t = s.t;
+    this.x = s.x;
+    this.driftPerMs = s.driftPerMs;
+    this.nextJumpAt = s.nextJumpAt;
+    this.rng.setState(s.rng);
   }
 
   /** Advances to time T >= t. */

@@ -12,6 +12,9 @@ interface ContractState {
   last: number | null;
 }
 
+/** The listed contracts' open interest and last price: [expiry, [strike index, call oi, call last, put oi, put last][]][]. */
+export type OptionChainState = [number, [number, number, number | null, number, number | null][]][];
+
 interface StrikeState {
   call: ContractState;
   put: ContractState;
@@ -27,7 +30,7 @@ interface StrikeState {
  */
 export class OptionChainBuilder {
   /** expiry -> strike index -> state (small-integer inner keys hash fast). */
-  private state = new Map<number, Map<number, StrikeState>>();
+  private state_ = new Map<number, Map<number, StrikeState>>();
   private readonly invTick: number;
 
   constructor(
@@ -36,6 +39,15 @@ export class OptionChainBuilder {
     private readonly rng: Rng,
   ) {
     this.invTick = Math.round(1 / spec.optionTick);
+  }
+
+  /** The per-contract state (the builder's Rng is the owner's, saved there). */
+  state(): OptionChainState {
+    return [...this.state_].map(([expiry, m]) => [expiry, [...m].map(([i, s]) => [i, s.call.oi, s.call.last, s.put.oi, s.put.last])]);
+  }
+
+  restore(s: OptionChainState): void {
+    this.state_ = new Map(s.map(([expiry, rows]) => [expiry, new Map(rows.map(([i, co, cl, po, pl]) => [i, { call: { oi: co, last: cl }, put: { oi: po, last: pl } }]))]));
   }
 
   build(tsEvent: number, tsInit: number, spot: number): OptionChainSnapshot {
@@ -51,7 +63,7 @@ export class OptionChainBuilder {
       const sqrtT = Math.sqrt(T);
       const dfR = Math.exp(-r * T);
       const fwd = spot / dfR;
-      const prev = this.state.get(expiry);
+      const prev = this.state_.get(expiry);
       const states = new Map<number, StrikeState>();
       next.set(expiry, states);
       for (let i = lo; i <= hi; i++) {
@@ -76,7 +88,7 @@ export class OptionChainBuilder {
       }
     }
     // Contracts that left the listed range are forgotten (re-listed later with a fresh state).
-    this.state = next;
+    this.state_ = next;
     return { tsEvent, tsInit, underlying: spec.symbol, spot, contracts };
   }
 

@@ -1,11 +1,36 @@
-import type { Rng } from '../../processors/math/rng.ts';
+import type { Rng, RngState } from '../../processors/math/rng.ts';
 import type { Trade } from '../../schemas/index.ts';
-import { LatentPrice } from './latent-price.ts';
+import { LatentPrice, type LatentPriceState } from './latent-price.ts';
 import type { MarketEvent } from './market-event.ts';
-import { OptionChainBuilder } from './option-chain-builder.ts';
+import { OptionChainBuilder, type OptionChainState } from './option-chain-builder.ts';
 import type { SymbolSpec, SyntheticConfig } from './synthetic-config.ts';
-import { SymbolTruthRecorder } from './synthetic-truth.ts';
-import { TradeArrivals } from './trade-arrivals.ts';
+import { SymbolTruthRecorder, type TruthCounts } from './synthetic-truth.ts';
+import { TradeArrivals, type TradeArrivalsState } from './trade-arrivals.ts';
+
+/** Everything a SymbolSimulator changes while it runs (state()/restore()); the rest follows from the config. */
+export interface SymbolSimulatorState {
+  symbol: string;
+  ofiRing: number[];
+  ringPos: number;
+  barEnd: number;
+  buyProb: number;
+  volume: number;
+  buyVolume: number;
+  sumSq: number;
+  close: number;
+  closeTs: number;
+  closeTsInit: number;
+  pendingTrade: number;
+  nextChainAt: number;
+  tradeId: number;
+  sizeZ: number;
+  price: LatentPriceState;
+  arrivals: TradeArrivalsState;
+  flow: RngState;
+  chainRng: RngState;
+  chains: OptionChainState;
+  truth: TruthCounts;
+}
 
 /**
  * One symbol of the synthetic market: produces its trades and option-chain snapshots in tsEvent
@@ -80,6 +105,41 @@ export class SymbolSimulator {
     this.openBar();
     this.pendingTrade = this.drawArrival();
     this.nextChainAt = c.start < this.end ? c.start : Number.POSITIVE_INFINITY;
+  }
+
+  state(): SymbolSimulatorState {
+    return {
+      symbol: this.symbol, ofiRing: Array.from(this.ofiRing), ringPos: this.ringPos, barEnd: this.barEnd, buyProb: this.buyProb,
+      volume: this.volume, buyVolume: this.buyVolume, sumSq: this.sumSq, close: this.close, closeTs: this.closeTs,
+      closeTsInit: this.closeTsInit, pendingTrade: this.pendingTrade, nextChainAt: this.nextChainAt, tradeId: this.tradeId,
+      sizeZ: this.sizeZ, price: this.price.state(), arrivals: this.arrivals.state(), flow: this.flow.getState(),
+      chainRng: this.chainRng.getState(), chains: this.chains.state(), truth: this.recorder.counts(),
+    };
+  }
+
+  /** Puts a simulator built from the same spec and config in the state `s` (taken by state()). */
+  restore(s: SymbolSimulatorState): void {
+    if (s.symbol !== this.symbol || s.ofiRing.length !== this.ofiRing.length) throw new Error(`generator state of ${s.symbol} does not fit symbol ${this.symbol}`);
+    this.ofiRing.set(s.ofiRing);
+    this.ringPos = s.ringPos;
+    this.barEnd = s.barEnd;
+    this.buyProb = s.buyProb;
+    this.volume = s.volume;
+    this.buyVolume = s.buyVolume;
+    this.sumSq = s.sumSq;
+    this.close = s.close;
+    this.closeTs = s.closeTs;
+    this.closeTsInit = s.closeTsInit;
+    this.pendingTrade = s.pendingTrade;
+    this.nextChainAt = s.nextChainAt;
+    this.tradeId = s.tradeId;
+    this.sizeZ = s.sizeZ;
+    this.price.restore(s.price);
+    this.arrivals.restore(s.arrivals);
+    this.flow.setState(s.flow);
+    this.chainRng.setState(s.chainRng);
+    this.chains.restore(s.chains);
+    this.recorder.restoreCounts(s.truth);
   }
 
   /** Lower bound of the tsInit of every event this symbol has yet to produce (non-decreasing). */

@@ -41,26 +41,47 @@
  *   = its next tsEvent + minimum latency). No wall clock, no Math.random: one Rng(seed), forked
  *   per symbol and per purpose.
  */
+import { fromExactJson, toExactJson } from '../../lib/exact-json.ts';
 import { Rng } from '../../processors/math/rng.ts';
 import { bayesAuc, type BayesAucOptions } from './bayes-auc.ts';
 import { EventQueue } from './event-queue.ts';
+import { generatorCodeVersion } from './generator-version.ts';
 import type { MarketEvent } from './market-event.ts';
 import { DEFAULT_SYNTHETIC_CONFIG, type SyntheticConfig } from './synthetic-config.ts';
 import type { SyntheticTruth } from './synthetic-truth.ts';
-import { SymbolSimulator } from './symbol-simulator.ts';
+import { SymbolSimulator, type SymbolSimulatorState } from './symbol-simulator.ts';
 
-export class SyntheticMarket {
-  private sims: SymbolSimulator[] | null = null;
+/** A market stream's saved state (MarketStream.snapshot()), bound to the generator's code and config. */
+interface MarketStreamState {
+  code: string;
+  config: string;
+  seq: number;
+  taken: number;
+  queue: { items: MarketEvent[]; ts: number[]; seq: number[] };
+  sims: SymbolSimulatorState[];
+}
 
-  constructor(readonly config: SyntheticConfig = DEFAULT_SYNTHETIC_CONFIG) {}
+/**
+ * The market's events in delivery order (the merge of synthetic-market.ts's header), as an
+ * iterator whose state can be saved between any two events (snapshot()) and restored
+ * (SyntheticMarket.resume) in O(state): the events after a restored state are those an
+ * uninterrupted stream gives after the same event, byte for byte.
+ */
+export class MarketStream implements Iterator<MarketEvent> {
+  readonly sims: SymbolSimulator[];
+  private readonly queue = new EventQueue<MarketEvent>();
+  private seq = 0;
+  private ended = false;
+  /** Events returned so far. */
+  taken = 0;
 
-  /** All events in non-decreasing tsInit order (ties by generation order). Each call restarts. */
-  *events(): Generator<MarketEvent> {
-    const root = new Rng(this.config.seed);
-    const sims = this.config.symbols.map((spec) => new SymbolSimulator(spec, this.config, root.fork()));
-    this.sims = sims;
-    const queue = new EventQueue<MarketEvent>();
-    let seq = 0;
+  constructor(private readonly config: SyntheticConfig) {
+    const root = new Rng(config.seed);
+    this.sims = config.symbols.map((spec) => new SymbolSimulator(spec, config, root.fork()));
+  }
+
+  next(): IteratorResult<MarketEvent> {
+    const { sims, queue } = this;
     for (;;) {
       let best: SymbolSimulator | null = null;
       let frontier = Number.POSITIVE_INFINITY;
@@ -71,12 +92,79 @@ export class SyntheticMarket {
           best = sim;
         }
       }
-      while (queue.size > 0 && queue.peekTs() <= frontier) yield queue.pop();
-      if (best === null) break;
+      // The frontier is a function of the simulators' state alone, so a stream restored between
+      // two pops recomputes the same frontier and pops the same next event.
+      if (queue.size > 0 && queue.peekTs() <= frontier) {
+        this.taken++;
+        return { done: false, value: queue.pop() };
+      }
+      if (best === null) {
+        if (!this.ended) for (const sim of sims) sim.finish();
+        this.ended = true;
+        return { done: true, value: undefined };
+      }
       const ev = best.emit();
-      queue.push(ev, ev.value.tsInit, seq++);
+      queue.push(ev, ev.value.tsInit, this.seq++);
     }
-    for (const sim of sims) sim.finish();
+  }
+
+  /** The stream's whole state as text (exact JSON); SyntheticMarket.resume takes it back. */
+  snapshot(): string {
+    const s: MarketStreamState = {
+      code: generatorCodeVersion(), config: toExactJson(this.config), seq: this.seq, taken: this.taken,
+      queue: this.queue.state(), sims: this.sims.map((x) => x.state()),
+    };
+    return toExactJson(s);
+  }
+
+  /** @internal SyntheticMarket.resume's second half. */
+  restore(s: MarketStreamState): void {
+    if (s.sims.length !== this.sims.length) throw new Error('generator state: symbol count differs');
+    this.sims.forEach((sim, i) => sim.restore(s.sims[i] as SymbolSimulatorState));
+    this.queue.restore(s.queue);
+    this.seq = s.seq;
+    this.taken = s.taken;
+  }
+}
+
+export class SyntheticMarket {
+  private sims: SymbolSimulator[] | null = null;
+
+  constructor(readonly config: SyntheticConfig = DEFAULT_SYNTHETIC_CONFIG) {}
+
+  /** All events in non-decreasing tsInit order (ties by generation order). Each call restarts. */
+  *events(): Generator<MarketEvent> {
+    const stream = this.stream();
+    this.sims = stream.sims;
+    for (let r = stream.next(); !r.done; r = stream.next()) yield r.value;
+  }
+
+  /** The same events as events(), as a MarketStream (whose state can be saved) from the start. */
+  stream(): MarketStream {
+    return new MarketStream(this.config);
+  }
+
+  /**
+   * The stream continued from a state saved by MarketStream.snapshot(), or null when the state is
+   * not one of this generator: other generator code (generatorCodeVersion), another config, or
+   * unreadable. The caller then regenerates from the start. A resumed stream's simulators keep
+   * only the counts of what came before (truth() is for events()).
+   */
+  resume(state: string): MarketStream | null {
+    let s: MarketStreamState;
+    try {
+      s = fromExactJson(state) as MarketStreamState;
+    } catch {
+      return null;
+    }
+    if (s === null || typeof s !== 'object' || s.code !== generatorCodeVersion() || s.config !== toExactJson(this.config)) return null;
+    const stream = new MarketStream(this.config);
+    try {
+      stream.restore(s);
+    } catch {
+      return null;
+    }
+    return stream;
   }
 
   /**

@@ -36,6 +36,18 @@ export interface SyntheticTruth {
   symbols: SymbolTruth[];
 }
 
+/**
+ * Where a recorder is (its counts), for a generator restored mid-stream: the bars before are not
+ * kept, so a restored generator's truth covers only the bars it closed itself (their arrays hold
+ * zeros before).
+ */
+export interface TruthCounts {
+  bars: number;
+  trades: number;
+  badTrades: number;
+  lateTrades: number;
+}
+
 /** Accumulates one symbol's bars as they close. */
 export class SymbolTruthRecorder {
   readonly truth: SymbolTruth;
@@ -46,6 +58,15 @@ export class SymbolTruthRecorder {
       close: new Float64Array(maxBars), ofi: new Float64Array(maxBars), herfindahl: new Float64Array(maxBars),
       trades: 0, badTrades: 0, lateTrades: 0,
     };
+  }
+
+  counts(): TruthCounts {
+    const t = this.truth;
+    return { bars: t.bars, trades: t.trades, badTrades: t.badTrades, lateTrades: t.lateTrades };
+  }
+
+  restoreCounts(c: TruthCounts): void {
+    Object.assign(this.truth, c);
   }
 
   recordBar(close: number, ofi: number, herfindahl: number): void {

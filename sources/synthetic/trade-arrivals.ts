@@ -1,7 +1,15 @@
-import type { Rng } from '../../processors/math/rng.ts';
+import type { Rng, RngState } from '../../processors/math/rng.ts';
 import type { RegimeConfig } from './synthetic-config.ts';
 
 const DAY_MS = 86_400_000;
+
+/** TradeArrivals' mutable state (state()/restore()). */
+export interface TradeArrivalsState {
+  regime: 0 | 1;
+  t: number;
+  switchAt: number;
+  rng: RngState;
+}
 const MINUTE_MS = 60_000;
 
 /**
@@ -39,6 +47,17 @@ export class TradeArrivals {
     this.regime = rng.next() < pActive ? 1 : 0;
     this.t = start;
     this.switchAt = start + rng.exponential(this.leaveRatePerMs[this.regime]);
+  }
+
+  state(): TradeArrivalsState {
+    return { regime: this.regime, t: this.t, switchAt: this.switchAt, rng: this.rng.getState() };
+  }
+
+  restore(s: TradeArrivalsState): void {
+    this.regime = s.regime;
+    this.t = s.t;
+    this.switchAt = s.switchAt;
+    this.rng.setState(s.rng);
   }
 
   /** Seasonal multiplier of the arrival rate at time t (mean 1 over a day). */

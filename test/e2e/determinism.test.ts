@@ -137,6 +137,8 @@ describe('exact replay through the CLI', () => {
     assert.equal(s.code, 0, s.stderr);
     const records = logRecords(s.stderr);
     assert.equal(records.filter((r) => r.event === 'feed-resume').length, 1, s.stderr);
+    // The market is restored from the state the killed run saved beside the log, not regenerated from its start.
+    assert.equal(records.filter((r) => r.event === 'feed-restore').length, 1, s.stderr);
     // State comes from a checkpoint the killed run wrote, not from a replay of the whole log.
     const resumed = records.filter((r) => r.component === 'checkpoints' && r.event === 'resume');
     assert.equal(resumed.length, 1, s.stderr);
