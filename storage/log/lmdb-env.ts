@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { open, type RootDatabase } from 'lmdb';
 import { LogError } from './log-error.ts';
-import { LogResourceError, faultWords } from './resource-fault.ts';
+import { LogResourceError, faultedDirs, faultWords } from './resource-fault.ts';
 
 /**
  * Most named sub-databases an embedded log directory can hold: one per topic-partition plus a few
@@ -60,6 +60,9 @@ export function acquireLmdbEnv(dir: string, readOnly = false): SharedEnv {
       released = true;
       if (--held.refs > 0) return;
       shared.delete(path);
+      // After a failed write (disk full) lmdb-js's close never settles: leave the environment to
+      // the process's exit, which follows the error being reported.
+      if (faultedDirs.has(path)) return;
       await held.env.close();
     },
   };

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { statfsSync } from 'node:fs';
 import { LogError } from './log-error.ts';
 
@@ -73,6 +74,7 @@ export async function guardWrite<T>(dir: string, doing: string, write: () => Pro
     const fault = await resourceCode(e);
     if (fault === null) throw e;
     quietSiblings(e);
+    faultedDirs.add(resolve(dir));
     let what: string;
     try {
       what = await kept();
@@ -82,6 +84,13 @@ export async function guardWrite<T>(dir: string, doing: string, write: () => Pro
     throw new LogResourceError(`${dir}: ${faultWords(fault.code, dir)} while ${doing}; nothing of that write was kept; the log keeps ${what}, intact, and a re-run continues from there`, { cause: fault.cause });
   }
 }
+
+/**
+ * Log directories whose environment had a write fail for lack of space: lmdb-js's close() of such
+ * an environment waits for the failed batch and never settles, which would leave a command's
+ * `finally` hanging until Node exits 0 with nothing printed (lmdb-env.ts skips the close).
+ */
+export const faultedDirs = new Set<string>();
 
 const quieted = new Set<unknown>();
 
