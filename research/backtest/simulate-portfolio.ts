@@ -1,8 +1,8 @@
 import type { Bar } from '../../schemas/index.ts';
 import type { EquityPoint, ExitReason, Side, SkippedOrder, TradeRecord } from './backtest-report.ts';
 import { averageTrueRange, exitLevels, touchedExit } from './exit-levels.ts';
-import { firstEndAfter, type Order, type SymbolCosts } from './simulate-symbol.ts';
-import { direction, fillSlippage, markedTradeValue, netTradeReturn } from './trade-costs.ts';
+import { closedTrade, firstEndAfter, type Order, type SymbolCosts } from './simulate-symbol.ts';
+import { direction, fillSlippage, markedTradeValue } from './trade-costs.ts';
 
 /** One symbol of the portfolio: its bars sorted by time and the order (if any) to carry out at each bar's open. */
 export interface PortfolioSymbol {
@@ -110,23 +110,9 @@ export function simulatePortfolio(symbols: readonly PortfolioSymbol[], costs: Sy
     const bars = (symbols[k] as PortfolioSymbol).bars;
     const entryBar = bars[p.entryIdx] as Bar;
     const bar = bars[idx] as Bar;
-    const exitPrice = at === 'open' ? bar.open : at === 'close' ? bar.close : at;
-    const netReturn = netTradeReturn(p.dir, entryBar.open, exitPrice, fee, p.entrySlip, fillSlippage(bar, slippage, slippageRange));
-    cash += p.capital * (1 + netReturn);
-    trades.push({
-      symbol: bar.symbol,
-      side: p.side,
-      entryTime: entryBar.start,
-      entryPrice: entryBar.open,
-      exitTime: at === 'open' ? bar.start : bar.end,
-      exitPrice,
-      exitReason: reason,
-      grossReturn: p.dir * (exitPrice / entryBar.open - 1),
-      netReturn,
-      capital: p.capital,
-      size: p.size,
-      bars: idx - p.entryIdx + (at === 'open' ? 0 : 1),
-    });
+    const trade = closedTrade(p, entryBar, bar, idx, at, reason, costs);
+    cash += p.capital * (1 + trade.netReturn);
+    trades.push(trade);
     pos[k] = null;
   };
 

@@ -75,23 +75,9 @@ export function simulateSymbol(
   const exit = (p: OpenPosition, idx: number, at: 'open' | 'close' | number, reason: ExitReason): void => {
     const entryBar = bars[p.entryIdx] as Bar;
     const bar = bars[idx] as Bar;
-    const exitPrice = at === 'open' ? bar.open : at === 'close' ? bar.close : at;
-    const netReturn = netTradeReturn(p.dir, entryBar.open, exitPrice, fee, p.entrySlip, fillSlippage(bar, slippage, slippageRange));
-    equity += p.capital * netReturn;
-    trades.push({
-      symbol: bar.symbol,
-      side: p.side,
-      entryTime: entryBar.start,
-      entryPrice: entryBar.open,
-      exitTime: at === 'open' ? bar.start : bar.end,
-      exitPrice,
-      exitReason: reason,
-      grossReturn: p.dir * (exitPrice / entryBar.open - 1),
-      netReturn,
-      capital: p.capital,
-      size: p.size,
-      bars: idx - p.entryIdx + (at === 'open' ? 0 : 1),
-    });
+    const trade = closedTrade(p, entryBar, bar, idx, at, reason, costs);
+    equity += p.capital * trade.netReturn;
+    trades.push(trade);
   };
 
   for (let j = 0; j < bars.length; j++) {
@@ -135,4 +121,36 @@ export function firstEndAfter(bars: readonly Bar[], t: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** What closing a position needs to know of it (a sleeve's or the shared portfolio's). */
+export interface ClosingPosition {
+  side: Side;
+  dir: 1 | -1;
+  entryIdx: number;
+  capital: number;
+  size: number;
+  entrySlip: number;
+}
+
+/**
+ * The trade record of closing `p` at bar `idx` (`bar`): at its open, its close or a price inside
+ * it (a stop or target), net of the fee and both fills' slippage.
+ */
+export function closedTrade(p: ClosingPosition, entryBar: Bar, bar: Bar, idx: number, at: 'open' | 'close' | number, reason: ExitReason, costs: Pick<SymbolCosts, 'fee' | 'slippage' | 'slippageRange'>): TradeRecord {
+  const exitPrice = at === 'open' ? bar.open : at === 'close' ? bar.close : at;
+  return {
+    symbol: bar.symbol,
+    side: p.side,
+    entryTime: entryBar.start,
+    entryPrice: entryBar.open,
+    exitTime: at === 'open' ? bar.start : bar.end,
+    exitPrice,
+    exitReason: reason,
+    grossReturn: p.dir * (exitPrice / entryBar.open - 1),
+    netReturn: netTradeReturn(p.dir, entryBar.open, exitPrice, costs.fee, p.entrySlip, fillSlippage(bar, costs.slippage, costs.slippageRange)),
+    capital: p.capital,
+    size: p.size,
+    bars: idx - p.entryIdx + (at === 'open' ? 0 : 1),
+  };
 }
