@@ -84,8 +84,11 @@ test('the dashboard renders history, follows live signals and switches symbols i
     // The latest signal explains itself: its top feature contributions, the expected move and its
     // q10–q90 band (card and the third chart pane), HOLD's reason or the open position's levels.
     await until('s.contributions.length > 0 && s.expectedPoints > 0');
-    const why = (await page.textContent('#why')) ?? '';
-    const first = (await page.evaluate<{ feature: string; value: number }[]>('window.tickflow.state.contributions'))[0];
+    // The card and the state are read in one evaluation: two separate reads raced a live signal
+    // arriving in between (CI, 2026-11-30: the card still showed the signal before the state's).
+    const { why, first } = await page.evaluate<{ why: string; first: { feature: string; value: number } | undefined }>(
+      "({ why: document.querySelector('#why')?.textContent ?? '', first: window.tickflow.state.contributions[0] })",
+    );
     assert.ok(first && why.includes(first.feature), `#why shows ${first?.feature}: ${why}`);
     assert.match(why, /[+-]\d+\.\d{3}/);
     assert.match((await page.textContent('#band')) ?? '', /^[+-]\d+\.\d{2}% … [+-]\d+\.\d{2}%$/);
