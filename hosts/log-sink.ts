@@ -4,6 +4,7 @@ import type { PipelineSink } from '../processors/graph.ts';
 import { TOPICS } from '../schemas/index.ts';
 import type { AppendRecord, EventLog } from '../storage/log/event-log.ts';
 import { topicSize } from '../storage/log/topic-size.ts';
+import { bodyOf, hasLegacyEncodings, legacyBodies, schemaIdOf } from '../storage/serde/legacy-encodings.ts';
 
 export interface Encoder {
   encode(topic: string, value: object): Uint8Array;
@@ -56,7 +57,7 @@ export class LogSink implements PipelineSink {
     const r = route(e);
     this.seen.set(r.topic, (this.seen.get(r.topic) ?? 0) + 1);
     const value = this.serde.encode(r.topic, r.value);
-    if (this.recorded?.take(r.topic, value)) {
+    if (this.recorded?.take(r.topic, value, r.value)) {
       this.skipped++;
       return;
     }
@@ -106,6 +107,8 @@ export class LogSink implements PipelineSink {
 /** The derived records a log already holds, by content: what a restarted LogSink must not append again. */
 export class RecordedOutputs {
   private readonly byTopic = new Map<string, Map<string, number>>();
+  /** Records under an earlier schema version compared in its own encoding, by digest of their Avro body. */
+  private readonly legacy = new Map<string, Map<string, number>>();
   private readonly totals = new Map<string, number>();
 
   /** Records the log held on the topic when read (taking does not change it). */
@@ -124,7 +127,17 @@ export class RecordedOutputs {
     for (const t of topics) {
       if (!have.has(t)) continue;
       const parts = await log.partitions(t);
-      for (let p = 0; p < parts; p++) for await (const b of log.read(t, p)) for (const r of b) out.add(t, normalize ? normalize(t, r.value) : r.value);
+      const legacy = normalize !== undefined && hasLegacyEncodings(t);
+      for (let p = 0; p < parts; p++) {
+        for await (const b of log.read(t, p)) {
+          for (const r of b) {
+            const v = normalize ? normalize(t, r.value) : r.value;
+            // Written under an earlier schema version compared in its own encoding (D79): kept by its body.
+            if (legacy && schemaIdOf(v) !== schemaIdOf(r.value)) out.addLegacy(t, r.value);
+            else out.add(t, v);
+          }
+        }
+      }
     }
     return out;
   }
@@ -137,17 +150,38 @@ export class RecordedOutputs {
     this.totals.set(topic, this.total(topic) + 1);
   }
 
-  /** Takes one recorded copy of this record: true if the log held one not taken yet. */
-  take(topic: string, value: Uint8Array): boolean {
-    const m = this.byTopic.get(topic);
-    if (m === undefined) return false;
-    const d = digest(value);
-    const n = m.get(d) ?? 0;
-    if (n === 0) return false;
-    if (n === 1) m.delete(d);
-    else m.set(d, n - 1);
-    return true;
+  /**
+   * A record written under an earlier schema version that is compared in its own encoding
+   * (storage/serde/legacy-encodings.ts, D79), kept by its Avro body.
+   */
+  addLegacy(topic: string, framed: Uint8Array): void {
+    let m = this.legacy.get(topic);
+    if (m === undefined) this.legacy.set(topic, (m = new Map()));
+    const d = digest(bodyOf(framed));
+    m.set(d, (m.get(d) ?? 0) + 1);
+    this.totals.set(topic, this.total(topic) + 1);
   }
+
+  /**
+   * Takes one recorded copy of this record: true if the log held one not taken yet. With the
+   * output's value, a record kept by addLegacy matches when the value encodes under that earlier
+   * version to its body.
+   */
+  take(topic: string, bytes: Uint8Array, value?: object): boolean {
+    if (takeOne(this.byTopic.get(topic), digest(bytes))) return true;
+    const m = this.legacy.get(topic);
+    if (m === undefined || m.size === 0 || value === undefined) return false;
+    return legacyBodies(topic, value).some((b) => takeOne(m, digest(b)));
+  }
+}
+
+function takeOne(m: Map<string, number> | undefined, d: string): boolean {
+  if (m === undefined) return false;
+  const n = m.get(d) ?? 0;
+  if (n === 0) return false;
+  if (n === 1) m.delete(d);
+  else m.set(d, n - 1);
+  return true;
 }
 
 /**

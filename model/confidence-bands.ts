@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { CLASSES } from '../processors/types.ts';
+import { wilsonInterval } from '../processors/math/wilson.ts';
 import { argmax } from './metrics.ts';
 
 const K = CLASSES.length;
-/** Two-sided 95% normal quantile. */
-const Z95 = 1.959963984540054;
 
 /**
  * Band edges of the top-class probability (the model's confidence): [1/3, 0.4), [0.4, 0.5), …,
@@ -38,19 +37,8 @@ export const confidenceBandsSchema = z.strictObject({
 
 export type ConfidenceBands = z.infer<typeof confidenceBandsSchema>;
 
-/**
- * Wilson score interval for `hits` successes in `n` trials at 95% (Wilson 1927; Newcombe 1998,
- * method 3). Null for n = 0.
- */
-export function wilsonInterval(hits: number, n: number, z = Z95): [number, number] | null {
-  if (n === 0) return null;
-  const p = hits / n;
-  const z2 = z * z;
-  const denom = 1 + z2 / n;
-  const centre = (p + z2 / (2 * n)) / denom;
-  const half = (z / denom) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-  return [Math.max(0, centre - half), Math.min(1, centre + half)];
-}
+/** The Wilson interval lives with the kernel's math (the live model-health monitor uses it too); re-exported here. */
+export { wilsonInterval };
 
 /**
  * Accuracy by confidence on the holdout: for each band of the top-class probability, the share of

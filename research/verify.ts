@@ -3,6 +3,7 @@ import type { GraphEvent } from '../processors/graph-events.ts';
 import type { Predictor } from '../processors/types.ts';
 import { TOPICS } from '../schemas/index.ts';
 import { partitionFor, type EventLog } from '../storage/log/event-log.ts';
+import { bodyOf, legacyBodies } from '../storage/serde/legacy-encodings.ts';
 import type { TopicDecoder } from '../hosts/merged-reader.ts';
 import { replayLog } from '../hosts/replay/run-replay.ts';
 import { featureSetByHash, graphConfigFor } from '../processors/graph.ts';
@@ -69,7 +70,7 @@ async function compareTopic(opts: { log: EventLog; decode: TopicDecoder; encode:
     if (haveTopic) {
       for await (const batch of opts.log.read(topic, p)) {
         for (const rec of batch) {
-          if (first === undefined && !sameRecorded(rec.value, ra[i], opts.decode, opts.encode, topic)) {
+          if (first === undefined && !sameRecorded(rec.value, ra[i], opts.decode, opts.encode, topic, ta.values[p]?.[i] as object | undefined)) {
             first = { topic, partition: p, index: i, recorded: safeDecode(opts.decode, topic, rec.value), replayed: ta.values[p]?.[i] ?? null, why: ra[i] === undefined ? `recorded ${what} missing from the replay` : `recorded and replayed ${what} differ` };
           }
           i++;
@@ -124,16 +125,22 @@ function sameBytes(x: Uint8Array | undefined, y: Uint8Array | undefined): boolea
  * A recorded signal matches a replayed one when the bytes are the same, or, if it was written
  * under an earlier schema version (another schema id in the frame), when it re-encodes to the
  * same bytes after being read into the current schema (added fields take their defaults): a log
- * recorded before the Signal schema gained a field still verifies.
+ * recorded before the Signal schema gained a field still verifies. For a topic whose earlier
+ * versions are compared in their own encoding (storage/serde/legacy-encodings.ts, D79: the
+ * model-health reports), it also matches when the replayed value (`replayedValue`) encodes under
+ * such a version to the recorded body: every field the old record holds is the same.
  */
-export function sameRecorded(recorded: Uint8Array, replayed: Uint8Array | undefined, decode: TopicDecoder, encode: (t: string, v: object) => Uint8Array, topic: string = TOPICS.signals.name): boolean {
+export function sameRecorded(recorded: Uint8Array, replayed: Uint8Array | undefined, decode: TopicDecoder, encode: (t: string, v: object) => Uint8Array, topic: string = TOPICS.signals.name, replayedValue?: object): boolean {
   if (sameBytes(recorded, replayed)) return true;
   if (replayed === undefined || recorded.length < 5 || replayed.length < 5 || Buffer.compare(recorded.subarray(1, 5), replayed.subarray(1, 5)) === 0) return false;
   try {
-    return sameBytes(encode(topic, decode(topic, recorded) as object), replayed);
+    if (sameBytes(encode(topic, decode(topic, recorded) as object), replayed)) return true;
   } catch {
     return false;
   }
+  if (replayedValue === undefined) return false;
+  const body = bodyOf(recorded);
+  return legacyBodies(topic, replayedValue).some((b) => sameBytes(b, body));
 }
 
 function safeDecode(decode: TopicDecoder, topic: string, bytes: Uint8Array): unknown {

@@ -1,8 +1,9 @@
 import type { OperatorFunction } from 'rxjs';
-import { intervalMs, type ModelHealth, type Signal } from '../../schemas/index.ts';
+import { intervalMs, type HealthBand, type ModelHealth, type Signal } from '../../schemas/index.ts';
 import type { GraphStateRegistry } from '../checkpoint/state-registry.ts';
 import type { Flow } from '../graph-events.ts';
 import { classify } from '../labels.ts';
+import { wilsonInterval } from '../math/wilson.ts';
 import { syncFlatMap } from '../operators/sync-flat-map.ts';
 
 /** Proportions are floored at this in the PSI, so an empty bin does not give an infinite value. */
@@ -49,7 +50,21 @@ export interface HealthReference {
   /** The label definition the model was trained on (forward log return over horizonBars bars of the signal interval). */
   horizonBars: number;
   flatBand: number;
+  /**
+   * The model's accuracy by confidence on its test split (manifest `confidenceBands`), band for
+   * band: the live hit rate is split on exactly these edges. Absent or null: no per-band field.
+   */
+  bands?: readonly ValidationBand[] | null | undefined;
   options: HealthOptions;
+}
+
+/** One band of the manifest's `confidenceBands`: edges, test rows, their hit rate and its Wilson 95 % interval. */
+export interface ValidationBand {
+  from: number;
+  to: number;
+  count: number;
+  hitRate: number | null;
+  ci95: readonly [number, number] | null;
 }
 
 export interface HealthOptions {
@@ -62,6 +77,8 @@ export interface HealthOptions {
   psiThreshold: number;
   /** One-sided normal quantile of the hit-rate bound (2.326: 99 %). */
   z: number;
+  /** A band with fewer matured signals (or validation rows) than this claims no difference (D78). */
+  bandMinSamples: number;
 }
 
 /**
@@ -69,7 +86,54 @@ export interface HealthOptions {
  * days, so shorter windows read a stable market as drift; docs/evaluation.md), two days of matured
  * signals for the hit rate, one report an hour.
  */
-export const DEFAULT_HEALTH_OPTIONS: HealthOptions = { window: 2016, labelWindow: 576, every: 12, psiThreshold: 0.25, z: 2.326 };
+export const DEFAULT_HEALTH_OPTIONS: HealthOptions = { window: 2016, labelWindow: 576, every: 12, psiThreshold: 0.25, z: 2.326, bandMinSamples: 30 };
+
+/** Band index of a confidence: the last band whose `from` is <= it (the first band takes anything below), as model/confidence-bands.ts bins the test split. */
+export function bandOf(bands: readonly { from: number }[], confidence: number): number {
+  let b = bands.length - 1;
+  while (b > 0 && confidence < (bands[b] as { from: number }).from) b--;
+  return b;
+}
+
+/**
+ * The live hit rate per confidence band over the first `n` entries of the matured ring (ring
+ * order, so the sums are the same on every run), each beside the band's validation figures. A
+ * difference is claimed only when both sides have at least `minSamples` and the two Wilson 95 %
+ * intervals do not overlap (a conservative test: Schenker & Gentleman 2001); otherwise the band
+ * is a small sample or 'same'.
+ */
+export function bandHitRates(bands: readonly ValidationBand[], hits: readonly number[], confidences: readonly number[], n: number, minSamples: number): HealthBand[] {
+  const matured = new Array<number>(bands.length).fill(0);
+  const hit = new Array<number>(bands.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    const b = bandOf(bands, confidences[i] as number);
+    matured[b] = (matured[b] as number) + 1;
+    hit[b] = (hit[b] as number) + (hits[i] as number);
+  }
+  return bands.map((v, b) => {
+    const m = matured[b] as number;
+    const h = hit[b] as number;
+    const live = wilsonInterval(h, m);
+    const smallSample = m < Math.max(1, minSamples) || v.count < Math.max(1, minSamples) || v.ci95 === null || live === null;
+    let difference: string | null = null;
+    if (!smallSample && live !== null && v.ci95 !== null) difference = live[1] < v.ci95[0] ? 'below' : live[0] > v.ci95[1] ? 'above' : 'same';
+    return {
+      from: v.from,
+      to: v.to,
+      matured: m,
+      hits: h,
+      hitRate: m === 0 ? null : h / m,
+      ci95Lo: live === null ? null : live[0],
+      ci95Hi: live === null ? null : live[1],
+      validationCount: v.count,
+      validationHitRate: v.hitRate,
+      validationCi95Lo: v.ci95 === null ? null : v.ci95[0],
+      validationCi95Hi: v.ci95 === null ? null : v.ci95[1],
+      smallSample,
+      difference,
+    };
+  });
+}
 
 interface Pending {
   barEnd: number;
@@ -102,7 +166,8 @@ interface SymbolHealth {
  * the feature vectors the model scored gives each feature's PSI against the training distribution;
  * each signal's label matures `horizonBars` signal-interval bars later exactly as the dataset
  * defines it (close to close, FLAT band, a missing horizon bar leaves it unlabelled), and the
- * rolling hit rate of the matured signals is compared with the hit rates the model has shown. Every `every`
+ * rolling hit rate of the matured signals is compared with the hit rates the model has shown, overall
+ * and, when the reference carries the model's validation confidence bands, band for band. Every `every`
  * signals it emits a ModelHealth report, with a retrain recommendation (reason, priority) when an
  * important feature's PSI exceeds the threshold or the hit rate's upper bound falls below the
  * expected range. It reads only the events in the stream (no clock), keeps per-symbol state (so
@@ -217,6 +282,7 @@ export function modelHealth(modelId: string, featureNames: readonly string[], re
       );
     }
     const retrain = reasons.length > 0;
+    const bands = ref.bands === undefined || ref.bands === null || ref.bands.length === 0 ? null : bandHitRates(ref.bands, h.hits, h.confidences, n, o.bandMinSamples);
     return {
       symbol: signal.symbol,
       tsEvent: signal.barEnd,
@@ -237,6 +303,8 @@ export function modelHealth(modelId: string, featureNames: readonly string[], re
       retrain,
       priority: retrain ? (hitRateLow || drifted.length * 2 >= important.size ? 'high' : 'medium') : null,
       reason: retrain ? reasons.join('; ') : null,
+      // Left out (Avro default null) without validation bands: the report of such a model is the v1 report.
+      ...(bands === null ? {} : { bands }),
     };
   };
 

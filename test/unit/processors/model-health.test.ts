@@ -3,10 +3,11 @@ import { describe, test } from 'node:test';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { GraphStateRegistry } from '../../../processors/checkpoint/state-registry.ts';
 import type { Flow } from '../../../processors/graph-events.ts';
-import { DEFAULT_HEALTH_OPTIONS, modelHealth, psi, type HealthReference } from '../../../processors/health/model-health.ts';
+import { DEFAULT_HEALTH_OPTIONS, modelHealth, psi, type HealthReference, type ValidationBand } from '../../../processors/health/model-health.ts';
+import { wilsonInterval } from '../../../processors/math/wilson.ts';
 import { classify } from '../../../processors/labels.ts';
 import { Rng } from '../../../processors/math/rng.ts';
-import type { Bar, FeatureVector, ModelHealth, Signal } from '../../../schemas/index.ts';
+import type { Bar, FeatureVector, HealthBand, ModelHealth, Signal } from '../../../schemas/index.ts';
 
 const STEP = 300_000;
 const T0 = Date.UTC(2026, 0, 5);
@@ -151,5 +152,89 @@ describe('model-health monitor', () => {
 
   test('psi: known value e = [0.5, 0.5], a = [0.25, 0.75] is 0.25 ln 2 + 0.25 ln 1.5 (by hand)', () => {
     assert.ok(Math.abs(psi([0.5, 0.5], [0.25, 0.75]) - (0.25 * Math.log(2) + 0.25 * Math.log(1.5))) < 1e-15);
+  });
+
+  describe('live hit rate per confidence band', () => {
+    // The manifest's bands (model/confidence-bands.ts CONFIDENCE_EDGES) with test-split figures:
+    // [count, hits] per band; the interval is the same Wilson function the manifest uses.
+    const edges = [1 / 3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
+    const validation = (counts: [number, number][]): ValidationBand[] =>
+      counts.map(([count, hits], b) => ({ from: edges[b] as number, to: edges[b + 1] as number, count, hitRate: count === 0 ? null : hits / count, ci95: wilsonInterval(hits, count) }));
+    const VALIDATION: [number, number][] = [[0, 0], [500, 200], [400, 200], [100, 60], [50, 35], [200, 120], [10, 9]];
+    // The market falls 1 % a bar, so every label (3 bars, -3 %) is DOWN: an UP call misses, a DOWN call hits.
+    const up = (c: number): [number, number, number] => [c, (1 - c) * 0.6, (1 - c) * 0.4];
+    const down = (c: number): [number, number, number] => [(1 - c) * 0.4, (1 - c) * 0.6, c];
+    const calls: [number, number, number][] = [
+      ...Array.from({ length: 20 }, () => up(0.85)), // band [0.8, 0.9): 20 matured, 0 hits
+      ...Array.from({ length: 29 }, (_, i) => (i === 14 ? down(0.45) : up(0.45))), // [0.4, 0.5): 29 matured, 1 hit
+      ...Array.from({ length: 30 }, () => down(0.55)), // [0.5, 0.6): 30 matured, 30 hits
+      ...Array.from({ length: 3 }, () => up(0.65)), // [0.6, 0.7): the last 3 signals, not matured at the report
+    ];
+    const steps: Step[] = calls.map((p, i) => ({ close: 100 * Math.exp(-0.01 * i), a: 0, b: 0.5, p }));
+    const bandsOf = async (o: Partial<HealthReference['options']>, v = VALIDATION): Promise<{ r: ModelHealth; bands: HealthBand[] }> => {
+      const reports = await run(flows('X', steps), { ...reference({ window: 1000, every: calls.length, ...o }), bands: validation(v) });
+      assert.equal(reports.length, 1);
+      const r = reports[0] as ModelHealth;
+      return { r, bands: r.bands as HealthBand[] };
+    };
+
+    test('each matured signal counts in the band of its top probability; counts, hit rates and Wilson intervals match the hand count', async () => {
+      const { r, bands } = await bandsOf({});
+      // By hand (the comments above): 20 + 29 + 30 = 79 matured, 0 + 1 + 30 = 31 hits overall.
+      assert.equal(r.matured, 79);
+      assert.equal(r.hitRate, 31 / 79);
+      assert.deepEqual(bands.map((b) => [b.from, b.to, b.matured, b.hits]), [
+        [1 / 3, 0.4, 0, 0],
+        [0.4, 0.5, 29, 1],
+        [0.5, 0.6, 30, 30],
+        [0.6, 0.7, 0, 0],
+        [0.7, 0.8, 0, 0],
+        [0.8, 0.9, 20, 0],
+        [0.9, 1, 0, 0],
+      ]);
+      const [b0, b1, b2, b3, , b5] = bands as [HealthBand, HealthBand, HealthBand, HealthBand, HealthBand, HealthBand];
+      // Live intervals against Newcombe (1998), Stat. Med. 17:857-872, Table I, method 3: 1/29 -> 0.0061-0.1718, 0/20 -> 0-0.1611.
+      assert.deepEqual([b1.hitRate, b1.ci95Lo?.toFixed(4), b1.ci95Hi?.toFixed(4)], [1 / 29, '0.0061', '0.1718']);
+      assert.deepEqual([b5.hitRate, b5.ci95Lo?.toFixed(4), b5.ci95Hi?.toFixed(4)], [0, '0.0000', '0.1611']);
+      // 30/30 by hand: z = 1.96, z^2/n = 0.128049, centre = (1 + 0.064025) / 1.128049 = 0.943245,
+      // half = (1.96 / 1.128049) * sqrt(z^2 / (4 n^2)) = 1.737478 * 0.032666 = 0.056757 -> 0.8865-1.
+      assert.deepEqual([b2.hitRate, b2.ci95Lo?.toFixed(4), b2.ci95Hi?.toFixed(4)], [1, '0.8865', '1.0000']);
+      // Validation figures are the manifest's, band for band.
+      assert.deepEqual([b2.validationCount, b2.validationHitRate, b2.validationCi95Lo, b2.validationCi95Hi], [400, 0.5, ...(wilsonInterval(200, 400) as [number, number])]);
+      assert.deepEqual([b0.validationCount, b0.validationHitRate, b0.validationCi95Lo], [0, null, null]);
+      // An empty live band: no rate, no interval, a small sample, no claim.
+      assert.deepEqual([b3.hitRate, b3.ci95Lo, b3.ci95Hi, b3.smallSample, b3.difference], [null, null, null, true, null]);
+      // 29 and 20 matured (< 30): no difference is claimed although the intervals are far apart
+      // (1/29: 0.0061-0.1718 against validation 200/500: 0.357-0.444); 30/30 against 200/400 is 'above'.
+      assert.deepEqual(bands.map((b) => [b.smallSample, b.difference]), [
+        [true, null],
+        [true, null],
+        [false, 'above'],
+        [true, null],
+        [true, null],
+        [true, null],
+        [true, null],
+      ]);
+    });
+
+    test('the small-sample minimum and the interval overlap decide the claim: below, above, same', async () => {
+      // With a minimum of 20: 0/20 against validation 120/200 (0.531-0.665) and 1/29 against 200/400 are 'below'.
+      const low = await bandsOf({ bandMinSamples: 20 });
+      assert.deepEqual(low.bands.map((b) => b.difference), [null, 'below', 'above', null, null, 'below', null]);
+      // 30/30 (0.8865-1) against a validation band of 29/30 (0.833-0.994): the intervals overlap, 'same'.
+      const v = VALIDATION.map((x, b): [number, number] => (b === 2 ? [30, 29] : x));
+      assert.equal((await bandsOf({}, v)).bands[2]?.difference, 'same');
+      // A validation band with fewer rows than the minimum claims nothing either ([0.9, 1] has 10).
+      assert.ok((await bandsOf({ bandMinSamples: 5 })).bands[6]?.smallSample);
+    });
+
+    test('without the manifest bands the report has no per-band field (the v1 report); the other fields do not depend on the bands', async () => {
+      const plain = await run(flows('X', steps), reference({ window: 1000, every: calls.length }));
+      assert.ok(!('bands' in (plain[0] as object)));
+      const { r } = await bandsOf({});
+      const rest: Partial<ModelHealth> = { ...r };
+      delete rest.bands;
+      assert.deepEqual(rest, plain[0]);
+    });
   });
 });
