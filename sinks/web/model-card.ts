@@ -3,11 +3,13 @@
  * standardization vectors (large, and of no use on a screen). Read as plain JSON so fields a
  * newer manifest adds pass through as they are; `card` (added here) is what the page shows,
  * worked out once from the manifest: each gate with its figure and threshold, the calibration,
- * and the hit rates the model showed in validation (what the live hit rate is held against).
+ * and the hit rates the model showed in validation, overall and per confidence band (what the
+ * live hit rates are held against).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { expectedHitRateOf } from '../../model/evaluation/health-reference.ts';
+import { expectedHitRateOf, validationBandsOf } from '../../model/evaluation/health-reference.ts';
+import type { ValidationBand } from '../../processors/health/model-health.ts';
 import { manifestSchema, type ModelManifest } from '../../model/manifest.ts';
 
 const LEFT_OUT = new Set(['standardization', 'formatVersion']);
@@ -31,6 +33,11 @@ export interface ModelCardSummary {
   calibration: { method: string; eceBefore: number; eceAfter: number; holdoutEce: number | null } | null;
   /** [lo, hi] of the top-class hit rate the model showed (holdout 95 % interval widened to its worst CV fold); null: unknown. */
   validationHitRate: [number, number] | null;
+  /**
+   * The test split's hit rate per confidence band (manifest confidenceBands): edges, rows, hit
+   * rate, Wilson 95 % interval; the live per-band figures come with each health report (`bands`). Null: not in the manifest.
+   */
+  validationBands: ValidationBand[] | null;
   /** Why the summary is partial: the manifest did not validate (fields above are then empty). */
   error?: string;
 }
@@ -53,7 +60,7 @@ export async function readModelCard(modelDir: string): Promise<object | null> {
 /** The card's static part from a manifest (validated here; a manifest that does not validate gets an empty summary with the reason). */
 export function summarizeManifest(raw: unknown): ModelCardSummary {
   const parsed = manifestSchema.safeParse(raw);
-  if (!parsed.success) return { gatesPassed: null, gates: [], calibration: null, validationHitRate: null, error: `manifest.json does not validate: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`.trim() };
+  if (!parsed.success) return { gatesPassed: null, gates: [], calibration: null, validationHitRate: null, validationBands: null, error: `manifest.json does not validate: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`.trim() };
   const m = parsed.data;
   const c = m.calibration;
   return {
@@ -61,6 +68,7 @@ export function summarizeManifest(raw: unknown): ModelCardSummary {
     gates: gateRows(m),
     calibration: c ? { method: c.method, eceBefore: c.eceBefore, eceAfter: c.eceAfter, holdoutEce: m.metrics.ece ?? null } : null,
     validationHitRate: expectedHitRateOf(m),
+    validationBands: validationBandsOf(m),
   };
 }
 

@@ -237,7 +237,8 @@
   const time = (ms) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
   const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
   const signedPct = (x, d = 2) => (x === null || x === undefined ? '—' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(d)}%`);
-  const rows = (pairs) => pairs.map(([k, v, cls]) => `<tr><td>${esc(k)}</td><td class="${cls || ''}">${v}</td></tr>`).join('');
+  // A pair whose class is 'raw' is a whole row of HTML (the per-band table of the model card).
+  const rows = (pairs) => pairs.map(([k, v, cls]) => (cls === 'raw' ? v : `<tr><td>${esc(k)}</td><td class="${cls || ''}">${v}</td></tr>`)).join('');
 
   let firstClose = null;
   function updateQuote(close) {
@@ -349,6 +350,32 @@
     }
   });
 
+  // Live hit rate per confidence band (the latest health report's `bands`) against the model's
+  // validation bands: a header row, then one row per band with live or validation rows; "waiting
+  // for labels" until a band has matured signals. A difference is named only when the report
+  // claims one (both sides at least the minimum sample, Wilson intervals apart; D78).
+  function bandTable(validation, h) {
+    if (!validation || !validation.length) return [['hit rate by confidence', '<span style="color:var(--muted)">not in the manifest</span>']];
+    const live = h && h.bands ? h.bands : null;
+    if (!live || !live.some((b) => b.matured > 0)) {
+      const n = validation.reduce((s, b) => s + b.count, 0);
+      return [['hit rate by confidence', `<span id="bands-waiting" style="color:var(--muted)">waiting for labels · validation: ${validation.length} bands, ${fmt(n, 0)} test rows</span>`]];
+    }
+    const range = (lo, hi) => (lo === null || lo === undefined ? '—' : `${pct(lo, 0)}–${pct(hi, 0)}`);
+    const verdict = (b) => {
+      if (b.smallSample) return '<span style="color:var(--muted)">small sample</span>';
+      if (b.difference === 'below') return '<span class="bad">below</span>';
+      if (b.difference === 'above') return '<span class="good">above</span>';
+      return '≈';
+    };
+    const body = live
+      .filter((b) => b.matured > 0 || b.validationCount > 0)
+      .map((b) => `<tr data-band="${fmt(b.from, 2)}"><td>${fmt(b.from, 2)}–${fmt(b.to, 2)}</td><td>${pct(b.hitRate)} <span style="color:var(--muted)">${fmt(b.matured, 0)} · ${range(b.ci95Lo, b.ci95Hi)}</span></td><td>${pct(b.validationHitRate)} <span style="color:var(--muted)">${fmt(b.validationCount, 0)} · ${range(b.validationCi95Lo, b.validationCi95Hi)}</span></td><td>${verdict(b)}</td></tr>`)
+      .join('');
+    const html = `<tr><td colspan="2"><table id="model-bands" class="bands"><tr><th>confidence</th><th>live · n · 95% CI</th><th>validation · n · 95% CI</th><th></th></tr>${body}</table></td></tr>`;
+    return [['hit rate by confidence', `<span style="color:var(--muted)">last ${fmt(h.matured, 0)} matured signals, Wilson 95% intervals</span>`], ['', html, 'raw']];
+  }
+
   async function loadModel() {
     try {
       const m = await api(state.symbol ? `/api/model?symbol=${encodeURIComponent(state.symbol)}` : '/api/model');
@@ -383,6 +410,8 @@
       pairs.push([`live hit rate${state.symbol ? ` (${esc(state.symbol)})` : ''}`, h && h.hitRate !== null
         ? `<span class="${inCi === false ? 'bad' : ''}">${pct(h.hitRate)}</span> <span style="color:var(--muted)">of ${fmt(h.matured, 0)} · validation ${ci ? `${pct(ci[0])}–${pct(ci[1])}` : '—'}</span>`
         : `— <span style="color:var(--muted)">validation ${ci ? `${pct(ci[0])}–${pct(ci[1])}` : '—'}</span>`]);
+      const bandRows = bandTable(card.validationBands, h);
+      if (bandRows) pairs.push(...bandRows);
       pairs.push(['drift (PSI max)', h && h.psiMax !== null ? `${fmt(h.psiMax, 3)} <span style="color:var(--muted)">${esc(h.psiFeature || '')}</span>` : (h ? `— <span style="color:var(--muted)">window ${fmt(h.vectors, 0)}/${fmt(h.window, 0)}</span>` : '—'), h && h.driftedFeatures && h.driftedFeatures.length ? 'bad' : '']);
       pairs.push(['retrain', h ? (h.retrain ? `<span class="bad">recommended (${esc(h.priority || '')}): ${esc(h.reason || '')}</span>` : '<span class="good">no</span>') : '<span style="color:var(--muted)">no health report yet</span>']);
       const ts = card.tearSheet;
@@ -394,7 +423,11 @@
       const failed = state.tearSheet === 'failed' && tearSheetError ? ` <span id="tearsheet-failed" class="bad">${esc(tearSheetError)}</span>` : '';
       pairs.push(['backtest', (ts && ts.available ? `<a id="tearsheet" href="${withToken('report')}" target="_blank" rel="noopener">tear sheet ↗</a> · ` : `<span id="tearsheet-missing" style="color:var(--muted)" title="${esc(ts ? ts.reason : '')}">no tear sheet</span> · `) + gen + failed]);
       $('model').innerHTML = rows(pairs);
-      state.modelCard = { gates: (card.gates || []).length, gatesPassed: card.gatesPassed ?? null, calibration: cal ? cal.method : null, validationHitRate: ci || null, health: h || null, tearSheet: !!(ts && ts.available) };
+      const hb = h && h.bands ? h.bands : null;
+      state.modelCard = {
+        gates: (card.gates || []).length, gatesPassed: card.gatesPassed ?? null, calibration: cal ? cal.method : null, validationHitRate: ci || null, health: h || null, tearSheet: !!(ts && ts.available),
+        bands: card.validationBands ? (hb && hb.some((b) => b.matured > 0) ? hb : 'waiting') : null,
+      };
     } catch (e) {
       $('model').innerHTML = rows([['model', esc(e.message)]]);
     }

@@ -3,8 +3,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { accuracyByConfidence } from '../../../model/confidence-bands.ts';
 import { evaluateGates } from '../../../model/evaluation/gates.ts';
-import type { ModelHealth } from '../../../schemas/index.ts';
+import type { HealthBand, ModelHealth } from '../../../schemas/index.ts';
 import { dashboardHandler, findTearSheet, loadPageAssets, readModelCard, summarizeManifest, TopicHistory, type GateRow } from '../../../sinks/web/index.ts';
 import { SignalServer } from '../../../sinks/ws/signal-server.ts';
 import { openEmbeddedLog, type EmbeddedLog } from '../../../storage/log/open-log.ts';
@@ -27,6 +28,7 @@ function manifestWithEvaluation(): Record<string, unknown> {
   const rel = [{ bin: 0, count: 10, confidence: 0.5, accuracy: 0.5 }];
   return {
     ...m,
+    confidenceBands: CONFIDENCE_BANDS,
     metrics: { ...m.metrics, ece: 0.08 },
     calibration: { method: 'temperature', temperature: 1.3, eceBefore: 0.11, eceAfter: 0.04, brierBefore: 0.6, brierAfter: 0.58, logLossBefore: 1.06, logLossAfter: 1.03, selectionLogLoss: { temperature: 1.03, isotonic: 1.04 }, reliabilityBefore: rel, reliabilityAfter: rel },
     evaluation: {
@@ -39,6 +41,25 @@ function manifestWithEvaluation(): Record<string, unknown> {
     },
   };
 }
+
+/**
+ * Accuracy by confidence on five test rows (UP, FLAT, DOWN probabilities; label): two rows in
+ * [0.4, 0.5) (one hit), two in [0.5, 0.6) (both hit), one in [0.9, 1] (a miss).
+ */
+const TEST_ROWS = [
+  [0.45, 0.3, 0.25, 0],
+  [0.44, 0.3, 0.26, 2],
+  [0.2, 0.25, 0.55, 2],
+  [0.55, 0.25, 0.2, 0],
+  [0.95, 0.03, 0.02, 1],
+];
+const CONFIDENCE_BANDS = accuracyByConfidence(Float64Array.from(TEST_ROWS.flatMap((r) => r.slice(0, 3))), TEST_ROWS.map((r) => r[3] as number), 1);
+
+/** A live band as the monitor reports it (figures chosen, not computed: the card passes them on). */
+const liveBand = (from: number, to: number, matured: number, hits: number): HealthBand => ({
+  from, to, matured, hits, hitRate: matured === 0 ? null : hits / matured, ci95Lo: matured === 0 ? null : 0.2, ci95Hi: matured === 0 ? null : 0.6,
+  validationCount: 2, validationHitRate: 0.5, validationCi95Lo: 0.0945, validationCi95Hi: 0.9055, smallSample: true, difference: null,
+});
 
 const health = (symbol: string, tsEvent: number, modelId: string, hitRate: number): ModelHealth => ({
   symbol,
@@ -60,6 +81,7 @@ const health = (symbol: string, tsEvent: number, modelId: string, hitRate: numbe
   retrain: true,
   priority: 'high',
   reason: 'hit rate below validation',
+  bands: [liveBand(1 / 3, 0.4, 0, 0), liveBand(0.4, 0.5, 40, 17)],
 });
 
 test('summarizeManifest: every gate with its figure and rule, the calibration, the validation hit rate', () => {
@@ -81,9 +103,20 @@ test('summarizeManifest: every gate with its figure and rule, the calibration, t
   assert.deepEqual(s.calibration, { method: 'temperature', eceBefore: 0.11, eceAfter: 0.04, holdoutEce: 0.08 });
   // Holdout accuracy interval [0.40, 0.46] widened down to the worst CV fold (0.38).
   assert.deepEqual(s.validationHitRate, [0.38, 0.46]);
+  // The manifest's accuracy by confidence, band for band (the rows above by hand: [0.4, 0.5) 1 of 2, [0.5, 0.6) 2 of 2, [0.9, 1] 0 of 1).
+  assert.deepEqual(s.validationBands?.map((b) => [b.from, b.to, b.count, b.hitRate]), [
+    [1 / 3, 0.4, 0, null],
+    [0.4, 0.5, 2, 0.5],
+    [0.5, 0.6, 2, 1],
+    [0.6, 0.7, 0, null],
+    [0.7, 0.8, 0, null],
+    [0.8, 0.9, 0, null],
+    [0.9, 1, 1, 0],
+  ]);
+  assert.deepEqual(s.validationBands?.[1]?.ci95, CONFIDENCE_BANDS.bands[1]?.ci95);
   // A manifest from before gates: an empty summary, no error. One that does not validate: the reason.
   const old = summarizeManifest(JSON.parse(readFileSync(FIXTURE, 'utf8')));
-  assert.deepEqual([old.gatesPassed, old.gates, old.calibration, old.validationHitRate, old.error], [null, [], null, null, undefined]);
+  assert.deepEqual([old.gatesPassed, old.gates, old.calibration, old.validationHitRate, old.validationBands, old.error], [null, [], null, null, null, undefined]);
   assert.match(summarizeManifest({ modelId: 'x' }).error ?? '', /does not validate/);
 });
 
@@ -150,12 +183,15 @@ describe('/api/model card, /report and the HTTP rate limit', () => {
     assert.equal(r.status, 200);
     assert.equal(r.json['modelId'], modelId);
     assert.ok('evaluation' in r.json && 'calibration' in r.json && !('standardization' in r.json));
-    const card = r.json['card'] as { gatesPassed: boolean; gates: GateRow[]; validationHitRate: number[]; health: Record<string, ModelHealth | null>; tearSheet: { available: boolean; reason: string } };
+    const card = r.json['card'] as { gatesPassed: boolean; gates: GateRow[]; validationHitRate: number[]; validationBands: { from: number; count: number }[]; health: Record<string, ModelHealth | null>; tearSheet: { available: boolean; reason: string } };
     assert.equal(card.gatesPassed, false);
     assert.equal(card.gates.length, 4);
     assert.deepEqual(card.validationHitRate, [0.38, 0.46]);
     assert.equal(card.health['BTC']?.hitRate, 0.33, 'the latest report of this model, not the other model');
     assert.equal(card.health['BTC']?.retrain, true);
+    // The per-band figures of the latest report, read back from the log, beside the manifest's bands.
+    assert.deepEqual(card.health['BTC']?.bands, health('BTC', T0 + 2 * M5, modelId, 0.33).bands);
+    assert.deepEqual(card.validationBands.map((b) => b.count), [0, 2, 2, 0, 0, 0, 1]);
     assert.equal(card.health['ETH'], null);
     assert.equal(card.tearSheet.available, false);
     assert.match(card.tearSheet.reason, /no backtest tear sheet of model 7a24647650b492d7.*replay backtest/);
