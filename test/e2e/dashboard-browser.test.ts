@@ -130,6 +130,12 @@ test('the dashboard renders history, follows live signals and switches symbols i
     assert.match(modelText, /live hit rate \(BTC\)/);
     assert.match(modelText, /validation \d+\.\d%–\d+\.\d%/);
     assert.match(modelText, /retrain/);
+    // Hit rate by confidence (D78): the fresh model's manifest has confidence bands and the day of
+    // history has matured labels, so the card shows the per-band table (live and validation n, intervals).
+    const bands = await page.evaluate<{ matured: number; validationCount: number }[] | string | null>('window.tickflow.state.modelCard.bands');
+    assert.ok(Array.isArray(bands) && bands.some((b) => b.matured > 0), `bands on the card: ${JSON.stringify(bands)}`);
+    assert.ok((await page.locator('#model-bands tr[data-band]').count()) > 0);
+    assert.match((await page.textContent('#model-bands')) ?? '', /live · n · 95% CI.*validation · n · 95% CI/s);
     // No backtest was run beside this model: the page says so and /report answers 404 with the reason.
     assert.equal(card.tearSheet, false);
     assert.ok(await page.isVisible('#tearsheet-missing'));
