@@ -3,6 +3,7 @@ import type { Client, SchemaInfo } from '@confluentinc/schemaregistry';
 import { TOPIC_LIST } from '../../schemas/topics.ts';
 import { DecodeError, EncodeError } from './serde-error.ts';
 import { tradeReader, type TradeReader } from './trade-reader.ts';
+import { tradeWriter, type TradeWriter } from './trade-writer.ts';
 
 /** Confluent wire format: magic byte 0, 4-byte big-endian schema id, then the Avro body. */
 const MAGIC = 0;
@@ -26,6 +27,8 @@ export class Serde {
   private readonly resolvers = new Map<string, Resolver>();
   /** Per topic: a direct reader for its current schema's common case (trades: trade-reader.ts). */
   private readonly fast = new Map<string, TradeReader>();
+  /** Per topic: a direct writer for its current schema's common case (trades: trade-writer.ts). */
+  private readonly fastWriters = new Map<string, TradeWriter>();
   private scratch = Buffer.allocUnsafe(64 * 1024);
 
   constructor(private readonly registry: Client) {}
@@ -45,6 +48,9 @@ export class Serde {
     const fast = tradeReader(type);
     if (fast) this.fast.set(topic, fast);
     else this.fast.delete(topic);
+    const fastWriter = tradeWriter(type);
+    if (fastWriter) this.fastWriters.set(topic, fastWriter);
+    else this.fastWriters.delete(topic);
     return id;
   }
 
@@ -74,12 +80,15 @@ export class Serde {
     const writer = this.writers.get(topic);
     if (!writer) throw new EncodeError(`unknown-topic:${topic}`, `no schema registered for topic ${topic}`);
     let s = this.scratch;
-    let end: number;
-    try {
-      // avsc's encode validates each field as it writes and returns -(missing bytes) when full.
-      while ((end = writer.type.encode(value, s, HEADER)) < 0) s = this.scratch = Buffer.allocUnsafe(2 * s.length - end);
-    } catch (e) {
-      throw new EncodeError(`avro: ${(e as Error).message}`, `cannot encode a ${topic} value: ${(e as Error).message}`, { cause: e });
+    // The direct writer gives exactly avsc's bytes, or -1 (then avsc writes, or throws).
+    let end = this.fastWriters.get(topic)?.(value, s, HEADER) ?? -1;
+    if (end < 0) {
+      try {
+        // avsc's encode validates each field as it writes and returns -(missing bytes) when full.
+        while ((end = writer.type.encode(value, s, HEADER)) < 0) s = this.scratch = Buffer.allocUnsafe(2 * s.length - end);
+      } catch (e) {
+        throw new EncodeError(`avro: ${(e as Error).message}`, `cannot encode a ${topic} value: ${(e as Error).message}`, { cause: e });
+      }
     }
     s[0] = MAGIC;
     s.writeUInt32BE(writer.id, 1);
