@@ -5,6 +5,10 @@ import { DecodeError, EncodeError } from './serde-error.ts';
 import { tradeReader, type TradeReader } from './trade-reader.ts';
 import { tradeWriter, type TradeWriter } from './trade-writer.ts';
 
+/** Slabs of direct-written values (the size of Node's own Buffer pool), and the room kept for one value. */
+const SLAB_BYTES = 8 * 1024;
+const SLAB_ROOM = 512;
+
 /** Confluent wire format: magic byte 0, 4-byte big-endian schema id, then the Avro body. */
 const MAGIC = 0;
 const HEADER = 5;
@@ -30,6 +34,9 @@ export class Serde {
   /** Per topic: a direct writer for its current schema's common case (trades: trade-writer.ts). */
   private readonly fastWriters = new Map<string, TradeWriter>();
   private scratch = Buffer.allocUnsafe(64 * 1024);
+  /** Where the direct writers put values (a fresh slab when this one is nearly full). */
+  private slab = Buffer.allocUnsafeSlow(0);
+  private slabAt = 0;
 
   constructor(private readonly registry: Client) {}
 
@@ -79,16 +86,33 @@ export class Serde {
   encode(topic: string, value: object): Uint8Array {
     const writer = this.writers.get(topic);
     if (!writer) throw new EncodeError(`unknown-topic:${topic}`, `no schema registered for topic ${topic}`);
-    let s = this.scratch;
-    // The direct writer gives exactly avsc's bytes, or -1 (then avsc writes, or throws).
-    let end = this.fastWriters.get(topic)?.(value, s, HEADER) ?? -1;
-    if (end < 0) {
-      try {
-        // avsc's encode validates each field as it writes and returns -(missing bytes) when full.
-        while ((end = writer.type.encode(value, s, HEADER)) < 0) s = this.scratch = Buffer.allocUnsafe(2 * s.length - end);
-      } catch (e) {
-        throw new EncodeError(`avro: ${(e as Error).message}`, `cannot encode a ${topic} value: ${(e as Error).message}`, { cause: e });
+    const fast = this.fastWriters.get(topic);
+    if (fast !== undefined) {
+      // The direct writer writes straight into a shared slab and the value is a view of it (no
+      // copy), as Buffer.allocUnsafe's pool does; it gives exactly avsc's bytes, or -1 (no room,
+      // or not its case: then avsc below writes, or throws).
+      if (this.slab.length - this.slabAt < SLAB_ROOM) {
+        this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+        this.slabAt = 0;
       }
+      const at = this.slabAt;
+      const fastEnd = fast(value, this.slab, at + HEADER);
+      if (fastEnd >= 0) {
+        const slab = this.slab;
+        slab[at] = MAGIC;
+        slab.writeUInt32BE(writer.id, at + 1);
+        // Next value on an 8-byte boundary.
+        this.slabAt = (fastEnd + 7) & ~7;
+        return slab.subarray(at, fastEnd);
+      }
+    }
+    let s = this.scratch;
+    let end: number;
+    try {
+      // avsc's encode validates each field as it writes and returns -(missing bytes) when full.
+      while ((end = writer.type.encode(value, s, HEADER)) < 0) s = this.scratch = Buffer.allocUnsafe(2 * s.length - end);
+    } catch (e) {
+      throw new EncodeError(`avro: ${(e as Error).message}`, `cannot encode a ${topic} value: ${(e as Error).message}`, { cause: e });
     }
     s[0] = MAGIC;
     s.writeUInt32BE(writer.id, 1);

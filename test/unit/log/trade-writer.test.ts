@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import avro from 'avsc';
 import { Rng } from '../../../processors/math/rng.ts';
 import { BAR_SCHEMA, TRADE_SCHEMA } from '../../../schemas/index.ts';
 import { tradeWriter } from '../../../storage/serde/trade-writer.ts';
+import { openEmbeddedLog } from '../../../storage/log/open-log.ts';
 
 // The reference is avsc itself: whenever the direct writer writes, its bytes are avsc's bytes
 // (Type.toBuffer); where it declines (-1), avsc either writes (then the caller uses avsc) or throws.
@@ -90,4 +94,31 @@ test('only the Trade layout gets a direct writer', () => {
   assert.equal(tradeWriter(avro.Type.forSchema(BAR_SCHEMA as unknown as avro.Schema)), null);
   const renamed = { ...TRADE_SCHEMA, fields: TRADE_SCHEMA.fields.map((f) => (f.name === 'size' ? { ...f, name: 'qty' } : f)) };
   assert.equal(tradeWriter(avro.Type.forSchema(renamed as unknown as avro.Schema)), null);
+});
+
+test('Serde.encode of trades: the Confluent frame around avsc\'s bytes, each value intact after thousands more (values share slabs)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tickflow-trade-writer-'));
+  const embedded = await openEmbeddedLog(dir);
+  try {
+    const { serde } = embedded;
+    const id = serde.schemaIdFor('trades');
+    const rng = new Rng(29);
+    const values: object[] = [];
+    const encoded: Uint8Array[] = [];
+    for (let i = 0; i < 5000; i++) {
+      // Every 50th value goes avsc's way (a non-ASCII symbol, a NaN price): same frame either way.
+      const symbol = i % 50 === 0 ? 'Zürich' : i % 7 === 0 ? 'S'.repeat(600) : 'BTCUSDT';
+      const t = { tsEvent: 1_782_864_000_000 + i, tsInit: 1_782_864_000_000 + i, symbol, price: i % 50 === 25 ? Number.NaN : rng.next() * 1e5, size: rng.next(), side: i % 3 === 0 ? 'SELL' : 'BUY', tradeId: 5_000_000_000 + i };
+      values.push(t);
+      encoded.push(serde.encode('trades', t));
+    }
+    for (let i = 0; i < values.length; i++) {
+      const want = Buffer.concat([Buffer.from([0]), Buffer.from([id >>> 24, (id >>> 16) & 255, (id >>> 8) & 255, id & 255]), type.toBuffer(values[i])]);
+      assert.deepEqual(Buffer.from(encoded[i]!), want, `value ${i}`);
+    }
+    assert.throws(() => serde.encode('trades', { ...values[1]!, tradeId: 9_007_199_254_740_991 }), /invalid "long"/);
+  } finally {
+    await embedded.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 });
