@@ -1,6 +1,7 @@
 import { BINANCE_TRADE_LAYOUTS, type BinanceTradeLayout } from './binance-trades.ts';
 import { epochToMs } from './parse-time.ts';
 import { SIDE_BUY, SIDE_SELL, type TradeBatch } from './trade-batch.ts';
+import { MAX_TRADE_ID } from './trade-input.ts';
 
 const COMMA = 0x2c;
 const DOT = 0x2e;
@@ -26,7 +27,8 @@ function columnKinds(layoutName: BinanceTradeLayout): Col[] {
  * `out` unchanged, and then the caller reads the line the general way (decode, split, trim,
  * parseBinanceTrade). It takes only the plain form every Binance file uses, where it gives
  * exactly what the general way gives:
- * - id and time: ASCII digits only, below 2^53 (Number() of such digits is the same integer);
+ * - id and time: ASCII digits only, below 2^53 (Number() of such digits is the same integer),
+ *   the id at most MAX_TRADE_ID;
  *   time > 0 (else the general way rejects it);
  * - price and size: `digits[.digits]` with at most 15-16 significant digits (the whole digit
  *   string read as an integer below 2^53) and at most 22 after the point: the integer divided by
@@ -98,7 +100,10 @@ export function tradeLineParser(layoutName: BinanceTradeLayout): (buf: Uint8Arra
           value = n / POW10[frac]!;
         }
         if (p < end && buf[p] !== COMMA) return false;
-        if (kind === Col.Id) id = value;
+        if (kind === Col.Id) {
+          if (value > MAX_TRADE_ID) return false;
+          id = value;
+        }
         else if (kind === Col.Time) ts = value;
         else if (kind === Col.Price) price = value;
         else size = value;

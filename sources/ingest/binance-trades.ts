@@ -3,7 +3,7 @@ import type { TableLine } from './table-lines.ts';
 import { IngestInputError } from './ingest-error.ts';
 import { cellNumber, cellText, reject, type Parsed } from './parsed.ts';
 import { epochToMs } from './parse-time.ts';
-import { boolCell, type TradeInput, type TradeRow } from './trade-input.ts';
+import { MAX_TRADE_ID, boolCell, type TradeInput, type TradeRow } from './trade-input.ts';
 import { TradeBatch } from './trade-batch.ts';
 import { tradeLineParser } from './binance-trade-bytes.ts';
 
@@ -109,7 +109,7 @@ export function parseBinanceTrade(cells: readonly unknown[], layoutName: Binance
   const t = cellNumber(cells[layout.time]);
   if (t === null || !Number.isFinite(t) || t <= 0) return reject('unparseable-time');
   const id = cellNumber(cells[layout.id]);
-  if (id === null || !Number.isSafeInteger(id) || id < 0) return reject('bad-id');
+  if (id === null || !Number.isSafeInteger(id) || id < 0 || id > MAX_TRADE_ID) return reject('bad-id');
   const maker = boolCell(cells[layout.maker]);
   if (maker === undefined) return reject('bad-side');
   return {
