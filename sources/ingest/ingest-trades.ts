@@ -43,7 +43,13 @@ interface SymbolState {
   lastTs: number;
   /** Trades so far in the millisecond lastTs (for synthetic ids). */
   inMs: number;
-  recent: Set<number>;
+  /**
+   * The ids in the ring, as a set; null while every id so far was above all before it (the
+   * common case: a venue's ids grow), when `maxId` alone answers (built from the ring when needed).
+   */
+  recent: Set<number> | null;
+  /** The largest id ever put in the ring (-1: none). */
+  maxId: number;
   /** Ring of the same ids in arrival order, to forget the oldest. */
   ring: Float64Array;
   ringPos: number;
@@ -91,7 +97,7 @@ export async function ingestTrades(batches: AsyncIterable<TradeRow[] | TradeBatc
     if (sym !== symbol || s === undefined) {
       symbol = sym;
       s = symbols.get(sym);
-      if (s === undefined) symbols.set(sym, (s = { lastTs: Number.NEGATIVE_INFINITY, inMs: 0, recent: new Set(), ring: new Float64Array(RECENT_IDS).fill(-1), ringPos: 0, tick: new TickRule() }));
+      if (s === undefined) symbols.set(sym, (s = { lastTs: Number.NEGATIVE_INFINITY, inMs: 0, recent: null, maxId: -1, ring: new Float64Array(RECENT_IDS).fill(-1), ringPos: 0, tick: new TickRule() }));
       stored = existing.ids.get(sym);
       storedLastTs = existing.lastTs.get(sym) ?? Number.NEGATIVE_INFINITY;
     }
@@ -103,14 +109,21 @@ export async function ingestTrades(batches: AsyncIterable<TradeRow[] | TradeBatc
       id = ts * SYNTHETIC_IDS_PER_MS + rank;
       out.idsSynthesized++;
     }
-    if (s.recent.has(id)) return 'duplicate';
+    // An id above every id the ring ever held is not in it; otherwise ask the set.
+    if (id <= s.maxId) {
+      s.recent ??= new Set(Array.from(s.ring).filter((r) => r >= 0));
+      if (s.recent.has(id)) return 'duplicate';
+    }
     s.inMs = ts === s.lastTs ? s.inMs + 1 : 1;
     s.lastTs = ts;
     const forget = s.ring[s.ringPos]!;
-    if (forget >= 0) s.recent.delete(forget);
+    if (s.recent !== null) {
+      if (forget >= 0) s.recent.delete(forget);
+      s.recent.add(id);
+    }
     s.ring[s.ringPos] = id;
     s.ringPos = (s.ringPos + 1) % RECENT_IDS;
-    s.recent.add(id);
+    if (id > s.maxId) s.maxId = id;
     let side: 'BUY' | 'SELL';
     const ruled = s.tick.next(price);
     if (fileSide === SIDE_NONE) {
