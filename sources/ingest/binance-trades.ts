@@ -1,9 +1,11 @@
-import { DEFAULT_MAX_LINE_BYTES, emptyFile, headerTooLong } from './csv-lines.ts';
+import { DEFAULT_MAX_LINE_BYTES, byteLines, decodeLine, emptyFile, fileSize, headerTooLong, splitCsvLine } from './csv-lines.ts';
 import type { TableLine } from './table-lines.ts';
 import { IngestInputError } from './ingest-error.ts';
 import { cellNumber, cellText, reject, type Parsed } from './parsed.ts';
 import { epochToMs } from './parse-time.ts';
-import { boolCell, type TradeInput, type TradeRow } from './trade-input.ts';
+import { MAX_TRADE_ID, boolCell, type TradeInput, type TradeRow } from './trade-input.ts';
+import { TradeBatch } from './trade-batch.ts';
+import { tradeLineParser } from './binance-trade-bytes.ts';
 
 /** Column positions of Binance's two trade layouts (data.binance.vision). */
 export const BINANCE_TRADE_LAYOUTS = {
@@ -38,8 +40,54 @@ export async function* binanceTrades(batches: AsyncIterable<TableLine[]>, layout
   if (!checked) throw emptyFile(file);
 }
 
+/**
+ * The same rows as binanceTrades over a CSV file's lines (openTable), read straight from the
+ * file's bytes into one reused TradeBatch per chunk: a line in the plain form is parsed from its
+ * bytes (binance-trade-bytes.ts), any other line (the first, and anything unusual) the general
+ * way, so the rows, their reasons and the errors are the same. `progress` is in bytes, as
+ * openTable's for a CSV.
+ */
+export function binanceTradeBatches(path: string, layoutName: BinanceTradeLayout, symbol: string, maxLineBytes = DEFAULT_MAX_LINE_BYTES): { batches: AsyncIterable<TradeBatch>; progress: () => { done: number; total: number } } {
+  const total = fileSize(path);
+  let done = 0;
+  async function* batches(): AsyncGenerator<TradeBatch> {
+    const fast = tradeLineParser(layoutName);
+    const out = new TradeBatch();
+    let checked = false;
+    /** The first line that is not blank: a header (skipped) or a row of the layout's width, else the file is refused. */
+    const first = (cells: string[] | null, lineNo: number): boolean => {
+      checked = true;
+      if (cells === null) throw headerTooLong(path, maxLineBytes);
+      return checkFirstLine(cells, layoutName, path, lineNo) === 'header';
+    };
+    const visitor = {
+      line(buf: Buffer, start: number, end: number, lineNo: number): void {
+        if (checked && fast(buf, start, end, lineNo, symbol, out)) return;
+        const line = decodeLine(buf, start, end, lineNo);
+        if (line === null) return;
+        const cells = splitCsvLine(line);
+        if (!checked && first(cells, lineNo)) return;
+        out.pushRow({ lineNo, parsed: parseBinanceTrade(cells, layoutName, symbol) });
+      },
+      tooLong(lineNo: number): void {
+        if (!checked) first(null, lineNo);
+        out.pushRejected(lineNo, 'line-too-long');
+      },
+    };
+    for await (const bytes of byteLines(path, visitor, undefined, maxLineBytes)) {
+      done = bytes;
+      if (out.length > 0) {
+        yield out;
+        out.clear();
+      }
+    }
+    if (!checked) throw emptyFile(path);
+  }
+  return { batches: batches(), progress: () => ({ done, total }) };
+}
+
 /** The first line is a header of the layout or a row with its column count; anything else is refused. */
-function checkFirstLine(cells: readonly unknown[], layoutName: BinanceTradeLayout, file: string, lineNo: number): 'header' | 'row' {
+export function checkFirstLine(cells: readonly unknown[], layoutName: BinanceTradeLayout, file: string, lineNo: number): 'header' | 'row' {
   const layout = BINANCE_TRADE_LAYOUTS[layoutName];
   const min = layout.columns.length - 1;
   if (!/^\d/.test(cellText(cells[0]).trim())) {
@@ -61,7 +109,7 @@ export function parseBinanceTrade(cells: readonly unknown[], layoutName: Binance
   const t = cellNumber(cells[layout.time]);
   if (t === null || !Number.isFinite(t) || t <= 0) return reject('unparseable-time');
   const id = cellNumber(cells[layout.id]);
-  if (id === null || !Number.isSafeInteger(id) || id < 0) return reject('bad-id');
+  if (id === null || !Number.isSafeInteger(id) || id < 0 || id > MAX_TRADE_ID) return reject('bad-id');
   const maker = boolCell(cells[layout.maker]);
   if (maker === undefined) return reject('bad-side');
   return {

@@ -25,14 +25,64 @@ export async function* csvLines(path: string, maxLineBytes = DEFAULT_MAX_LINE_BY
   for await (const batch of csvLineBatches(path, 1 << 16, maxLineBytes)) yield* batch;
 }
 
-const NL = 0x0a;
-
 /**
  * The same lines as csvLines, a chunk of the file at a time (one array per chunk read): the
  * caller's loop runs synchronously over a batch, with one await per chunk instead of per line.
  * Lines are split on bytes and decoded whole, so a UTF-8 character split across chunks is intact.
  */
 export async function* csvLineBatches(path: string, chunkBytes = 1 << 18, maxLineBytes = DEFAULT_MAX_LINE_BYTES): AsyncGenerator<CsvLine[]> {
+  let out: CsvLine[] = [];
+  const visitor: ByteLineVisitor = {
+    line(buf, start, end, lineNo, bytesRead) {
+      const line = decodeLine(buf, start, end, lineNo);
+      if (line !== null) out.push({ lineNo, cells: splitCsvLine(line), bytesRead });
+    },
+    tooLong(lineNo, bytesRead) {
+      out.push({ lineNo, cells: [], bytesRead, tooLong: true });
+    },
+  };
+  const chunks = byteLines(path, visitor, chunkBytes, maxLineBytes);
+  try {
+    while (!(await chunks.next()).done) {
+      if (out.length > 0) {
+        yield out;
+        out = [];
+      }
+    }
+  } finally {
+    // A caller that stops early closes the file too.
+    await chunks.return(undefined);
+  }
+}
+
+/**
+ * A CSV line's text as csvLines reads it: decoded from UTF-8, one trailing CR removed, a BOM
+ * removed from line 1; null for a blank line (skipped, though it still counts as a line).
+ */
+export function decodeLine(buf: Buffer, start: number, end: number, lineNo: number): string | null {
+  const text = buf.toString('utf8', start, end);
+  let line = text.endsWith('\r') ? text.slice(0, -1) : text;
+  if (lineNo === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
+  return line.trim() === '' ? null : line;
+}
+
+/** What byteLines calls for each line of the file, in order (line numbers from 1). */
+export interface ByteLineVisitor {
+  /** A line's bytes are buf[start, end) without its LF (valid during the call only). */
+  line(buf: Buffer, start: number, end: number, lineNo: number, bytesRead: number): void;
+  /** A line longer than maxLineBytes, skipped unread. */
+  tooLong(lineNo: number, bytesRead: number): void;
+}
+
+const NL = 0x0a;
+
+/**
+ * The file's lines as bytes, handed to `visitor` a chunk at a time; yields the bytes read so far
+ * after each chunk's lines (so the caller can pass on what it gathered, with one await per chunk).
+ * Memory holds one chunk and at most one line of maxLineBytes: a longer line is skipped to its
+ * end without being kept (`tooLong`). Every line counts in the numbering, blank ones too.
+ */
+export async function* byteLines(path: string, visitor: ByteLineVisitor, chunkBytes = 1 << 18, maxLineBytes = DEFAULT_MAX_LINE_BYTES): AsyncGenerator<number> {
   const stream = createReadStream(path, { highWaterMark: chunkBytes });
   let lineNo = 0;
   let bytes = 0;
@@ -41,27 +91,18 @@ export async function* csvLineBatches(path: string, chunkBytes = 1 << 18, maxLin
   let carryLen = 0;
   /** Inside a line already longer than the limit: bytes are dropped until its end. */
   let skipping = false;
-  const emit = (text: string, out: CsvLine[]): void => {
-    lineNo++;
-    let line = text.endsWith('\r') ? text.slice(0, -1) : text;
-    if (lineNo === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
-    if (line.trim() === '') return;
-    out.push({ lineNo, cells: splitCsvLine(line), bytesRead: bytes });
-  };
-  const tooLong = (out: CsvLine[]): void => {
-    lineNo++;
-    out.push({ lineNo, cells: [], bytesRead: bytes, tooLong: true });
-  };
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       bytes = stream.bytesRead;
-      const out: CsvLine[] = [];
       let start = 0;
       for (let nl = chunk.indexOf(NL); nl >= 0; nl = chunk.indexOf(NL, start)) {
         const len = carryLen + nl - start;
-        if (skipping || len > maxLineBytes) tooLong(out);
-        else if (carryLen > 0) emit(Buffer.concat([...carry, chunk.subarray(start, nl)]).toString('utf8'), out);
-        else emit(chunk.toString('utf8', start, nl), out);
+        lineNo++;
+        if (skipping || len > maxLineBytes) visitor.tooLong(lineNo, bytes);
+        else if (carryLen > 0) {
+          const whole = Buffer.concat([...carry, chunk.subarray(start, nl)]);
+          visitor.line(whole, 0, whole.length, lineNo, bytes);
+        } else visitor.line(chunk, start, nl, lineNo, bytes);
         skipping = false;
         carry = [];
         carryLen = 0;
@@ -78,12 +119,14 @@ export async function* csvLineBatches(path: string, chunkBytes = 1 << 18, maxLin
           carryLen += chunk.length - start;
         }
       }
-      if (out.length > 0) yield out;
+      yield bytes;
     }
-    const out: CsvLine[] = [];
-    if (skipping) tooLong(out);
-    else if (carryLen > 0) emit(Buffer.concat(carry).toString('utf8'), out);
-    if (out.length > 0) yield out;
+    if (skipping) visitor.tooLong(++lineNo, bytes);
+    else if (carryLen > 0) {
+      const whole = Buffer.concat(carry);
+      visitor.line(whole, 0, whole.length, ++lineNo, bytes);
+    }
+    yield bytes;
   } finally {
     stream.destroy();
   }

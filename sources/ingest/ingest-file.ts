@@ -2,11 +2,13 @@ import { basename } from 'node:path';
 import { intervalMs } from '../../schemas/index.ts';
 import { CALENDARS, isValidZone, type CalendarName, type SessionCalendar } from '../../processors/calendar/index.ts';
 import { binanceFileInfo, binanceKlines } from './binance-klines.ts';
-import { binanceTrades, binanceTradesFileInfo, type BinanceTradeLayout } from './binance-trades.ts';
+import { binanceTradeBatches, binanceTrades, binanceTradesFileInfo, type BinanceTradeLayout } from './binance-trades.ts';
 import { compileDateFormat } from './date-format.ts';
 import { MAP_FIELDS, parseFieldMap } from './field-map.ts';
 import { ingestTrades } from './ingest-trades.ts';
 import { openTable } from './table-lines.ts';
+import type { TradeBatch } from './trade-batch.ts';
+import type { TradeRow } from './trade-input.ts';
 import { tradesTable } from './trades-table.ts';
 import { DEFAULT_MAX_LINE_BYTES, csvLines, fileSize, type CsvLine } from './csv-lines.ts';
 import { ingestCandles, type IngestTarget } from './ingest-candles.ts';
@@ -16,7 +18,7 @@ import type { IngestSummary } from './ingest-stats.ts';
 import { ohlcvCsv } from './ohlcv-csv.ts';
 import { optionChainLong } from './option-chain-long.ts';
 import { optionChainWide } from './option-chain-wide.ts';
-import { openRecordSource } from './record-source.ts';
+import { isParquet, openRecordSource } from './record-source.ts';
 import { DEFAULT_FUTURE_TOLERANCE_MS, DEFAULT_MAX_GAP_MS, type TimeBounds } from './plausibility.ts';
 import { liveFeedPosition } from './live-feed-bound.ts';
 
@@ -56,6 +58,13 @@ export interface IngestOptions {
   maxLineBytes?: number;
   /** `--max-chain-rows`: option chains, most contract rows in one snapshot (ingest-chains.ts). */
   maxChainRows?: number;
+}
+
+/** The symbol of a Binance trades file: --symbol, else the official file name's. */
+function binanceSymbol(options: IngestOptions): string {
+  const symbol = options.symbol ?? binanceTradesFileInfo(basename(options.file))?.symbol;
+  if (symbol === undefined) throw new IngestInputError(`${options.format}: cannot tell the symbol from the file name ${JSON.stringify(basename(options.file))}; pass --symbol`);
+  return symbol;
 }
 
 /** --calendar, else the calendar whose zone is --tz, else crypto for candles and NSE for chains. */
@@ -115,22 +124,31 @@ async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions,
   if (options.premiumIn === 'underlying' && kind !== 'chains') throw new IngestInputError(`--premium-in applies to option chains, not --format ${options.format}`);
 
   if (kind === 'trades') {
-    const table = await openTable(options.file, maxLineBytes);
-    let rows;
-    if (options.format === 'trades') {
+    let rows: AsyncIterable<TradeRow[] | TradeBatch>;
+    let progress: () => { done: number; total: number };
+    if (options.format !== 'trades' && !isParquet(options.file)) {
+      // Binance CSV: read from the file's bytes (binance-trade-bytes.ts), the same rows.
+      const symbol = binanceSymbol(options);
+      const source = binanceTradeBatches(options.file, options.format as BinanceTradeLayout, symbol, maxLineBytes);
+      rows = source.batches;
+      progress = source.progress;
+    } else if (options.format === 'trades') {
+      const table = await openTable(options.file, maxLineBytes);
       rows = tradesTable(table.batches, {
         file: options.file, map, maxLineBytes,
         ...(options.symbol !== undefined ? { symbol: options.symbol } : {}),
         ...(options.tz !== undefined ? { tz: options.tz } : {}),
         ...(dateFormat !== undefined ? { dateFormat } : {}),
       });
+      progress = table.progress;
     } else {
-      const symbol = options.symbol ?? binanceTradesFileInfo(basename(options.file))?.symbol;
-      if (symbol === undefined) throw new IngestInputError(`${options.format}: cannot tell the symbol from the file name ${JSON.stringify(basename(options.file))}; pass --symbol`);
+      const table = await openTable(options.file, maxLineBytes);
+      const symbol = binanceSymbol(options);
       rows = binanceTrades(table.batches, options.format as BinanceTradeLayout, symbol, options.file, maxLineBytes);
+      progress = table.progress;
     }
-    const r = await ingestTrades(rows, target, bounds, tick(table.progress));
-    finish(table.progress());
+    const r = await ingestTrades(rows, target, bounds, tick(progress));
+    finish(progress());
     const sideFrom = r.sideFromTickRule === 0 ? 'file' : r.sideFromFile === 0 ? 'tick-rule' : 'mixed';
     return r.stats.summary(options.format, 'trade', {
       calendar: calendar.name, sideFrom, sideFromFile: r.sideFromFile, sideFromTickRule: r.sideFromTickRule,

@@ -29,6 +29,8 @@ export class IngestStats {
   stale = 0;
   readonly reasons = new Map<string, number>();
   private readonly symbols = new Set<string>();
+  /** The symbol of the previous accept (already in `symbols`). */
+  private lastSymbol: string | null = null;
   private first = Number.POSITIVE_INFINITY;
   private last = Number.NEGATIVE_INFINITY;
 
@@ -43,7 +45,10 @@ export class IngestStats {
 
   accept(symbol: string, ts: number): void {
     this.accepted++;
-    this.symbols.add(symbol);
+    if (symbol !== this.lastSymbol) {
+      this.symbols.add(symbol);
+      this.lastSymbol = symbol;
+    }
     if (ts < this.first) this.first = ts;
     if (ts > this.last) this.last = ts;
   }

@@ -5,6 +5,7 @@ import type { IngestTarget } from './ingest-candles.ts';
 import { IngestStats } from './ingest-stats.ts';
 import { TickRule } from './tick-rule.ts';
 import type { TradeInput, TradeRow } from './trade-input.ts';
+import { SIDE_BUY, SIDE_NONE, SIDE_SELL, TradeBatch } from './trade-batch.ts';
 import { TimeGate, aheadOfLiveFeed, implausiblePrice, implausibleSize, type Released, type TimeBounds } from './plausibility.ts';
 import { TopicAppender } from './topic-appender.ts';
 
@@ -42,7 +43,13 @@ interface SymbolState {
   lastTs: number;
   /** Trades so far in the millisecond lastTs (for synthetic ids). */
   inMs: number;
-  recent: Set<number>;
+  /**
+   * The ids in the ring, as a set; null while every id so far was above all before it (the
+   * common case: a venue's ids grow), when `maxId` alone answers (built from the ring when needed).
+   */
+  recent: Set<number> | null;
+  /** The largest id ever put in the ring (-1: none). */
+  maxId: number;
   /** Ring of the same ids in arrival order, to forget the oldest. */
   ring: Float64Array;
   ringPos: number;
@@ -66,85 +73,139 @@ export interface TradeIngestStats {
  * by symbol and id), after the log's live feed (`ahead-of-live-feed`, plausibility.ts) or older than
  * the symbol's last stored trade (`older-than-log`), and appends
  * the rest to `trades` keyed by symbol, record timestamp = tsEvent = tsInit.
+ *
+ * Rows come as TradeRow arrays or as TradeBatch columns (the Binance CSV reader's, without an
+ * object per row); the rules are the same. Appends are pipelined: a batch of TRADE_APPEND_BATCH
+ * trades commits while the next is read (TopicAppender.flushBehind), one in flight at a time.
  */
-export async function ingestTrades(batches: AsyncIterable<TradeRow[]>, target: IngestTarget, bounds: TimeBounds, onRow?: () => void): Promise<TradeIngestStats> {
+export async function ingestTrades(batches: AsyncIterable<TradeRow[] | TradeBatch>, target: IngestTarget, bounds: TimeBounds, onRow?: () => void): Promise<TradeIngestStats> {
   const topic = TOPICS.trades.name;
   const existing = await existingTrades(target.log, target.decode, bounds.nowMs + bounds.futureToleranceMs);
   const stats = new IngestStats();
   const out: TradeIngestStats = { stats, sideFromFile: 0, sideFromTickRule: 0, tickRuleUnclassified: 0, idsSynthesized: 0 };
   const appender = new TopicAppender(target.log, topic, TRADE_APPEND_BATCH);
   const symbols = new Map<string, SymbolState>();
-  /** Appends the trade, or returns why not. */
-  const accept = (t: TradeInput): string | null => {
-    let s = symbols.get(t.symbol);
-    if (s === undefined) symbols.set(t.symbol, (s = { lastTs: Number.NEGATIVE_INFINITY, inMs: 0, recent: new Set(), ring: new Float64Array(RECENT_IDS).fill(-1), ringPos: 0, tick: new TickRule() }));
-    if (t.ts < s.lastTs) return 'out-of-order';
-    let id = t.id;
-    if (id === null) {
-      const rank = t.ts === s.lastTs ? s.inMs : 0;
+  // The symbol of the previous row and what belongs to it (a file holds one symbol, or a few).
+  let symbol: string | null = null;
+  let s: SymbolState | undefined;
+  let stored: IdRuns | undefined;
+  let storedLastTs = Number.NEGATIVE_INFINITY;
+  // One Trade object refilled per accepted row: encode() copies it into bytes at once.
+  const trade: Trade = { tsEvent: 0, tsInit: 0, symbol: '', price: 0, size: 0, side: 'BUY', tradeId: 0 };
+  /** Appends the trade, or returns why not. side: SIDE_NONE/BUY/SELL; fileId NaN when the file has none. */
+  const accept = (sym: string, ts: number, price: number, size: number, fileSide: number, fileId: number): string | null => {
+    if (sym !== symbol || s === undefined) {
+      symbol = sym;
+      s = symbols.get(sym);
+      if (s === undefined) symbols.set(sym, (s = { lastTs: Number.NEGATIVE_INFINITY, inMs: 0, recent: null, maxId: -1, ring: new Float64Array(RECENT_IDS).fill(-1), ringPos: 0, tick: new TickRule() }));
+      stored = existing.ids.get(sym);
+      storedLastTs = existing.lastTs.get(sym) ?? Number.NEGATIVE_INFINITY;
+    }
+    if (ts < s.lastTs) return 'out-of-order';
+    let id = fileId;
+    if (id !== id) {
+      const rank = ts === s.lastTs ? s.inMs : 0;
       if (rank >= SYNTHETIC_IDS_PER_MS) return 'too-many-in-one-ms';
-      id = t.ts * SYNTHETIC_IDS_PER_MS + rank;
+      id = ts * SYNTHETIC_IDS_PER_MS + rank;
       out.idsSynthesized++;
     }
-    if (s.recent.has(id)) return 'duplicate';
-    s.inMs = t.ts === s.lastTs ? s.inMs + 1 : 1;
-    s.lastTs = t.ts;
+    // An id above every id the ring ever held is not in it; otherwise ask the set.
+    if (id <= s.maxId) {
+      s.recent ??= new Set(Array.from(s.ring).filter((r) => r >= 0));
+      if (s.recent.has(id)) return 'duplicate';
+    }
+    s.inMs = ts === s.lastTs ? s.inMs + 1 : 1;
+    s.lastTs = ts;
     const forget = s.ring[s.ringPos]!;
-    if (forget >= 0) s.recent.delete(forget);
+    if (s.recent !== null) {
+      if (forget >= 0) s.recent.delete(forget);
+      s.recent.add(id);
+    }
     s.ring[s.ringPos] = id;
     s.ringPos = (s.ringPos + 1) % RECENT_IDS;
-    s.recent.add(id);
-    let side = t.side;
-    const ruled = s.tick.next(t.price);
-    if (side === null) {
+    if (id > s.maxId) s.maxId = id;
+    let side: 'BUY' | 'SELL';
+    const ruled = s.tick.next(price);
+    if (fileSide === SIDE_NONE) {
       if (ruled === null) out.tickRuleUnclassified++;
       side = ruled ?? 'BUY';
       out.sideFromTickRule++;
-    } else out.sideFromFile++;
-    if (existing.ids.get(t.symbol)?.has(id) === true) return 'duplicate';
-    if (aheadOfLiveFeed(bounds, t.ts)) return 'ahead-of-live-feed';
-    if (t.ts < (existing.lastTs.get(t.symbol) ?? Number.NEGATIVE_INFINITY)) return 'older-than-log';
-    stats.accept(t.symbol, t.ts);
-    const trade: Trade = { tsEvent: t.ts, tsInit: t.ts, symbol: t.symbol, price: t.price, size: t.size, side, tradeId: id };
-    appender.add({ key: t.symbol, timestamp: t.ts, value: target.encode(topic, trade) });
+    } else {
+      side = fileSide === SIDE_BUY ? 'BUY' : 'SELL';
+      out.sideFromFile++;
+    }
+    if (stored?.has(id) === true) return 'duplicate';
+    if (aheadOfLiveFeed(bounds, ts)) return 'ahead-of-live-feed';
+    if (ts < storedLastTs) return 'older-than-log';
+    stats.accept(sym, ts);
+    trade.tsEvent = ts;
+    trade.tsInit = ts;
+    trade.symbol = sym;
+    trade.price = price;
+    trade.size = size;
+    trade.side = side;
+    trade.tradeId = id;
+    appender.add({ key: sym, timestamp: ts, value: target.encode(topic, trade) });
     return null;
   };
+  const acceptInput = (t: TradeInput): string | null => accept(t.symbol, t.ts, t.price, t.size, t.side === null ? SIDE_NONE : t.side === 'BUY' ? SIDE_BUY : SIDE_SELL, t.id ?? Number.NaN);
   // Values first, then the time gate (plausibility.ts), then order, ids and the log: a row that
-  // fails a bound never moves a symbol's last time.
+  // fails a bound never moves a symbol's last time. A row the gate passes at once (the common
+  // case, TimeGate.pass) goes straight on; any other is offered with a copy of its fields.
   const gate = new TimeGate<{ lineNo: number; t: TradeInput }>(bounds);
   const released: Released<{ lineNo: number; t: TradeInput }>[] = [];
   const drain = (): void => {
     for (const { item, reason } of released) {
-      const why = reason ?? accept(item.t);
+      const why = reason ?? acceptInput(item.t);
       if (why !== null) stats.reject(why, 1, item.lineNo);
     }
     released.length = 0;
   };
-  for await (const rows of batches) {
-    for (const { lineNo, parsed } of rows) {
-      onRow?.();
-      const reason = parsed.ok ? valueProblem(parsed.value) : parsed.reason;
-      if (reason !== null || !parsed.ok) {
-        stats.reject(reason ?? 'unparseable', 1, lineNo);
-        continue;
+  const rowsAsBatch = new TradeBatch();
+  try {
+    for await (const input of batches) {
+      let batch: TradeBatch;
+      if (input instanceof TradeBatch) batch = input;
+      else {
+        rowsAsBatch.clear();
+        for (const row of input) rowsAsBatch.pushRow(row);
+        batch = rowsAsBatch;
       }
-      gate.offer(parsed.value.symbol, parsed.value.ts, { lineNo, t: parsed.value }, released);
-      drain();
+      const { lineNo, ts, price, size, side, id, symbol: sym, reason: parseReason } = batch;
+      for (let i = 0; i < batch.length; i++) {
+        onRow?.();
+        const reason = parseReason[i] ?? valueProblem(price[i]!, size[i]!);
+        if (reason !== null) {
+          stats.reject(reason, 1, lineNo[i]);
+          continue;
+        }
+        if (gate.pass(sym[i]!, ts[i]!)) {
+          const why = accept(sym[i]!, ts[i]!, price[i]!, size[i]!, side[i]!, id[i]!);
+          if (why !== null) stats.reject(why, 1, lineNo[i]);
+        } else {
+          gate.offer(sym[i]!, ts[i]!, { lineNo: lineNo[i]!, t: batch.input(i) }, released);
+          drain();
+        }
+      }
+      if (appender.full) await appender.flushBehind();
     }
-    if (appender.full) await appender.flush();
+    gate.end(released);
+    drain();
+    await appender.flush();
+  } catch (e) {
+    // The append in flight (if any) lands or fails before the error is reported.
+    await appender.settle();
+    throw e;
   }
-  gate.end(released);
-  drain();
-  await appender.flush();
   return out;
 }
 
 /** Why a trade's price or size is not plausible, or null. */
-function valueProblem(t: TradeInput): string | null {
-  if (!Number.isFinite(t.price) || !Number.isFinite(t.size)) return 'non-finite';
-  if (t.price <= 0) return 'non-positive-price';
-  if (t.size <= 0) return 'non-positive-size';
-  if (implausiblePrice(t.price)) return 'implausible-price';
-  if (implausibleSize(t.size)) return 'implausible-size';
+function valueProblem(price: number, size: number): string | null {
+  if (!Number.isFinite(price) || !Number.isFinite(size)) return 'non-finite';
+  if (price <= 0) return 'non-positive-price';
+  if (size <= 0) return 'non-positive-size';
+  if (implausiblePrice(price)) return 'implausible-price';
+  if (implausibleSize(size)) return 'implausible-size';
   return null;
 }

@@ -104,6 +104,24 @@ export class TimeGate<T> {
     }
   }
 
+  /**
+   * The common case of offer() without an item: true when the row is accepted at once and nothing
+   * else is released (a plausible time, no rows of its key held, within maxGapMs of its key's
+   * latest or the key's first row), with the key's state updated exactly as offer() would; false,
+   * changing nothing, when the caller must offer() the row instead.
+   */
+  pass(key: string, ts: number): boolean {
+    if (ts > this.latestPlausible) return false;
+    const s = this.keys.get(key);
+    if (s === undefined) {
+      this.keys.set(key, { ref: ts, held: [] });
+      return true;
+    }
+    if (s.held.length > 0 || !(ts <= s.ref + this.bounds.maxGapMs)) return false;
+    if (ts > s.ref) s.ref = ts;
+    return true;
+  }
+
   /** At the end of the file: rows still held had too few rows after them to confirm their jump. */
   end(out: Released<T>[]): void {
     for (const s of this.keys.values()) this.dropHeld(s, out);

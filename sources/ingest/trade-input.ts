@@ -10,6 +10,13 @@ export interface TradeInput {
   id: number | null;
 }
 
+/**
+ * The largest trade id: the largest integer avsc writes as an Avro long (its isSafeLong,
+ * 2^53 - 2). A larger id, though a safe integer, is rejected `bad-id` (before, it stopped the
+ * import with an encoding error).
+ */
+export const MAX_TRADE_ID = 9_007_199_254_740_990;
+
 /** A parsed row with the line of the file it came from (errors and rejections name it). */
 export interface TradeRow {
   lineNo: number;

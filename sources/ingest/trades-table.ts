@@ -6,7 +6,7 @@ import { IngestInputError } from './ingest-error.ts';
 import { cellNumber, cellText, reject, type Parsed } from './parsed.ts';
 import { parseTime } from './parse-time.ts';
 import type { TableLine } from './table-lines.ts';
-import { sideCell, type TradeInput, type TradeRow } from './trade-input.ts';
+import { MAX_TRADE_ID, sideCell, type TradeInput, type TradeRow } from './trade-input.ts';
 
 /** Column names recognised without `--map` (lower-case; the first present wins). */
 export const TRADE_COLUMNS = {
@@ -74,7 +74,7 @@ function parseRow(cells: readonly unknown[], c: Cols, o: TradesTableOptions, lin
   let id: number | null = null;
   if (c.id !== undefined) {
     id = cellNumber(cells[c.id]);
-    if (id !== null && (!Number.isSafeInteger(id) || id < 0)) return reject('bad-id');
+    if (id !== null && (!Number.isSafeInteger(id) || id < 0 || id > MAX_TRADE_ID)) return reject('bad-id');
   }
   const symbol = c.symbol !== undefined ? cellText(cells[c.symbol]).trim() : (o.symbol ?? '');
   if (symbol === '') return reject('missing-column');

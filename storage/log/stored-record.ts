@@ -19,6 +19,9 @@ type FastBuffer = Buffer & { utf8Slice(start: number, end: number): string };
 /** Frames records into one reusable buffer; each frame is valid until the next call. */
 export class StoredRecordWriter {
   private scratch = Buffer.allocUnsafe(64 * 1024);
+  /** The previous record's key and its UTF-8 bytes (an append's records mostly share one key). */
+  private lastKey = '';
+  private lastKeyBytes: Buffer = Buffer.alloc(0);
 
   /**
    * lmdb-js copies the value synchronously when `put` runs inside a write transaction, which is
@@ -31,7 +34,12 @@ export class StoredRecordWriter {
     const s = this.scratch;
     s[0] = FORMAT;
     s.writeDoubleLE(record.timestamp, 1);
-    const keyBytes = s.write(key, HEADER, 'utf8');
+    if (key !== this.lastKey) {
+      this.lastKey = key;
+      this.lastKeyBytes = Buffer.from(key, 'utf8');
+    }
+    const keyBytes = this.lastKeyBytes.length;
+    s.set(this.lastKeyBytes, HEADER);
     s.writeUInt16LE(keyBytes, 9);
     s.set(value, HEADER + keyBytes);
     return s.subarray(0, HEADER + keyBytes + value.length);

@@ -3,6 +3,11 @@ import type { Client, SchemaInfo } from '@confluentinc/schemaregistry';
 import { TOPIC_LIST } from '../../schemas/topics.ts';
 import { DecodeError, EncodeError } from './serde-error.ts';
 import { tradeReader, type TradeReader } from './trade-reader.ts';
+import { tradeWriter, type TradeWriter } from './trade-writer.ts';
+
+/** Slabs of direct-written values (the size of Node's own Buffer pool), and the room kept for one value. */
+const SLAB_BYTES = 8 * 1024;
+const SLAB_ROOM = 512;
 
 /** Confluent wire format: magic byte 0, 4-byte big-endian schema id, then the Avro body. */
 const MAGIC = 0;
@@ -26,7 +31,12 @@ export class Serde {
   private readonly resolvers = new Map<string, Resolver>();
   /** Per topic: a direct reader for its current schema's common case (trades: trade-reader.ts). */
   private readonly fast = new Map<string, TradeReader>();
+  /** Per topic: a direct writer for its current schema's common case (trades: trade-writer.ts). */
+  private readonly fastWriters = new Map<string, TradeWriter>();
   private scratch = Buffer.allocUnsafe(64 * 1024);
+  /** Where the direct writers put values (a fresh slab when this one is nearly full). */
+  private slab = Buffer.allocUnsafeSlow(0);
+  private slabAt = 0;
 
   constructor(private readonly registry: Client) {}
 
@@ -45,6 +55,9 @@ export class Serde {
     const fast = tradeReader(type);
     if (fast) this.fast.set(topic, fast);
     else this.fast.delete(topic);
+    const fastWriter = tradeWriter(type);
+    if (fastWriter) this.fastWriters.set(topic, fastWriter);
+    else this.fastWriters.delete(topic);
     return id;
   }
 
@@ -73,6 +86,26 @@ export class Serde {
   encode(topic: string, value: object): Uint8Array {
     const writer = this.writers.get(topic);
     if (!writer) throw new EncodeError(`unknown-topic:${topic}`, `no schema registered for topic ${topic}`);
+    const fast = this.fastWriters.get(topic);
+    if (fast !== undefined) {
+      // The direct writer writes straight into a shared slab and the value is a view of it (no
+      // copy), as Buffer.allocUnsafe's pool does; it gives exactly avsc's bytes, or -1 (no room,
+      // or not its case: then avsc below writes, or throws).
+      if (this.slab.length - this.slabAt < SLAB_ROOM) {
+        this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+        this.slabAt = 0;
+      }
+      const at = this.slabAt;
+      const fastEnd = fast(value, this.slab, at + HEADER);
+      if (fastEnd >= 0) {
+        const slab = this.slab;
+        slab[at] = MAGIC;
+        slab.writeUInt32BE(writer.id, at + 1);
+        // Next value on an 8-byte boundary.
+        this.slabAt = (fastEnd + 7) & ~7;
+        return slab.subarray(at, fastEnd);
+      }
+    }
     let s = this.scratch;
     let end: number;
     try {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { Trade } from '../../../schemas/index.ts';
@@ -7,6 +8,7 @@ import { csvLineBatches, csvLines } from '../../../sources/ingest/csv-lines.ts';
 import { IdRuns } from '../../../sources/ingest/id-runs.ts';
 import { TickRule } from '../../../sources/ingest/tick-rule.ts';
 import { FIXTURES, readTopic, withLog } from './ingest-helpers.ts';
+import { tempDir } from '../../helpers/cli.ts';
 
 const T0 = Date.UTC(2026, 6, 1); // 1782864000000 (GNU date -d 2026-07-01T00:00:00Z +%s)
 
@@ -46,6 +48,24 @@ describe('trade importers', () => {
       assert.equal(again.accepted, 0);
       assert.equal(again.reasons['duplicate'], 7); // the 6 stored trades and the repeated line
       assert.equal((await readTopic<Trade>(access, 'trades')).length, 6);
+    }));
+
+  test('an id above the largest Avro long avsc writes (2^53 - 2) is rejected bad-id, not an encoding error that stops the import', () =>
+    withLog(async (access) => {
+      const tmp = tempDir('tickflow-bad-id-');
+      try {
+        const file = join(tmp.dir, 'IDSUSDT-trades-2026-07-01.csv');
+        // 9007199254740990 is avsc's isSafeLong bound (avsc/lib/types.js); ...991 is Number.MAX_SAFE_INTEGER.
+        writeFileSync(file, ['9007199254740989,1.5,1,1.5,1782864000100,true,true', '9007199254740990,1.5,1,1.5,1782864000200,true,true',
+          '9007199254740991,1.5,1,1.5,1782864000300,true,true', ' 9007199254740991,1.5,1,1.5,1782864000400,true,true', '1,1.5,1,1.5,1782864000500,true,true'].join('\n'));
+        const s = await ingestFile(access, { file, format: 'binance-trades' });
+        assert.equal(s.accepted, 3);
+        assert.deepEqual(s.reasons, { 'bad-id': 2 });
+        assert.deepEqual(s.firstRejectedLine, { 'bad-id': 3 });
+        assert.deepEqual((await readTopic<Trade>(access, 'trades')).map((t) => t.tradeId), [9_007_199_254_740_989, 9_007_199_254_740_990, 1]);
+      } finally {
+        tmp.cleanup();
+      }
     }));
 
   test('BOM, CRLF, header and a blank line', () =>
