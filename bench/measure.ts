@@ -48,14 +48,12 @@ let modelSeconds = 0;
 // Loading the model (and tfjs) is start-up, not replay: done before the clock starts.
 const loaded = mode === 'pipeline' && modelDir ? await loadPredictor(modelDir) : null;
 // The model's own time: predict() is called once per scored 5-minute bar (tens of thousands of
-// calls), so timing each call costs little next to it.
-const predictor: Predictor | null = loaded && {
-  modelId: loaded.modelId,
-  featureSetHash: loaded.featureSetHash,
-  featureNames: loaded.featureNames,
-  // A sequence model: its window, and its incremental scorers (D76), timed the same way.
-  window: loaded.window,
-  predict(row) {
+// calls), so timing each call costs little next to it. Everything else is the loaded predictor's
+// own (its prototype): heads, contributions, decision policy and model-health reference, so the
+// graph runs what a replay with this model runs (before, only the fields listed here were passed
+// on, and the pipeline figure left out the health monitor, the heads and the policy).
+const predictor: Predictor | null = loaded && Object.assign(Object.create(loaded) as Predictor, {
+  predict(row: Float64Array): [number, number, number] {
     const t = performance.now();
     const p = loaded.predict(row);
     modelSeconds += (performance.now() - t) / 1000;
@@ -70,9 +68,9 @@ const predictor: Predictor | null = loaded && {
       modelSeconds += (performance.now() - t) / 1000;
       return r;
     };
-    return { push: (row) => timed(() => w.push(row)), predict: () => timed(() => w.predict()) };
+    return { push: (row: Float64Array) => timed(() => w.push(row)), predict: () => timed(() => w.predict()) };
   },
-};
+});
 const trades = await topicSize(access.log, 'trades');
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();

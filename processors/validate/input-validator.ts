@@ -18,6 +18,16 @@ const problem = (code: string, reason: string): InputProblem => ({ code, reason 
  * this reason and counted under its code, never thrown.
  */
 export function tradeProblem(t: Trade): InputProblem | null {
+  // The common case first, in one expression: a valid trade passes every rule below. Measured:
+  // written only as the rule-by-rule chain (each rule returning its own reason), this check cost
+  // ~500 ns per trade in replay, as much as reading and decoding the trade (docs/benchmarks.md).
+  const { price, size } = t;
+  if (t.symbol && typeof price === 'number' && price > 0 && price <= MAX_PRICE && typeof size === 'number' && size > 0 && size <= MAX_SIZE && Number.isFinite(t.tsEvent) && Number.isFinite(t.tsInit)) return null;
+  return tradeRuleBroken(t);
+}
+
+/** Which rule an invalid trade broke, in the order the rules are checked. */
+function tradeRuleBroken(t: Trade): InputProblem | null {
   if (!t.symbol) return problem('trade:empty-symbol', 'trade: empty symbol');
   if (!Number.isFinite(t.price) || t.price <= 0) return problem('trade:non-positive-price', `trade: non-positive or non-finite price ${t.price}`);
   if (!Number.isFinite(t.size) || t.size <= 0) return problem('trade:non-positive-size', `trade: non-positive or non-finite size ${t.size}`);
@@ -28,6 +38,32 @@ export function tradeProblem(t: Trade): InputProblem | null {
 }
 
 export function chainProblem(c: OptionChainSnapshot): InputProblem | null {
+  // The common case first, allocation-free (as tradeProblem); the rule-by-rule chain below says
+  // which rule an invalid chain broke.
+  if (chainValid(c)) return null;
+  return chainRuleBroken(c);
+}
+
+/** Every rule of chainRuleBroken at once: true when none is broken. */
+function chainValid(c: OptionChainSnapshot): boolean {
+  const spot = c.spot;
+  if (!c.underlying || typeof spot !== 'number' || !(spot > 0 && spot <= MAX_PRICE) || c.contracts.length === 0) return false;
+  for (const k of c.contracts) {
+    const { strike, openInterest, volume } = k;
+    if (typeof strike !== 'number' || !(strike > 0 && strike <= MAX_PRICE)) return false;
+    if (typeof openInterest !== 'number' || !(openInterest >= 0 && openInterest < Number.POSITIVE_INFINITY)) return false;
+    if (typeof volume !== 'number' || !(volume >= 0 && volume < Number.POSITIVE_INFINITY)) return false;
+    if (!premiumValid(k.bid) || !premiumValid(k.ask) || !premiumValid(k.last)) return false;
+  }
+  return true;
+}
+
+function premiumValid(p: number | null): boolean {
+  return p === null || (typeof p === 'number' && p >= 0 && p <= MAX_PRICE);
+}
+
+/** Which rule an invalid chain broke, in the order the rules are checked. */
+function chainRuleBroken(c: OptionChainSnapshot): InputProblem | null {
   if (!c.underlying) return problem('chain:empty-underlying', 'chain: empty underlying');
   if (!Number.isFinite(c.spot) || c.spot <= 0) return problem('chain:non-positive-spot', `chain: spot <= 0 or non-finite (${c.spot})`);
   if (c.spot > MAX_PRICE) return problem('chain:implausible-spot', `chain: spot ${c.spot} above ${MAX_PRICE}`);

@@ -26,3 +26,57 @@ describe('input validator: plausibility bounds (lib/plausible.ts)', () => {
     assert.equal(chainProblem(chain(24_000, 24_200, 1e308))?.code, 'chain:bad-premium');
   });
 });
+
+// tradeProblem and chainProblem check the common case in one allocation-free expression before
+// the rule-by-rule chain (replay speed, docs/benchmarks.md): over every combination of edge
+// values, the result is still the first broken rule of the documented order, or null.
+describe('input validator: the fast check agrees with the rules', () => {
+  const numbers = [Number.NaN, Number.NEGATIVE_INFINITY, -1, 0, 1e-300, 1, 1e12, 1e12 + 1, 1e17, 1e18, Number.POSITIVE_INFINITY];
+  test('trades: every combination of symbol, price, size and timestamps', () => {
+    const expected = (t: Trade): string | null => {
+      if (!t.symbol) return 'trade:empty-symbol';
+      if (!(Number.isFinite(t.price) && t.price > 0)) return 'trade:non-positive-price';
+      if (!(Number.isFinite(t.size) && t.size > 0)) return 'trade:non-positive-size';
+      if (t.price > 1e12) return 'trade:implausible-price';
+      if (t.size > 1e17) return 'trade:implausible-size';
+      if (!Number.isFinite(t.tsEvent) || !Number.isFinite(t.tsInit)) return 'trade:non-finite-timestamp';
+      return null;
+    };
+    let checked = 0;
+    for (const symbol of ['', 'BTC'])
+      for (const price of numbers)
+        for (const size of numbers)
+          for (const ts of [1, Number.NaN, Number.POSITIVE_INFINITY]) {
+            const t: Trade = { tsEvent: ts, tsInit: 1, symbol, price, size, side: 'SELL', tradeId: 7 };
+            assert.equal(tradeProblem(t)?.code ?? null, expected(t), JSON.stringify([symbol, price, size, ts]));
+            checked++;
+          }
+    // A value of the wrong type (another writer's log) is refused as before, not let through.
+    assert.equal(tradeProblem({ ...trade(1, 1), price: '5' as unknown as number })?.code, 'trade:non-positive-price');
+    assert.equal(checked, 2 * numbers.length ** 2 * 3);
+  });
+  test('chains: spot, strike, open interest, volume and premiums', () => {
+    const premiums = [null, Number.NaN, -1, 0, 5, 1e12, 1e13, Number.POSITIVE_INFINITY];
+    const expected = (c: OptionChainSnapshot): string | null => {
+      if (!(Number.isFinite(c.spot) && c.spot > 0)) return 'chain:non-positive-spot';
+      if (c.spot > 1e12) return 'chain:implausible-spot';
+      for (const k of c.contracts) {
+        if (!(Number.isFinite(k.strike) && k.strike > 0 && k.strike <= 1e12)) return 'chain:bad-strike';
+        if (!(Number.isFinite(k.openInterest) && k.openInterest >= 0)) return 'chain:bad-open-interest';
+        if (!(Number.isFinite(k.volume) && k.volume >= 0)) return 'chain:bad-volume';
+        for (const p of [k.bid, k.ask, k.last]) if (p !== null && !(Number.isFinite(p) && p >= 0 && p <= 1e12)) return 'chain:bad-premium';
+      }
+      return null;
+    };
+    const base = chain(24_000, 24_200, 60);
+    const contract = base.contracts[0]!;
+    const cases: OptionChainSnapshot[] = [{ ...base, contracts: [] }, { ...base, underlying: '' }];
+    for (const spot of numbers) cases.push({ ...base, spot });
+    for (const strike of numbers) for (const openInterest of numbers) for (const volume of numbers) cases.push({ ...base, contracts: [contract, { ...contract, strike, openInterest, volume }] });
+    for (const bid of premiums) for (const ask of premiums) for (const last of premiums) cases.push({ ...base, contracts: [{ ...contract, bid, ask, last }, contract] });
+    for (const c of cases) {
+      const want = c.underlying === '' ? 'chain:empty-underlying' : c.contracts.length === 0 ? 'chain:no-contracts' : expected(c);
+      assert.equal(chainProblem(c)?.code ?? null, want, JSON.stringify(c, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)));
+    }
+  });
+});
