@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { loadModel } from '../load-model.ts';
 import { ProgressBar } from '../../model/progress.ts';
@@ -169,7 +170,8 @@ async function ensureModel(
     const [{ exportDataset }, { train }, { FoldWorker }] = await Promise.all([import('../../research/dataset.ts'), import('../../model/train.ts'), import('../../model/fold-helper.ts')]);
     // A second thread for the out-of-fold fits of `auto` (the same predictions, bit for bit):
     // started now, it loads the model lab and tfjs while this thread builds the training set.
-    const foldWorker = new FoldWorker();
+    // With one core it would only add its module loading (about 1.2 CPU-s): not started then.
+    const foldWorker = availableParallelism() > 1 ? new FoldWorker() : null;
     let r: Awaited<ReturnType<typeof train>>;
     try {
       const datasetPath = join(modelDir, '..', 'training-set.csv');
@@ -185,14 +187,14 @@ async function ensureModel(
         seed,
         family: 'auto',
         onFamily: (f) => info(`fitting ${f}`),
-        foldWorker,
+        ...(foldWorker ? { foldWorker } : {}),
         backend: backend as 'wasm' | 'cpu' | 'tensorflow',
         logger: cliLogger(),
         onProgress: (p) => tbar.update(p.epoch * p.batches + p.batch, p.epochs * p.batches, `epoch ${p.epoch + 1}/${p.epochs}`),
       });
       tbar.finish();
     } finally {
-      await foldWorker.close();
+      await foldWorker?.close();
     }
     const m = r.metrics;
     const b = r.baseline;
