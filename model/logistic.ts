@@ -46,6 +46,86 @@ export function standardizedMatrix(features: Float64Array, dim: number, rows: Ar
 }
 
 /**
+ * Mean (class-weighted) softmax cross-entropy + l2/2 |W|^2 of the parameters w (d x K kernel
+ * row-major, then K intercepts) on standardized rows x, and its gradient into `grad`. Written for
+ * K = 3 with the three logits and residuals in locals: the hot loop of every logistic fit (the
+ * `auto` selection fits it 24 times). Every value goes through the same float64 operations in the
+ * same order as the plain per-class loops it replaced (each gradient element sums its row terms in
+ * row order; z_k = b_k + sum_j x_j w_jk in j order; max, the exp sum and lse as before), so the
+ * fits are bit for bit what they were (test/unit/model/logistic-objective.test.ts holds the plain
+ * loops as the oracle).
+ */
+export function softmaxObjective(x: Float64Array, y: Uint8Array, dim: number, l2: number, n: number, classWeights: readonly number[] | null): (w: Float64Array, grad: Float64Array) => number {
+  if (K !== 3) throw new Error('softmaxObjective is written for 3 classes');
+  const nw = dim * K;
+  const w0 = classWeights === null ? 1 : (classWeights[0] as number);
+  const w1 = classWeights === null ? 1 : (classWeights[1] as number);
+  const w2 = classWeights === null ? 1 : (classWeights[2] as number);
+  const weighted = classWeights !== null;
+  return (w: Float64Array, grad: Float64Array): number => {
+    grad.fill(0);
+    let loss = 0;
+    const b0 = w[nw] as number;
+    const b1 = w[nw + 1] as number;
+    const b2 = w[nw + 2] as number;
+    let g0 = 0;
+    let g1 = 0;
+    let g2 = 0;
+    const rows = y.length;
+    for (let i = 0; i < rows; i++) {
+      const base = i * dim;
+      let z0 = b0;
+      let z1 = b1;
+      let z2 = b2;
+      for (let j = 0; j < dim; j++) {
+        const xj = x[base + j] as number;
+        const o = j * 3;
+        z0 += xj * (w[o] as number);
+        z1 += xj * (w[o + 1] as number);
+        z2 += xj * (w[o + 2] as number);
+      }
+      const max = Math.max(Math.max(Math.max(-Infinity, z0), z1), z2);
+      let sum = 0;
+      sum += Math.exp(z0 - max);
+      sum += Math.exp(z1 - max);
+      sum += Math.exp(z2 - max);
+      const lse = max + Math.log(sum);
+      const yi = y[i] as number;
+      const zy = yi === 0 ? z0 : yi === 1 ? z1 : z2;
+      const wi = yi === 0 ? w0 : yi === 1 ? w1 : w2;
+      loss += weighted ? wi * (lse - zy) : lse - zy;
+      const q0 = Math.exp(z0 - lse) - (yi === 0 ? 1 : 0);
+      const q1 = Math.exp(z1 - lse) - (yi === 1 ? 1 : 0);
+      const q2 = Math.exp(z2 - lse) - (yi === 2 ? 1 : 0);
+      const r0 = weighted ? wi * q0 : q0;
+      const r1 = weighted ? wi * q1 : q1;
+      const r2 = weighted ? wi * q2 : q2;
+      g0 += r0;
+      g1 += r1;
+      g2 += r2;
+      for (let j = 0; j < dim; j++) {
+        const xj = x[base + j] as number;
+        const o = j * 3;
+        grad[o] = (grad[o] as number) + xj * r0;
+        grad[o + 1] = (grad[o + 1] as number) + xj * r1;
+        grad[o + 2] = (grad[o + 2] as number) + xj * r2;
+      }
+    }
+    grad[nw] = g0;
+    grad[nw + 1] = g1;
+    grad[nw + 2] = g2;
+    let penalty = 0;
+    for (let i = 0; i < nw + K; i++) grad[i] = (grad[i] as number) / n;
+    for (let i = 0; i < nw; i++) {
+      const wi = w[i] as number;
+      penalty += wi * wi;
+      grad[i] = (grad[i] as number) + l2 * wi;
+    }
+    return loss / n + 0.5 * l2 * penalty;
+  };
+}
+
+/**
  * Multinomial logistic regression with L2 on already standardized rows x (n x d), by L-BFGS on
  * the full softmax parameterization (as scikit-learn's lbfgs solver does). Deterministic: sums
  * over rows in row order, over features in index order, start at zero.
@@ -64,42 +144,8 @@ export function fitLogisticRegression(
     n = 0;
     for (let i = 0; i < y.length; i++) n += classWeights[y[i] as number] as number;
   }
+  const objective = softmaxObjective(x, y, dim, l2, n, classWeights);
   const nw = dim * K;
-  const z = new Float64Array(K);
-  const objective = (w: Float64Array, grad: Float64Array): number => {
-    grad.fill(0);
-    let loss = 0;
-    for (let i = 0; i < y.length; i++) {
-      const base = i * dim;
-      for (let k = 0; k < K; k++) z[k] = w[nw + k] as number;
-      for (let j = 0; j < dim; j++) {
-        const xj = x[base + j] as number;
-        for (let k = 0; k < K; k++) z[k] = (z[k] as number) + xj * (w[j * K + k] as number);
-      }
-      let max = -Infinity;
-      for (let k = 0; k < K; k++) max = Math.max(max, z[k] as number);
-      let sum = 0;
-      for (let k = 0; k < K; k++) sum += Math.exp((z[k] as number) - max);
-      const lse = max + Math.log(sum);
-      const yi = y[i] as number;
-      const wi = classWeights === null ? 1 : (classWeights[yi] as number);
-      loss += classWeights === null ? lse - (z[yi] as number) : wi * (lse - (z[yi] as number));
-      for (let k = 0; k < K; k++) {
-        const r0 = Math.exp((z[k] as number) - lse) - (k === yi ? 1 : 0);
-        const r = classWeights === null ? r0 : wi * r0;
-        grad[nw + k] = (grad[nw + k] as number) + r;
-        for (let j = 0; j < dim; j++) grad[j * K + k] = (grad[j * K + k] as number) + (x[base + j] as number) * r;
-      }
-    }
-    let penalty = 0;
-    for (let i = 0; i < nw + K; i++) grad[i] = (grad[i] as number) / n;
-    for (let i = 0; i < nw; i++) {
-      const wi = w[i] as number;
-      penalty += wi * wi;
-      grad[i] = (grad[i] as number) + l2 * wi;
-    }
-    return loss / n + 0.5 * l2 * penalty;
-  };
   const r = lbfgs(objective, new Float64Array(nw + K), { maxIterations, gradientTolerance: 1e-10, functionTolerance: 0 });
   return {
     params: { kernel: Array.from(r.x.subarray(0, nw)), bias: Array.from(r.x.subarray(nw)) },

@@ -104,29 +104,89 @@ export interface OutOfFoldOptions {
   onFold?: (fold: number, of: number) => void;
 }
 
+/** One fit of the out-of-fold predictions: base `base` on fold `fold`'s training rows, scoring its test rows. */
+export interface FoldJob {
+  base: number;
+  fold: number;
+  /** Dataset rows. */
+  trainRows: Uint32Array;
+  testRows: Uint32Array;
+  seed: number;
+}
+
+/**
+ * A second thread that takes jobs of an out-of-fold run (model/fold-helper.ts). A shared counter
+ * hands out job indices to both threads (each job runs exactly once); the helper returns each job's test
+ * probabilities. Which thread fits which job does not change a bit of the result: every job is
+ * the same pure function of its data, rows and seed in either thread (the same code, the same
+ * tfjs wasm kernels), and each result lands at its own rows.
+ */
+export interface FoldHelper {
+  /**
+   * Starts the helper on these jobs; it claims job indices with Atomics.add(counter, 0, 1) (as
+   * this thread does) until one is past the end, and resolves with its results by job index.
+   */
+  run(data: TrainingData, jobs: readonly FoldJob[], counter: Int32Array): Promise<Map<number, Float64Array>>;
+}
+
+/** The jobs of a purged k-fold plan, slowest base first (so two threads finish close together). */
+function foldJobs(rows: Uint32Array, folds: OutOfFold['folds'], bases: number, seed: number, order: readonly number[]): FoldJob[] {
+  const jobs: FoldJob[] = [];
+  for (const b of order.length === bases ? order : Array.from({ length: bases }, (_, i) => i)) {
+    for (const [f, fold] of folds.entries()) {
+      jobs.push({ base: b, fold: f, trainRows: Uint32Array.from(fold.train, (i) => rows[i] as number), testRows: Uint32Array.from(fold.test, (i) => rows[i] as number), seed: seed + f });
+    }
+  }
+  return jobs;
+}
+
 /**
  * Purged k-fold over `rows` (no holdout: the caller's test split is not among them); every base
- * FitFn is fitted on each fold's training rows and scores only that fold's test rows.
+ * FitFn is fitted on each fold's training rows and scores only that fold's test rows. With a
+ * `helper` (a worker thread that builds the same bases), the fits are shared between this thread
+ * and the helper; the predictions are the same bits either way.
  */
-export async function outOfFold(data: TrainingData, rows: Uint32Array, fits: readonly FitFn[], o: OutOfFoldOptions): Promise<OutOfFold> {
+export async function outOfFold(data: TrainingData, rows: Uint32Array, fits: readonly FitFn[], o: OutOfFoldOptions & { helper?: FoldHelper; slowestFirst?: readonly number[] }): Promise<OutOfFold> {
   const barEnd = Float64Array.from(rows, (r) => data.barEnd[r] as number);
   const plan = planFolds(barEnd, { scheme: 'purged-kfold', folds: o.folds, horizonMs: o.horizonMs, embargoMs: o.embargoMs, holdoutFraction: 0 });
   const probs = fits.map(() => new Float64Array(rows.length * K).fill(Number.NaN));
   const folds = plan.folds.map((f) => ({ train: f.train, test: f.test }));
-  for (const [f, fold] of folds.entries()) {
-    o.onFold?.(f, folds.length);
-    const trainRows = Uint32Array.from(fold.train, (i) => rows[i] as number);
-    const testRows = Uint32Array.from(fold.test, (i) => rows[i] as number);
-    for (const [b, fit] of fits.entries()) {
-      const model = await fit(data, trainRows, o.seed + f);
-      try {
-        const p = predictRows(model, data, testRows);
-        const out = probs[b] as Float64Array;
-        for (let i = 0; i < fold.test.length; i++) out.set(p.subarray(i * K, i * K + K), (fold.test[i] as number) * K);
-      } finally {
-        model.dispose?.();
-      }
+  const place = (job: FoldJob, p: Float64Array): void => {
+    const out = probs[job.base] as Float64Array;
+    const test = (folds[job.fold] as { test: Uint32Array }).test;
+    for (let i = 0; i < test.length; i++) out.set(p.subarray(i * K, i * K + K), (test[i] as number) * K);
+  };
+  const local = async (job: FoldJob): Promise<void> => {
+    const model = await (fits[job.base] as FitFn)(data, job.trainRows, job.seed);
+    try {
+      place(job, predictRows(model, data, job.testRows));
+    } finally {
+      model.dispose?.();
     }
+  };
+  if (o.helper === undefined) {
+    for (const [f, fold] of folds.entries()) {
+      o.onFold?.(f, folds.length);
+      const trainRows = Uint32Array.from(fold.train, (i) => rows[i] as number);
+      const testRows = Uint32Array.from(fold.test, (i) => rows[i] as number);
+      for (const b of fits.keys()) await local({ base: b, fold: f, trainRows, testRows, seed: o.seed + f });
+    }
+  } else {
+    const jobs = foldJobs(rows, folds, fits.length, o.seed, o.slowestFirst ?? []);
+    // One counter for both threads (Atomics): each job index is handed out once.
+    const counter = new Int32Array(new SharedArrayBuffer(4));
+    const claim = (): number => Atomics.add(counter, 0, 1);
+    const helped = o.helper.run(data, jobs, counter).catch(() => new Map<number, Float64Array>());
+    const mine = new Set<number>();
+    for (let j = claim(); j < jobs.length; j = claim()) {
+      mine.add(j);
+      await local(jobs[j] as FoldJob);
+    }
+    const theirs = await helped;
+    for (const [j, p] of theirs) place(jobs[j] as FoldJob, p);
+    // A job the helper claimed but did not return (it failed or exited): fitted here.
+    for (const [j, job] of jobs.entries()) if (!mine.has(j) && !theirs.has(j)) await local(job);
+    for (const f of folds.keys()) o.onFold?.(f, folds.length);
   }
   return { rows, folds, probs, labels: Uint8Array.from(rows, (r) => data.labels[r] as number) };
 }

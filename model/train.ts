@@ -25,8 +25,8 @@ import { loadPredictor, ModelPredictor } from './predictor.ts';
 import { permutationImportance, type PermutationOptions } from './permutation-importance.ts';
 import { saveModel } from './save.ts';
 import { chooseFamily, foldLogLosses, type Selection, type SelectionCandidate } from './selection.ts';
-import { DEFAULT_STACK_FOLDS, META_L2, metaOutOfFold, outOfFold, StackModel } from './stack.ts';
-import { baseFits, fitStack, stackFit } from './stack-fit.ts';
+import { DEFAULT_STACK_FOLDS, META_L2, metaOutOfFold, outOfFold, StackModel, type FoldHelper } from './stack.ts';
+import { baseFits, fitStack, stackFit, type StackFitOptions } from './stack-fit.ts';
 import { concatBytes, SeedAverage, seedDir, spread, type Spread } from './seed-average.ts';
 import { chronologicalSplit, DEFAULT_SPLIT, type SplitOptions } from './split.ts';
 import { buildWindows, DEFAULT_SEQUENCE, windowFeatureNames, withFullWindow, type SequenceConfig } from './sequence.ts';
@@ -91,6 +91,12 @@ export interface TrainOptions {
   selectionFolds?: number;
   onSelectionFold?: (fold: number, of: number) => void;
   /**
+   * `auto` and `stack`: a second thread (model/fold-helper.ts FoldWorker) that shares the
+   * out-of-fold fits; the same predictions, bit for bit, in about half the wall time on 2 cores.
+   * Fold progress (onSelectionFold) is then reported when all folds are done.
+   */
+  foldWorker?: { helperFor(options: StackFitOptions): FoldHelper };
+  /**
    * Seeds to train (default 1): the chosen family is fitted with seed, seed + 1, … seed + N - 1;
    * the saved model is the average of their probabilities (calibrated as one model) and the
    * result's `seeds` reports each member's test metrics with their mean and spread.
@@ -137,6 +143,8 @@ export const IMPORTANCE_TOP = 10;
 
 /** Signals carry this many contributions (the infer operator's TOP_CONTRIBUTIONS). */
 const CONTRIBUTIONS_TOP = 3;
+/** Out-of-fold jobs with a helper thread: the bases' indices in BASE_FAMILIES, slowest first. */
+const SLOWEST_FIRST = (['mlp', 'gbdt', 'logistic'] as const).map((f) => BASE_FAMILIES.indexOf(f));
 
 /** Epoch ms of the first and last row of each part of the chronological split. */
 export interface SplitBounds {
@@ -316,6 +324,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         embargoMs: stackOptions.embargoMs,
         seed: opts.seed,
         ...(options.onSelectionFold ? { onFold: options.onSelectionFold } : {}),
+        // The MLP's fits are the slowest (tfjs), then the GBDT's: handed out first.
+        ...(options.foldWorker ? { helper: options.foldWorker.helperFor(stackOptions), slowestFirst: SLOWEST_FIRST } : {}),
       });
       const stackProbs = metaOutOfFold(oof);
       cv = { oof, stackProbs, trainVal };

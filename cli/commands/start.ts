@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { loadModel } from '../load-model.ts';
 import { ProgressBar } from '../../model/progress.ts';
@@ -166,25 +167,35 @@ async function ensureModel(
     info(`no model in ${modelDir}: building a training set from the log and training one`);
     // The dataset writer (Parquet) and the trainer (tfjs) load only when there is no model yet:
     // a restart with a model never imports them.
-    const [{ exportDataset }, { train }] = await Promise.all([import('../../research/dataset.ts'), import('../../model/train.ts')]);
-    const datasetPath = join(modelDir, '..', 'training-set.csv');
-    const total = (await topicSize(access.log, 'trades')) + (await topicSize(access.log, 'options'));
-    const bar = new ProgressBar({ label: 'dataset', stream: progressStream() });
-    const ds = await exportDataset({ log: access.log, decode: access.decode, out: datasetPath, featureSet, onProgress: (n) => bar.update(n, total) });
-    bar.finish();
-    info(`training set: ${ds.rows} rows (sha256 ${ds.sha256.slice(0, 12)}…)`);
-    const tbar = new ProgressBar({ label: 'train', stream: progressStream() });
-    const r = await train({
-      datasetPath,
-      outDir: modelDir,
-      seed,
-      family: 'auto',
-      onFamily: (f) => info(`fitting ${f}`),
-      backend: backend as 'wasm' | 'cpu' | 'tensorflow',
-      logger: cliLogger(),
-      onProgress: (p) => tbar.update(p.epoch * p.batches + p.batch, p.epochs * p.batches, `epoch ${p.epoch + 1}/${p.epochs}`),
-    });
-    tbar.finish();
+    const [{ exportDataset }, { train }, { FoldWorker }] = await Promise.all([import('../../research/dataset.ts'), import('../../model/train.ts'), import('../../model/fold-helper.ts')]);
+    // A second thread for the out-of-fold fits of `auto` (the same predictions, bit for bit):
+    // started now, it loads the model lab and tfjs while this thread builds the training set.
+    // With one core it would only add its module loading (about 1.2 CPU-s): not started then.
+    const foldWorker = availableParallelism() > 1 ? new FoldWorker() : null;
+    let r: Awaited<ReturnType<typeof train>>;
+    try {
+      const datasetPath = join(modelDir, '..', 'training-set.csv');
+      const total = (await topicSize(access.log, 'trades')) + (await topicSize(access.log, 'options'));
+      const bar = new ProgressBar({ label: 'dataset', stream: progressStream() });
+      const ds = await exportDataset({ log: access.log, decode: access.decode, out: datasetPath, featureSet, onProgress: (n) => bar.update(n, total) });
+      bar.finish();
+      info(`training set: ${ds.rows} rows (sha256 ${ds.sha256.slice(0, 12)}…)`);
+      const tbar = new ProgressBar({ label: 'train', stream: progressStream() });
+      r = await train({
+        datasetPath,
+        outDir: modelDir,
+        seed,
+        family: 'auto',
+        onFamily: (f) => info(`fitting ${f}`),
+        ...(foldWorker ? { foldWorker } : {}),
+        backend: backend as 'wasm' | 'cpu' | 'tensorflow',
+        logger: cliLogger(),
+        onProgress: (p) => tbar.update(p.epoch * p.batches + p.batch, p.epochs * p.batches, `epoch ${p.epoch + 1}/${p.epochs}`),
+      });
+      tbar.finish();
+    } finally {
+      await foldWorker?.close();
+    }
     const m = r.metrics;
     const b = r.baseline;
     info(`model ${r.modelId} (${r.family}): test accuracy ${m.accuracy.toFixed(3)} (majority baseline ${b.accuracy.toFixed(3)}), macro AUC ${m.macroAuc?.toFixed(3)} (baseline ${b.macroAuc?.toFixed(3)})`);
