@@ -6,8 +6,9 @@
 // `topics create`): two members of a new group, and a live feed (`start --broker --feed-only
 // --history-days D --speed S`) that writes D days of history and then goes on live. Once the
 // group has caught up with the live feed (lag under 2,000 inputs) and, with checkpoints, a
-// checkpoint was written after that (so the tail after it is what live processing leaves, up to
-// 15 market minutes), the member holding a partition with inputs is SIGKILLed. Measured from the
+// checkpoint was written after that, then half the live checkpoint interval later (7.5 market
+// minutes: the tail after the checkpoint is a typical one of live processing, which checkpoints
+// every 15 market minutes), the member holding a partition with inputs is SIGKILLed. Measured from the
 // kill: `detectS` until the group has one member again (session timeout + rebalance; DescribeGroups
 // polled every 50 ms), `rebuiltS` until the survivor has logged `assigned; state rebuilt` for every
 // moved partition (the time in that log line), `firstSignalS` until the first signal after the
@@ -149,6 +150,9 @@ try {
           const before = await written();
           await until(async () => (await written()) > before, () => 'a checkpoint written while live');
         }
+        // Then half the live checkpoint interval (7.5 of 15 market minutes) on, in both modes: the
+        // kill does not coincide with a checkpoint, and the checkpoint's tail is a typical one.
+        await sleep((7.5 * 60_000) / Number(values.speed));
         const { perPartition } = await committed(admin, group);
         const victim = members.findIndex((m) => [...held(m.stderr)].some((p) => (perPartition.get(p) ?? 0) > 0));
         if (victim < 0) throw new Error(`${group}: no member holds a partition with inputs`);
