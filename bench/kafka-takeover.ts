@@ -1,4 +1,4 @@
-// node --import tsx bench/kafka-takeover.ts [--days 0.5,2] [--speed 60] [--session-timeout 6s] [--json]   (npm run bench -- kafka-takeover)
+// node --import tsx bench/kafka-takeover.ts [--days 0.5,1] [--speed 60] [--session-timeout 30s] [--json]   (npm run bench -- kafka-takeover)
 // Partition takeover time in the consumer group (`tickflow run processors`) on a real Kafka broker,
 // with checkpoints (the default: the compacted `checkpoints` topic, D42) and without
 // (--no-checkpoints: the new owner replays the partition from offset 0), at each history length.
@@ -27,9 +27,9 @@ import { realKafka } from '../test/helpers/kafka-broker.ts';
 import { tempDir } from '../test/helpers/cli.ts';
 import { benchSay } from './say.ts';
 
-const { values } = parseArgs({ options: { days: { type: 'string', default: '0.5,2' }, speed: { type: 'string', default: '60' }, 'session-timeout': { type: 'string', default: '6s' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { days: { type: 'string', default: '0.5,1' }, speed: { type: 'string', default: '60' }, 'session-timeout': { type: 'string', default: '30s' }, json: { type: 'boolean', default: false } } });
 const daysList = values.days.split(',').map(Number);
-if (daysList.some((d) => !(d >= 0.5))) throw new Error('--days must list history lengths of at least 0.5 days, e.g. 0.5,2');
+if (daysList.some((d) => !(d >= 0.5))) throw new Error('--days must list history lengths of at least 0.5 days, e.g. 0.5,1');
 const say = benchSay('kafka-takeover');
 const tmp = tempDir('tickflow-bench-takeover-');
 const env = { ...process.env, TICKFLOW_SCHEMA_DIR: join(tmp.dir, 'schemas') };
