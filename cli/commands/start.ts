@@ -13,6 +13,7 @@ import { AppendQueue, followLive, runLive, type LiveResult, type LiveStatus } fr
 import { parseSource } from '../../sources/exchange/source-spec.ts';
 import { FeedAppender, levelFeedWithLog, PeekableFeed } from '../../hosts/live/feed-writer.ts';
 import { FileFeedStateStore } from '../../hosts/live/feed-state-file.ts';
+import { LogFeedStateStore } from '../../hosts/live/feed-state-log.ts';
 import { summarizeLatencies } from '../../hosts/live/latency-summary.ts';
 import { ReplayProgress, replayTotal } from '../../hosts/replay/replay-progress.ts';
 import { GraphCheckpointer } from '../../hosts/checkpointing.ts';
@@ -81,15 +82,18 @@ export async function run(values: ValuesOf<typeof START>): Promise<number> {
     const feedEvents = hostEvents();
     feedEvents.on('history-progress', (p) => bar.update(Math.floor((p.tsInit - p.firstTsInit) / 3_600_000), Math.ceil((historyEnd - p.firstTsInit) / 3_600_000), `${p.events} events, market hours`));
     const market = new SyntheticMarket(config);
-    // The generator's state saved beside the embedded log, so a restart restores the market
-    // instead of regenerating it from its start (on Kafka not yet: it regenerates, as before).
-    const stateDir = values.broker ? null : (values.log ?? 'var/log');
+    // The generator's state saved beside the embedded log (on Kafka: on the compacted
+    // `checkpoints` topic, D88), so a restart restores the market instead of regenerating it
+    // from its start.
+    const stateStore = values.broker
+      ? new LogFeedStateStore({ log: access.log, encode: access.encode, decode: access.decode, source: FEED_SOURCE, logger: cliLogger() })
+      : new FileFeedStateStore(values.log ?? 'var/log', FEED_SOURCE);
     const { feed, appender, mode } = await levelFeedWithLog({
       log: access.log,
       encode: access.encode,
       decode: access.decode,
       feed: market.stream(),
-      ...(stateDir === null ? {} : { state: { store: new FileFeedStateStore(stateDir, FEED_SOURCE), resume: (s: string) => market.resume(s) } }),
+      state: { store: stateStore, resume: (s: string) => market.resume(s) },
       source: FEED_SOURCE,
       feedParams: JSON.stringify(config),
       topics: [TOPICS.trades.name, TOPICS.options.name],

@@ -26,7 +26,7 @@ export interface SavedFeedState {
   state: string;
 }
 
-/** Where a feed's latest saved state is kept (hosts/live/feed-state-file.ts: a file beside the log). */
+/** Where a feed's latest saved state is kept (hosts/live/feed-state-file.ts: a file beside the embedded log; feed-state-log.ts: the `checkpoints` topic of a Kafka log). */
 export interface FeedStateStore {
   load(): Promise<SavedFeedState | null>;
   save(s: SavedFeedState): Promise<void>;
@@ -251,13 +251,14 @@ export async function levelFeedWithLog(opts: LevelFeedOptions): Promise<LevelFee
   const last = await lastPosition(opts.log, opts.decode, opts.source);
   if (last !== null) {
     const saved = st === undefined ? null : await st.store.load();
-    if (st !== undefined && saved !== null && saved.source === opts.source && saved.feed === params && saved.at <= last.from) {
-      const restored = PeekableFeed.resume(saved, (s) => st.resume(s));
+    if (st !== undefined && saved !== null) {
+      const unfit = saved.source !== opts.source || saved.feed !== params ? 'is of other parameters' : saved.at > last.from ? `lies after the log's recorded position (${last.from})` : null;
+      const restored = unfit === null ? PeekableFeed.resume(saved, (s) => st.resume(s)) : null;
       if (restored !== null) {
         feed = restored;
         savedAt = saved.at;
         logger.info({ event: 'feed-restore', source: opts.source, at: saved.at }, `${opts.source}: restored its saved state after ${saved.at} events`);
-      } else logger.info({ event: 'feed-restore-refused', source: opts.source, at: saved.at }, `${opts.source}: its saved state is of other generator code or parameters: regenerating`);
+      } else logger.info({ event: 'feed-restore-refused', source: opts.source, at: saved.at }, `${opts.source}: its saved state ${unfit ?? 'is of other generator code or parameters'}: regenerating`);
     }
     // Without a usable saved state the seeded feed has no random access: this regenerates (and
     // drops) its first `from` events, the longest silent step of a restart on a long history.
