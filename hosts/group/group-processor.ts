@@ -460,6 +460,8 @@ export class GroupProcessor {
       this.log.info({ event: 'assigned', partition: p, replayed, fromCheckpoint }, `partition ${p}: assigned; state rebuilt ${how} before the committed offsets`);
       this.events.emit('assigned', { partition: p, replayed, fromCheckpoint });
     }
+    // Kept partitions log nothing above: say what the member owns now.
+    this.log.info({ event: 'assignment', partitions: wanted }, `assignment: owns ${wanted.length > 0 ? `partitions ${wanted.join(',')}` : 'no partition'}`);
     // A newer join that arrived meanwhile is applied on the next pass.
     this.applied = target;
   }
