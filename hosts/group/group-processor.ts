@@ -77,6 +77,12 @@ export interface GroupResult {
    * comes on top: at most idleMs plus one read of the progress topic.
    */
   signalLatencyMs: { rounds: number; p50: number | null; p99: number | null; max: number | null };
+  /**
+   * Per signal of a live-sized round: wall ms from the bar's close as the member saw it (the input
+   * that closed the bar handed to the graph, right after its fetch from Kafka and decode) to the
+   * acknowledgement (acks=all) of the append of the signal record. The last 10,000 signals.
+   */
+  barCloseLatencyMs: { signals: number; p50: number | null; p99: number | null; max: number | null };
 }
 
 const LATENCY_WINDOW = 10_000;
@@ -184,9 +190,11 @@ export class GroupProcessor {
   /** Set when kafkajs's consumer crashed and will not restart itself: the member must stop. */
   private fatal: Error | null = null;
   private failedJoins = 0;
-  private readonly stats: GroupResult = { partitions: [], inputs: 0, outputs: 0, signals: 0, rebuilds: [], commits: 0, commitFailures: 0, recommits: 0, assignments: 0, rejoins: 0, progress: {}, signalLatencyMs: { rounds: 0, p50: null, p99: null, max: null } };
+  private readonly stats: GroupResult = { partitions: [], inputs: 0, outputs: 0, signals: 0, rebuilds: [], commits: 0, commitFailures: 0, recommits: 0, assignments: 0, rejoins: 0, progress: {}, signalLatencyMs: { rounds: 0, p50: null, p99: null, max: null }, barCloseLatencyMs: { signals: 0, p50: null, p99: null, max: null } };
   private readonly latencies: number[] = [];
   private latencyRounds = 0;
+  private readonly barCloseLatencies: number[] = [];
+  private barCloseSignals = 0;
   private boundAt = 0;
   /** A cross-symbol set's reference partition of the input topics (D61); undefined for the others. */
   private reference: { partition: number; partitionCount: number } | undefined;
@@ -260,6 +268,8 @@ export class GroupProcessor {
       const round2 = (v: number | null): number | null => (v === null ? null : +v.toFixed(2));
       const { p50, p99, max } = summarizeLatencies(this.latencies);
       this.stats.signalLatencyMs = { rounds: this.latencyRounds, p50: round2(p50), p99: round2(p99), max: round2(max) };
+      const bc = summarizeLatencies(this.barCloseLatencies);
+      this.stats.barCloseLatencyMs = { signals: this.barCloseSignals, p50: round2(bc.p50), p99: round2(bc.p99), max: round2(bc.max) };
       for (const p of [...this.owned.keys()]) await this.release(p);
       // Leaving the group hands our partitions over at once (no session timeout to wait for).
       await this.consumer?.disconnect().catch(() => undefined);
@@ -345,7 +355,12 @@ export class GroupProcessor {
     for (const records of outputs.values()) this.stats.outputs += records.length;
     // Live-sized rounds only (catch-up rounds of history would swamp it), and the last
     // LATENCY_WINDOW of them: a member runs for weeks, its memory stays flat.
-    if (n <= LIVE_ROUND_INPUTS && outputs.has(TOPICS.signals.name)) this.latencies[this.latencyRounds++ % LATENCY_WINDOW] = performance.now() - this.boundAt;
+    const arrivals = o.unit.takeSignalArrivals();
+    if (n <= LIVE_ROUND_INPUTS && outputs.has(TOPICS.signals.name)) {
+      const ackAt = performance.now();
+      this.latencies[this.latencyRounds++ % LATENCY_WINDOW] = ackAt - this.boundAt;
+      for (const at of arrivals) this.barCloseLatencies[this.barCloseSignals++ % LATENCY_WINDOW] = ackAt - at;
+    }
     if (o.producer) this.stats.commits++;
     else {
       o.pending = offsets;

@@ -68,6 +68,25 @@ describe('PartitionUnit', () => {
     assert.equal(total, whole.length);
   });
 
+  test('one arrival time per emitted signal, when its closing input was handed to the graph; none for a rebuild', async () => {
+    const p = partitionFor('BTC', await el.log.partitions('trades'));
+    const out: GraphEvent[] = [];
+    const unit = new PartitionUnit(p, { log: el.log, decode, predictor, sink: { onEvent: (e) => void out.push(e) }, clock });
+    const t0 = syntheticConfig({ days: 0.3, seed: 11 }).start;
+    assert.ok((await unit.rebuild(new Map([[`trades/${p}`, 2_000]]))) > 0);
+    assert.deepEqual(unit.takeSignalArrivals(), [], 'a rebuild emits no signal, so no arrival');
+    const before = performance.now();
+    await unit.drain(t0 + 4 * 3_600_000);
+    const afterDrain = performance.now();
+    const arrivals = unit.takeSignalArrivals();
+    const signals = out.filter((e) => e.kind === 'signal').length;
+    assert.ok(signals > 0, 'the window holds signals');
+    assert.equal(arrivals.length, signals);
+    assert.ok(arrivals.every((a, i) => a >= before && a <= afterDrain && (i === 0 || a >= (arrivals[i - 1] as number))), 'within the drain, in order');
+    assert.deepEqual(unit.takeSignalArrivals(), [], 'taken once');
+    await unit.close();
+  });
+
   for (const [name, model] of [['a one-row model', predictor], ['a sequence model (its per-symbol windows rebuilt too)', toySequencePredictor()]] as [string, Predictor][]) {
     test(`stopped at any cut and rebuilt there, a unit emits exactly what an unbroken one would after the cut: ${name}`, async () => {
       // Drain in market-time steps (as live does) and rebuild a fresh unit at each cut.
