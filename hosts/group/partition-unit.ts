@@ -114,9 +114,9 @@ export class PartitionUnit {
     return { inputs: this.stats.inputs, positions: Object.fromEntries(this.cut()), state: snapshotGraph(this.registry, this.stats, identity) };
   }
 
-  /** Processes every input now in the log with tsInit <= bound. Returns how many. */
-  async drain(bound: number): Promise<number> {
-    const n = await this.reader.drain(bound, this.push);
+  /** Processes every input now in the log with tsInit <= bound, or only the next `max` of them. Returns how many. */
+  async drain(bound: number, max = Number.POSITIVE_INFINITY): Promise<number> {
+    const n = await this.reader.drain(bound, this.push, max);
     if (this.failed !== null) throw this.failed;
     return n;
   }

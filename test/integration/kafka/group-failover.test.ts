@@ -13,7 +13,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { INPUT_TOPICS } from '../../../hosts/merged-reader.ts';
 import { partitionFor } from '../../../storage/log/event-log.ts';
 import { runCli, spawnCli, tempDir } from '../../helpers/cli.ts';
-import { barId, caughtUp, groupLag, readTopic, replayOutputs, signalId, until, watch, type Watched } from './group-helpers.ts';
+import { barId, caughtUp, describeLag, groupLag, readTopic, replayOutputs, signalId, until, watch, type PartitionLag, type Watched } from './group-helpers.ts';
 import { kafkaUnavailable, type KafkaCluster } from '../../../kafka/broker.ts';
 import { realKafka } from '../../helpers/kafka-broker.ts';
 
@@ -113,11 +113,12 @@ describe('processors as a Kafka consumer group', { skip, timeout: 900_000 }, () 
       // having rebuilt a partition from exactly that first commit; not investigated further.
       let first = 0;
       let committed = 0;
+      let partitions: PartitionLag[] = [];
       await until(async () => {
-        committed = (await groupLag(kafka.brokers, `g-${name}`)).committed;
+        ({ committed, partitions } = await groupLag(kafka.brokers, `g-${name}`));
         if (first === 0) first = committed;
         return first > 0 && committed > first;
-      }, 120_000, () => `the group to commit past its first commit (${first}, now ${committed})`);
+      }, 120_000, () => `the group to commit past its first commit (${first}, now ${committed}: ${describeLag(partitions)})\n${members.map((m, i) => `--- member ${i}\n${m.stderr.slice(-2_000)}`).join('\n')}`);
       await disrupt({ members, brokers: kafka.brokers, cluster: kafka.cluster! });
       assert.equal(await feed.exited, 0, feed.stderr);
       const owners = (): string => members.map((m, i) => `member ${i}: ${[...m.stderr.matchAll(/assignment: owns [^"]*/g)].pop()?.[0] ?? 'no assignment yet'}${m.proc.exitCode !== null ? ` (exited ${m.proc.exitCode})` : ''}`).join('; ');

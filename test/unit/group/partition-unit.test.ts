@@ -68,6 +68,36 @@ describe('PartitionUnit', () => {
     assert.equal(total, whole.length);
   });
 
+  test('drained at most N inputs at a time, a unit emits exactly what one unbroken drain does, and every stop is a cut to rebuild at', async () => {
+    const p = partitionFor('BTC', await el.log.partitions('trades'));
+    const ref: GraphEvent[] = [];
+    const whole1 = new PartitionUnit(p, { log: el.log, decode, predictor, sink: { onEvent: (e) => void ref.push(e) }, clock });
+    const total = await whole1.drain(Number.POSITIVE_INFINITY);
+    await whole1.close();
+    const out: GraphEvent[] = [];
+    const unit = new PartitionUnit(p, { log: el.log, decode, predictor, sink: { onEvent: (e) => void out.push(e) }, clock });
+    const stops: { cut: ReturnType<PartitionUnit['cut']>; emitted: number }[] = [];
+    let sum = 0;
+    for (let n; (n = await unit.drain(Number.POSITIVE_INFINITY, 997)) > 0; ) {
+      assert.ok(n <= 997);
+      sum += n;
+      stops.push({ cut: unit.cut(), emitted: out.length });
+    }
+    await unit.close();
+    assert.equal(sum, total);
+    assert.ok(stops.length > 5, `stops ${stops.length}`);
+    assert.deepEqual(out.map(key), ref.map(key));
+    // A stop falls anywhere, even between inputs of the same tsInit: the next owner rebuilds there.
+    for (const { cut, emitted } of [stops[1], stops[Math.floor(stops.length / 2)]] as typeof stops) {
+      const rest: GraphEvent[] = [];
+      const rebuilt = new PartitionUnit(p, { log: el.log, decode, predictor, sink: { onEvent: (e) => void rest.push(e) }, clock });
+      await rebuilt.rebuild(cut);
+      await rebuilt.drain(Number.POSITIVE_INFINITY);
+      await rebuilt.close();
+      assert.deepEqual(rest.map(key), ref.slice(emitted).map(key));
+    }
+  });
+
   test('one arrival time per emitted signal, when its closing input was handed to the graph; none for a rebuild', async () => {
     const p = partitionFor('BTC', await el.log.partitions('trades'));
     const out: GraphEvent[] = [];
