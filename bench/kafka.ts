@@ -1,10 +1,12 @@
-// node --import tsx bench/kafka.ts [--records 500000] [--json] [--brokers host:port,...]
+// node --import tsx bench/kafka.ts [--records 500000] [--json] [--brokers host:port,...] [--live-hours 12] [--speed 900] [--live-only]
 // On a real Kafka broker (one of its own from kafka/broker.ts, or --brokers): produces N trades
 // through tickflow's serde and KafkaEventLog, consumes them back through the full decode path
 // (KafkaEventLog.read + serde.decodeAs), and in the same run times the broker's own perf tools
 // from the same jars: org.apache.kafka.tools.ProducerPerformance (kafka-producer-perf-test) with
 // records of the same size, and ConsumerPerformance (kafka-consumer-perf-test) on tickflow's topic.
 // Absolute numbers are noisy on a shared 2-core machine; the ratios are the figures.
+// Then, on its own broker only, live bar-close → signal latency through Kafka (bench/kafka-live.ts):
+// a live feed and one `run processors` member, p50/p99 per signal (--live-hours 0 skips it).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,10 +18,15 @@ import { KafkaEventLog } from '../storage/kafka/kafka-event-log.ts';
 import { createLogger } from '../lib/log.ts';
 import { openKafkaSchemas } from '../storage/kafka/kafka-schemas.ts';
 import { benchSay } from './say.ts';
+import { liveLatency, type LiveLatency } from './kafka-live.ts';
 
-const { values } = parseArgs({ options: { records: { type: 'string', default: '500000' }, json: { type: 'boolean', default: false }, brokers: { type: 'string' } } });
+const { values } = parseArgs({ options: { records: { type: 'string', default: '500000' }, json: { type: 'boolean', default: false }, brokers: { type: 'string' }, 'live-hours': { type: 'string', default: '12' }, speed: { type: 'string', default: '900' }, 'live-only': { type: 'boolean', default: false } } });
 const total = Number(values.records);
 if (!Number.isSafeInteger(total) || total < 1) throw new Error('--records must be a positive integer');
+const liveHours = Number(values['live-hours']);
+const speed = Number(values.speed);
+if (!(liveHours >= 0) || !(speed > 0)) throw new Error('--live-hours must be >= 0 and --speed > 0');
+if (values['live-only'] && (values.brokers || liveHours === 0)) throw new Error('--live-only needs the benchmark\'s own broker (no --brokers) and --live-hours > 0');
 const say = benchSay('kafka');
 const logger = createLogger().child({ component: 'bench kafka' });
 
@@ -36,6 +43,62 @@ const schemas = await openKafkaSchemas({ schemaDir: join(work, 'schemas') });
 const log = await KafkaEventLog.connect({ brokers, logger });
 const topic = `bench-trades-${Date.now().toString(36)}`;
 try {
+  const throughput = values['live-only'] ? null : await measureThroughput();
+  // The live part needs the catalogue's topic names empty: only on the benchmark's own broker.
+  let live: LiveLatency | null = null;
+  if (liveHours > 0 && cluster) live = await liveLatency({ brokers, dir: work, liveHours, speed, say });
+  else if (liveHours > 0) say('live latency skipped: it runs only on the benchmark\'s own broker (without --brokers)');
+  const result = { ...(throughput ?? { kafka: KAFKA_VERSION }), live };
+  if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else {
+    if (throughput) printThroughput(throughput);
+    if (live) {
+      const ms = (x: number | null): string => (x === null ? 'n/a' : `${x} ms`);
+      process.stdout.write(
+        [
+          `live through Kafka, ${live.liveHours} market hours at --speed ${live.speed} (load average ${live.loadStart.join(' ')} → ${live.loadEnd.join(' ')})`,
+          `bar close → signal append ack            p50 ${ms(live.p50)}   p99 ${ms(live.p99)}   max ${ms(live.max)}   (${live.signals} signals)`,
+          `progress read → signal append ack        p50 ${ms(live.roundP50)}   p99 ${ms(live.roundP99)}   (${live.rounds} rounds)`,
+          '',
+        ].join('\n'),
+      );
+    }
+  }
+} finally {
+  await log.close();
+  await schemas.close();
+  await cluster?.stop();
+  rmSync(work, { recursive: true, force: true });
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+/** One of Kafka's tools on the broker's classpath; resolves to its stdout. */
+function java(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('java', ['-Xmx512m', '-XX:+UseSerialGC', '-Dlog4j2.level=WARN', '-cp', classpath, ...args], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${args[0]} failed: ${err.message}\n${stderr.slice(-2_000)}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+/** ConsumerPerformance prints a CSV header and one line: nMsg.sec is over the whole run, fetch.nMsg.sec after the group's first assignment. */
+function consumerCsv(out: string): { nMsgSec: number; fetchNMsgSec: number } {
+  const lines = out.split('\n').map((l) => l.trim()).filter(Boolean);
+  const header = lines.find((l) => l.startsWith('start.time'));
+  const names = header?.split(',').map((x) => x.trim()) ?? [];
+  const row = lines.filter((l) => l !== header && l.split(',').length === names.length).pop()?.split(',').map((x) => x.trim()) ?? [];
+  const get = (name: string): number => Number(row[names.indexOf(name)]);
+  const result = { nMsgSec: get('nMsg.sec'), fetchNMsgSec: get('fetch.nMsg.sec') };
+  if (!(result.nMsgSec > 0 && result.fetchNMsgSec > 0)) throw new Error(`unexpected ConsumerPerformance output:\n${out}`);
+  return result;
+}
+
+/** Produce and consume+decode through tickflow against the broker's own perf tools (the first part). */
+async function measureThroughput() {
   await schemas.serde.registerTopic(topic, TRADE_SCHEMA);
   const symbols = Array.from({ length: 64 }, (_, i) => `SYM${i}`);
   say(`producing ${total} trades to ${topic} on Kafka ${KAFKA_VERSION} at ${brokers.join(',')}`);
@@ -77,7 +140,7 @@ try {
   const consumerOut = await java(['org.apache.kafka.tools.ConsumerPerformance', '--bootstrap-server', brokers.join(','), '--topic', topic, '--messages', String(total), '--group', `${topic}-perf`, '--timeout', '60000']);
   const consumer = consumerCsv(consumerOut);
 
-  const result = {
+  return {
     kafka: KAFKA_VERSION,
     records: total,
     valueBytes: recordSize,
@@ -91,50 +154,19 @@ try {
     consumeToFetchRatio: round3(total / consumeSec / consumer.fetchNMsgSec),
     checksum,
   };
-  if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-  else {
-    const n = (x: number): string => x.toLocaleString('en-US');
-    process.stdout.write(
-      [
-        `Kafka ${result.kafka}, ${result.records} trades of ${result.valueBytes} bytes`,
-        `produce (serde + append)                 ${n(result.producePerSec)} records/s`,
-        `kafka-producer-perf-test (acks=all)      ${n(result.brokerProducerPerfPerSec)} records/s   ratio ${result.produceRatio}`,
-        `consume (read + decodeAs)                ${n(result.consumeDecodePerSec)} records/s`,
-        `kafka-consumer-perf-test (whole run)     ${n(result.brokerConsumerPerfPerSec)} records/s   ratio ${result.consumeRatio}`,
-        `kafka-consumer-perf-test (fetch only)    ${n(result.brokerConsumerPerfFetchPerSec)} records/s   ratio ${result.consumeToFetchRatio}`,
-        '',
-      ].join('\n'),
-    );
-  }
-} finally {
-  await log.close();
-  await schemas.close();
-  await cluster?.stop();
-  rmSync(work, { recursive: true, force: true });
 }
 
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}
-
-/** One of Kafka's tools on the broker's classpath; resolves to its stdout. */
-function java(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('java', ['-Xmx512m', '-XX:+UseSerialGC', '-Dlog4j2.level=WARN', '-cp', classpath, ...args], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${args[0]} failed: ${err.message}\n${stderr.slice(-2_000)}`));
-      else resolve(stdout);
-    });
-  });
-}
-
-/** ConsumerPerformance prints a CSV header and one line: nMsg.sec is over the whole run, fetch.nMsg.sec after the group's first assignment. */
-function consumerCsv(out: string): { nMsgSec: number; fetchNMsgSec: number } {
-  const lines = out.split('\n').map((l) => l.trim()).filter(Boolean);
-  const header = lines.find((l) => l.startsWith('start.time'));
-  const names = header?.split(',').map((x) => x.trim()) ?? [];
-  const row = lines.filter((l) => l !== header && l.split(',').length === names.length).pop()?.split(',').map((x) => x.trim()) ?? [];
-  const get = (name: string): number => Number(row[names.indexOf(name)]);
-  const result = { nMsgSec: get('nMsg.sec'), fetchNMsgSec: get('fetch.nMsg.sec') };
-  if (!(result.nMsgSec > 0 && result.fetchNMsgSec > 0)) throw new Error(`unexpected ConsumerPerformance output:\n${out}`);
-  return result;
+function printThroughput(result: Awaited<ReturnType<typeof measureThroughput>>): void {
+  const n = (x: number): string => x.toLocaleString('en-US');
+  process.stdout.write(
+    [
+      `Kafka ${result.kafka}, ${result.records} trades of ${result.valueBytes} bytes`,
+      `produce (serde + append)                 ${n(result.producePerSec)} records/s`,
+      `kafka-producer-perf-test (acks=all)      ${n(result.brokerProducerPerfPerSec)} records/s   ratio ${result.produceRatio}`,
+      `consume (read + decodeAs)                ${n(result.consumeDecodePerSec)} records/s`,
+      `kafka-consumer-perf-test (whole run)     ${n(result.brokerConsumerPerfPerSec)} records/s   ratio ${result.consumeRatio}`,
+      `kafka-consumer-perf-test (fetch only)    ${n(result.brokerConsumerPerfFetchPerSec)} records/s   ratio ${result.consumeToFetchRatio}`,
+      '',
+    ].join('\n'),
+  );
 }

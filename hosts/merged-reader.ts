@@ -87,10 +87,11 @@ export class MergedReader {
 
   /**
    * Emits, in merged order, every record now in the log whose tsInit <= bound and that was not
-   * emitted before. Returns how many were emitted.
+   * emitted before, or only the first `max` of them (the next drain goes on from there). Returns
+   * how many were emitted.
    */
-  async drain(bound: number, emit: (e: InputEvent) => void): Promise<number> {
-    return this.merge(bound, emit);
+  async drain(bound: number, emit: (e: InputEvent) => void, max = Number.POSITIVE_INFINITY): Promise<number> {
+    return this.merge(bound, emit, undefined, max);
   }
 
   /**
@@ -105,7 +106,7 @@ export class MergedReader {
     return this.merge(Number.POSITIVE_INFINITY, emit, cut);
   }
 
-  private async merge(bound: number, emit: (e: InputEvent) => void, cut?: ReadonlyMap<string, number>): Promise<number> {
+  private async merge(bound: number, emit: (e: InputEvent) => void, cut?: ReadonlyMap<string, number>, max = Number.POSITIVE_INFINITY): Promise<number> {
     await this.init();
     const limit = (c: Cursor): number => (cut === undefined ? Number.POSITIVE_INFINITY : (cut.get(`${c.topic}/${c.partition}`) ?? 0));
     // Cursors fill concurrently: on Kafka each fill is a round trip or two, and live drains are
@@ -113,7 +114,7 @@ export class MergedReader {
     const filled = await Promise.all(this.cursors.map((c) => this.fill(c, limit(c))));
     const active = this.cursors.filter((_, i) => filled[i]);
     let emitted = 0;
-    while (active.length > 0) {
+    while (active.length > 0 && emitted < max) {
       // Linear scan: a handful of partitions; cheaper than a heap at this size.
       let best = 0;
       let bc = active[0] as Cursor;

@@ -40,6 +40,13 @@ export interface GroupProcessorOptions {
   /** Sees every output that is written (not those of a rebuild), e.g. to print signals. */
   onOutput?: (e: GraphEvent) => void;
   /**
+   * Wraps each offset commit of the at-least-once mode (default: call it). A test seam: tests make
+   * a commit fail as a rebalance makes it fail on the broker (`ILLEGAL_GENERATION`).
+   */
+  wrapCommit?: (commit: () => Promise<void>, partition: number) => Promise<void>;
+  /** At most this many inputs per round and partition (default ROUND_MAX_INPUTS, 5,000). */
+  maxRoundInputs?: number;
+  /**
    * Checkpoints of the partition units (the `checkpoints` topic): a newly owned partition starts
    * from the newest usable one and replays only the inputs after it; one is written after a
    * committed round when due. Absent: every takeover rebuilds from offset 0.
@@ -57,6 +64,11 @@ export interface GroupResult {
   rebuilds: { partition: number; inputs: number; fromCheckpoint: number }[];
   commits: number;
   commitFailures: number;
+  /**
+   * Commits of a position whose first commit failed or was held back by a rebalance (or that a
+   * kept partition was ahead of after one): made on a later pass, inputs or not.
+   */
+  recommits: number;
   assignments: number;
   /** Times the member joined the group again after kafkajs's consumer gave up. */
   rejoins: number;
@@ -67,10 +79,24 @@ export interface GroupResult {
    * comes on top: at most idleMs plus one read of the progress topic.
    */
   signalLatencyMs: { rounds: number; p50: number | null; p99: number | null; max: number | null };
+  /**
+   * Per signal of a live-sized round: wall ms from the bar's close as the member saw it (the input
+   * that closed the bar handed to the graph, right after its fetch from Kafka and decode) to the
+   * acknowledgement (acks=all) of the append of the signal record. The last 10,000 signals.
+   */
+  barCloseLatencyMs: { signals: number; p50: number | null; p99: number | null; max: number | null };
 }
 
 const LATENCY_WINDOW = 10_000;
 const LIVE_ROUND_INPUTS = 1_000;
+/**
+ * At most this many inputs per round: a catch-up of a partition (a takeover, a rebuild, history)
+ * goes in rounds that each commit, and between two of them the member applies an assignment
+ * change. Unbounded, a member that took over a partition 37,401 inputs behind under a load
+ * average of 55 had committed none of them 2 minutes later, nor applied the rebalance that
+ * followed (group-failover.test.ts, zombie case).
+ */
+const ROUND_MAX_INPUTS = 5_000;
 
 /** The clock sinks see here; the graph never reads it for logic. */
 const WALL: Clock = { kind: 'live', now: () => Date.now() };
@@ -132,6 +158,14 @@ interface Owned {
   unit: PartitionUnit;
   sink: LogSink;
   producer: Producer | null;
+  /**
+   * At-least-once: the unit's position, outputs written, that the group has not recorded yet (its
+   * commit failed or was held back by a rebalance); committed again on a later pass. null: none.
+   */
+  pending: Commit[] | null;
+  /** performance.now() before which a failed commit is not tried again (backoff), and the failures in a row. */
+  retryAt: number;
+  failures: number;
 }
 
 /**
@@ -166,9 +200,11 @@ export class GroupProcessor {
   /** Set when kafkajs's consumer crashed and will not restart itself: the member must stop. */
   private fatal: Error | null = null;
   private failedJoins = 0;
-  private readonly stats: GroupResult = { partitions: [], inputs: 0, outputs: 0, signals: 0, rebuilds: [], commits: 0, commitFailures: 0, assignments: 0, rejoins: 0, progress: {}, signalLatencyMs: { rounds: 0, p50: null, p99: null, max: null } };
+  private readonly stats: GroupResult = { partitions: [], inputs: 0, outputs: 0, signals: 0, rebuilds: [], commits: 0, commitFailures: 0, recommits: 0, assignments: 0, rejoins: 0, progress: {}, signalLatencyMs: { rounds: 0, p50: null, p99: null, max: null }, barCloseLatencyMs: { signals: 0, p50: null, p99: null, max: null } };
   private readonly latencies: number[] = [];
   private latencyRounds = 0;
+  private readonly barCloseLatencies: number[] = [];
+  private barCloseSignals = 0;
   private boundAt = 0;
   /** A cross-symbol set's reference partition of the input topics (D61); undefined for the others. */
   private reference: { partition: number; partitionCount: number } | undefined;
@@ -242,6 +278,8 @@ export class GroupProcessor {
       const round2 = (v: number | null): number | null => (v === null ? null : +v.toFixed(2));
       const { p50, p99, max } = summarizeLatencies(this.latencies);
       this.stats.signalLatencyMs = { rounds: this.latencyRounds, p50: round2(p50), p99: round2(p99), max: round2(max) };
+      const bc = summarizeLatencies(this.barCloseLatencies);
+      this.stats.barCloseLatencyMs = { signals: this.barCloseSignals, p50: round2(bc.p50), p99: round2(bc.p99), max: round2(bc.max) };
       for (const p of [...this.owned.keys()]) await this.release(p);
       // Leaving the group hands our partitions over at once (no session timeout to wait for).
       await this.consumer?.disconnect().catch(() => undefined);
@@ -296,12 +334,19 @@ export class GroupProcessor {
     }
   }
 
-  /** Processes partition p up to `bound` and commits it; returns the inputs processed. */
+  /**
+   * Processes partition p up to `bound` and commits it; returns the inputs processed. With no new
+   * inputs, commits a pending position (an earlier commit failed or was held back): otherwise a
+   * partition whose inputs had ended would keep the group's committed offsets behind for good.
+   */
   private async round(p: number, bound: number): Promise<number> {
     const o = this.owned.get(p);
     if (o === undefined) return 0;
-    const n = await o.unit.drain(bound);
-    if (n === 0) return 0;
+    const n = await o.unit.drain(bound, this.opts.maxRoundInputs ?? ROUND_MAX_INPUTS);
+    if (n === 0) {
+      if (o.pending !== null && performance.now() >= o.retryAt) await this.commitPending(p, o, true);
+      return 0;
+    }
     this.stats.inputs += n;
     const outputs = o.sink.take();
     // Only p's offsets are ours to commit; the position on a reference partition goes in their metadata.
@@ -320,21 +365,54 @@ export class GroupProcessor {
     for (const records of outputs.values()) this.stats.outputs += records.length;
     // Live-sized rounds only (catch-up rounds of history would swamp it), and the last
     // LATENCY_WINDOW of them: a member runs for weeks, its memory stays flat.
-    if (n <= LIVE_ROUND_INPUTS && outputs.has(TOPICS.signals.name)) this.latencies[this.latencyRounds++ % LATENCY_WINDOW] = performance.now() - this.boundAt;
-    if (!o.producer) {
-      try {
-        await this.consumer!.commitOffsets(offsets);
-        this.stats.commits++;
-      } catch (e) {
-        // The outputs are durable; only the commit is lost. Whoever owns p next repeats them.
-        this.stats.commitFailures++;
-        this.log.warn({ partition: p }, `partition ${p}: commit failed (${(e as Error).message}); a new owner would repeat these outputs with the same ids`);
-        return n;
-      }
-    } else this.stats.commits++;
+    const arrivals = o.unit.takeSignalArrivals();
+    if (n <= LIVE_ROUND_INPUTS && outputs.has(TOPICS.signals.name)) {
+      const ackAt = performance.now();
+      this.latencies[this.latencyRounds++ % LATENCY_WINDOW] = ackAt - this.boundAt;
+      for (const at of arrivals) this.barCloseLatencies[this.barCloseSignals++ % LATENCY_WINDOW] = ackAt - at;
+    }
+    if (o.producer) this.stats.commits++;
+    else {
+      o.pending = offsets;
+      if (!(await this.commitPending(p, o, false))) return n;
+    }
     // Only after the commit: a checkpoint never stands past the group's committed offsets.
     await this.opts.checkpoints?.maybeSave(o.unit, bound, Date.now());
     return n;
+  }
+
+  /**
+   * Commits o.pending (at-least-once), unless an assignment change is under way or arrived since
+   * this pass began: a commit sent then goes out in the new generation (kafkajs's consumer
+   * commits with its current one), where p may be another member's and that member may already
+   * have committed further; the commit would move the group's offsets of p back. Held back or
+   * refused (a rebalance answers ILLEGAL_GENERATION or REBALANCE_IN_PROGRESS), the position stays
+   * pending and is committed on a later pass if p is still ours. True when committed.
+   */
+  private async commitPending(p: number, o: Owned, again: boolean): Promise<boolean> {
+    const offsets = o.pending;
+    if (offsets === null) return true;
+    if (this.rebalancing || this.applied !== this.joins || this.consumer === null) return false;
+    const consumer = this.consumer;
+    const commit = (): Promise<void> => consumer.commitOffsets(offsets);
+    try {
+      await (this.opts.wrapCommit ? this.opts.wrapCommit(commit, p) : commit());
+    } catch (e) {
+      // The outputs are durable; only the commit is missing. Tried again on a later pass while p
+      // is ours (backing off); a new owner would repeat these outputs with the same ids.
+      this.stats.commitFailures++;
+      o.retryAt = performance.now() + Math.min(5_000, 100 * 2 ** Math.min(6, o.failures++));
+      this.log.warn({ partition: p }, `partition ${p}: commit failed (${(e as Error).message}); committing this position again on a later pass while the partition is ours (a new owner would repeat these outputs with the same ids)`);
+      return false;
+    }
+    if (o.pending === offsets) o.pending = null;
+    o.failures = 0;
+    this.stats.commits++;
+    if (again) {
+      this.stats.recommits++;
+      this.log.info({ event: 'recommitted', partition: p }, `partition ${p}: committed the position an earlier commit did not record`);
+    }
+    return true;
   }
 
   private async commitTransaction(producer: Producer, outputs: Map<string, AppendRecord[]>, offsets: Commit[]): Promise<void> {
@@ -367,7 +445,12 @@ export class GroupProcessor {
     for (const p of wanted) {
       const cut = committed.get(p) ?? new Map<string, number>();
       const have = this.owned.get(p);
-      if (have !== undefined && cutCovers(have.unit.cut(), cut)) continue;
+      if (have !== undefined && cutCovers(have.unit.cut(), cut)) {
+        // Kept: ours all along. Where it stands past the committed offsets (a commit failed or was
+        // held back by this rebalance), that position is committed on the next pass.
+        if (!have.producer && !cutCovers(cut, have.unit.cut())) have.pending = unitCommit(have.unit);
+        continue;
+      }
       if (have !== undefined) await this.release(p);
       const sink = new LogSink(this.opts.log, { encode: this.opts.encode });
       const onOutput = this.opts.onOutput;
@@ -396,12 +479,14 @@ export class GroupProcessor {
         unit = newUnit();
       }
       const replayed = await unit.rebuild(cut);
-      this.owned.set(p, { unit, sink, producer });
+      this.owned.set(p, { unit, sink, producer, pending: null, retryAt: 0, failures: 0 });
       this.stats.rebuilds.push({ partition: p, inputs: replayed, fromCheckpoint });
       const how = fromCheckpoint > 0 ? `from the checkpoint at input ${fromCheckpoint} and the ${replayed} inputs after it` : `from ${replayed} inputs`;
       this.log.info({ event: 'assigned', partition: p, replayed, fromCheckpoint }, `partition ${p}: assigned; state rebuilt ${how} before the committed offsets`);
       this.events.emit('assigned', { partition: p, replayed, fromCheckpoint });
     }
+    // Kept partitions log nothing above: say what the member owns now.
+    this.log.info({ event: 'assignment', partitions: wanted }, `assignment: owns ${wanted.length > 0 ? `partitions ${wanted.join(',')}` : 'no partition'}`);
     // A newer join that arrived meanwhile is applied on the next pass.
     this.applied = target;
   }

@@ -57,6 +57,10 @@ export class PartitionUnit {
   /** The partition numbers of the input topics the unit reads: its own, then the reference's when that is another. */
   readonly reads: readonly number[];
   private failed: Error | null = null;
+  /** performance.now() when the input being processed was handed to the graph (not during a rebuild). */
+  private inputAt = 0;
+  /** Per signal emitted since the last takeSignalArrivals: when its closing input was handed to the graph. */
+  private arrivals: number[] = [];
 
   constructor(
     readonly partition: number,
@@ -69,7 +73,14 @@ export class PartitionUnit {
     // With the reference's partition read too, its other symbols are processed (for the state) but
     // their outputs are that partition's owner's to emit.
     const mine = extra ? (e: GraphEvent): boolean => partitionFor(symbolOf(e), ref.partitionCount) === partition : (): boolean => true;
-    const gate: PipelineSink = { onEvent: (e, c) => void (this.rebuilding || !mine(e) ? undefined : opts.sink.onEvent(e, c)) };
+    const gate: PipelineSink = {
+      onEvent: (e, c) => {
+        if (this.rebuilding || !mine(e)) return;
+        // A signal comes out while its closing input is being processed (the graph is synchronous).
+        if (e.kind === 'signal') this.arrivals.push(this.inputAt);
+        opts.sink.onEvent(e, c);
+      },
+    };
     this.done = runPipeline({ clock: opts.clock, source: this.source, sinks: [gate], stats: this.stats, predictor: opts.predictor, state: this.registry, ...(opts.config ? { config: opts.config } : {}) });
     this.done.catch((e: unknown) => void (this.failed = e instanceof Error ? e : new Error(String(e))));
   }
@@ -103,9 +114,9 @@ export class PartitionUnit {
     return { inputs: this.stats.inputs, positions: Object.fromEntries(this.cut()), state: snapshotGraph(this.registry, this.stats, identity) };
   }
 
-  /** Processes every input now in the log with tsInit <= bound. Returns how many. */
-  async drain(bound: number): Promise<number> {
-    const n = await this.reader.drain(bound, this.push);
+  /** Processes every input now in the log with tsInit <= bound, or only the next `max` of them. Returns how many. */
+  async drain(bound: number, max = Number.POSITIVE_INFINITY): Promise<number> {
+    const n = await this.reader.drain(bound, this.push, max);
     if (this.failed !== null) throw this.failed;
     return n;
   }
@@ -137,7 +148,21 @@ export class PartitionUnit {
     await this.done.catch(() => undefined);
   }
 
-  private readonly push = (e: InputEvent): void => this.source.next(e);
+  /**
+   * Per signal emitted since the last call, the wall time (performance.now()) at which the input
+   * that closed its bar was handed to the graph, right after the reader fetched and decoded it:
+   * the bar's close as this member saw it.
+   */
+  takeSignalArrivals(): number[] {
+    const a = this.arrivals;
+    this.arrivals = [];
+    return a;
+  }
+
+  private readonly push = (e: InputEvent): void => {
+    if (!this.rebuilding) this.inputAt = performance.now();
+    this.source.next(e);
+  };
 }
 
 /** True when `a` is at or past `b` on every topic-partition. */

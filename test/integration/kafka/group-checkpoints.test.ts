@@ -98,6 +98,8 @@ describe('consumer-group takeover from a checkpoint on Kafka', { skip, timeout: 
     const processor = new GroupProcessor({
       brokers, groupId: GROUP, log: k.log, encode: (t, v) => k.serde.encode(t, v), decode: (t, b) => k.serde.decodeAs(t, b),
       predictor, config: DEFAULT_GRAPH_CONFIG, checkpoints, signal: stop.signal, logger: silentLogger(), events, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 600,
+      // One round per feed step, so A's first committed round (its checkpoint) ends exactly at T1.
+      maxRoundInputs: Number.POSITIVE_INFINITY,
     });
     return { processor, stop, done: processor.run(), assigned };
   };

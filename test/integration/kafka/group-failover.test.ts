@@ -13,7 +13,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { INPUT_TOPICS } from '../../../hosts/merged-reader.ts';
 import { partitionFor } from '../../../storage/log/event-log.ts';
 import { runCli, spawnCli, tempDir } from '../../helpers/cli.ts';
-import { barId, caughtUp, groupLag, readTopic, replayOutputs, signalId, until, watch, type Watched } from './group-helpers.ts';
+import { barId, caughtUp, describeLag, groupLag, readTopic, replayOutputs, signalId, until, watch, type PartitionLag, type Watched } from './group-helpers.ts';
 import { kafkaUnavailable, type KafkaCluster } from '../../../kafka/broker.ts';
 import { realKafka } from '../../helpers/kafka-broker.ts';
 
@@ -66,17 +66,18 @@ describe('processors as a Kafka consumer group', { skip, timeout: 900_000 }, () 
 
   test('a member freezes past its session timeout (a zombie): its partitions move; its late writes are duplicates, dropped by id', async (t) => {
     const r = await scenario(t, 'zombie', async ({ members }) => {
-      // Frozen for longer than the session timeout (6 s): that duration is the scenario, not a
-      // wait for a condition. The group moves on meanwhile; the zombie then wakes and rejoins.
-      // Waking it as soon as the other member held its partitions (tried) stalled the woken member
-      // once in CI after it got partitions back: an open bug of the group host (docs/kafka.md).
+      // Frozen until its session (6 s) has expired and the other member holds every partition;
+      // then woken: it rejoins while the other member's rounds are in flight, the moment when
+      // a commit is refused (ILLEGAL_GENERATION). That used to stall the group for good, the
+      // refused position never being committed again once the feed had ended (fixed; unit
+      // reproduction: group-commit-retry.test.ts).
       members[0]!.proc.kill('SIGSTOP');
-      await new Promise((resolve) => setTimeout(resolve, 10_000));
+      await until(() => heldPartitions(members[1]!.stderr).size === PARTITIONS, 120_000, () => `the other member to hold all ${PARTITIONS} partitions (holds ${[...heldPartitions(members[1]!.stderr)].join(',')})\n${members[1]!.stderr.slice(-3_000)}`);
       members[0]!.proc.kill('SIGCONT');
     });
     // Which member ends up rebuilding what depends on when the zombie's session expires and when
     // it rejoins; the outputs above are asserted either way. Show what happened.
-    t.diagnostic(r.logs.split('\n').filter((l) => /assigned|handed over|commit failed|joining/.test(l)).join('\n'));
+    t.diagnostic(r.logs.split('\n').filter((l) => /assigned|assignment:|handed over|commit failed|committed the position|joining/.test(l)).join('\n'));
   });
 
   test('the broker is killed mid-stream (SIGKILL) and started again on its data: feed and members wait it out, nothing lost or wrong', async (t) => {
@@ -112,14 +113,16 @@ describe('processors as a Kafka consumer group', { skip, timeout: 900_000 }, () 
       // having rebuilt a partition from exactly that first commit; not investigated further.
       let first = 0;
       let committed = 0;
+      let partitions: PartitionLag[] = [];
       await until(async () => {
-        committed = (await groupLag(kafka.brokers, `g-${name}`)).committed;
+        ({ committed, partitions } = await groupLag(kafka.brokers, `g-${name}`));
         if (first === 0) first = committed;
         return first > 0 && committed > first;
-      }, 120_000, () => `the group to commit past its first commit (${first}, now ${committed})`);
+      }, 120_000, () => `the group to commit past its first commit (${first}, now ${committed}: ${describeLag(partitions)})\n${members.map((m, i) => `--- member ${i}\n${m.stderr.slice(-2_000)}`).join('\n')}`);
       await disrupt({ members, brokers: kafka.brokers, cluster: kafka.cluster! });
       assert.equal(await feed.exited, 0, feed.stderr);
-      await caughtUp(kafka.brokers, `g-${name}`).catch((e: Error) => assert.fail(`${e.message}\n${members.map((m, i) => `--- member ${i}\n${m.stderr.slice(-3_000)}`).join('\n')}`));
+      const owners = (): string => members.map((m, i) => `member ${i}: ${[...m.stderr.matchAll(/assignment: owns [^"]*/g)].pop()?.[0] ?? 'no assignment yet'}${m.proc.exitCode !== null ? ` (exited ${m.proc.exitCode})` : ''}`).join('; ');
+      await caughtUp(kafka.brokers, `g-${name}`, 120_000, owners).catch((e: Error) => assert.fail(`${e.message}\n${members.map((m, i) => `--- member ${i}\n${m.stderr.slice(-3_000)}`).join('\n')}`));
       const survivor = members[1]!;
       survivor.proc.kill('SIGTERM');
       if (name !== 'kill') {

@@ -36,8 +36,16 @@ export function until(check: () => boolean | Promise<boolean>, timeoutMs: number
   return waitFor(what, check, { timeoutMs, intervalMs: 200 });
 }
 
-/** The group's committed offsets over the input topics (sum) and how far they are behind the ends. */
-export async function groupLag(brokers: string[], groupId: string): Promise<{ committed: number; lag: number }> {
+/** One input topic-partition: the group's committed offset (0 when none) and the end offset. */
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  committed: number;
+  end: number;
+}
+
+/** The group's committed offsets over the input topics (sum) and how far they are behind the ends, in total and per topic-partition. */
+export async function groupLag(brokers: string[], groupId: string): Promise<{ committed: number; lag: number; partitions: PartitionLag[] }> {
   // A real broker answers "coordinator loading" (retriable) while it loads the offsets partition.
   for (let attempt = 1; ; attempt++) {
     try {
@@ -49,34 +57,46 @@ export async function groupLag(brokers: string[], groupId: string): Promise<{ co
   }
 }
 
-async function groupLagOnce(brokers: string[], groupId: string): Promise<{ committed: number; lag: number }> {
+async function groupLagOnce(brokers: string[], groupId: string): Promise<{ committed: number; lag: number; partitions: PartitionLag[] }> {
   const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
     const offsets = await admin.fetchOffsets({ groupId, topics: [...INPUT_TOPICS] });
     let committed = 0;
     let lag = 0;
+    const partitions: PartitionLag[] = [];
     for (const topic of INPUT_TOPICS) {
       for (const end of await admin.fetchTopicOffsets(topic)) {
         const c = Math.max(0, Number(offsets.find((x) => x.topic === topic)?.partitions.find((x) => x.partition === end.partition)?.offset ?? -1));
         committed += c;
         lag += Number(end.high) - c;
+        partitions.push({ topic, partition: end.partition, committed: c, end: Number(end.high) });
       }
     }
-    return { committed, lag };
+    partitions.sort((a, b) => a.partition - b.partition || a.topic.localeCompare(b.topic));
+    return { committed, lag, partitions };
   } finally {
     await admin.disconnect();
   }
 }
 
-/** Waits until the group's committed offsets equal the end offsets of every input partition. */
-export async function caughtUp(brokers: string[], groupId: string, timeoutMs = 120_000): Promise<void> {
+/** `trades/0 1200/1500 (lag 300)` per input topic-partition with inputs: for diagnostics. */
+export function describeLag(partitions: PartitionLag[]): string {
+  return partitions.filter((x) => x.end > 0).map((x) => `${x.topic}/${x.partition} ${x.committed}/${x.end}${x.end > x.committed ? ` (lag ${x.end - x.committed})` : ''}`).join(', ');
+}
+
+/**
+ * Waits until the group's committed offsets equal the end offsets of every input partition. On
+ * timeout it says the lag per topic-partition, and `owners()` (if given: who holds which partition).
+ */
+export async function caughtUp(brokers: string[], groupId: string, timeoutMs = 120_000, owners?: () => string): Promise<void> {
   let lag = -1;
+  let partitions: PartitionLag[] = [];
   let lastError = '';
   await until(
     async () => {
       try {
-        lag = (await groupLag(brokers, groupId)).lag;
+        ({ lag, partitions } = await groupLag(brokers, groupId));
         return lag === 0;
       } catch (e) {
         // A refused connection is "not yet" while a broker of the list is down (the one-of-three
@@ -87,7 +107,7 @@ export async function caughtUp(brokers: string[], groupId: string, timeoutMs = 1
       }
     },
     timeoutMs,
-    () => `group ${groupId} caught up (lag ${lag}${lastError === '' ? '' : `; last error: ${lastError}`})`,
+    () => `group ${groupId} caught up (lag ${lag}: ${describeLag(partitions)}${owners ? `; ${owners()}` : ''}${lastError === '' ? '' : `; last error: ${lastError}`})`,
   );
 }
 

@@ -68,6 +68,55 @@ describe('PartitionUnit', () => {
     assert.equal(total, whole.length);
   });
 
+  test('drained at most N inputs at a time, a unit emits exactly what one unbroken drain does, and every stop is a cut to rebuild at', async () => {
+    const p = partitionFor('BTC', await el.log.partitions('trades'));
+    const ref: GraphEvent[] = [];
+    const whole1 = new PartitionUnit(p, { log: el.log, decode, predictor, sink: { onEvent: (e) => void ref.push(e) }, clock });
+    const total = await whole1.drain(Number.POSITIVE_INFINITY);
+    await whole1.close();
+    const out: GraphEvent[] = [];
+    const unit = new PartitionUnit(p, { log: el.log, decode, predictor, sink: { onEvent: (e) => void out.push(e) }, clock });
+    const stops: { cut: ReturnType<PartitionUnit['cut']>; emitted: number }[] = [];
+    let sum = 0;
+    for (let n; (n = await unit.drain(Number.POSITIVE_INFINITY, 997)) > 0; ) {
+      assert.ok(n <= 997);
+      sum += n;
+      stops.push({ cut: unit.cut(), emitted: out.length });
+    }
+    await unit.close();
+    assert.equal(sum, total);
+    assert.ok(stops.length > 5, `stops ${stops.length}`);
+    assert.deepEqual(out.map(key), ref.map(key));
+    // A stop falls anywhere, even between inputs of the same tsInit: the next owner rebuilds there.
+    for (const { cut, emitted } of [stops[1], stops[Math.floor(stops.length / 2)]] as typeof stops) {
+      const rest: GraphEvent[] = [];
+      const rebuilt = new PartitionUnit(p, { log: el.log, decode, predictor, sink: { onEvent: (e) => void rest.push(e) }, clock });
+      await rebuilt.rebuild(cut);
+      await rebuilt.drain(Number.POSITIVE_INFINITY);
+      await rebuilt.close();
+      assert.deepEqual(rest.map(key), ref.slice(emitted).map(key));
+    }
+  });
+
+  test('one arrival time per emitted signal, when its closing input was handed to the graph; none for a rebuild', async () => {
+    const p = partitionFor('BTC', await el.log.partitions('trades'));
+    const out: GraphEvent[] = [];
+    const unit = new PartitionUnit(p, { log: el.log, decode, predictor, sink: { onEvent: (e) => void out.push(e) }, clock });
+    const t0 = syntheticConfig({ days: 0.3, seed: 11 }).start;
+    assert.ok((await unit.rebuild(new Map([[`trades/${p}`, 2_000]]))) > 0);
+    assert.deepEqual(unit.takeSignalArrivals(), [], 'a rebuild emits no signal, so no arrival');
+    const before = performance.now();
+    await unit.drain(t0 + 4 * 3_600_000);
+    const afterDrain = performance.now();
+    const arrivals = unit.takeSignalArrivals();
+    const signals = out.filter((e) => e.kind === 'signal').length;
+    assert.ok(signals > 0, 'the window holds signals');
+    assert.equal(arrivals.length, signals);
+    assert.ok(arrivals.every((a, i) => a >= before && a <= afterDrain && (i === 0 || a >= (arrivals[i - 1] as number))), 'within the drain, in order');
+    assert.deepEqual(unit.takeSignalArrivals(), [], 'taken once');
+    await unit.close();
+  });
+
   for (const [name, model] of [['a one-row model', predictor], ['a sequence model (its per-symbol windows rebuilt too)', toySequencePredictor()]] as [string, Predictor][]) {
     test(`stopped at any cut and rebuilt there, a unit emits exactly what an unbroken one would after the cut: ${name}`, async () => {
       // Drain in market-time steps (as live does) and rebuild a fresh unit at each cut.
