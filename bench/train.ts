@@ -148,7 +148,18 @@ if (!values['skip-markets']) {
       if (oracle.bayesAuc !== bayesAuc) throw new Error(`bench train: regenerated market's Bayes AUC ${oracle.bayesAuc} differs from generate's ${bayesAuc}`);
       const ds = await readDataset(dataset, { exclude: await mostlyEmptyColumns(dataset) });
       const byFamily = new Map<Family | 'auto', { r: TrainResult; seconds: number; cpuSeconds: number }>();
-      for (const family of FAMILIES) {
+      let logisticDir = join(dir, `model${suffix}-logistic`);
+      let logisticIsAuto = false;
+      // `auto` first: when it keeps the logistic regression, its model IS `train --family logistic`'s
+      // (the same fit on the same rows, same bytes), so the logistic row reuses it instead of fitting again.
+      for (const family of [...FAMILIES].sort((a, b) => Number(b === 'auto') - Number(a === 'auto'))) {
+        const autoRun = byFamily.get('auto');
+        if (family === 'logistic' && autoRun !== undefined && autoRun.r.family === 'logistic') {
+          byFamily.set('logistic', autoRun);
+          logisticIsAuto = true;
+          logisticDir = join(dir, `model${suffix}-auto`);
+          continue;
+        }
         say(`bench train: strength ${strength} seed ${seed}: ${family}`);
         const t0 = performance.now();
         const c0 = process.cpuUsage();
@@ -168,7 +179,7 @@ if (!values['skip-markets']) {
         const key = f === 'auto' && withAuto ? auto : f === 'auto-validation' ? autoVal : f;
         const { r, seconds, cpuSeconds } = byFamily.get(key) as { r: TrainResult; seconds: number; cpuSeconds: number };
         const auc = r.metrics.macroAuc as number;
-        const vsOracle = await againstOracle(r, join(dir, `model${suffix}-${key}`), ds, oracle, bayesAuc);
+        const vsOracle = await againstOracle(r, key === 'logistic' ? logisticDir : join(dir, `model${suffix}-${key}`), ds, oracle, bayesAuc);
         rows.push({
           strength,
           seed,
@@ -187,8 +198,9 @@ if (!values['skip-markets']) {
           logLoss: r3(r.metrics.logLoss),
           baselineLogLoss: r3(r.baseline.logLoss),
           ...vsOracle,
-          trainSeconds: (f === 'auto' && withAuto) || f === 'auto-validation' ? null : r3(seconds),
-          trainCpuSeconds: (f === 'auto' && withAuto) || f === 'auto-validation' ? null : r3(cpuSeconds),
+          ...(f === 'logistic' && logisticIsAuto ? { sameModelAs: 'auto' } : {}),
+          trainSeconds: (f === 'auto' && withAuto) || f === 'auto-validation' || (f === 'logistic' && logisticIsAuto) ? null : r3(seconds),
+          trainCpuSeconds: (f === 'auto' && withAuto) || f === 'auto-validation' || (f === 'logistic' && logisticIsAuto) ? null : r3(cpuSeconds),
           testRows: r.testRows,
           // Forward-return heads on the test split beside the train-split baselines (shared by every family).
           headsMae: r.heads.expectedReturn.mae,
@@ -202,7 +214,7 @@ if (!values['skip-markets']) {
       }
       // Per-row inference through the loaded predictor (calibrator included), on the test rows' features.
       for (const f of values['skip-inference'] ? [] : FAMILIES) {
-        const p = await loadPredictor(join(dir, `model${suffix}-${f}`));
+        const p = await loadPredictor(f === 'logistic' ? logisticDir : join(dir, `model${suffix}-${f}`));
         // A sequence model takes `window` rows (what the infer operator hands it); the heads and contributions one.
         const row = new Float64Array(p.featureNames.length * p.window).fill(0.1);
         const last = row.subarray(row.length - p.featureNames.length);
