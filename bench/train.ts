@@ -121,6 +121,11 @@ async function againstOracle(r: TrainResult, modelDir: string, ds: Dataset, orac
 }
 const BASES: Family[] = ['logistic', 'gbdt', 'mlp'];
 const rows: Record<string, unknown>[] = [];
+/** Rows are printed as they come (a full run takes long); --json prints them all at the end. */
+const emit = (row: Record<string, unknown>): void => {
+  rows.push(row);
+  if (!values.json) console.log(JSON.stringify(row));
+};
 if (!values['skip-markets']) {
   for (const strength of values.strengths.split(',').map(Number)) {
     for (const seed of values.seeds.split(',').map(Number)) {
@@ -180,7 +185,7 @@ if (!values['skip-markets']) {
         const { r, seconds, cpuSeconds } = byFamily.get(key) as { r: TrainResult; seconds: number; cpuSeconds: number };
         const auc = r.metrics.macroAuc as number;
         const vsOracle = await againstOracle(r, key === 'logistic' ? logisticDir : join(dir, `model${suffix}-${key}`), ds, oracle, bayesAuc);
-        rows.push({
+        emit({
           strength,
           seed,
           featureSet: fs,
@@ -233,7 +238,7 @@ if (!values['skip-markets']) {
           sink += (p.heads(last)?.q50 ?? 0) + (p.contributions(last, i % 3)?.[0] ?? 0);
         }
         const extraUs = ((performance.now() - t1) * 1000) / n;
-        rows.push({ strength, seed, family: f, inferenceUsPerRow: r3(us), headsAndContributionsUsPerRow: r3(extraUs), features: p.featureNames.length, window: p.window, sink: sink !== 0 });
+        emit({ strength, seed, family: f, inferenceUsPerRow: r3(us), headsAndContributionsUsPerRow: r3(extraUs), features: p.featureNames.length, window: p.window, sink: sink !== 0 });
       }
     }
   }
@@ -283,7 +288,4 @@ if (!values['skip-scale']) {
 }
 
 if (values.json) process.stdout.write(`${JSON.stringify({ rows, scale })}\n`);
-else {
-  for (const r of rows) console.log(JSON.stringify(r));
-  console.log(JSON.stringify(scale));
-}
+else console.log(JSON.stringify(scale));
