@@ -192,7 +192,7 @@ if (!values['skip-markets']) {
           features: r.manifest.featureNames.length,
           bayesAuc: r3(bayesAuc),
           family: f === 'auto' ? `auto (${auto})` : f === 'auto-validation' ? `auto by validation split (${autoVal})` : f,
-          ...(f === 'auto' && stackRun !== null && selection !== null ? { cvLogLoss: Object.fromEntries(stackRun.candidates.map((c) => [c.family, r3((c.cvLogLoss as number) * 1000) / 1000])), steps: selection.steps.map((x) => `${x.family} vs ${x.against}: gain ${x.gain.toFixed(5)} se ${x.standardError.toFixed(5)} ${x.kept ? 'kept' : 'not kept'}`) } : {}),
+          ...(f === 'auto' && stackRun !== null && selection !== null ? { cvLogLoss: Object.fromEntries(stackRun.candidates.map((c) => [c.family, r3((c.cvLogLoss as number) * 1000) / 1000])), steps: selection.steps.map((x) => `${x.family} vs ${x.against}: gain ${x.gain.toFixed(5)} se ${x.standardError.toFixed(5)} bar ${x.bar ?? 1} se ${x.kept ? 'kept' : 'not kept'}`) } : {}),
           ...(f === 'stack' || f === 'auto' ? {} : { validationLogLoss: r3(r.candidates[0]!.validationLogLoss * 1000) / 1000 }),
           testAuc: r3(auc),
           edge: r3((auc - 0.5) / (bayesAuc - 0.5)),
