@@ -78,6 +78,8 @@ for (let r = 0; r < Math.max(1, Number(values.repeat)); r++) {
   say(`round ${r + 1}: model`);
   const model = one('model');
   rounds.push({ noModel, model, ratioCpu: model.tradesPerCpuSec / noModel.tradesPerCpuSec });
+  // Each round on stderr as it ends: a run cut short still leaves the rounds it finished.
+  say(`round ${r + 1}: ${JSON.stringify({ noModel, model })}`);
 }
 const median = (x: number[]): number => {
   const s = [...x].sort((a, b) => a - b);
