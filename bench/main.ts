@@ -19,7 +19,8 @@ import { benchSay } from './say.ts';
 // `npm run bench -- fanout` live signal latency with 0 and 1,000 WebSocket clients (bench/fanout.ts).
 // `npm run bench -- sequence-infer` the sequence family's inference per row, whole window against incremental (bench/sequence-infer.ts).
 // `npm run bench -- kafka-takeover` the consumer group's partition takeover, from a checkpoint and from offset 0 (bench/kafka-takeover.ts).
-if (['kafka', 'kafka-group', 'page', 'train', 'restart', 'kafka-clients', 'ingest-trades', 'first-signal', 'fanout', 'sequence-infer', 'kafka-takeover'].includes(process.argv[2] ?? '')) {
+// `npm run bench -- stack-rate --log L --model M` the replay pipeline's rate with a model against none (bench/stack-rate.ts).
+if (['kafka', 'kafka-group', 'page', 'train', 'restart', 'kafka-clients', 'ingest-trades', 'first-signal', 'fanout', 'sequence-infer', 'kafka-takeover', 'stack-rate'].includes(process.argv[2] ?? '')) {
   execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', `bench/${process.argv[2]}.ts`, ...process.argv.slice(3)], { stdio: 'inherit' });
   process.exit(0);
 }

@@ -1,4 +1,4 @@
-// npm run bench -- train [--strengths 1,2] [--seeds 1,2] [--days 30] [--feature-set core|full] [--families logistic,gbdt,mlp,stack,sequence] [--skip-markets] [--skip-scale]
+// npm run bench -- train [--strengths 1,2] [--seeds 1,2] [--days 30] [--feature-set core|full] [--families logistic,gbdt,mlp,stack,sequence,auto] [--skip-markets] [--skip-scale] [--skip-inference]
 // Model families on generated markets whose best possible AUC (bayesAuc) is known: for each
 // strength and seed, `tickflow generate` (BTC,ETH) -> `replay dataset` -> fit logistic, GBDT, MLP
 // and the stack on the same chronological split (model/train.ts, exactly what `tickflow train
@@ -6,7 +6,12 @@
 // (purged out-of-fold log loss on train + validation, from the stack's run, which computes it for
 // every family; and, for comparison, the earlier rule: lowest validation log loss) against the
 // logistic baseline, ECE after calibration and training time (`auto` rows only when the stack and its
-// bases are among --families). Then a 100k x 67 GBDT training time
+// bases are among --families; `--families logistic,auto` trains `auto` itself, as `tickflow train`
+// does). Each model is also scored against the ORACLE on its very test rows (D92): the generator's
+// true class probabilities of each bar (bench/train-oracle.ts), with paired block-bootstrap
+// intervals of the edge against the analytic Bayes AUC and against the oracle's AUC on the same
+// rows, and the ECE beside its sampling floor (model/evaluation/oracle-edge.ts).
+// Then a 100k x 67 GBDT training time
 // and per-row inference in µs for each family. Markets are cached under var/bench/train/.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,7 +26,12 @@ import { fitHeads } from '../model/heads.ts';
 import { loadPredictor } from '../model/predictor.ts';
 import { chooseFamily } from '../model/selection.ts';
 import { AUTO_TIE_TOLERANCE, train, type TrainResult } from '../model/train.ts';
+import { mostlyEmptyColumns, readDataset, type Dataset } from '../model/dataset.ts';
+import { blockLengthForHorizon } from '../model/evaluation/block-bootstrap.ts';
+import { oracleEdge } from '../model/evaluation/oracle-edge.ts';
+import { macroAuc } from '../processors/math/auc.ts';
 import { benchSay } from './say.ts';
+import { oracleTable, type OracleTable } from './train-oracle.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== 'train'),
@@ -31,6 +41,7 @@ const { values } = parseArgs({
     days: { type: 'string', default: '30' },
     'skip-markets': { type: 'boolean', default: false },
     'skip-scale': { type: 'boolean', default: false },
+    'skip-inference': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     'feature-set': { type: 'string', default: 'core' },
     families: { type: 'string', default: 'logistic,gbdt,mlp,stack' },
@@ -46,9 +57,75 @@ const cpuSince = (c0: NodeJS.CpuUsage): number => {
   return (c.user + c.system) / 1e6;
 };
 
-const FAMILIES = values.families.split(',') as Family[];
+const FAMILIES = values.families.split(',') as (Family | 'auto')[];
+const r4 = (x: number | null | undefined): number | null => (x === null || x === undefined ? null : Math.round(x * 10_000) / 10_000);
+const ci = (c: [number, number] | null): [number, number] | null => (c === null ? null : [r4(c[0]) as number, r4(c[1]) as number]);
+
+/**
+ * The model (as saved: loaded predictor, calibrator included) and the oracle on the model's test
+ * rows (barEnd >= the split's testStart, as model/split.ts): edge against the analytic Bayes AUC
+ * and against the oracle on the same rows, paired block-bootstrap 95 % intervals (blocks spanning
+ * the label horizon), and the ECE beside the oracle's and a perfectly calibrated model's.
+ */
+async function againstOracle(r: TrainResult, modelDir: string, ds: Dataset, oracle: OracleTable, bayesAuc: number): Promise<Record<string, unknown>> {
+  const p = await loadPredictor(modelDir);
+  if (p.window !== 1) return { oracle: 'not scored (windowed model)' };
+  const rows: number[] = [];
+  let missing = 0;
+  for (let i = 0; i < ds.rows; i++) {
+    if ((ds.barEnd[i] as number) < r.split.testStart) continue;
+    if (oracle.byRow.has(`${ds.symbols[ds.symbolIndex[i] as number] as string}|${ds.barEnd[i] as number}`)) rows.push(i);
+    else missing++;
+  }
+  if (rows.length + missing !== r.testRows) throw new Error(`bench train: ${rows.length + missing} test rows found, train reported ${r.testRows}`);
+  const n = rows.length;
+  const modelProbs = new Float64Array(n * 3);
+  const oracleProbs = new Float64Array(n * 3);
+  const labels = new Uint8Array(n);
+  let agree = 0;
+  rows.forEach((i, k) => {
+    modelProbs.set(p.predict(ds.features.subarray(i * ds.dim, (i + 1) * ds.dim)), k * 3);
+    const o = oracle.byRow.get(`${ds.symbols[ds.symbolIndex[i] as number] as string}|${ds.barEnd[i] as number}`) as { probs: [number, number, number]; label: number };
+    oracleProbs.set(o.probs, k * 3);
+    labels[k] = ds.labels[i] as number;
+    if (o.label === labels[k]) agree++;
+  });
+  // Same rows, same predictor: the test AUC train reported, to the last bit (when no row lacks an oracle).
+  if (missing === 0 && macroAuc(Array.from({ length: n }, (_, k) => modelProbs.subarray(k * 3, k * 3 + 3)), labels) !== r.metrics.macroAuc) throw new Error('bench train: the test rows rescored do not give the test AUC train reported');
+  const e = oracleEdge({
+    modelProbs,
+    oracleProbs,
+    labels,
+    analyticBayesAuc: bayesAuc,
+    blockLength: blockLengthForHorizon(Float64Array.from(rows, (i) => ds.barEnd[i] as number), r.manifest.split.horizonMs),
+  });
+  return {
+    oracleRows: n,
+    oracleMissingRows: missing,
+    oracleLabelAgreement: r4(agree / n),
+    blockLength: e.blockLength,
+    modelAucCi: ci(e.modelAuc.ci95),
+    oracleAucSameRows: r4(e.oracleAuc.estimate),
+    oracleAucCi: ci(e.oracleAuc.ci95),
+    edgeVsAnalytic: r4(e.edgeVsAnalytic.estimate),
+    edgeVsAnalyticCi: ci(e.edgeVsAnalytic.ci95),
+    edgeVsOracle: r4(e.edgeVsOracle.estimate),
+    edgeVsOracleCi: ci(e.edgeVsOracle.ci95),
+    aucGapToOracle: r4(e.aucGap.estimate),
+    aucGapCi: ci(e.aucGap.ci95),
+    eceCi: ci(e.ece.model.ci95),
+    eceOracle: r4(e.ece.oracle),
+    eceFloorMean: r4(e.ece.floorMean),
+    eceFloorQ95: r4(e.ece.floorQ95),
+  };
+}
 const BASES: Family[] = ['logistic', 'gbdt', 'mlp'];
 const rows: Record<string, unknown>[] = [];
+/** Rows are printed as they come (a full run takes long); --json prints them all at the end. */
+const emit = (row: Record<string, unknown>): void => {
+  rows.push(row);
+  if (!values.json) console.log(JSON.stringify(row));
+};
 if (!values['skip-markets']) {
   for (const strength of values.strengths.split(',').map(Number)) {
     for (const seed of values.seeds.split(',').map(Number)) {
@@ -70,34 +147,52 @@ if (!values['skip-markets']) {
         writeFileSync(join(dir, `dataset${suffix}.done`), '');
       }
       const bayesAuc = Number((JSON.parse(readFileSync(genFile, 'utf8')) as { bayesAuc: number }).bayesAuc);
-      const byFamily = new Map<Family, { r: TrainResult; seconds: number; cpuSeconds: number }>();
-      for (const family of FAMILIES) {
+      say(`bench train: strength ${strength} seed ${seed}: the oracle's probabilities (regenerating the market's truth once)`);
+      const oracle = oracleTable(dir, { days: Number(values.days), seed, strength, symbols: ['BTC', 'ETH'] });
+      // The regenerated market must be the generated one: same Bayes AUC to the last bit.
+      if (oracle.bayesAuc !== bayesAuc) throw new Error(`bench train: regenerated market's Bayes AUC ${oracle.bayesAuc} differs from generate's ${bayesAuc}`);
+      const ds = await readDataset(dataset, { exclude: await mostlyEmptyColumns(dataset) });
+      const byFamily = new Map<Family | 'auto', { r: TrainResult; seconds: number; cpuSeconds: number }>();
+      let logisticDir = join(dir, `model${suffix}-logistic`);
+      let logisticIsAuto = false;
+      // `auto` first: when it keeps the logistic regression, its model IS `train --family logistic`'s
+      // (the same fit on the same rows, same bytes), so the logistic row reuses it instead of fitting again.
+      for (const family of [...FAMILIES].sort((a, b) => Number(b === 'auto') - Number(a === 'auto'))) {
+        const autoRun = byFamily.get('auto');
+        if (family === 'logistic' && autoRun !== undefined && autoRun.r.family === 'logistic') {
+          byFamily.set('logistic', autoRun);
+          logisticIsAuto = true;
+          logisticDir = join(dir, `model${suffix}-auto`);
+          continue;
+        }
         say(`bench train: strength ${strength} seed ${seed}: ${family}`);
         const t0 = performance.now();
         const c0 = process.cpuUsage();
         const r = await train({ datasetPath: dataset, outDir: join(dir, `model${suffix}-${family}`), seed, family });
         byFamily.set(family, { r, seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuSince(c0) });
       }
-      const withAuto = [...BASES, 'stack' as Family].every((f) => FAMILIES.includes(f));
+      const withAuto = !FAMILIES.includes('auto') && [...BASES, 'stack' as Family].every((f) => FAMILIES.includes(f));
       const logisticAuc = byFamily.has('logistic') ? ((byFamily.get('logistic') as { r: TrainResult }).r.metrics.macroAuc as number) : Number.NaN;
       // Earlier rule: the base family with the lowest validation log loss, ties (within AUTO_TIE_TOLERANCE) to the simpler.
       let autoVal: Family = 'logistic';
       if (withAuto) for (const f of BASES) if ((byFamily.get(f) as { r: TrainResult }).r.candidates[0]!.validationLogLoss < (byFamily.get(autoVal) as { r: TrainResult }).r.candidates[0]!.validationLogLoss - AUTO_TIE_TOLERANCE) autoVal = f;
       // auto: purged out-of-fold log loss of every family (the stack's run computed them, as `auto` does).
-      const stackRun = withAuto ? (byFamily.get('stack') as { r: TrainResult }).r : null;
-      const selection = stackRun === null ? null : chooseFamily(stackRun.candidates.map((c) => ({ family: c.family, cvLogLoss: c.cvLogLoss as number, perFold: c.cvLogLossPerFold as number[] })));
+      const stackRun = withAuto ? (byFamily.get('stack') as { r: TrainResult }).r : byFamily.has('auto') ? (byFamily.get('auto') as { r: TrainResult }).r : null;
+      const selection = stackRun === null ? null : !withAuto ? stackRun.selection : chooseFamily(stackRun.candidates.map((c) => ({ family: c.family, cvLogLoss: c.cvLogLoss as number, perFold: c.cvLogLossPerFold as number[] })));
       const auto = selection?.family ?? 'logistic';
       for (const f of [...FAMILIES, ...(withAuto ? ['auto-validation' as const, 'auto' as const] : [])]) {
-        const { r, seconds, cpuSeconds } = byFamily.get(f === 'auto' ? auto : f === 'auto-validation' ? autoVal : f) as { r: TrainResult; seconds: number; cpuSeconds: number };
+        const key = f === 'auto' && withAuto ? auto : f === 'auto-validation' ? autoVal : f;
+        const { r, seconds, cpuSeconds } = byFamily.get(key) as { r: TrainResult; seconds: number; cpuSeconds: number };
         const auc = r.metrics.macroAuc as number;
-        rows.push({
+        const vsOracle = await againstOracle(r, key === 'logistic' ? logisticDir : join(dir, `model${suffix}-${key}`), ds, oracle, bayesAuc);
+        emit({
           strength,
           seed,
           featureSet: fs,
           features: r.manifest.featureNames.length,
           bayesAuc: r3(bayesAuc),
           family: f === 'auto' ? `auto (${auto})` : f === 'auto-validation' ? `auto by validation split (${autoVal})` : f,
-          ...(f === 'auto' && stackRun !== null && selection !== null ? { cvLogLoss: Object.fromEntries(stackRun.candidates.map((c) => [c.family, r3((c.cvLogLoss as number) * 1000) / 1000])), steps: selection.steps.map((x) => `${x.family} vs ${x.against}: gain ${x.gain.toFixed(5)} se ${x.standardError.toFixed(5)} ${x.kept ? 'kept' : 'not kept'}`) } : {}),
+          ...(f === 'auto' && stackRun !== null && selection !== null ? { cvLogLoss: Object.fromEntries(stackRun.candidates.map((c) => [c.family, r3((c.cvLogLoss as number) * 1000) / 1000])), steps: selection.steps.map((x) => `${x.family} vs ${x.against}: gain ${x.gain.toFixed(5)} se ${x.standardError.toFixed(5)} bar ${x.bar ?? 1} se ${x.kept ? 'kept' : 'not kept'}`) } : {}),
           ...(f === 'stack' || f === 'auto' ? {} : { validationLogLoss: r3(r.candidates[0]!.validationLogLoss * 1000) / 1000 }),
           testAuc: r3(auc),
           edge: r3((auc - 0.5) / (bayesAuc - 0.5)),
@@ -107,8 +202,10 @@ if (!values['skip-markets']) {
           calibration: r.calibration?.method ?? 'none',
           logLoss: r3(r.metrics.logLoss),
           baselineLogLoss: r3(r.baseline.logLoss),
-          trainSeconds: f === 'auto' || f === 'auto-validation' ? null : r3(seconds),
-          trainCpuSeconds: f === 'auto' || f === 'auto-validation' ? null : r3(cpuSeconds),
+          ...vsOracle,
+          ...(f === 'logistic' && logisticIsAuto ? { sameModelAs: 'auto' } : {}),
+          trainSeconds: (f === 'auto' && withAuto) || f === 'auto-validation' || (f === 'logistic' && logisticIsAuto) ? null : r3(seconds),
+          trainCpuSeconds: (f === 'auto' && withAuto) || f === 'auto-validation' || (f === 'logistic' && logisticIsAuto) ? null : r3(cpuSeconds),
           testRows: r.testRows,
           // Forward-return heads on the test split beside the train-split baselines (shared by every family).
           headsMae: r.heads.expectedReturn.mae,
@@ -121,8 +218,8 @@ if (!values['skip-markets']) {
         });
       }
       // Per-row inference through the loaded predictor (calibrator included), on the test rows' features.
-      for (const f of FAMILIES) {
-        const p = await loadPredictor(join(dir, `model${suffix}-${f}`));
+      for (const f of values['skip-inference'] ? [] : FAMILIES) {
+        const p = await loadPredictor(f === 'logistic' ? logisticDir : join(dir, `model${suffix}-${f}`));
         // A sequence model takes `window` rows (what the infer operator hands it); the heads and contributions one.
         const row = new Float64Array(p.featureNames.length * p.window).fill(0.1);
         const last = row.subarray(row.length - p.featureNames.length);
@@ -141,7 +238,7 @@ if (!values['skip-markets']) {
           sink += (p.heads(last)?.q50 ?? 0) + (p.contributions(last, i % 3)?.[0] ?? 0);
         }
         const extraUs = ((performance.now() - t1) * 1000) / n;
-        rows.push({ strength, seed, family: f, inferenceUsPerRow: r3(us), headsAndContributionsUsPerRow: r3(extraUs), features: p.featureNames.length, window: p.window, sink: sink !== 0 });
+        emit({ strength, seed, family: f, inferenceUsPerRow: r3(us), headsAndContributionsUsPerRow: r3(extraUs), features: p.featureNames.length, window: p.window, sink: sink !== 0 });
       }
     }
   }
@@ -191,7 +288,4 @@ if (!values['skip-scale']) {
 }
 
 if (values.json) process.stdout.write(`${JSON.stringify({ rows, scale })}\n`);
-else {
-  for (const r of rows) console.log(JSON.stringify(r));
-  console.log(JSON.stringify(scale));
-}
+else console.log(JSON.stringify(scale));

@@ -55,7 +55,7 @@ export async function run(values: ValuesOf<typeof TRAIN>): Promise<number> {
   bar.finish();
   info(`model ${r.modelId} (${r.family}) saved: ${r.rows} rows (train ${r.trainRows}, validation ${r.validationRows}, test ${r.testRows}; purged ${r.purgedRows}, embargoed ${r.embargoedRows})`);
   if (r.candidates.length > 1) info(`out-of-fold log loss (train + validation): ${r.candidates.map((c) => `${c.family} ${(c.cvLogLoss ?? Number.NaN).toFixed(5)}`).join(', ')}`);
-  if (r.selection) info(`auto chose ${r.selection.family}: ${r.selection.steps.map((s) => `${s.family} ${s.kept ? 'beats' : 'does not beat'} ${s.against} (gain ${s.gain.toFixed(5)}, standard error ${s.standardError.toFixed(5)})`).join('; ')}`);
+  if (r.selection) info(`auto chose ${r.selection.family}: ${r.selection.steps.map((s) => `${s.family} ${s.kept ? 'beats' : 'does not beat'} ${s.against} (gain ${s.gain.toFixed(5)}, standard error ${s.standardError.toFixed(5)}, bar ${s.bar} standard errors)`).join('; ')}`);
   const g = r.evaluation.gates;
   info(g.passed ? 'gates: passed' : `gates: FAILED ${describeFailures(g)}`);
   if (r.seeds !== null) info(`${r.seeds.n} seeds: test AUC ${r.seeds.auc.mean.toFixed(4)} ± ${r.seeds.auc.sd.toFixed(4)} (sd), log loss ${r.seeds.logLoss.mean.toFixed(4)} ± ${r.seeds.logLoss.sd.toFixed(4)}; serving their average`);

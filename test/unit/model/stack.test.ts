@@ -108,6 +108,16 @@ describe('auto: the family choice', () => {
     const noisy = chooseFamily([c('logistic', [1.05, 1.05, 1.05]), c('gbdt', [1.06, 1.06, 1.02])]);
     assert.equal(noisy.family, 'logistic');
     assert.ok(noisy.steps[0]!.gain > 1e-4 && noisy.steps[0]!.gain < noisy.steps[0]!.standardError);
+    // A gain of 1.41 standard errors over 5 folds: above one standard error (the rule before D93)
+    // but below the one-sided 95 % bound t(0.95, 4) = 2.132 (a t table): the simpler.
+    const d = [0.003, -0.001, 0.001, 0.002, 0];
+    const marginal = chooseFamily([c('logistic', [1, 1, 1, 1, 1]), c('stack', d.map((x) => 1 - x))]);
+    const step = marginal.steps[0]!;
+    assert.ok(step.gain > step.standardError && step.gain < 2.132 * step.standardError, JSON.stringify(step));
+    assert.equal(step.bar, 2.132);
+    assert.equal(marginal.family, 'logistic');
+    // The same differences twice as large relative to their spread (gain 2.8 standard errors): kept.
+    assert.equal(chooseFamily([c('logistic', [1, 1, 1, 1, 1]), c('stack', d.map((x) => 1 - x - 0.001))]).family, 'stack');
     // Walks in order, each against the pick so far.
     const w = chooseFamily([c('logistic', [1.05, 1.05]), c('gbdt', [1.03, 1.03]), c('mlp', [1.04, 1.04]), c('stack', [1.02, 1.02])]);
     assert.deepEqual(w.steps.map((x) => [x.family, x.against, x.kept]), [['gbdt', 'logistic', true], ['mlp', 'gbdt', false], ['stack', 'gbdt', true]]);
