@@ -5,7 +5,7 @@ import type { IngestTarget } from './ingest-candles.ts';
 import { IngestStats } from './ingest-stats.ts';
 import { TickRule } from './tick-rule.ts';
 import type { TradeInput, TradeRow } from './trade-input.ts';
-import { TimeGate, aheadOfLiveFeed, implausiblePrice, implausibleSize, type Released, type TimeBounds } from './plausibility.ts';
+import { TimeGate, aheadOfLiveFeed, availableAt, implausiblePrice, implausibleSize, type Released, type TimeBounds } from './plausibility.ts';
 import { TopicAppender } from './topic-appender.ts';
 
 /** Ids within one millisecond when the file has no id column: id = tsEvent x this + sequence. */
@@ -105,7 +105,7 @@ export async function ingestTrades(batches: AsyncIterable<TradeRow[]>, target: I
     if (aheadOfLiveFeed(bounds, t.ts)) return 'ahead-of-live-feed';
     if (t.ts < (existing.lastTs.get(t.symbol) ?? Number.NEGATIVE_INFINITY)) return 'older-than-log';
     stats.accept(t.symbol, t.ts);
-    const trade: Trade = { tsEvent: t.ts, tsInit: t.ts, symbol: t.symbol, price: t.price, size: t.size, side, tradeId: id };
+    const trade: Trade = { tsEvent: t.ts, tsInit: availableAt(bounds, t.ts), symbol: t.symbol, price: t.price, size: t.size, side, tradeId: id };
     appender.add({ key: t.symbol, timestamp: t.ts, value: target.encode(topic, trade) });
     return null;
   };
