@@ -19,7 +19,7 @@ export function acquireWriterLock(logDir: string, command: string): () => void {
 /** A writer lock on Kafka and the fence to open the log with (storage/kafka/kafka-writer-lock.ts, D90). */
 export interface HeldKafkaLock {
   lock: KafkaWriterLock;
-  /** For openLogFrom's `writer`: appends go through transactions under the lock's id and stop once it is lost. */
+  /** For openLogFrom's `writer`: each append first checks that the lock is still held (KafkaWriterLock.ensureHeld). */
   fence: WriterFence;
 }
 
@@ -34,7 +34,9 @@ export async function acquireKafkaWriterLock(broker: string, command: string): P
   const brokers = broker.split(',').map((b) => b.trim()).filter(Boolean);
   try {
     const lock = await KafkaWriterLock.acquire({ brokers, command, logger: cliLogger().child({ component: 'writer-lock' }) });
-    return { lock, fence: { transactionalId: lock.transactionalId, assertHeld: () => lock.assertHeld() } };
+    // No transactional id: commit markers would take input offsets, which signals carry as
+    // provenance (a Kafka log and its embedded mirror would then differ; D90).
+    return { lock, fence: { assertHeld: () => lock.ensureHeld() } };
   } catch (e) {
     if (e instanceof KafkaLogLockedError) throw new UsageError(e.message);
     throw e;

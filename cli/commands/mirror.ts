@@ -32,8 +32,7 @@ export async function run(values: ValuesOf<typeof MIRROR>): Promise<number> {
     });
   };
   // One writer per log: the target directory, or the cluster (D90), is locked while the mirror
-  // appends to it. On Kafka the mirror checks the lock before each append but does not append in
-  // transactions: their commit markers take offsets, and a mirror keeps the source's offsets.
+  // appends to it; on Kafka each append first checks that the lock is still held.
   const kafkaLock = to === 'kafka' ? await acquireKafkaWriterLock(values.broker!, 'mirror') : null;
   const releaseFile = to !== 'kafka' ? acquireWriterLock(to, 'mirror') : (): void => undefined;
   const release = async (): Promise<void> => {
@@ -45,7 +44,7 @@ export async function run(values: ValuesOf<typeof MIRROR>): Promise<number> {
     throw e;
   });
   try {
-    const target = await open(to, false, kafkaLock ? { assertHeld: kafkaLock.fence.assertHeld! } : undefined);
+    const target = await open(to, false, kafkaLock ? kafkaLock.fence : undefined);
     try {
       let last = 0;
       // Processors on Kafka must not read a half-copied history: hold them back while copying

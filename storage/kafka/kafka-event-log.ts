@@ -57,7 +57,7 @@ export type KafkaEventLogOptions = z.input<typeof OptionsSchema> & {
  */
 export interface WriterFence {
   transactionalId?: string;
-  assertHeld?: () => void;
+  assertHeld?: () => void | Promise<void>;
 }
 
 /** Another producer with our transactional id has fenced ours: another writer took over the log. */
@@ -118,7 +118,7 @@ export class KafkaEventLog implements EventLog {
     private readonly logger: Logger,
     /** Appends are transactions under this id (the writer lock's fence), or undefined. */
     readonly transactionalId: string | undefined,
-    private readonly assertHeld: () => void,
+    private readonly assertHeld: () => void | Promise<void>,
   ) {
     this.reader = new PartitionReader(cluster, options.fetchMaxBytes);
   }
@@ -216,7 +216,7 @@ export class KafkaEventLog implements EventLog {
   private async appendInTransaction(topic: string, records: readonly AppendRecord[]): Promise<RecordPosition[]> {
     this.assertOpen();
     if (this.stopped !== null) throw this.stopped;
-    this.assertHeld();
+    await this.assertHeld();
     const n = await this.partitions(topic);
     const positions: RecordPosition[] = [];
     let txn: Awaited<ReturnType<Producer['transaction']>> | undefined;
@@ -242,7 +242,7 @@ export class KafkaEventLog implements EventLog {
 
   private async appendNow(topic: string, records: readonly AppendRecord[]): Promise<RecordPosition[]> {
     this.assertOpen();
-    this.assertHeld();
+    await this.assertHeld();
     const n = await this.partitions(topic);
     const positions: RecordPosition[] = [];
     try {

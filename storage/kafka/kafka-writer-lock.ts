@@ -54,23 +54,27 @@ export class KafkaWriterLockLostError extends KafkaLogError {}
  * is assigned nothing and is refused with the holder's pid, host and command (read from the
  * holder's group metadata). A killed or frozen holder drops out of the group after its session
  * timeout, and the next writer is given the lock. Membership alone cannot stop a frozen holder
- * that wakes up from appending before it notices: `transactionalId` is what fences it (the log's
- * appends are transactions under this id; the next holder's producer fences the old one at the
- * broker, kafka-event-log.ts).
+ * that wakes up from appending before it notices: `ensureHeld`, called before each append, makes
+ * it wait for the group's word first. A broker-side fence is `transactionalId` (kafka-event-log.ts
+ * `writer`), which the CLI does not use (D90: commit markers would take input offsets).
  */
 export class KafkaWriterLock {
   private lostReason: string | null = null;
   private readonly lostListeners: ((reason: string) => void)[] = [];
+  private readonly confirmedListeners: (() => void)[] = [];
   private released = false;
+  /** performance.now() of the last answer from the group that we are still its member (join or heartbeat). */
+  private confirmedAt = performance.now();
 
   private constructor(
     private readonly kafka: { consumer: Consumer; admin: Admin },
     readonly name: string,
     private readonly state: { heldAs: string | null },
     private readonly logger: Logger,
+    private readonly sessionTimeoutMs: number,
   ) {}
 
-  /** The transactional id every append of the holder goes through. */
+  /** The transactional id a fenced log would use (KafkaEventLog `writer.transactionalId`; not used by the CLI, D90). */
   get transactionalId(): string {
     return this.name;
   }
@@ -82,6 +86,35 @@ export class KafkaWriterLock {
   /** Throws KafkaWriterLockLostError once the lock is lost. */
   assertHeld(): void {
     if (this.lostReason !== null) throw new KafkaWriterLockLostError(this.lostReason);
+  }
+
+  /**
+   * Before each append: the lock is held, and the group said so within half a session timeout.
+   * A process frozen (SIGSTOP, a GC pause) past that waits for the group's next answer: a
+   * heartbeat (still the holder: go on) or a rejoin that gives the lock to another writer (throws).
+   * This is what stops a frozen writer woken after losing the lock from appending before its
+   * consumer learns it (kafkajs heartbeats only between fetches). Not a fence: a process frozen
+   * after this check and before its produce request reaches the broker still appends (D90).
+   */
+  async ensureHeld(): Promise<void> {
+    this.assertHeld();
+    if (performance.now() - this.confirmedAt <= this.sessionTimeoutMs / 2) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(done, this.sessionTimeoutMs * 2);
+      this.confirmedListeners.push(done);
+      this.lostListeners.push(done);
+    });
+    this.assertHeld();
+    if (performance.now() - this.confirmedAt > this.sessionTimeoutMs) throw new KafkaWriterLockLostError(`the writer lock ${this.name}: no word from the group for ${Math.round((performance.now() - this.confirmedAt) / 1000)} s (session timeout ${this.sessionTimeoutMs / 1000} s); not appending`);
+  }
+
+  private confirmed(): void {
+    this.confirmedAt = performance.now();
+    for (const l of this.confirmedListeners.splice(0)) l();
   }
 
   /** Called once when the lock is lost. */
@@ -139,6 +172,7 @@ export class KafkaWriterLock {
         settle?.({ got });
         return;
       }
+      if (got) lock.confirmed();
       if (!got) lock.lose(`the writer lock ${name} on Kafka at ${where} went to another writer (this process was cut off or frozen past its ${sessionTimeoutMs / 1000} s session timeout); it appends nothing more`);
       else if (e.payload.memberId !== state.heldAs) {
         // Rejoined under a new id while nobody else held it: kept. Had anybody taken it meanwhile,
@@ -147,6 +181,7 @@ export class KafkaWriterLock {
         state.heldAs = e.payload.memberId;
       }
     });
+    consumer.on(consumer.events.HEARTBEAT, () => lock?.confirmed());
     consumer.on(consumer.events.CRASH, (e) => {
       if (e.payload.restart) return; // kafkajs rejoins on its own
       if (lock === null) settle?.(e.payload.error);
@@ -170,7 +205,7 @@ export class KafkaWriterLock {
       await give();
       throw e;
     }
-    lock = new KafkaWriterLock({ consumer, admin }, name, state, logger);
+    lock = new KafkaWriterLock({ consumer, admin }, name, state, logger, sessionTimeoutMs);
     return lock;
   }
 }
