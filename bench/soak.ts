@@ -1,4 +1,4 @@
-// npm run soak [-- --kills 100] [--seed 7] [--max-delay 20] [--rows 1000000] [--clients 1000] [--paused 10] [--parts kills,malformed,ws]
+// npm run soak [-- --kills 100] [--seed 7] [--max-delay 20] [--rows 1000000] [--parquet-rows 200000] [--import-timeout 300] [--clients 1000] [--paused 10] [--parts kills,malformed,parquet,ws]
 // A bounded soak of the reliability promises (docs/reliability.md), driving the CLI as a user would:
 //  kills:     `start` on a fresh log (var/soak/kills-seed<seed>) (1 day of history, then live at speed 3600) SIGKILLed `kills`
 //             times at seeded random moments (uniform in [0.3, max-delay] s after spawn: writing
@@ -8,6 +8,11 @@
 //             then rows broken in one of several ways each), each file imported into a fresh log:
 //             no crash, exit 0, accepted 0 (any accepted row is reported), every row counted as
 //             rejected with a reason, peak RSS of each import.
+//  parquet:   malformed Parquet files (bench/soak-parquet.ts): `parquet-rows` broken rows each of trades
+//             and option-chain-long (exit 0, accepted 0, every row rejected with a reason), and whole
+//             files broken (truncated, cut footer, corrupt pages, wrong column names, wrong column
+//             types, Parquet given to a CSV-only format): exit 2 with one line naming the file, or
+//             exit 0 with every row rejected; never exit 1, a stack or a crash; peak RSS of each.
 //  ws:        bench/fanout.ts in its worker mode with `clients` clients (`paused` of them paused).
 // Prints one JSON object on stdout; progress on stderr. Work files in var/soak/.
 import { execFileSync, spawn } from 'node:child_process';
@@ -17,6 +22,7 @@ import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { Rng } from '../processors/math/rng.ts';
 import { benchSay } from './say.ts';
+import { parquetCases } from './soak-parquet.ts';
 
 const { values } = parseArgs({
   options: {
@@ -24,9 +30,11 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '7' },
     'max-delay': { type: 'string', default: '20' },
     rows: { type: 'string', default: '1000000' },
+    'parquet-rows': { type: 'string', default: '200000' },
+    'import-timeout': { type: 'string', default: '300' },
     clients: { type: 'string', default: '1000' },
     paused: { type: 'string', default: '10' },
-    parts: { type: 'string', default: 'kills,malformed,ws' },
+    parts: { type: 'string', default: 'kills,malformed,parquet,ws' },
   },
 });
 const parts = new Set(values.parts.split(','));
@@ -36,7 +44,8 @@ const say = benchSay('soak');
 const cli = (args: string[]): string[] => ['--import', 'tsx', 'cli/main.ts', ...args];
 const report: Record<string, unknown> = { startedAt: new Date().toISOString(), options: values };
 
-if (!existsSync(join(modelDir, 'manifest.json'))) {
+// The model only the kills part needs (the malformed inputs are imported, not processed).
+if (parts.has('kills') && !existsSync(join(modelDir, 'manifest.json'))) {
   say(`training the bench model in ${modelDir} (once)`);
   execFileSync(process.execPath, cli(['start', '--log', join('var', 'bench', 'fanout', 'log'), '--model', modelDir, '--history-days', '3', '--speed', '3600', '--stop-after', '10m', '--no-ws']), { stdio: ['ignore', 'ignore', 'inherit'] });
 }
@@ -218,6 +227,47 @@ if (parts.has('malformed')) {
     say(`malformed ${m.format}: ${JSON.stringify(row)}`);
   }
   report['malformed'] = { rows: per * MALFORMED.length, allAccountedFor: results.every((r) => r['accountedFor'] === true), accepted: results.reduce((a, r) => a + Number(r['accepted']), 0), files: results, maxPeakRssMb: Math.max(...results.map((r) => Number(r['peakRssMb']))) };
+}
+
+if (parts.has('parquet')) {
+  const dir = join(root, 'parquet');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const results: Record<string, unknown>[] = [];
+  for (const c of parquetCases(Number(values['parquet-rows']))) {
+    const file = join(dir, `${c.name}.parquet`);
+    c.write(file);
+    // Bounded: an import that hangs is killed and reported (`timedOut`), not waited for.
+    const r = await runChild(cli(['ingest', '--log', join(dir, `log-${c.name}`), '--file', file, '--format', c.format, ...c.flags]), Number(values['import-timeout']) * 1000);
+    let summary: Record<string, unknown> = {};
+    try {
+      summary = lastJson(r.stdout);
+    } catch {
+      /* no summary: a refused file */
+    }
+    const accepted = Number(summary['accepted'] ?? 0) + Number(summary['contracts'] ?? 0);
+    const rejected = Number(summary['rowsRejected'] ?? summary['rejected'] ?? 0);
+    const lines = r.stderr.trim().split('\n').filter((l) => l !== '' && !l.startsWith('{'));
+    const refusedNamingFile = r.code === 2 && lines.length === 1 && lines[0]!.startsWith(`tickflow: ${file}`);
+    const allRowsRejected = r.code === 0 && accepted === 0 && rejected === c.rows;
+    results.push({
+      name: c.name,
+      format: c.format,
+      rows: c.rows,
+      exit: r.code,
+      signal: r.signal,
+      timedOut: r.signal === 'SIGKILL',
+      accepted,
+      rejected,
+      accountedFor: c.expect === 'rows' ? allRowsRejected : refusedNamingFile || allRowsRejected,
+      reasons: summary['rowReasons'] ?? summary['reasons'] ?? null,
+      error: r.code === 0 ? null : (lines.slice(-1)[0]?.slice(0, 300) ?? null),
+      peakRssMb: r.peakRssMb,
+      seconds: r.seconds,
+    });
+    say(`parquet ${c.name}: ${JSON.stringify(results.at(-1))}`);
+  }
+  report['parquet'] = { allAccountedFor: results.every((r) => r['accountedFor'] === true), accepted: results.reduce((a, r) => a + Number(r['accepted']), 0), files: results, maxPeakRssMb: Math.max(...results.map((r) => Number(r['peakRssMb']))) };
 }
 
 if (parts.has('ws')) {

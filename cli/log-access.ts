@@ -2,6 +2,7 @@ import type { TopicDecoder } from '../hosts/merged-reader.ts';
 import type { EventLog } from '../storage/log/event-log.ts';
 import { openEmbeddedLog } from '../storage/log/open-log.ts';
 import { cliLogger, UsageError } from './output.ts';
+import type { WriterFence } from '../storage/kafka/kafka-event-log.ts';
 import type { ProjectorSerde } from '../sinks/clickhouse/index.ts';
 
 export interface LogAccess {
@@ -33,20 +34,21 @@ export async function openLog(dir: string, options: { readOnly?: boolean } = {})
  * (comma-separated host:port list) with Confluent Schema Registry at `registry`, or without one
  * the embedded schema registry (see storage/kafka/kafka-schemas.ts). `readOnly` (commands that
  * only read: replay, verify) opens the embedded log with lmdb's readOnly: nothing in its directory
- * is created or written.
+ * is created or written. `writer` (a command holding the Kafka writer lock, cli/writer-lock.ts)
+ * makes Kafka appends fenced transactions.
  */
-export async function openLogFrom(opts: { log?: string; broker?: string; registry?: string }, mode: { readOnly?: boolean } = {}): Promise<LogAccess> {
+export async function openLogFrom(opts: { log?: string; broker?: string; registry?: string }, mode: { readOnly?: boolean; writer?: WriterFence } = {}): Promise<LogAccess> {
   if (opts.broker !== undefined && opts.log !== undefined) throw new UsageError('give either --log or --broker, not both');
   if (opts.broker === undefined) {
     if (opts.log === undefined) throw new UsageError('missing required option --log (or --broker)');
     if (opts.registry !== undefined) throw new UsageError('--registry is for Kafka (--broker); the embedded log keeps its own registry');
-    return openLog(opts.log, mode);
+    return openLog(opts.log, mode.readOnly === true ? { readOnly: true } : {});
   }
   const brokers = opts.broker.split(',').map((b) => b.trim()).filter(Boolean);
   if (brokers.length === 0) throw new UsageError('--broker needs host:port[,host:port...]');
   // kafkajs and the Confluent registry client load only here: the embedded log never pays for them.
   const { openKafkaLog } = await import('../storage/kafka/open-kafka-log.ts');
-  const kafka = await openKafkaLog({ brokers, logger: cliLogger().child({ component: 'kafka' }), ...(opts.registry !== undefined ? { registryUrl: opts.registry } : {}) });
+  const kafka = await openKafkaLog({ brokers, logger: cliLogger().child({ component: 'kafka' }), ...(opts.registry !== undefined ? { registryUrl: opts.registry } : {}), ...(mode.writer !== undefined ? { writer: mode.writer } : {}) });
   const { log, serde } = kafka;
   return {
     log,

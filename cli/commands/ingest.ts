@@ -8,7 +8,7 @@ import type { ValuesOf } from '../command-spec.ts';
 import { logSource, openLogFrom } from '../log-access.ts';
 import { cliLogger, printJson, progressStream, UsageError } from '../output.ts';
 import type { INGEST } from '../specs/ingest.ts';
-import { acquireWriterLock } from '../writer-lock.ts';
+import { acquireKafkaWriterLock, acquireWriterLock } from '../writer-lock.ts';
 
 /** `tickflow ingest --log <dir> --file <path> --format <format> [...]`: see docs/ingest.md. */
 export async function run(values: ValuesOf<typeof INGEST>): Promise<number> {
@@ -35,10 +35,16 @@ export async function run(values: ValuesOf<typeof INGEST>): Promise<number> {
   // A log this import creates is removed again if the import fails: no empty log left behind.
   const created = values.log !== undefined && !existsSync(values.log) ? values.log : null;
   let ok = false;
-  // One writer per embedded log: a second import of the same file would duplicate it.
-  const release = values.log !== undefined && values.broker === undefined ? acquireWriterLock(values.log, 'ingest') : (): void => undefined;
-  const access = await openLogFrom(logSource(values)).catch((e: unknown) => {
-    release();
+  // One writer per log (embedded: a lock file; Kafka: a lock group, D90): a second import of the
+  // same file would duplicate it.
+  const kafkaLock = values.broker !== undefined && values.log === undefined ? await acquireKafkaWriterLock(values.broker, 'ingest') : null;
+  const releaseFile = values.log !== undefined && values.broker === undefined ? acquireWriterLock(values.log, 'ingest') : (): void => undefined;
+  const release = async (): Promise<void> => {
+    releaseFile();
+    await kafkaLock?.lock.release();
+  };
+  const access = await openLogFrom(logSource(values), kafkaLock ? { writer: kafkaLock.fence } : {}).catch(async (e: unknown) => {
+    await release();
     if (created !== null) rmSync(created, { recursive: true, force: true });
     throw e;
   });
@@ -70,7 +76,7 @@ export async function run(values: ValuesOf<typeof INGEST>): Promise<number> {
     }
   } finally {
     await access.close();
-    release();
+    await release();
     if (!ok && created !== null) rmSync(created, { recursive: true, force: true });
   }
 }

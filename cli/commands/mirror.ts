@@ -7,7 +7,8 @@ import { CLOSED_WATERMARK } from '../../schemas/index.ts';
 import type { ValuesOf } from '../command-spec.ts';
 import { cliLogger, info, printJson } from '../output.ts';
 import type { MIRROR } from '../specs/mirror.ts';
-import { acquireWriterLock } from '../writer-lock.ts';
+import { acquireKafkaWriterLock, acquireWriterLock } from '../writer-lock.ts';
+import type { WriterFence } from '../../storage/kafka/kafka-event-log.ts';
 
 const MIRROR_SOURCE = 'mirror';
 
@@ -20,23 +21,30 @@ export async function run(values: ValuesOf<typeof MIRROR>): Promise<number> {
   const { from, to } = values;
   // The source is only read: an embedded source opens read-only (nothing in its directory is
   // created or written; the spec has checked that it is a log already).
-  const open = async (where: string, readOnly: boolean): Promise<MirrorEnd & { serde: { encode(topic: string, value: object): Uint8Array }; close(): Promise<void> }> => {
+  const open = async (where: string, readOnly: boolean, writer?: WriterFence): Promise<MirrorEnd & { serde: { encode(topic: string, value: object): Uint8Array }; close(): Promise<void> }> => {
     if (where !== 'kafka') return openEmbeddedLog(where, readOnly ? { readOnly: true } : {});
     return openKafkaLog({
       brokers: values.broker!.split(',').map((b) => b.trim()).filter(Boolean),
       logger: cliLogger().child({ component: 'kafka' }),
       ...(values.registry ? { registryUrl: values.registry } : {}),
       ...(values['schema-dir'] ? { schemaDir: values['schema-dir'] } : {}),
+      ...(writer !== undefined ? { writer } : {}),
     });
   };
-  // One writer per embedded log: the target directory is locked while the mirror appends to it.
-  const release = to !== 'kafka' ? acquireWriterLock(to, 'mirror') : (): void => undefined;
-  const source = await open(from, true).catch((e: unknown) => {
-    release();
+  // One writer per log: the target directory, or the cluster (D90), is locked while the mirror
+  // appends to it; on Kafka each append first checks that the lock is still held.
+  const kafkaLock = to === 'kafka' ? await acquireKafkaWriterLock(values.broker!, 'mirror') : null;
+  const releaseFile = to !== 'kafka' ? acquireWriterLock(to, 'mirror') : (): void => undefined;
+  const release = async (): Promise<void> => {
+    releaseFile();
+    await kafkaLock?.lock.release();
+  };
+  const source = await open(from, true).catch(async (e: unknown) => {
+    await release();
     throw e;
   });
   try {
-    const target = await open(to, false);
+    const target = await open(to, false, kafkaLock ? kafkaLock.fence : undefined);
     try {
       let last = 0;
       // Processors on Kafka must not read a half-copied history: hold them back while copying
@@ -57,6 +65,6 @@ export async function run(values: ValuesOf<typeof MIRROR>): Promise<number> {
     }
   } finally {
     await source.close();
-    release();
+    await release();
   }
 }

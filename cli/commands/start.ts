@@ -36,7 +36,7 @@ import { requireModelInterval } from '../model-interval.ts';
 import { isConfluenceBundle } from '../../model/confluence/bundle.ts';
 import { describeFailures } from '../../model/evaluation/gates.ts';
 import { DEFAULT_SIGNAL_RULE } from '../../processors/signal/signal-rule.ts';
-import { acquireWriterLock } from '../writer-lock.ts';
+import { acquireKafkaWriterLock, acquireWriterLock } from '../writer-lock.ts';
 
 const DAY = 86_400_000;
 /** This feed's name on the `progress` topic. */
@@ -58,9 +58,20 @@ export async function run(values: ValuesOf<typeof START>): Promise<number> {
     signalStrength: values['signal-strength'],
   });
   // Embedded log by default; --broker runs the same loop on Kafka (the feed appends there).
-  const release = values.broker ? (): void => undefined : acquireWriterLock(values.log ?? 'var/log', 'start');
-  const access = await openLogFrom(values.broker ? logSource(values) : { log: values.log ?? 'var/log' });
+  // One writer per log: a lock file beside the embedded log, a lock group on Kafka (D90).
+  const kafkaLock = values.broker ? await acquireKafkaWriterLock(values.broker, 'start') : null;
+  const releaseFile = values.broker ? (): void => undefined : acquireWriterLock(values.log ?? 'var/log', 'start');
+  const release = async (): Promise<void> => {
+    releaseFile();
+    await kafkaLock?.lock.release();
+  };
+  const access = await openLogFrom(values.broker ? logSource(values) : { log: values.log ?? 'var/log' }, kafkaLock ? { writer: kafkaLock.fence } : {}).catch(async (e: unknown) => {
+    await release();
+    throw e;
+  });
   const controller = new AbortController();
+  // A writer that lost the lock (frozen or cut off while another took it) stops; its appends are fenced anyway.
+  kafkaLock?.lock.onLost(() => controller.abort());
   const onSignal = (): void => {
     info('\nstopping: finishing the current chunk, flushing outputs...');
     controller.abort();
@@ -126,6 +137,7 @@ export async function run(values: ValuesOf<typeof START>): Promise<number> {
       Object.assign(result, { clickhouse: r.topics });
       await projection.client.close();
     }
+    kafkaLock?.lock.assertHeld();
     printJson(result);
     return 0;
   } finally {
@@ -133,7 +145,7 @@ export async function run(values: ValuesOf<typeof START>): Promise<number> {
     process.off('SIGTERM', onSignal);
     await server?.close();
     await access.close();
-    release();
+    await release();
   }
 }
 

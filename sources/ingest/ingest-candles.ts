@@ -6,7 +6,7 @@ import { existingIdentities } from './existing-identities.ts';
 import { missingIntervals } from './gap-counter.ts';
 import { IngestStats } from './ingest-stats.ts';
 import type { Parsed } from './parsed.ts';
-import { aheadOfLiveFeed, gateTimes, type TimeBounds } from './plausibility.ts';
+import { aheadOfLiveFeed, availableAt, gateTimes, type TimeBounds } from './plausibility.ts';
 import { TopicAppender } from './topic-appender.ts';
 
 export interface IngestTarget {
@@ -91,7 +91,7 @@ export async function ingestCandles(
       continue;
     }
     stats.accept(bar.symbol, bar.tsEvent);
-    await appender.push({ key: bar.symbol, timestamp: bar.tsEvent, value: target.encode(topic, bar) });
+    await appender.push({ key: bar.symbol, timestamp: bar.tsEvent, value: target.encode(topic, { ...bar, tsInit: availableAt(bounds, bar.tsInit) }) });
   }
   await appender.flush();
   return stats;

@@ -7,7 +7,7 @@ import type { IngestTarget } from './ingest-candles.ts';
 import { IngestStats } from './ingest-stats.ts';
 import type { OptionRow } from './option-row.ts';
 import type { Parsed } from './parsed.ts';
-import { TimeGate, aheadOfLiveFeed, type Released, type TimeBounds } from './plausibility.ts';
+import { TimeGate, aheadOfLiveFeed, availableAt, type Released, type TimeBounds } from './plausibility.ts';
 import { TopicAppender } from './topic-appender.ts';
 
 export function snapshotId(s: Pick<OptionChainSnapshot, 'underlying' | 'tsEvent'>): string {
@@ -145,7 +145,7 @@ export async function ingestChains(
     gaps.covered(snap.underlying, snap.tsEvent);
     snapshots.accept(s.underlying, snap.tsEvent);
     rowStats.accepted += snap.contracts.length;
-    await appender.push({ key: s.underlying, timestamp: snap.tsEvent, value: target.encode(topic, snap) });
+    await appender.push({ key: s.underlying, timestamp: snap.tsEvent, value: target.encode(topic, { ...snap, tsInit: availableAt(options.bounds, snap.tsInit) }) });
   };
 
   /** Emits every open snapshot that no row at time `ts` (or later) can join, by (time, underlying). */

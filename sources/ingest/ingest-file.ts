@@ -105,7 +105,10 @@ async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions,
     // A log a live feed writes to takes no event dated after the feed (`ahead-of-live-feed`):
     // appended behind the feed's records it would reorder the replay against the live run.
     liveFeed: await liveFeedPosition(target.log),
+    restamped: { count: 0 },
   };
+  // Events dated at or before the feed's position, stamped available just after it (D91).
+  const availableAtLiveFeed = (): number => bounds.restamped?.count ?? 0;
   // Said in every summary: where the bound came from, or null (no feed ever wrote to the log).
   const liveFeed = bounds.liveFeed ?? null;
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
@@ -152,11 +155,13 @@ async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions,
     const sideFrom = r.sideFromTickRule === 0 ? 'file' : r.sideFromFile === 0 ? 'tick-rule' : 'mixed';
     return r.stats.summary(options.format, 'trade', {
       calendar: calendar.name, sideFrom, sideFromFile: r.sideFromFile, sideFromTickRule: r.sideFromTickRule,
-      tickRuleUnclassified: r.tickRuleUnclassified, idsSynthesized: r.idsSynthesized, liveFeed,
+      tickRuleUnclassified: r.tickRuleUnclassified, idsSynthesized: r.idsSynthesized, liveFeed, availableAtLiveFeed: availableAtLiveFeed(),
     });
   }
 
   if (options.format === 'binance-klines' || options.format === 'ohlcv-csv') {
+    // Read as text, a Parquet file's bytes became a "header" of binary garbage in the error line.
+    if (isParquet(options.file)) throw new IngestInputError(`is a Parquet file: --format ${options.format} reads CSV only (Parquet is read by trades, option-chain-long and option-chain-wide)`);
     const total = fileSize(options.file);
     let done = 0;
     async function* tap(): AsyncGenerator<CsvLine> {
@@ -183,7 +188,7 @@ async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions,
     }
     const stats = await ingestCandles(rows, target, calendar, bounds, tick(progress));
     finish(progress());
-    return stats.summary(options.format, 'candle', { calendar: calendar.name, liveFeed });
+    return stats.summary(options.format, 'candle', { calendar: calendar.name, liveFeed, availableAtLiveFeed: availableAtLiveFeed() });
   }
 
   const source = await openRecordSource(options.file, maxLineBytes);
@@ -217,5 +222,6 @@ async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions,
     greeksComputed: r.builder.greeksComputed,
     valuesDropped: Object.fromEntries([...r.valuesDropped].sort(([a], [b]) => (a < b ? -1 : 1))),
     liveFeed,
+    availableAtLiveFeed: availableAtLiveFeed(),
   });
 }

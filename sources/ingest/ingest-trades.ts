@@ -6,7 +6,7 @@ import { IngestStats } from './ingest-stats.ts';
 import { TickRule } from './tick-rule.ts';
 import type { TradeInput, TradeRow } from './trade-input.ts';
 import { SIDE_BUY, SIDE_NONE, SIDE_SELL, TradeBatch } from './trade-batch.ts';
-import { TimeGate, aheadOfLiveFeed, implausiblePrice, implausibleSize, type Released, type TimeBounds } from './plausibility.ts';
+import { TimeGate, aheadOfLiveFeed, availableAt, implausiblePrice, implausibleSize, type Released, type TimeBounds } from './plausibility.ts';
 import { TopicAppender } from './topic-appender.ts';
 
 /** Ids within one millisecond when the file has no id column: id = tsEvent x this + sequence. */
@@ -139,7 +139,7 @@ export async function ingestTrades(batches: AsyncIterable<TradeRow[] | TradeBatc
     if (ts < storedLastTs) return 'older-than-log';
     stats.accept(sym, ts);
     trade.tsEvent = ts;
-    trade.tsInit = ts;
+    trade.tsInit = availableAt(bounds, ts);
     trade.symbol = sym;
     trade.price = price;
     trade.size = size;

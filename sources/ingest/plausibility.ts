@@ -34,11 +34,28 @@ export interface TimeBounds {
    * importer on the event it would append, after the duplicate check.
    */
   liveFeed?: LiveFeedPosition | null;
+  /** Counts the events availableAt restamped (the summary's `availableAtLiveFeed`). */
+  restamped?: { count: number };
 }
 
 /** True when an event with this tsInit would sit ahead of the log's live feed (see TimeBounds.liveFeed). */
 export function aheadOfLiveFeed(bounds: TimeBounds, tsInit: number): boolean {
   return bounds.liveFeed != null && tsInit > bounds.liveFeed.tsInit;
+}
+
+/**
+ * The tsInit of an imported event: its own time, or, in a log a live feed writes to, no earlier
+ * than 1 ms after the feed's position (decisions.md D91). The live host processed everything up to
+ * that position before the import existed, so the event became available to it only then; stamped
+ * with its own earlier time, a replay (which merges by tsInit, each partition in offset order)
+ * would place it before records the live host had already processed, and live and replay would
+ * differ (test/unit/live/chain-before-live.test.ts). tsEvent and the record timestamp keep the
+ * row's own time.
+ */
+export function availableAt(bounds: TimeBounds, tsInit: number): number {
+  if (bounds.liveFeed == null || tsInit > bounds.liveFeed.tsInit) return tsInit;
+  if (bounds.restamped) bounds.restamped.count++;
+  return bounds.liveFeed.tsInit + 1;
 }
 
 /** Rows in a row, each within maxGapMs of the one before, that turn a jump into the file's new range. */

@@ -44,14 +44,44 @@ const OptionsSchema = z.object({
 export type KafkaEventLogOptions = z.input<typeof OptionsSchema> & {
   /** Where retries and outages are reported (lib/log.ts); default: nowhere. */
   logger?: Logger;
+  /** Set by commands that hold the writer lock (kafka-writer-lock.ts, D90). */
+  writer?: WriterFence;
 };
+
+/**
+ * How a writer that holds the lock is kept from appending once it has lost it.
+ * `transactionalId`: every append is one transaction under this id; connecting fences any earlier
+ * producer with the same id (the previous holder's: its open transaction is aborted and its
+ * later sends and commits are refused by the broker). `assertHeld` runs before each append (a
+ * local check only: the fence is the broker's).
+ */
+export interface WriterFence {
+  transactionalId?: string;
+  assertHeld?: () => void | Promise<void>;
+}
+
+/** Another producer with our transactional id has fenced ours: another writer took over the log. */
+export class KafkaWriterFencedError extends KafkaLogError {}
+
+/** Whether a kafkajs failure says this producer was fenced (INVALID_PRODUCER_EPOCH 47, PRODUCER_FENCED 90). */
+export function isFenced(err: unknown): boolean {
+  for (let e: unknown = err, n = 0; e instanceof Error && n < 8; n++) {
+    const { type, code } = e as { type?: string; code?: number };
+    if (type === 'INVALID_PRODUCER_EPOCH' || type === 'PRODUCER_FENCED' || code === 47 || code === 90) return true;
+    const nested = (e as { errors?: unknown[] }).errors;
+    if (Array.isArray(nested) && nested.some(isFenced)) return true;
+    e = (e as { cause?: unknown; originalError?: unknown }).cause ?? (e as { originalError?: unknown }).originalError;
+  }
+  return false;
+}
 
 /**
  * The producer for appends. Idempotent (D64): the broker drops a resent batch it already wrote,
  * which kafkajs allows only with acks=all (every send here) and one request in flight per broker
  * connection. Not idempotent only where the broker cannot give it a producer id (the mock).
  */
-function appendProducer(kafka: Kafka, idempotent: boolean): Producer {
+function appendProducer(kafka: Kafka, idempotent: boolean, transactionalId?: string): Producer {
+  if (transactionalId !== undefined) return kafka.producer({ allowAutoTopicCreation: true, idempotent: true, maxInFlightRequests: 1, transactionalId, createPartitioner: Partitioners.DefaultPartitioner });
   return idempotent
     ? kafka.producer({ allowAutoTopicCreation: true, idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner })
     : kafka.producer({ allowAutoTopicCreation: true, idempotent: false, createPartitioner: Partitioners.DefaultPartitioner });
@@ -73,6 +103,8 @@ export class KafkaEventLog implements EventLog {
   private producerConnecting: Promise<void> | undefined;
   private readonly reader: PartitionReader;
   private closed = false;
+  /** Transactional appends only: why appends stopped for good (fenced, or a transaction that could not be ended). */
+  private stopped: Error | null = null;
 
   private constructor(
     private readonly options: z.output<typeof OptionsSchema>,
@@ -84,12 +116,15 @@ export class KafkaEventLog implements EventLog {
     private readonly cluster: InternalCluster,
     private readonly scanForTime: boolean,
     private readonly logger: Logger,
+    /** Appends are transactions under this id (the writer lock's fence), or undefined. */
+    readonly transactionalId: string | undefined,
+    private readonly assertHeld: () => void | Promise<void>,
   ) {
     this.reader = new PartitionReader(cluster, options.fetchMaxBytes);
   }
 
   static async connect(options: KafkaEventLogOptions): Promise<KafkaEventLog> {
-    const { logger = silentLogger(), ...rest } = options;
+    const { logger = silentLogger(), writer, ...rest } = options;
     const opts = OptionsSchema.parse(rest);
     // kafkajs's own short retries cover leader moves; longer outages go through withBackoff, which logs.
     const retry = { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 };
@@ -106,14 +141,20 @@ export class KafkaEventLog implements EventLog {
     const mock = clusterId.startsWith('mockCluster');
     const scan = opts.timeLookup === 'scan' || (opts.timeLookup === 'auto' && mock);
     const idempotent = opts.idempotence === 'on' || (opts.idempotence === 'auto' && !mock);
-    const producer = appendProducer(kafka, idempotent);
+    // The mock has no transactions: there the lock is all a writer gets (said once).
+    const transactionalId = mock ? undefined : writer?.transactionalId;
+    if (mock && writer?.transactionalId !== undefined) logger.warn({ event: 'no-fence' }, `librdkafka's mock cluster has no transactions: appends are not fenced (the writer lock still refuses a second writer)`);
+    const producer = appendProducer(kafka, idempotent, transactionalId);
     try {
       await withBackoff(`connect a Kafka producer to ${where}`, () => producer.connect(), opts.backoff, logger);
+      // InitProducerId under our transactional id: bumps its epoch, which aborts an open
+      // transaction of the previous holder and makes the broker refuse anything it sends later.
+      if (transactionalId !== undefined) await withBackoff(`fence earlier writers (transactional id ${transactionalId})`, async () => (await producer.transaction()).abort(), opts.backoff, logger);
     } catch (e) {
       await Promise.allSettled([producer.disconnect(), admin.disconnect(), cluster.disconnect()]);
       throw e;
     }
-    return new KafkaEventLog(opts, kafka, idempotent, producer, admin, cluster, scan, logger);
+    return new KafkaEventLog(opts, kafka, idempotent, producer, admin, cluster, scan, logger, transactionalId, writer?.assertHeld ?? ((): void => undefined));
   }
 
   async partitions(topic: string): Promise<number> {
@@ -150,21 +191,58 @@ export class KafkaEventLog implements EventLog {
   append(topic: string, records: readonly AppendRecord[]): Promise<RecordPosition[]> {
     this.assertOpen();
     validateAppend(records);
-    const previous = this.appending.get(topic) ?? Promise.resolve();
-    const mine = previous.then(
-      () => this.appendNow(topic, records),
-      () => this.appendNow(topic, records),
-    );
+    // A transactional producer runs one transaction at a time: then every append waits its turn.
+    const queue = this.transactionalId === undefined ? topic : '';
+    const previous = this.appending.get(queue) ?? Promise.resolve();
+    const run = (): Promise<RecordPosition[]> => (this.transactionalId === undefined ? this.appendNow(topic, records) : this.appendInTransaction(topic, records));
+    const mine = previous.then(run, run);
     const settled = mine.catch(() => undefined);
-    this.appending.set(topic, settled);
+    this.appending.set(queue, settled);
     void settled.then(() => {
-      if (this.appending.get(topic) === settled) this.appending.delete(topic);
+      if (this.appending.get(queue) === settled) this.appending.delete(queue);
     });
     return mine;
   }
 
+  /**
+   * One append as one transaction (the writer lock's fence, D90). Sends are retried within the
+   * transaction as in appendNow (a resend carries the same sequence numbers). A fenced producer
+   * stops for good: never re-initialised, since that would fence the writer that fenced it. A
+   * transaction that failed otherwise is aborted (its records are never visible to the log's
+   * readers, which read committed) and appends stop too: kafkajs would give the next batch the
+   * failed one's sequence numbers, and a new producer id would need a new InitProducerId, which
+   * is safe only while the lock is held (restart the command).
+   */
+  private async appendInTransaction(topic: string, records: readonly AppendRecord[]): Promise<RecordPosition[]> {
+    this.assertOpen();
+    if (this.stopped !== null) throw this.stopped;
+    await this.assertHeld();
+    const n = await this.partitions(topic);
+    const positions: RecordPosition[] = [];
+    let txn: Awaited<ReturnType<Producer['transaction']>> | undefined;
+    try {
+      txn = await this.retry('begin a transaction', () => this.producer.transaction());
+      const t = txn;
+      for (const chunk of byteChunks(records, this.options.produceMaxBytes)) {
+        const send = (messages: KafkaMessage[]) => this.retry(`append to ${topic}`, () => t.send({ topic, acks: -1, messages }));
+        for (const p of await sendUntilAcknowledged(topic, kafkaMessages(chunk, n), send, (m) => this.logger.warn({ event: 'resend-unacknowledged', topic }, m))) positions.push(p);
+      }
+      await this.retry(`commit the append to ${topic}`, () => t.commit());
+      return positions;
+    } catch (e) {
+      if (isFenced(e)) {
+        this.stopped = new KafkaWriterFencedError(`another writer took over the log on Kafka at ${this.options.brokers.join(',')} (its producer fenced this one, transactional id ${this.transactionalId}): this process lost the writer lock and appends nothing more; what it sent since is discarded`, { cause: e });
+        throw this.stopped;
+      }
+      await txn?.abort().catch(() => undefined);
+      this.stopped = new KafkaLogError(`an append to ${topic} failed and its transaction was aborted (nothing of it is visible); this writer appends nothing more: run the command again`, { cause: e });
+      throw e;
+    }
+  }
+
   private async appendNow(topic: string, records: readonly AppendRecord[]): Promise<RecordPosition[]> {
     this.assertOpen();
+    await this.assertHeld();
     const n = await this.partitions(topic);
     const positions: RecordPosition[] = [];
     try {

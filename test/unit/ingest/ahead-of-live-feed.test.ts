@@ -40,7 +40,10 @@ describe('ingest into a log with a live feed', () => {
       assert.equal(s.accepted, 2);
       assert.deepEqual(s.reasons, { 'ahead-of-live-feed': 1, 'spot-not-positive': 1 });
       const snaps = await readTopic<OptionChainSnapshot>(access, 'options');
-      assert.ok(snaps.every((x) => x.tsInit <= T1532), JSON.stringify(snaps.map((x) => x.tsInit)));
+      assert.ok(snaps.every((x) => x.tsEvent <= T1532), JSON.stringify(snaps.map((x) => x.tsEvent)));
+      // Available to the live host only after its position (D91): stamped 1 ms after it.
+      assert.deepEqual(snaps.map((x) => x.tsInit), [T1532 + 1, T1532 + 1]);
+      assert.equal(s.availableAtLiveFeed, 2);
       assert.equal(snaps.length, 2);
     }));
 
