@@ -10,6 +10,13 @@ import { reliability } from '../metrics.ts';
  * small holdouts; the ECE gate uses the larger of the two. Seeded, deterministic.
  */
 export function eceNoiseQuantile(probs: Float64Array, seed: number, draws = 200, level = 0.95, k = 3): number {
+  const eces = consistencyEces(probs, seed, draws, k);
+  eces.sort();
+  return eces[Math.min(draws - 1, Math.ceil(level * draws) - 1)] as number;
+}
+
+/** The ECE of each of `draws` label sets drawn from the probabilities themselves, in draw order (seeded). */
+export function consistencyEces(probs: Float64Array, seed: number, draws: number, k = 3): Float64Array {
   const n = probs.length / k;
   const rng = new Rng(seed);
   const labels = new Uint8Array(n);
@@ -26,6 +33,5 @@ export function eceNoiseQuantile(probs: Float64Array, seed: number, draws = 200,
     }
     eces[d] = reliability(probs, labels).ece;
   }
-  eces.sort();
-  return eces[Math.min(draws - 1, Math.ceil(level * draws) - 1)] as number;
+  return eces;
 }

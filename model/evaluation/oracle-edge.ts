@@ -1,6 +1,7 @@
 import { macroAuc } from '../../processors/math/auc.ts';
 import { Rng } from '../../processors/math/rng.ts';
 import { reliability } from '../metrics.ts';
+import { consistencyEces } from './ece-noise.ts';
 import { DEFAULT_BOOTSTRAP, quantileSorted, resampleBlocks, type Interval } from './block-bootstrap.ts';
 
 const K = 3;
@@ -138,22 +139,7 @@ function take(probs: Float64Array, labels: Uint8Array, idx: Uint32Array): { p: F
 
 /** ECE of labels drawn from the probabilities themselves (consistency resampling): mean and 95th percentile. */
 export function eceFloor(probs: Float64Array, seed: number, draws = 200): { mean: number; q95: number } {
-  const n = probs.length / K;
-  const rng = new Rng(seed);
-  const labels = new Uint8Array(n);
-  const eces = new Float64Array(draws);
-  for (let d = 0; d < draws; d++) {
-    for (let i = 0; i < n; i++) {
-      let u = rng.next();
-      let c = 0;
-      while (c < K - 1 && u >= (probs[i * K + c] as number)) {
-        u -= probs[i * K + c] as number;
-        c++;
-      }
-      labels[i] = c;
-    }
-    eces[d] = reliability(probs, labels).ece;
-  }
+  const eces = consistencyEces(probs, seed, draws, K);
   let sum = 0;
   for (const e of eces) sum += e;
   eces.sort();
