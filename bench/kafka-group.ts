@@ -9,7 +9,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { INPUT_TOPICS } from '../hosts/merged-reader.ts';
+import { groupLag } from './group-lag.ts';
 import { realKafka } from '../test/helpers/kafka-broker.ts';
 import { tempDir } from '../test/helpers/cli.ts';
 import { benchSay } from './say.ts';
@@ -53,7 +53,7 @@ try {
       await new Promise((r) => setTimeout(r, 50));
       if (assignedAt === 0 && /assigned/.test(err)) assignedAt = performance.now();
       if (assignedAt === 0) continue;
-      if ((await lag(admin, group)) === 0) break;
+      if ((await groupLag(admin, group)) === 0) break;
     }
     const s = (performance.now() - assignedAt) / 1000;
     result[`members${members}PerSecond`] = Math.round(events / s);
@@ -68,16 +68,4 @@ try {
 } finally {
   tmp.cleanup();
   await kafka.stop();
-}
-
-async function lag(admin: ReturnType<Kafka['admin']>, groupId: string): Promise<number> {
-  let n = 0;
-  const committed = await admin.fetchOffsets({ groupId, topics: [...INPUT_TOPICS] });
-  for (const topic of INPUT_TOPICS) {
-    for (const e of await admin.fetchTopicOffsets(topic)) {
-      const c = Number(committed.find((x) => x.topic === topic)?.partitions.find((x) => x.partition === e.partition)?.offset ?? -1);
-      n += Number(e.high) - Math.max(0, c);
-    }
-  }
-  return n;
 }

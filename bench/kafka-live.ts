@@ -10,7 +10,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { INPUT_TOPICS } from '../hosts/merged-reader.ts';
+import { groupLag } from './group-lag.ts';
 
 export interface LiveLatency {
   /** Market hours of live feed, at `speed` × wall time. */
@@ -67,7 +67,7 @@ export async function liveLatency(opts: { brokers: string[]; dir: string; liveHo
     await admin.connect();
     try {
       let behind = -1;
-      await until(async () => (behind = await lag(admin, 'bench-live')) === 0, 300_000, () => `the member to catch up (lag ${behind})\n${err.slice(-2_000)}`);
+      await until(async () => (behind = await groupLag(admin, 'bench-live')) === 0, 300_000, () => `the member to catch up (lag ${behind})\n${err.slice(-2_000)}`);
     } finally {
       await admin.disconnect();
     }
@@ -98,16 +98,4 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs: number,
     if (performance.now() > deadline) throw new Error(`timed out waiting for ${what()}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-}
-
-async function lag(admin: ReturnType<Kafka['admin']>, groupId: string): Promise<number> {
-  let n = 0;
-  const committed = await admin.fetchOffsets({ groupId, topics: [...INPUT_TOPICS] });
-  for (const topic of INPUT_TOPICS) {
-    for (const e of await admin.fetchTopicOffsets(topic)) {
-      const c = Number(committed.find((x) => x.topic === topic)?.partitions.find((x) => x.partition === e.partition)?.offset ?? -1);
-      n += Number(e.high) - Math.max(0, c);
-    }
-  }
-  return n;
 }
