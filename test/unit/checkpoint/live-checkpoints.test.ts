@@ -13,10 +13,10 @@ import { newGraphStats } from '../../../processors/graph-events.ts';
 import { SyntheticMarket } from '../../../sources/synthetic/synthetic-market.ts';
 import { syntheticConfig } from '../../../sources/synthetic/synthetic-config.ts';
 import { CheckpointStore } from '../../../storage/checkpoints/checkpoint-store.ts';
-import type { EventLog } from '../../../storage/log/event-log.ts';
 import { openEmbeddedLog } from '../../../storage/log/open-log.ts';
 import { hostEvents, type HostEvents } from '../../../hosts/host-events.ts';
 import { recordingLogger } from '../../helpers/log-records.ts';
+import { derivedRecords } from '../../helpers/derived-records.ts';
 
 const HOUR = 3_600_000;
 
@@ -34,16 +34,6 @@ function slicer(days: number): (until: number) => Iterator<FeedEvent> {
       return r;
     },
   });
-}
-
-async function derived(log: EventLog): Promise<string[]> {
-  const out: string[] = [];
-  for (const t of DERIVED_TOPICS) {
-    for (let p = 0; p < (await log.partitions(t)); p++) {
-      for await (const batch of log.read(t, p)) for (const r of batch) out.push(`${t}/${p}/${r.offset} ${r.key} ${Buffer.from(r.value).toString('base64')}`);
-    }
-  }
-  return out;
 }
 
 test('live restart from a checkpoint: the derived topics equal those of a replay from offset 0, nothing lost or repeated', async () => {
@@ -83,7 +73,7 @@ test('live restart from a checkpoint: the derived topics equal those of a replay
     assert.ok(second.resumedFrom > 0, messages().join('\n'));
     assert.ok(second.catchUp < second.resumedFrom, `caught up on ${second.catchUp} inputs, resumed from ${second.resumedFrom}`);
     assert.deepEqual(second.seen, [`resume ${second.resumedFrom}`, `caught-up ${second.catchUp}`, 'live 1']);
-    const liveOut = await derived(a.log);
+    const liveOut = await derivedRecords(a.log);
     assert.ok(liveOut.length > 100);
 
     // Reference: the final log's inputs replayed from offset 0 into a fresh log's derived topics.
@@ -91,7 +81,7 @@ test('live restart from a checkpoint: the derived topics equal those of a replay
     const ref = new LogSink(c.log, { encode: (t, v) => a.serde.encode(t, v) });
     await replayLog({ log: a.log, decode: (t, b) => a.serde.decodeAs(t, b), sinks: [ref] });
     await ref.flush();
-    assert.deepStrictEqual(liveOut, await derived(c.log));
+    assert.deepStrictEqual(liveOut, await derivedRecords(c.log));
     await c.close();
 
     // A checkpoint that counts more outputs than the log holds (as if outputs were lost) is refused.

@@ -21,21 +21,11 @@ import { ingestFile } from '../../../sources/ingest/index.ts';
 import { SyntheticMarket } from '../../../sources/synthetic/synthetic-market.ts';
 import { syntheticConfig } from '../../../sources/synthetic/synthetic-config.ts';
 import { CheckpointStore } from '../../../storage/checkpoints/checkpoint-store.ts';
-import type { EventLog } from '../../../storage/log/event-log.ts';
 import { openEmbeddedLog } from '../../../storage/log/open-log.ts';
+import { derivedRecords } from '../../helpers/derived-records.ts';
 
 const HOUR = 3_600_000;
 const cfg = syntheticConfig({ days: 0.5, seed: 31, signalStrength: 1 });
-
-async function derived(log: EventLog): Promise<string[]> {
-  const out: string[] = [];
-  for (const t of DERIVED_TOPICS) {
-    for (let p = 0; p < (await log.partitions(t)); p++) {
-      for await (const batch of log.read(t, p)) for (const r of batch) out.push(`${t}/${p}/${r.offset} ${r.key} ${Buffer.from(r.value).toString('base64')}`);
-    }
-  }
-  return out;
-}
 
 /** An option-chain-long file: `underlying` snapshots at the given market offsets (UTC), two strikes, calls and puts. */
 function chainFile(path: string, underlying: string, atMs: number[]): void {
@@ -88,7 +78,7 @@ for (const everyMarketMinutes of [20, 1]) {
       assert.equal(b.accepted, 0, JSON.stringify(b));
       const second = await runPart();
       assert.ok(second.resumedFrom > 0, 'the second run resumed from a checkpoint');
-      const liveOut = await derived(a.log);
+      const liveOut = await derivedRecords(a.log);
       assert.ok(liveOut.some((l) => l.includes(' NIFTY50 ')), 'the imported snapshots left derived records');
 
       // Reference: the final log replayed from offset 0 into a fresh log's derived topics.
@@ -96,7 +86,7 @@ for (const everyMarketMinutes of [20, 1]) {
       const ref = new LogSink(c.log, { encode: access.encode });
       await replayLog({ log: a.log, decode: access.decode, sinks: [ref] });
       await ref.flush();
-      const replayed = await derived(c.log);
+      const replayed = await derivedRecords(c.log);
       await c.close();
       const first = liveOut.findIndex((l, i) => l !== replayed[i]);
       assert.equal(first, -1, `first difference at ${first}: live ${liveOut[first]?.slice(0, 120)} / replay ${replayed[first]?.slice(0, 120)} (live ${liveOut.length}, replay ${replayed.length})`);
