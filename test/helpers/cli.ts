@@ -43,3 +43,16 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/**
+ * A small model of a synthetic feed's market (same seed), through the CLI: `generate` 0.4 days,
+ * `replay dataset`, `train --seed 1 --epochs 2` into `model`. Work files go under `dir`.
+ */
+export async function trainFeedModel(dir: string, model: string, seed: string): Promise<void> {
+  const log = join(dir, 'train-log');
+  const csv = join(dir, 'train.csv');
+  for (const args of [['generate', '--out', log, '--days', '0.4', '--seed', seed], ['replay', 'dataset', '--log', log, '--out', csv], ['train', '--dataset', csv, '--out', model, '--seed', '1', '--epochs', '2']]) {
+    const r = await runCli(args);
+    if (r.code !== 0) throw new Error(`tickflow ${args.slice(0, 2).join(' ')} exited ${r.code}: ${r.stderr}`);
+  }
+}

@@ -14,7 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { LogFeedStateStore } from '../../../hosts/live/feed-state-log.ts';
 import { generatorCodeVersion } from '../../../sources/synthetic/generator-version.ts';
 import { openKafkaLog } from '../../../storage/kafka/open-kafka-log.ts';
-import { runCli, tempDir } from '../../helpers/cli.ts';
+import { runCli, tempDir, trainFeedModel } from '../../helpers/cli.ts';
 import { realKafka, type RealKafka } from '../../helpers/kafka-broker.ts';
 import { logRecords, type LogRecord } from '../../helpers/log-records.ts';
 
@@ -35,13 +35,7 @@ describe('start --broker: the market state on Kafka', { skip, timeout: 900_000 }
   before(async () => {
     broker = (kafka as RealKafka).brokers.join(',');
     // A small model of the feed's market (same seed), trained on its first hours.
-    const log = join(tmp.dir, 'train-log');
-    const g = await runCli(['generate', '--out', log, '--days', '0.4', '--seed', SEED]);
-    assert.equal(g.code, 0, g.stderr);
-    const d = await runCli(['replay', 'dataset', '--log', log, '--out', join(tmp.dir, 'train.csv')]);
-    assert.equal(d.code, 0, d.stderr);
-    const t = await runCli(['train', '--dataset', join(tmp.dir, 'train.csv'), '--out', model, '--seed', '1', '--epochs', '2']);
-    assert.equal(t.code, 0, t.stderr);
+    await trainFeedModel(tmp.dir, model, SEED);
     const c = await runCli(['topics', 'create', '--broker', broker]);
     assert.equal(c.code, 0, c.stderr);
   });

@@ -12,7 +12,7 @@ import { after, before, describe, test, type TestContext } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { INPUT_TOPICS } from '../../../hosts/merged-reader.ts';
 import { partitionFor } from '../../../storage/log/event-log.ts';
-import { runCli, spawnCli, tempDir } from '../../helpers/cli.ts';
+import { runCli, trainFeedModel, spawnCli, tempDir } from '../../helpers/cli.ts';
 import { barId, caughtUp, describeLag, groupLag, readTopic, replayOutputs, signalId, until, watch, type PartitionLag, type Watched } from './group-helpers.ts';
 import { kafkaUnavailable, type KafkaCluster } from '../../../kafka/broker.ts';
 import { realKafka } from '../../helpers/kafka-broker.ts';
@@ -36,13 +36,7 @@ describe('processors as a Kafka consumer group', { skip, timeout: 900_000 }, () 
 
   before(async () => {
     // A model for the feed's market (same seed): trained on its first hours.
-    const log = join(tmp.dir, 'train-log');
-    const g = await runCli(['generate', '--out', log, '--days', '0.4', '--seed', SEED]);
-    assert.equal(g.code, 0, g.stderr);
-    const d = await runCli(['replay', 'dataset', '--log', log, '--out', join(tmp.dir, 'train.csv')]);
-    assert.equal(d.code, 0, d.stderr);
-    const t = await runCli(['train', '--dataset', join(tmp.dir, 'train.csv'), '--out', model, '--seed', '1', '--epochs', '2']);
-    assert.equal(t.code, 0, t.stderr);
+    await trainFeedModel(tmp.dir, model, SEED);
   });
 
   test('one member is killed mid-stream: the other rebuilds its partitions and the outputs equal a replay', async (t) => {
