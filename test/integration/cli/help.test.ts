@@ -1,24 +1,41 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { isSpec, type CommandSpec, type Flags } from '../../../cli/command-spec.ts';
 import { COMMANDS } from '../../../cli/registry.ts';
-import { runCli } from '../../helpers/cli.ts';
+import { runCli, type CliResult } from '../../helpers/cli.ts';
+import { runCliBatch } from '../../helpers/cli-batch.ts';
 
 /** Every command and subcommand, with its spec: `[['replay', 'dataset'], REPLAY_DATASET], ...`. */
 const ALL: [string[], CommandSpec<Flags>][] = Object.entries(COMMANDS).flatMap(([name, e]) =>
   isSpec(e.specs) ? [[[name], e.specs] as [string[], CommandSpec<Flags>]] : Object.entries(e.specs).map(([sub, spec]) => [[name, sub], spec] as [string[], CommandSpec<Flags>]),
 );
 
-describe('--help for every command: usage from its spec, defaults visible, exit 0', { concurrency: 4 }, () => {
+// The help runs go through the CLI's runTickflow in ONE child process (test/helpers/cli-batch.ts);
+// 'the process edge' below runs two of them as real `tickflow` processes and requires the same
+// exit code, stdout and stderr.
+const batch: string[][] = [];
+let results: CliResult[] = [];
+/** Queues `args` for the batch; the returned function gives its result once the batch has run. */
+function queue(args: string[]): () => CliResult {
+  const i = batch.push(args) - 1;
+  return () => {
+    const r = results[i];
+    assert.ok(r !== undefined, `no result for tickflow ${args.join(' ')}`);
+    return r;
+  };
+}
+
+describe('--help for every command: usage from its spec, defaults visible, exit 0', () => {
   test('the list covers every command of the registry', () => {
     assert.deepEqual([...new Set(ALL.map(([words]) => words[0]))], Object.keys(COMMANDS));
     assert.ok(ALL.length >= 17, `${ALL.length} commands and subcommands`);
   });
 
   for (const [words, spec] of ALL) {
-    test(`tickflow ${words.join(' ')} --help`, async () => {
-      // --help wins over anything else on the line, even a mistake: it does no work.
-      const r = await runCli([...words, '--speed', '0', '--help']);
+    // --help wins over anything else on the line, even a mistake: it does no work.
+    const result = queue([...words, '--speed', '0', '--help']);
+    test(`tickflow ${words.join(' ')} --help`, () => {
+      const r = result();
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stderr, '');
       assert.ok(r.stdout.startsWith(`usage: tickflow ${words.join(' ')} `), r.stdout);
@@ -35,16 +52,34 @@ describe('--help for every command: usage from its spec, defaults visible, exit 
   }
 
   for (const name of Object.keys(COMMANDS).filter((n) => !isSpec(COMMANDS[n]!.specs))) {
-    test(`tickflow ${name} --help lists its subcommands`, async () => {
-      const r = await runCli([name, '--help']);
+    const result = queue([name, '--help']);
+    test(`tickflow ${name} --help lists its subcommands`, () => {
+      const r = result();
       assert.equal(r.code, 0, r.stderr);
       for (const sub of Object.keys(COMMANDS[name]!.specs)) assert.match(r.stdout, new RegExp(`^  ${sub} `, 'm'));
     });
   }
 
-  test('tickflow --help lists every command', async () => {
-    const r = await runCli(['--help']);
+  const top = queue(['--help']);
+  test('tickflow --help lists every command', () => {
+    const r = top();
     assert.equal(r.code, 0, r.stderr);
     for (const name of Object.keys(COMMANDS)) assert.match(r.stdout, new RegExp(`^  ${name} `, 'm'));
   });
+});
+
+describe('the process edge: real processes answer as the batch did', () => {
+  for (const args of [['--help'], ['replay', 'backtest', '--speed', '0', '--help']]) {
+    const result = queue(args);
+    test(`tickflow ${args.join(' ')}`, async () => {
+      const r = await runCli(args);
+      const b = result();
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual({ code: r.code, stdout: r.stdout, stderr: r.stderr }, { code: b.code, stdout: b.stdout, stderr: b.stderr });
+    });
+  }
+});
+
+before(async () => {
+  results = await runCliBatch(batch);
 });

@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { openEmbeddedLog } from '../../../storage/log/open-log.ts';
-import { runCli, tempDir } from '../../helpers/cli.ts';
+import { runCli, tempDir, type CliResult } from '../../helpers/cli.ts';
+import { runCliBatch } from '../../helpers/cli-batch.ts';
 
 // The CLI edge (cli/specs/*, cli/command-spec.ts): every user mistake is ONE line on stderr that
 // names the flag or file, exit 2, nothing on stdout, and no work done (no directory created).
+// The cases run through the CLI's runTickflow in ONE child process (test/helpers/cli-batch.ts:
+// stdout, stderr with the logger's lines, the exit code); 'the process edge' below runs a few of
+// them as real `tickflow` processes and requires the same code, stdout and stderr from both.
 const tmp = tempDir('tickflow-usage-');
 after(() => tmp.cleanup());
 const missing = join(tmp.dir, 'lgo');
@@ -91,10 +95,26 @@ const CASES: [string[], RegExp][] = [
   [[], /^tickflow: missing command/],
 ];
 
-describe('usage errors: one line naming the flag or file, exit 2, before any work', { concurrency: 4 }, () => {
+/** Every case of this file, run in one batch before the tests look at the results. */
+const batch: string[][] = [];
+let results: CliResult[] = [];
+/** Files and logs some cases need, made before the batch runs. */
+const setup: (() => Promise<void>)[] = [];
+/** Queues `args` for the batch; the returned function gives its result once the batch has run. */
+function queue(args: string[]): () => CliResult {
+  const i = batch.push(args) - 1;
+  return () => {
+    const r = results[i];
+    assert.ok(r !== undefined, `no result for tickflow ${args.join(' ')}`);
+    return r;
+  };
+}
+
+describe('usage errors: one line naming the flag or file, exit 2, before any work', () => {
   for (const [args, message] of CASES) {
-    test(`tickflow ${args.join(' ')}`, async () => {
-      const r = await runCli(args);
+    const result = queue(args);
+    test(`tickflow ${args.join(' ')}`, () => {
+      const r = result();
       assert.equal(r.code, 2, r.stderr);
       const lines = r.stderr.trimEnd().split('\n');
       assert.equal(lines.length, 1, `one line:\n${r.stderr}`);
@@ -106,7 +126,7 @@ describe('usage errors: one line naming the flag or file, exit 2, before any wor
 
 // Credentials in a broker address are refused (tickflow has no SASL; docs/decisions.md D65), at once
 // (before this, kafkajs failed on the port and retried for 5 minutes), and never echoed.
-describe('--broker with credentials: refused, exit 2, one line, the credentials not repeated', { concurrency: 4 }, () => {
+describe('--broker with credentials: refused, exit 2, one line, the credentials not repeated', () => {
   const url = 'kafka://alice:s3cretPW@127.0.0.1:9092';
   const commands: string[][] = [
     ['start', '--broker', url],
@@ -118,8 +138,9 @@ describe('--broker with credentials: refused, exit 2, one line, the credentials 
     ['mirror', '--from', tmp.dir, '--to', 'kafka', '--broker', url],
   ];
   for (const args of commands) {
-    test(`tickflow ${args.slice(0, 2).join(' ')} --broker <user:password@…>`, async () => {
-      const r = await runCli(args);
+    const result = queue(args);
+    test(`tickflow ${args.slice(0, 2).join(' ')} --broker <user:password@…>`, () => {
+      const r = result();
       assert.equal(r.code, 2, r.stderr);
       const lines = r.stderr.trimEnd().split('\n');
       assert.equal(lines.length, 1, `one line:\n${r.stderr}`);
@@ -130,7 +151,7 @@ describe('--broker with credentials: refused, exit 2, one line, the credentials 
   }
 });
 
-describe('read commands and a log that is not there', { concurrency: 4 }, () => {
+describe('read commands and a log that is not there', () => {
   const reads: [string, string[]][] = [
     ['verify', ['verify', '--model', tmp.dir]],
     ['replay dataset', ['replay', 'dataset', '--out', join(tmp.dir, 'd.csv')]],
@@ -138,9 +159,10 @@ describe('read commands and a log that is not there', { concurrency: 4 }, () => 
     ['db rebuild', ['db', 'rebuild']],
   ];
   for (const [name, args] of reads) {
-    test(`${name} --log <typo> exits 2 naming the path and creates no directory`, async () => {
-      const typo = join(tmp.dir, `typo-${name.replace(' ', '-')}`);
-      const r = await runCli([...args, '--log', typo]);
+    const typo = join(tmp.dir, `typo-${name.replace(' ', '-')}`);
+    const result = queue([...args, '--log', typo]);
+    test(`${name} --log <typo> exits 2 naming the path and creates no directory`, () => {
+      const r = result();
       assert.equal(r.code, 2, r.stderr);
       assert.ok(r.stderr.includes(typo), r.stderr);
       assert.equal(r.stdout, '', 'no result printed (never {"identical":true})');
@@ -148,62 +170,72 @@ describe('read commands and a log that is not there', { concurrency: 4 }, () => 
     });
   }
 
-  test('replay dataset on an empty log is an error with the reason, and writes no file', async () => {
-    const dir = join(tmp.dir, 'empty-log');
-    await (await openEmbeddedLog(dir)).close();
-    const out = join(tmp.dir, 'empty.csv');
-    const r = await runCli(['replay', 'dataset', '--log', dir, '--out', out]);
+  const emptyLog = join(tmp.dir, 'empty-log');
+  const emptyOut = join(tmp.dir, 'empty.csv');
+  setup.push(async () => (await openEmbeddedLog(emptyLog)).close());
+  const empty = queue(['replay', 'dataset', '--log', emptyLog, '--out', emptyOut]);
+  test('replay dataset on an empty log is an error with the reason, and writes no file', () => {
+    const r = empty();
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr.trimEnd().split('\n').pop() ?? '', /^tickflow: replay dataset: 0 rows from .*: the log holds no trades, candles or option chains; nothing written$/);
-    assert.equal(existsSync(out), false);
-    assert.equal(existsSync(`${out}.meta.json`), false);
+    assert.equal(existsSync(emptyOut), false);
+    assert.equal(existsSync(`${emptyOut}.meta.json`), false);
   });
 
-  test('replay dataset --label with a bad triple-barrier spelling exits 2 with the expected form, writing nothing', async () => {
-    const dir = join(tmp.dir, 'empty-log-label');
-    await (await openEmbeddedLog(dir)).close();
-    const out = join(tmp.dir, 'label.csv');
-    const r = await runCli(['replay', 'dataset', '--log', dir, '--out', out, '--label', 'triple-barrier:2,0,12']);
+  const labelLog = join(tmp.dir, 'empty-log-label');
+  const labelOut = join(tmp.dir, 'label.csv');
+  setup.push(async () => (await openEmbeddedLog(labelLog)).close());
+  const label = queue(['replay', 'dataset', '--log', labelLog, '--out', labelOut, '--label', 'triple-barrier:2,0,12']);
+  test('replay dataset --label with a bad triple-barrier spelling exits 2 with the expected form, writing nothing', () => {
+    const r = label();
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr.trimEnd().split('\n').pop() ?? '', /^tickflow: --label must be band or triple-barrier:<up>,<down>,<bars> \(barriers in multiples of σ, > 0; time limit 1\.\.10000 bars\), got "triple-barrier:2,0,12"$/);
-    assert.equal(existsSync(out), false);
+    assert.equal(existsSync(labelOut), false);
   });
 
-  test('a failed ingest into a new log leaves no directory behind', async () => {
-    const dir = join(tmp.dir, 'new-log');
-    const r = await runCli(['ingest', '--log', dir, '--file', badCsv, '--format', 'ohlcv-csv', '--symbol', 'X']);
+  const newLog = join(tmp.dir, 'new-log');
+  const ingest = queue(['ingest', '--log', newLog, '--file', badCsv, '--format', 'ohlcv-csv', '--symbol', 'X']);
+  test('a failed ingest into a new log leaves no directory behind', () => {
+    const r = ingest();
     assert.equal(r.code, 2, r.stderr);
     // The file and the line are named (the header is line 1).
     assert.equal(r.stderr.trimEnd().split('\n').pop()?.startsWith(`tickflow: ${badCsv}:1 (ohlcv-csv header): no time column`), true, r.stderr);
-    assert.equal(existsSync(dir), false);
+    assert.equal(existsSync(newLog), false);
   });
 
-  test('a refused connection is the user\'s problem: one line, exit 2, no stack', async () => {
-    const r = await runCli(['query', 'signals', '--clickhouse', 'http://127.0.0.1:1']);
+  const refused = queue(['query', 'signals', '--clickhouse', 'http://127.0.0.1:1']);
+  test('a refused connection is the user\'s problem: one line, exit 2, no stack', () => {
+    const r = refused();
     assert.equal(r.code, 2, r.stderr);
     assert.equal(r.stderr, 'tickflow: 127.0.0.1:1: connection refused (is the server running, and is the address right?)\n');
   });
 
-  test('a model directory with a broken manifest: one line naming it, exit 2', async () => {
-    const log = join(tmp.dir, 'log-for-model');
-    await (await openEmbeddedLog(log)).close();
-    const model = join(tmp.dir, 'broken-model');
-    mkdirSync(model);
-    writeFileSync(join(model, 'manifest.json'), '{"modelId":1}');
-    const r = await runCli(['verify', '--log', log, '--model', model]);
+  const modelLog = join(tmp.dir, 'log-for-model');
+  const brokenModel = join(tmp.dir, 'broken-model');
+  setup.push(async () => {
+    await (await openEmbeddedLog(modelLog)).close();
+    mkdirSync(brokenModel);
+    writeFileSync(join(brokenModel, 'manifest.json'), '{"modelId":1}');
+  });
+  const broken = queue(['verify', '--log', modelLog, '--model', brokenModel]);
+  test('a model directory with a broken manifest: one line naming it, exit 2', () => {
+    const r = broken();
     assert.equal(r.code, 2, r.stderr);
     const lines = r.stderr.trimEnd().split('\n');
     assert.match(lines.at(-1) ?? '', /^tickflow: --model .*broken-model: cannot load the model \(.*manifest\.json is not a valid model manifest/);
     assert.ok(!/\n\s+at /.test(r.stderr), 'no stack trace');
   });
 
-  test('a trials ledger that is not JSON lines: one line naming the file and the line, exit 2, before the replay', async () => {
-    const log = join(tmp.dir, 'log-for-trials');
-    await (await openEmbeddedLog(log)).close();
-    const ledger = join(tmp.dir, 'trials.jsonl');
+  const trialsLog = join(tmp.dir, 'log-for-trials');
+  const ledger = join(tmp.dir, 'trials.jsonl');
+  setup.push(async () => {
+    await (await openEmbeddedLog(trialsLog)).close();
     writeFileSync(ledger, '{"trial":0,"rung":0}\nnot json\n');
-    // (replay backtest reads it the same way, after its flag checks, which want a trained --model.)
-    const r = await runCli(['replay', 'walk-forward', '--log', log, '--train-days', '1', '--test-days', '1', '--trials', ledger]);
+  });
+  // (replay backtest reads it the same way, after its flag checks, which want a trained --model.)
+  const trials = queue(['replay', 'walk-forward', '--log', trialsLog, '--train-days', '1', '--test-days', '1', '--trials', ledger]);
+  test('a trials ledger that is not JSON lines: one line naming the file and the line, exit 2, before the replay', () => {
+    const r = trials();
     assert.equal(r.code, 2, r.stderr);
     assert.equal(r.stderr, `tickflow: --trials ${ledger}: trials ledger line 2 is not JSON\n`);
   });
@@ -214,4 +246,24 @@ describe('read commands and a log that is not there', { concurrency: 4 }, () => 
     assert.match(r.stderr, /^tickflow: --speed "0": must be a number > 0\nUsageError: /);
     assert.match(r.stderr, /\n {4}at /);
   });
+});
+
+// Some cases as real `tickflow` processes: the exit status, stdout and stderr the batch reported
+// for them are what the process gives.
+describe('the process edge: real processes answer as the batch did', () => {
+  const edge: string[][] = [['start', '--speed', '0'], ['nope'], [], ['start', '--broker', 'kafka://alice:s3cretPW@127.0.0.1:9092'], ['patterns', '--log', missing]];
+  for (const args of edge) {
+    const result = queue(args);
+    test(`tickflow ${args.join(' ')}`, async () => {
+      const r = await runCli(args);
+      const b = result();
+      assert.equal(r.code, 2, r.stderr);
+      assert.deepEqual({ code: r.code, stdout: r.stdout, stderr: r.stderr }, { code: b.code, stdout: b.stdout, stderr: b.stderr });
+    });
+  }
+});
+
+before(async () => {
+  for (const step of setup) await step();
+  results = await runCliBatch(batch);
 });
