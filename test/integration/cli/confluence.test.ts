@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { runCli, tempDir } from '../../helpers/cli.ts';
+import { runCli, tempDir, type CliResult } from '../../helpers/cli.ts';
+import { runCliBatch } from '../../helpers/cli-batch.ts';
 
 // `tickflow model confluence` and the bundle on the replay path, with members imported from the
 // committed ONNX fixture (test/fixtures/onnx, four core features) at 5m and at 1h: quick to make,
@@ -48,9 +49,17 @@ describe('tickflow model confluence', () => {
     ['weights not numbers', ['--models', `5m=${m5},1h=${m1h}`, '--weights', '1,x'], /--weights "1,x": must be equal, learned, or finite numbers/],
     ['learned without a log', ['--models', `5m=${m5},1h=${m1h}`, '--weights', 'learned'], /--weights learned needs the log to learn from/],
   ];
+  // The usage errors, the refusals and --help below run in ONE process (test/helpers/cli-batch.ts),
+  // started by the first test that needs a result, after the bundle exists; each case is checked
+  // as its own process would be (code, stdout, stderr).
+  const cases: string[][] = [];
+  const queue = (args: string[]): number => cases.push(args) - 1;
+  let batch: Promise<CliResult[]> | undefined;
+  const result = async (i: number): Promise<CliResult> => (await (batch ??= runCliBatch(cases)))[i]!;
   for (const [what, args, message] of usage) {
+    const i = queue(['model', 'confluence', ...args, '--out', join(tmp.dir, `never-${what.replace(/\W+/g, '-')}`)]);
     test(`usage error, exit 2, one line: ${what}`, async () => {
-      const r = await runCli(['model', 'confluence', ...args, '--out', join(tmp.dir, `never-${what.replace(/\W+/g, '-')}`)]);
+      const r = await result(i);
       assert.equal(r.code, 2, r.stderr);
       assert.equal(r.stdout, '');
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
@@ -58,11 +67,13 @@ describe('tickflow model confluence', () => {
     });
   }
 
+  const nonEmpty = queue(['model', 'confluence', '--models', `5m=${m5},1h=${m1h}`, '--out', bundle]);
+  const help = queue(['model', 'confluence', '--help']);
   test('a non-empty --out is refused; --help prints the usage', async () => {
-    const r = await runCli(['model', 'confluence', '--models', `5m=${m5},1h=${m1h}`, '--out', bundle]);
+    const r = await result(nonEmpty);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--out .*exists and is not empty/);
-    const h = await runCli(['model', 'confluence', '--help']);
+    const h = await result(help);
     assert.equal(h.code, 0);
     assert.match(h.stdout, /usage: tickflow model confluence --models <5m=<dir>,1h=<dir>>/);
   });
@@ -78,11 +89,13 @@ describe('tickflow model confluence', () => {
     assert.equal(report.modelId, JSON.parse(readFileSync(join(bundle, 'confluence.json'), 'utf8')).modelId);
   });
 
+  const plainRun = queue(['replay', 'confluence', '--log', log, '--model', m5]);
+  const onnxRun = queue(['replay', 'confluence', '--log', log, '--model', bundle]);
   test('replay confluence refuses a plain model, and a bundle whose members have no known training period', async () => {
-    const plain = await runCli(['replay', 'confluence', '--log', log, '--model', m5]);
+    const plain = await result(plainRun);
     assert.equal(plain.code, 2);
     assert.match(plain.stderr, /not a confluence bundle/);
-    const onnx = await runCli(['replay', 'confluence', '--log', log, '--model', bundle]);
+    const onnx = await result(onnxRun);
     assert.equal(onnx.code, 2);
     assert.match(onnx.stderr, /imported from ONNX: its training period is unknown/);
   });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { csvLineBatches } from '../../../sources/ingest/csv-lines.ts';
 import { runCli, tempDir } from '../../helpers/cli.ts';
+import { runCliBatch } from '../../helpers/cli-batch.ts';
 import { FIXTURES } from '../../unit/ingest/ingest-helpers.ts';
 
 const tmp = tempDir('tickflow-bounded-');
@@ -41,20 +42,26 @@ describe('bounded ingest: line length, headers, corrupt Parquet', () => {
     const fd = openSync(file, 'w');
     writeRun(fd, 8 << 20, 0);
     closeSync(fd);
-    for (const format of ['ohlcv-csv', 'binance-klines', 'trades', 'binance-trades', 'option-chain-long', 'option-chain-wide']) {
-      const log = join(tmp.dir, `zlog-${format}`);
-      const r = await runCli(['ingest', '--log', log, '--file', file, '--format', format, '--symbol', 'X']);
+    const formats = ['ohlcv-csv', 'binance-klines', 'trades', 'binance-trades', 'option-chain-long', 'option-chain-wide'];
+    const junk = join(tmp.dir, 'junk.csv');
+    writeFileSync(junk, '\u0000\u0000\u0000,\u0000\n1,2\n');
+    // The eight ingests run in one process (test/helpers/cli-batch.ts), each checked as its own process would be.
+    const results = await runCliBatch([
+      ...formats.map((format) => ['ingest', '--log', join(tmp.dir, `zlog-${format}`), '--file', file, '--format', format, '--symbol', 'X']),
+      // The same with a smaller limit, and a short garbage first line for klines (whose header is optional).
+      ['ingest', '--log', join(tmp.dir, 'zs'), '--file', join(FIXTURES, 'ohlcv-iso-close.csv'), '--format', 'ohlcv-csv', '--max-line-bytes', '10'],
+      ['ingest', '--log', join(tmp.dir, 'zk'), '--file', junk, '--format', 'binance-klines', '--symbol', 'X'],
+    ]);
+    for (const [i, format] of formats.entries()) {
+      const r = results[i]!;
       assert.equal(r.code, 2, `${format}: ${r.stderr}`);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
       assert.match(r.stderr, new RegExp(`^tickflow: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:1: no parseable header: the first line is longer than --max-line-bytes 1048576`), format);
     }
-    // The same with a smaller limit, and a short garbage first line for klines (whose header is optional).
-    const small = await runCli(['ingest', '--log', join(tmp.dir, 'zs'), '--file', join(FIXTURES, 'ohlcv-iso-close.csv'), '--format', 'ohlcv-csv', '--max-line-bytes', '10']);
+    const small = results[formats.length]!;
     assert.equal(small.code, 2);
     assert.match(small.stderr, /:1: no parseable header: the first line is longer than --max-line-bytes 10\n$/);
-    const junk = join(tmp.dir, 'junk.csv');
-    writeFileSync(junk, '\u0000\u0000\u0000,\u0000\n1,2\n');
-    const k = await runCli(['ingest', '--log', join(tmp.dir, 'zk'), '--file', junk, '--format', 'binance-klines', '--symbol', 'X']);
+    const k = results[formats.length + 1]!;
     assert.equal(k.code, 2, k.stderr);
     assert.match(k.stderr, /junk\.csv:1: no parseable header: expected Binance's kline header/);
   });
@@ -62,8 +69,11 @@ describe('bounded ingest: line length, headers, corrupt Parquet', () => {
   test('an empty file is an error, exit 2', async () => {
     const file = join(tmp.dir, 'empty.csv');
     writeFileSync(file, '');
-    for (const format of ['ohlcv-csv', 'binance-klines', 'trades', 'option-chain-long']) {
-      const r = await runCli(['ingest', '--log', join(tmp.dir, `elog-${format}`), '--file', file, '--format', format, '--symbol', 'X', '--interval', '1m']);
+    const formats = ['ohlcv-csv', 'binance-klines', 'trades', 'option-chain-long'];
+    // One process for the four (test/helpers/cli-batch.ts), each checked as its own process would be.
+    const results = await runCliBatch(formats.map((format) => ['ingest', '--log', join(tmp.dir, `elog-${format}`), '--file', file, '--format', format, '--symbol', 'X', '--interval', '1m']));
+    for (const [i, format] of formats.entries()) {
+      const r = results[i]!;
       assert.equal(r.code, 2, `${format}: ${r.stderr}`);
       assert.match(r.stderr, /empty\.csv: no parseable header: the file has no lines\n$/, format);
     }
