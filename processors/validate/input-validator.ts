@@ -80,6 +80,21 @@ function chainRuleBroken(c: OptionChainSnapshot): InputProblem | null {
 }
 
 export function candleProblem(b: Bar): InputProblem | null {
+  // The common case first, in one allocation-free expression (as tradeProblem): the rule chain
+  // below builds a [name, value] pair per price for every candle. A valid candle passes every
+  // rule of candleRuleBroken; anything else is left to it, so the first broken rule still names
+  // the problem (test/unit/processors/input-bounds.test.ts checks that exhaustively).
+  const { open, high, low, close, volume } = b;
+  if (
+    b.symbol && typeof open === 'number' && open > 0 && open <= MAX_PRICE && typeof high === 'number' && high > 0 && high <= MAX_PRICE &&
+    typeof low === 'number' && low > 0 && low <= MAX_PRICE && typeof close === 'number' && close > 0 && close <= MAX_PRICE && high >= low &&
+    typeof volume === 'number' && volume >= 0 && volume <= MAX_SIZE && b.end > b.start
+  ) return null;
+  return candleRuleBroken(b);
+}
+
+/** Which rule an invalid candle broke, in the order the rules are checked. */
+function candleRuleBroken(b: Bar): InputProblem | null {
   if (!b.symbol) return problem('candle:empty-symbol', 'candle: empty symbol');
   for (const [k, v] of [['open', b.open], ['high', b.high], ['low', b.low], ['close', b.close]] as const) {
     if (!Number.isFinite(v) || v <= 0) return problem('candle:non-positive-price', `candle: non-positive or non-finite ${k} ${v}`);

@@ -2,6 +2,7 @@ import avro from 'avsc';
 import type { Client, SchemaInfo } from '@confluentinc/schemaregistry';
 import { TOPIC_LIST } from '../../schemas/topics.ts';
 import { DecodeError, EncodeError } from './serde-error.ts';
+import { chainReader } from './chain-reader.ts';
 import { tradeReader, type TradeReader } from './trade-reader.ts';
 import { tradeWriter, type TradeWriter } from './trade-writer.ts';
 
@@ -29,7 +30,7 @@ export class Serde {
   private readonly types = new Map<number, avro.Type>();
   private readonly writers = new Map<string, { id: number; type: avro.Type }>();
   private readonly resolvers = new Map<string, Resolver>();
-  /** Per topic: a direct reader for its current schema's common case (trades: trade-reader.ts). */
+  /** Per topic: a direct reader for its current schema's common case (trades: trade-reader.ts, option chains: chain-reader.ts). */
   private readonly fast = new Map<string, TradeReader>();
   /** Per topic: a direct writer for its current schema's common case (trades: trade-writer.ts). */
   private readonly fastWriters = new Map<string, TradeWriter>();
@@ -52,7 +53,7 @@ export class Serde {
     await this.loadSchema(id);
     const type = this.types.get(id)!;
     this.writers.set(topic, { id, type });
-    const fast = tradeReader(type);
+    const fast = tradeReader(type) ?? chainReader(type);
     if (fast) this.fast.set(topic, fast);
     else this.fast.delete(topic);
     const fastWriter = tradeWriter(type);

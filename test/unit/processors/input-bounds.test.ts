@@ -27,7 +27,7 @@ describe('input validator: plausibility bounds (lib/plausible.ts)', () => {
   });
 });
 
-// tradeProblem and chainProblem check the common case in one allocation-free expression before
+// tradeProblem, chainProblem and candleProblem check the common case in one allocation-free expression before
 // the rule-by-rule chain (replay speed, docs/benchmarks.md): over every combination of edge
 // values, the result is still the first broken rule of the documented order, or null.
 describe('input validator: the fast check agrees with the rules', () => {
@@ -54,6 +54,42 @@ describe('input validator: the fast check agrees with the rules', () => {
     // A value of the wrong type (another writer's log) is refused as before, not let through.
     assert.equal(tradeProblem({ ...trade(1, 1), price: '5' as unknown as number })?.code, 'trade:non-positive-price');
     assert.equal(checked, 2 * numbers.length ** 2 * 3);
+  });
+  test('candles: every combination of symbol, the four prices, volume and start/end', () => {
+    // The documented order: symbol, then open, high, low, close (each: non-positive or non-finite,
+    // then above the bound), then high below low, volume, end after start.
+    const expected = (b: Bar): string | null => {
+      if (!b.symbol) return 'candle:empty-symbol';
+      for (const v of [b.open, b.high, b.low, b.close]) {
+        if (!(Number.isFinite(v) && v > 0)) return 'candle:non-positive-price';
+        if (v > 1e12) return 'candle:implausible-price';
+      }
+      if (b.high < b.low) return 'candle:high-below-low';
+      if (!(Number.isFinite(b.volume) && b.volume >= 0 && b.volume <= 1e17)) return 'candle:bad-volume';
+      if (!(b.end > b.start)) return 'candle:end-not-after-start';
+      return null;
+    };
+    const prices = [Number.NaN, -1, 0, 1e-300, 1, 2, 1e12, 1e12 + 1, Number.POSITIVE_INFINITY];
+    const volumes = [Number.NaN, Number.NEGATIVE_INFINITY, -1, 0, 1, 1e17, 1e18, Number.POSITIVE_INFINITY];
+    const spans: [number, number][] = [[0, 60_000], [60_000, 60_000], [60_000, 0], [0, Number.NaN]];
+    const base = bar(10, 1);
+    let checked = 0;
+    for (const symbol of ['', 'ETH'])
+      for (const open of prices)
+        for (const high of prices)
+          for (const low of prices)
+            for (const close of prices)
+              for (const volume of symbol === '' ? [1] : volumes)
+                for (const [start, end] of symbol === '' ? spans.slice(0, 1) : spans) {
+                  const b: Bar = { ...base, symbol, open, high, low, close, volume, start, end };
+                  const got = candleProblem(b)?.code ?? null;
+                  if (got !== expected(b)) assert.equal(got, expected(b), JSON.stringify([symbol, open, high, low, close, volume, start, end], (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)));
+                  checked++;
+                }
+    assert.equal(checked, prices.length ** 4 * (1 + volumes.length * spans.length));
+    // A value of the wrong type (another writer's log) is refused as before, not let through.
+    assert.equal(candleProblem({ ...bar(11, 3), close: '5' as unknown as number })?.code, 'candle:non-positive-price');
+    assert.equal(candleProblem({ ...bar(11, 3), volume: '5' as unknown as number })?.code, 'candle:bad-volume');
   });
   test('chains: spot, strike, open interest, volume and premiums', () => {
     const premiums = [null, Number.NaN, -1, 0, 5, 1e12, 1e13, Number.POSITIVE_INFINITY];

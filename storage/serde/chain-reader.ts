@@ -1,0 +1,154 @@
+import avro from 'avsc';
+import { KeyInterner } from '../log/stored-record.ts';
+import type { TradeReader } from './trade-reader.ts';
+
+/** Reads the Avro body of an option chain at `start` to the end of `bytes`; undefined = not the common case. */
+export type ChainReader = TradeReader;
+
+/** The OptionChainSnapshot schema's fields, in order, as (name, avsc type name): the only layout read here. */
+const LAYOUT: readonly (readonly [string, string])[] = [['tsEvent', 'long'], ['tsInit', 'long'], ['underlying', 'string'], ['spot', 'double'], ['contracts', 'array']];
+/** The OptionContract record's fields; the six nullable doubles are ["null", "double"] unions. */
+const CONTRACT: readonly (readonly [string, string])[] = [
+  ['expiry', 'long'], ['strike', 'double'], ['right', 'enum'], ['bid', 'union:unwrapped'], ['ask', 'union:unwrapped'], ['last', 'union:unwrapped'],
+  ['iv', 'union:unwrapped'], ['delta', 'union:unwrapped'], ['gamma', 'union:unwrapped'], ['openInterest', 'double'], ['volume', 'double'],
+];
+/** Fewest bytes one contract takes (1-byte longs, enum and union indexes, null unions): bounds a block's item count. */
+const MIN_CONTRACT_BYTES = 1 + 8 + 1 + 6 + 8 + 8;
+/** Varints up to 7 bytes: |value| < 2^48, always a safe integer (avsc checks that for longer ones). */
+const MAX_VARINT = 7;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+const matches = (fields: readonly { name: string; type: avro.Type }[], layout: readonly (readonly [string, string])[]): boolean =>
+  fields.length === layout.length && fields.every((f, i) => f.name === layout[i]![0] && f.type.typeName === layout[i]![1]);
+
+/**
+ * The replay's second input, an option chain (~56 contracts, ~4 KB), read straight from the
+ * bytes: avsc's generic path reads each of a contract's six nullable doubles through a union
+ * type's read and a Tap, and decodes the underlying's UTF-8 every time. This reads the same
+ * fields in the same way as avsc 5.7 (Tap.readLong, little-endian doubles, enum and union
+ * indexes, an array as blocks of items ended by a zero count, the first block's count sizing
+ * the array as ArrayType._read does) into the same record classes (`recordConstructor` of the
+ * snapshot and of its contract), with the underlying interned. It takes only the common case
+ * and returns undefined for everything else (a short or long body, an unknown enum or union
+ * index, a varint longer than 7 bytes, a negative string length, a block written with its byte
+ * size, a count the bytes cannot hold), so the caller's generic decode gives the same value or
+ * the same error as before. Null when `type` is not the OptionChainSnapshot layout.
+ */
+export function chainReader(type: avro.Type): ChainReader | null {
+  if (!LITTLE_ENDIAN || !(type instanceof avro.types.RecordType) || !matches(type.fields, LAYOUT)) return null;
+  const array = type.fields[4]!.type as avro.types.ArrayType;
+  const item = array.itemsType;
+  if (!(item instanceof avro.types.RecordType) || !matches(item.fields, CONTRACT)) return null;
+  for (let i = 3; i <= 8; i++) {
+    const branches = (item.fields[i]!.type as unknown as { types: avro.Type[] }).types;
+    if (branches.length !== 2 || branches[0]!.typeName !== 'null' || branches[1]!.typeName !== 'double') return null;
+  }
+  const rights = (item.fields[2]!.type as avro.types.EnumType).symbols;
+  const Snapshot = type.recordConstructor as new (...args: unknown[]) => object;
+  const Contract = item.recordConstructor as new (...args: unknown[]) => object;
+  const keys = new KeyInterner();
+  // The enum's first two symbols (one-byte indexes 0 and 2; any other index is left to avsc) and
+  // the six nullable doubles of a contract.
+  const right0 = rights[0] as string;
+  const right1 = rights[1] as string;
+  const nullable = new Float64Array(6);
+  // The position after the last value read, or -1 once anything was out of the common case.
+  let at = 0;
+
+  // avsc's Tap.readLong (lib/utils.js), bounded to the bytes and to 7 of them (as trade-reader.ts).
+  const readLong = (buf: Uint8Array, p: number): number => {
+    const len = buf.length;
+    const end = p + MAX_VARINT;
+    let n = 0;
+    let k = 0;
+    let b = 0;
+    let h = 0;
+    do {
+      if (p >= len) return fail();
+      b = buf[p++] as number;
+      h = b & 0x80;
+      n |= (b & 0x7f) << k;
+      k += 7;
+    } while (h && k < 28);
+    if (h) {
+      let f = n;
+      let fk = 268435456;
+      do {
+        if (p >= len || p >= end) return fail();
+        b = buf[p++] as number;
+        f += (b & 0x7f) * fk;
+        fk *= 128;
+      } while (b & 0x80);
+      at = p;
+      return (f % 2 ? -(f + 1) : f) / 2;
+    }
+    at = p;
+    return (n >> 1) ^ -(n & 1);
+  };
+  function fail(): number {
+    at = -1;
+    return 0;
+  }
+
+  return (buf, start) => {
+    // Fields in schema order, as avsc's reader reads them.
+    const len = buf.length;
+    const tsEvent = readLong(buf, start);
+    if (at < 0) return undefined;
+    const tsInit = readLong(buf, at);
+    if (at < 0) return undefined;
+    const length = readLong(buf, at);
+    if (at < 0 || length < 0 || at + length + 8 > len) return undefined;
+    const underlying = keys.intern(buf, at, at + length);
+    const view = new DataView(buf.buffer, buf.byteOffset, len);
+    let p = at + length;
+    const spot = view.getFloat64(p, true);
+    p += 8;
+    let contracts: object[] | undefined;
+    let i = 0;
+    for (;;) {
+      const n = readLong(buf, p);
+      if (at < 0 || n < 0 || n * MIN_CONTRACT_BYTES > len - at) return undefined;
+      p = at;
+      if (n === 0) break;
+      contracts ??= new Array<object>(n);
+      for (let k = 0; k < n; k++) {
+        const expiry = readLong(buf, p);
+        if (at < 0) return undefined;
+        p = at;
+        // strike, then the right's enum index (one byte: zigzag 0 or 2).
+        if (p + 9 > len) return undefined;
+        const strike = view.getFloat64(p, true);
+        const r = buf[p + 8];
+        const right = r === 0 ? right0 : r === 2 ? right1 : undefined;
+        if (right === undefined) return undefined;
+        p += 9;
+        // Six ["null", "double"] unions: index byte 0 (null) or 2 (zigzag 1: a double follows).
+        let mask = 0;
+        for (let j = 0; j < 6; j++) {
+          if (p >= len) return undefined;
+          const b = buf[p];
+          if (b === 0) {
+            mask |= 1 << j;
+            p += 1;
+          } else if (b === 2 && p + 9 <= len) {
+            nullable[j] = view.getFloat64(p + 1, true);
+            p += 9;
+          } else {
+            return undefined;
+          }
+        }
+        if (p + 16 > len) return undefined;
+        contracts[i++] = new Contract(
+          expiry, strike, right,
+          mask & 1 ? null : nullable[0], mask & 2 ? null : nullable[1], mask & 4 ? null : nullable[2],
+          mask & 8 ? null : nullable[3], mask & 16 ? null : nullable[4], mask & 32 ? null : nullable[5],
+          view.getFloat64(p, true), view.getFloat64(p + 8, true),
+        );
+        p += 16;
+      }
+    }
+    if (p !== len) return undefined;
+    return new Snapshot(tsEvent, tsInit, underlying, spot, contracts ?? []);
+  };
+}
