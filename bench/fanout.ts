@@ -1,4 +1,5 @@
-// npm run bench -- fanout [--clients 1000] [--paused 10] [--speed 300] [--market 5h] [--modes none,worker,in-process] [--json]
+// npm run bench -- fanout [--clients 1000] [--paused 10] [--speed 300] [--market 5h] [--modes none,worker,in-process]
+//   [--api-clients 0] [--api-rate 1000] [--tickflow .] [--json]
 // The live pipeline (`tickflow start` on the seeded synthetic market, a copy of a cached 3-day log
 // per run) with 0 and with N WebSocket clients subscribed to signals and bars on every symbol, of
 // which `paused` stop reading their socket once subscribed. Reports per run: the graph's
@@ -7,9 +8,16 @@
 // clients got once all were subscribed (min/max per client: equal when none lost any), and when /api/health showed the
 // paused ones dropped (start's stderr is kept in var/bench/fanout/run-<mode>/start.err). Modes: none = 0 clients; worker = the default fan-out worker thread;
 // in-process = `--ws-in-process` (the fan-out on the processing thread, as before).
+// --api-clients N adds N page/API clients, each from its own loopback address (127.0.1.k, so each
+// has its own rate-limit budget) sending `--api-rate` requests a minute (default 1,000: the HTTP
+// rate limit) over a page's mix of routes (health, 5m bars at the default limit, chart signals,
+// the model card, symbols, 500 1m bars, /metrics), from once the WebSocket clients are subscribed
+// to the end; reported: requests by status and their latency. `--tickflow DIR` runs DIR/cli/main.ts
+// (another checkout of tickflow, with its node_modules) instead of this one, for before/after runs.
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, createWriteStream, existsSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { Agent, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
@@ -23,16 +31,21 @@ const { values } = parseArgs({
     speed: { type: 'string', default: '300' },
     market: { type: 'string', default: '5h' },
     modes: { type: 'string', default: 'none,worker,in-process' },
+    'api-clients': { type: 'string', default: '0' },
+    'api-rate': { type: 'string', default: '1000' },
+    tickflow: { type: 'string', default: '.' },
     json: { type: 'boolean', default: false },
   },
 });
 const CLIENTS = Number(values.clients);
 const PAUSED = Number(values.paused);
+const API_CLIENTS = Number(values['api-clients']);
+const API_RATE = Number(values['api-rate']);
 const dir = join('var', 'bench', 'fanout');
 const baseLog = join(dir, 'log');
 const modelDir = join(dir, 'model');
 const say = benchSay('fanout');
-const tickflowArgs = (args: string[]): string[] => ['--import', 'tsx', 'cli/main.ts', ...args];
+const tickflowArgs = (args: string[]): string[] => ['--import', 'tsx', join(values.tickflow, 'cli', 'main.ts'), ...args];
 
 if (!existsSync(join(modelDir, 'manifest.json'))) {
   say(`bench fanout: building 3 days of history and a model in ${dir} (once)`);
@@ -55,10 +68,74 @@ interface RunResult {
   connectSeconds: number | null;
   /** Clients closed by the server before they had subscribed. */
   failedClients: number;
+  /** Reading clients closed by the server while live, by close code. */
+  readersDropped: Record<number, number>;
   framesPerReader: { min: number; max: number } | null;
   pausedDroppedAfterS: number | null;
   health: Record<string, unknown> | null;
+  /** Page/API requests sent while measuring, by status, and their latency (ms). */
+  api: { clients: number; requests: number; byStatus: Record<string, number>; errors: number; latencyMs: { p50: number | null; p99: number | null; max: number | null } } | null;
   loadAvg1m: number;
+}
+
+/** Page/API clients at a fixed rate each, from their own loopback addresses, until stop() is called. */
+function hammerApi(port: number, clients: number, perMinute: number): { stop: () => Promise<RunResult['api']> } {
+  const byStatus: Record<string, number> = {};
+  const latencies: number[] = [];
+  let errors = 0;
+  let stopped = false;
+  const interval = 60_000 / perMinute;
+  const one = (agent: Agent, localAddress: string, path: string, setGone: () => void): Promise<void> =>
+    new Promise((resolve) => {
+      const t0 = performance.now();
+      const req = httpRequest({ host: '127.0.0.1', port, path, agent, localAddress }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          latencies.push(performance.now() - t0);
+          byStatus[String(res.statusCode)] = (byStatus[String(res.statusCode)] ?? 0) + 1;
+          resolve();
+        });
+      });
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        // Refused: the server has closed at the end of the run; this client stops.
+        if (e.code === 'ECONNREFUSED') setGone();
+        else errors++;
+        resolve();
+      });
+      req.end();
+    });
+  const loops = Array.from({ length: clients }, async (_, k) => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1, localAddress: `127.0.1.${k + 1}` });
+    const localAddress = `127.0.1.${k + 1}`;
+    let symbols = ['BTC'];
+    try {
+      const r = (await (await fetch(`http://127.0.0.1:${port}/api/symbols`)).json()) as { symbols: { symbol: string }[] };
+      if (r.symbols.length > 0) symbols = r.symbols.map((x) => x.symbol);
+    } catch {
+      /* keep BTC */
+    }
+    let i = 0;
+    let next = performance.now();
+    let gone = false;
+    while (!stopped && !gone) {
+      const sym = symbols[i % symbols.length]!;
+      const routes = ['/api/health', `/api/bars?symbol=${sym}&interval=5m`, `/api/signals?symbol=${sym}&fields=chart`, '/api/model', '/api/symbols', `/api/bars?symbol=${sym}&interval=1m&limit=500`, '/metrics'];
+      await one(agent, localAddress, routes[i % routes.length]!, () => (gone = true));
+      i++;
+      next += interval;
+      const wait = next - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      else next = performance.now(); // behind: no burst to catch up
+    }
+    agent.destroy();
+  });
+  return {
+    stop: async () => {
+      stopped = true;
+      await Promise.all(loops);
+      return { clients, requests: latencies.length, byStatus, errors, latencyMs: { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: quantile(latencies, 1) } };
+    },
+  };
 }
 
 async function run(mode: 'none' | 'worker' | 'in-process'): Promise<RunResult> {
@@ -115,6 +192,8 @@ async function run(mode: 'none' | 'worker' | 'in-process'): Promise<RunResult> {
   let measureFrom = performance.now();
   let connectSeconds: number | null = null;
   let failedClients = 0;
+  /** Reading (not paused) clients the server closed during the run, by close code (1006: terminated, 1013: slow consumer); 1001 at shutdown is not counted. */
+  const readersDropped: Record<number, number> = {};
   let pausedDroppedAfterS: number | null = null;
   let health: Record<string, unknown> | null = null;
   const healthOf = async (): Promise<Record<string, unknown> | null> => {
@@ -139,11 +218,11 @@ async function run(mode: 'none' | 'worker' | 'in-process'): Promise<RunResult> {
             ws.on('error', () => undefined);
             ws.once('unexpected-response', (_req, res) => reject(new Error(`client ${idx}: HTTP ${res.statusCode}`)));
             // A client the server cut before it subscribed (handshake timeout on a starved machine) is counted, not awaited.
-            ws.once('close', () => {
+            ws.once('close', (code) => {
               if (subscribed < 2) {
                 failedClients++;
                 resolve();
-              }
+              } else if (idx >= PAUSED && code !== 1001 && child.exitCode === null) readersDropped[code] = (readersDropped[code] ?? 0) + 1;
             });
             ws.on('message', (data) => {
               const text = (data as Buffer).toString();
@@ -183,7 +262,14 @@ async function run(mode: 'none' | 'worker' | 'in-process'): Promise<RunResult> {
     };
     void watch();
   }
+  let hammer: { stop: () => Promise<RunResult['api']> } | null = null;
+  if (API_CLIENTS > 0 && port > 0 && child.exitCode === null) {
+    if (n === 0) measureFrom = performance.now();
+    hammer = hammerApi(port, API_CLIENTS, API_RATE);
+    say(`bench fanout ${mode}: ${API_CLIENTS} page/API clients at ${API_RATE} requests a minute each`);
+  }
   const code = await exited;
+  const api = hammer ? await hammer.stop() : null;
   clearInterval(rssTimer);
   for (const ws of sockets) ws.terminate();
   if (code !== 0) throw new Error(`start (${mode}) exited with ${code}`);
@@ -200,9 +286,11 @@ async function run(mode: 'none' | 'worker' | 'in-process'): Promise<RunResult> {
     peakRssMb: Math.round(peakRss),
     connectSeconds,
     failedClients,
+    readersDropped,
     framesPerReader: readers.length > 0 ? { min: Math.min(...readers), max: Math.max(...readers) } : null,
     pausedDroppedAfterS,
     health: health === null ? null : { wsClients: (health as Record<string, unknown>)['wsClients'], wsDropped: (health as Record<string, unknown>)['wsDropped'] },
+    api,
     loadAvg1m: +(loadavg()[0] ?? 0).toFixed(2),
   };
 }
@@ -217,6 +305,7 @@ else
   for (const r of results)
     process.stdout.write(
       `${r.mode.padEnd(10)} clients ${String(r.clients).padStart(4)} (${r.paused} paused)  latency p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  max ${r.latencyMs.max} ms  (${r.signalsMeasured} signals)  peak RSS ${r.peakRssMb} MB` +
-        (r.clients > 0 ? `  failed ${r.failedClients}  frames/reader ${r.framesPerReader?.min}-${r.framesPerReader?.max}  paused dropped after ${r.pausedDroppedAfterS ?? 'never'} s  health ${JSON.stringify(r.health)}` : '') +
+        (r.clients > 0 ? `  failed ${r.failedClients}  readers dropped ${JSON.stringify(r.readersDropped)}  frames/reader ${r.framesPerReader?.min}-${r.framesPerReader?.max}  paused dropped after ${r.pausedDroppedAfterS ?? 'never'} s  health ${JSON.stringify(r.health)}` : '') +
+        (r.api ? `  api ${r.api.clients} clients ${r.api.requests} requests ${JSON.stringify(r.api.byStatus)} errors ${r.api.errors} latency p50 ${r.api.latencyMs.p50} p99 ${r.api.latencyMs.p99} max ${r.api.latencyMs.max} ms` : '') +
         `  load ${r.loadAvg1m}\n`,
     );

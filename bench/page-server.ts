@@ -6,7 +6,7 @@ import { startDashboardServer } from '../cli/dashboard-server.ts';
 const [logDir, modelDir] = process.argv.slice(2);
 if (!logDir || !modelDir) throw new Error('usage: page-server.ts <log dir> <model dir>');
 const access = await openLog(logDir);
-const server = await startDashboardServer({ access, port: 0, host: '127.0.0.1', token: '', modelDir, role: 'start' });
+const server = await startDashboardServer({ access, source: { log: logDir }, port: 0, host: '127.0.0.1', token: '', modelDir, role: 'start' });
 const addr = server.server?.address();
 process.stdout.write(`${JSON.stringify({ port: typeof addr === 'object' && addr ? addr.port : 0 })}\n`);
 // SIGUSR2: a full garbage collection (run with --expose-gc), then one line {"rssMb","heapUsedMb"}.

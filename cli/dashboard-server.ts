@@ -3,9 +3,10 @@
  * over HTTP, signals and bars over the WebSocket at /ws, all on one port.
  */
 import { spawn } from 'node:child_process';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
-import { currentValue, metrics, recentLatency } from '../lib/metrics.ts';
+import { currentValue, metrics, recentLatency, registry } from '../lib/metrics.ts';
 import { INPUT_TOPICS } from '../hosts/merged-reader.ts';
 import { topicSize } from '../storage/log/topic-size.ts';
 import { dashboardHandler, findTearSheet, loadPageAssets, readModelCard, TopicHistory, type TearSheet } from '../sinks/web/index.ts';
@@ -18,6 +19,8 @@ import { info, UsageError } from './output.ts';
 
 export interface DashboardServerOptions {
   access: LogAccess;
+  /** Where `access` was opened from: the fan-out worker opens its own read-only view of it for the page and API. */
+  source: { log?: string; broker?: string; registry?: string };
   port: number;
   host: string;
   /** '' = none; required when the host is not loopback. */
@@ -33,6 +36,14 @@ export interface DashboardServerOptions {
    * The log as `tickflow replay backtest` opens it (--log, or --broker and --registry): with a
    * model directory, the page's tear sheet link generates the sheet on request. Absent: it cannot.
    */
+  backtestSource?: { log?: string; broker?: string; registry?: string };
+}
+
+/** What the fan-out worker gets to build the page/API handler (cli/page-worker.ts). */
+export interface PageWorkerData {
+  source: { log?: string; broker?: string; registry?: string };
+  token: string;
+  modelDir: string | null;
   backtestSource?: { log?: string; broker?: string; registry?: string };
 }
 
@@ -105,6 +116,57 @@ export function checkExposure(host: string, token: string | undefined): string {
   return token ?? '';
 }
 
+/** What the page/API handler needs, wherever it runs (this thread, or the fan-out worker with its own log handle). */
+export interface PageHandlerOptions {
+  log: LogAccess;
+  token: string;
+  modelDir: string | null;
+  backtestSource?: { log?: string; broker?: string; registry?: string };
+  health: () => Promise<object>;
+  /** Default: this thread's registry. */
+  metricsText?: () => Promise<string>;
+}
+
+/** The page, API and /metrics handler (sinks/web) with the model card, tear sheet and generator of this process. */
+export function pageHandler(o: PageHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const modelDir = o.modelDir;
+  // The process runs the model it loaded at start: its card is read once.
+  let card: Promise<object | null> | null = null;
+  // A tear sheet can be written while the server runs: looked for again at most every 30 s.
+  let sheet: { at: number; found: Promise<TearSheet> } | null = null;
+  const generator =
+    modelDir !== null && o.backtestSource !== undefined
+      ? new TearSheetGenerator({
+          modelDir,
+          logEnd: async () => {
+            let n = 0;
+            for (const t of INPUT_TOPICS) n += await topicSize(o.log.log, t);
+            return n;
+          },
+          run: backtestInChild(o.backtestSource, modelDir),
+          onDone: () => {
+            sheet = null;
+          },
+        })
+      : null;
+  const tearSheet = (modelId: string): Promise<TearSheet> => {
+    if (modelDir === null) return Promise.resolve({ ok: false, reason: 'this process has no model directory' });
+    const now = Date.now();
+    if (sheet === null || now - sheet.at > 30_000) sheet = { at: now, found: findTearSheet(modelDir, modelId) };
+    return sheet.found;
+  };
+  return dashboardHandler({
+    history: new TopicHistory(o.log.log, o.log.decode),
+    assets: loadPageAssets(),
+    model: () => (card ??= modelDir === null ? Promise.resolve(null) : readModelCard(modelDir)),
+    health: o.health,
+    token: o.token,
+    tearSheet,
+    generator,
+    ...(o.metricsText !== undefined ? { metricsText: o.metricsText } : {}),
+  });
+}
+
 export async function startDashboardServer(o: DashboardServerOptions): Promise<DashboardServer> {
   const startedAt = Date.now();
   let server: DashboardServer | null = null;
@@ -126,43 +188,22 @@ export async function startDashboardServer(o: DashboardServerOptions): Promise<D
       wsDropped: (stats?.dropped ?? 0) + (stats?.rateLimited ?? 0) + (stats?.terminated ?? 0),
     };
   };
-  const modelDir = o.modelDir;
-  // The process runs the model it loaded at start: its card is read once.
-  let card: Promise<object | null> | null = null;
-  // A tear sheet can be written while the server runs: looked for again at most every 30 s.
-  let sheet: { at: number; found: Promise<TearSheet> } | null = null;
-  const generator =
-    modelDir !== null && o.backtestSource !== undefined
-      ? new TearSheetGenerator({
-          modelDir,
-          logEnd: async () => {
-            let n = 0;
-            for (const t of INPUT_TOPICS) n += await topicSize(o.access.log, t);
-            return n;
-          },
-          run: backtestInChild(o.backtestSource, modelDir),
-          onDone: () => {
-            sheet = null;
-          },
-        })
-      : null;
-  const tearSheet = (modelId: string): Promise<TearSheet> => {
-    if (modelDir === null) return Promise.resolve({ ok: false, reason: 'this process has no model directory' });
-    const now = Date.now();
-    if (sheet === null || now - sheet.at > 30_000) sheet = { at: now, found: findTearSheet(modelDir, modelId) };
-    return sheet.found;
-  };
-  const handler = dashboardHandler({
-    history: new TopicHistory(o.access.log, o.access.decode),
-    assets: loadPageAssets(),
-    model: () => (card ??= modelDir === null ? Promise.resolve(null) : readModelCard(modelDir)),
-    health,
-    token: o.token,
-    tearSheet,
-    generator,
-  });
-  const serverOptions = { port: o.port, host: o.host, token: o.token, http: handler, maxClients: o.maxClients ?? 200 };
-  server = o.inProcess ? new SignalServer(serverOptions) : new IsolatedSignalServer(serverOptions);
+  const base = { port: o.port, host: o.host, token: o.token, maxClients: o.maxClients ?? 200 };
+  if (o.inProcess) {
+    server = new SignalServer({ ...base, http: pageHandler({ log: o.access, token: o.token, modelDir: o.modelDir, ...(o.backtestSource !== undefined ? { backtestSource: o.backtestSource } : {}), health }) });
+  } else {
+    // The page and API run in the fan-out worker over their own read-only view of the log
+    // (cli/page-worker.ts); this thread only answers for the health body and the /metrics text.
+    const data: PageWorkerData = { source: o.source, token: o.token, modelDir: o.modelDir, ...(o.backtestSource !== undefined ? { backtestSource: o.backtestSource } : {}) };
+    server = new IsolatedSignalServer({
+      ...base,
+      httpWorker: {
+        module: new URL('./page-worker.ts', import.meta.url).href,
+        data,
+        answer: (what) => (what === 'health' ? health() : registry.metrics()),
+      },
+    });
+  }
   const { port } = await server.start().catch((e: unknown) => {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${o.port} is in use: pass --port <p> (0 picks a free one)${o.role === 'start' ? ' or --no-ws' : ''}`);
     throw e;

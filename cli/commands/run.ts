@@ -89,7 +89,7 @@ async function gateway(values: ValuesOf<typeof RUN_GATEWAY>): Promise<number> {
   const { broker, from } = values;
   const token = checkExposure(values.host, values.token);
   const access = await openLogFrom(logSource({ broker, registry: values.registry }));
-  const server = await startDashboardServer({ access, port: values.port, host: values.host, token, modelDir: null, role: 'gateway', ...wsFlags(values) }).catch(async (e: unknown) => {
+  const server = await startDashboardServer({ access, source: logSource({ broker, registry: values.registry }), port: values.port, host: values.host, token, modelDir: null, role: 'gateway', ...wsFlags(values) }).catch(async (e: unknown) => {
     await access.close();
     throw e;
   });

@@ -119,7 +119,7 @@ export async function run(values: ValuesOf<typeof START>): Promise<number> {
     const predictor = model?.predictor ?? null;
     if (predictor !== null) requireModelInterval(predictor, values.interval, modelDir);
     if (!values['no-ws'] && !feedOnly) {
-      server = await startDashboardServer({ access, port: values.port, host: values.host, token, modelDir, role: 'start', ...wsFlags(values), backtestSource: values.broker ? logSource(values) : { log: values.log ?? 'var/log' } });
+      server = await startDashboardServer({ access, source: values.broker ? logSource(values) : { log: values.log ?? 'var/log' }, port: values.port, host: values.host, token, modelDir, role: 'start', ...wsFlags(values), backtestSource: values.broker ? logSource(values) : { log: values.log ?? 'var/log' } });
     }
     // ClickHouse is a projection of the log, fed by its own consumer of the derived topics: if it
     // is slow or down, the live loop does not wait; the projector catches up from the log.
@@ -429,7 +429,7 @@ async function runVenue(values: ValuesOf<typeof START>, venue: 'binance' | 'nse'
   let result: Record<string, unknown> = {};
   if (predictor !== null) {
     let server: DashboardServer | null = null;
-    if (!values['no-ws']) onServer((server = await startDashboardServer({ access, port: values.port, host: values.host, token: checkExposure(values.host, values.token), modelDir, role: 'start', ...wsFlags(values), backtestSource: values.broker ? logSource(values) : { log: values.log ?? 'var/log' } })));
+    if (!values['no-ws']) onServer((server = await startDashboardServer({ access, source: values.broker ? logSource(values) : { log: values.log ?? 'var/log' }, port: values.port, host: values.host, token: checkExposure(values.host, values.token), modelDir, role: 'start', ...wsFlags(values), backtestSource: values.broker ? logSource(values) : { log: values.log ?? 'var/log' } })));
     result = await goLive(access, new PeekableFeed([][Symbol.iterator]()), new FeedAppender(access.log, access.encode), predictor, values['hold-only'], server, 1, stopAfterMs, stop, null, values.broker ? null : (values.log ?? 'var/log'), queue);
   }
   const feedStats = await feedDone;

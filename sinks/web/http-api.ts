@@ -47,6 +47,11 @@ export interface DashboardApiOptions {
   generator?: TearSheetGenerator | null;
   /** Per client address (the socket's remote address): beyond it, 429 with Retry-After. */
   rateLimit?: { requests: number; perSeconds: number };
+  /**
+   * The /metrics body (Prometheus text, `registry.contentType`). Default: this thread's registry;
+   * a handler in the fan-out worker asks the processing thread's.
+   */
+  metricsText?: () => Promise<string>;
 }
 
 const epochMs = (name: string) =>
@@ -282,7 +287,7 @@ export function dashboardHandler(o: DashboardApiOptions): (req: IncomingMessage,
       return path;
     }
     if (path === '/metrics') {
-      const text = await registry.metrics();
+      const text = await (o.metricsText ?? (() => registry.metrics()))();
       res.writeHead(200, { 'content-type': registry.contentType });
       res.end(req.method === 'HEAD' ? undefined : text);
       return path;

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { metrics } from '../../lib/metrics.ts';
 import { trustForwardedFor } from './access.ts';
 import type { Channel } from './client-message.ts';
-import { STAT_FIELDS, STAT_INDEX, type FanoutWorkerData, type FrameMessage, type FromWorker, type StatField, type ToWorker } from './fanout-protocol.ts';
+import { STAT_FIELDS, STAT_INDEX, type AskKind, type FanoutWorkerData, type FrameMessage, type WorkerHttpSpec, type FromWorker, type StatField, type ToWorker } from './fanout-protocol.ts';
 import { SignalServer, type SignalServerOptions, type SignalServerStats } from './signal-server.ts';
 
 export interface IsolatedServerOptions extends SignalServerOptions {
@@ -14,6 +14,13 @@ export interface IsolatedServerOptions extends SignalServerOptions {
    * fan-out, and a stalled worker cannot grow its memory without bound. Default 20,000.
    */
   maxQueuedFrames?: number;
+  /**
+   * Serve the page and API in the worker itself (instead of forwarding them to `http` on this
+   * thread): the worker imports `module` and calls its `createHttpHandler(data, ask)`; `answer`
+   * gives what only this thread has (the health body, the /metrics text), asked at most every
+   * 100 ms per kind whatever the number of clients. Takes precedence over `http`.
+   */
+  httpWorker?: WorkerHttpSpec & { answer: (what: AskKind) => Promise<unknown> };
 }
 
 export interface IsolatedServerStats extends SignalServerStats {
@@ -35,9 +42,10 @@ class ListenError extends Error {
  * A SignalServer in a worker thread (sinks/ws/fanout-worker.ts): the WebSocket handshakes,
  * subscriptions, per-client queues, heartbeats and drops run off the processing thread, whose
  * only cost per published event is one JSON.stringify and a share of one postMessage per
- * turn of the event loop. The `http` handler (page, API, /metrics) stays on this thread, next
- * to the log and the metrics it reads: it listens on an ephemeral loopback port and the worker
- * forwards plain HTTP requests to it. Same surface as SignalServer (start, publish, stats, close).
+ * turn of the event loop. The page and API run in the worker too with `httpWorker` (their own
+ * read-only view of the log; health and /metrics asked of this thread, throttled). With `http`
+ * instead, that handler stays on this thread: it listens on an ephemeral loopback port and the
+ * worker forwards plain HTTP requests to it. Same surface as SignalServer (start, publish, stats, close).
  */
 export class IsolatedSignalServer {
   private readonly shared = new SharedArrayBuffer(STAT_FIELDS.length * Float64Array.BYTES_PER_ELEMENT);
@@ -61,11 +69,11 @@ export class IsolatedSignalServer {
 
   async start(): Promise<{ port: number }> {
     if (this.worker) throw new Error('IsolatedSignalServer already started');
-    const { http, ...rest } = this.options;
-    const workerOptions: Omit<IsolatedServerOptions, 'http'> = { ...rest };
+    const { http, httpWorker, ...rest } = this.options;
+    const workerOptions: Omit<IsolatedServerOptions, 'http' | 'httpWorker'> = { ...rest };
     delete workerOptions.maxQueuedFrames;
     let httpTarget: FanoutWorkerData['httpTarget'] = null;
-    if (http) {
+    if (http && !httpWorker) {
       const internal = createServer((req, res) => {
         // Only the worker reaches this loopback server; it sets x-forwarded-for to the client's address.
         trustForwardedFor(req);
@@ -79,11 +87,21 @@ export class IsolatedSignalServer {
       const addr = internal.address();
       httpTarget = { host: '127.0.0.1', port: typeof addr === 'object' && addr ? addr.port : 0 };
     }
-    const data: FanoutWorkerData = { options: workerOptions, httpTarget, stats: this.shared };
+    const httpModule = httpWorker ? { module: httpWorker.module, data: httpWorker.data } : null;
+    const data: FanoutWorkerData = { options: workerOptions, httpTarget, httpModule, stats: this.shared };
     const worker = new Worker(new URL('./fanout-worker-boot.mjs', import.meta.url), { workerData: data });
     this.worker = worker;
+    let onStarted: (m: FromWorker) => void = () => undefined;
+    worker.on('message', (m: FromWorker) => {
+      if (m.t === 'ask') return this.answer(worker, m.id, m.what);
+      if (m.t === 'http') {
+        for (const [route, status, n] of m.counts) metrics.httpRequests.inc({ route, status }, n);
+        return;
+      }
+      onStarted(m);
+    });
     const started = await new Promise<FromWorker>((resolve, reject) => {
-      worker.once('message', resolve);
+      onStarted = resolve;
       worker.once('error', reject);
       worker.once('exit', (code) => reject(new Error(`fan-out worker exited with code ${code} before listening`)));
     }).catch(async (e: unknown) => {
@@ -102,6 +120,17 @@ export class IsolatedSignalServer {
     this.metricsTimer.unref();
     this.listening = { address: this.options.host ?? '127.0.0.1', family: (this.options.host ?? '').includes(':') ? 'IPv6' : 'IPv4', port: started.port };
     return { port: started.port };
+  }
+
+  /** Answers the worker's ask with this thread's health body or /metrics text. */
+  private answer(worker: Worker, id: number, what: AskKind): void {
+    const answer = this.options.httpWorker?.answer;
+    const reply = (ok: boolean, value: unknown): void => worker.postMessage({ t: 'answer', id, ok, value } satisfies ToWorker);
+    if (!answer) return reply(false, 'nothing to answer with');
+    answer(what).then(
+      (v) => reply(true, v),
+      (e: unknown) => reply(false, (e as Error).message),
+    );
   }
 
   /** The worker's listening address, shaped like SignalServer.server's (null before start). */

@@ -18,9 +18,13 @@ export interface SignalServerOptions {
   /** ws-level ping period (a ping goes out when the previous one was answered). Default 5 s. */
   heartbeatMs?: number;
   /**
-   * A client whose pong has not come back this long after its ping is terminated (`stats().terminated`).
-   * The ping is queued behind every frame sent before it, so this bounds how old a client's unread
-   * backlog may get: paused and dead peers alike. Default 10 s.
+   * A client that does not read for this long is terminated (`stats().terminated`): its pong has
+   * not come back this long after the ping left this process for the kernel (the ping is queued
+   * behind every frame sent before it, so the client has not read what was sent before then), or
+   * the ping is still queued here behind its backlog and none of that backlog has left for this
+   * long (the peer's socket windows are shut). Judged after pending socket events are read, so a
+   * stalled server does not count its own stall against its clients. Paused and dead peers alike.
+   * Default 10 s.
    */
   maxBacklogMs?: number;
   /** A connection that has not completed its HTTP request or WebSocket handshake within this is destroyed. Default 5 s. */
@@ -73,6 +77,12 @@ interface ClientState {
   subs: Subscriptions;
   /** performance.now() of the unanswered ping, null when none is outstanding. */
   pingSentAt: number | null;
+  /** When that ping was handed to the kernel (its write completed), null while it waits behind the backlog here. */
+  pingLeftAt: number | null;
+  /** When a frame of this client was last handed to the kernel (or the client connected). */
+  lastWrittenAt: number;
+  /** Write callback of this client's frames (one function per client: no allocation per send). */
+  written: () => void;
   lastPingAt: number;
   closing: boolean;
   /** Subscribe-rate token bucket: tokens left and when they were last refilled. */
@@ -263,6 +273,9 @@ export class SignalServer {
     const state: ClientState = {
       subs: new Subscriptions(),
       pingSentAt: null,
+      pingLeftAt: null,
+      lastWrittenAt: now,
+      written: () => (state.lastWrittenAt = performance.now()),
       lastPingAt: now,
       closing: false,
       subTokens: this.opts.subscribeBurst,
@@ -272,7 +285,10 @@ export class SignalServer {
     };
     this.clients.set(ws, state);
     metrics.wsClients.set(this.clients.size);
-    ws.on('pong', () => (state.pingSentAt = null));
+    ws.on('pong', () => {
+      state.pingSentAt = null;
+      state.pingLeftAt = null;
+    });
     ws.on('error', () => this.counters.socketErrors++); // without a listener ws would throw
     ws.on('close', () => {
       this.clients.delete(ws);
@@ -334,7 +350,7 @@ export class SignalServer {
       this.closeClient(ws, state, 1013, 'slow consumer: send buffer full');
       return;
     }
-    ws.send(frame);
+    ws.send(frame, state.written);
     this.counters.messagesSent++;
     metrics.wsMessagesSent.inc();
   }
@@ -350,26 +366,53 @@ export class SignalServer {
   }
 
   /**
-   * Runs every min(heartbeatMs, maxBacklogMs) / 2: terminates clients whose ping is unanswered after
-   * maxBacklogMs (a pong comes back only once the client has read every frame queued before the
-   * ping, so this drops paused and too-slow readers by the age of their backlog, and dead peers),
-   * and pings the others every heartbeatMs.
+   * Runs every min(heartbeatMs, maxBacklogMs) / 2: pings clients every heartbeatMs and terminates
+   * those that do not read (see `stale`). The verdict waits for setImmediate, which runs after the
+   * event loop has read the sockets: after a stall of this thread (a loaded machine, a long task),
+   * timers run before the pongs that arrived meanwhile are read, and a client that answered in time
+   * would otherwise be cut for the server's own stall.
    */
   private beat(): void {
     const now = performance.now();
+    const suspects: [WebSocket, ClientState][] = [];
     for (const [ws, state] of this.clients) {
       if (state.closing) continue;
       if (state.pingSentAt !== null) {
-        if (now - state.pingSentAt <= this.opts.maxBacklogMs) continue;
+        if (this.stale(state, now)) suspects.push([ws, state]);
+        continue;
+      }
+      if (now - state.lastPingAt < this.opts.heartbeatMs) continue;
+      const sentAt = now;
+      state.pingSentAt = state.lastPingAt = sentAt;
+      state.pingLeftAt = null;
+      ws.ping(undefined, undefined, () => {
+        if (state.pingSentAt === sentAt) state.pingLeftAt = performance.now();
+      });
+    }
+    if (suspects.length === 0) return;
+    setImmediate(() => {
+      const later = performance.now();
+      for (const [ws, state] of suspects) {
+        if (state.closing || state.pingSentAt === null || !this.stale(state, later)) continue;
         this.counters.terminated++;
         metrics.wsDropped.inc({ reason: 'stale' });
         state.closing = true;
         ws.terminate();
-        continue;
       }
-      if (now - state.lastPingAt < this.opts.heartbeatMs) continue;
-      state.pingSentAt = state.lastPingAt = now;
-      ws.ping();
-    }
+    });
+  }
+
+  /**
+   * A client with a ping outstanding does not read: the ping reached the kernel more than
+   * maxBacklogMs ago and no pong came back (it has not read what was sent before it), or the ping
+   * is still queued here behind the backlog and nothing of that backlog has reached the kernel for
+   * maxBacklogMs (the peer's windows are shut: it does not read). A client that reads, however
+   * slowly, keeps its backlog moving and is left to the byte limit (maxBufferedBytes).
+   */
+  private stale(state: ClientState, now: number): boolean {
+    const limit = this.opts.maxBacklogMs;
+    if (state.pingSentAt === null) return false;
+    if (state.pingLeftAt !== null) return now - state.pingLeftAt > limit;
+    return now - state.pingSentAt > limit && now - state.lastWrittenAt > limit;
   }
 }

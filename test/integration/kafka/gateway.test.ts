@@ -63,6 +63,9 @@ describe('tickflow run gateway', { skip: 'skip' in mock ? mock.skip : false, tim
       const signalIds = (): string[] => client.received.filter(ours).map((m) => (m['data'] as Signal).id);
       const barIds = (): string[] => client.received.filter((m) => m.type === 'bar').map((m) => barId(m['data'] as Bar));
       await client.until(() => unique.every((s) => signalIds().includes(s.id)) && barIds().includes(barId(bars[2]!)), 'every new signal and the last bar', 30_000);
+      // The page's API, served by the fan-out worker over its own Kafka client: the bars (copies dropped) and the symbol.
+      const api = (await (await fetch(`http://127.0.0.1:${port}/api/bars?symbol=BTC&interval=${bars[0]!.interval}&from=${bars[0]!.end}&to=${bars[2]!.end + 1}`)).json()) as { bars: Bar[] };
+      assert.deepEqual(api.bars.map(barId), [barId(bars[0]!), barId(bars[2]!)]);
 
       gw.proc.kill('SIGTERM');
       assert.equal(await gw.exited, 0, gw.stderr);
