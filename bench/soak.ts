@@ -1,9 +1,15 @@
-// npm run soak [-- --kills 100] [--seed 7] [--max-delay 20] [--rows 1000000] [--parquet-rows 200000] [--import-timeout 300] [--clients 1000] [--paused 10] [--parts kills,malformed,parquet,ws]
+// npm run soak [-- --kills 100] [--seed 7] [--max-delay 20] [--rows 1000000] [--parquet-rows 200000] [--import-timeout 300] [--clients 1000] [--paused 10]
+//   [--group-kills 100] [--group-max-delay 30] [--group-delivery exactly-once|at-least-once] [--group-speed 60] [--group-history-days 0.25]
+//   [--parts kills,group-kills,malformed,parquet,ws]
 // A bounded soak of the reliability promises (docs/reliability.md), driving the CLI as a user would:
 //  kills:     `start` on a fresh log (var/soak/kills-seed<seed>) (1 day of history, then live at speed 3600) SIGKILLed `kills`
 //             times at seeded random moments (uniform in [0.3, max-delay] s after spawn: writing
 //             history, catching up, live), then run once to its end; `verify` must then say
 //             identical with the inputs complete.
+//  group-kills: `run processors` on a real Kafka broker of its own, two members, one of them SIGKILLed
+//             `group-kills` times at seeded random moments and restarted while `start --broker --feed-only`
+//             writes; then the outputs on the topics must equal an embedded replay of the same inputs,
+//             and `verify --broker` say identical with the inputs complete (bench/soak-group.ts).
 //  malformed: `rows` generated malformed rows spread over every CSV import format (a valid header,
 //             then rows broken in one of several ways each), each file imported into a fresh log:
 //             no crash, exit 0, accepted 0 (any accepted row is reported), every row counted as
@@ -23,6 +29,7 @@ import { parseArgs } from 'node:util';
 import { Rng } from '../processors/math/rng.ts';
 import { benchSay } from './say.ts';
 import { parquetCases } from './soak-parquet.ts';
+import { soakGroupKills } from './soak-group.ts';
 
 const { values } = parseArgs({
   options: {
@@ -34,7 +41,12 @@ const { values } = parseArgs({
     'import-timeout': { type: 'string', default: '300' },
     clients: { type: 'string', default: '1000' },
     paused: { type: 'string', default: '10' },
-    parts: { type: 'string', default: 'kills,malformed,parquet,ws' },
+    'group-kills': { type: 'string', default: '100' },
+    'group-max-delay': { type: 'string', default: '30' },
+    'group-delivery': { type: 'string', default: 'exactly-once' },
+    'group-speed': { type: 'string', default: '60' },
+    'group-history-days': { type: 'string', default: '0.25' },
+    parts: { type: 'string', default: 'kills,group-kills,malformed,parquet,ws' },
   },
 });
 const parts = new Set(values.parts.split(','));
@@ -44,8 +56,8 @@ const say = benchSay('soak');
 const cli = (args: string[]): string[] => ['--import', 'tsx', 'cli/main.ts', ...args];
 const report: Record<string, unknown> = { startedAt: new Date().toISOString(), options: values };
 
-// The model only the kills part needs (the malformed inputs are imported, not processed).
-if (parts.has('kills') && !existsSync(join(modelDir, 'manifest.json'))) {
+// The model only the kill parts need (the malformed inputs are imported, not processed).
+if ((parts.has('kills') || parts.has('group-kills')) && !existsSync(join(modelDir, 'manifest.json'))) {
   say(`training the bench model in ${modelDir} (once)`);
   execFileSync(process.execPath, cli(['start', '--log', join('var', 'bench', 'fanout', 'log'), '--model', modelDir, '--history-days', '3', '--speed', '3600', '--stop-after', '10m', '--no-ws']), { stdio: ['ignore', 'ignore', 'inherit'] });
 }
@@ -126,6 +138,23 @@ if (parts.has('kills')) {
     minutes: +((performance.now() - t0) / 60_000).toFixed(1),
   };
   say(`kills: ${JSON.stringify(report['kills'])}`);
+}
+
+if (parts.has('group-kills')) {
+  const delivery = values['group-delivery'];
+  if (delivery !== 'exactly-once' && delivery !== 'at-least-once') throw new Error(`--group-delivery must be exactly-once or at-least-once, not ${delivery}`);
+  report['groupKills'] = await soakGroupKills({
+    dir: join(root, `group-kills-seed${values.seed}`),
+    model: modelDir,
+    kills: Number(values['group-kills']),
+    seed: Number(values.seed),
+    maxDelayMs: Number(values['group-max-delay']) * 1000,
+    delivery,
+    historyDays: values['group-history-days'],
+    speed: Number(values['group-speed']),
+    say,
+  });
+  say(`group-kills: ${JSON.stringify(report['groupKills'])}`);
 }
 
 /** Malformed rows per format: each generator returns the i-th broken row. */

@@ -97,6 +97,16 @@ describe('bounded ingest: line length, headers, corrupt Parquet', () => {
     }
   });
 
+  test('the soak corrupt chain file that hung ingest: one line naming the file, exit 2', async () => {
+    // test/fixtures/ingest/make-corrupt-parquet.ts; with hyparquet unpatched this import ran forever
+    // (test/unit/ingest/parquet-corrupt-pages.test.ts shows where).
+    const file = join(FIXTURES, 'chain-corrupt-pages.parquet');
+    const r = await runCli(['ingest', '--log', join(tmp.dir, 'clog'), '--file', file, '--format', 'option-chain-long', '--tz', 'Asia/Kolkata']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.ok(r.stderr.startsWith(`tickflow: ${file}: not a readable Parquet file (`), r.stderr);
+  });
+
   test('the line reader keeps at most one line of the limit: lines across chunks, CRLF, a long line at the end', async () => {
     const file = join(tmp.dir, 'lines.csv');
     writeFileSync(file, `a,b\r\n${'x'.repeat(50)}\n\n€,ü\n${'y'.repeat(40)}`);
