@@ -44,6 +44,8 @@ export interface GroupProcessorOptions {
    * a commit fail as a rebalance makes it fail on the broker (`ILLEGAL_GENERATION`).
    */
   wrapCommit?: (commit: () => Promise<void>, partition: number) => Promise<void>;
+  /** A test seam: sees each kafkajs consumer the member joins the group with (its events, paused()). */
+  onConsumer?: (consumer: Consumer) => void;
   /** At most this many inputs per round and partition (default ROUND_MAX_INPUTS, 5,000). */
   maxRoundInputs?: number;
   /**
@@ -313,9 +315,15 @@ export class GroupProcessor {
       allowAutoTopicCreation: false,
     });
     this.consumer = consumer;
+    this.opts.onConsumer?.(consumer);
     // Events of a consumer we have since replaced are ignored.
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       if (this.consumer !== consumer) return;
+      // Paused at every join, before its fetch loop starts: kafkajs restarts a crashed consumer
+      // (retriable errors) with a new internal group whose partitions are not paused, and that
+      // one fetched the input partitions in a loop from the committed offsets (its batches never
+      // resolved), decoding megabytes per fetch for nothing (group-consumer-restart.test.ts).
+      this.pauseFetching(consumer);
       const numbers = new Set<number>();
       for (const parts of Object.values(e.payload.memberAssignment)) for (const p of parts) numbers.add(p);
       this.joined = [...numbers].sort((a, b) => a - b);
@@ -340,6 +348,16 @@ export class GroupProcessor {
       consumer.pause(INPUT_TOPICS.map((topic) => ({ topic })));
     } catch (e) {
       this.fatal = e instanceof Error ? e : new Error(String(e));
+    }
+  }
+
+  /** Pauses the consumer's fetching of the input topics (it is used for membership and commits only). */
+  private pauseFetching(consumer: Consumer): void {
+    try {
+      consumer.pause(INPUT_TOPICS.map((topic) => ({ topic })));
+    } catch (e) {
+      // Only before run() has made its group, which the join that calls this implies it has.
+      this.log.warn(`could not pause the group consumer's fetching (${(e as Error).message})`);
     }
   }
 
