@@ -7,7 +7,8 @@
 // rate is the ceiling. Members are real CLI processes; each run includes tfjs-free model loading.
 // Per member count it also reports the members' CPU seconds over the timed span (from /proc, so
 // a loaded machine's share is visible beside the wall time), the load average, and the members'
-// own phase times (`phasesMs` of `run processors`: read, write, commit). --profile DIR runs the
+// own phase times (`phasesMs` of `run processors`: read, write, commit), and the same graph over the
+// embedded log in this process (no start-up in the span: `embeddedGraph*`). --profile DIR runs the
 // members under `node --cpu-prof` with their profiles in DIR.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -19,6 +20,10 @@ import { groupLag } from './group-lag.ts';
 import { realKafka } from '../test/helpers/kafka-broker.ts';
 import { tempDir } from '../test/helpers/cli.ts';
 import { benchSay } from './say.ts';
+import { replayLog } from '../hosts/replay/run-replay.ts';
+import { loadPredictor } from '../model/predictor.ts';
+import { featureSetByHash, graphConfigFor } from '../processors/graph.ts';
+import { openEmbeddedLog } from '../storage/log/open-log.ts';
 
 const { values } = parseArgs({ options: { days: { type: 'string', default: '0.6' }, members: { type: 'string', default: '1,2,3' }, json: { type: 'boolean', default: false }, profile: { type: 'string' } } });
 const memberCounts = values.members.split(',').map(Number);
@@ -46,9 +51,12 @@ try {
   // Throughput only: the one-epoch model of a 0.6-day market fails its gates, which is beside the point here.
   cli(['replay', 'backtest', '--log', log, '--model', model, '--allow-ungated', '--out', join(tmp.dir, 'bt')]);
   const embeddedS = (performance.now() - t0) / 1000;
+  // The same graph over the embedded log in this process, with no process start or model load in
+  // the span and outputs only counted: what a member's read + compute is measured against.
+  const graph = await embeddedGraph(log, model);
   const admin = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
-  const result: Record<string, number> = { inputs: events, embeddedReplayBacktestPerSecond: Math.round(events / embeddedS) };
+  const result: Record<string, number> = { inputs: events, embeddedReplayBacktestPerSecond: Math.round(events / embeddedS), embeddedGraphPerSecond: Math.round(events / graph.wallS), embeddedGraphCpuSeconds: +graph.cpuS.toFixed(2) };
   const profile = values.profile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', values.profile];
   for (const members of memberCounts) {
     const group = `bench-${members}`;
@@ -82,7 +90,10 @@ try {
     }
   }
   await admin.disconnect();
-  if (result['members1PerSecond'] !== undefined) result['members1ToEmbedded'] = +(result['members1PerSecond'] / result['embeddedReplayBacktestPerSecond']!).toFixed(2);
+  if (result['members1PerSecond'] !== undefined) {
+    result['members1ToEmbedded'] = +(result['members1PerSecond'] / result['embeddedReplayBacktestPerSecond']!).toFixed(2);
+    result['members1ToEmbeddedGraph'] = +(result['members1PerSecond'] / result['embeddedGraphPerSecond']!).toFixed(2);
+  }
   if (values.json) console.log(JSON.stringify(result));
   else for (const [k, v] of Object.entries(result)) console.log(`${k.padEnd(34)} ${v}`);
 } finally {
@@ -103,4 +114,22 @@ function cpuSeconds(pids: number[]): number {
     }
   }
   return ticks / 100;
+}
+
+/** Wall and CPU seconds of one replay of the embedded log through the graph with the model (replayLog; outputs counted, not kept). */
+async function embeddedGraph(logDir: string, modelDir: string): Promise<{ wallS: number; cpuS: number }> {
+  const el = await openEmbeddedLog(logDir);
+  try {
+    const predictor = await loadPredictor(modelDir);
+    let outputs = 0;
+    const cpu0 = process.cpuUsage();
+    const t = performance.now();
+    await replayLog({ log: el.log, decode: (topic, b) => el.serde.decodeAs(topic, b), predictor, config: graphConfigFor(featureSetByHash(predictor.featureSetHash)), sinks: [{ onEvent: () => void outputs++ }] });
+    const wallS = (performance.now() - t) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    say(`embedded graph in-process: ${wallS.toFixed(2)} s, CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s, ${outputs} outputs`);
+    return { wallS, cpuS: (cpu.user + cpu.system) / 1e6 };
+  } finally {
+    await el.close();
+  }
 }
