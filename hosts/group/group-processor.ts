@@ -44,6 +44,8 @@ export interface GroupProcessorOptions {
    * a commit fail as a rebalance makes it fail on the broker (`ILLEGAL_GENERATION`).
    */
   wrapCommit?: (commit: () => Promise<void>, partition: number) => Promise<void>;
+  /** A test seam: sees each kafkajs consumer the member joins the group with (its events, paused()). */
+  onConsumer?: (consumer: Consumer) => void;
   /** At most this many inputs per round and partition (default ROUND_MAX_INPUTS, 5,000). */
   maxRoundInputs?: number;
   /**
@@ -85,6 +87,13 @@ export interface GroupResult {
    * acknowledgement (acks=all) of the append of the signal record. The last 10,000 signals.
    */
   barCloseLatencyMs: { signals: number; p50: number | null; p99: number | null; max: number | null };
+  /**
+   * Wall ms spent per phase of the rounds that processed inputs, summed: `read` (the reader's
+   * fetches, decode and the graph, which run interleaved), `write` (appending the outputs, acks=all,
+   * or the whole transaction with exactlyOnce), `commit` (the offset commit), `checkpoint`; and
+   * `rebuild` (state rebuilt on assignment). Where a catch-up's time goes.
+   */
+  phasesMs: { rounds: number; read: number; write: number; commit: number; checkpoint: number; rebuild: number };
 }
 
 const LATENCY_WINDOW = 10_000;
@@ -200,7 +209,7 @@ export class GroupProcessor {
   /** Set when kafkajs's consumer crashed and will not restart itself: the member must stop. */
   private fatal: Error | null = null;
   private failedJoins = 0;
-  private readonly stats: GroupResult = { partitions: [], inputs: 0, outputs: 0, signals: 0, rebuilds: [], commits: 0, commitFailures: 0, recommits: 0, assignments: 0, rejoins: 0, progress: {}, signalLatencyMs: { rounds: 0, p50: null, p99: null, max: null }, barCloseLatencyMs: { signals: 0, p50: null, p99: null, max: null } };
+  private readonly stats: GroupResult = { partitions: [], inputs: 0, outputs: 0, signals: 0, rebuilds: [], commits: 0, commitFailures: 0, recommits: 0, assignments: 0, rejoins: 0, progress: {}, signalLatencyMs: { rounds: 0, p50: null, p99: null, max: null }, barCloseLatencyMs: { signals: 0, p50: null, p99: null, max: null }, phasesMs: { rounds: 0, read: 0, write: 0, commit: 0, checkpoint: 0, rebuild: 0 } };
   private readonly latencies: number[] = [];
   private latencyRounds = 0;
   private readonly barCloseLatencies: number[] = [];
@@ -280,6 +289,8 @@ export class GroupProcessor {
       this.stats.signalLatencyMs = { rounds: this.latencyRounds, p50: round2(p50), p99: round2(p99), max: round2(max) };
       const bc = summarizeLatencies(this.barCloseLatencies);
       this.stats.barCloseLatencyMs = { signals: this.barCloseSignals, p50: round2(bc.p50), p99: round2(bc.p99), max: round2(bc.max) };
+      const ph = this.stats.phasesMs;
+      this.stats.phasesMs = { rounds: ph.rounds, read: Math.round(ph.read), write: Math.round(ph.write), commit: Math.round(ph.commit), checkpoint: Math.round(ph.checkpoint), rebuild: Math.round(ph.rebuild) };
       for (const p of [...this.owned.keys()]) await this.release(p);
       // Leaving the group hands our partitions over at once (no session timeout to wait for).
       await this.consumer?.disconnect().catch(() => undefined);
@@ -304,9 +315,15 @@ export class GroupProcessor {
       allowAutoTopicCreation: false,
     });
     this.consumer = consumer;
+    this.opts.onConsumer?.(consumer);
     // Events of a consumer we have since replaced are ignored.
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       if (this.consumer !== consumer) return;
+      // Paused at every join, before its fetch loop starts: kafkajs restarts a crashed consumer
+      // (retriable errors) with a new internal group whose partitions are not paused, and that
+      // one fetched the input partitions in a loop from the committed offsets (its batches never
+      // resolved), decoding megabytes per fetch for nothing (group-consumer-restart.test.ts).
+      this.pauseFetching(consumer);
       const numbers = new Set<number>();
       for (const parts of Object.values(e.payload.memberAssignment)) for (const p of parts) numbers.add(p);
       this.joined = [...numbers].sort((a, b) => a - b);
@@ -334,6 +351,16 @@ export class GroupProcessor {
     }
   }
 
+  /** Pauses the consumer's fetching of the input topics (it is used for membership and commits only). */
+  private pauseFetching(consumer: Consumer): void {
+    try {
+      consumer.pause(INPUT_TOPICS.map((topic) => ({ topic })));
+    } catch (e) {
+      // Only before run() has made its group, which the join that calls this implies it has.
+      this.log.warn(`could not pause the group consumer's fetching (${(e as Error).message})`);
+    }
+  }
+
   /**
    * Processes partition p up to `bound` and commits it; returns the inputs processed. With no new
    * inputs, commits a pending position (an earlier commit failed or was held back): otherwise a
@@ -342,12 +369,22 @@ export class GroupProcessor {
   private async round(p: number, bound: number): Promise<number> {
     const o = this.owned.get(p);
     if (o === undefined) return 0;
+    const ph = this.stats.phasesMs;
+    let t = performance.now();
     const n = await o.unit.drain(bound, this.opts.maxRoundInputs ?? ROUND_MAX_INPUTS);
+    const lap = (): number => {
+      const now = performance.now();
+      const d = now - t;
+      t = now;
+      return d;
+    };
     if (n === 0) {
       if (o.pending !== null && performance.now() >= o.retryAt) await this.commitPending(p, o, true);
       return 0;
     }
     this.stats.inputs += n;
+    ph.rounds++;
+    ph.read += lap();
     const outputs = o.sink.take();
     // Only p's offsets are ours to commit; the position on a reference partition goes in their metadata.
     const offsets = unitCommit(o.unit);
@@ -362,6 +399,7 @@ export class GroupProcessor {
       this.applied = -1;
       return n;
     }
+    ph.write += lap();
     for (const records of outputs.values()) this.stats.outputs += records.length;
     // Live-sized rounds only (catch-up rounds of history would swamp it), and the last
     // LATENCY_WINDOW of them: a member runs for weeks, its memory stays flat.
@@ -374,10 +412,13 @@ export class GroupProcessor {
     if (o.producer) this.stats.commits++;
     else {
       o.pending = offsets;
-      if (!(await this.commitPending(p, o, false))) return n;
+      const committed = await this.commitPending(p, o, false);
+      ph.commit += lap();
+      if (!committed) return n;
     }
     // Only after the commit: a checkpoint never stands past the group's committed offsets.
     await this.opts.checkpoints?.maybeSave(o.unit, bound, Date.now());
+    ph.checkpoint += lap();
     return n;
   }
 
@@ -478,7 +519,9 @@ export class GroupProcessor {
         await unit.close();
         unit = newUnit();
       }
+      const rebuildAt = performance.now();
       const replayed = await unit.rebuild(cut);
+      this.stats.phasesMs.rebuild += performance.now() - rebuildAt;
       this.owned.set(p, { unit, sink, producer, pending: null, retryAt: 0, failures: 0 });
       this.stats.rebuilds.push({ partition: p, inputs: replayed, fromCheckpoint });
       const how = fromCheckpoint > 0 ? `from the checkpoint at input ${fromCheckpoint} and the ${replayed} inputs after it` : `from ${replayed} inputs`;

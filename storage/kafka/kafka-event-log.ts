@@ -5,6 +5,7 @@ import { validateAppend, validateTopicName } from '../log/log-validation.ts';
 import { createInternalCluster, type InternalCluster } from './kafka-cluster.ts';
 import { KafkaLogError } from './kafka-log-error.ts';
 import { PartitionReader } from './partition-reader.ts';
+import { ReadAhead, type FetchedRun } from './read-ahead.ts';
 import { byteChunks, kafkaMessages, PRODUCE_MAX_BYTES, sendUntilAcknowledged, type KafkaMessage } from './produce-chunks.ts';
 import { shareConcurrentConnects } from './share-connects.ts';
 import { sleep } from '../../lib/sleep.ts';
@@ -21,6 +22,12 @@ const OptionsSchema = z.object({
   requestTimeoutMs: z.number().int().positive().default(30_000),
   /** Most bytes one fetch returns per partition (a larger single record batch still comes whole). */
   fetchMaxBytes: z.number().int().positive().default(8 * 2 ** 20),
+  /**
+   * Most bytes one fetch of a bounded read (toOffset given) returns. What it returns past the read's
+   * end is kept for the next read from there (ReadAhead, D100), so this bounds that memory per
+   * partition; a record batch larger than this still comes whole.
+   */
+  readAheadMaxBytes: z.number().int().positive().default(2 ** 20),
   /** How long follow() lets the broker hold a fetch when there is nothing new, ms. */
   followMaxWaitMs: z.number().int().min(0).default(500),
   /** Pause after an empty follow() fetch, for brokers that answer at once instead of holding it, ms. */
@@ -102,6 +109,8 @@ export class KafkaEventLog implements EventLog {
   private producerConnected = true;
   private producerConnecting: Promise<void> | undefined;
   private readonly reader: PartitionReader;
+  /** Records fetched past the end of a bounded read, for the next read from there (D100). */
+  private readonly readAhead = new ReadAhead();
   private closed = false;
   /** Transactional appends only: why appends stopped for good (fenced, or a transaction that could not be ended). */
   private stopped: Error | null = null;
@@ -296,27 +305,55 @@ export class KafkaEventLog implements EventLog {
     return found >= 0 ? found : this.endOffset(topic, partition);
   }
 
+  /**
+   * Records from fromOffset to toOffset (or the end now). A fetch returns whole record batches: what
+   * comes back past toOffset is kept (ReadAhead) and a read that starts there takes it instead of
+   * fetching and decoding those batches again; such a read that ends inside the kept records asks
+   * the broker nothing (they are all below the end, which only grows).
+   */
   async *read(topic: string, partition: number, options: ReadOptions = {}): AsyncIterable<LogRecord[]> {
     const from = options.fromOffset ?? 0;
     const batchSize = options.batchSize ?? 4096;
     if (!Number.isSafeInteger(from) || from < 0) throw new KafkaLogError(`read: fromOffset must be an integer >= 0, got ${from}`);
     if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new KafkaLogError(`read: batchSize must be an integer >= 1, got ${batchSize}`);
-    const end = await this.endOffset(topic, partition);
-    const to = Math.min(options.toOffset ?? end, end);
+    const bounded = options.toOffset !== undefined;
+    const maxBytes = bounded ? Math.min(this.options.readAheadMaxBytes, this.options.fetchMaxBytes) : this.options.fetchMaxBytes;
+    let to = options.toOffset ?? Number.POSITIVE_INFINITY;
+    let endKnown = false;
     let next = from;
     // Fetches return whatever record batches the broker has; re-cut them so every batch but the last is full.
     let pending: LogRecord[] = [];
     while (next < to && !this.closed) {
-      const fetched = await this.retry(`read ${topic}/${partition}`, () => this.reader.fetch(topic, partition, next, 0));
-      if (fetched.nextOffset === next) throw new KafkaLogError(`read ${topic}/${partition}: the broker returned nothing at offset ${next} although the end is ${to}`, { retriable: true });
-      const usable = fetched.nextOffset > to ? fetched.records.filter((r) => r.offset < to) : fetched.records;
+      let fetched: FetchedRun | undefined = this.readAhead.take(topic, partition, next);
+      if (fetched === undefined) {
+        if (!endKnown) {
+          to = Math.min(to, await this.endOffset(topic, partition));
+          endKnown = true;
+          if (next >= to) break;
+        }
+        const at = next;
+        fetched = await this.retry(`read ${topic}/${partition}`, () => this.reader.fetch(topic, partition, at, 0, maxBytes));
+        if (fetched.nextOffset === next) throw new KafkaLogError(`read ${topic}/${partition}: the broker returned nothing at offset ${next} although the end is ${to}`, { retriable: true });
+      }
+      let usable = fetched.records;
+      if (fetched.nextOffset > to) {
+        usable = fetched.records.filter((r) => r.offset < to);
+        if (bounded) this.readAhead.keep(topic, partition, to, fetched);
+        next = to;
+      } else {
+        next = fetched.nextOffset;
+      }
       pending = pending.length === 0 ? usable : pending.concat(usable);
       let i = 0;
       for (; i + batchSize <= pending.length; i += batchSize) yield pending.slice(i, i + batchSize);
       pending = pending.slice(i);
-      next = fetched.nextOffset;
     }
     if (pending.length > 0 && !this.closed) yield pending;
+  }
+
+  /** Fetch requests sent by reads and follows, and reads (or their parts) answered from records kept by an earlier read. */
+  readStats(): { fetches: number; readAheadHits: number } {
+    return { fetches: this.reader.fetches, readAheadHits: this.readAhead.hits };
   }
 
   async *follow(topic: string, partition: number, fromOffset: number, signal: AbortSignal): AsyncIterable<LogRecord[]> {
@@ -344,6 +381,7 @@ export class KafkaEventLog implements EventLog {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.readAhead.clear();
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect(), this.cluster.disconnect()]);
   }
 

@@ -16,28 +16,32 @@ const STALE_METADATA = new Set(['NOT_LEADER_FOR_PARTITION', 'LEADER_NOT_AVAILABL
  * group): what EventLog.read, follow, endOffset and offsetForTime need.
  */
 export class PartitionReader {
+  /** Fetch requests sent so far. */
+  fetches = 0;
+
   constructor(
     private readonly cluster: InternalCluster,
     private readonly maxBytes: number,
   ) {}
 
   /**
-   * Records from `offset` on (at most about maxBytes; at least one whole record batch), or none
+   * Records from `offset` on (at most about maxBytes, default the reader's; at least one whole record batch), or none
    * after maxWaitMs when there is nothing yet. Control records are dropped; a fetch can start
    * before `offset` (at its record batch's start), those records are dropped too. So are the
    * records of aborted transactions: READ_COMMITTED only stops the fetch at the last stable
    * offset, the broker still sends aborted records and leaves dropping them to the client.
    */
-  async fetch(topic: string, partition: number, offset: number, maxWaitMs: number): Promise<Fetched> {
+  async fetch(topic: string, partition: number, offset: number, maxWaitMs: number, maxBytes = this.maxBytes): Promise<Fetched> {
     const broker = await this.leader(topic, partition);
+    this.fetches++;
     let response;
     try {
       response = await broker.fetch({
         isolationLevel: READ_COMMITTED,
         maxWaitTime: maxWaitMs,
         minBytes: 1,
-        maxBytes: this.maxBytes,
-        topics: [{ topic, partitions: [{ partition, fetchOffset: String(offset), maxBytes: this.maxBytes }] }],
+        maxBytes,
+        topics: [{ topic, partitions: [{ partition, fetchOffset: String(offset), maxBytes }] }],
       });
     } catch (e) {
       throw await this.classify(e, `fetch ${topic}/${partition} at ${offset}`);
