@@ -1,4 +1,4 @@
-// npm run bench -- train [--strengths 1,2] [--seeds 1,2] [--days 30] [--feature-set core|full] [--families logistic,gbdt,mlp,stack,sequence,auto] [--skip-markets] [--skip-scale] [--skip-inference]
+// npm run bench -- train [--strengths 1,2] [--seeds 1,2] [--days 30] [--feature-set core|full] [--families logistic,gbdt,mlp,stack,sequence,auto] [--calibrate-on validation|out-of-fold] [--skip-markets] [--skip-scale] [--skip-inference]
 // Model families on generated markets whose best possible AUC (bayesAuc) is known: for each
 // strength and seed, `tickflow generate` (BTC,ETH) -> `replay dataset` -> fit logistic, GBDT, MLP
 // and the stack on the same chronological split (model/train.ts, exactly what `tickflow train
@@ -47,6 +47,8 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     'feature-set': { type: 'string', default: 'core' },
     families: { type: 'string', default: 'logistic,gbdt,mlp,stack' },
+    // D108: 'out-of-fold' fits `auto`'s / the stack's calibrator on their out-of-fold predictions and reports the validation rule beside it.
+    'calibrate-on': { type: 'string', default: 'validation' },
   },
 });
 const say = benchSay('train');
@@ -261,7 +263,7 @@ if (!values['skip-markets']) {
         say(`bench train: strength ${strength} seed ${seed}: ${family}`);
         const t0 = performance.now();
         const c0 = process.cpuUsage();
-        const r = await train({ datasetPath: dataset, outDir: join(dir, `model${suffix}-${family}`), seed, family });
+        const r = await train({ datasetPath: dataset, outDir: join(dir, `model${suffix}-${family}`), seed, family, calibrateOn: values['calibrate-on'] === 'out-of-fold' ? 'out-of-fold' : 'validation' });
         byFamily.set(family, { r, seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuSince(c0) });
       }
       const withAuto = !FAMILIES.includes('auto') && [...BASES, 'stack' as Family].every((f) => FAMILIES.includes(f));

@@ -64,10 +64,11 @@ export interface TrainOptions {
   /** Fit a calibrator (default true): on the validation split, or (D108) on out-of-fold predictions, see calibrateOn. */
   calibrate?: boolean;
   /**
-   * D108: what the calibrator is fitted on. 'out-of-fold' (the default where they exist: `auto`
-   * and `stack` with one seed) the chosen family's purged out-of-fold predictions of train +
-   * validation, the method chosen across the same folds; 'validation' the validation split only
-   * (the only choice for single families, which compute no out-of-fold predictions, and for --seeds > 1).
+   * D108: what the calibrator is fitted on. 'validation' (the default) the validation split;
+   * 'out-of-fold' (`auto` and `stack` with one seed, which compute them; ignored otherwise) the
+   * chosen family's purged out-of-fold predictions of train + validation, the method chosen
+   * across the same folds. Measured on the 10 bench markets it was not better (docs/benchmarks.md),
+   * so it is not the default.
    */
   calibrateOn?: 'out-of-fold' | 'validation';
   /**
@@ -412,7 +413,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     // D108: the chosen family's out-of-fold predictions of train + validation, when `auto` or
     // `stack` computed them (and one seed: the folds were fitted with that seed alone).
     const outOfFoldProbs =
-      cv === null || opts.seeds > 1 || options.calibrateOn === 'validation' ? null : chosen.family === 'stack' ? cv.stackProbs : (cv.oof.probs[BASE_FAMILIES.indexOf(chosen.family as (typeof BASE_FAMILIES)[number])] ?? null);
+      cv === null || opts.seeds > 1 || options.calibrateOn !== 'out-of-fold' ? null : chosen.family === 'stack' ? cv.stackProbs : (cv.oof.probs[BASE_FAMILIES.indexOf(chosen.family as (typeof BASE_FAMILIES)[number])] ?? null);
     const calOnValidation = opts.calibrate ? fitCalibration(chosen.validationProbs, yVal) : null;
     const cal =
       opts.calibrate && outOfFoldProbs !== null && cv !== null

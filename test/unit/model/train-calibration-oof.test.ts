@@ -28,16 +28,16 @@ function withTestLabelsRotated(path: string, testStart: number): string {
   return file;
 }
 
-describe('auto: the calibrator fitted on out-of-fold predictions of train + validation (D108)', () => {
+describe("auto with calibrateOn 'out-of-fold': the calibrator fitted on out-of-fold predictions of train + validation (D108)", () => {
   test('fitted out of fold on train + validation; the test rows never reach it (their labels rotated, the same calibrator)', async () => {
-    const a = await train({ datasetPath: linear, outDir: tempDir(), seed: 1, family: 'auto', ...fast });
+    const a = await train({ datasetPath: linear, outDir: tempDir(), seed: 1, family: 'auto', calibrateOn: 'out-of-fold', ...fast });
     const cal = a.manifest.calibration as NonNullable<typeof a.manifest.calibration>;
     assert.equal(cal.fittedOn, 'out-of-fold');
     assert.equal(cal.rows, a.trainRows + a.validationRows);
     assert.equal(a.calibration?.fittedOn, 'out-of-fold');
     // The rule before D108, scored on the same test rows for comparison.
     assert.ok(a.calibrationOnValidation !== null && Number.isFinite(a.calibrationOnValidation.testEce));
-    const b = await train({ datasetPath: withTestLabelsRotated(linear, a.split.testStart), outDir: tempDir(), seed: 1, family: 'auto', ...fast });
+    const b = await train({ datasetPath: withTestLabelsRotated(linear, a.split.testStart), outDir: tempDir(), seed: 1, family: 'auto', calibrateOn: 'out-of-fold', ...fast });
     // The test rows did change what is measured on them...
     assert.notEqual(b.metrics.logLoss, a.metrics.logLoss);
     assert.deepEqual(b.split, a.split);
@@ -50,9 +50,9 @@ describe('auto: the calibrator fitted on out-of-fold predictions of train + vali
     );
   });
 
-  test("calibrateOn 'validation': the manifest as before D108 (no fittedOn), the saved model applies it as loaded", async () => {
+  test('by default (validation): the manifest as before D108 (no fittedOn), the saved model applies it as loaded', async () => {
     const dir = tempDir();
-    const r = await train({ datasetPath: linear, outDir: dir, seed: 1, family: 'auto', calibrateOn: 'validation', ...fast });
+    const r = await train({ datasetPath: linear, outDir: dir, seed: 1, family: 'auto', ...fast });
     const cal = r.manifest.calibration as NonNullable<typeof r.manifest.calibration>;
     assert.equal(cal.fittedOn, undefined);
     assert.equal(cal.rows, undefined);
