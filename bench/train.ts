@@ -1,4 +1,4 @@
-// npm run bench -- train [--strengths 1,2] [--seeds 1,2] [--days 30] [--feature-set core|full] [--families logistic,gbdt,mlp,stack,sequence,auto] [--skip-markets] [--skip-scale] [--skip-inference]
+// npm run bench -- train [--strengths 1,2] [--seeds 1,2] [--days 30] [--feature-set core|full] [--families logistic,gbdt,mlp,stack,sequence,auto] [--calibrate-on validation|out-of-fold] [--skip-markets] [--skip-scale] [--skip-inference]
 // Model families on generated markets whose best possible AUC (bayesAuc) is known: for each
 // strength and seed, `tickflow generate` (BTC,ETH) -> `replay dataset` -> fit logistic, GBDT, MLP
 // and the stack on the same chronological split (model/train.ts, exactly what `tickflow train
@@ -29,6 +29,8 @@ import { AUTO_TIE_TOLERANCE, train, type TrainResult } from '../model/train.ts';
 import { mostlyEmptyColumns, readDataset, type Dataset } from '../model/dataset.ts';
 import { blockLengthForHorizon } from '../model/evaluation/block-bootstrap.ts';
 import { oracleEdge } from '../model/evaluation/oracle-edge.ts';
+import { fitProjection, projectRow, type Projection } from '../model/evaluation/feature-projection.ts';
+import { classProbabilities } from '../sources/synthetic/bayes-auc.ts';
 import { macroAuc } from '../processors/math/auc.ts';
 import { benchSay } from './say.ts';
 import { oracleTable, type OracleTable } from './train-oracle.ts';
@@ -45,6 +47,8 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     'feature-set': { type: 'string', default: 'core' },
     families: { type: 'string', default: 'logistic,gbdt,mlp,stack' },
+    // D108: 'out-of-fold' fits `auto`'s / the stack's calibrator on their out-of-fold predictions and reports the validation rule beside it.
+    'calibrate-on': { type: 'string', default: 'validation' },
   },
 });
 const say = benchSay('train');
@@ -67,6 +71,72 @@ const ci = (c: [number, number] | null): [number, number] | null => (c === null 
  * and against the oracle on the same rows, paired block-bootstrap 95 % intervals (blocks spanning
  * the label horizon), and the ECE beside the oracle's and a perfectly calibrated model's.
  */
+/**
+ * D109: the feature-achievable oracle of a market and a split: per symbol, the generator's known
+ * drift projected (least squares, model/evaluation/feature-projection.ts) on the dataset's
+ * features over the TRAIN rows only (barEnd within the split's train range), then each row's
+ * class probabilities from the generator's own forward law at the projected drift, the
+ * projection's residual variance added to the return's noise.
+ */
+function featureOracle(r: TrainResult, ds: Dataset, oracle: OracleTable, extra: Float64Array | null = null): { probsOf: (row: number) => [number, number, number]; projections: Record<string, Projection> } {
+  // With an extra column: the dataset's features and it, side by side.
+  const dim = extra === null ? ds.dim : ds.dim + 1;
+  const features = extra === null ? ds.features : new Float64Array(ds.rows * dim);
+  if (extra !== null) {
+    for (let i = 0; i < ds.rows; i++) {
+      features.set(ds.features.subarray(i * ds.dim, (i + 1) * ds.dim), i * dim);
+      features[i * dim + ds.dim] = extra[i] as number;
+    }
+  }
+  const key = (i: number): string => `${ds.symbols[ds.symbolIndex[i] as number] as string}|${ds.barEnd[i] as number}`;
+  const drift = new Float64Array(ds.rows).fill(Number.NaN);
+  const trainBySymbol = new Map<string, number[]>();
+  for (let i = 0; i < ds.rows; i++) {
+    const o = oracle.byRow.get(key(i));
+    if (o !== undefined) drift[i] = o.knownDrift;
+    const b = ds.barEnd[i] as number;
+    if (b < r.split.trainStart || b > r.split.trainEnd) continue;
+    const sym = ds.symbols[ds.symbolIndex[i] as number] as string;
+    if (!trainBySymbol.has(sym)) trainBySymbol.set(sym, []);
+    (trainBySymbol.get(sym) as number[]).push(i);
+  }
+  const projections: Record<string, Projection> = {};
+  for (const [sym, rows] of trainBySymbol) projections[sym] = fitProjection(features, dim, drift, rows);
+  return {
+    projections,
+    probsOf: (i) => {
+      const sym = ds.symbols[ds.symbolIndex[i] as number] as string;
+      const proj = projections[sym] as Projection;
+      return classProbabilities(oracle.laws[sym] as NonNullable<OracleTable['laws'][string]>, projectRow(proj, features, dim, i), proj.residualVariance);
+    },
+  };
+}
+
+/**
+ * A linearly-decaying weighted order-flow imbalance over the last n bars, from the dataset's own
+ * `ofi` column: (n ofi_t + (n - 1) ofi_{t-1} + … + 1 ofi_{t-n+1}) / (n (n + 1) / 2), NaN unless
+ * all n bars of the symbol are there. The standard weighted moving average of order flow, over
+ * the window of the core set's `ofi_6`: what such a feature, were it in the set, would let the
+ * feature-achievable oracle reach (D109). Computed here only; no feature set has it.
+ */
+function weightedOfi(ds: Dataset, barMs: number, n: number): Float64Array {
+  const col = ds.featureNames.indexOf('ofi');
+  const out = new Float64Array(ds.rows).fill(Number.NaN);
+  if (col < 0) return out;
+  const at = new Map<string, number>();
+  for (let i = 0; i < ds.rows; i++) at.set(`${ds.symbolIndex[i] as number}|${ds.barEnd[i] as number}`, i);
+  for (let i = 0; i < ds.rows; i++) {
+    let s = 0;
+    for (let j = 0; j < n; j++) {
+      const k = at.get(`${ds.symbolIndex[i] as number}|${(ds.barEnd[i] as number) - j * barMs}`);
+      const v = k === undefined ? Number.NaN : (ds.features[k * ds.dim + col] as number);
+      s += (n - j) * v;
+    }
+    out[i] = s / ((n * (n + 1)) / 2);
+  }
+  return out;
+}
+
 async function againstOracle(r: TrainResult, modelDir: string, ds: Dataset, oracle: OracleTable, bayesAuc: number): Promise<Record<string, unknown>> {
   const p = await loadPredictor(modelDir);
   if (p.window !== 1) return { oracle: 'not scored (windowed model)' };
@@ -82,8 +152,14 @@ async function againstOracle(r: TrainResult, modelDir: string, ds: Dataset, orac
   const modelProbs = new Float64Array(n * 3);
   const oracleProbs = new Float64Array(n * 3);
   const labels = new Uint8Array(n);
+  const fo = featureOracle(r, ds, oracle);
+  const featureOracleProbs = new Float64Array(n * 3);
+  const fw = featureOracle(r, ds, oracle, weightedOfi(ds, r.manifest.labelConfig.barIntervalMs, 6));
+  const wofiOracleProbs = new Float64Array(n * 3);
   let agree = 0;
   rows.forEach((i, k) => {
+    featureOracleProbs.set(fo.probsOf(i), k * 3);
+    wofiOracleProbs.set(fw.probsOf(i), k * 3);
     modelProbs.set(p.predict(ds.features.subarray(i * ds.dim, (i + 1) * ds.dim)), k * 3);
     const o = oracle.byRow.get(`${ds.symbols[ds.symbolIndex[i] as number] as string}|${ds.barEnd[i] as number}`) as { probs: [number, number, number]; label: number };
     oracleProbs.set(o.probs, k * 3);
@@ -99,6 +175,12 @@ async function againstOracle(r: TrainResult, modelDir: string, ds: Dataset, orac
     analyticBayesAuc: bayesAuc,
     blockLength: blockLengthForHorizon(Float64Array.from(rows, (i) => ds.barEnd[i] as number), r.manifest.split.horizonMs),
   });
+  const blockLength = e.blockLength;
+  // The model against the feature-achievable oracle (same rows, same resamples: seed 1), and
+  // that oracle against the true one (what the features allow).
+  const ef = oracleEdge({ modelProbs, oracleProbs: featureOracleProbs, labels, analyticBayesAuc: bayesAuc, blockLength });
+  const ff = oracleEdge({ modelProbs: featureOracleProbs, oracleProbs, labels, analyticBayesAuc: bayesAuc, blockLength });
+  const fwo = oracleEdge({ modelProbs: wofiOracleProbs, oracleProbs, labels, analyticBayesAuc: bayesAuc, blockLength });
   return {
     oracleRows: n,
     oracleMissingRows: missing,
@@ -117,6 +199,18 @@ async function againstOracle(r: TrainResult, modelDir: string, ds: Dataset, orac
     eceOracle: r4(e.ece.oracle),
     eceFloorMean: r4(e.ece.floorMean),
     eceFloorQ95: r4(e.ece.floorQ95),
+    featureOracleAuc: r4(ef.oracleAuc.estimate),
+    featureOracleAucCi: ci(ef.oracleAuc.ci95),
+    featureOracleEdgeVsOracle: r4(ff.edgeVsOracle.estimate),
+    featureOracleEdgeVsOracleCi: ci(ff.edgeVsOracle.ci95),
+    edgeVsFeatureOracle: r4(ef.edgeVsOracle.estimate),
+    edgeVsFeatureOracleCi: ci(ef.edgeVsOracle.ci95),
+    featureOracleEce: r4(ef.ece.oracle),
+    driftProjectionR2: Object.fromEntries(Object.entries(fo.projections).map(([s, pr]) => [s, r4(pr.r2)])),
+    // The same with a weighted OFI over 6 bars beside the features (not in any feature set).
+    wofiOracleEdgeVsOracle: r4(fwo.edgeVsOracle.estimate),
+    wofiOracleEdgeVsOracleCi: ci(fwo.edgeVsOracle.ci95),
+    wofiDriftProjectionR2: Object.fromEntries(Object.entries(fw.projections).map(([s, pr]) => [s, r4(pr.r2)])),
   };
 }
 const BASES: Family[] = ['logistic', 'gbdt', 'mlp'];
@@ -159,7 +253,8 @@ if (!values['skip-markets']) {
       // (the same fit on the same rows, same bytes), so the logistic row reuses it instead of fitting again.
       for (const family of [...FAMILIES].sort((a, b) => Number(b === 'auto') - Number(a === 'auto'))) {
         const autoRun = byFamily.get('auto');
-        if (family === 'logistic' && autoRun !== undefined && autoRun.r.family === 'logistic') {
+        // Not when its calibrator was fitted out of fold (D108): `--family logistic` calibrates on validation.
+        if (family === 'logistic' && autoRun !== undefined && autoRun.r.family === 'logistic' && autoRun.r.calibration?.fittedOn === undefined) {
           byFamily.set('logistic', autoRun);
           logisticIsAuto = true;
           logisticDir = join(dir, `model${suffix}-auto`);
@@ -168,7 +263,7 @@ if (!values['skip-markets']) {
         say(`bench train: strength ${strength} seed ${seed}: ${family}`);
         const t0 = performance.now();
         const c0 = process.cpuUsage();
-        const r = await train({ datasetPath: dataset, outDir: join(dir, `model${suffix}-${family}`), seed, family });
+        const r = await train({ datasetPath: dataset, outDir: join(dir, `model${suffix}-${family}`), seed, family, calibrateOn: values['calibrate-on'] === 'out-of-fold' ? 'out-of-fold' : 'validation' });
         byFamily.set(family, { r, seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuSince(c0) });
       }
       const withAuto = !FAMILIES.includes('auto') && [...BASES, 'stack' as Family].every((f) => FAMILIES.includes(f));
@@ -200,6 +295,10 @@ if (!values['skip-markets']) {
           eceBefore: r3(r.uncalibratedMetrics.ece),
           eceAfter: r3(r.metrics.ece),
           calibration: r.calibration?.method ?? 'none',
+          calibrationFittedOn: r.calibration === null ? null : (r.calibration.fittedOn ?? 'validation'),
+          calibrationRows: r.calibration?.rows ?? r.validationRows,
+          // D108: the validation-only calibrator (the rule before) on the same model's test rows.
+          ...(r.calibrationOnValidation === null ? {} : { eceValidationCalibrator: r3(r.calibrationOnValidation.testEce), testAucValidationCalibrator: r4(r.calibrationOnValidation.testAuc), validationCalibrator: r.calibrationOnValidation.method, logLossValidationCalibrator: r3(r.calibrationOnValidation.testLogLoss) }),
           logLoss: r3(r.metrics.logLoss),
           baselineLogLoss: r3(r.baseline.logLoss),
           ...vsOracle,

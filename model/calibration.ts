@@ -156,6 +156,14 @@ export interface CalibrationReport {
   selectionLogLoss: { temperature: number; isotonic: number };
   reliabilityBefore: ReliabilityPoint[];
   reliabilityAfter: ReliabilityPoint[];
+  /**
+   * D108: absent, the validation split (every manifest before D108, and single families);
+   * 'out-of-fold': the out-of-fold predictions of train + validation (`auto`, `stack`).
+   * The figures above (before/after, reliability) are of the rows it was fitted on.
+   */
+  fittedOn?: 'out-of-fold';
+  /** Rows the calibrator was fitted on (present with fittedOn). */
+  rows?: number;
 }
 
 function fitMethod(method: 'temperature' | 'isotonic', probs: Float64Array, labels: ArrayLike<number>): CalibrationParams {
@@ -178,7 +186,54 @@ export function fitCalibration(probs: Float64Array, labels: Uint8Array): { param
     half < 10
       ? meanLogLoss(calibrateAll(fitMethod(method, probs, labels), probs), labels)
       : meanLogLoss(calibrateAll(fitMethod(method, a.p, a.y), b.p), b.y) * b.y.length + meanLogLoss(calibrateAll(fitMethod(method, b.p, b.y), a.p), a.y) * a.y.length;
-  const selectionLogLoss = { temperature: crossLoss('temperature') / n, isotonic: crossLoss('isotonic') / n };
+  return finishCalibration(probs, labels, { temperature: crossLoss('temperature') / n, isotonic: crossLoss('isotonic') / n });
+}
+
+/**
+ * D108: the calibrator fitted on OUT-OF-FOLD predictions of train + validation (`auto` and
+ * `stack`: model/stack.ts `outOfFold`, every row scored by a model that did not train on it), as
+ * scikit-learn's CalibratedClassifierCV(ensemble=False) does: about 5.7 times the rows of the
+ * validation split, spread over the whole train + validation period instead of its last 15 %.
+ * The method is chosen by the same folds: for each fold, each method is fitted on the other folds'
+ * rows and scores the fold's rows (summed over folds, divided by the rows); the winner is refitted
+ * on all rows. `testPositions` are the folds' test positions into probs/labels (each position in
+ * exactly one fold). Rows of the test split never reach here: the folds cover train + validation.
+ */
+export function fitCalibrationOutOfFold(probs: Float64Array, labels: Uint8Array, testPositions: readonly Uint32Array[]): { params: CalibrationParams; report: CalibrationReport } {
+  const n = labels.length;
+  const inFold = new Int32Array(n).fill(-1);
+  testPositions.forEach((t, f) => {
+    for (const i of t) {
+      if (i >= n || inFold[i] !== -1) throw new RangeError(`out-of-fold calibration: position ${i} outside the rows or in two folds`);
+      inFold[i] = f;
+    }
+  });
+  if (inFold.includes(-1) || testPositions.length < 2) throw new RangeError('out-of-fold calibration: the folds must cover every row, in at least 2 folds');
+  const pick = (positions: ArrayLike<number>): { p: Float64Array; y: Uint8Array } => {
+    const p = new Float64Array(positions.length * K);
+    const y = new Uint8Array(positions.length);
+    for (let j = 0; j < positions.length; j++) {
+      const i = positions[j] as number;
+      p.set(probs.subarray(i * K, i * K + K), j * K);
+      y[j] = labels[i] as number;
+    }
+    return { p, y };
+  };
+  const parts = testPositions.map((t, f) => {
+    const others: number[] = [];
+    for (let i = 0; i < n; i++) if (inFold[i] !== f) others.push(i);
+    return { fit: pick(others), score: pick(t) };
+  });
+  const crossLoss = (method: 'temperature' | 'isotonic'): number => {
+    let sum = 0;
+    for (const { fit, score } of parts) sum += meanLogLoss(calibrateAll(fitMethod(method, fit.p, fit.y), score.p), score.y) * score.y.length;
+    return sum / n;
+  };
+  const fitted = finishCalibration(probs, labels, { temperature: crossLoss('temperature'), isotonic: crossLoss('isotonic') });
+  return { params: fitted.params, report: { ...fitted.report, fittedOn: 'out-of-fold', rows: n } };
+}
+
+function finishCalibration(probs: Float64Array, labels: Uint8Array, selectionLogLoss: { temperature: number; isotonic: number }): { params: CalibrationParams; report: CalibrationReport } {
   const method = selectionLogLoss.isotonic < selectionLogLoss.temperature ? 'isotonic' : 'temperature';
   const params = fitMethod(method, probs, labels);
   const after = calibrateAll(params, probs);

@@ -31,7 +31,7 @@ export const metricsSchema = z.strictObject({
 
 const reliabilityPoints = z.array(z.strictObject({ bin: z.number().int(), count: z.number(), confidence: z.number(), accuracy: z.number() }));
 
-/** The calibrator applied after the family's probabilities, fitted on the validation split. */
+/** The calibrator applied after the family's probabilities, fitted on the validation split or (D108) on out-of-fold predictions. */
 export const calibrationSchema = z.strictObject({
   method: z.enum(['none', 'temperature', 'isotonic']),
   temperature: z.number().positive().optional(),
@@ -45,6 +45,9 @@ export const calibrationSchema = z.strictObject({
   selectionLogLoss: z.strictObject({ temperature: z.number(), isotonic: z.number() }),
   reliabilityBefore: reliabilityPoints,
   reliabilityAfter: reliabilityPoints,
+  /** D108: absent = fitted on the validation split (all manifests before it); 'out-of-fold' = on the out-of-fold predictions of train + validation. */
+  fittedOn: z.literal('out-of-fold').optional(),
+  rows: z.number().int().positive().optional(),
 });
 
 const pointErrorsSchema = z.strictObject({ mae: z.number(), rmse: z.number(), mapePrice: z.number(), directionalAccuracy: z.number().nullable() });

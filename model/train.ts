@@ -6,7 +6,7 @@ import { fitPolicy, type PolicyFitSummary, type PolicyOptions } from '../process
 import { DEFAULT_LABEL_CONFIG } from '../processors/labels.ts';
 import { BACKENDS, type BackendName } from './backend.ts';
 import { ATTRIBUTION_OF } from './attribution.ts';
-import { applyCalibration, fitCalibration, type CalibrationReport } from './calibration.ts';
+import { applyCalibration, calibrateAll, fitCalibration, fitCalibrationOutOfFold, type CalibrationReport } from './calibration.ts';
 import { fitFamily, paramsWriter, type Candidate } from './candidates.ts';
 import { datasetBarIntervalMs, mostlyEmptyColumns, readDataset, type Dataset } from './dataset.ts';
 import { ModelError } from './errors.ts';
@@ -61,8 +61,16 @@ export interface TrainOptions {
   gbdt?: Partial<GbdtConfig>;
   /** Sequence family settings (default DEFAULT_SEQUENCE: 16 steps, 16 filters). */
   sequence?: Partial<SequenceConfig>;
-  /** Fit a calibrator on the validation split (default true). */
+  /** Fit a calibrator (default true): on the validation split, or (D108) on out-of-fold predictions, see calibrateOn. */
   calibrate?: boolean;
+  /**
+   * D108: what the calibrator is fitted on. 'validation' (the default) the validation split;
+   * 'out-of-fold' (`auto` and `stack` with one seed, which compute them; ignored otherwise) the
+   * chosen family's purged out-of-fold predictions of train + validation, the method chosen
+   * across the same folds. Measured on the 10 bench markets it was not better (docs/benchmarks.md),
+   * so it is not the default.
+   */
+  calibrateOn?: 'out-of-fold' | 'validation';
   /**
    * Class weights (model/class-weights.ts): `balanced` weights each class n / (k n_c), computed
    * from the rows each fit trains on (the train split; a fold's or stack base's own rows), applied
@@ -166,6 +174,12 @@ export interface TrainResult {
   baseline: Metrics;
   validation: { metrics: Metrics; baseline: Metrics };
   calibration: CalibrationReport | null;
+  /**
+   * D108: when the calibrator was fitted out of fold, what the validation-only calibrator (the
+   * rule before D108) would have given on the same model's test rows (only scored, never fitted
+   * on): its method, ECE, log loss and Brier score. Null otherwise.
+   */
+  calibrationOnValidation: { method: CalibrationReport['method']; testEce: number; testLogLoss: number; testBrier: number; testAuc: number | null } | null;
   /**
    * A single family: its validation log loss (uncalibrated). `auto` and `stack`: every family's
    * out-of-fold log loss on train + validation (purged k-fold), the figure `auto` chooses by; the
@@ -396,7 +410,19 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       chosen = seedAverageCandidate(members, input);
     }
 
-    const cal = opts.calibrate ? fitCalibration(chosen.validationProbs, yVal) : null;
+    // D108: the chosen family's out-of-fold predictions of train + validation, when `auto` or
+    // `stack` computed them (and one seed: the folds were fitted with that seed alone).
+    const outOfFoldProbs =
+      cv === null || opts.seeds > 1 || options.calibrateOn !== 'out-of-fold' ? null : chosen.family === 'stack' ? cv.stackProbs : (cv.oof.probs[BASE_FAMILIES.indexOf(chosen.family as (typeof BASE_FAMILIES)[number])] ?? null);
+    const calOnValidation = opts.calibrate ? fitCalibration(chosen.validationProbs, yVal) : null;
+    const cal =
+      opts.calibrate && outOfFoldProbs !== null && cv !== null
+        ? fitCalibrationOutOfFold(
+            outOfFoldProbs,
+            cv.oof.labels,
+            cv.oof.folds.map((f) => f.test),
+          )
+        : calOnValidation;
     const calibration = cal === null ? undefined : { ...cal.params, ...withoutMethod(cal.report) };
     const scoring = new ModelPredictor(placeholderManifest(calibration), chosen.model);
     const score = (rows: Uint32Array): Float64Array => {
@@ -422,7 +448,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     });
     const testProbs = score(split.test);
     const metrics = computeMetrics(testProbs, yTest);
-    const uncalibratedMetrics = computeMetrics(scoreRows(chosen.model, X, split.test), yTest);
+    const uncalibratedTestProbs = scoreRows(chosen.model, X, split.test);
+    const uncalibratedMetrics = computeMetrics(uncalibratedTestProbs, yTest);
+    const onValidation = cal !== calOnValidation && calOnValidation !== null ? computeMetrics(calibrateAll(calOnValidation.params, uncalibratedTestProbs), yTest) : null;
     const baseline = baselineMetrics(yTrain, yTest);
     const confidenceBands = accuracyByConfidence(testProbs, yTest, argmax(classFrequencies(yTrain)));
     // The stack's bases are refitted on the validation rows: its validation figures are its out-of-fold ones.
@@ -509,6 +537,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       baseline,
       validation,
       calibration: cal === null ? null : cal.report,
+      calibrationOnValidation:
+        onValidation === null || calOnValidation === null ? null : { method: calOnValidation.report.method, testEce: onValidation.ece, testLogLoss: onValidation.logLoss, testBrier: onValidation.brier, testAuc: onValidation.macroAuc },
       candidates,
       selection,
       split: {

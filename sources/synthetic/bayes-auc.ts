@@ -25,6 +25,44 @@ export interface BayesDataset {
   labels: (0 | 1 | 2)[];
   /** True class probabilities in CLASSES order (UP, FLAT, DOWN). */
   probs: [number, number, number][];
+  /** Per symbol, what turns a known drift into class probabilities (classProbabilities). */
+  laws: Record<string, ForwardLaw>;
+}
+
+/**
+ * The law of a symbol's forward return given the known drift m: m + (one of `draws`, equally
+ * likely: the unknown future OFIs' share) + a Poisson mixture of centred normals (diffusion and
+ * jumps), classified against +/- flatBand.
+ */
+export interface ForwardLaw {
+  draws: number[];
+  mixture: { p: number; sd: number }[];
+  flatBand: number;
+}
+
+/**
+ * [pUp, pFlat, pDown] of a forward return whose known drift is `drift`, with an extra centred
+ * normal of variance `extraVariance` added to every mixture component (0: the generator's own
+ * probabilities, bit for bit; > 0: a drift only estimated, D109's feature-achievable oracle).
+ */
+export function classProbabilities(law: ForwardLaw, drift: number, extraVariance = 0): [number, number, number] {
+  const b = law.flatBand;
+  const v = law.draws;
+  let up = 0;
+  let down = 0;
+  for (const { p, sd: sd0 } of law.mixture) {
+    const sd = extraVariance === 0 ? sd0 : Math.sqrt(sd0 * sd0 + extraVariance);
+    let u = 0;
+    let dn = 0;
+    for (let j = 0; j < v.length; j++) {
+      const m = drift + (v[j] as number);
+      u += normCdf((m - b) / sd);
+      dn += normCdf((-b - m) / sd);
+    }
+    up += (p * u) / v.length;
+    down += (p * dn) / v.length;
+  }
+  return [up, Math.max(0, 1 - up - down), down];
 }
 
 /**
@@ -54,7 +92,7 @@ export function bayesAuc(truth: SyntheticTruth, options: BayesAucOptions = {}): 
 export function bayesDataset(truth: SyntheticTruth, options: BayesAucOptions = {}): BayesDataset {
   const lc = options.labelConfig ?? DEFAULT_LABEL_CONFIG;
   const root = new Rng(options.seed ?? 1);
-  const out: BayesDataset = { symbol: [], bar: [], knownDrift: [], forwardReturn: [], labels: [], probs: [] };
+  const out: BayesDataset = { symbol: [], bar: [], knownDrift: [], forwardReturn: [], labels: [], probs: [], laws: {} };
   for (const st of truth.symbols) addSymbol(out, truth, st, lc, options.draws ?? 400, root.fork());
   return out;
 }
@@ -73,6 +111,8 @@ function addSymbol(out: BayesDataset, truth: SyntheticTruth, st: SymbolTruth, lc
   const lambda = (st.jumpsPerDay / DAY_MS) * tau;
   const mix = poissonMixture(lambda, sigmaMs * sigmaMs * tau, st.jumpStd * st.jumpStd);
   const b = lc.flatBand;
+  const law: ForwardLaw = { draws: Array.from(v), mixture: mix, flatBand: b };
+  out.laws[st.symbol] = law;
   for (let k = 0; k + h < st.bars; k++) {
     const c0 = st.close[k] as number;
     const c1 = st.close[k + h] as number;
@@ -81,26 +121,13 @@ function addSymbol(out: BayesDataset, truth: SyntheticTruth, st: SymbolTruth, lc
     if (!(c0 > 0) || !(c1 > 0)) continue;
     let drift = 0;
     for (let i = 0; i < L && k - i >= 0; i++) drift += (known[i] as number) * (st.ofi[k - i] as number);
-    let up = 0;
-    let down = 0;
-    for (const { p, sd } of mix) {
-      let u = 0;
-      let dn = 0;
-      for (let j = 0; j < v.length; j++) {
-        const m = drift + (v[j] as number);
-        u += normCdf((m - b) / sd);
-        dn += normCdf((-b - m) / sd);
-      }
-      up += (p * u) / v.length;
-      down += (p * dn) / v.length;
-    }
     const r = Math.log(c1 / c0);
     out.symbol.push(st.symbol);
     out.bar.push(k);
     out.knownDrift.push(drift);
     out.forwardReturn.push(r);
     out.labels.push(classify(r, b));
-    out.probs.push([up, Math.max(0, 1 - up - down), down]);
+    out.probs.push(classProbabilities(law, drift));
   }
 }
 
