@@ -1,5 +1,6 @@
 import avro from 'avsc';
 import { KeyInterner } from '../log/stored-record.ts';
+import { LITTLE_ENDIAN, LongReader } from './avro-bytes.ts';
 import type { TradeReader } from './trade-reader.ts';
 
 /** Reads the Avro body of an option chain at `start` to the end of `bytes`; undefined = not the common case. */
@@ -14,9 +15,6 @@ const CONTRACT: readonly (readonly [string, string])[] = [
 ];
 /** Fewest bytes one contract takes (1-byte longs, enum and union indexes, null unions): bounds a block's item count. */
 const MIN_CONTRACT_BYTES = 1 + 8 + 1 + 6 + 8 + 8;
-/** Varints up to 7 bytes: |value| < 2^48, always a safe integer (avsc checks that for longer ones). */
-const MAX_VARINT = 7;
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 const matches = (fields: readonly { name: string; type: avro.Type }[], layout: readonly (readonly [string, string])[]): boolean =>
   fields.length === layout.length && fields.every((f, i) => f.name === layout[i]![0] && f.type.typeName === layout[i]![1]);
@@ -52,70 +50,35 @@ export function chainReader(type: avro.Type): ChainReader | null {
   const right0 = rights[0] as string;
   const right1 = rights[1] as string;
   const nullable = new Float64Array(6);
-  // The position after the last value read, or -1 once anything was out of the common case.
-  let at = 0;
-
-  // avsc's Tap.readLong (lib/utils.js), bounded to the bytes and to 7 of them (as trade-reader.ts).
-  const readLong = (buf: Uint8Array, p: number): number => {
-    const len = buf.length;
-    const end = p + MAX_VARINT;
-    let n = 0;
-    let k = 0;
-    let b = 0;
-    let h = 0;
-    do {
-      if (p >= len) return fail();
-      b = buf[p++] as number;
-      h = b & 0x80;
-      n |= (b & 0x7f) << k;
-      k += 7;
-    } while (h && k < 28);
-    if (h) {
-      let f = n;
-      let fk = 268435456;
-      do {
-        if (p >= len || p >= end) return fail();
-        b = buf[p++] as number;
-        f += (b & 0x7f) * fk;
-        fk *= 128;
-      } while (b & 0x80);
-      at = p;
-      return (f % 2 ? -(f + 1) : f) / 2;
-    }
-    at = p;
-    return (n >> 1) ^ -(n & 1);
-  };
-  function fail(): number {
-    at = -1;
-    return 0;
-  }
+  // The position after the last long read is longs.at, -1 once anything was out of the common case.
+  const longs = new LongReader();
 
   return (buf, start) => {
     // Fields in schema order, as avsc's reader reads them.
     const len = buf.length;
-    const tsEvent = readLong(buf, start);
-    if (at < 0) return undefined;
-    const tsInit = readLong(buf, at);
-    if (at < 0) return undefined;
-    const length = readLong(buf, at);
-    if (at < 0 || length < 0 || at + length + 8 > len) return undefined;
-    const underlying = keys.intern(buf, at, at + length);
+    const tsEvent = longs.read(buf, start);
+    if (longs.at < 0) return undefined;
+    const tsInit = longs.read(buf, longs.at);
+    if (longs.at < 0) return undefined;
+    const length = longs.read(buf, longs.at);
+    if (longs.at < 0 || length < 0 || longs.at + length + 8 > len) return undefined;
+    const underlying = keys.intern(buf, longs.at, longs.at + length);
     const view = new DataView(buf.buffer, buf.byteOffset, len);
-    let p = at + length;
+    let p = longs.at + length;
     const spot = view.getFloat64(p, true);
     p += 8;
     let contracts: object[] | undefined;
     let i = 0;
     for (;;) {
-      const n = readLong(buf, p);
-      if (at < 0 || n < 0 || n * MIN_CONTRACT_BYTES > len - at) return undefined;
-      p = at;
+      const n = longs.read(buf, p);
+      if (longs.at < 0 || n < 0 || n * MIN_CONTRACT_BYTES > len - longs.at) return undefined;
+      p = longs.at;
       if (n === 0) break;
       contracts ??= new Array<object>(n);
       for (let k = 0; k < n; k++) {
-        const expiry = readLong(buf, p);
-        if (at < 0) return undefined;
-        p = at;
+        const expiry = longs.read(buf, p);
+        if (longs.at < 0) return undefined;
+        p = longs.at;
         // strike, then the right's enum index (one byte: zigzag 0 or 2).
         if (p + 9 > len) return undefined;
         const strike = view.getFloat64(p, true);
