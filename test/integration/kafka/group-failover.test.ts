@@ -132,13 +132,17 @@ describe('processors as a Kafka consumer group', { skip, timeout: 900_000 }, () 
       assert.equal(c.code, 0, c.stderr);
       const member = (): Watched => watch(spawnCli(['run', 'processors', '--broker', broker, '--model', model, '--group', `g-${name}`, '--session-timeout', '6s', '--quiet', '--allow-ungated']));
       members.push(member(), member());
-      // The feed starts while the members join: its history (2.4 market hours) and 2 live hours
-      // give the replay 40-60 signals, twice the 20 asserted below (0.25 days and 5 hours gave
-      // about 220 for 2.5 times the inputs, which the members' catch-up spent most CPU on).
-      const feed = (started = watch(spawnCli(['start', '--broker', broker, '--feed-only', '--history-days', '0.1', '--speed', '900', '--stop-after', '2h', '--no-ws', '--seed', SEED])));
-      // Nothing is disrupted before the members have settled (no rebalance in flight).
       await settled(members);
       phase('members settled');
+      // The feed: 3.6 market hours of history (46 signals in the replay by themselves, the
+      // assertion asks for more than 20), then live at 900 market seconds a second until the test
+      // stops it (SIGTERM, a clean stop) once the group has committed past the disruption, so the
+      // disruption falls while the feed appends unless its 6 live hours (24 s) ran out first (a
+      // diagnostic says which). It was 6 hours of
+      // history and 5 fixed live ones: 2.5 times the inputs, whose catch-up cost most of the CPU.
+      // (Started while the members joined, on a quiet machine the whole stream was processed
+      // before the disruption: the killed member's partitions were already committed to the end.)
+      const feed = (started = watch(spawnCli(['start', '--broker', broker, '--feed-only', '--history-days', '0.15', '--speed', '900', '--stop-after', '6h', '--no-ws', '--seed', SEED])));
       await until(() => /live at speed/.test(feed.stderr), 120_000, () => `feed live\n${feed.stderr}`);
       phase('feed history');
       // Mid-stream: the members have committed, and committed again past their first commit,
@@ -154,10 +158,26 @@ describe('processors as a Kafka consumer group', { skip, timeout: 900_000 }, () 
         return first > 0 && committed > first;
       }, 120_000, () => `the group to commit past its first commit (${first}, now ${committed}: ${describeLag(partitions)})\n${members.map((m, i) => `--- member ${i}\n${m.stderr.slice(-2_000)}`).join('\n')}`);
       phase('second commit');
+      const live = feed.proc.exitCode === null;
       await disrupt({ members, brokers: kafka.brokers, cluster: kafka.cluster! });
       phase('disruption');
+      // The group goes on after the disruption (its committed offsets pass where they stood),
+      // then the feed is stopped.
+      const atDisruption = committed;
+      await until(async () => {
+        try {
+          ({ committed, partitions } = await groupLag(kafka.brokers, `g-${name}`));
+          return committed > atDisruption || feed.proc.exitCode !== null;
+        } catch (e) {
+          // A refused connection while a broker of the list is down: not yet.
+          if (/ECONNREFUSED|Connection error|KafkaJSNumberOfRetriesExceeded/.test(String((e as Error).message ?? e))) return false;
+          throw e;
+        }
+      }, 120_000, () => `the group to commit past ${atDisruption} after the disruption (now ${committed}: ${describeLag(partitions)})`);
+      feed.proc.kill('SIGTERM');
       assert.equal(await feed.exited, 0, feed.stderr);
       phase('feed end');
+      t.diagnostic(`${name}: the feed was ${live ? '' : 'no longer '}appending when the disruption began`);
       const owners = (): string => members.map((m, i) => `member ${i}: ${[...m.stderr.matchAll(/assignment: owns [^"]*/g)].pop()?.[0] ?? 'no assignment yet'}${m.proc.exitCode !== null ? ` (exited ${m.proc.exitCode})` : ''}`).join('; ');
       await caughtUp(kafka.brokers, `g-${name}`, 120_000, owners).catch((e: Error) => assert.fail(`${e.message}\n${members.map((m, i) => `--- member ${i}\n${m.stderr.slice(-3_000)}`).join('\n')}`));
       phase('caught up');
