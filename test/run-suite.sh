@@ -4,8 +4,8 @@
 #   brokers  test/integration/kafka and test/integration/clickhouse, one file at a time: they start
 #            Kafka brokers, a librdkafka mock or a clickhouse-server, and kill or freeze processes
 #            against session timeouts: two of them at once would starve each other. The lane keeps
-#            about one core busy (group-failover alone: 251 CPU s before its third of four scenarios
-#            was cut off, docs/testing.md).
+#            about one core busy (docs/testing.md). With TICKFLOW_REAL_KAFKA set, the files that
+#            need an empty broker share that one, emptied between files (D94).
 #   main     the unit tests in four shard processes (test/shards, test/helpers/shard.ts) and every
 #            other file (e2e, the CLI-spawning integration tests), TEST_CONCURRENCY files at a time
 #            (default 1: with the brokers lane beside it that keeps this 2-core machine at about
@@ -36,7 +36,10 @@ brokers_rc=0
 if ((${#brokers[@]})); then
   (
     s=$SECONDS
-    node --import tsx --test --test-concurrency=1 "${reporter[@]}" "${brokers[@]}" >"$brokers_out" 2>&1
+    # One file at a time, so the shared broker (TICKFLOW_REAL_KAFKA, .ci/run starts it) is the
+    # running file's alone: a file that needs empty catalogue topics empties it rather than
+    # starting a broker of its own (test/helpers/kafka-broker.ts, decisions D94).
+    TICKFLOW_REAL_KAFKA_EXCLUSIVE=1 node --import tsx --test --test-concurrency=1 "${reporter[@]}" "${brokers[@]}" >"$brokers_out" 2>&1
     rc=$?
     echo "# lane brokers: ${#brokers[@]} files, $((SECONDS - s)) s, exit ${rc}" >>"$brokers_out"
     exit "$rc"

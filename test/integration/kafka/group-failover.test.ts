@@ -15,7 +15,7 @@ import { partitionFor } from '../../../storage/log/event-log.ts';
 import { runCli, trainFeedModel, spawnCli, tempDir } from '../../helpers/cli.ts';
 import { barId, caughtUp, describeLag, groupLag, readTopic, replayOutputs, signalId, until, watch, type PartitionLag, type Watched } from './group-helpers.ts';
 import { kafkaUnavailable, type KafkaCluster } from '../../../kafka/broker.ts';
-import { realKafka } from '../../helpers/kafka-broker.ts';
+import { emptyCluster, realKafka, type RealKafka } from '../../helpers/kafka-broker.ts';
 
 const unavailable = kafkaUnavailable();
 const skip = unavailable ? `needs a real Kafka broker: ${unavailable}` : false;
@@ -32,7 +32,25 @@ const SEED = '5';
 describe('processors as a Kafka consumer group', { skip, timeout: 900_000 }, () => {
   const tmp = tempDir('tickflow-group-');
   const model = join(tmp.dir, 'model');
-  after(() => tmp.cleanup());
+  /*
+   * One 1-node cluster for the kill, zombie and broker-restart scenarios, emptied between them
+   * (every topic and group deleted, emptyCluster): a new cluster each time cost a JVM start and a
+   * KRaft format (about 8 CPU s and 8-20 s) for nothing the scenarios assert. Started on first
+   * use, so that a run of one scenario (--test-name-pattern) starts only what it needs. The
+   * one-of-three scenario starts a 3-node cluster of its own.
+   */
+  let single: Promise<RealKafka> | undefined;
+  const singleNode = (): Promise<RealKafka> =>
+    (single ??= realKafka({ own: true, process: true }).then((k) => ('skip' in k ? assert.fail(k.skip) : k)));
+  const stopSingle = async (): Promise<void> => {
+    const k = single;
+    single = undefined;
+    await (await k?.catch(() => undefined))?.stop();
+  };
+  after(async () => {
+    await stopSingle();
+    tmp.cleanup();
+  });
 
   before(async () => {
     // A model for the feed's market (same seed): trained on its first hours.
@@ -88,19 +106,45 @@ describe('processors as a Kafka consumer group', { skip, timeout: 900_000 }, () 
   });
 
   async function scenario(t: TestContext, name: string, disrupt: (ctx: { members: Watched[]; brokers: string[]; cluster: KafkaCluster }) => Promise<void>, nodes = 1): Promise<{ survivorLog: string; logs: string }> {
-    const started = await realKafka({ own: true, nodes });
-    if ('skip' in started) return assert.fail(started.skip);
-    const kafka = started;
+    // Where the scenario's wall time goes, shown with its result (docs/testing.md).
+    const phases: string[] = [];
+    let phaseStart = performance.now();
+    const phase = (what: string): void => {
+      phases.push(`${what} ${((performance.now() - phaseStart) / 1000).toFixed(1)} s`);
+      phaseStart = performance.now();
+    };
+    let kafka: RealKafka;
+    if (nodes === 1) {
+      kafka = await singleNode();
+      await emptyCluster(kafka.brokers);
+    } else {
+      await stopSingle();
+      const started = await realKafka({ own: true, nodes });
+      if ('skip' in started) return assert.fail(started.skip);
+      kafka = started;
+    }
+    phase('cluster');
     const broker = kafka.brokers.join(',');
     const members: Watched[] = [];
+    let started: Watched | undefined;
     try {
       const c = await runCli(['topics', 'create', '--broker', broker, '--replication-factor', String(nodes)]);
       assert.equal(c.code, 0, c.stderr);
       const member = (): Watched => watch(spawnCli(['run', 'processors', '--broker', broker, '--model', model, '--group', `g-${name}`, '--session-timeout', '6s', '--quiet', '--allow-ungated']));
       members.push(member(), member());
       await settled(members);
-      const feed = watch(spawnCli(['start', '--broker', broker, '--feed-only', '--history-days', '0.25', '--speed', '900', '--stop-after', '5h', '--no-ws', '--seed', SEED]));
+      phase('members settled');
+      // The feed: 3.6 market hours of history (46 signals in the replay by themselves, the
+      // assertion asks for more than 20), then live at 900 market seconds a second until the test
+      // stops it (SIGTERM, a clean stop) once the group has committed past the disruption, so the
+      // disruption falls while the feed appends unless its 6 live hours (24 s) ran out first (a
+      // diagnostic says which). It was 6 hours of
+      // history and 5 fixed live ones: 2.5 times the inputs, whose catch-up cost most of the CPU.
+      // (Started while the members joined, on a quiet machine the whole stream was processed
+      // before the disruption: the killed member's partitions were already committed to the end.)
+      const feed = (started = watch(spawnCli(['start', '--broker', broker, '--feed-only', '--history-days', '0.15', '--speed', '900', '--stop-after', '6h', '--no-ws', '--seed', SEED])));
       await until(() => /live at speed/.test(feed.stderr), 120_000, () => `feed live\n${feed.stderr}`);
+      phase('feed history');
       // Mid-stream: the members have committed, and committed again past their first commit,
       // before anything is disrupted. Awaiting only a first commit, the kill and the broker-restart
       // cases each once timed out waiting for the group to catch up (load average ~30), a member
@@ -113,10 +157,30 @@ describe('processors as a Kafka consumer group', { skip, timeout: 900_000 }, () 
         if (first === 0) first = committed;
         return first > 0 && committed > first;
       }, 120_000, () => `the group to commit past its first commit (${first}, now ${committed}: ${describeLag(partitions)})\n${members.map((m, i) => `--- member ${i}\n${m.stderr.slice(-2_000)}`).join('\n')}`);
+      phase('second commit');
+      const live = feed.proc.exitCode === null;
       await disrupt({ members, brokers: kafka.brokers, cluster: kafka.cluster! });
+      phase('disruption');
+      // The group goes on after the disruption (its committed offsets pass where they stood),
+      // then the feed is stopped.
+      const atDisruption = committed;
+      await until(async () => {
+        try {
+          ({ committed, partitions } = await groupLag(kafka.brokers, `g-${name}`));
+          return committed > atDisruption || feed.proc.exitCode !== null;
+        } catch (e) {
+          // A refused connection while a broker of the list is down: not yet.
+          if (/ECONNREFUSED|Connection error|KafkaJSNumberOfRetriesExceeded/.test(String((e as Error).message ?? e))) return false;
+          throw e;
+        }
+      }, 120_000, () => `the group to commit past ${atDisruption} after the disruption (now ${committed}: ${describeLag(partitions)})`);
+      feed.proc.kill('SIGTERM');
       assert.equal(await feed.exited, 0, feed.stderr);
+      phase('feed end');
+      t.diagnostic(`${name}: the feed was ${live ? '' : 'no longer '}appending when the disruption began`);
       const owners = (): string => members.map((m, i) => `member ${i}: ${[...m.stderr.matchAll(/assignment: owns [^"]*/g)].pop()?.[0] ?? 'no assignment yet'}${m.proc.exitCode !== null ? ` (exited ${m.proc.exitCode})` : ''}`).join('; ');
       await caughtUp(kafka.brokers, `g-${name}`, 120_000, owners).catch((e: Error) => assert.fail(`${e.message}\n${members.map((m, i) => `--- member ${i}\n${m.stderr.slice(-3_000)}`).join('\n')}`));
+      phase('caught up');
       const survivor = members[1]!;
       survivor.proc.kill('SIGTERM');
       if (name !== 'kill') {
@@ -127,13 +191,16 @@ describe('processors as a Kafka consumer group', { skip, timeout: 900_000 }, () 
       const result = JSON.parse(survivor.stdout.trim().split('\n').pop() ?? '{}') as { inputs: number; commits: number };
       assert.ok(result.inputs > 0 && result.commits > 0, survivor.stdout);
 
+      phase('members stopped');
       const signals = await readTopic(kafka.brokers, 'signals', signalId);
       const bars = await readTopic(kafka.brokers, 'bars', barId);
       // The same inputs copied from Kafka into an embedded log and replayed there with the same model.
       const dir = join(tmp.dir, `replay-${name}`);
       const m = await runCli(['mirror', '--from', 'kafka', '--to', dir, '--broker', broker, '--topics', INPUT_TOPICS.join(',')]);
       assert.equal(m.code, 0, m.stderr);
+      phase('outputs read, mirrored');
       const expected = await replayOutputs(dir, model);
+      phase('replayed');
       assert.ok(expected.signals.length > 20, `replay signals ${expected.signals.length}`);
       for (let p = 0; p < PARTITIONS; p++) {
         const want = expected.signals.filter((s) => partitionFor(s.symbol, PARTITIONS) === p);
@@ -142,11 +209,15 @@ describe('processors as a Kafka consumer group', { skip, timeout: 900_000 }, () 
         assert.deepEqual(firstOfEachId(bars.byPartition[p] ?? [], barId), wantBars, `bars partition ${p}`);
       }
       const duplicates = signals.duplicateIds.length + bars.duplicateIds.length;
+      t.diagnostic(`${name} wall by phase: ${phases.join(', ')}`);
       t.diagnostic(`${name}: ${expected.signals.length} signals and ${expected.bars.length} bars equal the replay; ${duplicates} duplicate records dropped by id`);
       return { survivorLog: survivor.stderr, logs: members.map((m, i) => `--- member ${i}\n${m.stderr}`).join('\n') };
     } finally {
-      for (const m of members) m.proc.kill('SIGKILL');
-      await kafka.stop();
+      // Nothing of this scenario may write to the next one's cluster.
+      const left = started ? [...members, started] : members;
+      for (const m of left) m.proc.kill('SIGKILL');
+      await Promise.all(left.map((m) => m.exited));
+      if (nodes > 1) await kafka.stop();
     }
   }
 });

@@ -15,7 +15,8 @@ import { realKafka } from '../../helpers/kafka-broker.ts';
 import { recordingLogger } from '../../helpers/log-records.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
-const own = await realKafka({ own: true });
+// A broker process of its own: the tests pause it (SIGSTOP).
+const own = await realKafka({ own: true, process: true });
 const skip = 'skip' in own ? own.skip : false;
 after(() => ('skip' in own ? undefined : own.stop()));
 

@@ -143,8 +143,15 @@ describe('run processors --exactly-once on a real broker', { skip, timeout: 600_
     members.push(m);
     return m;
   };
+  // A member whose wait failed is killed at once: left running, it went on writing signals into
+  // the next test's range (a caught-up timeout at load 45 was followed by "a signal id appears
+  // twice" in the next test, from the first test's member).
   const whileAlive = (m: Watched, wait: Promise<void>): Promise<void> =>
-    Promise.race([wait, m.exited.then((code) => assert.fail(`run processors exited (${code}) early\n${m.stderr}`))]);
+    Promise.race([wait, m.exited.then((code) => assert.fail(`run processors exited (${code}) early\n${m.stderr}`))]).catch(async (e: unknown) => {
+      m.proc.kill('SIGKILL');
+      await m.exited;
+      throw e;
+    });
   const stop = async (m: Watched): Promise<void> => {
     m.proc.kill('SIGTERM');
     assert.equal(await m.exited, 0, m.stderr);
