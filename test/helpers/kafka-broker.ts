@@ -16,7 +16,7 @@
  * A broker that fails to start throws: the test file fails, it does not skip.
  * TICKFLOW_KAFKA_BROKERS is another variable: it points librdkafka-mock tests (kafka-mock.ts) elsewhere.
  */
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { kafkaUnavailable, startKafkaCluster, type KafkaCluster } from '../../kafka/broker.ts';
 import { tempDir } from './cli.ts';
 import { waitFor } from './wait-for.ts';
@@ -61,6 +61,17 @@ export async function realKafka(options: { own?: boolean; nodes?: number; proces
       tmp.cleanup();
     },
   };
+}
+
+/** Runs `fn` with a connected admin client of `brokers`, disconnected afterwards whatever happens. */
+export async function withAdmin<T>(brokers: string[], fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /**

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { isSpec, type CommandSpec, type Flags } from '../../../cli/command-spec.ts';
 import { COMMANDS } from '../../../cli/registry.ts';
-import { runCli, type CliResult } from '../../helpers/cli.ts';
-import { runCliBatch } from '../../helpers/cli-batch.ts';
+import { CliQueue } from '../../helpers/cli-queue.ts';
 
 /** Every command and subcommand, with its spec: `[['replay', 'dataset'], REPLAY_DATASET], ...`. */
 const ALL: [string[], CommandSpec<Flags>][] = Object.entries(COMMANDS).flatMap(([name, e]) =>
@@ -13,17 +12,7 @@ const ALL: [string[], CommandSpec<Flags>][] = Object.entries(COMMANDS).flatMap((
 // The help runs go through the CLI's runTickflow in ONE child process (test/helpers/cli-batch.ts);
 // 'the process edge' below runs two of them as real `tickflow` processes and requires the same
 // exit code, stdout and stderr.
-const batch: string[][] = [];
-let results: CliResult[] = [];
-/** Queues `args` for the batch; the returned function gives its result once the batch has run. */
-function queue(args: string[]): () => CliResult {
-  const i = batch.push(args) - 1;
-  return () => {
-    const r = results[i];
-    assert.ok(r !== undefined, `no result for tickflow ${args.join(' ')}`);
-    return r;
-  };
-}
+const cli = new CliQueue();
 
 describe('--help for every command: usage from its spec, defaults visible, exit 0', () => {
   test('the list covers every command of the registry', () => {
@@ -33,7 +22,7 @@ describe('--help for every command: usage from its spec, defaults visible, exit 
 
   for (const [words, spec] of ALL) {
     // --help wins over anything else on the line, even a mistake: it does no work.
-    const result = queue([...words, '--speed', '0', '--help']);
+    const result = cli.queue([...words, '--speed', '0', '--help']);
     test(`tickflow ${words.join(' ')} --help`, () => {
       const r = result();
       assert.equal(r.code, 0, r.stderr);
@@ -52,7 +41,7 @@ describe('--help for every command: usage from its spec, defaults visible, exit 
   }
 
   for (const name of Object.keys(COMMANDS).filter((n) => !isSpec(COMMANDS[n]!.specs))) {
-    const result = queue([name, '--help']);
+    const result = cli.queue([name, '--help']);
     test(`tickflow ${name} --help lists its subcommands`, () => {
       const r = result();
       assert.equal(r.code, 0, r.stderr);
@@ -60,7 +49,7 @@ describe('--help for every command: usage from its spec, defaults visible, exit 
     });
   }
 
-  const top = queue(['--help']);
+  const top = cli.queue(['--help']);
   test('tickflow --help lists every command', () => {
     const r = top();
     assert.equal(r.code, 0, r.stderr);
@@ -70,16 +59,10 @@ describe('--help for every command: usage from its spec, defaults visible, exit 
 
 describe('the process edge: real processes answer as the batch did', () => {
   for (const args of [['--help'], ['replay', 'backtest', '--speed', '0', '--help']]) {
-    const result = queue(args);
-    test(`tickflow ${args.join(' ')}`, async () => {
-      const r = await runCli(args);
-      const b = result();
-      assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual({ code: r.code, stdout: r.stdout, stderr: r.stderr }, { code: b.code, stdout: b.stdout, stderr: b.stderr });
-    });
+    cli.processEdge(args, 0);
   }
 });
 
 before(async () => {
-  results = await runCliBatch(batch);
+  await cli.run();
 });

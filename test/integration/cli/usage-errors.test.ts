@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openEmbeddedLog } from '../../../storage/log/open-log.ts';
-import { runCli, tempDir, type CliResult } from '../../helpers/cli.ts';
-import { runCliBatch } from '../../helpers/cli-batch.ts';
+import { runCli, tempDir } from '../../helpers/cli.ts';
+import { CliQueue } from '../../helpers/cli-queue.ts';
 
 // The CLI edge (cli/specs/*, cli/command-spec.ts): every user mistake is ONE line on stderr that
 // names the flag or file, exit 2, nothing on stdout, and no work done (no directory created).
@@ -96,23 +96,13 @@ const CASES: [string[], RegExp][] = [
 ];
 
 /** Every case of this file, run in one batch before the tests look at the results. */
-const batch: string[][] = [];
-let results: CliResult[] = [];
+const cli = new CliQueue();
 /** Files and logs some cases need, made before the batch runs. */
 const setup: (() => Promise<void>)[] = [];
-/** Queues `args` for the batch; the returned function gives its result once the batch has run. */
-function queue(args: string[]): () => CliResult {
-  const i = batch.push(args) - 1;
-  return () => {
-    const r = results[i];
-    assert.ok(r !== undefined, `no result for tickflow ${args.join(' ')}`);
-    return r;
-  };
-}
 
 describe('usage errors: one line naming the flag or file, exit 2, before any work', () => {
   for (const [args, message] of CASES) {
-    const result = queue(args);
+    const result = cli.queue(args);
     test(`tickflow ${args.join(' ')}`, () => {
       const r = result();
       assert.equal(r.code, 2, r.stderr);
@@ -138,7 +128,7 @@ describe('--broker with credentials: refused, exit 2, one line, the credentials 
     ['mirror', '--from', tmp.dir, '--to', 'kafka', '--broker', url],
   ];
   for (const args of commands) {
-    const result = queue(args);
+    const result = cli.queue(args);
     test(`tickflow ${args.slice(0, 2).join(' ')} --broker <user:password@…>`, () => {
       const r = result();
       assert.equal(r.code, 2, r.stderr);
@@ -160,7 +150,7 @@ describe('read commands and a log that is not there', () => {
   ];
   for (const [name, args] of reads) {
     const typo = join(tmp.dir, `typo-${name.replace(' ', '-')}`);
-    const result = queue([...args, '--log', typo]);
+    const result = cli.queue([...args, '--log', typo]);
     test(`${name} --log <typo> exits 2 naming the path and creates no directory`, () => {
       const r = result();
       assert.equal(r.code, 2, r.stderr);
@@ -173,7 +163,7 @@ describe('read commands and a log that is not there', () => {
   const emptyLog = join(tmp.dir, 'empty-log');
   const emptyOut = join(tmp.dir, 'empty.csv');
   setup.push(async () => (await openEmbeddedLog(emptyLog)).close());
-  const empty = queue(['replay', 'dataset', '--log', emptyLog, '--out', emptyOut]);
+  const empty = cli.queue(['replay', 'dataset', '--log', emptyLog, '--out', emptyOut]);
   test('replay dataset on an empty log is an error with the reason, and writes no file', () => {
     const r = empty();
     assert.equal(r.code, 2, r.stderr);
@@ -185,7 +175,7 @@ describe('read commands and a log that is not there', () => {
   const labelLog = join(tmp.dir, 'empty-log-label');
   const labelOut = join(tmp.dir, 'label.csv');
   setup.push(async () => (await openEmbeddedLog(labelLog)).close());
-  const label = queue(['replay', 'dataset', '--log', labelLog, '--out', labelOut, '--label', 'triple-barrier:2,0,12']);
+  const label = cli.queue(['replay', 'dataset', '--log', labelLog, '--out', labelOut, '--label', 'triple-barrier:2,0,12']);
   test('replay dataset --label with a bad triple-barrier spelling exits 2 with the expected form, writing nothing', () => {
     const r = label();
     assert.equal(r.code, 2, r.stderr);
@@ -194,7 +184,7 @@ describe('read commands and a log that is not there', () => {
   });
 
   const newLog = join(tmp.dir, 'new-log');
-  const ingest = queue(['ingest', '--log', newLog, '--file', badCsv, '--format', 'ohlcv-csv', '--symbol', 'X']);
+  const ingest = cli.queue(['ingest', '--log', newLog, '--file', badCsv, '--format', 'ohlcv-csv', '--symbol', 'X']);
   test('a failed ingest into a new log leaves no directory behind', () => {
     const r = ingest();
     assert.equal(r.code, 2, r.stderr);
@@ -203,7 +193,7 @@ describe('read commands and a log that is not there', () => {
     assert.equal(existsSync(newLog), false);
   });
 
-  const refused = queue(['query', 'signals', '--clickhouse', 'http://127.0.0.1:1']);
+  const refused = cli.queue(['query', 'signals', '--clickhouse', 'http://127.0.0.1:1']);
   test('a refused connection is the user\'s problem: one line, exit 2, no stack', () => {
     const r = refused();
     assert.equal(r.code, 2, r.stderr);
@@ -217,7 +207,7 @@ describe('read commands and a log that is not there', () => {
     mkdirSync(brokenModel);
     writeFileSync(join(brokenModel, 'manifest.json'), '{"modelId":1}');
   });
-  const broken = queue(['verify', '--log', modelLog, '--model', brokenModel]);
+  const broken = cli.queue(['verify', '--log', modelLog, '--model', brokenModel]);
   test('a model directory with a broken manifest: one line naming it, exit 2', () => {
     const r = broken();
     assert.equal(r.code, 2, r.stderr);
@@ -233,7 +223,7 @@ describe('read commands and a log that is not there', () => {
     writeFileSync(ledger, '{"trial":0,"rung":0}\nnot json\n');
   });
   // (replay backtest reads it the same way, after its flag checks, which want a trained --model.)
-  const trials = queue(['replay', 'walk-forward', '--log', trialsLog, '--train-days', '1', '--test-days', '1', '--trials', ledger]);
+  const trials = cli.queue(['replay', 'walk-forward', '--log', trialsLog, '--train-days', '1', '--test-days', '1', '--trials', ledger]);
   test('a trials ledger that is not JSON lines: one line naming the file and the line, exit 2, before the replay', () => {
     const r = trials();
     assert.equal(r.code, 2, r.stderr);
@@ -253,17 +243,11 @@ describe('read commands and a log that is not there', () => {
 describe('the process edge: real processes answer as the batch did', () => {
   const edge: string[][] = [['start', '--speed', '0'], ['nope'], [], ['start', '--broker', 'kafka://alice:s3cretPW@127.0.0.1:9092'], ['patterns', '--log', missing]];
   for (const args of edge) {
-    const result = queue(args);
-    test(`tickflow ${args.join(' ')}`, async () => {
-      const r = await runCli(args);
-      const b = result();
-      assert.equal(r.code, 2, r.stderr);
-      assert.deepEqual({ code: r.code, stdout: r.stdout, stderr: r.stderr }, { code: b.code, stdout: b.stdout, stderr: b.stderr });
-    });
+    cli.processEdge(args, 2);
   }
 });
 
 before(async () => {
   for (const step of setup) await step();
-  results = await runCliBatch(batch);
+  await cli.run();
 });

@@ -13,7 +13,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Kafka, logLevel } from 'kafkajs';
 import { GroupProcessor } from '../../../hosts/group/group-processor.ts';
 import { markProgress } from '../../../hosts/group/feed-progress.ts';
 import { silentLogger } from '../../../lib/log.ts';
@@ -23,7 +22,7 @@ import { syntheticConfig } from '../../../sources/synthetic/synthetic-config.ts'
 import { writeSyntheticHistory } from '../../../sources/synthetic/write-history.ts';
 import { createCatalogueTopics } from '../../../storage/kafka/create-topics.ts';
 import { openKafkaLog, type KafkaLog } from '../../../storage/kafka/open-kafka-log.ts';
-import { realKafka, type RealKafka } from '../../helpers/kafka-broker.ts';
+import { realKafka, withAdmin, type RealKafka } from '../../helpers/kafka-broker.ts';
 import { toyPredictor } from '../../helpers/toy-predictor.ts';
 import { caughtUp, describeLag, groupLag, until, type PartitionLag } from './group-helpers.ts';
 
@@ -40,13 +39,7 @@ describe('a refused offset commit is made again while the partition is ours', { 
   });
   before(async () => {
     brokers = (kafka as RealKafka).brokers;
-    const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    try {
-      await createCatalogueTopics(admin);
-    } finally {
-      await admin.disconnect();
-    }
+    await withAdmin(brokers, createCatalogueTopics);
     k = await openKafkaLog({ brokers });
     await writeSyntheticHistory(k.log, k.serde, syntheticConfig({ days: 0.05, seed: 23 }));
   });

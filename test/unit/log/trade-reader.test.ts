@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import avro from 'avsc';
+import { avscValue } from '../../helpers/avsc-reference.ts';
 import { Rng } from '../../../processors/math/rng.ts';
 import { BAR_SCHEMA, TRADE_SCHEMA } from '../../../schemas/index.ts';
 import { tradeReader } from '../../../storage/serde/trade-reader.ts';
@@ -12,20 +13,11 @@ const type = avro.Type.forSchema(TRADE_SCHEMA as unknown as avro.Schema);
 const read = tradeReader(type)!;
 const HEADER = 5;
 
-function avscValue(body: Uint8Array): object | undefined {
-  try {
-    const d = type.decode(Buffer.from(body), 0);
-    return d.offset === body.length ? (d.value as object) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function check(body: Uint8Array, mustRead: boolean): void {
   const framed = new Uint8Array(HEADER + body.length);
   framed.set(body, HEADER);
   const fast = read(framed, HEADER);
-  const ref = avscValue(body);
+  const ref = avscValue(type, body);
   if (fast !== undefined) {
     assert.notEqual(ref, undefined, 'the direct reader decoded bytes avsc rejects');
     assert.equal(Object.getPrototypeOf(fast), Object.getPrototypeOf(ref));

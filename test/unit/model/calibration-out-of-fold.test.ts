@@ -2,27 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { calibrateAll, fitCalibration, fitCalibrationOutOfFold, fitIsotonic, fitTemperature } from '../../../model/calibration.ts';
 import { meanLogLoss, reliability } from '../../../model/metrics.ts';
-import { Rng } from '../../../processors/math/rng.ts';
+import { miscalibrated } from '../../helpers/miscalibrated.ts';
 
-/** Labels drawn from softmax(z); the "model" reports softmax(sharpen z) (as in calibration.test.ts). */
-function fixture(n: number, seed: number, sharpen: number): { probs: Float64Array; labels: Uint8Array } {
-  const rng = new Rng(seed);
-  const probs = new Float64Array(n * 3);
-  const labels = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const z = [rng.normal(), rng.normal() * 0.5, rng.normal()];
-    const soft = (s: number): number[] => {
-      const e = z.map((v) => Math.exp(v * s));
-      const sum = e.reduce((a, b) => a + b, 0);
-      return e.map((v) => v / sum);
-    };
-    const truth = soft(1);
-    const u = rng.next();
-    labels[i] = u < (truth[0] as number) ? 0 : u < (truth[0] as number) + (truth[1] as number) ? 1 : 2;
-    probs.set(soft(sharpen), i * 3);
-  }
-  return { probs, labels };
-}
 
 /** Five contiguous folds of n positions. */
 const contiguousFolds = (n: number, k: number): Uint32Array[] =>
@@ -30,7 +11,7 @@ const contiguousFolds = (n: number, k: number): Uint32Array[] =>
 
 describe('calibration on out-of-fold predictions (D108)', () => {
   test('the selection loss is each method fitted on the other folds and scored on the fold, summed over folds; the winner refitted on all rows', () => {
-    const { probs, labels } = fixture(3000, 5, 2.5);
+    const { probs, labels } = miscalibrated(3000, 5, 2.5);
     const folds = contiguousFolds(3000, 5);
     const { params, report } = fitCalibrationOutOfFold(probs, labels, folds);
     // The cross-fit by hand, from the single-method fitters.
@@ -60,8 +41,8 @@ describe('calibration on out-of-fold predictions (D108)', () => {
   });
 
   test('an over-confident model: fitted on 5x the rows, the temperature lands nearer the true 2.5 and the held-out ECE falls', () => {
-    const fit = fixture(10_000, 6, 2.5);
-    const held = fixture(5000, 7, 2.5);
+    const fit = miscalibrated(10_000, 6, 2.5);
+    const held = miscalibrated(5000, 7, 2.5);
     const { params } = fitCalibrationOutOfFold(fit.probs, fit.labels, contiguousFolds(10_000, 5));
     const before = reliability(held.probs, held.labels).ece;
     const after = reliability(calibrateAll(params, held.probs), held.labels).ece;
@@ -71,14 +52,14 @@ describe('calibration on out-of-fold predictions (D108)', () => {
   });
 
   test('the validation rule is unchanged: fitCalibration reports no fittedOn (manifests as before D108)', () => {
-    const { probs, labels } = fixture(2000, 8, 2);
+    const { probs, labels } = miscalibrated(2000, 8, 2);
     const r = fitCalibration(probs, labels);
     assert.equal(r.report.fittedOn, undefined);
     assert.equal(r.report.rows, undefined);
   });
 
   test('folds that miss a row, overlap, or are fewer than two are refused', () => {
-    const { probs, labels } = fixture(100, 9, 1);
+    const { probs, labels } = miscalibrated(100, 9, 1);
     const folds = contiguousFolds(100, 4);
     assert.throws(() => fitCalibrationOutOfFold(probs, labels, folds.slice(1)), /cover every row/);
     assert.throws(() => fitCalibrationOutOfFold(probs, labels, [...folds, Uint32Array.of(3)]), /two folds/);

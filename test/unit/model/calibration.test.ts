@@ -2,36 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { applyCalibration, calibrateAll, fitCalibration, fitIsotonic, fitTemperature } from '../../../model/calibration.ts';
 import { brierScore, meanLogLoss, reliability } from '../../../model/metrics.ts';
-import { Rng } from '../../../processors/math/rng.ts';
+import { miscalibrated } from '../../helpers/miscalibrated.ts';
 
-/**
- * A miscalibrated fixture: labels drawn from true probabilities softmax(z), while the "model"
- * reports softmax(3 z) (over-confident, as a network trained too long is) or softmax(z / 3).
- */
-function fixture(n: number, seed: number, sharpen: number): { probs: Float64Array; labels: Uint8Array } {
-  const rng = new Rng(seed);
-  const probs = new Float64Array(n * 3);
-  const labels = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const z = [rng.normal(), rng.normal() * 0.5, rng.normal()];
-    const soft = (s: number): number[] => {
-      const e = z.map((v) => Math.exp(v * s));
-      const sum = e.reduce((a, b) => a + b, 0);
-      return e.map((v) => v / sum);
-    };
-    const truth = soft(1);
-    const u = rng.next();
-    labels[i] = u < (truth[0] as number) ? 0 : u < (truth[0] as number) + (truth[1] as number) ? 1 : 2;
-    probs.set(soft(sharpen), i * 3);
-  }
-  return { probs, labels };
-}
 
 describe('calibration', () => {
   for (const sharpen of [3, 1 / 3]) {
     test(`fitted on one sample, it lowers ECE and log loss on another (model probabilities = softmax(${sharpen.toFixed(2)} z))`, () => {
-      const fit = fixture(4000, 1, sharpen);
-      const held = fixture(4000, 2, sharpen);
+      const fit = miscalibrated(4000, 1, sharpen);
+      const held = miscalibrated(4000, 2, sharpen);
       const { params, report } = fitCalibration(fit.probs, fit.labels);
       const before = reliability(held.probs, held.labels).ece;
       const after = calibrateAll(params, held.probs);
@@ -46,13 +24,13 @@ describe('calibration', () => {
 
   test('temperature scaling recovers the temperature of a sharpened model', () => {
     // Probabilities softmax(3 z) against labels from softmax(z): the best T is about 3.
-    const { probs, labels } = fixture(20_000, 3, 3);
+    const { probs, labels } = miscalibrated(20_000, 3, 3);
     const t = fitTemperature(probs, labels);
     assert.ok(Math.abs(t - 3) < 0.25, `T = ${t}`);
   });
 
   test('isotonic maps are non-decreasing and calibrated rows still sum to 1', () => {
-    const { probs, labels } = fixture(2000, 4, 3);
+    const { probs, labels } = miscalibrated(2000, 4, 3);
     const maps = fitIsotonic(probs, labels);
     for (const m of maps) {
       for (let i = 1; i < m.x.length; i++) {
