@@ -1,29 +1,31 @@
 /**
- * `tickflow run gateway` on librdkafka's mock cluster: signals and bars appended to Kafka (with
- * the copies at-least-once processing leaves) reach a WebSocket client once per id, in partition
- * order, and the summary counts the copies it dropped.
+ * `tickflow run gateway` on a real Kafka broker: signals and bars appended to Kafka (with the
+ * copies at-least-once processing leaves) reach a WebSocket client once per id, in partition
+ * order, and the summary counts the copies it dropped. The broker is empty (it uses the
+ * catalogue's topic names): npm test's shared one emptied, or one of this process (kafka-broker.ts).
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import type { Bar, Signal } from '../../../schemas/index.ts';
+import { createCatalogueTopics } from '../../../storage/kafka/create-topics.ts';
 import { openKafkaLog, type KafkaLog } from '../../../storage/kafka/open-kafka-log.ts';
 import { partitionFor } from '../../../storage/log/event-log.ts';
 import { spawnCli, tempDir } from '../../helpers/cli.ts';
-import { startKafkaMock } from '../../helpers/kafka-mock.ts';
+import { realKafka, withAdmin } from '../../helpers/kafka-broker.ts';
 import { TestClient, type Msg } from '../../unit/ws/ws-test-client.ts';
 import { makeBar, makeSignal } from '../clickhouse/fixtures.ts';
 import { until, watch } from './group-helpers.ts';
 
-const mock = await startKafkaMock();
+const kafka = await realKafka({ own: true });
 const schemas = tempDir('tickflow-gateway-schemas-');
 process.env['TICKFLOW_SCHEMA_DIR'] = schemas.dir; // the CLI child inherits it: same registry-less ids
 after(async () => {
-  if (!('skip' in mock)) await mock.stop();
+  if (!('skip' in kafka)) await kafka.stop();
   schemas.cleanup();
 });
 
-/** Ids no earlier run against the same cluster used (TICKFLOW_KAFKA_BROKERS). */
+/** Ids of this run only (the bars' ids come from their end times). */
 const RUN = randomBytes(4).toString('hex');
 const sig = (i: number, symbol: string): Signal => ({ ...makeSignal(i * 3, symbol), id: `${RUN}-${symbol}-${i}` });
 const BAR_BASE = (Number.parseInt(RUN, 16) % 100_000) * 3; // bar ids come from their end time
@@ -34,11 +36,12 @@ async function append(k: KafkaLog, topic: 'signals' | 'bars', values: (Signal | 
   await k.log.append(topic, values.map((v) => ({ key: v.symbol, timestamp: v.tsEvent, value: k.serde.encode(topic, v) })));
 }
 
-describe('tickflow run gateway', { skip: 'skip' in mock ? mock.skip : false, timeout: 120_000 }, () => {
+describe('tickflow run gateway', { skip: 'skip' in kafka ? kafka.skip : false, timeout: 120_000 }, () => {
   test('each id once, in partition order; copies from before and after the start dropped and counted', async () => {
-    if ('skip' in mock) return;
-    const broker = mock.brokers.join(',');
-    const k = await openKafkaLog({ brokers: mock.brokers });
+    if ('skip' in kafka) return;
+    const broker = kafka.brokers.join(',');
+    await withAdmin(kafka.brokers, createCatalogueTopics); // as `tickflow topics create` makes them
+    const k = await openKafkaLog({ brokers: kafka.brokers });
     const gw = watch(spawnCli(['run', 'gateway', '--broker', broker, '--port', '0']));
     try {
       // Before the gateway starts: not published (it starts at the end), but remembered.

@@ -2,17 +2,20 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { Trade } from '../../../schemas/trade.ts';
 import { TRADE_SCHEMA } from '../../../schemas/trade.ts';
-import type { EventLog, LogRecord } from '../../../storage/log/event-log.ts';
+import { partitionFor, type EventLog, type LogRecord } from '../../../storage/log/event-log.ts';
 import { openEmbeddedLog } from '../../../storage/log/open-log.ts';
+import { createCatalogueTopics } from '../../../storage/kafka/create-topics.ts';
 import { mirrorLog } from '../../../storage/kafka/mirror-log.ts';
 import { openKafkaLog } from '../../../storage/kafka/open-kafka-log.ts';
 import { runCli, tempDir } from '../../helpers/cli.ts';
-import { startKafkaMock } from '../../helpers/kafka-mock.ts';
+import { realKafka, withAdmin } from '../../helpers/kafka-broker.ts';
 
-const mock = await startKafkaMock();
-const skip = 'skip' in mock ? mock.skip : false;
-const brokers = 'skip' in mock ? [] : mock.brokers;
-after(() => ('skip' in mock ? undefined : mock.stop()));
+// A real broker with nothing on it (the first test mirrors the catalogue's `trades`): npm test's
+// shared one emptied, or one of this process (kafka-broker.ts).
+const kafka = await realKafka({ own: true });
+const skip = 'skip' in kafka ? kafka.skip : false;
+const brokers = 'skip' in kafka ? [] : kafka.brokers;
+after(() => ('skip' in kafka ? undefined : kafka.stop()));
 
 /** A schema no catalogue topic uses (ids are global: the catalogue's Trade would keep its id 1 everywhere). */
 const TRADE_COPY = { ...TRADE_SCHEMA, name: 'TradeCopy' };
@@ -45,7 +48,7 @@ async function dump(log: EventLog, topic: string): Promise<LogRecord[][]> {
 /** Position, key, timestamp and value bytes: what a mirror must preserve. */
 const shape = (parts: LogRecord[][]) => parts.map((recs) => recs.map((r) => [r.partition, r.offset, r.key, r.timestamp, Buffer.from(r.value).toString('hex')]));
 
-describe('mirror between the embedded log and Kafka (librdkafka mock)', { skip, timeout: 60_000 }, () => {
+describe('mirror between the embedded log and Kafka (a real broker)', { skip, timeout: 60_000 }, () => {
   test('tickflow mirror: embedded -> Kafka -> embedded gives byte-identical partitions', async () => {
     const a = tempDir('tickflow-mirror-a-');
     const b = tempDir('tickflow-mirror-b-');
@@ -59,16 +62,24 @@ describe('mirror between the embedded log and Kafka (librdkafka mock)', { skip, 
       const expected = { trades: shape(await dump(src.log, 'trades')), misc: shape(await dump(src.log, 'misc')) };
       await src.close();
 
+      // As `tickflow topics create` makes them: `progress` (which mirror writes to) takes
+      // timestamps past the broker's default 1 h ahead limit (D12); partition counts as the embedded log's.
+      await withAdmin(brokers, createCatalogueTopics);
       const broker = brokers.join(',');
       const up = await runCli(['mirror', '--from', a.dir, '--to', 'kafka', '--broker', broker, '--schema-dir', schemas.dir]);
       assert.equal(up.code, 0, up.stderr);
       assert.deepEqual(up.json, { topics: { misc: 2, trades: 3_000 }, records: 3_002 });
+      // Back down, every topic of the broker comes (but `progress` and the internal `__…` ones):
+      // the catalogue's, created empty above, with none copied.
+      const empty = Object.fromEntries((await withAdmin(brokers, (admin) => admin.listTopics()))
+        .filter((t) => !t.startsWith('__') && t !== 'progress' && t !== 'misc' && t !== 'trades').map((t) => [t, 0]));
+      assert.ok(Object.keys(empty).length >= 5, `the catalogue's other topics: ${Object.keys(empty).join(', ')}`);
       const down = await runCli(['mirror', '--from', 'kafka', '--broker', broker, '--schema-dir', schemas.dir, '--to', b.dir]);
       assert.equal(down.code, 0, down.stderr);
-      assert.deepEqual(down.json, { topics: { misc: 2, trades: 3_000 }, records: 3_002 });
+      assert.deepEqual(down.json, { topics: { ...empty, misc: 2, trades: 3_000 }, records: 3_002 });
       // Again: everything is there already, so nothing is copied twice.
       const again = await runCli(['mirror', '--from', 'kafka', '--broker', broker, '--schema-dir', schemas.dir, '--to', b.dir]);
-      assert.deepEqual(again.json, { topics: { misc: 0, trades: 0 }, records: 0 });
+      assert.deepEqual(again.json, { topics: { ...empty, misc: 0, trades: 0 }, records: 0 });
 
       const back = await openEmbeddedLog(b.dir);
       try {
@@ -121,16 +132,23 @@ describe('mirror between the embedded log and Kafka (librdkafka mock)', { skip, 
     }
   });
 
-  test('a target that dropped the oldest records (the mock keeps about 5 MB per partition) fails the mirror', async () => {
+  test('a target that dropped the oldest records (retention moved its start) fails the mirror', async () => {
     const a = tempDir('tickflow-mirror-big-');
     const schemas = tempDir('tickflow-mirror-big-schemas-');
     const topic = `big-${Date.now().toString(36)}`;
     try {
       const src = await openEmbeddedLog(a.dir);
-      // 7,000 records of 1 kB under one key: about 7 MB in one partition (measured: the mock drops the oldest beyond ~5 MB).
-      await src.log.append(topic, Array.from({ length: 7_000 }, (_, i) => ({ key: 'one', timestamp: i, value: new Uint8Array(1_000).fill(i & 0xff) })));
+      await src.log.append(topic, Array.from({ length: 2_000 }, (_, i) => ({ key: 'one', timestamp: i, value: new Uint8Array(1_000).fill(i & 0xff) })));
       const kafka = await openKafkaLog({ brokers, schemaDir: schemas.dir });
       try {
+        assert.equal((await mirrorLog(src, kafka, { topics: [topic] })).records, 2_000);
+        // What retention does to a partition: its start moves past the oldest records. Played with
+        // the broker's DeleteRecords (retention itself runs on the broker's own schedule).
+        const partition = partitionFor('one', await kafka.log.partitions(topic));
+        await withAdmin(brokers, async (admin) => {
+          await admin.fetchTopicOffsets(topic); // loads the topic's metadata, which deleteTopicRecords needs
+          await admin.deleteTopicRecords({ topic, partitions: [{ partition, offset: '500' }] });
+        });
         await assert.rejects(mirrorLog(src, kafka, { topics: [topic] }), /dropped the oldest records/);
       } finally {
         await kafka.close();
