@@ -1,7 +1,8 @@
 /**
- * `tickflow run projector` on librdkafka's mock cluster and a real ClickHouse: bars and signals on
+ * `tickflow run projector` on a real Kafka broker and a real ClickHouse: bars and signals on
  * Kafka, with the copies at-least-once processing leaves, before and while it follows, end up as
- * one row per id; SIGTERM ends with a completed catch-up.
+ * one row per id; SIGTERM ends with a completed catch-up. The broker is empty (the test uses the
+ * catalogue's topic names): npm test's shared one emptied, or one of this process (kafka-broker.ts).
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
@@ -10,19 +11,19 @@ import type { Bar, Signal } from '../../../schemas/index.ts';
 import { openClickHouse } from '../../../sinks/clickhouse/open-clickhouse.ts';
 import type { ProjectionReport } from '../../../sinks/clickhouse/projector.ts';
 import { qualified } from '../../../sinks/clickhouse/sql.ts';
+import { createCatalogueTopics } from '../../../storage/kafka/create-topics.ts';
 import { openKafkaLog, type KafkaLog } from '../../../storage/kafka/open-kafka-log.ts';
 import { spawnCli, tempDir } from '../../helpers/cli.ts';
-import { startKafkaMock, type KafkaMockResult } from '../../helpers/kafka-mock.ts';
+import { realKafka, withAdmin, type RealKafkaResult } from '../../helpers/kafka-broker.ts';
 import { until, watch } from '../kafka/group-helpers.ts';
 import { makeBar, makeSignal, type StartResult, startClickHouse, uniqueName, waitFor } from './fixtures.ts';
 
-const EXTERNAL = 'needs a mock cluster of its own (unset TICKFLOW_KAFKA_BROKERS)';
-const mock: KafkaMockResult = process.env['TICKFLOW_KAFKA_BROKERS'] ? { skip: EXTERNAL } : await startKafkaMock();
-const server: StartResult = 'skip' in mock ? { skip: mock.skip } : await startClickHouse();
+const kafka: RealKafkaResult = await realKafka({ own: true });
+const server: StartResult = 'skip' in kafka ? { skip: kafka.skip } : await startClickHouse();
 const schemas = tempDir('tickflow-run-projector-schemas-');
 process.env['TICKFLOW_SCHEMA_DIR'] = schemas.dir; // the CLI child inherits it: same registry-less ids
 after(async () => {
-  if (!('skip' in mock)) await mock.stop();
+  if (!('skip' in kafka)) await kafka.stop();
   if (!('skip' in server)) await server.stop();
   schemas.cleanup();
 });
@@ -41,11 +42,12 @@ async function rowsById(client: ClickHouseClient, database: string, table: strin
 
 describe('tickflow run projector', { skip: 'skip' in server ? server.skip : false, timeout: 120_000 }, () => {
   test('copies on the topics, before and while it follows, leave one row per id', async () => {
-    if ('skip' in mock || 'skip' in server) return;
+    if ('skip' in kafka || 'skip' in server) return;
     const database = uniqueName('runproj');
     const client = openClickHouse(server.url);
-    const k = await openKafkaLog({ brokers: mock.brokers });
-    const proj = watch(spawnCli(['run', 'projector', '--broker', mock.brokers.join(','), '--clickhouse', server.url, '--database', database]));
+    await withAdmin(kafka.brokers, createCatalogueTopics); // as `tickflow topics create` makes them
+    const k = await openKafkaLog({ brokers: kafka.brokers });
+    const proj = watch(spawnCli(['run', 'projector', '--broker', kafka.brokers.join(','), '--clickhouse', server.url, '--database', database]));
     try {
       // Symbols round-robin BTC, ETH, SOL: each copy is followed by a new record of its symbol
       // (its partition), so once every id has a row, every copy has been read too.

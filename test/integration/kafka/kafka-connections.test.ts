@@ -7,24 +7,29 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { partitionFor } from '../../../storage/log/event-log.ts';
 import { KafkaEventLog } from '../../../storage/kafka/kafka-event-log.ts';
-import { startKafkaMock } from '../../helpers/kafka-mock.ts';
+import { realKafka } from '../../helpers/kafka-broker.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
-const mock = await startKafkaMock();
-after(() => ('skip' in mock ? undefined : mock.stop()));
+// Fresh topic names: the shared broker (npm test's, TICKFLOW_REAL_KAFKA) or one of this process.
+const kafka = await realKafka();
+after(() => ('skip' in kafka ? undefined : kafka.stop()));
 
 const tcpSockets = (): number => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
 
-describe('KafkaEventLog connections', { skip: 'skip' in mock ? mock.skip : false, timeout: 30_000 }, () => {
+describe('KafkaEventLog connections', { skip: 'skip' in kafka ? kafka.skip : false, timeout: 30_000 }, () => {
   test('close() after 16 partitions followed at once leaves no socket open', async () => {
-    if ('skip' in mock) return;
+    if ('skip' in kafka) return;
     const before = tcpSockets();
-    const log = await KafkaEventLog.connect({ brokers: mock.brokers });
+    // A broker answers one connection's requests one at a time, so close() waits for the 16 long
+    // polls in flight to end one after another: 8 s at the default 500 ms wait, 0.8 s at 50 ms.
+    // The sockets this test counts come from concurrent first requests, whatever the wait.
+    const log = await KafkaEventLog.connect({ brokers: kafka.brokers, followMaxWaitMs: 50 });
     const ac = new AbortController();
     const loops: Promise<void>[] = [];
     const topics = ['a', 'b', 'c', 'd'].map((t) => `conn-${process.pid}-${Date.now().toString(36)}-${t}`);
     const counts = [];
-    for (const topic of topics) counts.push(await log.partitions(topic)); // 4 each on the mock
+    for (const topic of topics) counts.push(await log.partitions(topic)); // auto-created: num.partitions=4 (kafka/broker.ts)
+    assert.deepEqual(counts, [4, 4, 4, 4], '16 partitions in all');
     // One record in every partition, so that each follow shows it has fetched by yielding it.
     for (const [i, topic] of topics.entries()) {
       const n = counts[i]!;

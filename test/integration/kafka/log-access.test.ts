@@ -5,13 +5,15 @@ import { openLogFrom } from '../../../cli/log-access.ts';
 import { UsageError } from '../../../cli/output.ts';
 import { partitionFor } from '../../../storage/log/event-log.ts';
 import { tempDir } from '../../helpers/cli.ts';
-import { startKafkaMock } from '../../helpers/kafka-mock.ts';
+import { realKafka } from '../../helpers/kafka-broker.ts';
 
-const mock = await startKafkaMock();
+// A real broker with nothing on it (the test appends to the catalogue's `trades`): npm test's
+// shared one emptied, or one of this process (kafka-broker.ts).
+const kafka = await realKafka({ own: true });
 const schemas = tempDir('tickflow-log-access-schemas-');
 process.env['TICKFLOW_SCHEMA_DIR'] = schemas.dir; // keep the registry-less schema store out of $HOME
 after(async () => {
-  if (!('skip' in mock)) await mock.stop();
+  if (!('skip' in kafka)) await kafka.stop();
   schemas.cleanup();
 });
 
@@ -22,8 +24,8 @@ describe('openLogFrom', { timeout: 30_000 }, () => {
     await assert.rejects(openLogFrom({}), UsageError);
   });
 
-  test('--broker: a LogAccess on Kafka whose encode, append, read and decode round-trip', { skip: 'skip' in mock ? mock.skip : false }, async () => {
-    const access = await openLogFrom({ broker: 'skip' in mock ? '' : mock.brokers.join(',') });
+  test('--broker: a LogAccess on Kafka whose encode, append, read and decode round-trip', { skip: 'skip' in kafka ? kafka.skip : false }, async () => {
+    const access = await openLogFrom({ broker: 'skip' in kafka ? '' : kafka.brokers.join(',') });
     try {
       const trade: Trade = { tsEvent: 1_700_000_000_001, tsInit: 1_700_000_000_002, symbol: 'MSFT', price: 410.5, size: 3, side: 'SELL', tradeId: 7 };
       const topic = 'trades';
