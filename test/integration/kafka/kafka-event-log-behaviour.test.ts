@@ -5,13 +5,20 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { partitionFor, type LogRecord } from '../../../storage/log/event-log.ts';
 import { KafkaEventLog } from '../../../storage/kafka/kafka-event-log.ts';
 import { KafkaLogError } from '../../../storage/kafka/kafka-log-error.ts';
+import { realKafka } from '../../helpers/kafka-broker.ts';
 import { startKafkaMock } from '../../helpers/kafka-mock.ts';
 import { recordingLogger } from '../../helpers/log-records.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
+// Fresh topic names: the shared real broker (npm test's, TICKFLOW_REAL_KAFKA) or one of this process.
+const real = await realKafka();
+const realSkip = 'skip' in real ? real.skip : false;
+const brokers = 'skip' in real ? [] : real.brokers;
+after(() => ('skip' in real ? undefined : real.stop()));
+// librdkafka's mock only for what is about the mock itself: its timestamp lookup.
 const mock = await startKafkaMock();
-const skip = 'skip' in mock ? mock.skip : false;
-const brokers = 'skip' in mock ? [] : mock.brokers;
+const mockSkip = 'skip' in mock ? mock.skip : false;
+const mockBrokers = 'skip' in mock ? [] : mock.brokers;
 after(() => ('skip' in mock ? undefined : mock.stop()));
 
 let n = 0;
@@ -23,7 +30,7 @@ async function collect(it: AsyncIterable<LogRecord[]>): Promise<LogRecord[]> {
   return out;
 }
 
-describe('KafkaEventLog on the librdkafka mock cluster', { skip, timeout: 30_000 }, () => {
+describe('KafkaEventLog on a real broker', { skip: realSkip, timeout: 30_000 }, () => {
   test("kafkajs's own DefaultPartitioner puts keys where partitionFor says (records written by other Kafka clients line up)", async () => {
     const topic = freshTopic();
     const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING });
@@ -69,10 +76,13 @@ describe('KafkaEventLog on the librdkafka mock cluster', { skip, timeout: 30_000
     }
   });
 
+});
+
+describe('KafkaEventLog on the librdkafka mock cluster', { skip: mockSkip, timeout: 30_000 }, () => {
   test("the mock answers ListOffsets(timestamp) with 'none', which is why timeLookup 'auto' scans there", async () => {
     // If this starts failing, the mock learnt timestamp lookups and the scan fallback can go.
     const topic = freshTopic();
-    const log = await KafkaEventLog.connect({ brokers, timeLookup: 'broker' });
+    const log = await KafkaEventLog.connect({ brokers: mockBrokers, timeLookup: 'broker' });
     try {
       const [pos] = await log.append(topic, [{ key: 'x', timestamp: 2_000, value: Uint8Array.of(0) }, { key: 'x', timestamp: 3_000, value: Uint8Array.of(1) }]);
       assert.equal(await log.offsetForTime(topic, pos!.partition, 2_500), 2, 'a real broker answers 1');
