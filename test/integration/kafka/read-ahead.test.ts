@@ -11,6 +11,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { KafkaEventLog } from '../../../storage/kafka/kafka-event-log.ts';
 import { partitionFor, type AppendRecord, type LogRecord } from '../../../storage/log/event-log.ts';
 import { realKafka } from '../../helpers/kafka-broker.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const kafka = await realKafka();
 const skip = 'skip' in kafka ? kafka.skip : false;
@@ -41,8 +42,19 @@ describe('bounded reads with read-ahead on a real broker', { skip, timeout: 120_
       await committed.commit();
       await log.append(topic, records(2_000, 500));
 
-      const whole: LogRecord[] = [];
-      for await (const b of log.read(topic, partition)) whole.push(...b);
+      // The coordinator writes a transaction's markers after commit()/abort() return, and a
+      // committed read stops at the last stable offset until they are written: await the whole
+      // read's 2,000 + 20 + 500 committed records (a read that never gives them fails here).
+      let whole: LogRecord[] = [];
+      await waitFor(
+        () => `the whole read to reach the last stable offset past both transactions (read ${whole.length} of 2,520)`,
+        async () => {
+          whole = [];
+          for await (const b of log.read(topic, partition)) whole.push(...b);
+          return whole.length >= 2_520;
+        },
+        { timeoutMs: 30_000, intervalMs: 100 },
+      );
       assert.equal(whole.length, 2_520, 'the 2,000 + 20 + 500 committed records; the 30 aborted ones and the 2 markers are not read');
       assert.ok(!whole.some((r) => Buffer.from(r.value).toString().startsWith('aborted')));
 
