@@ -14,13 +14,13 @@ import { TearSheetGenerator, type RunResult } from '../sinks/web/tear-sheet-gene
 import { isLoopbackHost } from '../sinks/ws/access.ts';
 import { IsolatedSignalServer } from '../sinks/ws/isolated-server.ts';
 import { SignalServer } from '../sinks/ws/signal-server.ts';
-import type { LogAccess } from './log-access.ts';
+import type { LogAccess, LogSource } from './log-access.ts';
 import { info, UsageError } from './output.ts';
 
 export interface DashboardServerOptions {
   access: LogAccess;
   /** Where `access` was opened from: the fan-out worker opens its own read-only view of it for the page and API. */
-  source: { log?: string; broker?: string; registry?: string };
+  source: LogSource;
   port: number;
   host: string;
   /** '' = none; required when the host is not loopback. */
@@ -36,15 +36,15 @@ export interface DashboardServerOptions {
    * The log as `tickflow replay backtest` opens it (--log, or --broker and --registry): with a
    * model directory, the page's tear sheet link generates the sheet on request. Absent: it cannot.
    */
-  backtestSource?: { log?: string; broker?: string; registry?: string };
+  backtestSource?: LogSource;
 }
 
 /** What the fan-out worker gets to build the page/API handler (cli/page-worker.ts). */
 export interface PageWorkerData {
-  source: { log?: string; broker?: string; registry?: string };
+  source: LogSource;
   token: string;
   modelDir: string | null;
-  backtestSource?: { log?: string; broker?: string; registry?: string };
+  backtestSource?: LogSource;
 }
 
 /** A generation that takes longer than this is stopped and reported failed. */
@@ -55,7 +55,7 @@ export const TEAR_SHEET_TIMEOUT_MS = 15 * 60_000;
  * (lowest CPU priority): the backtest replays the whole log, seconds to minutes of CPU that the
  * live processing thread never spends. The log is opened read-only beside the live writer.
  */
-export function backtestInChild(source: { log?: string; broker?: string; registry?: string }, modelDir: string): (outDir: string) => Promise<RunResult> {
+export function backtestInChild(source: LogSource, modelDir: string): (outDir: string) => Promise<RunResult> {
   return (outDir) =>
     new Promise<RunResult>((resolve) => {
       const where = source.broker !== undefined ? ['--broker', source.broker, ...(source.registry !== undefined ? ['--registry', source.registry] : [])] : ['--log', source.log ?? 'var/log'];
@@ -121,7 +121,7 @@ export interface PageHandlerOptions {
   log: LogAccess;
   token: string;
   modelDir: string | null;
-  backtestSource?: { log?: string; broker?: string; registry?: string };
+  backtestSource?: LogSource;
   health: () => Promise<object>;
   /** Default: this thread's registry. */
   metricsText?: () => Promise<string>;

@@ -37,7 +37,14 @@ export async function openLog(dir: string, options: { readOnly?: boolean } = {})
  * is created or written. `writer` (a command holding the Kafka writer lock, cli/writer-lock.ts)
  * makes Kafka appends fenced transactions.
  */
-export async function openLogFrom(opts: { log?: string; broker?: string; registry?: string }, mode: { readOnly?: boolean; writer?: WriterFence } = {}): Promise<LogAccess> {
+/** Where a log is: an embedded directory, or a broker (with an optional schema registry). */
+export interface LogSource {
+  log?: string;
+  broker?: string;
+  registry?: string;
+}
+
+export async function openLogFrom(opts: LogSource, mode: { readOnly?: boolean; writer?: WriterFence } = {}): Promise<LogAccess> {
   if (opts.broker !== undefined && opts.log !== undefined) throw new UsageError('give either --log or --broker, not both');
   if (opts.broker === undefined) {
     if (opts.log === undefined) throw new UsageError('missing required option --log (or --broker)');
@@ -63,7 +70,7 @@ export async function openLogFrom(opts: { log?: string; broker?: string; registr
 export { topicSize } from '../storage/log/topic-size.ts';
 
 /** The --log / --broker / --registry options of a command, as openLogFrom takes them. */
-export function logSource(values: { log?: string | undefined; broker?: string | undefined; registry?: string | undefined }): { log?: string; broker?: string; registry?: string } {
+export function logSource(values: { log?: string | undefined; broker?: string | undefined; registry?: string | undefined }): LogSource {
   return {
     ...(values.log !== undefined ? { log: values.log } : {}),
     ...(values.broker !== undefined ? { broker: values.broker } : {}),
