@@ -11,6 +11,13 @@ interface Entry extends FetchedRun {
   from: number;
 }
 
+/** `records` (offset order) from `offset` on: the same array when none is below it. */
+function fromOffset(records: LogRecord[], offset: number): LogRecord[] {
+  let i = 0;
+  while (i < records.length && (records[i] as LogRecord).offset < offset) i++;
+  return i === 0 ? records : records.slice(i);
+}
+
 /**
  * The records a fetch returned past the end of the read that asked for them, kept per
  * topic-partition for the next read that starts where that one ended.
@@ -43,20 +50,16 @@ export class ReadAhead {
     if (e === undefined || offset < e.from || offset >= e.nextOffset) return undefined;
     this.entries.delete(key);
     this.hits++;
-    let i = 0;
-    while (i < e.records.length && (e.records[i] as LogRecord).offset < offset) i++;
-    return { records: i === 0 ? e.records : e.records.slice(i), nextOffset: e.nextOffset };
+    return { records: fromOffset(e.records, offset), nextOffset: e.nextOffset };
   }
 
   /** Keeps the records of `run` from offset `from` on (those before it were handed out). Nothing is kept when the run ends at or before `from`. */
   keep(topic: string, partition: number, from: number, run: FetchedRun): void {
     if (run.nextOffset <= from) return;
-    let i = 0;
-    while (i < run.records.length && (run.records[i] as LogRecord).offset < from) i++;
     const key = `${topic}/${partition}`;
     this.entries.delete(key);
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
-    this.entries.set(key, { from, nextOffset: run.nextOffset, records: i === 0 ? run.records : run.records.slice(i) });
+    this.entries.set(key, { from, nextOffset: run.nextOffset, records: fromOffset(run.records, from) });
   }
 
   clear(): void {
