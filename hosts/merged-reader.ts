@@ -82,7 +82,7 @@ export class MergedReader {
 
   /** Offsets consumed so far (the next offset per topic-partition). */
   positions(): { topic: string; partition: number; offset: number }[] {
-    return this.cursors.map((c) => ({ topic: c.topic, partition: c.partition, offset: c.fetchOffset - (c.raw.length - c.i) }));
+    return this.cursors.map((c) => ({ topic: c.topic, partition: c.partition, offset: nextOffset(c) }));
   }
 
   /**
@@ -142,14 +142,16 @@ export class MergedReader {
 
   /** Ensures the cursor has a buffered record; false when the partition has nothing more now. */
   private async fill(c: Cursor, limit: number): Promise<boolean> {
-    if (c.i < c.raw.length) return c.fetchOffset - (c.raw.length - c.i) < limit;
+    if (c.i < c.raw.length) return nextOffset(c) < limit;
     c.raw = [];
     c.i = 0;
     const to = Math.min(c.fetchOffset + c.batch, limit);
     if (to <= c.fetchOffset) return false;
     for await (const batch of this.log.read(c.topic, c.partition, { fromOffset: c.fetchOffset, toOffset: to, batchSize: c.batch })) {
       c.raw = c.raw.length === 0 ? batch : c.raw.concat(batch);
-      c.fetchOffset += batch.length;
+      // By offset, not by count: a Kafka partition with transactions has gaps (each commit/abort
+      // marker takes an offset), and a count would put the next read back among these records.
+      if (batch.length > 0) c.fetchOffset = (batch[batch.length - 1] as LogRecord).offset + 1;
     }
     if (c.raw.length === 0) return false;
     let bytes = 0;
@@ -181,6 +183,11 @@ export class MergedReader {
       return { kind: 'undecodable', pos, key: rec.key, tsInit: rec.timestamp, reason, payload: rec.value };
     }
   }
+}
+
+/** The offset of the cursor's next record not yet emitted (offsets can have gaps: see fill). */
+function nextOffset(c: Cursor): number {
+  return c.i < c.raw.length ? (c.raw[c.i] as LogRecord).offset : c.fetchOffset;
 }
 
 function inputTsInit(e: InputEvent): number {

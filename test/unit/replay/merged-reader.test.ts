@@ -7,6 +7,7 @@ import type { InputEvent } from '../../../processors/types.ts';
 import { MergedReader } from '../../../hosts/merged-reader.ts';
 import type { OptionChainSnapshot, Trade } from '../../../schemas/index.ts';
 import { openEmbeddedLog, type EmbeddedLog } from '../../../storage/log/open-log.ts';
+import type { EventLog, LogRecord, ReadOptions } from '../../../storage/log/event-log.ts';
 
 const trade = (symbol: string, tsInit: number, id: number): Trade => ({ tsEvent: tsInit - 5, tsInit, symbol, price: 100, size: 1, side: 'BUY', tradeId: id });
 const chain = (underlying: string, tsInit: number): OptionChainSnapshot => ({
@@ -99,5 +100,75 @@ describe('MergedReader: one deterministic order over topics and partitions', () 
       await big.close();
       rmSync(d, { recursive: true, force: true });
     }
+  });
+});
+
+/**
+ * One partition of `trades` whose offsets have gaps, as a Kafka partition written in transactions
+ * has: every commit marker takes an offset that no record has (here one after every 3 records).
+ * read() gives the records in [fromOffset, toOffset), batchSize at a time, as KafkaEventLog does.
+ */
+class GapLog implements EventLog {
+  readonly records: LogRecord[];
+  constructor(n: number) {
+    this.records = Array.from({ length: n }, (_, i) => ({ topic: 'trades', partition: 0, offset: i + Math.floor(i / 3), key: 'BTC', timestamp: i, value: new TextEncoder().encode(String(i)) }));
+  }
+  async partitions(): Promise<number> {
+    return 1;
+  }
+  async *read(_topic: string, _partition: number, o: ReadOptions = {}): AsyncIterable<LogRecord[]> {
+    const from = o.fromOffset ?? 0;
+    const to = o.toOffset ?? Number.POSITIVE_INFINITY;
+    const rs = this.records.filter((r) => r.offset >= from && r.offset < to);
+    const size = o.batchSize ?? 4096;
+    for (let i = 0; i < rs.length; i += size) yield rs.slice(i, i + size);
+  }
+  append(): never {
+    throw new Error('not needed');
+  }
+  endOffset(): never {
+    throw new Error('not needed');
+  }
+  offsetForTime(): never {
+    throw new Error('not needed');
+  }
+  follow(): never {
+    throw new Error('not needed');
+  }
+  async topics(): Promise<string[]> {
+    return ['trades'];
+  }
+  async close(): Promise<void> {}
+}
+
+describe('MergedReader on a partition whose offsets have gaps (transaction markers)', () => {
+  // The record's index is its value and its tsInit, so the expected order is 0..n-1, each once.
+  const decode = (_t: string, b: Uint8Array): Trade => trade('BTC', Number(new TextDecoder().decode(b)), 0);
+  const indexOf = (e: InputEvent): number => (e.kind === 'trade' ? e.value.tsInit : -1);
+
+  test('every record comes out once, in offset order, across reads (a read goes on after the last record, not by count)', async () => {
+    // 700 records over offsets 0..932: more than one 256-record read, so reads after the first
+    // start where the previous ended. Counting would start the second read at 256 instead of 341.
+    const log = new GapLog(700);
+    const out: number[] = [];
+    await new MergedReader(log, decode, ['trades']).drain(Number.POSITIVE_INFINITY, (e) => out.push(indexOf(e)));
+    assert.deepEqual(out, Array.from({ length: 700 }, (_, i) => i));
+  });
+
+  test('positions() is the offset of the next record to emit, and a reader started there goes on with exactly the rest', async () => {
+    const log = new GapLog(700);
+    const reader = new MergedReader(log, decode, ['trades']);
+    const first: number[] = [];
+    for (const max of [5, 250, 100]) await reader.drain(Number.POSITIVE_INFINITY, (e) => first.push(indexOf(e)), max);
+    assert.deepEqual(first, Array.from({ length: 355 }, (_, i) => i));
+    const at = reader.positions();
+    assert.deepEqual(at, [{ topic: 'trades', partition: 0, offset: log.records[355]!.offset }]);
+    const resumed = new MergedReader(log, decode, ['trades']);
+    await resumed.startAt(new Map([['trades/0', at[0]!.offset]]));
+    const rest: number[] = [];
+    await resumed.drain(Number.POSITIVE_INFINITY, (e) => rest.push(indexOf(e)));
+    assert.deepEqual(rest, Array.from({ length: 345 }, (_, i) => 355 + i));
+    await reader.drain(Number.POSITIVE_INFINITY, () => undefined);
+    assert.deepEqual(reader.positions(), [{ topic: 'trades', partition: 0, offset: log.records[699]!.offset + 1 }]);
   });
 });
