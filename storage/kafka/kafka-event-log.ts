@@ -4,13 +4,13 @@ import type { AppendRecord, EventLog, LogRecord, ReadOptions, RecordPosition } f
 import { validateAppend, validateTopicName } from '../log/log-validation.ts';
 import { createInternalCluster, type InternalCluster } from './kafka-cluster.ts';
 import { KafkaLogError } from './kafka-log-error.ts';
+import { FollowFetcher } from './follow-fetcher.ts';
 import { PartitionReader } from './partition-reader.ts';
 import { ReadAhead, type FetchedRun } from './read-ahead.ts';
 import { byteChunks, kafkaMessages, PRODUCE_MAX_BYTES, sendUntilAcknowledged, type KafkaMessage } from './produce-chunks.ts';
 import { shareConcurrentConnects } from './share-connects.ts';
-import { sleep } from '../../lib/sleep.ts';
 import { silentLogger, type Logger } from '../../lib/log.ts';
-import { DEFAULT_BACKOFF, untilAborted, withBackoff } from './with-backoff.ts';
+import { DEFAULT_BACKOFF, withBackoff } from './with-backoff.ts';
 
 /** How long a reachable broker may take to auto-create a topic or elect its leaders. */
 const TOPIC_READY_TIMEOUT_MS = 10_000;
@@ -109,6 +109,8 @@ export class KafkaEventLog implements EventLog {
   private producerConnected = true;
   private producerConnecting: Promise<void> | undefined;
   private readonly reader: PartitionReader;
+  /** The fetch loop shared by every follow (D124). */
+  private readonly follows: FollowFetcher;
   /** Records fetched past the end of a bounded read, for the next read from there (D100). */
   private readonly readAhead = new ReadAhead();
   private closed = false;
@@ -130,6 +132,7 @@ export class KafkaEventLog implements EventLog {
     private readonly assertHeld: () => void | Promise<void>,
   ) {
     this.reader = new PartitionReader(cluster, options.fetchMaxBytes);
+    this.follows = new FollowFetcher(this.reader, { maxWaitMs: options.followMaxWaitMs, idleMs: options.followIdleMs, maxBytes: options.fetchMaxBytes, backoff: options.backoff }, logger);
   }
 
   static async connect(options: KafkaEventLogOptions): Promise<KafkaEventLog> {
@@ -352,24 +355,18 @@ export class KafkaEventLog implements EventLog {
   }
 
   /** Fetch requests sent by reads and follows, and reads (or their parts) answered from records kept by an earlier read. */
-  readStats(): { fetches: number; readAheadHits: number } {
-    return { fetches: this.reader.fetches, readAheadHits: this.readAhead.hits };
+  readStats(): { fetches: number; readAheadHits: number; followFetches: number; followFetchesMaxInFlight: number } {
+    return { fetches: this.reader.fetches, readAheadHits: this.readAhead.hits, followFetches: this.follows.stats.requests, followFetchesMaxInFlight: this.follows.stats.maxInFlight };
   }
 
+  /**
+   * Tails a partition. Every follow of this log is served by one shared fetch loop (FollowFetcher,
+   * D124): at most one Fetch in flight per broker, covering all the followed partitions it leads,
+   * so n follows are one outstanding long poll and close() waits for at most one followMaxWaitMs.
+   */
   async *follow(topic: string, partition: number, fromOffset: number, signal: AbortSignal): AsyncIterable<LogRecord[]> {
     await this.checkPartition(topic, partition);
-    let next = fromOffset;
-    while (!signal.aborted && !this.closed) {
-      const pending = this.retry(`follow ${topic}/${partition}`, () => this.reader.fetch(topic, partition, next, this.options.followMaxWaitMs), signal);
-      const fetched = await untilAborted(pending, signal);
-      if (fetched === undefined) return;
-      next = fetched.nextOffset;
-      if (fetched.records.length > 0) {
-        yield fetched.records;
-      } else {
-        await sleep(this.options.followIdleMs, signal);
-      }
-    }
+    yield* this.follows.follow(topic, partition, fromOffset, signal);
   }
 
   async topics(): Promise<string[]> {
@@ -381,6 +378,7 @@ export class KafkaEventLog implements EventLog {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.follows.close();
     this.readAhead.clear();
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect(), this.cluster.disconnect()]);
   }

@@ -1,11 +1,18 @@
 import type { LogRecord } from '../log/event-log.ts';
-import { filterAbortedMessages, READ_COMMITTED, type AbortedTransaction, type FetchedMessage, type InternalCluster } from './kafka-cluster.ts';
+import { filterAbortedMessages, READ_COMMITTED, type AbortedTransaction, type FetchedMessage, type InternalBroker, type InternalCluster } from './kafka-cluster.ts';
 import { KafkaLogError } from './kafka-log-error.ts';
 
 export interface Fetched {
   records: LogRecord[];
   /** Offset to fetch next: past the last record or control record (transaction marker) seen. */
   nextOffset: number;
+}
+
+/** A partition to fetch and the offset to fetch it from. */
+export interface FetchPart {
+  topic: string;
+  partition: number;
+  offset: number;
 }
 
 /** Partition errors after which fresh metadata (a new leader, a created topic) can make a retry succeed. */
@@ -33,6 +40,39 @@ export class PartitionReader {
    */
   async fetch(topic: string, partition: number, offset: number, maxWaitMs: number, maxBytes = this.maxBytes): Promise<Fetched> {
     const broker = await this.leader(topic, partition);
+    return (await this.fetchFrom(broker, [{ topic, partition, offset }], maxWaitMs, maxBytes))[0] as Fetched;
+  }
+
+  /**
+   * One Fetch request to one broker for several partitions (each at most once; that broker must
+   * lead them), as fetch() gives them, in the order asked. The broker holds the request up to
+   * maxWaitMs while none of them has anything, and answers at most about maxBytes in all, a
+   * partition at most maxBytes. A partition error fails the whole request (kafkajs's Fetch
+   * response parser throws the first one).
+   */
+  async fetchMany(nodeId: number, parts: readonly FetchPart[], maxWaitMs: number, maxBytes = this.maxBytes): Promise<Fetched[]> {
+    return this.fetchFrom(await this.cluster.findBroker({ nodeId }), parts, maxWaitMs, maxBytes);
+  }
+
+  /** The id of the broker leading a partition now (from metadata; refreshed when none is known). */
+  async leaderId(topic: string, partition: number): Promise<number> {
+    await this.cluster.addTargetTopic(topic);
+    await this.cluster.refreshMetadataIfNecessary();
+    const nodeId = Object.keys(this.cluster.findLeaderForPartitions(topic, [partition]))[0];
+    if (nodeId === undefined) {
+      await this.cluster.refreshMetadata();
+      throw new KafkaLogError(`no leader known for ${topic}/${partition}`, { retriable: true });
+    }
+    return Number(nodeId);
+  }
+
+  private async fetchFrom(broker: InternalBroker, parts: readonly FetchPart[], maxWaitMs: number, maxBytes: number): Promise<Fetched[]> {
+    const topics = new Map<string, { partition: number; fetchOffset: string; maxBytes: number }[]>();
+    for (const { topic, partition, offset } of parts) {
+      let list = topics.get(topic);
+      if (list === undefined) topics.set(topic, (list = []));
+      list.push({ partition, fetchOffset: String(offset), maxBytes });
+    }
     this.fetches++;
     let response;
     try {
@@ -41,23 +81,16 @@ export class PartitionReader {
         maxWaitTime: maxWaitMs,
         minBytes: 1,
         maxBytes,
-        topics: [{ topic, partitions: [{ partition, fetchOffset: String(offset), maxBytes }] }],
+        topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
       });
     } catch (e) {
-      throw await this.classify(e, `fetch ${topic}/${partition} at ${offset}`);
+      const what = parts.length === 1 ? `fetch ${parts[0]!.topic}/${parts[0]!.partition} at ${parts[0]!.offset}` : `fetch ${parts.length} partitions (${parts.map((p) => `${p.topic}/${p.partition}`).join(', ')})`;
+      throw await this.classify(e, what);
     }
-    const answer = response.responses.find((r) => r.topicName === topic)?.partitions.find((p) => p.partition === partition);
-    const messages = answer?.messages ?? [];
-    const aborted = answer?.abortedTransactions?.length ? abortedRecords(messages, answer.abortedTransactions) : null;
-    const records: LogRecord[] = [];
-    let nextOffset = offset;
-    for (const m of messages) {
-      const o = Number(m.offset);
-      if (o < offset) continue;
-      nextOffset = o + 1;
-      if (m.isControlRecord !== true && aborted?.has(m) !== true) records.push(toRecord(topic, partition, o, m));
-    }
-    return { records, nextOffset };
+    return parts.map(({ topic, partition, offset }) => {
+      const answer = response.responses.find((r) => r.topicName === topic)?.partitions.find((p) => p.partition === partition);
+      return fetched(topic, partition, offset, answer?.messages ?? [], answer?.abortedTransactions);
+    });
   }
 
   /** ListOffsets: the high watermark (`latest`), the log start (`earliest`), or the first offset with timestamp >= ts (-1: none). */
@@ -75,20 +108,12 @@ export class PartitionReader {
     return Number(offset);
   }
 
-  private async leader(topic: string, partition: number) {
-    await this.cluster.addTargetTopic(topic);
-    await this.cluster.refreshMetadataIfNecessary();
-    const leaders = this.cluster.findLeaderForPartitions(topic, [partition]);
-    const nodeId = Object.keys(leaders)[0];
-    if (nodeId === undefined) {
-      await this.cluster.refreshMetadata();
-      throw new KafkaLogError(`no leader known for ${topic}/${partition}`, { retriable: true });
-    }
-    return this.cluster.findBroker({ nodeId });
+  private async leader(topic: string, partition: number): Promise<InternalBroker> {
+    return this.cluster.findBroker({ nodeId: await this.leaderId(topic, partition) });
   }
 
   /** Refreshes metadata after a leadership or topic error so the retry asks the right broker. */
-  private async classify(err: unknown, what: string): Promise<unknown> {
+  async classify(err: unknown, what: string): Promise<unknown> {
     const type = (err as { type?: string }).type;
     if (type !== undefined && STALE_METADATA.has(type)) {
       await this.cluster.refreshMetadata().catch(() => undefined);
@@ -97,6 +122,25 @@ export class PartitionReader {
     if (type === 'OFFSET_OUT_OF_RANGE') return new KafkaLogError(`${what}: offset out of range (deleted by retention, or past the end)`, { cause: err });
     return err;
   }
+}
+
+/**
+ * A partition's part of a Fetch answer as records from `offset` on. Control records are dropped; a
+ * fetch can start before `offset` (at its record batch's start), those records are dropped too. So
+ * are the records of aborted transactions: READ_COMMITTED only stops the fetch at the last stable
+ * offset, the broker still sends aborted records and leaves dropping them to the client.
+ */
+function fetched(topic: string, partition: number, offset: number, messages: FetchedMessage[], abortedTransactions: AbortedTransaction[] | undefined): Fetched {
+  const aborted = abortedTransactions?.length ? abortedRecords(messages, abortedTransactions) : null;
+  const records: LogRecord[] = [];
+  let nextOffset = offset;
+  for (const m of messages) {
+    const o = Number(m.offset);
+    if (o < offset) continue;
+    nextOffset = o + 1;
+    if (m.isControlRecord !== true && aborted?.has(m) !== true) records.push(toRecord(topic, partition, o, m));
+  }
+  return { records, nextOffset };
 }
 
 /**

@@ -35,22 +35,3 @@ export function withBackoff<T>(
     onGiveUp: (err, n, ms) => new KafkaLogError(`${what}: gave up after ${n} attempts in ${ms} ms: ${describeError(err)}`, { retriable: true, cause: err }),
   });
 }
-
-/** The promise's value, or undefined as soon as the signal aborts (a late rejection is then ignored). */
-export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
-  if (signal.aborted) {
-    promise.catch(() => undefined);
-    return Promise.resolve(undefined);
-  }
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      promise.catch(() => undefined);
-      resolve(undefined);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
-      (e: unknown) => (signal.removeEventListener('abort', onAbort), signal.aborted ? resolve(undefined) : reject(e as Error)),
-    );
-  });
-}
