@@ -20,7 +20,8 @@ import { benchSay } from './say.ts';
 // `npm run bench -- sequence-infer` the sequence family's inference per row, whole window against incremental (bench/sequence-infer.ts).
 // `npm run bench -- kafka-takeover` the consumer group's partition takeover, from a checkpoint and from offset 0 (bench/kafka-takeover.ts).
 // `npm run bench -- stack-rate --log L --model M` the replay pipeline's rate with a model against none (bench/stack-rate.ts).
-if (['kafka', 'kafka-group', 'page', 'train', 'restart', 'kafka-clients', 'ingest-trades', 'first-signal', 'fanout', 'sequence-infer', 'kafka-takeover', 'stack-rate'].includes(process.argv[2] ?? '')) {
+// `npm run bench -- kafka-follow` stopping follows on a real broker: close() with N follows, `run projector` SIGTERM to exit (bench/kafka-follow.ts).
+if (['kafka', 'kafka-group', 'page', 'train', 'restart', 'kafka-clients', 'ingest-trades', 'first-signal', 'fanout', 'sequence-infer', 'kafka-takeover', 'stack-rate', 'kafka-follow'].includes(process.argv[2] ?? '')) {
   execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', `bench/${process.argv[2]}.ts`, ...process.argv.slice(3)], { stdio: 'inherit' });
   process.exit(0);
 }
