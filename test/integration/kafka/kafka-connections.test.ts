@@ -20,9 +20,9 @@ describe('KafkaEventLog connections', { skip: 'skip' in kafka ? kafka.skip : fal
   test('close() after 16 partitions followed at once leaves no socket open', async () => {
     if ('skip' in kafka) return;
     const before = tcpSockets();
-    // A broker answers one connection's requests one at a time, so close() waits for the 16 long
-    // polls in flight to end one after another: 8 s at the default 500 ms wait, 0.8 s at 50 ms.
-    // The sockets this test counts come from concurrent first requests, whatever the wait.
+    // The sockets this test counts come from concurrent first requests, whatever the wait. (With
+    // a Fetch per follow, close() waited for 16 queued polls, 8 s at the default 500 ms wait; the
+    // follows now share one Fetch per broker, D124, follow-fetch.test.ts.)
     const log = await KafkaEventLog.connect({ brokers: kafka.brokers, followMaxWaitMs: 50 });
     const ac = new AbortController();
     const loops: Promise<void>[] = [];

@@ -1,0 +1,109 @@
+/**
+ * FollowFetcher (D124) against a scripted reader: what a follow gets when fetches fail. The happy
+ * paths, ordering and read_committed run on the real broker (test/integration/kafka/follow-fetch.test.ts).
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { LogRecord } from '../../../storage/log/event-log.ts';
+import { FollowFetcher } from '../../../storage/kafka/follow-fetcher.ts';
+import { KafkaLogError } from '../../../storage/kafka/kafka-log-error.ts';
+import type { Fetched, FetchPart, PartitionReader } from '../../../storage/kafka/partition-reader.ts';
+import { silentLogger } from '../../../lib/log.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
+
+/** One broker (node 1) leading every partition; each partition holds records at offsets 0..n-1, and `fail` decides a fetch's error. */
+class ScriptedReader {
+  requests: FetchPart[][] = [];
+  constructor(
+    private readonly n: number,
+    private readonly fail: (parts: readonly FetchPart[], call: number) => Error | undefined,
+  ) {}
+  async leaderId(): Promise<number> {
+    return 1;
+  }
+  async fetchMany(_node: number, parts: readonly FetchPart[], maxWaitMs: number): Promise<Fetched[]> {
+    this.requests.push([...parts]);
+    const err = this.fail(parts, this.requests.length);
+    if (err) throw err;
+    const out = parts.map(({ topic, partition, offset }) => {
+      const records: LogRecord[] = [];
+      for (let o = offset; o < this.n && records.length < 3; o++) records.push({ topic, partition, offset: o, key: 'k', timestamp: o, value: Uint8Array.of(o) });
+      return { records, nextOffset: offset + records.length };
+    });
+    if (out.every((f) => f.records.length === 0)) await new Promise((r) => setTimeout(r, maxWaitMs));
+    return out;
+  }
+}
+
+const fetcher = (reader: ScriptedReader, maxElapsedMs = 10_000): FollowFetcher =>
+  new FollowFetcher(reader as unknown as PartitionReader, { maxWaitMs: 20, idleMs: 1, maxBytes: 1 << 20, backoff: { initialMs: 5, maxMs: 20, maxElapsedMs } }, silentLogger());
+
+async function collect(f: FollowFetcher, topic: string, partition: number, want: number, signal: AbortSignal): Promise<{ offsets: number[]; error?: Error }> {
+  const offsets: number[] = [];
+  try {
+    for await (const batch of f.follow(topic, partition, 0, signal)) {
+      for (const r of batch) offsets.push(r.offset);
+      if (offsets.length >= want) break;
+    }
+  } catch (e) {
+    return { offsets, error: e as Error };
+  }
+  return { offsets };
+}
+
+test('a partition error that is not transient fails only its own follow; the others go on', async () => {
+  // kafkajs fails a whole Fetch on one partition's error: the fetcher asks partition by partition to find it.
+  const reader = new ScriptedReader(9, (parts) => (parts.some((p) => p.topic === 'bad') ? new KafkaLogError('fetch bad/0: offset out of range') : undefined));
+  const f = fetcher(reader);
+  const ac = new AbortController();
+  const [good, bad] = await Promise.all([collect(f, 'good', 0, 9, ac.signal), collect(f, 'bad', 0, 9, ac.signal)]);
+  assert.deepEqual(good.offsets, [0, 1, 2, 3, 4, 5, 6, 7, 8], 'the good follow got every record, in order');
+  assert.equal(good.error, undefined);
+  assert.deepEqual(bad.offsets, []);
+  assert.match(String(bad.error?.message), /offset out of range/);
+  f.close();
+});
+
+test('transient failures are retried with backoff and the follow goes on from where it was, each record once', async () => {
+  // Every other request fails as a broker outage would.
+  const reader = new ScriptedReader(12, (_parts, call) => (call % 2 === 0 ? new KafkaLogError('broker unreachable', { retriable: true }) : undefined));
+  const f = fetcher(reader);
+  const got = await collect(f, 't', 0, 12, new AbortController().signal);
+  assert.equal(got.error, undefined);
+  assert.deepEqual(got.offsets, Array.from({ length: 12 }, (_, i) => i));
+  f.close();
+});
+
+test('transient failures past maxElapsedMs end the follow with a give-up error naming it', async () => {
+  const reader = new ScriptedReader(3, () => new KafkaLogError('broker unreachable', { retriable: true }));
+  const f = fetcher(reader, 60);
+  const got = await collect(f, 't', 2, 1, new AbortController().signal);
+  assert.match(String(got.error?.message), /^follow t\/2: gave up after \d+ attempts in \d+ ms: .*broker unreachable/);
+  f.close();
+});
+
+test('one request in flight at a time, every follow in it; an abort ends only that follow, close() ends the rest', async () => {
+  let inFlight = 0;
+  let most = 0;
+  const reader = new ScriptedReader(0, () => undefined);
+  const fetchMany = reader.fetchMany.bind(reader);
+  reader.fetchMany = async (...args) => {
+    most = Math.max(most, ++inFlight);
+    try {
+      return await fetchMany(...args);
+    } finally {
+      inFlight--;
+    }
+  };
+  const f = fetcher(reader);
+  const one = new AbortController();
+  const all = new AbortController();
+  const follows = [collect(f, 'a', 0, 1, one.signal), collect(f, 'a', 1, 1, all.signal), collect(f, 'b', 0, 1, all.signal)];
+  await waitFor(() => 'a request with all three partitions', () => reader.requests.some((r) => r.length === 3), { timeoutMs: 5_000 });
+  one.abort();
+  assert.deepEqual(await follows[0], { offsets: [] });
+  await waitFor(() => 'a request without the aborted follow', () => (reader.requests.at(-1)?.length ?? 0) === 2, { timeoutMs: 5_000 });
+  f.close();
+  assert.deepEqual(await Promise.all(follows.slice(1)), [{ offsets: [] }, { offsets: [] }]);
+  assert.equal(most, 1);
+});
