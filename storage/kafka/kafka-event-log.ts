@@ -20,7 +20,7 @@ const OptionsSchema = z.object({
   clientId: z.string().default('tickflow'),
   connectionTimeoutMs: z.number().int().positive().default(3_000),
   requestTimeoutMs: z.number().int().positive().default(30_000),
-  /** Most bytes one fetch returns per partition (a larger single record batch still comes whole). */
+  /** Most bytes one fetch returns per partition, and one follow fetch in all (a larger single record batch still comes whole). */
   fetchMaxBytes: z.number().int().positive().default(8 * 2 ** 20),
   /**
    * Most bytes one fetch of a bounded read (toOffset given) returns. What it returns past the read's
