@@ -84,7 +84,10 @@ describe('exact replay through the CLI', () => {
 
   test('start --stop-after, then verify: live signals equal replayed ones', async () => {
     const live = join(tmp.dir, 'live');
-    const s = await runCli(['start', '--log', live, '--model', model, '--history-days', '1', '--stop-after', '3h', '--speed', '7200', '--port', '0']);
+    // Half a day of history (as model-families.test.ts): live == replay does not depend on its
+    // length, only on the 5-minute features being warmed up, and every later start and verify of
+    // this log replays it; liveSignals counts the 3 live hours alone.
+    const s = await runCli(['start', '--log', live, '--model', model, '--history-days', '0.5', '--stop-after', '3h', '--speed', '7200', '--port', '0']);
     assert.equal(s.code, 0, s.stderr);
     assert.ok((s.json.liveSignals as number) >= 30, `liveSignals ${String(s.json.liveSignals)}`);
     const v = await runCli(['verify', '--log', live, '--model', model]);
@@ -105,7 +108,7 @@ describe('exact replay through the CLI', () => {
     assert.equal((i.json.reasons as Record<string, number>)['ahead-of-live-feed'], 1, i.stdout);
     assert.equal((i.json.liveFeed as { source: string }).source, 'synthetic');
     assert.match(i.stderr, /1 snapshot dated after the live feed synthetic .* was not imported \(ahead-of-live-feed\)/);
-    const s = await runCli(['start', '--log', live, '--model', model, '--history-days', '1', '--stop-after', '1h', '--speed', '7200', '--port', '0']);
+    const s = await runCli(['start', '--log', live, '--model', model, '--history-days', '0.5', '--stop-after', '1h', '--speed', '7200', '--port', '0']);
     assert.equal(s.code, 0, s.stderr);
     // stderr is JSON log lines (not a terminal): the records say how the feed was levelled.
     const records = logRecords(s.stderr);
@@ -120,7 +123,10 @@ describe('exact replay through the CLI', () => {
 
   test('kill -9 during a live run, restart: nothing lost, nothing duplicated', async () => {
     const live = join(tmp.dir, 'crash');
-    const child = spawnCli(['start', '--log', live, '--model', model, '--history-days', '1', '--stop-after', '12h', '--speed', '900', '--port', '0']);
+    // Killed below, after the second writer is refused: --stop-after only has to outlast that
+    // refusal. 12 market hours (48 s at speed 900) did not at load 45, where starting the second
+    // process took longer, and the first run ended by itself, so the second was not refused.
+    const child = spawnCli(['start', '--log', live, '--model', model, '--history-days', '0.5', '--stop-after', '240h', '--speed', '900', '--port', '0']);
     let err = '';
     await new Promise<void>((resolve, reject) => {
       child.stderr?.on('data', (d: Buffer) => {
@@ -136,7 +142,7 @@ describe('exact replay through the CLI', () => {
     child.kill('SIGKILL');
     await new Promise((r) => child.once('close', r));
     // The lock of the killed process is stale: the restart below takes it over.
-    const s = await runCli(['start', '--log', live, '--model', model, '--history-days', '1', '--stop-after', '1h', '--speed', '7200', '--port', '0']);
+    const s = await runCli(['start', '--log', live, '--model', model, '--history-days', '0.5', '--stop-after', '1h', '--speed', '7200', '--port', '0']);
     assert.equal(s.code, 0, s.stderr);
     const records = logRecords(s.stderr);
     assert.equal(records.filter((r) => r.event === 'feed-resume').length, 1, s.stderr);

@@ -13,7 +13,8 @@ import { loadPredictor, ModelPredictor } from '../../../model/predictor.ts';
 import { train } from '../../../model/train.ts';
 import type { LogisticParams } from '../../../model/logistic.ts';
 import { readFileSync } from 'node:fs';
-import { runCli } from '../../helpers/cli.ts';
+import type { CliResult } from '../../helpers/cli.ts';
+import { runCliBatch } from '../../helpers/cli-batch.ts';
 import { tempDir, writeSyntheticDataset } from './synthetic-dataset.ts';
 
 /** Same operations in float64 on both sides; only the order of MatMul's sum may differ in the last bits. */
@@ -68,14 +69,17 @@ describe('ONNX export of tickflow models', async () => {
 
   test('tickflow model export: checks the file against its own predictions; a seed average is one line, exit 2', async () => {
     const file = join(tempDir(), 'logistic.onnx');
-    const ok = await runCli(['model', 'export', '--onnx', file, '--model', dir]);
+    const averaged = tempDir();
+    await train({ datasetPath: dataset, outDir: averaged, seed: 1, family: 'logistic', seeds: 2 });
+    // Both exports in one CLI process (test/helpers/cli-batch.ts, D97).
+    const [ok, bad] = (await runCliBatch([
+      ['model', 'export', '--onnx', file, '--model', dir],
+      ['model', 'export', '--onnx', join(averaged, 'x.onnx'), '--model', averaged],
+    ])) as [CliResult, CliResult];
     assert.equal(ok.code, 0, ok.stderr);
     assert.ok(existsSync(file));
     assert.equal(ok.json['checkedRows'], 2 * ds.dim + 1);
     assert.ok((ok.json['maxAbsDiff'] as number) < TOLERANCE);
-    const averaged = tempDir();
-    await train({ datasetPath: dataset, outDir: averaged, seed: 1, family: 'logistic', seeds: 2 });
-    const bad = await runCli(['model', 'export', '--onnx', join(averaged, 'x.onnx'), '--model', averaged]);
     assert.equal(bad.code, 2);
     assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
     assert.match(bad.stderr, /model [0-9a-f]{16} averages 2 seeds; ONNX export takes a single-seed model/);

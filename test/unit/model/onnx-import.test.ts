@@ -13,7 +13,8 @@ import { buildGraph, featureSetById } from '../../../processors/graph.ts';
 import { newGraphStats, type GraphEvent } from '../../../processors/graph-events.ts';
 import type { InputEvent, Predictor } from '../../../processors/types.ts';
 import type { Signal } from '../../../schemas/index.ts';
-import { runCli } from '../../helpers/cli.ts';
+import type { CliResult } from '../../helpers/cli.ts';
+import { runCliBatch } from '../../helpers/cli-batch.ts';
 
 // Reference: test/fixtures/onnx/make_onnx_reference.py (scikit-learn 1.5.2 + skl2onnx 1.18.0, pinned
 // there) wrote gbdt-4.onnx and reference.json: scikit-learn's own predict_proba for 40 rows, in
@@ -107,11 +108,14 @@ describe('ONNX import (model/onnx)', () => {
   });
 
   test('tickflow model import: JSON on success; a mismatched feature list is one line, exit 2', async () => {
-    const ok = await runCli(['model', 'import', '--onnx', GBDT, '--features', ref.features.join(','), '--out', join(tmp, 'cli')]);
+    // Both cases in one CLI process (test/helpers/cli-batch.ts, D97).
+    const [ok, bad] = (await runCliBatch([
+      ['model', 'import', '--onnx', GBDT, '--features', ref.features.join(','), '--out', join(tmp, 'cli')],
+      ['model', 'import', '--onnx', GBDT, '--features', 'rsi_14,ret_1,vol_ratio_20,nope', '--out', join(tmp, 'cli-bad')],
+    ])) as [CliResult, CliResult];
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal(ok.json['family'], 'onnx');
     assert.deepEqual(ok.json['columns'], ['DOWN', 'FLAT', 'UP']);
-    const bad = await runCli(['model', 'import', '--onnx', GBDT, '--features', 'rsi_14,ret_1,vol_ratio_20,nope', '--out', join(tmp, 'cli-bad')]);
     assert.equal(bad.code, 2);
     assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
     assert.match(bad.stderr, /--features does not match feature set core-v1: nope is not in it/);
