@@ -68,8 +68,8 @@ export async function openParquetChunks(path: string, chunkRows: number, stallMs
     waiter = null;
     w?.reject(failure);
   };
+  // In order: a window decoded before the decoder's error is still imported, as on one thread.
   worker.on('message', (m: FromParquetWorker) => {
-    if (m.t === 'error') return fail(parquetError(path, new Error(m.message)));
     if (waiter !== null) {
       const w = waiter;
       waiter = null;
@@ -116,7 +116,7 @@ export async function openParquetChunks(path: string, chunkRows: number, stallMs
   });
   if (first.t !== 'meta') {
     close();
-    throw parquetError(path, new Error(`unexpected ${first.t} from the decoding thread`));
+    throw parquetError(path, new Error(first.t === 'error' ? first.message : `unexpected ${first.t} from the decoding thread`));
   }
   const credit = (n: number): void => worker.postMessage({ t: 'more', n } satisfies ParquetCredit);
 
@@ -126,6 +126,7 @@ export async function openParquetChunks(path: string, chunkRows: number, stallMs
       for (;;) {
         const m = await receive();
         if (m.t === 'end') return;
+        if (m.t === 'error') throw parquetError(path, new Error(m.message));
         if (m.t !== 'rows') throw parquetError(path, new Error(`unexpected ${m.t} from the decoding thread`));
         credit(1);
         yield { start: m.start, count: m.count, columns: m.columns };
