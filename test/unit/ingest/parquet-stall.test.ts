@@ -107,3 +107,26 @@ test('a decoder error is the reader\'s one line, as before the worker', async ()
     (e: unknown) => e instanceof IngestInputError && /^\S+chain-corrupt-pages\.parquet: not a readable Parquet file \(.+\)$/.test(e.message) && !e.message.includes('no progress'),
   );
 });
+
+test('rows decoded before a decoder error are still read, in order, then the error', async () => {
+  // Windows [0, 50,000), [50,000, 70,000) (the first row group's end), then [70,000, 120,000) refused.
+  // The worker decodes one window ahead: its refusal, posted while ingest still reads the first
+  // window, must not drop the second, already decoded (it did when the error was raised at once).
+  parquetDecoding.workerUrl = fixture('failing-parquet-worker-boot.mjs');
+  const file = multiGroupFile();
+  const source = await openRecordSource(file, undefined, 60_000);
+  let n = 0;
+  await assert.rejects(
+    (async () => {
+      for await (const rec of source.records) {
+        assert.equal(rec.id, n);
+        n++;
+        // Ingest awaits its appends: the event loop turns between rows, and the worker's refusal
+        // arrives while the first window is being read (without these turns it waits in the port).
+        if (n % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+    })(),
+    (e: unknown) => e instanceof IngestInputError && e.message === `${file}: not a readable Parquet file (corrupt page at row 70000)`,
+  );
+  assert.equal(n, 70_000);
+});
