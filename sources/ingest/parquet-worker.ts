@@ -6,17 +6,15 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import type { FromParquetWorker, ParquetCredit, ParquetWorkerData } from './parquet-protocol.ts';
 
-type Column = ArrayLike<unknown> & { slice?: unknown };
-
 /** One window's cells per column, exactly rows [start, end). */
 export async function decodeWindow(file: AsyncBuffer, metadata: FileMetaData, names: string[], start: number, end: number, tick: () => void): Promise<ArrayLike<unknown>[]> {
-  const parts = new Map<string, { rowStart: number; data: Column }[]>(names.map((n) => [n, []]));
+  const parts = new Map<string, { rowStart: number; data: ArrayLike<unknown> }[]>(names.map((n) => [n, []]));
   await parquetRead({
     file, metadata, rowStart: start, rowEnd: end,
     onPage: tick,
     onChunk: (c) => {
       tick();
-      parts.get(c.columnName)?.push({ rowStart: c.rowStart, data: c.columnData as Column });
+      parts.get(c.columnName)?.push({ rowStart: c.rowStart, data: c.columnData as ArrayLike<unknown> });
     },
   });
   const count = end - start;
