@@ -1,29 +1,34 @@
-// npm run bench -- ingest-trades [--trades 2000000] [--json] [--keep] [--stage parse|encode|full]
+// npm run bench -- ingest-trades [--trades 2000000] [--json] [--keep] [--stage parse|encode|full] [--parquet]
 // Writes a Binance trades CSV of --trades rows (seeded; cached under var/bench/ingest-trades/),
 // then imports it into a fresh embedded log with `ingestFile` (what `tickflow ingest --format
 // binance-trades` runs) and reports trades/s, peak RSS and the JS heap after GC at every 10 % of
 // the file (memory flat = the heap does not grow with the rows read). --stage parse replaces the
 // log's append and the Avro encoding by no-ops, --stage encode only the append (cost split).
-import { createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+// --parquet: the same trades as a Parquet file (timestamp, price, size, side, id; hyparquet-writer's
+// default row groups) imported as `--format trades` (decoded in a worker thread, D133). CPU time is
+// the whole process's, worker threads included.
+import { createWriteStream, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openLog } from '../cli/log-access.ts';
 import { Rng } from '../processors/math/rng.ts';
+import { csvLineBatches } from '../sources/ingest/csv-lines.ts';
 import { ingestFile } from '../sources/ingest/index.ts';
 import { benchSay } from './say.ts';
 
-const { values } = parseArgs({ options: { trades: { type: 'string', default: '2000000' }, json: { type: 'boolean', default: false }, keep: { type: 'boolean', default: false }, stage: { type: 'string', default: 'full' } } });
+const { values } = parseArgs({ options: { trades: { type: 'string', default: '2000000' }, json: { type: 'boolean', default: false }, keep: { type: 'boolean', default: false }, stage: { type: 'string', default: 'full' }, parquet: { type: 'boolean', default: false } } });
 const n = Number(values.trades);
 const dir = join('var', 'bench', 'ingest-trades');
-const file = join(dir, `BENCHUSDT-trades-${n}.csv`);
+const csv = join(dir, `BENCHUSDT-trades-${n}.csv`);
+const file = values.parquet ? join(dir, `BENCHUSDT-trades-${n}.parquet`) : csv;
 const say = benchSay('ingest-trades');
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with node --expose-gc (npm run bench -- ingest-trades does)');
 
 mkdirSync(dir, { recursive: true });
-if (!existsSync(file)) {
-  say(`bench: writing ${n} trades to ${file}`);
-  const out = createWriteStream(file);
+if (!existsSync(csv)) {
+  say(`bench: writing ${n} trades to ${csv}`);
+  const out = createWriteStream(csv);
   const rng = new Rng(7);
   let price = 60_000;
   let ts = Date.UTC(2026, 0, 1);
@@ -42,6 +47,32 @@ if (!existsSync(file)) {
   await new Promise<void>((r) => out.once('finish', () => r()));
 }
 
+if (values.parquet && !existsSync(file)) {
+  say(`bench: writing ${n} trades to ${file}`);
+  const { parquetWriteBuffer } = await import('hyparquet-writer');
+  const ts: bigint[] = [], price: number[] = [], size: number[] = [], side: string[] = [], id: bigint[] = [];
+  for await (const batch of csvLineBatches(csv)) {
+    for (const l of batch) {
+      const [i, p, q, , t, buyerMaker] = l.cells;
+      id.push(BigInt(i!));
+      price.push(Number(p));
+      size.push(Number(q));
+      ts.push(BigInt(t!));
+      side.push(buyerMaker === 'true' ? 'sell' : 'buy');
+    }
+  }
+  const buf = parquetWriteBuffer({
+    columnData: [
+      { name: 'timestamp', type: 'INT64', data: ts as never },
+      { name: 'price', type: 'DOUBLE', data: price as never },
+      { name: 'size', type: 'DOUBLE', data: size as never },
+      { name: 'side', type: 'STRING', data: side as never },
+      { name: 'id', type: 'INT64', data: id as never },
+    ],
+  });
+  writeFileSync(file, new Uint8Array(buf));
+}
+
 const logDir = join(dir, 'log');
 rmSync(logDir, { recursive: true, force: true });
 const access = await openLog(logDir);
@@ -56,7 +87,7 @@ gc();
 const heap0 = process.memoryUsage().heapUsed;
 const t0 = process.hrtime.bigint();
 const cpu0 = process.cpuUsage();
-const summary = await ingestFile(access, { file, format: 'binance-trades', symbol: 'BENCHUSDT' }, (done, total) => {
+const summary = await ingestFile(access, { file, format: values.parquet ? 'trades' : 'binance-trades', symbol: 'BENCHUSDT' }, (done, total) => {
   const rss = process.memoryUsage.rss();
   if (rss > peakRss) peakRss = rss;
   if (done / total >= nextSample) {
@@ -73,7 +104,7 @@ const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
 const cpu = process.cpuUsage(cpu0);
 await access.close();
 const result = {
-  stage: values.stage, trades: n, accepted: summary.accepted, rejected: summary.rejected, fileMb: mb(statSync(file).size),
+  stage: values.stage, format: values.parquet ? 'parquet' : 'csv', trades: n, accepted: summary.accepted, rejected: summary.rejected, fileMb: mb(statSync(file).size),
   seconds: Math.round(seconds * 100) / 100, tradesPerSec: Math.round(summary.accepted / seconds),
   cpuSeconds: Math.round(((cpu.user + cpu.system - gcCpuMicros) / 1e6) * 100) / 100,
   benchGcCpuSeconds: Math.round((gcCpuMicros / 1e6) * 100) / 100,

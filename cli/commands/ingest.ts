@@ -31,6 +31,7 @@ export async function run(values: ValuesOf<typeof INGEST>): Promise<number> {
     futureToleranceMs: values['future-tolerance'],
     maxLineBytes: values['max-line-bytes'],
     maxChainRows: values['max-chain-rows'],
+    parquetStallMs: values['parquet-stall-timeout'],
   };
   // A log this import creates is removed again if the import fails: no empty log left behind.
   const created = values.log !== undefined && !existsSync(values.log) ? values.log : null;

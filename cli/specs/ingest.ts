@@ -29,6 +29,7 @@ export const INGEST = defineCommand({
     'future-tolerance': duration({ help: 'rows dated later than now plus this are rejected (time-in-future)', default: '1d' }),
     'max-line-bytes': num({ help: 'CSV lines longer than this many bytes are rejected (line-too-long) without being held in memory; a first line longer than this is no header (exit 2)', int: true, gt: 0, default: '1048576' }),
     'max-chain-rows': num({ help: 'option chains: most contract rows in one snapshot (a wide row holds a call and a put); a larger snapshot is rejected (too-many-rows) and its rows past the limit are never held in memory', int: true, gt: 0, default: '20000' }),
+    'parquet-stall-timeout': duration({ help: 'Parquet files are decoded in a worker thread; if it finishes not one page or file read for this long (a decoder looping on a corrupt file), the import stops: exit 2, one line naming the file', default: '60s' }),
     'snapshot-window': duration({ help: "option chains: an underlying's rows within this time of a snapshot's first row join that snapshot (default: the exact same time)" }),
   },
   check: (v) => {

@@ -58,6 +58,8 @@ export interface IngestOptions {
   maxLineBytes?: number;
   /** `--max-chain-rows`: option chains, most contract rows in one snapshot (ingest-chains.ts). */
   maxChainRows?: number;
+  /** `--parquet-stall-timeout`: Parquet decoding without progress this long ends the import (parquet-chunks.ts; default 60 s). */
+  parquetStallMs?: number;
 }
 
 /** The symbol of a Binance trades file: --symbol, else the official file name's. */
@@ -136,7 +138,7 @@ async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions,
       rows = source.batches;
       progress = source.progress;
     } else if (options.format === 'trades') {
-      const table = await openTable(options.file, maxLineBytes);
+      const table = await openTable(options.file, maxLineBytes, options.parquetStallMs);
       rows = tradesTable(table.batches, {
         file: options.file, map, maxLineBytes,
         ...(options.symbol !== undefined ? { symbol: options.symbol } : {}),
@@ -145,7 +147,7 @@ async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions,
       });
       progress = table.progress;
     } else {
-      const table = await openTable(options.file, maxLineBytes);
+      const table = await openTable(options.file, maxLineBytes, options.parquetStallMs);
       const symbol = binanceSymbol(options);
       rows = binanceTrades(table.batches, options.format as BinanceTradeLayout, symbol, options.file, maxLineBytes);
       progress = table.progress;
@@ -191,7 +193,7 @@ async function ingestFileUnchecked(target: IngestTarget, options: IngestOptions,
     return stats.summary(options.format, 'candle', { calendar: calendar.name, liveFeed, availableAtLiveFeed: availableAtLiveFeed() });
   }
 
-  const source = await openRecordSource(options.file, maxLineBytes);
+  const source = await openRecordSource(options.file, maxLineBytes, options.parquetStallMs);
   const ctx = {
     calendar, map, premiumIn: options.premiumIn ?? 'quote',
     ...(dateFormat !== undefined ? { dateFormat } : {}),

@@ -1,6 +1,5 @@
 import { openSync, readSync, closeSync } from 'node:fs';
-import { IngestInputError } from './ingest-error.ts';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import { openParquetChunks } from './parquet-chunks.ts';
 import { DEFAULT_MAX_LINE_BYTES, csvLines, emptyFile, fileSize, headerTooLong } from './csv-lines.ts';
 
 /** Rows as objects keyed by lower-cased column name, from a CSV with a header or a Parquet file. */
@@ -26,26 +25,9 @@ export function isParquet(path: string): boolean {
 /** Key of the record a CSV line longer than the limit becomes (its cells unread): the parser rejects it `line-too-long`. */
 export const LINE_TOO_LONG = '\u0000line-too-long';
 
-/**
- * A Parquet file that cannot be read (truncated, corrupt, not Parquet after its magic) is one line
- * naming the file and what the reader said, never a library stack.
- */
-export function parquetError(path: string, e: unknown): IngestInputError {
-  const said = (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 200);
-  return new IngestInputError(`${path}: not a readable Parquet file (${said})`, { cause: e });
-}
-
-/** Runs a Parquet read, turning its failure into parquetError. */
-export async function readingParquet<T>(path: string, read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (e) {
-    throw parquetError(path, e);
-  }
-}
-
-export async function openRecordSource(path: string, maxLineBytes = DEFAULT_MAX_LINE_BYTES): Promise<RecordSource> {
-  return isParquet(path) ? parquetSource(path) : csvSource(path, maxLineBytes);
+/** Parquet: decoded in a worker thread ended after `parquetStallMs` without progress (parquet-chunks.ts). */
+export async function openRecordSource(path: string, maxLineBytes = DEFAULT_MAX_LINE_BYTES, parquetStallMs?: number): Promise<RecordSource> {
+  return isParquet(path) ? parquetSource(path, parquetStallMs) : csvSource(path, maxLineBytes);
 }
 
 function csvSource(path: string, maxLineBytes: number): RecordSource {
@@ -73,25 +55,19 @@ function csvSource(path: string, maxLineBytes: number): RecordSource {
   return { records: records(), progress: () => ({ done, total }) };
 }
 
-async function parquetSource(path: string): Promise<RecordSource> {
-  const file = await readingParquet(path, () => asyncBufferFromFile(path));
-  const metadata = await readingParquet(path, () => parquetMetadataAsync(file));
-  const total = Number(metadata.num_rows);
+async function parquetSource(path: string, stallMs: number | undefined): Promise<RecordSource> {
+  const parquet = await openParquetChunks(path, PARQUET_CHUNK_ROWS, stallMs);
+  const keys = parquet.columns.map((k) => k.toLowerCase());
+  const total = parquet.total;
   let done = 0;
   async function* records(): AsyncGenerator<Record<string, unknown>> {
-    let groupStart = 0;
-    for (const rg of metadata.row_groups) {
-      const groupEnd = groupStart + Number(rg.num_rows);
-      for (let s = groupStart; s < groupEnd; s += PARQUET_CHUNK_ROWS) {
-        const rows = await readingParquet(path, () => parquetReadObjects({ file, metadata, rowStart: s, rowEnd: Math.min(s + PARQUET_CHUNK_ROWS, groupEnd) }));
-        for (const row of rows) {
-          const rec: Record<string, unknown> = {};
-          for (const k of Object.keys(row)) rec[k.toLowerCase()] = row[k];
-          done++;
-          yield rec;
-        }
+    for await (const w of parquet.windows) {
+      for (let i = 0; i < w.count; i++) {
+        const rec: Record<string, unknown> = {};
+        for (let c = 0; c < keys.length; c++) rec[keys[c]!] = w.columns[c]![i];
+        done++;
+        yield rec;
       }
-      groupStart = groupEnd;
     }
   }
   return { records: records(), progress: () => ({ done, total }) };

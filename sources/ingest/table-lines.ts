@@ -1,6 +1,6 @@
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { DEFAULT_MAX_LINE_BYTES, csvLineBatches, fileSize } from './csv-lines.ts';
-import { PARQUET_CHUNK_ROWS, isParquet, readingParquet } from './record-source.ts';
+import { openParquetChunks } from './parquet-chunks.ts';
+import { PARQUET_CHUNK_ROWS, isParquet } from './record-source.ts';
 
 /** One row of a table file: its cells in column order, and its line number (the header is line 1). */
 export interface TableLine {
@@ -18,12 +18,13 @@ export interface TableSource {
 }
 
 /**
- * A CSV (streamed line by line) or a Parquet file (detected by its `PAR1` magic; read
- * PARQUET_CHUNK_ROWS rows at a time) as rows of cells. A Parquet file's row r is reported as line
- * r + 2, as if its column names were a CSV header on line 1.
+ * A CSV (streamed line by line) or a Parquet file (detected by its `PAR1` magic; decoded
+ * PARQUET_CHUNK_ROWS rows at a time in a worker thread ended after `parquetStallMs` without
+ * progress, parquet-chunks.ts) as rows of cells. A Parquet file's row r is reported as line r + 2,
+ * as if its column names were a CSV header on line 1.
  */
-export async function openTable(path: string, maxLineBytes = DEFAULT_MAX_LINE_BYTES): Promise<TableSource> {
-  if (isParquet(path)) return parquetTable(path);
+export async function openTable(path: string, maxLineBytes = DEFAULT_MAX_LINE_BYTES, parquetStallMs?: number): Promise<TableSource> {
+  if (isParquet(path)) return parquetTable(path, parquetStallMs);
   const total = fileSize(path);
   let done = 0;
   async function* batches(): AsyncGenerator<TableLine[]> {
@@ -35,24 +36,21 @@ export async function openTable(path: string, maxLineBytes = DEFAULT_MAX_LINE_BY
   return { batches: batches(), progress: () => ({ done, total }) };
 }
 
-async function parquetTable(path: string): Promise<TableSource> {
-  const file = await readingParquet(path, () => asyncBufferFromFile(path));
-  const metadata = await readingParquet(path, () => parquetMetadataAsync(file));
-  const total = Number(metadata.num_rows);
+async function parquetTable(path: string, stallMs: number | undefined): Promise<TableSource> {
+  const parquet = await openParquetChunks(path, PARQUET_CHUNK_ROWS, stallMs);
+  const total = parquet.total;
+  const header = parquet.columns;
   let done = 0;
   async function* batches(): AsyncGenerator<TableLine[]> {
-    let header: string[] | null = null;
-    for (let s = 0; s < total; s += PARQUET_CHUNK_ROWS) {
-      const rows = await readingParquet(path, () => parquetReadObjects({ file, metadata, rowStart: s, rowEnd: Math.min(s + PARQUET_CHUNK_ROWS, total) }));
+    for await (const w of parquet.windows) {
       const out: TableLine[] = [];
-      for (const row of rows) {
-        if (header === null) {
-          header = Object.keys(row);
-          out.push({ lineNo: 1, cells: header });
-        }
+      if (done === 0 && w.count > 0) out.push({ lineNo: 1, cells: header });
+      const { columns } = w;
+      for (let i = 0; i < w.count; i++) {
         done++;
-        const keys = header;
-        out.push({ lineNo: done + 1, cells: keys.map((k) => row[k]) });
+        const cells = new Array<unknown>(columns.length);
+        for (let c = 0; c < columns.length; c++) cells[c] = columns[c]![i];
+        out.push({ lineNo: done + 1, cells });
       }
       yield out;
     }
