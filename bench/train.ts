@@ -1,4 +1,4 @@
-// npm run bench -- train [--strengths 1,2] [--seeds 1,2] [--days 30] [--feature-set core|full] [--families logistic,gbdt,mlp,stack,sequence,auto] [--calibrate-on validation|out-of-fold] [--skip-markets] [--skip-scale] [--skip-inference]
+// npm run bench -- train [--strengths 1,2] [--seeds 1,2] [--days 30] [--feature-set core|core-v2|full] [--families logistic,gbdt,mlp,stack,sequence,auto] [--calibrate-on validation|out-of-fold] [--skip-markets] [--skip-scale] [--skip-inference]
 // Model families on generated markets whose best possible AUC (bayesAuc) is known: for each
 // strength and seed, `tickflow generate` (BTC,ETH) -> `replay dataset` -> fit logistic, GBDT, MLP
 // and the stack on the same chronological split (model/train.ts, exactly what `tickflow train
@@ -117,7 +117,8 @@ function featureOracle(r: TrainResult, ds: Dataset, oracle: OracleTable, extra: 
  * `ofi` column: (n ofi_t + (n - 1) ofi_{t-1} + … + 1 ofi_{t-n+1}) / (n (n + 1) / 2), NaN unless
  * all n bars of the symbol are there. The standard weighted moving average of order flow, over
  * the window of the core set's `ofi_6`: what such a feature, were it in the set, would let the
- * feature-achievable oracle reach (D109). Computed here only; no feature set has it.
+ * feature-achievable oracle reach (D109). core-v2 carries it as `ofi_wma_6` (D127): on a core-v2
+ * dataset (`--feature-set core-v2`) this column repeats that one and the two oracles coincide.
  */
 function weightedOfi(ds: Dataset, barMs: number, n: number): Float64Array {
   const col = ds.featureNames.indexOf('ofi');
@@ -207,7 +208,7 @@ async function againstOracle(r: TrainResult, modelDir: string, ds: Dataset, orac
     edgeVsFeatureOracleCi: ci(ef.edgeVsOracle.ci95),
     featureOracleEce: r4(ef.ece.oracle),
     driftProjectionR2: Object.fromEntries(Object.entries(fo.projections).map(([s, pr]) => [s, r4(pr.r2)])),
-    // The same with a weighted OFI over 6 bars beside the features (not in any feature set).
+    // The same with a weighted OFI over 6 bars beside the features (core-v2's ofi_wma_6, D127).
     wofiOracleEdgeVsOracle: r4(fwo.edgeVsOracle.estimate),
     wofiOracleEdgeVsOracleCi: ci(fwo.edgeVsOracle.ci95),
     wofiDriftProjectionR2: Object.fromEntries(Object.entries(fw.projections).map(([s, pr]) => [s, r4(pr.r2)])),

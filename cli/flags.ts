@@ -207,8 +207,8 @@ export function modelDir<D extends string | undefined = undefined, R extends boo
   return { ...shaped(base, o, 'modelDir'), onDisk: true };
 }
 
-/** The feature sets by id and by family (`core` = the newest core); test/unit/cli pins this to processors/graph.ts. */
-export const FEATURE_SET_NAMES = ['core', 'core-v1', 'full', 'full-v1', 'patterns', 'patterns-v1', 'cross', 'cross-v1'] as const;
+/** The feature sets by id and by family (`core` = core-v1, D127); test/unit/cli pins this to processors/graph.ts. */
+export const FEATURE_SET_NAMES = ['core', 'core-v1', 'core-v2', 'full', 'full-v1', 'patterns', 'patterns-v1', 'cross', 'cross-v1'] as const;
 
 /** `cross:<reference symbol>` (or cross-v1:…): the cross-asset set against another reference than BTCUSDT. */
 export const CROSS_WITH_REFERENCE = /^cross(?:-v1)?:[A-Za-z0-9._/-]+$/;
@@ -217,7 +217,7 @@ export const CROSS_WITH_REFERENCE = /^cross(?:-v1)?:[A-Za-z0-9._/-]+$/;
 export function featureSetFlag<D extends (typeof FEATURE_SET_NAMES)[number] | undefined = undefined>(o: Opts<D, undefined>): Flag<z.ZodType<Out<string, D, undefined>>> {
   const names: readonly string[] = FEATURE_SET_NAMES;
   const base = z.string().refine((s) => names.includes(s) || CROSS_WITH_REFERENCE.test(s), { error: `must be one of ${FEATURE_SET_NAMES.join(', ')}, or cross:<reference symbol>` });
-  return shaped(base, { ...o, arg: o.arg ?? 'core|full|patterns|cross[:REF]' }, 'core|full|patterns|cross[:REF]');
+  return shaped(base, { ...o, arg: o.arg ?? 'core|core-v2|full|patterns|cross[:REF]' }, 'core|core-v2|full|patterns|cross[:REF]');
 }
 
 /** Signal intervals (`--interval`); test/unit/cli pins this to processors/signal-interval.ts. */

@@ -4,7 +4,7 @@ import type { BarAggregatorConfig } from './bars/bar-aggregator.ts';
 import { checkFeatureSet } from './check-feature-set.ts';
 import type { GraphStateRegistry } from './checkpoint/state-registry.ts';
 import { DEFAULT_BAR_CONFIG } from './bars/bar-aggregator.ts';
-import { CORE_FEATURE_SET, coreFeatureSet, FULL_FEATURE_SET, fullFeatureSet, type FeatureSetDef } from './features/full/index.ts';
+import { CORE_FEATURE_SET, CORE_V2_FEATURE_SET, coreFeatureSet, coreV2FeatureSet, FULL_FEATURE_SET, fullFeatureSet, type FeatureSetDef } from './features/full/index.ts';
 import { CROSS_FEATURE_SET, crossFeatureSet, DEFAULT_REFERENCE } from './features/cross/index.ts';
 import { PATTERNS_FEATURE_SET, patternsFeatureSet } from './features/patterns/index.ts';
 import { newGraphStats, type GraphEvent, type GraphStats } from './graph-events.ts';
@@ -36,7 +36,7 @@ export function graphConfigFor(featureSet: FeatureSetDef, rule: SignalRuleConfig
 }
 
 /** Feature sets a model can be trained on, at the default 5-minute signal interval. */
-export const FEATURE_SETS: readonly FeatureSetDef[] = [CORE_FEATURE_SET, FULL_FEATURE_SET, PATTERNS_FEATURE_SET, CROSS_FEATURE_SET];
+export const FEATURE_SETS: readonly FeatureSetDef[] = [CORE_FEATURE_SET, CORE_V2_FEATURE_SET, FULL_FEATURE_SET, PATTERNS_FEATURE_SET, CROSS_FEATURE_SET];
 
 /**
  * References a cross-v1 model is found by (featureSetByHash) in any process: the crypto and the
@@ -45,8 +45,10 @@ export const FEATURE_SETS: readonly FeatureSetDef[] = [CORE_FEATURE_SET, FULL_FE
  */
 export const KNOWN_REFERENCES: readonly string[] = [DEFAULT_REFERENCE, 'BTC', 'SPY'];
 
+// Order matters to featureSetById: a family name (`core`) is the first set of that family here.
 const FACTORIES: readonly ((i: SignalInterval) => FeatureSetDef)[] = [
   coreFeatureSet,
+  coreV2FeatureSet,
   (i) => fullFeatureSet({ signalInterval: i }),
   (i) => patternsFeatureSet(i),
   ...KNOWN_REFERENCES.map((reference) => (i: SignalInterval) => crossFeatureSet(i, { reference })),

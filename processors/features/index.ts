@@ -4,6 +4,7 @@ export { Bollinger, type BollingerResult } from './bollinger.ts';
 export * from './chain/index.ts';
 export { FEATURE_DEFS, FEATURE_NAMES, FEATURE_SET_HASH, FEATURE_SET_ID, featureSetHash, SymbolFeatures } from './feature-set.ts';
 export type { FeatureDef, FeatureName } from './feature-set.ts';
+export { LinearWeightedMean } from './linear-weighted-mean.ts';
 export { LogReturn } from './log-return.ts';
 export { OrderFlowImbalance } from './order-flow-imbalance.ts';
 export { RealizedVol } from './realized-vol.ts';

@@ -1,5 +1,6 @@
 export type { FeatureSetDef, FeatureState, ReferenceCloses } from './feature-set-def.ts';
 export { CORE_FEATURE_SET, coreFeatureSet } from './core-feature-set.ts';
+export { CORE_V2_FEATURE_DEFS, CORE_V2_FEATURE_NAMES, CORE_V2_FEATURE_SET, CORE_V2_FEATURE_SET_HASH, CORE_V2_FEATURE_SET_ID, CoreV2FeatureState, coreV2FeatureSet, OFI_WMA_6_DEF } from './core-v2-feature-set.ts';
 export { FULL_FEATURE_SET, FULL_FEATURE_SET_ID, fullFeatureSet } from './full-feature-set.ts';
 export { FULL_FEATURE_DEFAULTS, fullFeatureDefs, fullFeatureSetHash, MTF_INTERVALS, SIGNAL_INTERVAL } from './full-feature-defs.ts';
 export type { FullFeatureDef, FullFeatureOptions } from './full-feature-defs.ts';

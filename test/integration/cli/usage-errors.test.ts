@@ -26,7 +26,7 @@ const CASES: [string[], RegExp][] = [
   [['start', '--database', 'x; DROP TABLE signals'], /^tickflow: --database "x; DROP TABLE signals": must be a plain identifier/],
   [['start', '--stop-after', '6'], /^tickflow: --stop-after "6": must be a duration like 90m, 6h or 2d$/],
   [['start', '--port', '70000'], /^tickflow: --port "70000": must be a whole number >= 0 <= 65535$/],
-  [['start', '--feature-set', 'huge'], /^tickflow: --feature-set "huge": must be one of core, core-v1, full, full-v1, patterns, patterns-v1, cross, cross-v1, or cross:<reference symbol>$/],
+  [['start', '--feature-set', 'huge'], /^tickflow: --feature-set "huge": must be one of core, core-v1, core-v2, full, full-v1, patterns, patterns-v1, cross, cross-v1, or cross:<reference symbol>$/],
   [['start', '--feed-only'], /^tickflow: --feed-only needs --broker/],
   [['start', '--source', 'nse:RELIANCE'], /^tickflow: --source nse:RELIANCE: 'RELIANCE' is not an index with an NSE option chain \(known: NIFTY, BANKNIFTY, /],
   [['start', '--source', 'nse:NIFTY', '--poll-seconds', '0'], /^tickflow: --poll-seconds "0": must be a number > 0$/],
