@@ -8,7 +8,8 @@
 //   features-full  computeFeatures with the 67-feature full set
 //   model          infer -> modelHealth (the model stage of the graph, as buildGraph composes it)
 // and prints CPU µs per output (vector or signal) and CPU seconds per pass, medians over the
-// counted passes. Lower noise than whole replays on a shared machine: the same events, in memory,
+// counted passes, and the first pass's CPU seconds (code not yet optimized by the JIT, as in a
+// replay). Lower noise than whole replays on a shared machine: the same events, in memory,
 // so a change to one stage shows alone. Garbage that a whole replay keeps alive for longer (the as-of
 // buffer's chains) is not represented: whole replays (bench/measure.ts) measure that.
 import { parseArgs } from 'node:util';
@@ -59,6 +60,7 @@ const featureInputs = (cfg: GraphConfig): Flow[] => {
 const median = (x: number[]): number => [...x].sort((a, b) => a - b)[Math.floor(x.length / 2)] as number;
 const time = (name: string, events: readonly Flow[], make: () => OperatorFunction<Flow, Flow>, count: (out: Flow[]) => number): void => {
   const cpu: number[] = [];
+  let first = 0;
   let outputs = 0;
   for (let p = 0; p < passes; p++) {
     const op = make();
@@ -67,9 +69,10 @@ const time = (name: string, events: readonly Flow[], make: () => OperatorFunctio
     const c = process.cpuUsage(c0);
     outputs = count(out);
     if (p > 0) cpu.push((c.user + c.system) / 1e6);
+    else first = (c.user + c.system) / 1e6;
   }
   const s = median(cpu);
-  process.stdout.write(`${JSON.stringify({ stage: name, events: events.length, outputs, cpuSecondsPerPass: s, usPerOutput: Math.round((s * 1e7) / outputs) / 10, passes: cpu })}\n`);
+  process.stdout.write(`${JSON.stringify({ stage: name, events: events.length, outputs, cpuSecondsPerPass: s, usPerOutput: Math.round((s * 1e7) / outputs) / 10, passes: cpu, firstPassCpuSeconds: first })}\n`);
 };
 
 const core = DEFAULT_GRAPH_CONFIG;
