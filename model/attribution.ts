@@ -26,6 +26,7 @@ export const ATTRIBUTION_OF: Readonly<Record<Family, AttributionMethod | undefin
  */
 export function gradientTimesInput(stack: DenseStack, s: Standardization): Explainer {
   const layers = stack.layers;
+  const top = layers.length - 1;
   const d = stack.inputDim;
   const mean = Float64Array.from(s.mean);
   const std = Float64Array.from(s.std);
@@ -34,36 +35,45 @@ export function gradientTimesInput(stack: DenseStack, s: Standardization): Expla
   const post = layers.map((l) => new Float64Array(l.outDim));
   const grads = [...layers.map((l) => new Float64Array(l.outDim)), new Float64Array(d)];
   const out = new Float64Array(d);
+  // Work that depends on the model alone is done here, once (D139): the gradient of the centered
+  // logit with respect to the last layer's pre-activations is (1 if o = cls) - 1/k whatever the
+  // row, so its product with the last kernel is one vector per class. Computed with the
+  // operations the per-signal loop used (same order, same start), it has the same bits. The last
+  // layer's forward values are never read (only the layers below need their pre-activations).
+  const topLayer = layers[top]!;
+  const topIn = Array.from({ length: topLayer.outDim }, (_, cls) => {
+    const g = new Float64Array(topLayer.outDim);
+    for (let o = 0; o < g.length; o++) g[o] = (o === cls ? 1 : 0) - 1 / g.length;
+    const v = new Float64Array(topLayer.inDim);
+    backInto(topLayer.kernel, topLayer.inDim, topLayer.outDim, g, v);
+    return v;
+  });
   return (row, cls) => {
     for (let j = 0; j < d; j++) z[j] = ((row[j] as number) - (mean[j] as number)) / (std[j] as number);
     let input: Float64Array = z;
-    for (let li = 0; li < layers.length; li++) {
+    for (let li = 0; li < top; li++) {
       const { inDim, outDim, kernel, bias, activation } = layers[li]!;
+      forwardInto(kernel, bias, inDim, outDim, input, pre[li]!);
       const p = pre[li]!;
       const y = post[li]!;
       for (let o = 0; o < outDim; o++) {
-        let acc = bias[o] as number;
-        for (let i = 0, k = o; i < inDim; i++, k += outDim) acc += (input[i] as number) * (kernel[k] as number);
-        p[o] = acc;
+        const acc = p[o] as number;
         y[o] = activation === 'relu' ? (acc < 0 ? 0 : acc) : activation === 'tanh' ? Math.tanh(acc) : activation === 'sigmoid' ? 1 / (1 + Math.exp(-acc)) : acc;
       }
       input = y;
     }
-    // Gradient of the centered logit with respect to the last layer's pre-activations.
-    const top = layers.length - 1;
-    const gTop = grads[top]!;
-    for (let o = 0; o < gTop.length; o++) gTop[o] = (o === cls ? 1 : 0) - 1 / gTop.length;
+    const base = topIn[cls];
+    if (base === undefined) throw new RangeError(`contributions: class ${cls} of ${topIn.length}`);
     for (let li = top; li >= 0; li--) {
-      const { inDim, outDim, kernel } = layers[li]!;
-      const g = grads[li]!;
       const gIn = li === 0 ? grads[layers.length]! : grads[li - 1]!;
-      for (let i = 0; i < inDim; i++) {
-        let acc = 0;
-        for (let o = 0, k = i * outDim; o < outDim; o++, k++) acc += (kernel[k] as number) * (g[o] as number);
-        gIn[i] = acc;
+      if (li === top) gIn.set(base);
+      else {
+        const { inDim, outDim, kernel } = layers[li]!;
+        backInto(kernel, inDim, outDim, grads[li]!, gIn);
       }
       if (li > 0) {
         // Through the activation of the layer below.
+        const inDim = layers[li]!.inDim;
         const act = layers[li - 1]!.activation;
         const p = pre[li - 1]!;
         const y = post[li - 1]!;
@@ -77,6 +87,67 @@ export function gradientTimesInput(stack: DenseStack, s: Standardization): Expla
     for (let j = 0; j < d; j++) out[j] = (gx[j] as number) * (z[j] as number);
     return out;
   };
+}
+
+/**
+ * y[o] = bias[o] + Σ_i x[i]·kernel[i, o], summed in i order from the bias, four outputs at a time
+ * (independent add chains, as DenseStack.forward does): each output's sum is the one-at-a-time loop's.
+ */
+function forwardInto(kernel: Float64Array, bias: Float64Array, inDim: number, outDim: number, x: Float64Array, y: Float64Array): void {
+  let o = 0;
+  for (; o + 4 <= outDim; o += 4) {
+    let s0 = bias[o] as number;
+    let s1 = bias[o + 1] as number;
+    let s2 = bias[o + 2] as number;
+    let s3 = bias[o + 3] as number;
+    for (let i = 0, k = o; i < inDim; i++, k += outDim) {
+      const xi = x[i] as number;
+      s0 += xi * (kernel[k] as number);
+      s1 += xi * (kernel[k + 1] as number);
+      s2 += xi * (kernel[k + 2] as number);
+      s3 += xi * (kernel[k + 3] as number);
+    }
+    y[o] = s0;
+    y[o + 1] = s1;
+    y[o + 2] = s2;
+    y[o + 3] = s3;
+  }
+  for (; o < outDim; o++) {
+    let acc = bias[o] as number;
+    for (let i = 0, k = o; i < inDim; i++, k += outDim) acc += (x[i] as number) * (kernel[k] as number);
+    y[o] = acc;
+  }
+}
+
+/**
+ * gIn[i] = Σ_o kernel[i, o]·g[o], summed in o order from 0, four inputs at a time (independent add
+ * chains): each input's sum is the one-at-a-time loop's.
+ */
+function backInto(kernel: Float64Array, inDim: number, outDim: number, g: Float64Array, gIn: Float64Array): void {
+  let i = 0;
+  for (; i + 4 <= inDim; i += 4) {
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    const k0 = i * outDim;
+    for (let o = 0; o < outDim; o++) {
+      const go = g[o] as number;
+      a0 += (kernel[k0 + o] as number) * go;
+      a1 += (kernel[k0 + outDim + o] as number) * go;
+      a2 += (kernel[k0 + 2 * outDim + o] as number) * go;
+      a3 += (kernel[k0 + 3 * outDim + o] as number) * go;
+    }
+    gIn[i] = a0;
+    gIn[i + 1] = a1;
+    gIn[i + 2] = a2;
+    gIn[i + 3] = a3;
+  }
+  for (; i < inDim; i++) {
+    let acc = 0;
+    for (let o = 0, k = i * outDim; o < outDim; o++, k++) acc += (kernel[k] as number) * (g[o] as number);
+    gIn[i] = acc;
+  }
 }
 
 /**

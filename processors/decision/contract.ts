@@ -66,20 +66,39 @@ export function selectContract(action: Action, chain: OptionChainSnapshot | null
     if (c.right === right && c.expiry - barEnd >= rule.minTimeToExpiryMs && (expiry === null || c.expiry < expiry)) expiry = c.expiry;
   }
   if (expiry === null) return none(`no ${right === 'C' ? 'call' : 'put'} expiring at least ${rule.minTimeToExpiryMs} ms after bar end`);
-  const rows = chain.contracts.filter((c) => c.right === right && c.expiry === expiry);
-  const strikes = [...new Set(rows.map((c) => c.strike))].sort((a, b) => a - b);
   const spot = chain.spot;
   if (!(Number.isFinite(spot) && spot > 0)) return none('option chain has no usable spot');
-  let atm = 0;
-  for (let i = 1; i < strikes.length; i++) {
-    // Strictly nearer only: on a tie the earlier (lower) strike stays.
-    if (Math.abs((strikes[i] as number) - spot) < Math.abs((strikes[atm] as number) - spot)) atm = i;
+  // One pass over the rows of that expiry and right, no arrays (D139): the ATM strike is the
+  // nearest to spot, the lower on a tie, i.e. the first of the distinct ascending strikes that
+  // no later one is strictly nearer than, as the rule states. Strikes are finite and positive
+  // (validated inputs).
+  const cs = chain.contracts;
+  let atm = Number.NaN;
+  let atmDist = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < cs.length; i++) {
+    const c = cs[i] as OptionContract;
+    if (c.right !== right || c.expiry !== expiry) continue;
+    const d = Math.abs(c.strike - spot);
+    if (d < atmDist || (d === atmDist && c.strike < atm) || Number.isNaN(atm)) {
+      atm = c.strike;
+      atmDist = d;
+    }
   }
-  const at = rule.moneyness === 'ATM' ? atm : right === 'C' ? atm + 1 : atm - 1;
-  const strike = strikes[at];
-  if (strike === undefined) return none(`no strike one out of the money beyond ${strikes[atm]}`);
-  for (const c of rows) {
-    if (c.strike !== strike) continue;
+  let strike = atm;
+  if (rule.moneyness !== 'ATM') {
+    // OTM1: the next listed strike beyond ATM, above for a call, below for a put.
+    strike = Number.NaN;
+    for (let i = 0; i < cs.length; i++) {
+      const c = cs[i] as OptionContract;
+      if (c.right !== right || c.expiry !== expiry) continue;
+      const k = c.strike;
+      if (right === 'C' ? k > atm && !(k >= strike) : k < atm && !(k <= strike)) strike = k;
+    }
+    if (Number.isNaN(strike)) return none(`no strike one out of the money beyond ${atm}`);
+  }
+  for (let i = 0; i < cs.length; i++) {
+    const c = cs[i] as OptionContract;
+    if (c.right !== right || c.expiry !== expiry || c.strike !== strike) continue;
     const p = premiumOf(c);
     if (p === null) continue;
     const iv = c.iv !== null && Number.isFinite(c.iv) && c.iv > 0 ? c.iv : null;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { OperatorFunction } from 'rxjs';
 import type { Bar, Signal } from '../../schemas/index.ts';
 import { checkFeatureSet } from '../check-feature-set.ts';
@@ -11,9 +11,13 @@ import { topContributions } from '../signal/top-contributions.ts';
 import type { Predictor, WindowScorer } from '../types.ts';
 import { syncFlatMap } from './sync-flat-map.ts';
 
-/** Deterministic signal id: the same bar, model and feature set always give the same id. */
+/**
+ * Deterministic signal id: the same bar, model and feature set always give the same id. The first
+ * 32 hex digits of SHA-256 of `symbol|barEnd|modelId|featureSetHash`, through Node's one-shot
+ * `crypto.hash` (D139: no Hash object per signal; the same digest as createHash's).
+ */
 export function signalId(symbol: string, barEnd: number, modelId: string, featureSetHash: string): string {
-  return createHash('sha256').update(`${symbol}|${barEnd}|${modelId}|${featureSetHash}`).digest('hex').slice(0, 32);
+  return hash('sha256', `${symbol}|${barEnd}|${modelId}|${featureSetHash}`, 'hex').slice(0, 32);
 }
 
 /** The class behind an action (the class whose probability is the signal's confidence). */

@@ -159,3 +159,56 @@ describe('infer names the contract', () => {
     assert.equal(old.reason, null);
   });
 });
+
+/** selectContract as written before D139 (filter, Set, sort): the reference the one-pass version must equal. */
+function arraySelectContract(action: 'BUY' | 'SELL' | 'HOLD', ch: OptionChainSnapshot, barEnd: number, rule: ContractRule): unknown {
+  if (action === 'HOLD') return { contract: null, reason: 'HOLD' };
+  const age = barEnd - ch.tsEvent;
+  if (age > rule.maxChainAgeMs) return { contract: null, reason: `option chain ${age} ms old at bar end (bound ${rule.maxChainAgeMs} ms)` };
+  const right = action === 'BUY' ? 'C' : 'P';
+  let expiry: number | null = null;
+  for (const k of ch.contracts) if (k.right === right && k.expiry - barEnd >= rule.minTimeToExpiryMs && (expiry === null || k.expiry < expiry)) expiry = k.expiry;
+  if (expiry === null) return { contract: null, reason: `no ${right === 'C' ? 'call' : 'put'} expiring at least ${rule.minTimeToExpiryMs} ms after bar end` };
+  const rows = ch.contracts.filter((k) => k.right === right && k.expiry === expiry);
+  const strikes = [...new Set(rows.map((k) => k.strike))].sort((a, b) => a - b);
+  if (!(Number.isFinite(ch.spot) && ch.spot > 0)) return { contract: null, reason: 'option chain has no usable spot' };
+  let atm = 0;
+  for (let i = 1; i < strikes.length; i++) if (Math.abs((strikes[i] as number) - ch.spot) < Math.abs((strikes[atm] as number) - ch.spot)) atm = i;
+  const strike = strikes[rule.moneyness === 'ATM' ? atm : right === 'C' ? atm + 1 : atm - 1];
+  if (strike === undefined) return { contract: null, reason: `no strike one out of the money beyond ${strikes[atm]}` };
+  for (const k of rows) {
+    if (k.strike !== strike) continue;
+    const p = premiumOf(k);
+    if (p === null) continue;
+    const iv = k.iv !== null && Number.isFinite(k.iv) && k.iv > 0 ? k.iv : null;
+    return { contract: { underlying: ch.underlying, expiry, strike, right: right === 'C' ? 'CALL' : 'PUT', premium: p.premium, premiumSource: p.source, iv, chainAt: ch.tsEvent }, reason: null };
+  }
+  return { contract: null, reason: `no price for the ${strike} ${right === 'C' ? 'call' : 'put'}` };
+}
+
+describe('selectContract in one pass (D139)', () => {
+  test('the same choice and reason as the filter/Set/sort version on 3,000 random chains (ties, duplicate rows, missing prices, edge strikes)', () => {
+    let seed = 7;
+    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+    let contracts = 0;
+    for (let n = 0; n < 3000; n++) {
+      const rows: OptionContract[] = [];
+      const m = Math.floor(rnd() * 12);
+      for (let i = 0; i < m; i++) {
+        const priced = rnd();
+        rows.push(c(T + pick([2 * H, 2 * D, 9 * D]), pick([95, 97.5, 100, 102.5, 105, 110]), pick(['C', 'P'] as const), priced < 0.6 ? 1 : null, priced < 0.6 ? 1.2 : null, priced < 0.8 ? 1.1 : null, pick([0.4, null])));
+      }
+      const ch = chain({ contracts: rows, spot: pick([101.25, 100, 102.5, 103.75, 0]) });
+      for (const action of ['BUY', 'SELL', 'HOLD'] as const) {
+        for (const moneyness of ['ATM', 'OTM1'] as const) {
+          const rule = { ...RULE, moneyness };
+          const got = selectContract(action, ch, T, rule);
+          assert.deepEqual(got, arraySelectContract(action, ch, T, rule), `chain ${n} ${action} ${moneyness}`);
+          if (got.contract !== null) contracts++;
+        }
+      }
+    }
+    assert.ok(contracts > 1000, `only ${contracts} choices named a contract: the cases do not exercise the choice`);
+  });
+});

@@ -57,29 +57,29 @@ export const GAMMA_FLIP_GRID: GammaFlipGrid = Object.freeze({ range: 0.1, steps:
 export function gammaFlip(rs: readonly ResolvedContract[], spot: number, p: PricingAssumptions, grid: GammaFlipGrid = GAMMA_FLIP_GRID): number | null {
   if (!(spot > 0)) return null;
   // γ(S) = e^{-qT} φ(d1) / (S σ √T), d1 = (ln S - a) / b with a = ln K - (r - q + σ²/2) T, b = σ√T.
-  const a: number[] = [], b: number[] = [], w: number[] = [];
+  // Typed arrays and no closure per level (D139); every value is computed as before, in the same order.
+  const a = new Float64Array(rs.length), b = new Float64Array(rs.length), w = new Float64Array(rs.length);
+  let n = 0;
   for (const r of rs) {
     if (r.sigma === null || r.c.openInterest === 0) continue;
     const sd = r.sigma * Math.sqrt(r.t);
-    a.push(Math.log(r.c.strike) - (p.rate - p.dividendYield + 0.5 * r.sigma * r.sigma) * r.t);
-    b.push(sd);
+    a[n] = Math.log(r.c.strike) - (p.rate - p.dividendYield + 0.5 * r.sigma * r.sigma) * r.t;
+    b[n] = sd;
     const sign = r.c.right === 'C' ? 1 : -1;
-    w.push((sign * Math.exp(-p.dividendYield * r.t) * r.c.openInterest * p.multiplier) / sd);
+    w[n] = (sign * Math.exp(-p.dividendYield * r.t) * r.c.openInterest * p.multiplier) / sd;
+    n++;
   }
-  if (w.length === 0) return null;
-  const gexAt = (s: number): number => {
-    const ls = Math.log(s);
-    let sum = 0;
-    for (let i = 0; i < w.length; i++) sum += (w[i] as number) * normPdf((ls - (a[i] as number)) / (b[i] as number));
-    // Σ w·φ / S is net gamma; × S² × 0.01 gives GEX.
-    return sum * s * 0.01;
-  };
-  const levels: number[] = [];
-  const values: number[] = [];
+  if (n === 0) return null;
+  const levels = new Float64Array(grid.steps + 1);
+  const values = new Float64Array(grid.steps + 1);
   for (let i = 0; i <= grid.steps; i++) {
     const s = spot * (1 - grid.range + (2 * grid.range * i) / grid.steps);
-    levels.push(s);
-    values.push(gexAt(s));
+    const ls = Math.log(s);
+    let sum = 0;
+    for (let j = 0; j < n; j++) sum += (w[j] as number) * normPdf((ls - (a[j] as number)) / (b[j] as number));
+    levels[i] = s;
+    // Σ w·φ / S is net gamma; × S² × 0.01 gives GEX.
+    values[i] = sum * s * 0.01;
   }
   let best: number | null = null;
   for (let i = 0; i < grid.steps; i++) {

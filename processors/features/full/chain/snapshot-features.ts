@@ -1,5 +1,4 @@
 import type { OptionChainSnapshot } from '../../../../schemas/option-chain-snapshot.ts';
-import { atmIv } from '../../chain/atm-iv.ts';
 import { maxPainDist } from '../../chain/max-pain.ts';
 import { pcrOi, pcrVolume } from '../../chain/put-call-ratio.ts';
 import { gammaExposure, gammaFlip } from './gamma-exposure.ts';
@@ -24,9 +23,31 @@ function nulls(): SnapshotFeatures {
 
 const fin = (x: number | null): number | null => (x !== null && Number.isFinite(x) ? x : null);
 
-/** ATM IV (core-v1's rule: mean call/put IV at the strike nearest spot) with resolved IVs. */
+/**
+ * ATM IV (core-v1's rule, processors/features/chain/atm-iv.ts: mean call/put IV at the strike
+ * nearest spot, the lower on a tie, the first usable IV of each right there) with resolved IVs.
+ * The same steps as atmIv() on copies of the contracts with `iv` replaced by the resolved sigma,
+ * without making those copies (D139: two object spreads per contract and vector before).
+ */
 function atmIvOf(rs: readonly ResolvedContract[], spot: number): number | null {
-  return atmIv(rs.map((r) => ({ ...r.c, iv: r.sigma })), spot);
+  if (!(Number.isFinite(spot) && spot > 0) || rs.length === 0) return null;
+  let k = (rs[0] as ResolvedContract).c.strike;
+  for (let i = 1; i < rs.length; i++) {
+    const strike = (rs[i] as ResolvedContract).c.strike;
+    const d = Math.abs(strike - spot);
+    const bestD = Math.abs(k - spot);
+    if (d < bestD || (d === bestD && strike < k)) k = strike;
+  }
+  let call: number | null = null;
+  let put: number | null = null;
+  for (const r of rs) {
+    const iv = r.sigma;
+    if (r.c.strike !== k || !(iv !== null && Number.isFinite(iv) && iv > 0)) continue;
+    if (r.c.right === 'C' && call === null) call = iv;
+    if (r.c.right === 'P' && put === null) put = iv;
+  }
+  if (call !== null && put !== null) return (call + put) / 2;
+  return call ?? put;
 }
 
 /**
