@@ -80,6 +80,8 @@ export const metrics = {
     registers: [registry],
   }),
   httpRequests: new Counter({ name: 'tickflow_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers: [registry] }),
+  /** API answers computed (not served from the per-log-position cache, sinks/web/response-cache.ts). */
+  httpComputed: new Counter({ name: 'tickflow_http_api_computed_total', help: 'API answers computed rather than served from the cache of answers per log position, by route', labelNames: ['route'], registers: [registry] }),
 };
 
 /** Records one live signal's latency (milliseconds). */
