@@ -256,8 +256,8 @@ export function dashboardHandler(o: DashboardApiOptions): (req: IncomingMessage,
       }),
     ],
   ]);
-  const answers = new ResponseCache(o.responseCacheBytes ?? DEFAULT_RESPONSE_CACHE_BYTES);
-  const noCache = (o.responseCacheBytes ?? DEFAULT_RESPONSE_CACHE_BYTES) === 0;
+  const cacheBytes = o.responseCacheBytes ?? DEFAULT_RESPONSE_CACHE_BYTES;
+  const answers = cacheBytes > 0 ? new ResponseCache(cacheBytes) : null;
 
   const routes = new Map<string, Handler>([
     [
@@ -372,7 +372,10 @@ export function dashboardHandler(o: DashboardApiOptions): (req: IncomingMessage,
         const question = { ...q, token: undefined };
         const compute = (): Promise<Computed> => answered.compute(q);
         const counted = (): void => metrics.httpComputed.inc({ route: path });
-        const a = noCache ? await compute().then((r) => (counted(), serialize(r.status, r.body, r.headers))) : await answers.get(`${path}?${JSON.stringify(question)}`, await answered.version(q), compute, counted);
+        const a =
+          answers === null
+            ? await (counted(), compute()).then((r) => serialize(r.status, r.body, r.headers))
+            : await answers.get(`${path}?${JSON.stringify(question)}`, await answered.version(q), compute, counted);
         sendAnswer(req, res, a);
         return path;
       }
