@@ -12,7 +12,8 @@
 // has its own rate-limit budget) sending `--api-rate` requests a minute (default 1,000: the HTTP
 // rate limit) over a page's mix of routes (health, 5m bars at the default limit, chart signals,
 // the model card, symbols, 500 1m bars, /metrics), from once the WebSocket clients are subscribed
-// to the end; reported: requests by status and their latency. `--tickflow DIR` runs DIR/cli/main.ts
+// to the end; reported: requests by status and their latency. Like a browser, each client keeps the
+// ETag of each path's last 200 and sends it as If-None-Match (a server without ETags ignores it). `--tickflow DIR` runs DIR/cli/main.ts
 // (another checkout of tickflow, with its node_modules) instead of this one, for before/after runs.
 // CPU per thread of `start` over the measured window (from /proc/<pid>/task/*/stat): the processing
 // (main) thread, the busiest other thread (the fan-out worker when it serves clients; every thread
@@ -120,10 +121,13 @@ function hammerApi(port: number, clients: number, perMinute: number): { stop: ()
   let errors = 0;
   let stopped = false;
   const interval = 60_000 / perMinute;
-  const one = (agent: Agent, localAddress: string, path: string, setGone: () => void): Promise<void> =>
+  const one = (agent: Agent, localAddress: string, path: string, etags: Map<string, string>, setGone: () => void): Promise<void> =>
     new Promise((resolve) => {
       const t0 = performance.now();
-      const req = httpRequest({ host: '127.0.0.1', port, path, agent, localAddress }, (res) => {
+      const known = etags.get(path);
+      const req = httpRequest({ host: '127.0.0.1', port, path, agent, localAddress, headers: known !== undefined ? { 'if-none-match': known } : {} }, (res) => {
+        const etag = res.headers.etag;
+        if (res.statusCode === 200 && etag !== undefined) etags.set(path, etag);
         res.resume();
         res.on('end', () => {
           latencies.push(performance.now() - t0);
@@ -152,10 +156,11 @@ function hammerApi(port: number, clients: number, perMinute: number): { stop: ()
     let i = 0;
     let next = performance.now();
     let gone = false;
+    const etags = new Map<string, string>();
     while (!stopped && !gone) {
       const sym = symbols[i % symbols.length]!;
       const routes = ['/api/health', `/api/bars?symbol=${sym}&interval=5m`, `/api/signals?symbol=${sym}&fields=chart`, '/api/model', '/api/symbols', `/api/bars?symbol=${sym}&interval=1m&limit=500`, '/metrics'];
-      await one(agent, localAddress, routes[i % routes.length]!, () => (gone = true));
+      await one(agent, localAddress, routes[i % routes.length]!, etags, () => (gone = true));
       i++;
       next += interval;
       const wait = next - performance.now();
