@@ -1,5 +1,5 @@
 // npm run bench -- fanout [--clients 1000] [--paused 10] [--speed 300] [--market 5h] [--modes none,worker,in-process]
-//   [--api-clients 0] [--api-rate 1000] [--tickflow .] [--json]
+//   [--api-clients 0] [--api-rate 1000] [--tickflow .] [--cpu-prof DIR] [--json]
 // The live pipeline (`tickflow start` on the seeded synthetic market, a copy of a cached 3-day log
 // per run) with 0 and with N WebSocket clients subscribed to signals and bars on every symbol, of
 // which `paused` stop reading their socket once subscribed. Reports per run: the graph's
@@ -12,10 +12,15 @@
 // has its own rate-limit budget) sending `--api-rate` requests a minute (default 1,000: the HTTP
 // rate limit) over a page's mix of routes (health, 5m bars at the default limit, chart signals,
 // the model card, symbols, 500 1m bars, /metrics), from once the WebSocket clients are subscribed
-// to the end; reported: requests by status and their latency. `--tickflow DIR` runs DIR/cli/main.ts
+// to the end; reported: requests by status and their latency. Like a browser, each client keeps the
+// ETag of each path's last 200 and sends it as If-None-Match (a server without ETags ignores it). `--tickflow DIR` runs DIR/cli/main.ts
 // (another checkout of tickflow, with its node_modules) instead of this one, for before/after runs.
+// CPU per thread of `start` over the measured window (from /proc/<pid>/task/*/stat): the processing
+// (main) thread, the busiest other thread (the fan-out worker when it serves clients; every thread
+// is named "node", so it is picked by its CPU) and the rest. `--cpu-prof DIR` runs start under
+// `node --cpu-prof --cpu-prof-dir DIR` (one .cpuprofile per thread, the worker's included).
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, createWriteStream, existsSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, createWriteStream, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { Agent, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
@@ -34,6 +39,7 @@ const { values } = parseArgs({
     'api-clients': { type: 'string', default: '0' },
     'api-rate': { type: 'string', default: '1000' },
     tickflow: { type: 'string', default: '.' },
+    'cpu-prof': { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -45,7 +51,35 @@ const dir = join('var', 'bench', 'fanout');
 const baseLog = join(dir, 'log');
 const modelDir = join(dir, 'model');
 const say = benchSay('fanout');
-const tickflowArgs = (args: string[]): string[] => ['--import', 'tsx', join(values.tickflow, 'cli', 'main.ts'), ...args];
+const tickflowArgs = (args: string[], prof = false): string[] => [
+  ...(prof && values['cpu-prof'] !== undefined ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : []),
+  '--import',
+  'tsx',
+  join(values.tickflow, 'cli', 'main.ts'),
+  ...args,
+];
+/** Clock ticks per second of /proc stat times (USER_HZ: 100 on Linux). */
+const TICKS = 100;
+/** CPU seconds so far of each thread of a process, by thread id (utime + stime). */
+function threadCpu(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const t of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(t), (Number(f[11]) + Number(f[12])) / TICKS);
+    } catch {
+      /* thread gone */
+    }
+  }
+  return out;
+}
 
 if (!existsSync(join(modelDir, 'manifest.json'))) {
   say(`bench fanout: building 3 days of history and a model in ${dir} (once)`);
@@ -75,6 +109,8 @@ interface RunResult {
   health: Record<string, unknown> | null;
   /** Page/API requests sent while measuring, by status, and their latency (ms). */
   api: { clients: number; requests: number; byStatus: Record<string, number>; errors: number; latencyMs: { p50: number | null; p99: number | null; max: number | null } } | null;
+  /** CPU seconds of start's threads over the measured window: processing thread, busiest other thread (the worker), the rest. */
+  cpuSeconds: { window: number; main: number; busiestOther: number; rest: number } | null;
   loadAvg1m: number;
 }
 
@@ -85,10 +121,13 @@ function hammerApi(port: number, clients: number, perMinute: number): { stop: ()
   let errors = 0;
   let stopped = false;
   const interval = 60_000 / perMinute;
-  const one = (agent: Agent, localAddress: string, path: string, setGone: () => void): Promise<void> =>
+  const one = (agent: Agent, localAddress: string, path: string, etags: Map<string, string>, setGone: () => void): Promise<void> =>
     new Promise((resolve) => {
       const t0 = performance.now();
-      const req = httpRequest({ host: '127.0.0.1', port, path, agent, localAddress }, (res) => {
+      const known = etags.get(path);
+      const req = httpRequest({ host: '127.0.0.1', port, path, agent, localAddress, headers: known !== undefined ? { 'if-none-match': known } : {} }, (res) => {
+        const etag = res.headers.etag;
+        if (res.statusCode === 200 && etag !== undefined) etags.set(path, etag);
         res.resume();
         res.on('end', () => {
           latencies.push(performance.now() - t0);
@@ -117,10 +156,11 @@ function hammerApi(port: number, clients: number, perMinute: number): { stop: ()
     let i = 0;
     let next = performance.now();
     let gone = false;
+    const etags = new Map<string, string>();
     while (!stopped && !gone) {
       const sym = symbols[i % symbols.length]!;
       const routes = ['/api/health', `/api/bars?symbol=${sym}&interval=5m`, `/api/signals?symbol=${sym}&fields=chart`, '/api/model', '/api/symbols', `/api/bars?symbol=${sym}&interval=1m&limit=500`, '/metrics'];
-      await one(agent, localAddress, routes[i % routes.length]!, () => (gone = true));
+      await one(agent, localAddress, routes[i % routes.length]!, etags, () => (gone = true));
       i++;
       next += interval;
       const wait = next - performance.now();
@@ -145,7 +185,7 @@ async function run(mode: 'none' | 'worker' | 'in-process'): Promise<RunResult> {
   const n = mode === 'none' ? 0 : CLIENTS;
   const args = ['start', '--log', runLog, '--model', modelDir, '--speed', values.speed, '--stop-after', values.market, '--port', '0', '--max-clients', String(CLIENTS + 100)];
   if (mode === 'in-process') args.push('--ws-in-process');
-  const child = spawn(process.execPath, tickflowArgs(args), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, tickflowArgs(args, true), { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   const signals: { at: number; lagMs: number }[] = [];
@@ -177,13 +217,24 @@ async function run(mode: 'none' | 'worker' | 'in-process'): Promise<RunResult> {
   });
   const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? -1)));
   let peakRss = 0;
+  // Per-thread CPU: the sample when measuring starts, and each thread's latest reading while start
+  // still runs (a thread that ends before the process, like the worker at shutdown, keeps its last).
+  let cpuFrom: { at: number; cpu: Map<number, number> } | null = null;
+  let cpuLast: { at: number; cpu: Map<number, number> } | null = null;
   const rssTimer = setInterval(() => {
     try {
       peakRss = Math.max(peakRss, Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
     } catch {
       /* exited */
     }
+    if (child.exitCode === null && child.pid !== undefined) {
+      const cpu = threadCpu(child.pid);
+      if (cpu.size > 0) cpuLast = { at: performance.now(), cpu: new Map([...(cpuLast?.cpu ?? []), ...cpu]) };
+    }
   }, 250);
+  const startCpuWindow = (): void => {
+    if (child.pid !== undefined) cpuFrom = { at: performance.now(), cpu: threadCpu(child.pid) };
+  };
 
   await Promise.race([portReady, exited]);
   const sockets: WebSocket[] = [];
@@ -245,6 +296,7 @@ async function run(mode: 'none' | 'worker' | 'in-process'): Promise<RunResult> {
     }
     connectSeconds = +((performance.now() - t0) / 1000).toFixed(1);
     measureFrom = performance.now();
+    startCpuWindow();
     frames.fill(0); // count what every reader got from the moment all were subscribed
     for (let p = 0; p < PAUSED; p++) sockets[p]!.pause();
     say(`bench fanout ${mode}: ${n} clients subscribed in ${connectSeconds} s, ${PAUSED} paused`);
@@ -264,10 +316,14 @@ async function run(mode: 'none' | 'worker' | 'in-process'): Promise<RunResult> {
   }
   let hammer: { stop: () => Promise<RunResult['api']> } | null = null;
   if (API_CLIENTS > 0 && port > 0 && child.exitCode === null) {
-    if (n === 0) measureFrom = performance.now();
+    if (n === 0) {
+      measureFrom = performance.now();
+      startCpuWindow();
+    }
     hammer = hammerApi(port, API_CLIENTS, API_RATE);
     say(`bench fanout ${mode}: ${API_CLIENTS} page/API clients at ${API_RATE} requests a minute each`);
   }
+  if (cpuFrom === null && port > 0) startCpuWindow();
   const code = await exited;
   const api = hammer ? await hammer.stop() : null;
   clearInterval(rssTimer);
@@ -277,6 +333,16 @@ async function run(mode: 'none' | 'worker' | 'in-process'): Promise<RunResult> {
   const measured = signals.filter((s) => s.at >= measureFrom).map((s) => s.lagMs);
   const readers = frames.filter((_, i) => i >= PAUSED && ok[i] === true);
   say(`bench fanout ${mode}: ${measured.length} of ${summary.liveSignals ?? '?'} live signals measured`);
+  let cpuSeconds: RunResult['cpuSeconds'] = null;
+  const from = cpuFrom as { at: number; cpu: Map<number, number> } | null;
+  const last = cpuLast as { at: number; cpu: Map<number, number> } | null;
+  if (from !== null && last !== null && child.pid !== undefined) {
+    const used = [...last.cpu].map(([tid, s]) => [tid, s - (from.cpu.get(tid) ?? 0)] as const);
+    const main = used.find(([tid]) => tid === child.pid)?.[1] ?? 0;
+    const others = used.filter(([tid]) => tid !== child.pid).map(([, s]) => s).sort((a, b) => b - a);
+    const r2 = (x: number): number => +x.toFixed(2);
+    cpuSeconds = { window: r2((last.at - from.at) / 1000), main: r2(main), busiestOther: r2(others[0] ?? 0), rest: r2(others.slice(1).reduce((a, b) => a + b, 0)) };
+  }
   return {
     mode,
     clients: n,
@@ -291,6 +357,7 @@ async function run(mode: 'none' | 'worker' | 'in-process'): Promise<RunResult> {
     pausedDroppedAfterS,
     health: health === null ? null : { wsClients: (health as Record<string, unknown>)['wsClients'], wsDropped: (health as Record<string, unknown>)['wsDropped'] },
     api,
+    cpuSeconds,
     loadAvg1m: +(loadavg()[0] ?? 0).toFixed(2),
   };
 }
@@ -307,5 +374,6 @@ else
       `${r.mode.padEnd(10)} clients ${String(r.clients).padStart(4)} (${r.paused} paused)  latency p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  max ${r.latencyMs.max} ms  (${r.signalsMeasured} signals)  peak RSS ${r.peakRssMb} MB` +
         (r.clients > 0 ? `  failed ${r.failedClients}  readers dropped ${JSON.stringify(r.readersDropped)}  frames/reader ${r.framesPerReader?.min}-${r.framesPerReader?.max}  paused dropped after ${r.pausedDroppedAfterS ?? 'never'} s  health ${JSON.stringify(r.health)}` : '') +
         (r.api ? `  api ${r.api.clients} clients ${r.api.requests} requests ${JSON.stringify(r.api.byStatus)} errors ${r.api.errors} latency p50 ${r.api.latencyMs.p50} p99 ${r.api.latencyMs.p99} max ${r.api.latencyMs.max} ms` : '') +
+        (r.cpuSeconds ? `  cpu s over ${r.cpuSeconds.window} s: main ${r.cpuSeconds.main} busiest other (worker) ${r.cpuSeconds.busiestOther} rest ${r.cpuSeconds.rest}` : '') +
         `  load ${r.loadAvg1m}\n`,
     );

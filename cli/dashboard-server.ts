@@ -32,6 +32,9 @@ export interface DashboardServerOptions {
   maxClients?: number;
   /** Run the fan-out on the processing thread instead of its worker thread (for comparison). Default false. */
   inProcess?: boolean;
+  /** Page/API request limits (429 beyond): per client address, and all clients together. Defaults: sinks/web/http-api.ts. */
+  rateLimit?: { requests: number; perSeconds: number };
+  globalRateLimit?: { requests: number; perSeconds: number };
   /**
    * The log as `tickflow replay backtest` opens it (--log, or --broker and --registry): with a
    * model directory, the page's tear sheet link generates the sheet on request. Absent: it cannot.
@@ -45,6 +48,8 @@ export interface PageWorkerData {
   token: string;
   modelDir: string | null;
   backtestSource?: LogSource;
+  rateLimit?: { requests: number; perSeconds: number };
+  globalRateLimit?: { requests: number; perSeconds: number };
 }
 
 /** A generation that takes longer than this is stopped and reported failed. */
@@ -104,9 +109,19 @@ function lastMessage(stderr: string): string {
 /** The dashboard port's server: in a worker thread (default) or on the processing thread. */
 export type DashboardServer = SignalServer | IsolatedSignalServer;
 
-/** The `--max-clients` / `--ws-in-process` flags of `start` and `run gateway`. */
-export function wsFlags(values: { 'max-clients': number; 'ws-in-process': boolean }): { maxClients: number; inProcess: boolean } {
-  return { maxClients: values['max-clients'], inProcess: values['ws-in-process'] };
+/** The `--max-clients` / `--ws-in-process` / `--api-rate-limit` / `--api-global-rate-limit` flags of `start` and `run gateway`. */
+export function wsFlags(values: { 'max-clients': number; 'ws-in-process': boolean; 'api-rate-limit': number; 'api-global-rate-limit': number }): {
+  maxClients: number;
+  inProcess: boolean;
+  rateLimit: { requests: number; perSeconds: number };
+  globalRateLimit: { requests: number; perSeconds: number };
+} {
+  return {
+    maxClients: values['max-clients'],
+    inProcess: values['ws-in-process'],
+    rateLimit: { requests: values['api-rate-limit'], perSeconds: 60 },
+    globalRateLimit: { requests: values['api-global-rate-limit'], perSeconds: 1 },
+  };
 }
 
 /** Checks the --host/--token pair: a server reachable from other machines needs a token. */
@@ -125,6 +140,8 @@ export interface PageHandlerOptions {
   health: () => Promise<object>;
   /** Default: this thread's registry. */
   metricsText?: () => Promise<string>;
+  rateLimit?: { requests: number; perSeconds: number };
+  globalRateLimit?: { requests: number; perSeconds: number };
 }
 
 /** The page, API and /metrics handler (sinks/web) with the model card, tear sheet and generator of this process. */
@@ -164,6 +181,8 @@ export function pageHandler(o: PageHandlerOptions): (req: IncomingMessage, res: 
     tearSheet,
     generator,
     ...(o.metricsText !== undefined ? { metricsText: o.metricsText } : {}),
+    ...(o.rateLimit !== undefined ? { rateLimit: o.rateLimit } : {}),
+    ...(o.globalRateLimit !== undefined ? { globalRateLimit: o.globalRateLimit } : {}),
   });
 }
 
@@ -189,12 +208,13 @@ export async function startDashboardServer(o: DashboardServerOptions): Promise<D
     };
   };
   const base = { port: o.port, host: o.host, token: o.token, maxClients: o.maxClients ?? 200 };
+  const limits = { ...(o.rateLimit !== undefined ? { rateLimit: o.rateLimit } : {}), ...(o.globalRateLimit !== undefined ? { globalRateLimit: o.globalRateLimit } : {}) };
   if (o.inProcess) {
-    server = new SignalServer({ ...base, http: pageHandler({ log: o.access, token: o.token, modelDir: o.modelDir, ...(o.backtestSource !== undefined ? { backtestSource: o.backtestSource } : {}), health }) });
+    server = new SignalServer({ ...base, http: pageHandler({ log: o.access, token: o.token, modelDir: o.modelDir, ...(o.backtestSource !== undefined ? { backtestSource: o.backtestSource } : {}), ...limits, health }) });
   } else {
     // The page and API run in the fan-out worker over their own read-only view of the log
     // (cli/page-worker.ts); this thread only answers for the health body and the /metrics text.
-    const data: PageWorkerData = { source: o.source, token: o.token, modelDir: o.modelDir, ...(o.backtestSource !== undefined ? { backtestSource: o.backtestSource } : {}) };
+    const data: PageWorkerData = { source: o.source, token: o.token, modelDir: o.modelDir, ...(o.backtestSource !== undefined ? { backtestSource: o.backtestSource } : {}), ...limits };
     server = new IsolatedSignalServer({
       ...base,
       httpWorker: {

@@ -18,6 +18,8 @@ export async function createHttpHandler(data: unknown, ask: (what: AskKind) => P
     token: d.token,
     modelDir: d.modelDir,
     ...(d.backtestSource !== undefined ? { backtestSource: d.backtestSource } : {}),
+    ...(d.rateLimit !== undefined ? { rateLimit: d.rateLimit } : {}),
+    ...(d.globalRateLimit !== undefined ? { globalRateLimit: d.globalRateLimit } : {}),
     health: async () => (await ask('health')) as object,
     metricsText: async () => String(await ask('metrics')),
   });

@@ -39,6 +39,48 @@ function graphCounter(name: string, help: string, field: keyof GraphCounters): C
 // Seconds, from 1 ms to 10 s: a live signal normally follows its input within a few ms.
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/** How long a computed value of RecentSummary is reused when no sample came since (its age buckets rotate every 120 s). */
+export const RECENT_SUMMARY_REUSE_MS = 1_000;
+
+/**
+ * A Summary over a sliding window whose value is computed again only when a sample came since, or
+ * RECENT_SUMMARY_REUSE_MS after the last computation (so samples leaving the window are seen within
+ * a second). prom-client's Summary merges its age buckets' digests at every get(): 2-10 ms of the
+ * processing thread for the ~1,200 signals of 10 minutes, and /api/health and /metrics ask for it
+ * up to ten times a second each (D112) — the processing thread's largest cost under a page load
+ * (docs/decisions.md D132). Same values as the Summary's own get() at the time it was computed.
+ */
+class RecentSummary extends Summary {
+  private samples = 0;
+  private memo: { samples: number; at: number; value: ReturnType<Summary['get']> } | null = null;
+
+  override observe(value: number): void;
+  override observe(labels: Partial<Record<string, string | number>>, value: number): void;
+  override observe(a: number | Partial<Record<string, string | number>>, b?: number): void {
+    this.samples++;
+    if (typeof a === 'number') super.observe(a);
+    else super.observe(a, b as number);
+  }
+
+  override reset(): void {
+    this.memo = null;
+    super.reset();
+  }
+
+  override get(): ReturnType<Summary['get']> {
+    const now = performance.now();
+    if (this.memo !== null && this.memo.samples === this.samples && now - this.memo.at < RECENT_SUMMARY_REUSE_MS) return this.memo.value;
+    const value = super.get();
+    this.memo = { samples: this.samples, at: now, value };
+    return value;
+  }
+
+  /** The Summary's get(), always computed (for tests that compare). */
+  getFresh(): ReturnType<Summary['get']> {
+    return super.get();
+  }
+}
+
 export const metrics = {
   inputs: graphCounter('tickflow_inputs_total', 'Input events processed (trades, chain snapshots, candles)', 'inputs'),
   late: graphCounter('tickflow_late_events_total', 'Trades that arrived after their bar closed (routed to late-events)', 'late'),
@@ -57,7 +99,7 @@ export const metrics = {
     registers: [registry],
   }),
   /** The same samples over the last 10 minutes, for the p50/p99 /api/health shows. */
-  signalLatencyRecent: new Summary({
+  signalLatencyRecent: new RecentSummary({
     name: 'tickflow_signal_latency_recent_seconds',
     help: 'Bar close to signal latency quantiles over the last 10 minutes',
     percentiles: [0.5, 0.99],
@@ -80,6 +122,8 @@ export const metrics = {
     registers: [registry],
   }),
   httpRequests: new Counter({ name: 'tickflow_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers: [registry] }),
+  /** API answers computed (not served from the per-log-position cache, sinks/web/response-cache.ts). */
+  httpComputed: new Counter({ name: 'tickflow_http_api_computed_total', help: 'API answers computed rather than served from the cache of answers per log position, by route', labelNames: ['route'], registers: [registry] }),
 };
 
 /** Records one live signal's latency (milliseconds). */

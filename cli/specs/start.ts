@@ -27,6 +27,8 @@ export const START = defineCommand({
     token: text({ help: 'secret the page, API and WebSocket require (16 to 256 printable characters)', arg: 'secret' }),
     'max-clients': num({ help: 'WebSocket clients accepted at once (more are refused with 503)', int: true, min: 1, max: 100000, default: '200' }),
     'ws-in-process': toggle('run the WebSocket fan-out on the processing thread instead of its worker thread (for comparison)'),
+    'api-rate-limit': num({ help: 'page/API requests a minute from one client address (more get 429 with Retry-After)', int: true, min: 1, max: 1000000, default: '1000' }),
+    'api-global-rate-limit': num({ help: 'page/API requests a second from all clients together, /api/health excepted (more get 429 with Retry-After)', int: true, min: 1, max: 1000000, default: '100' }),
     seed: num({ help: 'market seed', int: true, min: 0, default: '1' }),
     'history-days': num({ help: 'days of history written before going live (0: none, with an existing model)', min: 0, default: '14' }),
     'signal-strength': num({ help: 'how predictable the market is (0 = not at all)', min: 0, default: '1' }),

@@ -13,6 +13,7 @@ import type { TearSheet } from './tear-sheet.ts';
 import type { TearSheetGenerator } from './tear-sheet-generator.ts';
 import type { ModelHealth, Signal } from '../../schemas/index.ts';
 import type { TopicHistory } from './topic-history.ts';
+import { DEFAULT_RESPONSE_CACHE_BYTES, matchesIfNoneMatch, ResponseCache, serialize, type Answer } from './response-cache.ts';
 
 export const DEFAULT_LIMIT = 2_000;
 /** Two weeks of 5-minute bars is 4,032: the page's whole history fits in one request. */
@@ -28,6 +29,12 @@ const MAX_URL_LENGTH = 2_048;
  * leaves room for a few dozen pages behind one address (a proxy, or the 50-page benchmark).
  */
 export const DEFAULT_RATE_LIMIT = { requests: 1_000, perSeconds: 60 };
+/**
+ * Requests from all clients together (every route but /api/health, which probes use and which
+ * costs the processing thread at most ten answers a second, D112), so a crowd of addresses cannot
+ * take the serving thread's core either: beyond it, 429 with Retry-After (D131).
+ */
+export const DEFAULT_GLOBAL_RATE_LIMIT = { requests: 100, perSeconds: 1 };
 
 export interface DashboardApiOptions {
   history: TopicHistory;
@@ -47,6 +54,10 @@ export interface DashboardApiOptions {
   generator?: TearSheetGenerator | null;
   /** Per client address (the socket's remote address): beyond it, 429 with Retry-After. */
   rateLimit?: { requests: number; perSeconds: number };
+  /** All clients together, /api/health excepted: beyond it, 429 with Retry-After. */
+  globalRateLimit?: { requests: number; perSeconds: number };
+  /** Bytes of serialized answers kept per log position (response-cache.ts); 0 = none kept (each request computes). */
+  responseCacheBytes?: number;
   /**
    * The /metrics body (Prometheus text, `registry.contentType`). Default: this thread's registry;
    * a handler in the fan-out worker asks the processing thread's.
@@ -136,6 +147,17 @@ const modelQuery = z.strictObject({
 const MAX_HEALTH_SYMBOLS = 64;
 
 type Handler = (params: Record<string, string>) => Promise<{ status: number; body: unknown; headers?: Record<string, string> }>;
+type Computed = { status: number; body: unknown; headers?: Record<string, string> };
+/**
+ * A route whose answer depends only on its parameters and the log's records: parsed, then served
+ * from the cache of answers while `version` (where the log is for it) is unchanged.
+ */
+interface Cacheable<Q extends { token?: string | undefined }> {
+  parse: (params: Record<string, string>) => Q;
+  version: (q: Q) => Promise<string>;
+  compute: (q: Q) => Promise<Computed>;
+}
+const cacheable = <Q extends { token?: string | undefined }>(c: Cacheable<Q>): Cacheable<{ token?: string | undefined }> => c as unknown as Cacheable<{ token?: string | undefined }>;
 
 class BadRequest extends Error {}
 
@@ -151,64 +173,93 @@ function parseWith<T>(schema: z.ZodType<T>, params: Record<string, string>): T {
 
 /** Returns the request handler for SignalServer's `http` option. */
 export function dashboardHandler(o: DashboardApiOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  const routes = new Map<string, Handler>([
+  const h = o.history;
+  /** The live part of the model card: the latest health report per symbol, and where the tear sheet is. */
+  const sheetOf = async (modelId: string): Promise<{ available: boolean; url: string | null; reason: string | null }> => {
+    const sheet = o.tearSheet ? await o.tearSheet(modelId) : { ok: false as const, reason: 'this process has no model directory' };
+    return sheet.ok ? { available: true, url: '/report', reason: null } : { available: false, url: null, reason: sheet.reason };
+  };
+  type ModelQ = z.infer<typeof modelQuery>;
+  const cached = new Map<string, Cacheable<{ token?: string | undefined }>>([
     [
       '/api/symbols',
-      async (p) => {
-        parseWith(noParams, p);
-        const symbols = await o.history.symbols();
-        return { status: 200, body: { symbols } };
-      },
+      cacheable({
+        parse: (p) => parseWith(noParams, p),
+        version: () => h.position('bars'),
+        compute: async () => ({ status: 200, body: { symbols: await h.symbols() } }),
+      }),
     ],
     [
       '/api/bars',
-      async (p) => {
-        const q = parseWith(barsQuery, p);
-        const r = await o.history.bars(defined(q));
-        return { status: 200, body: { symbol: q.symbol, interval: q.interval, from: q.from ?? null, to: q.to ?? null, limit: q.limit, count: r.rows.length, truncated: r.truncated, bars: r.rows } };
-      },
+      cacheable({
+        parse: (p) => parseWith(barsQuery, p),
+        version: (q) => h.position('bars', q.symbol),
+        compute: async (q) => {
+          const r = await h.bars(defined(q));
+          return { status: 200, body: { symbol: q.symbol, interval: q.interval, from: q.from ?? null, to: q.to ?? null, limit: q.limit, count: r.rows.length, truncated: r.truncated, bars: r.rows } };
+        },
+      }),
     ],
     [
       '/api/signals',
-      async (p) => {
-        const q = parseWith(signalsQuery, p);
-        const r = await o.history.signals(defined(q));
-        const signals = q.fields === 'chart' ? r.rows.map(chartFields) : q.provenance === 'true' ? r.rows : r.rows.map(({ inputs: _inputs, ...rest }) => rest);
-        return { status: 200, body: { symbol: q.symbol, from: q.from ?? null, to: q.to ?? null, limit: q.limit, count: signals.length, truncated: r.truncated, signals } };
-      },
+      cacheable({
+        parse: (p) => parseWith(signalsQuery, p),
+        version: (q) => h.position('signals', q.symbol),
+        compute: async (q) => {
+          const r = await h.signals(defined(q));
+          const signals = q.fields === 'chart' ? r.rows.map(chartFields) : q.provenance === 'true' ? r.rows : r.rows.map(({ inputs: _inputs, ...rest }) => rest);
+          return { status: 200, body: { symbol: q.symbol, from: q.from ?? null, to: q.to ?? null, limit: q.limit, count: signals.length, truncated: r.truncated, signals } };
+        },
+      }),
     ],
     [
       '/api/features',
-      async (p) => {
-        const q = parseWith(featuresQuery, p);
-        const r = await o.history.features(defined(q));
-        const names = q.names;
-        const rows = r.rows.map((f) => ({
-          barEnd: f.barEnd,
-          featureSetId: f.featureSetId,
-          // Names the feature set does not have are left out (null means "not warmed up").
-          features: names ? Object.fromEntries(names.filter((n) => n in f.features).map((n) => [n, f.features[n] ?? null])) : f.features,
-        }));
-        return { status: 200, body: { symbol: q.symbol, from: q.from ?? null, to: q.to ?? null, limit: q.limit, count: rows.length, truncated: r.truncated, features: rows } };
-      },
+      cacheable({
+        parse: (p) => parseWith(featuresQuery, p),
+        version: (q) => h.position('features', q.symbol),
+        compute: async (q) => {
+          const r = await h.features(defined(q));
+          const names = q.names;
+          const rows = r.rows.map((f) => ({
+            barEnd: f.barEnd,
+            featureSetId: f.featureSetId,
+            // Names the feature set does not have are left out (null means "not warmed up").
+            features: names ? Object.fromEntries(names.filter((n) => n in f.features).map((n) => [n, f.features[n] ?? null])) : f.features,
+          }));
+          return { status: 200, body: { symbol: q.symbol, from: q.from ?? null, to: q.to ?? null, limit: q.limit, count: rows.length, truncated: r.truncated, features: rows } };
+        },
+      }),
     ],
     [
       '/api/model',
-      async (p) => {
-        const q = parseWith(modelQuery, p);
-        const model = (await o.model()) as ({ modelId?: unknown; card?: object } & Record<string, unknown>) | null;
-        if (model === null) return { status: 404, body: { error: 'no model loaded in this process' } };
-        if (typeof model.modelId !== 'string') return { status: 200, body: model };
-        const modelId = model.modelId;
-        // The live part of the card: the latest health report per symbol, and where the tear sheet is.
-        const symbols = q.symbol !== undefined ? [q.symbol] : (await o.history.symbols()).slice(0, MAX_HEALTH_SYMBOLS).map((x) => x.symbol);
-        const health: Record<string, ModelHealth | null> = {};
-        for (const sym of symbols) health[sym] = (await o.history.modelHealth({ symbol: sym, limit: 1, modelId })).rows[0] ?? null;
-        const sheet = o.tearSheet ? await o.tearSheet(modelId) : { ok: false as const, reason: 'this process has no model directory' };
-        const tearSheet = sheet.ok ? { available: true, url: '/report', reason: null } : { available: false, url: null, reason: sheet.reason };
-        return { status: 200, body: { ...model, card: { ...model.card, health, tearSheet } } };
-      },
+      cacheable<ModelQ>({
+        parse: (p) => parseWith(modelQuery, p),
+        // The manifest is read once; the card's live part comes from the bars (which symbols), the
+        // model-health records and the tear sheet's presence (looked for again at most every 30 s).
+        version: async (q) => {
+          const model = (await o.model()) as { modelId?: unknown } | null;
+          if (model === null || typeof model.modelId !== 'string') return 'no model';
+          const symbols = q.symbol !== undefined ? `symbol ${q.symbol}` : await h.position('bars');
+          return `${symbols}|${await h.position('model-health', q.symbol)}|${JSON.stringify(await sheetOf(model.modelId))}`;
+        },
+        compute: async (q) => {
+          const model = (await o.model()) as ({ modelId?: unknown; card?: object } & Record<string, unknown>) | null;
+          if (model === null) return { status: 404, body: { error: 'no model loaded in this process' } };
+          if (typeof model.modelId !== 'string') return { status: 200, body: model };
+          const modelId = model.modelId;
+          const symbols = q.symbol !== undefined ? [q.symbol] : (await h.symbols()).slice(0, MAX_HEALTH_SYMBOLS).map((x) => x.symbol);
+          const health: Record<string, ModelHealth | null> = {};
+          for (const sym of symbols) health[sym] = (await h.modelHealth({ symbol: sym, limit: 1, modelId })).rows[0] ?? null;
+          const tearSheet = await sheetOf(modelId);
+          return { status: 200, body: { ...model, card: { ...model.card, health, tearSheet } } };
+        },
+      }),
     ],
+  ]);
+  const cacheBytes = o.responseCacheBytes ?? DEFAULT_RESPONSE_CACHE_BYTES;
+  const answers = cacheBytes > 0 ? new ResponseCache(cacheBytes) : null;
+
+  const routes = new Map<string, Handler>([
     [
       '/api/tear-sheet',
       async (p) => {
@@ -237,20 +288,33 @@ export function dashboardHandler(o: DashboardApiOptions): (req: IncomingMessage,
   const limits = o.rateLimit ?? DEFAULT_RATE_LIMIT;
   // Counters per address, dropped when their window ends: memory grows with the addresses seen in one window.
   const limiter = new RateLimiterMemory({ points: limits.requests, duration: limits.perSeconds });
-
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<string> => {
-    const client = clientAddressOf(req);
-    const over = await limiter.consume(client).then(
+  const globalLimits = o.globalRateLimit ?? DEFAULT_GLOBAL_RATE_LIMIT;
+  const globalLimiter = new RateLimiterMemory({ points: globalLimits.requests, duration: globalLimits.perSeconds });
+  const refusedBy = async (l: RateLimiterMemory, key: string): Promise<RateLimiterRes | null> =>
+    l.consume(key).then(
       () => null,
       (r: unknown) => {
         if (r instanceof RateLimiterRes) return r;
         throw r as Error;
       },
     );
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<string> => {
+    const client = clientAddressOf(req);
+    const over = await refusedBy(limiter, client);
     if (over !== null) {
       const retry = Math.max(1, Math.ceil(over.msBeforeNext / 1000));
       send(res, 429, { error: `rate limit: more than ${limits.requests} requests in ${limits.perSeconds} s from ${client}; retry in ${retry} s` }, { 'retry-after': String(retry) });
       return 'limited';
+    }
+    const u = req.url ?? '';
+    if (u !== '/api/health' && !u.startsWith('/api/health?')) {
+      const all = await refusedBy(globalLimiter, 'all');
+      if (all !== null) {
+        const retry = Math.max(1, Math.ceil(all.msBeforeNext / 1000));
+        send(res, 429, { error: `rate limit: this server answers at most ${globalLimits.requests} requests in ${globalLimits.perSeconds} s from all clients together; retry in ${retry} s` }, { 'retry-after': String(retry) });
+        return 'limited';
+      }
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       send(res, 405, { error: `method ${req.method ?? ''} not allowed: GET only` }, { allow: 'GET, HEAD' });
@@ -264,7 +328,8 @@ export function dashboardHandler(o: DashboardApiOptions): (req: IncomingMessage,
     const path = url.pathname;
     const asset = o.assets.get(path);
     const route = routes.get(path);
-    const known = asset !== undefined || route !== undefined || path === '/metrics' || path === REPORT_PATH;
+    const answered = cached.get(path);
+    const known = asset !== undefined || route !== undefined || answered !== undefined || path === '/metrics' || path === REPORT_PATH;
     if (!known) {
       send(res, 404, { error: `not found: ${path}` });
       return 'other';
@@ -301,6 +366,19 @@ export function dashboardHandler(o: DashboardApiOptions): (req: IncomingMessage,
       params[k] = v;
     }
     try {
+      if (answered !== undefined) {
+        const q = answered.parse(params);
+        // The token is not part of the question: every client with access shares the answer.
+        const question = { ...q, token: undefined };
+        const compute = (): Promise<Computed> => answered.compute(q);
+        const counted = (): void => metrics.httpComputed.inc({ route: path });
+        const a =
+          answers === null
+            ? await (counted(), compute()).then((r) => serialize(r.status, r.body, r.headers))
+            : await answers.get(`${path}?${JSON.stringify(question)}`, await answered.version(q), compute, counted);
+        sendAnswer(req, res, a);
+        return path;
+      }
       const r = await (route as Handler)(params);
       send(res, r.status, r.body, r.headers);
     } catch (e) {
@@ -365,6 +443,25 @@ function chartFields(s: Signal): Partial<Signal> {
 function defined<T extends { from?: number | undefined; to?: number | undefined }>(q: T): Omit<T, 'from' | 'to'> & { from?: number; to?: number } {
   const { from, to, ...rest } = q;
   return { ...rest, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+}
+
+/**
+ * A serialized answer. A 200 carries its ETag and `cache-control: no-cache` (a browser keeps it and
+ * asks again with If-None-Match): when the client already has these bytes, 304 without a body.
+ */
+function sendAnswer(req: IncomingMessage, res: ServerResponse, a: Answer): void {
+  if (a.status !== 200) {
+    res.writeHead(a.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': a.body.byteLength, 'cache-control': 'no-store', ...a.headers });
+    res.end(a.body);
+    return;
+  }
+  if (matchesIfNoneMatch(req.headers['if-none-match'], a.etag)) {
+    res.writeHead(304, { etag: a.etag, 'cache-control': 'no-cache' });
+    res.end();
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': a.body.byteLength, 'cache-control': 'no-cache', etag: a.etag, ...a.headers });
+  res.end(a.body);
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

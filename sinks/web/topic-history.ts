@@ -77,6 +77,24 @@ export class TopicHistory {
     return this.range<ModelHealth>('model-health', q, (h) => h.symbol === q.symbol && (q.modelId === undefined || h.modelId === q.modelId), (h) => h.tsEvent, (h) => `${h.tsEvent}|${h.modelId}`);
   }
 
+  /**
+   * Where the log is for answers over `topic`: the end offset of the partition that holds
+   * `symbol`'s records, or of every partition when no symbol is given ("none" when the topic does
+   * not exist). Records are immutable and only appended, so an answer computed from these
+   * partitions stays the same while this string does (sinks/web/response-cache.ts).
+   */
+  async position(topic: string, symbol?: string): Promise<string> {
+    if (!(await this.log.topics()).includes(topic)) return `${topic}:none`;
+    const n = await this.log.partitions(topic);
+    if (symbol !== undefined) {
+      const p = partitionFor(symbol, n);
+      return `${topic}/${p}:${await this.log.endOffset(topic, p)}`;
+    }
+    const ends: number[] = [];
+    for (let p = 0; p < n; p++) ends.push(await this.log.endOffset(topic, p));
+    return `${topic}:${ends.join(',')}`;
+  }
+
   /** The symbols with bars among the last records of each bars partition, sorted by name. */
   async symbols(): Promise<SymbolInfo[]> {
     const bySymbol = new Map<string, SymbolInfo>();

@@ -51,7 +51,7 @@ export type FromWorker =
   | { t: 'failed'; message: string; code: string | null }
   | { t: 'closed' }
   | { t: 'ask'; id: number; what: AskKind }
-  | { t: 'http'; counts: HttpCounts };
+  | { t: 'http'; counts: HttpCounts; computed?: [route: string, count: number][] };
 
 /** Slots of the shared counter array: SignalServerStats, the refusal reasons, frames consumed. */
 export const STAT_FIELDS = [

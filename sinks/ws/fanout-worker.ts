@@ -59,8 +59,18 @@ let nextAsk = 0;
 const answers = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 const reported = new Map<string, number>();
 
-/** The HTTP requests this thread's handler counted since the last report, sent to the processing thread's registry. */
+const reportedComputed = new Map<string, number>();
+
+/** The HTTP requests (and API answers computed) this thread's handler counted since the last report, sent to the processing thread's registry. */
 async function reportHttpCounts(): Promise<void> {
+  const computed: [string, number][] = [];
+  for (const v of (await metrics.httpComputed.get()).values) {
+    const route = String(v.labels['route']);
+    const d = v.value - (reportedComputed.get(route) ?? 0);
+    if (d <= 0) continue;
+    reportedComputed.set(route, v.value);
+    computed.push([route, d]);
+  }
   const counts: HttpCounts = [];
   for (const v of (await metrics.httpRequests.get()).values) {
     const route = String(v.labels['route']);
@@ -71,7 +81,7 @@ async function reportHttpCounts(): Promise<void> {
     reported.set(key, v.value);
     counts.push([route, status, d]);
   }
-  if (counts.length > 0) post({ t: 'http', counts });
+  if (counts.length > 0 || computed.length > 0) post({ t: 'http', counts, computed });
 }
 
 const askNow = async (what: AskKind): Promise<unknown> => {

@@ -96,6 +96,7 @@ export class IsolatedSignalServer {
       if (m.t === 'ask') return this.answer(worker, m.id, m.what);
       if (m.t === 'http') {
         for (const [route, status, n] of m.counts) metrics.httpRequests.inc({ route, status }, n);
+        for (const [route, n] of m.computed ?? []) metrics.httpComputed.inc({ route }, n);
         return;
       }
       onStarted(m);
