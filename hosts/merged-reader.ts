@@ -115,27 +115,44 @@ export class MergedReader {
     const active = this.cursors.filter((_, i) => filled[i]);
     let emitted = 0;
     while (active.length > 0 && emitted < max) {
-      // Linear scan: a handful of partitions; cheaper than a heap at this size.
+      // Linear scan: a handful of partitions; cheaper than a heap at this size. It also finds the
+      // runner-up: the best cursor's records keep coming (without another scan) while its head
+      // stays before the runner-up's head in the merge order, which is most records of a log
+      // whose trades come in runs between option chains (the same order, fewer comparisons).
       let best = 0;
       let bc = active[0] as Cursor;
-      let bk = bc.headKey;
+      let second: Cursor | null = null;
       for (let j = 1; j < active.length; j++) {
         const c = active[j] as Cursor;
-        const k = c.headKey;
-        if (k < bk || (k === bk && (c.topicRank < bc.topicRank || (c.topicRank === bc.topicRank && c.partition < bc.partition)))) {
+        if (before(c, bc)) {
+          second = bc;
           best = j;
           bc = c;
-          bk = k;
+        } else if (second === null || before(c, second)) {
+          second = c;
         }
       }
-      if (bk > bound) break;
-      const e = bc.head as InputEvent;
-      bc.head = null;
-      emit(e);
-      emitted++;
-      bc.i++;
-      if (bc.i < bc.raw.length) this.decodeHead(bc);
-      else if (!(await this.fill(bc, limit(bc)))) active.splice(best, 1);
+      if (bc.headKey > bound) break;
+      // bc's next record goes before `second`'s head while its key is lower, or equal and bc ranks
+      // first on (topic, partition); the same for any later cursor compared with `second`.
+      const stopKey = second === null ? Number.POSITIVE_INFINITY : second.headKey;
+      const winsTie = second === null || bc.topicRank < second.topicRank || (bc.topicRank === second.topicRank && bc.partition < second.partition);
+      const until = Math.min(bound, stopKey);
+      for (;;) {
+        const e = bc.head as InputEvent;
+        bc.head = null;
+        emit(e);
+        emitted++;
+        bc.i++;
+        if (bc.i < bc.raw.length) this.decodeHead(bc);
+        else if (!(await this.fill(bc, limit(bc)))) {
+          active.splice(best, 1);
+          break;
+        }
+        if (emitted >= max) break;
+        const k = bc.headKey;
+        if (k > until || (k === stopKey && !winsTie)) break;
+      }
     }
     return emitted;
   }
@@ -181,6 +198,11 @@ export class MergedReader {
       return { kind: 'undecodable', pos, key: rec.key, tsInit: rec.timestamp, reason, payload: rec.value };
     }
   }
+}
+
+/** True when a's head goes before b's in the merge order: (tsInit, topic rank, partition). */
+function before(a: Cursor, b: Cursor): boolean {
+  return a.headKey < b.headKey || (a.headKey === b.headKey && (a.topicRank < b.topicRank || (a.topicRank === b.topicRank && a.partition < b.partition)));
 }
 
 function inputTsInit(e: InputEvent): number {
