@@ -2,8 +2,22 @@ import type { Bar, OptionChainSnapshot, Trade } from '../schemas/index.ts';
 import type { EventLog, LogRecord } from '../storage/log/event-log.ts';
 import type { InputEvent } from '../processors/types.ts';
 
-/** Decodes a record value of a topic; throws an error with a `reason` when it cannot. */
-export type TopicDecoder = (topic: string, bytes: Uint8Array) => unknown;
+/**
+ * Decodes a record value of a topic; throws an error with a `reason` when it cannot. `reuse`: a
+ * value it returned before for this topic that the caller no longer uses; the decoder may fill
+ * that object and return it instead of a new one (Serde.decodeAs does for trades), or ignore it.
+ */
+export type TopicDecoder = (topic: string, bytes: Uint8Array, reuse?: object) => unknown;
+
+export interface MergedReaderOptions {
+  /**
+   * The consumer is done with each input when `emit` returns and keeps no reference to it or its
+   * value (replay's graph: the bars stage copies what it keeps out of a trade, dead letters copy
+   * its fields). Then a partition's next trade is decoded into the event object and Trade record
+   * the previous one came in: two objects per trade less. Default false (a consumer may keep inputs).
+   */
+  reuseTrades?: boolean;
+}
 
 /** Input topics in merge-key order (the order is part of the determinism contract). */
 export const INPUT_TOPICS = ['trades', 'options', 'candles'] as const;
@@ -22,6 +36,8 @@ interface Cursor {
   /** raw[i] decoded, and its merge key (tsInit); only the head of each cursor is ever decoded. */
   head: InputEvent | null;
   headKey: number;
+  /** With reuseTrades: the trade event this cursor emitted last, to decode the next trade into. */
+  spare: (InputEvent & { kind: 'trade' }) | null;
 }
 
 // Small batches: records are consumed soon after they are read, so they die young in the GC
@@ -57,14 +73,19 @@ export class MergedReader {
     private readonly decode: TopicDecoder,
     private readonly topics: readonly string[] = INPUT_TOPICS,
     private readonly partitions?: readonly number[],
-  ) {}
+    options: MergedReaderOptions = {},
+  ) {
+    this.reuseTrades = options.reuseTrades === true;
+  }
+
+  private readonly reuseTrades: boolean;
 
   private async init(): Promise<void> {
     if (this.ready) return;
     for (let r = 0; r < this.topics.length; r++) {
       const topic = this.topics[r] as string;
       const n = await this.log.partitions(topic);
-      for (let p = 0; p < n; p++) if (this.partitions === undefined || this.partitions.includes(p)) this.cursors.push({ topic, topicRank: r, partition: p, fetchOffset: 0, batch: BATCH, raw: [], i: 0, head: null, headKey: 0 });
+      for (let p = 0; p < n; p++) if (this.partitions === undefined || this.partitions.includes(p)) this.cursors.push({ topic, topicRank: r, partition: p, fetchOffset: 0, batch: BATCH, raw: [], i: 0, head: null, headKey: 0, spare: null });
     }
     this.ready = true;
   }
@@ -143,6 +164,7 @@ export class MergedReader {
         bc.head = null;
         emit(e);
         emitted++;
+        if (this.reuseTrades && e.kind === 'trade') bc.spare = e;
         bc.i++;
         if (bc.i < bc.raw.length) this.decodeHead(bc);
         else if (!(await this.fill(bc, limit(bc)))) {
@@ -177,16 +199,24 @@ export class MergedReader {
   }
 
   private decodeHead(c: Cursor): void {
-    const e = this.toInput(c.raw[c.i] as LogRecord);
+    const spare = c.spare;
+    c.spare = null;
+    const e = this.toInput(c.raw[c.i] as LogRecord, spare);
     c.head = e;
     c.headKey = inputTsInit(e);
   }
 
-  private toInput(rec: LogRecord): InputEvent {
+  private toInput(rec: LogRecord, spare: (InputEvent & { kind: 'trade' }) | null): InputEvent {
     // The record is its own log position (topic, partition, offset): one object less per input.
     // Operators read a position's three fields and copy them into whatever they keep.
     const pos = rec;
     try {
+      if (spare !== null) {
+        // reuseTrades, a trades cursor: the previous trade event and its record, refilled.
+        spare.value = this.decode(rec.topic, rec.value, spare.value) as Trade;
+        spare.pos = pos;
+        return spare;
+      }
       const value = this.decode(rec.topic, rec.value);
       if (rec.topic === 'trades') return { kind: 'trade', pos, value: value as Trade };
       if (rec.topic === 'options') return { kind: 'chain', pos, value: value as OptionChainSnapshot };

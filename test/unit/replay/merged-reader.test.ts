@@ -100,6 +100,26 @@ describe('MergedReader: one deterministic order over topics and partitions', () 
       rmSync(d, { recursive: true, force: true });
     }
   });
+  test('reuseTrades: the same inputs, each described as it is emitted, with one trade event object per partition', async () => {
+    const decode = (t: string, b: Uint8Array, reuse?: object): unknown => el.serde.decodeAs(t, b, reuse);
+    const plain: string[] = [];
+    await new MergedReader(el.log, decode).drain(Number.POSITIVE_INFINITY, (e) => plain.push(describeInput(e)));
+    const reused: string[] = [];
+    const tradeEvents = new Set<object>();
+    const tradeValues = new Set<object>();
+    await new MergedReader(el.log, decode, undefined, undefined, { reuseTrades: true }).drain(Number.POSITIVE_INFINITY, (e) => {
+      reused.push(describeInput(e));
+      if (e.kind === 'trade') {
+        tradeEvents.add(e);
+        tradeValues.add(e.value);
+      }
+    });
+    assert.deepEqual(reused, plain);
+    const tradePartitions = new Set(plain.filter((s) => s.startsWith('trade:')).map((s) => s.slice(6, 9))).size;
+    assert.equal(tradeEvents.size, tradePartitions, 'one event object per trades partition');
+    assert.equal(tradeValues.size, tradePartitions, 'one Trade record per trades partition');
+  });
+
   test('runs of one partition and ties on tsInit across topics and partitions: the order of a sort by (tsInit, topic, partition, offset), in any drain and max steps', async () => {
     // The reader emits a partition's records in a run while its head stays before every other
     // head; ties (same tsInit) must still go by topic rank, then partition, then offset. Each
