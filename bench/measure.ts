@@ -95,7 +95,8 @@ if (mode === 'read-raw' || mode === 'read') {
   if (mode === 'bars') out = source.pipe(validateInputs(stats), buildBars(cfg.bars, stats));
   if (mode === 'features') out = source.pipe(validateInputs(stats), buildBars(cfg.bars, stats), computeFeatures(cfg.featureSet, cfg.signalInterval, stats));
   out?.subscribe(() => outputs++);
-  const reader = new MergedReader(access.log, access.decode);
+  // As replayLog reads (trades decoded into reused objects; the graph keeps no input).
+  const reader = new MergedReader(access.log, access.decode, undefined, undefined, { reuseTrades: true });
   let n = 0;
   await reader.drain(Number.POSITIVE_INFINITY, (e) => {
     if (out !== null) source.next(e);

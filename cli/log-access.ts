@@ -21,7 +21,7 @@ export async function openLog(dir: string, options: { readOnly?: boolean } = {})
   return {
     log,
     encode: (topic, value) => serde.encode(topic, value),
-    decode: (topic, bytes) => serde.decodeAs(topic, bytes),
+    decode: (topic, bytes, reuse) => serde.decodeAs(topic, bytes, reuse),
     serde,
     // The log and its schema registry: each holds the directory's lmdb environment (lmdb-env.ts),
     // which closes with its last holder.
@@ -60,7 +60,7 @@ export async function openLogFrom(opts: LogSource, mode: { readOnly?: boolean; w
   return {
     log,
     encode: (topic, value) => serde.encode(topic, value),
-    decode: (topic, bytes) => serde.decodeAs(topic, bytes),
+    decode: (topic, bytes, reuse) => serde.decodeAs(topic, bytes, reuse),
     serde,
     close: () => kafka.close(),
   };

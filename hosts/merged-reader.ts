@@ -2,8 +2,22 @@ import type { Bar, OptionChainSnapshot, Trade } from '../schemas/index.ts';
 import type { EventLog, LogRecord } from '../storage/log/event-log.ts';
 import type { InputEvent } from '../processors/types.ts';
 
-/** Decodes a record value of a topic; throws an error with a `reason` when it cannot. */
-export type TopicDecoder = (topic: string, bytes: Uint8Array) => unknown;
+/**
+ * Decodes a record value of a topic; throws an error with a `reason` when it cannot. `reuse`: a
+ * value it returned before for this topic that the caller no longer uses; the decoder may fill
+ * that object and return it instead of a new one (Serde.decodeAs does for trades), or ignore it.
+ */
+export type TopicDecoder = (topic: string, bytes: Uint8Array, reuse?: object) => unknown;
+
+export interface MergedReaderOptions {
+  /**
+   * The consumer is done with each input when `emit` returns and keeps no reference to it or its
+   * value (replay's graph: the bars stage copies what it keeps out of a trade, dead letters copy
+   * its fields). Then a partition's next trade is decoded into the event object and Trade record
+   * the previous one came in: two objects per trade less. Default false (a consumer may keep inputs).
+   */
+  reuseTrades?: boolean;
+}
 
 /** Input topics in merge-key order (the order is part of the determinism contract). */
 export const INPUT_TOPICS = ['trades', 'options', 'candles'] as const;
@@ -22,6 +36,8 @@ interface Cursor {
   /** raw[i] decoded, and its merge key (tsInit); only the head of each cursor is ever decoded. */
   head: InputEvent | null;
   headKey: number;
+  /** With reuseTrades: the trade event this cursor emitted last, to decode the next trade into. */
+  spare: (InputEvent & { kind: 'trade' }) | null;
 }
 
 // Small batches: records are consumed soon after they are read, so they die young in the GC
@@ -57,14 +73,19 @@ export class MergedReader {
     private readonly decode: TopicDecoder,
     private readonly topics: readonly string[] = INPUT_TOPICS,
     private readonly partitions?: readonly number[],
-  ) {}
+    options: MergedReaderOptions = {},
+  ) {
+    this.reuseTrades = options.reuseTrades === true;
+  }
+
+  private readonly reuseTrades: boolean;
 
   private async init(): Promise<void> {
     if (this.ready) return;
     for (let r = 0; r < this.topics.length; r++) {
       const topic = this.topics[r] as string;
       const n = await this.log.partitions(topic);
-      for (let p = 0; p < n; p++) if (this.partitions === undefined || this.partitions.includes(p)) this.cursors.push({ topic, topicRank: r, partition: p, fetchOffset: 0, batch: BATCH, raw: [], i: 0, head: null, headKey: 0 });
+      for (let p = 0; p < n; p++) if (this.partitions === undefined || this.partitions.includes(p)) this.cursors.push({ topic, topicRank: r, partition: p, fetchOffset: 0, batch: BATCH, raw: [], i: 0, head: null, headKey: 0, spare: null });
     }
     this.ready = true;
   }
@@ -115,27 +136,45 @@ export class MergedReader {
     const active = this.cursors.filter((_, i) => filled[i]);
     let emitted = 0;
     while (active.length > 0 && emitted < max) {
-      // Linear scan: a handful of partitions; cheaper than a heap at this size.
+      // Linear scan: a handful of partitions; cheaper than a heap at this size. It also finds the
+      // runner-up: the best cursor's records keep coming (without another scan) while its head
+      // stays before the runner-up's head in the merge order, which is most records of a log
+      // whose trades come in runs between option chains (the same order, fewer comparisons).
       let best = 0;
       let bc = active[0] as Cursor;
-      let bk = bc.headKey;
+      let second: Cursor | null = null;
       for (let j = 1; j < active.length; j++) {
         const c = active[j] as Cursor;
-        const k = c.headKey;
-        if (k < bk || (k === bk && (c.topicRank < bc.topicRank || (c.topicRank === bc.topicRank && c.partition < bc.partition)))) {
+        if (before(c, bc)) {
+          second = bc;
           best = j;
           bc = c;
-          bk = k;
+        } else if (second === null || before(c, second)) {
+          second = c;
         }
       }
-      if (bk > bound) break;
-      const e = bc.head as InputEvent;
-      bc.head = null;
-      emit(e);
-      emitted++;
-      bc.i++;
-      if (bc.i < bc.raw.length) this.decodeHead(bc);
-      else if (!(await this.fill(bc, limit(bc)))) active.splice(best, 1);
+      if (bc.headKey > bound) break;
+      // bc's next record goes before `second`'s head while its key is lower, or equal and bc ranks
+      // first on (topic, partition); the same for any later cursor compared with `second`.
+      const stopKey = second === null ? Number.POSITIVE_INFINITY : second.headKey;
+      const winsTie = second === null || bc.topicRank < second.topicRank || (bc.topicRank === second.topicRank && bc.partition < second.partition);
+      const until = Math.min(bound, stopKey);
+      for (;;) {
+        const e = bc.head as InputEvent;
+        bc.head = null;
+        emit(e);
+        emitted++;
+        if (this.reuseTrades && e.kind === 'trade') bc.spare = e;
+        bc.i++;
+        if (bc.i < bc.raw.length) this.decodeHead(bc);
+        else if (!(await this.fill(bc, limit(bc)))) {
+          active.splice(best, 1);
+          break;
+        }
+        if (emitted >= max) break;
+        const k = bc.headKey;
+        if (k > until || (k === stopKey && !winsTie)) break;
+      }
     }
     return emitted;
   }
@@ -162,16 +201,24 @@ export class MergedReader {
   }
 
   private decodeHead(c: Cursor): void {
-    const e = this.toInput(c.raw[c.i] as LogRecord);
+    const spare = c.spare;
+    c.spare = null;
+    const e = this.toInput(c.raw[c.i] as LogRecord, spare);
     c.head = e;
     c.headKey = inputTsInit(e);
   }
 
-  private toInput(rec: LogRecord): InputEvent {
+  private toInput(rec: LogRecord, spare: (InputEvent & { kind: 'trade' }) | null): InputEvent {
     // The record is its own log position (topic, partition, offset): one object less per input.
     // Operators read a position's three fields and copy them into whatever they keep.
     const pos = rec;
     try {
+      if (spare !== null) {
+        // reuseTrades, a trades cursor: the previous trade event and its record, refilled.
+        spare.value = this.decode(rec.topic, rec.value, spare.value) as Trade;
+        spare.pos = pos;
+        return spare;
+      }
       const value = this.decode(rec.topic, rec.value);
       if (rec.topic === 'trades') return { kind: 'trade', pos, value: value as Trade };
       if (rec.topic === 'options') return { kind: 'chain', pos, value: value as OptionChainSnapshot };
@@ -188,6 +235,11 @@ export class MergedReader {
 /** The offset of the cursor's next record not yet emitted (offsets can have gaps: see fill). */
 function nextOffset(c: Cursor): number {
   return c.i < c.raw.length ? (c.raw[c.i] as LogRecord).offset : c.fetchOffset;
+}
+
+/** True when a's head goes before b's in the merge order: (tsInit, topic rank, partition). */
+function before(a: Cursor, b: Cursor): boolean {
+  return a.headKey < b.headKey || (a.headKey === b.headKey && (a.topicRank < b.topicRank || (a.topicRank === b.topicRank && a.partition < b.partition)));
 }
 
 function inputTsInit(e: InputEvent): number {

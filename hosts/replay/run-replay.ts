@@ -45,7 +45,9 @@ export async function replayLog(opts: ReplayOptions): Promise<GraphStats> {
     ...(opts.config ? { config: opts.config } : {}),
     ...(opts.keepChains === true ? { keepChains: true } : {}),
   });
-  const reader = new MergedReader(opts.log, opts.decode);
+  // The graph keeps no input once it has processed it (buildBars copies what it keeps of a trade;
+  // dead letters copy the fields they report), so trades are decoded into reused objects.
+  const reader = new MergedReader(opts.log, opts.decode, undefined, undefined, { reuseTrades: true });
   let n = 0;
   const progress = opts.onProgress;
   const every = opts.progressEvery ?? 100_000;

@@ -16,6 +16,8 @@ export function buildBars(config: BarAggregatorConfig, stats: GraphStats, state?
   // symbol whose first input is a chain has no price stream of its own, so (until trades or
   // candles arrive for it) each snapshot's spot is its price.
   const traded = new Set<string>();
+  // The symbol of the previous trade, known to be in `traded` (most trades need no set lookup).
+  let lastTraded: string | null = null;
   // Checkpoints (processors/checkpoint): the aggregator and the traded set are the whole state.
   state?.register('bars', {
     snapshot: () => ({ agg: agg.snapshot(), traded: [...traded] }),
@@ -24,10 +26,22 @@ export function buildBars(config: BarAggregatorConfig, stats: GraphStats, state?
       if (s === null || typeof s !== 'object' || !isStrings(s.traded)) throw new TypeError('buildBars: bad state');
       agg.restore(s.agg);
       traded.clear();
+      lastTraded = null;
       for (const x of s.traded) traded.add(x);
     },
   });
   return syncFlatMap<Flow, Flow>((e, emit) => {
+    // Trades first: nearly every input is one.
+    if (e.kind === 'trade') {
+      const t = e.value;
+      if (t.symbol !== lastTraded) {
+        traded.add(t.symbol);
+        lastTraded = t.symbol;
+      }
+      const r = agg.onTrade(t, e.pos);
+      if (r.late !== null || r.closed.length > 0) emitResults(r.closed, r.late, emit);
+      return;
+    }
     if (e.kind === 'chain') {
       const u = e.value.underlying;
       if (!traded.has(u)) {
@@ -37,16 +51,17 @@ export function buildBars(config: BarAggregatorConfig, stats: GraphStats, state?
       emit(e);
       return;
     }
-    if (e.kind !== 'trade' && e.kind !== 'candle') {
+    if (e.kind !== 'candle') {
       emit(e);
       return;
     }
     const sym = e.value.symbol;
-    if (e.kind === 'candle' && e.value.end - e.value.start > signalIntervalMs) {
+    if (e.value.end - e.value.start > signalIntervalMs) {
       throw new CoarseCandleError(sym, e.value.interval, config.intervals.find((i) => intervalMs(i) === signalIntervalMs) ?? `${signalIntervalMs} ms`);
     }
     traded.add(sym);
-    const { closed, late } = e.kind === 'trade' ? agg.onTrade(e.value, e.pos) : agg.onCandle(e.value, e.pos);
+    lastTraded = sym;
+    const { closed, late } = agg.onCandle(e.value, e.pos);
     emitResults(closed, late, emit);
   });
 

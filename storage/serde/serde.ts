@@ -133,15 +133,17 @@ export class Serde {
 
   /**
    * Decodes into the topic's current schema, resolving older writer schemas by Avro's rules
-   * (added fields get their defaults), so callers always see one shape per topic.
+   * (added fields get their defaults), so callers always see one shape per topic. `reuse`: a value
+   * decodeAs returned before for this topic that the caller no longer uses: the direct reader may
+   * fill it and return it instead of a new one (trades; the value is the same either way).
    */
-  decodeAs<T>(topic: string, bytes: Uint8Array): T {
+  decodeAs<T>(topic: string, bytes: Uint8Array, reuse?: object): T {
     const reader = this.writers.get(topic);
     if (!reader) throw new DecodeError(`unknown-topic:${topic}`, `no schema registered for topic ${topic}`);
     const schemaId = schemaIdOf(bytes);
     if (schemaId === reader.id) {
       // The direct reader gives exactly avsc's value, or undefined (then avsc decides).
-      const value = this.fast.get(topic)?.(bytes, HEADER);
+      const value = this.fast.get(topic)?.(bytes, HEADER, reuse);
       return (value ?? body(reader.type, framed(bytes), undefined)) as T;
     }
     const buf = framed(bytes);

@@ -2,10 +2,25 @@ import avro from 'avsc';
 import { KeyInterner } from '../log/stored-record.ts';
 import { LITTLE_ENDIAN, LongReader } from './avro-bytes.ts';
 
-/** Reads the Avro body of a Trade at `start` to the end of `bytes`; undefined = not the common case. */
-export type TradeReader = (bytes: Uint8Array, start: number) => object | undefined;
+/**
+ * Reads the Avro body of a record at `start` to the end of `bytes`; undefined = not the common
+ * case. `reuse`: a value this reader returned before that nobody uses any more; a reader may
+ * overwrite its fields and return it instead of a new record (the trade reader does).
+ */
+export type TradeReader = (bytes: Uint8Array, start: number, reuse?: object) => object | undefined;
 
 /** The Trade schema's fields, in order, as (name, avsc type name): the only layout read here. */
+/** The fields the reader writes, as avsc's record class has them. */
+interface Trade {
+  tsEvent: number;
+  tsInit: number;
+  symbol: string;
+  price: number;
+  size: number;
+  side: string;
+  tradeId: number;
+}
+
 const LAYOUT: readonly (readonly [string, string])[] = [
   ['tsEvent', 'long'], ['tsInit', 'long'], ['symbol', 'string'], ['price', 'double'], ['size', 'double'], ['side', 'enum'], ['tradeId', 'long'],
 ];
@@ -26,7 +41,7 @@ export function tradeReader(type: avro.Type): TradeReader | null {
   if (fields.length !== LAYOUT.length || fields.some((f, i) => f.name !== LAYOUT[i]![0] || f.type.typeName !== LAYOUT[i]![1])) return null;
   const side = fields[5]!.type as avro.types.EnumType;
   const symbols = side.symbols;
-  const Trade = type.recordConstructor as new (...args: unknown[]) => object;
+  const Trade = type.recordConstructor as new (...args: unknown[]) => Trade;
   const keys = new KeyInterner();
   const f64 = new Float64Array(1);
   const f64Bytes = new Uint8Array(f64.buffer);
@@ -37,7 +52,7 @@ export function tradeReader(type: avro.Type): TradeReader | null {
     return f64[0] as number;
   };
 
-  return (buf, start) => {
+  return (buf, start, reuse) => {
     // Fields in schema order, as avsc's reader reads them.
     const tsEvent = longs.read(buf, start);
     if (longs.at < 0) return undefined;
@@ -54,6 +69,19 @@ export function tradeReader(type: avro.Type): TradeReader | null {
     if (longs.at < 0 || side === undefined) return undefined;
     const tradeId = longs.read(buf, longs.at);
     if (longs.at !== buf.length) return undefined;
+    if (reuse instanceof Trade) {
+      // Same fields, same order, same class: indistinguishable from a new record (replay hands
+      // back the trade the graph has finished with, one object per partition instead of one per trade).
+      const t = reuse;
+      t.tsEvent = tsEvent;
+      t.tsInit = tsInit;
+      t.symbol = symbol;
+      t.price = price;
+      t.size = size;
+      t.side = side;
+      t.tradeId = tradeId;
+      return t;
+    }
     return new Trade(tsEvent, tsInit, symbol, price, size, side, tradeId);
   };
 }

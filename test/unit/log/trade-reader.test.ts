@@ -70,6 +70,33 @@ test('anything unusual is left to avsc: truncation, trailing bytes, bad enum ind
   check(nonCanonical, false);
 });
 
+test('a reused record: refilled in place with exactly the value a new one gets; anything else is left as it was', () => {
+  const rng = new Rng(23);
+  const first = read(withHeader(type.toBuffer({ tsEvent: 1, tsInit: 2, symbol: 'ETH', price: 1, size: 1, side: 'BUY', tradeId: 3 })), HEADER) as object;
+  let spare = first;
+  for (let i = 0; i < 2000; i++) {
+    const t = { tsEvent: Math.floor(rng.next() * 2 ** 41), tsInit: Math.floor(rng.next() * 2 ** 41), symbol: rng.next() < 0.5 ? 'BTC' : 'Zürich', price: rng.next() * 1e5, size: rng.next(), side: rng.next() < 0.5 ? 'BUY' : 'SELL', tradeId: Math.floor(rng.next() * 2 ** 40) };
+    const bytes = withHeader(type.toBuffer(t));
+    const fresh = read(bytes, HEADER);
+    const again = read(bytes, HEADER, spare);
+    assert.equal(again, spare, 'the same object back');
+    assert.deepStrictEqual(again, fresh);
+    assert.deepStrictEqual(again, avscValue(type, type.toBuffer(t)));
+    spare = again;
+  }
+  // Not the common case: undefined, and the spare untouched.
+  const before = { ...(spare as Record<string, unknown>) };
+  const good = type.toBuffer({ tsEvent: 5, tsInit: 6, symbol: 'SOL', price: 7, size: 8, side: 'SELL', tradeId: 9 });
+  assert.equal(read(withHeader(good.subarray(0, good.length - 1)), HEADER, spare), undefined);
+  assert.deepStrictEqual({ ...(spare as Record<string, unknown>) }, before);
+  // A spare that is not this schema's record class is not touched: a new record comes back.
+  const plain = { tsEvent: 0 };
+  const got = read(withHeader(good), HEADER, plain);
+  assert.notEqual(got, plain);
+  assert.deepStrictEqual(plain, { tsEvent: 0 });
+  assert.deepStrictEqual(got, avscValue(type, good));
+});
+
 test('only the Trade layout gets a direct reader', () => {
   assert.equal(tradeReader(avro.Type.forSchema(BAR_SCHEMA as unknown as avro.Schema)), null);
   const renamed = { ...TRADE_SCHEMA, fields: TRADE_SCHEMA.fields.map((f) => (f.name === 'size' ? { ...f, name: 'qty' } : f)) };

@@ -101,6 +101,75 @@ describe('MergedReader: one deterministic order over topics and partitions', () 
       rmSync(d, { recursive: true, force: true });
     }
   });
+  test('reuseTrades: the same inputs, each described as it is emitted, with one trade event object per partition', async () => {
+    const decode = (t: string, b: Uint8Array, reuse?: object): unknown => el.serde.decodeAs(t, b, reuse);
+    const plain: string[] = [];
+    await new MergedReader(el.log, decode).drain(Number.POSITIVE_INFINITY, (e) => plain.push(describeInput(e)));
+    const reused: string[] = [];
+    const tradeEvents = new Set<object>();
+    const tradeValues = new Set<object>();
+    await new MergedReader(el.log, decode, undefined, undefined, { reuseTrades: true }).drain(Number.POSITIVE_INFINITY, (e) => {
+      reused.push(describeInput(e));
+      if (e.kind === 'trade') {
+        tradeEvents.add(e);
+        tradeValues.add(e.value);
+      }
+    });
+    assert.deepEqual(reused, plain);
+    const tradePartitions = new Set(plain.filter((s) => s.startsWith('trade:')).map((s) => s.slice(6, 9))).size;
+    assert.equal(tradeEvents.size, tradePartitions, 'one event object per trades partition');
+    assert.equal(tradeValues.size, tradePartitions, 'one Trade record per trades partition');
+  });
+
+  test('runs of one partition and ties on tsInit across topics and partitions: the order of a sort by (tsInit, topic, partition, offset), in any drain and max steps', async () => {
+    // The reader emits a partition's records in a run while its head stays before every other
+    // head; ties (same tsInit) must still go by topic rank, then partition, then offset. Each
+    // partition is in tsInit order here, so the merge is a sort of all records.
+    const d = mkdtempSync(join(tmpdir(), 'tickflow-merge-ties-'));
+    const tl = await openEmbeddedLog(d);
+    try {
+      const symbols = ['BTC', 'ETH', 'SOL', 'XRP'];
+      const trades = Array.from({ length: 600 }, (_, i) => trade(symbols[(i * 7) % 4] as string, 1_000 + 10 * Math.floor(i / 6), i));
+      const chains = Array.from({ length: 60 }, (_, i) => chain(symbols[i % 4] as string, 1_000 + 10 * Math.floor(i / 2) * 3));
+      await tl.log.append('trades', trades.map((t) => ({ key: t.symbol, timestamp: t.tsEvent, value: tl.serde.encode('trades', t) })));
+      await tl.log.append('options', chains.map((c) => ({ key: c.underlying, timestamp: c.tsEvent, value: tl.serde.encode('options', c) })));
+      const at = (topic: string, p: number, offset: number): string => `${topic}/${p}/${offset}`;
+      const rows: { k: [number, number, number, number]; s: string }[] = [];
+      for (const [rank, topic] of ['trades', 'options'].entries()) {
+        for (let p = 0; p < (await tl.log.partitions(topic)); p++) {
+          for await (const batch of tl.log.read(topic, p)) {
+            for (const r of batch) rows.push({ k: [tl.serde.decodeAs<Trade | OptionChainSnapshot>(topic, r.value).tsInit, rank, p, r.offset], s: at(topic, p, r.offset) });
+          }
+        }
+      }
+      rows.sort((a, b) => a.k[0] - b.k[0] || a.k[1] - b.k[1] || a.k[2] - b.k[2] || a.k[3] - b.k[3]);
+      const expected = rows.map((r) => r.s);
+      assert.equal(expected.length, 660);
+      assert.ok(new Set(rows.map((r) => r.k[0])).size < 300, 'many ties on tsInit');
+      const decode = (t: string, b: Uint8Array): unknown => tl.serde.decodeAs(t, b);
+      const name = (e: InputEvent): string => at(e.pos.topic, e.pos.partition, e.pos.offset);
+      const whole: string[] = [];
+      await new MergedReader(tl.log, decode).drain(Number.POSITIVE_INFINITY, (e) => whole.push(name(e)));
+      assert.deepEqual(whole, expected);
+      // Bounded drains that stop on a tie, and drains capped at `max` inputs (the consumer group's rounds).
+      for (const max of [1, 7, 64]) {
+        const reader = new MergedReader(tl.log, decode);
+        const stepped: string[] = [];
+        for (let bound = 1_000; bound <= 1_100; bound += 10) {
+          for (;;) {
+            const n = await reader.drain(bound, (e) => stepped.push(name(e)), max);
+            assert.ok(n <= max);
+            if (n < max) break;
+          }
+        }
+        while ((await reader.drain(Number.POSITIVE_INFINITY, (e) => stepped.push(name(e)), max)) > 0);
+        assert.deepEqual(stepped, expected, `max ${max}`);
+      }
+    } finally {
+      await tl.close();
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
 });
 
 /**
