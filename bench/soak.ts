@@ -305,5 +305,20 @@ if (parts.has('ws')) {
   say(`ws: ${JSON.stringify(report['ws'])}`);
 }
 
+// The verdict: a part that broke a promise fails the soak (exit 1), naming the part, so a run
+// that found duplicates or a difference is never reported as a success.
+const part = (name: string): Record<string, unknown> | undefined => report[name] as Record<string, unknown> | undefined;
+const broken: string[] = [];
+const kills = part('kills');
+if (kills && !(kills['verifyExit'] === 0 && kills['identical'] === true && kills['inputsComplete'] === true && (kills['failures'] as unknown[]).length === 0)) broken.push('kills');
+const group = part('groupKills');
+if (group && !(group['verifyExit'] === 0 && group['identicalToReplay'] === true)) broken.push('group-kills');
+for (const name of ['malformed', 'parquet']) if (part(name) && part(name)!['allAccountedFor'] !== true) broken.push(name);
+if (part('ws') && 'exit' in part('ws')!) broken.push('ws');
+report['broken'] = broken;
 report['finishedAt'] = new Date().toISOString();
 process.stdout.write(`${JSON.stringify(report)}\n`);
+if (broken.length > 0) {
+  say(`soak FAILED: ${broken.join(', ')} (details in the report above)`);
+  process.exitCode = 1;
+}

@@ -44,6 +44,12 @@ export interface GroupProcessorOptions {
    * a commit fail as a rebalance makes it fail on the broker (`ILLEGAL_GENERATION`).
    */
   wrapCommit?: (commit: () => Promise<void>, partition: number) => Promise<void>;
+  /**
+   * A test seam, exactly-once only: called after the partitions to be rebuilt were fenced (their
+   * transactional producers connected) and before their committed offsets are read again. Tests
+   * commit a zombie's transaction here; docs/reliability.md.
+   */
+  beforeFencedOffsets?: (partitions: number[]) => Promise<void>;
   /** A test seam: sees each kafkajs consumer the member joins the group with (its events, paused()). */
   onConsumer?: (consumer: Consumer) => void;
   /** At most this many inputs per round and partition (default ROUND_MAX_INPUTS, 5,000). */
@@ -482,11 +488,30 @@ export class GroupProcessor {
       this.log.info({ event: 'handed-over', partition: p }, `partition ${p}: handed over`);
       this.events.emit('handed-over', { partition: p });
     }
-    const committed = await this.committedCuts();
+    let committed = await this.committedCuts();
+    // Exactly-once: fence every partition to be rebuilt BEFORE trusting its committed offsets.
+    // Connecting the partition's transactional producer (InitProducerId) waits until any earlier
+    // transaction under its id has ended (an earlier owner's, or this member's own failed round
+    // whose commit may still be landing): only then are the group's offsets for it final. Read
+    // before the fence, a transaction that commits in between is missed, and its outputs are made
+    // again (duplicate ids on the topics: found by the 100-kill soak, docs/reliability.md).
+    const fenced = new Map<number, Producer>();
+    if (this.opts.exactlyOnce) {
+      for (const p of wanted) {
+        const have = this.owned.get(p);
+        if (have !== undefined && cutCovers(have.unit.cut(), committed.get(p) ?? new Map<string, number>())) continue;
+        if (have !== undefined) await this.release(p);
+        fenced.set(p, await this.transactionalProducer(p));
+      }
+      if (fenced.size > 0) {
+        await this.opts.beforeFencedOffsets?.([...fenced.keys()]);
+        committed = await this.committedCuts();
+      }
+    }
     for (const p of wanted) {
       const cut = committed.get(p) ?? new Map<string, number>();
       const have = this.owned.get(p);
-      if (have !== undefined && cutCovers(have.unit.cut(), cut)) {
+      if (have !== undefined && !fenced.has(p) && cutCovers(have.unit.cut(), cut)) {
         // Kept: ours all along. Where it stands past the committed offsets (a commit failed or was
         // held back by this rebalance), that position is committed on the next pass.
         if (!have.producer && !cutCovers(cut, have.unit.cut())) have.pending = unitCommit(have.unit);
@@ -507,7 +532,7 @@ export class GroupProcessor {
       };
       const newUnit = (): PartitionUnit => new PartitionUnit(p, { log: this.opts.log, decode: this.opts.decode, predictor: this.opts.predictor, ...(this.opts.config ? { config: this.opts.config } : {}), sink: out, clock: WALL, ...(this.reference ? { reference: this.reference } : {}) });
       let unit = newUnit();
-      const producer = this.opts.exactlyOnce ? await this.transactionalProducer(p) : null;
+      const producer = this.opts.exactlyOnce ? (fenced.get(p) ?? (await this.transactionalProducer(p))) : null;
       this.opts.checkpoints?.forget(p);
       let fromCheckpoint = 0;
       try {
@@ -541,12 +566,16 @@ export class GroupProcessor {
   }
 
   /**
-   * One transactional id per partition number: a new owner's initTransactions fences the old
-   * owner's producer, so a paused zombie cannot commit outputs for p any more.
+   * One transactional id per partition number: a new owner's InitProducerId fences the old
+   * owner's producer, so a paused zombie cannot commit outputs for p any more. kafkajs sends
+   * InitProducerId at a producer's first transaction(), not at connect(): an empty transaction is
+   * begun and aborted here so the fence stands (and any earlier transaction under the id has
+   * ended) when this returns.
    */
   private async transactionalProducer(p: number): Promise<Producer> {
     const producer = this.kafka.producer({ transactionalId: `${this.opts.groupId}-p${p}`, idempotent: true, maxInFlightRequests: 1 });
     await withBackoff(`connect transactional producer for partition ${p}`, () => producer.connect(), DEFAULT_BACKOFF, this.log, this.opts.signal);
+    await withBackoff(`fence earlier owners of partition ${p} (transactional id ${this.opts.groupId}-p${p})`, async () => (await producer.transaction()).abort(), DEFAULT_BACKOFF, this.log, this.opts.signal);
     return producer;
   }
 

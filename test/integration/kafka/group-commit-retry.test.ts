@@ -24,7 +24,7 @@ import { createCatalogueTopics } from '../../../storage/kafka/create-topics.ts';
 import { openKafkaLog, type KafkaLog } from '../../../storage/kafka/open-kafka-log.ts';
 import { realKafka, withAdmin, type RealKafka } from '../../helpers/kafka-broker.ts';
 import { toyPredictor } from '../../helpers/toy-predictor.ts';
-import { caughtUp, describeLag, groupLag, until, type PartitionLag } from './group-helpers.ts';
+import { caughtUp, describeLag, groupLag, inputCount, until, type PartitionLag } from './group-helpers.ts';
 
 const kafka = await realKafka({ own: true });
 const skip = 'skip' in kafka ? kafka.skip : false;
@@ -87,12 +87,3 @@ describe('a refused offset commit is made again while the partition is ours', { 
   });
 });
 
-/** The inputs on Kafka now: the sum of the input partitions' end offsets. */
-async function inputCount(k: KafkaLog): Promise<number> {
-  let n = 0;
-  for (const topic of ['trades', 'options', 'candles']) {
-    if (!(await k.log.topics()).includes(topic)) continue;
-    for (let p = 0; p < (await k.log.partitions(topic)); p++) n += await k.log.endOffset(topic, p);
-  }
-  return n;
-}

@@ -12,7 +12,7 @@ import { featureSetByHash, graphConfigFor } from '../../../processors/graph.ts';
 import { INPUT_TOPICS } from '../../../hosts/merged-reader.ts';
 import { replayLog } from '../../../hosts/replay/run-replay.ts';
 import type { Bar, Signal } from '../../../schemas/index.ts';
-import { openKafkaLog } from '../../../storage/kafka/open-kafka-log.ts';
+import { openKafkaLog, type KafkaLog } from '../../../storage/kafka/open-kafka-log.ts';
 import { openEmbeddedLog } from '../../../storage/log/open-log.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
@@ -176,4 +176,14 @@ export async function replayOutputs(logDir: string, modelDir: string): Promise<{
   } finally {
     await el.close();
   }
+}
+
+/** The inputs on Kafka now: the sum of the input partitions' end offsets. */
+export async function inputCount(k: KafkaLog): Promise<number> {
+  let n = 0;
+  for (const topic of ['trades', 'options', 'candles']) {
+    if (!(await k.log.topics()).includes(topic)) continue;
+    for (let p = 0; p < (await k.log.partitions(topic)); p++) n += await k.log.endOffset(topic, p);
+  }
+  return n;
 }
