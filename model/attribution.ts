@@ -1,4 +1,4 @@
-import type { DenseStack } from './dense-stack.ts';
+import { affineInto, type DenseStack } from './dense-stack.ts';
 import type { Family } from './family.ts';
 import type { GbdtParams } from './gbdt-model.ts';
 import type { Standardization } from './standardization.ts';
@@ -53,7 +53,7 @@ export function gradientTimesInput(stack: DenseStack, s: Standardization): Expla
     let input: Float64Array = z;
     for (let li = 0; li < top; li++) {
       const { inDim, outDim, kernel, bias, activation } = layers[li]!;
-      forwardInto(kernel, bias, inDim, outDim, input, pre[li]!);
+      affineInto(kernel, bias, inDim, outDim, input, pre[li]!);
       const p = pre[li]!;
       const y = post[li]!;
       for (let o = 0; o < outDim; o++) {
@@ -89,35 +89,6 @@ export function gradientTimesInput(stack: DenseStack, s: Standardization): Expla
   };
 }
 
-/**
- * y[o] = bias[o] + Σ_i x[i]·kernel[i, o], summed in i order from the bias, four outputs at a time
- * (independent add chains, as DenseStack.forward does): each output's sum is the one-at-a-time loop's.
- */
-function forwardInto(kernel: Float64Array, bias: Float64Array, inDim: number, outDim: number, x: Float64Array, y: Float64Array): void {
-  let o = 0;
-  for (; o + 4 <= outDim; o += 4) {
-    let s0 = bias[o] as number;
-    let s1 = bias[o + 1] as number;
-    let s2 = bias[o + 2] as number;
-    let s3 = bias[o + 3] as number;
-    for (let i = 0, k = o; i < inDim; i++, k += outDim) {
-      const xi = x[i] as number;
-      s0 += xi * (kernel[k] as number);
-      s1 += xi * (kernel[k + 1] as number);
-      s2 += xi * (kernel[k + 2] as number);
-      s3 += xi * (kernel[k + 3] as number);
-    }
-    y[o] = s0;
-    y[o + 1] = s1;
-    y[o + 2] = s2;
-    y[o + 3] = s3;
-  }
-  for (; o < outDim; o++) {
-    let acc = bias[o] as number;
-    for (let i = 0, k = o; i < inDim; i++, k += outDim) acc += (x[i] as number) * (kernel[k] as number);
-    y[o] = acc;
-  }
-}
 
 /**
  * gIn[i] = Σ_o kernel[i, o]·g[o], summed in o order from 0, four inputs at a time (independent add
