@@ -10,6 +10,7 @@ import { dashboardHandler, loadPageAssets, readModelCard, TopicHistory } from '.
 import { matchesIfNoneMatch } from '../../../sinks/web/response-cache.ts';
 import { SignalServer } from '../../../sinks/ws/signal-server.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
+import { webSignal } from '../../helpers/web-records.ts';
 
 /**
  * API answers computed once per log position (docs/decisions.md D130) and the request limits
@@ -22,22 +23,7 @@ const T0 = Date.UTC(2026, 0, 5);
 const M5 = 300_000;
 
 const bar = (symbol: string, end: number): Bar => ({ tsEvent: end, tsInit: end + 1, symbol, interval: '5m', start: end - M5, end, open: 100, high: 101, low: 99, close: 100 + (end - T0) / M5, volume: 3, buyVolume: 1, vwap: 100.2, trades: 7 });
-const signal = (symbol: string, barEnd: number): Signal => ({
-  id: `${symbol}-${barEnd}`,
-  tsEvent: barEnd,
-  tsInit: barEnd + 2,
-  symbol,
-  interval: '5m',
-  barEnd,
-  pUp: 0.5,
-  pFlat: 0.3,
-  pDown: 0.2,
-  action: 'BUY',
-  confidence: 0.5,
-  modelId: 'm1',
-  featureSetHash: 'h1',
-  inputs: [],
-});
+const signal = (symbol: string, barEnd: number): Signal => webSignal(symbol, barEnd);
 
 /** TopicHistory that counts the range reads the handler asks of it. */
 class CountingHistory extends TopicHistory {

@@ -9,6 +9,7 @@ import { openEmbeddedLog, type EmbeddedLog } from '../../../storage/log/open-log
 import { dashboardHandler, loadPageAssets, MAX_LIMIT, readModelCard, TopicHistory } from '../../../sinks/web/index.ts';
 import { SignalServer } from '../../../sinks/ws/signal-server.ts';
 import { TestClient } from '../ws/ws-test-client.ts';
+import { webSignal } from '../../helpers/web-records.ts';
 
 /**
  * The HTTP API against a real embedded log holding bars, signals and feature vectors written
@@ -25,22 +26,7 @@ const bar = (symbol: string, interval: '1m' | '5m', end: number): Bar => {
   const len = interval === '1m' ? M1 : M5;
   return { tsEvent: end, tsInit: end + 1, symbol, interval, start: end - len, end, open: 100, high: 101, low: 99, close: 100.5, volume: 3, buyVolume: 1, vwap: 100.2, trades: 7 };
 };
-const signal = (symbol: string, barEnd: number): Signal => ({
-  id: `${symbol}-${barEnd}`,
-  tsEvent: barEnd,
-  tsInit: barEnd + 2,
-  symbol,
-  interval: '5m',
-  barEnd,
-  pUp: 0.5,
-  pFlat: 0.3,
-  pDown: 0.2,
-  action: 'BUY',
-  confidence: 0.5,
-  modelId: 'm1',
-  featureSetHash: 'h1',
-  inputs: [],
-});
+const signal = (symbol: string, barEnd: number): Signal => webSignal(symbol, barEnd);
 /** The option contract the next-to-last BTC signal names. */
 const CONTRACT = { underlying: 'BTC', expiry: T0 + 4 * 86_400_000, strike: 60_000, right: 'CALL', premium: 1153.5, premiumSource: 'MID', iv: 0.527, chainAt: T0 + (N5 - 1) * M5 - 60_000 } as const;
 const vector = (symbol: string, barEnd: number): FeatureVector => ({

@@ -10,6 +10,7 @@ import { openEmbeddedLog, type EmbeddedLog } from '../../../storage/log/open-log
 import { IsolatedSignalServer } from '../../../sinks/ws/isolated-server.ts';
 import { SignalServer } from '../../../sinks/ws/signal-server.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
+import { webSignal } from '../../helpers/web-records.ts';
 
 /**
  * The page and API served from the fan-out worker (cli/page-worker.ts over its own read-only view
@@ -27,22 +28,8 @@ const bar = (symbol: string, interval: '1m' | '5m', end: number): Bar => {
   const len = interval === '1m' ? M1 : M5;
   return { tsEvent: end, tsInit: end + 1, symbol, interval, start: end - len, end, open: 100, high: 101, low: 99, close: 100 + (end / M1) % 7, volume: 3, buyVolume: 1, vwap: 100.2, trades: 7 };
 };
-const signal = (symbol: string, barEnd: number, modelId: string): Signal => ({
-  id: `${symbol}-${barEnd}`,
-  tsEvent: barEnd,
-  tsInit: barEnd + 2,
-  symbol,
-  interval: '5m',
-  barEnd,
-  pUp: 0.5,
-  pFlat: 0.3,
-  pDown: 0.2,
-  action: 'BUY',
-  confidence: 0.5,
-  modelId,
-  featureSetHash: 'h1',
-  inputs: [{ topic: 'trades', partition: 1, fromOffset: barEnd % 1000, toOffset: (barEnd % 1000) + 5 }],
-});
+const signal = (symbol: string, barEnd: number, modelId: string): Signal =>
+  webSignal(symbol, barEnd, { modelId, inputs: [{ topic: 'trades', partition: 1, fromOffset: barEnd % 1000, toOffset: (barEnd % 1000) + 5 }] });
 
 interface Reply {
   status: number;
