@@ -14,7 +14,8 @@ import { after, before, describe, test } from 'node:test';
 import { LogFeedStateStore } from '../../../hosts/live/feed-state-log.ts';
 import { generatorCodeVersion } from '../../../sources/synthetic/generator-version.ts';
 import { openKafkaLog } from '../../../storage/kafka/open-kafka-log.ts';
-import { runCli, tempDir, trainFeedModel } from '../../helpers/cli.ts';
+import { runCliBatch } from '../../helpers/cli-batch.ts';
+import { runCli, tempDir } from '../../helpers/cli.ts';
 import { realKafka, type RealKafka } from '../../helpers/kafka-broker.ts';
 import { logRecords, type LogRecord } from '../../helpers/log-records.ts';
 
@@ -34,17 +35,28 @@ describe('start --broker: the market state on Kafka', { skip, timeout: 900_000 }
   });
   before(async () => {
     broker = (kafka as RealKafka).brokers.join(',');
-    // A small model of the feed's market (same seed), trained on its first hours.
-    await trainFeedModel(tmp.dir, model, SEED);
-    const c = await runCli(['topics', 'create', '--broker', broker]);
-    assert.equal(c.code, 0, c.stderr);
+    // A small model of the feed's market (same seed), trained on its first hours (0.4 days: the
+    // smallest history whose dataset leaves train a validation split), and the catalogue's topics,
+    // in one process (test/helpers/cli-batch.ts: a process start is about 0.6 CPU s). Logistic
+    // without cross-validation: the restarts and verify do not depend on the family (auto, as
+    // trainFeedModel trains, fitted four).
+    const trainLog = join(tmp.dir, 'train-log');
+    const csv = join(tmp.dir, 'train.csv');
+    const steps = [
+      ['generate', '--out', trainLog, '--days', '0.4', '--seed', SEED],
+      ['replay', 'dataset', '--log', trainLog, '--out', csv],
+      ['train', '--dataset', csv, '--out', model, '--seed', '1', '--epochs', '2', '--family', 'logistic', '--cv-folds', '0'],
+      ['topics', 'create', '--broker', broker],
+    ];
+    const results = await runCliBatch(steps);
+    steps.forEach((args, i) => assert.equal(results[i]!.code, 0, `tickflow ${args.join(' ')}\n${results[i]!.stderr}`));
   });
 
   const start = async (stopAfter: string): Promise<LogRecord[]> => {
-    // 2.4 market hours of history (about 6,000 events) and 1-3 live hours at 3,600 market seconds
-    // a second (1-3 s): what the state's save, restore and refusal need; every run's inputs are
-    // processed and `verify` replays them all, so a longer market only cost CPU (it was 0.25 days
-    // at speed 1,800).
+    // 2.4 market hours of history (about 6,000 events) and one live hour at 3,600 market seconds
+    // a second (1 s) per run: what the state's save, restore and refusal need; every run's inputs
+    // are processed and `verify` replays them all, so a longer market only cost CPU (it was 0.25
+    // days at speed 1,800, then 3, 2 and 1 live hours).
     const r = await runCli(['start', '--broker', broker, '--model', model, '--allow-ungated', '--seed', SEED, '--history-days', '0.1', '--speed', '3600', '--stop-after', stopAfter, '--no-ws']);
     assert.equal(r.code, 0, r.stderr);
     return logRecords(r.stderr);
@@ -64,12 +76,12 @@ describe('start --broker: the market state on Kafka', { skip, timeout: 900_000 }
   };
 
   test('a restart restores the saved state instead of regenerating the market; verify is identical', async () => {
-    const first = await start('3h');
+    const first = await start('1h');
     history = one(first, 'history').events as number;
     assert.ok(history > 5_000, `history ${history}`);
     assert.equal(first.filter((r) => r.event === 'feed-restore').length, 0, 'a new log: nothing to restore');
 
-    const second = await start('2h');
+    const second = await start('1h');
     // Restored where the first run saved it (its history's end), not regenerated from event 0.
     assert.equal(one(second, 'feed-restore').at, history);
     assert.equal(second.filter((r) => r.event === 'feed-restore-refused').length, 0);
