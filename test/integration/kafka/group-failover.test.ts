@@ -9,11 +9,15 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
-import { Kafka, logLevel } from 'kafkajs';
 import { INPUT_TOPICS } from '../../../hosts/merged-reader.ts';
 import { partitionFor } from '../../../storage/log/event-log.ts';
-import { runCli, trainFeedModel, spawnCli, tempDir } from '../../helpers/cli.ts';
-import { barId, caughtUp, describeLag, groupLag, readTopic, replayOutputs, signalId, until, watch, type PartitionLag, type Watched } from './group-helpers.ts';
+import { spawnCli, tempDir } from '../../helpers/cli.ts';
+import { runCliBatch } from '../../helpers/cli-batch.ts';
+import { createCatalogueTopics } from '../../../storage/kafka/create-topics.ts';
+import { mirrorLog } from '../../../storage/kafka/mirror-log.ts';
+import { openKafkaLog } from '../../../storage/kafka/open-kafka-log.ts';
+import { openEmbeddedLog } from '../../../storage/log/open-log.ts';
+import { barId, caughtUp, describeLag, groupLag, PollingAdmin, readTopic, replayOutputs, signalId, until, watch, type PartitionLag, type Watched } from './group-helpers.ts';
 import { kafkaUnavailable, type KafkaCluster } from '../../../kafka/broker.ts';
 import { emptyCluster, realKafka, withAdmin, type RealKafka } from '../../helpers/kafka-broker.ts';
 
@@ -28,6 +32,11 @@ const PARTITIONS = 4;
  */
 
 const SEED = '5';
+/**
+ * How often a wait asks the broker (group offsets, group state): every 500 ms, through one admin
+ * client per scenario (PollingAdmin). Waits on the processes' own output poll every 200 ms.
+ */
+const BROKER_POLL_MS = 500;
 
 describe('processors as a Kafka consumer group', { skip, timeout: 900_000 }, () => {
   const tmp = tempDir('tickflow-group-');
@@ -69,21 +78,25 @@ describe('processors as a Kafka consumer group', { skip, timeout: 900_000 }, () 
   });
 
   before(async () => {
-    // A model for the feed's market (same seed): trained on its first hours.
-    await trainFeedModel(tmp.dir, model, SEED);
+    // A model for the feed's market (same seed): trained on its first hours, as
+    // test/helpers/cli.ts's trainFeedModel trains it, its three commands in one process (D97).
+    const log = join(tmp.dir, 'train-log');
+    const csv = join(tmp.dir, 'train.csv');
+    const steps = [['generate', '--out', log, '--days', '0.4', '--seed', SEED], ['replay', 'dataset', '--log', log, '--out', csv], ['train', '--dataset', csv, '--out', model, '--seed', '1', '--epochs', '2']];
+    for (const [i, r] of (await runCliBatch(steps)).entries()) assert.equal(r.code, 0, `tickflow ${steps[i]!.slice(0, 2).join(' ')}: ${r.stderr}`);
   });
 
   test('one member is killed mid-stream: the other rebuilds its partitions and the outputs equal a replay', async (t) => {
-    const r = await scenario(t, 'kill', async ({ members, brokers }) => {
+    const r = await scenario(t, 'kill', async ({ members, poller }) => {
       // The victim is a member that has committed inputs on a partition it owns (the feed's
       // symbols fill only some of the 4, and which member owns which depends on the member ids).
       // It becomes members[0].
       let victim = -1;
       await until(async () => {
-        const committed = await committedTrades(brokers, 'g-kill');
+        const committed = await committedTrades(poller, 'g-kill');
         victim = members.findIndex((m) => [...heldPartitions(m.stderr)].some((p) => (committed.get(p) ?? 0) > 0));
         return victim >= 0;
-      }, 120_000, 'a member with committed inputs');
+      }, 120_000, 'a member with committed inputs', BROKER_POLL_MS);
       if (victim === 1) members.reverse();
       members[0]!.proc.kill('SIGKILL');
     });
@@ -123,7 +136,7 @@ describe('processors as a Kafka consumer group', { skip, timeout: 900_000 }, () 
     }, 3);
   });
 
-  async function scenario(t: TestContext, name: string, disrupt: (ctx: { members: Watched[]; brokers: string[]; cluster: KafkaCluster }) => Promise<void>, nodes = 1): Promise<{ survivorLog: string; logs: string }> {
+  async function scenario(t: TestContext, name: string, disrupt: (ctx: { members: Watched[]; poller: PollingAdmin; cluster: KafkaCluster }) => Promise<void>, nodes = 1): Promise<{ survivorLog: string; logs: string }> {
     // Where the scenario's wall time goes, shown with its result (docs/testing.md).
     const phases: string[] = [];
     let phaseStart = performance.now();
@@ -141,24 +154,43 @@ describe('processors as a Kafka consumer group', { skip, timeout: 900_000 }, () 
     }
     phase('cluster');
     const broker = kafka.brokers.join(',');
+    const poller = new PollingAdmin(kafka.brokers);
     const members: Watched[] = [];
     let started: Watched | undefined;
     try {
-      const c = await runCli(['topics', 'create', '--broker', broker, '--replication-factor', String(nodes)]);
-      assert.equal(c.code, 0, c.stderr);
+      // The catalogue's topics, as `topics create --replication-factor <nodes>` makes them, in this
+      // process (the command has tests of its own, topics-cli.test.ts). Right after emptyCluster
+      // the broker may still be deleting the previous scenario's partitions: asked again until
+      // it answers (UNKNOWN_TOPIC_OR_PARTITION meanwhile).
+      await until(async () => {
+        try {
+          const created = await withAdmin(kafka.brokers, (admin) => createCatalogueTopics(admin, undefined, nodes));
+          assert.deepEqual(created.mismatched, []);
+          return true;
+        } catch (e) {
+          if ((e as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION' || (e as { retriable?: boolean }).retriable === true) return false;
+          throw e;
+        }
+      }, 60_000, 'the catalogue topics created', BROKER_POLL_MS);
       const member = (): Watched => watch(spawnCli(['run', 'processors', '--broker', broker, '--model', model, '--group', `g-${name}`, '--session-timeout', '6s', '--quiet', '--allow-ungated']));
       members.push(member(), member());
-      await settled(members, kafka.brokers, `g-${name}`);
-      phase('members settled');
       // The feed: 3.6 market hours of history (46 signals in the replay by themselves, the
-      // assertion asks for more than 20), then live at 900 market seconds a second until the test
+      // assertion asks for more than 20), then live at 450 market seconds a second until the test
       // stops it (SIGTERM, a clean stop) once the group has committed past the disruption, so the
-      // disruption falls while the feed appends unless its 6 live hours (24 s) ran out first (a
-      // diagnostic says which). It was 6 hours of
-      // history and 5 fixed live ones: 2.5 times the inputs, whose catch-up cost most of the CPU.
-      // (Started while the members joined, on a quiet machine the whole stream was processed
-      // before the disruption: the killed member's partitions were already committed to the end.)
-      const feed = (started = watch(spawnCli(['start', '--broker', broker, '--feed-only', '--history-days', '0.15', '--speed', '900', '--stop-after', '6h', '--no-ws', '--seed', SEED])));
+      // disruption falls while the feed appends unless its 3 live hours (24 s) ran out first (a
+      // diagnostic says which). It was 6 hours of history and 5 fixed live ones (2.5 times the
+      // inputs, whose catch-up cost most of the CPU), then 6 live hours at 900 (the same 24 s of
+      // wall, twice the live inputs: the broker-restart case, whose members wait out the broker,
+      // ran all 6 and processed 190 signals where the replay assertion needs 20).
+      // Started with the members, so that its start and history overlap theirs (members idle
+      // while they wait for inputs, and a waiting member costs CPU on itself and the broker:
+      // decisions D143). The disruption still waits for the group to have settled and committed
+      // twice, and the 24 s of live hours go on after that. (When the feed had 5 fixed live hours,
+      // starting it with the members let a quiet machine process the whole stream before the
+      // disruption.)
+      const feed = (started = watch(spawnCli(['start', '--broker', broker, '--feed-only', '--history-days', '0.15', '--speed', '450', '--stop-after', '3h', '--no-ws', '--seed', SEED])));
+      await settled(members, poller, `g-${name}`);
+      phase('members settled');
       await until(() => /live at speed/.test(feed.stderr), 120_000, () => `feed live\n${feed.stderr}`);
       phase('feed history');
       // Mid-stream: the members have committed, and committed again past their first commit,
@@ -169,33 +201,35 @@ describe('processors as a Kafka consumer group', { skip, timeout: 900_000 }, () 
       let committed = 0;
       let partitions: PartitionLag[] = [];
       await until(async () => {
-        ({ committed, partitions } = await groupLag(kafka.brokers, `g-${name}`));
+        ({ committed, partitions } = await groupLag(kafka.brokers, `g-${name}`, poller));
         if (first === 0) first = committed;
         return first > 0 && committed > first;
-      }, 120_000, () => `the group to commit past its first commit (${first}, now ${committed}: ${describeLag(partitions)})\n${members.map((m, i) => `--- member ${i}\n${m.stderr.slice(-2_000)}`).join('\n')}`);
+      }, 120_000, () => `the group to commit past its first commit (${first}, now ${committed}: ${describeLag(partitions)})\n${members.map((m, i) => `--- member ${i}\n${m.stderr.slice(-2_000)}`).join('\n')}`, BROKER_POLL_MS);
       phase('second commit');
       const live = feed.proc.exitCode === null;
-      await disrupt({ members, brokers: kafka.brokers, cluster: kafka.cluster! });
+      await disrupt({ members, poller, cluster: kafka.cluster! });
+      // A broker killed or restarted: the next poll connects afresh (as every poll once did).
+      await poller.close();
       phase('disruption');
       // The group goes on after the disruption (its committed offsets pass where they stood),
       // then the feed is stopped.
       const atDisruption = committed;
       await until(async () => {
         try {
-          ({ committed, partitions } = await groupLag(kafka.brokers, `g-${name}`));
+          ({ committed, partitions } = await groupLag(kafka.brokers, `g-${name}`, poller));
           return committed > atDisruption || feed.proc.exitCode !== null;
         } catch (e) {
           // A refused connection while a broker of the list is down: not yet.
           if (/ECONNREFUSED|Connection error|KafkaJSNumberOfRetriesExceeded/.test(String((e as Error).message ?? e))) return false;
           throw e;
         }
-      }, 120_000, () => `the group to commit past ${atDisruption} after the disruption (now ${committed}: ${describeLag(partitions)})`);
+      }, 120_000, () => `the group to commit past ${atDisruption} after the disruption (now ${committed}: ${describeLag(partitions)})`, BROKER_POLL_MS);
       feed.proc.kill('SIGTERM');
       assert.equal(await feed.exited, 0, feed.stderr);
       phase('feed end');
       t.diagnostic(`${name}: the feed was ${live ? '' : 'no longer '}appending when the disruption began`);
       const owners = (): string => members.map((m, i) => `member ${i}: ${[...m.stderr.matchAll(/assignment: owns [^"]*/g)].pop()?.[0] ?? 'no assignment yet'}${m.proc.exitCode !== null ? ` (exited ${m.proc.exitCode})` : ''}`).join('; ');
-      await caughtUp(kafka.brokers, `g-${name}`, 120_000, owners).catch((e: Error) => assert.fail(`${e.message}\n${members.map((m, i) => `--- member ${i}\n${m.stderr.slice(-3_000)}`).join('\n')}`));
+      await caughtUp(kafka.brokers, `g-${name}`, 120_000, owners, { poller, intervalMs: BROKER_POLL_MS }).catch((e: Error) => assert.fail(`${e.message}\n${members.map((m, i) => `--- member ${i}\n${m.stderr.slice(-3_000)}`).join('\n')}`));
       phase('caught up');
       const survivor = members[1]!;
       survivor.proc.kill('SIGTERM');
@@ -211,9 +245,20 @@ describe('processors as a Kafka consumer group', { skip, timeout: 900_000 }, () 
       const signals = await readTopic(kafka.brokers, 'signals', signalId);
       const bars = await readTopic(kafka.brokers, 'bars', barId);
       // The same inputs copied from Kafka into an embedded log and replayed there with the same model.
+      // (mirrorLog, what `tickflow mirror --from kafka --topics ...` runs, in this process: the
+      // command has tests of its own, mirror.test.ts.)
       const dir = join(tmp.dir, `replay-${name}`);
-      const m = await runCli(['mirror', '--from', 'kafka', '--to', dir, '--broker', broker, '--topics', INPUT_TOPICS.join(',')]);
-      assert.equal(m.code, 0, m.stderr);
+      const source = await openKafkaLog({ brokers: kafka.brokers });
+      try {
+        const target = await openEmbeddedLog(dir);
+        try {
+          await mirrorLog(source, target, { topics: INPUT_TOPICS });
+        } finally {
+          await target.close();
+        }
+      } finally {
+        await source.close();
+      }
       phase('outputs read, mirrored');
       const expected = await replayOutputs(dir, model);
       phase('replayed');
@@ -233,6 +278,7 @@ describe('processors as a Kafka consumer group', { skip, timeout: 900_000 }, () 
       const left = started ? [...members, started] : members;
       for (const m of left) m.proc.kill('SIGKILL');
       await Promise.all(left.map((m) => m.exited));
+      await poller.close();
       if (nodes > 1) {
         triple = undefined;
         await kafka.stop();
@@ -250,31 +296,27 @@ describe('processors as a Kafka consumer group', { skip, timeout: 900_000 }, () 
  * made members joining together rebalance for a while); on the real broker the group is stable as
  * soon as both members hold their share, and the quiet period was 8 s of nothing per scenario.
  */
-async function settled(members: Watched[], brokers: string[], groupId: string): Promise<void> {
+async function settled(members: Watched[], poller: PollingAdmin, groupId: string): Promise<void> {
   let state = '';
   await until(async () => {
     const held = members.map((m) => heldPartitions(m.stderr));
     const all = new Set(held.flatMap((h) => [...h]));
     const disjoint = held.reduce((n, h) => n + h.size, 0) === all.size;
     if (!(held.every((h) => h.size > 0) && disjoint && all.size === PARTITIONS)) return false;
-    const group = await withAdmin(brokers, async (admin) => (await admin.describeGroups([groupId])).groups[0]);
+    const group = await poller.use(async (admin) => (await admin.describeGroups([groupId])).groups[0]);
     state = `${group?.state} with ${group?.members.length} members`;
     return group?.state === 'Stable' && group.members.length === members.length && group.members.every((m) => m.memberAssignment.length > 0);
-  }, 120_000, () => `members settled (group ${state || 'not described yet'}; held ${members.map((m) => [...heldPartitions(m.stderr)].join(',')).join(' / ')})\n${members.map((m) => m.stderr).join('\n')}`);
+  }, 120_000, () => `members settled (group ${state || 'not described yet'}; held ${members.map((m) => [...heldPartitions(m.stderr)].join(',')).join(' / ')})\n${members.map((m) => m.stderr).join('\n')}`, BROKER_POLL_MS);
 }
 
 /** The group's committed offsets on `trades`, by partition. */
-async function committedTrades(brokers: string[], groupId: string): Promise<Map<number, number>> {
-  const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
+async function committedTrades(poller: PollingAdmin, groupId: string): Promise<Map<number, number>> {
   try {
-    const [trades] = await admin.fetchOffsets({ groupId, topics: ['trades'] });
+    const [trades] = await poller.use((admin) => admin.fetchOffsets({ groupId, topics: ['trades'] }));
     return new Map((trades?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
   } catch (e) {
     if ((e as { retriable?: boolean }).retriable === true) return new Map();
     throw e;
-  } finally {
-    await admin.disconnect();
   }
 }
 

@@ -4,7 +4,7 @@
  * outputs on Kafka, and an embedded replay of the same log with the same model).
  */
 import type { ChildProcess } from 'node:child_process';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { sleep } from '../../../lib/sleep.ts';
 import { loadPredictor } from '../../../model/predictor.ts';
 import type { GraphEvent } from '../../../processors/graph-events.ts';
@@ -31,9 +31,42 @@ export function watch(proc: ChildProcess): Watched {
   return m;
 }
 
-/** waitFor (test/helpers/wait-for.ts) polling every 200 ms: these checks start processes or ask a broker. */
-export function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string | (() => string)): Promise<void> {
-  return waitFor(what, check, { timeoutMs, intervalMs: 200 });
+/** waitFor (test/helpers/wait-for.ts) polling every 200 ms (or `intervalMs`): these checks start processes or ask a broker. */
+export function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string | (() => string), intervalMs = 200): Promise<void> {
+  return waitFor(what, check, { timeoutMs, intervalMs });
+}
+
+/**
+ * One admin client kept connected across the polls of a test (groupLag, caughtUp, describeGroups)
+ * instead of a new one per poll: a poll with a new client (connect, ApiVersions, Metadata, then
+ * the requests) cost about 53 ms of CPU, half of it the broker's; with a kept one about 25 ms
+ * (decisions D143). Dropped after any error (a killed or restarted broker), so that the next poll
+ * connects afresh, as a new client per poll did.
+ */
+export class PollingAdmin {
+  private admin: Promise<Admin> | undefined;
+  constructor(private readonly brokers: string[]) {}
+
+  async use<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
+    const admin = (this.admin ??= (async () => {
+      const a = new Kafka({ brokers: this.brokers, logLevel: logLevel.NOTHING }).admin();
+      await a.connect();
+      return a;
+    })());
+    try {
+      return await fn(await admin);
+    } catch (e) {
+      if (this.admin === admin) this.admin = undefined;
+      void admin.then((a) => a.disconnect()).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  async close(): Promise<void> {
+    const admin = this.admin;
+    this.admin = undefined;
+    await admin?.then((a) => a.disconnect()).catch(() => undefined);
+  }
 }
 
 /** One input topic-partition: the group's committed offset (0 when none) and the end offset. */
@@ -45,11 +78,11 @@ export interface PartitionLag {
 }
 
 /** The group's committed offsets over the input topics (sum) and how far they are behind the ends, in total and per topic-partition. */
-export async function groupLag(brokers: string[], groupId: string): Promise<{ committed: number; lag: number; partitions: PartitionLag[] }> {
+export async function groupLag(brokers: string[], groupId: string, poller?: PollingAdmin): Promise<{ committed: number; lag: number; partitions: PartitionLag[] }> {
   // A real broker answers "coordinator loading" (retriable) while it loads the offsets partition.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await groupLagOnce(brokers, groupId);
+      return await (poller ? poller.use((admin) => groupLagWith(admin, groupId)) : groupLagOnce(brokers, groupId));
     } catch (e) {
       if ((e as { retriable?: boolean }).retriable !== true || attempt >= 50) throw e;
       await sleep(200); // a retry's pause, not a wait for a condition
@@ -61,23 +94,27 @@ async function groupLagOnce(brokers: string[], groupId: string): Promise<{ commi
   const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    const offsets = await admin.fetchOffsets({ groupId, topics: [...INPUT_TOPICS] });
-    let committed = 0;
-    let lag = 0;
-    const partitions: PartitionLag[] = [];
-    for (const topic of INPUT_TOPICS) {
-      for (const end of await admin.fetchTopicOffsets(topic)) {
-        const c = Math.max(0, Number(offsets.find((x) => x.topic === topic)?.partitions.find((x) => x.partition === end.partition)?.offset ?? -1));
-        committed += c;
-        lag += Number(end.high) - c;
-        partitions.push({ topic, partition: end.partition, committed: c, end: Number(end.high) });
-      }
-    }
-    partitions.sort((a, b) => a.partition - b.partition || a.topic.localeCompare(b.topic));
-    return { committed, lag, partitions };
+    return await groupLagWith(admin, groupId);
   } finally {
     await admin.disconnect();
   }
+}
+
+async function groupLagWith(admin: Admin, groupId: string): Promise<{ committed: number; lag: number; partitions: PartitionLag[] }> {
+  const offsets = await admin.fetchOffsets({ groupId, topics: [...INPUT_TOPICS] });
+  let committed = 0;
+  let lag = 0;
+  const partitions: PartitionLag[] = [];
+  for (const topic of INPUT_TOPICS) {
+    for (const end of await admin.fetchTopicOffsets(topic)) {
+      const c = Math.max(0, Number(offsets.find((x) => x.topic === topic)?.partitions.find((x) => x.partition === end.partition)?.offset ?? -1));
+      committed += c;
+      lag += Number(end.high) - c;
+      partitions.push({ topic, partition: end.partition, committed: c, end: Number(end.high) });
+    }
+  }
+  partitions.sort((a, b) => a.partition - b.partition || a.topic.localeCompare(b.topic));
+  return { committed, lag, partitions };
 }
 
 /** `trades/0 1200/1500 (lag 300)` per input topic-partition with inputs: for diagnostics. */
@@ -89,14 +126,14 @@ export function describeLag(partitions: PartitionLag[]): string {
  * Waits until the group's committed offsets equal the end offsets of every input partition. On
  * timeout it says the lag per topic-partition, and `owners()` (if given: who holds which partition).
  */
-export async function caughtUp(brokers: string[], groupId: string, timeoutMs = 120_000, owners?: () => string): Promise<void> {
+export async function caughtUp(brokers: string[], groupId: string, timeoutMs = 120_000, owners?: () => string, poll?: { poller: PollingAdmin; intervalMs: number }): Promise<void> {
   let lag = -1;
   let partitions: PartitionLag[] = [];
   let lastError = '';
   await until(
     async () => {
       try {
-        ({ lag, partitions } = await groupLag(brokers, groupId));
+        ({ lag, partitions } = await groupLag(brokers, groupId, poll?.poller));
         return lag === 0;
       } catch (e) {
         // A refused connection is "not yet" while a broker of the list is down (the one-of-three
@@ -108,6 +145,7 @@ export async function caughtUp(brokers: string[], groupId: string, timeoutMs = 1
     },
     timeoutMs,
     () => `group ${groupId} caught up (lag ${lag}: ${describeLag(partitions)}${owners ? `; ${owners()}` : ''}${lastError === '' ? '' : `; last error: ${lastError}`})`,
+    poll?.intervalMs,
   );
 }
 
