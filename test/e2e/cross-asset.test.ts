@@ -37,9 +37,9 @@ describe('cross-asset features end to end', () => {
   before(async () => {
     await first.run();
     assert.equal(generate().code, 0, generate().stderr);
-    // Half a day of history warms up the 30-bar cross features (2.5 hours) many times over; live ==
-    // replay does not depend on its length, and start and verify each replay it.
-    started = await runCli(['start', '--log', live, '--model', model, '--history-days', '0.5', '--stop-after', '3h', '--speed', '7200', '--no-ws', '--allow-ungated']);
+    // A quarter of a day of history (6 hours) warms up the 30-bar cross features (2.5 hours) twice
+    // over; live == replay does not depend on its length, and start and verify each replay it.
+    started = await runCli(['start', '--log', live, '--model', model, '--history-days', '0.25', '--stop-after', '3h', '--speed', '7200', '--no-ws', '--allow-ungated']);
     await second.run();
   });
 

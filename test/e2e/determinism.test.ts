@@ -109,10 +109,10 @@ describe('exact replay through the CLI', () => {
 
   test('start --stop-after, then verify: live signals equal replayed ones', async () => {
     const live = join(tmp.dir, 'live');
-    // Half a day of history (as model-families.test.ts): live == replay does not depend on its
-    // length, only on the 5-minute features being warmed up, and every later start and verify of
-    // this log replays it; liveSignals counts the 3 live hours alone.
-    const s = await runCli(['start', '--log', live, '--model', model, '--history-days', '0.5', '--stop-after', '3h', '--speed', '7200', '--port', '0']);
+    // A quarter of a day of history (72 five-minute bars; the longest warm-up is 21 bars): live ==
+    // replay does not depend on its length, only on the 5-minute features being warmed up, and
+    // every later start and verify of this log replays it; liveSignals counts the 3 live hours alone.
+    const s = await runCli(['start', '--log', live, '--model', model, '--history-days', '0.25', '--stop-after', '3h', '--speed', '7200', '--port', '0']);
     assert.equal(s.code, 0, s.stderr);
     assert.ok((s.json.liveSignals as number) >= 30, `liveSignals ${String(s.json.liveSignals)}`);
     const v = await runCli(['verify', '--log', live, '--model', model]);
@@ -134,7 +134,7 @@ describe('exact replay through the CLI', () => {
     assert.equal((i.json.liveFeed as { source: string }).source, 'synthetic');
     assert.match(i.stderr, /1 snapshot dated after the live feed synthetic .* was not imported \(ahead-of-live-feed\)/);
     // No WebSocket server (--no-ws) from here on: the test before this one runs start with it.
-    const s = await runCli(['start', '--log', live, '--model', model, '--history-days', '0.5', '--stop-after', '1h', '--speed', '7200', '--no-ws']);
+    const s = await runCli(['start', '--log', live, '--model', model, '--history-days', '0.25', '--stop-after', '1h', '--speed', '7200', '--no-ws']);
     assert.equal(s.code, 0, s.stderr);
     // stderr is JSON log lines (not a terminal): the records say how the feed was levelled.
     const records = logRecords(s.stderr);
@@ -157,7 +157,7 @@ describe('exact replay through the CLI', () => {
     // Killed below, after the second writer is refused: --stop-after only has to outlast that
     // refusal. 12 market hours (48 s at speed 900) did not at load 45, where starting the second
     // process took longer, and the first run ended by itself, so the second was not refused.
-    const child = spawnCli(['start', '--log', live, '--model', model, '--history-days', '0.5', '--stop-after', '240h', '--speed', '900', '--no-ws']);
+    const child = spawnCli(['start', '--log', live, '--model', model, '--history-days', '0.25', '--stop-after', '240h', '--speed', '900', '--no-ws']);
     let err = '';
     await new Promise<void>((resolve, reject) => {
       child.stderr?.on('data', (d: Buffer) => {
@@ -173,7 +173,7 @@ describe('exact replay through the CLI', () => {
     child.kill('SIGKILL');
     await new Promise((r) => child.once('close', r));
     // The lock of the killed process is stale: the restart below takes it over.
-    const s = await runCli(['start', '--log', live, '--model', model, '--history-days', '0.5', '--stop-after', '1h', '--speed', '7200', '--no-ws']);
+    const s = await runCli(['start', '--log', live, '--model', model, '--history-days', '0.25', '--stop-after', '1h', '--speed', '7200', '--no-ws']);
     assert.equal(s.code, 0, s.stderr);
     const records = logRecords(s.stderr);
     assert.equal(records.filter((r) => r.event === 'feed-resume').length, 1, s.stderr);

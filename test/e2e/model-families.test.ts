@@ -12,7 +12,9 @@ import { logRecords } from '../helpers/log-records.ts';
  * The logistic and GBDT families through the CLI: the same seed gives the same bytes of saved
  * model, `train` prints the contract fields, and a live run with a GBDT model verifies against
  * its replay (live == replay), as the MLP does in determinism.test.ts; so do the stack and the
- * sequence model (whose per-symbol windows must survive a restart). Kept small (half a day).
+ * sequence model (whose per-symbol windows must survive a restart). Kept small: the models train
+ * on half a day; the live runs write a quarter of a day of history (72 five-minute bars: 21 warm
+ * the core features, 16 more fill the sequence window) before their live hours.
  *
  * Everything runs once in `before`, the tests assert on the results: the research commands and
  * the verifies in three CLI processes (runCliBatch, docs/testing.md "CLI runs in one process"; a
@@ -27,7 +29,7 @@ describe('model families through the CLI', () => {
   after(() => tmp.cleanup());
 
   const dir = (name: string): string => join(tmp.dir, name);
-  const live = (args: string[]): string[] => ['start', ...args, '--history-days', '0.5', '--speed', '7200', '--no-ws', '--allow-ungated'];
+  const live = (args: string[]): string[] => ['start', ...args, '--history-days', '0.25', '--speed', '7200', '--no-ws', '--allow-ungated'];
   const seqArgs = ['train', '--dataset', data, '--seed', '3', '--family', 'sequence', '--epochs', '5', '--cv-folds', '0'];
   const first = new CliQueue();
   const generate = first.queue(['generate', '--out', log, '--symbols', 'BTC,ETH', '--days', '0.5', '--seed', '5', '--signal-strength', '2']);
