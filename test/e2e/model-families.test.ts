@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { runCli, tempDir } from '../helpers/cli.ts';
+import { runCli, tempDir, type CliResult } from '../helpers/cli.ts';
+import { CliQueue } from '../helpers/cli-queue.ts';
 import type { Signal } from '../../schemas/index.ts';
 import { openEmbeddedLog } from '../../storage/log/open-log.ts';
 import { logRecords } from '../helpers/log-records.ts';
@@ -11,7 +12,15 @@ import { logRecords } from '../helpers/log-records.ts';
  * The logistic and GBDT families through the CLI: the same seed gives the same bytes of saved
  * model, `train` prints the contract fields, and a live run with a GBDT model verifies against
  * its replay (live == replay), as the MLP does in determinism.test.ts; so do the stack and the
- * sequence model (whose per-symbol windows must survive a restart). Kept small (half a day).
+ * sequence model (whose per-symbol windows must survive a restart). Kept small: the models train
+ * on half a day; the live runs write a quarter of a day of history (72 five-minute bars: 21 warm
+ * the core features, 16 more fill the sequence window) before their live hours.
+ *
+ * Everything runs once in `before`, the tests assert on the results: the research commands and
+ * the verifies in three CLI processes (runCliBatch, docs/testing.md "CLI runs in one process"; a
+ * CLI process spends about 2 CPU s loading modules before its command starts), each seeded
+ * same-bytes pair split over two of them; the live runs are processes of their own, without the
+ * WebSocket server (--no-ws: nothing here connects to it; determinism.test.ts runs start with it).
  */
 describe('model families through the CLI', () => {
   const tmp = tempDir('tickflow-families-');
@@ -19,16 +28,42 @@ describe('model families through the CLI', () => {
   const data = join(tmp.dir, 'd.csv');
   after(() => tmp.cleanup());
 
+  const dir = (name: string): string => join(tmp.dir, name);
+  const live = (args: string[]): string[] => ['start', ...args, '--history-days', '0.25', '--speed', '7200', '--no-ws', '--allow-ungated'];
+  const seqArgs = ['train', '--dataset', data, '--seed', '3', '--family', 'sequence', '--epochs', '5', '--cv-folds', '0'];
+  const first = new CliQueue();
+  const generate = first.queue(['generate', '--out', log, '--symbols', 'BTC,ETH', '--days', '0.5', '--seed', '5', '--signal-strength', '2']);
+  const dataset = first.queue(['replay', 'dataset', '--log', log, '--out', data]);
+  const gbdt1 = first.queue(['train', '--dataset', data, '--out', dir('g1'), '--seed', '3', '--family', 'gbdt']);
+  const stack = first.queue(['train', '--dataset', data, '--out', dir('stack'), '--seed', '3', '--family', 'stack', '--epochs', '5', '--cv-folds', '0']);
+  const seq1 = first.queue([...seqArgs, '--out', dir('seq')]);
+  const second = new CliQueue();
+  const gbdt2 = second.queue(['train', '--dataset', data, '--out', dir('g2'), '--seed', '3', '--family', 'gbdt']);
+  const seq2 = second.queue([...seqArgs, '--out', dir('seq2')]);
+  const verifies = new CliQueue();
+  const verify = (logDir: string, model: string): (() => CliResult) => verifies.queue(['verify', '--log', logDir, '--model', model, '--allow-ungated']);
+  const gbdtVerify = verify(dir('live'), dir('g1'));
+  const stackVerify = verify(dir('live-stack'), dir('stack'));
+  const seqVerify = verify(dir('live-seq'), dir('seq'));
+  const starts = new Map<string, CliResult>();
+  const started = (name: string): CliResult => starts.get(name) ?? assert.fail(`no live run ${name}`);
+
   before(async () => {
-    const g = await runCli(['generate', '--out', log, '--symbols', 'BTC,ETH', '--days', '0.5', '--seed', '5', '--signal-strength', '2']);
-    assert.equal(g.code, 0, g.stderr);
-    const d = await runCli(['replay', 'dataset', '--log', log, '--out', data]);
-    assert.equal(d.code, 0, d.stderr);
+    await first.run();
+    assert.equal(generate().code, 0, generate().stderr);
+    assert.equal(dataset().code, 0, dataset().stderr);
+    await second.run();
+    // A model trained on half a day cannot pass its validation gates; these runs are about live ==
+    // replay with each family, so it is traded anyway (start and verify alike: --allow-ungated).
+    starts.set('gbdt', await runCli(live(['--log', dir('live'), '--model', dir('g1'), '--stop-after', '2h'])));
+    starts.set('stack', await runCli(live(['--log', dir('live-stack'), '--model', dir('stack'), '--stop-after', '2h'])));
+    starts.set('seq', await runCli(live(['--log', dir('live-seq'), '--model', dir('seq'), '--stop-after', '2h'])));
+    starts.set('seq-restart', await runCli(live(['--log', dir('live-seq'), '--model', dir('seq'), '--stop-after', '1h'])));
+    await verifies.run();
   });
 
-  test('train --family gbdt twice with one seed: same model bytes; the report has family, ece, brier, calibration, split', async () => {
-    const a = await runCli(['train', '--dataset', data, '--out', join(tmp.dir, 'g1'), '--seed', '3', '--family', 'gbdt']);
-    const b = await runCli(['train', '--dataset', data, '--out', join(tmp.dir, 'g2'), '--seed', '3', '--family', 'gbdt']);
+  test('train --family gbdt twice with one seed: same model bytes; the report has family, ece, brier, calibration, split', () => {
+    const [a, b] = [gbdt1(), gbdt2()];
     assert.equal(a.code, 0, a.stderr);
     assert.equal(a.json.family, 'gbdt');
     assert.equal(a.json.modelId, b.json.modelId);
@@ -44,19 +79,15 @@ describe('model families through the CLI', () => {
   });
 
   test('start --stop-after with a GBDT model, then verify: live signals equal replayed ones', async () => {
-    const model = join(tmp.dir, 'g1');
-    const live = join(tmp.dir, 'live');
-    // A model trained on half a day cannot pass its validation gates; this test is about live ==
-    // replay with a GBDT, so it is traded anyway (start and verify alike).
-    const s = await runCli(['start', '--log', live, '--model', model, '--history-days', '0.5', '--stop-after', '2h', '--speed', '7200', '--port', '0', '--allow-ungated']);
+    const s = started('gbdt');
     assert.equal(s.code, 0, s.stderr);
     assert.ok((s.json.liveSignals as number) >= 20, `liveSignals ${String(s.json.liveSignals)}`);
-    const v = await runCli(['verify', '--log', live, '--model', model, '--allow-ungated']);
+    const v = gbdtVerify();
     assert.equal(v.code, 0, v.stdout + v.stderr);
     assert.equal(v.json.identical, true);
     assert.equal(v.json.signals, s.json.signals);
     // The recorded signals carry the forward-return heads and the contributions (Signal v2).
-    const embedded = await openEmbeddedLog(live);
+    const embedded = await openEmbeddedLog(dir('live'));
     try {
       let seen = 0;
       for (let p = 0; p < (await embedded.log.partitions('signals')); p++) {
@@ -80,41 +111,35 @@ describe('model families through the CLI', () => {
     }
   });
 
-  test('train --family stack, start with it, then verify: the infer operator holds a stack like any family, live == replay', async () => {
-    const model = join(tmp.dir, 'stack');
-    const t = await runCli(['train', '--dataset', data, '--out', model, '--seed', '3', '--family', 'stack', '--epochs', '5', '--cv-folds', '0']);
+  test('train --family stack, start with it, then verify: the infer operator holds a stack like any family, live == replay', () => {
+    const t = stack();
     assert.equal(t.code, 0, t.stderr);
     assert.equal(t.json.family, 'stack');
     assert.deepEqual((t.json.candidates as { family: string }[]).map((c) => c.family), ['logistic', 'gbdt', 'mlp', 'stack']);
-    const live = join(tmp.dir, 'live-stack');
-    const s = await runCli(['start', '--log', live, '--model', model, '--history-days', '0.5', '--stop-after', '2h', '--speed', '7200', '--port', '0', '--allow-ungated']);
+    const s = started('stack');
     assert.equal(s.code, 0, s.stderr);
     assert.ok((s.json.liveSignals as number) >= 20, `liveSignals ${String(s.json.liveSignals)}`);
-    const v = await runCli(['verify', '--log', live, '--model', model, '--allow-ungated']);
+    const v = stackVerify();
     assert.equal(v.code, 0, v.stdout + v.stderr);
     assert.equal(v.json.identical, true);
     assert.equal(v.json.signals, s.json.signals);
   });
-  test('train --family sequence twice: same bytes; start, restart from its checkpoint, then verify: the windows survive the restart, live == replay', async () => {
-    const model = join(tmp.dir, 'seq');
-    const args = ['train', '--dataset', data, '--seed', '3', '--family', 'sequence', '--epochs', '5', '--cv-folds', '0'];
-    const t = await runCli([...args, '--out', model]);
-    const t2 = await runCli([...args, '--out', join(tmp.dir, 'seq2')]);
+  test('train --family sequence twice: same bytes; start, restart from its checkpoint, then verify: the windows survive the restart, live == replay', () => {
+    const [t, t2] = [seq1(), seq2()];
     assert.equal(t.code, 0, t.stderr);
     assert.equal(t.json.family, 'sequence');
     assert.equal(t.json.modelId, t2.json.modelId);
-    for (const f of ['params.json', 'manifest.json']) assert.deepEqual(readFileSync(join(model, f)), readFileSync(join(tmp.dir, 'seq2', f)), f);
-    const live = join(tmp.dir, 'live-seq');
-    const s = await runCli(['start', '--log', live, '--model', model, '--history-days', '0.5', '--stop-after', '2h', '--speed', '7200', '--port', '0', '--allow-ungated']);
+    for (const f of ['params.json', 'manifest.json']) assert.deepEqual(readFileSync(join(tmp.dir, 'seq', f)), readFileSync(join(tmp.dir, 'seq2', f)), f);
+    const s = started('seq');
     assert.equal(s.code, 0, s.stderr);
     assert.ok((s.json.liveSignals as number) >= 10, `liveSignals ${String(s.json.liveSignals)}`);
-    const r = await runCli(['start', '--log', live, '--model', model, '--history-days', '0.5', '--stop-after', '1h', '--speed', '7200', '--port', '0', '--allow-ungated']);
+    const r = started('seq-restart');
     assert.equal(r.code, 0, r.stderr);
     // The restart takes its state, windows included, from a checkpoint, not from a replay of the whole log.
     const resumed = logRecords(r.stderr).filter((x) => x.component === 'checkpoints' && x.event === 'resume');
     assert.equal(resumed.length, 1, r.stderr);
     assert.ok((r.json.liveSignals as number) >= 5, `liveSignals after the restart ${String(r.json.liveSignals)}`);
-    const v = await runCli(['verify', '--log', live, '--model', model, '--allow-ungated']);
+    const v = seqVerify();
     assert.equal(v.code, 0, v.stdout + v.stderr);
     assert.equal(v.json.identical, true);
     assert.equal(v.json.signals, (s.json.signals as number) + (r.json.liveSignals as number));
