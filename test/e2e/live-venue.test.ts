@@ -73,7 +73,8 @@ test('start --source binance: disconnect mid-stream → backfill once → log ==
   };
   let logged = 0;
 
-  await waitFor(() => `first subscription\n${stderr}`, () => fake.subscriptions.length >= 2, { timeoutMs: 30_000 });
+  // 60 s: under a loaded CI machine `start` took more than 30 s to load and subscribe (2026-11-30).
+  await waitFor(() => `first subscription\n${stderr}`, () => fake.subscriptions.length >= 2, { timeoutMs: 60_000 });
   for (const t of ids(0, 120)) fake.send(t);
   fake.disconnect(); // mid-stream: whatever the stream did not deliver is in REST's history (0..199)
   await waitFor(() => `resubscribed\n${stderr}`, () => fake.subscriptions.length >= 4, { timeoutMs: 30_000 });
