@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { openLog } from '../../cli/log-access.ts';
 import type { OptionChainSnapshot } from '../../schemas/index.ts';
-import { runCli, tempDir } from '../helpers/cli.ts';
+import { tempDir, type CliResult } from '../helpers/cli.ts';
+import { runCliBatch } from '../helpers/cli-batch.ts';
 
 const DATA = join(import.meta.dirname, '..', '..', '..', 'shared', 'data');
 const AVAX = join(DATA, 'binance_um_AVAXUSDT-1m-2026-07.csv');
@@ -18,9 +19,17 @@ describe('ingest the real data files through the CLI', { skip }, () => {
   const tmp = tempDir('tickflow-ingest-e2e-');
   const log = join(tmp.dir, 'log');
   after(() => tmp.cleanup());
+  // The three ingests in ONE process (test/helpers/cli-batch.ts), started by the first test.
+  let batch: Promise<CliResult[]> | undefined;
+  const ingest = async (i: number): Promise<CliResult> =>
+    (await (batch ??= runCliBatch([
+      ['ingest', '--log', log, '--file', AVAX, '--format', 'binance-klines'],
+      ['ingest', '--log', log, '--file', AVAX, '--format', 'binance-klines'],
+      ['ingest', '--log', log, '--file', NIFTY, '--format', 'option-chain-long', '--tz', 'Asia/Kolkata'],
+    ])))[i]!;
 
   test('AVAXUSDT month: 44640 candles, no gaps, close-stamped; second ingest adds nothing', async () => {
-    const a = await runCli(['ingest', '--log', log, '--file', AVAX, '--format', 'binance-klines']);
+    const a = await ingest(0);
     assert.equal(a.code, 0, a.stderr);
     assert.equal(a.json.accepted, 44640);
     assert.equal(a.json.rejected, 0);
@@ -29,14 +38,14 @@ describe('ingest the real data files through the CLI', { skip }, () => {
     assert.equal(a.json.firstTs, Date.UTC(2026, 6, 1, 0, 1)); // first candle 00:00-00:01, stamped at its close
     assert.equal(a.json.lastTs, Date.UTC(2026, 7, 1, 0, 0)); // last candle 23:59-24:00
     assert.match(a.stderr, /ingest binance-klines/);
-    const b = await runCli(['ingest', '--log', log, '--file', AVAX, '--format', 'binance-klines']);
+    const b = await ingest(1);
     assert.equal(b.code, 0, b.stderr);
     assert.equal(b.json.accepted, 0);
     assert.deepEqual(b.json.reasons, { duplicate: 44640 });
   });
 
   test('NIFTY day: 288 snapshots (or fewer with reasons), spot and IV fractions sane', async () => {
-    const r = await runCli(['ingest', '--log', log, '--file', NIFTY, '--format', 'option-chain-long', '--tz', 'Asia/Kolkata']);
+    const r = await ingest(2);
     assert.equal(r.code, 0, r.stderr);
     const accepted = r.json.accepted as number;
     const rejected = r.json.rejected as number;

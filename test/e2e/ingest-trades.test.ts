@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { runCli, tempDir } from '../helpers/cli.ts';
+import { runCli, tempDir, type CliResult } from '../helpers/cli.ts';
+import { runCliBatch } from '../helpers/cli-batch.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'ingest');
 const AGG = join(FIXTURES, 'BTCUSDT-aggTrades-2026-07-01.csv');
@@ -30,15 +31,19 @@ describe('trades → log → dataset: order-flow features from real trade sides'
 
   test('binance-aggtrades: side from the file; the dataset is reproducible byte for byte', async () => {
     const log = join(tmp.dir, 'agg');
-    const ing = await runCli(['ingest', '--log', log, '--file', AGG, '--format', 'binance-aggtrades']);
+    const out = [join(tmp.dir, 'a1.csv'), join(tmp.dir, 'a2.csv')];
+    // The ingest and the first dataset in one process (test/helpers/cli-batch.ts); the second
+    // dataset in a process of its own, so the bytes compared come from two processes.
+    const [ing, r1] = (await runCliBatch([
+      ['ingest', '--log', log, '--file', AGG, '--format', 'binance-aggtrades'],
+      ['replay', 'dataset', '--log', log, '--out', out[0]!],
+    ])) as [CliResult, CliResult];
     assert.equal(ing.code, 0, ing.stderr);
     assert.equal(ing.json.accepted, 720);
     assert.equal(ing.json.sideFrom, 'file');
-    const out = [join(tmp.dir, 'a1.csv'), join(tmp.dir, 'a2.csv')];
-    for (const o of out) {
-      const r = await runCli(['replay', 'dataset', '--log', log, '--out', o]);
-      assert.equal(r.code, 0, r.stderr);
-    }
+    assert.equal(r1.code, 0, r1.stderr);
+    const r2 = await runCli(['replay', 'dataset', '--log', log, '--out', out[1]!]);
+    assert.equal(r2.code, 0, r2.stderr);
     const [a, b] = out.map((o) => createHash('sha256').update(readFileSync(o)).digest('hex'));
     assert.equal(a, b);
     const rows = ofiByBar(out[0]!);
@@ -51,11 +56,13 @@ describe('trades → log → dataset: order-flow features from real trade sides'
 
   test('trades (Parquet, --map, no side): the tick rule gives the same sign of order flow', async () => {
     const log = join(tmp.dir, 'generic');
-    const ing = await runCli(['ingest', '--log', log, '--file', PARQUET, '--format', 'trades', '--map', 'time=exec_time,price=last_px']);
+    const o = join(tmp.dir, 'g.csv');
+    const [ing, r] = (await runCliBatch([
+      ['ingest', '--log', log, '--file', PARQUET, '--format', 'trades', '--map', 'time=exec_time,price=last_px'],
+      ['replay', 'dataset', '--log', log, '--out', o],
+    ])) as [CliResult, CliResult];
     assert.equal(ing.code, 0, ing.stderr);
     assert.equal(ing.json.sideFrom, 'tick-rule');
-    const o = join(tmp.dir, 'g.csv');
-    const r = await runCli(['replay', 'dataset', '--log', log, '--out', o]);
     assert.equal(r.code, 0, r.stderr);
     const rows = ofiByBar(o);
     const early = mean(rows.filter((x) => x.barEnd <= split).map((x) => x.ofi));
@@ -71,8 +78,10 @@ describe('trades → log → dataset: order-flow features from real trade sides'
       [['--file', PARQUET, '--format', 'trades', '--date-format', 'DD-MM-YY'], /^tickflow: --date-format "DD-MM-YY": expected DD, MM/],
       [['--file', AGG, '--format', 'binance-aggtrades', '--premium-in', 'underlying'], /^tickflow: --premium-in applies to option chains/],
     ];
-    for (const [args, re] of cases) {
-      const r = await runCli(['ingest', '--log', log, ...args]);
+    // The four in one process (test/helpers/cli-batch.ts), each checked as its own process would be.
+    const results = await runCliBatch(cases.map(([args]) => ['ingest', '--log', log, ...args]));
+    for (const [i, [args, re]] of cases.entries()) {
+      const r = results[i]!;
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
       assert.match(r.stderr.trimEnd(), re);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { runCli, spawnCli, tempDir } from '../helpers/cli.ts';
+import { runCliBatch } from '../helpers/cli-batch.ts';
 import { FakeNse, recordedNifty, restamped } from '../helpers/fake-nse.ts';
 import { logRecords } from '../helpers/log-records.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -37,12 +38,14 @@ test('start --source nse:NIFTY: handshake, faults dead-lettered, the log holds e
   });
   const log = join(tmp.dir, 'log');
   const model = join(tmp.dir, 'model');
-  const ingest = await runCli(['ingest', '--log', log, '--file', join(FIXTURES, 'sparse-chain.csv'), '--format', 'option-chain-long', '--snapshot-window', '1s']);
-  assert.equal(ingest.code, 0, ingest.stderr);
-  const ds = await runCli(['replay', 'dataset', '--log', log, '--out', join(tmp.dir, 'd.csv'), '--feature-set', 'full']);
-  assert.equal(ds.code, 0, ds.stderr);
-  const trained = await runCli(['train', '--dataset', join(tmp.dir, 'd.csv'), '--out', model, '--seed', '1', '--family', 'logistic']);
-  assert.equal(trained.code, 0, trained.stderr);
+  // The history and its model in ONE process (test/helpers/cli-batch.ts): ingest, dataset, train.
+  const made = await runCliBatch([
+    ['ingest', '--log', log, '--file', join(FIXTURES, 'sparse-chain.csv'), '--format', 'option-chain-long', '--snapshot-window', '1s'],
+    ['replay', 'dataset', '--log', log, '--out', join(tmp.dir, 'd.csv'), '--feature-set', 'full'],
+    ['train', '--dataset', join(tmp.dir, 'd.csv'), '--out', model, '--seed', '1', '--family', 'logistic'],
+  ]);
+  for (const r of made) assert.equal(r.code, 0, r.stderr);
+  const ingest = made[0]!;
 
   const loggedSnapshots = async (): Promise<number> => {
     const access = await openLogFrom({ log }, { readOnly: true });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { after, test } from 'node:test';
 import { runCli, spawnCli, tempDir } from '../helpers/cli.ts';
+import { runCliBatch } from '../helpers/cli-batch.ts';
 import { FakeBinance, tape, type RecordedTrade } from '../helpers/fake-binance.ts';
 import { logRecords } from '../helpers/log-records.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -33,11 +34,16 @@ test('start --source binance: disconnect mid-stream → backfill once → log ==
     tmp.cleanup();
   });
   const model = join(tmp.dir, 'model');
-  // A model trained quickly on the synthetic market (it sees only features, not symbol names); half
-  // a day of history, as test/helpers/cli.ts's trainFeedModel trains on 0.4: the venue run below
-  // is --hold-only, so what the model learned does not matter, only that it loads and scores.
-  const trained = await runCli(['start', '--log', join(tmp.dir, 'synthetic'), '--model', model, '--history-days', '0.5', '--stop-after', '10m', '--speed', '6000', '--no-ws']);
-  assert.equal(trained.code, 0, trained.stderr);
+  // A model trained quickly on the synthetic market (it sees only features, not symbol names): the
+  // venue run below is --hold-only, so what the model learned does not matter, only that it loads
+  // and scores. Half a day of history, one logistic fit without folds, all in ONE process
+  // (test/helpers/cli-batch.ts); it was a `start` whose first run fitted every family.
+  const made = await runCliBatch([
+    ['generate', '--out', join(tmp.dir, 'synthetic'), '--days', '0.5'],
+    ['replay', 'dataset', '--log', join(tmp.dir, 'synthetic'), '--out', join(tmp.dir, 'train.csv')],
+    ['train', '--dataset', join(tmp.dir, 'train.csv'), '--out', model, '--seed', '1', '--family', 'logistic', '--cv-folds', '0'],
+  ]);
+  for (const r of made) assert.equal(r.code, 0, r.stderr);
 
   const SYMBOLS = ['BTCUSDT', 'ETHUSDT'];
   const all = tape(SYMBOLS, 300, { stepMs: 3000 });
@@ -67,7 +73,8 @@ test('start --source binance: disconnect mid-stream → backfill once → log ==
   };
   let logged = 0;
 
-  await waitFor(() => `first subscription\n${stderr}`, () => fake.subscriptions.length >= 2, { timeoutMs: 30_000 });
+  // 60 s: under a loaded CI machine `start` took more than 30 s to load and subscribe (2026-11-30).
+  await waitFor(() => `first subscription\n${stderr}`, () => fake.subscriptions.length >= 2, { timeoutMs: 60_000 });
   for (const t of ids(0, 120)) fake.send(t);
   fake.disconnect(); // mid-stream: whatever the stream did not deliver is in REST's history (0..199)
   await waitFor(() => `resubscribed\n${stderr}`, () => fake.subscriptions.length >= 4, { timeoutMs: 30_000 });

@@ -14,9 +14,9 @@ test('start publishes live signals to a WebSocket subscriber, filtered by symbol
   const log = join(tmp.dir, 'log');
   const model = join(tmp.dir, 'model');
   // --history-days 0.5 keeps the first-run training small (test/helpers/cli.ts's trainFeedModel
-  // trains on 0.4 days); the model is whatever it learns. Speed 1200: the 2 live hours take 6 s of
-  // wall, a 5-minute bar every 0.25 s, 24 per symbol (the test asks for 5 of BTC's).
-  const child = spawnCli(['start', '--log', log, '--model', model, '--history-days', '0.5', '--stop-after', '2h', '--speed', '1200', '--port', '0']);
+  // trains on 0.4 days); the model is whatever it learns. Speed 1200: the live hour takes 3 s of
+  // wall, a 5-minute bar every 0.25 s, 12 per symbol (the test asks for 5 of BTC's).
+  const child = spawnCli(['start', '--log', log, '--model', model, '--history-days', '0.5', '--stop-after', '1h', '--speed', '1200', '--port', '0']);
   let stderr = '';
   let stdout = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { runCli, tempDir } from '../helpers/cli.ts';
+import { runCli, tempDir, type CliResult } from '../helpers/cli.ts';
+import { runCliBatch } from '../helpers/cli-batch.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'chains');
 const SPARSE = join(FIXTURES, 'sparse-chain.csv');
@@ -35,15 +36,23 @@ describe('a sparse multi-day chain: ingest with --snapshot-window -> full datase
   const tmp = tempDir('tickflow-sparse-chain-');
   const log = join(tmp.dir, 'log');
   after(() => tmp.cleanup());
+  // The three ingests run in ONE process (test/helpers/cli-batch.ts), started by the first test.
+  let ingests: Promise<CliResult[]> | undefined;
+  const ingest = async (i: number): Promise<CliResult> =>
+    (await (ingests ??= runCliBatch([
+      ['ingest', '--log', join(tmp.dir, 'exact'), '--file', SPARSE, '--format', 'option-chain-long'],
+      ['ingest', '--log', log, '--file', SPARSE, '--format', 'option-chain-long', '--snapshot-window', '1s'],
+      ['ingest', '--log', log, '--file', SPARSE, '--format', 'option-chain-long', '--snapshot-window', '1s'],
+    ])))[i]!;
 
   test('without a window every per-contract row is its own snapshot', async () => {
-    const r = await runCli(['ingest', '--log', join(tmp.dir, 'exact'), '--file', SPARSE, '--format', 'option-chain-long']);
+    const r = await ingest(0);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.json.accepted, r.json.contracts);
   });
 
   test('--snapshot-window 1s: snapshots, pre-open rejections, stale repeats and gaps as generated', async () => {
-    const r = await runCli(['ingest', '--log', log, '--file', SPARSE, '--format', 'option-chain-long', '--snapshot-window', '1s']);
+    const r = await ingest(1);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.json.accepted, EXPECTED.inSession);
     assert.deepEqual(r.json.reasons, { 'outside-session': EXPECTED.preOpen });
@@ -52,7 +61,7 @@ describe('a sparse multi-day chain: ingest with --snapshot-window -> full datase
     assert.equal(r.json.ivComputed, r.json.contracts);
     assert.equal(r.json.gaps, EXPECTED.gapSlots);
     assert.equal(r.json.snapshotWindowMs, 1000);
-    const again = await runCli(['ingest', '--log', log, '--file', SPARSE, '--format', 'option-chain-long', '--snapshot-window', '1s']);
+    const again = await ingest(2);
     assert.equal(again.json.accepted, 0);
     assert.deepEqual(again.json.reasons, { 'outside-session': EXPECTED.preOpen, duplicate: EXPECTED.inSession });
     assert.equal(again.json.gaps, EXPECTED.gapSlots); // snapshots already in the log still cover their slots
@@ -66,9 +75,12 @@ describe('a sparse multi-day chain: ingest with --snapshot-window -> full datase
     assert.ok(rows.length > 400, `rows ${rows.length}`);
     assert.deepEqual(new Set(rows.map((r) => r.symbol)), new Set(['BANKNIFTY', 'NIFTY']));
     assertSortedInSession(rows);
-    const b = await runCli(['replay', 'dataset', '--log', log, '--out', join(tmp.dir, 'd2.csv'), '--feature-set', 'full']);
+    // The second dataset (another process than the first) and train in one process.
+    const [b, t] = (await runCliBatch([
+      ['replay', 'dataset', '--log', log, '--out', join(tmp.dir, 'd2.csv'), '--feature-set', 'full'],
+      ['train', '--dataset', join(tmp.dir, 'd.csv'), '--out', join(tmp.dir, 'm'), '--seed', '1', '--family', 'logistic'],
+    ])) as [CliResult, CliResult];
     assert.equal(b.json.sha256, a.json.sha256);
-    const t = await runCli(['train', '--dataset', join(tmp.dir, 'd.csv'), '--out', join(tmp.dir, 'm'), '--seed', '1', '--family', 'logistic']);
     assert.equal(t.code, 0, t.stderr);
     assert.match(String(t.json.modelId), /^[0-9a-f]{16}$/);
   });
@@ -80,12 +92,15 @@ describe('the NSE NIFTY day from ../shared/data', { skip: existsSync(NIFTY) ? fa
   after(() => tmp.cleanup());
 
   test('one snapshot a minute: no 1-minute gap in session; the full dataset is sorted and in session', async () => {
-    const r = await runCli(['ingest', '--log', log, '--file', NIFTY, '--format', 'option-chain-long', '--tz', 'Asia/Kolkata', '--interval', '1m']);
+    // Both runs in one process (test/helpers/cli-batch.ts).
+    const [r, d] = (await runCliBatch([
+      ['ingest', '--log', log, '--file', NIFTY, '--format', 'option-chain-long', '--tz', 'Asia/Kolkata', '--interval', '1m'],
+      ['replay', 'dataset', '--log', log, '--out', join(tmp.dir, 'd.csv'), '--feature-set', 'full'],
+    ])) as [CliResult, CliResult];
     assert.equal(r.code, 0, r.stderr);
     // SOURCES.md: 288 snapshots 10:43 .. 15:30 IST, one a minute; 15:30 is the close (outside).
     assert.equal(r.json.accepted, 287);
     assert.equal(r.json.gaps, 0);
-    const d = await runCli(['replay', 'dataset', '--log', log, '--out', join(tmp.dir, 'd.csv'), '--feature-set', 'full']);
     assert.equal(d.code, 0, d.stderr);
     assertSortedInSession(readRows(join(tmp.dir, 'd.csv')));
   });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { runCli, tempDir } from '../helpers/cli.ts';
+import { runCli, tempDir, type CliResult } from '../helpers/cli.ts';
+import { runCliBatch } from '../helpers/cli-batch.ts';
 
 interface Window { trainFrom: number; trainTo: number; testFrom: number; testTo: number; modelId: string; trades: number }
 
@@ -15,10 +16,12 @@ describe('replay walk-forward', () => {
   const tmp = tempDir('tickflow-wf-');
   const log = join(tmp.dir, 'hist');
   after(() => tmp.cleanup());
-  const args = (out: string): string[] => ['replay', 'walk-forward', '--log', log, '--train-days', '1', '--test-days', '0.25', '--out', out, '--draws', '100'];
+  const args = (out: string): string[] => ['replay', 'walk-forward', '--log', log, '--train-days', '0.5', '--test-days', '0.25', '--out', out, '--draws', '100'];
 
+  // One day: two windows (0.5 days of training, 0.25 of test each), enough for the rolling and
+  // tiling checks; it was two days (four windows), twice the work of each of the four runs.
   before(async () => {
-    const g = await runCli(['generate', '--out', log, '--symbols', 'BTC', '--days', '2', '--seed', '11', '--signal-strength', '2']);
+    const g = await runCli(['generate', '--out', log, '--symbols', 'BTC', '--days', '1', '--seed', '11', '--signal-strength', '2']);
     assert.equal(g.code, 0, g.stderr);
   });
 
@@ -50,10 +53,10 @@ describe('replay walk-forward', () => {
 
   test('--gates: a failed gate exits 1 and names it; a window longer than the data is a usage error (exit 2)', async () => {
     writeFileSync(join(tmp.dir, 'gates.json'), '{"minTrades": 1000000}');
-    const g = await runCli([...args(join(tmp.dir, 'g')), '--gates', join(tmp.dir, 'gates.json')]);
+    // Both in one process (test/helpers/cli-batch.ts): exit codes and output as their own processes'.
+    const [g, long] = (await runCliBatch([[...args(join(tmp.dir, 'g')), '--gates', join(tmp.dir, 'gates.json')], ['replay', 'walk-forward', '--log', log, '--train-days', '30', '--test-days', '1']])) as [CliResult, CliResult];
     assert.equal(g.code, 1, g.stderr);
     assert.deepEqual((g.json.gates as { failed: string[] }).failed.includes('minTrades'), true);
-    const long = await runCli(['replay', 'walk-forward', '--log', log, '--train-days', '30', '--test-days', '1']);
     assert.equal(long.code, 2);
     assert.match(long.stderr, /shorter than one training window/);
   });

@@ -19,12 +19,13 @@ const log = join(tmp.dir, 'log');
 
 describe('tickflow model confluence', () => {
   before(async () => {
-    for (const [dir, interval] of [[m5, '5m'], [m1h, '1h']] as const) {
-      const r = await runCli(['model', 'import', '--onnx', ONNX, '--features', FEATURES, '--interval', interval, '--out', dir]);
-      assert.equal(r.code, 0, r.stderr);
-    }
-    const g = await runCli(['generate', '--out', log, '--days', '2', '--seed', '5', '--symbols', 'BTC']);
-    assert.equal(g.code, 0, g.stderr);
+    // The two imports and the log in one process (test/helpers/cli-batch.ts); one day of BTC is 288
+    // 5m bars and 24 1h bars, enough for both members to vote (it was two days).
+    const made = await runCliBatch([
+      ...([[m5, '5m'], [m1h, '1h']] as const).map(([dir, interval]) => ['model', 'import', '--onnx', ONNX, '--features', FEATURES, '--interval', interval, '--out', dir]),
+      ['generate', '--out', log, '--days', '1', '--seed', '5', '--symbols', 'BTC'],
+    ]);
+    for (const r of made) assert.equal(r.code, 0, r.stderr);
   });
 
   test('writes a bundle: JSON on stdout, confluence.json with the members copied in', async () => {

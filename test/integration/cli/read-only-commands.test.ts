@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli, tempDir } from '../../helpers/cli.ts';
@@ -30,35 +30,56 @@ describe('read commands open the log read-only and never create one', () => {
   const log = join(tmp.dir, 'log');
   const model = join(tmp.dir, 'model');
   before(async () => {
-    const g = await runCli(['generate', '--days', '1', '--out', log]);
-    assert.equal(g.code, 0, g.stderr);
-    const d = await runCli(['replay', 'dataset', '--log', log, '--out', join(tmp.dir, 'train.csv')]);
-    assert.equal(d.code, 0, d.stderr);
-    const t = await runCli(['train', '--dataset', join(tmp.dir, 'train.csv'), '--out', model, '--family', 'logistic', '--cv-folds', '0']);
-    assert.equal(t.code, 0, t.stderr);
+    // One process for the three (test/helpers/cli-batch.ts): a process start costs more than the work here.
+    const made = await runCliBatch([
+      ['generate', '--days', '1', '--out', log],
+      ['replay', 'dataset', '--log', log, '--out', join(tmp.dir, 'train.csv')],
+      ['train', '--dataset', join(tmp.dir, 'train.csv'), '--out', model, '--family', 'logistic', '--cv-folds', '0'],
+    ]);
+    for (const r of made) assert.equal(r.code, 0, r.stderr);
   });
+
+  /** The read commands that change a copy of the log, each run as its own process (only when the log changed). */
+  async function culprit(): Promise<string> {
+    const changed: string[] = [];
+    for (const [i, [name]] of reads().entries()) {
+      const copy = join(tmp.dir, `culprit-${i}`);
+      const out = join(tmp.dir, `culprit-${i}-out`);
+      cpSync(log, copy, { recursive: true });
+      mkdirSync(out);
+      const before = snapshot(copy);
+      await runCli(reads(copy, out)[i]![1]);
+      if (JSON.stringify(snapshot(copy)) !== JSON.stringify(before)) changed.push(name);
+    }
+    return changed.length > 0 ? changed.join(', ') : 'one of the read commands (not one alone)';
+  }
 
   // `db rebuild` is not here: the projector appends its dead letters to the log it projects, so it
   // opens the log writable (docs/reliability.md); its missing-log case is below.
-  const reads = (): [string, string[], number[]][] => [
-    ['replay dataset', ['replay', 'dataset', '--log', log, '--out', join(tmp.dir, 'ds.csv')], [0]],
-    ['replay backtest', ['replay', 'backtest', '--log', log, '--model', model, '--out', join(tmp.dir, 'bt'), '--allow-ungated'], [0]],
-    ['replay walk-forward', ['replay', 'walk-forward', '--log', log, '--train-days', '0.5', '--test-days', '0.25'], [0]],
+  const reads = (l = log, out = tmp.dir): [string, string[], number[]][] => [
+    ['replay dataset', ['replay', 'dataset', '--log', l, '--out', join(out, 'ds.csv')], [0]],
+    ['replay backtest', ['replay', 'backtest', '--log', l, '--model', model, '--out', join(out, 'bt'), '--allow-ungated'], [0]],
+    ['replay walk-forward', ['replay', 'walk-forward', '--log', l, '--train-days', '0.5', '--test-days', '0.25'], [0]],
     // The generated log holds no recorded signals: verify exits 1 (they differ) or 0; either way it read the log.
-    ['verify', ['verify', '--log', log, '--model', model, '--progress-seconds', '600'], [0, 1]],
-    ['patterns', ['patterns', '--log', log], [0]],
-    ['mirror --from', ['mirror', '--from', log, '--to', join(tmp.dir, 'copy')], [0]],
+    ['verify', ['verify', '--log', l, '--model', model, '--progress-seconds', '600'], [0, 1]],
+    ['patterns', ['patterns', '--log', l], [0]],
+    ['mirror --from', ['mirror', '--from', l, '--to', join(out, 'copy')], [0]],
   ];
 
   test('each read command leaves the log byte for byte as it was (but lmdb\'s lock.mdb)', async () => {
     const before = snapshot(log);
-    for (const [name, args, codes] of reads()) {
-      const r = await runCli(args);
+    // The six run in ONE process (test/helpers/cli-batch.ts), each opening and closing the log as
+    // its own process would; the log is compared after them all. Should it have changed, each is
+    // run again as its own process on a fresh copy to name the one that changed it.
+    const results = await runCliBatch(reads().map(([, args]) => args));
+    for (const [i, [name, , codes]] of reads().entries()) {
+      const r = results[i]!;
       assert.ok(codes.includes(r.code ?? -1), `${name}: exit ${r.code}\n${r.stderr}`);
-      assert.deepEqual(snapshot(log), before, `${name} changed the log`);
       // The mirror copied something (the read was real): the copy holds the generated trades.
       if (name === 'mirror --from') assert.ok((r.json.records as number) > 0, r.stdout);
     }
+    const after = snapshot(log);
+    if (JSON.stringify(after) !== JSON.stringify(before)) assert.deepEqual(after, before, `${await culprit()} changed the log`);
   });
 
   test('a log that is not there: one line, exit 2, no directory created', async () => {

@@ -88,8 +88,11 @@ describe('bounded ingest: line length, headers, corrupt Parquet', () => {
     writeFileSync(bad, garbled);
     const truncated = join(tmp.dir, 'cut.parquet');
     writeFileSync(truncated, Buffer.concat([good.subarray(0, Math.floor(good.length / 2)), Buffer.from('PAR1')]));
-    for (const [file, format] of [[bad, 'trades'], [truncated, 'trades'], [bad, 'option-chain-long']] as const) {
-      const r = await runCli(['ingest', '--log', join(tmp.dir, `plog-${format}`), '--file', file, '--format', format, '--symbol', 'X']);
+    const cases = [[bad, 'trades'], [truncated, 'trades'], [bad, 'option-chain-long']] as const;
+    // The three in ONE process (test/helpers/cli-batch.ts), each checked as its own process would be.
+    const results = await runCliBatch(cases.map(([file, format]) => ['ingest', '--log', join(tmp.dir, `plog-${format}`), '--file', file, '--format', format, '--symbol', 'X']));
+    for (const [i, [file]] of cases.entries()) {
+      const r = results[i]!;
       assert.equal(r.code, 2, r.stderr);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
       assert.ok(r.stderr.startsWith(`tickflow: ${file}: not a readable Parquet file (`), r.stderr);

@@ -7,7 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import { openEmbeddedLog } from '../../../storage/log/open-log.ts';
 import { ingestFile } from '../../../sources/ingest/index.ts';
 import { openLog } from '../../../cli/log-access.ts';
-import { runCli, tempDir } from '../../helpers/cli.ts';
+import { runCli, tempDir, type CliResult } from '../../helpers/cli.ts';
+import { runCliBatch } from '../../helpers/cli-batch.ts';
 import { FIXTURES } from '../../unit/ingest/ingest-helpers.ts';
 
 const tmp = tempDir('tickflow-faults-');
@@ -88,10 +89,13 @@ describe('resource faults as messages; read commands open the log read-only', ()
     const before = snapshot(dir);
     execFileSync('mount', ['-o', 'remount,ro', fs]);
     // Before read-only opening: "Read-only file system: Attempting to setup locks", exit 1.
-    const d = await runCli(['replay', 'dataset', '--log', dir, '--out', join(tmp.dir, 'ds.csv')]);
+    // Both in ONE process (test/helpers/cli-batch.ts), each as its own process would run it.
+    const [d, i] = (await runCliBatch([
+      ['replay', 'dataset', '--log', dir, '--out', join(tmp.dir, 'ds.csv')],
+      ['ingest', '--log', dir, '--file', join(FIXTURES, 'binance-header-ms.csv'), '--format', 'binance-klines', '--symbol', 'AVAXUSDT'],
+    ])) as [CliResult, CliResult];
     assert.equal(d.code, 0, d.stderr);
     assert.ok((d.json.rows as number) > 0);
-    const i = await runCli(['ingest', '--log', dir, '--file', join(FIXTURES, 'binance-header-ms.csv'), '--format', 'binance-klines', '--symbol', 'AVAXUSDT']);
     assert.equal(i.code, 2, i.stderr);
     assert.equal(i.stderr.trim().split('\n').length, 1, i.stderr);
     assert.match(i.stderr, /read-only file system/);
