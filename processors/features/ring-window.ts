@@ -48,6 +48,20 @@ export class RingWindow<T> {
     return this.at(this.len - 1);
   }
 
+  /**
+   * Where the values lie in storage, for a loop without at()'s check and modulo per value: the
+   * i-th value (0 = oldest) is slot((first + i) % capacity), i.e. slots first, first + 1, ...
+   * wrapping to 0 after capacity - 1, for i < length.
+   */
+  get first(): number {
+    return this.start;
+  }
+
+  /** The value in storage slot k (see `first`); k must be a slot of a held value. */
+  slot(k: number): T {
+    return this.buf[k] as T;
+  }
+
   /** Values oldest first (a copy). */
   toArray(): T[] {
     const out: T[] = [];
