@@ -21,27 +21,37 @@ export class RingWindow<T> {
     return this.len === this.capacity;
   }
 
+  /**
+   * Storage slot of the i-th value for 0 <= i <= length: start + i is below 2 x capacity, so one
+   * conditional subtraction does what `% capacity` did, without a division per access (D162).
+   */
+  private slotOf(i: number): number {
+    const k = this.start + i;
+    return k >= this.capacity ? k - this.capacity : k;
+  }
+
   /** Appends a value, dropping the oldest one when full. */
   push(value: T): void {
     if (this.len < this.capacity) {
-      this.buf[(this.start + this.len) % this.capacity] = value;
+      this.buf[this.slotOf(this.len)] = value;
       this.len++;
     } else {
       this.buf[this.start] = value;
-      this.start = (this.start + 1) % this.capacity;
+      this.start = this.slotOf(1);
     }
   }
 
   /** Overwrites the newest value. Throws when empty (programmer error). */
   replaceLast(value: T): void {
     if (this.len === 0) throw new RangeError('replaceLast on an empty window');
-    this.buf[(this.start + this.len - 1) % this.capacity] = value;
+    this.buf[this.slotOf(this.len - 1)] = value;
   }
 
   /** The i-th value, 0 = oldest. Throws outside [0, length). */
   at(i: number): T {
-    if (!Number.isInteger(i) || i < 0 || i >= this.len) throw new RangeError(`window index ${i} out of [0, ${this.len})`);
-    return this.buf[(this.start + i) % this.capacity] as T;
+    // The range first (it also refuses NaN), the integer check after it: the same refusals as before.
+    if (!(i >= 0 && i < this.len) || !Number.isInteger(i)) throw new RangeError(`window index ${i} out of [0, ${this.len})`);
+    return this.buf[this.slotOf(i)] as T;
   }
 
   last(): T {
@@ -65,7 +75,7 @@ export class RingWindow<T> {
   /** Values oldest first (a copy). */
   toArray(): T[] {
     const out: T[] = [];
-    for (let i = 0; i < this.len; i++) out.push(this.buf[(this.start + i) % this.capacity] as T);
+    for (let i = 0; i < this.len; i++) out.push(this.buf[this.slotOf(i)] as T);
     return out;
   }
 

@@ -16,6 +16,7 @@ import { expiriesOf, resolveChain, type PricingAssumptions, type ResolvedContrac
 import { nearestLiveExpiry } from '../../../processors/features/chain/live-expiry.ts';
 import { FULL_FEATURE_SET } from '../../../processors/features/full/full-feature-set.ts';
 import { IvRank } from '../../../processors/features/full/iv-rank.ts';
+import { RingWindow } from '../../../processors/features/ring-window.ts';
 import { chain, DAY, T0, type ContractSpec } from './chain-builders.ts';
 import { multiBars } from './multi-bars.ts';
 
@@ -206,4 +207,37 @@ describe('full-v1 vectors: the OI columns from the recent chains\' sums equal oi
     assert.ok(restoredAt > 0);
     assert.ok(checked > 50, `closes with every OI column set: ${checked}`);
   });
+});
+
+test('RingWindow without a modulo per access (D162) holds what a plain array model holds, and refuses the same indexes', () => {
+  const rng = new Rng(8);
+  for (const cap of [1, 2, 3, 7, 20]) {
+    const w = new RingWindow<number>(cap);
+    let model: number[] = [];
+    for (let step = 0; step < 2000; step++) {
+      const u = rng.next();
+      if (u < 0.7) {
+        const v = rng.next();
+        w.push(v);
+        model = [...model, v].slice(-cap);
+      } else if (u < 0.85 && model.length > 0) {
+        const v = rng.next();
+        w.replaceLast(v);
+        model[model.length - 1] = v;
+      } else if (u < 0.9) {
+        const keep = model.slice(Math.floor(rng.next() * (model.length + 1)));
+        w.load(keep);
+        model = keep;
+      }
+      assert.deepEqual(w.toArray(), model);
+      assert.equal(w.length, model.length);
+      for (let i = 0; i < model.length; i++) assert.equal(w.at(i), model[i]);
+      let k = w.first;
+      for (let i = 0; i < model.length; i++) {
+        assert.equal(w.slot(k), model[i]);
+        if (++k === cap) k = 0;
+      }
+      for (const bad of [-1, model.length, 0.5, Number.NaN, Number.POSITIVE_INFINITY]) assert.throws(() => w.at(bad), RangeError);
+    }
+  }
 });
