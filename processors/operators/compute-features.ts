@@ -94,12 +94,6 @@ export function computeFeatures(featureSet: FeatureSetDef, signalInterval: strin
       }
     },
   });
-  // The as-of lookup handed to vector(): one function for the operator's life, reading the bar's
-  // buffer and end set just before each vector() call (vector() calls it synchronously and keeps
-  // nothing), instead of a new closure per signal bar (D162).
-  let asOfBuf: AsOfBuffer<ChainAt> | undefined;
-  let asOfEnd = Number.NEGATIVE_INFINITY;
-  const chainAsOf = (t: number): OptionChainSnapshot | null => (t > asOfEnd ? null : (asOfBuf?.asOf(t)?.snapshot ?? null));
   return syncFlatMap<Flow, Flow>((e, emit) => {
     if (e.kind === 'chain') {
       let buf = chains.get(e.value.underlying);
@@ -172,8 +166,7 @@ export function computeFeatures(featureSet: FeatureSetDef, signalInterval: strin
     state.onBar(bar);
     if (bar.interval !== signalInterval) return;
     const buf = chains.get(bar.symbol);
-    asOfBuf = buf;
-    asOfEnd = bar.end;
+    const chainAsOf = (t: number): OptionChainSnapshot | null => (t > bar.end ? null : (buf?.asOf(t)?.snapshot ?? null));
     const features = ref === undefined ? state.vector(chainAsOf, bar.end) : state.vector(chainAsOf, bar.end, ref);
     const chain = buf?.asOf(bar.end) ?? null;
     buf?.evictBefore(bar.end - CHAIN_HISTORY_MS);
