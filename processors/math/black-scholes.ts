@@ -16,7 +16,8 @@ export interface Greeks {
   theta: number;
 }
 
-const INV_SQRT_2PI = 0.3989422804014327;
+/** 1/√(2π), the standard normal density's factor. */
+export const INV_SQRT_2PI = 0.3989422804014327;
 export const IV_MIN = 1e-4;
 export const IV_MAX = 5;
 

@@ -3,7 +3,7 @@ import type { OptionChainSnapshot } from '../../../schemas/option-chain-snapshot
 import type { CalendarName } from '../../calendar/index.ts';
 import { nearestLiveExpiry } from '../chain/live-expiry.ts';
 import { asRecord, nullableFinite } from '../state-guards.ts';
-import { earlier, liveExpiries, pcrOiChange, sumOiByRight, velocity } from './chain/oi-flow.ts';
+import { earlier, liveExpiries, sumOiAt, sumOiByRight, velocity } from './chain/oi-flow.ts';
 import type { PricingAssumptions } from './chain/resolved-chain.ts';
 import { SNAPSHOT_FEATURE_NAMES, snapshotFeatures, type SnapshotFeatures } from './chain/snapshot-features.ts';
 import type { FeatureState } from './feature-set-def.ts';
@@ -37,9 +37,12 @@ export class FullFeatureState implements FeatureState {
   // Snapshot features depend only on the snapshot object: cached, not part of the state.
   private cachedChain: OptionChainSnapshot | null = null;
   private cachedFeatures: SnapshotFeatures;
-  /** Of the cached chain: its live expiries and Σ OI of calls and puts over them (OI velocities). */
-  private cachedLive: Set<number> | null = null;
-  private cachedOi: { call: number; put: number } | null = null;
+  /**
+   * Of the latest chains (newest last, at most RECENT_SUMS): their OI sums (OI velocities, the
+   * PCR OI change). The chains as of 5 and 15 minutes before a 5-minute close are the current chains
+   * of earlier vectors, so their sums over the same expiries are usually here already (D162).
+   */
+  private recent: ChainSums[] = [];
   /** The blocks in makeBlocks' order (signal interval first), for vector(). */
   private blockList: MultiTimeframeBlock[];
   /** Where each computed value goes in `names` (-1 = not a column), and the reused row. */
@@ -80,8 +83,10 @@ export class FullFeatureState implements FeatureState {
     if (chain !== this.cachedChain) {
       this.cachedChain = chain;
       this.cachedFeatures = snapshotFeatures(chain, this.pricing);
-      this.cachedLive = chain === null ? null : liveExpiries(chain);
-      this.cachedOi = chain === null ? null : sumOiByRight(chain, this.cachedLive as ReadonlySet<number>);
+      if (chain !== null && sumsOf(this.recent, chain) === null) {
+        this.recent.push(chainSums(chain));
+        if (this.recent.length > RECENT_SUMS) this.recent.shift();
+      }
     }
     const snap = this.cachedFeatures;
     const iv = this.ivBarEnd === barEnd ? this.ivRank.replace(snap.atm_iv) : this.ivRank.add(snap.atm_iv);
@@ -98,13 +103,14 @@ export class FullFeatureState implements FeatureState {
     if (chain !== null) {
       const c5 = chainAsOf(barEnd - 5 * MIN);
       const c15 = chainAsOf(barEnd - 15 * MIN);
-      const e0 = nearestLiveExpiry(chain);
-      put(x, c.pcrOiChange, e0 === null ? null : pcrOiChange(chain, c5, e0));
-      // oiVelocity's sums, with the current chain's live expiries and Σ OI computed once per chain.
-      const live = this.cachedLive as ReadonlySet<number>;
-      const now = this.cachedOi as { call: number; put: number };
-      const then5 = earlier(chain, c5) ? sumOiByRight(c5, live) : null;
-      const then15 = earlier(chain, c15) ? sumOiByRight(c15, live) : null;
+      // pcrOiChange's and oiVelocity's sums (oi-flow.ts), each computed once per chain and
+      // expiry set: the same sums, added in the same order.
+      const now = sumsOf(this.recent, chain) ?? chainSums(chain);
+      const e0 = now.e0;
+      put(x, c.pcrOiChange, e0 === null || !earlier(chain, c5) ? null : pcrOiChangeOf(now, nearestSumsOf(this.recent, c5, e0)));
+      const live = now.live;
+      const then5 = earlier(chain, c5) ? liveSumsOf(this.recent, c5, live) : null;
+      const then15 = earlier(chain, c15) ? liveSumsOf(this.recent, c15, live) : null;
       put(x, c.oiVelCall5m, then5 === null ? null : velocity(then5.call, now.call));
       put(x, c.oiVelPut5m, then5 === null ? null : velocity(then5.put, now.put));
       put(x, c.oiVelCall15m, then15 === null ? null : velocity(then15.call, now.call));
@@ -165,7 +171,62 @@ export class FullFeatureState implements FeatureState {
     this.lastSignalEnd = lastSignalEnd;
     this.cachedChain = null;
     this.cachedFeatures = snapshotFeatures(null, this.pricing);
+    this.recent = [];
   }
+}
+
+/** How many recent chains' OI sums a state keeps: the current one and those 5 and 15 minutes older. */
+const RECENT_SUMS = 4;
+
+/** A chain's OI sums: Σ OI of calls and puts over its live expiries, and over its nearest live expiry alone. */
+interface ChainSums {
+  readonly chain: OptionChainSnapshot;
+  readonly live: ReadonlySet<number>;
+  readonly call: number;
+  readonly put: number;
+  readonly e0: number | null;
+  readonly e0Call: number;
+  readonly e0Put: number;
+}
+
+function chainSums(chain: OptionChainSnapshot): ChainSums {
+  const live = liveExpiries(chain);
+  const { call, put } = sumOiByRight(chain, live);
+  const e0 = nearestLiveExpiry(chain);
+  const near = e0 === null ? { call: 0, put: 0 } : sumOiAt(chain, e0);
+  return { chain, live, call, put, e0, e0Call: near.call, e0Put: near.put };
+}
+
+function sumsOf(recent: readonly ChainSums[], chain: OptionChainSnapshot): ChainSums | null {
+  for (let i = recent.length - 1; i >= 0; i--) if ((recent[i] as ChainSums).chain === chain) return recent[i] as ChainSums;
+  return null;
+}
+
+function sameSet(a: ReadonlySet<number>, b: ReadonlySet<number>): boolean {
+  if (a === b) return true;
+  if (a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
+}
+
+/** sumOiByRight(then, live), from the recent sums when they were taken over the same expiries. */
+function liveSumsOf(recent: readonly ChainSums[], then: OptionChainSnapshot, live: ReadonlySet<number>): { call: number; put: number } {
+  const s = sumsOf(recent, then);
+  return s !== null && sameSet(s.live, live) ? s : sumOiByRight(then, live);
+}
+
+/** Σ OI of calls and puts of expiry e0 (sumOi(then, right, {e0}) per right), from the recent sums when they are of e0. */
+function nearestSumsOf(recent: readonly ChainSums[], then: OptionChainSnapshot, e0: number): { call: number; put: number } {
+  const s = sumsOf(recent, then);
+  return s !== null && s.e0 === e0 ? { call: s.e0Call, put: s.e0Put } : sumOiAt(then, e0);
+}
+
+/** pcrOiChange (oi-flow.ts) from the two chains' sums over the current chain's nearest expiry. */
+function pcrOiChangeOf(now: ChainSums, then: { call: number; put: number }): number | null {
+  const dc = now.e0Call - then.call;
+  if (dc === 0) return null;
+  const r = (now.e0Put - then.put) / dc;
+  return Number.isFinite(r) ? r : null;
 }
 
 interface Columns {

@@ -92,15 +92,20 @@ export class IvRank implements Indicator<number | null, IvRankResult> {
     this.result = null;
     const n = this.values.length;
     if (!hasCurrent || n < this.minPeriods) return null;
-    const x = this.values.last();
+    const w = this.values;
+    const x = w.last();
     let min = Infinity;
     let max = -Infinity;
     let below = 0;
-    for (let i = 0; i < n; i++) {
-      const v = this.values.at(i);
+    // Every held value once, oldest first, straight from the ring's storage (D162: at()'s check and
+    // modulo per value were most of this loop; min, max and the count are the same in any order).
+    const cap = w.capacity;
+    for (let i = 0, k = w.first; i < n; i++) {
+      const v = w.slot(k);
       if (v < min) min = v;
       if (v > max) max = v;
       if (v < x) below++;
+      if (++k === cap) k = 0;
     }
     const rank = max === min ? null : (x - min) / (max - min);
     this.result = { rank: rank !== null && Number.isFinite(rank) ? rank : null, percentile: below / (n - 1) };

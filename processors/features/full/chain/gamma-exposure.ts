@@ -1,4 +1,4 @@
-import { normPdf } from '../../../math/black-scholes.ts';
+import { INV_SQRT_2PI } from '../../../math/black-scholes.ts';
 import type { PricingAssumptions, ResolvedContract } from './resolved-chain.ts';
 
 /**
@@ -54,13 +54,27 @@ export const GAMMA_FLIP_GRID: GammaFlipGrid = Object.freeze({ range: 0.1, steps:
  * changes, the one nearest to spot. Contracts without an IV are left out (they have no model
  * gamma away from spot). Null when GEX keeps one sign over the whole grid.
  */
+// Scratch of gammaFlip, grown on demand and reused (the kernel is single-threaded; nothing keeps
+// them across calls): per-contract terms, and per grid level its spot, log spot and Σ w·φ.
+let termA = new Float64Array(64), termB = new Float64Array(64), termW = new Float64Array(64);
+let levelS = new Float64Array(41), levelLn = new Float64Array(41), levelSum = new Float64Array(41);
+
 export function gammaFlip(rs: readonly ResolvedContract[], spot: number, p: PricingAssumptions, grid: GammaFlipGrid = GAMMA_FLIP_GRID): number | null {
   if (!(spot > 0)) return null;
   // γ(S) = e^{-qT} φ(d1) / (S σ √T), d1 = (ln S - a) / b with a = ln K - (r - q + σ²/2) T, b = σ√T.
-  // Typed arrays and no closure per level (D139); every value is computed as before, in the same order.
-  const a = new Float64Array(rs.length), b = new Float64Array(rs.length), w = new Float64Array(rs.length);
+  // Every value is computed as before (D139), in the same order (D162): each level's sum still adds
+  // the contracts' terms w·φ in contract order starting from 0, but the loops are swapped (contracts
+  // outside, levels inside) so a contract's a, b, w are loaded once, φ is inlined as normPdf
+  // computes it, and no arrays are allocated per call.
+  if (termA.length < rs.length) {
+    termA = new Float64Array(rs.length);
+    termB = new Float64Array(rs.length);
+    termW = new Float64Array(rs.length);
+  }
+  const a = termA, b = termB, w = termW;
   let n = 0;
-  for (const r of rs) {
+  for (let k = 0; k < rs.length; k++) {
+    const r = rs[k] as ResolvedContract;
     if (r.sigma === null || r.c.openInterest === 0) continue;
     const sd = r.sigma * Math.sqrt(r.t);
     a[n] = Math.log(r.c.strike) - (p.rate - p.dividendYield + 0.5 * r.sigma * r.sigma) * r.t;
@@ -70,27 +84,43 @@ export function gammaFlip(rs: readonly ResolvedContract[], spot: number, p: Pric
     n++;
   }
   if (n === 0) return null;
-  const levels = new Float64Array(grid.steps + 1);
-  const values = new Float64Array(grid.steps + 1);
-  for (let i = 0; i <= grid.steps; i++) {
+  const m = grid.steps + 1;
+  if (levelS.length < m) {
+    levelS = new Float64Array(m);
+    levelLn = new Float64Array(m);
+    levelSum = new Float64Array(m);
+  }
+  const levels = levelS, ln = levelLn, sums = levelSum;
+  for (let i = 0; i < m; i++) {
     const s = spot * (1 - grid.range + (2 * grid.range * i) / grid.steps);
-    const ls = Math.log(s);
-    let sum = 0;
-    for (let j = 0; j < n; j++) sum += (w[j] as number) * normPdf((ls - (a[j] as number)) / (b[j] as number));
     levels[i] = s;
-    // Σ w·φ / S is net gamma; × S² × 0.01 gives GEX.
-    values[i] = sum * s * 0.01;
+    ln[i] = Math.log(s);
+    sums[i] = 0;
+  }
+  for (let j = 0; j < n; j++) {
+    const aj = a[j] as number, bj = b[j] as number, wj = w[j] as number;
+    for (let i = 0; i < m; i++) {
+      const x = ((ln[i] as number) - aj) / bj;
+      // w · normPdf(x), normPdf(x) = INV_SQRT_2PI · e^{-x²/2} (processors/math/black-scholes.ts).
+      sums[i] = (sums[i] as number) + wj * (INV_SQRT_2PI * Math.exp(-0.5 * x * x));
+    }
   }
   let best: number | null = null;
+  // Σ w·φ / S is net gamma; × S² × 0.01 gives GEX.
+  let g0 = (sums[0] as number) * (levels[0] as number) * 0.01;
   for (let i = 0; i < grid.steps; i++) {
     const s0 = levels[i] as number, s1 = levels[i + 1] as number;
-    const g0 = values[i] as number, g1 = values[i + 1] as number;
+    const g1 = (sums[i + 1] as number) * s1 * 0.01;
     let cross: number | null = null;
-    if (g0 === 0 && g1 === 0) continue; // no gamma at all here (e.g. underflow far from every strike)
+    if (g0 === 0 && g1 === 0) {
+      g0 = g1;
+      continue; // no gamma at all here (e.g. underflow far from every strike)
+    }
     if (g0 === 0) cross = s0;
     else if (g1 === 0) cross = s1;
     else if (g0 < 0 !== g1 < 0) cross = s0 + ((s1 - s0) * g0) / (g0 - g1);
     if (cross !== null && Number.isFinite(cross) && (best === null || Math.abs(cross - spot) < Math.abs(best - spot))) best = cross;
+    g0 = g1;
   }
   return best;
 }

@@ -21,6 +21,21 @@ export function sumOiByRight(snap: OptionChainSnapshot, expiries: ReadonlySet<nu
   return { call, put };
 }
 
+/**
+ * Σ open interest of calls and of puts of one expiry, in one pass: the same sums, added in the same
+ * order, as sumOi(snap, right, new Set([expiry])) per right (an expiry is never NaN, the one value
+ * a Set matches and === does not).
+ */
+export function sumOiAt(snap: OptionChainSnapshot, expiry: number): { call: number; put: number } {
+  let call = 0, put = 0;
+  for (const c of snap.contracts) {
+    if (c.expiry !== expiry) continue;
+    if (c.right === 'C') call += c.openInterest;
+    else if (c.right === 'P') put += c.openInterest;
+  }
+  return { call, put };
+}
+
 /** The expiries of the snapshot still live at its time (expiry > tsEvent). */
 export function liveExpiries(snap: OptionChainSnapshot): Set<number> {
   const out = new Set<number>();

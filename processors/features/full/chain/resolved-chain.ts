@@ -59,5 +59,12 @@ export function resolveChain(snap: OptionChainSnapshot, p: PricingAssumptions): 
 
 /** The distinct expiries of resolved contracts, ascending. */
 export function expiriesOf(rs: readonly ResolvedContract[]): number[] {
-  return [...new Set(rs.map((r) => r.c.expiry))].sort((a, b) => a - b);
+  // A chain lists a handful of expiries: a linear look-up per contract is cheaper than a Set and
+  // its spread (D162). includes() compares as a Set does (SameValueZero).
+  const out: number[] = [];
+  for (let i = 0; i < rs.length; i++) {
+    const e = (rs[i] as ResolvedContract).c.expiry;
+    if (!out.includes(e)) out.push(e);
+  }
+  return out.sort((a, b) => a - b);
 }
