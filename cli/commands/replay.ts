@@ -1,7 +1,6 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { walkForward, WalkForwardError } from '../../research/walk-forward.ts';
 import { datasetMetaPath } from '../../model/dataset.ts';
 import { isConfluenceBundle, readBundle, type ConfluenceBundle } from '../../model/confluence/bundle.ts';
 import { readManifest } from '../../model/manifest.ts';
@@ -14,7 +13,6 @@ import { parseDatasetLabel } from '../../model/label-rule.ts';
 import { featureSetById } from '../../processors/graph.ts';
 import { DEFAULT_LABEL_CONFIG } from '../../processors/labels.ts';
 import { CLASSES } from '../../processors/types.ts';
-import { migrate, openClickHouse, storeBacktestRun } from '../../sinks/clickhouse/index.ts';
 import type { ValuesOf } from '../command-spec.ts';
 import { loadModel } from '../load-model.ts';
 import { requireGatedModel } from '../model-gates.ts';
@@ -41,6 +39,9 @@ async function walkForwardCommand(values: ValuesOf<typeof REPLAY_WALK_FORWARD>):
     throw new UsageError((e as Error).message.replace(/\s*\n\s*/g, ' '), { cause: e });
   }
   const dir = values.out ?? mkdtempSync(join(tmpdir(), 'tickflow-walk-forward-'));
+  // Loaded here: walk-forward trains models (tfjs and the model lab), which dataset and backtest
+  // runs do not need; importing them costs a process ~1 CPU-s.
+  const { walkForward, WalkForwardError } = await import('../../research/walk-forward.ts');
   const access = await openLogFrom(logSource(values), { readOnly: true });
   try {
     let result;
@@ -176,6 +177,7 @@ async function backtest(values: ValuesOf<typeof REPLAY_BACKTEST>): Promise<numbe
     writeFileSync(join(outDir, 'report.html'), renderTearSheet(report, { model, gates: verdict, sha256 }));
     let runId: string | undefined;
     if (values.clickhouse) {
+      const { migrate, openClickHouse, storeBacktestRun } = await import('../../sinks/clickhouse/index.ts');
       const client = openClickHouse(values.clickhouse);
       try {
         await migrate(client, values.database);
