@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, test } from 'node:test';
 import { ModelError } from '../../../model/errors.ts';
 import { checkGates } from '../../../model/evaluation/gate-check.ts';
@@ -12,6 +9,7 @@ import { readManifest } from '../../../model/manifest.ts';
 import { train } from '../../../model/train.ts';
 import { decide, DEFAULT_SIGNAL_RULE } from '../../../processors/signal/signal-rule.ts';
 import { openEmbeddedLog } from '../../../storage/log/open-log.ts';
+import { runCliBatch } from '../../helpers/cli-batch.ts';
 import { tempDir, writeSyntheticDataset } from '../model/synthetic-dataset.ts';
 
 const GOOD: GateFigures = {
@@ -94,36 +92,30 @@ describe('checkGates', () => {
  * would use it refuses it (exit 2, naming the gates); a model trained on a planted signal passes.
  */
 describe('gates in training and use', () => {
-  const MAIN = fileURLToPath(new URL('../../../cli/main.ts', import.meta.url));
-  const cli = async (args: string[]): Promise<{ code: number; stderr: string }> => {
-    try {
-      await promisify(execFile)(process.execPath, ['--import', 'tsx', MAIN, ...args], { timeout: 120_000 });
-      return { code: 0, stderr: '' };
-    } catch (e) {
-      const err = e as { code: number; stderr: string };
-      return { code: err.code, stderr: err.stderr };
-    }
-  };
-
   test('random labels: gates fail, the verdict is in the manifest, start and replay backtest refuse the model', async () => {
     const dir = tempDir();
-    const r = await train({ datasetPath: writeSyntheticDataset({ bars: 1500, kind: 'random' }), outDir: dir, seed: 1, epochs: 8, bootstrapReplicates: 300 });
+    // 800 bars and 100 bootstrap replicates (were 1500 and 300): the gates fail here as they did.
+    const r = await train({ datasetPath: writeSyntheticDataset({ bars: 800, kind: 'random' }), outDir: dir, seed: 1, epochs: 8, bootstrapReplicates: 100 });
     assert.equal(r.evaluation.gates.passed, false);
     assert.ok(r.evaluation.gates.failed.includes('holdout-log-loss-vs-baseline'), r.evaluation.gates.failed.join());
     assert.deepEqual((await readManifest(dir)).evaluation?.gates, r.evaluation.gates);
     // An empty log that exists (read commands refuse a missing one before looking at the model).
     const empty = join(tempDir(), 'empty');
     await (await openEmbeddedLog(empty)).close();
-    const backtest = await cli(['replay', 'backtest', '--log', empty, '--model', dir, '--out', tempDir()]);
+    // Both commands in one CLI process (test/helpers/cli-batch.ts): exit code and stderr as runTickflow gives them.
+    const [backtest, start] = await runCliBatch([
+      ['replay', 'backtest', '--log', empty, '--model', dir, '--out', tempDir()],
+      ['start', '--log', join(tempDir(), 'log'), '--model', dir, '--history-days', '0', '--no-ws', '--stop-after', '5m'],
+    ]);
+    assert.ok(backtest !== undefined && start !== undefined);
     assert.equal(backtest.code, 2);
     assert.match(backtest.stderr, /failed its validation gates: .*holdout-log-loss-vs-baseline/);
-    const start = await cli(['start', '--log', join(tempDir(), 'log'), '--model', dir, '--history-days', '0', '--no-ws', '--stop-after', '5m']);
     assert.equal(start.code, 2, start.stderr);
     assert.match(start.stderr, /failed its validation gates: .*holdout-log-loss-vs-baseline.*--allow-ungated/);
   });
 
   test('a planted linear signal: gates pass', async () => {
-    const r = await train({ datasetPath: writeSyntheticDataset({ bars: 1500, kind: 'linear' }), outDir: tempDir(), seed: 1, epochs: 8, bootstrapReplicates: 300 });
+    const r = await train({ datasetPath: writeSyntheticDataset({ bars: 800, kind: 'linear' }), outDir: tempDir(), seed: 1, epochs: 8, bootstrapReplicates: 100 });
     assert.deepEqual(r.evaluation.gates.failed, []);
     assert.ok(r.evaluation.gates.figures.holdoutAucCiLower! > 0.5);
     const auc = r.evaluation.holdout['auc']!;

@@ -26,7 +26,8 @@ describe('tune', () => {
     assert.deepEqual(rungEpochs(3, 30, 3), [3, 10, 30]);
   });
 
-  const dataset = writeSyntheticDataset({ bars: 600, kind: 'linear' });
+  // 300 bars x 2 symbols (were 600): the ledger, its order and its resumption do not depend on the size.
+  const dataset = writeSyntheticDataset({ bars: 300, kind: 'linear' });
   const opts = { datasetPath: dataset, trials: 4, seed: 3, cvFolds: 3, maxEpochs: 3, eta: 2, families: ['mlp' as const] };
 
   test('every evaluation is in the ledger; the best is the lowest CV log loss of the last rung; the same seed reproduces the ledger; a rerun resumes', async () => {
@@ -70,7 +71,7 @@ describe('tune', () => {
 });
 
 describe('tune: every family, TPE sampler', () => {
-  const dataset = writeSyntheticDataset({ bars: 500, kind: 'linear', seed: 13 });
+  const dataset = writeSyntheticDataset({ bars: 300, kind: 'linear', seed: 13 }); // were 500
 
   test('TPE: proposals concentrate where the good trials are (l2 near 1e-4 on a log scale here), unlike the prior', () => {
     const d = SPACES.logistic[0] as Extract<(typeof SPACES.logistic)[number], { lo: number }>;

@@ -141,7 +141,10 @@ describe('PartitionUnit with a cross-v1 set', () => {
     const inside = steps.filter((s) => s.emitted > 0 && s.emitted < ref.length);
     assert.ok(inside.length >= 5, `cuts inside the history: ${inside.length}`);
     let restored = 0;
-    for (const { cut, emitted } of inside) {
+    // Every other cut inside the history, and the last (each is two rebuilds and two replays of the
+    // tail; all of them cost 9 CPU s): still cuts spread over the whole history, checkpoints and offset 0.
+    const tried = inside.filter((_, i) => i % 2 === 0 || i === inside.length - 1);
+    for (const { cut, emitted } of tried) {
       for (const fromCheckpoints of [true, false]) {
         const out: GraphEvent[] = [];
         const rebuilt = unitOf(out);

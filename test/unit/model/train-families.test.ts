@@ -8,7 +8,8 @@ import { loadPredictor } from '../../../model/predictor.ts';
 import { train } from '../../../model/train.ts';
 import { tempDir, writeSyntheticDataset } from './synthetic-dataset.ts';
 
-const linear = writeSyntheticDataset({ bars: 1500, kind: 'linear', seed: 11 });
+// 800 bars (were 1500): test AUC 0.94 (logistic) and 0.90 (gbdt) here, above the bounds below.
+const linear = writeSyntheticDataset({ bars: 800, kind: 'linear', seed: 11 });
 
 describe('train with families', () => {
   test('logistic: same seed, same bytes of saved model; the planted linear signal is found', async () => {
@@ -36,7 +37,7 @@ describe('train with families', () => {
   });
 
   test('auto chooses by purged out-of-fold log loss on train + validation, ties to the simpler; the report has the contract fields', async () => {
-    const r = await train({ datasetPath: linear, outDir: tempDir(), seed: 1, family: 'auto', epochs: 10 });
+    const r = await train({ datasetPath: linear, outDir: tempDir(), seed: 1, family: 'auto', epochs: 5 });
     assert.deepEqual(r.candidates.map((c) => c.family), ['logistic', 'gbdt', 'mlp', 'stack']);
     const sel = r.selection as NonNullable<typeof r.selection>;
     assert.equal(sel.family, r.family);

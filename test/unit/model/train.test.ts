@@ -10,11 +10,14 @@ import { recordingLogger } from '../../helpers/log-records.ts';
 // 1500 bars x 2 symbols = 3000 rows; after the 70/15/15 split about 440 test rows.
 const linear = writeSyntheticDataset({ bars: 1500, kind: 'linear', seed: 11 });
 const random = writeSyntheticDataset({ bars: 1500, kind: 'random', seed: 12 });
+// For the tests whose assertions do not depend on the data's size (same seed, same bytes; the backend fallback).
+const small = writeSyntheticDataset({ bars: 400, kind: 'linear', seed: 11 });
 
 describe('train', () => {
   test('learns a planted linear relationship: test AUC well above 0.5 and above the baseline', async () => {
     const events: TrainProgress[] = [];
-    const r = await train({ datasetPath: linear, outDir: tempDir(), seed: 1, epochs: 30, onProgress: (p) => events.push(p) });
+    // 15 epochs reach a test AUC of 0.89 here (30 reached 0.93 at twice the CPU).
+    const r = await train({ datasetPath: linear, outDir: tempDir(), seed: 1, epochs: 15, onProgress: (p) => events.push(p) });
     assert.equal(r.backend, 'wasm');
     assert.ok((r.metrics.macroAuc as number) > 0.85, `test macro AUC ${r.metrics.macroAuc}`);
     assert.equal(r.baseline.macroAuc, 0.5);
@@ -49,9 +52,9 @@ describe('train', () => {
 
   test('the same seed gives the same model id, metrics and weights; another seed does not', async () => {
     const [a, b, c] = [tempDir(), tempDir(), tempDir()];
-    const ra = await train({ datasetPath: linear, outDir: a, seed: 5, epochs: 4 });
-    const rb = await train({ datasetPath: linear, outDir: b, seed: 5, epochs: 4 });
-    const rc = await train({ datasetPath: linear, outDir: c, seed: 6, epochs: 4 });
+    const ra = await train({ datasetPath: small, outDir: a, seed: 5, epochs: 4 });
+    const rb = await train({ datasetPath: small, outDir: b, seed: 5, epochs: 4 });
+    const rc = await train({ datasetPath: small, outDir: c, seed: 6, epochs: 4 });
     assert.equal(ra.modelId, rb.modelId);
     assert.deepEqual(ra.metrics, rb.metrics);
     assert.deepEqual(readFileSync(join(a, 'weights.bin')), readFileSync(join(b, 'weights.bin')));
@@ -61,7 +64,7 @@ describe('train', () => {
 
   test('the tensorflow backend falls back to wasm with a message when tfjs-node-gpu is missing', async () => {
     const { logger, records } = recordingLogger();
-    const r = await train({ datasetPath: linear, outDir: tempDir(), seed: 1, epochs: 1, backend: 'tensorflow', logger });
+    const r = await train({ datasetPath: small, outDir: tempDir(), seed: 1, epochs: 1, backend: 'tensorflow', logger });
     assert.equal(r.backend, 'wasm');
     assert.equal(r.manifest.backend, 'wasm');
     const fallback = records.filter((x) => x.event === 'backend-fallback');

@@ -39,12 +39,15 @@ function readerInThread(port: number): { done: Promise<{ frames: number; closeCo
 }
 
 
-/** Blocks this thread for `ms` (a stalled event loop). */
+/**
+ * Blocks this thread for `ms` (a stalled event loop: no timer, socket or message is handled
+ * meanwhile). Atomics.wait blocks it without spinning: the stall costs no CPU (a busy loop here
+ * burnt 8 CPU s per run), and the reader thread gets the core to answer pings.
+ */
+const stallCell = new Int32Array(new SharedArrayBuffer(4));
 function block(ms: number): void {
   const end = performance.now() + ms;
-  while (performance.now() < end) {
-    /* busy */
-  }
+  for (let left = ms; left > 0; left = end - performance.now()) Atomics.wait(stallCell, 0, 0, left);
 }
 
 describe('SignalServer heartbeat on a stalled server', () => {
