@@ -49,6 +49,13 @@ test('start: importing the command loads none of the heavy, command-specific pac
   assert.deepEqual(HEAVY.filter((p) => pkgs.has(p)), []);
 });
 
+test('replay: dataset and backtest runs load neither the trainer (tfjs) nor ClickHouse; walk-forward and --clickhouse import them when used', () => {
+  const pkgs = packagesLoadedBy('cli/commands/replay.ts');
+  assert.ok(pkgs.has('lmdb'), `expected lmdb among ${[...pkgs].join(', ')}`);
+  // hyparquet-writer is the dataset's Parquet output, which replay dataset may write.
+  assert.deepEqual(HEAVY.filter((p) => p !== 'hyparquet-writer' && p !== 'hyparquet' && pkgs.has(p)), []);
+});
+
 test('the CLI entry (usage, --help) loads no command module dependencies', () => {
   const pkgs = packagesLoadedBy('cli/registry.ts');
   assert.deepEqual([...HEAVY, 'lmdb', 'rxjs'].filter((p) => pkgs.has(p)), []);
