@@ -5,8 +5,6 @@
 //   aggregator  BarAggregator.onTrade (1m + 5m) over the trades, in a plain loop
 //   validate    tradeProblem + the aggregator, in a plain loop
 //   operators   PushSource -> validateInputs -> buildBars (the graph's first two operators) over every input
-//   runs        the same operators, trades handed as the runs replay hands them (D158: drainRuns)
-// and the runs' lengths (count, mean, median, share of trades in runs of >= 64).
 import { openLog } from '../cli/log-access.ts';
 import { MergedReader } from '../hosts/merged-reader.ts';
 import { BarAggregator, DEFAULT_BAR_CONFIG } from '../processors/bars/bar-aggregator.ts';
@@ -14,7 +12,7 @@ import { newGraphStats } from '../processors/graph-events.ts';
 import { buildBars } from '../processors/operators/build-bars.ts';
 import { validateInputs } from '../processors/operators/validate-inputs.ts';
 import { PushSource } from '../processors/push-source.ts';
-import type { GraphInput, InputEvent, TradeInput } from '../processors/types.ts';
+import type { InputEvent } from '../processors/types.ts';
 import { tradeProblem } from '../processors/validate/input-validator.ts';
 
 const logDir = process.argv[2];
@@ -23,15 +21,7 @@ const access = await openLog(logDir);
 const inputs: InputEvent[] = [];
 // Fresh objects (no reuseTrades): every input is kept.
 await new MergedReader(access.log, access.decode).drain(Number.POSITIVE_INFINITY, (e) => void inputs.push(e));
-// The same inputs as replay gives them: runs of trades (each run copied: the reader reuses its array).
-const batched: GraphInput[] = [];
-await new MergedReader(access.log, access.decode).drainRuns(
-  Number.POSITIVE_INFINITY,
-  (e) => void batched.push(e),
-  (run) => void batched.push({ kind: 'trades', trades: [...run] }),
-);
 await access.close();
-const runLengths = batched.filter((e) => e.kind === 'trades').map((e) => (e as { trades: readonly TradeInput[] }).trades.length);
 const trades = inputs.filter((e): e is InputEvent & { kind: 'trade' } => e.kind === 'trade');
 const cpuNs = (f: () => number): { ns: number; out: number } => {
   let last = { ns: 0, out: 0 };
@@ -63,17 +53,4 @@ const operators = cpuNs(() => {
   source.complete();
   return out;
 });
-const runs = cpuNs(() => {
-  const source = new PushSource<GraphInput>();
-  let out = 0;
-  source.pipe(validateInputs(newGraphStats()), buildBars(DEFAULT_BAR_CONFIG, newGraphStats())).subscribe(() => out++);
-  for (const e of batched) source.next(e);
-  source.complete();
-  return out;
-});
-if (runs.out !== operators.out) throw new Error(`runs gave ${runs.out} outputs, single inputs ${operators.out}`);
-const sorted = [...runLengths].sort((a, b) => a - b);
-const inRuns = runLengths.reduce((a, b) => a + b, 0);
-const long = runLengths.filter((l) => l >= 64).reduce((a, b) => a + b, 0);
-const runStats = { count: runLengths.length, mean: Math.round((inRuns / Math.max(1, runLengths.length)) * 10) / 10, median: sorted[sorted.length >> 1] ?? 0, shareInRunsOf64: Math.round((long / Math.max(1, inRuns)) * 1000) / 1000 };
-process.stdout.write(`${JSON.stringify({ trades: trades.length, inputs: inputs.length, nsPerTrade: { aggregator, validate, operators, runs }, runStats })}\n`);
+process.stdout.write(`${JSON.stringify({ trades: trades.length, inputs: inputs.length, nsPerTrade: { aggregator, validate, operators } })}\n`);

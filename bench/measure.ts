@@ -18,7 +18,7 @@ import { newGraphStats, type Flow, type GraphEvent } from '../processors/graph-e
 import { buildBars } from '../processors/operators/build-bars.ts';
 import { computeFeatures } from '../processors/operators/compute-features.ts';
 import { validateInputs } from '../processors/operators/validate-inputs.ts';
-import type { GraphInput, Predictor, TradeRunInput } from '../processors/types.ts';
+import type { InputEvent, Predictor } from '../processors/types.ts';
 import { INPUT_TOPICS, MergedReader } from '../hosts/merged-reader.ts';
 import { replayLog } from '../hosts/replay/run-replay.ts';
 import { openLog, topicSize } from '../cli/log-access.ts';
@@ -89,33 +89,19 @@ if (mode === 'read-raw' || mode === 'read') {
   }
 } else if (mode === 'merge' || mode === 'bars' || mode === 'features') {
   const stats = newGraphStats();
-  const source = new PushSource<GraphInput>();
+  const source = new PushSource<InputEvent>();
   const cfg = DEFAULT_GRAPH_CONFIG;
   let out: Observable<Flow> | null = null;
   if (mode === 'bars') out = source.pipe(validateInputs(stats), buildBars(cfg.bars, stats));
   if (mode === 'features') out = source.pipe(validateInputs(stats), buildBars(cfg.bars, stats), computeFeatures(cfg.featureSet, cfg.signalInterval, stats));
   out?.subscribe(() => outputs++);
-  // As replayLog reads (trades decoded into reused objects; the graph keeps no input) and hands
-  // them over (consecutive trades as runs, D158).
+  // As replayLog reads (trades decoded into reused objects; the graph keeps no input).
   const reader = new MergedReader(access.log, access.decode, undefined, undefined, { reuseTrades: true });
   let n = 0;
-  const runInput: TradeRunInput = { kind: 'trades', trades: [] };
-  await reader.drainRuns(
-    Number.POSITIVE_INFINITY,
-    (e) => {
-      if (out !== null) source.next(e);
-      if (++n % 100_000 === 0) sample(n);
-    },
-    (trades) => {
-      if (out !== null) {
-        runInput.trades = trades;
-        source.next(runInput);
-      }
-      const before = n;
-      n += trades.length;
-      if (Math.floor(n / 100_000) > Math.floor(before / 100_000)) sample(n);
-    },
-  );
+  await reader.drain(Number.POSITIVE_INFINITY, (e) => {
+    if (out !== null) source.next(e);
+    if (++n % 100_000 === 0) sample(n);
+  });
   source.complete();
 } else if (mode === 'features-full') {
   // The full feature set (issue 5) to feature vectors: bars 1m/5m/15m/1h, 67 features, no model.

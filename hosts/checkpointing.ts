@@ -4,7 +4,7 @@ import {
 } from '../processors/checkpoint/index.ts';
 import { DEFAULT_GRAPH_CONFIG, runPipeline, type GraphConfig, type PipelineSink } from '../processors/graph.ts';
 import { newGraphStats, type GraphStats } from '../processors/graph-events.ts';
-import type { GraphInput, Predictor, TradeRunInput } from '../processors/types.ts';
+import type { InputEvent, Predictor } from '../processors/types.ts';
 import type { Checkpoint, CheckpointStore } from '../storage/checkpoints/checkpoint-store.ts';
 import type { EventLog } from '../storage/log/event-log.ts';
 import { INPUT_TOPICS, MergedReader, type TopicDecoder } from './merged-reader.ts';
@@ -59,7 +59,7 @@ export async function replayWithCheckpoints(opts: CheckpointedReplayOptions): Pr
   const stats = newGraphStats();
   const registry = new GraphStateRegistry();
   const clock = new VirtualClock();
-  const source = new Subject<GraphInput>();
+  const source = new Subject<InputEvent>();
   const done = runPipeline({ clock, source, sinks: opts.sinks, stats, predictor, config, state: registry });
   const reader = new MergedReader(opts.log, opts.decode);
 
@@ -80,31 +80,13 @@ export async function replayWithCheckpoints(opts: CheckpointedReplayOptions): Pr
     written++;
     saved(logger, events, stats.inputs);
   };
-  // Consecutive trades go in as runs (D158). A checkpoint falls every `every` inputs: each drain
-  // call stops at the next such cut (max), a run never outlasts its call, and between calls the
-  // graph has processed exactly the inputs the reader's positions() count: state and positions
-  // agree. The checkpoints are those of single inputs (same input counts, positions and state):
-  // a cut at the very end is written by the final checkpoint below instead, as before.
-  const runInput: TradeRunInput = { kind: 'trades', trades: [] };
-  let replayed = 0;
-  for (;;) {
-    const n = await reader.drainRuns(
-      Number.POSITIVE_INFINITY,
-      (e) => {
-        clock.advance(e.kind === 'undecodable' ? e.tsInit : e.value.tsInit);
-        source.next(e);
-      },
-      (trades) => {
-        clock.advance((trades[trades.length - 1] as (typeof trades)[number]).value.tsInit);
-        runInput.trades = trades;
-        source.next(runInput);
-      },
-      Math.max(1, every - (stats.inputs - last)),
-    );
-    replayed += n;
-    if (n === 0) break;
+  const replayed = await reader.drain(Number.POSITIVE_INFINITY, (e) => {
+    // Here, before `e` goes in, the graph has processed exactly the inputs before `e`, and the
+    // reader's positions() do not count `e` yet: state and positions agree.
     if (stats.inputs - last >= every) checkpoint();
-  }
+    clock.advance(e.kind === 'undecodable' ? e.tsInit : e.value.tsInit);
+    source.next(e);
+  });
   if (stats.inputs > last) checkpoint();
   source.complete();
   await done;

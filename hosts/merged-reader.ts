@@ -1,6 +1,6 @@
 import type { Bar, OptionChainSnapshot, Trade } from '../schemas/index.ts';
 import type { EventLog, LogRecord } from '../storage/log/event-log.ts';
-import type { InputEvent, TradeInput } from '../processors/types.ts';
+import type { InputEvent } from '../processors/types.ts';
 
 /**
  * Decodes a record value of a topic; throws an error with a `reason` when it cannot. `reuse`: a
@@ -36,11 +36,8 @@ interface Cursor {
   /** raw[i] decoded, and its merge key (tsInit); only the head of each cursor is ever decoded. */
   head: InputEvent | null;
   headKey: number;
-  /**
-   * With reuseTrades: trade events of this cursor the consumer is done with, to decode the next
-   * trades into (the one emitted last; with runs, those of the last run).
-   */
-  free: TradeInput[];
+  /** With reuseTrades: the trade event this cursor emitted last, to decode the next trade into. */
+  spare: (InputEvent & { kind: 'trade' }) | null;
 }
 
 // Small batches: records are consumed soon after they are read, so they die young in the GC
@@ -54,11 +51,6 @@ interface Cursor {
 const BATCH = 256;
 const BATCH_BYTES = 32 * 1024;
 const MIN_BATCH = 8;
-/**
- * Most trades in one run (drainRuns). Runs end anyway at a record that is not a trade (a chain, a
- * candle, an undecodable record) and where the drain call ends; this bounds the objects a run holds.
- */
-const RUN_MAX = 1024;
 
 /**
  * Reads the input topics of a log and merges all their partitions into ONE deterministic order:
@@ -87,19 +79,13 @@ export class MergedReader {
   }
 
   private readonly reuseTrades: boolean;
-  /**
-   * The run drainRuns is collecting (consecutive trades in the merged order, from any trades
-   * partition), and the cursor each came from; both reused between runs.
-   */
-  private readonly run: TradeInput[] = [];
-  private readonly runOwners: Cursor[] = [];
 
   private async init(): Promise<void> {
     if (this.ready) return;
     for (let r = 0; r < this.topics.length; r++) {
       const topic = this.topics[r] as string;
       const n = await this.log.partitions(topic);
-      for (let p = 0; p < n; p++) if (this.partitions === undefined || this.partitions.includes(p)) this.cursors.push({ topic, topicRank: r, partition: p, fetchOffset: 0, batch: BATCH, raw: [], i: 0, head: null, headKey: 0, free: [] });
+      for (let p = 0; p < n; p++) if (this.partitions === undefined || this.partitions.includes(p)) this.cursors.push({ topic, topicRank: r, partition: p, fetchOffset: 0, batch: BATCH, raw: [], i: 0, head: null, headKey: 0, spare: null });
     }
     this.ready = true;
   }
@@ -130,17 +116,6 @@ export class MergedReader {
   }
 
   /**
-   * drain, but consecutive trades (of any trades partition) come as runs (D158): `emitRun` gets
-   * them in merged order, at most RUN_MAX at a time, every other record goes to `emit`, and the
-   * sequence of records (a run's trades in its order) is exactly drain's. A run never crosses the end of
-   * this call (bound, max): a host that cuts at positions() between calls cuts between runs. The
-   * array and, with reuseTrades, its trade events are reused once `emitRun` returns.
-   */
-  async drainRuns(bound: number, emit: (e: InputEvent) => void, emitRun: (run: readonly TradeInput[]) => void, max = Number.POSITIVE_INFINITY): Promise<number> {
-    return this.merge(bound, emit, undefined, max, emitRun);
-  }
-
-  /**
    * Emits, in merged order, the records before `cut` (next offset per `topic/partition`; absent =
    * 0): a cut that an earlier drain sequence ended at (positions()) is a prefix of the merged
    * order, so this replays exactly that prefix. Used to rebuild a partition's state.
@@ -152,18 +127,8 @@ export class MergedReader {
     return this.merge(Number.POSITIVE_INFINITY, emit, cut);
   }
 
-  private async merge(bound: number, emit: (e: InputEvent) => void, cut?: ReadonlyMap<string, number>, max = Number.POSITIVE_INFINITY, emitRun?: (run: readonly TradeInput[]) => void): Promise<number> {
+  private async merge(bound: number, emit: (e: InputEvent) => void, cut?: ReadonlyMap<string, number>, max = Number.POSITIVE_INFINITY): Promise<number> {
     await this.init();
-    const run = this.run;
-    const owners = this.runOwners;
-    // Hands the run over, then gives its events back to the cursors they came from, for reuse.
-    const flush = (): void => {
-      if (run.length === 0) return;
-      (emitRun as (r: readonly TradeInput[]) => void)(run);
-      if (this.reuseTrades) for (let k = 0; k < run.length; k++) (owners[k] as Cursor).free.push(run[k] as TradeInput);
-      run.length = 0;
-      owners.length = 0;
-    };
     const limit = (c: Cursor): number => (cut === undefined ? Number.POSITIVE_INFINITY : (cut.get(`${c.topic}/${c.partition}`) ?? 0));
     // Cursors fill concurrently: on Kafka each fill is a round trip or two, and live drains are
     // small, so these dominate a live round's latency. Which cursors are active is the same.
@@ -197,16 +162,9 @@ export class MergedReader {
       for (;;) {
         const e = bc.head as InputEvent;
         bc.head = null;
-        if (emitRun !== undefined && e.kind === 'trade') {
-          run.push(e);
-          owners.push(bc);
-          if (run.length >= RUN_MAX) flush();
-        } else {
-          if (emitRun !== undefined) flush();
-          emit(e);
-          if (this.reuseTrades && e.kind === 'trade') bc.free.push(e);
-        }
+        emit(e);
         emitted++;
+        if (this.reuseTrades && e.kind === 'trade') bc.spare = e;
         bc.i++;
         if (bc.i < bc.raw.length) this.decodeHead(bc);
         else if (!(await this.fill(bc, limit(bc)))) {
@@ -218,8 +176,6 @@ export class MergedReader {
         if (k > until || (k === stopKey && !winsTie)) break;
       }
     }
-    // A run never outlasts the call: the caller's cuts (bound, max) fall between runs.
-    if (emitRun !== undefined) flush();
     return emitted;
   }
 
@@ -245,13 +201,14 @@ export class MergedReader {
   }
 
   private decodeHead(c: Cursor): void {
-    const spare = c.free.length > 0 ? (c.free.pop() as TradeInput) : null;
+    const spare = c.spare;
+    c.spare = null;
     const e = this.toInput(c.raw[c.i] as LogRecord, spare);
     c.head = e;
     c.headKey = inputTsInit(e);
   }
 
-  private toInput(rec: LogRecord, spare: TradeInput | null): InputEvent {
+  private toInput(rec: LogRecord, spare: (InputEvent & { kind: 'trade' }) | null): InputEvent {
     // The record is its own log position (topic, partition, offset): one object less per input.
     // Operators read a position's three fields and copy them into whatever they keep.
     const pos = rec;

@@ -1,5 +1,5 @@
 import type { Bar, DeadLetter, FeatureVector, InputRange, LateEvent, ModelHealth, OptionChainSnapshot, Signal } from '../schemas/index.ts';
-import type { InputEvent, TradeRunInput } from './types.ts';
+import type { InputEvent } from './types.ts';
 
 /** What the processing graph emits, in one deterministic sequence. */
 export type GraphEvent =
@@ -16,11 +16,8 @@ export type GraphEvent =
   | { kind: 'signal'; signal: Signal }
   | { kind: 'health'; health: ModelHealth };
 
-/**
- * Between operators the stream carries inputs not yet consumed (single inputs, and runs of trades
- * from a host that batches them: buildBars consumes those) and outputs already made.
- */
-export type Flow = InputEvent | TradeRunInput | GraphEvent;
+/** Between operators the stream carries inputs not yet consumed and outputs already made. */
+export type Flow = InputEvent | GraphEvent;
 
 /** Counters a host can print or export. Mutated by the operators, read by hosts. */
 export interface GraphStats {

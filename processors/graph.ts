@@ -17,7 +17,7 @@ import { modelHealth } from './health/model-health.ts';
 import { validateInputs } from './operators/validate-inputs.ts';
 import { DEFAULT_SIGNAL_RULE, type SignalRuleConfig } from './signal/signal-rule.ts';
 import { SIGNAL_INTERVALS, type SignalInterval } from './signal-interval.ts';
-import type { GraphInput, Predictor } from './types.ts';
+import type { InputEvent, Predictor } from './types.ts';
 
 export interface GraphConfig {
   /** Bar intervals: at least the feature set's (see graphConfigFor). */
@@ -101,7 +101,7 @@ export interface Clock {
  * same output sequence, whatever the host, speed or batching.
  */
 export function buildGraph(
-  input$: Observable<GraphInput>,
+  input$: Observable<InputEvent>,
   deps: {
     stats: GraphStats;
     predictor?: Predictor | null;
@@ -136,7 +136,7 @@ export function buildGraph(
 }
 
 /** The graph of one model (or none) on one signal interval. */
-function singleGraph(input$: Observable<GraphInput>, stats: GraphStats, p: Predictor | null, cfg: GraphConfig, st: GraphStateRegistry | undefined, keepChains = false): Observable<GraphEvent> {
+function singleGraph(input$: Observable<InputEvent>, stats: GraphStats, p: Predictor | null, cfg: GraphConfig, st: GraphStateRegistry | undefined, keepChains = false): Observable<GraphEvent> {
   // Refused up front: a model never scores features it was not trained on.
   if (p) checkFeatureSet(p, cfg.featureSet);
   // `state` (checkpoints): the stateful operators register their state there. validateInputs holds
@@ -166,8 +166,7 @@ export interface PipelineSink {
  */
 export function runPipeline(args: {
   clock: Clock;
-  /** Single inputs, or also runs of trades (D158) from a host that cuts nothing between inputs. */
-  source: Observable<GraphInput>;
+  source: Observable<InputEvent>;
   sinks: readonly PipelineSink[];
   stats: GraphStats;
   predictor?: Predictor | null;

@@ -20,24 +20,6 @@ export type InputEvent =
   | { kind: 'candle'; pos: LogPosition; value: Bar }
   | { kind: 'undecodable'; pos: LogPosition; key: string; tsInit: number; reason: string; payload: Uint8Array };
 
-/** One trade input. */
-export type TradeInput = InputEvent & { kind: 'trade' };
-
-/**
- * A run of consecutive trade inputs in the merged order, as one graph input (D158): the graph
- * processes it exactly as it would process its trades one after another (same outputs in the same
- * order), with the per-input operator path once per run instead of once per trade. Only hosts
- * that cut nothing between inputs hand runs (replay); the graph keeps no reference to a run or its
- * trades once it has processed it, so a host may reuse both.
- */
-export interface TradeRunInput {
-  kind: 'trades';
-  trades: readonly TradeInput[];
-}
-
-/** What the graph's source may carry: single inputs, and runs of trades from hosts that batch. */
-export type GraphInput = InputEvent | TradeRunInput;
-
 /** Class order used everywhere (labels, probabilities, metrics). */
 export const CLASSES = ['UP', 'FLAT', 'DOWN'] as const;
 export type ClassName = (typeof CLASSES)[number];

@@ -1,7 +1,7 @@
 import { PushSource } from '../../processors/push-source.ts';
 import { runPipeline, type Clock, type GraphConfig, type PipelineSink } from '../../processors/graph.ts';
 import { newGraphStats, type GraphStats } from '../../processors/graph-events.ts';
-import type { GraphInput, Predictor, TradeInput, TradeRunInput } from '../../processors/types.ts';
+import type { InputEvent, Predictor } from '../../processors/types.ts';
 import type { EventLog } from '../../storage/log/event-log.ts';
 import { MergedReader, type TopicDecoder } from '../merged-reader.ts';
 
@@ -35,7 +35,7 @@ export interface ReplayOptions {
 export async function replayLog(opts: ReplayOptions): Promise<GraphStats> {
   const stats = newGraphStats();
   const clock = new VirtualClock();
-  const source = new PushSource<GraphInput>();
+  const source = new PushSource<InputEvent>();
   const done = runPipeline({
     clock,
     source,
@@ -46,35 +46,16 @@ export async function replayLog(opts: ReplayOptions): Promise<GraphStats> {
     ...(opts.keepChains === true ? { keepChains: true } : {}),
   });
   // The graph keeps no input once it has processed it (buildBars copies what it keeps of a trade;
-  // dead letters copy the fields they report), so trades are decoded into reused objects. Replay
-  // cuts nothing between inputs (no checkpoints, no rounds), so consecutive trades go to the graph
-  // as runs (D158): the same outputs, the per-input operator path once per run.
+  // dead letters copy the fields they report), so trades are decoded into reused objects.
   const reader = new MergedReader(opts.log, opts.decode, undefined, undefined, { reuseTrades: true });
   let n = 0;
   const progress = opts.onProgress;
   const every = opts.progressEvery ?? 100_000;
-  const runInput: TradeRunInput = { kind: 'trades', trades: [] };
-  await reader.drainRuns(
-    Number.POSITIVE_INFINITY,
-    (e) => {
-      clock.advance(e.kind === 'undecodable' ? e.tsInit : e.value.tsInit);
-      source.next(e);
-      if (progress !== undefined && ++n % every === 0) progress(n);
-    },
-    (trades) => {
-      // Sinks see the clock at the run's last trade (the merged order is by tsInit: its latest);
-      // none reads it for its outputs (the graph never does; see Clock).
-      clock.advance((trades[trades.length - 1] as TradeInput).value.tsInit);
-      runInput.trades = trades;
-      source.next(runInput);
-      if (progress !== undefined) {
-        const before = n;
-        n += trades.length;
-        // Every multiple of `every` passed, as single inputs would have reported it.
-        for (let m = (Math.floor(before / every) + 1) * every; m <= n; m += every) progress(m);
-      } else n += trades.length;
-    },
-  );
+  await reader.drain(Number.POSITIVE_INFINITY, (e) => {
+    clock.advance(e.kind === 'undecodable' ? e.tsInit : e.value.tsInit);
+    source.next(e);
+    if (progress !== undefined && ++n % every === 0) progress(n);
+  });
   source.complete();
   return done;
 }

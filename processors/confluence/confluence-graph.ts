@@ -5,7 +5,7 @@ import type { GraphEvent } from '../graph-events.ts';
 import { signalId } from '../operators/infer.ts';
 import { syncFlatMap } from '../operators/sync-flat-map.ts';
 import type { SignalRuleConfig } from '../signal/signal-rule.ts';
-import type { GraphInput, InputEvent } from '../types.ts';
+import type { InputEvent } from '../types.ts';
 import type { ConfluenceModel } from './confluence-model.ts';
 import { fuseTimeframes, type TimeframeInput } from './fuse.ts';
 import { TimeframeViews } from './timeframe-views.ts';
@@ -38,7 +38,7 @@ export type MemberGraph = (input$: Observable<InputEvent>, member: number, state
  * emitted; their signals are inside the fused one). State: member j's parts are registered as
  * `tf<j>:<part>`, the views as `confluence`.
  */
-export function confluenceGraph(input$: Observable<GraphInput>, model: ConfluenceModel, rule: SignalRuleConfig, build: MemberGraph, state?: GraphStateRegistry): Observable<GraphEvent> {
+export function confluenceGraph(input$: Observable<InputEvent>, model: ConfluenceModel, rule: SignalRuleConfig, build: MemberGraph, state?: GraphStateRegistry): Observable<GraphEvent> {
   const { members, weights, k } = model.confluence;
   const subject = new Subject<InputEvent>();
   const shared = subject.asObservable();
@@ -92,18 +92,7 @@ export function confluenceGraph(input$: Observable<GraphInput>, model: Confluenc
   );
   return new Observable<GraphEvent>((subscriber) => {
     const sub = fused.subscribe(subscriber);
-    // A run of trades (D158) goes to the members trade by trade: each member's graph handles a
-    // trade before the next member does, as with single inputs, so the views are what they were.
-    sub.add(
-      input$.subscribe({
-        next: (e) => {
-          if (e.kind !== 'trades') subject.next(e);
-          else for (const t of e.trades) subject.next(t);
-        },
-        error: (err: unknown) => subject.error(err),
-        complete: () => subject.complete(),
-      }),
-    );
+    sub.add(input$.subscribe(subject));
     return sub;
   });
 }

@@ -4,7 +4,6 @@ import { CoarseCandleError } from '../bars/coarse-candle-error.ts';
 import type { GraphStateRegistry } from '../checkpoint/state-registry.ts';
 import type { Flow, GraphStats } from '../graph-events.ts';
 import { intervalMs } from '../../schemas/index.ts';
-import type { TradeInput } from '../types.ts';
 import { syncFlatMap } from './sync-flat-map.ts';
 
 /**
@@ -31,25 +30,16 @@ export function buildBars(config: BarAggregatorConfig, stats: GraphStats, state?
       for (const x of s.traded) traded.add(x);
     },
   });
-  const onTrade = (e: TradeInput, emit: (f: Flow) => void): void => {
-    const t = e.value;
-    if (t.symbol !== lastTraded) {
-      traded.add(t.symbol);
-      lastTraded = t.symbol;
-    }
-    const r = agg.onTrade(t, e.pos);
-    if (r.late !== null || r.closed.length > 0) emitResults(r.closed, r.late, emit);
-  };
   return syncFlatMap<Flow, Flow>((e, emit) => {
-    // Trades first: nearly every input is one, or a run of them (D158: the same steps per trade,
-    // in order, as if they had come one by one; the run itself goes no further).
+    // Trades first: nearly every input is one.
     if (e.kind === 'trade') {
-      onTrade(e, emit);
-      return;
-    }
-    if (e.kind === 'trades') {
-      const run = e.trades;
-      for (let i = 0; i < run.length; i++) onTrade(run[i] as TradeInput, emit);
+      const t = e.value;
+      if (t.symbol !== lastTraded) {
+        traded.add(t.symbol);
+        lastTraded = t.symbol;
+      }
+      const r = agg.onTrade(t, e.pos);
+      if (r.late !== null || r.closed.length > 0) emitResults(r.closed, r.late, emit);
       return;
     }
     if (e.kind === 'chain') {

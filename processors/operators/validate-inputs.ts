@@ -1,7 +1,7 @@
 import type { OperatorFunction } from 'rxjs';
 import type { DeadLetter } from '../../schemas/index.ts';
 import type { Flow, GraphStats } from '../graph-events.ts';
-import type { GraphInput, InputEvent, TradeInput } from '../types.ts';
+import type { InputEvent } from '../types.ts';
 import { candleProblem, chainProblem, tradeProblem, type InputProblem } from '../validate/input-validator.ts';
 import { syncFlatMap } from './sync-flat-map.ts';
 
@@ -11,44 +11,15 @@ const EMPTY = new Uint8Array(0);
  * Routes undecodable records and invalid trades/chains/candles to dead letters with a reason,
  * counted in stats.deadLetterReasons under the problem's code (`trade:non-positive-price`, ...;
  * `decode:undecodable` for records that did not decode); valid inputs pass on unchanged.
- * A run of trades (D158) whose trades are all valid passes on as the run; a run with an invalid
- * trade is passed on trade by trade, each as a single input would be (valid ones as themselves,
- * invalid ones as their dead letter), so the outputs and their order are those of single inputs.
  */
-export function validateInputs(stats: GraphStats): OperatorFunction<GraphInput, Flow> {
+export function validateInputs(stats: GraphStats): OperatorFunction<InputEvent, Flow> {
   const reject = (e: InputEvent, p: InputProblem, key: string, tsInit: number, payload: Uint8Array): Flow => {
     stats.deadLetters++;
     stats.deadLetterReasons[p.code] = (stats.deadLetterReasons[p.code] ?? 0) + 1;
     const deadLetter: DeadLetter = { tsInit, topic: e.pos.topic, partition: e.pos.partition, offset: e.pos.offset, key, reason: p.reason, payload };
     return { kind: 'deadLetter', deadLetter };
   };
-  const oneTrade = (e: TradeInput, emit: (f: Flow) => void): void => {
-    stats.inputs++;
-    const p = tradeProblem(e.value);
-    // Payload is kept empty for decodable-but-invalid records: the log position locates them.
-    emit(p === null ? e : reject(e, p, e.value.symbol, e.value.tsInit, EMPTY));
-    if (p === null) stats.trades++;
-  };
-  return syncFlatMap<GraphInput, Flow>((e, emit) => {
-    if (e.kind === 'trades') {
-      const run = e.trades;
-      const n = run.length;
-      let valid = true;
-      for (let i = 0; i < n; i++) {
-        if (tradeProblem((run[i] as TradeInput).value) !== null) {
-          valid = false;
-          break;
-        }
-      }
-      if (valid) {
-        stats.inputs += n;
-        stats.trades += n;
-        emit(e);
-      } else {
-        for (let i = 0; i < n; i++) oneTrade(run[i] as TradeInput, emit);
-      }
-      return;
-    }
+  return syncFlatMap<InputEvent, Flow>((e, emit) => {
     stats.inputs++;
     switch (e.kind) {
       case 'undecodable':

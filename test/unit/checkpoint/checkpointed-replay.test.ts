@@ -56,9 +56,6 @@ test('resuming from a mid-log checkpoint replays only the tail and gives the ful
   assert.deepStrictEqual(first.stats, fullStats);
   assert.ok(first.checkpointsWritten > 3, `written ${first.checkpointsWritten}`);
   assert.equal(first.ofKind('checkpoint').length, first.checkpointsWritten);
-  // A checkpoint every 1,500 inputs and one at the end, whatever the reader hands the graph at once (runs of trades, D158).
-  const cuts = Array.from({ length: Math.floor((fullStats.inputs - 1) / 1_500) }, (_, k) => (k + 1) * 1_500);
-  assert.deepEqual(first.ofKind('checkpoint').map((p) => p.inputs), [...cuts, fullStats.inputs]);
   assert.deepEqual(first.ofKind('resume'), []);
   const names = store.names();
   assert.equal(names.length, 3, 'only the newest 3 are kept');

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { InputEvent, TradeInput } from '../../../processors/types.ts';
+import type { InputEvent } from '../../../processors/types.ts';
 import { MergedReader } from '../../../hosts/merged-reader.ts';
 import type { OptionChainSnapshot, Trade } from '../../../schemas/index.ts';
 import { openEmbeddedLog, type EmbeddedLog } from '../../../storage/log/open-log.ts';
@@ -167,75 +167,6 @@ describe('MergedReader: one deterministic order over topics and partitions', () 
       }
     } finally {
       await tl.close();
-      rmSync(d, { recursive: true, force: true });
-    }
-  });
-
-  test('drainRuns: the same records in the same order as drain, consecutive trades of every partition as runs, none across a drain call', async () => {
-    // 1,500 trades over 4 symbols (4 partitions, many tsInit ties) with chains among them, a
-    // stretch of 1,300 trades with no chain (longer than one run may be), and an undecodable record.
-    const d = mkdtempSync(join(tmpdir(), 'tickflow-merge-runs-'));
-    const rl = await openEmbeddedLog(d);
-    try {
-      const symbols = ['BTC', 'ETH', 'SOL', 'XRP'];
-      const trades = Array.from({ length: 1_500 }, (_, i) => trade(symbols[(i * 7) % 4] as string, 1_000 + 10 * Math.floor(i / 3), i));
-      const chains = [1_000, 1_100, 1_200, 1_205, 1_210, 5_700, 5_990].map((t, i) => chain(symbols[i % 4] as string, t));
-      await rl.log.append('trades', trades.map((t) => ({ key: t.symbol, timestamp: t.tsEvent, value: rl.serde.encode('trades', t) })));
-      await rl.log.append('options', chains.map((c) => ({ key: c.underlying, timestamp: c.tsEvent, value: rl.serde.encode('options', c) })));
-      await rl.log.append('trades', [{ key: 'ETH', timestamp: 3_000, value: new Uint8Array([9, 9, 9]) }]);
-      const decode = (t: string, b: Uint8Array, reuse?: object): unknown => rl.serde.decodeAs(t, b, reuse);
-      const name = (e: InputEvent): string => `${e.pos.topic}/${e.pos.partition}/${e.pos.offset}:${describeInput(e)}`;
-      const expected: string[] = [];
-      await new MergedReader(rl.log, decode).drain(Number.POSITIVE_INFINITY, (e) => expected.push(name(e)));
-      assert.equal(expected.length, 1_508);
-      for (const reuseTrades of [false, true]) {
-        for (const max of [Number.POSITIVE_INFINITY, 1, 50, 700]) {
-          const reader = new MergedReader(rl.log, decode, undefined, undefined, { reuseTrades });
-          // Each emission: a single input or a run, described as it arrives (reused objects change after).
-          const got: string[] = [];
-          const emissions: { run: boolean; n: number; call: number }[] = [];
-          let call = 0;
-          const single = (e: InputEvent): void => {
-            got.push(name(e));
-            emissions.push({ run: false, n: 1, call });
-          };
-          const onRun = (run: readonly TradeInput[]): void => {
-            assert.ok(run.length > 0 && run.length <= 1_024, `run of ${run.length}`);
-            assert.equal(new Set(run).size, run.length, 'distinct event objects in a run');
-            assert.equal(new Set(run.map((e) => e.value)).size, run.length, 'distinct trade records in a run');
-            for (const e of run) {
-              assert.equal(e.kind, 'trade');
-              got.push(name(e));
-            }
-            emissions.push({ run: true, n: run.length, call });
-          };
-          for (let bound = 1_000; bound <= 6_000; bound += 250) {
-            for (;;) {
-              const n = await reader.drainRuns(bound, single, onRun, max);
-              call++;
-              assert.ok(n <= max);
-              if (n < max) break;
-            }
-          }
-          while ((await reader.drainRuns(Number.POSITIVE_INFINITY, single, onRun, max)) > 0) call++;
-          assert.deepEqual(got, expected, `reuseTrades ${reuseTrades}, max ${max}`);
-          // Runs are maximal within a call: two runs in a row only where the first was full, or a call ended between them.
-          for (let k = 1; k < emissions.length; k++) {
-            const a = emissions[k - 1] as { run: boolean; n: number; call: number };
-            const b = emissions[k] as { run: boolean; n: number; call: number };
-            if (a.run && b.run) assert.ok(a.n === 1_024 || a.call !== b.call, `runs of ${a.n} and ${b.n} in a row`);
-          }
-          // Trades single only when undecodable (those come to `emit`).
-          assert.ok(emissions.filter((x) => !x.run).length <= 8, 'chains and the undecodable record alone');
-        }
-      }
-      // One call over the whole log: the 1,300 trades without a chain come as a full run and the rest.
-      const lengths: number[] = [];
-      await new MergedReader(rl.log, decode).drainRuns(Number.POSITIVE_INFINITY, () => {}, (run) => void lengths.push(run.length));
-      assert.equal(lengths.reduce((a, b) => a + b, 0), 1_500);
-      assert.ok(lengths.includes(1_024), `run lengths ${lengths.join(',')}`);
-    } finally {
-      await rl.close();
       rmSync(d, { recursive: true, force: true });
     }
   });
