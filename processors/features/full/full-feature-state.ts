@@ -3,7 +3,7 @@ import type { OptionChainSnapshot } from '../../../schemas/option-chain-snapshot
 import type { CalendarName } from '../../calendar/index.ts';
 import { nearestLiveExpiry } from '../chain/live-expiry.ts';
 import { asRecord, nullableFinite } from '../state-guards.ts';
-import { earlier, liveExpiries, sumOiAt, sumOiByRight, velocity } from './chain/oi-flow.ts';
+import { earlier, liveExpiries, pcrFromSums, sumOiAt, sumOiByRight, velocity } from './chain/oi-flow.ts';
 import type { PricingAssumptions } from './chain/resolved-chain.ts';
 import { SNAPSHOT_FEATURE_NAMES, snapshotFeatures, type SnapshotFeatures } from './chain/snapshot-features.ts';
 import type { FeatureState } from './feature-set-def.ts';
@@ -107,7 +107,7 @@ export class FullFeatureState implements FeatureState {
       // expiry set: the same sums, added in the same order.
       const now = sumsOf(this.recent, chain) ?? chainSums(chain);
       const e0 = now.e0;
-      put(x, c.pcrOiChange, e0 === null || !earlier(chain, c5) ? null : pcrOiChangeOf(now, nearestSumsOf(this.recent, c5, e0)));
+      put(x, c.pcrOiChange, e0 === null || !earlier(chain, c5) ? null : pcrFromSums({ call: now.e0Call, put: now.e0Put }, nearestSumsOf(this.recent, c5, e0)));
       const live = now.live;
       const then5 = earlier(chain, c5) ? liveSumsOf(this.recent, c5, live) : null;
       const then15 = earlier(chain, c15) ? liveSumsOf(this.recent, c15, live) : null;
@@ -219,14 +219,6 @@ function liveSumsOf(recent: readonly ChainSums[], then: OptionChainSnapshot, liv
 function nearestSumsOf(recent: readonly ChainSums[], then: OptionChainSnapshot, e0: number): { call: number; put: number } {
   const s = sumsOf(recent, then);
   return s !== null && s.e0 === e0 ? { call: s.e0Call, put: s.e0Put } : sumOiAt(then, e0);
-}
-
-/** pcrOiChange (oi-flow.ts) from the two chains' sums over the current chain's nearest expiry. */
-function pcrOiChangeOf(now: ChainSums, then: { call: number; put: number }): number | null {
-  const dc = now.e0Call - then.call;
-  if (dc === 0) return null;
-  const r = (now.e0Put - then.put) / dc;
-  return Number.isFinite(r) ? r : null;
 }
 
 interface Columns {

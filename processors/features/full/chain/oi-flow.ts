@@ -75,9 +75,13 @@ export function velocity(before: number, now: number): number | null {
  */
 export function pcrOiChange(now: OptionChainSnapshot, then: OptionChainSnapshot | null, expiry: number): number | null {
   if (!earlier(now, then)) return null;
-  const e = new Set([expiry]);
-  const dc = sumOi(now, 'C', e) - sumOi(then, 'C', e);
+  return pcrFromSums(sumOiAt(now, expiry), sumOiAt(then, expiry));
+}
+
+/** pcr_oi_change from Σ OI of calls and puts of the expiry now and then (sumOiAt of each chain). */
+export function pcrFromSums(now: { call: number; put: number }, then: { call: number; put: number }): number | null {
+  const dc = now.call - then.call;
   if (dc === 0) return null;
-  const r = (sumOi(now, 'P', e) - sumOi(then, 'P', e)) / dc;
+  const r = (now.put - then.put) / dc;
   return Number.isFinite(r) ? r : null;
 }
