@@ -16,8 +16,7 @@ export interface Greeks {
   theta: number;
 }
 
-/** 1/√(2π), the standard normal density's factor. */
-export const INV_SQRT_2PI = 0.3989422804014327;
+const INV_SQRT_2PI = 0.3989422804014327;
 export const IV_MIN = 1e-4;
 export const IV_MAX = 5;
 

@@ -1,4 +1,4 @@
-import { INV_SQRT_2PI } from '../../../math/black-scholes.ts';
+import { normPdf } from '../../../math/black-scholes.ts';
 import type { PricingAssumptions, ResolvedContract } from './resolved-chain.ts';
 
 /**
@@ -64,8 +64,7 @@ export function gammaFlip(rs: readonly ResolvedContract[], spot: number, p: Pric
   // γ(S) = e^{-qT} φ(d1) / (S σ √T), d1 = (ln S - a) / b with a = ln K - (r - q + σ²/2) T, b = σ√T.
   // Every value is computed as before (D139), in the same order (D162): each level's sum still adds
   // the contracts' terms w·φ in contract order starting from 0, but the loops are swapped (contracts
-  // outside, levels inside) so a contract's a, b, w are loaded once, φ is inlined as normPdf
-  // computes it, and no arrays are allocated per call.
+  // outside, levels inside) so a contract's a, b, w are loaded once, and no arrays are allocated per call.
   if (termA.length < rs.length) {
     termA = new Float64Array(rs.length);
     termB = new Float64Array(rs.length);
@@ -101,8 +100,7 @@ export function gammaFlip(rs: readonly ResolvedContract[], spot: number, p: Pric
     const aj = a[j] as number, bj = b[j] as number, wj = w[j] as number;
     for (let i = 0; i < m; i++) {
       const x = ((ln[i] as number) - aj) / bj;
-      // w · normPdf(x), normPdf(x) = INV_SQRT_2PI · e^{-x²/2} (processors/math/black-scholes.ts).
-      sums[i] = (sums[i] as number) + wj * (INV_SQRT_2PI * Math.exp(-0.5 * x * x));
+      sums[i] = (sums[i] as number) + wj * normPdf(x);
     }
   }
   let best: number | null = null;
