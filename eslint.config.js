@@ -37,7 +37,7 @@ const layerZones = LAYERS.flatMap(([name], i) => {
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'var/**', 'bin/**', 'eslint.config.js', 'test/fixtures/**'] },
+  { ignores: ['node_modules/**', 'var/**', 'bin/**', 'eslint.config.js', 'test/fixtures/**', '**/*.compiled.js'] },
   {
     files: ['**/*.ts'],
     extends: [tseslint.configs.recommendedTypeChecked],

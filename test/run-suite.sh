@@ -16,6 +16,11 @@
 # while the other still has work (D98). Each file runs in its own `node --test` and its output is
 # printed whole when it ends, followed by "# file <path>: N s, lane L, exit N".
 #
+# Every file runs compiled: test/compile.ts writes <file>.compiled.js beside every source file
+# first (esbuild's transform, the one tsx applies, done once rather than in every process's loader
+# hooks) and removes them at the end (docs/testing.md, "Tests run compiled", D167). The lines
+# printed still name the .ts files, and failures' stacks point into them (source maps).
+#
 # Every file still binds port 0 and its own temporary directory, so lanes never share a port.
 # .ci/run sums every run's "# pass"/"# fail" lines (test/helpers/tap-summary.ts). Exit status:
 # non-zero when any file failed.
@@ -35,7 +40,8 @@ mapfile -t main < <(
 )
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/tickflow-suite-XXXXXX")
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work"; node --import tsx test/compile.ts --clean >/dev/null' EXIT
+node --import tsx test/compile.ts || { echo "# npm test: compiling the tests failed"; exit 1; }
 printf '%s\n' "${main[@]}" >"$work/queue"
 echo 0 >"$work/next"
 : >"$work/failed"
@@ -59,7 +65,7 @@ run_file() {
   local lane=$1 file=$2 s=$SECONDS out rc fd
   shift 2
   out=$(mktemp "$work/out-XXXXXX")
-  env "$@" node --import tsx --test "${reporter[@]}" "$file" >"$out" 2>&1
+  env "$@" node --enable-source-maps --test "${reporter[@]}" "${file%.ts}.compiled.js" >"$out" 2>&1
   rc=$?
   exec {fd}>>"$work/lock"
   flock "$fd"

@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DestinationStream } from 'pino';
-import { tempDir, type CliResult } from './cli.ts';
+import { COMPILED_RUN, nodeEntry, tempDir, type CliResult } from './cli.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SELF = fileURLToPath(import.meta.url);
@@ -32,7 +32,7 @@ export async function runCliBatch(cases: string[][]): Promise<CliResult[]> {
     const input = join(tmp.dir, 'cases.json');
     const output = join(tmp.dir, 'results.json');
     writeFileSync(input, JSON.stringify(cases));
-    const child = spawn(process.execPath, ['--import', 'tsx', SELF, input, output], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeEntry(SELF.replace(/\.compiled\.js$/, '.ts')), input, output], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let outside = '';
     child.stdout.on('data', (d: Buffer) => (outside += d.toString()));
     child.stderr.on('data', (d: Buffer) => (outside += d.toString()));
@@ -52,7 +52,7 @@ export async function runCliBatch(cases: string[][]): Promise<CliResult[]> {
 
 /** The child: node --import tsx test/helpers/cli-batch.ts <cases.json> <results.json>. */
 async function child(input: string, output: string): Promise<void> {
-  const { runTickflow } = await import('../../cli/run.ts');
+  const { runTickflow } = (await import(COMPILED_RUN ? '../../cli/run.compiled.js' : '../../cli/run.ts')) as typeof import('../../cli/run.ts');
   const cases = JSON.parse(readFileSync(input, 'utf8')) as string[][];
   const results: { code: number; stdout: string; stderr: string }[] = [];
   let stdout = '';

@@ -12,9 +12,21 @@ export interface CliResult {
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-/** Starts `tickflow <args>` as a child process (the real CLI, through tsx). */
+/** True when this process runs the compiled modules `npm test` writes (test/compile.ts), false through tsx. */
+export const COMPILED_RUN = import.meta.url.endsWith('.compiled.js');
+
+/**
+ * The node arguments that run the TypeScript module `tsFile` (an absolute path) the way this
+ * process runs: its compiled sibling under `npm test` (test/compile.ts, decisions D167), through
+ * tsx otherwise (a file run alone with `node --import tsx --test`).
+ */
+export function nodeEntry(tsFile: string): string[] {
+  return COMPILED_RUN ? [tsFile.replace(/\.ts$/, '.compiled.js')] : ['--import', 'tsx', tsFile];
+}
+
+/** Starts `tickflow <args>` as a child process (the real CLI: compiled under `npm test`, through tsx otherwise). */
 export function spawnCli(args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'cli', 'main.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [...nodeEntry(join(ROOT, 'cli', 'main.ts')), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Runs `tickflow <args>` to completion; parses the last stdout line as the JSON result. */

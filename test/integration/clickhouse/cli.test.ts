@@ -4,7 +4,7 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { runCliBatch } from '../../helpers/cli-batch.ts';
-import type { CliResult } from '../../helpers/cli.ts';
+import { nodeEntry, type CliResult } from '../../helpers/cli.ts';
 import { appendValues, byEventTime, bySymbol, makeSignal, skipReason, startClickHouse, tempLog, uniqueName } from './fixtures.ts';
 
 const server = await startClickHouse();
@@ -12,7 +12,7 @@ const MAIN = fileURLToPath(new URL('../../../cli/main.ts', import.meta.url));
 
 async function tickflow(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', MAIN, ...args], { timeout: 30_000 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [...nodeEntry(MAIN), ...args], { timeout: 30_000 });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code?: number; stdout?: string; stderr?: string };

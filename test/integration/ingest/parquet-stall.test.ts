@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { openLog } from '../../../cli/log-access.ts';
-import { runCli, tempDir, type CliResult } from '../../helpers/cli.ts';
+import { nodeEntry, runCli, tempDir, type CliResult } from '../../helpers/cli.ts';
 import { FIXTURES, readTopic } from '../../unit/ingest/ingest-helpers.ts';
 
 // `tickflow ingest` with a Parquet decoder that never returns (test/fixtures/ingest/
@@ -21,7 +21,7 @@ after(() => tmp.cleanup());
 function runHanging(args: string[]): Promise<CliResult & { ms: number }> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', HANGING_CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeEntry(HANGING_CLI), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

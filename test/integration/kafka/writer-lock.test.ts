@@ -17,7 +17,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { KafkaEventLog, KafkaWriterFencedError } from '../../../storage/kafka/kafka-event-log.ts';
 import { DEFAULT_WRITER_LOCK } from '../../../storage/kafka/kafka-writer-lock.ts';
 import { realKafka, type RealKafka } from '../../helpers/kafka-broker.ts';
-import { runCli, tempDir } from '../../helpers/cli.ts';
+import { nodeEntry, runCli, tempDir } from '../../helpers/cli.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
 const kafka = await realKafka();
@@ -35,7 +35,7 @@ interface Writer {
 
 function writer(name: string, topic: string, label: string, everyMs = 50): Writer {
   const { brokers } = kafka as RealKafka;
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, brokers.join(','), name, topic, label, String(SESSION_MS), String(everyMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeEntry(FIXTURE), brokers.join(','), name, topic, label, String(SESSION_MS), String(everyMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: Record<string, unknown>[] = [];
   let rest = '';
   child.stdout.on('data', (d: Buffer) => {

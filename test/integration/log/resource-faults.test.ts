@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { openEmbeddedLog } from '../../../storage/log/open-log.ts';
 import { ingestFile } from '../../../sources/ingest/index.ts';
 import { openLog } from '../../../cli/log-access.ts';
-import { runCli, tempDir, type CliResult } from '../../helpers/cli.ts';
+import { nodeEntry, runCli, tempDir, type CliResult } from '../../helpers/cli.ts';
 import { runCliBatch } from '../../helpers/cli-batch.ts';
 import { FIXTURES } from '../../unit/ingest/ingest-helpers.ts';
 
@@ -128,7 +128,7 @@ describe('resource faults as messages; read commands open the log read-only', ()
     const before = snapshot(copy);
     const asNobody = (args: string[]): Promise<{ code: number | null; stderr: string }> =>
       new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', '..', '..', 'cli', 'main.ts'), ...args], {
+        const child = spawn(process.execPath, [...nodeEntry(join(import.meta.dirname, '..', '..', '..', 'cli', 'main.ts')), ...args], {
           cwd: join(import.meta.dirname, '..', '..', '..'), uid: 65534, gid: 65534, env: { ...process.env, HOME: tmp.dir }, stdio: ['ignore', 'ignore', 'pipe'],
         });
         let stderr = '';

@@ -10,6 +10,7 @@ import { ModelError } from '../../../model/errors.ts';
 import { diffModels, ModelRegistry } from '../../../model/registry/model-registry.ts';
 import { train } from '../../../model/train.ts';
 import { tempDir, writeSyntheticDataset } from '../model/synthetic-dataset.ts';
+import { nodeEntry } from '../../helpers/cli.ts';
 
 describe('model registry', async () => {
   const root = tempDir();
@@ -79,7 +80,7 @@ describe('model registry', async () => {
   test('models drift: quiet on the training data, names the shifted feature after a shift', async () => {
     const MAIN = fileURLToPath(new URL('../../../cli/main.ts', import.meta.url));
     const drift = async (dataset: string): Promise<{ recommendation: { row: number; features: string[] } | null; maxPsi: Record<string, number> }> => {
-      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', MAIN, 'models', 'drift', 'signal', '--dir', root, '--dataset', dataset, '--window', '300'], { timeout: 60_000 });
+      const { stdout } = await promisify(execFile)(process.execPath, [...nodeEntry(MAIN), 'models', 'drift', 'signal', '--dir', root, '--dataset', dataset, '--window', '300'], { timeout: 60_000 });
       return JSON.parse(stdout) as never;
     };
     const stable = await drift(signalData);

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { partitionFor, type LogRecord } from '../../../storage/log/event-log.ts';
 import { LmdbEventLog } from '../../../storage/log/lmdb-event-log.ts';
 import { BASE_TS, BATCH, KEYS, crashValue } from './fixtures/crash-records.ts';
+import { nodeEntry } from '../../helpers/cli.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/append-until-killed.ts', import.meta.url));
@@ -16,7 +17,7 @@ const REPO = fileURLToPath(new URL('../../../', import.meta.url)); // where `--i
 test('SIGKILL mid-append loses no acknowledged record and leaves the log consistent', { timeout: 60_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'tickflow-crash-'));
   try {
-    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, dir], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...nodeEntry(FIXTURE), dir], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
     let acked = 0;
     let pending = '';
     child.stdout.on('data', (chunk: Buffer) => {
