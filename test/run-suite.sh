@@ -39,6 +39,8 @@ mapfile -t main < <(
     LC_ALL=C sort -t$'\t' -k1,1gr -k2,2 | cut -f2
 )
 
+# Seconds one file may take; the longest takes about 110 s on a quiet machine.
+FILE_LIMIT=${TICKFLOW_TEST_FILE_LIMIT:-600}
 work=$(mktemp -d "${TMPDIR:-/tmp}/tickflow-suite-XXXXXX")
 trap 'rm -rf "$work"; node --import tsx test/compile.ts --clean >/dev/null' EXIT
 node --import tsx test/compile.ts || { echo "# npm test: compiling the tests failed"; exit 1; }
@@ -65,8 +67,11 @@ run_file() {
   local lane=$1 file=$2 s=$SECONDS out rc fd
   shift 2
   out=$(mktemp "$work/out-XXXXXX")
-  env "$@" node --enable-source-maps --test "${reporter[@]}" "${file%.ts}.compiled.js" >"$out" 2>&1
+  # A file that hangs (a test that never settles, a process left running) is killed with its
+  # whole process group after FILE_LIMIT seconds and fails, named, instead of holding the suite.
+  timeout --kill-after=10 "$FILE_LIMIT" env "$@" node --enable-source-maps --test "${reporter[@]}" "${file%.ts}.compiled.js" >"$out" 2>&1
   rc=$?
+  ((rc == 124 || rc == 137)) && echo "# ${file}: killed after ${FILE_LIMIT} s (the file's limit): it did not end" >>"$out"
   exec {fd}>>"$work/lock"
   flock "$fd"
   cat "$out"

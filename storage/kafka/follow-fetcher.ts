@@ -86,6 +86,23 @@ export class FollowFetcher {
     private readonly random: () => number = Math.random,
   ) {}
 
+  /**
+   * Where every follow stands now, for a diagnosis (a test's failure message, a debugger): the
+   * planner's flags, the brokers with a fetch in flight, the armed wake-up, and per follow its next
+   * offset, whether it is in a fetch, holds records not taken, has a consumer waiting, and how long
+   * until it may be fetched again (negative: it may now).
+   */
+  state(): { planning: boolean; replan: boolean; busy: number[]; wakeInMs: number | null; follows: { name: string; next: number; inFlight: boolean; ready: number; waiting: boolean; notBeforeInMs: number; failures: number }[] } {
+    const now = Date.now();
+    return {
+      planning: this.planning,
+      replan: this.replan,
+      busy: [...this.busy],
+      wakeInMs: this.timer === undefined ? null : this.timerAt - now,
+      follows: [...this.followers].map((f) => ({ name: f.name, next: f.next, inFlight: f.inFlight, ready: f.ready?.length ?? 0, waiting: f.waiter !== null, notBeforeInMs: f.notBefore - now, failures: f.failures })),
+    };
+  }
+
   /** Yields the partition's records from `from` on as they are fetched, until the signal aborts or close(). */
   async *follow(topic: string, partition: number, from: number, signal: AbortSignal): AsyncIterable<LogRecord[]> {
     if (signal.aborted || this.closed) return;

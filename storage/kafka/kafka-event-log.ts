@@ -359,6 +359,11 @@ export class KafkaEventLog implements EventLog {
     return { fetches: this.reader.fetches, readAheadHits: this.readAhead.hits, followFetches: this.follows.stats.requests, followFetchesMaxInFlight: this.follows.stats.maxInFlight };
   }
 
+  /** The follows' fetch loop as it stands now (FollowFetcher.state), for a diagnosis. */
+  followState(): ReturnType<FollowFetcher['state']> {
+    return this.follows.state();
+  }
+
   /**
    * Tails a partition. Every follow of this log is served by one shared fetch loop (FollowFetcher,
    * D124): at most one Fetch in flight per broker, covering all the followed partitions it leads,

@@ -60,22 +60,27 @@ describe('KafkaEventLog follows: one Fetch per broker for all followed partition
     // all of them there is one poll in flight, so close() waits for at most one 500 ms poll. The
     // 3 s bound sits well between one poll and sixteen, with room for a loaded machine.
     const log = await KafkaEventLog.connect({ brokers: kafka.brokers, followMaxWaitMs: 500 });
-    const topics = ['a', 'b', 'c', 'd'].map(fresh);
-    for (const topic of topics) assert.equal(await log.partitions(topic), 4); // auto-created: num.partitions=4 (kafka/broker.ts)
-    for (const topic of topics) await log.append(topic, keysFor(4).map((key) => ({ key, timestamp: 1, value: text(`${topic}:${key}`) })));
-    const tails = topics.flatMap((topic) => [0, 1, 2, 3].map((p) => tail(log, topic, p)));
-    await waitFor(() => `every follow to get its record (${tails.filter((t) => t.values.length > 0).length} of 16)`, () => tails.every((t) => t.values.length === 1), { timeoutMs: 30_000 });
-    // Let them go idle: every follow now sits in long polls with nothing to read.
-    const polls = log.readStats().followFetches;
-    await waitFor(() => 'two more idle polls', () => log.readStats().followFetches >= polls + 2, { timeoutMs: 10_000 });
-    const stats = log.readStats();
-    assert.equal(stats.followFetchesMaxInFlight, 1, 'one broker: never more than one follow Fetch in flight');
-    const t0 = performance.now();
-    await log.close();
-    const closeMs = performance.now() - t0;
-    await Promise.all(tails.map((t) => t.done));
-    assert.ok(tails.every((t) => t.ended), 'close() ended every follow');
-    assert.ok(closeMs < 3_000, `close() took ${Math.round(closeMs)} ms: more than a few 500 ms polls queued (a Fetch per follow takes 16 × 500 ms)`);
+    // Closed whatever happens: a failed wait must not leave 16 follows polling (the process would not end).
+    try {
+      const topics = ['a', 'b', 'c', 'd'].map(fresh);
+      for (const topic of topics) assert.equal(await log.partitions(topic), 4); // auto-created: num.partitions=4 (kafka/broker.ts)
+      for (const topic of topics) await log.append(topic, keysFor(4).map((key) => ({ key, timestamp: 1, value: text(`${topic}:${key}`) })));
+      const tails = topics.flatMap((topic) => [0, 1, 2, 3].map((p) => tail(log, topic, p)));
+      await waitFor(() => `every follow to get its record (${tails.filter((t) => t.values.length > 0).length} of 16): ${JSON.stringify(log.followState())}`, () => tails.every((t) => t.values.length === 1), { timeoutMs: 30_000 });
+      // Let them go idle: every follow now sits in long polls with nothing to read.
+      const polls = log.readStats().followFetches;
+      await waitFor(() => `two more idle polls (${log.readStats().followFetches - polls} so far): ${JSON.stringify(log.followState())}`, () => log.readStats().followFetches >= polls + 2, { timeoutMs: 10_000 });
+      const stats = log.readStats();
+      assert.equal(stats.followFetchesMaxInFlight, 1, 'one broker: never more than one follow Fetch in flight');
+      const t0 = performance.now();
+      await log.close();
+      const closeMs = performance.now() - t0;
+      await Promise.all(tails.map((t) => t.done));
+      assert.ok(tails.every((t) => t.ended), 'close() ended every follow');
+      assert.ok(closeMs < 3_000, `close() took ${Math.round(closeMs)} ms: more than a few 500 ms polls queued (a Fetch per follow takes 16 × 500 ms)`);
+    } finally {
+      await log.close();
+    }
   });
 
   test('every follow gets its partition in offset order, each record once, read_committed, while appends interleave', async () => {

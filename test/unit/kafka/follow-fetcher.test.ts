@@ -107,3 +107,20 @@ test('one request in flight at a time, every follow in it; an abort ends only th
   assert.deepEqual(await Promise.all(follows.slice(1)), [{ offsets: [] }, { offsets: [] }]);
   assert.equal(most, 1);
 });
+
+test('state() shows each follow where it stands: its next offset, and none left once the follow ends', async () => {
+  const reader = new ScriptedReader(3, () => undefined);
+  const f = fetcher(reader);
+  const ac = new AbortController();
+  const got = await collect(f, 't', 1, 3, ac.signal);
+  assert.deepEqual(got.offsets, [0, 1, 2]);
+  assert.deepEqual(f.state().follows, [], 'the follow ended when its consumer stopped');
+  const follow = f.follow('u', 0, 0, ac.signal)[Symbol.asyncIterator]();
+  await follow.next();
+  await waitFor(() => `the follow of u/0 to be fetched up to 3: ${JSON.stringify(f.state())}`, () => f.state().follows.some((s) => s.name === 'u/0' && s.next === 3));
+  const s = f.state();
+  assert.equal(s.follows.length, 1);
+  assert.equal(s.planning || s.busy.length > 0 || s.wakeInMs !== null || s.follows[0]!.waiting, true, 'an idle follow is either in a fetch, planned, waiting to be woken, or waiting for records');
+  await follow.return?.();
+  f.close();
+});
