@@ -120,7 +120,7 @@ describe('KafkaEventLog follows: one Fetch per broker for all followed partition
       }
       const total = [...expected.values()].reduce((n, v) => n + v.length, 0);
       const seen = (): number => tails.reduce((n, t) => n + t.values.length, 0);
-      await waitFor(() => `all ${total} records followed (${seen()} so far)`, () => seen() >= total, { timeoutMs: 60_000 });
+      await waitFor(() => `all ${total} records followed (${seen()} so far): ${JSON.stringify(log.followState())}`, () => seen() >= total, { timeoutMs: 60_000 });
       for (const t of tails) {
         assert.deepEqual(t.values, expected.get(`${t.topic}/${t.partition}`), `${t.topic}/${t.partition}: every record once, in order, nothing aborted`);
         for (let i = 1; i < t.offsets.length; i++) assert.ok(t.offsets[i]! > t.offsets[i - 1]!, `${t.topic}/${t.partition}: offsets increase`);
@@ -161,7 +161,7 @@ describe('KafkaEventLog follows: one Fetch per broker for all followed partition
         }
       })();
       for (let i = 0; i < 5; i++) await append(`a${i}`);
-      await waitFor(() => 'the first follows to catch up', () => running.every((t) => t.values.length === 5) && stalled.length > 0, { timeoutMs: 30_000 });
+      await waitFor(() => `the first follows to catch up: ${JSON.stringify(log.followState())}`, () => running.every((t) => t.values.length === 5) && stalled.length > 0, { timeoutMs: 30_000 });
       // Added while those run: partition 3, a second follow of partition 0 from offset 3, and
       // one of partition 1 from 0 again.
       const added = [tail(log, topic, 3), tail(log, topic, 0, 3), tail(log, topic, 1, 0)];
@@ -169,7 +169,7 @@ describe('KafkaEventLog follows: one Fetch per broker for all followed partition
       running[1]!.ac.abort();
       await running[1]!.done;
       for (let i = 5; i < 12; i++) await append(`a${i}`);
-      await waitFor(() => 'the running follows to get every record', () => running[0]!.values.length === 12 && added[0]!.values.length === 12 && added[1]!.values.length === 9 && added[2]!.values.length === 12, { timeoutMs: 30_000 });
+      await waitFor(() => `the running follows to get every record: ${JSON.stringify(log.followState())}`, () => running[0]!.values.length === 12 && added[0]!.values.length === 12 && added[1]!.values.length === 9 && added[2]!.values.length === 12, { timeoutMs: 30_000 });
       assert.deepEqual(running[0]!.values, all[0]);
       assert.deepEqual(added[0]!.values, all[3]);
       assert.deepEqual(added[1]!.values, all[0]!.slice(3), 'a second follow of a partition from offset 3 gets exactly from 3 on');
@@ -178,7 +178,7 @@ describe('KafkaEventLog follows: one Fetch per broker for all followed partition
       assert.ok(running[1]!.values.length <= 12 && running[1]!.values.every((v, i) => v === all[1]![i]), 'the removed follow got a prefix, in order');
       // The stalled follow has held everything up but itself: now it pulls and gets the rest, in order.
       release();
-      await waitFor(() => `the stalled follow to catch up (${stalled.length} of 12)`, () => stalled.length === 12, { timeoutMs: 30_000 });
+      await waitFor(() => `the stalled follow to catch up (${stalled.length} of 12): ${JSON.stringify(log.followState())}`, () => stalled.length === 12, { timeoutMs: 30_000 });
       assert.deepEqual(stalled, all[2]);
       assert.equal(log.readStats().followFetchesMaxInFlight, 1);
       stallAc.abort();
