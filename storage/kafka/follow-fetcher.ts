@@ -84,6 +84,8 @@ export class FollowFetcher {
     private readonly o: FollowFetcherOptions,
     private readonly logger: Logger,
     private readonly random: () => number = Math.random,
+    /** The clock notBefore and the backoff are kept on, ms (a test steps it). */
+    private readonly now: () => number = Date.now,
   ) {}
 
   /**
@@ -93,7 +95,7 @@ export class FollowFetcher {
    * until it may be fetched again (negative: it may now).
    */
   state(): { planning: boolean; replan: boolean; busy: number[]; wakeInMs: number | null; follows: { name: string; next: number; inFlight: boolean; ready: number; waiting: boolean; notBeforeInMs: number; failures: number }[] } {
-    const now = Date.now();
+    const now = this.now();
     return {
       planning: this.planning,
       replan: this.replan,
@@ -194,7 +196,7 @@ export class FollowFetcher {
   private async plan(): Promise<void> {
     do {
       this.replan = false;
-      const now = Date.now();
+      const now = this.now();
       const byNode = new Map<number, Follower[]>();
       for (const f of [...this.followers]) {
         if (!this.wants(f, now)) continue;
@@ -211,12 +213,12 @@ export class FollowFetcher {
         list.push(f);
       }
       if (this.closed) return;
-      const at = Date.now();
+      const at = this.now();
       for (const [node, fs] of byNode) {
         const ready = fs.filter((f) => this.wants(f, at));
         if (ready.length > 0 && !this.busy.has(node)) void this.fetch(node, ready);
       }
-      this.arm();
+      this.arm(now);
     } while (this.replan && !this.closed);
   }
 
@@ -262,7 +264,7 @@ export class FollowFetcher {
       for (const [i, g] of list.entries()) any = this.dispatch(g.fs, results[i] as Fetched) || any;
       // Nothing for any of them: a broker that answered at once instead of holding the fetch is not asked again at once.
       if (!any) {
-        const idleUntil = Date.now() + this.o.idleMs;
+        const idleUntil = this.now() + this.o.idleMs;
         for (const f of fs) f.notBefore = Math.max(f.notBefore, idleUntil);
       }
     } finally {
@@ -278,7 +280,7 @@ export class FollowFetcher {
     for (const f of fs) {
       if (f.ended || f.error !== null) continue;
       if (f.failures > 0) {
-        this.logger.info({ event: 'recovered', attempts: f.failures + 1, elapsedMs: Date.now() - f.failingSince }, `follow ${f.name}: succeeded after ${f.failures + 1} attempts (${Date.now() - f.failingSince} ms)`);
+        this.logger.info({ event: 'recovered', attempts: f.failures + 1, elapsedMs: this.now() - f.failingSince }, `follow ${f.name}: succeeded after ${f.failures + 1} attempts (${this.now() - f.failingSince} ms)`);
         f.failures = 0;
       }
       let i = 0;
@@ -306,7 +308,7 @@ export class FollowFetcher {
       return;
     }
     const { initialMs, maxMs, maxElapsedMs } = this.o.backoff;
-    const now = Date.now();
+    const now = this.now();
     const retrying: Follower[] = [];
     let wait = 0;
     for (const f of live) {
@@ -332,10 +334,17 @@ export class FollowFetcher {
     }
   }
 
-  /** A timer for the earliest follow that waits only for its notBefore. */
-  private arm(): void {
+  /**
+   * A timer for the earliest follow that the plan begun at `now` passed over for its notBefore
+   * alone. Judged at `now`, not at the clock's time when arming: a notBefore that fell between
+   * the two (a millisecond tick, a pause for GC or the scheduler) was skipped as not yet due and,
+   * judged later, counted as due, so no timer was armed and, with no fetch in flight to kick the
+   * next plan, those follows stalled for good (seen: every follow of a process waiting, none in
+   * a fetch, no plan, no timer, their notBefore a minute past: follow-fetch.test.ts, about 1 run in 15).
+   */
+  private arm(now: number): void {
     let earliest = Number.POSITIVE_INFINITY;
-    for (const f of this.followers) if (!f.ended && f.error === null && f.ready === null && !f.inFlight && f.notBefore > Date.now()) earliest = Math.min(earliest, f.notBefore);
+    for (const f of this.followers) if (!f.ended && f.error === null && f.ready === null && !f.inFlight && f.notBefore > now) earliest = Math.min(earliest, f.notBefore);
     if (earliest === Number.POSITIVE_INFINITY || earliest >= this.timerAt) return;
     clearTimeout(this.timer);
     this.timerAt = earliest;
@@ -343,6 +352,6 @@ export class FollowFetcher {
       this.timer = undefined;
       this.timerAt = Number.POSITIVE_INFINITY;
       this.kick();
-    }, Math.max(0, earliest - Date.now()));
+    }, Math.max(0, earliest - this.now()));
   }
 }

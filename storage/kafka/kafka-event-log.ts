@@ -109,6 +109,14 @@ export class KafkaEventLog implements EventLog {
   private producerConnected = true;
   private producerConnecting: Promise<void> | undefined;
   private readonly reader: PartitionReader;
+  /**
+   * The follows' own cluster: their own connection to each broker, opened at the first follow
+   * (D168). A broker answers one connection's requests one at a time (D124), so on a shared
+   * connection every read, offset lookup or metadata request queued behind the follows' parked
+   * long poll, up to followMaxWaitMs (500 ms) each.
+   */
+  private readonly followCluster: InternalCluster;
+  private followConnected: Promise<void> | null = null;
   /** The fetch loop shared by every follow (D124). */
   private readonly follows: FollowFetcher;
   /** Records fetched past the end of a bounded read, for the next read from there (D100). */
@@ -125,6 +133,7 @@ export class KafkaEventLog implements EventLog {
     private producer: Producer,
     private readonly admin: Admin,
     private readonly cluster: InternalCluster,
+    followCluster: InternalCluster,
     private readonly scanForTime: boolean,
     private readonly logger: Logger,
     /** Appends are transactions under this id (the writer lock's fence), or undefined. */
@@ -132,7 +141,8 @@ export class KafkaEventLog implements EventLog {
     private readonly assertHeld: () => void | Promise<void>,
   ) {
     this.reader = new PartitionReader(cluster, options.fetchMaxBytes);
-    this.follows = new FollowFetcher(this.reader, { maxWaitMs: options.followMaxWaitMs, idleMs: options.followIdleMs, maxBytes: options.fetchMaxBytes, backoff: options.backoff }, logger);
+    this.followCluster = followCluster;
+    this.follows = new FollowFetcher(new PartitionReader(followCluster, options.fetchMaxBytes), { maxWaitMs: options.followMaxWaitMs, idleMs: options.followIdleMs, maxBytes: options.fetchMaxBytes, backoff: options.backoff }, logger);
   }
 
   static async connect(options: KafkaEventLogOptions): Promise<KafkaEventLog> {
@@ -166,7 +176,9 @@ export class KafkaEventLog implements EventLog {
       await Promise.allSettled([producer.disconnect(), admin.disconnect(), cluster.disconnect()]);
       throw e;
     }
-    return new KafkaEventLog(opts, kafka, idempotent, producer, admin, cluster, scan, logger, transactionalId, writer?.assertHeld ?? ((): void => undefined));
+    // Not connected here: processes that never follow open no second connection.
+    const followCluster = shareConcurrentConnects(createInternalCluster({ ...common, logLevel: logLevel.NOTHING }));
+    return new KafkaEventLog(opts, kafka, idempotent, producer, admin, cluster, followCluster, scan, logger, transactionalId, writer?.assertHeld ?? ((): void => undefined));
   }
 
   async partitions(topic: string): Promise<number> {
@@ -371,6 +383,13 @@ export class KafkaEventLog implements EventLog {
    */
   async *follow(topic: string, partition: number, fromOffset: number, signal: AbortSignal): AsyncIterable<LogRecord[]> {
     await this.checkPartition(topic, partition);
+    // A connect that failed for good is tried afresh by the next follow.
+    this.followConnected ??= this.retry(`connect the follows to Kafka at ${this.options.brokers.join(',')}`, () => this.followCluster.connect()).catch((e: unknown) => {
+      this.followConnected = null;
+      throw e;
+    });
+    await this.followConnected;
+    if (this.closed) return;
     yield* this.follows.follow(topic, partition, fromOffset, signal);
   }
 
@@ -385,7 +404,9 @@ export class KafkaEventLog implements EventLog {
     this.closed = true;
     this.follows.close();
     this.readAhead.clear();
-    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect(), this.cluster.disconnect()]);
+    // The follows' cluster once its connect has ended (a connect in flight would leave a socket open).
+    const follows = this.followConnected === null ? Promise.resolve() : this.followConnected.catch(() => undefined).then(() => this.followCluster.disconnect());
+    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect(), this.cluster.disconnect(), follows]);
   }
 
   /** Kafka's ListOffsets(timestamp) semantics by a scan: first offset whose timestamp >= ts, else the end. */

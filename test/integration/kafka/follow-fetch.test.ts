@@ -83,6 +83,38 @@ describe('KafkaEventLog follows: one Fetch per broker for all followed partition
     }
   });
 
+  test('reads are not held up by an idle follow: the follows fetch on a connection of their own (D168)', async () => {
+    if ('skip' in kafka) return;
+    // kafkajs sends every Fetch to a broker on one connection (connectionPool.js: Fetch on
+    // pool[1]) and a broker answers one connection's requests one at a time. With the follows'
+    // long poll (3 s here) on the reads' connection, each read's Fetch waited behind it: this
+    // process's reads, and a group member's rounds, took up to followMaxWaitMs more.
+    const log = await KafkaEventLog.connect({ brokers: kafka.brokers, followMaxWaitMs: 3_000 });
+    const ac = new AbortController();
+    try {
+      const [idle, busy] = ['idle', 'busy'].map(fresh) as [string, string];
+      await log.partitions(idle);
+      await log.append(busy, keysFor(4).map((key) => ({ key, timestamp: 1, value: text(key) })));
+      const t = tail(log, idle, 0, 0, ac);
+      const slowest: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        // A follow Fetch is parked on the broker (nothing to read on `idle`) while this read runs.
+        const polls = log.readStats().followFetches;
+        await waitFor(() => `a follow poll: ${JSON.stringify(log.followState())}`, () => log.readStats().followFetches > polls, { timeoutMs: 10_000 });
+        const t0 = performance.now();
+        let n = 0;
+        for await (const batch of log.read(busy, 0)) n += batch.length;
+        slowest.push(performance.now() - t0);
+        assert.equal(n, 1);
+      }
+      assert.ok(Math.max(...slowest) < 1_500, `reads took ${slowest.map((ms) => Math.round(ms)).join(', ')} ms: held up behind the follows' 3 s polls`);
+      assert.deepEqual(t.values, []);
+    } finally {
+      ac.abort();
+      await log.close();
+    }
+  });
+
   test('every follow gets its partition in offset order, each record once, read_committed, while appends interleave', async () => {
     if ('skip' in kafka) return;
     const log = await KafkaEventLog.connect({ brokers: kafka.brokers, followMaxWaitMs: 200 });

@@ -124,3 +124,24 @@ test('state() shows each follow where it stands: its next offset, and none left 
   await follow.return?.();
   f.close();
 });
+
+test('an idle follow keeps polling when the clock passes its notBefore while a plan runs (the lost wake-up)', async () => {
+  // A clock that moves 1 ms at every reading: after an empty fetch the follow's notBefore is
+  // idleMs (2) ahead; the plan that follows reads the clock once to judge it (not due yet) and
+  // again before arming the wake-up, by when it is due. Judged at the second reading, no wake-up
+  // was armed and nothing else would start a fetch: the follow stalled after its first poll.
+  let t = 1_000_000;
+  const stepping = (): number => t++;
+  const reader = new ScriptedReader(0, () => undefined);
+  const f = new FollowFetcher(reader as unknown as PartitionReader, { maxWaitMs: 5, idleMs: 2, maxBytes: 1 << 20, backoff: { initialMs: 5, maxMs: 20, maxElapsedMs: 10_000 } }, silentLogger(), Math.random, stepping);
+  const ac = new AbortController();
+  const follow = f.follow('t', 0, 0, ac.signal)[Symbol.asyncIterator]();
+  const pending = follow.next();
+  try {
+    await waitFor(() => `ten polls of the empty partition (${reader.requests.length} so far): ${JSON.stringify(f.state())}`, () => reader.requests.length >= 10, { timeoutMs: 5_000 });
+  } finally {
+    ac.abort();
+    await pending;
+    f.close();
+  }
+});
