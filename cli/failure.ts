@@ -23,7 +23,7 @@ const USER_ERRNO: Record<string, string> = {
 };
 
 /** Model-layer codes that mean a bad or mismatched file (model/errors.ts), not a bug. */
-const USER_MODEL_CODES = new Set(['DATASET_INVALID', 'MANIFEST_INVALID', 'MODEL_ID_MISMATCH', 'UNSUPPORTED_LAYER', 'ONNX_INVALID', 'FEATURE_LIST_INVALID']);
+const USER_MODEL_CODES = new Set(['DATASET_INVALID', 'DATASET_TOO_SHORT', 'MANIFEST_INVALID', 'MODEL_ID_MISMATCH', 'UNSUPPORTED_LAYER', 'ONNX_INVALID', 'FEATURE_LIST_INVALID']);
 
 /** Error names whose failures are about the user's setup: bad input files, an unreachable broker, another writer that took over the log (D90). */
 const USER_ERROR_NAMES = new Set(['FeatureSetMismatch', 'KafkaWriterFencedError', 'KafkaWriterLockLostError', 'IngestInputError', 'LogResourceError', 'CoarseCandleError', 'KafkaJSConnectionError', 'KafkaJSNumberOfRetriesExceeded', 'KafkaJSBrokerNotFound']);

@@ -18,7 +18,9 @@ export type ModelErrorCode =
   /** An ONNX file onnxruntime cannot load, or whose inputs/outputs tickflow cannot serve (model/onnx). */
   | 'ONNX_INVALID'
   /** A feature list (an imported model's inputs) that is not a list of the feature set's features. */
-  | 'FEATURE_LIST_INVALID';
+  | 'FEATURE_LIST_INVALID'
+  /** A dataset too short for the split or the folds asked of it (the user's data, not a bug: exit 2). */
+  | 'DATASET_TOO_SHORT';
 
 /** The model layer's error family (after kafkajs: a code, `retriable` and an optional `cause`). */
 export class ModelError extends TickflowError {

@@ -114,7 +114,7 @@ export function chronologicalSplit(barEnd: ArrayLike<number>, options: SplitOpti
   const range = (idx: number[], name: string): SplitRange => {
     if (idx.length === 0) {
       throw new ModelError(
-        'SPLIT_INVALID',
+        'DATASET_TOO_SHORT',
         `the ${name} split is empty after purging and embargo (${n} rows, horizon ${horizonMs} ms, embargo ${embargoMs} ms): the dataset spans too little time`,
       );
     }

@@ -124,7 +124,7 @@ export function planFolds(barEnd: ArrayLike<number>, options: FoldOptions): Fold
   for (const tb of testBlocks) {
     const test = byBlock[tb] as number[];
     if (test.length === 0) {
-      throw new ModelError('SPLIT_INVALID', `fold ${folds.length + 1} of ${k} is empty (${cvRows.length} rows before the holdout): too few distinct bar ends for ${k} folds`);
+      throw new ModelError('DATASET_TOO_SHORT', `fold ${folds.length + 1} of ${k} is empty (${cvRows.length} rows before the holdout): too few distinct bar ends for ${k} folds`);
     }
     const testStart = barEnd[test[0] as number] as number;
     const testEnd = barEnd[test.at(-1) as number] as number;
@@ -147,7 +147,7 @@ export function planFolds(barEnd: ArrayLike<number>, options: FoldOptions): Fold
         else train.push(i);
       }
     }
-    if (train.length === 0) throw new ModelError('SPLIT_INVALID', `fold ${folds.length + 1} of ${k} has no training rows after purging and embargo`);
+    if (train.length === 0) throw new ModelError('DATASET_TOO_SHORT', `fold ${folds.length + 1} of ${k} has no training rows after purging and embargo`);
     folds.push({ train: Uint32Array.from(train), test: Uint32Array.from(test), testStart, testEnd, purged, embargoed });
   }
   return { scheme, horizonMs, embargoMs, folds, holdout: Uint32Array.from(holdout), holdoutStart, purgedBeforeHoldout, embargoedHoldout };

@@ -216,6 +216,20 @@ describe('read commands and a log that is not there', () => {
     assert.ok(!/\n\s+at /.test(r.stderr), 'no stack trace');
   });
 
+  // A dataset too short for the split (0.3 days: 120 rows, nothing left for validation after the
+  // horizon's purge and the embargo) is the user's data, not a bug (ModelError DATASET_TOO_SHORT).
+  const shortLog = join(tmp.dir, 'short-log');
+  const shortCsv = join(tmp.dir, 'short.csv');
+  const shortSteps = [cli.queue(['generate', '--out', shortLog, '--days', '0.3', '--seed', '4']), cli.queue(['replay', 'dataset', '--log', shortLog, '--out', shortCsv])];
+  const short = cli.queue(['train', '--dataset', shortCsv, '--out', join(tmp.dir, 'short-model'), '--family', 'logistic', '--cv-folds', '0']);
+  test('train on a dataset too short for its split: one line saying so, exit 2, no stack', () => {
+    for (const step of shortSteps) assert.equal(step().code, 0);
+    const r = short();
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr.trimEnd().split('\n').at(-1) ?? '', /^tickflow: .*the validation split is empty after purging and embargo .*the dataset spans too little time/);
+    assert.ok(!/\n\s+at /.test(r.stderr), 'no stack trace');
+  });
+
   const trialsLog = join(tmp.dir, 'log-for-trials');
   const ledger = join(tmp.dir, 'trials.jsonl');
   setup.push(async () => {

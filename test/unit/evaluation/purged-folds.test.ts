@@ -87,7 +87,7 @@ describe('planFolds', () => {
     assert.throws(() => planFolds(t, { folds: 1, horizonMs: H }), invalid(/folds must be an integer >= 2/));
     assert.throws(() => planFolds(t, { folds: 5, horizonMs: H, holdoutFraction: 1 }), invalid(/holdoutFraction/));
     assert.throws(() => planFolds(Float64Array.from([2, 1]), { horizonMs: 0 }), invalid(/non-decreasing/));
-    assert.throws(() => planFolds(barEnds(4, 1), { folds: 5, horizonMs: 0 }), invalid(/empty|no training rows/));
+    assert.throws(() => planFolds(barEnds(4, 1), { folds: 5, horizonMs: 0 }), (e: unknown) => e instanceof ModelError && e.code === 'DATASET_TOO_SHORT' && /empty|no training rows/.test(e.message));
   });
 });
 

@@ -63,7 +63,7 @@ describe('chronologicalSplit', () => {
   test('a dataset too short for its horizon and embargo is refused', () => {
     assert.throws(
       () => chronologicalSplit(barEnds(20, 2), { horizonMs: H, embargoMs: E }),
-      (e: unknown) => e instanceof ModelError && e.code === 'SPLIT_INVALID' && /empty/.test(e.message),
+      (e: unknown) => e instanceof ModelError && e.code === 'DATASET_TOO_SHORT' && /empty/.test(e.message),
     );
   });
 
