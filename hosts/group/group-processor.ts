@@ -112,6 +112,8 @@ const LIVE_ROUND_INPUTS = 1_000;
  * followed (group-failover.test.ts, zombie case).
  */
 const ROUND_MAX_INPUTS = 5_000;
+/** Longest idle wait between passes with nothing to do, ms (a new progress marker ends it at once). */
+const IDLE_MAX_MS = 320;
 
 /** The clock sinks see here; the graph never reads it for logic. */
 const WALL: Clock = { kind: 'live', now: () => Date.now() };
@@ -215,6 +217,8 @@ export class GroupProcessor {
   /** Set when kafkajs's consumer crashed and will not restart itself: the member must stop. */
   private fatal: Error | null = null;
   private failedJoins = 0;
+  /** Aborted (and replaced) at every group event: a join, a rebalance, a crash. */
+  private changed = new AbortController();
   private readonly stats: GroupResult = { partitions: [], inputs: 0, outputs: 0, signals: 0, rebuilds: [], commits: 0, commitFailures: 0, recommits: 0, assignments: 0, rejoins: 0, progress: {}, signalLatencyMs: { rounds: 0, p50: null, p99: null, max: null }, barCloseLatencyMs: { signals: 0, p50: null, p99: null, max: null }, phasesMs: { rounds: 0, read: 0, write: 0, commit: 0, checkpoint: 0, rebuild: 0 } };
   private readonly latencies: number[] = [];
   private latencyRounds = 0;
@@ -253,6 +257,8 @@ export class GroupProcessor {
     await withBackoff(`connect to ${this.opts.brokers.join(',')}`, () => this.admin!.connect(), DEFAULT_BACKOFF, this.log, signal);
     await this.join();
     let waitingSaid = false;
+    // Consecutive passes that found nothing to do (the idle wait backs off with it).
+    let idle = 0;
     try {
       while (!signal.aborted) {
         if (this.fatal) {
@@ -274,6 +280,8 @@ export class GroupProcessor {
           await sleep(50, signal);
           continue;
         }
+        // Aborted by any group event from here on: an idle wait below ends at once.
+        const changed = this.changed.signal;
         const bound = await progress.poll();
         this.boundAt = performance.now();
         if (bound === Number.NEGATIVE_INFINITY && !waitingSaid) {
@@ -285,7 +293,15 @@ export class GroupProcessor {
           if (this.rebalancing || this.applied !== this.joins) break;
           worked += await this.round(p, bound);
         }
-        if (worked === 0) await sleep(this.opts.idleMs ?? 20, signal);
+        if (worked > 0) idle = 0;
+        else {
+          // Nothing to do until a new marker raises the bound (or the group changes): wait for it,
+          // backing off from idleMs to IDLE_MAX_MS while idle; a marker wakes the wait at once.
+          // A position waiting to be committed again keeps the short pause.
+          const pending = [...this.owned.values()].some((o) => o.pending !== null);
+          const base = this.opts.idleMs ?? 20;
+          await progress.waitForMarker(pending ? base : Math.min(Math.max(base, IDLE_MAX_MS), base * 2 ** Math.min(idle++, 5)), signal, changed);
+        }
       }
     } finally {
       this.stats.partitions = [...this.owned.keys()].sort((a, b) => a - b);
@@ -336,15 +352,19 @@ export class GroupProcessor {
       this.joins++;
       this.failedJoins = 0;
       this.rebalancing = false;
+      this.groupChanged();
     });
     consumer.on(consumer.events.REBALANCING, () => {
-      if (this.consumer === consumer) this.rebalancing = true;
+      if (this.consumer !== consumer) return;
+      this.rebalancing = true;
+      this.groupChanged();
     });
     consumer.on(consumer.events.CRASH, (e) => {
       if (this.consumer !== consumer) return;
       // kafkajs restarts its consumer after retriable errors (and rejoins: a GROUP_JOIN follows).
       if (e.payload.restart) this.log.warn(`group consumer restarting after: ${e.payload.error.message}`);
       else this.fatal = e.payload.error;
+      this.groupChanged();
     });
     await withBackoff(`connect to the group coordinator at ${this.opts.brokers.join(',')}`, () => consumer.connect(), DEFAULT_BACKOFF, this.log, this.opts.signal);
     try {
@@ -355,6 +375,12 @@ export class GroupProcessor {
     } catch (e) {
       this.fatal = e instanceof Error ? e : new Error(String(e));
     }
+  }
+
+  /** Ends an idle wait in progress (run's loop looks at the group's state next). */
+  private groupChanged(): void {
+    this.changed.abort();
+    this.changed = new AbortController();
   }
 
   /** Pauses the consumer's fetching of the input topics (it is used for membership and commits only). */
