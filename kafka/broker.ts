@@ -220,6 +220,11 @@ function serverProperties(id: number, port: number, controllerPort: number, vote
     `share.coordinator.state.topic.replication.factor=${replication}`,
     `share.coordinator.state.topic.min.isr=${replication > 1 ? 2 : 1}`,
     'group.initial.rebalance.delay.ms=0',
+    // Auto-created topics keep their records, as the catalogue's do (schemas/topics.ts): retention
+    // counts from each record's timestamp, so at Kafka's default (7 days) a record stamped in the
+    // past (an epoch-near test value, a 2023 or January market) was deleted by the next retention
+    // check, minutes or seconds after it was written (seen: follow-fetch and writer-lock tests).
+    'log.retention.ms=-1',
   ].join('\n')}\n`;
 }
 

@@ -27,7 +27,7 @@ import { REAL_KAFKA_ENV, realKafka, type RealKafkaResult } from '../../helpers/k
 import { caughtUp, endOffsets, groupLag, readTopic, replayOutputs, signalId, until, watch, type Watched } from './group-helpers.ts';
 import { startKafkaContainers } from './kafka-containers.ts';
 
-const { ConfigResourceTypes } = kafkajs; // CommonJS: not a detected named export
+const { ConfigResourceTypes, ConfigSource } = kafkajs; // CommonJS: not a detected named export
 const own = await realKafka({ own: true });
 const skip = 'skip' in own ? own.skip : false;
 const brokers = 'skip' in own ? [] : own.brokers;
@@ -56,6 +56,8 @@ describe('tickflow topics create on a real broker', { skip, timeout: 120_000 }, 
         const entries = configs.resources.find((r) => r.resourceName === spec.name)?.configEntries ?? [];
         const config = (name: string) => entries.find((e) => e.configName === name)?.configValue;
         assert.equal(Number(config('retention.ms')), spec.retentionMs, spec.name);
+        // Set on the topic by `topics create`, not inherited: the test broker's own default is -1 too (kafka/broker.ts).
+        assert.equal(entries.find((e) => e.configName === 'retention.ms')?.configSource, ConfigSource.TOPIC_CONFIG, `${spec.name} retention.ms set on the topic`);
         if (spec.kind === 'market') assert.equal(config('retention.ms'), '-1', `${spec.name} keeps everything`);
         assert.equal(config('cleanup.policy'), spec.cleanup, `${spec.name} cleanup.policy`);
         // Kafka 4's default is 1 h (KIP-937): a closed progress marker's timestamp would be refused.
