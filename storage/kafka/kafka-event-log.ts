@@ -109,13 +109,7 @@ export class KafkaEventLog implements EventLog {
   private producerConnected = true;
   private producerConnecting: Promise<void> | undefined;
   private readonly reader: PartitionReader;
-  /**
-   * The follows' own cluster: their own connection to each broker, opened at the first follow
-   * (D168). A broker answers one connection's requests one at a time (D124), so on a shared
-   * connection every read, offset lookup or metadata request queued behind the follows' parked
-   * long poll, up to followMaxWaitMs (500 ms) each.
-   */
-  private readonly followCluster: InternalCluster;
+  /** The follows' cluster's connect, started by the first follow (null: not yet, or it failed). */
   private followConnected: Promise<void> | null = null;
   /** The fetch loop shared by every follow (D124). */
   private readonly follows: FollowFetcher;
@@ -133,7 +127,13 @@ export class KafkaEventLog implements EventLog {
     private producer: Producer,
     private readonly admin: Admin,
     private readonly cluster: InternalCluster,
-    followCluster: InternalCluster,
+    /**
+     * The follows' own cluster: their own connections to each broker, opened at the first follow
+     * (D168). kafkajs sends every Fetch to a broker on one connection and a broker answers one
+     * connection's requests one at a time (D124), so with a shared cluster every read's Fetch
+     * queued behind the follows' parked long poll, up to followMaxWaitMs (500 ms).
+     */
+    private readonly followCluster: InternalCluster,
     private readonly scanForTime: boolean,
     private readonly logger: Logger,
     /** Appends are transactions under this id (the writer lock's fence), or undefined. */
@@ -141,7 +141,6 @@ export class KafkaEventLog implements EventLog {
     private readonly assertHeld: () => void | Promise<void>,
   ) {
     this.reader = new PartitionReader(cluster, options.fetchMaxBytes);
-    this.followCluster = followCluster;
     this.follows = new FollowFetcher(new PartitionReader(followCluster, options.fetchMaxBytes), { maxWaitMs: options.followMaxWaitMs, idleMs: options.followIdleMs, maxBytes: options.fetchMaxBytes, backoff: options.backoff }, logger);
   }
 

@@ -10,9 +10,9 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { DestinationStream } from 'pino';
-import { COMPILED_RUN, nodeEntry, tempDir, type CliResult } from './cli.ts';
+import { nodeEntry, runnable, tempDir, type CliResult } from './cli.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SELF = fileURLToPath(import.meta.url);
@@ -52,7 +52,7 @@ export async function runCliBatch(cases: string[][]): Promise<CliResult[]> {
 
 /** The child: node --import tsx test/helpers/cli-batch.ts <cases.json> <results.json>. */
 async function child(input: string, output: string): Promise<void> {
-  const { runTickflow } = (await import(COMPILED_RUN ? '../../cli/run.compiled.js' : '../../cli/run.ts')) as typeof import('../../cli/run.ts');
+  const { runTickflow } = (await import(pathToFileURL(runnable(join(ROOT, 'cli', 'run.ts'))).href)) as typeof import('../../cli/run.ts');
   const cases = JSON.parse(readFileSync(input, 'utf8')) as string[][];
   const results: { code: number; stdout: string; stderr: string }[] = [];
   let stdout = '';

@@ -13,7 +13,12 @@ export interface CliResult {
 const ROOT = join(import.meta.dirname, '..', '..');
 
 /** True when this process runs the compiled modules `npm test` writes (test/compile.ts), false through tsx. */
-export const COMPILED_RUN = import.meta.url.endsWith('.compiled.js');
+const COMPILED_RUN = import.meta.url.endsWith('.compiled.js');
+
+/** The module to load for the TypeScript file `tsFile` in this process: its compiled sibling under `npm test`, else itself. */
+export function runnable(tsFile: string): string {
+  return COMPILED_RUN ? tsFile.replace(/\.ts$/, '.compiled.js') : tsFile;
+}
 
 /**
  * The node arguments that run the TypeScript module `tsFile` (an absolute path) the way this
@@ -21,7 +26,7 @@ export const COMPILED_RUN = import.meta.url.endsWith('.compiled.js');
  * tsx otherwise (a file run alone with `node --import tsx --test`).
  */
 export function nodeEntry(tsFile: string): string[] {
-  return COMPILED_RUN ? [tsFile.replace(/\.ts$/, '.compiled.js')] : ['--import', 'tsx', tsFile];
+  return COMPILED_RUN ? [runnable(tsFile)] : ['--import', 'tsx', tsFile];
 }
 
 /** Starts `tickflow <args>` as a child process (the real CLI: compiled under `npm test`, through tsx otherwise). */

@@ -14,6 +14,7 @@ import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { runnable } from './cli.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -42,7 +43,7 @@ export function runShard(dir: string, index: number, count: number): void {
   for (const file of shardFiles(dir, index, count)) {
     describe(file, async () => {
       // Under `npm test` this shard runs compiled, and so do its files (test/compile.ts).
-      await import(pathToFileURL(join(ROOT, import.meta.url.endsWith('.compiled.js') ? file.replace(/\.ts$/, '.compiled.js') : file)).href);
+      await import(pathToFileURL(runnable(join(ROOT, file))).href);
     });
   }
 }
