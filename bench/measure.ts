@@ -6,7 +6,10 @@
 //   bars           merged reader -> validation -> 1m/5m bars
 //   features       ... -> core features with the as-of chain join (no model)
 //   pipeline       the replay host through the whole graph to signals (model + decision rule);
-//                  also reports the time spent inside the model's predict() (modelSeconds)
+//                  also reports the time spent inside the model's predict() (modelSeconds). The
+//                  replay reads on its own thread (replayLog's default for a log this size, D169)
+//   pipeline-one-thread  the same with the reader in the graph's thread (readerThread 'off'): the
+//                  prefix the per-stage CPU breakdown subtracts from
 //   features-full  the replay host to feature vectors with the 67-feature full set (no model)
 // Each prefix stage composes the same operators buildGraph does (processors/graph.ts), in its order.
 import type { Observable } from 'rxjs';
@@ -23,7 +26,7 @@ import { INPUT_TOPICS, MergedReader } from '../hosts/merged-reader.ts';
 import { replayLog } from '../hosts/replay/run-replay.ts';
 import { openLog, topicSize } from '../cli/log-access.ts';
 
-const MODES = ['read-raw', 'read', 'merge', 'bars', 'features', 'pipeline', 'features-full'] as const;
+const MODES = ['read-raw', 'read', 'merge', 'bars', 'features', 'pipeline', 'pipeline-one-thread', 'features-full'] as const;
 type Mode = (typeof MODES)[number];
 const [modeArg, logDir, modelDir] = process.argv.slice(2);
 if (!logDir || !MODES.includes(modeArg as Mode)) throw new Error(`usage: measure.ts ${MODES.join('|')} <logDir> [<modelDir>]`);
@@ -46,7 +49,7 @@ let signals = 0;
 let outputs = 0;
 let modelSeconds = 0;
 // Loading the model (and tfjs) is start-up, not replay: done before the clock starts.
-const loaded = mode === 'pipeline' && modelDir ? await loadPredictor(modelDir) : null;
+const loaded = mode.startsWith('pipeline') && modelDir ? await loadPredictor(modelDir) : null;
 // The model's own time: predict() is called once per scored 5-minute bar (tens of thousands of
 // calls), so timing each call costs little next to it. Everything else is the loaded predictor's
 // own (its prototype): heads, contributions, decision policy and model-health reference, so the
@@ -114,7 +117,7 @@ if (mode === 'read-raw' || mode === 'read') {
       if (e.kind === 'signal') signals++;
     },
   };
-  await replayLog({ log: access.log, decode: access.decode, sinks: [sink], predictor, onProgress: (n) => sample(n) });
+  await replayLog({ log: access.log, decode: access.decode, sinks: [sink], predictor, onProgress: (n) => sample(n), ...(mode === 'pipeline-one-thread' ? { readerThread: 'off' as const } : {}) });
 }
 const seconds = (performance.now() - t0) / 1000;
 // CPU time (user + system, all threads of this process: GC helpers included). On a shared, busy

@@ -66,6 +66,8 @@ export async function exportDataset(opts: {
   /** Default: the core feature set at 5m; its signalInterval is the dataset's interval. */
   featureSet?: FeatureSetDef;
   onProgress?: (inputs: number) => void;
+  /** replayLog's readerThread (default 'auto'). */
+  readerThread?: 'auto' | 'on' | 'off';
 }): Promise<DatasetResult> {
   const config = opts.featureSet ? graphConfigFor(opts.featureSet) : DEFAULT_GRAPH_CONFIG;
   const fs = config.featureSet;
@@ -128,7 +130,7 @@ export async function exportDataset(opts: {
     },
   };
   const lastClose = new Map<string, number>();
-  await replayLog({ log: opts.log, decode: opts.decode, sinks: [sink], config, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  await replayLog({ log: opts.log, decode: opts.decode, sinks: [sink], config, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.readerThread ? { readerThread: opts.readerThread } : {}) });
   for (const q of pending.values()) unlabeled += q.length;
   if (barrierLabeller !== null) unlabeled += barrierLabeller.pending();
   // (barEnd, symbol) order; a symbol has one row per barEnd, so the order is total.

@@ -3,7 +3,10 @@ import { runPipeline, type Clock, type GraphConfig, type PipelineSink } from '..
 import { newGraphStats, type GraphStats } from '../../processors/graph-events.ts';
 import type { InputEvent, Predictor } from '../../processors/types.ts';
 import type { EventLog } from '../../storage/log/event-log.ts';
-import { MergedReader, type TopicDecoder } from '../merged-reader.ts';
+import { LmdbEventLog } from '../../storage/log/lmdb-event-log.ts';
+import { topicSize } from '../../storage/log/topic-size.ts';
+import { INPUT_TOPICS, MergedReader, type TopicDecoder } from '../merged-reader.ts';
+import { threadedDrain } from './reader-thread.ts';
 
 /** Replay's clock: the tsInit of the input being processed. Never the wall clock. */
 export class VirtualClock implements Clock {
@@ -29,6 +32,34 @@ export interface ReplayOptions {
   progressEvery?: number;
   /** Features events reach the sinks with their option chain (buildGraph's keepChains). */
   keepChains?: boolean;
+  /**
+   * Read on a second thread (D169): 'auto' (default) does for an embedded log of at least
+   * READER_THREAD_MIN_INPUTS inputs, reading in this thread while the reader thread starts; 'on'
+   * for any embedded log, the reader thread reading all of it (tests); 'off' never. The thread reads with
+   * the log directory's own schema registry (the decoder every embedded log is read with); `decode`
+   * then decodes only what crosses as bytes (option chains, candles). A Kafka log is read here.
+   */
+  readerThread?: 'auto' | 'on' | 'off';
+  /** The hand-off's chunk count and size, and the head start's slice (threadedDrain; tests). */
+  handoff?: { chunks?: number; chunkBytes?: number; slice?: number };
+}
+
+/**
+ * Below this many input records a replay reads on its own thread: starting the reader thread
+ * (its module loading: ~0.2–0.5 CPU-s) costs more than it overlaps. Above it, the reads and
+ * decodes run beside the graph (docs/benchmarks.md, issue 19).
+ */
+export const READER_THREAD_MIN_INPUTS = 200_000;
+
+async function useReaderThread(opts: ReplayOptions): Promise<string | null> {
+  const mode = opts.readerThread ?? 'auto';
+  if (mode === 'off' || !(opts.log instanceof LmdbEventLog)) return null;
+  if (mode === 'auto') {
+    let inputs = 0;
+    for (const t of INPUT_TOPICS) inputs += await topicSize(opts.log, t);
+    if (inputs < READER_THREAD_MIN_INPUTS) return null;
+  }
+  return opts.log.directory;
 }
 
 /** Replays the whole log through the same graph the live host runs. */
@@ -47,15 +78,17 @@ export async function replayLog(opts: ReplayOptions): Promise<GraphStats> {
   });
   // The graph keeps no input once it has processed it (buildBars copies what it keeps of a trade;
   // dead letters copy the fields they report), so trades are decoded into reused objects.
-  const reader = new MergedReader(opts.log, opts.decode, undefined, undefined, { reuseTrades: true });
   let n = 0;
   const progress = opts.onProgress;
   const every = opts.progressEvery ?? 100_000;
-  await reader.drain(Number.POSITIVE_INFINITY, (e) => {
+  const emit = (e: InputEvent): void => {
     clock.advance(e.kind === 'undecodable' ? e.tsInit : e.value.tsInit);
     source.next(e);
     if (progress !== undefined && ++n % every === 0) progress(n);
-  });
+  };
+  const dir = await useReaderThread(opts);
+  if (dir !== null) await threadedDrain({ log: opts.log, dir, topics: INPUT_TOPICS, decode: opts.decode, ...(opts.readerThread === 'on' ? { slice: 0 } : {}), ...(opts.handoff ?? {}) }, emit);
+  else await new MergedReader(opts.log, opts.decode, undefined, undefined, { reuseTrades: true }).drain(Number.POSITIVE_INFINITY, emit);
   source.complete();
   return done;
 }

@@ -47,6 +47,11 @@ export class LmdbEventLog implements EventLog {
     this.dir = shared.path;
   }
 
+  /** The log's directory (another thread opens it by this path: replay's reader thread). */
+  get directory(): string {
+    return this.dir;
+  }
+
   static async open(dir: string, options: LmdbEventLogOptions = {}): Promise<LmdbEventLog> {
     const opts = OptionsSchema.parse(options);
     const shared = acquireLmdbEnv(dir, opts.readOnly);

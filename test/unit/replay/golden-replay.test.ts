@@ -21,14 +21,14 @@ import { openEmbeddedLog } from '../../../storage/log/open-log.ts';
  */
 const GOLDEN = '88d2c975824336e7d04dbb3adcbfb89ccdfbc28a8e5cbdc6e2e050fc5474ffb8';
 
-test('a seeded 6-hour market replays into the golden dataset hash', async () => {
+for (const readerThread of ['off', 'on'] as const) test(`a seeded 6-hour market replays into the golden dataset hash (reader thread ${readerThread})`, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tickflow-golden-'));
   try {
     const el = await openEmbeddedLog(join(dir, 'log'));
     try {
       const r = await writeSyntheticHistory(el.log, el.serde, syntheticConfig({ days: 0.25, seed: 2026, signalStrength: 1 }));
       assert.ok(r.events > 10_000, `events ${r.events}`);
-      const ds = await exportDataset({ log: el.log, decode: (t, b) => el.serde.decodeAs(t, b), out: join(dir, 'd.csv') });
+      const ds = await exportDataset({ log: el.log, decode: (t, b) => el.serde.decodeAs(t, b), out: join(dir, 'd.csv'), readerThread });
       assert.ok(ds.rows > 100);
       assert.equal(ds.sha256, GOLDEN);
       assert.deepEqual(JSON.parse(readFileSync(join(dir, 'd.csv.meta.json'), 'utf8')), {
