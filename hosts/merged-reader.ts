@@ -48,9 +48,16 @@ interface Cursor {
 // The same for large records (an option chain is ~4 KB): a cursor's reads are also bounded to
 // about BATCH_BYTES of record values, so a batch of chains does not outlive many collections
 // while the trades cursor catches up (256 → 8 chains: with head-only decode, the merge costs about what read + decode does; measured).
-const BATCH = 256;
+export const BATCH = 256;
 const BATCH_BYTES = 32 * 1024;
 const MIN_BATCH = 8;
+
+/** The size of a partition's next read after `raw`: BATCH records, fewer for large ones (BATCH_BYTES). */
+export function nextBatch(raw: readonly LogRecord[]): number {
+  let bytes = 0;
+  for (const r of raw) bytes += r.value.length;
+  return Math.max(MIN_BATCH, Math.min(BATCH, Math.floor((BATCH_BYTES * raw.length) / Math.max(1, bytes))));
+}
 
 /**
  * Reads the input topics of a log and merges all their partitions into ONE deterministic order:
@@ -193,9 +200,7 @@ export class MergedReader {
       if (batch.length > 0) c.fetchOffset = (batch[batch.length - 1] as LogRecord).offset + 1;
     }
     if (c.raw.length === 0) return false;
-    let bytes = 0;
-    for (const r of c.raw) bytes += r.value.length;
-    c.batch = Math.max(MIN_BATCH, Math.min(BATCH, Math.floor((BATCH_BYTES * c.raw.length) / Math.max(1, bytes))));
+    c.batch = nextBatch(c.raw);
     this.decodeHead(c);
     return true;
   }
@@ -203,32 +208,36 @@ export class MergedReader {
   private decodeHead(c: Cursor): void {
     const spare = c.spare;
     c.spare = null;
-    const e = this.toInput(c.raw[c.i] as LogRecord, spare);
+    const e = recordToInput(c.raw[c.i] as LogRecord, this.decode, spare);
     c.head = e;
     c.headKey = inputTsInit(e);
   }
+}
 
-  private toInput(rec: LogRecord, spare: (InputEvent & { kind: 'trade' }) | null): InputEvent {
-    // The record is its own log position (topic, partition, offset): one object less per input.
-    // Operators read a position's three fields and copy them into whatever they keep.
-    const pos = rec;
-    try {
-      if (spare !== null) {
-        // reuseTrades, a trades cursor: the previous trade event and its record, refilled.
-        spare.value = this.decode(rec.topic, rec.value, spare.value) as Trade;
-        spare.pos = pos;
-        return spare;
-      }
-      const value = this.decode(rec.topic, rec.value);
-      if (rec.topic === 'trades') return { kind: 'trade', pos, value: value as Trade };
-      if (rec.topic === 'options') return { kind: 'chain', pos, value: value as OptionChainSnapshot };
-      if (rec.topic === 'candles') return { kind: 'candle', pos, value: value as Bar };
-      throw Object.assign(new Error(`not an input topic: ${rec.topic}`), { reason: `not-an-input-topic:${rec.topic}` });
-    } catch (err) {
-      const reason = (err as { reason?: string }).reason ?? (err as Error).message;
-      // An undecodable record has no tsInit; its record timestamp orders it, deterministically.
-      return { kind: 'undecodable', pos, key: rec.key, tsInit: rec.timestamp, reason, payload: rec.value };
+/**
+ * The input a stored record is: decoded by `decode` (into `spare`, a trade event its consumer is
+ * done with, when given), or undecodable with the decoder's reason. The record is its own log
+ * position (topic, partition, offset): one object less per input; operators read a position's
+ * three fields and copy them into whatever they keep.
+ */
+export function recordToInput(rec: LogRecord, decode: TopicDecoder, spare: (InputEvent & { kind: 'trade' }) | null): InputEvent {
+  const pos = rec;
+  try {
+    if (spare !== null) {
+      // reuseTrades, a trades cursor: the previous trade event and its record, refilled.
+      spare.value = decode(rec.topic, rec.value, spare.value) as Trade;
+      spare.pos = pos;
+      return spare;
     }
+    const value = decode(rec.topic, rec.value);
+    if (rec.topic === 'trades') return { kind: 'trade', pos, value: value as Trade };
+    if (rec.topic === 'options') return { kind: 'chain', pos, value: value as OptionChainSnapshot };
+    if (rec.topic === 'candles') return { kind: 'candle', pos, value: value as Bar };
+    throw Object.assign(new Error(`not an input topic: ${rec.topic}`), { reason: `not-an-input-topic:${rec.topic}` });
+  } catch (err) {
+    const reason = (err as { reason?: string }).reason ?? (err as Error).message;
+    // An undecodable record has no tsInit; its record timestamp orders it, deterministically.
+    return { kind: 'undecodable', pos, key: rec.key, tsInit: rec.timestamp, reason, payload: rec.value };
   }
 }
 
@@ -242,6 +251,7 @@ function before(a: Cursor, b: Cursor): boolean {
   return a.headKey < b.headKey || (a.headKey === b.headKey && (a.topicRank < b.topicRank || (a.topicRank === b.topicRank && a.partition < b.partition)));
 }
 
-function inputTsInit(e: InputEvent): number {
+/** An input's merge key: its tsInit, or an undecodable record's timestamp. */
+export function inputTsInit(e: InputEvent): number {
   return e.kind === 'undecodable' ? e.tsInit : e.value.tsInit;
 }

@@ -1,43 +1,47 @@
-import type { Bar, OptionChainSnapshot, Trade } from '../../schemas/index.ts';
-import type { InputEvent, LogPosition } from '../../processors/types.ts';
-import type { TopicDecoder } from '../merged-reader.ts';
+import type { Trade } from '../../schemas/index.ts';
+import type { InputEvent } from '../../processors/types.ts';
+import type { LogRecord } from '../../storage/log/event-log.ts';
+import { recordToInput, type TopicDecoder } from '../merged-reader.ts';
 
 /**
- * The merged input sequence handed from the reader thread to the graph's thread (D169), in
- * chunks of a SharedArrayBuffer: no structured clone, no message per input.
+ * The inputs of every partition, handed from the reader thread to the graph's thread (D169)
+ * through SharedArrayBuffer chunks: no structured clone, no message per input. Each partition
+ * (a merge cursor: topic rank, partition) has its own ring of chunks, which the reader fills with
+ * the partition's records in log order; the graph's thread merges the rings' heads in the merge
+ * order (MergedReader's: key, topic rank, partition) and gives chunks back as it empties them.
+ * The reader fills whichever ring has a free chunk, so the ring the merge waits on is always
+ * being filled: no deadlock, and memory is bounded by the rings (default 16 x 32 KB each).
  *
- * A chunk is a run of records, each a whole number of 8-byte slots: a header slot (kind, topic
- * rank, partition), then the kind's fields as float64 slots (every integer here is below 2^53,
- * as the decoded values themselves are JS numbers), then for some kinds bytes padded to 8.
- *   trade        offset, tsEvent, tsInit, price, size, symbol id * 2 + (side SELL ? 1 : 0), tradeId
- *   chain/candle offset, byte length, the record value (decoded on the graph's side)
- *   undecodable  offset, tsInit, payload/key/reason byte lengths, their bytes
- *   symbol       id, byte length, UTF-8 bytes (before the first trade that uses the id)
- *   end          the sequence is complete
+ * A chunk is a run of records, each a whole number of 8-byte slots: a header slot (kind | BIG),
+ * the merge key or the record timestamp, the offset, then the kind's fields as float64 slots
+ * (every integer here is below 2^53, as the decoded values themselves are JS numbers), then for
+ * some kinds bytes padded to 8:
+ *   trade        key tsInit; tsEvent, price, size, symbol id * 2 + (side SELL ? 1 : 0), tradeId
+ *   undecodable  key = record timestamp (a trade that did not decode); payload/key/reason byte
+ *                lengths, their bytes
+ *   record       record timestamp; value and key byte lengths, their bytes: a stored record as it
+ *                is (option chains, candles), decoded on the graph's side when it becomes its
+ *                partition's head, as MergedReader decodes heads (its key is then its tsInit, or
+ *                the timestamp if it does not decode)
+ *   symbol       (no key or offset) id, byte length, UTF-8 bytes; ids are per partition, defined
+ *                before the first trade of that partition that uses them
+ *   end          the partition has no more records
  * A record too large for a chunk (an option chain of tens of thousands of contracts, a large
- * undecodable payload) carries its length with the BIG flag, and its bytes come by postMessage,
- * in order (BigQueue).
+ * undecodable payload) has the BIG flag and a message id instead of its bytes, which come by
+ * postMessage.
  *
- * Trades cross as numbers, decoded once on the reader's side (their decode is the reader's
- * hottest part and would otherwise load the graph's side). Option chains and candles cross as
- * their stored bytes and are decoded by the graph's side with the replay's own decoder: a decoded
- * chain is ~60 objects, slower to write as slots than to decode again, and the reader has already
- * decoded it once for its merge key (and to know whether it decodes at all).
+ * Who decodes what balances the two threads: trades, most of the records, are decoded by the
+ * reader (their decode would otherwise load the graph's side); chains, a few but ~60 objects each
+ * to decode, by the graph's side, which has time to spare (docs/benchmarks.md, issue 19).
  */
 
-export const KIND_TRADE = 1;
-export const KIND_CHAIN = 2;
-export const KIND_CANDLE = 3;
-export const KIND_UNDECODABLE = 4;
-export const KIND_SYMBOL = 5;
-export const KIND_END = 6;
-const BIG = 8;
+const KIND_TRADE = 1;
+const KIND_RECORD = 2;
+const KIND_UNDECODABLE = 4;
+const KIND_SYMBOL = 5;
+const KIND_END = 6;
 const KIND_MASK = 7;
-
-/** Header slot: kind | BIG, topic rank * 16, partition * 256. */
-function header(kind: number, rank: number, partition: number): number {
-  return kind + rank * 16 + partition * 256;
-}
+const BIG = 8;
 
 /** Slots for `bytes` bytes, rounded up. */
 function slots(bytes: number): number {
@@ -45,163 +49,232 @@ function slots(bytes: number): number {
 }
 
 export interface HandoffBuffers {
-  /** The chunks, `chunks` x `chunkBytes` bytes. */
+  /** Cursor c's chunk r is at byte (c * ring + r) * chunkBytes. */
   data: SharedArrayBuffer;
-  /** Per chunk: state (0 free, 1 full) at [k], used bytes at [chunks + k]; [2 * chunks] = cancel. */
+  /**
+   * Int32: state of chunk (c, r) at [c * ring + r] (0 free, 1 full); its used bytes at
+   * [cursors * ring + c * ring + r]; then the count of chunks given back, and the cancel flag.
+   */
   control: SharedArrayBuffer;
-  chunks: number;
+  cursors: number;
+  ring: number;
   chunkBytes: number;
 }
 
-export function handoffBuffers(chunks = 8, chunkBytes = 256 * 1024): HandoffBuffers {
-  if (chunkBytes % 8 !== 0 || chunkBytes < 256) throw new Error(`chunkBytes must be a multiple of 8 and at least 256 (got ${chunkBytes})`);
-  return { data: new SharedArrayBuffer(chunks * chunkBytes), control: new SharedArrayBuffer(4 * (2 * chunks + 1)), chunks, chunkBytes };
+export function handoffBuffers(cursors: number, ring = 16, chunkBytes = 32 * 1024): HandoffBuffers {
+  if (chunkBytes % 8 !== 0 || chunkBytes < 64) throw new Error(`chunkBytes must be a multiple of 8 and at least 64 (got ${chunkBytes})`);
+  if (ring < 1) throw new Error(`ring must be at least 1 (got ${ring})`);
+  return { data: new SharedArrayBuffer(cursors * ring * chunkBytes), control: new SharedArrayBuffer(4 * (2 * cursors * ring + 2)), cursors, ring, chunkBytes };
+}
+
+/** Index of the count of chunks given back (the reader waits on it when every ring is full). */
+function releasedAt(b: HandoffBuffers): number {
+  return 2 * b.cursors * b.ring;
+}
+function cancelAt(b: HandoffBuffers): number {
+  return 2 * b.cursors * b.ring + 1;
 }
 
 const utf8 = new TextEncoder();
 
-/** The reader thread's side: writes inputs into free chunks, blocking (Atomics.wait) when none is. */
+/** The writing state of one cursor's ring. */
+interface RingWriter {
+  /** Chunk being filled (its state is 0 while it is). */
+  r: number;
+  /** Next free slot and the end of the chunk being filled (absolute slot indexes). */
+  at: number;
+  end: number;
+  symbols: Map<string, number>;
+  lastSymbol: string;
+  lastId: number;
+}
+
+/** The reader thread's side: writes each cursor's inputs into its ring. */
 export class HandoffWriter {
   private readonly f64: Float64Array;
   private readonly u8: Uint8Array;
   private readonly ctl: Int32Array;
   private readonly slotsPerChunk: number;
-  private k = 0;
-  /** Next free slot in chunk k (absolute slot index). */
-  private at: number;
-  private end: number;
-  private readonly symbols = new Map<string, number>();
-  private lastSymbol = '';
-  private lastId = -1;
+  private readonly rings: RingWriter[] = [];
+  private bigId = 0;
 
   constructor(
     private readonly b: HandoffBuffers,
-    private readonly topicRank: (topic: string) => number,
-    /** Sends a BIG record's bytes (postMessage), before the chunk that names it is published. */
-    private readonly sendBig: (bytes: Uint8Array) => void,
+    /** Sends a BIG record's bytes (postMessage) under its id, before the chunk that names it is published. */
+    private readonly sendBig: (id: number, bytes: Uint8Array) => void,
   ) {
     this.f64 = new Float64Array(b.data);
     this.u8 = new Uint8Array(b.data);
     this.ctl = new Int32Array(b.control);
     this.slotsPerChunk = b.chunkBytes / 8;
-    this.at = 0;
-    this.end = this.slotsPerChunk;
+    for (let c = 0; c < b.cursors; c++) {
+      const at = c * b.ring * this.slotsPerChunk;
+      this.rings.push({ r: 0, at, end: at + this.slotsPerChunk, symbols: new Map(), lastSymbol: '', lastId: -1 });
+    }
   }
 
   /** True once the graph's side asked the reader to stop. */
   get cancelled(): boolean {
-    return Atomics.load(this.ctl, 2 * this.b.chunks) !== 0;
+    return Atomics.load(this.ctl, cancelAt(this.b)) !== 0;
   }
 
-  /** Writes one input; `stored` is its record's stored value (sent for chains and candles). */
-  write(e: InputEvent, stored: Uint8Array): void {
-    const pos = e.pos;
-    const rank = this.topicRank(pos.topic);
+  /** How many chunks the graph's side has given back so far (waitRelease's argument). */
+  released(): number {
+    return Atomics.load(this.ctl, releasedAt(this.b));
+  }
+
+  /** Blocks until a chunk is given back after `seen` were (or the wait times out, or cancel). */
+  waitRelease(seen: number): void {
+    Atomics.wait(this.ctl, releasedAt(this.b), seen, 1000);
+  }
+
+  /** True when cursor c's chunk being filled is free (writes can go in). */
+  hasRoom(c: number): boolean {
+    const w = this.rings[c] as RingWriter;
+    return Atomics.load(this.ctl, c * this.b.ring + w.r) === 0;
+  }
+
+  /**
+   * Writes one decoded input of cursor c: a trade, or a record that did not decode. False when it
+   * does not fit and the ring has no free chunk: nothing was written.
+   */
+  write(c: number, e: InputEvent): boolean {
+    const w = this.rings[c] as RingWriter;
+    const offset = e.pos.offset;
     if (e.kind === 'trade') {
       const t = e.value;
-      let id: number;
-      if (t.symbol === this.lastSymbol) id = this.lastId;
-      else {
-        const known = this.symbols.get(t.symbol);
+      let id = w.lastId;
+      let newBytes: Uint8Array | null = null;
+      if (t.symbol !== w.lastSymbol) {
+        const known = w.symbols.get(t.symbol);
         if (known === undefined) {
-          id = this.symbols.size;
-          this.symbols.set(t.symbol, id);
-          const bytes = utf8.encode(t.symbol);
-          const s = this.reserve(3 + slots(bytes.length));
-          this.f64[s] = header(KIND_SYMBOL, 0, 0);
-          this.f64[s + 1] = id;
-          this.f64[s + 2] = bytes.length;
-          this.u8.set(bytes, (s + 3) * 8);
+          id = w.symbols.size;
+          newBytes = utf8.encode(t.symbol);
         } else id = known;
-        this.lastSymbol = t.symbol;
-        this.lastId = id;
       }
-      const s = this.reserve(8);
+      const need = 8 + (newBytes === null ? 0 : 3 + slots(newBytes.length));
+      const s = this.reserve(c, w, need);
+      if (s < 0) return false;
       const f = this.f64;
-      f[s] = header(KIND_TRADE, rank, pos.partition);
-      f[s + 1] = pos.offset;
-      f[s + 2] = t.tsEvent;
-      f[s + 3] = t.tsInit;
-      f[s + 4] = t.price;
-      f[s + 5] = t.size;
-      f[s + 6] = id * 2 + (t.side === 'SELL' ? 1 : 0);
-      f[s + 7] = t.tradeId;
-      return;
+      let p = s;
+      if (newBytes !== null) {
+        w.symbols.set(t.symbol, id);
+        f[p] = KIND_SYMBOL;
+        f[p + 1] = id;
+        f[p + 2] = newBytes.length;
+        this.u8.set(newBytes, (p + 3) * 8);
+        p += 3 + slots(newBytes.length);
+      }
+      w.lastSymbol = t.symbol;
+      w.lastId = id;
+      f[p] = KIND_TRADE;
+      f[p + 1] = t.tsInit;
+      f[p + 2] = offset;
+      f[p + 3] = t.tsEvent;
+      f[p + 4] = t.price;
+      f[p + 5] = t.size;
+      f[p + 6] = id * 2 + (t.side === 'SELL' ? 1 : 0);
+      f[p + 7] = t.tradeId;
+      return true;
     }
     if (e.kind === 'undecodable') {
       const key = utf8.encode(e.key);
       const reason = utf8.encode(e.reason);
       const n = e.payload.length + key.length + reason.length;
       const big = 6 + slots(n) > this.slotsPerChunk;
-      const s = this.reserve(big ? 6 : 6 + slots(n));
-      this.f64[s] = header(KIND_UNDECODABLE | (big ? BIG : 0), rank, pos.partition);
-      this.f64[s + 1] = pos.offset;
-      this.f64[s + 2] = e.tsInit;
-      this.f64[s + 3] = e.payload.length;
-      this.f64[s + 4] = key.length;
-      this.f64[s + 5] = reason.length;
+      const s = this.reserve(c, w, big ? 7 : 6 + slots(n));
+      if (s < 0) return false;
+      const f = this.f64;
+      f[s] = KIND_UNDECODABLE | (big ? BIG : 0);
+      f[s + 1] = e.tsInit;
+      f[s + 2] = offset;
+      f[s + 3] = e.payload.length;
+      f[s + 4] = key.length;
+      f[s + 5] = reason.length;
       const all = new Uint8Array(n);
       all.set(e.payload, 0);
       all.set(key, e.payload.length);
       all.set(reason, e.payload.length + key.length);
-      if (big) this.sendBig(all);
+      if (big) f[s + 6] = this.big(all);
       else this.u8.set(all, (s + 6) * 8);
-      return;
+      return true;
     }
-    // A chain or candle: its stored bytes (the value the reader decoded it from).
-    const bytes = stored;
-    const kind = e.kind === 'chain' ? KIND_CHAIN : KIND_CANDLE;
-    const big = 3 + slots(bytes.length) > this.slotsPerChunk;
-    const s = this.reserve(big ? 3 : 3 + slots(bytes.length));
-    this.f64[s] = header(kind | (big ? BIG : 0), rank, pos.partition);
-    this.f64[s + 1] = pos.offset;
-    this.f64[s + 2] = bytes.length;
-    if (big) this.sendBig(bytes.slice());
-    else this.u8.set(bytes, (s + 3) * 8);
+    throw new Error(`the hand-off writes a ${e.kind} input as its stored record (writeRecord)`);
   }
 
-  /** Marks the end of the sequence and publishes the last chunk. */
-  finish(): void {
-    const s = this.reserve(1);
-    this.f64[s] = header(KIND_END, 0, 0);
-    this.publish();
+  /**
+   * Writes one stored record of cursor c as it is (option chains, candles: decoded by the graph's
+   * side, which also orders them). False when it does not fit and the ring has no free chunk.
+   */
+  writeRecord(c: number, rec: LogRecord): boolean {
+    const w = this.rings[c] as RingWriter;
+    const key = utf8.encode(rec.key);
+    const n = rec.value.length + key.length;
+    const big = 5 + slots(n) > this.slotsPerChunk;
+    const s = this.reserve(c, w, big ? 6 : 5 + slots(n));
+    if (s < 0) return false;
+    const f = this.f64;
+    f[s] = KIND_RECORD | (big ? BIG : 0);
+    f[s + 1] = rec.timestamp;
+    f[s + 2] = rec.offset;
+    f[s + 3] = rec.value.length;
+    f[s + 4] = key.length;
+    if (big) {
+      const all = new Uint8Array(n);
+      all.set(rec.value, 0);
+      all.set(key, rec.value.length);
+      f[s + 5] = this.big(all);
+    } else {
+      this.u8.set(rec.value, (s + 5) * 8);
+      this.u8.set(key, (s + 5) * 8 + rec.value.length);
+    }
+    return true;
   }
 
-  /** Slot index of `n` free slots, publishing the current chunk first when they do not fit. */
-  private reserve(n: number): number {
-    if (this.at + n > this.end) {
-      this.publish();
-      this.take();
+  /** Marks the end of cursor c and publishes its chunk; false when there was no room (try again later). */
+  end(c: number): boolean {
+    const w = this.rings[c] as RingWriter;
+    const s = this.reserve(c, w, 1);
+    if (s < 0) return false;
+    this.f64[s] = KIND_END;
+    this.publish(c, w);
+    return true;
+  }
+
+  private big(bytes: Uint8Array): number {
+    const id = this.bigId++;
+    this.sendBig(id, bytes);
+    return id;
+  }
+
+  /**
+   * Slot index of `n` free slots in cursor c's chunk being filled: when they do not fit, that
+   * chunk is published and the next one taken if free; -1 if it is not (nothing changes then
+   * but the publishing).
+   */
+  private reserve(c: number, w: RingWriter, n: number): number {
+    if (n > this.slotsPerChunk) throw new Error(`a record of ${n * 8} bytes does not fit a ${this.b.chunkBytes}-byte hand-off chunk (a trade symbol that long?)`);
+    if (w.at + n > w.end) {
+      // The chunk being filled may still be empty after a failed reserve: publish only a used one.
+      const base = (c * this.b.ring + w.r) * this.slotsPerChunk;
+      if (w.at > base) this.publish(c, w);
+      if (Atomics.load(this.ctl, c * this.b.ring + w.r) !== 0) return -1;
     }
-    const s = this.at;
-    this.at += n;
+    const s = w.at;
+    w.at += n;
     return s;
   }
 
-  private publish(): void {
-    const base = this.k * this.slotsPerChunk;
-    Atomics.store(this.ctl, this.b.chunks + this.k, (this.at - base) * 8);
-    Atomics.store(this.ctl, this.k, 1);
-    Atomics.notify(this.ctl, this.k);
-    this.k = (this.k + 1) % this.b.chunks;
-  }
-
-  /** Waits until chunk k is free (the graph's side has consumed it). */
-  private take(): void {
-    while (Atomics.load(this.ctl, this.k) !== 0) {
-      if (this.cancelled) throw new HandoffCancelled();
-      Atomics.wait(this.ctl, this.k, 1, 1000);
-    }
-    if (this.cancelled) throw new HandoffCancelled();
-    this.at = this.k * this.slotsPerChunk;
-    this.end = this.at + this.slotsPerChunk;
-  }
-}
-
-/** Thrown in the reader thread when the graph's side stopped reading. */
-export class HandoffCancelled extends Error {
-  constructor() {
-    super('the graph side stopped reading');
+  /** Publishes cursor c's chunk being filled and moves to the next chunk of its ring. */
+  private publish(c: number, w: RingWriter): void {
+    const k = c * this.b.ring + w.r;
+    const base = k * this.slotsPerChunk;
+    Atomics.store(this.ctl, this.b.cursors * this.b.ring + k, (w.at - base) * 8);
+    Atomics.store(this.ctl, k, 1);
+    Atomics.notify(this.ctl, k);
+    w.r = (w.r + 1) % this.b.ring;
+    w.at = (c * this.b.ring + w.r) * this.slotsPerChunk;
+    w.end = w.at + this.slotsPerChunk;
   }
 }
 
@@ -210,21 +283,52 @@ const utf8d = new TextDecoder();
 // Node 16+ has Atomics.waitAsync; the project's TypeScript lib (es2022) does not declare it.
 const waitAsync = (Atomics as unknown as { waitAsync: (a: Int32Array, i: number, v: number) => { async: boolean; value: Promise<string> | string } }).waitAsync;
 
+/** The reading state of one cursor's ring on the graph's side. */
+interface RingReader {
+  /** The cursor's index (its ring's place in the buffers). */
+  i: number;
+  rank: number;
+  partition: number;
+  topic: string;
+  /** Chunk being read (held while `reading`), the next record's slot and the end of its records (absolute). */
+  r: number;
+  reading: boolean;
+  s: number;
+  stop: number;
+  /** The head's merge key (valid while the cursor has a head). */
+  key: number;
+  /** A stored record's head, decoded here when it became the head (its key is its tsInit). */
+  head: InputEvent | null;
+  symbols: string[];
+}
+
+/** What settle found at a cursor's position. */
+const HEAD = 0;
+const ENDED = 1;
+const WAIT = 2;
+const WAIT_BIG = 3;
+
 /**
- * The graph's side: turns chunks back into the InputEvents the reader merged, in its order. Trades
- * come in one reused event, position and Trade record (as MergedReader's reuseTrades: the consumer
- * keeps nothing of an input once emit returns; what the graph keeps of a position it copies).
+ * The graph's side: merges the cursors' rings in MergedReader's order and turns their records
+ * back into the InputEvents the reader decoded. Trades come in one reused event, position and
+ * Trade record (as MergedReader's reuseTrades: the consumer keeps nothing of an input once emit
+ * returns; what the graph keeps of a position it copies).
  */
-export class HandoffReader {
+export class HandoffMerge {
   private readonly f64: Float64Array;
   private readonly u8: Uint8Array;
   private readonly ctl: Int32Array;
   private readonly slotsPerChunk: number;
-  private readonly symbols: string[] = [];
+  private readonly rings: RingReader[];
   private readonly trade: InputEvent & { kind: 'trade' };
+  private readonly bigs = new Map<number, Uint8Array>();
+  private bigWaiter: (() => void) | null = null;
+  private failure: Error | null = null;
 
   constructor(
     private readonly b: HandoffBuffers,
+    /** Cursor c's topic rank and partition, in the reader's cursor order. */
+    cursors: readonly { rank: number; partition: number }[],
     private readonly topics: readonly string[],
     private readonly decode: TopicDecoder,
   ) {
@@ -232,122 +336,234 @@ export class HandoffReader {
     this.u8 = new Uint8Array(b.data);
     this.ctl = new Int32Array(b.control);
     this.slotsPerChunk = b.chunkBytes / 8;
+    this.rings = cursors.map((c, i) => {
+      const s = i * b.ring * this.slotsPerChunk;
+      return { i, rank: c.rank, partition: c.partition, topic: topics[c.rank] as string, r: 0, reading: false, s, stop: s, key: 0, head: null, symbols: [] };
+    });
     const value: Trade = { tsEvent: 0, tsInit: 0, symbol: '', price: 0, size: 0, side: 'BUY', tradeId: 0 };
     this.trade = { kind: 'trade', pos: { topic: '', partition: 0, offset: 0 }, value };
   }
 
-  /** True when chunk k is full (published by the reader). */
-  full(k: number): boolean {
-    return Atomics.load(this.ctl, k) === 1;
+  /** A BIG record's bytes arrived. */
+  addBig(id: number, bytes: Uint8Array): void {
+    this.bigs.set(id, bytes);
+    this.bigWaiter?.();
   }
 
-  /** Waits (without blocking the event loop) until chunk k is full or `wake` is called. */
-  async waitFull(k: number): Promise<void> {
-    const w = waitAsync(this.ctl, k, 0);
-    if (w.async) await w.value;
+  /** The reader failed: the merge stops waiting and throws `err`. */
+  fail(err: Error): void {
+    this.failure ??= err;
+    this.bigWaiter?.();
+    for (let k = 0; k < this.b.cursors * this.b.ring; k++) Atomics.notify(this.ctl, k);
   }
 
-  /** Wakes a waitFull (the reader failed). */
-  wake(): void {
-    for (let k = 0; k < this.b.chunks; k++) Atomics.notify(this.ctl, k);
-  }
-
-  /** Asks the reader thread to stop, and wakes it if it waits for a free chunk. */
+  /** Asks the reader thread to stop, and wakes it if it waits for a chunk. */
   cancel(): void {
-    Atomics.store(this.ctl, 2 * this.b.chunks, 1);
-    for (let k = 0; k < this.b.chunks; k++) Atomics.notify(this.ctl, k);
+    Atomics.store(this.ctl, cancelAt(this.b), 1);
+    Atomics.add(this.ctl, releasedAt(this.b), 1);
+    Atomics.notify(this.ctl, releasedAt(this.b));
   }
 
-  /** Gives chunk k back to the reader. */
-  release(k: number): void {
-    Atomics.store(this.ctl, k, 0);
-    Atomics.notify(this.ctl, k);
-  }
-
-  /**
-   * Emits chunk k's records from slot `from` (relative to the chunk) on. Returns -1 at the end of
-   * the chunk, -2 at the end of the sequence, or the slot of a BIG record, whose bytes the caller
-   * must pass to `big` before going on from the slot after it (returned by `big`).
-   */
-  run(k: number, from: number, emit: (e: InputEvent) => void): number {
-    const f = this.f64;
-    const base = k * this.slotsPerChunk;
-    const stop = base + Atomics.load(this.ctl, this.b.chunks + k) / 8;
-    let s = base + from;
-    const trade = this.trade;
-    const t = trade.value;
-    const topics = this.topics;
-    while (s < stop) {
-      const h = f[s] as number;
-      const kind = h & KIND_MASK;
-      const rank = (h >>> 4) & 15;
-      const partition = h >>> 8;
-      if (h & BIG) return s - base;
-      if (kind === KIND_TRADE) {
-        const pos = trade.pos;
-        pos.topic = topics[rank] as string;
-        pos.partition = partition;
-        pos.offset = f[s + 1] as number;
-        t.tsEvent = f[s + 2] as number;
-        t.tsInit = f[s + 3] as number;
-        t.price = f[s + 4] as number;
-        t.size = f[s + 5] as number;
-        const sym = f[s + 6] as number;
-        t.symbol = this.symbols[sym >>> 1] as string;
-        t.side = (sym & 1) === 0 ? 'BUY' : 'SELL';
-        t.tradeId = f[s + 7] as number;
-        s += 8;
-        emit(trade);
-      } else if (kind === KIND_SYMBOL) {
-        const n = f[s + 2] as number;
-        this.symbols[f[s + 1] as number] = utf8d.decode(this.u8.subarray((s + 3) * 8, (s + 3) * 8 + n));
-        s += 3 + slots(n);
-      } else if (kind === KIND_END) {
-        return -2;
-      } else if (kind === KIND_UNDECODABLE) {
-        const n = (f[s + 3] as number) + (f[s + 4] as number) + (f[s + 5] as number);
-        emit(this.undecodable(s, this.u8.slice((s + 6) * 8, (s + 6) * 8 + n), topics[rank] as string, partition));
-        s += 6 + slots(n);
-      } else {
-        const n = f[s + 2] as number;
-        emit(this.valued(kind, topics[rank] as string, partition, f[s + 1] as number, this.u8.slice((s + 3) * 8, (s + 3) * 8 + n)));
-        s += 3 + slots(n);
+  /** Emits every input of every cursor in the merge order; resolves with the count. */
+  async run(emit: (e: InputEvent) => void): Promise<number> {
+    const active: RingReader[] = [];
+    for (const c of this.rings) if ((await this.settled(c)) === HEAD) active.push(c);
+    let n = 0;
+    while (active.length > 0) {
+      // As MergedReader.merge: the best head, and the runner-up; the best cursor's records keep
+      // coming while its head stays before the runner-up's.
+      let best = 0;
+      let bc = active[0] as RingReader;
+      let second: RingReader | null = null;
+      for (let j = 1; j < active.length; j++) {
+        const c = active[j] as RingReader;
+        if (before(c, bc)) {
+          second = bc;
+          best = j;
+          bc = c;
+        } else if (second === null || before(c, second)) {
+          second = c;
+        }
+      }
+      const stopKey = second === null ? Number.POSITIVE_INFINITY : second.key;
+      const winsTie = second === null || bc.rank < second.rank || (bc.rank === second.rank && bc.partition < second.partition);
+      for (;;) {
+        // Awaits only for a BIG record's bytes or a chunk not yet published: the common path is synchronous.
+        if (!this.emitHead(bc, emit)) {
+          await this.bigArrival();
+          continue;
+        }
+        n++;
+        let st = this.settle(bc);
+        if (st === WAIT || st === WAIT_BIG) st = await this.settled(bc);
+        if (st === ENDED) {
+          active.splice(best, 1);
+          break;
+        }
+        const k = bc.key;
+        if (k > stopKey || (k === stopKey && !winsTie)) break;
       }
     }
-    return -1;
+    return n;
   }
 
-  /** Emits the BIG record at slot `at` of chunk k with its bytes; returns the slot after it. */
-  big(k: number, at: number, bytes: Uint8Array, emit: (e: InputEvent) => void): number {
+  /** Moves cursor c to its next input (through symbol records and chunk ends), waiting for chunks. */
+  private async settled(c: RingReader): Promise<number> {
+    for (;;) {
+      const st = this.settle(c);
+      if (st === WAIT) await this.chunkOf(c);
+      else if (st === WAIT_BIG) await this.bigArrival();
+      else return st;
+    }
+  }
+
+  private settle(c: RingReader): number {
     const f = this.f64;
-    const s = k * this.slotsPerChunk + at;
+    for (;;) {
+      if (c.s >= c.stop) {
+        if (!this.nextChunk(c)) return WAIT;
+        continue;
+      }
+      const h = f[c.s] as number;
+      const kind = h & KIND_MASK;
+      if (kind === KIND_SYMBOL) {
+        const n = f[c.s + 2] as number;
+        c.symbols[f[c.s + 1] as number] = utf8d.decode(this.u8.subarray((c.s + 3) * 8, (c.s + 3) * 8 + n));
+        c.s += 3 + slots(n);
+        continue;
+      }
+      if (kind === KIND_END) {
+        this.release(c);
+        return ENDED;
+      }
+      if (kind === KIND_RECORD) {
+        // As MergedReader decodes a cursor's head: its merge key is the decoded tsInit, or the
+        // record timestamp when it does not decode. A BIG record waits for its bytes (WAIT_BIG).
+        const big = (h & BIG) !== 0;
+        const id = f[c.s + 5] as number;
+        if (big && !this.bigs.has(id)) return WAIT_BIG;
+        const nv = f[c.s + 3] as number;
+        const nk = f[c.s + 4] as number;
+        const at = (c.s + 5) * 8;
+        const all = big ? this.takeBig(id) : this.u8.slice(at, at + nv + nk);
+        // A Buffer, as the log's reader gives a stored value (an undecodable record's payload is it).
+        const value = Buffer.from(all.buffer, all.byteOffset, nv);
+        const rec: LogRecord = { topic: c.topic, partition: c.partition, offset: f[c.s + 2] as number, key: utf8d.decode(all.subarray(nv, nv + nk)), timestamp: f[c.s + 1] as number, value };
+        c.s += big ? 6 : 5 + slots(nv + nk);
+        const e = recordToInput(rec, this.decode, null);
+        c.head = e;
+        c.key = e.kind === 'undecodable' ? e.tsInit : e.value.tsInit;
+        return HEAD;
+      }
+      c.key = f[c.s + 1] as number;
+      return HEAD;
+    }
+  }
+
+  /** Past the end of the chunk being read: gives it back, and takes the next if the reader has published it. */
+  private nextChunk(c: RingReader): boolean {
+    if (c.reading) {
+      this.release(c);
+      c.r = (c.r + 1) % this.b.ring;
+    }
+    const k = c.i * this.b.ring + c.r;
+    if (Atomics.load(this.ctl, k) !== 1) return false;
+    c.s = k * this.slotsPerChunk;
+    c.stop = c.s + Atomics.load(this.ctl, this.b.cursors * this.b.ring + k) / 8;
+    c.reading = true;
+    return true;
+  }
+
+  /** Gives cursor c's chunk being read back to the reader. */
+  private release(c: RingReader): void {
+    Atomics.store(this.ctl, c.i * this.b.ring + c.r, 0);
+    c.reading = false;
+    Atomics.add(this.ctl, releasedAt(this.b), 1);
+    Atomics.notify(this.ctl, releasedAt(this.b));
+  }
+
+  /** Waits until cursor c's next chunk is published (or the reader failed). */
+  private async chunkOf(c: RingReader): Promise<void> {
+    const k = c.i * this.b.ring + c.r;
+    while (Atomics.load(this.ctl, k) !== 1) {
+      this.check();
+      const w = waitAsync(this.ctl, k, 0);
+      if (w.async) await w.value;
+    }
+    this.check();
+  }
+
+  /** Emits cursor c's head record and moves past it; false (nothing done) while a BIG record's bytes have not arrived. */
+  private emitHead(c: RingReader, emit: (e: InputEvent) => void): boolean {
+    const f = this.f64;
+    const s = c.s;
     const h = f[s] as number;
     const kind = h & KIND_MASK;
-    const topic = this.topics[(h >>> 4) & 15] as string;
-    const partition = h >>> 8;
-    if (kind === KIND_UNDECODABLE) {
-      emit(this.undecodable(s, bytes, topic, partition));
-      return at + 6;
+    if (kind === KIND_TRADE) {
+      const trade = this.trade;
+      const pos = trade.pos;
+      pos.topic = c.topic;
+      pos.partition = c.partition;
+      pos.offset = f[s + 2] as number;
+      const t = trade.value;
+      t.tsEvent = f[s + 3] as number;
+      t.tsInit = f[s + 1] as number;
+      t.price = f[s + 4] as number;
+      t.size = f[s + 5] as number;
+      const sym = f[s + 6] as number;
+      t.symbol = c.symbols[sym >>> 1] as string;
+      t.side = (sym & 1) === 0 ? 'BUY' : 'SELL';
+      t.tradeId = f[s + 7] as number;
+      c.s = s + 8;
+      emit(trade);
+      return true;
     }
-    emit(this.valued(kind, topic, partition, f[s + 1] as number, bytes));
-    return at + 3;
-  }
-
-  private undecodable(s: number, all: Uint8Array, topic: string, partition: number): InputEvent {
-    const f = this.f64;
+    if (c.head !== null) {
+      // A stored record, decoded when it became the head.
+      const e = c.head;
+      c.head = null;
+      emit(e);
+      return true;
+    }
+    // A trade that did not decode on the reader's side.
+    const big = (h & BIG) !== 0;
+    const bigId = f[s + 6] as number;
+    if (big && !this.bigs.has(bigId)) {
+      this.check();
+      return false;
+    }
     const np = f[s + 3] as number;
     const nk = f[s + 4] as number;
-    const pos: LogPosition = { topic, partition, offset: f[s + 1] as number };
-    // A Buffer, as the stored record's value is (the in-thread reader's payload): a dead letter's
-    // JSON shows which.
+    const n = np + nk + (f[s + 5] as number);
+    const all = big ? this.takeBig(bigId) : this.u8.slice((s + 6) * 8, (s + 6) * 8 + n);
+    c.s = s + (big ? 7 : 6 + slots(n));
+    // A Buffer, as the stored record's value is (the in-thread reader's payload): a dead
+    // letter's JSON shows which.
     const payload = Buffer.from(all.buffer, all.byteOffset, np);
-    return { kind: 'undecodable', pos, key: utf8d.decode(all.subarray(np, np + nk)), tsInit: f[s + 2] as number, reason: utf8d.decode(all.subarray(np + nk)), payload };
+    emit({ kind: 'undecodable', pos: { topic: c.topic, partition: c.partition, offset: f[s + 2] as number }, key: utf8d.decode(all.subarray(np, np + nk)), tsInit: f[s + 1] as number, reason: utf8d.decode(all.subarray(np + nk, n)), payload });
+    return true;
   }
 
-  /** A chain or candle, decoded here from its stored bytes (the reader decoded it without error). */
-  private valued(kind: number, topic: string, partition: number, offset: number, bytes: Uint8Array): InputEvent {
-    const pos: LogPosition = { topic, partition, offset };
-    if (kind === KIND_CHAIN) return { kind: 'chain', pos, value: this.decode(topic, bytes) as OptionChainSnapshot };
-    return { kind: 'candle', pos, value: this.decode(topic, bytes) as Bar };
+  private takeBig(id: number): Uint8Array {
+    const bytes = this.bigs.get(id) as Uint8Array;
+    this.bigs.delete(id);
+    return bytes;
   }
+
+  /** Waits for the next BIG record's bytes to arrive (or the reader's failure). */
+  private async bigArrival(): Promise<void> {
+    this.check();
+    await new Promise<void>((resolve) => (this.bigWaiter = resolve));
+    this.bigWaiter = null;
+    this.check();
+  }
+
+  private check(): void {
+    if (this.failure !== null) throw this.failure;
+  }
+}
+
+/** True when a's head goes before b's in the merge order: (key, topic rank, partition). */
+function before(a: RingReader, b: RingReader): boolean {
+  return a.key < b.key || (a.key === b.key && (a.rank < b.rank || (a.rank === b.rank && a.partition < b.partition)));
 }

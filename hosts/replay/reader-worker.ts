@@ -1,25 +1,96 @@
 // Replay's reader thread (reader-thread.ts, decisions.md D169): opens the embedded log read-only,
-// runs the merged reader (lmdb reads, decode, merge order) and hands every input to the graph's
-// thread through shared chunks (input-handoff.ts).
+// reads every partition of the input topics from where the graph's thread says, decodes the
+// trades, and writes each partition's inputs into its ring (input-handoff.ts); the graph's thread
+// decodes the other records and merges the rings.
 import { parentPort, workerData } from 'node:worker_threads';
 import { openEmbeddedLog } from '../../storage/log/open-log.ts';
-import type { LogRecord } from '../../storage/log/event-log.ts';
-import { MergedReader } from '../merged-reader.ts';
-import { HandoffCancelled, HandoffWriter, type HandoffBuffers } from './input-handoff.ts';
+import type { EventLog, LogRecord } from '../../storage/log/event-log.ts';
+import type { InputEvent } from '../../processors/types.ts';
+import { BATCH, nextBatch, recordToInput, type TopicDecoder } from '../merged-reader.ts';
+import { HandoffWriter, type HandoffBuffers } from './input-handoff.ts';
+
+/** One partition of an input topic: a merge cursor (its topic's rank, the partition). */
+export interface ReaderCursor {
+  rank: number;
+  partition: number;
+}
 
 export interface ReaderWorkerData {
   dir: string;
   topics: readonly string[];
+  cursors: readonly ReaderCursor[];
   buffers: HandoffBuffers;
 }
 
 /** What the reader thread posts: ready (log open), a BIG record's bytes, its end, or its failure. */
-export type FromReader = { t: 'ready' } | { t: 'big'; bytes: Uint8Array } | { t: 'done'; inputs: number } | { t: 'failed'; message: string; stack?: string };
+export type FromReader = { t: 'ready' } | { t: 'big'; id: number; bytes: Uint8Array } | { t: 'done'; inputs: number } | { t: 'failed'; message: string; stack?: string };
 
-/** Where the reader thread starts: the next offset per `topic/partition` (MergedReader.startAt). */
+/** Where the reader thread starts: the next offset per cursor (MergedReader.positions, in cursor order). */
 export interface ToReader {
   t: 'start';
-  positions: [string, number][];
+  from: number[];
+}
+
+/** A partition being read: its records read but not yet written, and the next offset to read. */
+class PartitionReader {
+  raw: LogRecord[] = [];
+  i = 0;
+  batch = BATCH;
+  /** The decoded input waiting for room in the ring (its record is raw[i]). */
+  pending: InputEvent | null = null;
+  spare: (InputEvent & { kind: 'trade' }) | null = null;
+  done = false;
+  /** Trades are decoded on this thread; other topics' records cross as stored. */
+  readonly decodes: boolean;
+
+  constructor(
+    private readonly log: EventLog,
+    private readonly decode: TopicDecoder,
+    readonly topic: string,
+    readonly partition: number,
+    private fetchOffset: number,
+  ) {
+    this.decodes = topic === 'trades';
+  }
+
+  /**
+   * The next input, decoded (trades into the last trade event written: reuseTrades); undefined
+   * when the records read so far are used up (refill, then ask again).
+   */
+  next(): InputEvent | undefined {
+    if (this.pending !== null) return this.pending;
+    if (this.i >= this.raw.length) return undefined;
+    const spare = this.spare;
+    this.spare = null;
+    this.pending = recordToInput(this.raw[this.i] as LogRecord, this.decode, spare);
+    return this.pending;
+  }
+
+  /** Reads the partition's next records; false at its end. */
+  async refill(): Promise<boolean> {
+    this.raw = [];
+    this.i = 0;
+    for await (const batch of this.log.read(this.topic, this.partition, { fromOffset: this.fetchOffset, toOffset: this.fetchOffset + this.batch, batchSize: this.batch })) {
+      this.raw = this.raw.length === 0 ? batch : this.raw.concat(batch);
+      if (batch.length > 0) this.fetchOffset = (batch[batch.length - 1] as LogRecord).offset + 1;
+    }
+    if (this.raw.length === 0) return false;
+    this.batch = nextBatch(this.raw);
+    return true;
+  }
+
+  /** The next stored record, as it is (a partition that does not decode); undefined as next's. */
+  record(): LogRecord | undefined {
+    return this.raw[this.i];
+  }
+
+  /** The input or record from next() or record() was written. */
+  written(): void {
+    const e = this.pending;
+    if (e !== null && e.kind === 'trade') this.spare = e;
+    this.pending = null;
+    this.i++;
+  }
 }
 
 export async function serveReader(): Promise<void> {
@@ -31,25 +102,47 @@ export async function serveReader(): Promise<void> {
   try {
     const embedded = await openEmbeddedLog(data.dir, { readOnly: true });
     try {
-      const rank = new Map(data.topics.map((t, i) => [t, i]));
-      const writer = new HandoffWriter(data.buffers, (t) => rank.get(t) as number, (bytes) => post({ t: 'big', bytes }));
-      // The graph's thread keeps nothing of an input (the reader never sees the graph), so trades
-      // are decoded into reused objects as replayLog's in-thread reader does.
-      const reader = new MergedReader(embedded.log, (topic, bytes, reuse) => embedded.serde.decodeAs(topic, bytes, reuse), data.topics, undefined, { reuseTrades: true });
+      const writer = new HandoffWriter(data.buffers, (id, bytes) => post({ t: 'big', id, bytes }));
+      const decode: TopicDecoder = (topic, bytes, reuse) => embedded.serde.decodeAs(topic, bytes, reuse);
       // The graph's thread reads in its own thread while this one starts, then says where it is.
       const start = new Promise<ToReader>((resolve) => port.once('message', resolve));
       post({ t: 'ready' });
-      await reader.startAt(new Map((await start).positions));
-      // The position of every merged input is its stored record (MergedReader's toInput): the
-      // value is what a chain or candle crosses as.
-      inputs = await reader.drain(Number.POSITIVE_INFINITY, (e) => writer.write(e, (e.pos as LogRecord).value));
-      writer.finish();
+      const from = (await start).from;
+      const parts = data.cursors.map((c, i) => new PartitionReader(embedded.log, decode, data.topics[c.rank] as string, c.partition, from[i] as number));
+      let open = parts.length;
+      while (open > 0) {
+        if (writer.cancelled) return;
+        const seen = writer.released();
+        let progressed = false;
+        // Each partition as far as its ring has room: the ring the merge waits on always gets filled.
+        for (let c = 0; c < parts.length; c++) {
+          const p = parts[c] as PartitionReader;
+          if (p.done) continue;
+          while (writer.hasRoom(c)) {
+            // Trades are decoded here; other records cross as stored, decoded (and ordered) there.
+            const ok = p.decodes ? p.next() : p.record();
+            if (ok === undefined) {
+              if (await p.refill()) continue;
+              if (writer.end(c)) {
+                p.done = true;
+                open--;
+                progressed = true;
+              }
+              break;
+            }
+            if (!(p.decodes ? writer.write(c, ok as InputEvent) : writer.writeRecord(c, ok as LogRecord))) break;
+            p.written();
+            inputs++;
+            progressed = true;
+          }
+        }
+        if (!progressed) writer.waitRelease(seen);
+      }
     } finally {
       await embedded.close();
     }
     post({ t: 'done', inputs });
   } catch (e) {
-    if (e instanceof HandoffCancelled) return;
     post({ t: 'failed', message: (e as Error).message, ...((e as Error).stack !== undefined ? { stack: (e as Error).stack as string } : {}) });
   }
 }

@@ -41,7 +41,7 @@ export interface ReplayOptions {
    */
   readerThread?: 'auto' | 'on' | 'off';
   /** The hand-off's chunk count and size, and the head start's slice (threadedDrain; tests). */
-  handoff?: { chunks?: number; chunkBytes?: number; slice?: number };
+  handoff?: { ring?: number; chunkBytes?: number; slice?: number };
 }
 
 /**

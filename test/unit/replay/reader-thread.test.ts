@@ -64,7 +64,7 @@ describe('replay reader thread', () => {
     const want = await inThread();
     const kinds = new Set(want.map((s) => s.split(' ')[1]));
     assert.deepEqual([...kinds].sort(), ['bad', 'candle', 'chain', 'trade'], 'the log has every kind of input');
-    for (const shape of [{ chunks: 3, chunkBytes: 1024 }, { chunks: 2, chunkBytes: 256 }, {}]) {
+    for (const shape of [{ ring: 3, chunkBytes: 1024 }, { ring: 1, chunkBytes: 256 }, {}]) {
       const got: string[] = [];
       const n = await threadedDrain({ log: el.log, dir: join(dir, 'log'), topics: INPUT_TOPICS, decode, slice: 0, ...shape }, (e) => got.push(fingerprint(e)));
       assert.equal(n, want.length, JSON.stringify(shape));
@@ -76,7 +76,7 @@ describe('replay reader thread', () => {
     const want = await inThread();
     for (const slice of [1, 97, 5_000]) {
       const got: string[] = [];
-      await threadedDrain({ log: el.log, dir: join(dir, 'log'), topics: INPUT_TOPICS, decode, slice, chunks: 4, chunkBytes: 2048 }, (e) => got.push(fingerprint(e)));
+      await threadedDrain({ log: el.log, dir: join(dir, 'log'), topics: INPUT_TOPICS, decode, slice, ring: 2, chunkBytes: 2048 }, (e) => got.push(fingerprint(e)));
       assert.deepEqual(got, want, `slice ${slice}`);
     }
   });
@@ -84,7 +84,7 @@ describe('replay reader thread', () => {
   test('the graph gives the same outputs, signals included, with the reader thread as without', async () => {
     const run = async (readerThread: 'on' | 'off'): Promise<string[]> => {
       const out: string[] = [];
-      const stats = await replayLog({ log: el.log, decode, predictor: toyPredictor(), sinks: [{ onEvent: (e: GraphEvent) => void out.push(JSON.stringify(e)) }], readerThread, handoff: { chunks: 3, chunkBytes: 4096 } });
+      const stats = await replayLog({ log: el.log, decode, predictor: toyPredictor(), sinks: [{ onEvent: (e: GraphEvent) => void out.push(JSON.stringify(e)) }], readerThread, handoff: { ring: 2, chunkBytes: 4096 } });
       out.push(JSON.stringify(stats));
       return out;
     };
@@ -97,7 +97,7 @@ describe('replay reader thread', () => {
   test("an error in the graph's thread stops the reader thread and rejects with that error", async () => {
     let seen = 0;
     await assert.rejects(
-      threadedDrain({ log: el.log, dir: join(dir, 'log'), topics: INPUT_TOPICS, decode, slice: 0, chunks: 2, chunkBytes: 1024 }, () => {
+      threadedDrain({ log: el.log, dir: join(dir, 'log'), topics: INPUT_TOPICS, decode, slice: 0, ring: 2, chunkBytes: 1024 }, () => {
         if (++seen === 500) throw new Error('sink failed');
       }),
       /sink failed/,
