@@ -87,6 +87,9 @@ interface RingWriter {
   symbols: Map<string, number>;
   lastSymbol: string;
   lastId: number;
+  /** The last record key written and its UTF-8 bytes (a partition's records share a few keys). */
+  lastKey: string;
+  lastKeyBytes: Uint8Array;
 }
 
 /** The reader thread's side: writes each cursor's inputs into its ring. */
@@ -109,7 +112,7 @@ export class HandoffWriter {
     this.slotsPerChunk = b.chunkBytes / 8;
     for (let c = 0; c < b.cursors; c++) {
       const at = c * b.ring * this.slotsPerChunk;
-      this.rings.push({ r: 0, at, end: at + this.slotsPerChunk, symbols: new Map(), lastSymbol: '', lastId: -1 });
+      this.rings.push({ r: 0, at, end: at + this.slotsPerChunk, symbols: new Map(), lastSymbol: '', lastId: -1, lastKey: '', lastKeyBytes: new Uint8Array(0) });
     }
   }
 
@@ -126,6 +129,13 @@ export class HandoffWriter {
   /** Blocks until a chunk is given back after `seen` were (or the wait times out, or cancel). */
   waitRelease(seen: number): void {
     Atomics.wait(this.ctl, releasedAt(this.b), seen, 1000);
+  }
+
+  /** How many of cursor c's chunks are full, waiting for the graph's side (0 to ring). */
+  fullChunks(c: number): number {
+    let n = 0;
+    for (let r = 0; r < this.b.ring; r++) n += Atomics.load(this.ctl, c * this.b.ring + r);
+    return n;
   }
 
   /** True when cursor c's chunk being filled is free (writes can go in). */
@@ -208,7 +218,11 @@ export class HandoffWriter {
    */
   writeRecord(c: number, rec: LogRecord): boolean {
     const w = this.rings[c] as RingWriter;
-    const key = utf8.encode(rec.key);
+    if (rec.key !== w.lastKey) {
+      w.lastKey = rec.key;
+      w.lastKeyBytes = utf8.encode(rec.key);
+    }
+    const key = w.lastKeyBytes;
     const n = rec.value.length + key.length;
     const big = 5 + slots(n) > this.slotsPerChunk;
     const s = this.reserve(c, w, big ? 6 : 5 + slots(n));
@@ -299,6 +313,8 @@ interface RingReader {
   key: number;
   /** A stored record's head, decoded here when it became the head (its key is its tsInit). */
   head: InputEvent | null;
+  /** A trades partition: its trades are decoded into this event, reused (MergedReader's spare). */
+  spare: (InputEvent & { kind: 'trade' }) | null;
   symbols: string[];
 }
 
@@ -338,7 +354,7 @@ export class HandoffMerge {
     this.slotsPerChunk = b.chunkBytes / 8;
     this.rings = cursors.map((c, i) => {
       const s = i * b.ring * this.slotsPerChunk;
-      return { i, rank: c.rank, partition: c.partition, topic: topics[c.rank] as string, r: 0, reading: false, s, stop: s, key: 0, head: null, symbols: [] };
+      return { i, rank: c.rank, partition: c.partition, topic: topics[c.rank] as string, r: 0, reading: false, s, stop: s, key: 0, head: null, spare: topics[c.rank] === 'trades' ? { kind: 'trade', pos: { topic: 'trades', partition: c.partition, offset: 0 }, value: undefined as unknown as Trade } : null, symbols: [] };
     });
     const value: Trade = { tsEvent: 0, tsInit: 0, symbol: '', price: 0, size: 0, side: 'BUY', tradeId: 0 };
     this.trade = { kind: 'trade', pos: { topic: '', partition: 0, offset: 0 }, value };
@@ -445,6 +461,22 @@ export class HandoffMerge {
         const nv = f[c.s + 3] as number;
         const nk = f[c.s + 4] as number;
         const at = (c.s + 5) * 8;
+        const spare = c.spare;
+        if (spare !== null && !big) {
+          // A trade, decoded from the chunk in place into the partition's reused event; on any
+          // failure, the in-thread reader's path below (which decodes again and fails the same way).
+          try {
+            const offset = f[c.s + 2] as number;
+            spare.value = this.decode(c.topic, this.u8.subarray(at, at + nv), spare.value) as Trade;
+            spare.pos.offset = offset;
+            c.s += 5 + slots(nv + nk);
+            c.head = spare;
+            c.key = spare.value.tsInit;
+            return HEAD;
+          } catch {
+            // below
+          }
+        }
         const all = big ? this.takeBig(id) : this.u8.slice(at, at + nv + nk);
         // A Buffer, as the log's reader gives a stored value (an undecodable record's payload is it).
         const value = Buffer.from(all.buffer, all.byteOffset, nv);
@@ -495,6 +527,13 @@ export class HandoffMerge {
 
   /** Emits cursor c's head record and moves past it; false (nothing done) while a BIG record's bytes have not arrived. */
   private emitHead(c: RingReader, emit: (e: InputEvent) => void): boolean {
+    if (c.head !== null) {
+      // A stored record, decoded when it became the head (c.s is already past it).
+      const e = c.head;
+      c.head = null;
+      emit(e);
+      return true;
+    }
     const f = this.f64;
     const s = c.s;
     const h = f[s] as number;
@@ -516,13 +555,6 @@ export class HandoffMerge {
       t.tradeId = f[s + 7] as number;
       c.s = s + 8;
       emit(trade);
-      return true;
-    }
-    if (c.head !== null) {
-      // A stored record, decoded when it became the head.
-      const e = c.head;
-      c.head = null;
-      emit(e);
       return true;
     }
     // A trade that did not decode on the reader's side.

@@ -4,7 +4,7 @@ import type { InputEvent } from '../../processors/types.ts';
 import type { EventLog } from '../../storage/log/event-log.ts';
 import { MergedReader, type TopicDecoder } from '../merged-reader.ts';
 import { handoffBuffers, HandoffMerge } from './input-handoff.ts';
-import type { FromReader, ReaderCursor, ReaderWorkerData, ToReader } from './reader-worker.ts';
+import type { FromReader, ReaderCursor, ReaderWorkerData, ToReader, TradeDecoding } from './reader-worker.ts';
 
 export const readerThread = { workerUrl: new URL('./reader-worker-boot.mjs', import.meta.url) };
 
@@ -18,6 +18,8 @@ export interface ThreadedDrainOptions {
   /** Chunks per partition and their size (tests make them small to cross chunk ends and BIG records). */
   ring?: number;
   chunkBytes?: number;
+  /** Which thread decodes the trades (reader-worker.ts TradeDecoding; default 'balance'). */
+  decodeTrades?: TradeDecoding;
   /**
    * Inputs read here between two looks at whether the reader thread is ready (default 20,000);
    * 0: none read here, the reader thread reads the whole log (tests).
@@ -46,7 +48,7 @@ export async function threadedDrain(opts: ThreadedDrainOptions, emit: (e: InputE
   }
   const buffers = handoffBuffers(cursors.length, opts.ring, opts.chunkBytes);
   const merge = new HandoffMerge(buffers, cursors, opts.topics, opts.decode);
-  const worker = new Worker(readerThread.workerUrl, { workerData: { dir: opts.dir, topics: opts.topics, cursors, buffers } satisfies ReaderWorkerData });
+  const worker = new Worker(readerThread.workerUrl, { workerData: { dir: opts.dir, decodeTrades: opts.decodeTrades ?? 'balance', topics: opts.topics, cursors, buffers } satisfies ReaderWorkerData });
   let failure: Error | null = null;
   let ready = false;
   let onReady: () => void = () => undefined;

@@ -15,8 +15,16 @@ export interface ReaderCursor {
   partition: number;
 }
 
+/**
+ * Who decodes the trades of a batch (256 records): 'balance' (the default) this thread when the
+ * partition's ring is over half full, else the graph's thread; 'reader' or 'graph' always;
+ * 'alternate' batch by batch (tests: both kinds in one partition's chunks).
+ */
+export type TradeDecoding = 'balance' | 'reader' | 'graph' | 'alternate';
+
 export interface ReaderWorkerData {
   dir: string;
+  decodeTrades: TradeDecoding;
   topics: readonly string[];
   cursors: readonly ReaderCursor[];
   buffers: HandoffBuffers;
@@ -40,8 +48,10 @@ class PartitionReader {
   pending: InputEvent | null = null;
   spare: (InputEvent & { kind: 'trade' }) | null = null;
   done = false;
-  /** Trades are decoded on this thread; other topics' records cross as stored. */
-  readonly decodes: boolean;
+  /** A trades partition (its trades may be decoded on this thread; other records cross as stored). */
+  readonly trades: boolean;
+  /** This batch's trades are decoded here (set at each read, see serveReader). */
+  decodes = false;
 
   constructor(
     private readonly log: EventLog,
@@ -50,7 +60,7 @@ class PartitionReader {
     readonly partition: number,
     private fetchOffset: number,
   ) {
-    this.decodes = topic === 'trades';
+    this.trades = topic === 'trades';
   }
 
   /**
@@ -122,7 +132,14 @@ export async function serveReader(): Promise<void> {
             // Trades are decoded here; other records cross as stored, decoded (and ordered) there.
             const ok = p.decodes ? p.next() : p.record();
             if (ok === undefined) {
-              if (await p.refill()) continue;
+              if (await p.refill()) {
+                // Who decodes this batch of trades: here when the graph's side is behind (over half
+                // of the partition's ring full: this thread has time to spare), there when it is
+                // ahead (waiting for chunks). Either gives the same inputs; this balances the threads.
+                const mode = data.decodeTrades;
+                p.decodes = p.trades && (mode === 'balance' ? writer.fullChunks(c) * 2 >= data.buffers.ring : mode === 'reader' || (mode === 'alternate' && !p.decodes));
+                continue;
+              }
               if (writer.end(c)) {
                 p.done = true;
                 open--;

@@ -60,11 +60,18 @@ describe('replay reader thread', () => {
     return out;
   };
 
-  test('the same inputs in the same order as the in-thread reader, whole log through the thread, across chunk ends and large records', async () => {
+  test('the same inputs in the same order as the in-thread reader, whole log through the thread, across chunk ends and large records, trades decoded by either thread', async () => {
     const want = await inThread();
     const kinds = new Set(want.map((s) => s.split(' ')[1]));
     assert.deepEqual([...kinds].sort(), ['bad', 'candle', 'chain', 'trade'], 'the log has every kind of input');
-    for (const shape of [{ ring: 3, chunkBytes: 1024 }, { ring: 1, chunkBytes: 256 }, {}]) {
+    const shapes = [
+      { ring: 3, chunkBytes: 1024, decodeTrades: 'alternate' as const },
+      { ring: 1, chunkBytes: 256, decodeTrades: 'alternate' as const },
+      { ring: 2, chunkBytes: 2048, decodeTrades: 'reader' as const },
+      { ring: 2, chunkBytes: 2048, decodeTrades: 'graph' as const },
+      {},
+    ];
+    for (const shape of shapes) {
       const got: string[] = [];
       const n = await threadedDrain({ log: el.log, dir: join(dir, 'log'), topics: INPUT_TOPICS, decode, slice: 0, ...shape }, (e) => got.push(fingerprint(e)));
       assert.equal(n, want.length, JSON.stringify(shape));
@@ -76,7 +83,7 @@ describe('replay reader thread', () => {
     const want = await inThread();
     for (const slice of [1, 97, 5_000]) {
       const got: string[] = [];
-      await threadedDrain({ log: el.log, dir: join(dir, 'log'), topics: INPUT_TOPICS, decode, slice, ring: 2, chunkBytes: 2048 }, (e) => got.push(fingerprint(e)));
+      await threadedDrain({ log: el.log, dir: join(dir, 'log'), topics: INPUT_TOPICS, decode, slice, ring: 2, chunkBytes: 2048, decodeTrades: 'alternate' }, (e) => got.push(fingerprint(e)));
       assert.deepEqual(got, want, `slice ${slice}`);
     }
   });
@@ -84,7 +91,7 @@ describe('replay reader thread', () => {
   test('the graph gives the same outputs, signals included, with the reader thread as without', async () => {
     const run = async (readerThread: 'on' | 'off'): Promise<string[]> => {
       const out: string[] = [];
-      const stats = await replayLog({ log: el.log, decode, predictor: toyPredictor(), sinks: [{ onEvent: (e: GraphEvent) => void out.push(JSON.stringify(e)) }], readerThread, handoff: { ring: 2, chunkBytes: 4096 } });
+      const stats = await replayLog({ log: el.log, decode, predictor: toyPredictor(), sinks: [{ onEvent: (e: GraphEvent) => void out.push(JSON.stringify(e)) }], readerThread, handoff: { ring: 2, chunkBytes: 4096, decodeTrades: 'alternate' } });
       out.push(JSON.stringify(stats));
       return out;
     };
