@@ -129,6 +129,8 @@ const result = {
   heapAt10PctMb: round(samples[0]?.heapMb ?? 0),
   heapAt100PctMb: round(samples[samples.length - 1]?.heapMb ?? 0),
   heapByTenthMb: samples.map((s) => round(s.heapMb)),
+  // The reader thread's live heap every 500,000 inputs of the memory run (replay's reader thread, D169).
+  readerHeapMb: (mem.readerHeapMb as number[] | undefined ?? []).map((x) => round(x)),
   logMb: round(dirSize(logDir) / 2 ** 20),
 };
 if (values.json) {
@@ -147,6 +149,7 @@ if (values.json) {
       `peak RSS                ${result.peakRssMb} MB`,
       `pipeline RSS by progress ${samples.map((s) => `${Math.round(s.progress * 100)}%:${Math.round(s.rssMb)}`).join(' ')} MB`,
       `live JS heap+external    ${samples.map((s) => `${Math.round(s.progress * 100)}%:${Math.round(s.heapMb)}`).join(' ')} MB`,
+      `reader thread's heap     ${result.readerHeapMb.join(' ')} MB (every 500,000 inputs)`,
       `log size on disk        ${result.logMb} MB (memory-mapped: RSS counts the log pages read, which the OS can drop)`,
       '',
     ].join('\n'),

@@ -45,6 +45,8 @@ const sample = (done: number): void => {
   }
 };
 
+// The reader thread's live heap (replayLog's reader thread, D169), sampled by that thread.
+const readerHeapMb: number[] = [];
 let signals = 0;
 let outputs = 0;
 let modelSeconds = 0;
@@ -117,7 +119,7 @@ if (mode === 'read-raw' || mode === 'read') {
       if (e.kind === 'signal') signals++;
     },
   };
-  await replayLog({ log: access.log, decode: access.decode, sinks: [sink], predictor, onProgress: (n) => sample(n), ...(mode === 'pipeline-one-thread' ? { readerThread: 'off' as const } : {}) });
+  await replayLog({ log: access.log, decode: access.decode, sinks: [sink], predictor, onProgress: (n) => sample(n), ...(mode === 'pipeline-one-thread' ? { readerThread: 'off' as const } : { handoff: { readerHeapMb } }) });
 }
 const seconds = (performance.now() - t0) / 1000;
 // CPU time (user + system, all threads of this process: GC helpers included). On a shared, busy
@@ -125,4 +127,4 @@ const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 await access.close();
-process.stdout.write(`${JSON.stringify({ mode, trades, inputs: totalInputs, signals, outputs, seconds, cpuSeconds, modelSeconds, tradesPerSec: trades / seconds, tradesPerCpuSec: trades / cpuSeconds, peakRssMb: process.resourceUsage().maxRSS / 1024, rssSamples })}\n`);
+process.stdout.write(`${JSON.stringify({ mode, trades, inputs: totalInputs, signals, outputs, seconds, cpuSeconds, modelSeconds, tradesPerSec: trades / seconds, tradesPerCpuSec: trades / cpuSeconds, peakRssMb: process.resourceUsage().maxRSS / 1024, rssSamples, readerHeapMb })}\n`);

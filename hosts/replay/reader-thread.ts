@@ -18,6 +18,8 @@ export interface ThreadedDrainOptions {
   /** Chunks per partition and their size (tests make them small to cross chunk ends and BIG records). */
   ring?: number;
   chunkBytes?: number;
+  /** The reader thread's live heap in MB, every 500,000 inputs (bench/measure.ts's memory run). */
+  readerHeapMb?: number[];
   /** Which thread decodes the trades (reader-worker.ts TradeDecoding; default 'balance'). */
   decodeTrades?: TradeDecoding;
   /**
@@ -48,7 +50,7 @@ export async function threadedDrain(opts: ThreadedDrainOptions, emit: (e: InputE
   }
   const buffers = handoffBuffers(cursors.length, opts.ring, opts.chunkBytes);
   const merge = new HandoffMerge(buffers, cursors, opts.topics, opts.decode);
-  const worker = new Worker(readerThread.workerUrl, { workerData: { dir: opts.dir, decodeTrades: opts.decodeTrades ?? 'balance', topics: opts.topics, cursors, buffers } satisfies ReaderWorkerData });
+  const worker = new Worker(readerThread.workerUrl, { workerData: { dir: opts.dir, decodeTrades: opts.decodeTrades ?? 'balance', heapSamples: opts.readerHeapMb !== undefined, topics: opts.topics, cursors, buffers } satisfies ReaderWorkerData });
   let failure: Error | null = null;
   let ready = false;
   let onReady: () => void = () => undefined;
@@ -70,6 +72,7 @@ export async function threadedDrain(opts: ThreadedDrainOptions, emit: (e: InputE
       ready = true;
       onReady();
     } else if (m.t === 'big') merge.addBig(m.id, m.bytes);
+    else if (m.t === 'heap') opts.readerHeapMb?.push(m.mb);
     else if (m.t === 'done') finished = true;
     else fail(Object.assign(new Error(`replay's reader thread: ${m.message}`), m.stack !== undefined ? { readerStack: m.stack } : {}));
   });

@@ -24,6 +24,8 @@ export type TradeDecoding = 'balance' | 'reader' | 'graph' | 'alternate';
 
 export interface ReaderWorkerData {
   dir: string;
+  /** Post this thread's live heap every HEAP_EVERY inputs (after a collection when gc is exposed). */
+  heapSamples: boolean;
   decodeTrades: TradeDecoding;
   topics: readonly string[];
   cursors: readonly ReaderCursor[];
@@ -31,7 +33,10 @@ export interface ReaderWorkerData {
 }
 
 /** What the reader thread posts: ready (log open), a BIG record's bytes, its end, or its failure. */
-export type FromReader = { t: 'ready' } | { t: 'big'; id: number; bytes: Uint8Array } | { t: 'done'; inputs: number } | { t: 'failed'; message: string; stack?: string };
+export type FromReader = { t: 'ready' } | { t: 'big'; id: number; bytes: Uint8Array } | { t: 'heap'; mb: number } | { t: 'done'; inputs: number } | { t: 'failed'; message: string; stack?: string };
+
+/** Inputs between two samples of this thread's heap (heapSamples). */
+const HEAP_EVERY = 500_000;
 
 /** Where the reader thread starts: the next offset per cursor (MergedReader.positions, in cursor order). */
 export interface ToReader {
@@ -149,7 +154,10 @@ export async function serveReader(): Promise<void> {
             }
             if (!(p.decodes ? writer.write(c, ok as InputEvent) : writer.writeRecord(c, ok as LogRecord))) break;
             p.written();
-            inputs++;
+            if (++inputs % HEAP_EVERY === 0 && data.heapSamples) {
+              (globalThis as { gc?: () => void }).gc?.();
+              post({ t: 'heap', mb: process.memoryUsage().heapUsed / 2 ** 20 });
+            }
             progressed = true;
           }
         }
