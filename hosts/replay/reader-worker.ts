@@ -2,6 +2,7 @@
 // reads every partition of the input topics from where the graph's thread says, decodes the
 // trades, and writes each partition's inputs into its ring (input-handoff.ts); the graph's thread
 // decodes the other records and merges the rings.
+import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openEmbeddedLog } from '../../storage/log/open-log.ts';
 import type { EventLog, LogRecord } from '../../storage/log/event-log.ts';
@@ -37,6 +38,15 @@ export type FromReader = { t: 'ready' } | { t: 'big'; id: number; bytes: Uint8Ar
 
 /** Inputs between two samples of this thread's heap (heapSamples). */
 const HEAP_EVERY = 500_000;
+
+/**
+ * Inputs between two turns of this thread's event loop. The loop below otherwise only ever awaits
+ * microtasks (the log's reads resolve at once) or blocks in Atomics.wait, and what runs on the
+ * event loop's turns (finalizers, lmdb-js's deferred work) never did: the thread's heap after a
+ * full collection grew by ~0.85 bytes per input (12 to 16 MB over the 31-day bench log); with a
+ * turn every 50,000 inputs it stays at 12 MB (docs/benchmarks.md, ninth round).
+ */
+const YIELD_EVERY = 50_000;
 
 /** Where the reader thread starts: the next offset per cursor (MergedReader.positions, in cursor order). */
 export interface ToReader {
@@ -125,6 +135,7 @@ export async function serveReader(): Promise<void> {
       const from = (await start).from;
       const parts = data.cursors.map((c, i) => new PartitionReader(embedded.log, decode, data.topics[c.rank] as string, c.partition, from[i] as number));
       let open = parts.length;
+      let lastTurn = 0;
       while (open > 0) {
         if (writer.cancelled) return;
         const seen = writer.released();
@@ -162,6 +173,10 @@ export async function serveReader(): Promise<void> {
           }
         }
         if (!progressed) writer.waitRelease(seen);
+        if (inputs - lastTurn >= YIELD_EVERY) {
+          lastTurn = inputs;
+          await yieldToEvents();
+        }
       }
     } finally {
       await embedded.close();

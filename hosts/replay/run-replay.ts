@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import { PushSource } from '../../processors/push-source.ts';
 import { runPipeline, type Clock, type GraphConfig, type PipelineSink } from '../../processors/graph.ts';
 import { newGraphStats, type GraphStats } from '../../processors/graph-events.ts';
@@ -52,6 +53,9 @@ export interface ReplayOptions {
  */
 export const READER_THREAD_MIN_INPUTS = 200_000;
 
+/** Inputs between two turns of the event loop when replay reads on the graph's thread. */
+const ONE_THREAD_SLICE = 50_000;
+
 async function useReaderThread(opts: ReplayOptions): Promise<string | null> {
   const mode = opts.readerThread ?? 'auto';
   if (mode === 'off' || !(opts.log instanceof LmdbEventLog)) return null;
@@ -89,7 +93,14 @@ export async function replayLog(opts: ReplayOptions): Promise<GraphStats> {
   };
   const dir = await useReaderThread(opts);
   if (dir !== null) await threadedDrain({ log: opts.log, dir, topics: INPUT_TOPICS, decode: opts.decode, ...(opts.readerThread === 'on' ? { slice: 0 } : {}), ...(opts.handoff ?? {}) }, emit);
-  else await new MergedReader(opts.log, opts.decode, undefined, undefined, { reuseTrades: true }).drain(Number.POSITIVE_INFINITY, emit);
+  else {
+    // In slices, with a turn of the event loop between them: what runs on the loop's turns
+    // (finalizers, lmdb-js's deferred work) otherwise waits for the whole replay, and the heap after
+    // a full collection grew by ~1 byte per input (docs/benchmarks.md, ninth round). The slices are
+    // exact: drain(bound, emit, max) continues where it stopped.
+    const reader = new MergedReader(opts.log, opts.decode, undefined, undefined, { reuseTrades: true });
+    while ((await reader.drain(Number.POSITIVE_INFINITY, emit, ONE_THREAD_SLICE)) === ONE_THREAD_SLICE) await yieldToEvents();
+  }
   source.complete();
   return done;
 }
