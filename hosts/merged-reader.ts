@@ -22,7 +22,7 @@ export interface MergedReaderOptions {
 /** Input topics in merge-key order (the order is part of the determinism contract). */
 export const INPUT_TOPICS = ['trades', 'options', 'candles'] as const;
 
-interface Cursor {
+interface Cursor extends MergeHead {
   topic: string;
   topicRank: number;
   partition: number;
@@ -141,30 +141,14 @@ export class MergedReader {
     // small, so these dominate a live round's latency. Which cursors are active is the same.
     const filled = await Promise.all(this.cursors.map((c) => this.fill(c, limit(c))));
     const active = this.cursors.filter((_, i) => filled[i]);
+    const pick = newPick(active[0] as Cursor);
     let emitted = 0;
     while (active.length > 0 && emitted < max) {
-      // Linear scan: a handful of partitions; cheaper than a heap at this size. It also finds the
-      // runner-up: the best cursor's records keep coming (without another scan) while its head
-      // stays before the runner-up's head in the merge order, which is most records of a log
-      // whose trades come in runs between option chains (the same order, fewer comparisons).
-      let best = 0;
-      let bc = active[0] as Cursor;
-      let second: Cursor | null = null;
-      for (let j = 1; j < active.length; j++) {
-        const c = active[j] as Cursor;
-        if (before(c, bc)) {
-          second = bc;
-          best = j;
-          bc = c;
-        } else if (second === null || before(c, second)) {
-          second = c;
-        }
-      }
+      pickHeads(active, pick);
+      const { best, bc, stopKey, winsTie } = pick;
       if (bc.headKey > bound) break;
-      // bc's next record goes before `second`'s head while its key is lower, or equal and bc ranks
-      // first on (topic, partition); the same for any later cursor compared with `second`.
-      const stopKey = second === null ? Number.POSITIVE_INFINITY : second.headKey;
-      const winsTie = second === null || bc.topicRank < second.topicRank || (bc.topicRank === second.topicRank && bc.partition < second.partition);
+      // bc's next record goes before the runner-up's head while its key is lower, or equal and bc
+      // ranks first on (topic, partition); the same for any later cursor compared with it.
       const until = Math.min(bound, stopKey);
       for (;;) {
         const e = bc.head as InputEvent;
@@ -246,9 +230,57 @@ function nextOffset(c: Cursor): number {
   return c.i < c.raw.length ? (c.raw[c.i] as LogRecord).offset : c.fetchOffset;
 }
 
+/** What the merge orders partitions by: the head's key (tsInit), then topic rank, then partition. */
+export interface MergeHead {
+  headKey: number;
+  topicRank: number;
+  partition: number;
+}
+
 /** True when a's head goes before b's in the merge order: (tsInit, topic rank, partition). */
-function before(a: Cursor, b: Cursor): boolean {
+function before(a: MergeHead, b: MergeHead): boolean {
   return a.headKey < b.headKey || (a.headKey === b.headKey && (a.topicRank < b.topicRank || (a.topicRank === b.topicRank && a.partition < b.partition)));
+}
+
+/** The merge's choice among the active partitions (pickHeads). */
+export interface HeadPick<T extends MergeHead> {
+  /** Index in `active` and the partition whose head goes first. */
+  best: number;
+  bc: T;
+  /** The runner-up's key (Infinity with one partition), and whether bc goes first on an equal key. */
+  stopKey: number;
+  winsTie: boolean;
+}
+
+export function newPick<T extends MergeHead>(first: T): HeadPick<T> {
+  return { best: 0, bc: first, stopKey: Number.POSITIVE_INFINITY, winsTie: true };
+}
+
+/**
+ * The head that goes first among `active` (non-empty), and the runner-up's: the best partition's
+ * records keep coming (without another scan) while its head stays before the runner-up's, which
+ * is most records of a log whose trades come in runs between option chains (the same order, fewer
+ * comparisons). A linear scan: a handful of partitions; cheaper than a heap at this size. Used by
+ * MergedReader and by replay's reader thread (hosts/replay/input-handoff.ts), so both merge alike.
+ */
+export function pickHeads<T extends MergeHead>(active: readonly T[], out: HeadPick<T>): void {
+  let best = 0;
+  let bc = active[0] as T;
+  let second: T | null = null;
+  for (let j = 1; j < active.length; j++) {
+    const c = active[j] as T;
+    if (before(c, bc)) {
+      second = bc;
+      best = j;
+      bc = c;
+    } else if (second === null || before(c, second)) {
+      second = c;
+    }
+  }
+  out.best = best;
+  out.bc = bc;
+  out.stopKey = second === null ? Number.POSITIVE_INFINITY : second.headKey;
+  out.winsTie = second === null || bc.topicRank < second.topicRank || (bc.topicRank === second.topicRank && bc.partition < second.partition);
 }
 
 /** An input's merge key: its tsInit, or an undecodable record's timestamp. */

@@ -1,7 +1,7 @@
 import type { Trade } from '../../schemas/index.ts';
 import type { InputEvent } from '../../processors/types.ts';
 import type { LogRecord } from '../../storage/log/event-log.ts';
-import { recordToInput, type TopicDecoder } from '../merged-reader.ts';
+import { inputTsInit, newPick, pickHeads, recordToInput, type MergeHead, type TopicDecoder } from '../merged-reader.ts';
 
 /**
  * The inputs of every partition, handed from the reader thread to the graph's thread (D169)
@@ -17,17 +17,17 @@ import { recordToInput, type TopicDecoder } from '../merged-reader.ts';
  * (every integer here is below 2^53, as the decoded values themselves are JS numbers), then for
  * some kinds bytes padded to 8:
  *   trade        key tsInit; tsEvent, price, size, symbol id * 2 + (side SELL ? 1 : 0), tradeId
- *   undecodable  key = record timestamp (a trade that did not decode); payload/key/reason byte
- *                lengths, their bytes
+ *                (a trade the reader decoded)
  *   record       record timestamp; value and key byte lengths, their bytes: a stored record as it
- *                is (option chains, candles), decoded on the graph's side when it becomes its
- *                partition's head, as MergedReader decodes heads (its key is then its tsInit, or
- *                the timestamp if it does not decode)
+ *                is (option chains, candles, trades the reader did not decode or could not),
+ *                decoded on the graph's side when it becomes its partition's head, as
+ *                MergedReader decodes heads (its key is then its tsInit, or the timestamp if it
+ *                does not decode)
  *   symbol       (no key or offset) id, byte length, UTF-8 bytes; ids are per partition, defined
  *                before the first trade of that partition that uses them
  *   end          the partition has no more records
  * A record too large for a chunk (an option chain of tens of thousands of contracts, a large
- * undecodable payload) has the BIG flag and a message id instead of its bytes, which come by
+ * undecodable value) has the BIG flag and a message id instead of its bytes, which come by
  * postMessage.
  *
  * Who decodes what balances the two threads: trades, most of the records, are decoded by the
@@ -37,7 +37,6 @@ import { recordToInput, type TopicDecoder } from '../merged-reader.ts';
 
 const KIND_TRADE = 1;
 const KIND_RECORD = 2;
-const KIND_UNDECODABLE = 4;
 const KIND_SYMBOL = 5;
 const KIND_END = 6;
 const KIND_MASK = 7;
@@ -145,76 +144,50 @@ export class HandoffWriter {
   }
 
   /**
-   * Writes one decoded input of cursor c: a trade, or a record that did not decode. False when it
-   * does not fit and the ring has no free chunk: nothing was written.
+   * Writes one trade of cursor c, decoded (`offset`: its record's). False when it does not fit and
+   * the ring has no free chunk: nothing was written.
    */
-  write(c: number, e: InputEvent): boolean {
+  writeTrade(c: number, t: Trade, offset: number): boolean {
     const w = this.rings[c] as RingWriter;
-    const offset = e.pos.offset;
-    if (e.kind === 'trade') {
-      const t = e.value;
-      let id = w.lastId;
-      let newBytes: Uint8Array | null = null;
-      if (t.symbol !== w.lastSymbol) {
-        const known = w.symbols.get(t.symbol);
-        if (known === undefined) {
-          id = w.symbols.size;
-          newBytes = utf8.encode(t.symbol);
-        } else id = known;
-      }
-      const need = 8 + (newBytes === null ? 0 : 3 + slots(newBytes.length));
-      const s = this.reserve(c, w, need);
-      if (s < 0) return false;
-      const f = this.f64;
-      let p = s;
-      if (newBytes !== null) {
-        w.symbols.set(t.symbol, id);
-        f[p] = KIND_SYMBOL;
-        f[p + 1] = id;
-        f[p + 2] = newBytes.length;
-        this.u8.set(newBytes, (p + 3) * 8);
-        p += 3 + slots(newBytes.length);
-      }
-      w.lastSymbol = t.symbol;
-      w.lastId = id;
-      f[p] = KIND_TRADE;
-      f[p + 1] = t.tsInit;
-      f[p + 2] = offset;
-      f[p + 3] = t.tsEvent;
-      f[p + 4] = t.price;
-      f[p + 5] = t.size;
-      f[p + 6] = id * 2 + (t.side === 'SELL' ? 1 : 0);
-      f[p + 7] = t.tradeId;
-      return true;
+    let id = w.lastId;
+    let newBytes: Uint8Array | null = null;
+    if (t.symbol !== w.lastSymbol) {
+      const known = w.symbols.get(t.symbol);
+      if (known === undefined) {
+        id = w.symbols.size;
+        newBytes = utf8.encode(t.symbol);
+      } else id = known;
     }
-    if (e.kind === 'undecodable') {
-      const key = utf8.encode(e.key);
-      const reason = utf8.encode(e.reason);
-      const n = e.payload.length + key.length + reason.length;
-      const big = 6 + slots(n) > this.slotsPerChunk;
-      const s = this.reserve(c, w, big ? 7 : 6 + slots(n));
-      if (s < 0) return false;
-      const f = this.f64;
-      f[s] = KIND_UNDECODABLE | (big ? BIG : 0);
-      f[s + 1] = e.tsInit;
-      f[s + 2] = offset;
-      f[s + 3] = e.payload.length;
-      f[s + 4] = key.length;
-      f[s + 5] = reason.length;
-      const all = new Uint8Array(n);
-      all.set(e.payload, 0);
-      all.set(key, e.payload.length);
-      all.set(reason, e.payload.length + key.length);
-      if (big) f[s + 6] = this.big(all);
-      else this.u8.set(all, (s + 6) * 8);
-      return true;
+    const need = 8 + (newBytes === null ? 0 : 3 + slots(newBytes.length));
+    const s = this.reserve(c, w, need);
+    if (s < 0) return false;
+    const f = this.f64;
+    let p = s;
+    if (newBytes !== null) {
+      w.symbols.set(t.symbol, id);
+      f[p] = KIND_SYMBOL;
+      f[p + 1] = id;
+      f[p + 2] = newBytes.length;
+      this.u8.set(newBytes, (p + 3) * 8);
+      p += 3 + slots(newBytes.length);
     }
-    throw new Error(`the hand-off writes a ${e.kind} input as its stored record (writeRecord)`);
+    w.lastSymbol = t.symbol;
+    w.lastId = id;
+    f[p] = KIND_TRADE;
+    f[p + 1] = t.tsInit;
+    f[p + 2] = offset;
+    f[p + 3] = t.tsEvent;
+    f[p + 4] = t.price;
+    f[p + 5] = t.size;
+    f[p + 6] = id * 2 + (t.side === 'SELL' ? 1 : 0);
+    f[p + 7] = t.tradeId;
+    return true;
   }
 
   /**
-   * Writes one stored record of cursor c as it is (option chains, candles: decoded by the graph's
-   * side, which also orders them). False when it does not fit and the ring has no free chunk.
+   * Writes one stored record of cursor c as it is (decoded by the graph's side when it becomes its
+   * partition's head, or found undecodable there). False when it does not fit and the ring has no
+   * free chunk.
    */
   writeRecord(c: number, rec: LogRecord): boolean {
     const w = this.rings[c] as RingWriter;
@@ -298,10 +271,9 @@ const utf8d = new TextDecoder();
 const waitAsync = (Atomics as unknown as { waitAsync: (a: Int32Array, i: number, v: number) => { async: boolean; value: Promise<string> | string } }).waitAsync;
 
 /** The reading state of one cursor's ring on the graph's side. */
-interface RingReader {
+interface RingReader extends MergeHead {
   /** The cursor's index (its ring's place in the buffers). */
   i: number;
-  rank: number;
   partition: number;
   topic: string;
   /** Chunk being read (held while `reading`), the next record's slot and the end of its records (absolute). */
@@ -310,7 +282,7 @@ interface RingReader {
   s: number;
   stop: number;
   /** The head's merge key (valid while the cursor has a head). */
-  key: number;
+  headKey: number;
   /** A stored record's head, decoded here when it became the head (its key is its tsInit). */
   head: InputEvent | null;
   /** A trades partition: its trades are decoded into this event, reused (MergedReader's spare). */
@@ -354,7 +326,7 @@ export class HandoffMerge {
     this.slotsPerChunk = b.chunkBytes / 8;
     this.rings = cursors.map((c, i) => {
       const s = i * b.ring * this.slotsPerChunk;
-      return { i, rank: c.rank, partition: c.partition, topic: topics[c.rank] as string, r: 0, reading: false, s, stop: s, key: 0, head: null, spare: topics[c.rank] === 'trades' ? { kind: 'trade', pos: { topic: 'trades', partition: c.partition, offset: 0 }, value: undefined as unknown as Trade } : null, symbols: [] };
+      return { i, topicRank: c.rank, partition: c.partition, topic: topics[c.rank] as string, r: 0, reading: false, s, stop: s, headKey: 0, head: null, spare: topics[c.rank] === 'trades' ? { kind: 'trade', pos: { topic: 'trades', partition: c.partition, offset: 0 }, value: undefined as unknown as Trade } : null, symbols: [] };
     });
     const value: Trade = { tsEvent: 0, tsInit: 0, symbol: '', price: 0, size: 0, side: 'BUY', tradeId: 0 };
     this.trade = { kind: 'trade', pos: { topic: '', partition: 0, offset: 0 }, value };
@@ -384,31 +356,16 @@ export class HandoffMerge {
   async run(emit: (e: InputEvent) => void): Promise<number> {
     const active: RingReader[] = [];
     for (const c of this.rings) if ((await this.settled(c)) === HEAD) active.push(c);
+    if (active.length === 0) return 0;
+    const pick = newPick(active[0] as RingReader);
     let n = 0;
     while (active.length > 0) {
-      // As MergedReader.merge: the best head, and the runner-up; the best cursor's records keep
-      // coming while its head stays before the runner-up's.
-      let best = 0;
-      let bc = active[0] as RingReader;
-      let second: RingReader | null = null;
-      for (let j = 1; j < active.length; j++) {
-        const c = active[j] as RingReader;
-        if (before(c, bc)) {
-          second = bc;
-          best = j;
-          bc = c;
-        } else if (second === null || before(c, second)) {
-          second = c;
-        }
-      }
-      const stopKey = second === null ? Number.POSITIVE_INFINITY : second.key;
-      const winsTie = second === null || bc.rank < second.rank || (bc.rank === second.rank && bc.partition < second.partition);
+      // As MergedReader.merge: the best head, and the runner-up's key.
+      pickHeads(active, pick);
+      const { best, bc, stopKey, winsTie } = pick;
       for (;;) {
-        // Awaits only for a BIG record's bytes or a chunk not yet published: the common path is synchronous.
-        if (!this.emitHead(bc, emit)) {
-          await this.bigArrival();
-          continue;
-        }
+        // Awaits only for a chunk not yet published or a BIG record's bytes: the common path is synchronous.
+        this.emitHead(bc, emit);
         n++;
         let st = this.settle(bc);
         if (st === WAIT || st === WAIT_BIG) st = await this.settled(bc);
@@ -416,7 +373,7 @@ export class HandoffMerge {
           active.splice(best, 1);
           break;
         }
-        const k = bc.key;
+        const k = bc.headKey;
         if (k > stopKey || (k === stopKey && !winsTie)) break;
       }
     }
@@ -471,7 +428,7 @@ export class HandoffMerge {
             spare.pos.offset = offset;
             c.s += 5 + slots(nv + nk);
             c.head = spare;
-            c.key = spare.value.tsInit;
+            c.headKey = spare.value.tsInit;
             return HEAD;
           } catch {
             // below
@@ -484,10 +441,10 @@ export class HandoffMerge {
         c.s += big ? 6 : 5 + slots(nv + nk);
         const e = recordToInput(rec, this.decode, null);
         c.head = e;
-        c.key = e.kind === 'undecodable' ? e.tsInit : e.value.tsInit;
+        c.headKey = inputTsInit(e);
         return HEAD;
       }
-      c.key = f[c.s + 1] as number;
+      c.headKey = f[c.s + 1] as number;
       return HEAD;
     }
   }
@@ -525,55 +482,34 @@ export class HandoffMerge {
     this.check();
   }
 
-  /** Emits cursor c's head record and moves past it; false (nothing done) while a BIG record's bytes have not arrived. */
-  private emitHead(c: RingReader, emit: (e: InputEvent) => void): boolean {
+  /** Emits cursor c's head and moves past it. */
+  private emitHead(c: RingReader, emit: (e: InputEvent) => void): void {
     if (c.head !== null) {
       // A stored record, decoded when it became the head (c.s is already past it).
       const e = c.head;
       c.head = null;
       emit(e);
-      return true;
+      return;
     }
+    // A trade the reader decoded.
     const f = this.f64;
     const s = c.s;
-    const h = f[s] as number;
-    const kind = h & KIND_MASK;
-    if (kind === KIND_TRADE) {
-      const trade = this.trade;
-      const pos = trade.pos;
-      pos.topic = c.topic;
-      pos.partition = c.partition;
-      pos.offset = f[s + 2] as number;
-      const t = trade.value;
-      t.tsEvent = f[s + 3] as number;
-      t.tsInit = f[s + 1] as number;
-      t.price = f[s + 4] as number;
-      t.size = f[s + 5] as number;
-      const sym = f[s + 6] as number;
-      t.symbol = c.symbols[sym >>> 1] as string;
-      t.side = (sym & 1) === 0 ? 'BUY' : 'SELL';
-      t.tradeId = f[s + 7] as number;
-      c.s = s + 8;
-      emit(trade);
-      return true;
-    }
-    // A trade that did not decode on the reader's side.
-    const big = (h & BIG) !== 0;
-    const bigId = f[s + 6] as number;
-    if (big && !this.bigs.has(bigId)) {
-      this.check();
-      return false;
-    }
-    const np = f[s + 3] as number;
-    const nk = f[s + 4] as number;
-    const n = np + nk + (f[s + 5] as number);
-    const all = big ? this.takeBig(bigId) : this.u8.slice((s + 6) * 8, (s + 6) * 8 + n);
-    c.s = s + (big ? 7 : 6 + slots(n));
-    // A Buffer, as the stored record's value is (the in-thread reader's payload): a dead
-    // letter's JSON shows which.
-    const payload = Buffer.from(all.buffer, all.byteOffset, np);
-    emit({ kind: 'undecodable', pos: { topic: c.topic, partition: c.partition, offset: f[s + 2] as number }, key: utf8d.decode(all.subarray(np, np + nk)), tsInit: f[s + 1] as number, reason: utf8d.decode(all.subarray(np + nk, n)), payload });
-    return true;
+    const trade = this.trade;
+    const pos = trade.pos;
+    pos.topic = c.topic;
+    pos.partition = c.partition;
+    pos.offset = f[s + 2] as number;
+    const t = trade.value;
+    t.tsEvent = f[s + 3] as number;
+    t.tsInit = f[s + 1] as number;
+    t.price = f[s + 4] as number;
+    t.size = f[s + 5] as number;
+    const sym = f[s + 6] as number;
+    t.symbol = c.symbols[sym >>> 1] as string;
+    t.side = (sym & 1) === 0 ? 'BUY' : 'SELL';
+    t.tradeId = f[s + 7] as number;
+    c.s = s + 8;
+    emit(trade);
   }
 
   private takeBig(id: number): Uint8Array {
@@ -593,9 +529,4 @@ export class HandoffMerge {
   private check(): void {
     if (this.failure !== null) throw this.failure;
   }
-}
-
-/** True when a's head goes before b's in the merge order: (key, topic rank, partition). */
-function before(a: RingReader, b: RingReader): boolean {
-  return a.key < b.key || (a.key === b.key && (a.rank < b.rank || (a.rank === b.rank && a.partition < b.partition)));
 }

@@ -78,16 +78,18 @@ class PartitionReader {
     this.trades = topic === 'trades';
   }
 
-  /**
-   * The next input, decoded (trades into the last trade event written: reuseTrades); undefined
-   * when the records read so far are used up (refill, then ask again).
-   */
-  next(): InputEvent | undefined {
-    if (this.pending !== null) return this.pending;
-    if (this.i >= this.raw.length) return undefined;
-    const spare = this.spare;
-    this.spare = null;
-    this.pending = recordToInput(this.raw[this.i] as LogRecord, this.decode, spare);
+  /** The next record read and not yet written; undefined when they are used up (refill). */
+  record(): LogRecord | undefined {
+    return this.raw[this.i];
+  }
+
+  /** The next record decoded (record() must be defined): trades into the last trade written (reuseTrades). */
+  decoded(): InputEvent {
+    if (this.pending === null) {
+      const spare = this.spare;
+      this.spare = null;
+      this.pending = recordToInput(this.raw[this.i] as LogRecord, this.decode, spare);
+    }
     return this.pending;
   }
 
@@ -104,12 +106,7 @@ class PartitionReader {
     return true;
   }
 
-  /** The next stored record, as it is (a partition that does not decode); undefined as next's. */
-  record(): LogRecord | undefined {
-    return this.raw[this.i];
-  }
-
-  /** The input or record from next() or record() was written. */
+  /** The next record was written (decoded or as it is). */
   written(): void {
     const e = this.pending;
     if (e !== null && e.kind === 'trade') this.spare = e;
@@ -145,9 +142,8 @@ export async function serveReader(): Promise<void> {
           const p = parts[c] as PartitionReader;
           if (p.done) continue;
           while (writer.hasRoom(c)) {
-            // Trades are decoded here; other records cross as stored, decoded (and ordered) there.
-            const ok = p.decodes ? p.next() : p.record();
-            if (ok === undefined) {
+            const rec = p.record();
+            if (rec === undefined) {
               if (await p.refill()) {
                 // Who decodes this batch of trades: here when the graph's side is behind (over half
                 // of the partition's ring full: this thread has time to spare), there when it is
@@ -163,7 +159,10 @@ export async function serveReader(): Promise<void> {
               }
               break;
             }
-            if (!(p.decodes ? writer.write(c, ok as InputEvent) : writer.writeRecord(c, ok as LogRecord))) break;
+            // A decoded trade crosses as numbers; anything else (chains, candles, trades left to
+            // the graph's side, a trade that does not decode) as its stored record.
+            const e = p.decodes ? p.decoded() : null;
+            if (!(e !== null && e.kind === 'trade' ? writer.writeTrade(c, e.value, rec.offset) : writer.writeRecord(c, rec))) break;
             p.written();
             if (++inputs % HEAP_EVERY === 0 && data.heapSamples) {
               (globalThis as { gc?: () => void }).gc?.();
