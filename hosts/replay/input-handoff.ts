@@ -1,16 +1,17 @@
 import type { Trade } from '../../schemas/index.ts';
 import type { InputEvent } from '../../processors/types.ts';
-import type { LogRecord } from '../../storage/log/event-log.ts';
-import { inputTsInit, newPick, pickHeads, recordToInput, type MergeHead, type TopicDecoder } from '../merged-reader.ts';
+import type { EventLog, LogRecord } from '../../storage/log/event-log.ts';
+import { BATCH, inputTsInit, newPick, nextBatch, pickHeads, recordToInput, type MergeHead, type TopicDecoder } from '../merged-reader.ts';
 
 /**
- * The inputs of every partition, handed from the reader thread to the graph's thread (D169)
+ * The inputs of the trades partitions, handed from the reader thread to the graph's thread (D169)
  * through SharedArrayBuffer chunks: no structured clone, no message per input. Each partition
  * (a merge cursor: topic rank, partition) has its own ring of chunks, which the reader fills with
- * the partition's records in log order; the graph's thread merges the rings' heads in the merge
- * order (MergedReader's: key, topic rank, partition) and gives chunks back as it empties them.
- * The reader fills whichever ring has a free chunk, so the ring the merge waits on is always
- * being filled: no deadlock, and memory is bounded by the rings (default 16 x 32 KB each).
+ * the partition's records in log order; the graph's thread merges the rings' heads with the
+ * partitions it reads itself (option chains, candles: few records, read where they are decoded),
+ * in the merge order (MergedReader's: key, topic rank, partition), and gives chunks back as it
+ * empties them. The reader fills whichever ring has a free chunk, so the ring the merge waits on
+ * is always being filled: no deadlock, and memory is bounded by the rings (default 16 x 32 KB).
  *
  * A chunk is a run of records, each a whole number of 8-byte slots: a header slot (kind | BIG),
  * the merge key or the record timestamp, the offset, then the kind's fields as float64 slots
@@ -19,7 +20,7 @@ import { inputTsInit, newPick, pickHeads, recordToInput, type MergeHead, type To
  *   trade        key tsInit; tsEvent, price, size, symbol id * 2 + (side SELL ? 1 : 0), tradeId
  *                (a trade the reader decoded)
  *   record       record timestamp; value and key byte lengths, their bytes: a stored record as it
- *                is (option chains, candles, trades the reader did not decode or could not),
+ *                is (a trade the reader left to the graph's side, or could not decode),
  *                decoded on the graph's side when it becomes its partition's head, as
  *                MergedReader decodes heads (its key is then its tsInit, or the timestamp if it
  *                does not decode)
@@ -30,9 +31,9 @@ import { inputTsInit, newPick, pickHeads, recordToInput, type MergeHead, type To
  * undecodable value) has the BIG flag and a message id instead of its bytes, which come by
  * postMessage.
  *
- * Who decodes what balances the two threads: trades, most of the records, are decoded by the
- * reader (their decode would otherwise load the graph's side); chains, a few but ~60 objects each
- * to decode, by the graph's side, which has time to spare (docs/benchmarks.md, issue 19).
+ * Who reads and decodes what balances the two threads: the reader reads the trades, most of the
+ * records, and decodes them when the graph's side is behind; the graph's side decodes the rest and
+ * reads the chains and candles itself (docs/benchmarks.md, issue 19).
  */
 
 const KIND_TRADE = 1;
@@ -285,9 +286,20 @@ interface RingReader extends MergeHead {
   headKey: number;
   /** A stored record's head, decoded here when it became the head (its key is its tsInit). */
   head: InputEvent | null;
+  /** A partition this thread reads itself (not through a ring): its records read, not yet taken. */
+  local: LocalRead | null;
   /** A trades partition: its trades are decoded into this event, reused (MergedReader's spare). */
   spare: (InputEvent & { kind: 'trade' }) | null;
   symbols: string[];
+}
+
+/** A partition read by the graph's thread itself, as MergedReader reads one. */
+interface LocalRead {
+  raw: LogRecord[];
+  i: number;
+  fetchOffset: number;
+  batch: number;
+  ended: boolean;
 }
 
 /** What settle found at a cursor's position. */
@@ -295,6 +307,7 @@ const HEAD = 0;
 const ENDED = 1;
 const WAIT = 2;
 const WAIT_BIG = 3;
+const WAIT_LOCAL = 4;
 
 /**
  * The graph's side: merges the cursors' rings in MergedReader's order and turns their records
@@ -315,10 +328,14 @@ export class HandoffMerge {
 
   constructor(
     private readonly b: HandoffBuffers,
-    /** Cursor c's topic rank and partition, in the reader's cursor order. */
-    cursors: readonly { rank: number; partition: number }[],
+    /**
+     * Cursor c's topic rank and partition, in the reader's cursor order; `local`: read here from
+     * `log` (the reader thread leaves it alone), from the offset start() gives.
+     */
+    cursors: readonly { rank: number; partition: number; local?: boolean }[],
     private readonly topics: readonly string[],
     private readonly decode: TopicDecoder,
+    private readonly log: EventLog,
   ) {
     this.f64 = new Float64Array(b.data);
     this.u8 = new Uint8Array(b.data);
@@ -326,7 +343,7 @@ export class HandoffMerge {
     this.slotsPerChunk = b.chunkBytes / 8;
     this.rings = cursors.map((c, i) => {
       const s = i * b.ring * this.slotsPerChunk;
-      return { i, topicRank: c.rank, partition: c.partition, topic: topics[c.rank] as string, r: 0, reading: false, s, stop: s, headKey: 0, head: null, spare: topics[c.rank] === 'trades' ? { kind: 'trade', pos: { topic: 'trades', partition: c.partition, offset: 0 }, value: undefined as unknown as Trade } : null, symbols: [] };
+      return { i, topicRank: c.rank, partition: c.partition, topic: topics[c.rank] as string, r: 0, reading: false, s, stop: s, headKey: 0, head: null, local: c.local === true ? { raw: [], i: 0, fetchOffset: 0, batch: BATCH, ended: false } : null, spare: topics[c.rank] === 'trades' ? { kind: 'trade', pos: { topic: 'trades', partition: c.partition, offset: 0 }, value: undefined as unknown as Trade } : null, symbols: [] };
     });
     const value: Trade = { tsEvent: 0, tsInit: 0, symbol: '', price: 0, size: 0, side: 'BUY', tradeId: 0 };
     this.trade = { kind: 'trade', pos: { topic: '', partition: 0, offset: 0 }, value };
@@ -352,8 +369,12 @@ export class HandoffMerge {
     Atomics.notify(this.ctl, releasedAt(this.b));
   }
 
-  /** Emits every input of every cursor in the merge order; resolves with the count. */
-  async run(emit: (e: InputEvent) => void): Promise<number> {
+  /**
+   * Emits every input of every cursor in the merge order; resolves with the count. `from`: the
+   * first offset of each cursor (the reader thread's start for the others).
+   */
+  async run(emit: (e: InputEvent) => void, from: readonly number[]): Promise<number> {
+    for (const c of this.rings) if (c.local !== null) c.local.fetchOffset = from[c.i] as number;
     const active: RingReader[] = [];
     for (const c of this.rings) if ((await this.settled(c)) === HEAD) active.push(c);
     if (active.length === 0) return 0;
@@ -368,7 +389,7 @@ export class HandoffMerge {
         this.emitHead(bc, emit);
         n++;
         let st = this.settle(bc);
-        if (st === WAIT || st === WAIT_BIG) st = await this.settled(bc);
+        if (st >= WAIT) st = await this.settled(bc);
         if (st === ENDED) {
           active.splice(best, 1);
           break;
@@ -386,11 +407,21 @@ export class HandoffMerge {
       const st = this.settle(c);
       if (st === WAIT) await this.chunkOf(c);
       else if (st === WAIT_BIG) await this.bigArrival();
+      else if (st === WAIT_LOCAL) await this.readLocal(c.local as LocalRead, c);
       else return st;
     }
   }
 
   private settle(c: RingReader): number {
+    const l = c.local;
+    if (l !== null) {
+      // Read here: decoded when it becomes the head, as MergedReader does.
+      if (l.i >= l.raw.length) return l.ended ? ENDED : WAIT_LOCAL;
+      const e = recordToInput(l.raw[l.i++] as LogRecord, this.decode, null);
+      c.head = e;
+      c.headKey = inputTsInit(e);
+      return HEAD;
+    }
     const f = this.f64;
     for (;;) {
       if (c.s >= c.stop) {
@@ -469,6 +500,18 @@ export class HandoffMerge {
     c.reading = false;
     Atomics.add(this.ctl, releasedAt(this.b), 1);
     Atomics.notify(this.ctl, releasedAt(this.b));
+  }
+
+  /** Reads a local partition's next records (MergedReader's read sizes); ended when there are none. */
+  private async readLocal(l: LocalRead, c: RingReader): Promise<void> {
+    l.raw = [];
+    l.i = 0;
+    for await (const batch of this.log.read(c.topic, c.partition, { fromOffset: l.fetchOffset, toOffset: l.fetchOffset + l.batch, batchSize: l.batch })) {
+      l.raw = l.raw.length === 0 ? batch : l.raw.concat(batch);
+      if (batch.length > 0) l.fetchOffset = (batch[batch.length - 1] as LogRecord).offset + 1;
+    }
+    if (l.raw.length === 0) l.ended = true;
+    else l.batch = nextBatch(l.raw);
   }
 
   /** Waits until cursor c's next chunk is published (or the reader failed). */

@@ -46,10 +46,12 @@ export async function threadedDrain(opts: ThreadedDrainOptions, emit: (e: InputE
   const cursors: ReaderCursor[] = [];
   for (let rank = 0; rank < opts.topics.length; rank++) {
     const n = await opts.log.partitions(opts.topics[rank] as string);
-    for (let partition = 0; partition < n; partition++) cursors.push({ rank, partition });
+    // Trades partitions are read by the worker; the others (option chains, candles: few records,
+    // the chains large) by this thread, which has time to spare while the graph waits for trades.
+    for (let partition = 0; partition < n; partition++) cursors.push({ rank, partition, ...(opts.topics[rank] !== 'trades' ? { local: true } : {}) });
   }
   const buffers = handoffBuffers(cursors.length, opts.ring, opts.chunkBytes);
-  const merge = new HandoffMerge(buffers, cursors, opts.topics, opts.decode);
+  const merge = new HandoffMerge(buffers, cursors, opts.topics, opts.decode, opts.log);
   const worker = new Worker(readerThread.workerUrl, { workerData: { dir: opts.dir, decodeTrades: opts.decodeTrades ?? 'balance', heapSamples: opts.readerHeapMb !== undefined, topics: opts.topics, cursors, buffers } satisfies ReaderWorkerData });
   let failure: Error | null = null;
   let ready = false;
@@ -104,8 +106,9 @@ export async function threadedDrain(opts: ThreadedDrainOptions, emit: (e: InputE
       await yieldToEvents();
     }
     const at = new Map(own.positions().map((p) => [`${opts.topics.indexOf(p.topic)}/${p.partition}`, p.offset]));
-    worker.postMessage({ t: 'start', from: cursors.map((c) => at.get(`${c.rank}/${c.partition}`) ?? 0) } satisfies ToReader);
-    n += await merge.run(emit);
+    const from = cursors.map((c) => at.get(`${c.rank}/${c.partition}`) ?? 0);
+    worker.postMessage({ t: 'start', from } satisfies ToReader);
+    n += await merge.run(emit, from);
     await ended;
     check();
     return n;

@@ -14,6 +14,8 @@ import { HandoffWriter, type HandoffBuffers } from './input-handoff.ts';
 export interface ReaderCursor {
   rank: number;
   partition: number;
+  /** Read by the graph's thread itself: this thread leaves it alone. */
+  local?: boolean;
 }
 
 /**
@@ -132,6 +134,12 @@ export async function serveReader(): Promise<void> {
       const from = (await start).from;
       const parts = data.cursors.map((c, i) => new PartitionReader(embedded.log, decode, data.topics[c.rank] as string, c.partition, from[i] as number));
       let open = parts.length;
+      for (let c = 0; c < parts.length; c++) {
+        if (data.cursors[c]?.local === true) {
+          (parts[c] as PartitionReader).done = true;
+          open--;
+        }
+      }
       let lastTurn = 0;
       while (open > 0) {
         if (writer.cancelled) return;
