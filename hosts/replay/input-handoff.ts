@@ -273,7 +273,8 @@ const waitAsync = (Atomics as unknown as { waitAsync: (a: Int32Array, i: number,
 
 /** The reading state of one cursor's ring on the graph's side. */
 interface RingReader extends MergeHead {
-  /** The cursor's index (its ring's place in the buffers). */
+  /** The cursor's index, and its ring's (the reader's cursor index; -1 for a local partition). */
+  k: number;
   i: number;
   partition: number;
   topic: string;
@@ -329,8 +330,9 @@ export class HandoffMerge {
   constructor(
     private readonly b: HandoffBuffers,
     /**
-     * Cursor c's topic rank and partition, in the reader's cursor order; `local`: read here from
-     * `log` (the reader thread leaves it alone), from the offset start() gives.
+     * Every merge cursor's topic rank and partition, in MergedReader's order; `local`: read here
+     * from `log`, from the offset run() gives. The others are the reader's cursors, in this order:
+     * ring 0 is the first of them, and so on (the buffers hold rings for them only).
      */
     cursors: readonly { rank: number; partition: number; local?: boolean }[],
     private readonly topics: readonly string[],
@@ -341,9 +343,12 @@ export class HandoffMerge {
     this.u8 = new Uint8Array(b.data);
     this.ctl = new Int32Array(b.control);
     this.slotsPerChunk = b.chunkBytes / 8;
-    this.rings = cursors.map((c, i) => {
-      const s = i * b.ring * this.slotsPerChunk;
-      return { i, topicRank: c.rank, partition: c.partition, topic: topics[c.rank] as string, r: 0, reading: false, s, stop: s, headKey: 0, head: null, local: c.local === true ? { raw: [], i: 0, fetchOffset: 0, batch: BATCH, ended: false } : null, spare: topics[c.rank] === 'trades' ? { kind: 'trade', pos: { topic: 'trades', partition: c.partition, offset: 0 }, value: undefined as unknown as Trade } : null, symbols: [] };
+    // Rings are the reader's cursors (the non-local ones, in order): their place in the buffers.
+    let ring = 0;
+    this.rings = cursors.map((c, k) => {
+      const i = c.local === true ? -1 : ring++;
+      const s = Math.max(0, i) * b.ring * this.slotsPerChunk;
+      return { k, i, topicRank: c.rank, partition: c.partition, topic: topics[c.rank] as string, r: 0, reading: false, s, stop: s, headKey: 0, head: null, local: c.local === true ? { raw: [], i: 0, fetchOffset: 0, batch: BATCH, ended: false } : null, spare: topics[c.rank] === 'trades' ? { kind: 'trade', pos: { topic: 'trades', partition: c.partition, offset: 0 }, value: undefined as unknown as Trade } : null, symbols: [] };
     });
     const value: Trade = { tsEvent: 0, tsInit: 0, symbol: '', price: 0, size: 0, side: 'BUY', tradeId: 0 };
     this.trade = { kind: 'trade', pos: { topic: '', partition: 0, offset: 0 }, value };
@@ -371,10 +376,10 @@ export class HandoffMerge {
 
   /**
    * Emits every input of every cursor in the merge order; resolves with the count. `from`: the
-   * first offset of each cursor (the reader thread's start for the others).
+   * first offset of each cursor, in the constructor's order (the local ones start there).
    */
   async run(emit: (e: InputEvent) => void, from: readonly number[]): Promise<number> {
-    for (const c of this.rings) if (c.local !== null) c.local.fetchOffset = from[c.i] as number;
+    for (const c of this.rings) if (c.local !== null) c.local.fetchOffset = from[c.k] as number;
     const active: RingReader[] = [];
     for (const c of this.rings) if ((await this.settled(c)) === HEAD) active.push(c);
     if (active.length === 0) return 0;

@@ -43,16 +43,17 @@ export interface ThreadedDrainOptions {
  */
 export async function threadedDrain(opts: ThreadedDrainOptions, emit: (e: InputEvent) => void): Promise<number> {
   // The merge cursors, in MergedReader's order: each topic's partitions, topic by topic.
-  const cursors: ReaderCursor[] = [];
+  const cursors: (ReaderCursor & { local: boolean })[] = [];
   for (let rank = 0; rank < opts.topics.length; rank++) {
     const n = await opts.log.partitions(opts.topics[rank] as string);
     // Trades partitions are read by the worker; the others (option chains, candles: few records,
     // the chains large) by this thread, which has time to spare while the graph waits for trades.
-    for (let partition = 0; partition < n; partition++) cursors.push({ rank, partition, ...(opts.topics[rank] !== 'trades' ? { local: true } : {}) });
+    for (let partition = 0; partition < n; partition++) cursors.push({ rank, partition, local: opts.topics[rank] !== 'trades' });
   }
-  const buffers = handoffBuffers(cursors.length, opts.ring, opts.chunkBytes);
+  const readers = cursors.filter((c) => !c.local).map(({ rank, partition }) => ({ rank, partition }));
+  const buffers = handoffBuffers(readers.length, opts.ring, opts.chunkBytes);
   const merge = new HandoffMerge(buffers, cursors, opts.topics, opts.decode, opts.log);
-  const worker = new Worker(readerThread.workerUrl, { workerData: { dir: opts.dir, decodeTrades: opts.decodeTrades ?? 'balance', heapSamples: opts.readerHeapMb !== undefined, topics: opts.topics, cursors, buffers } satisfies ReaderWorkerData });
+  const worker = new Worker(readerThread.workerUrl, { workerData: { dir: opts.dir, decodeTrades: opts.decodeTrades ?? 'balance', heapSamples: opts.readerHeapMb !== undefined, topics: opts.topics, cursors: readers, buffers } satisfies ReaderWorkerData });
   let failure: Error | null = null;
   let ready = false;
   let onReady: () => void = () => undefined;
@@ -107,7 +108,7 @@ export async function threadedDrain(opts: ThreadedDrainOptions, emit: (e: InputE
     }
     const at = new Map(own.positions().map((p) => [`${opts.topics.indexOf(p.topic)}/${p.partition}`, p.offset]));
     const from = cursors.map((c) => at.get(`${c.rank}/${c.partition}`) ?? 0);
-    worker.postMessage({ t: 'start', from } satisfies ToReader);
+    worker.postMessage({ t: 'start', from: readers.map((c) => at.get(`${c.rank}/${c.partition}`) ?? 0) } satisfies ToReader);
     n += await merge.run(emit, from);
     await ended;
     check();

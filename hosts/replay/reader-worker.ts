@@ -14,8 +14,6 @@ import { HandoffWriter, type HandoffBuffers } from './input-handoff.ts';
 export interface ReaderCursor {
   rank: number;
   partition: number;
-  /** Read by the graph's thread itself: this thread leaves it alone. */
-  local?: boolean;
 }
 
 /**
@@ -50,7 +48,7 @@ const HEAP_EVERY = 500_000;
  */
 const YIELD_EVERY = 50_000;
 
-/** Where the reader thread starts: the next offset per cursor (MergedReader.positions, in cursor order). */
+/** Where the reader thread starts: the next offset of each of its cursors (MergedReader.positions), in their order. */
 export interface ToReader {
   t: 'start';
   from: number[];
@@ -134,12 +132,6 @@ export async function serveReader(): Promise<void> {
       const from = (await start).from;
       const parts = data.cursors.map((c, i) => new PartitionReader(embedded.log, decode, data.topics[c.rank] as string, c.partition, from[i] as number));
       let open = parts.length;
-      for (let c = 0; c < parts.length; c++) {
-        if (data.cursors[c]?.local === true) {
-          (parts[c] as PartitionReader).done = true;
-          open--;
-        }
-      }
       let lastTurn = 0;
       while (open > 0) {
         if (writer.cancelled) return;

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import { PushSource } from '../../processors/push-source.ts';
 import { runPipeline, type Clock, type GraphConfig, type PipelineSink } from '../../processors/graph.ts';
@@ -36,7 +37,8 @@ export interface ReplayOptions {
   keepChains?: boolean;
   /**
    * Read on a second thread (D169): 'auto' (default) does for an embedded log of at least
-   * READER_THREAD_MIN_INPUTS inputs, reading in this thread while the reader thread starts; 'on'
+   * READER_THREAD_MIN_INPUTS inputs on a machine with 2 cores or more, reading in this thread while
+   * the reader thread starts; 'on'
    * for any embedded log, the reader thread reading all of it (tests); 'off' never. The thread reads with
    * the log directory's own schema registry (the decoder every embedded log is read with); `decode`
    * then decodes only what crosses as bytes (option chains, candles). A Kafka log is read here.
@@ -60,6 +62,8 @@ async function useReaderThread(opts: ReplayOptions): Promise<string | null> {
   const mode = opts.readerThread ?? 'auto';
   if (mode === 'off' || !(opts.log instanceof LmdbEventLog)) return null;
   if (mode === 'auto') {
+    // One core: a second thread would only add its start and the hand-off.
+    if (availableParallelism() < 2) return null;
     let inputs = 0;
     for (const t of INPUT_TOPICS) inputs += await topicSize(opts.log, t);
     if (inputs < READER_THREAD_MIN_INPUTS) return null;
