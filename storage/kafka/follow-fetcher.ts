@@ -177,6 +177,14 @@ export class FollowFetcher {
     return !f.ended && f.error === null && f.ready === null && !f.inFlight && f.notBefore <= now;
   }
 
+  /**
+   * A follow that may join a fetch sent for others: it would be due within idleMs, and its pause
+   * is an idle one (after an empty fetch), not a backoff after a failure.
+   */
+  private rides(f: Follower, now: number): boolean {
+    return !f.ended && f.error === null && f.ready === null && !f.inFlight && f.failures === 0 && f.notBefore <= now + this.o.idleMs;
+  }
+
   /** Starts a fetch on every broker that has none in flight and leads a partition some follow wants. */
   private kick(): void {
     if (this.closed) return;
@@ -199,7 +207,7 @@ export class FollowFetcher {
       const now = this.now();
       const byNode = new Map<number, Follower[]>();
       for (const f of [...this.followers]) {
-        if (!this.wants(f, now)) continue;
+        if (!this.wants(f, now) && !this.rides(f, now)) continue;
         let node: number;
         try {
           node = await this.reader.leaderId(f.topic, f.partition);
@@ -215,8 +223,13 @@ export class FollowFetcher {
       if (this.closed) return;
       const at = this.now();
       for (const [node, fs] of byNode) {
-        const ready = fs.filter((f) => this.wants(f, at));
-        if (ready.length > 0 && !this.busy.has(node)) void this.fetch(node, ready);
+        // A broker gets a fetch when some follow is due; the follows it leads whose idle pause
+        // ends within idleMs ride along (no request more). Otherwise follows whose pauses began in
+        // different fetches stay out of phase for good, each fetch taking only some of them
+        // (follow-fetcher.test.ts saw {a/0}, {a/1, b/0}, {a/0}, ... until a clock tick happened
+        // to fall between a fetch's end and the next plan).
+        if (this.busy.has(node) || !fs.some((f) => this.wants(f, at))) continue;
+        void this.fetch(node, fs.filter((f) => this.wants(f, at) || this.rides(f, at)));
       }
       this.arm(now);
     } while (this.replan && !this.closed);

@@ -145,3 +145,38 @@ test('an idle follow keeps polling when the clock passes its notBefore while a p
     f.close();
   }
 });
+
+test('follows whose idle pauses began in different fetches join one fetch (they do not alternate between two)', async () => {
+  // A clock that moves by the broker's wait when a fetch is answered (the fetch itself takes no
+  // real time here), and by the real time otherwise: a fetch's end and the next plan fall in the
+  // same millisecond, as on a fast machine. The first fetch takes a/0 alone (the other follows
+  // register while it is planned); a/0's idle pause then ends 1 ms after the fetch of a/1 and b/0
+  // begins. Before, that pause kept it out of that fetch, and the next fetch out of phase again:
+  // {a/0}, {a/1, b/0}, {a/0}, ... (1, 2, 1, 2, 1, 2 here) until a millisecond tick happened to
+  // fall between a fetch's end and the next plan.
+  let t = 5_000_000;
+  const t0 = performance.now();
+  const clock = (): number => t + Math.floor(performance.now() - t0);
+  const requests: FetchPart[][] = [];
+  const reader = {
+    leaderId: async (): Promise<number> => 1,
+    fetchMany: async (_node: number, parts: readonly FetchPart[], maxWaitMs: number): Promise<Fetched[]> => {
+      requests.push([...parts]);
+      await new Promise((r) => setImmediate(r));
+      t += maxWaitMs;
+      return parts.map(({ offset }) => ({ records: [], nextOffset: offset }));
+    },
+  };
+  const f = new FollowFetcher(reader as unknown as PartitionReader, { maxWaitMs: 20, idleMs: 1, maxBytes: 1 << 20, backoff: { initialMs: 5, maxMs: 20, maxElapsedMs: 10_000 } }, silentLogger(), Math.random, clock);
+  const ac = new AbortController();
+  const follows = [collect(f, 'a', 0, 1, ac.signal), collect(f, 'a', 1, 1, ac.signal), collect(f, 'b', 0, 1, ac.signal)];
+  try {
+    await waitFor(() => `six fetches (${requests.length} so far)`, () => requests.length >= 6, { timeoutMs: 5_000 });
+    const sizes = requests.slice(0, 6).map((r) => r.length);
+    assert.deepEqual(sizes.slice(1), [3, 3, 3, 3, 3], `partitions per fetch: ${sizes.join(', ')}`);
+  } finally {
+    ac.abort();
+    f.close();
+    await Promise.all(follows);
+  }
+});
