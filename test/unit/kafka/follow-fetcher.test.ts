@@ -99,11 +99,15 @@ test('one request in flight at a time, every follow in it; an abort ends only th
   const one = new AbortController();
   const all = new AbortController();
   const follows = [collect(f, 'a', 0, 1, one.signal), collect(f, 'a', 1, 1, all.signal), collect(f, 'b', 0, 1, all.signal)];
-  await waitFor(() => 'a request with all three partitions', () => reader.requests.some((r) => r.length === 3), { timeoutMs: 5_000 });
-  one.abort();
-  assert.deepEqual(await follows[0], { offsets: [] });
-  await waitFor(() => 'a request without the aborted follow', () => (reader.requests.at(-1)?.length ?? 0) === 2, { timeoutMs: 5_000 });
-  f.close();
+  try {
+    await waitFor(() => `a request with all three partitions (requests: ${reader.requests.map((r) => r.length).join(', ')})`, () => reader.requests.some((r) => r.length === 3), { timeoutMs: 5_000 });
+    one.abort();
+    assert.deepEqual(await follows[0], { offsets: [] });
+    await waitFor(() => 'a request without the aborted follow', () => (reader.requests.at(-1)?.length ?? 0) === 2, { timeoutMs: 5_000 });
+  } finally {
+    // Also on a failure: follows left polling would keep the test's process alive.
+    f.close();
+  }
   assert.deepEqual(await Promise.all(follows.slice(1)), [{ offsets: [] }, { offsets: [] }]);
   assert.equal(most, 1);
 });
