@@ -52,6 +52,22 @@ export const BATCH = 256;
 const BATCH_BYTES = 32 * 1024;
 const MIN_BATCH = 8;
 
+/**
+ * The records of a partition in [from, to), as the log gives them, and the offset to read from
+ * next: after the last record, by offset, not by count (a Kafka partition with transactions has
+ * gaps: each commit/abort marker takes an offset, and a count would put the next read back among
+ * these records); `from` when there were none.
+ */
+export async function readPartition(log: EventLog, topic: string, partition: number, from: number, to: number, batchSize: number): Promise<{ records: LogRecord[]; next: number }> {
+  let records: LogRecord[] = [];
+  let next = from;
+  for await (const batch of log.read(topic, partition, { fromOffset: from, toOffset: to, batchSize })) {
+    records = records.length === 0 ? batch : records.concat(batch);
+    if (batch.length > 0) next = (batch[batch.length - 1] as LogRecord).offset + 1;
+  }
+  return { records, next };
+}
+
 /** The size of a partition's next read after `raw`: BATCH records, fewer for large ones (BATCH_BYTES). */
 export function nextBatch(raw: readonly LogRecord[]): number {
   let bytes = 0;
@@ -177,12 +193,9 @@ export class MergedReader {
     c.i = 0;
     const to = Math.min(c.fetchOffset + c.batch, limit);
     if (to <= c.fetchOffset) return false;
-    for await (const batch of this.log.read(c.topic, c.partition, { fromOffset: c.fetchOffset, toOffset: to, batchSize: c.batch })) {
-      c.raw = c.raw.length === 0 ? batch : c.raw.concat(batch);
-      // By offset, not by count: a Kafka partition with transactions has gaps (each commit/abort
-      // marker takes an offset), and a count would put the next read back among these records.
-      if (batch.length > 0) c.fetchOffset = (batch[batch.length - 1] as LogRecord).offset + 1;
-    }
+    const read = await readPartition(this.log, c.topic, c.partition, c.fetchOffset, to, c.batch);
+    c.raw = read.records;
+    c.fetchOffset = read.next;
     if (c.raw.length === 0) return false;
     c.batch = nextBatch(c.raw);
     this.decodeHead(c);

@@ -1,7 +1,7 @@
 import type { Trade } from '../../schemas/index.ts';
 import type { InputEvent } from '../../processors/types.ts';
 import type { EventLog, LogRecord } from '../../storage/log/event-log.ts';
-import { BATCH, inputTsInit, newPick, nextBatch, pickHeads, recordToInput, type MergeHead, type TopicDecoder } from '../merged-reader.ts';
+import { BATCH, inputTsInit, newPick, nextBatch, pickHeads, readPartition, recordToInput, type MergeHead, type TopicDecoder } from '../merged-reader.ts';
 
 /**
  * The inputs of the trades partitions, handed from the reader thread to the graph's thread (D169)
@@ -27,8 +27,8 @@ import { BATCH, inputTsInit, newPick, nextBatch, pickHeads, recordToInput, type 
  *   symbol       (no key or offset) id, byte length, UTF-8 bytes; ids are per partition, defined
  *                before the first trade of that partition that uses them
  *   end          the partition has no more records
- * A record too large for a chunk (an option chain of tens of thousands of contracts, a large
- * undecodable value) has the BIG flag and a message id instead of its bytes, which come by
+ * A record too large for a chunk (a trade record whose stored value is far larger than a trade's:
+ * it will not decode) has the BIG flag and a message id instead of its bytes, which come by
  * postMessage.
  *
  * Who reads and decodes what balances the two threads: the reader reads the trades, most of the
@@ -38,8 +38,8 @@ import { BATCH, inputTsInit, newPick, nextBatch, pickHeads, recordToInput, type 
 
 const KIND_TRADE = 1;
 const KIND_RECORD = 2;
-const KIND_SYMBOL = 5;
-const KIND_END = 6;
+const KIND_SYMBOL = 3;
+const KIND_END = 4;
 const KIND_MASK = 7;
 const BIG = 8;
 
@@ -509,12 +509,10 @@ export class HandoffMerge {
 
   /** Reads a local partition's next records (MergedReader's read sizes); ended when there are none. */
   private async readLocal(l: LocalRead, c: RingReader): Promise<void> {
-    l.raw = [];
+    const read = await readPartition(this.log, c.topic, c.partition, l.fetchOffset, l.fetchOffset + l.batch, l.batch);
+    l.raw = read.records;
     l.i = 0;
-    for await (const batch of this.log.read(c.topic, c.partition, { fromOffset: l.fetchOffset, toOffset: l.fetchOffset + l.batch, batchSize: l.batch })) {
-      l.raw = l.raw.length === 0 ? batch : l.raw.concat(batch);
-      if (batch.length > 0) l.fetchOffset = (batch[batch.length - 1] as LogRecord).offset + 1;
-    }
+    l.fetchOffset = read.next;
     if (l.raw.length === 0) l.ended = true;
     else l.batch = nextBatch(l.raw);
   }

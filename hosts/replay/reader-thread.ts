@@ -13,7 +13,7 @@ export interface ThreadedDrainOptions {
   log: EventLog;
   dir: string;
   topics: readonly string[];
-  /** Decodes what this thread reads itself, and the option chains and candles (they cross as stored bytes). */
+  /** Decodes what this thread reads itself (option chains, candles, the head start) and the trades the reader leaves undecoded. */
   decode: TopicDecoder;
   /** Chunks per partition and their size (tests make them small to cross chunk ends and BIG records). */
   ring?: number;
@@ -30,9 +30,10 @@ export interface ThreadedDrainOptions {
 }
 
 /**
- * Replay's reader on its own thread (decisions.md D169): a worker reads and decodes every input
- * partition (lmdb reads, decode) into a ring per partition (input-handoff.ts), while this thread
- * merges the rings' heads in the merge order and runs the graph. Until the worker has loaded its
+ * Replay's reader on its own thread (decisions.md D169): a worker reads the trades partitions into
+ * a ring per partition (input-handoff.ts), decoding the trades when this thread is behind, while
+ * this thread reads the other topics itself, decodes the rest, merges everything in the merge
+ * order and runs the graph. Until the worker has loaded its
  * modules and opened the log (~0.4 s), this thread reads itself, in slices, with the merged reader;
  * then the worker starts at the cut this thread's reader reached (MergedReader.positions, the
  * same cut a checkpoint makes) and reads the rest.
@@ -108,7 +109,7 @@ export async function threadedDrain(opts: ThreadedDrainOptions, emit: (e: InputE
     }
     const at = new Map(own.positions().map((p) => [`${opts.topics.indexOf(p.topic)}/${p.partition}`, p.offset]));
     const from = cursors.map((c) => at.get(`${c.rank}/${c.partition}`) ?? 0);
-    worker.postMessage({ t: 'start', from: readers.map((c) => at.get(`${c.rank}/${c.partition}`) ?? 0) } satisfies ToReader);
+    worker.postMessage({ t: 'start', from: from.filter((_, i) => cursors[i]?.local === false) } satisfies ToReader);
     n += await merge.run(emit, from);
     await ended;
     check();

@@ -1,16 +1,17 @@
 // Replay's reader thread (reader-thread.ts, decisions.md D169): opens the embedded log read-only,
-// reads every partition of the input topics from where the graph's thread says, decodes the
-// trades, and writes each partition's inputs into its ring (input-handoff.ts); the graph's thread
-// decodes the other records and merges the rings.
+// reads the trades partitions from where the graph's thread says, decodes the trades of a batch
+// when the graph's thread is behind, and writes each partition's trades into its ring
+// (input-handoff.ts); the graph's thread decodes the rest, reads the other topics itself and
+// merges.
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openEmbeddedLog } from '../../storage/log/open-log.ts';
 import type { EventLog, LogRecord } from '../../storage/log/event-log.ts';
 import type { InputEvent } from '../../processors/types.ts';
-import { BATCH, nextBatch, recordToInput, type TopicDecoder } from '../merged-reader.ts';
+import { BATCH, nextBatch, readPartition, recordToInput, type TopicDecoder } from '../merged-reader.ts';
 import { HandoffWriter, type HandoffBuffers } from './input-handoff.ts';
 
-/** One partition of an input topic: a merge cursor (its topic's rank, the partition). */
+/** One trades partition this thread reads: a merge cursor (its topic's rank, the partition). */
 export interface ReaderCursor {
   rank: number;
   partition: number;
@@ -63,8 +64,6 @@ class PartitionReader {
   pending: InputEvent | null = null;
   spare: (InputEvent & { kind: 'trade' }) | null = null;
   done = false;
-  /** A trades partition (its trades may be decoded on this thread; other records cross as stored). */
-  readonly trades: boolean;
   /** This batch's trades are decoded here (set at each read, see serveReader). */
   decodes = false;
 
@@ -74,9 +73,7 @@ class PartitionReader {
     readonly topic: string,
     readonly partition: number,
     private fetchOffset: number,
-  ) {
-    this.trades = topic === 'trades';
-  }
+  ) {}
 
   /** The next record read and not yet written; undefined when they are used up (refill). */
   record(): LogRecord | undefined {
@@ -95,12 +92,10 @@ class PartitionReader {
 
   /** Reads the partition's next records; false at its end. */
   async refill(): Promise<boolean> {
-    this.raw = [];
+    const read = await readPartition(this.log, this.topic, this.partition, this.fetchOffset, this.fetchOffset + this.batch, this.batch);
+    this.raw = read.records;
     this.i = 0;
-    for await (const batch of this.log.read(this.topic, this.partition, { fromOffset: this.fetchOffset, toOffset: this.fetchOffset + this.batch, batchSize: this.batch })) {
-      this.raw = this.raw.length === 0 ? batch : this.raw.concat(batch);
-      if (batch.length > 0) this.fetchOffset = (batch[batch.length - 1] as LogRecord).offset + 1;
-    }
+    this.fetchOffset = read.next;
     if (this.raw.length === 0) return false;
     this.batch = nextBatch(this.raw);
     return true;
@@ -149,7 +144,7 @@ export async function serveReader(): Promise<void> {
                 // of the partition's ring full: this thread has time to spare), there when it is
                 // ahead (waiting for chunks). Either gives the same inputs; this balances the threads.
                 const mode = data.decodeTrades;
-                p.decodes = p.trades && (mode === 'balance' ? writer.fullChunks(c) * 2 >= data.buffers.ring : mode === 'reader' || (mode === 'alternate' && !p.decodes));
+                p.decodes = mode === 'balance' ? writer.fullChunks(c) * 2 >= data.buffers.ring : mode === 'reader' || (mode === 'alternate' && !p.decodes);
                 continue;
               }
               if (writer.end(c)) {

@@ -7,7 +7,7 @@ import type { InputEvent, Predictor } from '../../processors/types.ts';
 import type { EventLog } from '../../storage/log/event-log.ts';
 import { LmdbEventLog } from '../../storage/log/lmdb-event-log.ts';
 import { topicSize } from '../../storage/log/topic-size.ts';
-import { INPUT_TOPICS, MergedReader, type TopicDecoder } from '../merged-reader.ts';
+import { INPUT_TOPICS, inputTsInit, MergedReader, type TopicDecoder } from '../merged-reader.ts';
 import { threadedDrain } from './reader-thread.ts';
 import type { TradeDecoding } from './reader-worker.ts';
 
@@ -38,10 +38,10 @@ export interface ReplayOptions {
   /**
    * Read on a second thread (D169): 'auto' (default) does for an embedded log of at least
    * READER_THREAD_MIN_INPUTS inputs on a machine with 2 cores or more, reading in this thread while
-   * the reader thread starts; 'on'
-   * for any embedded log, the reader thread reading all of it (tests); 'off' never. The thread reads with
-   * the log directory's own schema registry (the decoder every embedded log is read with); `decode`
-   * then decodes only what crosses as bytes (option chains, candles). A Kafka log is read here.
+   * the reader thread starts; 'on' for any embedded log, the reader thread reading all of its
+   * trades (tests); 'off' never. The thread decodes the trades it decodes with the log directory's
+   * own schema registry (the decoder every embedded log is read with); `decode` decodes the rest
+   * here. A Kafka log is read here.
    */
   readerThread?: 'auto' | 'on' | 'off';
   /** The hand-off's chunk count and size, and the head start's slice (threadedDrain; tests). */
@@ -49,7 +49,7 @@ export interface ReplayOptions {
 }
 
 /**
- * Below this many input records a replay reads on its own thread: starting the reader thread
+ * Below this many input records a replay reads on the graph's thread: starting the reader thread
  * (its module loading: ~0.2–0.5 CPU-s) costs more than it overlaps. Above it, the reads and
  * decodes run beside the graph (docs/benchmarks.md, issue 19).
  */
@@ -91,7 +91,7 @@ export async function replayLog(opts: ReplayOptions): Promise<GraphStats> {
   const progress = opts.onProgress;
   const every = opts.progressEvery ?? 100_000;
   const emit = (e: InputEvent): void => {
-    clock.advance(e.kind === 'undecodable' ? e.tsInit : e.value.tsInit);
+    clock.advance(inputTsInit(e));
     source.next(e);
     if (progress !== undefined && ++n % every === 0) progress(n);
   };

@@ -173,8 +173,13 @@ export class FollowFetcher {
     w?.reject(f.error.err);
   }
 
+  /** A follow that may go into a fetch: live, not in one, holding no records it has not taken. */
+  private fetchable(f: Follower): boolean {
+    return !f.ended && f.error === null && f.ready === null && !f.inFlight;
+  }
+
   private wants(f: Follower, now: number): boolean {
-    return !f.ended && f.error === null && f.ready === null && !f.inFlight && f.notBefore <= now;
+    return this.fetchable(f) && f.notBefore <= now;
   }
 
   /**
@@ -182,7 +187,7 @@ export class FollowFetcher {
    * is an idle one (after an empty fetch), not a backoff after a failure.
    */
   private rides(f: Follower, now: number): boolean {
-    return !f.ended && f.error === null && f.ready === null && !f.inFlight && f.failures === 0 && f.notBefore <= now + this.o.idleMs;
+    return this.fetchable(f) && f.failures === 0 && f.notBefore <= now + this.o.idleMs;
   }
 
   /** Starts a fetch on every broker that has none in flight and leads a partition some follow wants. */
@@ -357,7 +362,7 @@ export class FollowFetcher {
    */
   private arm(now: number): void {
     let earliest = Number.POSITIVE_INFINITY;
-    for (const f of this.followers) if (!f.ended && f.error === null && f.ready === null && !f.inFlight && f.notBefore > now) earliest = Math.min(earliest, f.notBefore);
+    for (const f of this.followers) if (this.fetchable(f) && f.notBefore > now) earliest = Math.min(earliest, f.notBefore);
     if (earliest === Number.POSITIVE_INFINITY || earliest >= this.timerAt) return;
     clearTimeout(this.timer);
     this.timerAt = earliest;
