@@ -85,6 +85,16 @@ export async function threadedDrain(opts: ThreadedDrainOptions, emit: (e: InputE
     if (!finished) fail(new Error(`replay's reader thread exited (code ${code}) before the end of the log`));
     exited();
   });
+  // Stops the worker, once it has loaded its modules (or failed, or exited). Terminating a worker
+  // while it loads lmdb's native addon (or exiting the process then, which terminates it too)
+  // aborts the whole process: "FATAL ERROR: Error::ThrowAsJavaScriptException napi_throw" from
+  // the addon's registration (seen once in CI: walk-forward, whose first replay can end in the
+  // head start, then a usage error's exit). So a replay never returns or throws with its worker
+  // still loading.
+  const stopWorker = async (): Promise<void> => {
+    await readyOrFailed;
+    await worker.terminate();
+  };
   let n = 0;
   try {
     // The head start: read here until the reader thread is ready (or the log ends first).
@@ -101,7 +111,7 @@ export async function threadedDrain(opts: ThreadedDrainOptions, emit: (e: InputE
       n += got;
       if (got < slice) {
         // All read here: the reader thread is not needed.
-        await worker.terminate();
+        await stopWorker();
         return n;
       }
       // Lets the worker's 'ready' message in (drain's reads resolve as microtasks only).
@@ -116,7 +126,7 @@ export async function threadedDrain(opts: ThreadedDrainOptions, emit: (e: InputE
     return n;
   } catch (e) {
     merge.cancel();
-    await worker.terminate();
+    await stopWorker();
     throw e;
   }
 }
