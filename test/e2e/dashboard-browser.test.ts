@@ -94,20 +94,30 @@ test('the dashboard renders history, follows live signals and switches symbols i
     assert.match(why, /[+-]\d+\.\d{3}/);
     assert.match((await page.textContent('#band')) ?? '', /^[+-]\d+\.\d{2}% … [+-]\d+\.\d{2}%$/);
     assert.match((await page.textContent('#expected')) ?? '', /^[+-]\d+\.\d{2}%$/);
-    const shown = await page.evaluate<{ action: string; reason: string | null; stop: number | null }>('window.tickflow.state.lastSignal');
-    if (shown.action === 'HOLD' && shown.reason) assert.ok(((await page.textContent('#signal')) ?? '').includes(shown.reason), 'HOLD shows its reason');
+    // The signal and its card in one evaluation, like #why above.
+    const { shown, signalText } = await page.evaluate<{ shown: { action: string; reason: string | null }; signalText: string }>(
+      "({ shown: window.tickflow.state.lastSignal, signalText: document.querySelector('#signal')?.textContent ?? '' })",
+    );
+    if (shown.action === 'HOLD' && shown.reason) assert.ok(signalText.includes(shown.reason), 'HOLD shows its reason');
     // The open position (stop and target as price lines) agrees with the signals shown: a model
     // that failed its gates goes live HOLD-only, so there is none; position.js's rule has its own unit test.
-    const position = await page.evaluate<{ stop: number | null; target: number | null } | null>('window.tickflow.state.position');
-    const lines = await page.evaluate<number>('window.tickflow.state.priceLines');
-    const positionText = (await page.textContent('#position')) ?? '';
+    const { position, lines, positionText } = await page.evaluate<{ position: { stop: number | null; target: number | null } | null; lines: number; positionText: string }>(
+      "({ position: window.tickflow.state.position, lines: window.tickflow.state.priceLines, positionText: document.querySelector('#position')?.textContent ?? '' })",
+    );
     if (position === null) assert.match(positionText, /open position\s*none/);
     else assert.equal(lines, (position.stop !== null ? 1 : 0) + (position.target !== null ? 1 : 0));
 
     // The chosen contract of an option underlying: a live BUY/SELL on BTC names a call/put, the
     // card shows it (read in the same frame as the state, so a newer signal cannot slip between).
-    await until("s.contract !== null && !!document.getElementById('contract') && document.getElementById('contract').textContent.includes(s.contract.right)", 60_000);
-    const cardContract = await page.evaluate<{ text: string; right: string; strike: number; action: string; premium: number }>("(() => { const s = window.tickflow.state; return { text: document.getElementById('contract').textContent, right: s.contract.right, strike: s.contract.strike, action: s.lastSignal.action, premium: s.contract.premium }; })()");
+    // The wait itself returns the snapshot: a separate read after it raced a newer signal without a
+    // contract removing the card (CI on 5492628: #contract was gone by the second evaluation).
+    const cardContract = (await (
+      await page.waitForFunction(
+        "(() => { const s = window.tickflow && window.tickflow.state; const el = document.getElementById('contract'); return !!s && s.contract !== null && !!el && el.textContent.includes(s.contract.right) && { text: el.textContent, right: s.contract.right, strike: s.contract.strike, action: s.lastSignal.action, premium: s.contract.premium }; })()",
+        null,
+        { timeout: 60_000 },
+      )
+    ).jsonValue()) as { text: string; right: string; strike: number; action: string; premium: number };
     assert.equal(cardContract.right, cardContract.action === 'BUY' ? 'CALL' : 'PUT');
     assert.match(cardContract.text, new RegExp(`^BTC (CALL|PUT) ${cardContract.strike.toLocaleString('en-US')} exp \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\s*premium [\\d,]+\\.\\d\\d \\((mid|last)\\) · IV \\d+\\.\\d%$`));
     // /api/signals returns the contracts: only on BUY/SELL, a call for BUY and a put for SELL.
