@@ -20,7 +20,13 @@ const OptionsSchema = z.object({
 });
 export type LmdbEventLogOptions = z.input<typeof OptionsSchema>;
 
-const LOG_FORMAT = 1;
+/**
+ * 2: a partition's values are single records or blocks of records (stored-record.ts, D171).
+ * Format 1 (single records only) is a subset: read as it is, and marked 2 when opened for writing
+ * (an older tickflow then refuses it by its format, instead of finding a block it cannot read).
+ */
+const LOG_FORMAT = 2;
+const READABLE_FORMATS: readonly unknown[] = [1, 2];
 const TOPIC_PREFIX = 'topic:';
 
 /**
@@ -64,16 +70,16 @@ export class LmdbEventLog implements EventLog {
         ? meta.get('format')
         : await guardWrite(dir, 'creating the log', () => env.transaction(() => {
             const current = meta.get('format') as number | undefined;
-            if (current === undefined) meta.putSync('format', LOG_FORMAT);
+            if (current === undefined || current === 1) meta.putSync('format', LOG_FORMAT);
             return current ?? LOG_FORMAT;
           }), async () => 'what it held before');
     } catch (e) {
       await shared.release();
       throw e;
     }
-    if (format !== LOG_FORMAT) {
+    if (!READABLE_FORMATS.includes(format)) {
       await shared.release();
-      throw new LogError(`${dir}: log format ${String(format)} is not supported (expected ${LOG_FORMAT})`);
+      throw new LogError(`${dir}: log format ${String(format)} is not supported (expected ${READABLE_FORMATS.join(' or ')})`);
     }
     const timeIndex = new TimeIndex(env.openDB({ name: 'time-index' }));
     return new LmdbEventLog(shared, meta, timeIndex, opts);

@@ -2,66 +2,148 @@ import type { AppendRecord, LogRecord } from './event-log.ts';
 import { LogError } from './log-error.ts';
 
 /**
- * How one record is stored as the value of its partition database (the lmdb key is the offset):
+ * How records are stored as the values of their partition database (the lmdb key is an offset).
+ * A value is one record (format 1) or a block of consecutive records (format 2), told apart by
+ * its first byte:
  *
- *   [0]       format version, 1
- *   [1..8]    timestamp, float64 little-endian (epoch ms, exact up to 2^53)
- *   [9..10]   key length in bytes, uint16 little-endian
- *   [11..]    key (UTF-8), then the value bytes unchanged
+ *   format 1, one record at the key's offset (a "frame"):
+ *     [0]       1
+ *     [1..8]    timestamp, float64 little-endian (epoch ms, exact up to 2^53)
+ *     [9..10]   key length in bytes, uint16 little-endian
+ *     [11..]    key (UTF-8), then the value bytes unchanged
+ *
+ *   format 2, records at the key's offset and the ones after it (D171):
+ *     [0]       2
+ *     [1..4]    record count n >= 2, uint32 little-endian
+ *     [5..]     n times: frame length, uint32 little-endian, then a format-1 frame
+ *
+ * lmdb-js reads one value per native call (~300 ns each, docs/benchmarks.md tenth round); a block
+ * of up to BLOCK_RECORDS records costs one. Blocks are cut from one append's records of one
+ * partition and never rewritten: an append of one record (live) stores a format-1 value as before.
  */
 const FORMAT = 1;
+const BLOCK = 2;
 const HEADER = 11;
+const BLOCK_HEADER = 5;
 export const MAX_KEY_BYTES = 0xffff;
+/** A block holds at most this many records, and is cut before its frames pass BLOCK_BYTES. */
+export const BLOCK_RECORDS = 256;
+export const BLOCK_BYTES = 32 * 1024;
 
 /** Node's Buffer method behind toString('utf8', ...), without its argument handling (untyped). */
 type FastBuffer = Buffer & { utf8Slice(start: number, end: number): string };
 
-/** Frames records into one reusable buffer; each frame is valid until the next call. */
-export class StoredRecordWriter {
-  private scratch = Buffer.allocUnsafe(64 * 1024);
+/**
+ * Builds one partition's next value from an append's records: a block, or one record's frame.
+ * `fits` says whether a record joins the value being built; `take` returns it (valid until the
+ * next add: lmdb-js copies a value synchronously when `put` runs inside a write transaction, the
+ * only place this is used, so one buffer serves every value).
+ */
+export class StoredBlockWriter {
+  private buf = Buffer.allocUnsafe(BLOCK_HEADER + BLOCK_BYTES + 1024);
+  private at = BLOCK_HEADER;
+  /** Records in the value being built, and the offset of its first. */
+  count = 0;
+  first = -1;
   /** The previous record's key and its UTF-8 bytes (an append's records mostly share one key). */
   private lastKey = '';
   private lastKeyBytes: Buffer = Buffer.alloc(0);
 
-  /**
-   * lmdb-js copies the value synchronously when `put` runs inside a write transaction, which is
-   * the only place this is used, so reusing the buffer avoids one allocation per record.
-   */
-  frame(record: AppendRecord): Buffer {
+  /** Whether `record` joins the value being built (an empty one takes any record). */
+  fits(record: AppendRecord): boolean {
+    if (this.count === 0) return true;
+    return this.count < BLOCK_RECORDS && this.at + 4 + HEADER + record.key.length * 3 + record.value.length <= BLOCK_HEADER + BLOCK_BYTES;
+  }
+
+  add(offset: number, record: AppendRecord): void {
     const { key, value } = record;
-    const worst = HEADER + key.length * 3 + value.length;
-    if (worst > this.scratch.length) this.scratch = Buffer.allocUnsafe(Math.max(worst, this.scratch.length * 2));
-    const s = this.scratch;
-    s[0] = FORMAT;
-    s.writeDoubleLE(record.timestamp, 1);
+    if (this.count === 0) this.first = offset;
+    const worst = this.at + 4 + HEADER + key.length * 3 + value.length;
+    if (worst > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(worst, this.buf.length * 2));
+      this.buf.copy(grown, 0, 0, this.at);
+      this.buf = grown;
+    }
     if (key !== this.lastKey) {
       this.lastKey = key;
       this.lastKeyBytes = Buffer.from(key, 'utf8');
     }
+    const b = this.buf;
+    const s = this.at + 4;
     const keyBytes = this.lastKeyBytes.length;
-    s.set(this.lastKeyBytes, HEADER);
-    s.writeUInt16LE(keyBytes, 9);
-    s.set(value, HEADER + keyBytes);
-    return s.subarray(0, HEADER + keyBytes + value.length);
+    b[s] = FORMAT;
+    b.writeDoubleLE(record.timestamp, s + 1);
+    b.writeUInt16LE(keyBytes, s + 9);
+    b.set(this.lastKeyBytes, s + HEADER);
+    b.set(value, s + HEADER + keyBytes);
+    const end = s + HEADER + keyBytes + value.length;
+    b.writeUInt32LE(end - s, this.at);
+    this.at = end;
+    this.count++;
   }
+
+  /** The value built so far (format 1 for a single record, else a block), and a fresh start. */
+  take(): Buffer {
+    const b = this.buf;
+    const value = this.count === 1 ? b.subarray(BLOCK_HEADER + 4, this.at) : b.subarray(0, this.at);
+    if (this.count > 1) {
+      b[0] = BLOCK;
+      b.writeUInt32LE(this.count, 1);
+    }
+    this.reset();
+    return value;
+  }
+
+  /** Drops what was added (an append that failed). */
+  reset(): void {
+    this.at = BLOCK_HEADER;
+    this.count = 0;
+    this.first = -1;
+  }
+}
+
+/** A format-2 value as read: a copy of its bytes; its records are taken out with `records`. */
+export class StoredBlock {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly count: number,
+  ) {}
+}
+
+/** Records in a value stored at `key` (the raw bytes, as lmdb-js's getBinaryFast gives them). */
+export function storedCount(raw: Uint8Array): number {
+  return raw[0] === BLOCK ? ((raw[1] as number) | ((raw[2] as number) << 8) | ((raw[3] as number) << 16)) + (raw[4] as number) * 0x1000000 : 1;
+}
+
+export interface StoredRecordEncoding {
+  encode(value: Uint8Array): Uint8Array;
+  decode(bytes: Buffer, size: number): LogRecord | StoredBlock;
+  /** Appends to `out` the records of `block` (stored at offset `base`) with offsets in [from, to). */
+  records(block: StoredBlock, base: number, from: number, to: number, out: LogRecord[]): void;
 }
 
 /**
  * The lmdb-js `encoder` of a partition database. lmdb-js hands `decode` its shared read buffer
- * (valid only during the call), so the record is built straight from it: one copy of the value
- * bytes per record, no intermediate Buffer; keys (symbols: a few per partition) are interned. `offset` is filled by the reader
- * from the lmdb key.
+ * (valid only during the call), so a record is built straight from it: one copy of the value
+ * bytes per record, no intermediate Buffer; a block is copied once and its records' values are
+ * views of that copy. Keys (symbols: a few per partition) are interned. `offset` is filled by the
+ * reader from the lmdb key.
  */
-export function storedRecordEncoding(topic: string, partition: number) {
+export function storedRecordEncoding(topic: string, partition: number): StoredRecordEncoding {
   const keys = new KeyInterner();
+  const corrupt = (detail: string): LogError => new LogError(`corrupt record in ${topic}/${partition}: ${detail}`);
   return {
     encode(value: Uint8Array): Uint8Array {
       return value;
     },
-    decode(bytes: Buffer, size: number): LogRecord {
-      if (bytes[0] !== FORMAT || size < HEADER) {
-        throw new LogError(`corrupt record in ${topic}/${partition}: format ${bytes[0]}, ${size} bytes`);
+    decode(bytes: Buffer, size: number): LogRecord | StoredBlock {
+      if (bytes[0] === BLOCK && size >= BLOCK_HEADER) {
+        // Uint8Array's slice copies (Buffer's would be a view of lmdb's shared buffer).
+        // A plain Uint8Array copy (Buffer's slice would be a view of lmdb's shared buffer), its
+        // records' values views of it: the same class as every value the readers index into.
+        return new StoredBlock(new Uint8Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + size)), storedCount(bytes));
       }
+      if (bytes[0] !== FORMAT || size < HEADER) throw corrupt(`format ${bytes[0]}, ${size} bytes`);
       const keyEnd = HEADER + (bytes[9]! | (bytes[10]! << 8));
       return {
         topic,
@@ -69,9 +151,28 @@ export function storedRecordEncoding(topic: string, partition: number) {
         offset: -1,
         key: keys.intern(bytes, HEADER, keyEnd),
         timestamp: bytes.readDoubleLE(1),
-        // Uint8Array's slice copies (Buffer's would be a view of lmdb's shared buffer).
         value: Uint8Array.prototype.slice.call(bytes, keyEnd, size),
       };
+    },
+    records(block: StoredBlock, base: number, from: number, to: number, out: LogRecord[]): void {
+      const b = block.bytes;
+      const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      const n = block.count;
+      let at = BLOCK_HEADER;
+      for (let j = 0; j < n; j++) {
+        const offset = base + j;
+        if (offset >= to) return;
+        if (at + 4 > b.length) throw corrupt(`block at ${base} ends before its record ${j} of ${n}`);
+        const s = at + 4;
+        const end = s + view.getUint32(at, true);
+        if (end > b.length || end - s < HEADER || b[s] !== FORMAT) throw corrupt(`block at ${base}: record ${j} of ${n} is not a frame`);
+        at = end;
+        if (offset < from) continue;
+        const keyEnd = s + HEADER + (b[s + 9]! | (b[s + 10]! << 8));
+        if (keyEnd > end) throw corrupt(`block at ${base}: record ${j} of ${n} has a key past its end`);
+        // A plain Uint8Array view: cheaper to make than Buffer's subarray (a FastBuffer).
+        out.push({ topic, partition, offset, key: keys.intern(b, s + HEADER, keyEnd), timestamp: view.getFloat64(s + 1, true), value: new Uint8Array(b.buffer, b.byteOffset + keyEnd, end - keyEnd) });
+      }
     },
   };
 }
@@ -88,21 +189,38 @@ export class KeyInterner {
 
   constructor(private readonly size = 16) {}
 
+  /** The entry the previous call returned: consecutive records mostly share their key. */
+  private last = -1;
+
   intern(buf: Uint8Array, start: number, end: number): string {
     const len = end - start;
+    const last = this.last;
+    if (last >= 0) {
+      const b = this.bytes[last] as Uint8Array;
+      if (b.length === len) {
+        let k = 0;
+        while (k < len && b[k] === buf[start + k]) k++;
+        if (k === len) return this.strings[last] as string;
+      }
+    }
     for (let j = 0; j < this.bytes.length; j++) {
       const b = this.bytes[j] as Uint8Array;
       if (b.length !== len) continue;
       let k = 0;
       while (k < len && b[k] === buf[start + k]) k++;
-      if (k === len) return this.strings[j] as string;
+      if (k === len) {
+        this.last = j;
+        return this.strings[j] as string;
+      }
     }
     const s = ((Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)) as FastBuffer).utf8Slice(start, end);
     const copy = Uint8Array.prototype.slice.call(buf, start, end);
     if (this.bytes.length < this.size) {
+      this.last = this.bytes.length;
       this.bytes.push(copy);
       this.strings.push(s);
     } else {
+      this.last = this.next;
       this.bytes[this.next] = copy;
       this.strings[this.next] = s;
       this.next = (this.next + 1) % this.size;

@@ -1,7 +1,7 @@
 import type { Database, DatabaseOptions, RootDatabase } from 'lmdb';
 import { partitionFor, type AppendRecord, type LogRecord, type RecordPosition } from './event-log.ts';
 import { LogError } from './log-error.ts';
-import { StoredRecordWriter, storedRecordEncoding } from './stored-record.ts';
+import { StoredBlock, StoredBlockWriter, storedCount, storedRecordEncoding, type StoredRecordEncoding } from './stored-record.ts';
 import type { ChunkState, TimeIndex } from './time-index.ts';
 
 /** uint32 lmdb keys: the last offset a partition can hold. */
@@ -9,11 +9,17 @@ const MAX_OFFSET = 0xffff_ffff;
 /** MDB_APPEND: offsets only grow, and lmdb refuses (instead of overwriting) a key that is not last. */
 const APPEND = { append: true } as const;
 const PARTITION_CACHE_LIMIT = 100_000;
+/** Records per read when scanning for a timestamp (firstAtOrAfter). */
+const SCAN_BATCH = 1024;
 
 /** One topic's partition databases, and the record-level work of the embedded log. */
 export class TopicHandle {
-  private readonly partitionDbs: Database<LogRecord, number>[] = [];
-  private readonly writer = new StoredRecordWriter();
+  private readonly partitionDbs: Database<LogRecord | StoredBlock, number>[] = [];
+  private readonly encodings: StoredRecordEncoding[] = [];
+  /** Per partition: the value an append is building (stored-record.ts: blocks of records). */
+  private readonly blocks: StoredBlockWriter[] = [];
+  /** Per partition: the last block readRange read (its offset and record count). */
+  private readonly lastBlocks: ({ key: number; count: number } | undefined)[] = [];
   /** partitionFor(key) hashes the UTF-8 key; the few distinct keys (symbols) are cached. */
   private readonly keyPartitions = new Map<string, number>();
 
@@ -23,8 +29,10 @@ export class TopicHandle {
     readonly partitions: number,
   ) {
     for (let p = 0; p < partitions; p++) {
-      const options = { name: `records/${topic}/${p}`, keyEncoding: 'uint32', encoder: storedRecordEncoding(topic, p) };
-      this.partitionDbs.push(env.openDB<LogRecord, number>(options as DatabaseOptions & { name: string }));
+      const encoder = storedRecordEncoding(topic, p);
+      const options = { name: `records/${topic}/${p}`, keyEncoding: 'uint32', encoder };
+      this.encodings.push(encoder);
+      this.partitionDbs.push(env.openDB<LogRecord | StoredBlock, number>(options as DatabaseOptions & { name: string }));
     }
   }
 
@@ -40,11 +48,12 @@ export class TopicHandle {
 
   /** Offset the next record of the partition gets (read in the current transaction, if any). */
   endOffset(partition: number): number {
-    // An explicit inclusive end: lmdb-js 3.5's default reverse end for uint32 keys skips key 0.
-    for (const key of this.db(partition).getKeys({ reverse: true, limit: 1, end: 0, inclusiveEnd: true })) {
-      return key + 1;
-    }
-    return 0;
+    const db = this.db(partition);
+    const last = this.lastKeyAtOrBefore(db, MAX_OFFSET);
+    if (last === undefined) return 0;
+    // The raw value: its count is in its first bytes (a block), without copying or decoding it.
+    const raw = db.getBinaryFast(last) as Uint8Array | undefined;
+    return raw === undefined ? last + 1 : last + storedCount(raw);
   }
 
   /** Inside a write transaction: appends the records and their time-index entries. */
@@ -52,24 +61,30 @@ export class TopicHandle {
     const next = new Array<number>(this.partitions).fill(-1);
     const chunks = new Array<ChunkState | undefined>(this.partitions);
     const positions = new Array<RecordPosition>(records.length);
-    for (let i = 0; i < records.length; i++) {
-      const record = records[i]!;
-      const p = this.partitionOf(record.key);
-      let offset = next[p]!;
-      if (offset < 0) {
-        offset = this.endOffset(p);
-        chunks[p] = index.begin(this.topic, p, offset);
+    try {
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i]!;
+        const p = this.partitionOf(record.key);
+        let offset = next[p]!;
+        if (offset < 0) {
+          offset = this.endOffset(p);
+          chunks[p] = index.begin(this.topic, p, offset);
+        }
+        if (offset > MAX_OFFSET) throw new LogError(`${this.topic}/${p} is full (${MAX_OFFSET + 1} records)`);
+        const block = (this.blocks[p] ??= new StoredBlockWriter());
+        if (!block.fits(record)) this.store(p, block);
+        block.add(offset, record);
+        index.observe(chunks[p]!, offset, record.timestamp);
+        positions[i] = { partition: p, offset };
+        next[p] = offset + 1;
       }
-      if (offset > MAX_OFFSET) throw new LogError(`${this.topic}/${p} is full (${MAX_OFFSET + 1} records)`);
-      // Inside a transaction putSync writes at once and (untyped) returns false if lmdb refused.
-      const frame = this.writer.frame(record) as unknown as LogRecord;
-      const written = this.partitionDbs[p]!.putSync(offset, frame, APPEND) as unknown as boolean;
-      if (!written) {
-        throw new LogError(`${this.topic}/${p}: offset ${offset} is not past the end of the partition`);
+      for (let p = 0; p < this.partitions; p++) {
+        const block = this.blocks[p];
+        if (block !== undefined && block.count > 0) this.store(p, block);
       }
-      index.observe(chunks[p]!, offset, record.timestamp);
-      positions[i] = { partition: p, offset };
-      next[p] = offset + 1;
+    } finally {
+      // An append that threw rolls back: nothing it built is kept for the next.
+      for (const block of this.blocks) block?.reset();
     }
     for (const chunk of chunks) if (chunk) index.finish(chunk);
     return positions;
@@ -78,22 +93,54 @@ export class TopicHandle {
   /** Records with offsets in [from, to) in one short read. */
   readRange(partition: number, from: number, to: number): LogRecord[] {
     const out: LogRecord[] = [];
-    for (const { key, value } of this.db(partition).getRange({ start: from, end: to })) {
-      value.offset = key;
-      out.push(value);
+    if (to <= from) return out;
+    const db = this.db(partition);
+    const encoding = this.encodings[partition]!;
+    // The value holding `from` is the last one stored at or before it (a block may start earlier):
+    // a sequential reader's next range starts in the last block it read, or right after it
+    // (stored values never change), else it is looked up.
+    const seen = this.lastBlocks[partition];
+    const start = seen !== undefined && from >= seen.key && from <= seen.key + seen.count ? (from === seen.key + seen.count ? from : seen.key) : (this.lastKeyAtOrBefore(db, from) ?? from);
+    for (const { key, value } of db.getRange({ start, end: to })) {
+      if (value instanceof StoredBlock) {
+        encoding.records(value, key, from, to, out);
+        this.lastBlocks[partition] = { key, count: value.count };
+      } else if (key >= from) {
+        value.offset = key;
+        out.push(value);
+      }
     }
     return out;
   }
 
   /** First offset >= `from` whose timestamp is >= ts (the time index bounds the scan). */
   firstAtOrAfter(partition: number, from: number, ts: number): number {
-    for (const { key, value } of this.db(partition).getRange({ start: from })) {
-      if (value.timestamp >= ts) return key;
+    const end = this.endOffset(partition);
+    for (let at = from; at < end; ) {
+      const batch = this.readRange(partition, at, Math.min(at + SCAN_BATCH, end));
+      if (batch.length === 0) break;
+      for (const r of batch) if (r.timestamp >= ts) return r.offset;
+      at = batch[batch.length - 1]!.offset + 1;
     }
-    return this.endOffset(partition);
+    return end;
   }
 
-  private db(partition: number): Database<LogRecord, number> {
+  /** Puts the partition's built value at the offset of its first record. */
+  private store(partition: number, block: StoredBlockWriter): void {
+    const first = block.first;
+    // Inside a transaction putSync writes at once and (untyped) returns false if lmdb refused.
+    const written = this.partitionDbs[partition]!.putSync(first, block.take() as unknown as LogRecord, APPEND) as unknown as boolean;
+    if (!written) throw new LogError(`${this.topic}/${partition}: offset ${first} is not past the end of the partition`);
+  }
+
+  /** The greatest key <= `at` in the partition's database, if any. */
+  private lastKeyAtOrBefore(db: Database<LogRecord | StoredBlock, number>, at: number): number | undefined {
+    // An explicit inclusive end: lmdb-js 3.5's default reverse end for uint32 keys skips key 0.
+    for (const key of db.getKeys({ start: at, end: 0, reverse: true, limit: 1, inclusiveEnd: true })) return key;
+    return undefined;
+  }
+
+  private db(partition: number): Database<LogRecord | StoredBlock, number> {
     const db = this.partitionDbs[partition];
     if (!db) throw new LogError(`${this.topic} has ${this.partitions} partitions, no partition ${partition}`);
     return db;
