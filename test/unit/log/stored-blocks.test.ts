@@ -98,7 +98,7 @@ describe('stored blocks', () => {
       // Ranges starting and ending inside blocks.
       assert.ok(list.length > 500, `partition ${p} holds ${list.length} records`);
       for (const [from, to] of [[1, 2], [BLOCK_RECORDS - 3, BLOCK_RECORDS + 5], [300, 301], [list.length - 45, list.length - 2], [17, list.length]]) {
-        assertRecords(await readAll(log, 't', p, from!, to!, 50), list.slice(from, to), from!, `p${p} [${from}, ${to})`);
+        assertRecords(await readAll(log, 't', p, from!, to, 50), list.slice(from, to), from!, `p${p} [${from}, ${to})`);
       }
       // offsetForTime against a scan of the appended records: the first with timestamp >= ts.
       for (const ts of [0, list[0]!.timestamp, list[500]!.timestamp - 3, list[list.length - 1]!.timestamp, list[list.length - 1]!.timestamp + 1]) {
