@@ -5,6 +5,7 @@ import { TOPICS } from '../schemas/index.ts';
 import type { AppendRecord, EventLog } from '../storage/log/event-log.ts';
 import { topicSize } from '../storage/log/topic-size.ts';
 import { bodyOf, hasLegacyEncodings, legacyBodies, schemaIdOf } from '../storage/serde/legacy-encodings.ts';
+import { bufferView } from '../lib/bytes.ts';
 
 export interface Encoder {
   encode(topic: string, value: object): Uint8Array;
@@ -25,9 +26,7 @@ function route(e: GraphEvent): { topic: string; key: string; timestamp: number; 
       return { topic: TOPICS.lateEvents.name, key: e.late.symbol, timestamp: e.late.tsEvent, value: e.late };
     case 'deadLetter': {
       // avsc encodes Avro bytes from a Buffer only; processors hand over plain Uint8Arrays.
-      const p = e.deadLetter.payload;
-      const payload = Buffer.isBuffer(p) ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength);
-      return { topic: TOPICS.deadLetters.name, key: e.deadLetter.key || e.deadLetter.topic, timestamp: e.deadLetter.tsInit, value: { ...e.deadLetter, payload } };
+      return { topic: TOPICS.deadLetters.name, key: e.deadLetter.key || e.deadLetter.topic, timestamp: e.deadLetter.tsInit, value: { ...e.deadLetter, payload: bufferView(e.deadLetter.payload) } };
     }
   }
 }

@@ -471,8 +471,8 @@ export class HandoffMerge {
           }
         }
         const all = big ? this.takeBig(id) : this.u8.slice(at, at + nv + nk);
-        // A Buffer, as the log's reader gives a stored value (an undecodable record's payload is it).
-        const value = Buffer.from(all.buffer, all.byteOffset, nv);
+        // A Uint8Array view, as the embedded log's reader gives a value read from a block (D171).
+        const value = all.subarray(0, nv);
         const rec: LogRecord = { topic: c.topic, partition: c.partition, offset: f[c.s + 2] as number, key: utf8d.decode(all.subarray(nv, nv + nk)), timestamp: f[c.s + 1] as number, value };
         c.s += big ? 6 : 5 + slots(nv + nk);
         const e = recordToInput(rec, this.decode, null);

@@ -16,6 +16,7 @@ import { Notifier } from './notifier.ts';
 import type { OffsetStore } from './offset-store.ts';
 import type { TableName } from './tables.ts';
 import { type RetryOptions, withRetry } from './with-retry.ts';
+import { bufferView } from '../../lib/bytes.ts';
 
 export interface Entry {
   record: LogRecord;
@@ -163,7 +164,8 @@ export class TableWriter {
       offset: record.offset,
       key: record.key,
       reason: `${prefix}${reason}`,
-      payload: record.value,
+      // avsc encodes Avro bytes from a Buffer only; a log record's value is a Uint8Array.
+      payload: bufferView(record.value),
     }));
     this.counts.deadLettered += await withRetry(() => this.o.deadLetters.write(letters), signal, this.o.retry, this.o.onRetry);
   }

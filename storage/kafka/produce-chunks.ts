@@ -1,5 +1,6 @@
 import { partitionFor, type AppendRecord, type RecordPosition } from '../log/event-log.ts';
 import { KafkaLogError } from './kafka-log-error.ts';
+import { bufferView } from '../../lib/bytes.ts';
 
 /** Keys and values per produce request: brokers reject batches over message.max.bytes (1 MiB by default). */
 export const PRODUCE_MAX_BYTES = 512 * 1024;
@@ -32,11 +33,7 @@ export interface KafkaMessage {
 }
 
 export function kafkaMessages(records: readonly AppendRecord[], partitions: number): KafkaMessage[] {
-  return records.map((r) => ({ key: r.key, value: asBuffer(r.value), timestamp: String(r.timestamp), partition: partitionFor(r.key, partitions) }));
-}
-
-function asBuffer(v: Uint8Array): Buffer {
-  return Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  return records.map((r) => ({ key: r.key, value: bufferView(r.value), timestamp: String(r.timestamp), partition: partitionFor(r.key, partitions) }));
 }
 
 /** What a produce request answers per partition (kafkajs's RecordMetadata, the fields used here). */

@@ -1,5 +1,6 @@
 import type { AppendRecord, LogRecord } from './event-log.ts';
 import { LogError } from './log-error.ts';
+import { bufferView } from '../../lib/bytes.ts';
 
 /**
  * How records are stored as the values of their partition database (the lmdb key is an offset).
@@ -151,7 +152,9 @@ export function storedRecordEncoding(topic: string, partition: number): StoredRe
         offset: -1,
         key: keys.intern(bytes, HEADER, keyEnd),
         timestamp: bytes.readDoubleLE(1),
-        value: Uint8Array.prototype.slice.call(bytes, keyEnd, size),
+        // A plain Uint8Array copy, like a block's values (Buffer's or a Buffer's slice would be a
+        // view of lmdb's shared buffer, or a Buffer).
+        value: new Uint8Array(bytes.buffer.slice(bytes.byteOffset + keyEnd, bytes.byteOffset + size)),
       };
     },
     records(block: StoredBlock, base: number, from: number, to: number, out: LogRecord[]): void {
@@ -170,7 +173,8 @@ export function storedRecordEncoding(topic: string, partition: number): StoredRe
         if (offset < from) continue;
         const keyEnd = s + HEADER + (b[s + 9]! | (b[s + 10]! << 8));
         if (keyEnd > end) throw corrupt(`block at ${base}: record ${j} of ${n} has a key past its end`);
-        // A plain Uint8Array view: cheaper to make than Buffer's subarray (a FastBuffer).
+        // A plain Uint8Array view (LogRecord.value's type): ~40 ns to make, against ~75-90 for a
+        // Buffer view. Where a Buffer is needed (avsc's `bytes`), bufferView wraps it.
         out.push({ topic, partition, offset, key: keys.intern(b, s + HEADER, keyEnd), timestamp: view.getFloat64(s + 1, true), value: new Uint8Array(b.buffer, b.byteOffset + keyEnd, end - keyEnd) });
       }
     },
@@ -213,7 +217,7 @@ export class KeyInterner {
         return this.strings[j] as string;
       }
     }
-    const s = ((Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)) as FastBuffer).utf8Slice(start, end);
+    const s = (bufferView(buf) as FastBuffer).utf8Slice(start, end);
     const copy = Uint8Array.prototype.slice.call(buf, start, end);
     if (this.bytes.length < this.size) {
       this.last = this.bytes.length;

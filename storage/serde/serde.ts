@@ -5,6 +5,7 @@ import { DecodeError, EncodeError } from './serde-error.ts';
 import { chainReader } from './chain-reader.ts';
 import { tradeReader, type TradeReader } from './trade-reader.ts';
 import { tradeWriter, type TradeWriter } from './trade-writer.ts';
+import { bufferView } from '../../lib/bytes.ts';
 
 /** Slabs of direct-written values (the size of Node's own Buffer pool), and the room kept for one value. */
 const SLAB_BYTES = 8 * 1024;
@@ -177,7 +178,7 @@ function framed(bytes: Uint8Array): Buffer {
   if (!(bytes instanceof Uint8Array)) throw new DecodeError('not-bytes', 'value is not a Uint8Array');
   if (bytes.length > 0 && bytes[0] !== MAGIC) throw new DecodeError('bad-magic-byte', `magic byte ${bytes[0]}, expected ${MAGIC}`);
   if (bytes.length < HEADER) throw new DecodeError('truncated', `${bytes.length} bytes, shorter than the ${HEADER}-byte header`);
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return bufferView(bytes);
 }
 
 /** The schema id of a Confluent frame, after the checks framed() makes (without its Buffer view). */
