@@ -13,33 +13,38 @@ export class LongReader {
 
   read(buf: Uint8Array, p: number): number {
     const len = buf.length;
-    const end = p + MAX_VARINT;
-    let n = 0;
-    let k = 0;
-    let b = 0;
-    let h = 0;
+    if (p >= len) return this.fail();
+    let b = buf[p++] as number;
+    // One byte (lengths, enum and union indexes, small values): no loop.
+    if (b < 0x80) {
+      this.at = p;
+      return (b >>> 1) ^ -(b & 1);
+    }
+    // Up to 4 bytes in a 28-bit integer, as avsc's readLong; then a double for the rest.
+    let n = b & 0x7f;
+    let k = 7;
     do {
       if (p >= len) return this.fail();
       b = buf[p++] as number;
-      h = b & 0x80;
       n |= (b & 0x7f) << k;
       k += 7;
-    } while (h && k < 28);
-    if (h) {
-      let f = n;
-      let fk = 268435456;
-      do {
-        if (p >= len || p >= end) return this.fail();
-        b = buf[p++] as number;
-        f += (b & 0x7f) * fk;
-        fk *= 128;
-      } while (b & 0x80);
+    } while (b & 0x80 && k < 28);
+    if (!(b & 0x80)) {
       this.at = p;
-      // The zigzag sign is the lowest bit, already in n: a double's `% 2` costs a call to fmod.
-      return (n & 1 ? -(f + 1) : f) / 2;
+      return (n >>> 1) ^ -(n & 1);
     }
+    let f = n;
+    let fk = 268435456;
+    const end = p + (MAX_VARINT - 4);
+    do {
+      if (p >= len || p >= end) return this.fail();
+      b = buf[p++] as number;
+      f += (b & 0x7f) * fk;
+      fk *= 128;
+    } while (b & 0x80);
     this.at = p;
-    return (n >> 1) ^ -(n & 1);
+    // The zigzag sign is the lowest bit, already in n: a double's `% 2` costs a call to fmod.
+    return (n & 1 ? -(f + 1) : f) / 2;
   }
 
   private fail(): number {

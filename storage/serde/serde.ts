@@ -35,6 +35,8 @@ export class Serde {
   private readonly fast = new Map<string, TradeReader>();
   /** Per topic: a direct writer for its current schema's common case (trades: trade-writer.ts). */
   private readonly fastWriters = new Map<string, TradeWriter>();
+  /** decodeAs's last topic, its schema and direct reader (cleared when a topic's schema changes). */
+  private lastDecode: { topic: string; reader: { id: number; type: avro.Type }; fast: TradeReader | undefined } | null = null;
   private scratch = Buffer.allocUnsafe(64 * 1024);
   /** Where the direct writers put values (a fresh slab when this one is nearly full). */
   private slab = Buffer.allocUnsafeSlow(0);
@@ -54,6 +56,7 @@ export class Serde {
     await this.loadSchema(id);
     const type = this.types.get(id)!;
     this.writers.set(topic, { id, type });
+    this.lastDecode = null;
     const fast = tradeReader(type) ?? chainReader(type);
     if (fast) this.fast.set(topic, fast);
     else this.fast.delete(topic);
@@ -139,12 +142,18 @@ export class Serde {
    * fill it and return it instead of a new one (trades; the value is the same either way).
    */
   decodeAs<T>(topic: string, bytes: Uint8Array, reuse?: object): T {
-    const reader = this.writers.get(topic);
-    if (!reader) throw new DecodeError(`unknown-topic:${topic}`, `no schema registered for topic ${topic}`);
+    // The previous call's topic (a replay decodes runs of trades) skips two map lookups.
+    let last = this.lastDecode;
+    if (last === null || last.topic !== topic) {
+      const writer = this.writers.get(topic);
+      if (!writer) throw new DecodeError(`unknown-topic:${topic}`, `no schema registered for topic ${topic}`);
+      last = this.lastDecode = { topic, reader: writer, fast: this.fast.get(topic) };
+    }
+    const reader = last.reader;
     const schemaId = schemaIdOf(bytes);
     if (schemaId === reader.id) {
       // The direct reader gives exactly avsc's value, or undefined (then avsc decides).
-      const value = this.fast.get(topic)?.(bytes, HEADER, reuse);
+      const value = last.fast?.(bytes, HEADER, reuse);
       return (value ?? body(reader.type, framed(bytes), undefined)) as T;
     }
     const buf = framed(bytes);
