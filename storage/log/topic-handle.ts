@@ -53,7 +53,8 @@ export class TopicHandle {
     if (last === undefined) return 0;
     // The raw value: its count is in its first bytes (a block), without copying or decoding it.
     const raw = db.getBinaryFast(last) as Uint8Array | undefined;
-    return raw === undefined ? last + 1 : last + storedCount(raw);
+    if (raw === undefined) throw new LogError(`${this.topic}/${partition}: the value at offset ${last} vanished between two reads`);
+    return last + storedCount(raw);
   }
 
   /** Inside a write transaction: appends the records and their time-index entries. */
