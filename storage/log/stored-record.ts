@@ -52,14 +52,13 @@ export class StoredBlockWriter {
 
   /** Whether `record` joins the value being built (an empty one takes any record). */
   fits(record: AppendRecord): boolean {
-    if (this.count === 0) return true;
-    return this.count < BLOCK_RECORDS && this.at + 4 + HEADER + record.key.length * 3 + record.value.length <= BLOCK_HEADER + BLOCK_BYTES;
+    return this.count === 0 || (this.count < BLOCK_RECORDS && this.endWith(record) <= BLOCK_HEADER + BLOCK_BYTES);
   }
 
   add(offset: number, record: AppendRecord): void {
     const { key, value } = record;
     if (this.count === 0) this.first = offset;
-    const worst = this.at + 4 + HEADER + key.length * 3 + value.length;
+    const worst = this.endWith(record);
     if (worst > this.buf.length) {
       const grown = Buffer.allocUnsafe(Math.max(worst, this.buf.length * 2));
       this.buf.copy(grown, 0, 0, this.at);
@@ -93,6 +92,11 @@ export class StoredBlockWriter {
     }
     this.reset();
     return value;
+  }
+
+  /** Where the value would end at most with `record` added (its key at 3 UTF-8 bytes a character). */
+  private endWith(record: AppendRecord): number {
+    return this.at + 4 + HEADER + record.key.length * 3 + record.value.length;
   }
 
   /** Drops what was added (an append that failed). */
@@ -135,31 +139,45 @@ export function storedRecordEncoding(topic: string, partition: number): StoredRe
   const corrupt = (detail: string): LogError => new LogError(`corrupt record in ${topic}/${partition}: ${detail}`);
   let shared: Buffer | null = null;
   let plain: Uint8Array = new Uint8Array(0);
+  let sharedView: DataView = new DataView(new ArrayBuffer(0));
+  /**
+   * The record in the frame at [s, end) of `src` (its version and length checked by the caller):
+   * its value a copy (`copy`) or a view of `src`; null when its key runs past `end`. Single records
+   * and a block's records are read by this one function.
+   */
+  const fromFrame = (src: Uint8Array, view: DataView, s: number, end: number, offset: number, copy: boolean): LogRecord | null => {
+    const keyEnd = s + HEADER + (src[s + 9]! | (src[s + 10]! << 8));
+    if (keyEnd > end) return null;
+    return {
+      topic,
+      partition,
+      offset,
+      key: keys.intern(src, s + HEADER, keyEnd),
+      timestamp: view.getFloat64(s + 1, true),
+      // A copy with Uint8Array's slice on a plain Uint8Array: a plain Uint8Array, and a small one
+      // on V8's heap. A view: ~40 ns to make, against ~75-90 for a Buffer view. Either is
+      // LogRecord.value's type; where a Buffer is needed (avsc's `bytes`), bufferView wraps it.
+      value: copy ? Uint8Array.prototype.slice.call(src, keyEnd, end) : new Uint8Array(src.buffer, src.byteOffset + keyEnd, end - keyEnd),
+    };
+  };
   return {
     encode(value: Uint8Array): Uint8Array {
       return value;
     },
     decode(bytes: Buffer, size: number): LogRecord | StoredBlock {
-      // Copies are taken with Uint8Array's slice on a plain Uint8Array over lmdb's shared buffer
-      // (made again only when lmdb replaces that buffer): the copy is a plain Uint8Array, the class
-      // of every value (a Buffer's slice would be a Buffer), and a small one is allocated on V8's
-      // heap (ArrayBuffer.prototype.slice always allocates outside it: a format-1 log then read at
-      // half the rate, measured).
+      // Copies are taken from a plain Uint8Array over lmdb's shared buffer (made again only when
+      // lmdb replaces that buffer): a Buffer's slice would be a Buffer, and ArrayBuffer.prototype.slice
+      // always allocates outside V8's heap (a format-1 log then read at half the rate, measured).
       if (bytes !== shared) {
         shared = bytes;
         plain = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        sharedView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       }
       if (bytes[0] === BLOCK && size >= BLOCK_HEADER) return new StoredBlock(Uint8Array.prototype.slice.call(plain, 0, size), storedCount(bytes));
       if (bytes[0] !== FORMAT || size < HEADER) throw corrupt(`format ${bytes[0]}, ${size} bytes`);
-      const keyEnd = HEADER + (bytes[9]! | (bytes[10]! << 8));
-      return {
-        topic,
-        partition,
-        offset: -1,
-        key: keys.intern(bytes, HEADER, keyEnd),
-        timestamp: bytes.readDoubleLE(1),
-        value: Uint8Array.prototype.slice.call(plain, keyEnd, size),
-      };
+      const r = fromFrame(plain, sharedView, 0, size, -1, true);
+      if (r === null) throw corrupt(`format 1: the key runs past the record's ${size} bytes`);
+      return r;
     },
     records(block: StoredBlock, base: number, from: number, to: number, out: LogRecord[]): void {
       const b = block.bytes;
@@ -175,11 +193,9 @@ export function storedRecordEncoding(topic: string, partition: number): StoredRe
         if (end > b.length || end - s < HEADER || b[s] !== FORMAT) throw corrupt(`block at ${base}: record ${j} of ${n} is not a frame`);
         at = end;
         if (offset < from) continue;
-        const keyEnd = s + HEADER + (b[s + 9]! | (b[s + 10]! << 8));
-        if (keyEnd > end) throw corrupt(`block at ${base}: record ${j} of ${n} has a key past its end`);
-        // A plain Uint8Array view (LogRecord.value's type): ~40 ns to make, against ~75-90 for a
-        // Buffer view. Where a Buffer is needed (avsc's `bytes`), bufferView wraps it.
-        out.push({ topic, partition, offset, key: keys.intern(b, s + HEADER, keyEnd), timestamp: view.getFloat64(s + 1, true), value: new Uint8Array(b.buffer, b.byteOffset + keyEnd, end - keyEnd) });
+        const r = fromFrame(b, view, s, end, offset, false);
+        if (r === null) throw corrupt(`block at ${base}: record ${j} of ${n} has a key past its end`);
+        out.push(r);
       }
     },
   };
