@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { open } from 'lmdb';
 import type { AppendRecord, LogRecord } from '../../../storage/log/event-log.ts';
 import { LmdbEventLog } from '../../../storage/log/lmdb-event-log.ts';
 import { BLOCK_BYTES, BLOCK_RECORDS } from '../../../storage/log/stored-record.ts';
+import { tempDir as makeTempDir } from '../../helpers/cli.ts';
 
 /**
  * The embedded log's blocks (D171): one append's records of a partition are stored as blocks of
@@ -14,15 +12,12 @@ import { BLOCK_BYTES, BLOCK_RECORDS } from '../../../storage/log/stored-record.t
  * Whatever the mix, every read gives exactly the records appended, at their offsets; the expected
  * values here are the appended records themselves, counted per partition in append order.
  */
-const dirs: string[] = [];
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'tickflow-blocks-'));
-  dirs.push(dir);
-  return dir;
+/** A fresh directory (the CLI helpers' tempDir), removed when the test that made it ends. */
+function tempDir(): string {
+  const t = makeTempDir('tickflow-blocks-');
+  after(t.cleanup);
+  return t.dir;
 }
-after(async () => {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-});
 
 /** A deterministic record: key from a few symbols, value length varying (some past BLOCK_BYTES). */
 function record(i: number): AppendRecord {
@@ -76,7 +71,7 @@ function entries(dir: string, topic: string, partition: number): number {
 
 describe('stored blocks', () => {
   test('bulk and single appends mixed: every read range and batch size gives the appended records; bulk appends are blocks', async () => {
-    const dir = await tempDir();
+    const dir = tempDir();
     const log = await LmdbEventLog.open(dir);
     const appended: AppendRecord[] = [];
     const positions: { partition: number; offset: number }[] = [];
@@ -116,7 +111,7 @@ describe('stored blocks', () => {
   });
 
   test('a log of single records (format 1) reads as it was and takes blocks once opened for writing', async () => {
-    const dir = await tempDir();
+    const dir = tempDir();
     // Format 1 as tickflow wrote it before blocks: one record per lmdb value (single appends
     // still store exactly that), the log marked format 1.
     const oldRecords = Array.from({ length: 60 }, (_, i) => ({ ...record(i), key: 'K' }));
@@ -145,7 +140,7 @@ describe('stored blocks', () => {
   });
 
   test('values read after lmdb-js replaces its 16 MB shared read buffer (a 17 MB record) are the appended bytes', async () => {
-    const dir = await tempDir();
+    const dir = tempDir();
     const log = await LmdbEventLog.open(dir);
     const big = (n: number, seed: number): AppendRecord => ({ key: 'K', timestamp: seed, value: Uint8Array.from({ length: n }, (_, j) => (j * 13 + seed) & 0xff) });
     // Single appends (format-1 values) around one far larger than lmdb-js's initial buffer.
@@ -157,7 +152,7 @@ describe('stored blocks', () => {
   });
 
   test('a corrupt block is refused with its partition and offset', async () => {
-    const dir = await tempDir();
+    const dir = tempDir();
     const log = await LmdbEventLog.open(dir);
     const [pos] = await log.append('t', Array.from({ length: 10 }, (_, i) => ({ ...record(1 + i), key: 'K' })));
     await log.close();
