@@ -1,17 +1,17 @@
-import type { Trade } from '../../schemas/index.ts';
+import type { Bar, OptionChainSnapshot, Trade } from '../../schemas/index.ts';
 import type { InputEvent } from '../../processors/types.ts';
-import type { EventLog, LogRecord } from '../../storage/log/event-log.ts';
-import { BATCH, inputTsInit, newPick, nextBatch, pickHeads, readPartition, recordToInput, type MergeHead, type TopicDecoder } from '../merged-reader.ts';
+import type { LogRecord } from '../../storage/log/event-log.ts';
+import { inputTsInit, newPick, pickHeads, recordToInput, type MergeHead, type TopicDecoder } from '../merged-reader.ts';
 
 /**
- * The inputs of the trades partitions, handed from the reader thread to the graph's thread (D169)
+ * The inputs of every input partition, handed from the reader thread to the graph's thread (D169)
  * through SharedArrayBuffer chunks: no structured clone, no message per input. Each partition
  * (a merge cursor: topic rank, partition) has its own ring of chunks, which the reader fills with
- * the partition's records in log order; the graph's thread merges the rings' heads with the
- * partitions it reads itself (option chains, candles: few records, read where they are decoded),
- * in the merge order (MergedReader's: key, topic rank, partition), and gives chunks back as it
- * empties them. The reader fills whichever ring has a free chunk, so the ring the merge waits on
- * is always being filled: no deadlock, and memory is bounded by the rings (default 16 x 32 KB).
+ * the partition's records in log order; the graph's thread merges the rings' heads in the merge
+ * order (MergedReader's: key, topic rank, partition), and gives chunks back as it empties them.
+ * The reader fills whichever ring has a free chunk, so the ring the merge waits on is always being
+ * filled: no deadlock, and memory is bounded by the rings (default 8 x 128 KB each: a chunk holds a chain of ~1,800
+ * contracts).
  *
  * A chunk is a run of records, each a whole number of 8-byte slots: a header slot (kind | BIG),
  * the merge key or the record timestamp, the offset, then the kind's fields as float64 slots
@@ -20,20 +20,20 @@ import { BATCH, inputTsInit, newPick, nextBatch, pickHeads, readPartition, recor
  *   trade        key tsInit; tsEvent, price, size, symbol id * 2 + (side SELL ? 1 : 0), tradeId
  *                (a trade the reader decoded)
  *   record       record timestamp; value and key byte lengths, their bytes: a stored record as it
- *                is (a trade the reader left to the graph's side, or could not decode),
- *                decoded on the graph's side when it becomes its partition's head, as
+ *                is (a chain, a candle, a trade the reader left to the graph's side or could not
+ *                decode), decoded on the graph's side when it becomes its partition's head, as
  *                MergedReader decodes heads (its key is then its tsInit, or the timestamp if it
  *                does not decode)
  *   symbol       (no key or offset) id, byte length, UTF-8 bytes; ids are per partition, defined
  *                before the first trade of that partition that uses them
  *   end          the partition has no more records
- * A record too large for a chunk (a trade record whose stored value is far larger than a trade's:
- * it will not decode) has the BIG flag and a message id instead of its bytes, which come by
- * postMessage.
+ * A record too large for a chunk (a chain of a few hundred contracts, or a record far larger than
+ * its kind's, which will not decode) has the BIG flag and a message id instead of its bytes,
+ * which come by postMessage.
  *
  * Who reads and decodes what balances the two threads: the reader reads the trades, most of the
- * records, and decodes them when the graph's side is behind; the graph's side decodes the rest and
- * reads the chains and candles itself (docs/benchmarks.md, issue 19).
+ * records, and decodes them when the graph's side is behind, and reads the chains and candles; the
+ * graph's side decodes the rest (D172; docs/benchmarks.md, issue 19).
  */
 
 const KIND_TRADE = 1;
@@ -61,7 +61,7 @@ export interface HandoffBuffers {
   chunkBytes: number;
 }
 
-export function handoffBuffers(cursors: number, ring = 16, chunkBytes = 32 * 1024): HandoffBuffers {
+export function handoffBuffers(cursors: number, ring = 8, chunkBytes = 128 * 1024): HandoffBuffers {
   if (chunkBytes % 8 !== 0 || chunkBytes < 64) throw new Error(`chunkBytes must be a multiple of 8 and at least 64 (got ${chunkBytes})`);
   if (ring < 1) throw new Error(`ring must be at least 1 (got ${ring})`);
   return { data: new SharedArrayBuffer(cursors * ring * chunkBytes), control: new SharedArrayBuffer(4 * (2 * cursors * ring + 2)), cursors, ring, chunkBytes };
@@ -273,8 +273,7 @@ const waitAsync = (Atomics as unknown as { waitAsync: (a: Int32Array, i: number,
 
 /** The reading state of one cursor's ring on the graph's side. */
 interface RingReader extends MergeHead {
-  /** The cursor's index, and its ring's (the reader's cursor index; -1 for a local partition). */
-  k: number;
+  /** The cursor's index (its ring's). */
   i: number;
   partition: number;
   topic: string;
@@ -287,20 +286,9 @@ interface RingReader extends MergeHead {
   headKey: number;
   /** A stored record's head, decoded here when it became the head (its key is its tsInit). */
   head: InputEvent | null;
-  /** A partition this thread reads itself (not through a ring): its records read, not yet taken. */
-  local: LocalRead | null;
   /** A trades partition: its trades are decoded into this event, reused (MergedReader's spare). */
   spare: (InputEvent & { kind: 'trade' }) | null;
   symbols: string[];
-}
-
-/** A partition read by the graph's thread itself, as MergedReader reads one. */
-interface LocalRead {
-  raw: LogRecord[];
-  i: number;
-  fetchOffset: number;
-  batch: number;
-  ended: boolean;
 }
 
 /** What settle found at a cursor's position. */
@@ -308,7 +296,6 @@ const HEAD = 0;
 const ENDED = 1;
 const WAIT = 2;
 const WAIT_BIG = 3;
-const WAIT_LOCAL = 4;
 
 /**
  * The graph's side: merges the cursors' rings in MergedReader's order and turns their records
@@ -330,25 +317,20 @@ export class HandoffMerge {
   constructor(
     private readonly b: HandoffBuffers,
     /**
-     * Every merge cursor's topic rank and partition, in MergedReader's order; `local`: read here
-     * from `log`, from the offset run() gives. The others are the reader's cursors, in this order:
-     * ring 0 is the first of them, and so on (the buffers hold rings for them only).
+     * Every merge cursor's topic rank and partition, in MergedReader's order: the reader's cursors,
+     * ring 0 the first of them, and so on.
      */
-    cursors: readonly { rank: number; partition: number; local?: boolean }[],
-    private readonly topics: readonly string[],
+    cursors: readonly { rank: number; partition: number }[],
+    topics: readonly string[],
     private readonly decode: TopicDecoder,
-    private readonly log: EventLog,
   ) {
     this.f64 = new Float64Array(b.data);
     this.u8 = new Uint8Array(b.data);
     this.ctl = new Int32Array(b.control);
     this.slotsPerChunk = b.chunkBytes / 8;
-    // Rings are the reader's cursors (the non-local ones, in order): their place in the buffers.
-    let ring = 0;
-    this.rings = cursors.map((c, k) => {
-      const i = c.local === true ? -1 : ring++;
-      const s = Math.max(0, i) * b.ring * this.slotsPerChunk;
-      return { k, i, topicRank: c.rank, partition: c.partition, topic: topics[c.rank] as string, r: 0, reading: false, s, stop: s, headKey: 0, head: null, local: c.local === true ? { raw: [], i: 0, fetchOffset: 0, batch: BATCH, ended: false } : null, spare: topics[c.rank] === 'trades' ? { kind: 'trade', pos: { topic: 'trades', partition: c.partition, offset: 0 }, value: undefined as unknown as Trade } : null, symbols: [] };
+    this.rings = cursors.map((c, i) => {
+      const s = i * b.ring * this.slotsPerChunk;
+      return { i, topicRank: c.rank, partition: c.partition, topic: topics[c.rank] as string, r: 0, reading: false, s, stop: s, headKey: 0, head: null, spare: topics[c.rank] === 'trades' ? { kind: 'trade', pos: { topic: 'trades', partition: c.partition, offset: 0 }, value: undefined as unknown as Trade } : null, symbols: [] };
     });
     const value: Trade = { tsEvent: 0, tsInit: 0, symbol: '', price: 0, size: 0, side: 'BUY', tradeId: 0 };
     this.trade = { kind: 'trade', pos: { topic: '', partition: 0, offset: 0 }, value };
@@ -374,12 +356,8 @@ export class HandoffMerge {
     Atomics.notify(this.ctl, releasedAt(this.b));
   }
 
-  /**
-   * Emits every input of every cursor in the merge order; resolves with the count. `from`: the
-   * first offset of each cursor, in the constructor's order (the local ones start there).
-   */
-  async run(emit: (e: InputEvent) => void, from: readonly number[]): Promise<number> {
-    for (const c of this.rings) if (c.local !== null) c.local.fetchOffset = from[c.k] as number;
+  /** Emits every input of every cursor in the merge order; resolves with the count. */
+  async run(emit: (e: InputEvent) => void): Promise<number> {
     const active: RingReader[] = [];
     for (const c of this.rings) if ((await this.settled(c)) === HEAD) active.push(c);
     if (active.length === 0) return 0;
@@ -412,21 +390,11 @@ export class HandoffMerge {
       const st = this.settle(c);
       if (st === WAIT) await this.chunkOf(c);
       else if (st === WAIT_BIG) await this.bigArrival();
-      else if (st === WAIT_LOCAL) await this.readLocal(c.local as LocalRead, c);
       else return st;
     }
   }
 
   private settle(c: RingReader): number {
-    const l = c.local;
-    if (l !== null) {
-      // Read here: decoded when it becomes the head, as MergedReader does.
-      if (l.i >= l.raw.length) return l.ended ? ENDED : WAIT_LOCAL;
-      const e = recordToInput(l.raw[l.i++] as LogRecord, this.decode, null);
-      c.head = e;
-      c.headKey = inputTsInit(e);
-      return HEAD;
-    }
     const f = this.f64;
     for (;;) {
       if (c.s >= c.stop) {
@@ -454,17 +422,16 @@ export class HandoffMerge {
         const nv = f[c.s + 3] as number;
         const nk = f[c.s + 4] as number;
         const at = (c.s + 5) * 8;
-        const spare = c.spare;
-        if (spare !== null && !big) {
-          // A trade, decoded from the chunk in place into the partition's reused event; on any
-          // failure, the in-thread reader's path below (which decodes again and fails the same way).
+        if (!big) {
+          // Decoded from the chunk in place (a trade into the partition's reused event): no copy of
+          // the bytes, which the decoded value does not keep (the input schemas have no bytes
+          // fields). On any failure, the in-thread reader's path below, which decodes a copy again
+          // and fails the same way, keeping the copy as the undecodable record's payload.
           try {
-            const offset = f[c.s + 2] as number;
-            spare.value = this.decode(c.topic, this.u8.subarray(at, at + nv), spare.value) as Trade;
-            spare.pos.offset = offset;
+            const e = this.decodeInPlace(c, (f[c.s + 2] as number), this.u8.subarray(at, at + nv));
             c.s += 5 + slots(nv + nk);
-            c.head = spare;
-            c.headKey = spare.value.tsInit;
+            c.head = e;
+            c.headKey = e.value.tsInit;
             return HEAD;
           } catch {
             // below
@@ -483,6 +450,21 @@ export class HandoffMerge {
       c.headKey = f[c.s + 1] as number;
       return HEAD;
     }
+  }
+
+  /** Cursor c's record at `offset`, decoded from `bytes` (a view of its chunk); throws as the decoder does. */
+  private decodeInPlace(c: RingReader, offset: number, bytes: Uint8Array): InputEvent & { kind: 'trade' | 'chain' | 'candle' } {
+    const spare = c.spare;
+    if (spare !== null) {
+      spare.value = this.decode(c.topic, bytes, spare.value) as Trade;
+      spare.pos.offset = offset;
+      return spare;
+    }
+    const pos = { topic: c.topic, partition: c.partition, offset };
+    const value = this.decode(c.topic, bytes);
+    if (c.topic === 'options') return { kind: 'chain', pos, value: value as OptionChainSnapshot };
+    if (c.topic === 'candles') return { kind: 'candle', pos, value: value as Bar };
+    throw new Error(`not an input topic: ${c.topic}`);
   }
 
   /** Past the end of the chunk being read: gives it back, and takes the next if the reader has published it. */
@@ -505,16 +487,6 @@ export class HandoffMerge {
     c.reading = false;
     Atomics.add(this.ctl, releasedAt(this.b), 1);
     Atomics.notify(this.ctl, releasedAt(this.b));
-  }
-
-  /** Reads a local partition's next records (MergedReader's read sizes); ended when there are none. */
-  private async readLocal(l: LocalRead, c: RingReader): Promise<void> {
-    const read = await readPartition(this.log, c.topic, c.partition, l.fetchOffset, l.fetchOffset + l.batch, l.batch);
-    l.raw = read.records;
-    l.i = 0;
-    l.fetchOffset = read.next;
-    if (l.raw.length === 0) l.ended = true;
-    else l.batch = nextBatch(l.raw);
   }
 
   /** Waits until cursor c's next chunk is published (or the reader failed). */

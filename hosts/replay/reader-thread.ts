@@ -13,7 +13,7 @@ export interface ThreadedDrainOptions {
   log: EventLog;
   dir: string;
   topics: readonly string[];
-  /** Decodes what this thread reads itself (option chains, candles, the head start) and the trades the reader leaves undecoded. */
+  /** Decodes what this thread reads itself (the head start) and what the reader leaves undecoded (chains, candles, some trades). */
   decode: TopicDecoder;
   /** Chunks per partition and their size (tests make them small to cross chunk ends and BIG records). */
   ring?: number;
@@ -30,10 +30,9 @@ export interface ThreadedDrainOptions {
 }
 
 /**
- * Replay's reader on its own thread (decisions.md D169): a worker reads the trades partitions into
+ * Replay's reader on its own thread (decisions.md D169): a worker reads every input partition into
  * a ring per partition (input-handoff.ts), decoding the trades when this thread is behind, while
- * this thread reads the other topics itself, decodes the rest, merges everything in the merge
- * order and runs the graph. Until the worker has loaded its
+ * this thread decodes the rest, merges everything in the merge order and runs the graph (D172). Until the worker has loaded its
  * modules and opened the log (~0.4 s), this thread reads itself, in slices, with the merged reader;
  * then the worker starts at the cut this thread's reader reached (MergedReader.positions, the
  * same cut a checkpoint makes) and reads the rest.
@@ -44,17 +43,16 @@ export interface ThreadedDrainOptions {
  */
 export async function threadedDrain(opts: ThreadedDrainOptions, emit: (e: InputEvent) => void): Promise<number> {
   // The merge cursors, in MergedReader's order: each topic's partitions, topic by topic.
-  const cursors: (ReaderCursor & { local: boolean })[] = [];
+  // Every partition is read by the worker: this thread, running the graph, is the busier one
+  // (docs/benchmarks.md, eleventh round), so it only decodes what the worker leaves to it.
+  const cursors: ReaderCursor[] = [];
   for (let rank = 0; rank < opts.topics.length; rank++) {
     const n = await opts.log.partitions(opts.topics[rank] as string);
-    // Trades partitions are read by the worker; the others (option chains, candles: few records,
-    // the chains large) by this thread, which has time to spare while the graph waits for trades.
-    for (let partition = 0; partition < n; partition++) cursors.push({ rank, partition, local: opts.topics[rank] !== 'trades' });
+    for (let partition = 0; partition < n; partition++) cursors.push({ rank, partition });
   }
-  const readers = cursors.filter((c) => !c.local).map(({ rank, partition }) => ({ rank, partition }));
-  const buffers = handoffBuffers(readers.length, opts.ring, opts.chunkBytes);
-  const merge = new HandoffMerge(buffers, cursors, opts.topics, opts.decode, opts.log);
-  const worker = new Worker(readerThread.workerUrl, { workerData: { dir: opts.dir, decodeTrades: opts.decodeTrades ?? 'balance', heapSamples: opts.readerHeapMb !== undefined, topics: opts.topics, cursors: readers, buffers } satisfies ReaderWorkerData });
+  const buffers = handoffBuffers(cursors.length, opts.ring, opts.chunkBytes);
+  const merge = new HandoffMerge(buffers, cursors, opts.topics, opts.decode);
+  const worker = new Worker(readerThread.workerUrl, { workerData: { dir: opts.dir, decodeTrades: opts.decodeTrades ?? 'balance', heapSamples: opts.readerHeapMb !== undefined, topics: opts.topics, cursors, buffers } satisfies ReaderWorkerData });
   let failure: Error | null = null;
   let ready = false;
   let onReady: () => void = () => undefined;
@@ -118,9 +116,8 @@ export async function threadedDrain(opts: ThreadedDrainOptions, emit: (e: InputE
       await yieldToEvents();
     }
     const at = new Map(own.positions().map((p) => [`${opts.topics.indexOf(p.topic)}/${p.partition}`, p.offset]));
-    const from = cursors.map((c) => at.get(`${c.rank}/${c.partition}`) ?? 0);
-    worker.postMessage({ t: 'start', from: from.filter((_, i) => cursors[i]?.local === false) } satisfies ToReader);
-    n += await merge.run(emit, from);
+    worker.postMessage({ t: 'start', from: cursors.map((c) => at.get(`${c.rank}/${c.partition}`) ?? 0) } satisfies ToReader);
+    n += await merge.run(emit);
     await ended;
     check();
     return n;

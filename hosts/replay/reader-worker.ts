@@ -1,8 +1,7 @@
 // Replay's reader thread (reader-thread.ts, decisions.md D169): opens the embedded log read-only,
-// reads the trades partitions from where the graph's thread says, decodes the trades of a batch
-// when the graph's thread is behind, and writes each partition's trades into its ring
-// (input-handoff.ts); the graph's thread decodes the rest, reads the other topics itself and
-// merges.
+// reads every input partition from where the graph's thread says, decodes the trades of a batch
+// when the graph's thread is behind, and writes each partition's records into its ring
+// (input-handoff.ts); the graph's thread decodes the rest (chains, candles) and merges.
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openEmbeddedLog } from '../../storage/log/open-log.ts';
@@ -11,7 +10,7 @@ import type { InputEvent } from '../../processors/types.ts';
 import { BATCH, nextBatch, readPartition, recordToInput, type TopicDecoder } from '../merged-reader.ts';
 import { HandoffWriter, type HandoffBuffers } from './input-handoff.ts';
 
-/** One trades partition this thread reads: a merge cursor (its topic's rank, the partition). */
+/** One input partition this thread reads: a merge cursor (its topic's rank, the partition). */
 export interface ReaderCursor {
   rank: number;
   partition: number;
@@ -144,7 +143,7 @@ export async function serveReader(): Promise<void> {
                 // of the partition's ring full: this thread has time to spare), there when it is
                 // ahead (waiting for chunks). Either gives the same inputs; this balances the threads.
                 const mode = data.decodeTrades;
-                p.decodes = mode === 'balance' ? writer.fullChunks(c) * 2 >= data.buffers.ring : mode === 'reader' || (mode === 'alternate' && !p.decodes);
+                p.decodes = p.topic !== 'trades' ? false : mode === 'balance' ? writer.fullChunks(c) * 2 >= data.buffers.ring : mode === 'reader' || (mode === 'alternate' && !p.decodes);
                 continue;
               }
               if (writer.end(c)) {

@@ -91,6 +91,9 @@ export class BarAggregator {
   private readonly open = new Map<string, OpenWindow>();
   /** Per symbol: its event-time progress and the earliest end among its open windows. */
   private readonly clocks = new Map<string, SymbolClock>();
+  /** The last clockOf's symbol and clock (a cache, not state: consecutive inputs mostly share a symbol). */
+  private lastSymbol = '';
+  private lastClock: SymbolClock | null = null;
 
   constructor(private readonly config: BarAggregatorConfig = DEFAULT_BAR_CONFIG) {
     this.sizes = config.intervals.map(intervalMs);
@@ -101,8 +104,11 @@ export class BarAggregator {
   }
 
   private clockOf(symbol: string): SymbolClock {
+    if (symbol === this.lastSymbol && this.lastClock !== null) return this.lastClock;
     let c = this.clocks.get(symbol);
     if (c === undefined) this.clocks.set(symbol, (c = newClock(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY)));
+    this.lastSymbol = symbol;
+    this.lastClock = c;
     return c;
   }
 
@@ -118,7 +124,8 @@ export class BarAggregator {
   onTrade(trade: Trade, pos: LogPosition, priceOnly = false): TradeResult {
     const t = trade.tsEvent;
     const base = this.sizes[0] as number;
-    const smallestEnd = Math.floor(t / base) * base + base;
+    const start = Math.floor(t / base) * base;
+    const smallestEnd = start + base;
     const clock = this.clockOf(trade.symbol);
     const wm = clock.maxEventTime - this.config.maxOutOfOrdernessMs;
     if (smallestEnd <= wm) {
@@ -136,7 +143,16 @@ export class BarAggregator {
         },
       };
     }
-    for (let i = 0; i < this.sizes.length; i++) this.addTo(i, trade, pos, priceOnly, clock);
+    const current = clock.current;
+    const w0 = current[0];
+    if (w0 !== undefined && w0.start === start) {
+      // Hot path: the smallest window of the symbol's previous trade, so every interval's (each
+      // window of a larger interval holds whole windows of the smallest, and closes no earlier):
+      // current[rank] is the open window this trade goes to, at every rank.
+      for (let i = 0; i < this.sizes.length; i++) updateWindow(current[i] as OpenWindow, trade, pos, priceOnly);
+    } else {
+      for (let i = 0; i < this.sizes.length; i++) this.addTo(i, trade, pos, priceOnly, clock);
+    }
     if (t > clock.maxEventTime) clock.maxEventTime = t;
     const now = clock.maxEventTime - this.config.maxOutOfOrdernessMs;
     // The common case allocates nothing: a shared, frozen "no output" result.
@@ -210,6 +226,8 @@ export class BarAggregator {
     }
     this.open.clear();
     this.clocks.clear();
+    this.lastSymbol = '';
+    this.lastClock = null;
     for (const w of s.open) this.open.set(`${w.symbol}\u0000${w.interval}\u0000${w.start}`, copyWindow(w));
     for (const [symbol, maxEventTime, nextCloseAt] of s.clocks) this.clocks.set(symbol, newClock(maxEventTime, nextCloseAt));
   }
@@ -218,8 +236,9 @@ export class BarAggregator {
     const size = this.sizes[rank] as number;
     const { price, size: qty, tsEvent } = trade;
     const start = Math.floor(tsEvent / size) * size;
-    // Hot path: most trades land in the same window as the symbol's previous trade (clock.current,
-    // always an open window), so the map and its string key are only needed on a window change.
+    // A trade in another window of the smallest interval than the symbol's previous trade: it may
+    // still be the same window of this interval (clock.current, always an open window); the map
+    // and its string key are only needed on a window change.
     let w = clock.current[rank];
     if (w === undefined || w.start !== start) {
       const interval = this.config.intervals[rank] as string;
@@ -240,24 +259,7 @@ export class BarAggregator {
       }
       clock.current[rank] = w;
     }
-    if (price > w.high) w.high = price;
-    if (price < w.low) w.low = price;
-    if (tsEvent < w.openTs || (tsEvent === w.openTs && pos.offset < w.openOffset)) {
-      w.open = price;
-      w.openTs = tsEvent;
-      w.openOffset = pos.offset;
-    }
-    if (tsEvent > w.closeTs || (tsEvent === w.closeTs && pos.offset > w.closeOffset)) {
-      w.close = price;
-      w.closeTs = tsEvent;
-      w.closeOffset = pos.offset;
-    }
-    w.volume += qty;
-    if (trade.side === 'BUY') w.buyVolume += qty;
-    if (priceOnly) w.buyKnown = false;
-    w.notional += price * qty;
-    w.trades++;
-    addToRanges(w.inputs, pos);
+    updateWindow(w, trade, pos, priceOnly);
   }
 
   private addCandleTo(rank: number, c: Bar, pos: LogPosition, clock: SymbolClock): void {
@@ -321,6 +323,29 @@ export class BarAggregator {
       inputs: w.inputs,
     }));
   }
+}
+
+/** Adds a trade to an open window it belongs to. */
+function updateWindow(w: OpenWindow, trade: Trade, pos: LogPosition, priceOnly: boolean): void {
+  const { price, size: qty, tsEvent } = trade;
+  if (price > w.high) w.high = price;
+  if (price < w.low) w.low = price;
+  if (tsEvent < w.openTs || (tsEvent === w.openTs && pos.offset < w.openOffset)) {
+    w.open = price;
+    w.openTs = tsEvent;
+    w.openOffset = pos.offset;
+  }
+  if (tsEvent > w.closeTs || (tsEvent === w.closeTs && pos.offset > w.closeOffset)) {
+    w.close = price;
+    w.closeTs = tsEvent;
+    w.closeOffset = pos.offset;
+  }
+  w.volume += qty;
+  if (trade.side === 'BUY') w.buyVolume += qty;
+  if (priceOnly) w.buyKnown = false;
+  w.notional += price * qty;
+  w.trades++;
+  addToRanges(w.inputs, pos);
 }
 
 function newClock(maxEventTime: number, nextCloseAt: number): SymbolClock {

@@ -209,6 +209,10 @@ describe('bar lineage', () => {
     const second = new BarAggregator(cfg);
     second.restore(state);
     assert.deepEqual([...head, ...feed(second, 3, inputs.length)], whole);
+    // Restored into an aggregator that has moved past the cut: the same tail (nothing it cached of
+    // its own state, such as the last symbol's clock, survives the restore).
+    first.restore(state);
+    assert.deepEqual([...head, ...feed(first, 3, inputs.length)], whole);
     assert.deepEqual((whole[0] as { inputs: unknown }).inputs, [
       { topic: 'chains', partition: 0, fromOffset: 40, toOffset: 41 },
       { topic: 'trades', partition: 0, fromOffset: 7, toOffset: 7 },
