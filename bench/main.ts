@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchSay } from './say.ts';
+import type { HandoffWaits } from '../hosts/replay/input-handoff.ts';
 
 // `npm run bench -- kafka [...]` is the Kafka produce/consume benchmark (bench/kafka.ts);
 // `npm run bench -- kafka-group` the consumer-group catch-up rate (bench/kafka-group.ts).
@@ -131,6 +132,9 @@ const result = {
   heapByTenthMb: samples.map((s) => round(s.heapMb)),
   // The reader thread's live heap every 500,000 inputs of the memory run (replay's reader thread, D169).
   readerHeapMb: (mem.readerHeapMb as number[] | undefined ?? []).map((x) => round(x)),
+  // The timed pipeline runs' waits on each side of the hand-off (median ms and count): time the
+  // two threads did not overlap (D172).
+  handoffWaits: Object.fromEntries((['graph', 'reader'] as const).map((side) => [side, { ms: round(median(runs.map((r) => waitsOf(r.pipe)[side].ms))), count: round(median(runs.map((r) => waitsOf(r.pipe)[side].count))) }])),
   logMb: round(dirSize(logDir) / 2 ** 20),
 };
 if (values.json) {
@@ -150,10 +154,15 @@ if (values.json) {
       `pipeline RSS by progress ${samples.map((s) => `${Math.round(s.progress * 100)}%:${Math.round(s.rssMb)}`).join(' ')} MB`,
       `live JS heap+external    ${samples.map((s) => `${Math.round(s.progress * 100)}%:${Math.round(s.heapMb)}`).join(' ')} MB`,
       `reader thread's heap     ${result.readerHeapMb.join(' ')} MB (every 500,000 inputs)`,
+      `hand-off waits          graph thread ${result.handoffWaits.graph?.ms} ms (${result.handoffWaits.graph?.count} waits), reader thread ${result.handoffWaits.reader?.ms} ms (${result.handoffWaits.reader?.count})`,
       `log size on disk        ${result.logMb} MB (memory-mapped: RSS counts the log pages read, which the OS can drop)`,
       '',
     ].join('\n'),
   );
+}
+
+function waitsOf(m: Measured): HandoffWaits {
+  return (m.handoffWaits as HandoffWaits | undefined) ?? { graph: { count: 0, ms: 0 }, reader: { count: 0, ms: 0 } };
 }
 
 function dirSize(d: string): number {

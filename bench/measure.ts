@@ -23,6 +23,7 @@ import { computeFeatures } from '../processors/operators/compute-features.ts';
 import { validateInputs } from '../processors/operators/validate-inputs.ts';
 import type { InputEvent, Predictor } from '../processors/types.ts';
 import { INPUT_TOPICS, MergedReader } from '../hosts/merged-reader.ts';
+import type { HandoffWaits } from '../hosts/replay/input-handoff.ts';
 import { replayLog } from '../hosts/replay/run-replay.ts';
 import { openLog, topicSize } from '../cli/log-access.ts';
 
@@ -47,6 +48,8 @@ const sample = (done: number): void => {
 
 // The reader thread's live heap (replayLog's reader thread, D169), sampled by that thread.
 const readerHeapMb: number[] = [];
+// The threaded replay's waits on each side of the hand-off (pipeline mode; D172).
+const handoffWaits: HandoffWaits = { graph: { count: 0, ms: 0 }, reader: { count: 0, ms: 0 } };
 let signals = 0;
 let outputs = 0;
 let modelSeconds = 0;
@@ -119,7 +122,7 @@ if (mode === 'read-raw' || mode === 'read') {
       if (e.kind === 'signal') signals++;
     },
   };
-  await replayLog({ log: access.log, decode: access.decode, sinks: [sink], predictor, onProgress: (n) => sample(n), ...(mode === 'pipeline-one-thread' ? { readerThread: 'off' as const } : { handoff: { readerHeapMb } }) });
+  await replayLog({ log: access.log, decode: access.decode, sinks: [sink], predictor, onProgress: (n) => sample(n), ...(mode === 'pipeline-one-thread' ? { readerThread: 'off' as const } : { handoff: { readerHeapMb, waits: handoffWaits } }) });
 }
 const seconds = (performance.now() - t0) / 1000;
 // CPU time (user + system, all threads of this process: GC helpers included). On a shared, busy
@@ -127,4 +130,4 @@ const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 await access.close();
-process.stdout.write(`${JSON.stringify({ mode, trades, inputs: totalInputs, signals, outputs, seconds, cpuSeconds, modelSeconds, tradesPerSec: trades / seconds, tradesPerCpuSec: trades / cpuSeconds, peakRssMb: process.resourceUsage().maxRSS / 1024, rssSamples, readerHeapMb })}\n`);
+process.stdout.write(`${JSON.stringify({ mode, trades, inputs: totalInputs, signals, outputs, seconds, cpuSeconds, modelSeconds, tradesPerSec: trades / seconds, tradesPerCpuSec: trades / cpuSeconds, peakRssMb: process.resourceUsage().maxRSS / 1024, rssSamples, readerHeapMb, handoffWaits })}\n`);

@@ -75,6 +75,22 @@ function cancelAt(b: HandoffBuffers): number {
   return 2 * b.cursors * b.ring + 1;
 }
 
+/** How often and how long one side of the hand-off waited for the other. */
+export interface WaitTotal {
+  count: number;
+  ms: number;
+}
+
+/**
+ * The hand-off's waits in one replay: the graph's thread for a chunk the reader had not published
+ * yet (the reader behind), the reader for a chunk back (every ring full: the graph behind).
+ * What a threaded replay spends there is time the two threads do not overlap.
+ */
+export interface HandoffWaits {
+  graph: WaitTotal;
+  reader: WaitTotal;
+}
+
 const utf8 = new TextEncoder();
 
 /** The writing state of one cursor's ring. */
@@ -100,6 +116,8 @@ export class HandoffWriter {
   private readonly slotsPerChunk: number;
   private readonly rings: RingWriter[] = [];
   private bigId = 0;
+  /** Time this thread spent blocked in waitRelease (HandoffWaits). */
+  readonly waits: WaitTotal = { count: 0, ms: 0 };
 
   constructor(
     private readonly b: HandoffBuffers,
@@ -128,7 +146,10 @@ export class HandoffWriter {
 
   /** Blocks until a chunk is given back after `seen` were (or the wait times out, or cancel). */
   waitRelease(seen: number): void {
+    const t0 = performance.now();
     Atomics.wait(this.ctl, releasedAt(this.b), seen, 1000);
+    this.waits.count++;
+    this.waits.ms += performance.now() - t0;
   }
 
   /** How many of cursor c's chunks are full, waiting for the graph's side (0 to ring). */
@@ -136,6 +157,11 @@ export class HandoffWriter {
     let n = 0;
     for (let r = 0; r < this.b.ring; r++) n += Atomics.load(this.ctl, c * this.b.ring + r);
     return n;
+  }
+
+  /** The index in its ring of cursor c's chunk being filled (it moves on when that chunk is published). */
+  chunkBeingFilled(c: number): number {
+    return (this.rings[c] as RingWriter).r;
   }
 
   /** True when cursor c's chunk being filled is free (writes can go in). */
@@ -313,6 +339,8 @@ export class HandoffMerge {
   private readonly bigs = new Map<number, Uint8Array>();
   private bigWaiter: (() => void) | null = null;
   private failure: Error | null = null;
+  /** Time this thread spent waiting for chunks (HandoffWaits). */
+  readonly waits: WaitTotal = { count: 0, ms: 0 };
 
   constructor(
     private readonly b: HandoffBuffers,
@@ -494,8 +522,11 @@ export class HandoffMerge {
     const k = c.i * this.b.ring + c.r;
     while (Atomics.load(this.ctl, k) !== 1) {
       this.check();
+      const t0 = performance.now();
       const w = waitAsync(this.ctl, k, 0);
       if (w.async) await w.value;
+      this.waits.count++;
+      this.waits.ms += performance.now() - t0;
     }
     this.check();
   }

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { InputEvent } from '../../processors/types.ts';
 import type { EventLog } from '../../storage/log/event-log.ts';
 import { MergedReader, type TopicDecoder } from '../merged-reader.ts';
-import { handoffBuffers, HandoffMerge } from './input-handoff.ts';
+import { handoffBuffers, HandoffMerge, type HandoffWaits } from './input-handoff.ts';
 import type { FromReader, ReaderCursor, ReaderWorkerData, ToReader, TradeDecoding } from './reader-worker.ts';
 
 export const readerThread = { workerUrl: new URL('./reader-worker-boot.mjs', import.meta.url) };
@@ -20,6 +20,8 @@ export interface ThreadedDrainOptions {
   chunkBytes?: number;
   /** The reader thread's live heap in MB, every 500,000 inputs (bench/measure.ts's memory run). */
   readerHeapMb?: number[];
+  /** Filled with the hand-off's waits once the replay has read everything through the reader thread. */
+  waits?: HandoffWaits;
   /** Which thread decodes the trades (reader-worker.ts TradeDecoding; default 'balance'). */
   decodeTrades?: TradeDecoding;
   /**
@@ -75,7 +77,10 @@ export async function threadedDrain(opts: ThreadedDrainOptions, emit: (e: InputE
       onReady();
     } else if (m.t === 'big') merge.addBig(m.id, m.bytes);
     else if (m.t === 'heap') opts.readerHeapMb?.push(m.mb);
-    else if (m.t === 'done') finished = true;
+    else if (m.t === 'done') {
+      finished = true;
+      if (opts.waits) opts.waits.reader = m.waits;
+    }
     else fail(Object.assign(new Error(`replay's reader thread: ${m.message}`), m.stack !== undefined ? { readerStack: m.stack } : {}));
   });
   worker.on('error', (err) => fail(new Error(`replay's reader thread: ${err.message}`, { cause: err })));
@@ -118,6 +123,7 @@ export async function threadedDrain(opts: ThreadedDrainOptions, emit: (e: InputE
     const at = new Map(own.positions().map((p) => [`${opts.topics.indexOf(p.topic)}/${p.partition}`, p.offset]));
     worker.postMessage({ t: 'start', from: cursors.map((c) => at.get(`${c.rank}/${c.partition}`) ?? 0) } satisfies ToReader);
     n += await merge.run(emit);
+    if (opts.waits) opts.waits.graph = merge.waits;
     await ended;
     check();
     return n;

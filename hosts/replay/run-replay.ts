@@ -9,6 +9,7 @@ import { LmdbEventLog } from '../../storage/log/lmdb-event-log.ts';
 import { topicSize } from '../../storage/log/topic-size.ts';
 import { INPUT_TOPICS, inputTsInit, MergedReader, type TopicDecoder } from '../merged-reader.ts';
 import { threadedDrain } from './reader-thread.ts';
+import type { HandoffWaits } from './input-handoff.ts';
 import type { TradeDecoding } from './reader-worker.ts';
 
 /** Replay's clock: the tsInit of the input being processed. Never the wall clock. */
@@ -45,7 +46,7 @@ export interface ReplayOptions {
    */
   readerThread?: 'auto' | 'on' | 'off';
   /** The hand-off's chunk count and size, and the head start's slice (threadedDrain; tests). */
-  handoff?: { ring?: number; chunkBytes?: number; slice?: number; decodeTrades?: TradeDecoding; readerHeapMb?: number[] };
+  handoff?: { ring?: number; chunkBytes?: number; slice?: number; decodeTrades?: TradeDecoding; readerHeapMb?: number[]; waits?: HandoffWaits };
 }
 
 /**

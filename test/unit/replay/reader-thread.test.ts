@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { replayLog } from '../../../hosts/replay/run-replay.ts';
 import { threadedDrain } from '../../../hosts/replay/reader-thread.ts';
+import type { HandoffWaits } from '../../../hosts/replay/input-handoff.ts';
 import { INPUT_TOPICS, MergedReader } from '../../../hosts/merged-reader.ts';
 import type { GraphEvent } from '../../../processors/graph-events.ts';
 import type { InputEvent } from '../../../processors/types.ts';
@@ -89,16 +90,24 @@ describe('replay reader thread', () => {
   });
 
   test('the graph gives the same outputs, signals included, with the reader thread as without', async () => {
-    const run = async (readerThread: 'on' | 'off'): Promise<string[]> => {
+    // The hand-off's waits (bench/measure.ts reports them): filled in by a threaded replay only.
+    const unset = (): HandoffWaits => ({ graph: { count: -1, ms: -1 }, reader: { count: -1, ms: -1 } });
+    const run = async (readerThread: 'on' | 'off', waits: HandoffWaits): Promise<string[]> => {
       const out: string[] = [];
-      const stats = await replayLog({ log: el.log, decode, predictor: toyPredictor(), sinks: [{ onEvent: (e: GraphEvent) => void out.push(JSON.stringify(e)) }], readerThread, handoff: { ring: 2, chunkBytes: 4096, decodeTrades: 'alternate' } });
+      const stats = await replayLog({ log: el.log, decode, predictor: toyPredictor(), sinks: [{ onEvent: (e: GraphEvent) => void out.push(JSON.stringify(e)) }], readerThread, handoff: { ring: 2, chunkBytes: 4096, decodeTrades: 'alternate', waits } });
       out.push(JSON.stringify(stats));
       return out;
     };
-    const off = await run('off');
+    const offWaits = unset();
+    const off = await run('off', offWaits);
     assert.ok(off.some((s) => s.startsWith('{"kind":"signal"')), 'the replay makes signals');
     assert.equal(off.filter((s) => s.startsWith('{"kind":"deadLetter"')).length, 3, 'the replay dead-letters the three bad records');
-    assert.deepEqual(await run('on'), off);
+    assert.deepEqual(offWaits, unset(), 'no hand-off on one thread');
+    const onWaits = unset();
+    assert.deepEqual(await run('on', onWaits), off);
+    for (const side of ['graph', 'reader'] as const) {
+      assert.ok(onWaits[side].count >= 0 && onWaits[side].ms >= 0, `the ${side} side's waits are reported: ${JSON.stringify(onWaits)}`);
+    }
   });
 
   test("an error in the graph's thread stops the reader thread and rejects with that error", async () => {
