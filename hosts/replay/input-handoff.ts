@@ -9,9 +9,9 @@ import { inputTsInit, newPick, pickHeads, recordToInput, type MergeHead, type To
  * (a merge cursor: topic rank, partition) has its own ring of chunks, which the reader fills with
  * the partition's records in log order; the graph's thread merges the rings' heads in the merge
  * order (MergedReader's: key, topic rank, partition), and gives chunks back as it empties them.
- * The reader fills whichever ring has a free chunk, so the ring the merge waits on is always being
- * filled: no deadlock, and memory is bounded by the rings (default 8 x 128 KB each: a chunk holds a chain of ~1,800
- * contracts).
+ * The reader fills a chunk at a time, of the emptiest ring that has a free one, so the ring the
+ * merge waits on is always being filled: no deadlock, and memory is bounded by the rings (default
+ * 8 x 128 KB each: a chunk holds a chain of ~1,800 contracts).
  *
  * A chunk is a run of records, each a whole number of 8-byte slots: a header slot (kind | BIG),
  * the merge key or the record timestamp, the offset, then the kind's fields as float64 slots
@@ -456,7 +456,7 @@ export class HandoffMerge {
           // fields). On any failure, the in-thread reader's path below, which decodes a copy again
           // and fails the same way, keeping the copy as the undecodable record's payload.
           try {
-            const e = this.decodeInPlace(c, (f[c.s + 2] as number), this.u8.subarray(at, at + nv));
+            const e = this.decodeInPlace(c, f[c.s + 2] as number, this.u8.subarray(at, at + nv));
             c.s += 5 + slots(nv + nk);
             c.head = e;
             c.headKey = e.value.tsInit;
@@ -522,11 +522,13 @@ export class HandoffMerge {
     const k = c.i * this.b.ring + c.r;
     while (Atomics.load(this.ctl, k) !== 1) {
       this.check();
-      const t0 = performance.now();
       const w = waitAsync(this.ctl, k, 0);
-      if (w.async) await w.value;
-      this.waits.count++;
-      this.waits.ms += performance.now() - t0;
+      if (w.async) {
+        const t0 = performance.now();
+        await w.value;
+        this.waits.count++;
+        this.waits.ms += performance.now() - t0;
+      }
     }
     this.check();
   }
