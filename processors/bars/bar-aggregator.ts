@@ -64,6 +64,8 @@ interface SymbolClock {
    * restore starts with fresh clocks), so the hot path needs no map lookup to trust it.
    */
   current: (OpenWindow | undefined)[];
+  /** This symbol's open windows, oldest first (each also in the aggregator's `open`). */
+  windows: OpenWindow[];
 }
 
 export interface TradeResult {
@@ -88,7 +90,8 @@ const NOTHING: TradeResult = Object.freeze({ closed: Object.freeze([]), late: nu
  */
 export class BarAggregator {
   private readonly sizes: number[];
-  private readonly open = new Map<string, OpenWindow>();
+  /** Every open window, in the order they opened (a snapshot's order). */
+  private readonly open = new Set<OpenWindow>();
   /** Per symbol: its event-time progress and the earliest end among its open windows. */
   private readonly clocks = new Map<string, SymbolClock>();
   /** The last clockOf's symbol and clock (a cache, not state: consecutive inputs mostly share a symbol). */
@@ -156,7 +159,7 @@ export class BarAggregator {
     if (t > clock.maxEventTime) clock.maxEventTime = t;
     const now = clock.maxEventTime - this.config.maxOutOfOrdernessMs;
     // The common case allocates nothing: a shared, frozen "no output" result.
-    return now >= clock.nextCloseAt ? { closed: this.closeUpTo(trade.symbol, clock, now, trade.tsInit), late: null } : NOTHING;
+    return now >= clock.nextCloseAt ? { closed: this.closeUpTo(clock, now, trade.tsInit), late: null } : NOTHING;
   }
 
   /**
@@ -191,7 +194,7 @@ export class BarAggregator {
     const reach = candle.end + this.config.maxOutOfOrdernessMs;
     if (reach > clock.maxEventTime) clock.maxEventTime = reach;
     const now = clock.maxEventTime - this.config.maxOutOfOrdernessMs;
-    const closed = now >= clock.nextCloseAt ? this.closeUpTo(candle.symbol, clock, now, candle.tsInit) : [];
+    const closed = now >= clock.nextCloseAt ? this.closeUpTo(clock, now, candle.tsInit) : [];
     if (direct.length === 0) return { closed, late: null };
     const all = [...direct, ...closed];
     const rankOf = (c: ClosedBar): number => this.config.intervals.indexOf(c.bar.interval);
@@ -228,8 +231,12 @@ export class BarAggregator {
     this.clocks.clear();
     this.lastSymbol = '';
     this.lastClock = null;
-    for (const w of s.open) this.open.set(`${w.symbol}\u0000${w.interval}\u0000${w.start}`, copyWindow(w));
     for (const [symbol, maxEventTime, nextCloseAt] of s.clocks) this.clocks.set(symbol, newClock(maxEventTime, nextCloseAt));
+    for (const w of s.open) {
+      const copy = copyWindow(w);
+      this.open.add(copy);
+      this.clockOf(w.symbol).windows.push(copy);
+    }
   }
 
   private addTo(rank: number, trade: Trade, pos: LogPosition, priceOnly: boolean, clock: SymbolClock): void {
@@ -237,22 +244,21 @@ export class BarAggregator {
     const { price, size: qty, tsEvent } = trade;
     const start = Math.floor(tsEvent / size) * size;
     // A trade in another window of the smallest interval than the symbol's previous trade: it may
-    // still be the same window of this interval (clock.current, always an open window); the map
-    // and its string key are only needed on a window change.
+    // still be the same window of this interval (clock.current, always an open window); the
+    // symbol's open windows are only searched on a window change.
     let w = clock.current[rank];
     if (w === undefined || w.start !== start) {
-      const interval = this.config.intervals[rank] as string;
-      const k = `${trade.symbol}\u0000${interval}\u0000${start}`;
-      w = this.open.get(k);
+      w = windowAt(clock, rank, start);
       if (w === undefined) {
         const created: OpenWindow = {
-          symbol: trade.symbol, interval, rank, start, end: start + size,
+          symbol: trade.symbol, interval: this.config.intervals[rank] as string, rank, start, end: start + size,
           open: price, high: price, low: price, close: price,
           openTs: tsEvent, closeTs: tsEvent, openOffset: pos.offset, closeOffset: pos.offset,
           volume: qty, buyVolume: trade.side === 'BUY' ? qty : 0, buyKnown: !priceOnly, notional: price * qty, trades: 1,
           inputs: [rangeAt(pos)],
         };
-        this.open.set(k, created);
+        this.open.add(created);
+        clock.windows.push(created);
         clock.current[rank] = created;
         if (start + size < clock.nextCloseAt) clock.nextCloseAt = start + size;
         return;
@@ -265,18 +271,18 @@ export class BarAggregator {
   private addCandleTo(rank: number, c: Bar, pos: LogPosition, clock: SymbolClock): void {
     const size = this.sizes[rank] as number;
     const start = Math.floor(c.start / size) * size;
-    const interval = this.config.intervals[rank] as string;
-    const k = `${c.symbol}\u0000${interval}\u0000${start}`;
-    const w = this.open.get(k);
+    const w = windowAt(clock, rank, start);
     const buy = c.buyVolume;
     if (w === undefined) {
-      this.open.set(k, {
-        symbol: c.symbol, interval, rank, start, end: start + size,
+      const created: OpenWindow = {
+        symbol: c.symbol, interval: this.config.intervals[rank] as string, rank, start, end: start + size,
         open: c.open, high: c.high, low: c.low, close: c.close,
         openTs: c.start, closeTs: c.start, openOffset: pos.offset, closeOffset: pos.offset,
         volume: c.volume, buyVolume: buy ?? 0, buyKnown: buy !== null, notional: c.vwap * c.volume, trades: c.trades,
         inputs: [rangeAt(pos)],
-      });
+      };
+      this.open.add(created);
+      clock.windows.push(created);
       if (start + size < clock.nextCloseAt) clock.nextCloseAt = start + size;
       return;
     }
@@ -299,19 +305,23 @@ export class BarAggregator {
   }
 
   /** Closes every window of the symbol with end <= its watermark, ordered by (end, interval rank). */
-  private closeUpTo(symbol: string, clock: SymbolClock, watermark: number, tsInit: number): ClosedBar[] {
+  private closeUpTo(clock: SymbolClock, watermark: number, tsInit: number): ClosedBar[] {
     const due: OpenWindow[] = [];
     let next = Number.POSITIVE_INFINITY;
-    for (const [k, w] of this.open) {
-      if (w.symbol !== symbol) continue;
+    const windows = clock.windows;
+    let kept = 0;
+    for (let i = 0; i < windows.length; i++) {
+      const w = windows[i] as OpenWindow;
       if (w.end <= watermark) {
         due.push(w);
-        this.open.delete(k);
+        this.open.delete(w);
         if (clock.current[w.rank] === w) clock.current[w.rank] = undefined;
-      } else if (w.end < next) {
-        next = w.end;
+      } else {
+        windows[kept++] = w;
+        if (w.end < next) next = w.end;
       }
     }
+    windows.length = kept;
     clock.nextCloseAt = next;
     due.sort((a, b) => a.end - b.end || a.rank - b.rank || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
     return due.map((w) => ({
@@ -349,7 +359,17 @@ function updateWindow(w: OpenWindow, trade: Trade, pos: LogPosition, priceOnly: 
 }
 
 function newClock(maxEventTime: number, nextCloseAt: number): SymbolClock {
-  return { maxEventTime, nextCloseAt, current: [] };
+  return { maxEventTime, nextCloseAt, current: [], windows: [] };
+}
+
+/** The symbol's open window of interval `rank` starting at `start`, if any (a symbol has a few). */
+function windowAt(clock: SymbolClock, rank: number, start: number): OpenWindow | undefined {
+  const ws = clock.windows;
+  for (let i = 0; i < ws.length; i++) {
+    const w = ws[i] as OpenWindow;
+    if (w.start === start && w.rank === rank) return w;
+  }
+  return undefined;
 }
 
 function rangeAt(pos: LogPosition): InputRange {
