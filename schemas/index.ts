@@ -10,3 +10,4 @@ export * from './progress.ts';
 export * from './feed-position.ts';
 export * from './model-health.ts';
 export * from './graph-checkpoint.ts';
+export * from './option-chain-columns.ts';

@@ -1,5 +1,5 @@
 import { MAX_PRICE, MAX_SIZE } from '../../lib/plausible.ts';
-import type { Bar, OptionChainSnapshot, Trade } from '../../schemas/index.ts';
+import { COL, ColumnarChain, CONTRACT_STRIDE, type Bar, type OptionChainSnapshot, type Trade } from '../../schemas/index.ts';
 
 /**
  * Why an input is unusable. `code` names the rule it broke, `<kind>:<rule>` (e.g.
@@ -47,13 +47,36 @@ export function chainProblem(c: OptionChainSnapshot): InputProblem | null {
 /** Every rule of chainRuleBroken at once: true when none is broken. */
 function chainValid(c: OptionChainSnapshot): boolean {
   const spot = c.spot;
-  if (!c.underlying || typeof spot !== 'number' || !(spot > 0 && spot <= MAX_PRICE) || c.contracts.length === 0) return false;
+  if (!c.underlying || typeof spot !== 'number' || !(spot > 0 && spot <= MAX_PRICE)) return false;
+  // A chain from the replay's direct reader: its columns, without making its contracts' records.
+  const columns = c instanceof ColumnarChain ? c.columns : null;
+  if (columns !== null) return columnsValid(columns, (c as ColumnarChain).contractCount);
+  if (c.contracts.length === 0) return false;
   for (const k of c.contracts) {
     const { strike, openInterest, volume } = k;
     if (typeof strike !== 'number' || !(strike > 0 && strike <= MAX_PRICE)) return false;
     if (typeof openInterest !== 'number' || !(openInterest >= 0 && openInterest < Number.POSITIVE_INFINITY)) return false;
     if (typeof volume !== 'number' || !(volume >= 0 && volume < Number.POSITIVE_INFINITY)) return false;
     if (!premiumValid(k.bid) || !premiumValid(k.ask) || !premiumValid(k.last)) return false;
+  }
+  return true;
+}
+
+/** chainValid's rules for the contracts of a ColumnarChain, on its columns (every value a double). */
+function columnsValid(v: readonly number[], n: number): boolean {
+  if (n === 0) return false;
+  const end = n * CONTRACT_STRIDE;
+  for (let at = 0; at < end; at += CONTRACT_STRIDE) {
+    const strike = v[at + COL.strike] as number;
+    const openInterest = v[at + COL.openInterest] as number;
+    const volume = v[at + COL.volume] as number;
+    if (!(strike > 0 && strike <= MAX_PRICE) || !(openInterest >= 0 && openInterest < Number.POSITIVE_INFINITY) || !(volume >= 0 && volume < Number.POSITIVE_INFINITY)) return false;
+    // Bits 0-2 of the flags: bid, ask, last null.
+    const flags = v[at + COL.flags] as number;
+    const bid = v[at + COL.bid] as number;
+    const ask = v[at + COL.ask] as number;
+    const last = v[at + COL.last] as number;
+    if (!(flags & 1 || (bid >= 0 && bid <= MAX_PRICE)) || !(flags & 2 || (ask >= 0 && ask <= MAX_PRICE)) || !(flags & 4 || (last >= 0 && last <= MAX_PRICE))) return false;
   }
   return true;
 }

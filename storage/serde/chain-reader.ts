@@ -2,6 +2,7 @@ import avro from 'avsc';
 import { KeyInterner } from '../log/stored-record.ts';
 import { LITTLE_ENDIAN, LongReader } from './avro-bytes.ts';
 import type { TradeReader } from './trade-reader.ts';
+import { COL, ColumnarChain, CONTRACT_STRIDE, SECOND_RIGHT, type ContractMaker, type OptionContract } from '../../schemas/index.ts';
 
 /** Reads the Avro body of an option chain at `start` to the end of `bytes`; undefined = not the common case. */
 export type ChainReader = TradeReader;
@@ -25,8 +26,9 @@ const matches = (fields: readonly { name: string; type: avro.Type }[], layout: r
  * type's read and a Tap, and decodes the underlying's UTF-8 every time. This reads the same
  * fields in the same way as avsc 5.7 (Tap.readLong, little-endian doubles, enum and union
  * indexes, an array as blocks of items ended by a zero count, the first block's count sizing
- * the array as ArrayType._read does) into the same record classes (`recordConstructor` of the
- * snapshot and of its contract), with the underlying interned. It takes only the common case
+ * the array as ArrayType._read does), into a ColumnarChain (schemas/option-chain-columns.ts, D173):
+ * the contracts' numbers in columns, made into records of avsc's contract class
+ * (`recordConstructor`) only when read; the underlying interned. It takes only the common case
  * and returns undefined for everything else (a short or long body, an unknown enum or union
  * index, a varint longer than 7 bytes, a negative string length, a block written with its byte
  * size, a count the bytes cannot hold), so the caller's generic decode gives the same value or
@@ -42,14 +44,21 @@ export function chainReader(type: avro.Type): ChainReader | null {
     if (branches.length !== 2 || branches[0]!.typeName !== 'null' || branches[1]!.typeName !== 'double') return null;
   }
   const rights = (item.fields[2]!.type as avro.types.EnumType).symbols;
-  const Snapshot = type.recordConstructor as new (...args: unknown[]) => object;
-  const Contract = item.recordConstructor as new (...args: unknown[]) => object;
+  const Contract = item.recordConstructor as new (...args: unknown[]) => OptionContract;
   const keys = new KeyInterner();
-  // The enum's first two symbols (one-byte indexes 0 and 2; any other index is left to avsc) and
-  // the six nullable doubles of a contract.
+  // The enum's first two symbols (one-byte indexes 0 and 2; any other index is left to avsc).
   const right0 = rights[0] as string;
   const right1 = rights[1] as string;
-  const nullable = new Float64Array(6);
+  // A contract record from its columns: the record avsc's reader would have made.
+  const make: ContractMaker = (v, at) => {
+    const f = v[at + COL.flags] as number;
+    return new Contract(
+      v[at + COL.expiry], v[at + COL.strike], f & SECOND_RIGHT ? right1 : right0,
+      f & 1 ? null : v[at + COL.bid], f & 2 ? null : v[at + COL.ask], f & 4 ? null : v[at + COL.last],
+      f & 8 ? null : v[at + COL.iv], f & 16 ? null : v[at + COL.delta], f & 32 ? null : v[at + COL.gamma],
+      v[at + COL.openInterest], v[at + COL.volume],
+    );
+  };
   // The position after the last long read is longs.at, -1 once anything was out of the common case.
   const longs = new LongReader();
 
@@ -67,51 +76,54 @@ export function chainReader(type: avro.Type): ChainReader | null {
     let p = longs.at + length;
     const spot = view.getFloat64(p, true);
     p += 8;
-    let contracts: object[] | undefined;
+    // The contracts' columns (ColumnarChain): a plain array of doubles (one allocation on the
+    // heap, the doubles unboxed), sized by the first block's count and grown by any later block.
+    let values: number[] | null = null;
     let i = 0;
     for (;;) {
       const n = longs.read(buf, p);
       if (longs.at < 0 || n < 0 || n * MIN_CONTRACT_BYTES > len - longs.at) return undefined;
       p = longs.at;
       if (n === 0) break;
-      contracts ??= new Array<object>(n);
+      if (values === null) values = new Array<number>(n * CONTRACT_STRIDE);
+      else values.length = (i + n) * CONTRACT_STRIDE;
       for (let k = 0; k < n; k++) {
         const expiry = longs.read(buf, p);
         if (longs.at < 0) return undefined;
         p = longs.at;
         // strike, then the right's enum index (one byte: zigzag 0 or 2).
         if (p + 9 > len) return undefined;
-        const strike = view.getFloat64(p, true);
+        const at = i * CONTRACT_STRIDE;
         const r = buf[p + 8];
-        const right = r === 0 ? right0 : r === 2 ? right1 : undefined;
-        if (right === undefined) return undefined;
+        if (r !== 0 && r !== 2) return undefined;
+        values[at + COL.expiry] = expiry;
+        values[at + COL.strike] = view.getFloat64(p, true);
+        let flags = r === 2 ? SECOND_RIGHT : 0;
         p += 9;
         // Six ["null", "double"] unions: index byte 0 (null) or 2 (zigzag 1: a double follows).
-        let mask = 0;
         for (let j = 0; j < 6; j++) {
           if (p >= len) return undefined;
           const b = buf[p];
           if (b === 0) {
-            mask |= 1 << j;
+            flags |= 1 << j;
+            values[at + COL.bid + j] = 0;
             p += 1;
           } else if (b === 2 && p + 9 <= len) {
-            nullable[j] = view.getFloat64(p + 1, true);
+            values[at + COL.bid + j] = view.getFloat64(p + 1, true);
             p += 9;
           } else {
             return undefined;
           }
         }
         if (p + 16 > len) return undefined;
-        contracts[i++] = new Contract(
-          expiry, strike, right,
-          mask & 1 ? null : nullable[0], mask & 2 ? null : nullable[1], mask & 4 ? null : nullable[2],
-          mask & 8 ? null : nullable[3], mask & 16 ? null : nullable[4], mask & 32 ? null : nullable[5],
-          view.getFloat64(p, true), view.getFloat64(p + 8, true),
-        );
+        values[at + COL.openInterest] = view.getFloat64(p, true);
+        values[at + COL.volume] = view.getFloat64(p + 8, true);
+        values[at + COL.flags] = flags;
         p += 16;
+        i++;
       }
     }
     if (p !== len) return undefined;
-    return new Snapshot(tsEvent, tsInit, underlying, spot, contracts ?? []);
+    return new ColumnarChain(tsEvent, tsInit, underlying, spot, i, values ?? [], make);
   };
 }

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { candleProblem, chainProblem, tradeProblem } from '../../../processors/validate/input-validator.ts';
-import type { Bar, OptionChainSnapshot, Trade } from '../../../schemas/index.ts';
+import avro from 'avsc';
+import { chainReader } from '../../../storage/serde/chain-reader.ts';
+import { ColumnarChain, OPTION_CHAIN_SNAPSHOT_SCHEMA, type Bar, type OptionChainSnapshot, type Trade } from '../../../schemas/index.ts';
 
 const trade = (price: number, size: number): Trade => ({ tsEvent: 1, tsInit: 1, symbol: 'BTC', price, size, side: 'BUY', tradeId: 1 });
 const bar = (high: number, volume: number): Bar => ({ tsEvent: 60_000, tsInit: 60_000, symbol: 'ETH', interval: '1m', start: 0, end: 60_000, open: 10, high, low: 10, close: 10, volume, buyVolume: null, vwap: 10, trades: 1 });
@@ -110,9 +112,22 @@ describe('input validator: the fast check agrees with the rules', () => {
     for (const spot of numbers) cases.push({ ...base, spot });
     for (const strike of numbers) for (const openInterest of numbers) for (const volume of numbers) cases.push({ ...base, contracts: [contract, { ...contract, strike, openInterest, volume }] });
     for (const bid of premiums) for (const ask of premiums) for (const last of premiums) cases.push({ ...base, contracts: [{ ...contract, bid, ask, last }, contract] });
+    // The same chains as the replay's direct reader gives them (ColumnarChain, D173): validated on
+    // their columns, with the same code and reason as the records.
+    const type = avro.Type.forSchema(OPTION_CHAIN_SNAPSHOT_SCHEMA as unknown as avro.Schema);
+    const read = chainReader(type)!;
+    let columnar = 0;
     for (const c of cases) {
       const want = c.underlying === '' ? 'chain:empty-underlying' : c.contracts.length === 0 ? 'chain:no-contracts' : expected(c);
-      assert.equal(chainProblem(c)?.code ?? null, want, JSON.stringify(c, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)));
+      const what = JSON.stringify(c, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+      const p = chainProblem(c);
+      assert.equal(p?.code ?? null, want, what);
+      const body = type.toBuffer(c);
+      const fast = read(Buffer.concat([Buffer.alloc(5), body]), 5) as ColumnarChain;
+      assert.ok(fast instanceof ColumnarChain && fast.columns !== null, what);
+      assert.deepStrictEqual(chainProblem(fast), p, `columns: ${what}`);
+      columnar++;
     }
+    assert.equal(columnar, cases.length);
   });
 });
