@@ -72,7 +72,12 @@ export async function readPartition(log: EventLog, topic: string, partition: num
 export function nextBatch(raw: readonly LogRecord[]): number {
   let bytes = 0;
   for (const r of raw) bytes += r.value.length;
-  return Math.max(MIN_BATCH, Math.min(BATCH, Math.floor((BATCH_BYTES * raw.length) / Math.max(1, bytes))));
+  return nextBatchOf(raw.length, bytes);
+}
+
+/** nextBatch after a read of `records` records whose values took `bytes` bytes. */
+export function nextBatchOf(records: number, bytes: number): number {
+  return Math.max(MIN_BATCH, Math.min(BATCH, Math.floor((BATCH_BYTES * records) / Math.max(1, bytes))));
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Bar, OptionChainSnapshot, Trade } from '../../schemas/index.ts';
 import type { InputEvent } from '../../processors/types.ts';
 import type { LogRecord } from '../../storage/log/event-log.ts';
+import type { StoredFrames } from '../../storage/log/stored-record.ts';
 import { inputTsInit, newPick, pickHeads, recordToInput, type MergeHead, type TopicDecoder } from '../merged-reader.ts';
 
 /**
@@ -31,9 +32,10 @@ import { inputTsInit, newPick, pickHeads, recordToInput, type MergeHead, type To
  * its kind's, which will not decode) has the BIG flag and a message id instead of its bytes,
  * which come by postMessage.
  *
- * Who reads and decodes what balances the two threads: the reader reads the trades, most of the
- * records, and decodes them when the graph's side is behind, and reads the chains and candles; the
- * graph's side decodes the rest (D172; docs/benchmarks.md, issue 19).
+ * Who reads and decodes what balances the two threads: the reader reads every record and decodes
+ * the trades, most of the records, unless the graph's side has had to wait for a chunk since the
+ * reader's previous read (the reader behind: it leaves that read's trades to the graph's side);
+ * the graph's side decodes the rest (D172, D173; docs/benchmarks.md, issue 19).
  */
 
 const KIND_TRADE = 1;
@@ -53,7 +55,8 @@ export interface HandoffBuffers {
   data: SharedArrayBuffer;
   /**
    * Int32: state of chunk (c, r) at [c * ring + r] (0 free, 1 full); its used bytes at
-   * [cursors * ring + c * ring + r]; then the count of chunks given back, and the cancel flag.
+   * [cursors * ring + c * ring + r]; then the count of chunks given back, the cancel flag, and the
+   * count of the graph's waits for a chunk (the reader's cue to leave trades to the graph's side).
    */
   control: SharedArrayBuffer;
   cursors: number;
@@ -64,7 +67,7 @@ export interface HandoffBuffers {
 export function handoffBuffers(cursors: number, ring = 8, chunkBytes = 128 * 1024): HandoffBuffers {
   if (chunkBytes % 8 !== 0 || chunkBytes < 64) throw new Error(`chunkBytes must be a multiple of 8 and at least 64 (got ${chunkBytes})`);
   if (ring < 1) throw new Error(`ring must be at least 1 (got ${ring})`);
-  return { data: new SharedArrayBuffer(cursors * ring * chunkBytes), control: new SharedArrayBuffer(4 * (2 * cursors * ring + 2)), cursors, ring, chunkBytes };
+  return { data: new SharedArrayBuffer(cursors * ring * chunkBytes), control: new SharedArrayBuffer(4 * (2 * cursors * ring + 3)), cursors, ring, chunkBytes };
 }
 
 /** Index of the count of chunks given back (the reader waits on it when every ring is full). */
@@ -73,6 +76,9 @@ function releasedAt(b: HandoffBuffers): number {
 }
 function cancelAt(b: HandoffBuffers): number {
   return 2 * b.cursors * b.ring + 1;
+}
+function starvedAt(b: HandoffBuffers): number {
+  return 2 * b.cursors * b.ring + 2;
 }
 
 /** How often and how long one side of the hand-off waited for the other. */
@@ -137,6 +143,11 @@ export class HandoffWriter {
   /** True once the graph's side asked the reader to stop. */
   get cancelled(): boolean {
     return Atomics.load(this.ctl, cancelAt(this.b)) !== 0;
+  }
+
+  /** How many times the graph's side has had to wait for a chunk so far. */
+  graphWaits(): number {
+    return Atomics.load(this.ctl, starvedAt(this.b));
   }
 
   /** How many chunks the graph's side has given back so far (waitRelease's argument). */
@@ -223,24 +234,39 @@ export class HandoffWriter {
       w.lastKeyBytes = utf8.encode(rec.key);
     }
     const key = w.lastKeyBytes;
-    const n = rec.value.length + key.length;
+    return this.writeRaw(c, rec.timestamp, rec.offset, rec.value, 0, rec.value.length, key, 0, key.length);
+  }
+
+  /** writeRecord for the current record of `frames` (StoredFrames.next), from its stored bytes. */
+  writeFrame(c: number, frames: StoredFrames): boolean {
+    const b = frames.bytes;
+    return this.writeRaw(c, frames.timestamp, frames.offset, b, frames.valueStart, frames.valueEnd, b, frames.keyStart, frames.keyEnd);
+  }
+
+  /** A stored record as it is: its value is value[vs, ve), its key's UTF-8 key[ks, ke). */
+  private writeRaw(c: number, timestamp: number, offset: number, value: Uint8Array, vs: number, ve: number, key: Uint8Array, ks: number, ke: number): boolean {
+    const w = this.rings[c] as RingWriter;
+    const nv = ve - vs;
+    const nk = ke - ks;
+    const n = nv + nk;
     const big = 5 + slots(n) > this.slotsPerChunk;
     const s = this.reserve(c, w, big ? 6 : 5 + slots(n));
     if (s < 0) return false;
     const f = this.f64;
     f[s] = KIND_RECORD | (big ? BIG : 0);
-    f[s + 1] = rec.timestamp;
-    f[s + 2] = rec.offset;
-    f[s + 3] = rec.value.length;
-    f[s + 4] = key.length;
+    f[s + 1] = timestamp;
+    f[s + 2] = offset;
+    f[s + 3] = nv;
+    f[s + 4] = nk;
     if (big) {
       const all = new Uint8Array(n);
-      all.set(rec.value, 0);
-      all.set(key, rec.value.length);
+      all.set(value.subarray(vs, ve), 0);
+      all.set(key.subarray(ks, ke), nv);
       f[s + 5] = this.big(all);
     } else {
-      this.u8.set(rec.value, (s + 5) * 8);
-      this.u8.set(key, (s + 5) * 8 + rec.value.length);
+      const at = (s + 5) * 8;
+      copyBytes(value, vs, ve, this.u8, at);
+      copyBytes(key, ks, ke, this.u8, at + nv);
     }
     return true;
   }
@@ -524,6 +550,7 @@ export class HandoffMerge {
       this.check();
       const w = waitAsync(this.ctl, k, 0);
       if (w.async) {
+        Atomics.add(this.ctl, starvedAt(this.b), 1);
         const t0 = performance.now();
         await w.value;
         this.waits.count++;
@@ -579,5 +606,14 @@ export class HandoffMerge {
 
   private check(): void {
     if (this.failure !== null) throw this.failure;
+  }
+}
+
+/** Copies src[from, to) to dst at `at`: a loop for a few bytes (a trade's key and value), else set. */
+function copyBytes(src: Uint8Array, from: number, to: number, dst: Uint8Array, at: number): void {
+  if (to - from <= 64) {
+    for (let i = from; i < to; i++) dst[at++] = src[i] as number;
+  } else {
+    dst.set(src.subarray(from, to), at);
   }
 }

@@ -1,13 +1,16 @@
 // Replay's reader thread (reader-thread.ts, decisions.md D169): opens the embedded log read-only,
-// reads every input partition from where the graph's thread says, decodes the trades of a batch
-// when the graph's thread is behind, and writes each partition's records into its ring
-// (input-handoff.ts); the graph's thread decodes the rest (chains, candles) and merges.
+// reads every input partition from where the graph's thread says, as stored frames (no record
+// objects, D173), decodes the trades of a batch unless the graph's thread has been waiting for
+// it, and writes each partition's records into its ring (input-handoff.ts); the graph's thread
+// decodes the rest (chains, candles) and merges.
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openEmbeddedLog } from '../../storage/log/open-log.ts';
-import type { EventLog, LogRecord } from '../../storage/log/event-log.ts';
-import type { InputEvent } from '../../processors/types.ts';
-import { BATCH, nextBatch, readPartition, recordToInput, type TopicDecoder } from '../merged-reader.ts';
+import type { LmdbEventLog } from '../../storage/log/lmdb-event-log.ts';
+import { StoredFrames } from '../../storage/log/stored-record.ts';
+import type { Serde } from '../../storage/serde/serde.ts';
+import type { Trade } from '../../schemas/index.ts';
+import { BATCH, nextBatchOf } from '../merged-reader.ts';
 import { HandoffWriter, type HandoffBuffers, type WaitTotal } from './input-handoff.ts';
 
 /** One input partition this thread reads: a merge cursor (its topic's rank, the partition). */
@@ -17,9 +20,10 @@ export interface ReaderCursor {
 }
 
 /**
- * Who decodes the trades of a batch (256 records): 'balance' (the default) this thread when the
- * partition's ring is over half full, else the graph's thread; 'reader' or 'graph' always;
- * 'alternate' batch by batch (tests: both kinds in one partition's chunks).
+ * Who decodes the trades of a batch (256 records): 'balance' (the default) this thread, unless
+ * the graph's thread has waited for a chunk since this thread's previous read (then the graph's
+ * thread); 'reader' or 'graph' always; 'alternate' batch by batch (tests: both kinds in one
+ * partition's chunks).
  */
 export type TradeDecoding = 'balance' | 'reader' | 'graph' | 'alternate';
 
@@ -54,58 +58,73 @@ export interface ToReader {
   from: number[];
 }
 
-/** A partition being read: its records read but not yet written, and the next offset to read. */
+/**
+ * A partition being read: its records read (as stored frames, D173) but not yet written, and the
+ * next offset to read.
+ */
 class PartitionReader {
-  raw: LogRecord[] = [];
-  i = 0;
-  batch = BATCH;
-  /** The decoded input waiting for room in the ring (its record is raw[i]). */
-  pending: InputEvent | null = null;
-  spare: (InputEvent & { kind: 'trade' }) | null = null;
+  private readonly frames: StoredFrames;
+  /** frames' current record is read and not yet written. */
+  private current = false;
+  /** Records and value bytes of the current read, for the size of the next (nextBatchOf). */
+  private records = 0;
+  private bytes = 0;
+  private batch = BATCH;
+  /** The trade the direct reader decodes into (writeTrade copies its numbers). */
+  private spare: Trade | undefined = undefined;
   done = false;
   /** This batch's trades are decoded here (set at each read, see serveReader). */
   decodes = false;
 
   constructor(
-    private readonly log: EventLog,
-    private readonly decode: TopicDecoder,
+    private readonly log: LmdbEventLog,
+    private readonly serde: Serde,
     readonly topic: string,
     readonly partition: number,
     private fetchOffset: number,
-  ) {}
-
-  /** The next record read and not yet written; undefined when they are used up (refill). */
-  record(): LogRecord | undefined {
-    return this.raw[this.i];
+  ) {
+    this.frames = new StoredFrames(topic, partition);
   }
 
-  /** The next record decoded (record() must be defined): trades into the last trade written (reuseTrades). */
-  decoded(): InputEvent {
-    if (this.pending === null) {
-      const spare = this.spare;
-      this.spare = null;
-      this.pending = recordToInput(this.raw[this.i] as LogRecord, this.decode, spare);
-    }
-    return this.pending;
+  /** The current record (frames' spans), moving to the next when the last was written; false when this read's are used up (refill). */
+  record(): StoredFrames | null {
+    if (this.current) return this.frames;
+    if (!this.frames.next()) return null;
+    this.took();
+    return this.frames;
   }
 
-  /** Reads the partition's next records; false at its end. */
-  async refill(): Promise<boolean> {
-    const read = await readPartition(this.log, this.topic, this.partition, this.fetchOffset, this.fetchOffset + this.batch, this.batch);
-    this.raw = read.records;
-    this.i = 0;
-    this.fetchOffset = read.next;
-    if (this.raw.length === 0) return false;
-    this.batch = nextBatch(this.raw);
-    return true;
+  /** The current record as a trade, by the direct reader; undefined when it must cross as stored (the graph's side decodes it). */
+  trade(): Trade | undefined {
+    const f = this.frames;
+    const t = this.serde.decodeDirect<Trade>(this.topic, f.bytes, f.valueStart, f.valueEnd, this.spare);
+    if (t !== undefined) this.spare = t;
+    return t;
   }
 
-  /** The next record was written (decoded or as it is). */
+  /** Reads the partition's next records; the first is then the current record (null at the partition's end). */
+  refill(): StoredFrames | null {
+    if (this.records > 0) this.batch = nextBatchOf(this.records, this.bytes);
+    this.records = 0;
+    this.bytes = 0;
+    this.log.readFrames(this.topic, this.partition, this.fetchOffset, this.fetchOffset + this.batch, this.frames);
+    if (!this.frames.next()) return null;
+    this.took();
+    return this.frames;
+  }
+
+  /** The current record was written (decoded or as it is). */
   written(): void {
-    const e = this.pending;
-    if (e !== null && e.kind === 'trade') this.spare = e;
-    this.pending = null;
-    this.i++;
+    this.current = false;
+  }
+
+  private took(): void {
+    const f = this.frames;
+    this.current = true;
+    this.records++;
+    this.bytes += f.valueEnd - f.valueStart;
+    // After the last record read, by offset (as readPartition).
+    this.fetchOffset = f.offset + 1;
   }
 }
 
@@ -121,14 +140,15 @@ export async function serveReader(): Promise<void> {
     try {
       const writer = new HandoffWriter(data.buffers, (id, bytes) => post({ t: 'big', id, bytes }));
       waits = writer.waits;
-      const decode: TopicDecoder = (topic, bytes, reuse) => embedded.serde.decodeAs(topic, bytes, reuse);
       // The graph's thread reads in its own thread while this one starts, then says where it is.
       const start = new Promise<ToReader>((resolve) => port.once('message', resolve));
       post({ t: 'ready' });
       const from = (await start).from;
-      const parts = data.cursors.map((c, i) => new PartitionReader(embedded.log, decode, data.topics[c.rank] as string, c.partition, from[i] as number));
+      const parts = data.cursors.map((c, i) => new PartitionReader(embedded.log, embedded.serde, data.topics[c.rank] as string, c.partition, from[i] as number));
       let open = parts.length;
       let lastTurn = 0;
+      // The graph side's waits for a chunk as of the previous read (the balance rule).
+      let seenGraphWaits = 0;
       while (open > 0) {
         if (writer.cancelled) return;
         const seen = writer.released();
@@ -152,26 +172,31 @@ export async function serveReader(): Promise<void> {
           const chunk = writer.chunkBeingFilled(c);
           // Up to the end of the ring's chunk being filled (it is then published), or of the partition.
           while (writer.hasRoom(c) && writer.chunkBeingFilled(c) === chunk) {
-            const rec = p.record();
-            if (rec === undefined) {
-              if (await p.refill()) {
-                // Who decodes this batch of trades: here when the graph's side is behind (even the
-                // emptiest ring is half full: this thread has time to spare), there when it is
-                // ahead (waiting for chunks). Either gives the same inputs; this balances the threads.
+            let rec = p.record();
+            if (rec === null) {
+              rec = p.refill();
+              if (rec !== null) {
+                // Who decodes this batch of trades: here, unless the graph's side has waited for a
+                // chunk since the previous read (this thread is behind: the graph's side takes
+                // them). Either gives the same inputs; this balances the threads.
                 const mode = data.decodeTrades;
-                p.decodes = p.topic !== 'trades' ? false : mode === 'balance' ? least * 2 >= data.buffers.ring : mode === 'reader' || (mode === 'alternate' && !p.decodes);
-                continue;
+                const graphWaits = writer.graphWaits();
+                const starved = graphWaits !== seenGraphWaits;
+                seenGraphWaits = graphWaits;
+                p.decodes = p.topic !== 'trades' ? false : mode === 'balance' ? !starved : mode === 'reader' || (mode === 'alternate' && !p.decodes);
+              } else {
+                if (writer.end(c)) {
+                  p.done = true;
+                  open--;
+                }
+                break;
               }
-              if (writer.end(c)) {
-                p.done = true;
-                open--;
-              }
-              break;
             }
-            // A decoded trade crosses as numbers; anything else (chains, candles, trades left to
-            // the graph's side, a trade that does not decode) as its stored record.
-            const e = p.decodes ? p.decoded() : null;
-            if (!(e !== null && e.kind === 'trade' ? writer.writeTrade(c, e.value, rec.offset) : writer.writeRecord(c, rec))) break;
+            // A trade the direct reader decodes crosses as numbers; anything else (chains, candles,
+            // trades left to the graph's side, a trade out of the direct reader's common case) as
+            // its stored record, which the graph's side decodes (or finds undecodable).
+            const t = p.decodes ? p.trade() : undefined;
+            if (!(t !== undefined ? writer.writeTrade(c, t, rec.offset) : writer.writeFrame(c, rec))) break;
             p.written();
             if (++inputs % HEAP_EVERY === 0 && data.heapSamples) {
               (globalThis as { gc?: () => void }).gc?.();

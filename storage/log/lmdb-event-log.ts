@@ -8,6 +8,7 @@ import { LogError } from './log-error.ts';
 import { validateAppend, validateTopicName } from './log-validation.ts';
 import { guardWrite } from './resource-fault.ts';
 import { TopicHandle } from './topic-handle.ts';
+import type { StoredFrames } from './stored-record.ts';
 import { TimeIndex } from './time-index.ts';
 
 const OptionsSchema = z.object({
@@ -164,6 +165,18 @@ export class LmdbEventLog implements EventLog {
       yield batch;
       next = batch[batch.length - 1]!.offset + 1;
     }
+  }
+
+  /**
+   * The records of [from, to) of a partition, as `read` gives them, copied as stored into `frames`
+   * and read back frame by frame (StoredFrames): replay's reader thread (D173). Synchronous: one
+   * short read, as each of `read`'s batches.
+   */
+  readFrames(topic: string, partition: number, from: number, to: number, frames: StoredFrames): void {
+    if (!Number.isSafeInteger(from) || from < 0 || !Number.isSafeInteger(to)) throw new LogError(`readFrames: offsets must be integers >= 0, got [${from}, ${to})`);
+    const handle = this.existing(topic, partition);
+    if (handle === undefined) frames.reset(from, from);
+    else handle.readFrames(partition, from, to, frames);
   }
 
   async *follow(topic: string, partition: number, fromOffset: number, signal: AbortSignal): AsyncIterable<LogRecord[]> {

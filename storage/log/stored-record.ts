@@ -125,7 +125,15 @@ export interface StoredRecordEncoding {
   decode(bytes: Buffer, size: number): LogRecord | StoredBlock;
   /** Appends to `out` the records of `block` (stored at offset `base`) with offsets in [from, to). */
   records(block: StoredBlock, base: number, from: number, to: number, out: LogRecord[]): void;
+  /**
+   * While `frames` is set, `decode` copies each value it is given into it and returns CAPTURED
+   * instead of decoding it (TopicHandle.readFrames); null restores decoding.
+   */
+  capture(frames: StoredFrames | null): void;
 }
+
+/** What `decode` returns for a value it copied into the frames being captured. */
+export const CAPTURED = new StoredBlock(new Uint8Array(0), 0);
 
 /**
  * The lmdb-js `encoder` of a partition database. lmdb-js hands `decode` its shared read buffer
@@ -146,8 +154,8 @@ export function storedRecordEncoding(topic: string, partition: number): StoredRe
    * and a block's records are read by this one function.
    */
   const fromFrame = (src: Uint8Array, view: DataView, s: number, end: number, offset: number, copy: boolean): LogRecord | null => {
-    const keyEnd = s + HEADER + (src[s + 9]! | (src[s + 10]! << 8));
-    if (keyEnd > end) return null;
+    const keyEnd = keyEndOf(src, s, end);
+    if (keyEnd < 0) return null;
     return {
       topic,
       partition,
@@ -160,9 +168,13 @@ export function storedRecordEncoding(topic: string, partition: number): StoredRe
       value: copy ? Uint8Array.prototype.slice.call(src, keyEnd, end) : new Uint8Array(src.buffer, src.byteOffset + keyEnd, end - keyEnd),
     };
   };
+  let capturing: StoredFrames | null = null;
   return {
     encode(value: Uint8Array): Uint8Array {
       return value;
+    },
+    capture(frames: StoredFrames | null): void {
+      capturing = frames;
     },
     decode(bytes: Buffer, size: number): LogRecord | StoredBlock {
       // Copies are taken from a plain Uint8Array over lmdb's shared buffer (made again only when
@@ -172,6 +184,10 @@ export function storedRecordEncoding(topic: string, partition: number): StoredRe
         shared = bytes;
         plain = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
         sharedView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      }
+      if (capturing !== null) {
+        capturing.add(plain, size);
+        return CAPTURED;
       }
       if (bytes[0] === BLOCK && size >= BLOCK_HEADER) return new StoredBlock(Uint8Array.prototype.slice.call(plain, 0, size), storedCount(bytes));
       if (bytes[0] !== FORMAT || size < HEADER) throw corrupt(`format ${bytes[0]}, ${size} bytes`);
@@ -199,6 +215,162 @@ export function storedRecordEncoding(topic: string, partition: number): StoredRe
       }
     },
   };
+}
+
+/** Where the key of the frame at [s, end) of `b` ends, or -1 when it runs past `end`. */
+function keyEndOf(b: Uint8Array, s: number, end: number): number {
+  const keyEnd = s + HEADER + ((b[s + 9] as number) | ((b[s + 10] as number) << 8));
+  return keyEnd > end ? -1 : keyEnd;
+}
+
+/**
+ * A partition's stored values copied into one buffer, reused from read to read, and read back
+ * frame by frame: the records `read` would give, as spans of that buffer instead of a record
+ * object and a value view each (replay's reader thread, D173). `next()` moves to the next record
+ * in [from, to) and sets `offset`, `timestamp` and the key's and value's spans of `bytes`; the
+ * spans are valid until the next read into these frames. Corrupt values fail as `records` does.
+ */
+export class StoredFrames {
+  /** The stored values, one after the other. */
+  bytes = new Uint8Array(64 * 1024);
+  private used = 0;
+  private view = new DataView(this.bytes.buffer);
+  /** Per value: where it starts in `bytes` and the offset of its first record. */
+  private readonly starts: number[] = [];
+  private readonly bases: number[] = [];
+  private values = 0;
+  private from = 0;
+  private to = 0;
+  /** The value being read, its end, its next frame's length field and the records left in it. */
+  private v = -1;
+  private stop = 0;
+  private at = 0;
+  private left = 0;
+  private count = 0;
+  private nextOffset = 0;
+  /** The current record. */
+  offset = -1;
+  timestamp = 0;
+  keyStart = 0;
+  keyEnd = 0;
+  valueStart = 0;
+  valueEnd = 0;
+
+  constructor(
+    private readonly topic: string,
+    private readonly partition: number,
+  ) {}
+
+  /** Empties the frames for a read of the records in [from, to). */
+  reset(from: number, to: number): void {
+    this.used = 0;
+    this.values = 0;
+    this.from = from;
+    this.to = to;
+    this.v = -1;
+    this.left = 0;
+    this.offset = -1;
+  }
+
+  /**
+   * Copies a stored value, the first `size` bytes of `raw` (lmdb-js's shared buffer may be longer,
+   * and its `length` property set to the value's size); its first record's offset is set by base().
+   */
+  add(raw: Uint8Array, size: number): void {
+    if (this.used + size > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(this.used + size, this.bytes.length * 2));
+      grown.set(this.bytes.subarray(0, this.used));
+      this.bytes = grown;
+      this.view = new DataView(grown.buffer);
+    }
+    this.bytes.set(raw.subarray(0, size), this.used);
+    this.starts[this.values] = this.used;
+    this.values++;
+    this.used += size;
+  }
+
+  /** The offset of the last value added's first record (the lmdb key it is stored at). */
+  base(offset: number): void {
+    this.bases[this.values - 1] = offset;
+  }
+
+  /** Records in the last value added. */
+  lastCount(): number {
+    return storedCount(this.bytes.subarray(this.starts[this.values - 1]));
+  }
+
+  /** Bytes copied by the last read. */
+  get size(): number {
+    return this.used;
+  }
+
+  /** Moves to the next record in [from, to); false when there is none. */
+  next(): boolean {
+    const b = this.bytes;
+    for (;;) {
+      if (this.left > 0) {
+        // The next frame of a block: its record j of n.
+        const at = this.at;
+        const offset = this.nextOffset++;
+        this.left--;
+        if (offset >= this.to) return this.finish();
+        if (at + 4 > this.stop) throw this.corruptRecord(offset, 'ends before it');
+        const s = at + 4;
+        const end = s + this.view.getUint32(at, true);
+        if (end > this.stop || end - s < HEADER || b[s] !== FORMAT) throw this.corruptRecord(offset, 'is not a frame');
+        this.at = end;
+        if (offset < this.from) continue;
+        if (!this.frame(s, end, offset)) throw this.corruptRecord(offset, 'has a key past its end');
+        return true;
+      }
+      if (++this.v >= this.values) return this.finish();
+      const s = this.starts[this.v] as number;
+      const end = this.v + 1 < this.values ? (this.starts[this.v + 1] as number) : this.used;
+      const base = this.bases[this.v] as number;
+      if (b[s] === BLOCK && end - s >= BLOCK_HEADER) {
+        this.count = this.left = storedCount(b.subarray(s, s + BLOCK_HEADER));
+        this.at = s + BLOCK_HEADER;
+        this.stop = end;
+        this.nextOffset = base;
+        continue;
+      }
+      if (b[s] !== FORMAT || end - s < HEADER) throw this.corrupt(`format ${b[s]}, ${end - s} bytes`);
+      if (base < this.from) continue;
+      if (base >= this.to) return this.finish();
+      if (!this.frame(s, end, base)) throw this.corrupt(`format 1: the key runs past the record's ${end - s} bytes`);
+      return true;
+    }
+  }
+
+  private frame(s: number, end: number, offset: number): boolean {
+    const keyEnd = keyEndOf(this.bytes, s, end);
+    if (keyEnd < 0) return false;
+    this.offset = offset;
+    this.timestamp = this.view.getFloat64(s + 1, true);
+    this.keyStart = s + HEADER;
+    this.keyEnd = keyEnd;
+    this.valueStart = keyEnd;
+    this.valueEnd = end;
+    return true;
+  }
+
+  private finish(): false {
+    this.v = this.values;
+    this.left = 0;
+    this.offset = -1;
+    return false;
+  }
+
+  /** As `records` says it: the block's record j of n `what`. */
+  private corruptRecord(offset: number, what: string): LogError {
+    const base = this.bases[this.v] as number;
+    const j = offset - base;
+    return this.corrupt(what === 'ends before it' ? `block at ${base} ends before its record ${j} of ${this.count}` : `block at ${base}: record ${j} of ${this.count} ${what}`);
+  }
+
+  private corrupt(detail: string): LogError {
+    return new LogError(`corrupt record in ${this.topic}/${this.partition}: ${detail}`);
+  }
 }
 
 /**

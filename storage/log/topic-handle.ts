@@ -1,7 +1,7 @@
 import type { Database, DatabaseOptions, RootDatabase } from 'lmdb';
 import { partitionFor, type AppendRecord, type LogRecord, type RecordPosition } from './event-log.ts';
 import { LogError } from './log-error.ts';
-import { StoredBlock, StoredBlockWriter, storedCount, storedRecordEncoding, type StoredRecordEncoding } from './stored-record.ts';
+import { StoredBlock, StoredBlockWriter, storedCount, storedRecordEncoding, type StoredFrames, type StoredRecordEncoding } from './stored-record.ts';
 import type { ChunkState, TimeIndex } from './time-index.ts';
 
 /** uint32 lmdb keys: the last offset a partition can hold. */
@@ -97,11 +97,7 @@ export class TopicHandle {
     if (to <= from) return out;
     const db = this.db(partition);
     const encoding = this.encodings[partition]!;
-    // The value holding `from` is the last one stored at or before it (a block may start earlier):
-    // a sequential reader's next range starts in the last block it read, or right after it
-    // (stored values never change), else it is looked up.
-    const seen = this.lastBlocks[partition];
-    const start = seen !== undefined && from >= seen.key && from <= seen.key + seen.count ? (from === seen.key + seen.count ? from : seen.key) : (this.lastKeyAtOrBefore(db, from) ?? from);
+    const start = this.rangeStart(db, partition, from);
     for (const { key, value } of db.getRange({ start, end: to })) {
       if (value instanceof StoredBlock) {
         encoding.records(value, key, from, to, out);
@@ -112,6 +108,28 @@ export class TopicHandle {
       }
     }
     return out;
+  }
+
+  /**
+   * The records of [from, to) as readRange gives them, copied as stored into `frames` (reset
+   * first) and read back frame by frame (StoredFrames, D173): no record object per record.
+   */
+  readFrames(partition: number, from: number, to: number, frames: StoredFrames): void {
+    frames.reset(from, to);
+    if (to <= from) return;
+    const db = this.db(partition);
+    const encoding = this.encodings[partition]!;
+    const start = this.rangeStart(db, partition, from);
+    encoding.capture(frames);
+    try {
+      for (const { key } of db.getRange({ start, end: to })) {
+        frames.base(key);
+        const count = frames.lastCount();
+        if (count > 1) this.lastBlocks[partition] = { key, count };
+      }
+    } finally {
+      encoding.capture(null);
+    }
   }
 
   /** First offset >= `from` whose timestamp is >= ts (the time index bounds the scan). */
@@ -132,6 +150,16 @@ export class TopicHandle {
     // Inside a transaction putSync writes at once and (untyped) returns false if lmdb refused.
     const written = this.partitionDbs[partition]!.putSync(first, block.take() as unknown as LogRecord, APPEND) as unknown as boolean;
     if (!written) throw new LogError(`${this.topic}/${partition}: offset ${first} is not past the end of the partition`);
+  }
+
+  /**
+   * Where a read of the partition from `from` starts: the value holding `from` is the last one
+   * stored at or before it (a block may start earlier); a sequential reader's next range starts in
+   * the last block it read, or right after it (stored values never change), else it is looked up.
+   */
+  private rangeStart(db: Database<LogRecord | StoredBlock, number>, partition: number, from: number): number {
+    const seen = this.lastBlocks[partition];
+    return seen !== undefined && from >= seen.key && from <= seen.key + seen.count ? (from === seen.key + seen.count ? from : seen.key) : (this.lastKeyAtOrBefore(db, from) ?? from);
   }
 
   /** The greatest key <= `at` in the partition's database, if any. */

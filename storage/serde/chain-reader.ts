@@ -62,9 +62,9 @@ export function chainReader(type: avro.Type): ChainReader | null {
   // The position after the last long read is longs.at, -1 once anything was out of the common case.
   const longs = new LongReader();
 
-  return (buf, start) => {
+  return (buf, start, _reuse, end = buf.length) => {
     // Fields in schema order, as avsc's reader reads them.
-    const len = buf.length;
+    const len = end;
     const tsEvent = longs.read(buf, start);
     if (longs.at < 0) return undefined;
     const tsInit = longs.read(buf, longs.at);

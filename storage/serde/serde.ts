@@ -142,13 +142,8 @@ export class Serde {
    * fill it and return it instead of a new one (trades; the value is the same either way).
    */
   decodeAs<T>(topic: string, bytes: Uint8Array, reuse?: object): T {
-    // The previous call's topic (a replay decodes runs of trades) skips two map lookups.
-    let last = this.lastDecode;
-    if (last === null || last.topic !== topic) {
-      const writer = this.writers.get(topic);
-      if (!writer) throw new DecodeError(`unknown-topic:${topic}`, `no schema registered for topic ${topic}`);
-      last = this.lastDecode = { topic, reader: writer, fast: this.fast.get(topic) };
-    }
+    const last = this.decoderOf(topic);
+    if (last === null) throw new DecodeError(`unknown-topic:${topic}`, `no schema registered for topic ${topic}`);
     const reader = last.reader;
     const schemaId = schemaIdOf(bytes);
     if (schemaId === reader.id) {
@@ -172,6 +167,30 @@ export class Serde {
     return body(reader.type, buf, resolver) as T;
   }
 
+  /**
+   * decodeAs's direct reader on the value at [start, end) of `bytes` (a view of a larger buffer
+   * is not made): the value decodeAs would give, or undefined when it is not the direct reader's
+   * (another schema id, a body out of its common case, no direct reader for the topic); the caller
+   * then decodes a copy of the value with decodeAs, which decides (replay's reader thread, D173).
+   */
+  decodeDirect<T>(topic: string, bytes: Uint8Array, start: number, end: number, reuse?: object): T | undefined {
+    const last = this.decoderOf(topic);
+    if (last === null || last.fast === undefined || end - start < HEADER || bytes[start] !== MAGIC || idAt(bytes, start) !== last.reader.id) return undefined;
+    return last.fast(bytes, start + HEADER, reuse, end) as T | undefined;
+  }
+
+  /** The topic's reader schema and direct reader; null when the topic has no schema. */
+  private decoderOf(topic: string): { topic: string; reader: { id: number; type: avro.Type }; fast: TradeReader | undefined } | null {
+    // The previous call's topic (a replay decodes runs of trades) skips two map lookups.
+    let last = this.lastDecode;
+    if (last === null || last.topic !== topic) {
+      const writer = this.writers.get(topic);
+      if (!writer) return null;
+      last = this.lastDecode = { topic, reader: writer, fast: this.fast.get(topic) };
+    }
+    return last;
+  }
+
   private async parse(info: SchemaInfo): Promise<avro.Type> {
     const registry: Record<string, avro.Type> = {};
     for (const ref of info.references ?? []) {
@@ -193,7 +212,12 @@ function framed(bytes: Uint8Array): Buffer {
 /** The schema id of a Confluent frame, after the checks framed() makes (without its Buffer view). */
 function schemaIdOf(bytes: Uint8Array): number {
   if (!(bytes instanceof Uint8Array) || bytes.length < HEADER || bytes[0] !== MAGIC) return framed(bytes).readUInt32BE(1);
-  return ((bytes[1] as number) * 0x1000000 + (((bytes[2] as number) << 16) | ((bytes[3] as number) << 8) | (bytes[4] as number))) >>> 0;
+  return idAt(bytes, 0);
+}
+
+/** The big-endian schema id after the magic byte of the frame at `start`. */
+function idAt(bytes: Uint8Array, start: number): number {
+  return ((bytes[start + 1] as number) * 0x1000000 + (((bytes[start + 2] as number) << 16) | ((bytes[start + 3] as number) << 8) | (bytes[start + 4] as number))) >>> 0;
 }
 
 function body(type: avro.Type, buf: Buffer, resolver: Resolver | undefined): unknown {

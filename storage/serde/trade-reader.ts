@@ -3,11 +3,13 @@ import { KeyInterner } from '../log/stored-record.ts';
 import { LITTLE_ENDIAN, LongReader } from './avro-bytes.ts';
 
 /**
- * Reads the Avro body of a record at `start` to the end of `bytes`; undefined = not the common
- * case. `reuse`: a value this reader returned before that nobody uses any more; a reader may
- * overwrite its fields and return it instead of a new record (the trade reader does).
+ * Reads the Avro body of a record at [start, end) of `bytes` (end: the end of `bytes` unless
+ * given); undefined = not the common case. `reuse`: a value this reader returned before that
+ * nobody uses any more; a reader may overwrite its fields and return it instead of a new record
+ * (the trade reader does). A body that would read past `end` is not the common case: the reader
+ * gives what it gives on the bytes cut at `end`.
  */
-export type TradeReader = (bytes: Uint8Array, start: number, reuse?: object) => object | undefined;
+export type TradeReader = (bytes: Uint8Array, start: number, reuse?: object, end?: number) => object | undefined;
 
 /** The Trade schema's fields, in order, as (name, avsc type name): the only layout read here. */
 /** The fields the reader writes, as avsc's record class has them. */
@@ -53,7 +55,7 @@ export function tradeReader(type: avro.Type): TradeReader | null {
     return f64[0] as number;
   };
 
-  return (buf, start, reuse) => {
+  return (buf, start, reuse, end = buf.length) => {
     // Fields in schema order, as avsc's reader reads them.
     const tsEvent = longs.read(buf, start);
     if (longs.at < 0) return undefined;
@@ -62,14 +64,14 @@ export function tradeReader(type: avro.Type): TradeReader | null {
     const symbolLength = longs.read(buf, longs.at);
     if (longs.at < 0 || symbolLength < 0) return undefined;
     const p = longs.at + symbolLength;
-    if (p + 16 > buf.length) return undefined;
+    if (p + 16 > end) return undefined;
     const symbol = keys.intern(buf, longs.at, p);
     const price = readDouble(buf, p);
     const size = readDouble(buf, p + 8);
     const side = symbols[longs.read(buf, p + 16)];
     if (longs.at < 0 || side === undefined) return undefined;
     const tradeId = longs.read(buf, longs.at);
-    if (longs.at !== buf.length) return undefined;
+    if (longs.at !== end) return undefined;
     if (reuse instanceof Trade) {
       // Same fields, same order, same class: indistinguishable from a new record (replay hands
       // back the trade the graph has finished with, one object per partition instead of one per trade).

@@ -60,6 +60,12 @@ function check(body: Uint8Array, mustRead: boolean): void {
     sameBits(same, ref, 'chain');
   }
   if (mustRead) assert.notEqual(fast, undefined);
+  // The same body followed by other bytes, read up to its end: the same answer.
+  const inside = new Uint8Array(HEADER + body.length + 9).fill(0x81);
+  inside.set(body, HEADER);
+  const within = read(inside, HEADER, undefined, HEADER + body.length);
+  assert.equal(within === undefined, fast === undefined);
+  if (within !== undefined) assert.equal(JSON.stringify(within), JSON.stringify(fast));
 }
 
 const contract = (over: Partial<OptionContract> = {}): OptionContract => ({

@@ -101,6 +101,36 @@ test('decodeAs resolves records written with an older schema of the topic (added
   assert.throws(() => serde.decodeAs('ticks', otherBytes), reason(/^incompatible-schema:/));
 });
 
+test('decodeDirect reads a value inside a larger buffer as decodeAs reads it alone, and leaves everything else to decodeAs', async () => {
+  const { serde } = embedded;
+  // (`trade`'s tradeId needs more varint bytes than the direct reader reads: decodeAs's alone.)
+  assert.equal(serde.decodeDirect('trades', serde.encode('trades', trade), 0, serde.encode('trades', trade).length), undefined);
+  const bytes = serde.encode('trades', { ...trade, tradeId: 77 });
+  // The value between other bytes, as in a block of stored records (replay's reader thread, D173).
+  const inside = new Uint8Array(7 + bytes.length + 9).fill(0x81);
+  inside.set(bytes, 7);
+  const got = serde.decodeDirect<Trade>('trades', inside, 7, 7 + bytes.length);
+  assert.deepStrictEqual(got, serde.decodeAs<Trade>('trades', bytes));
+  // Into a value it gave before (the reader thread's spare trade): the same object, the new fields.
+  const other = serde.encode('trades', { ...trade, tradeId: 77, symbol: 'MSFT', price: 1.25 });
+  inside.set(other, 7);
+  assert.equal(serde.decodeDirect<Trade>('trades', inside, 7, 7 + other.length, got), got);
+  assert.deepEqual(plain(got), { ...trade, tradeId: 77, symbol: 'MSFT', price: 1.25 });
+  // Cut short, past its end, a bad magic byte, another schema id, a topic without a direct reader
+  // or a schema: undefined (decodeAs decides those).
+  assert.equal(serde.decodeDirect('trades', inside, 7, 7 + other.length - 1), undefined);
+  assert.equal(serde.decodeDirect('trades', inside, 7, 7 + other.length + 1), undefined);
+  const badMagic = Uint8Array.from(bytes);
+  badMagic[0] = 9;
+  assert.equal(serde.decodeDirect('trades', badMagic, 0, badMagic.length), undefined);
+  const otherId = Uint8Array.from(bytes);
+  otherId[4] = (otherId[4] as number) ^ 0x40;
+  assert.equal(serde.decodeDirect('trades', otherId, 0, otherId.length), undefined);
+  const bar = serde.encode('bars', { tsEvent: 1, tsInit: 1, symbol: 'X', interval: '1m', start: 0, end: 60_000, open: 1, high: 1, low: 1, close: 1, volume: 1, buyVolume: null, vwap: 1, trades: 1 } satisfies Bar);
+  assert.equal(serde.decodeDirect('bars', bar, 0, bar.length), undefined);
+  assert.equal(serde.decodeDirect('no-such-topic', bytes, 0, bytes.length), undefined);
+});
+
 test('a reopened directory keeps schema ids, so old bytes decode', async () => {
   const other = await mkdtemp(join(tmpdir(), 'tickflow-serde-'));
   try {

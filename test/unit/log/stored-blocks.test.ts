@@ -3,7 +3,7 @@ import { after, describe, test } from 'node:test';
 import { open } from 'lmdb';
 import type { AppendRecord, LogRecord } from '../../../storage/log/event-log.ts';
 import { LmdbEventLog } from '../../../storage/log/lmdb-event-log.ts';
-import { BLOCK_BYTES, BLOCK_RECORDS } from '../../../storage/log/stored-record.ts';
+import { BLOCK_BYTES, BLOCK_RECORDS, StoredFrames } from '../../../storage/log/stored-record.ts';
 import { tempDir as makeTempDir } from '../../helpers/cli.ts';
 
 /**
@@ -44,6 +44,27 @@ function expected(appended: readonly AppendRecord[], positions: readonly { parti
 async function readAll(log: LmdbEventLog, topic: string, partition: number, from: number, to: number | undefined, batchSize: number): Promise<LogRecord[]> {
   const out: LogRecord[] = [];
   for await (const batch of log.read(topic, partition, { fromOffset: from, ...(to === undefined ? {} : { toOffset: to }), batchSize })) out.push(...batch);
+  return out;
+}
+
+/**
+ * The same range read as replay's reader thread reads it (readFrames, D173): one StoredFrames
+ * reused for every read of `batchSize` records, each frame made back into a record here.
+ */
+function readFramesAll(log: LmdbEventLog, topic: string, partition: number, from: number, to: number, batchSize: number): LogRecord[] {
+  const out: LogRecord[] = [];
+  const frames = new StoredFrames(topic, partition);
+  const utf8 = new TextDecoder();
+  for (let next = from; next < to; ) {
+    log.readFrames(topic, partition, next, Math.min(next + batchSize, to), frames);
+    const before = out.length;
+    while (frames.next()) {
+      const b = frames.bytes;
+      out.push({ topic, partition, offset: frames.offset, key: utf8.decode(b.subarray(frames.keyStart, frames.keyEnd)), timestamp: frames.timestamp, value: b.slice(frames.valueStart, frames.valueEnd) });
+    }
+    if (out.length === before) break;
+    next = out[out.length - 1]!.offset + 1;
+  }
   return out;
 }
 
@@ -90,11 +111,15 @@ describe('stored blocks', () => {
     for (let p = 0; p < parts; p++) assert.equal(await log.endOffset('t', p), want.get(p)?.length ?? 0, `end offset of partition ${p}`);
     assert.ok(want.size >= 2, `the keys fall in ${want.size} partitions`);
     for (const [p, list] of want) {
-      for (const batchSize of [1, 7, BLOCK_RECORDS, 4096]) assertRecords(await readAll(log, 't', p, 0, undefined, batchSize), list, 0, `p${p} batch ${batchSize}`);
+      for (const batchSize of [1, 7, BLOCK_RECORDS, 4096]) {
+        assertRecords(await readAll(log, 't', p, 0, undefined, batchSize), list, 0, `p${p} batch ${batchSize}`);
+        assertRecords(readFramesAll(log, 't', p, 0, list.length + 10, batchSize), list, 0, `frames: p${p} batch ${batchSize}`);
+      }
       // Ranges starting and ending inside blocks.
       assert.ok(list.length > 500, `partition ${p} holds ${list.length} records`);
       for (const [from, to] of [[1, 2], [BLOCK_RECORDS - 3, BLOCK_RECORDS + 5], [300, 301], [list.length - 45, list.length - 2], [17, list.length]]) {
         assertRecords(await readAll(log, 't', p, from!, to, 50), list.slice(from, to), from!, `p${p} [${from}, ${to})`);
+        assertRecords(readFramesAll(log, 't', p, from!, to!, 50), list.slice(from, to), from!, `frames: p${p} [${from}, ${to})`);
       }
       // offsetForTime against a scan of the appended records: the first with timestamp >= ts.
       for (const ts of [0, list[0]!.timestamp, list[500]!.timestamp - 3, list[list.length - 1]!.timestamp, list[list.length - 1]!.timestamp + 1]) {
@@ -125,6 +150,8 @@ describe('stored blocks', () => {
     const p = [...Array(await readOnly.partitions('t')).keys()].find((q) => q >= 0 && entries(dir, 't', q) > 0)!;
     assert.equal(entries(dir, 't', p), oldRecords.length, 'format 1: a value per record');
     assertRecords(await readAll(readOnly, 't', p, 0, undefined, 64), oldRecords, 0, 'format 1, read-only');
+    assertRecords(readFramesAll(readOnly, 't', p, 0, 100, 64), oldRecords, 0, 'frames: format 1, read-only');
+    assertRecords(readFramesAll(readOnly, 't', p, 7, 19, 5), oldRecords.slice(7, 19), 7, 'frames: format 1, a range');
     await readOnly.close();
 
     const log = await LmdbEventLog.open(dir);
@@ -132,6 +159,7 @@ describe('stored blocks', () => {
     await log.append('t', more);
     assertRecords(await readAll(log, 't', p, 0, undefined, 100), [...oldRecords, ...more], 0, 'format 1 then blocks');
     assertRecords(await readAll(log, 't', p, 50, 70, 100), [...oldRecords, ...more].slice(50, 70), 50, 'across the old and new values');
+    assertRecords(readFramesAll(log, 't', p, 50, 70, 100), [...oldRecords, ...more].slice(50, 70), 50, 'frames: across the old and new values');
     assert.ok(entries(dir, 't', p) < oldRecords.length + more.length / 10, 'the bulk append is blocks');
     await log.close();
     const meta = open({ path: dir, maxDbs: 1000, readOnly: true });
@@ -148,6 +176,9 @@ describe('stored blocks', () => {
     const positions = [];
     for (const r of records) positions.push(...(await log.append('t', [r])));
     assertRecords(await readAll(log, 't', positions[0]!.partition, 0, undefined, 4), records, 0, 'around a 17 MB record');
+    // The frames' buffer grows past its 64 KB for it, and keeps the values read before in the same read.
+    assertRecords(readFramesAll(log, 't', positions[0]!.partition, 0, 4, 4), records, 0, 'frames: around a 17 MB record');
+    assertRecords(readFramesAll(log, 't', positions[0]!.partition, 0, 4, 1), records, 0, 'frames: one at a time');
     await log.close();
   });
 
@@ -164,6 +195,9 @@ describe('stored blocks', () => {
     await env.close();
     const reopened = await LmdbEventLog.open(dir);
     await assert.rejects(readAll(reopened, 't', pos!.partition, 0, undefined, 5), /corrupt record in t\/\d+: block at 0/);
+    // The reader thread's frames say the same as the records of the other reads.
+    const message = await readAll(reopened, 't', pos!.partition, 0, undefined, 10).then(() => '', (e: Error) => e.message);
+    assert.throws(() => readFramesAll(reopened, 't', pos!.partition, 0, 10, 10), (e: Error) => e.message === message);
     await reopened.close();
   });
 });

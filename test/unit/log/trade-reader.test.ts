@@ -25,6 +25,11 @@ function check(body: Uint8Array, mustRead: boolean): void {
     for (const k of ['price', 'size'] as const) assert.ok(Object.is((fast as Record<string, unknown>)[k], (ref as Record<string, unknown>)[k]));
   }
   if (mustRead) assert.notEqual(fast, undefined);
+  // The same body followed by other bytes (varint continuation bytes, as if the next record went
+  // on), read up to its end (replay's reader thread reads a block's records in place, D173): the same answer.
+  const inside = new Uint8Array(HEADER + body.length + 9).fill(0x81);
+  inside.set(body, HEADER);
+  assert.deepStrictEqual(read(inside, HEADER, undefined, HEADER + body.length), fast);
 }
 
 test('the direct trade reader gives exactly avsc values for random trades, symbols interned', () => {
