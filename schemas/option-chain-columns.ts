@@ -48,6 +48,18 @@ export class ColumnarChain implements OptionChainSnapshot {
     this.#made = contracts;
   }
 
+  /**
+   * The records of the contracts with this expiry, in chain order (as `contracts.filter`): made
+   * from the columns while `contracts` has not been read (then not kept), else taken from it.
+   */
+  contractsExpiring(expiry: number): OptionContract[] {
+    if (this.#made !== null) return this.#made.filter((c) => c.expiry === expiry);
+    const v = this.#values;
+    const out: OptionContract[] = [];
+    for (let k = 0, at = 0; k < this.#count; k++, at += CONTRACT_STRIDE) if (v[at + COL.expiry] === expiry) out.push(this.#make(v, at));
+    return out;
+  }
+
   /** Contracts in the chain (without making them). */
   get contractCount(): number {
     return this.#made === null ? this.#count : this.#made.length;
@@ -71,7 +83,7 @@ export const COL = { expiry: 0, strike: 1, bid: 2, ask: 3, last: 4, iv: 5, delta
 export const CONTRACT_STRIDE = 11;
 /**
  * A contract's flags (COL.flags): bit j (0-5) set when the j-th nullable field (bid, ask, last,
- * iv, delta, gamma) is null (its column then holds 0); SECOND_RIGHT set for the Right enum's
- * second symbol ('P').
+ * iv, delta, gamma) is null (its column then holds 0); SECOND_RIGHT set for a put ('P'; the
+ * direct reader takes only the Right enum [C, P]).
  */
 export const SECOND_RIGHT = 64;

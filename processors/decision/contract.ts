@@ -1,4 +1,4 @@
-import type { Action, OptionChainSnapshot, OptionContract, SignalContract } from '../../schemas/index.ts';
+import { COL, ColumnarChain, CONTRACT_STRIDE, SECOND_RIGHT, type Action, type OptionChainSnapshot, type OptionContract, type SignalContract } from '../../schemas/index.ts';
 
 /**
  * Which option contract a signal names (QuantumEdge's rule): BUY -> a call, SELL -> a put, of the
@@ -62,8 +62,20 @@ export function selectContract(action: Action, chain: OptionChainSnapshot | null
   if (age > rule.maxChainAgeMs) return none(`option chain ${age} ms old at bar end (bound ${rule.maxChainAgeMs} ms)`);
   const right = action === 'BUY' ? 'C' : 'P';
   let expiry: number | null = null;
-  for (const c of chain.contracts) {
-    if (c.right === right && c.expiry - barEnd >= rule.minTimeToExpiryMs && (expiry === null || c.expiry < expiry)) expiry = c.expiry;
+  // A chain from the replay's direct reader (D173): its expiry column and flags, and below only
+  // that expiry's contracts made (the passes below skip every other expiry anyway).
+  const columns = chain instanceof ColumnarChain ? chain.columns : null;
+  if (columns !== null) {
+    const put = right === 'P';
+    const end = (chain as ColumnarChain).contractCount * CONTRACT_STRIDE;
+    for (let at = 0; at < end; at += CONTRACT_STRIDE) {
+      const e = columns[at + COL.expiry] as number;
+      if (((columns[at + COL.flags] as number) & SECOND_RIGHT) !== 0 === put && e - barEnd >= rule.minTimeToExpiryMs && (expiry === null || e < expiry)) expiry = e;
+    }
+  } else {
+    for (const c of chain.contracts) {
+      if (c.right === right && c.expiry - barEnd >= rule.minTimeToExpiryMs && (expiry === null || c.expiry < expiry)) expiry = c.expiry;
+    }
   }
   if (expiry === null) return none(`no ${right === 'C' ? 'call' : 'put'} expiring at least ${rule.minTimeToExpiryMs} ms after bar end`);
   const spot = chain.spot;
@@ -72,7 +84,7 @@ export function selectContract(action: Action, chain: OptionChainSnapshot | null
   // nearest to spot, the lower on a tie, i.e. the first of the distinct ascending strikes that
   // no later one is strictly nearer than, as the rule states. Strikes are finite and positive
   // (validated inputs).
-  const cs = chain.contracts;
+  const cs = columns !== null ? (chain as ColumnarChain).contractsExpiring(expiry) : chain.contracts;
   let atm = Number.NaN;
   let atmDist = Number.POSITIVE_INFINITY;
   for (let i = 0; i < cs.length; i++) {

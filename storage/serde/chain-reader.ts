@@ -32,7 +32,8 @@ const matches = (fields: readonly { name: string; type: avro.Type }[], layout: r
  * and returns undefined for everything else (a short or long body, an unknown enum or union
  * index, a varint longer than 7 bytes, a negative string length, a block written with its byte
  * size, a count the bytes cannot hold), so the caller's generic decode gives the same value or
- * the same error as before. Null when `type` is not the OptionChainSnapshot layout.
+ * the same error as before. Null when `type` is not the OptionChainSnapshot layout (its Right
+ * enum C, P).
  */
 export function chainReader(type: avro.Type): ChainReader | null {
   if (!LITTLE_ENDIAN || !(type instanceof avro.types.RecordType) || !matches(type.fields, LAYOUT)) return null;
@@ -43,7 +44,9 @@ export function chainReader(type: avro.Type): ChainReader | null {
     const branches = (item.fields[i]!.type as unknown as { types: avro.Type[] }).types;
     if (branches.length !== 2 || branches[0]!.typeName !== 'null' || branches[1]!.typeName !== 'double') return null;
   }
+  // The Right enum as OptionChainSnapshot v1 has it: a ColumnarChain's flags say call or put.
   const rights = (item.fields[2]!.type as avro.types.EnumType).symbols;
+  if (rights.length !== 2 || rights[0] !== 'C' || rights[1] !== 'P') return null;
   const Contract = item.recordConstructor as new (...args: unknown[]) => OptionContract;
   const keys = new KeyInterner();
   // The enum's first two symbols (one-byte indexes 0 and 2; any other index is left to avsc).

@@ -1,3 +1,4 @@
+import { COL, ColumnarChain, CONTRACT_STRIDE } from '../../../schemas/option-chain-columns.ts';
 import type { OptionChainSnapshot, OptionContract } from '../../../schemas/option-chain-snapshot.ts';
 
 /**
@@ -7,6 +8,16 @@ import type { OptionChainSnapshot, OptionContract } from '../../../schemas/optio
  */
 export function nearestLiveExpiry(snapshot: OptionChainSnapshot): number | null {
   let best: number | null = null;
+  // A chain from the replay's direct reader (D173): the expiry column, no contract records made.
+  const columns = snapshot instanceof ColumnarChain ? snapshot.columns : null;
+  if (columns !== null) {
+    const end = (snapshot as ColumnarChain).contractCount * CONTRACT_STRIDE;
+    for (let at = COL.expiry; at < end; at += CONTRACT_STRIDE) {
+      const expiry = columns[at] as number;
+      if (expiry > snapshot.tsEvent && (best === null || expiry < best)) best = expiry;
+    }
+    return best;
+  }
   for (const c of snapshot.contracts) {
     if (c.expiry > snapshot.tsEvent && (best === null || c.expiry < best)) best = c.expiry;
   }
@@ -16,5 +27,7 @@ export function nearestLiveExpiry(snapshot: OptionChainSnapshot): number | null 
 /** Contracts of the nearest live expiry (empty when there is none). All chain features use these. */
 export function nearestExpiryContracts(snapshot: OptionChainSnapshot): OptionContract[] {
   const expiry = nearestLiveExpiry(snapshot);
-  return expiry === null ? [] : snapshot.contracts.filter((c) => c.expiry === expiry);
+  if (expiry === null) return [];
+  // The same records, only those of that expiry made from a ColumnarChain's columns (D173).
+  return snapshot instanceof ColumnarChain ? snapshot.contractsExpiring(expiry) : snapshot.contracts.filter((c) => c.expiry === expiry);
 }

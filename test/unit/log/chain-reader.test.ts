@@ -157,6 +157,12 @@ test('only the OptionChainSnapshot layout gets a direct reader', () => {
     fields: [...OPTION_CHAIN_SNAPSHOT_SCHEMA.fields.slice(0, 4), { name: 'contracts', type: { type: 'array', items: { ...items, fields: items.fields.map((f) => (f.name === 'bid' ? { name: 'bid', type: ['null', 'float'], default: null } : f)) } } }],
   };
   assert.equal(chainReader(avro.Type.forSchema(floatBid as unknown as avro.Schema)), null);
+  // A Right enum in another order (a ColumnarChain's flags say call or put).
+  const swapped = {
+    ...OPTION_CHAIN_SNAPSHOT_SCHEMA,
+    fields: [...OPTION_CHAIN_SNAPSHOT_SCHEMA.fields.slice(0, 4), { name: 'contracts', type: { type: 'array', items: { ...items, fields: items.fields.map((f) => (f.name === 'right' ? { name: 'right', type: { type: 'enum', name: 'Right', symbols: ['P', 'C'] } } : f)) } } }],
+  };
+  assert.equal(chainReader(avro.Type.forSchema(swapped as unknown as avro.Schema)), null);
 });
 
 function withHeader(body: Uint8Array): Uint8Array {
