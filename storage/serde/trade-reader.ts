@@ -46,13 +46,20 @@ export function tradeReader(type: avro.Type): TradeReader | null {
   const symbols = [...side.symbols];
   const Trade = type.recordConstructor as new (...args: unknown[]) => Trade;
   const keys = new KeyInterner();
-  const f64 = new Float64Array(1);
-  const f64Bytes = new Uint8Array(f64.buffer);
   // The position after the last long read is longs.at, -1 once anything was out of the common case.
   const longs = new LongReader();
+  // Doubles through a DataView over the whole ArrayBuffer of the last bytes read: the replay's
+  // values are views of a few buffers (a block, the reader thread's frames, the hand-off's chunks),
+  // so one view serves a run of records (copying the 8 bytes into a scratch Float64Array measured
+  // ~17 ns a double against ~4-6 through a view, D173).
+  let lastBuffer: ArrayBufferLike | null = null;
+  let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(8));
   const readDouble = (buf: Uint8Array, p: number): number => {
-    for (let j = 0; j < 8; j++) f64Bytes[j] = buf[p + j] as number;
-    return f64[0] as number;
+    if (buf.buffer !== lastBuffer) {
+      lastBuffer = buf.buffer;
+      view = new DataView(lastBuffer);
+    }
+    return view.getFloat64(buf.byteOffset + p, true);
   };
 
   return (buf, start, reuse, end = buf.length) => {
