@@ -1,5 +1,4 @@
 import type { Database, RootDatabase } from 'lmdb';
-import { z } from 'zod';
 import { DEFAULT_PARTITIONS, TOPIC_LIST } from '../../schemas/topics.ts';
 import { AppendNotifier, appendNotifier } from './append-notifier.ts';
 import type { AppendRecord, EventLog, LogRecord, ReadOptions, RecordPosition } from './event-log.ts';
@@ -11,15 +10,29 @@ import { TopicHandle } from './topic-handle.ts';
 import type { StoredFrames } from './stored-record.ts';
 import { TimeIndex } from './time-index.ts';
 
-const OptionsSchema = z.object({
-  /** Partitions of a new topic that is not in the catalogue. */
-  defaultPartitions: z.number().int().min(1).max(256).default(DEFAULT_PARTITIONS),
-  /** How often an idle follow() looks for appends made by other processes, ms. */
-  pollIntervalMs: z.number().int().min(1).max(60_000).default(100),
+export interface LmdbEventLogOptions {
+  /** Partitions of a new topic that is not in the catalogue (1-256; default DEFAULT_PARTITIONS). */
+  defaultPartitions?: number;
+  /** How often an idle follow() looks for appends made by other processes, ms (1-60,000; default 100). */
+  pollIntervalMs?: number;
   /** Open with lmdb's readOnly (read commands): nothing is created or written; appends are refused. */
-  readOnly: z.boolean().default(false),
-});
-export type LmdbEventLogOptions = z.input<typeof OptionsSchema>;
+  readOnly?: boolean;
+}
+
+/**
+ * The options with their defaults, checked by hand: zod (the house's validator elsewhere) took
+ * ~135 ms to import, and this module is the only user of it that replay's reader thread loads,
+ * whose start the replay waits for (D173).
+ */
+function resolveOptions(o: LmdbEventLogOptions): Required<LmdbEventLogOptions> {
+  const int = (name: string, v: number | undefined, min: number, max: number, def: number): number => {
+    if (v === undefined) return def;
+    if (!Number.isInteger(v) || v < min || v > max) throw new LogError(`LmdbEventLog: ${name} must be an integer from ${min} to ${max}, got ${String(v)}`);
+    return v;
+  };
+  if (o.readOnly !== undefined && typeof o.readOnly !== 'boolean') throw new LogError(`LmdbEventLog: readOnly must be a boolean, got ${String(o.readOnly)}`);
+  return { defaultPartitions: int('defaultPartitions', o.defaultPartitions, 1, 256, DEFAULT_PARTITIONS), pollIntervalMs: int('pollIntervalMs', o.pollIntervalMs, 1, 60_000, 100), readOnly: o.readOnly ?? false };
+}
 
 /**
  * 2: a partition's values are single records or blocks of records (stored-record.ts, D171).
@@ -48,7 +61,7 @@ export class LmdbEventLog implements EventLog {
     private readonly shared: SharedEnv,
     private readonly meta: Database,
     private readonly timeIndex: TimeIndex,
-    private readonly options: z.output<typeof OptionsSchema>,
+    private readonly options: Required<LmdbEventLogOptions>,
   ) {
     this.env = shared.env;
     this.dir = shared.path;
@@ -60,7 +73,7 @@ export class LmdbEventLog implements EventLog {
   }
 
   static async open(dir: string, options: LmdbEventLogOptions = {}): Promise<LmdbEventLog> {
-    const opts = OptionsSchema.parse(options);
+    const opts = resolveOptions(options);
     const shared = acquireLmdbEnv(dir, opts.readOnly);
     const env = shared.env;
     let meta: Database;

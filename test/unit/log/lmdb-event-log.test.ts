@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { topicSpec } from '../../../schemas/topics.ts';
+import { DEFAULT_PARTITIONS, topicSpec } from '../../../schemas/topics.ts';
 import { LmdbEventLog } from '../../../storage/log/lmdb-event-log.ts';
 import { LogError } from '../../../storage/log/log-error.ts';
 import { eventLogContract } from '../../contract/event-log.contract.ts';
@@ -28,6 +28,23 @@ eventLogContract('LmdbEventLog', async () => {
 const rec = (key: string, timestamp: number, byte: number) => ({ key, timestamp, value: Uint8Array.of(byte) });
 
 describe('LmdbEventLog', () => {
+  test('options out of range are refused with what was wrong; unset ones take their defaults', async () => {
+    const dir = await tempDir();
+    for (const [options, message] of [
+      [{ defaultPartitions: 0 }, /defaultPartitions must be an integer from 1 to 256, got 0/],
+      [{ defaultPartitions: 1.5 }, /defaultPartitions must be an integer from 1 to 256, got 1.5/],
+      [{ defaultPartitions: 257 }, /defaultPartitions must be an integer from 1 to 256, got 257/],
+      [{ pollIntervalMs: 0 }, /pollIntervalMs must be an integer from 1 to 60000, got 0/],
+      [{ pollIntervalMs: Number.NaN }, /pollIntervalMs must be an integer from 1 to 60000, got NaN/],
+      [{ readOnly: 'yes' as unknown as boolean }, /readOnly must be a boolean, got yes/],
+    ] as const) {
+      await assert.rejects(LmdbEventLog.open(dir, options), (e: Error) => e instanceof LogError && message.test(e.message), JSON.stringify(options));
+    }
+    const log = await LmdbEventLog.open(dir);
+    assert.equal(await log.partitions('not-in-the-catalogue'), DEFAULT_PARTITIONS);
+    await log.close();
+  });
+
   test('partition counts come from the catalogue, else the default, and persist across reopen', async () => {
     const dir = await tempDir();
     let log = await LmdbEventLog.open(dir, { defaultPartitions: 3 });
