@@ -86,7 +86,7 @@ class PartitionReader {
     this.frames = new StoredFrames(topic, partition);
   }
 
-  /** The current record (frames' spans), moving to the next when the last was written; false when this read's are used up (refill). */
+  /** The current record (frames' spans), moving to the next when the last was written; null when this read's are used up (refill). */
   record(): StoredFrames | null {
     if (this.current) return this.frames;
     if (!this.frames.next()) return null;
