@@ -115,9 +115,9 @@ export class StoredBlock {
   ) {}
 }
 
-/** Records in a value stored at `key` (the raw bytes, as lmdb-js's getBinaryFast gives them). */
-export function storedCount(raw: Uint8Array): number {
-  return raw[0] === BLOCK ? ((raw[1] as number) | ((raw[2] as number) << 8) | ((raw[3] as number) << 16)) + (raw[4] as number) * 0x1000000 : 1;
+/** Records in a value stored at `key` (the raw bytes, as lmdb-js's getBinaryFast gives them), the value starting at `at`. */
+export function storedCount(raw: Uint8Array, at = 0): number {
+  return raw[at] === BLOCK ? ((raw[at + 1] as number) | ((raw[at + 2] as number) << 8) | ((raw[at + 3] as number) << 16)) + (raw[at + 4] as number) * 0x1000000 : 1;
 }
 
 export interface StoredRecordEncoding {
@@ -203,18 +203,40 @@ export function storedRecordEncoding(topic: string, partition: number): StoredRe
       for (let j = 0; j < n; j++) {
         const offset = base + j;
         if (offset >= to) return;
-        if (at + 4 > b.length) throw corrupt(`block at ${base} ends before its record ${j} of ${n}`);
         const s = at + 4;
-        const end = s + view.getUint32(at, true);
-        if (end > b.length || end - s < HEADER || b[s] !== FORMAT) throw corrupt(`block at ${base}: record ${j} of ${n} is not a frame`);
+        const end = blockFrameEnd(b, view, at, b.length);
+        if (end < 0) throw corrupt(blockProblem(base, j, n, end));
         at = end;
         if (offset < from) continue;
         const r = fromFrame(b, view, s, end, offset, false);
-        if (r === null) throw corrupt(`block at ${base}: record ${j} of ${n} has a key past its end`);
+        if (r === null) throw corrupt(blockProblem(base, j, n, KEY_PAST_END));
         out.push(r);
       }
     },
   };
+}
+
+/** blockFrameEnd's answers for a block's frame that is not there: the block ends first, or no frame. */
+const ENDS_BEFORE = -1;
+const NOT_A_FRAME = -2;
+/** A frame whose key runs past its end. */
+const KEY_PAST_END = -3;
+
+/**
+ * The end of a block's frame whose length field is at `at` (the block's bytes ending at `stop`),
+ * or ENDS_BEFORE / NOT_A_FRAME: the one check of a block's frames, for `records` and StoredFrames.
+ */
+function blockFrameEnd(b: Uint8Array, view: DataView, at: number, stop: number): number {
+  if (at + 4 > stop) return ENDS_BEFORE;
+  const s = at + 4;
+  const end = s + view.getUint32(at, true);
+  return end > stop || end - s < HEADER || b[s] !== FORMAT ? NOT_A_FRAME : end;
+}
+
+/** What is wrong with a block's record j of n (a blockFrameEnd answer, or KEY_PAST_END). */
+function blockProblem(base: number, j: number, n: number, problem: number): string {
+  if (problem === ENDS_BEFORE) return `block at ${base} ends before its record ${j} of ${n}`;
+  return `block at ${base}: record ${j} of ${n} ${problem === NOT_A_FRAME ? 'is not a frame' : 'has a key past its end'}`;
 }
 
 /** Where the key of the frame at [s, end) of `b` ends, or -1 when it runs past `end`. */
@@ -296,12 +318,7 @@ export class StoredFrames {
 
   /** Records in the last value added. */
   lastCount(): number {
-    return storedCount(this.bytes.subarray(this.starts[this.values - 1]));
-  }
-
-  /** Bytes copied by the last read. */
-  get size(): number {
-    return this.used;
+    return storedCount(this.bytes, this.starts[this.values - 1]);
   }
 
   /** Moves to the next record in [from, to); false when there is none. */
@@ -314,13 +331,12 @@ export class StoredFrames {
         const offset = this.nextOffset++;
         this.left--;
         if (offset >= this.to) return this.finish();
-        if (at + 4 > this.stop) throw this.corruptRecord(offset, 'ends before it');
         const s = at + 4;
-        const end = s + this.view.getUint32(at, true);
-        if (end > this.stop || end - s < HEADER || b[s] !== FORMAT) throw this.corruptRecord(offset, 'is not a frame');
+        const end = blockFrameEnd(b, this.view, at, this.stop);
+        if (end < 0) throw this.corruptRecord(offset, end);
         this.at = end;
         if (offset < this.from) continue;
-        if (!this.frame(s, end, offset)) throw this.corruptRecord(offset, 'has a key past its end');
+        if (!this.frame(s, end, offset)) throw this.corruptRecord(offset, KEY_PAST_END);
         return true;
       }
       if (++this.v >= this.values) return this.finish();
@@ -328,7 +344,7 @@ export class StoredFrames {
       const end = this.v + 1 < this.values ? (this.starts[this.v + 1] as number) : this.used;
       const base = this.bases[this.v] as number;
       if (b[s] === BLOCK && end - s >= BLOCK_HEADER) {
-        this.count = this.left = storedCount(b.subarray(s, s + BLOCK_HEADER));
+        this.count = this.left = storedCount(b, s);
         this.at = s + BLOCK_HEADER;
         this.stop = end;
         this.nextOffset = base;
@@ -361,11 +377,10 @@ export class StoredFrames {
     return false;
   }
 
-  /** As `records` says it: the block's record j of n `what`. */
-  private corruptRecord(offset: number, what: string): LogError {
+  /** The block's record at `offset` is not usable (blockProblem), as `records` says it. */
+  private corruptRecord(offset: number, problem: number): LogError {
     const base = this.bases[this.v] as number;
-    const j = offset - base;
-    return this.corrupt(what === 'ends before it' ? `block at ${base} ends before its record ${j} of ${this.count}` : `block at ${base}: record ${j} of ${this.count} ${what}`);
+    return this.corrupt(blockProblem(base, offset - base, this.count, problem));
   }
 
   private corrupt(detail: string): LogError {
