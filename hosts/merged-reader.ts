@@ -1,6 +1,6 @@
 import type { Bar, OptionChainSnapshot, Trade } from '../schemas/index.ts';
 import type { EventLog, LogRecord } from '../storage/log/event-log.ts';
-import type { InputEvent } from '../processors/types.ts';
+import type { InputEvent, LogPosition } from '../processors/types.ts';
 
 /**
  * Decodes a record value of a topic; throws an error with a `reason` when it cannot. `reuse`: a
@@ -225,22 +225,30 @@ export class MergedReader {
 export function recordToInput(rec: LogRecord, decode: TopicDecoder, spare: (InputEvent & { kind: 'trade' }) | null): InputEvent {
   const pos = rec;
   try {
-    if (spare !== null) {
-      // reuseTrades, a trades cursor: the previous trade event and its record, refilled.
-      spare.value = decode(rec.topic, rec.value, spare.value) as Trade;
-      spare.pos = pos;
-      return spare;
-    }
-    const value = decode(rec.topic, rec.value);
-    if (rec.topic === 'trades') return { kind: 'trade', pos, value: value as Trade };
-    if (rec.topic === 'options') return { kind: 'chain', pos, value: value as OptionChainSnapshot };
-    if (rec.topic === 'candles') return { kind: 'candle', pos, value: value as Bar };
-    throw Object.assign(new Error(`not an input topic: ${rec.topic}`), { reason: `not-an-input-topic:${rec.topic}` });
+    return decodeInput(rec.topic, rec.value, pos, decode, spare);
   } catch (err) {
     const reason = (err as { reason?: string }).reason ?? (err as Error).message;
     // An undecodable record has no tsInit; its record timestamp orders it, deterministically.
     return { kind: 'undecodable', pos, key: rec.key, tsInit: rec.timestamp, reason, payload: rec.value };
   }
+}
+
+/**
+ * The input event of an input topic's value at `pos`; throws as the decoder does (recordToInput
+ * makes that an undecodable record). `spare`, a trades cursor's (reuseTrades): the previous trade
+ * event and its record, refilled.
+ */
+export function decodeInput(topic: string, bytes: Uint8Array, pos: LogPosition, decode: TopicDecoder, spare: (InputEvent & { kind: 'trade' }) | null): InputEvent & { kind: 'trade' | 'chain' | 'candle' } {
+  if (spare !== null) {
+    spare.value = decode(topic, bytes, spare.value) as Trade;
+    spare.pos = pos;
+    return spare;
+  }
+  const value = decode(topic, bytes);
+  if (topic === 'trades') return { kind: 'trade', pos, value: value as Trade };
+  if (topic === 'options') return { kind: 'chain', pos, value: value as OptionChainSnapshot };
+  if (topic === 'candles') return { kind: 'candle', pos, value: value as Bar };
+  throw Object.assign(new Error(`not an input topic: ${topic}`), { reason: `not-an-input-topic:${topic}` });
 }
 
 /** The offset of the cursor's next record not yet emitted (offsets can have gaps: see fill). */

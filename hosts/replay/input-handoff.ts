@@ -1,8 +1,8 @@
-import type { Bar, OptionChainSnapshot, Trade } from '../../schemas/index.ts';
+import type { Trade } from '../../schemas/index.ts';
 import type { InputEvent } from '../../processors/types.ts';
 import type { LogRecord } from '../../storage/log/event-log.ts';
 import type { StoredFrames } from '../../storage/log/stored-record.ts';
-import { inputTsInit, newPick, pickHeads, recordToInput, type MergeHead, type TopicDecoder } from '../merged-reader.ts';
+import { decodeInput, inputTsInit, newPick, pickHeads, recordToInput, type MergeHead, type TopicDecoder } from '../merged-reader.ts';
 
 /**
  * The inputs of every input partition, handed from the reader thread to the graph's thread (D169)
@@ -508,17 +508,11 @@ export class HandoffMerge {
 
   /** Cursor c's record at `offset`, decoded from `bytes` (a view of its chunk); throws as the decoder does. */
   private decodeInPlace(c: RingReader, offset: number, bytes: Uint8Array): InputEvent & { kind: 'trade' | 'chain' | 'candle' } {
+    // A trades cursor's reused event keeps its position object (its offset set once decoded).
     const spare = c.spare;
-    if (spare !== null) {
-      spare.value = this.decode(c.topic, bytes, spare.value) as Trade;
-      spare.pos.offset = offset;
-      return spare;
-    }
-    const pos = { topic: c.topic, partition: c.partition, offset };
-    const value = this.decode(c.topic, bytes);
-    if (c.topic === 'options') return { kind: 'chain', pos, value: value as OptionChainSnapshot };
-    if (c.topic === 'candles') return { kind: 'candle', pos, value: value as Bar };
-    throw new Error(`not an input topic: ${c.topic}`);
+    const e = decodeInput(c.topic, bytes, spare !== null ? spare.pos : { topic: c.topic, partition: c.partition, offset }, this.decode, spare);
+    e.pos.offset = offset;
+    return e;
   }
 
   /** Past the end of the chunk being read: gives it back, and takes the next if the reader has published it. */
