@@ -13,7 +13,7 @@ import type { OptionChainSnapshot, OptionContract } from './option-chain-snapsho
  * an accessor on the prototype; `toJSON` gives the plain record (checkpoints keep chains as JSON).
  */
 export class ColumnarChain implements OptionChainSnapshot {
-  readonly #count: number;
+  /** CONTRACT_STRIDE doubles per contract: its length says how many contracts. */
   readonly #values: number[];
   readonly #make: ContractMaker;
   #made: OptionContract[] | null = null;
@@ -23,11 +23,9 @@ export class ColumnarChain implements OptionChainSnapshot {
     public tsInit: number,
     public underlying: string,
     public spot: number,
-    count: number,
     values: number[],
     make: ContractMaker,
   ) {
-    this.#count = count;
     this.#values = values;
     this.#make = make;
   }
@@ -36,7 +34,7 @@ export class ColumnarChain implements OptionChainSnapshot {
   get contracts(): OptionContract[] {
     let made = this.#made;
     if (made === null) {
-      const n = this.#count;
+      const n = this.#values.length / CONTRACT_STRIDE;
       made = new Array<OptionContract>(n);
       for (let k = 0; k < n; k++) made[k] = this.#make(this.#values, k * CONTRACT_STRIDE);
       this.#made = made;
@@ -56,16 +54,16 @@ export class ColumnarChain implements OptionChainSnapshot {
     if (this.#made !== null) return this.#made.filter((c) => c.expiry === expiry);
     const v = this.#values;
     const out: OptionContract[] = [];
-    for (let k = 0, at = 0; k < this.#count; k++, at += CONTRACT_STRIDE) if (v[at + COL.expiry] === expiry) out.push(this.#make(v, at));
+    for (let at = 0; at < v.length; at += CONTRACT_STRIDE) if (v[at + COL.expiry] === expiry) out.push(this.#make(v, at));
     return out;
   }
 
   /** Contracts in the chain (without making them). */
   get contractCount(): number {
-    return this.#made === null ? this.#count : this.#made.length;
+    return this.#made === null ? this.#values.length / CONTRACT_STRIDE : this.#made.length;
   }
 
-  /** The columns (CONTRACT_STRIDE doubles per contract, see COL), or null once `contracts` was read or replaced. */
+  /** The columns (CONTRACT_STRIDE doubles per contract, see COL), or null once `contracts` was read or replaced (chainColumns). */
   get columns(): readonly number[] | null {
     return this.#made === null ? this.#values : null;
   }
@@ -73,6 +71,15 @@ export class ColumnarChain implements OptionChainSnapshot {
   toJSON(): OptionChainSnapshot {
     return { tsEvent: this.tsEvent, tsInit: this.tsInit, underlying: this.underlying, spot: this.spot, contracts: this.contracts };
   }
+}
+
+/**
+ * A chain's columns while its contract records have not been made (a ColumnarChain's; their length
+ * is the contracts' count times CONTRACT_STRIDE), else null: then read `contracts`. The one test
+ * every reader of the columns makes (validation, the nearest expiry, the signal's contract).
+ */
+export function chainColumns(c: OptionChainSnapshot): readonly number[] | null {
+  return c instanceof ColumnarChain ? c.columns : null;
 }
 
 /** Makes the contract record whose CONTRACT_STRIDE doubles start at `at`. */

@@ -1,4 +1,4 @@
-import { COL, ColumnarChain, CONTRACT_STRIDE, SECOND_RIGHT, type Action, type OptionChainSnapshot, type OptionContract, type SignalContract } from '../../schemas/index.ts';
+import { chainColumns, COL, ColumnarChain, CONTRACT_STRIDE, SECOND_RIGHT, type Action, type OptionChainSnapshot, type OptionContract, type SignalContract } from '../../schemas/index.ts';
 
 /**
  * Which option contract a signal names (QuantumEdge's rule): BUY -> a call, SELL -> a put, of the
@@ -64,11 +64,10 @@ export function selectContract(action: Action, chain: OptionChainSnapshot | null
   let expiry: number | null = null;
   // A chain from the replay's direct reader (D173): its expiry column and flags, and below only
   // that expiry's contracts made (the passes below skip every other expiry anyway).
-  const columns = chain instanceof ColumnarChain ? chain.columns : null;
+  const columns = chainColumns(chain);
   if (columns !== null) {
     const put = right === 'P';
-    const end = (chain as ColumnarChain).contractCount * CONTRACT_STRIDE;
-    for (let at = 0; at < end; at += CONTRACT_STRIDE) {
+    for (let at = 0; at < columns.length; at += CONTRACT_STRIDE) {
       const e = columns[at + COL.expiry] as number;
       if (((columns[at + COL.flags] as number) & SECOND_RIGHT) !== 0 === put && e - barEnd >= rule.minTimeToExpiryMs && (expiry === null || e < expiry)) expiry = e;
     }

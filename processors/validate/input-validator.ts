@@ -1,5 +1,5 @@
 import { MAX_PRICE, MAX_SIZE } from '../../lib/plausible.ts';
-import { COL, ColumnarChain, CONTRACT_STRIDE, type Bar, type OptionChainSnapshot, type Trade } from '../../schemas/index.ts';
+import { chainColumns, COL, CONTRACT_STRIDE, type Bar, type OptionChainSnapshot, type Trade } from '../../schemas/index.ts';
 
 /**
  * Why an input is unusable. `code` names the rule it broke, `<kind>:<rule>` (e.g.
@@ -49,8 +49,8 @@ function chainValid(c: OptionChainSnapshot): boolean {
   const spot = c.spot;
   if (!c.underlying || typeof spot !== 'number' || !(spot > 0 && spot <= MAX_PRICE)) return false;
   // A chain from the replay's direct reader: its columns, without making its contracts' records.
-  const columns = c instanceof ColumnarChain ? c.columns : null;
-  if (columns !== null) return columnsValid(columns, (c as ColumnarChain).contractCount);
+  const columns = chainColumns(c);
+  if (columns !== null) return columnsValid(columns);
   if (c.contracts.length === 0) return false;
   for (const k of c.contracts) {
     const { strike, openInterest, volume } = k;
@@ -63,10 +63,9 @@ function chainValid(c: OptionChainSnapshot): boolean {
 }
 
 /** chainValid's rules for the contracts of a ColumnarChain, on its columns (every value a double). */
-function columnsValid(v: readonly number[], n: number): boolean {
-  if (n === 0) return false;
-  const end = n * CONTRACT_STRIDE;
-  for (let at = 0; at < end; at += CONTRACT_STRIDE) {
+function columnsValid(v: readonly number[]): boolean {
+  if (v.length === 0) return false;
+  for (let at = 0; at < v.length; at += CONTRACT_STRIDE) {
     const strike = v[at + COL.strike] as number;
     const openInterest = v[at + COL.openInterest] as number;
     const volume = v[at + COL.volume] as number;

@@ -127,6 +127,6 @@ export function chainReader(type: avro.Type): ChainReader | null {
       }
     }
     if (p !== len) return undefined;
-    return new ColumnarChain(tsEvent, tsInit, underlying, spot, i, values ?? [], make);
+    return new ColumnarChain(tsEvent, tsInit, underlying, spot, values ?? [], make);
   };
 }

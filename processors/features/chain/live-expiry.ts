@@ -1,4 +1,4 @@
-import { COL, ColumnarChain, CONTRACT_STRIDE } from '../../../schemas/option-chain-columns.ts';
+import { chainColumns, COL, ColumnarChain, CONTRACT_STRIDE } from '../../../schemas/option-chain-columns.ts';
 import type { OptionChainSnapshot, OptionContract } from '../../../schemas/option-chain-snapshot.ts';
 
 /**
@@ -9,10 +9,9 @@ import type { OptionChainSnapshot, OptionContract } from '../../../schemas/optio
 export function nearestLiveExpiry(snapshot: OptionChainSnapshot): number | null {
   let best: number | null = null;
   // A chain from the replay's direct reader (D173): the expiry column, no contract records made.
-  const columns = snapshot instanceof ColumnarChain ? snapshot.columns : null;
+  const columns = chainColumns(snapshot);
   if (columns !== null) {
-    const end = (snapshot as ColumnarChain).contractCount * CONTRACT_STRIDE;
-    for (let at = COL.expiry; at < end; at += CONTRACT_STRIDE) {
+    for (let at = COL.expiry; at < columns.length; at += CONTRACT_STRIDE) {
       const expiry = columns[at] as number;
       if (expiry > snapshot.tsEvent && (best === null || expiry < best)) best = expiry;
     }
