@@ -33,9 +33,10 @@ export interface ThreadedDrainOptions {
 
 /**
  * Replay's reader on its own thread (decisions.md D169): a worker reads every input partition into
- * a ring per partition (input-handoff.ts), decoding the trades when this thread is behind, while
- * this thread decodes the rest, merges everything in the merge order and runs the graph (D172). Until the worker has loaded its
- * modules and opened the log (~0.4 s), this thread reads itself, in slices, with the merged reader;
+ * a ring per partition (input-handoff.ts), decoding the trades unless this thread has waited for
+ * it (D173), while this thread decodes the rest, merges everything in the merge order and runs the
+ * graph (D172). Until the worker has loaded its modules and opened the log (~0.35 s, D173), this
+ * thread reads itself, in slices, with the merged reader;
  * then the worker starts at the cut this thread's reader reached (MergedReader.positions, the
  * same cut a checkpoint makes) and reads the rest.
  *

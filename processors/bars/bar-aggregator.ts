@@ -257,10 +257,8 @@ export class BarAggregator {
           volume: qty, buyVolume: trade.side === 'BUY' ? qty : 0, buyKnown: !priceOnly, notional: price * qty, trades: 1,
           inputs: [rangeAt(pos)],
         };
-        this.open.add(created);
-        clock.windows.push(created);
+        this.opened(clock, created);
         clock.current[rank] = created;
-        if (start + size < clock.nextCloseAt) clock.nextCloseAt = start + size;
         return;
       }
       clock.current[rank] = w;
@@ -281,9 +279,7 @@ export class BarAggregator {
         volume: c.volume, buyVolume: buy ?? 0, buyKnown: buy !== null, notional: c.vwap * c.volume, trades: c.trades,
         inputs: [rangeAt(pos)],
       };
-      this.open.add(created);
-      clock.windows.push(created);
-      if (start + size < clock.nextCloseAt) clock.nextCloseAt = start + size;
+      this.opened(clock, created);
       return;
     }
     if (c.high > w.high) w.high = c.high;
@@ -302,6 +298,13 @@ export class BarAggregator {
     w.notional += c.vwap * c.volume;
     w.trades += c.trades;
     addToRanges(w.inputs, pos);
+  }
+
+  /** A window just opened: kept with the open ones (their opening order) and its symbol's, which it may close first. */
+  private opened(clock: SymbolClock, w: OpenWindow): void {
+    this.open.add(w);
+    clock.windows.push(w);
+    if (w.end < clock.nextCloseAt) clock.nextCloseAt = w.end;
   }
 
   /** Closes every window of the symbol with end <= its watermark, ordered by (end, interval rank). */
@@ -323,7 +326,8 @@ export class BarAggregator {
     }
     windows.length = kept;
     clock.nextCloseAt = next;
-    due.sort((a, b) => a.end - b.end || a.rank - b.rank || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+    // One symbol's windows (its clock's): (end, rank) orders them.
+    due.sort((a, b) => a.end - b.end || a.rank - b.rank);
     return due.map((w) => ({
       bar: {
         tsEvent: w.end, tsInit, symbol: w.symbol, interval: w.interval, start: w.start, end: w.end,

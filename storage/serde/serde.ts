@@ -7,6 +7,13 @@ import { tradeReader, type TradeReader } from './trade-reader.ts';
 import { tradeWriter, type TradeWriter } from './trade-writer.ts';
 import { bufferView } from '../../lib/bytes.ts';
 
+/** A topic's reader schema and its direct reader, if any (Serde's cache of the last topic decoded). */
+interface TopicDecoding {
+  topic: string;
+  reader: { id: number; type: avro.Type };
+  fast: TradeReader | undefined;
+}
+
 /** Slabs of direct-written values (the size of Node's own Buffer pool), and the room kept for one value. */
 const SLAB_BYTES = 8 * 1024;
 const SLAB_ROOM = 512;
@@ -36,7 +43,7 @@ export class Serde {
   /** Per topic: a direct writer for its current schema's common case (trades: trade-writer.ts). */
   private readonly fastWriters = new Map<string, TradeWriter>();
   /** decodeAs's last topic, its schema and direct reader (cleared when a topic's schema changes). */
-  private lastDecode: { topic: string; reader: { id: number; type: avro.Type }; fast: TradeReader | undefined } | null = null;
+  private lastDecode: TopicDecoding | null = null;
   private scratch = Buffer.allocUnsafe(64 * 1024);
   /** Where the direct writers put values (a fresh slab when this one is nearly full). */
   private slab = Buffer.allocUnsafeSlow(0);
@@ -180,7 +187,7 @@ export class Serde {
   }
 
   /** The topic's reader schema and direct reader; null when the topic has no schema. */
-  private decoderOf(topic: string): { topic: string; reader: { id: number; type: avro.Type }; fast: TradeReader | undefined } | null {
+  private decoderOf(topic: string): TopicDecoding | null {
     // The previous call's topic (a replay decodes runs of trades) skips two map lookups.
     let last = this.lastDecode;
     if (last === null || last.topic !== topic) {
