@@ -135,6 +135,10 @@ const result = {
   // The timed pipeline runs' waits on each side of the hand-off (median ms and count): time the
   // two threads did not overlap (D172).
   handoffWaits: Object.fromEntries((['graph', 'reader'] as const).map((side) => [side, { ms: round(median(runs.map((r) => waitsOf(r.pipe)[side].ms))), count: round(median(runs.map((r) => waitsOf(r.pipe)[side].count))) }])),
+  // Milliseconds from the replay's start until the reader thread was ready (the graph's thread
+  // reads alone until then), median of the timed pipeline runs, and how it loaded its modules (D175).
+  readerReadyMs: round(median(runs.map((r) => waitsOf(r.pipe).readyMs ?? 0))),
+  readerBoot: [...new Set(runs.map((r) => waitsOf(r.pipe).boot ?? 'unknown'))].join(','),
   logMb: round(dirSize(logDir) / 2 ** 20),
 };
 if (values.json) {
@@ -155,6 +159,7 @@ if (values.json) {
       `live JS heap+external    ${samples.map((s) => `${Math.round(s.progress * 100)}%:${Math.round(s.heapMb)}`).join(' ')} MB`,
       `reader thread's heap     ${result.readerHeapMb.join(' ')} MB (every 500,000 inputs)`,
       `hand-off waits          graph thread ${result.handoffWaits.graph?.ms} ms (${result.handoffWaits.graph?.count} waits), reader thread ${result.handoffWaits.reader?.ms} ms (${result.handoffWaits.reader?.count})`,
+      `reader thread ready     ${result.readerReadyMs} ms after the replay's start (modules loaded: ${result.readerBoot})`,
       `log size on disk        ${result.logMb} MB (memory-mapped: RSS counts the log pages read, which the OS can drop)`,
       '',
     ].join('\n'),

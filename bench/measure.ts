@@ -11,6 +11,7 @@
 //   pipeline-one-thread  the same with the reader in the graph's thread (readerThread 'off'): the
 //                  prefix the per-stage CPU breakdown subtracts from
 //   features-full  the replay host to feature vectors with the 67-feature full set (no model)
+// READER_BOOT=tsx: the reader thread loads its modules through tsx, not bundled (D175's before).
 // Each prefix stage composes the same operators buildGraph does (processors/graph.ts), in its order.
 import type { Observable } from 'rxjs';
 import { PushSource } from '../processors/push-source.ts';
@@ -122,7 +123,7 @@ if (mode === 'read-raw' || mode === 'read') {
       if (e.kind === 'signal') signals++;
     },
   };
-  await replayLog({ log: access.log, decode: access.decode, sinks: [sink], predictor, onProgress: (n) => sample(n), ...(mode === 'pipeline-one-thread' ? { readerThread: 'off' as const } : { handoff: { readerHeapMb, waits: handoffWaits } }) });
+  await replayLog({ log: access.log, decode: access.decode, sinks: [sink], predictor, onProgress: (n) => sample(n), ...(mode === 'pipeline-one-thread' ? { readerThread: 'off' as const } : { handoff: { readerHeapMb, waits: handoffWaits, ...(process.env.READER_BOOT === 'tsx' ? { boot: 'tsx' as const } : {}) } }) });
 }
 const seconds = (performance.now() - t0) / 1000;
 // CPU time (user + system, all threads of this process: GC helpers included). On a shared, busy

@@ -95,6 +95,10 @@ export interface WaitTotal {
 export interface HandoffWaits {
   graph: WaitTotal;
   reader: WaitTotal;
+  /** Milliseconds from the replay's start until the reader thread was ready (its modules loaded, the log open); until then the graph's thread reads. */
+  readyMs?: number;
+  /** How the reader thread loaded its modules (reader-worker-boot.mjs). */
+  boot?: 'bundle' | 'tsx';
 }
 
 const utf8 = new TextEncoder();

@@ -4,7 +4,7 @@ import type { InputEvent } from '../../processors/types.ts';
 import type { EventLog } from '../../storage/log/event-log.ts';
 import { MergedReader, type TopicDecoder } from '../merged-reader.ts';
 import { handoffBuffers, HandoffMerge, type HandoffWaits } from './input-handoff.ts';
-import type { FromReader, ReaderCursor, ReaderWorkerData, ToReader, TradeDecoding } from './reader-worker.ts';
+import type { FromReader, ReaderBoot, ReaderCursor, ReaderWorkerData, ToReader, TradeDecoding } from './reader-worker.ts';
 
 export const readerThread = { workerUrl: new URL('./reader-worker-boot.mjs', import.meta.url) };
 
@@ -24,6 +24,8 @@ export interface ThreadedDrainOptions {
   waits?: HandoffWaits;
   /** Which thread decodes the trades (reader-worker.ts TradeDecoding; default 'balance'). */
   decodeTrades?: TradeDecoding;
+  /** How the reader thread loads its modules: 'bundle' (default; through tsx if the bundle fails) or 'tsx' (reader-worker-boot.mjs). */
+  boot?: ReaderBoot;
   /**
    * Inputs read here between two looks at whether the reader thread is ready (default 20,000);
    * 0: none read here, the reader thread reads the whole log (tests).
@@ -35,7 +37,7 @@ export interface ThreadedDrainOptions {
  * Replay's reader on its own thread (decisions.md D169): a worker reads every input partition into
  * a ring per partition (input-handoff.ts), decoding the trades unless this thread has waited for
  * it (D173), while this thread decodes the rest, merges everything in the merge order and runs the
- * graph (D172). Until the worker has loaded its modules and opened the log (~0.35 s, D173), this
+ * graph (D172). Until the worker has loaded its modules and opened the log (~0.25-0.29 s, D175), this
  * thread reads itself, in slices, with the merged reader;
  * then the worker starts at the cut this thread's reader reached (MergedReader.positions, the
  * same cut a checkpoint makes) and reads the rest.
@@ -55,7 +57,12 @@ export async function threadedDrain(opts: ThreadedDrainOptions, emit: (e: InputE
   }
   const buffers = handoffBuffers(cursors.length, opts.ring, opts.chunkBytes);
   const merge = new HandoffMerge(buffers, cursors, opts.topics, opts.decode);
-  const worker = new Worker(readerThread.workerUrl, { workerData: { dir: opts.dir, decodeTrades: opts.decodeTrades ?? 'balance', heapSamples: opts.readerHeapMb !== undefined, topics: opts.topics, cursors, buffers } satisfies ReaderWorkerData });
+  const startedAt = performance.now();
+  // Not this process's flags, which a worker inherits: with `--import tsx` (how tickflow runs) the
+  // worker registered tsx's ESM hooks, with a loader thread of their own, before its first line:
+  // ~155 ms from the Worker's creation to the boot script, against ~60 without (D175). The boot
+  // script loads the modules itself.
+  const worker = new Worker(readerThread.workerUrl, { execArgv: workerFlags(process.execArgv), workerData: { dir: opts.dir, boot: opts.boot ?? 'bundle', decodeTrades: opts.decodeTrades ?? 'balance', heapSamples: opts.readerHeapMb !== undefined, topics: opts.topics, cursors, buffers } satisfies ReaderWorkerData });
   let failure: Error | null = null;
   let ready = false;
   let onReady: () => void = () => undefined;
@@ -75,6 +82,10 @@ export async function threadedDrain(opts: ThreadedDrainOptions, emit: (e: InputE
   worker.on('message', (m: FromReader) => {
     if (m.t === 'ready') {
       ready = true;
+      if (opts.waits) {
+        opts.waits.readyMs = performance.now() - startedAt;
+        opts.waits.boot = m.boot;
+      }
       onReady();
     } else if (m.t === 'big') merge.addBig(m.id, m.bytes);
     else if (m.t === 'heap') opts.readerHeapMb?.push(m.mb);
@@ -133,4 +144,14 @@ export async function threadedDrain(opts: ThreadedDrainOptions, emit: (e: InputE
     await stopWorker();
     throw e;
   }
+}
+
+/**
+ * The flags of this process a worker should have: source maps and the profilers' (so a profiled
+ * replay profiles the reader thread too). Not the module hooks (--import tsx), and not V8's or
+ * the process's own flags, which a worker's execArgv refuses (ERR_WORKER_INVALID_EXEC_ARGV; V8's,
+ * such as --expose-gc, hold for every thread anyway).
+ */
+export function workerFlags(flags: readonly string[]): string[] {
+  return flags.filter((f) => /^--(enable-source-maps|cpu-prof|heap-prof)/.test(f));
 }

@@ -29,6 +29,8 @@ export type TradeDecoding = 'balance' | 'reader' | 'graph' | 'alternate';
 
 export interface ReaderWorkerData {
   dir: string;
+  /** How reader-worker-boot.mjs is to load this module: bundled by esbuild (through tsx if that fails), or through tsx. */
+  boot: ReaderBoot;
   /** Post this thread's live heap every HEAP_EVERY inputs (after a collection when gc is exposed). */
   heapSamples: boolean;
   decodeTrades: TradeDecoding;
@@ -38,7 +40,7 @@ export interface ReaderWorkerData {
 }
 
 /** What the reader thread posts: ready (log open), a BIG record's bytes, its end, or its failure. */
-export type FromReader = { t: 'ready' } | { t: 'big'; id: number; bytes: Uint8Array } | { t: 'heap'; mb: number } | { t: 'done'; inputs: number; waits: WaitTotal } | { t: 'failed'; message: string; stack?: string };
+export type FromReader = { t: 'ready'; boot: ReaderBoot } | { t: 'big'; id: number; bytes: Uint8Array } | { t: 'heap'; mb: number } | { t: 'done'; inputs: number; waits: WaitTotal } | { t: 'failed'; message: string; stack?: string };
 
 /** Inputs between two samples of this thread's heap (heapSamples). */
 const HEAP_EVERY = 500_000;
@@ -128,7 +130,11 @@ class PartitionReader {
   }
 }
 
-export async function serveReader(): Promise<void> {
+/** How the thread's modules were loaded (reader-worker-boot.mjs): bundled by esbuild, or through tsx. */
+export type ReaderBoot = 'bundle' | 'tsx';
+
+/** The thread's work; `boot` says how reader-worker-boot.mjs loaded this module (reported with 'ready'). */
+export async function serveReader(boot: ReaderBoot): Promise<void> {
   const port = parentPort;
   if (port === null) throw new Error('reader-worker.ts runs in a worker thread');
   const data = workerData as ReaderWorkerData;
@@ -142,7 +148,7 @@ export async function serveReader(): Promise<void> {
       waits = writer.waits;
       // The graph's thread reads in its own thread while this one starts, then says where it is.
       const start = new Promise<ToReader>((resolve) => port.once('message', resolve));
-      post({ t: 'ready' });
+      post({ t: 'ready', boot });
       const from = (await start).from;
       const parts = data.cursors.map((c, i) => new PartitionReader(embedded.log, embedded.serde, data.topics[c.rank] as string, c.partition, from[i] as number));
       let open = parts.length;

@@ -46,7 +46,7 @@ export interface ReplayOptions {
    */
   readerThread?: 'auto' | 'on' | 'off';
   /** The hand-off's chunk count and size, and the head start's slice (threadedDrain; tests). */
-  handoff?: { ring?: number; chunkBytes?: number; slice?: number; decodeTrades?: TradeDecoding; readerHeapMb?: number[]; waits?: HandoffWaits };
+  handoff?: { ring?: number; chunkBytes?: number; slice?: number; decodeTrades?: TradeDecoding; readerHeapMb?: number[]; waits?: HandoffWaits; boot?: 'bundle' | 'tsx' };
 }
 
 /**

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { replayLog } from '../../../hosts/replay/run-replay.ts';
-import { threadedDrain } from '../../../hosts/replay/reader-thread.ts';
+import { threadedDrain, workerFlags } from '../../../hosts/replay/reader-thread.ts';
 import type { HandoffWaits } from '../../../hosts/replay/input-handoff.ts';
 import { INPUT_TOPICS, MergedReader } from '../../../hosts/merged-reader.ts';
 import type { GraphEvent } from '../../../processors/graph-events.ts';
@@ -78,6 +78,22 @@ describe('replay reader thread', () => {
       assert.equal(n, want.length, JSON.stringify(shape));
       assert.deepEqual(got, want, JSON.stringify(shape));
     }
+  });
+
+  test('the reader thread loads its modules bundled by esbuild, or through tsx when asked: the same inputs either way', async () => {
+    const want = await inThread();
+    for (const boot of ['bundle', 'tsx'] as const) {
+      const got: string[] = [];
+      const waits: HandoffWaits = { graph: { count: 0, ms: 0 }, reader: { count: 0, ms: 0 } };
+      await threadedDrain({ log: el.log, dir: join(dir, 'log'), topics: INPUT_TOPICS, decode, slice: 0, ring: 2, chunkBytes: 2048, boot, waits }, (e) => got.push(fingerprint(e)));
+      // Not silently through tsx: the bundle is what runs unless tsx is asked for.
+      assert.equal(waits.boot, boot);
+      assert.ok(waits.readyMs !== undefined && waits.readyMs > 0, `ready after ${String(waits.readyMs)} ms`);
+      assert.deepEqual(got, want, boot);
+    }
+    // The worker gets source maps and the profilers' flags of this process, not its module hooks (the
+    // boot script loads the modules) nor V8's flags (a worker's execArgv refuses them).
+    assert.deepEqual(workerFlags(['--import', 'tsx', '--expose-gc', '--enable-source-maps', '--cpu-prof', '--cpu-prof-dir=/tmp/p', '--max-old-space-size=4096']), ['--enable-source-maps', '--cpu-prof', '--cpu-prof-dir=/tmp/p']);
   });
 
   test('a head start in this thread, then the reader thread from the cut: the same sequence whatever the cut', async () => {
