@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { TrainingData } from './evaluation/cross-validate.ts';
 import type { FromFoldWorker, HelperFitOptions, ToFoldWorker } from './fold-protocol.ts';
 import type { FoldHelper, FoldJob } from './stack.ts';
+import { workerFlags } from '../lib/worker-flags.ts';
 
 /**
  * A worker thread that shares the out-of-fold fits of `auto` and `stack` with the main thread
@@ -17,7 +18,7 @@ export class FoldWorker {
   private onMessage: ((m: FromFoldWorker) => void) | null = null;
 
   constructor() {
-    this.worker = new Worker(new URL('./fold-worker-boot.mjs', import.meta.url));
+    this.worker = new Worker(new URL('./fold-worker-boot.mjs', import.meta.url), { execArgv: workerFlags() });
     // It must not keep the process alive, nor hold a core once the fits are done.
     this.worker.unref();
     this.ready = new Promise((resolve, reject) => {

@@ -2,6 +2,7 @@ import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import type { InputEvent } from '../../processors/types.ts';
 import type { EventLog } from '../../storage/log/event-log.ts';
+import { workerFlags } from '../../lib/worker-flags.ts';
 import { MergedReader, type TopicDecoder } from '../merged-reader.ts';
 import { handoffBuffers, HandoffMerge, type HandoffWaits } from './input-handoff.ts';
 import type { FromReader, ReaderBoot, ReaderCursor, ReaderWorkerData, ToReader, TradeDecoding } from './reader-worker.ts';
@@ -58,11 +59,8 @@ export async function threadedDrain(opts: ThreadedDrainOptions, emit: (e: InputE
   const buffers = handoffBuffers(cursors.length, opts.ring, opts.chunkBytes);
   const merge = new HandoffMerge(buffers, cursors, opts.topics, opts.decode);
   const startedAt = performance.now();
-  // Not this process's flags, which a worker inherits: with `--import tsx` (how tickflow runs) the
-  // worker registered tsx's ESM hooks, with a loader thread of their own, before its first line:
-  // ~155 ms from the Worker's creation to the boot script, against ~60 without (D175). The boot
-  // script loads the modules itself.
-  const worker = new Worker(readerThread.workerUrl, { execArgv: workerFlags(process.execArgv), workerData: { dir: opts.dir, boot: opts.boot ?? 'bundle', decodeTrades: opts.decodeTrades ?? 'balance', heapSamples: opts.readerHeapMb !== undefined, topics: opts.topics, cursors, buffers } satisfies ReaderWorkerData });
+  // Not this process's module hooks (lib/worker-flags.ts): the boot script loads the modules itself.
+  const worker = new Worker(readerThread.workerUrl, { execArgv: workerFlags(), workerData: { dir: opts.dir, boot: opts.boot ?? 'bundle', decodeTrades: opts.decodeTrades ?? 'balance', heapSamples: opts.readerHeapMb !== undefined, topics: opts.topics, cursors, buffers } satisfies ReaderWorkerData });
   let failure: Error | null = null;
   let ready = false;
   let onReady: () => void = () => undefined;
@@ -144,14 +142,4 @@ export async function threadedDrain(opts: ThreadedDrainOptions, emit: (e: InputE
     await stopWorker();
     throw e;
   }
-}
-
-/**
- * The flags of this process a worker should have: source maps and the profilers' (so a profiled
- * replay profiles the reader thread too). Not the module hooks (--import tsx), and not V8's or
- * the process's own flags, which a worker's execArgv refuses (ERR_WORKER_INVALID_EXEC_ARGV; V8's,
- * such as --expose-gc, hold for every thread anyway).
- */
-export function workerFlags(flags: readonly string[]): string[] {
-  return flags.filter((f) => /^--(enable-source-maps|cpu-prof|heap-prof)/.test(f));
 }

@@ -6,6 +6,7 @@ import { trustForwardedFor } from './access.ts';
 import type { Channel } from './client-message.ts';
 import { STAT_FIELDS, STAT_INDEX, type AskKind, type FanoutWorkerData, type FrameMessage, type WorkerHttpSpec, type FromWorker, type StatField, type ToWorker } from './fanout-protocol.ts';
 import { SignalServer, type SignalServerOptions, type SignalServerStats } from './signal-server.ts';
+import { workerFlags } from '../../lib/worker-flags.ts';
 
 export interface IsolatedServerOptions extends SignalServerOptions {
   /**
@@ -89,7 +90,7 @@ export class IsolatedSignalServer {
     }
     const httpModule = httpWorker ? { module: httpWorker.module, data: httpWorker.data } : null;
     const data: FanoutWorkerData = { options: workerOptions, httpTarget, httpModule, stats: this.shared };
-    const worker = new Worker(new URL('./fanout-worker-boot.mjs', import.meta.url), { workerData: data });
+    const worker = new Worker(new URL('./fanout-worker-boot.mjs', import.meta.url), { execArgv: workerFlags(), workerData: data });
     this.worker = worker;
     let onStarted: (m: FromWorker) => void = () => undefined;
     worker.on('message', (m: FromWorker) => {

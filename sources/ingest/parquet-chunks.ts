@@ -8,6 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import { IngestInputError } from './ingest-error.ts';
 import type { FromParquetWorker, ParquetCredit, ParquetWorkerData } from './parquet-protocol.ts';
+import { workerFlags } from '../../lib/worker-flags.ts';
 
 /** Default of `--parquet-stall-timeout`: no decoding progress (not one page) for this long ends the import. */
 export const DEFAULT_PARQUET_STALL_MS = 60_000;
@@ -51,7 +52,7 @@ function seconds(ms: number): string {
 export async function openParquetChunks(path: string, chunkRows: number, stallMs = DEFAULT_PARQUET_STALL_MS): Promise<ParquetChunks> {
   const progress = new SharedArrayBuffer(4);
   const counter = new Int32Array(progress);
-  const worker = new Worker(parquetDecoding.workerUrl, { workerData: { path, chunkRows, progress } satisfies ParquetWorkerData });
+  const worker = new Worker(parquetDecoding.workerUrl, { execArgv: workerFlags(), workerData: { path, chunkRows, progress } satisfies ParquetWorkerData });
   const queue: FromParquetWorker[] = [];
   let failure: IngestInputError | null = null;
   let waiter: { resolve: (m: FromParquetWorker) => void; reject: (e: Error) => void } | null = null;
