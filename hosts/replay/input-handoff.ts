@@ -3,6 +3,7 @@ import type { InputEvent } from '../../processors/types.ts';
 import type { LogRecord } from '../../storage/log/event-log.ts';
 import type { StoredFrames } from '../../storage/log/stored-record.ts';
 import { decodeInput, inputTsInit, newPick, pickHeads, recordToInput, type MergeHead, type TopicDecoder } from '../merged-reader.ts';
+import type { ReaderBoot } from './reader-worker.ts';
 
 /**
  * The inputs of every input partition, handed from the reader thread to the graph's thread (D169)
@@ -98,7 +99,7 @@ export interface HandoffWaits {
   /** Milliseconds from the replay's start until the reader thread was ready (its modules loaded, the log open); until then the graph's thread reads. */
   readyMs?: number;
   /** How the reader thread loaded its modules (reader-worker-boot.mjs). */
-  boot?: 'bundle' | 'tsx';
+  boot?: ReaderBoot;
 }
 
 const utf8 = new TextEncoder();

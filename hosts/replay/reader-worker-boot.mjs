@@ -1,14 +1,14 @@
-// Worker-thread entry of replay's reader thread (reader-thread.ts). A worker does not inherit the
-// parent's `--import tsx` loader on Node 20, and the reader's ~40 TypeScript modules loaded
-// through tsx made the thread ready only ~330-390 ms after the replay started (tsx transforms
-// and Node compiles them one by one; until then the graph's thread reads for itself, at the
-// one-thread rate). So this thread first bundles them into one CommonJS script with esbuild (the
-// transform tsx itself runs on) and runs that (decisions.md D175); packages stay outside it,
-// required from this directory. Here, not in the graph's thread: esbuild answers on the event loop
-// of the thread that asked, and the graph's thread turns its loop only between slices of its head
-// start. If the bundle cannot be made or run, tsx's CommonJS hook loads the modules as before (its
-// ESM hooks would run on a loader thread of their own, a round trip per import). The worker's
-// modules use neither import.meta nor top-level await, which CommonJS would not take.
+// Worker-thread entry of replay's reader thread (reader-thread.ts). The reader's ~40 modules are
+// TypeScript; loaded through tsx they made the thread ready only ~260-420 ms after the replay
+// started (tsx transforms and Node compiles them one by one; until then the graph's thread reads
+// for itself, at the one-thread rate). So this thread first bundles them into one CommonJS script
+// with esbuild (the transform tsx itself runs on) and runs that (decisions.md D175); packages stay
+// outside it, required from this directory. Here, not in the graph's thread: esbuild answers on
+// the event loop of the thread that asked, and the graph's thread turns its loop only between
+// slices of its head start. If the bundle cannot be made or run, tsx's CommonJS hook loads the
+// modules (its ESM hooks would run on a loader thread of their own, a round trip per import). The
+// worker's modules use neither import.meta nor top-level await, which CommonJS would not take.
+// The process's `--import tsx` does not reach this thread (lib/worker-flags.ts).
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { runInThisContext } from 'node:vm';

@@ -10,7 +10,7 @@ import { topicSize } from '../../storage/log/topic-size.ts';
 import { INPUT_TOPICS, inputTsInit, MergedReader, type TopicDecoder } from '../merged-reader.ts';
 import { threadedDrain } from './reader-thread.ts';
 import type { HandoffWaits } from './input-handoff.ts';
-import type { TradeDecoding } from './reader-worker.ts';
+import type { ReaderBoot, TradeDecoding } from './reader-worker.ts';
 
 /** Replay's clock: the tsInit of the input being processed. Never the wall clock. */
 export class VirtualClock implements Clock {
@@ -46,7 +46,7 @@ export interface ReplayOptions {
    */
   readerThread?: 'auto' | 'on' | 'off';
   /** The hand-off's chunk count and size, and the head start's slice (threadedDrain; tests). */
-  handoff?: { ring?: number; chunkBytes?: number; slice?: number; decodeTrades?: TradeDecoding; readerHeapMb?: number[]; waits?: HandoffWaits; boot?: 'bundle' | 'tsx' };
+  handoff?: { ring?: number; chunkBytes?: number; slice?: number; decodeTrades?: TradeDecoding; readerHeapMb?: number[]; waits?: HandoffWaits; boot?: ReaderBoot };
 }
 
 /**
