@@ -82,6 +82,14 @@ export function chainColumns(c: OptionChainSnapshot): readonly number[] | null {
   return c instanceof ColumnarChain ? c.columns : null;
 }
 
+/**
+ * The contracts of `chain` with this expiry, in chain order (as `contracts.filter`); of a
+ * ColumnarChain, only those are made from the columns (ColumnarChain.contractsExpiring).
+ */
+export function contractsExpiring(chain: OptionChainSnapshot, expiry: number): OptionContract[] {
+  return chain instanceof ColumnarChain ? chain.contractsExpiring(expiry) : chain.contracts.filter((c) => c.expiry === expiry);
+}
+
 /** Makes the contract record whose CONTRACT_STRIDE doubles start at `at`. */
 export type ContractMaker = (values: readonly number[], at: number) => OptionContract;
 

@@ -1,4 +1,4 @@
-import { chainColumns, COL, ColumnarChain, CONTRACT_STRIDE, SECOND_RIGHT, type Action, type OptionChainSnapshot, type OptionContract, type SignalContract } from '../../schemas/index.ts';
+import { chainColumns, COL, contractsExpiring, CONTRACT_STRIDE, SECOND_RIGHT, type Action, type OptionChainSnapshot, type OptionContract, type SignalContract } from '../../schemas/index.ts';
 
 /**
  * Which option contract a signal names (QuantumEdge's rule): BUY -> a call, SELL -> a put, of the
@@ -63,7 +63,7 @@ export function selectContract(action: Action, chain: OptionChainSnapshot | null
   const right = action === 'BUY' ? 'C' : 'P';
   let expiry: number | null = null;
   // A chain from the replay's direct reader (D173): its expiry column and flags, and below only
-  // that expiry's contracts made (the passes below skip every other expiry anyway).
+  // that expiry's contracts made (contractsExpiring).
   const columns = chainColumns(chain);
   if (columns !== null) {
     const put = right === 'P';
@@ -79,11 +79,11 @@ export function selectContract(action: Action, chain: OptionChainSnapshot | null
   if (expiry === null) return none(`no ${right === 'C' ? 'call' : 'put'} expiring at least ${rule.minTimeToExpiryMs} ms after bar end`);
   const spot = chain.spot;
   if (!(Number.isFinite(spot) && spot > 0)) return none('option chain has no usable spot');
-  // One pass over the rows of that expiry and right, no arrays (D139): the ATM strike is the
+  // One pass over that expiry's contracts of that right, no further arrays (D139): the ATM strike is the
   // nearest to spot, the lower on a tie, i.e. the first of the distinct ascending strikes that
   // no later one is strictly nearer than, as the rule states. Strikes are finite and positive
   // (validated inputs).
-  const cs = columns !== null ? (chain as ColumnarChain).contractsExpiring(expiry) : chain.contracts;
+  const cs = contractsExpiring(chain, expiry);
   let atm = Number.NaN;
   let atmDist = Number.POSITIVE_INFINITY;
   for (let i = 0; i < cs.length; i++) {

@@ -1,4 +1,4 @@
-import { chainColumns, COL, ColumnarChain, CONTRACT_STRIDE } from '../../../schemas/option-chain-columns.ts';
+import { chainColumns, COL, contractsExpiring, CONTRACT_STRIDE } from '../../../schemas/option-chain-columns.ts';
 import type { OptionChainSnapshot, OptionContract } from '../../../schemas/option-chain-snapshot.ts';
 
 /**
@@ -28,5 +28,5 @@ export function nearestExpiryContracts(snapshot: OptionChainSnapshot): OptionCon
   const expiry = nearestLiveExpiry(snapshot);
   if (expiry === null) return [];
   // The same records, only those of that expiry made from a ColumnarChain's columns (D173).
-  return snapshot instanceof ColumnarChain ? snapshot.contractsExpiring(expiry) : snapshot.contracts.filter((c) => c.expiry === expiry);
+  return contractsExpiring(snapshot, expiry);
 }
