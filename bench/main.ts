@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchSay } from './say.ts';
-import type { HandoffWaits } from '../hosts/replay/input-handoff.ts';
+import { newHandoffWaits, type HandoffWaits } from '../hosts/replay/input-handoff.ts';
 
 // `npm run bench -- kafka [...]` is the Kafka produce/consume benchmark (bench/kafka.ts);
 // `npm run bench -- kafka-group` the consumer-group catch-up rate (bench/kafka-group.ts).
@@ -167,7 +167,7 @@ if (values.json) {
 }
 
 function waitsOf(m: Measured): HandoffWaits {
-  return (m.handoffWaits as HandoffWaits | undefined) ?? { graph: { count: 0, ms: 0 }, reader: { count: 0, ms: 0 } };
+  return (m.handoffWaits as HandoffWaits | undefined) ?? newHandoffWaits();
 }
 
 function dirSize(d: string): number {

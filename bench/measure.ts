@@ -24,7 +24,7 @@ import { computeFeatures } from '../processors/operators/compute-features.ts';
 import { validateInputs } from '../processors/operators/validate-inputs.ts';
 import type { InputEvent, Predictor } from '../processors/types.ts';
 import { INPUT_TOPICS, MergedReader } from '../hosts/merged-reader.ts';
-import type { HandoffWaits } from '../hosts/replay/input-handoff.ts';
+import { newHandoffWaits } from '../hosts/replay/input-handoff.ts';
 import { replayLog } from '../hosts/replay/run-replay.ts';
 import { openLog, topicSize } from '../cli/log-access.ts';
 
@@ -50,7 +50,7 @@ const sample = (done: number): void => {
 // The reader thread's live heap (replayLog's reader thread, D169), sampled by that thread.
 const readerHeapMb: number[] = [];
 // The threaded replay's waits on each side of the hand-off (pipeline mode; D172).
-const handoffWaits: HandoffWaits = { graph: { count: 0, ms: 0 }, reader: { count: 0, ms: 0 } };
+const handoffWaits = newHandoffWaits();
 let signals = 0;
 let outputs = 0;
 let modelSeconds = 0;

@@ -88,6 +88,11 @@ export interface WaitTotal {
   ms: number;
 }
 
+/** No waits yet (a HandoffWaits to be filled by a threaded replay). */
+export function newHandoffWaits(): HandoffWaits {
+  return { graph: { count: 0, ms: 0 }, reader: { count: 0, ms: 0 } };
+}
+
 /**
  * The hand-off's waits in one replay: the graph's thread for a chunk the reader had not published
  * yet (the reader behind), the reader for a chunk back (every ring full: the graph behind).
@@ -114,9 +119,6 @@ interface RingWriter {
   symbols: Map<string, number>;
   lastSymbol: string;
   lastId: number;
-  /** The last record key written and its UTF-8 bytes (a partition's records share a few keys). */
-  lastKey: string;
-  lastKeyBytes: Uint8Array;
 }
 
 /** The reader thread's side: writes each cursor's inputs into its ring. */
@@ -141,7 +143,7 @@ export class HandoffWriter {
     this.slotsPerChunk = b.chunkBytes / 8;
     for (let c = 0; c < b.cursors; c++) {
       const at = c * b.ring * this.slotsPerChunk;
-      this.rings.push({ r: 0, at, end: at + this.slotsPerChunk, symbols: new Map(), lastSymbol: '', lastId: -1, lastKey: '', lastKeyBytes: new Uint8Array(0) });
+      this.rings.push({ r: 0, at, end: at + this.slotsPerChunk, symbols: new Map(), lastSymbol: '', lastId: -1 });
     }
   }
 
@@ -228,21 +230,10 @@ export class HandoffWriter {
   }
 
   /**
-   * Writes one stored record of cursor c as it is (decoded by the graph's side when it becomes its
-   * partition's head, or found undecodable there). False when it does not fit and the ring has no
-   * free chunk.
+   * Writes the current record of `frames` (StoredFrames.next) as it is stored (decoded by the
+   * graph's side when it becomes its partition's head, or found undecodable there). False when it
+   * does not fit and the ring has no free chunk.
    */
-  writeRecord(c: number, rec: LogRecord): boolean {
-    const w = this.rings[c] as RingWriter;
-    if (rec.key !== w.lastKey) {
-      w.lastKey = rec.key;
-      w.lastKeyBytes = utf8.encode(rec.key);
-    }
-    const key = w.lastKeyBytes;
-    return this.writeRaw(c, rec.timestamp, rec.offset, rec.value, 0, rec.value.length, key, 0, key.length);
-  }
-
-  /** writeRecord for the current record of `frames` (StoredFrames.next), from its stored bytes. */
   writeFrame(c: number, frames: StoredFrames): boolean {
     const b = frames.bytes;
     return this.writeRaw(c, frames.timestamp, frames.offset, b, frames.valueStart, frames.valueEnd, b, frames.keyStart, frames.keyEnd);

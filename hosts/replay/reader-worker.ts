@@ -90,10 +90,7 @@ class PartitionReader {
 
   /** The current record (frames' spans), moving to the next when the last was written; null when this read's are used up (refill). */
   record(): StoredFrames | null {
-    if (this.current) return this.frames;
-    if (!this.frames.next()) return null;
-    this.took();
-    return this.frames;
+    return this.current ? this.frames : this.advance();
   }
 
   /** The current record as a trade, by the direct reader; undefined when it must cross as stored (the graph's side decodes it). */
@@ -110,9 +107,7 @@ class PartitionReader {
     this.records = 0;
     this.bytes = 0;
     this.log.readFrames(this.topic, this.partition, this.fetchOffset, this.fetchOffset + this.batch, this.frames);
-    if (!this.frames.next()) return null;
-    this.took();
-    return this.frames;
+    return this.advance();
   }
 
   /** The current record was written (decoded or as it is). */
@@ -120,13 +115,16 @@ class PartitionReader {
     this.current = false;
   }
 
-  private took(): void {
+  /** Moves to the read's next record, which becomes the current one; null when the read is used up. */
+  private advance(): StoredFrames | null {
     const f = this.frames;
+    if (!f.next()) return null;
     this.current = true;
     this.records++;
     this.bytes += f.valueEnd - f.valueStart;
     // After the last record read, by offset (as readPartition).
     this.fetchOffset = f.offset + 1;
+    return f;
   }
 }
 

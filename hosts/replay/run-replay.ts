@@ -8,9 +8,7 @@ import type { EventLog } from '../../storage/log/event-log.ts';
 import { LmdbEventLog } from '../../storage/log/lmdb-event-log.ts';
 import { topicSize } from '../../storage/log/topic-size.ts';
 import { INPUT_TOPICS, inputTsInit, MergedReader, type TopicDecoder } from '../merged-reader.ts';
-import { threadedDrain } from './reader-thread.ts';
-import type { HandoffWaits } from './input-handoff.ts';
-import type { ReaderBoot, TradeDecoding } from './reader-worker.ts';
+import { threadedDrain, type ThreadedDrainOptions } from './reader-thread.ts';
 
 /** Replay's clock: the tsInit of the input being processed. Never the wall clock. */
 export class VirtualClock implements Clock {
@@ -45,8 +43,8 @@ export interface ReplayOptions {
    * here. A Kafka log is read here.
    */
   readerThread?: 'auto' | 'on' | 'off';
-  /** The hand-off's chunk count and size, and the head start's slice (threadedDrain; tests). */
-  handoff?: { ring?: number; chunkBytes?: number; slice?: number; decodeTrades?: TradeDecoding; readerHeapMb?: number[]; waits?: HandoffWaits; boot?: ReaderBoot };
+  /** threadedDrain's hand-off options: chunks, the head start's slice, who decodes, the waits and heap samples reported, how the thread loads. */
+  handoff?: Pick<ThreadedDrainOptions, 'ring' | 'chunkBytes' | 'slice' | 'decodeTrades' | 'readerHeapMb' | 'waits' | 'boot'>;
 }
 
 /**

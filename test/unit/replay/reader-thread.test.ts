@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { replayLog } from '../../../hosts/replay/run-replay.ts';
 import { threadedDrain } from '../../../hosts/replay/reader-thread.ts';
 import { workerFlags } from '../../../lib/worker-flags.ts';
-import type { HandoffWaits } from '../../../hosts/replay/input-handoff.ts';
+import { newHandoffWaits, type HandoffWaits } from '../../../hosts/replay/input-handoff.ts';
 import { INPUT_TOPICS, MergedReader } from '../../../hosts/merged-reader.ts';
 import type { GraphEvent } from '../../../processors/graph-events.ts';
 import type { InputEvent } from '../../../processors/types.ts';
@@ -85,7 +85,7 @@ describe('replay reader thread', () => {
     const want = await inThread();
     for (const boot of ['bundle', 'tsx'] as const) {
       const got: string[] = [];
-      const waits: HandoffWaits = { graph: { count: 0, ms: 0 }, reader: { count: 0, ms: 0 } };
+      const waits = newHandoffWaits();
       await threadedDrain({ log: el.log, dir: join(dir, 'log'), topics: INPUT_TOPICS, decode, slice: 0, ring: 2, chunkBytes: 2048, boot, waits }, (e) => got.push(fingerprint(e)));
       // Not silently through tsx: the bundle is what runs unless tsx is asked for.
       assert.equal(waits.boot, boot);
